@@ -1,0 +1,1 @@
+"""Bundled list files (this folder ships inside the wheel as screener.bundled_lists)."""

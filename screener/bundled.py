@@ -1,0 +1,35 @@
+"""Load the bundled lists into the store on first use, and again when they change."""
+
+from __future__ import annotations
+
+from .sources.registry import bundled_dir, importer, registry
+from .store import Store, sha256_file
+
+
+def ensure_bundled(store: Store) -> None:
+    """Import each bundled list whose bytes differ from its active version."""
+    for sid, entry in registry().items():
+        if not entry.get("bundled"):
+            continue
+        path = bundled_dir() / entry["bundled"]
+        if not path.exists():
+            continue
+        digest = sha256_file(path)
+        src = store.source(sid)
+        if src and src.get("active_version"):
+            active = store.version(src["active_version"])
+            if active and active["sha256"] == digest:
+                continue
+        parsed = importer(entry["format"])(path)
+        store.import_parsed(
+            {**_source_fields(entry), "id": sid}, parsed, sha256=digest,
+            origin=f"bundled:{entry['bundled']}",
+        )  # fmt: skip
+
+
+def _source_fields(entry: dict) -> dict:
+    return {
+        "name": entry.get("name"), "authority": entry.get("authority"),
+        "kind": entry.get("kind"), "url": entry.get("official_url") or entry.get("url"),
+        "licence": entry.get("licence"), "format": entry.get("format"),
+    }  # fmt: skip

@@ -1,0 +1,40 @@
+"""The importers by format name, and the sources registry (``lists/sources.yaml``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import InputError
+from ..model import ParsedList
+
+FORMATS = ("csl", "ofac", "simple", "curated")
+
+
+def importer(fmt: str) -> Callable[[Path], ParsedList]:
+    """The ``parse`` function of the importer for format ``fmt``."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown list format '{fmt}' (choose from {', '.join(FORMATS)})")
+    return import_module(f"screener.sources.{fmt}").parse  # type: ignore[no-any-return]
+
+
+def bundled_dir() -> Path:
+    """Folder of the bundled lists: ``lists/`` in a checkout, or inside the wheel."""
+    here = Path(__file__).resolve().parents[2] / "lists"
+    if (here / "sources.yaml").exists():
+        return here
+    from importlib.resources import files
+
+    return Path(str(files("screener.bundled_lists")))
+
+
+@cache
+def registry() -> dict[str, dict[str, Any]]:
+    """Source id -> its registry entry from ``lists/sources.yaml``."""
+    doc = yaml.safe_load((bundled_dir() / "sources.yaml").read_text(encoding="utf-8"))
+    return {s["id"]: s for s in doc["sources"]}

@@ -1,0 +1,335 @@
+"""The store: one SQLite database holding list sources, their versions, entities,
+names, and the audit record of screening runs.
+
+Tables
+    sources    one row per list source (id, name, authority, kind, url, licence,
+               format, active_version)
+    versions   every load of a source: sha256 of the input, origin, loaded_at,
+               published, entity and name counts, status (active / superseded)
+    entities   one row per entity per version, with its provenance columns and
+               listings (JSON)
+    names      every name of an entity per version, with its kind
+    runs       one row per `check` / `batch` run (see :mod:`screener.audit`)
+    run_hits   the hits each run found
+
+Imports are transactions: a failed import changes nothing, and the previous
+version stays active. Re-importing bytes identical to the active version is a
+no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .errors import InputError, ListsError
+from .model import Entity, Listing, Name, ParsedList
+
+SCHEMA_VERSION = 1
+JSON_COLUMNS = ("countries", "addresses", "programs", "identifiers", "listings", "extra")
+ENTITY_COLUMNS = (
+    "version_id", "id", "source_id", "schema", "name", "countries", "addresses", "programs",
+    "sub_list", "citation", "listed_on", "end_date", "license_requirement", "license_policy",
+    "source_url", "remarks", "parent_id", "parent_name", "identifiers", "listings", "extra",
+)  # fmt: skip
+SOURCE_FIELDS = ("name", "authority", "kind", "url", "licence", "format")
+
+
+def default_db_path() -> Path:
+    """``$SCREENER_DB`` if set, else ``screener.db`` in the per-user data directory."""
+    env = os.environ.get("SCREENER_DB")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("screener", appauthor=False)) / "screener.db"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sha256_paths(paths: Iterable[Path]) -> str:
+    """One digest for a file, or for a folder of files (names and bytes, sorted)."""
+    files = sorted(paths)
+    if len(files) == 1:
+        return sha256_file(files[0])
+    h = hashlib.sha256()
+    for p in files:
+        h.update(p.name.encode() + b"\0" + sha256_file(p).encode() + b"\n")
+    return h.hexdigest()
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class ImportResult:
+    source_id: str
+    version_id: int
+    sha256: str
+    status: str  # "loaded" or "unchanged"
+    entities: int
+    names: int
+    previous_version: int | None = None
+
+
+# A check runs inside the import transaction, before the version becomes active;
+# it gets (parsed, previous_version_row or None) and raises to refuse the import.
+ImportCheck = Callable[[ParsedList, dict[str, Any] | None], None]
+
+
+class Store:
+    """The screener database. Open with :meth:`open`; use as a library."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite_utils.Database(self.path)
+            self.conn: sqlite3.Connection = self.db.conn
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self._create_schema()
+        except (sqlite3.DatabaseError, OSError) as e:
+            raise ListsError(f"{self.path}: cannot open the list store: {e}") from None
+
+    @classmethod
+    def open(cls, path: Path | str | None = None, *, load_bundled: bool = True) -> Store:
+        """Open (creating if needed) the store at ``path`` or the default location.
+
+        On first use, and whenever the bundled lists shipped with screener change,
+        the bundled lists are loaded as new versions without the user asking.
+        """
+        store = cls(path or default_db_path())
+        if load_bundled:
+            from .bundled import ensure_bundled
+
+            ensure_bundled(store)
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- schema -------------------------------------------------------------
+    def _create_schema(self) -> None:
+        db = self.db
+        if "sources" not in db.table_names():
+            db["sources"].create(
+                {"id": str, "name": str, "authority": str, "kind": str, "url": str,
+                 "licence": str, "format": str, "active_version": int, "updated_at": str},
+                pk="id",
+            )  # fmt: skip
+        if "versions" not in db.table_names():
+            db["versions"].create(
+                {"id": int, "source_id": str, "sha256": str, "origin": str, "loaded_at": str,
+                 "published": str, "entities": int, "names": int, "status": str, "meta": str},
+                pk="id",
+            )  # fmt: skip
+            db["versions"].create_index(["source_id", "sha256"])
+        if "entities" not in db.table_names():
+            cols: dict[str, Any] = {c: str for c in ENTITY_COLUMNS}
+            cols["version_id"] = int
+            db["entities"].create(cols, pk=("version_id", "id"))
+            db["entities"].create_index(["source_id", "version_id"])
+        if "names" not in db.table_names():
+            db["names"].create(
+                {"version_id": int, "entity_id": str, "name": str, "kind": str, "lang": str}
+            )
+            db["names"].create_index(["version_id", "entity_id"])
+        if "runs" not in db.table_names():
+            db["runs"].create(
+                {"id": str, "started_at": str, "finished_at": str, "tool_version": str,
+                 "command": str, "options": str, "input_path": str, "input_sha256": str,
+                 "rows": int, "threshold": float, "lists": str, "hits": int, "hit_rows": int,
+                 "status": str, "exit_code": int, "output_path": str},
+                pk="id",
+            )  # fmt: skip
+        if "run_hits" not in db.table_names():
+            db["run_hits"].create(
+                {"run_id": str, "row": int, "query": str, "entity_id": str, "source_id": str,
+                 "version_id": int, "name": str, "matched_name": str, "score": float,
+                 "citation": str},
+            )  # fmt: skip
+            db["run_hits"].create_index(["run_id", "row"])
+        self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    # -- sources and versions ----------------------------------------------
+    def sources(self) -> list[dict[str, Any]]:
+        """Every source with its active version (joined), ordered by id."""
+        rows = self.db.query(
+            """select s.*, v.sha256, v.origin, v.loaded_at, v.published, v.entities, v.names,
+                      (select count(*) from versions w where w.source_id = s.id) as versions
+               from sources s left join versions v on v.id = s.active_version
+               order by s.id"""
+        )
+        return list(rows)
+
+    def source(self, source_id: str) -> dict[str, Any] | None:
+        for row in self.db.query("select * from sources where id = ?", [source_id]):
+            return row
+        return None
+
+    def active_versions(self) -> list[dict[str, Any]]:
+        """The active version of each source that has one, with the source's fields."""
+        return list(
+            self.db.query(
+                """select v.*, s.name as source_name, s.kind, s.authority, s.url, s.licence
+                   from sources s join versions v on v.id = s.active_version order by s.id"""
+            )
+        )
+
+    def versions(self, source_id: str) -> list[dict[str, Any]]:
+        return list(
+            self.db.query("select * from versions where source_id = ? order by id", [source_id])
+        )
+
+    def version(self, version_id: int) -> dict[str, Any] | None:
+        for row in self.db.query("select * from versions where id = ?", [version_id]):
+            return row
+        return None
+
+    # -- import -------------------------------------------------------------
+    def import_parsed(
+        self,
+        source: dict[str, Any],
+        parsed: ParsedList,
+        *,
+        sha256: str,
+        origin: str,
+        checks: Iterable[ImportCheck] = (),
+    ) -> ImportResult:
+        """Store ``parsed`` as a new version of ``source`` and make it active.
+
+        ``source`` holds at least ``id`` and may hold the fields of the sources
+        table. All of it happens in one transaction: when a check raises, or
+        anything else fails, the store is as it was.
+        """
+        source_id = source["id"]
+        current = self.source(source_id)
+        previous = self.version(current["active_version"]) if current and current.get(
+            "active_version") else None  # fmt: skip
+        if previous and previous["sha256"] == sha256:
+            return ImportResult(source_id, previous["id"], sha256, "unchanged",
+                                previous["entities"], previous["names"], previous["id"])  # fmt: skip
+        if not parsed.entities:
+            raise InputError(f"{origin}: no usable entries")
+        rows, name_rows = _entity_rows(source_id, parsed.entities)
+        conn = self.conn
+        try:
+            with conn:  # one transaction: commit on success, roll back on any error
+                for check in checks:
+                    check(parsed, previous)
+                fields = {k: source.get(k) for k in SOURCE_FIELDS if source.get(k) is not None}
+                if current is None:
+                    conn.execute(
+                        "insert into sources (id, name, format) values (?, ?, ?)",
+                        [source_id, source.get("name") or source_id, source.get("format")],
+                    )
+                for k, v in fields.items():
+                    conn.execute(f"update sources set {k} = ? where id = ?", [v, source_id])
+                cur = conn.execute(
+                    """insert into versions (source_id, sha256, origin, loaded_at, published,
+                       entities, names, status, meta) values (?,?,?,?,?,?,?,?,?)""",
+                    [source_id, sha256, origin, now_iso(), parsed.published, len(rows),
+                     len(name_rows), "active", json.dumps(parsed.meta, default=str)],
+                )  # fmt: skip
+                version_id = int(cur.lastrowid or 0)
+                placeholders = ",".join("?" * len(ENTITY_COLUMNS))
+                conn.executemany(
+                    f"insert into entities ({','.join(ENTITY_COLUMNS)}) values ({placeholders})",
+                    ([version_id, *r] for r in rows),
+                )
+                conn.executemany(
+                    "insert into names (version_id, entity_id, name, kind, lang) values (?,?,?,?,?)",
+                    ([version_id, *r] for r in name_rows),
+                )
+                if previous:
+                    conn.execute(
+                        "update versions set status = 'superseded' where id = ?", [previous["id"]]
+                    )
+                conn.execute(
+                    "update sources set active_version = ?, updated_at = ? where id = ?",
+                    [version_id, now_iso(), source_id],
+                )
+        except sqlite3.DatabaseError as e:
+            raise ListsError(f"{self.path}: cannot write to the list store: {e}") from None
+        return ImportResult(source_id, version_id, sha256, "loaded", len(rows), len(name_rows),
+                            previous["id"] if previous else None)  # fmt: skip
+
+    # -- reading entities ---------------------------------------------------
+    def entities(
+        self, source_ids: Iterable[str] | None = None, *, version_ids: Iterable[int] | None = None
+    ) -> Iterator[Entity]:
+        """Entities of the active versions (or of the given versions), with names."""
+        if version_ids is None:
+            vs = [v["id"] for v in self.active_versions()
+                  if source_ids is None or v["source_id"] in set(source_ids)]  # fmt: skip
+        else:
+            vs = list(version_ids)
+        for vid in vs:
+            names: dict[str, list[Name]] = {}
+            for r in self.conn.execute(
+                "select entity_id, name, kind, lang from names where version_id = ?", [vid]
+            ):
+                names.setdefault(r[0], []).append(Name(r[1], r[2], r[3]))
+            cur = self.conn.execute(
+                f"select {','.join(ENTITY_COLUMNS)} from entities where version_id = ?", [vid]
+            )
+            for r in cur:
+                yield _row_entity(dict(zip(ENTITY_COLUMNS, r)), names.get(r[1], []))
+
+    def require_lists(self) -> list[dict[str, Any]]:
+        """The active versions; fail closed (exit 3) when there are none."""
+        versions = self.active_versions()
+        if not versions:
+            raise ListsError(f"{self.path}: no lists loaded; run `screener lists update` or "
+                             "`screener lists import`")  # fmt: skip
+        return versions
+
+
+def _entity_rows(
+    source_id: str, entities: list[Entity]
+) -> tuple[list[list[Any]], list[list[Any]]]:
+    rows: list[list[Any]] = []
+    name_rows: list[list[Any]] = []
+    seen: dict[str, int] = {}
+    for e in entities:
+        eid = str(e.id)
+        if eid in seen:  # a source that repeats an id: keep both, distinguishable
+            seen[eid] += 1
+            eid = f"{eid}#{seen[eid]}"
+        else:
+            seen[eid] = 1
+        d = e.to_dict()
+        d["id"], d["source_id"] = eid, source_id
+        rows.append([json.dumps(d[c], ensure_ascii=False) if c in JSON_COLUMNS else d.get(c)
+                     for c in ENTITY_COLUMNS[1:]])  # fmt: skip
+        for n in e.all_names():
+            name_rows.append([eid, n.name, n.kind, n.lang])
+    return rows, name_rows
+
+
+def _row_entity(row: dict[str, Any], names: list[Name]) -> Entity:
+    for c in JSON_COLUMNS:
+        row[c] = json.loads(row[c]) if row[c] else ([] if c != "extra" else {})
+    row["listings"] = [Listing(**x) for x in row["listings"]]
+    version_id = row.pop("version_id")
+    source_id = row.pop("source_id")
+    e = Entity(**row)
+    e.names = [n for n in names if n.kind != "primary"]
+    e.extra = {**e.extra, "source_id": source_id, "version_id": version_id}
+    return e
