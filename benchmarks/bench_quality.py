@@ -1,0 +1,113 @@
+"""Matching quality on the benchmark universe (bundled lists + the real lists in shared/data).
+
+    python benchmarks/bench_quality.py [--threshold T] [--verbose]
+
+Prints:
+- dev-eval (shared/dev-eval/surveillance_queries.csv): recall and false positives at
+  the threshold, scored with the rules of shared/dev-eval/README.md;
+- nomenklatura name_bench organisation rows (Company/Organization/LegalEntity):
+  precision, recall and F1 of ``Matcher.compare(name1, name2) >= threshold``, with
+  the token weights of the universe;
+- index build time and universe size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.universe import DEFAULT_DATA_DIRS, shared_lists  # noqa: E402
+from screener.match import DEFAULT_THRESHOLD, Matcher  # noqa: E402
+from screener.model import Entity  # noqa: E402
+from screener.sources import curated  # noqa: E402
+from screener.sources.registry import bundled_dir  # noqa: E402
+
+SHARED = next((d.parent for d in DEFAULT_DATA_DIRS if d.is_dir()), DEFAULT_DATA_DIRS[0].parent)
+ORG_SCHEMAS = {"Company", "Organization", "LegalEntity"}
+
+
+def universe_entities() -> list[Entity]:
+    ents: list[Entity] = []
+    lists = {"screener-surveillance": curated.parse(bundled_dir() / "surveillance.yaml")}
+    lists.update(shared_lists())
+    for sid, parsed in lists.items():
+        for e in parsed.entities:
+            e.extra["source_id"] = sid
+            e.extra["source_name"] = sid
+            ents.append(e)
+    return ents
+
+
+def dev_eval(m: Matcher, thr: float, verbose: bool) -> tuple[float, int, int]:
+    path = SHARED / "dev-eval" / "surveillance_queries.csv"
+    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    tp = fn = fp = 0
+    negatives = 0
+    for r in rows:
+        hits = m.screen(r["query"], threshold=thr)
+        exp = r["expect"].strip()
+        if exp:
+            rx = re.compile(exp, re.I)
+            ok = any(rx.search(h.entity.name) or rx.search(h.matched_name) for h in hits)
+            tp += ok
+            fn += not ok
+            if not ok or verbose:
+                near = m.screen(r["query"], threshold=0.3)[:2]
+                print(f"  {'ok  ' if ok else 'MISS'} {r['query']!r} -> "
+                      f"{[(h.entity.name, h.matched_name, round(h.score, 3)) for h in near]}")
+        else:
+            negatives += 1
+            if hits:
+                fp += 1
+                print(f"  FP   {r['query']!r} -> "
+                      f"{[(h.entity.name, h.matched_name, round(h.score, 3)) for h in hits[:2]]}")
+    return tp / max(1, tp + fn), fp, negatives
+
+
+def name_bench(m: Matcher, thr: float, verbose: bool) -> dict[str, float]:
+    path = SHARED / "data" / "eval-nomenklatura" / "name_bench_cases.csv"
+    tp = fp = fn = tn = 0
+    for r in csv.DictReader(open(path, encoding="utf-8")):
+        if r["schema"] not in ORG_SCHEMAS:
+            continue
+        s = m.compare(r["name1"], r["name2"]).score
+        truth = r["is_match"].strip().lower() == "true"
+        pred = s >= thr
+        tp += truth and pred
+        fp += pred and not truth
+        fn += truth and not pred
+        tn += not truth and not pred
+        if verbose and truth != pred:
+            print(f"  {'FN' if truth else 'FP'} {s:.3f} {r['name1']!r} / {r['name2']!r}")
+    p = tp / max(1, tp + fp)
+    rc = tp / max(1, tp + fn)
+    return {"precision": p, "recall": rc, "f1": 2 * p * rc / max(1e-9, p + rc),
+            "tp": tp, "fp": fp, "fn": fn, "tn": tn}  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    ap.add_argument("--verbose", action="store_true")
+    a = ap.parse_args()
+    ents = universe_entities()
+    t = time.perf_counter()
+    m = Matcher.from_entities(ents)
+    build = time.perf_counter() - t
+    print(f"universe: {len(ents)} entities, {len(m.index.names)} distinct names; "
+          f"index build {build:.2f} s")
+    rec, fp, neg = dev_eval(m, a.threshold, a.verbose)
+    print(f"dev-eval: recall {rec:.3f}, false positives {fp}/{neg} at threshold {a.threshold}")
+    nb = name_bench(m, a.threshold, a.verbose)
+    print("name_bench org rows: precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f} "
+          "(tp {tp} fp {fp} fn {fn} tn {tn})".format(**nb))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""The name index: every listed name normalized once, with what finding it needs.
+
+Built once from the store (or from entities in memory) and then queried many
+times. It holds:
+
+- ``names``: one :class:`NameRec` per distinct (entity, normalized name);
+- ``postings``: token -> ids of the names holding it (inverted index; candidate
+  generation never scans every name);
+- ``idf``: token -> inverse document frequency over all names, so that rare,
+  distinctive tokens weigh more than "technology" or "company";
+- ``deletes``: a deletion neighbourhood (one deleted letter, two for long
+  tokens) -> vocabulary tokens, to find typo variants of a query token without
+  comparing it to the whole vocabulary;
+- ``compact`` and ``pinyin``: spaceless forms -> names, for spacing variants
+  (``Hik-Vision``) and for pinyin written for Chinese-script names.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz.distance import OSA
+
+from .model import Entity
+from .normalize import Norm, normalize
+
+FUZZY_MIN_LEN = 5  # shorter tokens must agree exactly
+FUZZY_TWO_EDITS_LEN = 9  # from this length two edits are allowed
+
+
+@dataclass(slots=True)
+class NameRec:
+    entity: int  # index into Index.entities
+    text: str  # the listed name as written
+    kind: str
+    norm: Norm
+
+
+@dataclass
+class Index:
+    entities: list[Entity] = field(default_factory=list)
+    names: list[NameRec] = field(default_factory=list)
+    postings: dict[str, list[int]] = field(default_factory=dict)
+    idf: dict[str, float] = field(default_factory=dict)
+    max_idf: float = 1.0
+    w: dict[str, float] = field(default_factory=dict)  # token weight: idf ** WEIGHT_POWER
+    max_w: float = 1.0  # weight of a token no listed name holds
+    deletes: dict[str, list[str]] = field(default_factory=dict)
+    compact: dict[str, list[int]] = field(default_factory=dict)
+    pinyin: dict[str, list[int]] = field(default_factory=dict)
+    cjk: dict[str, list[int]] = field(default_factory=dict)  # Chinese core -> names
+    versions: list[dict[str, Any]] = field(default_factory=list)  # list versions used
+    wmin: list[float] = field(default_factory=list)  # lowest total token weight per name
+    toksets: list[frozenset[str]] = field(default_factory=list)  # tokens of each name
+    _fuzzy_cache: dict[str, list[tuple[str, float]]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(cls, entities: Iterable[Entity], versions: list[dict[str, Any]] | None = None) -> Index:
+        idx = cls(versions=list(versions or []))
+        postings: dict[str, list[int]] = defaultdict(list)
+        compact: dict[str, list[int]] = defaultdict(list)
+        pinyin: dict[str, list[int]] = defaultdict(list)
+        cjk: dict[str, list[int]] = defaultdict(list)
+        for e in entities:
+            ei = len(idx.entities)
+            idx.entities.append(e)
+            seen: set[tuple[str, ...]] = set()
+            for n in e.all_names():
+                norm = normalize(n.name)
+                if not norm.tokens or norm.tokens in seen:
+                    continue
+                seen.add(norm.tokens)
+                ni = len(idx.names)
+                idx.names.append(NameRec(ei, n.name, n.kind, norm))
+                for t in set(norm.tokens):
+                    postings[t].append(ni)
+                if len(norm.compact) >= 4:
+                    compact[norm.compact].append(ni)
+                if len(norm.pinyin) >= 6:
+                    pinyin[norm.pinyin].append(ni)
+                if norm.cjk:
+                    cjk[norm.cjk].append(ni)
+        n_names = max(1, len(idx.names))
+        idx.postings = dict(postings)
+        idx.compact = dict(compact)
+        idx.pinyin = dict(pinyin)
+        idx.cjk = dict(cjk)
+        idx.idf = {t: math.log((n_names + 1) / (len(p) + 0.5)) for t, p in postings.items()}
+        idx.max_idf = math.log((n_names + 1) / 0.5)
+        from .score import PLACE_WEIGHT, WEIGHT_POWER
+
+        idx.w = {t: v**WEIGHT_POWER for t, v in idx.idf.items()}
+        idx.max_w = idx.max_idf**WEIGHT_POWER
+        for rec in idx.names:
+            idx.toksets.append(frozenset(rec.norm.tokens))
+            idx.wmin.append(sum(
+                idx.w[t] * (PLACE_WEIGHT if t in rec.norm.places else 1.0)
+                for t in rec.norm.tokens))  # fmt: skip
+        deletes: dict[str, list[str]] = defaultdict(list)
+        for t in postings:
+            if len(t) >= FUZZY_MIN_LEN and t.isalpha() and t.isascii():
+                for d in delete_variants(t):
+                    deletes[d].append(t)
+        idx.deletes = dict(deletes)
+        return idx
+
+    def weight(self, token: str) -> float:
+        """The token's weight (``idf ** WEIGHT_POWER``); unknown tokens weigh most."""
+        return self.w.get(token, self.max_w)
+
+    def fuzzy(self, token: str) -> list[tuple[str, float]]:
+        """Vocabulary tokens within the allowed edits of ``token``, with similarity."""
+        if len(token) < FUZZY_MIN_LEN or not token.isalpha() or not token.isascii():
+            return []
+        cached = self._fuzzy_cache.get(token)
+        if cached is not None:
+            return cached
+        if len(self._fuzzy_cache) > 200_000:
+            self._fuzzy_cache.clear()
+        self._fuzzy_cache[token] = found = self._find_fuzzy(token)
+        return found
+
+    def _find_fuzzy(self, token: str) -> list[tuple[str, float]]:
+        found: dict[str, float] = {}
+        for d in delete_variants(token):
+            for t in self.deletes.get(d, ()):
+                if t == token or t in found:
+                    continue
+                shortest = min(len(t), len(token))
+                allowed = 2 if shortest >= FUZZY_TWO_EDITS_LEN else 1
+                if shortest < FUZZY_MIN_LEN:
+                    continue
+                dist = OSA.distance(token, t, score_cutoff=allowed)
+                if dist <= allowed:
+                    found[t] = 1.0 - dist / max(len(t), len(token))
+        return list(found.items())
+
+
+def delete_variants(token: str) -> set[str]:
+    """The token with one letter deleted (and two, for long tokens), and itself."""
+    out = {token}
+    one = {token[:i] + token[i + 1 :] for i in range(len(token))}
+    out |= one
+    if len(token) >= FUZZY_TWO_EDITS_LEN:
+        for v in one:
+            out |= {v[:i] + v[i + 1 :] for i in range(len(v))}
+    return out

@@ -1,0 +1,260 @@
+"""Screen a name against the index: candidates, scores, country evidence, hits.
+
+    from screener.match import Matcher
+    m = Matcher.from_store(Store.open())
+    for hit in m.screen("Hangzhou Hikvision Digital Technology Co., Ltd."):
+        print(hit.score, hit.entity.name, hit.matched_name, hit.explanation)
+
+Candidates come from the inverted index (exact tokens, typo variants, spaceless
+and pinyin forms); only the candidates whose shared token weight could reach the
+threshold are scored in full (:mod:`screener.score`). An entity's score is that
+of its best-scoring name.
+
+Country (ISO alpha-2) of the query, when given, is secondary evidence: for an
+entity with known countries, a shared country adds ``COUNTRY_BONUS`` and no
+shared country subtracts ``COUNTRY_PENALTY``; entities without countries, and
+scores below ``COUNTRY_MIN_SCORE``, are left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .index import Index
+from .model import Entity
+from .normalize import Norm, is_cjk_token, normalize
+from .score import CJK_CONTAINED_MIN_LEN, PLACE_WEIGHT, Detail, score_name
+
+DEFAULT_THRESHOLD = 0.80
+COUNTRY_BONUS = 0.03
+COUNTRY_PENALTY = 0.08
+COUNTRY_MIN_SCORE = 0.6
+MAX_CANDIDATES = 300  # at most this many names are scored in full, by bound
+FUZZY_MAX_DF = 50  # tokens held by more names than this are not looked up for typos
+
+
+@dataclass
+class Hit:
+    entity: Entity
+    score: float
+    matched_name: str
+    matched_kind: str
+    detail: Detail
+    query_norm: Norm
+    listed_norm: Norm
+    name_id: int = -1  # index of the matched name in the Index
+
+    @property
+    def explanation(self) -> str:
+        return self.detail.text()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The hit as JSON-ready data, with the entity's provenance."""
+        e = self.entity
+        return {
+            "entity_id": e.id,
+            "name": e.name,
+            "matched_name": self.matched_name,
+            "matched_name_kind": self.matched_kind,
+            "score": round(self.score, 4),
+            "schema": e.schema,
+            "source_id": e.extra.get("source_id"),
+            "source_name": e.extra.get("source_name"),
+            "version_id": e.extra.get("version_id"),
+            "list": e.sub_list,
+            "citation": e.citation,
+            "listed_on": e.listed_on,
+            "end_date": e.end_date,
+            "license_requirement": e.license_requirement,
+            "license_policy": e.license_policy,
+            "source_url": e.source_url,
+            "programs": e.programs,
+            "countries": e.countries,
+            "parent": e.parent_name,
+            "listings": [vars(x) for x in e.listings],
+            "explanation": self.explanation,
+            "evidence": {
+                **self.detail.as_dict(),
+                "query_normalized": " ".join(self.query_norm.tokens),
+                "listed_normalized": " ".join(self.listed_norm.tokens),
+            },
+        }
+
+
+class Matcher:
+    """An index plus the screening logic; build once, screen many names."""
+
+    def __init__(self, index: Index, threshold: float = DEFAULT_THRESHOLD):
+        self.index = index
+        self.threshold = threshold
+
+    @classmethod
+    def from_entities(cls, entities: Iterable[Entity], **kw: Any) -> Matcher:
+        return cls(Index.build(entities), **kw)
+
+    @classmethod
+    def from_store(cls, store: Any, source_ids: Iterable[str] | None = None, **kw: Any) -> Matcher:
+        """Index the active version of every source (or of ``source_ids``)."""
+        versions = store.require_lists()
+        names = {v["source_id"]: v["source_name"] for v in versions}
+        ents = []
+        for e in store.entities(source_ids):
+            e.extra["source_name"] = names.get(e.extra.get("source_id"))
+            ents.append(e)
+        return cls(Index.build(ents, versions), **kw)
+
+    # -- candidates ---------------------------------------------------------
+    def _fuzzy(self, q: Norm) -> dict[str, list[tuple[str, float]]]:
+        """Typo variants of the query tokens that are unknown or rare in the lists.
+
+        Tokens held by more than ``FUZZY_MAX_DF`` names are common words whose
+        misspellings carry little weight; they are not looked up.
+        """
+        idx = self.index
+        out = {}
+        for t in set(q.tokens):
+            post = idx.postings.get(t)
+            if post is None or len(post) <= FUZZY_MAX_DF:
+                variants = idx.fuzzy(t)
+                if variants:
+                    out[t] = variants
+        return out
+
+    def candidates(self, q: Norm, fuzzy: dict[str, list[tuple[str, float]]],
+                   threshold: float) -> list[int]:  # fmt: skip
+        """Ids of the names whose score could reach ``threshold``, most promising first.
+
+        Prefix filtering: a name reaches the threshold only if the weight it shares
+        with the query is at least ``threshold * q / (2 - threshold)`` (``q``: the
+        least the query can weigh). Query tokens are taken rarest first; once the
+        tokens left could not reach that weight on their own, a candidate must hold
+        one of the tokens taken, so only their (short) postings are walked. Each
+        candidate then gets an upper bound of its score, ``2 * shared / (q + n)``
+        (``n``: the least the name can weigh), and only names whose bound reaches
+        the threshold are scored in full. Names equal in their spaceless or pinyin
+        form are always scored. Chinese-script queries are not pruned.
+        """
+        idx = self.index
+        q_min = 0.0
+        per_token: list[tuple[list[tuple[str, float]], float]] = []
+        for t in set(q.tokens):
+            variants = [(t, 1.0)] if t in idx.postings else []
+            variants += fuzzy.get(t, [])
+            own = idx.weight(t)
+            w_low = min([own] + [idx.weight(v) for v, _ in variants])
+            q_min += w_low * PLACE_WEIGHT if t in q.places else w_low
+            if variants:
+                w_max = max(idx.weight(v) * sim for v, sim in variants)
+                per_token.append((variants, w_max))
+        per_token.sort(key=lambda x: -x[1])
+        need = threshold * q_min / (2 - threshold)
+        rest = sum(w for _, w in per_token)
+        pool: set[int] = set()
+        for variants, w_max in per_token:
+            if rest < need:
+                break
+            for v, _ in variants:
+                pool.update(idx.postings[v])
+            rest -= w_max
+        extra = self._cjk_candidates(q) if q.cjk else []
+        toksets, wmin = idx.toksets, idx.wmin
+        bound: dict[int, float] = {}
+        for ni in pool:
+            toks = toksets[ni]
+            shared = 0.0
+            for variants, w_max in per_token:
+                for v, sim in variants:
+                    if v in toks:
+                        shared += w_max if sim == 1.0 else idx.weight(v) * sim
+                        break
+            ub = 2 * shared / (q_min + wmin[ni])
+            if ub >= threshold:
+                bound[ni] = ub
+        found = sorted(bound, key=lambda ni: -bound[ni])[:MAX_CANDIDATES]
+        for key, table in ((q.compact, idx.compact), (q.compact, idx.pinyin),
+                           (q.pinyin, idx.compact)):  # fmt: skip
+            if key:
+                extra.extend(table.get(key, ()))
+        return list(dict.fromkeys(found + extra))
+
+    def _cjk_candidates(self, q: Norm) -> list[int]:
+        """Names whose Chinese core is the query's, lies inside it, or holds it."""
+        idx = self.index
+        qc = q.cjk
+        out: list[int] = []
+        n = len(qc)
+        for size in range(min(CJK_CONTAINED_MIN_LEN, n), n + 1):
+            for i in range(n - size + 1):
+                out.extend(idx.cjk.get(qc[i : i + size], ()))
+        grams = {t for t in q.tokens if is_cjk_token(t) and t not in q.places}
+        if n >= CJK_CONTAINED_MIN_LEN and grams and all(g in idx.postings for g in grams):
+            rarest = min(grams, key=lambda g: len(idx.postings[g]))
+            for ni in idx.postings[rarest]:
+                if qc in idx.names[ni].norm.cjk:
+                    out.append(ni)
+        return out
+
+    # -- screening ----------------------------------------------------------
+    def screen(self, name: str, country: str | None = None,
+               threshold: float | None = None, limit: int = 20) -> list[Hit]:  # fmt: skip
+        """Hits for ``name`` at or above ``threshold``, best first, one per entity."""
+        thr = self.threshold if threshold is None else threshold
+        q = normalize(name if isinstance(name, str) else str(name))
+        if not q.tokens:
+            return []
+        fuzzy = self._fuzzy(q)
+        order = sorted(q.tokens, key=lambda t: -self.index.weight(t))
+        best: dict[int, Hit] = {}
+        idx = self.index
+        cc = (country or "").strip().lower()[:2] or None
+        for ni in self.candidates(q, fuzzy, thr - (COUNTRY_BONUS if cc else 0.0) - 1e-9):
+            rec = idx.names[ni]
+            d = score_name(q, rec.norm, idx, fuzzy, order)
+            score = d.score
+            ent = idx.entities[rec.entity]
+            if cc and ent.countries and score >= COUNTRY_MIN_SCORE:
+                if cc in ent.countries:
+                    score = min(1.0, score + COUNTRY_BONUS)
+                    d.notes.append(f"country {cc.upper()} agrees (+{COUNTRY_BONUS})")
+                else:
+                    score -= COUNTRY_PENALTY
+                    d.notes.append(f"country {cc.upper()} not among "
+                                   f"{', '.join(c.upper() for c in ent.countries)} "
+                                   f"(-{COUNTRY_PENALTY})")  # fmt: skip
+                d.score = score
+            if score < thr:
+                continue
+            old = best.get(rec.entity)
+            if old is None or score > old.score:
+                best[rec.entity] = Hit(ent, score, rec.text, rec.kind, d, q, rec.norm, ni)
+        hits = sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
+        return hits[:limit]
+
+    def compare(self, query: str, listed: str) -> Detail:
+        """Score two names directly (no candidate step), with this index's weights."""
+        q, n = normalize(query), normalize(listed)
+        if not q.tokens or not n.tokens:
+            return Detail(0.0, "empty")
+        fuzzy = {t: [(v, s) for v, s in _pair_fuzzy(t, n.tokens)] for t in q.tokens}
+        return score_name(q, n, self.index, fuzzy)
+
+
+def _pair_fuzzy(token: str, others: Iterable[str]) -> list[tuple[str, float]]:
+    from rapidfuzz.distance import OSA
+
+    from .index import FUZZY_MIN_LEN, FUZZY_TWO_EDITS_LEN
+
+    out = []
+    if len(token) < FUZZY_MIN_LEN or not token.isalpha():
+        return out
+    for o in others:
+        shortest = min(len(o), len(token))
+        if o == token or shortest < FUZZY_MIN_LEN or not o.isalpha():
+            continue
+        allowed = 2 if shortest >= FUZZY_TWO_EDITS_LEN else 1
+        dist = OSA.distance(token, o, score_cutoff=allowed)
+        if dist <= allowed:
+            out.append((o, 1.0 - dist / max(len(o), len(token))))
+    return out

@@ -1,0 +1,399 @@
+"""The one normalization pipeline, applied identically to listed names and queries.
+
+``normalize(text)`` runs these steps, in this order:
+
+1. **Bound**: text longer than ``MAX_CHARS`` is cut (no organization name is longer;
+   a 10 MB spreadsheet cell must not stall a run).
+2. **Unicode**: NFKC (full-width letters and digits become ASCII, ligatures split),
+   then casefold; accents are removed from Latin letters (Société -> societe).
+3. **Chinese script**: traditional characters become simplified (OpenCC ``t2s``);
+   ``第十四`` and other Chinese ordinals become digits (``第十四研究所`` -> ``14 研究所``).
+4. **Punctuation**: ``&`` reads as ``and``; apostrophes vanish (``IS'Vision`` ->
+   ``isvision``); dotted acronyms close up (``A.B.C.`` -> ``abc``); digit ordinals lose
+   their suffix (``14th`` -> ``14``); every other non-letter, non-digit becomes a space.
+   Tokens split at script and letter/digit boundaries (``CETC14`` -> ``cetc 14``).
+5. **Legal forms** (``vocabulary.yaml: legal_forms``, incl. 有限公司, 股份有限公司) are
+   removed from the core and kept aside as their class (``Co., Ltd.`` -> ``limited``),
+   unless nothing else would be left.
+6. **Numbers**: number words and Roman numerals become digits (``Fourteenth``,
+   ``XIV`` -> ``14``), compounds add up (``forty-four`` -> ``44``), and a number
+   marker before a number goes (``No. 14`` -> ``14``).
+7. **Stop words** (of, the, and...) go, unless nothing else would be left.
+8. **Words**: plurals are cut (``systems`` -> ``system``) and abbreviations and
+   spelling variants map to one form (``Tech`` -> ``technology``, ``Intl`` ->
+   ``international``, ``Defence`` -> ``defense``, ``PSB`` -> ``public security bureau``).
+9. **Chinese core**: a Chinese-script run loses its legal-form suffix and leading
+   place names; it is kept whole (``cjk``) and as character bigrams (its tokens),
+   since Chinese is written without spaces. Its pinyin (pypinyin's dictionary) is kept too.
+
+The result (:class:`Norm`) holds the core tokens, which of them are places and
+numbers, the legal-form classes, a ``compact`` form (core tokens joined without
+spaces: ``Hik-Vision`` and ``Hikvision`` both give ``hikvision``), the Chinese core
+and its pinyin.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rapidfuzz.distance import OSA
+
+MAX_CHARS = 400
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RE = re.compile(f"[{CJK}]")
+_TOKEN_RE = re.compile(rf"\d+|[{CJK}]+|[^\W\d_{CJK}]+")
+_DOTTED_RE = re.compile(r"\b(?:[^\W\d_]\.){2,}(?:[^\W\d_]\b)?")
+_ORDINAL_RE = re.compile(r"(\d+)\s*(?:st|nd|rd|th|e|er|eme|ème)\b")
+_APOSTROPHE_RE = re.compile(r"['’‘`´ʼ]")
+_ZH_ORDINAL_RE = re.compile(r"第?([零〇一二两三四五六七八九十百]+)(?=研究所|所|院|研究院|厂|局|分局|师|团|号)|第([零〇一二两三四五六七八九十百]+)")
+NUMBER_MARKERS = frozenset({"no", "nr", "number", "num", "nos"})
+ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+             "七": 7, "八": 8, "九": 9}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Norm:
+    """A normalized name. ``tokens`` is the core used for matching."""
+
+    text: str  # cleaned full text (steps 1-4), for display
+    tokens: tuple[str, ...]
+    places: frozenset[str]
+    numbers: frozenset[str]
+    legal: tuple[str, ...]  # legal-form classes, e.g. ("limited",)
+    compact: str
+    joined: str  # every Latin token incl. legal forms, without spaces ("siemensag")
+    cjk: str  # Chinese core (legal suffix and leading places removed), or ""
+    pinyin: str  # pinyin of ``cjk`` without spaces, or ""
+
+
+@cache
+def vocabulary() -> dict[str, Any]:
+    """The vocabularies of ``screener/data/vocabulary.yaml``, prepared for lookup."""
+    raw = yaml.safe_load((Path(__file__).parent / "data" / "vocabulary.yaml").read_text("utf-8"))
+    legal: dict[tuple[str, ...], str] = {}
+    zh_legal: list[str] = []
+    for cls, forms in raw["legal_forms"].items():
+        for f in forms:
+            if cls == "zh":
+                zh_legal.append(f)
+            else:
+                legal[tuple(_raw_tokens(str(f)))] = cls
+    abbrev: dict[str, tuple[str, ...]] = {}
+    for canon, variants in raw["abbreviations"].items():
+        target = tuple(stem(t) for t in canon.split())
+        for v in [canon, *(variants or [])]:
+            key = tuple(_raw_tokens(str(v)))
+            if len(key) == 1:
+                abbrev[stem(key[0])] = target
+    places = set()
+    zh_places = []
+    for p in raw["places"]:
+        if _CJK_RE.search(p):
+            zh_places.append(p)
+        else:
+            places.add(" ".join(_raw_tokens(p)))
+    legal_long = [(k[0], c) for k, c in legal.items() if len(k) == 1 and len(k[0]) >= 7]
+    return {
+        "legal": legal,
+        "legal_long": legal_long,
+        "legal_first": {k[0]: max(len(x) for x in legal if x[0] == k[0]) for k in legal},
+        "legal_max": max(len(k) for k in legal),
+        "zh_legal": sorted(zh_legal, key=len, reverse=True),
+        "stop": frozenset(raw["stopwords"]),
+        "abbrev": abbrev,
+        "numbers": {k: int(v) for k, v in raw["numbers"].items()},
+        "roman": {r: _roman_value(r) for r in raw["roman"]},
+        "places": frozenset(places),
+        "zh_places": sorted(zh_places, key=len, reverse=True),
+    }
+
+
+def _roman_value(s: str) -> int:
+    vals = {"i": 1, "v": 5, "x": 10}
+    total = 0
+    for a, b in zip(s, s[1:] + " "):
+        total += -vals[a] if vals.get(b, 0) > vals[a] else vals[a]
+    return total
+
+
+def stem(token: str) -> str:
+    """Cut an English plural: ``technologies`` -> ``technology``, ``systems`` -> ``system``."""
+    if len(token) > 5 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 4 and token.endswith("s") and not token.endswith(("ss", "us", "is", "os")):
+        return token[:-1]
+    return token
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK_RE.search(text) is not None
+
+
+@cache
+def _t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _zh_number(s: str) -> int:
+    """十四 -> 14, 二十八 -> 28, 五十五 -> 55, 一百 -> 100, 三八 -> 38."""
+    if "十" not in s and "百" not in s:
+        n = 0
+        for ch in s:
+            n = n * 10 + ZH_DIGITS.get(ch, 0)
+        return n
+    total, cur = 0, 0
+    for ch in s:
+        if ch == "百":
+            total += (cur or 1) * 100
+            cur = 0
+        elif ch == "十":
+            total += (cur or 1) * 10
+            cur = 0
+        else:
+            cur = ZH_DIGITS.get(ch, 0)
+    return total + cur
+
+
+def _zh_ordinals(text: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        return f" {_zh_number(m.group(1) or m.group(2))} "
+
+    return _ZH_ORDINAL_RE.sub(repl, text)
+
+
+def _strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    )
+
+
+def clean(text: str) -> str:
+    """Steps 1-4: bounded, NFKC, casefolded, simplified Chinese, punctuation as spaces."""
+    return " ".join(_clean_tokens(text))
+
+
+def _clean_tokens(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", str(text)[:MAX_CHARS]).casefold()
+    if not text.isascii():
+        text = _strip_accents(text)
+        if has_cjk(text):
+            text = _zh_ordinals(_t2s().convert(text))
+        text = _APOSTROPHE_RE.sub("", text)
+    elif "'" in text or "`" in text:
+        text = _APOSTROPHE_RE.sub("", text)
+    if "&" in text:
+        text = text.replace("&", " and ")
+    if "." in text:
+        text = _DOTTED_RE.sub(lambda m: m.group(0).replace(".", ""), text)
+    text = _ORDINAL_RE.sub(r"\1", text)
+    return _TOKEN_RE.findall(text)
+
+
+def is_cjk_token(token: str) -> bool:
+    """For a token of ``_TOKEN_RE``, which never mixes scripts."""
+    c = token[0]
+    return "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
+
+
+def _raw_tokens(text: str) -> list[str]:
+    return _clean_tokens(text) if text else []
+
+
+def _numbers(tokens: list[str]) -> list[str]:
+    v = vocabulary()
+    words, roman = v["numbers"], v["roman"]
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t in NUMBER_MARKERS and i + 1 < len(tokens) and (
+            tokens[i + 1].isdigit() or tokens[i + 1] in words or tokens[i + 1] in roman
+        ):
+            i += 1
+            continue
+        n = words.get(t)
+        if n is not None:
+            # compounds: forty four -> 44, forty 4 -> 44
+            if n >= 20 and n % 10 == 0 and i + 1 < len(tokens):
+                nxt = tokens[i + 1]
+                unit = int(nxt) if nxt.isdigit() else words.get(nxt)
+                if unit is not None and 0 < unit < 10:
+                    out.append(str(n + unit))
+                    i += 2
+                    continue
+            out.append(str(n))
+        elif t in roman:
+            out.append(str(roman[t]))
+        elif t.isdigit():
+            out.append(str(int(t)) if len(t) < 12 else t)
+        else:
+            out.append(t)
+        i += 1
+    return out
+
+
+def _remove_legal(tokens: list[str]) -> tuple[list[str], list[str]]:
+    v = vocabulary()
+    legal, first = v["legal"], v["legal_first"]
+    core: list[str] = []
+    found: list[str] = []
+    i = 0
+    n_tok = len(tokens)
+    while i < n_tok:
+        t = tokens[i]
+        longest = first.get(t, 0)
+        for n in range(min(longest, n_tok - i), 0, -1):
+            cls = legal.get(tuple(tokens[i : i + n]))
+            if cls:
+                found.append(cls)
+                i += n
+                break
+        else:
+            cls = _misspelt_legal(t, last=i == n_tok - 1) if len(t) >= 6 else None
+            if cls:
+                found.append(cls)
+            else:
+                core.append(t)
+            i += 1
+    return core, found
+
+
+@lru_cache(maxsize=50_000)
+def _misspelt_legal(token: str, last: bool) -> str | None:
+    """A long legal-form word with a typo (``Aktiengeselschaft``), or cut short at
+    the end of the name (``... Joint Stock Compan``)."""
+    for word, cls in vocabulary()["legal_long"]:
+        if last and len(token) < len(word) and word.startswith(token):
+            return cls
+        if len(token) >= 8 and abs(len(token) - len(word)) <= 2:
+            allowed = 2 if len(word) >= 12 else 1
+            if OSA.distance(token, word, score_cutoff=allowed) <= allowed:
+                return cls
+    return None
+
+
+def _zh_core(run: str) -> tuple[str, list[str]]:
+    """Strip legal-form suffixes and leading place names from a Chinese run."""
+    v = vocabulary()
+    changed = True
+    while changed:
+        changed = False
+        for suffix in v["zh_legal"]:
+            if run.endswith(suffix) and len(run) > len(suffix):
+                run = run[: -len(suffix)]
+                changed = True
+                break
+    places: list[str] = []
+    changed = True
+    while changed:
+        changed = False
+        for p in v["zh_places"]:
+            if run.startswith(p) and len(run) > len(p) + 1:
+                places.append(p)
+                run = run[len(p) :]
+                changed = True
+                break
+    return run, places
+
+
+@cache
+def _pinyin_table() -> dict[int, str]:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    table = {}
+    for cp, readings in pinyin_dict.items():
+        first = unicodedata.normalize("NFD", readings.split(",")[0])
+        table[cp] = "".join(ch for ch in first if not unicodedata.combining(ch)).replace("ü", "v")
+    return table
+
+
+def to_pinyin(text: str) -> str:
+    """Toneless pinyin of each character, without spaces (``海康威视`` -> ``haikangweishi``).
+
+    Reads each character on its own, taking its most common reading (pypinyin's
+    dictionary), which is fast; a character with several readings may come out
+    differently from a dictionary of phrases, so this is only one path of several.
+    """
+    table = _pinyin_table()
+    return "".join(table.get(ord(ch), ch) for ch in text)
+
+
+def bigrams(run: str) -> list[str]:
+    if len(run) < 2:
+        return [run] if run else []
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+@lru_cache(maxsize=100_000)
+def normalize(text: str) -> Norm:
+    """Run the pipeline (see the module docstring) on one name."""
+    v = vocabulary()
+    raw = _clean_tokens(text)
+    latin = [t for t in raw if not is_cjk_token(t)]
+    with_cjk = len(latin) < len(raw)
+    core, legal = _remove_legal(latin)
+    if not core and not with_cjk:
+        core, legal = latin, []
+    core = _numbers(core)
+    stop = v["stop"]
+    kept = [t for t in core if t not in stop]
+    core = kept or core
+    abbrev = v["abbrev"]
+    words: list[str] = []
+    for t in core:
+        if t.isdigit():
+            words.append(t)
+            continue
+        s = stem(t)
+        a = abbrev.get(s)
+        if a is None:
+            words.append(s)
+        else:
+            words.extend(a)
+    # places, including two-word ones (hong kong, inner mongolia)
+    vplaces = v["places"]
+    places = {t for t in words if t in vplaces}
+    if len(words) > 1:
+        for a, b in zip(words, words[1:]):
+            if f"{a} {b}" in vplaces:
+                places.update((a, b))
+    tokens = list(words)
+    cjk_parts: list[str] = []
+    if with_cjk:
+        for t in raw:
+            if t.isdigit():
+                cjk_parts.append(str(int(t)) if len(t) < 12 else t)
+            elif is_cjk_token(t):
+                run, zh_places = _zh_core(t)
+                for suffix in v["zh_legal"]:
+                    if t.endswith(suffix):
+                        legal.append("zh")
+                        break
+                places.update(zh_places)
+                tokens.extend(zh_places)
+                cjk_parts.append(run)
+                tokens.extend(bigrams(run))
+    cjk = "".join(cjk_parts)
+    pinyin = to_pinyin(cjk) if cjk else ""
+    return Norm(
+        text=" ".join(raw),
+        tokens=tuple(tokens),
+        places=frozenset(places),
+        numbers=frozenset(t for t in tokens if t.isdigit()),
+        legal=tuple(legal),
+        compact="".join(words) + cjk,
+        joined="".join(latin),
+        cjk=cjk,
+        pinyin=pinyin,
+    )

@@ -1,0 +1,219 @@
+"""Scorers: how similar a query is to one listed name, in [0, 1], with the reasons.
+
+Each scorer is a small function with a docstring; :func:`score_name` takes the
+best of them and then applies the number rule. Weights are tuned on development
+data (``benchmarks/``), not on single strings; they are named constants here.
+
+The main scorer, :func:`token_score`, is a weighted soft Dice coefficient over
+the core tokens of both names: tokens are aligned (exactly, or as typos within
+one edit, two for long tokens), each token weighs ``idf ** WEIGHT_POWER`` (rare,
+distinctive tokens dominate, so that two names sharing only "Hangzhou",
+"Digital" and "Technology" do not match), and the score is the aligned weight
+on both sides over the total weight of both names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz.distance import Levenshtein
+
+from .index import Index
+from .normalize import Norm
+
+WEIGHT_POWER = 1.0  # token weight = idf ** WEIGHT_POWER (tuned on benchmarks/bench_quality.py)
+PLACE_WEIGHT = 0.3  # a place name weighs this share of its idf weight...
+# ...unless both names hold a place the other lacks: then they disagree in full.
+NUMBER_MISMATCH_CAP = 0.5  # both names carry numbers and they differ: a different entity
+COMPACT_EXACT = 0.97  # same letters once spaces and hyphens are gone
+COMPACT_FUZZY_MIN = 0.9  # spaceless forms this similar (and long) also count...
+COMPACT_FUZZY_MIN_LEN = 8
+COMPACT_FUZZY_FACTOR = 0.93  # ...at this share of their similarity
+CJK_CONTAINED_BASE = 0.75  # the query inside a listed Chinese name: base score...
+CJK_HOLDS_BASE = 0.6  # a listed Chinese name inside the query: base score...
+CJK_CONTAINED_MIN_LEN = 4  # ...when the contained name has at least this many characters
+CJK_NUMBER_FACTOR = 0.85  # ...times this when one holds a number the other lacks
+PINYIN_EXACT = 0.88
+LEGAL_CONFLICT_FACTOR = 0.8  # both name a specific legal form, and they differ (AG / GmbH)
+GENERIC_LEGAL = frozenset({"company", "limited", "incorporated", "zh"})  # a Latin name equal to the pinyin of a Chinese one (or the reverse)
+
+
+@dataclass
+class Detail:
+    """Why a score is what it is."""
+
+    score: float
+    method: str
+    matched: list[tuple[str, str, float, float]] = field(default_factory=list)
+    query_only: list[str] = field(default_factory=list)
+    listed_only: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "score": round(self.score, 4),
+            "method": self.method,
+            "matched_tokens": [
+                {"query": q, "listed": n, "similarity": round(s, 3), "weight": round(w, 2)}
+                for q, n, s, w in self.matched
+            ],
+            "query_only": self.query_only,
+            "listed_only": self.listed_only,
+            "notes": self.notes,
+        }
+
+    def text(self) -> str:
+        """One line a reviewer can read."""
+        agreed = ", ".join(q if q == n else f"{q}~{n}" for q, n, _, _ in self.matched)
+        parts = [f"{self.method} {self.score:.2f}"]
+        if agreed:
+            parts.append(f"agreed: {agreed}")
+        if self.query_only:
+            parts.append(f"only in query: {', '.join(self.query_only)}")
+        if self.listed_only:
+            parts.append(f"only in listed name: {', '.join(self.listed_only)}")
+        parts.extend(self.notes)
+        return "; ".join(parts)
+
+
+def token_score(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, float]]],
+                order: list[str] | None = None) -> Detail:  # fmt: skip
+    """Weighted soft Dice over core tokens (see the module docstring).
+
+    ``fuzzy`` maps each query token to its typo variants in the vocabulary;
+    ``order`` is the query tokens, heaviest first (computed once per query).
+    A matched pair weighs what the listed token weighs, on both sides.
+    """
+    W, mw = idx.w, idx.max_w
+    n_left = list(n.tokens)
+    n_places, q_places_all = n.places, q.places
+    matched: list[tuple[str, str, float, float]] = []
+    q_only: list[str] = []
+    if order is None:
+        order = sorted(q.tokens, key=lambda t: -W.get(t, mw))
+    for t in order:
+        if t in n_left:
+            n_left.remove(t)
+            w = W.get(t, mw)
+            matched.append((t, t, 1.0, w * PLACE_WEIGHT if t in n_places else w))
+            continue
+        best: tuple[str, float] | None = None
+        for v, sim in fuzzy.get(t, ()):
+            if v in n_left and (best is None or sim > best[1]):
+                best = (v, sim)
+        if best:
+            v = best[0]
+            n_left.remove(v)
+            w = W.get(v, mw)
+            matched.append((t, v, best[1], w * PLACE_WEIGHT if v in n_places else w))
+        else:
+            q_only.append(t)
+    q_places = [t for t in q_only if t in q_places_all]
+    l_places = [t for t in n_left if t in n_places]
+    conflict = bool(q_places and l_places)
+    total = 0.0
+    mass = 0.0
+    for _, _, sim, w in matched:
+        total += 2 * w
+        mass += 2 * w * sim
+    for t in q_only:
+        w = W.get(t, mw)
+        total += w * PLACE_WEIGHT if (t in q_places_all and not conflict) else w
+    for t in n_left:
+        w = W.get(t, mw)
+        total += w * PLACE_WEIGHT if (t in n_places and not conflict) else w
+    d = Detail(mass / total if total else 0.0, "tokens", matched, q_only, n_left)
+    if conflict:
+        d.notes.append(f"places differ: {', '.join(q_places)} / {', '.join(l_places)}")
+    return d
+
+
+def compact_score(q: Norm, n: Norm) -> Detail | None:
+    """Spacing and hyphen variants: ``Hik-Vision`` / ``Hikvision``, ``Sense Time``."""
+    if len(q.compact) < 4 or len(n.compact) < 4:
+        return None
+    if q.compact == n.compact or (len(q.joined) >= 6 and q.joined == n.joined):
+        return Detail(COMPACT_EXACT, "same letters without spaces")
+    if min(len(q.compact), len(n.compact)) >= COMPACT_FUZZY_MIN_LEN:
+        sim = Levenshtein.normalized_similarity(q.compact, n.compact)
+        if sim >= COMPACT_FUZZY_MIN:
+            return Detail(sim * COMPACT_FUZZY_FACTOR, "near-same letters without spaces")
+    return None
+
+
+def cjk_score(q: Norm, n: Norm) -> Detail | None:
+    """Chinese script: the same core, or one core inside the other.
+
+    Legal forms (有限公司...) and leading place names are already gone from the cores.
+    A contained core counts only when it has ``CJK_CONTAINED_MIN_LEN`` characters, so
+    that a two-character short name does not hit every longer name holding it.
+    """
+    if not q.cjk or not n.cjk:
+        return None
+    if q.cjk == n.cjk:
+        return Detail(1.0 if not _latin_differs(q, n) else 0.9, "same Chinese name")
+    short, long_ = sorted((q.cjk, n.cjk), key=len)
+    if len(short) >= CJK_CONTAINED_MIN_LEN and short in long_:
+        # a shortened listed name ("海康威视数字技术") is likelier the same entity than
+        # a query that holds a listed name and more ("中国电子" in "中国电子科技...")
+        base = CJK_CONTAINED_BASE if short == q.cjk else CJK_HOLDS_BASE
+        s = base + (1 - base) * len(short) / len(long_)
+        method = "query inside the listed Chinese name" if short == q.cjk else (
+            "listed Chinese name inside the query")  # fmt: skip
+        d = Detail(s, method)
+        if q.numbers != n.numbers:
+            d.score *= CJK_NUMBER_FACTOR
+            d.notes.append("numbers differ")
+        return d
+    return None
+
+
+def _latin_differs(q: Norm, n: Norm) -> bool:
+    lq = {t for t in q.tokens if t.isascii()}
+    ln = {t for t in n.tokens if t.isascii()}
+    return bool(lq and ln and lq != ln)
+
+
+def pinyin_score(q: Norm, n: Norm) -> Detail | None:
+    """A Latin name written as the pinyin of a Chinese name, either way round.
+
+    Transliteration alone is weak evidence, so this path scores ``PINYIN_EXACT``
+    at most and needs the whole spaceless form to agree.
+    """
+    if q.pinyin and len(q.pinyin) >= 6 and q.pinyin == n.compact:
+        return Detail(PINYIN_EXACT, "pinyin of the query equals the listed name")
+    if n.pinyin and len(n.pinyin) >= 6 and n.pinyin == q.compact:
+        return Detail(PINYIN_EXACT, "query equals the pinyin of the listed name")
+    return None
+
+
+def score_name(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, float]]],
+               order: list[str] | None = None) -> Detail:  # fmt: skip
+    """The best of the scorers, then the number rule.
+
+    Number rule: when both names carry numbers and they differ, the names are of
+    different entities (CETC 28 is not CETC 38; Fund VIII is not Fund IX): the
+    score is capped at ``NUMBER_MISMATCH_CAP``.
+    """
+    if q.tokens == n.tokens:
+        best = Detail(1.0, "same name after normalization",
+                      [(t, t, 1.0, idx.weight(t)) for t in q.tokens])  # fmt: skip
+    else:
+        best = token_score(q, n, idx, fuzzy, order)
+        for other in (compact_score(q, n), cjk_score(q, n), pinyin_score(q, n)):
+            if other and other.score > best.score:
+                other.matched, other.query_only, other.listed_only = (
+                    best.matched, best.query_only, best.listed_only)  # fmt: skip
+                best = other
+    ql, nl = set(q.legal) - GENERIC_LEGAL, set(n.legal) - GENERIC_LEGAL
+    if ql and nl and not ql & nl:
+        best.score *= LEGAL_CONFLICT_FACTOR
+        best.notes.append(f"legal forms differ: {', '.join(sorted(ql))} / {', '.join(sorted(nl))}")
+    if q.numbers and n.numbers and q.numbers != n.numbers:
+        if best.score > NUMBER_MISMATCH_CAP:
+            best.score = NUMBER_MISMATCH_CAP
+        best.notes.append(
+            f"numbers differ: {', '.join(sorted(q.numbers))} / {', '.join(sorted(n.numbers))}"
+        )
+    return best
