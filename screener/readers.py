@@ -1,0 +1,679 @@
+"""Read the file a user wants screened: CSV, XLSX or JSON Lines, in chunks.
+
+:func:`open_input` looks at a file once and returns an :class:`InputTable`
+that says what it is (format, encoding, delimiter, columns, which column holds
+the names, checksum); :meth:`InputTable.chunks` then streams its rows as
+DataFrames of strings, so a million-row file never sits in memory at once.
+
+How a CSV file is understood, in order:
+
+1. **Checksum and UTF-8 check.** One pass over the bytes computes the SHA-256
+   and checks whether the whole file is valid UTF-8.
+2. **Encoding.** A byte-order mark wins (UTF-8, UTF-16 LE/BE). Otherwise valid
+   UTF-8 is UTF-8. Otherwise charset-normalizer judges the first 1 MB (plus a
+   window around the first non-UTF-8 byte when that lies further in). When its
+   candidates include a Chinese GB encoding we read GB18030, the superset of
+   GB2312 and GBK; when the text it decodes is equally cp1252 we read cp1252.
+3. **Delimiter.** Each of ``,`` ``;`` tab ``|`` is tried on the first 64 KB;
+   the winner splits the header into the most columns while the rows agree with
+   it. A file no delimiter splits consistently is one column.
+4. **Rows.** pandas' C parser reads the rest, every cell a string, empty cells
+   ``''``, blank lines skipped. It copes with cells of many megabytes.
+
+Every problem with the file raises :class:`~screener.errors.InputError` with a
+one-line message that starts with the file name.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+import warnings
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import charset_normalizer
+import pandas as pd
+
+from .errors import InputError
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+DELIMITERS = (",", ";", "\t", "|")
+
+SAMPLE_BYTES = 1 << 20  # what charset-normalizer sees
+SNIFF_BYTES = 64 << 10  # what the delimiter sniffer and header peek see
+DEFAULT_CHUNK = 50_000
+
+# Headers that obviously hold the names to screen, compared after _norm_header().
+# A header matching exactly one of these is picked without --column.
+NAME_HEADERS = frozenset(
+    {
+        "name", "names", "entity", "entity_name", "company", "company_name",
+        "organisation", "organization", "organisation_name", "organization_name",
+        "org", "org_name", "party", "party_name", "counterparty", "counterparty_name",
+        "funder", "funder_name", "vendor", "vendor_name", "supplier", "supplier_name",
+        "customer", "customer_name", "partner", "partner_name", "institution",
+        "institution_name", "query", "full_name", "legal_name",
+        "名称", "公司名称", "企业名称", "单位名称", "机构名称", "客户名称", "供应商名称",
+        "合作方名称", "公司", "企业", "单位", "机构", "名字", "姓名",
+    }
+)  # fmt: skip
+COUNTRY_HEADERS = ("country", "country_code", "nationality", "国家", "国别", "国家/地区")
+
+_CJK_GB = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
+_MAGIC = {
+    b"PK\x03\x04": "a ZIP archive (an .xlsx workbook?)",
+    b"\xd0\xcf\x11\xe0": "an old Excel .xls / OLE file; save it as .xlsx or .csv",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x1f\x8b": "a gzip archive; decompress it first",
+}
+
+
+@dataclass
+class InputTable:
+    """A readable input file and what :func:`open_input` learned about it."""
+
+    path: Path
+    format: str  # "csv" | "xlsx" | "jsonl"
+    encoding: str | None
+    delimiter: str | None  # None for one-column CSV and non-CSV formats
+    columns: list[str]
+    name_column: str
+    country_column: str | None
+    sha256: str
+    rows: int | None  # total data rows, when known without reading the whole file
+    sheet: str | None = None
+    _header_rows: int = field(default=1, repr=False)  # rows up to and incl. the header
+
+    def chunks(self, size: int = DEFAULT_CHUNK) -> Iterator[pd.DataFrame]:
+        """Yield the rows as DataFrames of at most ``size`` rows.
+
+        Every cell is a ``str`` (``''`` when empty), the columns are
+        :attr:`columns` in file order, and the index is the 0-based data-row
+        number, continuing from one chunk to the next. Blank lines and empty
+        spreadsheet rows are not rows. JSON Lines keys first seen in a later
+        chunk are added to the end of :attr:`columns` and of that chunk.
+        """
+        if size < 1:
+            raise ValueError("chunk size must be at least 1")
+        if self.format == "csv":
+            return _csv_chunks(self, size)
+        if self.format == "xlsx":
+            return _xlsx_chunks(self, size)
+        return _jsonl_chunks(self, size)
+
+
+def open_input(
+    path: str | os.PathLike[str],
+    column: str | None = None,
+    country_column: str | None = None,
+    sheet: str | None = None,
+) -> InputTable:
+    """Look at ``path`` and say how to read it; raise InputError if it cannot be read.
+
+    ``column`` names the column holding the names (matched exactly, then
+    ignoring case); without it an obvious header (``name``, ``company``,
+    ``名称``...) or a file's only column is used. ``country_column`` likewise,
+    defaulting to a ``country`` / ``country_code`` / ``nationality`` header.
+    ``sheet`` picks a workbook sheet by name (default: the first).
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise _err(path, "is a directory, not a file")
+    if not path.exists() and not path.is_symlink():
+        raise _err(path, "no such file")
+    suffix = path.suffix.lower()
+    if suffix not in CSV_SUFFIXES + XLSX_SUFFIXES + JSONL_SUFFIXES:
+        accepted = " ".join(CSV_SUFFIXES + XLSX_SUFFIXES + (".jsonl", ".ndjson"))
+        raise _err(path, f"unknown file type {suffix or '(no extension)'!r}; use one of {accepted}")
+    if sheet is not None and suffix not in XLSX_SUFFIXES:
+        raise _err(path, "--sheet applies only to .xlsx workbooks")
+    scan = _scan(path)
+    if suffix in XLSX_SUFFIXES:
+        table = _open_xlsx(path, scan, sheet)
+    else:
+        encoding = _detect_encoding(path, scan)
+        if suffix == ".json" or suffix in (".jsonl", ".ndjson"):
+            table = _open_jsonl(path, scan, encoding)
+        else:
+            table = _open_csv(path, scan, encoding)
+    table.name_column = _pick_name_column(path, table.columns, column)
+    table.country_column = _pick_country_column(path, table.columns, country_column)
+    return table
+
+
+# --- the byte pass ----------------------------------------------------------------------
+
+
+@dataclass
+class _Scan:
+    sha256: str
+    size: int
+    head: bytes  # the first SAMPLE_BYTES
+    utf8: bool  # the whole file decodes as UTF-8
+    window: bytes  # bytes around the first non-UTF-8 byte, when beyond head
+
+
+def _scan(path: Path) -> _Scan:
+    """Hash the file and check it is UTF-8, in one pass of 1 MB blocks."""
+    try:
+        if path.is_dir():
+            raise _err(path, "is a directory, not a file")
+        f = open(path, "rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        raise _err(path, "no such file") from None
+    except PermissionError:
+        raise _err(path, "permission denied; cannot read the file") from None
+    except OSError as e:
+        raise _err(path, f"cannot open the file: {e.strerror or e}") from None
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    head = b""
+    window = b""
+    utf8 = True
+    size = 0
+    try:
+        with f:
+            while block := f.read(SAMPLE_BYTES):
+                digest.update(block)
+                if not head:
+                    head = block
+                if utf8:
+                    try:
+                        decoder.decode(block)
+                    except UnicodeDecodeError as e:
+                        utf8 = False
+                        if size:  # the first bad byte lies beyond the head
+                            window = block[max(0, e.start - 32_768) : e.start + 32_768]
+                size += len(block)
+            if utf8:
+                try:
+                    decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    utf8 = False
+    except OSError as e:
+        raise _err(path, f"cannot read the file: {e.strerror or e}") from None
+    if size == 0:
+        raise _err(path, "is empty (0 bytes)")
+    return _Scan(digest.hexdigest(), size, head, utf8, window)
+
+
+def _detect_encoding(path: Path, scan: _Scan) -> str:
+    """Pick the text encoding; the rules are in the module docstring."""
+    head = scan.head
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for magic, what in _MAGIC.items():
+        if head.startswith(magic):
+            raise _err(path, f"is {what}, not a text file")
+    if scan.utf8:
+        return "utf-8"
+    sample = head + scan.window
+    matches = charset_normalizer.from_bytes(sample)
+    best = matches.best()
+    if best is None:
+        raise _err(path, "is binary or in an unrecognised encoding; save it as UTF-8 CSV")
+    encoding = best.encoding.lower()
+    if "utf_16" in encoding or "utf_32" in encoding:
+        return encoding  # BOM-less UTF-16/32: NUL bytes are expected
+    if b"\x00" in sample:
+        raise _err(path, "contains NUL bytes; it looks binary, not text")
+    candidates = [m.encoding.lower() for m in matches] + [
+        c.lower() for c in best.could_be_from_charset
+    ]
+    if any(c in _CJK_GB for c in candidates):
+        return "gb18030"
+    if encoding == "ascii":
+        return "cp1252"  # cannot happen for non-UTF-8 bytes; be safe
+    if "cp1252" in (c.lower() for c in best.could_be_from_charset):
+        return "cp1252"  # same text as the best guess, the commoner code page
+    text = str(best)
+    controls = sum(1 for ch in text if ch < " " and ch not in "\t\r\n")
+    if controls > max(4, len(text) // 100):
+        raise _err(path, f"looks binary ({controls} control characters in the first MB)")
+    return encoding
+
+
+# --- CSV --------------------------------------------------------------------------------
+
+
+def _open_csv(path: Path, scan: _Scan, encoding: str) -> InputTable:
+    truncated = scan.size > SNIFF_BYTES
+    text = _decode_head(scan.head[:SNIFF_BYTES], encoding)
+    if not text.strip():
+        raise _err(path, "is empty (no header row)")
+    prefer = "\t" if path.suffix.lower() == ".tsv" else ","
+    delimiter, records = _sniff(text, truncated, prefer)
+    header = records[0].fields if records else []
+    if not any(h.strip() for h in header):
+        raise _err(path, "has no header row (the first line is empty)")
+    data = records[1:]
+    for record in data:
+        if any(record.fields[len(header) :]):
+            raise _err(path, _too_many_fields(record.line, len(record.fields), len(header)))
+    width = max(len(r.fields) for r in records)  # trailing delimiters add empty columns
+    columns = _unique_columns(header + [""] * (width - len(header)))
+    if not data and not truncated:
+        raise _err(path, "has a header but no rows")
+    return InputTable(
+        path=path,
+        format="csv",
+        encoding=encoding,
+        delimiter=delimiter,
+        columns=columns,
+        name_column="",
+        country_column=None,
+        sha256=scan.sha256,
+        rows=None if truncated else len(data),
+    )
+
+
+def _decode_head(data: bytes, encoding: str) -> str:
+    """Decode a prefix of a file, tolerating a character cut at the end."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    return decoder.decode(data, final=False)
+
+
+def _sniff(text: str, truncated: bool, prefer: str) -> tuple[str | None, list[_Record]]:
+    """Choose the delimiter; return it (None: one column) and the parsed records.
+
+    A delimiter is a candidate when it splits the header into two or more
+    columns. A row agrees with the header when it has no more fields than the
+    header, or its extra fields are empty (trailing delimiters). Candidates
+    where at least 90% of sampled rows agree beat those where fewer do; then
+    the most header columns wins; ties go to ``prefer``, then DELIMITERS order.
+    A file where no delimiter splits the header is one column.
+    """
+    order = [prefer] + [d for d in DELIMITERS if d != prefer]
+    best: tuple[tuple[bool, int, float, int], str, list[_Record]] | None = None
+    for rank, delimiter in enumerate(order):
+        records = _records(text, delimiter, truncated)
+        if not records or len(records[0].fields) < 2:
+            continue
+        n = len(records[0].fields)
+        rows = records[1:]
+        agree = sum(1 for r in rows if not any(r.fields[n:])) / len(rows) if rows else 1.0
+        score = (agree >= 0.9, n, agree, -rank)
+        if best is None or score > best[0]:
+            best = (score, delimiter, records)
+    if best is None:
+        return None, _records(text, "\x1f", truncated)
+    return best[1], best[2]
+
+
+@dataclass
+class _Record:
+    line: int  # line number in the file where the record ends (1-based)
+    fields: list[str]
+
+
+def _records(text: str, delimiter: str, truncated: bool, limit: int = 200) -> list[_Record]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
+    out: list[_Record] = []
+    try:
+        for fields in reader:
+            if fields:  # blank lines are not rows, as in pandas
+                out.append(_Record(reader.line_num, fields))
+            if len(out) > limit:
+                break
+    except csv.Error:
+        pass  # a cell longer than the csv module's limit: the rows read so far will do
+    else:
+        if truncated and len(out) <= limit and out:
+            out.pop()  # the last record may be cut by the sample's end
+    return out
+
+
+def _csv_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
+    path = table.path
+    sep = table.delimiter or "\x1f"
+    try:
+        reader = pd.read_csv(
+            path,
+            sep=sep,
+            quotechar='"',
+            header=0,
+            names=table.columns,
+            index_col=False,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            encoding=table.encoding,
+            encoding_errors="strict",
+            engine="c",
+            chunksize=size,
+        )
+    except UnicodeDecodeError as e:
+        raise _err(path, f"is not valid {table.encoding} text ({e.reason})") from None
+    except (OSError, ValueError) as e:
+        raise _err(path, f"cannot read as CSV: {_one_line(e)}") from None
+    start = 0
+    with reader:
+        while True:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", pd.errors.ParserWarning)
+                    chunk = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as e:
+                raise _err(path, f"is not valid {table.encoding} text ({e.reason})") from None
+            except (pd.errors.ParserError, pd.errors.ParserWarning) as e:
+                raise _err(path, _csv_problem(e)) from None
+            except (OSError, ValueError) as e:
+                raise _err(path, f"cannot read as CSV: {_one_line(e)}") from None
+            chunk = chunk.fillna("")
+            chunk.index = pd.RangeIndex(start, start + len(chunk))
+            start += len(chunk)
+            yield chunk
+
+
+def _csv_problem(e: Exception) -> str:
+    message = _one_line(e)
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if found:
+        want, line, saw = found.groups()
+        return _too_many_fields(int(line), int(saw), int(want))
+    return message
+
+
+def _too_many_fields(line: int, saw: int, want: int) -> str:
+    return (
+        f"line {line} has {saw} fields but the header has {want}; "
+        "quote names that contain the delimiter"
+    )
+
+
+# --- XLSX -------------------------------------------------------------------------------
+
+
+def _open_xlsx(path: Path, scan: _Scan, sheet: str | None) -> InputTable:
+    if not scan.head.startswith(b"PK\x03\x04"):
+        raise _err(path, "is not an Excel workbook (not a ZIP file); is it a CSV renamed?")
+    with _Workbook(path) as wb:
+        ws = _worksheet(path, wb, sheet)
+        skipped = 0
+        header: list[Any] | None = None
+        first_row: list[Any] | None = None
+        for row in _sheet_rows(ws):
+            if header is None:
+                skipped += 1
+                if any(v not in (None, "") for v in row):
+                    header = list(row)
+                continue
+            if any(v not in (None, "") for v in row):
+                first_row = list(row)
+                break
+        name = ws.title
+    if header is None:
+        raise _err(path, f"sheet {name!r} is empty")
+    labels = [_cell_text(v) for v in header]
+    while labels and not labels[-1].strip():
+        labels.pop()
+    if first_row is None:
+        raise _err(path, f"sheet {name!r} has a header but no rows")
+    return InputTable(
+        path=path,
+        format="xlsx",
+        encoding=None,
+        delimiter=None,
+        columns=_unique_columns(labels),
+        name_column="",
+        country_column=None,
+        sha256=scan.sha256,
+        rows=None,
+        sheet=name,
+        _header_rows=skipped,
+    )
+
+
+class _Workbook:
+    """Open a workbook read-only; always closes it (read-only mode keeps the file open)."""
+
+    def __init__(self, path: Path) -> None:
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            with warnings.catch_warnings():
+                # openpyxl's notes about unsupported extensions are not the user's problem
+                warnings.simplefilter("ignore")
+                self.wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as e:
+            raise _err(path, f"is not a readable Excel workbook: {_one_line(e)}") from None
+
+    def __enter__(self) -> Any:
+        return self.wb
+
+    def __exit__(self, *exc: object) -> None:
+        self.wb.close()
+
+
+def _worksheet(path: Path, wb: Any, sheet: str | None) -> Any:
+    sheets = [ws for ws in wb.worksheets if hasattr(ws, "iter_rows")]
+    if not sheets:
+        raise _err(path, "has no worksheets")
+    if sheet is None:
+        return sheets[0]
+    for ws in sheets:
+        if ws.title == sheet:
+            return ws
+    folded = [ws for ws in sheets if ws.title.casefold() == sheet.strip().casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    names = ", ".join(ws.title for ws in sheets)
+    raise _err(path, f"has no sheet {sheet!r} (sheets: {names})")
+
+
+def _sheet_rows(ws: Any) -> Iterator[tuple[Any, ...]]:
+    ws.reset_dimensions()  # don't trust the stored dimensions: some writers get them wrong
+    return ws.iter_rows(values_only=True)  # type: ignore[no-any-return]
+
+
+def _xlsx_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
+    width = len(table.columns)
+    start = 0
+    rows: list[list[str]] = []
+    with _Workbook(table.path) as wb:
+        ws = _worksheet(table.path, wb, table.sheet)
+        for n, row in enumerate(_sheet_rows(ws)):
+            if n < table._header_rows:
+                continue
+            cells = [_cell_text(v) for v in row[:width]]
+            if not any(cells):
+                continue
+            cells.extend([""] * (width - len(cells)))
+            rows.append(cells)
+            if len(rows) == size:
+                yield _frame(rows, table.columns, start)
+                start += len(rows)
+                rows = []
+    if rows:
+        yield _frame(rows, table.columns, start)
+
+
+def _cell_text(value: Any) -> str:
+    """A spreadsheet value as the text a user sees (numbers without a stray ``.0``)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+# --- JSON Lines -------------------------------------------------------------------------
+
+
+def _open_jsonl(path: Path, scan: _Scan, encoding: str) -> InputTable:
+    text = _decode_head(scan.head[:SNIFF_BYTES], encoding).lstrip("\ufeff \t\r\n")
+    if not text:
+        raise _err(path, "is empty (no JSON lines)")
+    if text.startswith("["):
+        raise _err(path, "is a JSON array; give one JSON object per line (JSON Lines)")
+    if not text.startswith("{"):
+        raise _err(path, "is not JSON Lines: the first line is not a JSON object")
+    table = InputTable(
+        path=path,
+        format="jsonl",
+        encoding=encoding,
+        delimiter=None,
+        columns=[],
+        name_column="",
+        country_column=None,
+        sha256=scan.sha256,
+        rows=None,
+    )
+    with contextlib.closing(_jsonl_chunks(table, DEFAULT_CHUNK)) as chunks:
+        first = next(chunks, None)
+    if first is None:
+        raise _err(path, "has no rows")
+    if len(first) < DEFAULT_CHUNK:
+        table.rows = len(first)
+    return table
+
+
+def _jsonl_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
+    path = table.path
+    known = dict.fromkeys(table.columns)
+    records: list[dict[str, str]] = []
+    start = 0
+    try:
+        with open(path, encoding=table.encoding, newline="") as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise _err(path, f"line {lineno} is not valid JSON ({e.msg})") from None
+                if not isinstance(obj, dict):
+                    raise _err(path, f"line {lineno} is not a JSON object")
+                record = {str(k): _json_text(v) for k, v in obj.items()}
+                for key in record:
+                    if key not in known:
+                        known[key] = None
+                        table.columns.append(key)
+                records.append(record)
+                if len(records) == size:
+                    yield _frame_from_records(records, table.columns, start)
+                    start += len(records)
+                    records = []
+    except UnicodeDecodeError as e:
+        raise _err(path, f"is not valid {table.encoding} text ({e.reason})") from None
+    except OSError as e:
+        raise _err(path, f"cannot read the file: {e.strerror or e}") from None
+    if records:
+        yield _frame_from_records(records, table.columns, start)
+
+
+def _json_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _frame_from_records(
+    records: list[dict[str, str]], columns: list[str], start: int
+) -> pd.DataFrame:
+    rows = [[r.get(c, "") for c in columns] for r in records]
+    return _frame(rows, columns, start)
+
+
+# --- shared -----------------------------------------------------------------------------
+
+
+def _frame(rows: list[list[str]], columns: list[str], start: int) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(columns), dtype=str)
+    frame.index = pd.RangeIndex(start, start + len(rows))
+    return frame
+
+
+def _unique_columns(labels: list[str]) -> list[str]:
+    """Name blank headers ``column_N`` (1-based); suffix repeats ``.1``, ``.2`` as pandas does."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, label in enumerate(labels, 1):
+        label = label if label.strip() else f"column_{i}"
+        candidate, n = label, 0
+        while candidate in seen:
+            n += 1
+            candidate = f"{label}.{n}"
+        seen.add(candidate)
+        out.append(candidate)
+    return out
+
+
+def _norm_header(label: str) -> str:
+    return re.sub(r"[\s\-.]+", "_", label.strip().casefold()).strip("_")
+
+
+def _find_column(path: Path, columns: list[str], wanted: str, option: str) -> str:
+    if wanted in columns:
+        return wanted
+    folded = [c for c in columns if c.strip().casefold() == wanted.strip().casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    listing = ", ".join(columns)
+    if folded:
+        raise _err(path, f"{option} {wanted!r} matches several columns ({', '.join(folded)})")
+    raise _err(path, f"has no column {wanted!r} for {option} (columns: {listing})")
+
+
+def _pick_name_column(path: Path, columns: list[str], column: str | None) -> str:
+    if column is not None:
+        return _find_column(path, columns, column, "--column")
+    candidates = [c for c in columns if _norm_header(c) in NAME_HEADERS]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates and len(columns) == 1:
+        return columns[0]
+    raise _err(
+        path,
+        f"cannot tell which column holds the names; use --column (columns: {', '.join(columns)})",
+    )
+
+
+def _pick_country_column(path: Path, columns: list[str], country_column: str | None) -> str | None:
+    if country_column is not None:
+        return _find_column(path, columns, country_column, "--country-column")
+    normalized = {_norm_header(c): c for c in reversed(columns)}
+    for header in COUNTRY_HEADERS:
+        if header in normalized:
+            return normalized[header]
+    return None
+
+
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return text[:300] or type(e).__name__
+
+
+def _err(path: Path, problem: str) -> InputError:
+    return InputError(f"{path}: {problem}")
