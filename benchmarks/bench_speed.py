@@ -57,7 +57,7 @@ def main() -> None:
     normalize.cache_clear()
     batch = list(dict.fromkeys(query_names(a.names, listed, seed=23)))
     t = time.perf_counter()
-    results = screen_unique(m, [(q, None) for q in batch], workers=a.workers)
+    results = screen_unique(m, batch, workers=a.workers)
     dt = time.perf_counter() - t
     n_hit = sum(1 for r in results if r)
     print(f"batch: {len(batch)} unique names in {dt:.2f} s = {len(batch) / dt:,.0f} names/s "

@@ -3,79 +3,91 @@
 Worker processes are forked after the index is built, so they share it
 copy-on-write instead of each building or unpickling their own. Each returns,
 per name, only (name id, score, evidence); the parent turns them into
-:class:`~screener.match.Hit` objects. Where fork is not available the names are
-screened in this process.
+:class:`~screener.match.Hit` objects. Where fork is not available, or the work
+is small, names are screened in this process.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
 
 from .match import Hit, Matcher
 from .normalize import normalize
 from .score import Detail
 
 _MATCHER: Matcher | None = None  # set in the parent before forking
-_THRESHOLD: float | None = None
+_FLOOR: float = 0.0
 Compact = list[tuple[int, float, Detail]]  # (name id, score, evidence) per hit
+CHUNK = 400  # names per task sent to a worker
 
 
-def _screen_chunk(chunk: Sequence[tuple[str, str | None]]) -> list[Compact]:
+def _screen_chunk(chunk: Sequence[str]) -> list[Compact]:
     m = _MATCHER
     assert m is not None
-    out: list[Compact] = []
-    for name, country in chunk:
-        out.append([(h.name_id, h.score, h.detail) for h in m.screen(name, country, _THRESHOLD)])
-    return out
+    return [[(h.name_id, h.score, h.detail) for h in m.screen_name(name, _FLOOR)]
+            for name in chunk]  # fmt: skip
 
 
-def _expand(m: Matcher, name: str, compact: Compact) -> list[Hit]:
-    if not compact:
-        return []
-    q = normalize(name)
-    idx = m.index
-    hits = []
-    for ni, score, detail in compact:
-        rec = idx.names[ni]
-        hits.append(Hit(idx.entities[rec.entity], score, rec.text, rec.kind, detail, q,
-                        rec.norm, ni))  # fmt: skip
-    return hits
+class ParallelScreener:
+    """A pool of forked workers sharing one index; use as a context manager.
+
+    ``floor``: the lowest score kept (the threshold, less any country bonus that
+    the caller will apply with :func:`~screener.match.with_country`).
+    """
+
+    def __init__(self, m: Matcher, floor: float, workers: int | None = None):
+        self.m = m
+        self.floor = floor
+        self.workers = workers or os.cpu_count() or 1
+        self._pool: Any = None
+
+    def __enter__(self) -> ParallelScreener:
+        global _MATCHER, _FLOOR
+        if self.workers > 1 and "fork" in mp.get_all_start_methods():
+            _MATCHER, _FLOOR = self.m, self.floor
+            self._pool = mp.get_context("fork").Pool(self.workers)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:  # fmt: skip
+        global _MATCHER
+        if self._pool is not None:
+            if exc_type is None:
+                self._pool.close()
+            else:
+                self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+        _MATCHER = None
+
+    def screen(self, names: Sequence[str]) -> list[list[Hit]]:
+        """Hits (before country evidence) for each name, in order."""
+        if self._pool is None or len(names) < 2 * CHUNK:
+            return [self.m.screen_name(n, self.floor) for n in names]
+        chunks = [names[i : i + CHUNK] for i in range(0, len(names), CHUNK)]
+        out: list[list[Hit]] = []
+        for chunk, results in zip(chunks, self._pool.imap(_screen_chunk, chunks)):
+            for name, compact in zip(chunk, results):
+                out.append(self._expand(name, compact) if compact else [])
+        return out
+
+    def _expand(self, name: str, compact: Compact) -> list[Hit]:
+        q = normalize(name)
+        idx = self.m.index
+        hits = []
+        for ni, score, detail in compact:
+            rec = idx.names[ni]
+            hits.append(Hit(idx.entities[rec.entity], score, rec.text, rec.kind, detail, q,
+                            rec.norm, ni))  # fmt: skip
+        return hits
 
 
-def screen_iter(
-    m: Matcher,
-    items: Sequence[tuple[str, str | None]],
-    *,
-    threshold: float | None = None,
-    workers: int | None = None,
-    chunk_size: int = 500,
-) -> Iterator[list[Hit]]:
-    """Hits for each (name, country) in ``items``, in order."""
-    global _MATCHER, _THRESHOLD
-    workers = workers or os.cpu_count() or 1
-    chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
-    if workers <= 1 or len(items) < 2 * chunk_size or "fork" not in mp.get_all_start_methods():
-        for name, country in items:
-            yield m.screen(name, country, threshold)
-        return
-    _MATCHER, _THRESHOLD = m, threshold
-    try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            for chunk, results in zip(chunks, pool.imap(_screen_chunk, chunks)):
-                for (name, _), compact in zip(chunk, results):
-                    yield _expand(m, name, compact)
-    finally:
-        _MATCHER = _THRESHOLD = None
-
-
-def screen_unique(
-    m: Matcher,
-    items: Sequence[tuple[str, str | None]],
-    *,
-    threshold: float | None = None,
-    workers: int | None = None,
-) -> list[list[Hit]]:
-    """Like :func:`screen_iter`, as a list."""
-    return list(screen_iter(m, items, threshold=threshold, workers=workers))
+def screen_unique(m: Matcher, names: Sequence[str], *, threshold: float | None = None,
+                  workers: int | None = None) -> list[list[Hit]]:  # fmt: skip
+    """Hits for each name, in order, on ``workers`` processes."""
+    with ParallelScreener(m, m.threshold if threshold is None else threshold, workers) as ps:
+        return ps.screen(names)

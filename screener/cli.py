@@ -97,6 +97,207 @@ def lists_export(obj: Ctx, source_ids: tuple[str, ...], fmt: str, output: Path) 
     click.echo(f"wrote {n} entities to {output}", err=True)
 
 
+@lists_group.command("update", help="Download the official lists; keep the old version if a "
+                     "download or its checks fail (exit 4).")  # fmt: skip
+@click.argument("source_ids", nargs=-1, metavar="[SOURCE]...")
+@click.option("--url", "url_opts", multiple=True, metavar="SOURCE=URL",
+              help="Download SOURCE from URL instead (repeatable; a mirror or a local copy).")
+@click.option("--from-file", type=click.Path(path_type=Path),
+              help="Load this downloaded file (or folder) through the same checks.")
+@click.option("--force", is_flag=True, help="Accept a copy that drops many entries.")
+@click.pass_obj
+def lists_update(obj: Ctx, source_ids: tuple[str, ...], url_opts: tuple[str, ...],
+                 from_file: Path | None, force: bool) -> None:  # fmt: skip
+    from . import refresh
+    from .errors import EXIT_UPDATE
+
+    urls: dict[str, list[str]] = {}
+    for opt in url_opts:
+        sid, sep, url = opt.partition("=")
+        if not sep or not sid or not url:
+            raise click.BadParameter(f"'{opt}' is not SOURCE=URL", param_hint="--url")
+        urls.setdefault(sid.strip(), []).append(url.strip())
+    outcomes = refresh.update(obj.store, list(source_ids) or None, urls=urls,
+                              from_file=from_file, force=force)  # fmt: skip
+    for o in outcomes:
+        if o.status == "loaded":
+            was = f", was version {o.previous_version}" if o.previous_version else ""
+            click.echo(f"{o.source_id}: loaded version {o.version_id} with {o.entities} "
+                       f"entities{was}")  # fmt: skip
+        elif o.status == "unchanged":
+            click.echo(f"{o.source_id}: unchanged (version {o.version_id})")
+        else:
+            kept = f"; version {o.version_id} stays active" if o.version_id else ""
+            click.echo(f"{o.source_id}: FAILED: {o.message}{kept}", err=True)
+        if o.notice and o.ok:
+            click.echo(f"{o.source_id}: note: {o.notice}", err=True)
+    if not all(o.ok for o in outcomes):
+        click.get_current_context().exit(EXIT_UPDATE)
+
+
+@lists_group.command("diff", help="Entries added, removed and changed between two versions "
+                     "(default: the previous and the active one).")  # fmt: skip
+@click.argument("source_id", metavar="SOURCE")
+@click.option("--from", "from_version", type=int, help="Older version id.")
+@click.option("--to", "to_version", type=int, help="Newer version id (default: active).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_obj
+def lists_diff(obj: Ctx, source_id: str, from_version: int | None, to_version: int | None,
+               fmt: str) -> None:  # fmt: skip
+    from . import refresh
+
+    d = refresh.diff(obj.store, source_id, from_version, to_version)
+    if fmt == "json":
+        click.echo(json.dumps(d.to_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{source_id}: version {d.from_version or '(none)'} -> {d.to_version}: "
+               f"{len(d.added)} added, {len(d.removed)} removed, {len(d.changed)} changed")
+    rows = ([{**e, "change": "added"} for e in d.added]
+            + [{**e, "change": "removed"} for e in d.removed]
+            + [{**e, "change": "changed", "fields": ", ".join(e["fields"])}
+               for e in d.changed])  # fmt: skip
+    if rows:
+        _table(rows, [("change", "change"), ("id", "id"), ("name", "name"), ("list", "list"),
+                      ("fields", "changed fields")])  # fmt: skip
+
+
+# -- screening ---------------------------------------------------------------------------
+
+THRESHOLD_HELP = "Report hits scoring at least this (0-1; default 0.80)."
+STALE_HELP = "Exit 3 instead of screening when a list is older than its max age."
+
+
+@cli.command("check", help=f"Screen one name and show every hit with its provenance.\n\n"
+                           f"{EXIT_CODES_HELP}")  # fmt: skip
+@click.argument("name")
+@click.option("--country", help="ISO country code of the party (secondary evidence).")
+@click.option("--threshold", type=click.FloatRange(0, 1), help=THRESHOLD_HELP)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)  # fmt: skip
+@click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
+@click.pass_obj
+def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None, fmt: str,
+              fail_stale: bool | None) -> int:  # fmt: skip
+    from . import screen
+
+    result = screen.check(obj.store, name, country=country, threshold=threshold,
+                          fail_stale=_fail_stale(fail_stale))  # fmt: skip
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        _print_check(result)
+    return 1 if result["hits"] else 0
+
+
+@cli.command("batch", help=f"Screen every row of a CSV, XLSX or JSON Lines file.\n\n"
+                           f"OUTPUT's extension picks the format: .csv, .jsonl, .xlsx or .html. "
+                           f"The output appears only when the run succeeds; CSV, JSONL and XLSX "
+                           f"get a sidecar OUTPUT.meta.json with the run id and list versions.\n\n"
+                           f"{EXIT_CODES_HELP}")  # fmt: skip
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Output file (.csv, .jsonl, .xlsx or .html).")
+@click.option("--column", help="Column holding the names (default: an obvious one).")
+@click.option("--country-column", help="Column holding ISO country codes (default: 'country').")
+@click.option("--sheet", help="Worksheet of an .xlsx input (default: the first).")
+@click.option("--threshold", type=click.FloatRange(0, 1), help=THRESHOLD_HELP)
+@click.option("--workers", type=click.IntRange(1, 64), help="Processes (default: all cores).")
+@click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
+@click.pass_obj
+def batch_cmd(obj: Ctx, input_path: Path, output: Path, column: str | None,
+              country_column: str | None, sheet: str | None, threshold: float | None,
+              workers: int | None, fail_stale: bool | None) -> int:  # fmt: skip
+    from . import screen
+
+    s = screen.batch(obj.store, input_path, output, column=column, country_column=country_column,
+                     sheet=sheet, threshold=threshold, workers=workers, progress=True,
+                     fail_stale=_fail_stale(fail_stale))  # fmt: skip
+    click.echo(f"screened {s.rows} rows ({s.unique_names} unique names): {s.hit_rows} with hits, "
+               f"{s.clear} clear, {s.skipped} skipped; wrote {s.output} (run {s.run_id})", err=True)  # fmt: skip
+    return s.exit_code
+
+
+@cli.group("runs", invoke_without_command=True,
+           help="The audit record: every check and batch run.")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)  # fmt: skip
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.pass_context
+def runs_group(ctx: click.Context, fmt: str, limit: int) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    from . import audit
+
+    rows = audit.runs(ctx.obj.store, limit)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        r["lists_used"] = ", ".join(f"{x['source_id']}@{str(x['sha256'])[:8]}"
+                                    for x in r["lists"] or [])  # fmt: skip
+    _table(rows, [("id", "run"), ("started_at", "started"), ("command", "command"),
+                  ("input_path", "input"), ("rows", "rows"), ("hit_rows", "rows with hits"),
+                  ("status", "status"), ("lists_used", "lists")])  # fmt: skip
+
+
+@runs_group.command("show", help="One run: options, input checksum, list versions, hits.")
+@click.argument("run_id")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="json",
+              show_default=True)  # fmt: skip
+@click.pass_obj
+def runs_show(obj: Ctx, run_id: str, fmt: str) -> None:
+    from . import audit
+
+    r = audit.run(obj.store, run_id)
+    if fmt == "json":
+        click.echo(json.dumps(r, indent=2, ensure_ascii=False))
+        return
+    for k in ("id", "command", "started_at", "finished_at", "status", "exit_code", "tool_version",
+              "input_path", "input_sha256", "rows", "hit_rows", "hits", "threshold"):
+        click.echo(f"{k:>14}: {r.get(k)}")
+    for x in r["lists"] or []:
+        click.echo(f"{'list':>14}: {x['source_id']} version {x['version_id']} "
+                   f"sha256 {x['sha256']} (loaded {x['loaded_at']})")  # fmt: skip
+    _table(r["hit_list"], [("row", "row"), ("query", "query"), ("name", "listed name"),
+                           ("score", "score"), ("source_id", "source"), ("citation", "citation")])  # fmt: skip
+
+
+def _fail_stale(flag: bool | None) -> bool | None:
+    """The --fail-stale flag; None leaves it to the config file's ``fail_stale``."""
+    return flag
+
+
+def _print_check(result: dict[str, Any]) -> None:
+    hits = result["hits"]
+    if not hits:
+        click.echo(f"No hit at or above {result['threshold']:.2f} for {result['query']!r}.")
+    for h in hits:
+        click.echo(f"HIT {h['score']:.2f}  {h['name']}")
+        click.echo(f"  matched name : {h['matched_name']}")
+        click.echo(f"  source       : {h['source_name']} ({h['source_id']}), entry {h['entity_id']}")
+        for ls in h["listings"] or [{"list": h["list"], "citation": h["citation"],
+                                     "listed_on": h["listed_on"], "source_url": h["source_url"],
+                                     "license_requirement": h["license_requirement"]}]:  # fmt: skip
+            bits = [ls.get("list"), ls.get("citation"),
+                    f"listed {ls['listed_on']}" if ls.get("listed_on") else None,
+                    "ENDED " + ls["end_date"] if ls.get("end_date") else None]  # fmt: skip
+            click.echo(f"  listing      : {' | '.join(b for b in bits if b)}")
+            what = ls.get("license_requirement") or ls.get("effect")
+            if what:
+                click.echo(f"    meaning    : {what}")
+            if ls.get("source_url"):
+                click.echo(f"    official   : {ls['source_url']}")
+        if h.get("parent"):
+            click.echo(f"  parent       : {h['parent']}")
+        click.echo(f"  why          : {h['explanation']}")
+    click.echo("lists: " + ", ".join(f"{x['source_id']} v{x['version_id']} sha256 {x['sha256'][:12]}"
+                                     for x in result["lists"]) + f"; run {result['run_id']}")  # fmt: skip
+    if hits:
+        click.echo("A potential match is not a determination: confirm each hit against the "
+                   "official list at its source URL.")
+
+
 def _table(rows: list[dict[str, Any]], cols: list[tuple[str, str]]) -> None:
     from rich.console import Console
     from rich.table import Table

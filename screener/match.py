@@ -19,7 +19,7 @@ scores below ``COUNTRY_MIN_SCORE``, are left alone.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .index import Index
@@ -201,36 +201,29 @@ class Matcher:
                threshold: float | None = None, limit: int = 20) -> list[Hit]:  # fmt: skip
         """Hits for ``name`` at or above ``threshold``, best first, one per entity."""
         thr = self.threshold if threshold is None else threshold
+        cc = (country or "").strip().lower()[:2] or None
+        raw = self.screen_name(name, thr - COUNTRY_BONUS if cc else thr)
+        return with_country(raw, cc, thr)[:limit]
+
+    def screen_name(self, name: str, floor: float) -> list[Hit]:
+        """Hits for ``name`` scoring at least ``floor``, before any country evidence."""
         q = normalize(name if isinstance(name, str) else str(name))
         if not q.tokens:
             return []
-        fuzzy = self._fuzzy(q)
-        order = sorted(q.tokens, key=lambda t: -self.index.weight(t))
-        best: dict[int, Hit] = {}
         idx = self.index
-        cc = (country or "").strip().lower()[:2] or None
-        for ni in self.candidates(q, fuzzy, thr - (COUNTRY_BONUS if cc else 0.0) - 1e-9):
+        fuzzy = self._fuzzy(q)
+        order = sorted(q.tokens, key=lambda t: -idx.weight(t))
+        best: dict[int, Hit] = {}
+        for ni in self.candidates(q, fuzzy, floor - 1e-9):
             rec = idx.names[ni]
             d = score_name(q, rec.norm, idx, fuzzy, order)
-            score = d.score
-            ent = idx.entities[rec.entity]
-            if cc and ent.countries and score >= COUNTRY_MIN_SCORE:
-                if cc in ent.countries:
-                    score = min(1.0, score + COUNTRY_BONUS)
-                    d.notes.append(f"country {cc.upper()} agrees (+{COUNTRY_BONUS})")
-                else:
-                    score -= COUNTRY_PENALTY
-                    d.notes.append(f"country {cc.upper()} not among "
-                                   f"{', '.join(c.upper() for c in ent.countries)} "
-                                   f"(-{COUNTRY_PENALTY})")  # fmt: skip
-                d.score = score
-            if score < thr:
+            if d.score < floor:
                 continue
             old = best.get(rec.entity)
-            if old is None or score > old.score:
-                best[rec.entity] = Hit(ent, score, rec.text, rec.kind, d, q, rec.norm, ni)
-        hits = sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
-        return hits[:limit]
+            if old is None or d.score > old.score:
+                best[rec.entity] = Hit(idx.entities[rec.entity], d.score, rec.text, rec.kind, d,
+                                       q, rec.norm, ni)  # fmt: skip
+        return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
 
     def compare(self, query: str, listed: str) -> Detail:
         """Score two names directly (no candidate step), with this index's weights."""
@@ -239,6 +232,29 @@ class Matcher:
             return Detail(0.0, "empty")
         fuzzy = {t: [(v, s) for v, s in _pair_fuzzy(t, n.tokens)] for t in q.tokens}
         return score_name(q, n, self.index, fuzzy)
+
+
+def with_country(hits: list[Hit], country: str | None, threshold: float) -> list[Hit]:
+    """Apply the query's country as secondary evidence, then keep hits >= threshold."""
+    if not country:
+        return [h for h in hits if h.score >= threshold]
+    cc = country.strip().lower()[:2]
+    out = []
+    for h in hits:
+        ent = h.entity
+        if ent.countries and h.score >= COUNTRY_MIN_SCORE:
+            d = replace(h.detail, notes=list(h.detail.notes))
+            if cc in ent.countries:
+                d.score = min(1.0, h.score + COUNTRY_BONUS)
+                d.notes.append(f"country {cc.upper()} agrees (+{COUNTRY_BONUS})")
+            else:
+                d.score = h.score - COUNTRY_PENALTY
+                d.notes.append(f"country {cc.upper()} not among "
+                               f"{', '.join(c.upper() for c in ent.countries)} (-{COUNTRY_PENALTY})")  # fmt: skip
+            h = replace(h, score=d.score, detail=d)
+        if h.score >= threshold:
+            out.append(h)
+    return sorted(out, key=lambda h: (-h.score, h.entity.name))
 
 
 def _pair_fuzzy(token: str, others: Iterable[str]) -> list[tuple[str, float]]:

@@ -1,0 +1,87 @@
+"""End-to-end batch benchmark: a 1,000,000-row CSV against the benchmark universe.
+
+    python benchmarks/bench_batch.py [--rows 1000000] [--unique 300000] [--keep DIR]
+
+Builds a store holding the bundled list plus the real lists in shared/data (the
+universe of bench_quality.py), writes a CSV of realistic customer rows (ids,
+names with repeats, countries; ~10% of the unique names are variants of listed
+names), then times ``screener.screen.batch`` end to end: read, screen on both
+cores, write CSV. Prints wall time, rows/s, hits and peak memory (max RSS of the
+main process and of the largest worker). Targets (issue 4): <= 60 s and <= 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.names import query_names  # noqa: E402
+from benchmarks.universe import shared_lists  # noqa: E402
+from screener import screen  # noqa: E402
+from screener.store import Store  # noqa: E402
+
+COUNTRIES = ["cn", "us", "de", "gb", "jp", "in", "fr", "", "", ""]
+
+
+def build_store(path: Path) -> Store:
+    store = Store.open(path)  # loads the bundled list
+    for sid, parsed in shared_lists().items():
+        store.import_parsed({"id": sid, "name": sid, "kind": "reference"}, parsed,
+                            sha256=f"bench-{sid}", origin=f"shared/data ({sid})")  # fmt: skip
+    return store
+
+
+def write_input(path: Path, rows: int, unique: int, listed: list[str]) -> None:
+    names = list(dict.fromkeys(query_names(unique, listed, seed=99)))
+    rng = random.Random(5)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["customer_id", "name", "country", "segment"])
+        for i in range(rows):
+            # a long tail: some names recur often, most a few times
+            name = names[min(int(rng.paretovariate(1.2)) - 1, len(names) - 1)] if i % 3 == 0 \
+                else rng.choice(names)  # fmt: skip
+            w.writerow([f"C{i:07d}", name, rng.choice(COUNTRIES), rng.choice("ABCD")])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--unique", type=int, default=300_000)
+    ap.add_argument("--keep", type=Path, help="work in this folder and keep the files")
+    a = ap.parse_args()
+    work = a.keep or Path(tempfile.mkdtemp(prefix="screener-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    store = build_store(work / "bench.db")
+    print(f"store: {sum(v['entities'] for v in store.active_versions())} entities "
+          f"in {time.perf_counter() - t:.1f} s")
+    listed = [e.name for e in store.entities() if e.schema == "organization"]
+    inp = work / "customers.csv"
+    t = time.perf_counter()
+    write_input(inp, a.rows, a.unique, listed)
+    print(f"input: {a.rows:,} rows, {inp.stat().st_size / 1e6:.0f} MB, "
+          f"written in {time.perf_counter() - t:.1f} s")
+    screen.load_matcher(store)  # build the index cache, as a first `screener` run does
+    out = work / "customers.screened.csv"
+    t = time.perf_counter()
+    s = screen.batch(store, inp, out, column="name", country_column="country")
+    dt = time.perf_counter() - t
+    print(f"batch: {s.rows:,} rows ({s.unique_names:,} unique name/country pairs) in {dt:.1f} s "
+          f"= {s.rows / dt:,.0f} rows/s; {s.hit_rows:,} rows with hits, {s.skipped} skipped")
+    main_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory (max RSS): main {main_rss:.0f} MB, largest worker {child_rss:.0f} MB")
+    print(f"output: {out} ({out.stat().st_size / 1e6:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""The user's config file: download URL overrides, per-source limits, stale policy.
+
+The file is TOML, read from ``$SCREENER_CONFIG`` when set, else ``config.toml`` in the
+per-user config directory (``platformdirs.user_config_dir("screener")``, e.g.
+``~/.config/screener/config.toml`` on Linux). A missing file means no overrides.
+Every key is optional::
+
+    # Refuse to report names as clear when a list is older than its max age
+    # (as `screener check --fail-stale` does); default false: warn only.
+    fail_stale = true
+
+    [urls]
+    # One URL, or a list: alternatives for a one-file source (tried in order),
+    # the files of a multi-file source (OFAC), or a folder ending in "/" that
+    # holds the official file names (sdn.csv, alt.csv, ...).
+    csl = "https://mirror.example.org/csl/consolidated.csv"
+    ofac-sdn = "https://mirror.example.org/ofac/"
+
+    [sources.csl]
+    min_entities = 8000   # refuse a download with fewer entries
+    max_age_days = 3      # older than this is stale
+    max_drop = 0.1        # refuse a download that drops more than 10% of the entries
+
+``[sources.ID]`` values replace those of ``lists/sources.yaml`` for that source.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+LIMIT_KEYS = {"min_entities": int, "max_age_days": (int, float), "max_drop": (int, float)}
+
+
+@dataclass
+class Config:
+    urls: dict[str, list[str]] = field(default_factory=dict)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fail_stale: bool = False
+    path: Path | None = None
+
+
+def config_path() -> Path:
+    """``$SCREENER_CONFIG`` if set, else ``config.toml`` in the user config directory."""
+    env = os.environ.get("SCREENER_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("screener", appauthor=False)) / "config.toml"
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read the config file (``path`` or :func:`config_path`); missing means empty."""
+    path = Path(path) if path else config_path()
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Config(path=None)
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read the config file: {e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"{path}: invalid TOML: {e}") from None
+    return parse_config(doc, path)
+
+
+def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
+    """Check a parsed config document and turn it into a :class:`Config`."""
+    where = str(path or "config")
+    unknown = set(doc) - {"urls", "sources", "fail_stale"}
+    if unknown:
+        raise InputError(f"{where}: unknown setting(s): {', '.join(sorted(unknown))}")
+    urls: dict[str, list[str]] = {}
+    for sid, value in (doc.get("urls") or {}).items():
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not values or not all(
+            isinstance(v, str) and v for v in values
+        ):
+            raise InputError(f"{where}: [urls] {sid} must be a URL or a list of URLs")
+        urls[sid] = list(values)
+    sources: dict[str, dict[str, Any]] = {}
+    for sid, limits in (doc.get("sources") or {}).items():
+        if not isinstance(limits, dict):
+            raise InputError(f"{where}: [sources.{sid}] must be a table")
+        for key, value in limits.items():
+            kind = LIMIT_KEYS.get(key)
+            if kind is None:
+                raise InputError(f"{where}: [sources.{sid}] unknown key '{key}' "
+                                 f"(use {', '.join(LIMIT_KEYS)})")  # fmt: skip
+            if isinstance(value, bool) or not isinstance(value, kind) or value < 0:
+                raise InputError(f"{where}: [sources.{sid}] {key} must be a number >= 0")
+            if key == "max_drop" and value > 1:
+                raise InputError(f"{where}: [sources.{sid}] max_drop is a share from 0 to 1")
+        sources[sid] = dict(limits)
+    fail_stale = doc.get("fail_stale", False)
+    if not isinstance(fail_stale, bool):
+        raise InputError(f"{where}: fail_stale must be true or false")
+    return Config(urls=urls, sources=sources, fail_stale=fail_stale, path=path)
