@@ -6,8 +6,9 @@ times. It holds:
 - ``names``: one :class:`NameRec` per distinct (entity, normalized name);
 - ``postings``: token -> ids of the names holding it (inverted index; candidate
   generation never scans every name);
-- ``idf``: token -> inverse document frequency over all names, so that rare,
-  distinctive tokens weigh more than "technology" or "company";
+- ``idf``: token -> inverse document frequency over all entities (a token in
+  several names of one entity counts once), so that rare, distinctive tokens
+  weigh more than "technology" or "company";
 - ``deletes``: a deletion neighbourhood (one deleted letter, two for long
   tokens) -> vocabulary tokens, to find typo variants of a query token without
   comparing it to the whole vocabulary;
@@ -65,10 +66,12 @@ class Index:
         compact: dict[str, list[int]] = defaultdict(list)
         pinyin: dict[str, list[int]] = defaultdict(list)
         cjk: dict[str, list[int]] = defaultdict(list)
+        df: dict[str, int] = defaultdict(int)  # entities whose names hold the token
         for e in entities:
             ei = len(idx.entities)
             idx.entities.append(e)
             seen: set[tuple[str, ...]] = set()
+            entity_tokens: set[str] = set()
             for n in e.all_names():
                 norm = normalize(n.name)
                 if not norm.tokens or norm.tokens in seen:
@@ -78,19 +81,22 @@ class Index:
                 idx.names.append(NameRec(ei, n.name, n.kind, norm))
                 for t in set(norm.tokens):
                     postings[t].append(ni)
+                entity_tokens.update(norm.tokens)
                 if len(norm.compact) >= 4:
                     compact[norm.compact].append(ni)
                 if len(norm.pinyin) >= 6:
                     pinyin[norm.pinyin].append(ni)
                 if norm.cjk:
                     cjk[norm.cjk].append(ni)
-        n_names = max(1, len(idx.names))
+            for t in entity_tokens:
+                df[t] += 1
+        n_entities = max(1, len(idx.entities))
         idx.postings = dict(postings)
         idx.compact = dict(compact)
         idx.pinyin = dict(pinyin)
         idx.cjk = dict(cjk)
-        idx.idf = {t: math.log((n_names + 1) / (len(p) + 0.5)) for t, p in postings.items()}
-        idx.max_idf = math.log((n_names + 1) / 0.5)
+        idx.idf = {t: math.log((n_entities + 1) / (df[t] + 0.5)) for t in postings}
+        idx.max_idf = math.log((n_entities + 1) / 0.5)
         from .score import PLACE_WEIGHT, WEIGHT_POWER
 
         idx.w = {t: v**WEIGHT_POWER for t, v in idx.idf.items()}

@@ -245,10 +245,10 @@ def with_country(hits: list[Hit], country: str | None, threshold: float) -> list
         if ent.countries and h.score >= COUNTRY_MIN_SCORE:
             d = replace(h.detail, notes=list(h.detail.notes))
             if cc in ent.countries:
-                d.score = min(1.0, h.score + COUNTRY_BONUS)
+                d.score = round(min(1.0, h.score + COUNTRY_BONUS), 4)
                 d.notes.append(f"country {cc.upper()} agrees (+{COUNTRY_BONUS})")
             else:
-                d.score = h.score - COUNTRY_PENALTY
+                d.score = round(h.score - COUNTRY_PENALTY, 4)
                 d.notes.append(f"country {cc.upper()} not among "
                                f"{', '.join(c.upper() for c in ent.countries)} (-{COUNTRY_PENALTY})")  # fmt: skip
             h = replace(h, score=d.score, detail=d)

@@ -25,7 +25,9 @@ from .normalize import Norm
 WEIGHT_POWER = 1.0  # token weight = idf ** WEIGHT_POWER (tuned on benchmarks/bench_quality.py)
 PLACE_WEIGHT = 0.3  # a place name weighs this share of its idf weight...
 # ...unless both names hold a place the other lacks: then they disagree in full.
-NUMBER_MISMATCH_CAP = 0.5  # both names carry numbers and they differ: a different entity
+DISTINCTIVE_MISSING_CAP = 0.75  # the listed name's rarest word is not in the query
+NUMBER_MISMATCH_CAP = 0.5
+ONE_SIDED_NUMBER_CAP = 0.75  # one name has a number, the other none: a unit of it, at most  # both names carry numbers and they differ: a different entity
 COMPACT_EXACT = 0.97  # same letters once spaces and hyphens are gone
 COMPACT_FUZZY_MIN = 0.9  # spaceless forms this similar (and long) also count...
 COMPACT_FUZZY_MIN_LEN = 8
@@ -124,6 +126,16 @@ def token_score(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, f
         w = W.get(t, mw)
         total += w * PLACE_WEIGHT if (t in n_places and not conflict) else w
     d = Detail(mass / total if total else 0.0, "tokens", matched, q_only, n_left)
+    if d.score > DISTINCTIVE_MISSING_CAP:
+        for side, toks, left, pl in (("listed name", n.tokens, n_left, n_places),
+                                     ("query", q.tokens, q_only, q_places_all)):  # fmt: skip
+            if not left:
+                continue
+            heaviest = max(toks, key=lambda t: W.get(t, mw) * (PLACE_WEIGHT if t in pl else 1))
+            if heaviest in left:
+                d.score = DISTINCTIVE_MISSING_CAP
+                d.notes.append(f"the {side}'s most distinctive word '{heaviest}' is unmatched")
+                break
     if conflict:
         d.notes.append(f"places differ: {', '.join(q_places)} / {', '.join(l_places)}")
     return d
@@ -192,9 +204,13 @@ def score_name(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, fl
                order: list[str] | None = None) -> Detail:  # fmt: skip
     """The best of the scorers, then the number rule.
 
-    Number rule: when both names carry numbers and they differ, the names are of
+    Number rules: when both names carry numbers and they differ, the names are of
     different entities (CETC 28 is not CETC 38; Fund VIII is not Fund IX): the
-    score is capped at ``NUMBER_MISMATCH_CAP``.
+    score is capped at ``NUMBER_MISMATCH_CAP``. When only one carries a number, it
+    names a numbered unit the other does not (CETC 14 is not CETC itself): capped
+    at ``ONE_SIDED_NUMBER_CAP``.
+    Legal-form rule: both name specific legal forms and they differ (AG and GmbH):
+    the score is multiplied by ``LEGAL_CONFLICT_FACTOR``.
     """
     if q.tokens == n.tokens:
         best = Detail(1.0, "same name after normalization",
@@ -210,10 +226,14 @@ def score_name(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, fl
     if ql and nl and not ql & nl:
         best.score *= LEGAL_CONFLICT_FACTOR
         best.notes.append(f"legal forms differ: {', '.join(sorted(ql))} / {', '.join(sorted(nl))}")
+    if bool(q.numbers) != bool(n.numbers) and best.score > ONE_SIDED_NUMBER_CAP:
+        best.score = ONE_SIDED_NUMBER_CAP
+        best.notes.append(f"only the {'query' if q.numbers else 'listed name'} has a number")
     if q.numbers and n.numbers and q.numbers != n.numbers:
         if best.score > NUMBER_MISMATCH_CAP:
             best.score = NUMBER_MISMATCH_CAP
         best.notes.append(
             f"numbers differ: {', '.join(sorted(q.numbers))} / {', '.join(sorted(n.numbers))}"
         )
+    best.score = round(best.score, 4)  # as reported; a threshold compares with what users see
     return best

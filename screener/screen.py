@@ -61,7 +61,8 @@ def load_matcher(store: Store, threshold: float | None = None) -> Matcher:
     """The matcher for the store's active lists, from a cache file when it is current.
 
     The cache (``<db>.index.pickle``) is keyed by the active versions, the tool
-    version and the normalization vocabulary; any change rebuilds it.
+    version, the normalization vocabulary and the matching code; any change
+    rebuilds it.
     """
     versions = store.require_lists()
     key = _cache_key(versions)
@@ -88,8 +89,8 @@ def _cache_key(versions: list[dict[str, Any]]) -> str:
     vocab = Path(__file__).parent / "data" / "vocabulary.yaml"
     h = hashlib.sha256(__version__.encode())
     h.update(vocab.read_bytes())
-    h.update(Path(__file__).with_name("score.py").read_bytes())
-    h.update(Path(__file__).with_name("normalize.py").read_bytes())
+    for module in ("normalize.py", "index.py", "score.py", "match.py", "model.py"):
+        h.update(Path(__file__).with_name(module).read_bytes())
     h.update(json.dumps([(v["id"], v["sha256"]) for v in versions]).encode())
     return h.hexdigest()
 
