@@ -35,6 +35,10 @@ MAX_CANDIDATES = 300  # at most this many names are scored in full, by bound
 FUZZY_MAX_DF = 50  # tokens held by more names than this are not looked up for typos
 
 
+# (variants with similarity, least weight, most weight, typo variants) of a query token
+TokenInfo = tuple[tuple[tuple[str, float], ...], float, float, tuple[tuple[str, float], ...]]
+
+
 @dataclass
 class Hit:
     entity: Entity
@@ -89,6 +93,7 @@ class Matcher:
     def __init__(self, index: Index, threshold: float = DEFAULT_THRESHOLD):
         self.index = index
         self.threshold = threshold
+        self._tokens: dict[str, TokenInfo] = {}
 
     @classmethod
     def from_entities(cls, entities: Iterable[Entity], **kw: Any) -> Matcher:
@@ -106,20 +111,36 @@ class Matcher:
         return cls(Index.build(ents, versions), **kw)
 
     # -- candidates ---------------------------------------------------------
-    def _fuzzy(self, q: Norm) -> dict[str, list[tuple[str, float]]]:
-        """Typo variants of the query tokens that are unknown or rare in the lists.
+    def _token(self, t: str) -> TokenInfo:
+        """What candidate generation needs of a query token, cached across queries:
+        its variants in the vocabulary (itself, typo variants), the least and most
+        weight it can bring, and its typo variants alone.
 
         Tokens held by more than ``FUZZY_MAX_DF`` names are common words whose
-        misspellings carry little weight; they are not looked up.
+        misspellings carry little weight; their typo variants are not looked up.
         """
-        idx = self.index
+        info = self._tokens.get(t)
+        if info is None:
+            idx = self.index
+            post = idx.postings.get(t)
+            typos = tuple(idx.fuzzy(t)) if post is None or len(post) <= FUZZY_MAX_DF else ()
+            variants = (((t, 1.0),) if post is not None else ()) + typos
+            w = idx.w
+            own = idx.weight(t)
+            w_low = min([own] + [w[v] for v, _ in variants])
+            w_max = max((w[v] * sim for v, sim in variants), default=0.0)
+            if len(self._tokens) > 200_000:
+                self._tokens.clear()
+            info = self._tokens[t] = (variants, w_low, w_max, typos)
+        return info
+
+    def _fuzzy(self, q: Norm) -> dict[str, list[tuple[str, float]]]:
+        """Typo variants of the query tokens (see :meth:`_token`)."""
         out = {}
         for t in set(q.tokens):
-            post = idx.postings.get(t)
-            if post is None or len(post) <= FUZZY_MAX_DF:
-                variants = idx.fuzzy(t)
-                if variants:
-                    out[t] = variants
+            typos = self._token(t)[3]
+            if typos:
+                out[t] = list(typos)
         return out
 
     def candidates(self, q: Norm, fuzzy: dict[str, list[tuple[str, float]]],
@@ -134,19 +155,17 @@ class Matcher:
         candidate then gets an upper bound of its score, ``2 * shared / (q + n)``
         (``n``: the least the name can weigh), and only names whose bound reaches
         the threshold are scored in full. Names equal in their spaceless or pinyin
-        form are always scored. Chinese-script queries are not pruned.
+        form are always scored, and for a Chinese-script query so are names whose
+        Chinese core holds the query's core or is held by it.
         """
         idx = self.index
         q_min = 0.0
-        per_token: list[tuple[list[tuple[str, float]], float]] = []
+        places = q.places
+        per_token: list[tuple[tuple[tuple[str, float], ...], float]] = []
         for t in set(q.tokens):
-            variants = [(t, 1.0)] if t in idx.postings else []
-            variants += fuzzy.get(t, [])
-            own = idx.weight(t)
-            w_low = min([own] + [idx.weight(v) for v, _ in variants])
-            q_min += w_low * PLACE_WEIGHT if t in q.places else w_low
+            variants, w_low, w_max, _ = self._token(t)
+            q_min += w_low * PLACE_WEIGHT if t in places else w_low
             if variants:
-                w_max = max(idx.weight(v) * sim for v, sim in variants)
                 per_token.append((variants, w_max))
         per_token.sort(key=lambda x: -x[1])
         need = threshold * q_min / (2 - threshold)

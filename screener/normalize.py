@@ -50,6 +50,7 @@ _CJK_RE = re.compile(f"[{CJK}]")
 _TOKEN_RE = re.compile(rf"\d+|[{CJK}]+|[^\W\d_{CJK}]+")
 _DOTTED_RE = re.compile(r"\b(?:[^\W\d_]\.){2,}(?:[^\W\d_]\b)?")
 _ORDINAL_RE = re.compile(r"(\d+)\s*(?:st|nd|rd|th|e|er|eme|ème)\b")
+_DIGIT_RE = re.compile(r"\d")
 _APOSTROPHE_RE = re.compile(r"['’‘`´ʼ]")
 _ZH_ORDINAL_RE = re.compile(r"第?([零〇一二两三四五六七八九十百]+)(?=研究所|所|院|研究院|厂|局|分局|师|团|号)|第([零〇一二两三四五六七八九十百]+)")
 NUMBER_MARKERS = frozenset({"no", "nr", "number", "num", "nos"})
@@ -184,7 +185,11 @@ def clean(text: str) -> str:
 
 
 def _clean_tokens(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKC", str(text)[:MAX_CHARS]).casefold()
+    text = str(text)[:MAX_CHARS]
+    if text.isascii():
+        text = text.lower()  # NFKC leaves ASCII as it is; casefold is lower() on ASCII
+    else:
+        text = unicodedata.normalize("NFKC", text).casefold()
     if not text.isascii():
         text = _strip_accents(text)
         if has_cjk(text):
@@ -196,7 +201,8 @@ def _clean_tokens(text: str) -> list[str]:
         text = text.replace("&", " and ")
     if "." in text:
         text = _DOTTED_RE.sub(lambda m: m.group(0).replace(".", ""), text)
-    text = _ORDINAL_RE.sub(r"\1", text)
+    if _DIGIT_RE.search(text):
+        text = _ORDINAL_RE.sub(r"\1", text)
     return _TOKEN_RE.findall(text)
 
 
@@ -340,7 +346,7 @@ def normalize(text: str) -> Norm:
     """Run the pipeline (see the module docstring) on one name."""
     v = vocabulary()
     raw = _clean_tokens(text)
-    latin = [t for t in raw if not is_cjk_token(t)]
+    latin = [t for t in raw if not ("\u3400" <= t[0] <= "\u9fff" or "\uf900" <= t[0] <= "\ufaff")]
     with_cjk = len(latin) < len(raw)
     core, legal = _remove_legal(latin)
     if not core and not with_cjk:

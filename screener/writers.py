@@ -253,9 +253,29 @@ class CsvWriter(Writer):
         self._csv.writerow([neutralize(c) for c in columns + APPENDED_COLUMNS])
 
     def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
-        for cells, result in zip(self._rows(df), results, strict=True):
-            appended = [_text(v) for v in summary_cells(result)]
-            self._csv.writerow([neutralize(_text(v)) for v in (*cells, *appended)])
+        if list(df.columns) != self.columns:
+            df = df.reindex(columns=self.columns, fill_value="")
+        rows = df.to_numpy(dtype=object).tolist()
+        if len(rows) != len(results):
+            raise ValueError(f"{len(rows)} input rows but {len(results)} results")
+        plain: dict[str, list[str]] = {}  # the appended cells of rows without hits, by status
+        out = []
+        for cells, result in zip(rows, results):
+            for i, c in enumerate(cells):
+                if c.__class__ is not str:
+                    c = cells[i] = _text(c)
+                if c.startswith(FORMULA_PREFIXES):
+                    cells[i] = "'" + c
+            if result.get("hits"):
+                cells.extend(neutralize(_text(v)) for v in summary_cells(result))
+            else:
+                status = result.get("status") or ""
+                tail = plain.get(status)
+                if tail is None:
+                    tail = plain[status] = [neutralize(_text(v)) for v in summary_cells(result)]
+                cells.extend(tail)
+            out.append(cells)
+        self._csv.writerows(out)
 
 
 class JsonlWriter(Writer):
