@@ -111,6 +111,7 @@ def vocabulary() -> dict[str, Any]:
         "numbers": {k: int(v) for k, v in raw["numbers"].items()},
         "roman": {r: _roman_value(r) for r in raw["roman"]},
         "places": frozenset(places),
+        "place_first": frozenset(p.split()[0] for p in places if " " in p),
         "zh_places": sorted(zh_places, key=len, reverse=True),
     }
 
@@ -249,29 +250,50 @@ def _numbers(tokens: list[str]) -> list[str]:
     return out
 
 
+_WORDS: dict[str, tuple[str, ...]] = {}  # token -> its words after step 8, memoized
+
+
+def _word(token: str) -> tuple[str, ...]:
+    """Step 8 for one token: digits stay, plurals are cut, abbreviations expand."""
+    if token.isdigit():
+        out: tuple[str, ...] = (token,)
+    else:
+        s = stem(token)
+        out = vocabulary()["abbrev"].get(s, (s,))
+    if len(_WORDS) > 500_000:
+        _WORDS.clear()
+    _WORDS[token] = out
+    return out
+
+
 def _remove_legal(tokens: list[str]) -> tuple[list[str], list[str]]:
     v = vocabulary()
     legal, first = v["legal"], v["legal_first"]
     core: list[str] = []
     found: list[str] = []
-    i = 0
     n_tok = len(tokens)
+    last = n_tok - 1
+    i = 0
     while i < n_tok:
         t = tokens[i]
-        longest = first.get(t, 0)
-        for n in range(min(longest, n_tok - i), 0, -1):
-            cls = legal.get(tuple(tokens[i : i + n]))
+        longest = first.get(t)
+        if longest is not None:
+            n = min(longest, n_tok - i)
+            cls = None
+            while n:
+                cls = legal.get(tuple(tokens[i : i + n]))
+                if cls:
+                    break
+                n -= 1
             if cls:
                 found.append(cls)
                 i += n
-                break
+                continue
+        if len(t) >= 6 and (cls := _misspelt_legal(t, i == last)):
+            found.append(cls)
         else:
-            cls = _misspelt_legal(t, last=i == n_tok - 1) if len(t) >= 6 else None
-            if cls:
-                found.append(cls)
-            else:
-                core.append(t)
-            i += 1
+            core.append(t)
+        i += 1
     return core, found
 
 
@@ -355,22 +377,20 @@ def normalize(text: str) -> Norm:
     stop = v["stop"]
     kept = [t for t in core if t not in stop]
     core = kept or core
-    abbrev = v["abbrev"]
     words: list[str] = []
+    known = _WORDS
     for t in core:
-        if t.isdigit():
-            words.append(t)
-            continue
-        s = stem(t)
-        a = abbrev.get(s)
-        if a is None:
-            words.append(s)
+        w = known.get(t)
+        if w is None:
+            w = _word(t)
+        if len(w) == 1:
+            words.append(w[0])
         else:
-            words.extend(a)
+            words.extend(w)
     # places, including two-word ones (hong kong, inner mongolia)
     vplaces = v["places"]
     places = {t for t in words if t in vplaces}
-    if len(words) > 1:
+    if len(words) > 1 and not v["place_first"].isdisjoint(words):
         for a, b in zip(words, words[1:]):
             if f"{a} {b}" in vplaces:
                 places.update((a, b))

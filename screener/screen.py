@@ -24,7 +24,7 @@ from typing import Any
 
 from . import __version__, audit
 from .batchmatch import ParallelScreener
-from .errors import EXIT_CLEAR, EXIT_HIT, ListsError
+from .errors import EXIT_CLEAR, EXIT_HIT, InputError
 from .match import COUNTRY_BONUS, DEFAULT_THRESHOLD, Hit, Matcher, with_country
 from .readers import open_input
 from .store import Store, now_iso
@@ -105,6 +105,8 @@ def check(store: Store, name: str, *, country: str | None = None,
           command: str = "check") -> dict[str, Any]:  # fmt: skip
     """Screen one name; returns ``{"run_id", "query", "hits", "lists", ...}``."""
     thr = DEFAULT_THRESHOLD if threshold is None else threshold
+    if not name or not name.strip():
+        raise InputError("the name to check is empty")
     lists = guard_lists(store, fail_stale, warn)
     m = load_matcher(store, thr)
     run_id = audit.start_run(store, command, {"name": name, "country": country,
@@ -204,7 +206,7 @@ def batch(store: Store, input_path: str | Path, output_path: str | Path, *,
                 rows += len(results)
                 bar(len(results))
             counts = writer.counts()
-            summary = {**counts, "unique_names": len(raw), "run_id": run_id}
+            summary = {**counts, "unique_names": len(raw)}
             writer.close(summary)
         status = "done"
     except KeyboardInterrupt:

@@ -532,6 +532,7 @@ _COUNT_LABELS = {
     "hits": "Potential matches",
     "clear": "Clear",
     "skipped": "Skipped",
+    "unique_names": "Distinct names screened",
 }
 
 
