@@ -22,7 +22,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz.distance import OSA
 
@@ -33,8 +33,7 @@ FUZZY_MIN_LEN = 5  # shorter tokens must agree exactly
 FUZZY_TWO_EDITS_LEN = 9  # from this length two edits are allowed
 
 
-@dataclass(slots=True)
-class NameRec:
+class NameRec(NamedTuple):
     entity: int  # index into Index.entities
     text: str  # the listed name as written
     kind: str

@@ -36,10 +36,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from rapidfuzz.distance import OSA
@@ -58,8 +57,7 @@ ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
              "七": 7, "八": 8, "九": 9}  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Norm:
+class Norm(NamedTuple):
     """A normalized name. ``tokens`` is the core used for matching."""
 
     text: str  # cleaned full text (steps 1-4), for display
