@@ -64,7 +64,7 @@ def finish_run(store: Store, run_id: str, *, status: str, exit_code: int, rows: 
 def runs(store: Store, limit: int = 50) -> list[dict[str, Any]]:
     """The latest runs, newest first."""
     out = []
-    for r in store.db.query("select * from runs order by started_at desc, id desc limit ?", [limit]):
+    for r in store.db.query("select * from runs order by rowid desc limit ?", [limit]):
         out.append(_decode(r))
     return out
 

@@ -32,6 +32,7 @@ COUNTRY_BONUS = 0.03
 COUNTRY_PENALTY = 0.08
 COUNTRY_MIN_SCORE = 0.6
 MAX_CANDIDATES = 300  # at most this many names are scored in full, by bound
+ROUNDING = 5e-5  # scores are reported to 4 places; candidates keep what rounds up to the floor
 FUZZY_MAX_DF = 50  # tokens held by more names than this are not looked up for typos
 
 
@@ -233,7 +234,7 @@ class Matcher:
         fuzzy = self._fuzzy(q)
         order = sorted(q.tokens, key=lambda t: -idx.weight(t))
         best: dict[int, Hit] = {}
-        for ni in self.candidates(q, fuzzy, floor - 1e-9):
+        for ni in self.candidates(q, fuzzy, floor - ROUNDING):
             rec = idx.names[ni]
             d = score_name(q, rec.norm, idx, fuzzy, order)
             if d.score < floor:

@@ -48,7 +48,7 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{CJK}]")
 _TOKEN_RE = re.compile(rf"\d+|[{CJK}]+|[^\W\d_{CJK}]+")
 _DOTTED_RE = re.compile(r"\b(?:[^\W\d_]\.){2,}(?:[^\W\d_]\b)?")
-_ORDINAL_RE = re.compile(r"(\d+)\s*(?:st|nd|rd|th|e|er|eme|ème)\b")
+_ORDINAL_RE = re.compile(r"(\d+)(?:st|nd|rd|th|e|er|eme|ème)\b")
 _DIGIT_RE = re.compile(r"\d")
 _APOSTROPHE_RE = re.compile(r"['’‘`´ʼ]")
 _ZH_ORDINAL_RE = re.compile(r"第?([零〇一二两三四五六七八九十百]+)(?=研究所|所|院|研究院|厂|局|分局|师|团|号)|第([零〇一二两三四五六七八九十百]+)")
@@ -188,7 +188,7 @@ def _clean_tokens(text: str) -> list[str]:
     if text.isascii():
         text = text.lower()  # NFKC leaves ASCII as it is; casefold is lower() on ASCII
     else:
-        text = unicodedata.normalize("NFKC", text).casefold()
+        text = unicodedata.normalize("NFKC", text).casefold()[:MAX_CHARS]
     if not text.isascii():
         text = _strip_accents(text)
         if has_cjk(text):
@@ -223,7 +223,7 @@ def _numbers(tokens: list[str]) -> list[str]:
     while i < len(tokens):
         t = tokens[i]
         if t in NUMBER_MARKERS and i + 1 < len(tokens) and (
-            tokens[i + 1].isdigit() or tokens[i + 1] in words or tokens[i + 1] in roman
+            tokens[i + 1].isdecimal() or tokens[i + 1] in words or tokens[i + 1] in roman
         ):
             i += 1
             continue
@@ -232,7 +232,7 @@ def _numbers(tokens: list[str]) -> list[str]:
             # compounds: forty four -> 44, forty 4 -> 44
             if n >= 20 and n % 10 == 0 and i + 1 < len(tokens):
                 nxt = tokens[i + 1]
-                unit = int(nxt) if nxt.isdigit() else words.get(nxt)
+                unit = int(nxt) if nxt.isdecimal() else words.get(nxt)
                 if unit is not None and 0 < unit < 10:
                     out.append(str(n + unit))
                     i += 2
@@ -240,7 +240,7 @@ def _numbers(tokens: list[str]) -> list[str]:
             out.append(str(n))
         elif t in roman:
             out.append(str(roman[t]))
-        elif t.isdigit():
+        elif t.isdecimal():
             out.append(str(int(t)) if len(t) < 12 else t)
         else:
             out.append(t)
@@ -253,7 +253,7 @@ _WORDS: dict[str, tuple[str, ...]] = {}  # token -> its words after step 8, memo
 
 def _word(token: str) -> tuple[str, ...]:
     """Step 8 for one token: digits stay, plurals are cut, abbreviations expand."""
-    if token.isdigit():
+    if token.isdecimal():
         out: tuple[str, ...] = (token,)
     else:
         s = stem(token)
@@ -396,7 +396,7 @@ def normalize(text: str) -> Norm:
     cjk_parts: list[str] = []
     if with_cjk:
         for t in raw:
-            if t.isdigit():
+            if t.isdecimal():
                 cjk_parts.append(str(int(t)) if len(t) < 12 else t)
             elif is_cjk_token(t):
                 run, zh_places = _zh_core(t)
@@ -414,9 +414,9 @@ def normalize(text: str) -> Norm:
         text=" ".join(raw),
         tokens=tuple(tokens),
         places=frozenset(places),
-        numbers=frozenset(t for t in tokens if t.isdigit()),
+        numbers=frozenset(t for t in tokens if t.isdecimal()),
         legal=tuple(legal),
-        compact="".join(words) + cjk,
+        compact="".join(w for w in words if not (cjk and w.isdecimal())) + cjk,
         joined="".join(latin),
         cjk=cjk,
         pinyin=pinyin,

@@ -143,8 +143,8 @@ def token_score(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, f
 
 def compact_score(q: Norm, n: Norm) -> Detail | None:
     """Spacing and hyphen variants: ``Hik-Vision`` / ``Hikvision``, ``Sense Time``."""
-    if len(q.compact) < 4 or len(n.compact) < 4:
-        return None
+    if len(q.compact) < 4 or len(n.compact) < 4 or q.cjk or n.cjk:
+        return None  # Chinese script has no spaces to vary: cjk_score handles it
     if q.compact == n.compact or (len(q.joined) >= 6 and q.joined == n.joined):
         return Detail(COMPACT_EXACT, "same letters without spaces")
     if min(len(q.compact), len(n.compact)) >= COMPACT_FUZZY_MIN_LEN:
@@ -157,11 +157,16 @@ def compact_score(q: Norm, n: Norm) -> Detail | None:
 def cjk_score(q: Norm, n: Norm) -> Detail | None:
     """Chinese script: the same core, or one core inside the other.
 
-    Legal forms (有限公司...) and leading place names are already gone from the cores.
+    Legal forms (有限公司...) and leading place names are already gone from the cores;
+    this path applies only when both names have the same leading places (or none).
     A contained core counts only when it has ``CJK_CONTAINED_MIN_LEN`` characters, so
     that a two-character short name does not hit every longer name holding it.
     """
     if not q.cjk or not n.cjk:
+        return None
+    if _zh_places(q) != _zh_places(n):
+        # 北京工业大学 is not 哈尔滨工业大学: their cores agree only once the places are
+        # gone; the token score, which weighs places and the rest, decides instead
         return None
     if q.cjk == n.cjk:
         return Detail(1.0 if not _latin_differs(q, n) else 0.9, "same Chinese name")
@@ -179,6 +184,10 @@ def cjk_score(q: Norm, n: Norm) -> Detail | None:
             d.notes.append("numbers differ")
         return d
     return None
+
+
+def _zh_places(x: Norm) -> set[str]:
+    return {p for p in x.places if not p.isascii()}
 
 
 def _latin_differs(q: Norm, n: Norm) -> bool:

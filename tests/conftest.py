@@ -1,0 +1,71 @@
+"""Shared fixtures: a store holding the bundled list, and a matcher over it.
+
+Loading the bundled list and building the index take about a second each, so
+both are done once per session; each test that needs a store gets its own copy
+of the database file (and of the index cache beside it), so tests can record
+runs or change the store without seeing one another.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from screener.match import Matcher
+from screener.screen import load_matcher
+from screener.store import Store
+
+DB_NAME = "s.db"
+CACHE_SUFFIX = ".index.pickle"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """No test reads the user's config file or default database."""
+    home = tmp_path_factory.getbasetemp()
+    monkeypatch.setenv("SCREENER_CONFIG", str(home / "no-config.toml"))
+    monkeypatch.setenv("SCREENER_DB", str(home / "default-unused.db"))
+
+
+@pytest.fixture(scope="session")
+def master_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with the bundled list loaded and its index cache written."""
+    path = tmp_path_factory.mktemp("master") / DB_NAME
+    store = Store.open(path)
+    load_matcher(store)  # writes <db>.index.pickle, so copies load the index fast
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def matcher(master_db: Path) -> Matcher:
+    """A matcher over the bundled list (read-only: do not change it in a test)."""
+    store = Store.open(master_db)
+    try:
+        return Matcher.from_store(store)
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def db_path(master_db: Path, tmp_path: Path) -> Path:
+    """A private copy of the master database (plus its index cache) in ``tmp_path``."""
+    target = tmp_path / DB_NAME
+    shutil.copyfile(master_db, target)
+    cache = master_db.with_name(master_db.name + CACHE_SUFFIX)
+    shutil.copyfile(cache, target.with_name(target.name + CACHE_SUFFIX))
+    return target
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    """``Store.open`` on a private copy of a database holding the bundled list."""
+    s = Store.open(db_path)
+    yield s
+    s.close()

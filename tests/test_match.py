@@ -1,0 +1,259 @@
+"""screener.match against the bundled curated list: the hard cases, the look-alikes,
+the evidence a hit carries, country evidence, and every listed name finding itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from screener.match import COUNTRY_BONUS, COUNTRY_PENALTY, DEFAULT_THRESHOLD, Hit, Matcher
+
+CURATED = Path(__file__).parent.parent / "lists" / "surveillance.yaml"
+NAME_FIELDS = ("aliases", "chinese", "former", "abbreviations")
+
+
+def curated_names() -> list[tuple[str, str]]:
+    """(entity id, name) for the primary name and every alias of the curated list."""
+    doc = yaml.safe_load(CURATED.read_text("utf-8"))
+    out = []
+    for e in doc["entities"]:
+        for name in [e["name"], *(x for f in NAME_FIELDS for x in e.get(f) or [])]:
+            out.append((e["id"], str(name)))
+    return out
+
+
+def ids(hits: list[Hit]) -> list[str]:
+    return [h.entity.id for h in hits]
+
+
+# --- the hard cases: each finds its entity at the default threshold ---------------------------
+
+POSITIVES = [
+    ("Hikvision", "hikvision"),
+    ("SenseTime", "sensetime"),
+    ("Zhejiang Dahua Technology Co., Ltd.", "dahua"),
+    ("ZHEJIANG DAHUA TECH CO LTD", "dahua"),
+    ("Hik-Vision", "hikvision"),
+    ("Sense Time", "sensetime"),
+    ("Technology Dahua Zhejiang", "dahua"),
+    ("Hikvison Digital Technology", "hikvision"),
+    ("Hikvision Digital Tech Co", "hikvision"),
+    ("Dahua Tech Grp", "dahua"),
+    ("CETC", "cetc"),
+    ("CETC 14th Research Institute", "cetc-14"),
+    ("the 14th Research Institute of China Electronics Technology Group Corporation", "cetc-14"),
+    ("CETC No. 14", "cetc-14"),
+    ("CETC 14", "cetc-14"),
+    ("第十四研究所", "cetc-14"),
+    ("杭州海康威视数字技术股份有限公司", "hikvision"),
+    ("海康威视", "hikvision"),
+    ("杭州海康威視數字技術股份有限公司", "hikvision"),
+    ("CHEN, Quanguo", "chen-quanguo"),
+    ("Chen Quanguo", "chen-quanguo"),
+    ("陈全国", "chen-quanguo"),
+    ("Ｈｉｋｖｉｓｉｏｎ", "hikvision"),
+    ("IS'Vision Technologies", "isvision"),
+    ("CETC 28", "cetc-28"),
+    ("CETC 38th Research Institute", "cetc-38"),
+]
+
+
+@pytest.mark.parametrize(("query", "entity_id"), POSITIVES, ids=[q for q, _ in POSITIVES])
+def test_hard_case_finds_entity(matcher: Matcher, query: str, entity_id: str) -> None:
+    hits = matcher.screen(query)
+    assert entity_id in ids(hits), [(h.entity.id, h.score) for h in hits]
+    hit = next(h for h in hits if h.entity.id == entity_id)
+    assert DEFAULT_THRESHOLD <= hit.score <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("query", "entity_id"),
+    [("Hikvision", "hikvision"), ("CETC 14", "cetc-14"), ("海康威视", "hikvision"),
+     ("Chen Quanguo", "chen-quanguo"), ("Technology Dahua Zhejiang", "dahua")],
+)  # fmt: skip
+def test_exact_and_reordered_names_are_top_hit_at_one(
+    matcher: Matcher, query: str, entity_id: str
+) -> None:
+    top = matcher.screen(query)[0]
+    assert (top.entity.id, top.score) == (entity_id, 1.0)
+
+
+def test_typo_scores_below_exact(matcher: Matcher) -> None:
+    typo = matcher.screen("Hikvison Digital Technology")[0]
+    exact = matcher.screen("Hikvision Digital Technology")[0]
+    assert typo.entity.id == exact.entity.id == "hikvision"
+    assert typo.score < exact.score == 1.0
+    assert ("hikvison", "hikvision") in [(q, n) for q, n, _, _ in typo.detail.matched]
+
+
+# --- negatives: no hit, or not the given entity -----------------------------------------------
+
+NOT_ENTITY = [
+    ("Hangzhou Digital Technology Co., Ltd.", "hikvision"),
+    ("The 14th Street Research Institute", "cetc-14"),
+    ("CETC 28", "cetc-38"),
+    ("CETC 38", "cetc-28"),
+    ("CETC 28th Research Institute", "cetc-38"),
+    ("CETC 38th Research Institute", "cetc-28"),
+    ("第二十八研究所", "cetc-38"),
+    ("CETC 14", "cetc-13"),
+    ("China Technology Group Corporation", "cetc"),
+    ("CETC", "cetc-14"),
+    ("Hikvision", "cetc"),
+]
+
+
+@pytest.mark.parametrize(("query", "entity_id"), NOT_ENTITY,
+                         ids=lambda v: v if isinstance(v, str) and " " in v else None)  # fmt: skip
+def test_look_alike_does_not_hit_entity(matcher: Matcher, query: str, entity_id: str) -> None:
+    hits = matcher.screen(query)
+    assert entity_id not in ids(hits), [(h.entity.id, h.score, h.explanation) for h in hits]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["Stanford University", "University of Melbourne", "Dahlia Technologies LLC",
+     "Pico Technology Ltd", "Hangzhou Digital Technology Co., Ltd.",
+     "The 14th Street Research Institute", "Société Générale", "Global Vision Systems GmbH"],
+)  # fmt: skip
+def test_unrelated_name_is_clear(matcher: Matcher, query: str) -> None:
+    assert matcher.screen(query) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "not_entity"),
+    [("北京大学", "scu"), ("浙江大学", "tju"), ("北京工业大学", "hit")],
+)  # fmt: skip
+def test_chinese_names_differing_in_place_are_different(
+    matcher: Matcher, query: str, not_entity: str
+) -> None:
+    assert not_entity not in ids(matcher.screen(query))
+
+
+def test_numbered_institutes_are_different_entities(matcher: Matcher) -> None:
+    d = matcher.compare("CETC 28", "CETC 38")
+    assert d.score <= 0.5
+    assert "numbers differ: 28 / 38" in d.notes
+
+
+def test_empty_and_punctuation_only_queries(matcher: Matcher) -> None:
+    assert matcher.screen("") == []
+    assert matcher.screen("  -- ,. ") == []
+
+
+# --- explanations and provenance --------------------------------------------------------------
+
+
+def test_hit_as_dict_carries_evidence_and_provenance(matcher: Matcher) -> None:
+    hit = matcher.screen("Hangzhou Hikvision Digital Tech Co Ltd")[0]
+    d = hit.as_dict()
+    assert d["entity_id"] == "hikvision"
+    assert d["name"] == "Hangzhou Hikvision Digital Technology Co., Ltd."
+    assert d["matched_name"] == hit.matched_name
+    assert 0.0 <= d["score"] <= 1.0
+    assert d["source_id"] == "screener-surveillance"
+    assert d["source_name"] == "Screener curated surveillance-technology list"
+    assert d["citation"] == "84 FR 54002"
+    assert d["listed_on"] == "2019-10-09"
+    assert d["list"] == "Entity List"
+    assert d["source_url"].startswith("https://www.federalregister.gov/")
+    assert d["countries"] == ["cn"]
+    entity_list = [x for x in d["listings"] if x["list"] == "Entity List"]
+    assert entity_list and entity_list[0]["citation"] == "84 FR 54002"
+    ev = d["evidence"]
+    assert ev["query_normalized"] == "hangzhou hikvision digital technology"
+    assert ev["listed_normalized"] == " ".join(hit.listed_norm.tokens)
+    assert {"query": "hikvision", "listed": "hikvision", "similarity": 1.0} in [
+        {k: m[k] for k in ("query", "listed", "similarity")} for m in ev["matched_tokens"]
+    ]
+    assert d["explanation"] == hit.explanation
+    assert isinstance(d["explanation"], str) and d["explanation"]
+
+
+def test_explanation_names_the_tokens_that_agreed(matcher: Matcher) -> None:
+    hit = matcher.screen("Hikvison Digital Technology")[0]
+    assert "hikvison~hikvision" in hit.explanation
+    assert hit.explanation.startswith(f"tokens {hit.score:.2f}")
+
+
+def test_chinese_hit_provenance(matcher: Matcher) -> None:
+    d = matcher.screen("海康威视")[0].as_dict()
+    assert (d["entity_id"], d["matched_name"], d["citation"]) == ("hikvision", "海康威视",
+                                                                  "84 FR 54002")  # fmt: skip
+
+
+def test_numbered_institute_provenance(matcher: Matcher) -> None:
+    d = matcher.screen("CETC 14th Research Institute")[0].as_dict()
+    assert d["entity_id"] == "cetc-14"
+    assert d["citation"] == "83 FR 37422"
+    assert d["listed_on"] == "2018-08-01"
+    assert d["parent"] == "China Electronics Technology Group Corporation"
+
+
+# --- country evidence -------------------------------------------------------------------------
+
+
+def top(matcher: Matcher, query: str, country: str | None = None) -> Hit:
+    return matcher.screen(query, country=country, threshold=0.5)[0]
+
+
+def test_right_country_never_lowers_a_score(matcher: Matcher) -> None:
+    assert top(matcher, "Hikvision", "cn").score >= top(matcher, "Hikvision").score == 1.0
+
+
+def test_right_country_raises_a_fuzzy_score(matcher: Matcher) -> None:
+    plain = top(matcher, "Hikvison Digital Technology")
+    with_cn = top(matcher, "Hikvison Digital Technology", "CN")
+    assert with_cn.entity.id == plain.entity.id == "hikvision"
+    assert with_cn.score == pytest.approx(plain.score + COUNTRY_BONUS)
+    assert "country CN agrees" in with_cn.explanation
+
+
+def test_wrong_country_lowers_a_fuzzy_score(matcher: Matcher) -> None:
+    plain = top(matcher, "Hikvison Digital Technology")
+    with_us = top(matcher, "Hikvison Digital Technology", "us")
+    assert with_us.entity.id == "hikvision"
+    assert with_us.score == pytest.approx(plain.score - COUNTRY_PENALTY)
+    assert "country US not among CN" in with_us.explanation
+
+
+def test_wrong_country_can_drop_a_borderline_hit(matcher: Matcher) -> None:
+    assert "dahua" in ids(matcher.screen("Dahua Tech Grp"))
+    assert "dahua" not in ids(matcher.screen("Dahua Tech Grp", country="us"))
+
+
+# --- threshold --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["Dahua Tech Grp", "Hikvison Digital Technology", "第十四研究所"])
+def test_threshold_above_score_filters(matcher: Matcher, query: str) -> None:
+    score = matcher.screen(query)[0].score
+    assert score < 1.0
+    assert matcher.screen(query, threshold=min(1.0, score + 0.001)) == []
+
+
+def test_hit_is_found_at_its_own_reported_score(matcher: Matcher) -> None:
+    missing = []
+    for query in ("Dahua Tech Grp", "Hikvison Digital Technology", "第十四研究所"):
+        hit = matcher.screen(query)[0]
+        again = matcher.screen(query, threshold=hit.score)
+        if hit.entity.id not in ids(again):
+            missing.append((query, hit.score))
+    assert missing == []
+
+
+# --- property: every listed name finds its own entity at 1.0 ----------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(curated_names()))
+def test_listed_name_finds_itself(matcher: Matcher, listed: tuple[str, str]) -> None:
+    entity_id, name = listed
+    hits = matcher.screen(name)
+    own = [h for h in hits if h.entity.id == entity_id]
+    assert own, (name, [(h.entity.id, h.score) for h in hits])
+    assert own[0].score == 1.0
