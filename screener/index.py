@@ -11,7 +11,12 @@ times. It holds:
   weigh more than "technology" or "company";
 - ``deletes``: a deletion neighbourhood (one deleted letter, two for long
   tokens) -> vocabulary tokens, to find typo variants of a query token without
-  comparing it to the whole vocabulary;
+  comparing it to the whole vocabulary. A query token is looked up with itself
+  and its one-letter deletions, which finds every variant one edit away
+  (substitution, insertion, deletion, transposition) and, for long tokens, those
+  two edits away that drop letters of the listed token (a deletion and one more
+  edit); two substitutions in one word are not looked for. Every variant found
+  is verified with the OSA edit distance;
 - ``compact`` and ``pinyin``: spaceless forms -> names, for spacing variants
   (``Hik-Vision``) and for pinyin written for Chinese-script names.
 """
@@ -131,7 +136,7 @@ class Index:
 
     def _find_fuzzy(self, token: str) -> list[tuple[str, float]]:
         found: dict[str, float] = {}
-        for d in delete_variants(token):
+        for d in delete_variants(token, two=False):
             for t in self.deletes.get(d, ()):
                 if t == token or t in found:
                     continue
@@ -145,12 +150,12 @@ class Index:
         return list(found.items())
 
 
-def delete_variants(token: str) -> set[str]:
+def delete_variants(token: str, two: bool = True) -> set[str]:
     """The token with one letter deleted (and two, for long tokens), and itself."""
     out = {token}
     one = {token[:i] + token[i + 1 :] for i in range(len(token))}
     out |= one
-    if len(token) >= FUZZY_TWO_EDITS_LEN:
+    if two and len(token) >= FUZZY_TWO_EDITS_LEN:
         for v in one:
             out |= {v[:i] + v[i + 1 :] for i in range(len(v))}
     return out

@@ -145,7 +145,7 @@ class Matcher:
         return out
 
     def candidates(self, q: Norm, fuzzy: dict[str, list[tuple[str, float]]],
-                   threshold: float) -> list[int]:  # fmt: skip
+                   threshold: float, infos: dict[str, TokenInfo] | None = None) -> list[int]:  # fmt: skip
         """Ids of the names whose score could reach ``threshold``, most promising first.
 
         Prefix filtering: a name reaches the threshold only if the weight it shares
@@ -163,14 +163,24 @@ class Matcher:
         q_min = 0.0
         places = q.places
         per_token: list[tuple[tuple[tuple[str, float], ...], float]] = []
-        for t in set(q.tokens):
-            variants, w_low, w_max, _ = self._token(t)
+        if infos is None:
+            infos = {t: self._token(t) for t in set(q.tokens)}
+        for t, (variants, w_low, w_max, _) in infos.items():
             q_min += w_low * PLACE_WEIGHT if t in places else w_low
             if variants:
                 per_token.append((variants, w_max))
-        per_token.sort(key=lambda x: -x[1])
         need = threshold * q_min / (2 - threshold)
         rest = sum(w for _, w in per_token)
+        extra: list[int] = []
+        for key, table in ((q.compact, idx.compact), (q.compact, idx.pinyin),
+                           (q.pinyin, idx.compact)):  # fmt: skip
+            if key:
+                extra.extend(table.get(key, ()))
+        if q.cjk:
+            extra += self._cjk_candidates(q)
+        if rest < need:  # even sharing every token, no name could reach the threshold
+            return list(dict.fromkeys(extra))
+        per_token.sort(key=lambda x: -x[1])
         pool: set[int] = set()
         for variants, w_max in per_token:
             if rest < need:
@@ -178,7 +188,6 @@ class Matcher:
             for v, _ in variants:
                 pool.update(idx.postings[v])
             rest -= w_max
-        extra = self._cjk_candidates(q) if q.cjk else []
         toksets, wmin = idx.toksets, idx.wmin
         bound: dict[int, float] = {}
         for ni in pool:
@@ -192,11 +201,9 @@ class Matcher:
             ub = 2 * shared / (q_min + wmin[ni])
             if ub >= threshold:
                 bound[ni] = ub
+        if not bound:
+            return list(dict.fromkeys(extra))
         found = sorted(bound, key=lambda ni: -bound[ni])[:MAX_CANDIDATES]
-        for key, table in ((q.compact, idx.compact), (q.compact, idx.pinyin),
-                           (q.pinyin, idx.compact)):  # fmt: skip
-            if key:
-                extra.extend(table.get(key, ()))
         return list(dict.fromkeys(found + extra))
 
     def _cjk_candidates(self, q: Norm) -> list[int]:
@@ -231,10 +238,14 @@ class Matcher:
         if not q.tokens:
             return []
         idx = self.index
-        fuzzy = self._fuzzy(q)
+        infos = {t: self._token(t) for t in set(q.tokens)}
+        fuzzy = {t: list(info[3]) for t, info in infos.items() if info[3]}
+        cands = self.candidates(q, fuzzy, floor - ROUNDING, infos)
+        if not cands:
+            return []
         order = sorted(q.tokens, key=lambda t: -idx.weight(t))
         best: dict[int, Hit] = {}
-        for ni in self.candidates(q, fuzzy, floor - ROUNDING):
+        for ni in cands:
             rec = idx.names[ni]
             d = score_name(q, rec.norm, idx, fuzzy, order)
             if d.score < floor:

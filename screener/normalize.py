@@ -52,6 +52,7 @@ _ORDINAL_RE = re.compile(r"(\d+)(?:st|nd|rd|th|e|er|eme|ème)\b")
 _DIGIT_RE = re.compile(r"\d")
 _APOSTROPHE_RE = re.compile(r"['’‘`´ʼ]")
 _ZH_ORDINAL_RE = re.compile(r"第?([零〇一二两三四五六七八九十百]+)(?=研究所|所|院|研究院|厂|局|分局|师|团|号)|第([零〇一二两三四五六七八九十百]+)")
+_NONE: frozenset[str] = frozenset()
 NUMBER_MARKERS = frozenset({"no", "nr", "number", "num", "nos"})
 ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
              "七": 7, "八": 8, "九": 9}  # fmt: skip
@@ -109,6 +110,7 @@ def vocabulary() -> dict[str, Any]:
         "numbers": {k: int(v) for k, v in raw["numbers"].items()},
         "roman": {r: _roman_value(r) for r in raw["roman"]},
         "places": frozenset(places),
+        "numeric": frozenset(raw["numbers"]) | frozenset(raw["roman"]) | NUMBER_MARKERS,
         "place_first": frozenset(p.split()[0] for p in places if " " in p),
         "zh_places": sorted(zh_places, key=len, reverse=True),
     }
@@ -371,7 +373,10 @@ def normalize(text: str) -> Norm:
     core, legal = _remove_legal(latin)
     if not core and not with_cjk:
         core, legal = latin, []
-    core = _numbers(core)
+    text = " ".join(raw)
+    has_number = _DIGIT_RE.search(text) is not None or not v["numeric"].isdisjoint(core)
+    if has_number:
+        core = _numbers(core)
     stop = v["stop"]
     kept = [t for t in core if t not in stop]
     core = kept or core
@@ -411,10 +416,10 @@ def normalize(text: str) -> Norm:
     cjk = "".join(cjk_parts)
     pinyin = to_pinyin(cjk) if cjk else ""
     return Norm(
-        text=" ".join(raw),
+        text=text,
         tokens=tuple(tokens),
         places=frozenset(places),
-        numbers=frozenset(t for t in tokens if t.isdecimal()),
+        numbers=frozenset(t for t in tokens if t.isdecimal()) if has_number else _NONE,
         legal=tuple(legal),
         compact="".join(w for w in words if not (cjk and w.isdecimal())) + cjk,
         joined="".join(latin),
