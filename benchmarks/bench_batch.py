@@ -75,7 +75,7 @@ def main() -> None:
     t = time.perf_counter()
     s = screen.batch(store, inp, out, column="name", country_column="country")
     dt = time.perf_counter() - t
-    print(f"batch: {s.rows:,} rows ({s.unique_names:,} unique name/country pairs) in {dt:.1f} s "
+    print(f"batch: {s.rows:,} rows ({s.unique_names:,} distinct names) in {dt:.1f} s "
           f"= {s.rows / dt:,.0f} rows/s; {s.hit_rows:,} rows with hits, {s.skipped} skipped")
     main_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -6,6 +6,7 @@ Exit codes (also in `screener --help` and the README):
   2  usage or input error
   3  lists missing, stale or unreadable (fail closed)
   4  a list update failed (the previous version stays active)
+  130 interrupted (no partial output is left)
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ Exit codes:
   1  at least one hit
   2  usage or input error
   3  lists missing, stale or unreadable (fail closed)
-  4  a list update failed (previous version kept)"""
+  4  a list update failed (previous version kept)
+  130 interrupted (no partial output is left)"""
 
 
 class Ctx:
