@@ -22,7 +22,7 @@ from .score import Detail
 _MATCHER: Matcher | None = None  # set in the parent before forking
 _FLOOR: float = 0.0
 Compact = list[tuple[int, float, Detail]]  # (name id, score, evidence) per hit
-CHUNK = 400  # names per task sent to a worker
+CHUNK = 1000  # names per task sent to a worker
 
 
 def _screen_chunk(chunk: Sequence[str]) -> list[Compact]:

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 MAX_CHARS = 400
@@ -103,6 +104,11 @@ def vocabulary() -> dict[str, Any]:
         "legal": legal,
         "legal_long": legal_long,
         "legal_first": {k[0]: max(len(x) for x in legal if x[0] == k[0]) for k in legal},
+        "phrase_words": sorted({w for k in legal if len(k) > 1 for w in k if len(w) >= 3}),
+        # words that occur only inside several-word forms ("joint", "stock", "liability"):
+        # a name holding one may hold a misspelt or cut-short form
+        "phrase_word_set": frozenset(w for k in legal if len(k) > 1 for w in k if len(w) >= 3)
+        - frozenset(k[0] for k in legal if len(k) == 1),
         "legal_max": max(len(k) for k in legal),
         "zh_legal": sorted(zh_legal, key=len, reverse=True),
         "stop": frozenset(raw["stopwords"]),
@@ -267,21 +273,33 @@ def _word(token: str) -> tuple[str, ...]:
 
 
 def _remove_legal(tokens: list[str]) -> tuple[list[str], list[str]]:
+    """Step 5: take legal forms out of the core, longest phrase first.
+
+    A word of a several-word legal form may carry one typo (``Joynt Stock
+    Company``) and the last word of the name may be cut short (``Joint Stock
+    Compan``); a single-word form must be spelt right (or be long: see
+    :func:`_misspelt_legal`).
+    """
     v = vocabulary()
     legal, first = v["legal"], v["legal_first"]
     core: list[str] = []
     found: list[str] = []
     n_tok = len(tokens)
     last = n_tok - 1
+    if v["phrase_word_set"].isdisjoint(tokens):
+        fixed = tokens  # no word of a several-word form: nothing to repair
+    else:
+        fixed = [_phrase_word(t, i == last) for i, t in enumerate(tokens)]
     i = 0
     while i < n_tok:
         t = tokens[i]
-        longest = first.get(t)
+        longest = first.get(fixed[i])
         if longest is not None:
             n = min(longest, n_tok - i)
             cls = None
             while n:
-                cls = legal.get(tuple(tokens[i : i + n]))
+                key = tuple(fixed[i : i + n]) if n > 1 else (t,)
+                cls = legal.get(key)
                 if cls:
                     break
                 n -= 1
@@ -295,6 +313,25 @@ def _remove_legal(tokens: list[str]) -> tuple[list[str], list[str]]:
             core.append(t)
         i += 1
     return core, found
+
+
+@lru_cache(maxsize=50_000)
+def _phrase_word(token: str, last: bool) -> str:
+    """The word of a several-word legal form that ``token`` misspells (one edit, five
+    letters or more) or, as the name's last word, cuts short; else ``token``."""
+    words = vocabulary()["phrase_words"]
+    if token in words:
+        return token
+    if last and len(token) >= 3:
+        for w in words:
+            if w.startswith(token):
+                return w
+    if len(token) >= 5:
+        near = [w for w in words if abs(len(w) - len(token)) <= 1]
+        best = process.extractOne(token, near, scorer=OSA.distance, score_cutoff=1)
+        if best:
+            return str(best[0])
+    return token
 
 
 @lru_cache(maxsize=50_000)
