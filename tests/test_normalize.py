@@ -392,3 +392,32 @@ def test_latin_tokens_are_stable(name: str) -> None:
 def test_cleaned_text_normalizes_the_same(name: str) -> None:
     n = normalize(name)
     assert normalize(n.text) == n
+
+
+# --- legal forms with a typo or cut short ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TACTICAL MISSILES CORPORATION JOINT STOCK COMPANY",
+        "TACTICAL MISSILES CORPORATION JOYNT STOCK COMPANY",  # one typo in a form's word
+        "TACTICAL MISSILES CORPORATION JOINT STOCK COMPAN",  # cut short at the end
+    ],
+)
+def test_several_word_legal_form_with_typo_or_cut_short(text: str) -> None:
+    n = normalize(text)
+    assert n.tokens == ("tactical", "missile")
+    assert "jsc" in n.legal
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("Acme Limiter Systems", ("acme", "limiter", "system")),  # near "limited", kept
+        ("Red Stick Company", ("red", "stick")),  # near "stock", but no form to complete
+        ("Stock Exchange of Hong Kong", ("stock", "exchange", "hong", "kong")),
+    ],
+)
+def test_words_near_legal_forms_stay_when_they_complete_no_form(text: str, tokens) -> None:
+    assert normalize(text).tokens == tokens
