@@ -16,6 +16,7 @@ import argparse
 import csv
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -81,6 +82,8 @@ def main() -> None:
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory (max RSS): main {main_rss:.0f} MB, largest worker {child_rss:.0f} MB")
     print(f"output: {out} ({out.stat().st_size / 1e6:.0f} MB)")
+    if not a.keep:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

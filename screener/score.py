@@ -23,8 +23,9 @@ from .index import Index
 from .normalize import Norm
 
 WEIGHT_POWER = 1.0  # token weight = idf ** WEIGHT_POWER (tuned on benchmarks/bench_quality.py)
-PLACE_WEIGHT = 0.3  # a place name weighs this share of its idf weight...
-# ...unless both names hold a place the other lacks: then they disagree in full.
+PLACE_WEIGHT = 0.3  # a place only one name has weighs this share of its weight, unless
+# both names hold a place the other lacks, or no matched word is distinctive:
+DISTINCTIVE_SHARE = 0.75  # weighing at least this share of the most a word can weigh
 DISTINCTIVE_MISSING_CAP = 0.75  # the listed name's rarest word is not in the query
 NUMBER_MISMATCH_CAP = 0.5
 ONE_SIDED_NUMBER_CAP = 0.75  # one name has a number, the other none: a unit of it, at most  # both names carry numbers and they differ: a different entity
@@ -113,7 +114,13 @@ def token_score(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, f
             q_only.append(t)
     q_places = [t for t in q_only if t in q_places_all]
     l_places = [t for t in n_left if t in n_places]
-    conflict = bool(q_places and l_places)
+    # a place only one name has counts for little when what agrees is distinctive
+    # ("Shenzhen SenseNets" is SenseNets), in full when it is a common word ("Beijing
+    # Vision" is not VISION), and in full when both names have places that differ
+    conflict = bool(q_places and l_places) or bool(
+        (q_places or l_places)
+        and max((w for *_, w in matched), default=0.0) < DISTINCTIVE_SHARE * mw
+    )
     total = 0.0
     mass = 0.0
     for _, _, sim, w in matched:
