@@ -18,6 +18,7 @@ scores below ``COUNTRY_MIN_SCORE``, are left alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -144,8 +145,8 @@ class Matcher:
                 out[t] = list(typos)
         return out
 
-    def candidates(self, q: Norm, fuzzy: dict[str, list[tuple[str, float]]],
-                   threshold: float, infos: dict[str, TokenInfo] | None = None) -> list[int]:  # fmt: skip
+    def candidates(self, q: Norm, threshold: float,
+                   infos: dict[str, TokenInfo] | None = None) -> list[int]:  # fmt: skip
         """Ids of the names whose score could reach ``threshold``, most promising first.
 
         Prefix filtering: a name reaches the threshold only if the weight it shares
@@ -165,18 +166,19 @@ class Matcher:
         per_token: list[tuple[tuple[tuple[str, float], ...], float]] = []
         if infos is None:
             infos = {t: self._token(t) for t in set(q.tokens)}
+        rest = 0.0
         for t, (variants, w_low, w_max, _) in infos.items():
             q_min += w_low * PLACE_WEIGHT if t in places else w_low
             if variants:
                 per_token.append((variants, w_max))
+                rest += w_max
         need = threshold * q_min / (2 - threshold)
-        rest = sum(w for _, w in per_token)
         extra: list[int] = []
-        for key, table in ((q.compact, idx.compact), (q.compact, idx.pinyin),
-                           (q.pinyin, idx.compact)):  # fmt: skip
-            if key:
-                extra.extend(table.get(key, ()))
+        if q.compact:
+            extra.extend(idx.compact.get(q.compact, ()))
+            extra.extend(idx.pinyin.get(q.compact, ()))
         if q.cjk:
+            extra.extend(idx.compact.get(q.pinyin, ()))
             extra += self._cjk_candidates(q)
         if rest < need:  # even sharing every token, no name could reach the threshold
             return list(dict.fromkeys(extra))
@@ -233,16 +235,37 @@ class Matcher:
         return with_country(raw, cc, thr)[:limit]
 
     def screen_name(self, name: str, floor: float) -> list[Hit]:
-        """Hits for ``name`` scoring at least ``floor``, before any country evidence."""
-        q = normalize(name if isinstance(name, str) else str(name))
+        """Hits for ``name`` scoring at least ``floor``, before any country evidence.
+
+        A name with a part in brackets ("Megvii (Face++)", "HIT (Harbin Institute of
+        Technology)") is also screened as the name without that part and as that
+        part alone; each entity keeps its best hit.
+        """
+        name = name if isinstance(name, str) else str(name)
+        if not _HAS_BRACKET.search(name):
+            return self._screen_one(name, floor)
+        variants = bracket_variants(name)
+        best: dict[int, Hit] = {}
+        for v in variants:
+            for h in self._screen_one(v, floor):
+                old = best.get(id(h.entity))
+                if old is None or h.score > old.score:
+                    if v != name:
+                        h.detail.notes.append(f"matched on {v!r}, a part of the name")
+                    best[id(h.entity)] = h
+        return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
+
+    def _screen_one(self, name: str, floor: float) -> list[Hit]:
+        q = normalize(name)
         if not q.tokens:
             return []
         idx = self.index
-        infos = {t: self._token(t) for t in set(q.tokens)}
-        fuzzy = {t: list(info[3]) for t, info in infos.items() if info[3]}
-        cands = self.candidates(q, fuzzy, floor - ROUNDING, infos)
+        known = self._tokens
+        infos = {t: known.get(t) or self._token(t) for t in set(q.tokens)}
+        cands = self.candidates(q, floor - ROUNDING, infos)
         if not cands:
             return []
+        fuzzy = {t: list(info[3]) for t, info in infos.items() if info[3]}
         order = sorted(q.tokens, key=lambda t: -idx.weight(t))
         best: dict[int, Hit] = {}
         for ni in cands:
@@ -263,6 +286,19 @@ class Matcher:
             return Detail(0.0, "empty")
         fuzzy = {t: [(v, s) for v, s in _pair_fuzzy(t, n.tokens)] for t in q.tokens}
         return score_name(q, n, self.index, fuzzy)
+
+
+_HAS_BRACKET = re.compile(r"[(\[（【]")
+_BRACKETS = re.compile(r"[(\[（【]([^()\[\]（）【】]*)[)\]）】]")
+
+
+def bracket_variants(name: str) -> list[str]:
+    """The name, and for each bracketed part, the name without it and the part alone."""
+    if not _BRACKETS.search(name):
+        return [name]
+    out = [name, " ".join(_BRACKETS.sub(" ", name).split())]
+    out += [m.strip() for m in _BRACKETS.findall(name) if len(m.strip()) >= 2]
+    return list(dict.fromkeys(v for v in out if v))
 
 
 def with_country(hits: list[Hit], country: str | None, threshold: float) -> list[Hit]:
@@ -291,7 +327,7 @@ def with_country(hits: list[Hit], country: str | None, threshold: float) -> list
 def _pair_fuzzy(token: str, others: Iterable[str]) -> list[tuple[str, float]]:
     from rapidfuzz.distance import OSA
 
-    from .index import FUZZY_MIN_LEN, FUZZY_TWO_EDITS_LEN
+    from .index import FUZZY_ANY_FIRST_LEN, FUZZY_MIN_LEN, FUZZY_TWO_EDITS_LEN
 
     out = []
     if len(token) < FUZZY_MIN_LEN or not token.isalpha():
@@ -299,6 +335,8 @@ def _pair_fuzzy(token: str, others: Iterable[str]) -> list[tuple[str, float]]:
     for o in others:
         shortest = min(len(o), len(token))
         if o == token or shortest < FUZZY_MIN_LEN or not o.isalpha():
+            continue
+        if shortest < FUZZY_ANY_FIRST_LEN and o[0] != token[0] and len(o) == len(token):
             continue
         allowed = 2 if shortest >= FUZZY_TWO_EDITS_LEN else 1
         dist = OSA.distance(token, o, score_cutoff=allowed)

@@ -97,8 +97,8 @@ def vocabulary() -> dict[str, Any]:
     for p in raw["places"]:
         if _CJK_RE.search(p):
             zh_places.append(p)
-        else:
-            places.add(" ".join(_raw_tokens(p)))
+        else:  # written as step 8 writes words, so "United States" meets "USA"
+            places.add(" ".join(stem(t) for t in _raw_tokens(p)))
     legal_long = [(k[0], c) for k, c in legal.items() if len(k) == 1 and len(k[0]) >= 7]
     return {
         "legal": legal,
@@ -405,12 +405,15 @@ def normalize(text: str) -> Norm:
     """Run the pipeline (see the module docstring) on one name."""
     v = vocabulary()
     raw = _clean_tokens(text)
-    latin = [t for t in raw if not ("\u3400" <= t[0] <= "\u9fff" or "\uf900" <= t[0] <= "\ufaff")]
-    with_cjk = len(latin) < len(raw)
+    text = " ".join(raw)
+    if text.isascii():
+        latin, with_cjk = raw, False
+    else:
+        latin = [t for t in raw if not is_cjk_token(t)]
+        with_cjk = len(latin) < len(raw)
     core, legal = _remove_legal(latin)
     if not core and not with_cjk:
         core, legal = latin, []
-    text = " ".join(raw)
     has_number = _DIGIT_RE.search(text) is not None or not v["numeric"].isdisjoint(core)
     if has_number:
         core = _numbers(core)
@@ -458,7 +461,7 @@ def normalize(text: str) -> Norm:
         places=frozenset(places),
         numbers=frozenset(t for t in tokens if t.isdecimal()) if has_number else _NONE,
         legal=tuple(legal),
-        compact="".join(w for w in words if not (cjk and w.isdecimal())) + cjk,
+        compact=("".join(w for w in words if not w.isdecimal()) + cjk) if cjk else "".join(words),
         joined="".join(latin),
         cjk=cjk,
         pinyin=pinyin,

@@ -24,8 +24,8 @@ from .normalize import Norm
 
 WEIGHT_POWER = 1.0  # token weight = idf ** WEIGHT_POWER (tuned on benchmarks/bench_quality.py)
 PLACE_WEIGHT = 0.3  # a place only one name has weighs this share of its weight, unless
-# both names hold a place the other lacks, or no matched word is distinctive:
-DISTINCTIVE_SHARE = 0.75  # weighing at least this share of the most a word can weigh
+# both names hold a place the other lacks, or no distinctive word (index.distinctive_words)
+# agrees
 DISTINCTIVE_MISSING_CAP = 0.75  # the listed name's rarest word is not in the query
 NUMBER_MISMATCH_CAP = 0.5
 ONE_SIDED_NUMBER_CAP = 0.75  # one name has a number, the other none: a unit of it, at most  # both names carry numbers and they differ: a different entity
@@ -118,8 +118,7 @@ def token_score(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, f
     # ("Shenzhen SenseNets" is SenseNets), in full when it is a common word ("Beijing
     # Vision" is not VISION), and in full when both names have places that differ
     conflict = bool(q_places and l_places) or bool(
-        (q_places or l_places)
-        and max((w for *_, w in matched), default=0.0) < DISTINCTIVE_SHARE * mw
+        (q_places or l_places) and not any(idx.is_distinctive(v) for _, v, _, _ in matched)
     )
     total = 0.0
     mass = 0.0
