@@ -106,7 +106,7 @@ class Index:
         idx.cjk = dict(cjk)
         idx.idf = {t: math.log((n_entities + 1) / (df[t] + 0.5)) for t in postings}
         idx.max_idf = math.log((n_entities + 1) / 0.5)
-        from .score import PLACE_WEIGHT, WEIGHT_POWER
+        from .score import LEAST_PLACE_SHARE, WEIGHT_POWER
 
         idx.w = {t: v**WEIGHT_POWER for t, v in idx.idf.items()}
         idx.max_w = idx.max_idf**WEIGHT_POWER
@@ -114,7 +114,7 @@ class Index:
         for rec in idx.names:
             idx.toksets.append(frozenset(rec.norm.tokens))
             idx.wmin.append(sum(
-                idx.w[t] * (PLACE_WEIGHT if t in rec.norm.places else 1.0)
+                idx.w[t] * (LEAST_PLACE_SHARE if t in rec.norm.places else 1.0)
                 for t in rec.norm.tokens))  # fmt: skip
         deletes: dict[str, list[str]] = defaultdict(list)
         for t in postings:

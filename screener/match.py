@@ -26,7 +26,7 @@ from typing import Any
 from .index import Index
 from .model import Entity
 from .normalize import Norm, is_cjk_token, normalize
-from .score import CJK_CONTAINED_MIN_LEN, PLACE_WEIGHT, Detail, score_name
+from .score import CJK_CONTAINED_MIN_LEN, LEAST_PLACE_SHARE, Detail, score_name
 
 DEFAULT_THRESHOLD = 0.80
 COUNTRY_BONUS = 0.03
@@ -168,7 +168,7 @@ class Matcher:
             infos = {t: self._token(t) for t in set(q.tokens)}
         rest = 0.0
         for t, (variants, w_low, w_max, _) in infos.items():
-            q_min += w_low * PLACE_WEIGHT if t in places else w_low
+            q_min += w_low * LEAST_PLACE_SHARE if t in places else w_low
             if variants:
                 per_token.append((variants, w_max))
                 rest += w_max

@@ -92,13 +92,10 @@ def vocabulary() -> dict[str, Any]:
             key = tuple(_raw_tokens(str(v)))
             if len(key) == 1:
                 abbrev[stem(key[0])] = target
-    places = set()
-    zh_places = []
-    for p in raw["places"]:
-        if _CJK_RE.search(p):
-            zh_places.append(p)
-        else:  # written as step 8 writes words, so "United States" meets "USA"
-            places.add(" ".join(stem(t) for t in _raw_tokens(p)))
+    # written as step 8 writes words, so that "United States" meets "USA"
+    countries = {" ".join(stem(t) for t in _raw_tokens(p)) for p in raw["countries"]}
+    places = {" ".join(stem(t) for t in _raw_tokens(p)) for p in raw["places"]} | countries
+    zh_places = list(raw["places_zh"])
     legal_long = [(k[0], c) for k, c in legal.items() if len(k) == 1 and len(k[0]) >= 7]
     return {
         "legal": legal,
@@ -116,6 +113,7 @@ def vocabulary() -> dict[str, Any]:
         "numbers": {k: int(v) for k, v in raw["numbers"].items()},
         "roman": {r: _roman_value(r) for r in raw["roman"]},
         "places": frozenset(places),
+        "country_words": frozenset(w for c in countries for w in c.split()),
         "numeric": frozenset(raw["numbers"]) | frozenset(raw["roman"]) | NUMBER_MARKERS,
         "place_first": frozenset(p.split()[0] for p in places if " " in p),
         "zh_places": sorted(zh_places, key=len, reverse=True),

@@ -20,12 +20,14 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 
 from .index import Index
-from .normalize import Norm
+from .normalize import Norm, vocabulary
 
 WEIGHT_POWER = 1.0  # token weight = idf ** WEIGHT_POWER (tuned on benchmarks/bench_quality.py)
 PLACE_WEIGHT = 0.3  # a place only one name has weighs this share of its weight, unless
 # both names hold a place the other lacks, or no distinctive word (index.distinctive_words)
 # agrees
+COUNTRY_WEIGHT = 0.1  # the same for a country or region ("Hikvision USA" is Hikvision's)
+LEAST_PLACE_SHARE = min(PLACE_WEIGHT, COUNTRY_WEIGHT)  # for the candidate bounds
 DISTINCTIVE_MISSING_CAP = 0.75  # the listed name's rarest word is not in the query
 NUMBER_MISMATCH_CAP = 0.5
 ONE_SIDED_NUMBER_CAP = 0.75  # one name has a number, the other none: a unit of it, at most  # both names carry numbers and they differ: a different entity
@@ -125,12 +127,17 @@ def token_score(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, f
     for _, _, sim, w in matched:
         total += 2 * w
         mass += 2 * w * sim
+    countries = vocabulary()["country_words"]
     for t in q_only:
         w = W.get(t, mw)
-        total += w * PLACE_WEIGHT if (t in q_places_all and not conflict) else w
+        if t in q_places_all and not conflict:
+            w *= COUNTRY_WEIGHT if t in countries else PLACE_WEIGHT
+        total += w
     for t in n_left:
         w = W.get(t, mw)
-        total += w * PLACE_WEIGHT if (t in n_places and not conflict) else w
+        if t in n_places and not conflict:
+            w *= COUNTRY_WEIGHT if t in countries else PLACE_WEIGHT
+        total += w
     d = Detail(mass / total if total else 0.0, "tokens", matched, q_only, n_left)
     if d.score > DISTINCTIVE_MISSING_CAP:
         for side, toks, left, pl in (("listed name", n.tokens, n_left, n_places),
@@ -153,6 +160,8 @@ def compact_score(q: Norm, n: Norm) -> Detail | None:
         return None  # Chinese script has no spaces to vary: cjk_score handles it
     if q.compact == n.compact or (len(q.joined) >= 6 and q.joined == n.joined):
         return Detail(COMPACT_EXACT, "same letters without spaces")
+    # near-same letters: words cut differently ("Andrang Heta" / "'Ndrangheta") or
+    # changed in their endings ("Municipal" / "Municipality")
     if min(len(q.compact), len(n.compact)) >= COMPACT_FUZZY_MIN_LEN:
         sim = Levenshtein.normalized_similarity(q.compact, n.compact)
         if sim >= COMPACT_FUZZY_MIN:

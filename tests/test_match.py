@@ -257,3 +257,33 @@ def test_listed_name_finds_itself(matcher: Matcher, listed: tuple[str, str]) -> 
     own = [h for h in hits if h.entity.id == entity_id]
     assert own, (name, [(h.entity.id, h.score) for h in hits])
     assert own[0].score == 1.0
+
+
+# --- subsidiaries' country suffixes, bracketed parts, common words, short typos ------------
+
+
+@pytest.mark.parametrize(
+    ("query", "entity_id"),
+    [
+        ("Hikvision USA Inc", "hikvision"),  # a country only the query has, a coined name agrees
+        ("Megvii (Face++)", "megvii"),  # brand and its alias in brackets
+        ("HIT (Harbin Institute of Technology)", "hit"),
+        ("XUAR PSB", "xuar-psb"),
+    ],
+)
+def test_more_spellings_users_meet(matcher: Matcher, query: str, entity_id: str) -> None:
+    assert entity_id in ids(matcher.screen(query))
+
+
+def test_a_place_counts_in_full_when_only_a_common_word_agrees(matcher: Matcher) -> None:
+    # "vision" is a common English word: "Beijing Vision" is not the entity "VISION"
+    assert matcher.compare("Beijing Vision Co", "VISION").score < 0.8
+    # "SenseNets" is coined: the city only one name has counts for little
+    assert matcher.compare("Shenzhen SenseNets Technology", "SenseNets Technology").score >= 0.8
+
+
+def test_short_typos_keep_the_first_letter(matcher: Matcher) -> None:
+    d = matcher.compare("Dahan Technology", "Jahan Tech")
+    assert ("dahan", "jahan") not in [(q, n) for q, n, *_ in d.matched]
+    d = matcher.compare("Exxor Mobil Corporation", "Exxon Mobil Corporation")
+    assert ("exxor", "exxon") in [(q, n) for q, n, *_ in d.matched] and d.score >= 0.8
