@@ -136,15 +136,6 @@ class Matcher:
             info = self._tokens[t] = (variants, w_low, w_max, typos)
         return info
 
-    def _fuzzy(self, q: Norm) -> dict[str, list[tuple[str, float]]]:
-        """Typo variants of the query tokens (see :meth:`_token`)."""
-        out = {}
-        for t in set(q.tokens):
-            typos = self._token(t)[3]
-            if typos:
-                out[t] = list(typos)
-        return out
-
     def candidates(self, q: Norm, threshold: float,
                    infos: dict[str, TokenInfo] | None = None) -> list[int]:  # fmt: skip
         """Ids of the names whose score could reach ``threshold``, most promising first.
