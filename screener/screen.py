@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 import sys
 from collections.abc import Callable, Iterator
@@ -72,10 +73,10 @@ def load_matcher(store: Store, threshold: float | None = None) -> Matcher:
             stored_key, index = pickle.load(f)
         if stored_key == key:
             return Matcher(index, threshold=threshold or DEFAULT_THRESHOLD)
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
+    except Exception:  # a missing, partial or outdated cache is rebuilt, whatever is wrong
         pass
     m = Matcher.from_store(store, threshold=threshold or DEFAULT_THRESHOLD)
-    tmp = cache.with_name(cache.name + ".tmp")
+    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")  # concurrent runs each write their own
     try:
         with open(tmp, "wb") as f:
             pickle.dump((key, m.index), f, protocol=pickle.HIGHEST_PROTOCOL)
