@@ -12,6 +12,7 @@ Exit codes (also in `screener --help` and the README):
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 import click
 
 from . import __version__, catalog
-from .errors import EXIT_INPUT, ScreenerError
+from .errors import EXIT_INPUT, EXIT_LISTS, ScreenerError
 from .sources.registry import FORMATS
 from .store import Store
 
@@ -336,4 +337,7 @@ def main() -> None:
     except OSError as e:
         click.echo(f"screener: error: {e.filename or ''}: {e.strerror or e}", err=True)
         sys.exit(EXIT_INPUT)
+    except sqlite3.Error as e:  # the store went away or is locked mid-run
+        click.echo(f"screener: error: the list store cannot be used: {e}", err=True)
+        sys.exit(EXIT_LISTS)
     sys.exit(rv if isinstance(rv, int) else 0)
