@@ -27,9 +27,7 @@ from . import __version__, audit
 from .batchmatch import ParallelScreener
 from .errors import EXIT_CLEAR, EXIT_HIT, InputError
 from .match import COUNTRY_BONUS, DEFAULT_THRESHOLD, Hit, Matcher, with_country
-from .readers import open_input
 from .store import Store, now_iso
-from .writers import open_writer
 
 CHUNK_ROWS = 50_000
 MAX_QUERY_CHARS = 1_000  # a longer cell is screened (normalization bounds it) but shown cut
@@ -153,6 +151,9 @@ def batch(store: Store, input_path: str | Path, output_path: str | Path, *,
     column, is applied per row as secondary evidence. The output appears only
     when the whole run succeeded (see :mod:`screener.writers`).
     """
+    from .readers import open_input  # pandas and openpyxl: only batch needs them
+    from .writers import open_writer
+
     thr = DEFAULT_THRESHOLD if threshold is None else threshold
     table = open_input(input_path, column=column, country_column=country_column, sheet=sheet)
     lists = guard_lists(store, fail_stale, warn)
