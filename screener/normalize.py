@@ -117,6 +117,7 @@ def vocabulary() -> dict[str, Any]:
         "numeric": frozenset(raw["numbers"]) | frozenset(raw["roman"]) | NUMBER_MARKERS,
         "place_first": frozenset(p.split()[0] for p in places if " " in p),
         "zh_places": sorted(zh_places, key=len, reverse=True),
+        "zh_variants": dict(raw.get("zh_variants") or {}),
     }
 
 
@@ -198,7 +199,11 @@ def _clean_tokens(text: str) -> list[str]:
     if not text.isascii():
         text = _strip_accents(text)
         if has_cjk(text):
-            text = _zh_ordinals(_t2s().convert(text))
+            text = _t2s().convert(text)
+            for short, canon in vocabulary()["zh_variants"].items():
+                if short in text and canon not in text:
+                    text = text.replace(short, canon)
+            text = _zh_ordinals(text)
         text = _APOSTROPHE_RE.sub("", text)
     elif "'" in text or "`" in text:
         text = _APOSTROPHE_RE.sub("", text)

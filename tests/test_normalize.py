@@ -421,3 +421,7 @@ def test_several_word_legal_form_with_typo_or_cut_short(text: str) -> None:
 )
 def test_words_near_legal_forms_stay_when_they_complete_no_form(text: str, tokens) -> None:
     assert normalize(text).tokens == tokens
+
+
+def test_chinese_short_forms_of_cetc_are_one_spelling() -> None:
+    assert normalize("中电科十四所").cjk == normalize("中国电科十四所").cjk == "中国电科14所"
