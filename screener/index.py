@@ -24,6 +24,7 @@ times. It holds:
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from typing import Any, NamedTuple
 
 from rapidfuzz.distance import OSA
 
-from .model import Entity
+from .model import Entity, Name
 from .normalize import Norm, normalize
 
 FUZZY_MIN_LEN = 5  # shorter tokens must agree exactly
@@ -81,7 +82,7 @@ class Index:
             idx.entities.append(e)
             seen: set[tuple[str, ...]] = set()
             entity_tokens: set[str] = set()
-            for n in e.all_names():
+            for n in _with_parts(e.all_names()):
                 norm = normalize(n.name)
                 if not norm.tokens or norm.tokens in seen:
                     continue
@@ -163,6 +164,24 @@ class Index:
                 if dist <= allowed:
                     found[t] = 1.0 - dist / max(len(t), len(token))
         return list(found.items())
+
+
+def _with_parts(names: list[Name]) -> list[Name]:
+    """The names, and the parts of listed names joined by a slash (kind ``part``)."""
+    out = list(names)
+    for n in names:
+        out += _slash_parts(n.name, n.lang)
+    return out
+
+
+def _slash_parts(name: str, lang: str | None = None) -> list[Name]:
+    """"Al-Qa'ida/Islamic Army" -> its two names; "A/S" and "TCP/IP" stay whole."""
+    if "/" not in name and "／" not in name:
+        return []
+    parts = [p.strip() for p in re.split(r"\s*[/／]\s*", name)]
+    if len(parts) < 2 or any(len(p) < 4 for p in parts):
+        return []
+    return [Name(p, "part", lang) for p in parts]
 
 
 def distinctive_words(idx: Index) -> frozenset[str]:

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .index import Index
+from .index import Index, _slash_parts
 from .model import Entity
 from .normalize import Norm, is_cjk_token, normalize
 from .score import CJK_CONTAINED_MIN_LEN, LEAST_PLACE_SHARE, Detail, score_name
@@ -228,14 +228,14 @@ class Matcher:
     def screen_name(self, name: str, floor: float) -> list[Hit]:
         """Hits for ``name`` scoring at least ``floor``, before any country evidence.
 
-        A name with a part in brackets ("Megvii (Face++)", "HIT (Harbin Institute of
-        Technology)") is also screened as the name without that part and as that
-        part alone; each entity keeps its best hit.
+        A name made of parts (see :func:`name_variants`: "Megvii (Face++)", "HIT
+        (Harbin Institute of Technology)", "Al-Qa'ida/Islamic Army") is also screened
+        part by part; each entity keeps its best hit.
         """
         name = name if isinstance(name, str) else str(name)
-        if not _HAS_BRACKET.search(name):
+        if not _HAS_PARTS.search(name):
             return self._screen_one(name, floor)
-        variants = bracket_variants(name)
+        variants = name_variants(name)
         best: dict[int, Hit] = {}
         for v in variants:
             for h in self._screen_one(v, floor):
@@ -271,24 +271,51 @@ class Matcher:
         return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
 
     def compare(self, query: str, listed: str) -> Detail:
-        """Score two names directly (no candidate step), with this index's weights."""
-        q, n = normalize(query), normalize(listed)
-        if not q.tokens or not n.tokens:
-            return Detail(0.0, "empty")
-        fuzzy = {t: [(v, s) for v, s in _pair_fuzzy(t, n.tokens)] for t in q.tokens}
-        return score_name(q, n, self.index, fuzzy)
+        """Score two names directly (no candidate step), with this index's weights,
+        taking parts apart as screening does: the query as :meth:`screen_name` does,
+        the listed name as the index does (its slash-joined parts)."""
+        best = Detail(0.0, "empty")
+        listed_names = [listed] + [n.name for n in _slash_parts(listed)]
+        for qv in name_variants(query):
+            for lv in listed_names:
+                q, n = normalize(qv), normalize(lv)
+                if not q.tokens or not n.tokens:
+                    continue
+                fuzzy = {t: _pair_fuzzy(t, n.tokens) for t in q.tokens}
+                d = score_name(q, n, self.index, fuzzy)
+                if d.score > best.score:
+                    best = d
+        return best
 
 
-_HAS_BRACKET = re.compile(r"[(\[（【]")
+_HAS_PARTS = re.compile(r"[(\[（【/／]")
 _BRACKETS = re.compile(r"[(\[（【]([^()\[\]（）【】]*)[)\]）】]")
+_SLASH = re.compile(r"\s*[/／]\s*")
 
 
-def bracket_variants(name: str) -> list[str]:
-    """The name, and for each bracketed part, the name without it and the part alone."""
-    if not _BRACKETS.search(name):
+def _only_places(text: str) -> bool:
+    n = normalize(text)
+    return bool(n.tokens) and set(n.tokens) <= n.places
+
+
+def name_variants(name: str) -> list[str]:
+    """The name, and the names it is made of: for each bracketed part, the name
+    without it and the part alone ("Megvii (Face++)"); for names joined by a slash,
+    each of them ("Al-Qa'ida/Islamic Army") when every one has four characters or
+    more (so "A/S" and "TCP/IP" stay whole)."""
+    if not _HAS_PARTS.search(name):
         return [name]
-    out = [name, " ".join(_BRACKETS.sub(" ", name).split())]
-    out += [m.strip() for m in _BRACKETS.findall(name) if len(m.strip()) >= 2]
+    out = [name]
+    inner = [m.strip() for m in _BRACKETS.findall(name) if len(m.strip()) >= 2]
+    # a place in brackets qualifies the name ("Bank of China (Hong Kong)" is not Bank of
+    # China): such a name is not taken apart
+    if inner and not any(_only_places(m) for m in inner):
+        out.append(" ".join(_BRACKETS.sub(" ", name).split()))
+        out += inner
+    for v in list(out):
+        parts = _SLASH.split(v)
+        if len(parts) > 1 and all(len(p.strip()) >= 4 for p in parts):
+            out += [p.strip() for p in parts]
     return list(dict.fromkeys(v for v in out if v))
 
 
