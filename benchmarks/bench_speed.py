@@ -29,7 +29,7 @@ from screener.normalize import normalize  # noqa: E402
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--names", type=int, default=100_000, help="unique names for the batch run")
+    ap.add_argument("--names", type=int, default=200_000, help="unique names for the batch run")
     ap.add_argument("--single", type=int, default=3_000, help="names for the latency run")
     ap.add_argument("--workers", type=int, default=2)
     a = ap.parse_args()
