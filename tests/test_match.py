@@ -10,7 +10,15 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screener.match import COUNTRY_BONUS, COUNTRY_PENALTY, DEFAULT_THRESHOLD, Hit, Matcher
+from screener.match import (
+    COUNTRY_BONUS,
+    COUNTRY_PENALTY,
+    DEFAULT_THRESHOLD,
+    Hit,
+    Matcher,
+    name_variants,
+)
+from screener.model import Entity
 
 CURATED = Path(__file__).parent.parent / "lists" / "surveillance.yaml"
 NAME_FIELDS = ("aliases", "chinese", "former", "abbreviations")
@@ -287,3 +295,28 @@ def test_short_typos_keep_the_first_letter(matcher: Matcher) -> None:
     assert ("dahan", "jahan") not in [(q, n) for q, n, *_ in d.matched]
     d = matcher.compare("Exxor Mobil Corporation", "Exxon Mobil Corporation")
     assert ("exxor", "exxon") in [(q, n) for q, n, *_ in d.matched] and d.score >= 0.8
+
+
+@pytest.mark.parametrize(
+    ("name", "variants"),
+    [
+        ("Megvii (Face++)", ["Megvii (Face++)", "Megvii", "Face++"]),
+        ("Bank of China (Hong Kong) Limited", ["Bank of China (Hong Kong) Limited"]),
+        ("Al-Qa'ida/Islamic Army", ["Al-Qa'ida/Islamic Army", "Al-Qa'ida", "Islamic Army"]),
+        ("Mendez Denmark A/S", ["Mendez Denmark A/S"]),
+        ("TCP/IP Ltd", ["TCP/IP Ltd"]),
+    ],
+)
+def test_names_made_of_parts(name: str, variants: list[str]) -> None:
+    assert name_variants(name) == variants
+
+
+def test_a_slash_joined_listed_name_is_found_by_each_part() -> None:
+    m = Matcher.from_entities([
+        Entity(id="aq", name="Al-Qa'ida/Islamic Army", schema="organization"),
+        Entity(id="boc-hk", name="Bank of China (Hong Kong) Limited", countries=["hk"]),
+    ])  # fmt: skip
+    assert ids(m.screen("Islamic Army")) == ["aq"]
+    assert ids(m.screen("Al Qaida")) == ["aq"]
+    # a bracketed place qualifies the query: Bank of China itself is not BOC Hong Kong
+    assert "boc-hk" not in ids(m.screen("Bank of China (Singapore) Limited"))
