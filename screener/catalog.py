@@ -55,6 +55,8 @@ def import_file(
     for k in ("name", "authority", "kind", "url", "licence"):
         fields.setdefault(k, own.get(k))
     fields.update({k: v for k, v in (source or {}).items() if v})
+    if not fields.get("kind"):
+        fields["kind"] = "user list"  # a source of the user's own, not in the registry
     if name:
         fields["name"] = name
     fields["id"] = source_id
