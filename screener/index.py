@@ -151,12 +151,14 @@ class Index:
 
     def _find_fuzzy(self, token: str) -> list[tuple[str, float]]:
         found: dict[str, float] = {}
+        # a word the lists hold ("Northwestern") is taken as written: one edit at most
+        known = token in self.postings
         for d in delete_variants(token, two=False):
             for t in self.deletes.get(d, ()):
                 if t == token or t in found:
                     continue
                 shortest = min(len(t), len(token))
-                allowed = 2 if shortest >= FUZZY_TWO_EDITS_LEN else 1
+                allowed = 2 if shortest >= FUZZY_TWO_EDITS_LEN and not known else 1
                 if shortest < FUZZY_MIN_LEN or (shortest < FUZZY_ANY_FIRST_LEN and t[0] != token[0]
                                                  and len(t) == len(token)):
                     continue

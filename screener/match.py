@@ -281,7 +281,8 @@ class Matcher:
                 q, n = normalize(qv), normalize(lv)
                 if not q.tokens or not n.tokens:
                     continue
-                fuzzy = {t: _pair_fuzzy(t, n.tokens) for t in q.tokens}
+                known = self.index.postings
+                fuzzy = {t: _pair_fuzzy(t, n.tokens, t in known) for t in q.tokens}
                 d = score_name(q, n, self.index, fuzzy)
                 if d.score > best.score:
                     best = d
@@ -342,7 +343,7 @@ def with_country(hits: list[Hit], country: str | None, threshold: float) -> list
     return sorted(out, key=lambda h: (-h.score, h.entity.name))
 
 
-def _pair_fuzzy(token: str, others: Iterable[str]) -> list[tuple[str, float]]:
+def _pair_fuzzy(token: str, others: Iterable[str], known: bool = False) -> list[tuple[str, float]]:
     from rapidfuzz.distance import OSA
 
     from .index import FUZZY_ANY_FIRST_LEN, FUZZY_MIN_LEN, FUZZY_TWO_EDITS_LEN
@@ -356,7 +357,7 @@ def _pair_fuzzy(token: str, others: Iterable[str]) -> list[tuple[str, float]]:
             continue
         if shortest < FUZZY_ANY_FIRST_LEN and o[0] != token[0] and len(o) == len(token):
             continue
-        allowed = 2 if shortest >= FUZZY_TWO_EDITS_LEN else 1
+        allowed = 2 if shortest >= FUZZY_TWO_EDITS_LEN and not known else 1
         dist = OSA.distance(token, o, score_cutoff=allowed)
         if dist <= allowed:
             out.append((o, 1.0 - dist / max(len(o), len(token))))

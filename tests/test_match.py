@@ -320,3 +320,12 @@ def test_a_slash_joined_listed_name_is_found_by_each_part() -> None:
     assert ids(m.screen("Al Qaida")) == ["aq"]
     # a bracketed place qualifies the query: Bank of China itself is not BOC Hong Kong
     assert "boc-hk" not in ids(m.screen("Bank of China (Singapore) Limited"))
+
+
+def test_a_word_the_lists_hold_is_taken_as_written() -> None:
+    m = Matcher.from_entities([
+        Entity(id="neu", name="Northeastern University"),
+        Entity(id="nwpu", name="Northwestern Polytechnical University"),
+    ])  # fmt: skip
+    assert "neu" not in ids(m.screen("Northwestern University"))  # two edits, a known word
+    assert "neu" in ids(m.screen("Northeastren University"))  # a typo: unknown word
