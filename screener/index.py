@@ -157,14 +157,9 @@ class Index:
             for t in self.deletes.get(d, ()):
                 if t == token or t in found:
                     continue
-                shortest = min(len(t), len(token))
-                allowed = 2 if shortest >= FUZZY_TWO_EDITS_LEN and not known else 1
-                if shortest < FUZZY_MIN_LEN or (shortest < FUZZY_ANY_FIRST_LEN and t[0] != token[0]
-                                                 and len(t) == len(token)):
-                    continue
-                dist = OSA.distance(token, t, score_cutoff=allowed)
-                if dist <= allowed:
-                    found[t] = 1.0 - dist / max(len(t), len(token))
+                sim = typo_similarity(token, t, known)
+                if sim is not None:
+                    found[t] = sim
         return list(found.items())
 
 
@@ -205,6 +200,26 @@ def _zipf(word: str) -> float:
     from wordfreq import zipf_frequency
 
     return float(zipf_frequency(word, "en"))
+
+
+def typo_similarity(token: str, other: str, known: bool) -> float | None:
+    """How alike two different words are when one may be a typo of the other, or None.
+
+    Both need ``FUZZY_MIN_LEN`` letters; shorter than ``FUZZY_ANY_FIRST_LEN``, they may
+    not differ in a substituted first letter (Dahan is not Jahan). One edit is allowed,
+    two from ``FUZZY_TWO_EDITS_LEN`` letters unless ``token`` is ``known`` (a word the
+    lists hold is taken as written). The similarity is 1 - edits / longer length.
+    """
+    shortest = min(len(token), len(other))
+    if shortest < FUZZY_MIN_LEN:
+        return None
+    if shortest < FUZZY_ANY_FIRST_LEN and token[0] != other[0] and len(token) == len(other):
+        return None
+    allowed = 2 if shortest >= FUZZY_TWO_EDITS_LEN and not known else 1
+    dist = OSA.distance(token, other, score_cutoff=allowed)
+    if dist > allowed:
+        return None
+    return 1.0 - dist / max(len(token), len(other))
 
 
 def delete_variants(token: str, two: bool = True) -> set[str]:

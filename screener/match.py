@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .index import Index, _slash_parts
+from .index import FUZZY_MIN_LEN, Index, _slash_parts, typo_similarity
 from .model import Entity
 from .normalize import Norm, is_cjk_token, normalize
 from .score import CJK_CONTAINED_MIN_LEN, LEAST_PLACE_SHARE, Detail, score_name
@@ -266,9 +266,14 @@ class Matcher:
                 continue
             old = best.get(rec.entity)
             if old is None or d.score > old.score:
-                best[rec.entity] = Hit(idx.entities[rec.entity], d.score, rec.text, rec.kind, d,
-                                       q, rec.norm, ni)  # fmt: skip
+                best[rec.entity] = self.hit(ni, d, q)
         return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
+
+    def hit(self, name_id: int, detail: Detail, query: Norm) -> Hit:
+        """The hit on listed name ``name_id`` that ``detail`` scored."""
+        rec = self.index.names[name_id]
+        return Hit(self.index.entities[rec.entity], detail.score, rec.text, rec.kind, detail,
+                   query, rec.norm, name_id)  # fmt: skip
 
     def compare(self, query: str, listed: str) -> Detail:
         """Score two names directly (no candidate step), with this index's weights,
@@ -344,21 +349,13 @@ def with_country(hits: list[Hit], country: str | None, threshold: float) -> list
 
 
 def _pair_fuzzy(token: str, others: Iterable[str], known: bool = False) -> list[tuple[str, float]]:
-    from rapidfuzz.distance import OSA
-
-    from .index import FUZZY_ANY_FIRST_LEN, FUZZY_MIN_LEN, FUZZY_TWO_EDITS_LEN
-
-    out = []
+    """The words of ``others`` that ``token`` may be a typo of (:func:`typo_similarity`)."""
     if len(token) < FUZZY_MIN_LEN or not token.isalpha():
-        return out
+        return []
+    out = []
     for o in others:
-        shortest = min(len(o), len(token))
-        if o == token or shortest < FUZZY_MIN_LEN or not o.isalpha():
-            continue
-        if shortest < FUZZY_ANY_FIRST_LEN and o[0] != token[0] and len(o) == len(token):
-            continue
-        allowed = 2 if shortest >= FUZZY_TWO_EDITS_LEN and not known else 1
-        dist = OSA.distance(token, o, score_cutoff=allowed)
-        if dist <= allowed:
-            out.append((o, 1.0 - dist / max(len(o), len(token))))
+        if o != token and o.isalpha():
+            sim = typo_similarity(token, o, known)
+            if sim is not None:
+                out.append((o, sim))
     return out
