@@ -2,7 +2,7 @@
 
 Worker processes are forked after the index is built, so they share it
 copy-on-write instead of each building or unpickling their own. Each returns,
-per name, only (name id, score, evidence); the parent turns them into
+per name, only (name id, evidence); the parent turns them into
 :class:`~screener.match.Hit` objects. Where fork is not available, or the work
 is small, names are screened in this process.
 """
@@ -21,14 +21,14 @@ from .score import Detail
 
 _MATCHER: Matcher | None = None  # set in the parent before forking
 _FLOOR: float = 0.0
-Compact = list[tuple[int, float, Detail]]  # (name id, score, evidence) per hit
+Compact = list[tuple[int, Detail]]  # (name id, evidence with the score) per hit
 CHUNK = 1000  # names per task sent to a worker
 
 
 def _screen_chunk(chunk: Sequence[str]) -> list[Compact]:
     m = _MATCHER
     assert m is not None
-    return [[(h.name_id, h.score, h.detail) for h in m.screen_name(name, _FLOOR)]
+    return [[(h.name_id, h.detail) for h in m.screen_name(name, _FLOOR)]
             for name in chunk]  # fmt: skip
 
 
@@ -77,13 +77,7 @@ class ParallelScreener:
 
     def _expand(self, name: str, compact: Compact) -> list[Hit]:
         q = normalize(name)
-        idx = self.m.index
-        hits = []
-        for ni, score, detail in compact:
-            rec = idx.names[ni]
-            hits.append(Hit(idx.entities[rec.entity], score, rec.text, rec.kind, detail, q,
-                            rec.norm, ni))  # fmt: skip
-        return hits
+        return [self.m.hit(ni, detail, q) for ni, detail in compact]
 
 
 def screen_unique(m: Matcher, names: Sequence[str], *, threshold: float | None = None,

@@ -185,7 +185,7 @@ def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None,
     from . import screen
 
     result = screen.check(obj.store, name, country=country, threshold=threshold,
-                          fail_stale=_fail_stale(fail_stale))  # fmt: skip
+                          fail_stale=fail_stale)  # fmt: skip
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
@@ -215,7 +215,7 @@ def batch_cmd(obj: Ctx, input_path: Path, output: Path, column: str | None,
 
     s = screen.batch(obj.store, input_path, output, column=column, country_column=country_column,
                      sheet=sheet, threshold=threshold, workers=workers, progress=True,
-                     fail_stale=_fail_stale(fail_stale))  # fmt: skip
+                     fail_stale=fail_stale)  # fmt: skip
     click.echo(f"screened {s.rows} rows ({s.unique_names} unique names): {s.hit_rows} with hits, "
                f"{s.clear} clear, {s.skipped} skipped; wrote {s.output} (run {s.run_id})", err=True)  # fmt: skip
     return s.exit_code
@@ -264,11 +264,6 @@ def runs_show(obj: Ctx, run_id: str, fmt: str) -> None:
                    f"sha256 {x['sha256']} (loaded {x['loaded_at']})")  # fmt: skip
     _table(r["hit_list"], [("row", "row"), ("query", "query"), ("name", "listed name"),
                            ("score", "score"), ("source_id", "source"), ("citation", "citation")])  # fmt: skip
-
-
-def _fail_stale(flag: bool | None) -> bool | None:
-    """The --fail-stale flag; None leaves it to the config file's ``fail_stale``."""
-    return flag
 
 
 def _print_check(result: dict[str, Any]) -> None:
