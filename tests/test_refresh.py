@@ -117,13 +117,6 @@ def db_path(tmp_path: Path, fresh_db: bytes) -> Path:
     return path
 
 
-@pytest.fixture
-def store(db_path: Path) -> Iterator[Store]:
-    s = Store.open(db_path)
-    yield s
-    s.close()
-
-
 def run(store: Store, rec: Recorded, *ids: str, sleeps: list[float] | None = None,
         **kw: Any) -> refresh.UpdateOutcome:  # fmt: skip
     kw.setdefault("config", CONFIG)
