@@ -5,7 +5,7 @@
 Builds a store holding the bundled list plus the real lists in shared/data (the
 universe of bench_quality.py), writes a CSV of realistic customer rows (ids,
 names with repeats, countries; ~10% of the unique names are variants of listed
-names), then times ``screener.screen.batch`` end to end: read, screen on both
+names), then times ``screener.screening.service.batch`` end to end: read, screen on both
 cores, write CSV. Prints wall time, rows/s, hits and peak memory (max RSS of the
 main process and of the largest worker). Targets (issue 4): <= 60 s and <= 2 GB.
 """
@@ -26,14 +26,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.names import query_names  # noqa: E402
 from benchmarks.universe import shared_lists  # noqa: E402
-from screener import screen  # noqa: E402
-from screener.store import Store  # noqa: E402
+from screener.db.store import Store  # noqa: E402
+from screener.lists.bundled import open_store
+from screener.screening import service as screen  # noqa: E402
 
 COUNTRIES = ["cn", "us", "de", "gb", "jp", "in", "fr", "", "", ""]
 
 
 def build_store(path: Path) -> Store:
-    store = Store.open(path)  # loads the bundled list
+    store = open_store(path)  # loads the bundled list
     for sid, parsed in shared_lists().items():
         store.import_parsed({"id": sid, "name": sid, "kind": "reference"}, parsed,
                             sha256=f"bench-{sid}", origin=f"shared/data ({sid})")  # fmt: skip

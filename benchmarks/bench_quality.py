@@ -23,10 +23,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.universe import DEFAULT_DATA_DIRS, shared_lists  # noqa: E402
-from screener.match import DEFAULT_THRESHOLD, Matcher  # noqa: E402
+from screener.lists.parsers import curated  # noqa: E402
+from screener.lists.registry import bundled_dir  # noqa: E402
+from screener.matching.matcher import DEFAULT_THRESHOLD, Matcher  # noqa: E402
 from screener.model import Entity  # noqa: E402
-from screener.sources import curated  # noqa: E402
-from screener.sources.registry import bundled_dir  # noqa: E402
 
 SHARED = next((d.parent for d in DEFAULT_DATA_DIRS if d.is_dir()), DEFAULT_DATA_DIRS[0].parent)
 ORG_SCHEMAS = {"Company", "Organization", "LegalEntity"}

@@ -4,7 +4,7 @@
 
 Prints: index build time; single-name latency p50/p99 over realistic names
 (screened one at a time, cold cache); batch throughput in unique names per second
-with both cores (``screener.batchmatch.screen_unique``); peak memory (max RSS).
+with both cores (``screener.screening.executors.screen_unique``); peak memory (max RSS).
 Targets (issue 3): build <= 10 s, p50 <= 2 ms, p99 <= 20 ms, batch >= 15,000
 names/s, peak memory <= 1.5 GB.
 """
@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_quality import universe_entities  # noqa: E402
 from benchmarks.names import query_names  # noqa: E402
-from screener.batchmatch import screen_unique  # noqa: E402
-from screener.match import Matcher  # noqa: E402
-from screener.normalize import normalize  # noqa: E402
+from screener.matching.matcher import Matcher  # noqa: E402
+from screener.matching.normalize import normalize  # noqa: E402
+from screener.screening.executors import screen_unique  # noqa: E402
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """The benchmark universe: every reference list under shared/data, as ParsedLists.
 
-OFAC and CSL files go through the product parsers (``screener.sources``). The other
+OFAC and CSL files go through the product parsers (``screener.lists.parsers``). The other
 sources are reference copies in one-off formats (see shared/data/PROVENANCE.md); the
 small converters below read them for benchmarking only and are not product importers.
 
@@ -20,12 +20,12 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from screener.countries import to_iso2
+from screener.lists.parsers import csl, ofac
 from screener.model import Entity, Listing, Name, ParsedList
-from screener.sources import csl, ofac
-from screener.sources.countries import to_iso2
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA_DIRS = (REPO.parent / "shared" / "data", Path("/work/shared/data"))
+DEFAULT_DATA_DIRS = (REPO.parent / "shared" / "data",)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 

@@ -19,10 +19,12 @@ from typing import Any
 
 import click
 
-from . import __version__, catalog
-from .errors import EXIT_INPUT, EXIT_LISTS, ScreenerError
-from .sources.registry import FORMATS
-from .store import Store
+from screener import __version__
+from screener.db.store import Store
+from screener.errors import EXIT_INPUT, EXIT_LISTS, ScreenerError
+from screener.lists import catalog
+from screener.lists.bundled import open_store
+from screener.lists.registry import FORMATS
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -42,7 +44,7 @@ class Ctx:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store.open(self.db_path)
+            self._store = open_store(self.db_path)
         return self._store
 
 
@@ -111,8 +113,8 @@ def lists_export(obj: Ctx, source_ids: tuple[str, ...], fmt: str, output: Path) 
 @click.pass_obj
 def lists_update(obj: Ctx, source_ids: tuple[str, ...], url_opts: tuple[str, ...],
                  from_file: Path | None, force: bool) -> None:  # fmt: skip
-    from . import refresh
-    from .errors import EXIT_UPDATE
+    from screener.errors import EXIT_UPDATE
+    from screener.lists import update as refresh
 
     urls: dict[str, list[str]] = {}
     for opt in url_opts:
@@ -148,7 +150,7 @@ def lists_update(obj: Ctx, source_ids: tuple[str, ...], url_opts: tuple[str, ...
 @click.pass_obj
 def lists_diff(obj: Ctx, source_id: str, from_version: int | None, to_version: int | None,
                fmt: str) -> None:  # fmt: skip
-    from . import refresh
+    from screener.lists import update as refresh
 
     d = refresh.diff(obj.store, source_id, from_version, to_version)
     if fmt == "json":
@@ -182,7 +184,7 @@ STALE_HELP = "Exit 3 instead of screening when a list is older than its max age.
 @click.pass_obj
 def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None, fmt: str,
               fail_stale: bool | None) -> int:  # fmt: skip
-    from . import screen
+    from screener.screening import service as screen
 
     result = screen.check(obj.store, name, country=country, threshold=threshold,
                           fail_stale=fail_stale)  # fmt: skip
@@ -211,7 +213,7 @@ def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None,
 def batch_cmd(obj: Ctx, input_path: Path, output: Path, column: str | None,
               country_column: str | None, sheet: str | None, threshold: float | None,
               workers: int | None, fail_stale: bool | None) -> int:  # fmt: skip
-    from . import screen
+    from screener.screening import service as screen
 
     s = screen.batch(obj.store, input_path, output, column=column, country_column=country_column,
                      sheet=sheet, threshold=threshold, workers=workers, progress=True,
@@ -230,7 +232,7 @@ def batch_cmd(obj: Ctx, input_path: Path, output: Path, column: str | None,
 def runs_group(ctx: click.Context, fmt: str, limit: int) -> None:
     if ctx.invoked_subcommand is not None:
         return
-    from . import audit
+    from screener.db import runs as audit
 
     rows = audit.runs(ctx.obj.store, limit)
     if fmt == "json":
@@ -250,7 +252,7 @@ def runs_group(ctx: click.Context, fmt: str, limit: int) -> None:
               show_default=True)  # fmt: skip
 @click.pass_obj
 def runs_show(obj: Ctx, run_id: str, fmt: str) -> None:
-    from . import audit
+    from screener.db import runs as audit
 
     r = audit.run(obj.store, run_id)
     if fmt == "json":

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from screener.match import Matcher
-from screener.screen import load_matcher
-from screener.store import Store
+from screener.db.store import Store
+from screener.lists.bundled import open_store
+from screener.matching.matcher import Matcher
+from screener.screening.service import load_matcher
 
 DB_NAME = "s.db"
 CACHE_SUFFIX = ".index.pickle"
@@ -36,7 +37,7 @@ def _isolated_env(
 def master_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database with the bundled list loaded and its index cache written."""
     path = tmp_path_factory.mktemp("master") / DB_NAME
-    store = Store.open(path)
+    store = open_store(path)
     load_matcher(store)  # writes <db>.index.pickle, so copies load the index fast
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
@@ -46,7 +47,7 @@ def master_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def matcher(master_db: Path) -> Matcher:
     """A matcher over the bundled list (read-only: do not change it in a test)."""
-    store = Store.open(master_db)
+    store = open_store(master_db)
     try:
         return Matcher.from_store(store)
     finally:
@@ -66,6 +67,6 @@ def db_path(master_db: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def store(db_path: Path) -> Iterator[Store]:
     """``Store.open`` on a private copy of a database holding the bundled list."""
-    s = Store.open(db_path)
+    s = open_store(db_path)
     yield s
     s.close()

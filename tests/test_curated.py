@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from screener.normalize import vocabulary
-from screener.sources import curated
-from screener.sources.registry import bundled_dir, registry
-from screener.store import Store
+from screener.lists.bundled import open_store
+from screener.lists.parsers import curated
+from screener.lists.registry import bundled_dir, registry
+from screener.matching import normalize
+from screener.matching.normalize import vocabulary
 
 LIST = bundled_dir() / "surveillance.yaml"
 CITATION = re.compile(r"^\d{1,3} FR \d{1,6}( \(\w[^)]*\))?(; \d{1,3} FR \d{1,6})*$")
@@ -80,10 +81,10 @@ def test_chinese_names_are_simplified_and_present_for_the_vendors(parsed):
 
 
 def test_loaded_on_first_use_with_provenance(tmp_path: Path):
-    store = Store.open(tmp_path / "s.db")
+    store = open_store(tmp_path / "s.db")
     [src] = [s for s in store.sources() if s["id"] == "screener-surveillance"]
     assert src["entities"] >= 100 and src["sha256"] and src["licence"]
-    again = Store.open(tmp_path / "s.db")  # identical bytes: no new version
+    again = open_store(tmp_path / "s.db")  # identical bytes: no new version
     assert len(again.versions("screener-surveillance")) == 1
 
 
@@ -94,7 +95,7 @@ def test_registry_sources_name_format_licence_and_limits():
 
 
 def test_vocabulary_puts_each_legal_form_in_one_class():
-    raw = yaml.safe_load((Path(curated.__file__).parents[1] / "data" / "vocabulary.yaml")
+    raw = yaml.safe_load((Path(normalize.__file__).parent / "data" / "vocabulary.yaml")
                          .read_text(encoding="utf-8"))  # fmt: skip
     seen = Counter(str(f) for forms in raw["legal_forms"].values() for f in forms)
     assert [f for f, n in seen.items() if n > 1] == []

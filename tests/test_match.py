@@ -1,4 +1,4 @@
-"""screener.match against the bundled curated list: the hard cases, the look-alikes,
+"""screener.matching.matcher against the bundled curated list: the hard cases, the look-alikes,
 the evidence a hit carries, country evidence, and every listed name finding itself."""
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screener.match import (
+from screener.matching.matcher import (
     COUNTRY_BONUS,
     COUNTRY_PENALTY,
     DEFAULT_THRESHOLD,
     Hit,
     Matcher,
-    name_variants,
 )
+from screener.matching.names import name_variants
 from screener.model import Entity
 
 CURATED = Path(__file__).parent.parent / "lists" / "surveillance.yaml"

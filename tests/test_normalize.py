@@ -1,4 +1,4 @@
-"""screener.normalize: each step of the pipeline on real names, then properties."""
+"""screener.matching.normalize: each step of the pipeline on real names, then properties."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screener.normalize import (
+from screener.matching.normalize import (
     MAX_CHARS,
     NUMBER_MARKERS,
     Norm,

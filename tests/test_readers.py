@@ -1,11 +1,11 @@
-"""screener.readers: every input shape a partner or funder list arrives in."""
+"""screener.files.readers: every input shape a partner or funder list arrives in."""
 
 from __future__ import annotations
 
 import codecs
 import csv
-import io
 import hashlib
+import io
 import json
 import random
 import time
@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screener import readers
 from screener.errors import InputError
-from screener.readers import open_input
+from screener.files import readers
+from screener.files.readers import open_input
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "inputs"
 

@@ -21,13 +21,14 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from screener import refresh
 from screener.cli import cli
-from screener.config import Config, load_config
-from screener.download import Downloader
+from screener.db.store import Store
 from screener.errors import InputError, ListsError, UpdateError
-from screener.sources.registry import registry
-from screener.store import Store
+from screener.lists import update as refresh
+from screener.lists.bundled import open_store
+from screener.lists.download import Downloader
+from screener.lists.registry import registry
+from screener.settings import Config, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "fixtures" / "http"
@@ -106,7 +107,7 @@ def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
 def fresh_db(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A new store with the bundled list loaded, made once and copied for each test."""
     path = tmp_path_factory.mktemp("template") / "s.db"
-    Store.open(path).close()
+    open_store(path).close()
     return path.read_bytes()
 
 
@@ -639,7 +640,7 @@ def test_real_server_update_then_html_truncated_and_unreachable(
     assert f"csl: FAILED: {url}: cannot connect" in down.output
     assert "version 2 stays active" in down.output
 
-    s = Store.open(cli_env["db"])
+    s = open_store(cli_env["db"])
     try:
         assert active(s, "csl") == 2 and len(s.versions("csl")) == 1
     finally:

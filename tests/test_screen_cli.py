@@ -18,12 +18,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner, Result
 
-from screener import audit, screen
-from screener.batchmatch import ParallelScreener
 from screener.cli import cli, main
+from screener.db import runs as audit
+from screener.db.store import Store, sha256_file
 from screener.errors import ListsError
-from screener.store import Store, sha256_file
-from screener.writers import APPENDED_COLUMNS, CAUTION, CsvWriter
+from screener.files.writers import APPENDED_COLUMNS, CAUTION, CsvWriter
+from screener.screening import service as screen
+from screener.screening.executors import ParallelScreener
 
 ROOT = Path(__file__).parent.parent
 INPUTS = ROOT / "fixtures" / "inputs"

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from screener.countries import to_iso2
 from screener.errors import InputError
+from screener.lists.parsers import csl, ofac, simple
 from screener.model import Entity, ParsedList
-from screener.sources import csl, ofac, simple
-from screener.sources.countries import to_iso2
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lists"

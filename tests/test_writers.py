@@ -1,4 +1,4 @@
-"""screener.writers: what a reviewer gets back, and that a failed run never clobbers it."""
+"""screener.files.writers: what a reviewer gets back, and that a failed run never clobbers it."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from screener.errors import InputError
-from screener.writers import APPENDED_COLUMNS, CAUTION, open_writer
+from screener.files.writers import APPENDED_COLUMNS, CAUTION, open_writer
 
 HIKVISION_ZH = "杭州海康威视数字技术股份有限公司"
 DAHUA = "Zhejiang Dahua Technology Co., Ltd."

@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import InputError
-from ..model import ParsedList
+from screener.errors import InputError
+from screener.model import ParsedList
 
 FORMATS = ("csl", "ofac", "simple", "curated")
 
@@ -20,7 +20,7 @@ def importer(fmt: str) -> Callable[[Path], ParsedList]:
     """The ``parse`` function of the importer for format ``fmt``."""
     if fmt not in FORMATS:
         raise InputError(f"unknown list format '{fmt}' (choose from {', '.join(FORMATS)})")
-    return import_module(f"screener.sources.{fmt}").parse  # type: ignore[no-any-return]
+    return import_module(f"screener.lists.parsers.{fmt}").parse  # type: ignore[no-any-return]
 
 
 def bundled_dir() -> Path:

@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import InputError
-from ..model import Entity, Listing, Name, ParsedList
+from screener.errors import InputError
+from screener.model import Entity, Listing, Name, ParsedList
 
 NAME_FIELDS = {"aliases": "alias", "chinese": "chinese", "former": "former",
                "abbreviations": "abbreviation", "weak": "weak"}  # fmt: skip

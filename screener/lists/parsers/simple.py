@@ -28,9 +28,9 @@ import io
 import re
 from pathlib import Path
 
+from screener.countries import to_iso2
 from screener.errors import InputError
 from screener.model import Entity, Listing, Name, ParsedList
-from screener.sources.countries import to_iso2
 
 SCHEMAS = {
     "person": "person",

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
-from .sources.registry import bundled_dir, importer, registry
-from .store import Store, sha256_file
+from pathlib import Path
+
+from screener.db.store import Store, sha256_file
+from screener.lists.registry import bundled_dir, importer, registry
+
+
+def open_store(path: Path | str | None = None) -> Store:
+    """Open the store at ``path`` (or the default location) with the bundled lists loaded.
+
+    On first use, and whenever the bundled lists shipped with screener change, they
+    are loaded as new versions without the user asking.
+    """
+    store = Store.open(path)
+    ensure_bundled(store)
+    return store
 
 
 def ensure_bundled(store: Store) -> None:
@@ -22,12 +35,13 @@ def ensure_bundled(store: Store) -> None:
                 continue
         parsed = importer(entry["format"])(path)
         store.import_parsed(
-            {**_source_fields(entry), "id": sid}, parsed, sha256=digest,
+            {**source_fields(entry), "id": sid}, parsed, sha256=digest,
             origin=f"bundled:{entry['bundled']}",
         )  # fmt: skip
 
 
-def _source_fields(entry: dict) -> dict:
+def source_fields(entry: dict) -> dict:
+    """The sources-table fields of a registry entry."""
     return {
         "name": entry.get("name"), "authority": entry.get("authority"),
         "kind": entry.get("kind"), "url": entry.get("official_url") or entry.get("url"),

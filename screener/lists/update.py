@@ -8,7 +8,7 @@
 * or ``from_file``: a file or folder the user downloaded by hand.
 
 The files then pass the same checks: not an HTML page, not empty (both in
-:mod:`screener.download`), not truncated (:func:`check_complete`), parseable by the
+:mod:`screener.lists.download`), not truncated (:func:`check_complete`), parseable by the
 source's importer with its expected columns, at least ``min_entities`` entries, and
 not fewer than ``1 - max_drop`` of the previous version's entries unless ``force``.
 The import and the last two checks run in one store transaction, so a refused or
@@ -36,13 +36,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from . import catalog
-from .config import Config, load_config
-from .download import Downloader, Fetched, cached_validators, save_validators
-from .errors import InputError, ListsError, ScreenerError, UpdateError
-from .model import Entity, ParsedList
-from .sources.registry import registry
-from .store import ImportCheck, ImportResult, Store
+from screener.db.http_cache import cached_validators, save_validators
+from screener.db.store import ImportCheck, ImportResult, Store
+from screener.errors import InputError, ListsError, ScreenerError, UpdateError
+from screener.lists import catalog
+from screener.lists.download import Downloader, Fetched
+from screener.lists.registry import registry
+from screener.model import Entity, ParsedList
+from screener.settings import Config, load_config
 
 DEFAULT_MAX_DROP = 0.2  # when neither sources.yaml nor the config gives max_drop
 DIFF_FIELDS = ("name", "aliases", "schema", "sub_list", "citation", "listed_on", "end_date",
@@ -137,7 +138,7 @@ def update(
     """Update each source (default: every registry source with a URL).
 
     ``urls`` overrides the download URLs per source (on top of the config file's);
-    ``config`` defaults to :func:`screener.config.load_config`. Unknown source ids
+    ``config`` defaults to :func:`screener.settings.load_config`. Unknown source ids
     and bad options raise :class:`InputError` before anything is fetched; a source
     that fails is reported in its outcome, and the others go on.
     """

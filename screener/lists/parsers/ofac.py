@@ -30,9 +30,9 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from screener.countries import to_iso2
 from screener.errors import InputError
 from screener.model import Entity, Listing, Name, ParsedList
-from screener.sources.countries import to_iso2
 
 AUTHORITY = "US Treasury OFAC"
 DETAILS_URL = "https://sanctionssearch.ofac.treas.gov/Details.aspx?id={}"

@@ -14,7 +14,7 @@
   ``<html``) is refused: list files are CSV or JSON, and such a page is an error or
   login page served with status 200;
 * conditional requests: the ``ETag`` and ``Last-Modified`` of each URL are kept in the
-  store's ``http_cache`` table (see :func:`cached_validators`), sent back as
+  store's ``http_cache`` table (:mod:`screener.db.http_cache`), sent back as
   ``If-None-Match`` / ``If-Modified-Since``, and a 304 answer means unchanged.
 
 Every failure is an :class:`~screener.errors.UpdateError` whose message names the URL
@@ -28,13 +28,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 
-from . import __version__
-from .errors import UpdateError
-from .store import Store, now_iso
+from screener import __version__
+from screener.errors import UpdateError
 
 TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=10.0)
 RETRIES = 3
@@ -195,43 +193,3 @@ def _hint(status: int) -> str:
 
 def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB" if n >= 1024 * 1024 else f"{n} bytes"
-
-
-# -- validators kept per URL ---------------------------------------------------------
-def _cache_table(store: Store) -> Any:
-    table = store.db["http_cache"]
-    if not table.exists():
-        table.create(
-            {"url": str, "source_id": str, "version_id": int, "etag": str,
-             "last_modified": str, "sha256": str, "fetched_at": str},
-            pk="url",
-        )  # fmt: skip
-    return table
-
-
-def cached_validators(store: Store, url: str, version_id: int | None) -> dict[str, str | None]:
-    """ETag / Last-Modified saved for ``url``, if they belong to ``version_id``.
-
-    Validators are only sent back while the version they produced is the active
-    one: after a failed or forced import, or a manual import, the file is fetched
-    in full again.
-    """
-    if version_id is None:
-        return {}
-    for row in _cache_table(store).rows_where("url = ?", [url]):
-        if row["version_id"] == version_id:
-            return {"etag": row["etag"], "last_modified": row["last_modified"]}
-    return {}
-
-
-def save_validators(store: Store, source_id: str, version_id: int, fetched: list[Fetched]) -> None:
-    """Remember each URL's validators as those of ``version_id``."""
-    table = _cache_table(store)
-    with store.conn:
-        for f in fetched:
-            table.upsert(
-                {"url": f.url, "source_id": source_id, "version_id": version_id,
-                 "etag": f.etag, "last_modified": f.last_modified, "sha256": f.sha256,
-                 "fetched_at": now_iso()},
-                pk="url",
-            )  # fmt: skip

@@ -9,11 +9,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .bundled import _source_fields
-from .errors import InputError
-from .model import Entity
-from .sources.registry import importer, registry
-from .store import ImportCheck, ImportResult, Store, sha256_paths
+from screener.db.store import ImportCheck, ImportResult, Store, sha256_paths
+from screener.errors import InputError
+from screener.lists.bundled import source_fields
+from screener.lists.registry import importer, registry
+from screener.model import Entity
 
 
 def list_files(path: Path) -> list[Path]:
@@ -50,7 +50,7 @@ def import_file(
     parsed = parse(path)
     fields: dict[str, Any] = {"format": fmt}
     if source_id in registry():
-        fields.update({k: v for k, v in _source_fields(registry()[source_id]).items() if v})
+        fields.update({k: v for k, v in source_fields(registry()[source_id]).items() if v})
     own = parsed.meta.get("source") or {}
     for k in ("name", "authority", "kind", "url", "licence"):
         fields.setdefault(k, own.get(k))

@@ -1,14 +1,14 @@
 """Screening: one name (`check`) or a whole file (`batch`), with provenance and audit.
 
-    from screener.store import Store
-    from screener import screen
+    from screener.db.store import Store
+    from screener.screening import service as screen
     store = Store.open()
     result = screen.check(store, "Hangzhou Hikvision Digital Technology Co., Ltd.")
     summary = screen.batch(store, "partners.csv", "partners.screened.csv")
 
 Both fail closed: without lists (or, with ``fail_stale``, with lists older than
 their max age) they raise :class:`~screener.errors.ListsError` instead of
-calling anything clear. Every run is recorded (:mod:`screener.audit`).
+calling anything clear. Every run is recorded (:mod:`screener.db.runs`).
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__, audit
-from .batchmatch import ParallelScreener
-from .errors import EXIT_CLEAR, EXIT_HIT, InputError
-from .match import COUNTRY_BONUS, DEFAULT_THRESHOLD, Hit, Matcher, with_country
-from .store import Store, now_iso
+from screener import __version__
+from screener.db import runs as audit
+from screener.db.store import Store, now_iso
+from screener.errors import EXIT_CLEAR, EXIT_HIT, InputError
+from screener.matching.matcher import COUNTRY_BONUS, DEFAULT_THRESHOLD, Hit, Matcher, with_country
+from screener.screening.executors import ParallelScreener
 
 CHUNK_ROWS = 50_000
 MAX_QUERY_CHARS = 1_000  # a longer cell is screened (normalization bounds it) but shown cut
@@ -47,8 +48,8 @@ def lists_used(store: Store) -> list[dict[str, Any]]:
 def guard_lists(store: Store, fail_stale: bool | None, warn: Callable[[str], None]) -> list[dict]:
     """The lists to use. Lists older than their max age draw a warning, or, with
     ``fail_stale`` (None: the config file's ``fail_stale``), a ListsError (exit 3)."""
-    from .config import load_config
-    from .refresh import require_fresh, stale_message
+    from screener.lists.update import require_fresh, stale_message
+    from screener.settings import load_config
 
     lists = lists_used(store)
     for s in require_fresh(store, load_config(), fail_stale=fail_stale):
@@ -85,11 +86,12 @@ def load_matcher(store: Store, threshold: float | None = None) -> Matcher:
 
 
 def _cache_key(versions: list[dict[str, Any]]) -> str:
-    vocab = Path(__file__).parent / "data" / "vocabulary.yaml"
+    matching = Path(__file__).parents[1] / "matching"
     h = hashlib.sha256(__version__.encode())
-    h.update(vocab.read_bytes())
-    for module in ("normalize.py", "index.py", "score.py", "match.py", "model.py"):
-        h.update(Path(__file__).with_name(module).read_bytes())
+    h.update((matching / "data" / "vocabulary.yaml").read_bytes())
+    for module in ("normalize.py", "index.py", "score.py", "matcher.py"):
+        h.update((matching / module).read_bytes())
+    h.update((matching.parent / "model.py").read_bytes())
     h.update(json.dumps([(v["id"], v["sha256"]) for v in versions]).encode())
     return h.hexdigest()
 
@@ -149,10 +151,10 @@ def batch(store: Store, input_path: str | Path, output_path: str | Path, *,
 
     Each distinct name is screened once; the country, when there is a country
     column, is applied per row as secondary evidence. The output appears only
-    when the whole run succeeded (see :mod:`screener.writers`).
+    when the whole run succeeded (see :mod:`screener.files.writers`).
     """
-    from .readers import open_input  # pandas and openpyxl: only batch needs them
-    from .writers import open_writer
+    from screener.files.readers import open_input  # pandas and openpyxl: only batch needs them
+    from screener.files.writers import open_writer
 
     thr = DEFAULT_THRESHOLD if threshold is None else threshold
     table = open_input(input_path, column=column, country_column=country_column, sheet=sheet)

@@ -19,29 +19,26 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from .index import Index
-from .normalize import Norm, vocabulary
-
-WEIGHT_POWER = 1.0  # token weight = idf ** WEIGHT_POWER (tuned on benchmarks/bench_quality.py)
-PLACE_WEIGHT = 0.3  # a place only one name has weighs this share of its weight, unless
-# both names hold a place the other lacks, or no distinctive word (index.distinctive_words)
-# agrees
-COUNTRY_WEIGHT = 0.1  # the same for a country or region ("Hikvision USA" is Hikvision's)
-LEAST_PLACE_SHARE = min(PLACE_WEIGHT, COUNTRY_WEIGHT)  # for the candidate bounds
-DISTINCTIVE_MISSING_CAP = 0.75  # the listed name's rarest word is not in the query
-NUMBER_MISMATCH_CAP = 0.5
-ONE_SIDED_NUMBER_CAP = 0.75  # one name has a number, the other none: a unit of it, at most  # both names carry numbers and they differ: a different entity
-COMPACT_EXACT = 0.97  # same letters once spaces and hyphens are gone
-COMPACT_FUZZY_MIN = 0.9  # spaceless forms this similar (and long) also count...
-COMPACT_FUZZY_MIN_LEN = 8
-COMPACT_FUZZY_FACTOR = 0.93  # ...at this share of their similarity
-CJK_CONTAINED_BASE = 0.75  # the query inside a listed Chinese name: base score...
-CJK_HOLDS_BASE = 0.6  # a listed Chinese name inside the query: base score...
-CJK_CONTAINED_MIN_LEN = 4  # ...when the contained name has at least this many characters
-CJK_NUMBER_FACTOR = 0.85  # ...times this when one holds a number the other lacks
-PINYIN_EXACT = 0.88
-LEGAL_CONFLICT_FACTOR = 0.8  # both name a specific legal form, and they differ (AG / GmbH)
-GENERIC_LEGAL = frozenset({"company", "limited", "incorporated", "zh"})  # a Latin name equal to the pinyin of a Chinese one (or the reverse)
+from screener.matching.index import Index
+from screener.matching.normalize import Norm, vocabulary
+from screener.matching.rules import (
+    CJK_CONTAINED_BASE,
+    CJK_CONTAINED_MIN_LEN,
+    CJK_HOLDS_BASE,
+    CJK_NUMBER_FACTOR,
+    COMPACT_EXACT,
+    COMPACT_FUZZY_FACTOR,
+    COMPACT_FUZZY_MIN,
+    COMPACT_FUZZY_MIN_LEN,
+    COUNTRY_WEIGHT,
+    DISTINCTIVE_MISSING_CAP,
+    GENERIC_LEGAL,
+    LEGAL_CONFLICT_FACTOR,
+    NUMBER_MISMATCH_CAP,
+    ONE_SIDED_NUMBER_CAP,
+    PINYIN_EXACT,
+    PLACE_WEIGHT,
+)
 
 
 @dataclass

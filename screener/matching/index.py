@@ -24,7 +24,6 @@ times. It holds:
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,14 +32,18 @@ from typing import Any, NamedTuple
 
 from rapidfuzz.distance import OSA
 
-from .model import Entity, Name
-from .normalize import Norm, normalize
-
-FUZZY_MIN_LEN = 5  # shorter tokens must agree exactly
-FUZZY_TWO_EDITS_LEN = 9  # from this length two edits are allowed
-DISTINCTIVE_SHARE = 0.6  # see distinctive_words
-COMMON_WORD_ZIPF = 4.0  # ...: "vision" is 4.6, "huawei" 3.3, "dahua" 1.3
-FUZZY_ANY_FIRST_LEN = 7  # shorter words must agree in their first letter (Dahan is not Jahan)
+from screener.matching.names import with_parts
+from screener.matching.normalize import Norm, normalize
+from screener.matching.rules import (
+    COMMON_WORD_ZIPF,
+    DISTINCTIVE_SHARE,
+    FUZZY_ANY_FIRST_LEN,
+    FUZZY_MIN_LEN,
+    FUZZY_TWO_EDITS_LEN,
+    LEAST_PLACE_SHARE,
+    WEIGHT_POWER,
+)
+from screener.model import Entity
 
 
 class NameRec(NamedTuple):
@@ -70,7 +73,9 @@ class Index:
     _fuzzy_cache: dict[str, list[tuple[str, float]]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, entities: Iterable[Entity], versions: list[dict[str, Any]] | None = None) -> Index:
+    def build(
+        cls, entities: Iterable[Entity], versions: list[dict[str, Any]] | None = None
+    ) -> Index:
         idx = cls(versions=list(versions or []))
         postings: dict[str, list[int]] = defaultdict(list)
         compact: dict[str, list[int]] = defaultdict(list)
@@ -82,7 +87,7 @@ class Index:
             idx.entities.append(e)
             seen: set[tuple[str, ...]] = set()
             entity_tokens: set[str] = set()
-            for n in _with_parts(e.all_names()):
+            for n in with_parts(e.all_names()):
                 norm = normalize(n.name)
                 if not norm.tokens or norm.tokens in seen:
                     continue
@@ -107,8 +112,6 @@ class Index:
         idx.cjk = dict(cjk)
         idx.idf = {t: math.log((n_entities + 1) / (df[t] + 0.5)) for t in postings}
         idx.max_idf = math.log((n_entities + 1) / 0.5)
-        from .score import LEAST_PLACE_SHARE, WEIGHT_POWER
-
         idx.w = {t: v**WEIGHT_POWER for t, v in idx.idf.items()}
         idx.max_w = idx.max_idf**WEIGHT_POWER
         idx.distinctive = distinctive_words(idx)
@@ -161,24 +164,6 @@ class Index:
                 if sim is not None:
                     found[t] = sim
         return list(found.items())
-
-
-def _with_parts(names: list[Name]) -> list[Name]:
-    """The names, and the parts of listed names joined by a slash (kind ``part``)."""
-    out = list(names)
-    for n in names:
-        out += _slash_parts(n.name, n.lang)
-    return out
-
-
-def _slash_parts(name: str, lang: str | None = None) -> list[Name]:
-    """"Al-Qa'ida/Islamic Army" -> its two names; "A/S" and "TCP/IP" stay whole."""
-    if "/" not in name and "／" not in name:
-        return []
-    parts = [p.strip() for p in re.split(r"\s*[/／]\s*", name)]
-    if len(parts) < 2 or any(len(p) < 4 for p in parts):
-        return []
-    return [Name(p, "part", lang) for p in parts]
 
 
 def distinctive_words(idx: Index) -> frozenset[str]:

@@ -45,7 +45,7 @@ from typing import Any
 import charset_normalizer
 import pandas as pd
 
-from .errors import InputError
+from screener.errors import InputError
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")

@@ -52,7 +52,9 @@ _DOTTED_RE = re.compile(r"\b(?:[^\W\d_]\.){2,}(?:[^\W\d_]\b)?")
 _ORDINAL_RE = re.compile(r"(\d+)(?:st|nd|rd|th|e|er|eme|ème)\b")
 _DIGIT_RE = re.compile(r"\d")
 _APOSTROPHE_RE = re.compile(r"['’‘`´ʼ]")
-_ZH_ORDINAL_RE = re.compile(r"第?([零〇一二两三四五六七八九十百]+)(?=研究所|所|院|研究院|厂|局|分局|师|团|号)|第([零〇一二两三四五六七八九十百]+)")
+_ZH_ORDINAL_RE = re.compile(
+    r"第?([零〇一二两三四五六七八九十百]+)(?=研究所|所|院|研究院|厂|局|分局|师|团|号)|第([零〇一二两三四五六七八九十百]+)"
+)
 _NONE: frozenset[str] = frozenset()
 NUMBER_MARKERS = frozenset({"no", "nr", "number", "num", "nos"})
 ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
@@ -75,7 +77,7 @@ class Norm(NamedTuple):
 
 @cache
 def vocabulary() -> dict[str, Any]:
-    """The vocabularies of ``screener/data/vocabulary.yaml``, prepared for lookup."""
+    """The vocabularies of ``screener/matching/data/vocabulary.yaml``, prepared for lookup."""
     raw = yaml.safe_load((Path(__file__).parent / "data" / "vocabulary.yaml").read_text("utf-8"))
     legal: dict[tuple[str, ...], str] = {}
     zh_legal: list[str] = []
@@ -233,8 +235,10 @@ def _numbers(tokens: list[str]) -> list[str]:
     i = 0
     while i < len(tokens):
         t = tokens[i]
-        if t in NUMBER_MARKERS and i + 1 < len(tokens) and (
-            tokens[i + 1].isdecimal() or tokens[i + 1] in words or tokens[i + 1] in roman
+        if (
+            t in NUMBER_MARKERS
+            and i + 1 < len(tokens)
+            and (tokens[i + 1].isdecimal() or tokens[i + 1] in words or tokens[i + 1] in roman)
         ):
             i += 1
             continue

@@ -3,7 +3,7 @@
 Worker processes are forked after the index is built, so they share it
 copy-on-write instead of each building or unpickling their own. Each returns,
 per name, only (name id, evidence); the parent turns them into
-:class:`~screener.match.Hit` objects. Where fork is not available, or the work
+:class:`~screener.matching.matcher.Hit` objects. Where fork is not available, or the work
 is small, names are screened in this process.
 """
 
@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
-from .match import Hit, Matcher
-from .normalize import normalize
-from .score import Detail
+from screener.matching.matcher import Hit, Matcher
+from screener.matching.normalize import normalize
+from screener.matching.score import Detail
 
 _MATCHER: Matcher | None = None  # set in the parent before forking
 _FLOOR: float = 0.0
@@ -36,7 +36,7 @@ class ParallelScreener:
     """A pool of forked workers sharing one index; use as a context manager.
 
     ``floor``: the lowest score kept (the threshold, less any country bonus that
-    the caller will apply with :func:`~screener.match.with_country`).
+    the caller will apply with :func:`~screener.matching.matcher.with_country`).
     """
 
     def __init__(self, m: Matcher, floor: float, workers: int | None = None):

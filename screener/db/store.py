@@ -9,7 +9,7 @@ Tables
     entities   one row per entity per version, with its provenance columns and
                listings (JSON)
     names      every name of an entity per version, with its kind
-    runs       one row per `check` / `batch` run (see :mod:`screener.audit`)
+    runs       one row per `check` / `batch` run (see :mod:`screener.db.runs`)
     run_hits   the hits each run found
 
 Imports are transactions: a failed import changes nothing, and the previous
@@ -31,8 +31,8 @@ from typing import Any
 
 import sqlite_utils
 
-from .errors import InputError, ListsError
-from .model import Entity, Listing, Name, ParsedList
+from screener.errors import InputError, ListsError
+from screener.model import Entity, Listing, Name, ParsedList
 
 SCHEMA_VERSION = 1
 JSON_COLUMNS = ("countries", "addresses", "programs", "identifiers", "listings", "extra")
@@ -108,18 +108,13 @@ class Store:
             raise ListsError(f"{self.path}: cannot open the list store: {e}") from None
 
     @classmethod
-    def open(cls, path: Path | str | None = None, *, load_bundled: bool = True) -> Store:
+    def open(cls, path: Path | str | None = None) -> Store:
         """Open (creating if needed) the store at ``path`` or the default location.
 
-        On first use, and whenever the bundled lists shipped with screener change,
-        the bundled lists are loaded as new versions without the user asking.
+        The store holds what it is given; loading the bundled lists is the lists
+        wing's job (:func:`screener.lists.bundled.open_store`).
         """
-        store = cls(path or default_db_path())
-        if load_bundled:
-            from .bundled import ensure_bundled
-
-            ensure_bundled(store)
-        return store
+        return cls(path or default_db_path())
 
     def close(self) -> None:
         self.conn.close()

@@ -15,9 +15,9 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from . import __version__
-from .errors import InputError
-from .store import Store, now_iso
+from screener import __version__
+from screener.db.store import Store, now_iso
+from screener.errors import InputError
 
 
 def start_run(store: Store, command: str, options: dict[str, Any], lists: list[dict[str, Any]],

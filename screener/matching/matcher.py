@@ -1,13 +1,13 @@
 """Screen a name against the index: candidates, scores, country evidence, hits.
 
-    from screener.match import Matcher
+    from screener.matching.matcher import Matcher
     m = Matcher.from_store(Store.open())
     for hit in m.screen("Hangzhou Hikvision Digital Technology Co., Ltd."):
         print(hit.score, hit.entity.name, hit.matched_name, hit.explanation)
 
 Candidates come from the inverted index (exact tokens, typo variants, spaceless
 and pinyin forms); only the candidates whose shared token weight could reach the
-threshold are scored in full (:mod:`screener.score`). An entity's score is that
+threshold are scored in full (:mod:`screener.matching.score`). An entity's score is that
 of its best-scoring name.
 
 Country (ISO alpha-2) of the query, when given, is secondary evidence: for an
@@ -18,24 +18,27 @@ scores below ``COUNTRY_MIN_SCORE``, are left alone.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .index import FUZZY_MIN_LEN, Index, _slash_parts, typo_similarity
-from .model import Entity
-from .normalize import Norm, is_cjk_token, normalize
-from .score import CJK_CONTAINED_MIN_LEN, LEAST_PLACE_SHARE, Detail, score_name
-
-DEFAULT_THRESHOLD = 0.80
-COUNTRY_BONUS = 0.03
-COUNTRY_PENALTY = 0.08
-COUNTRY_MIN_SCORE = 0.6
-MAX_CANDIDATES = 300  # at most this many names are scored in full, by bound
-ROUNDING = 5e-5  # scores are reported to 4 places; candidates keep what rounds up to the floor
-FUZZY_MAX_DF = 50  # tokens held by more names than this are not looked up for typos
-
+from screener.matching.index import Index, typo_similarity
+from screener.matching.names import HAS_PARTS, name_variants, slash_parts
+from screener.matching.normalize import Norm, is_cjk_token, normalize
+from screener.matching.rules import (
+    CJK_CONTAINED_MIN_LEN,
+    COUNTRY_BONUS,
+    COUNTRY_MIN_SCORE,
+    COUNTRY_PENALTY,
+    DEFAULT_THRESHOLD,
+    FUZZY_MAX_DF,
+    FUZZY_MIN_LEN,
+    LEAST_PLACE_SHARE,
+    MAX_CANDIDATES,
+    ROUNDING,
+)
+from screener.matching.score import Detail, score_name
+from screener.model import Entity
 
 # (variants with similarity, least weight, most weight, typo variants) of a query token
 TokenInfo = tuple[tuple[tuple[str, float], ...], float, float, tuple[tuple[str, float], ...]]
@@ -233,7 +236,7 @@ class Matcher:
         part by part; each entity keeps its best hit.
         """
         name = name if isinstance(name, str) else str(name)
-        if not _HAS_PARTS.search(name):
+        if not HAS_PARTS.search(name):
             return self._screen_one(name, floor)
         variants = name_variants(name)
         best: dict[int, Hit] = {}
@@ -280,7 +283,7 @@ class Matcher:
         taking parts apart as screening does: the query as :meth:`screen_name` does,
         the listed name as the index does (its slash-joined parts)."""
         best = Detail(0.0, "empty")
-        listed_names = [listed] + [n.name for n in _slash_parts(listed)]
+        listed_names = [listed] + [n.name for n in slash_parts(listed)]
         for qv in name_variants(query):
             for lv in listed_names:
                 q, n = normalize(qv), normalize(lv)
@@ -292,37 +295,6 @@ class Matcher:
                 if d.score > best.score:
                     best = d
         return best
-
-
-_HAS_PARTS = re.compile(r"[(\[（【/／]")
-_BRACKETS = re.compile(r"[(\[（【]([^()\[\]（）【】]*)[)\]）】]")
-_SLASH = re.compile(r"\s*[/／]\s*")
-
-
-def _only_places(text: str) -> bool:
-    n = normalize(text)
-    return bool(n.tokens) and set(n.tokens) <= n.places
-
-
-def name_variants(name: str) -> list[str]:
-    """The name, and the names it is made of: for each bracketed part, the name
-    without it and the part alone ("Megvii (Face++)"); for names joined by a slash,
-    each of them ("Al-Qa'ida/Islamic Army") when every one has four characters or
-    more (so "A/S" and "TCP/IP" stay whole)."""
-    if not _HAS_PARTS.search(name):
-        return [name]
-    out = [name]
-    inner = [m.strip() for m in _BRACKETS.findall(name) if len(m.strip()) >= 2]
-    # a place in brackets qualifies the name ("Bank of China (Hong Kong)" is not Bank of
-    # China): such a name is not taken apart
-    if inner and not any(_only_places(m) for m in inner):
-        out.append(" ".join(_BRACKETS.sub(" ", name).split()))
-        out += inner
-    for v in list(out):
-        parts = _SLASH.split(v)
-        if len(parts) > 1 and all(len(p.strip()) >= 4 for p in parts):
-            out += [p.strip() for p in parts]
-    return list(dict.fromkeys(v for v in out if v))
 
 
 def with_country(hits: list[Hit], country: str | None, threshold: float) -> list[Hit]:

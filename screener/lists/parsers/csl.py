@@ -32,10 +32,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from screener.countries import to_iso2
 from screener.errors import InputError
+from screener.lists.parsers.ofac import reorder_person, split_programs
 from screener.model import Entity, Listing, Name, ParsedList
-from screener.sources.countries import to_iso2
-from screener.sources.ofac import reorder_person, split_programs
 
 AUTHORITIES = {
     "Bureau of Industry and Security": "US Commerce BIS",

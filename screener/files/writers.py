@@ -39,7 +39,7 @@ import openpyxl
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from .errors import InputError
+from screener.errors import InputError
 
 APPENDED_COLUMNS = [
     "screen_status",

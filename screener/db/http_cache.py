@@ -1,0 +1,57 @@
+"""ETag and Last-Modified of each downloaded URL, so that an unchanged list is not
+fetched again (the ``http_cache`` table)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from screener.db.store import Store, now_iso
+
+
+class Validated(Protocol):
+    """What a download leaves to remember: its URL, validators and digest."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    sha256: str
+
+
+def _cache_table(store: Store) -> Any:
+    table = store.db["http_cache"]
+    if not table.exists():
+        table.create(
+            {"url": str, "source_id": str, "version_id": int, "etag": str,
+             "last_modified": str, "sha256": str, "fetched_at": str},
+            pk="url",
+        )  # fmt: skip
+    return table
+
+
+def cached_validators(store: Store, url: str, version_id: int | None) -> dict[str, str | None]:
+    """ETag / Last-Modified saved for ``url``, if they belong to ``version_id``.
+
+    Validators are only sent back while the version they produced is the active
+    one: after a failed or forced import, or a manual import, the file is fetched
+    in full again.
+    """
+    if version_id is None:
+        return {}
+    for row in _cache_table(store).rows_where("url = ?", [url]):
+        if row["version_id"] == version_id:
+            return {"etag": row["etag"], "last_modified": row["last_modified"]}
+    return {}
+
+
+def save_validators(store: Store, source_id: str, version_id: int, fetched: Iterable[Validated]) -> None:
+    """Remember each URL's validators as those of ``version_id``."""
+    table = _cache_table(store)
+    with store.conn:
+        for f in fetched:
+            table.upsert(
+                {"url": f.url, "source_id": source_id, "version_id": version_id,
+                 "etag": f.etag, "last_modified": f.last_modified, "sha256": f.sha256,
+                 "fetched_at": now_iso()},
+                pk="url",
+            )  # fmt: skip

@@ -1,0 +1,54 @@
+"""Every weight, cap and length limit of matching, each with its reason.
+
+These are tuned on development data (``benchmarks/bench_quality.py``: the curated
+and real-world query sets of ``shared/dev-eval`` and nomenklatura's name_bench),
+never on single strings. The normalizer, the index, the scorers and the matcher
+all read them from here, so that one rule has one home.
+"""
+
+from __future__ import annotations
+
+# -- threshold and country evidence ------------------------------------------------------
+DEFAULT_THRESHOLD = 0.80  # a hit is reported at or above this score
+COUNTRY_BONUS = 0.03  # the query's country is one of the entity's countries
+COUNTRY_PENALTY = 0.08  # the entity has known countries and the query's is not among them
+COUNTRY_MIN_SCORE = 0.6  # country evidence moves only scores at least this high
+
+# -- token weights --------------------------------------------------------------------
+WEIGHT_POWER = 1.0  # token weight = idf ** WEIGHT_POWER
+PLACE_WEIGHT = 0.3  # a place only one name has weighs this share of its weight, unless both
+# names hold a place the other lacks, or no distinctive word (index.distinctive_words) agrees
+COUNTRY_WEIGHT = 0.1  # the same for a country or region ("Hikvision USA" is Hikvision's)
+LEAST_PLACE_SHARE = min(PLACE_WEIGHT, COUNTRY_WEIGHT)  # for the candidate bounds
+DISTINCTIVE_SHARE = 0.6  # a word is distinctive when it weighs this share of the most a word
+# can weigh...
+COMMON_WORD_ZIPF = 4.0  # ...and is not common English (wordfreq Zipf): "vision" is 4.6,
+# "huawei" 3.3, "dahua" 1.3
+
+# -- caps and factors -----------------------------------------------------------------
+DISTINCTIVE_MISSING_CAP = 0.75  # the listed name's (or query's) rarest word is unmatched
+NUMBER_MISMATCH_CAP = 0.5  # both names carry numbers and they differ: a different entity
+ONE_SIDED_NUMBER_CAP = 0.75  # one name has a number, the other none: a unit of it, at most
+LEGAL_CONFLICT_FACTOR = 0.8  # both name a specific legal form, and they differ (AG / GmbH)
+GENERIC_LEGAL = frozenset({"company", "limited", "incorporated", "zh"})  # never conflict
+
+# -- other scorers --------------------------------------------------------------------
+COMPACT_EXACT = 0.97  # same letters once spaces and hyphens are gone
+COMPACT_FUZZY_MIN = 0.9  # spaceless forms this similar (and long) also count...
+COMPACT_FUZZY_MIN_LEN = 8
+COMPACT_FUZZY_FACTOR = 0.93  # ...at this share of their similarity
+CJK_CONTAINED_BASE = 0.75  # the query inside a listed Chinese name: base score...
+CJK_HOLDS_BASE = 0.6  # a listed Chinese name inside the query: base score...
+CJK_CONTAINED_MIN_LEN = 4  # ...when the contained name has at least this many characters
+CJK_NUMBER_FACTOR = 0.85  # ...times this when one holds a number the other lacks
+PINYIN_EXACT = 0.88  # a Latin name equal to the pinyin of a Chinese one (or the reverse)
+
+# -- typos ----------------------------------------------------------------------------
+FUZZY_MIN_LEN = 5  # shorter tokens must agree exactly
+FUZZY_TWO_EDITS_LEN = 9  # from this length two edits are allowed
+FUZZY_ANY_FIRST_LEN = 7  # shorter words must agree in their first letter (Dahan is not Jahan)
+FUZZY_MAX_DF = 50  # tokens held by more names than this are not looked up for typos
+
+# -- candidates -----------------------------------------------------------------------
+MAX_CANDIDATES = 300  # at most this many names are scored in full, by bound
+ROUNDING = 5e-5  # scores are reported to 4 places; candidates keep what rounds up to the floor
