@@ -64,21 +64,21 @@ def finish_run(store: Store, run_id: str, *, status: str, exit_code: int, rows: 
 def runs(store: Store, limit: int = 50) -> list[dict[str, Any]]:
     """The latest runs, newest first."""
     out = []
-    for r in store.db.query("select * from runs order by rowid desc limit ?", [limit]):
+    for r in store.query("select * from runs order by rowid desc limit ?", [limit]):
         out.append(_decode(r))
     return out
 
 
 def run(store: Store, run_id: str) -> dict[str, Any]:
     """One run with its hits; ``run_id`` may be a unique prefix."""
-    found = list(store.db.query("select * from runs where id like ? order by id",
+    found = list(store.query("select * from runs where id like ? order by id",
                                 [run_id.replace("%", "") + "%"]))  # fmt: skip
     if not found:
         raise InputError(f"no run with id {run_id}")
     if len(found) > 1:
         raise InputError(f"run id {run_id} is ambiguous ({len(found)} runs); give more of it")
     r = _decode(found[0])
-    r["hit_list"] = list(store.db.query(
+    r["hit_list"] = list(store.query(
         "select row, query, entity_id, source_id, version_id, name, matched_name, score, citation "
         "from run_hits where run_id = ? order by row, score desc", [r["id"]]))  # fmt: skip
     return r
