@@ -120,6 +120,15 @@ class Writer:
 
     # -- public API ---------------------------------------------------------------------
 
+    @property
+    def temp_path(self) -> Path:
+        """The ``.OUTPUT.<random>.tmp`` file written until :meth:`close` moves it into place.
+
+        A batch records it (:func:`screener.db.runs.add_temp_path`) so that the file
+        of a run killed with SIGKILL is removed by the next start.
+        """
+        return self._tmp
+
     def write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
         """Write one chunk: ``results[i]`` belongs to the input row ``df.iloc[i]``."""
         if self._state != "open":
