@@ -40,6 +40,7 @@ import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from screener.errors import InputError
+from screener.files.cells import FORMULA_PREFIXES, neutralize
 
 APPENDED_COLUMNS = [
     "screen_status",
@@ -55,7 +56,6 @@ CAUTION = (
     "A potential match is not a determination. Confirm every hit against the official "
     "list at the source URL before acting; a name match alone does not establish identity."
 )
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_576  # per sheet, header included
 XLSX_MAX_CELL = 32_767  # characters Excel accepts in one cell
 
@@ -412,11 +412,6 @@ class HtmlWriter(Writer):
 
 
 # --- cells ------------------------------------------------------------------------------
-
-
-def neutralize(text: str) -> str:
-    """Prefix ``'`` to text a spreadsheet would read as a formula (``=1+1`` → ``'=1+1``)."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def top_hit(result: dict[str, Any]) -> dict[str, Any] | None:
