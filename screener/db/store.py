@@ -319,10 +319,11 @@ def _open_problem(path: Path, e: BaseException) -> str:
     folder = path.parent
     code = getattr(e, "sqlite_errorname", "")
     hint = "; make it writable, or choose another store with --db or $SCREENER_DB"
-    if isinstance(e, OSError) and not isinstance(e, sqlite3.Error):
+    if isinstance(e, OSError):  # making the folder failed
         if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            return f"cannot create the list store: the folder {e.filename or folder} is not writable{hint}"
-        return f"cannot open the list store: {e.strerror or e}"
+            reason = "read-only file system" if e.errno == errno.EROFS else "permission denied"
+            return f"cannot create the folder {e.filename or folder}: {reason}{hint}"
+        return f"cannot create the folder {e.filename or folder}: {e.strerror or e}"
     if path.is_dir():
         return "is a folder, not a list store file; give a file name with --db"
     if code == "SQLITE_READONLY_DIRECTORY" or (
