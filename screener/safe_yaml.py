@@ -70,7 +70,7 @@ def load_yaml(data: bytes | str, *, where: str = "YAML document", max_bytes: int
                          f"{e.start})") from None  # fmt: skip
     try:
         _check_events(text, where, max_depth)
-        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=_LOADER)  # a safe loader (see _LOADER)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark else ""
@@ -81,12 +81,17 @@ def _check_events(text: str, where: str, max_depth: int) -> None:
     depth = 0
     for event in yaml.parse(text, Loader=_LOADER):
         if isinstance(event, yaml.AliasEvent):
-            raise InputError(f"{where}: line {event.start_mark.line + 1}: YAML aliases "
+            raise InputError(f"{where}: line {_line(event)}: YAML aliases "
                              f"(*{event.anchor}) are not allowed; write the value out in full")  # fmt: skip
         if isinstance(event, _OPEN):
             depth += 1
             if depth > max_depth:
-                raise InputError(f"{where}: line {event.start_mark.line + 1}: nested more "
+                raise InputError(f"{where}: line {_line(event)}: nested more "
                                  f"than {max_depth} levels deep; refused")  # fmt: skip
         elif isinstance(event, _CLOSE):
             depth -= 1
+
+
+def _line(event: yaml.Event) -> str:
+    mark = event.start_mark
+    return str(mark.line + 1) if mark is not None else "?"

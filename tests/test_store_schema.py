@@ -137,13 +137,13 @@ def test_the_cli_refuses_a_newer_store_with_one_line_and_exit_3(tmp_path: Path) 
     conn.close()
     proc = subprocess.run(
         [sys.executable, "-c", "from screener.cli import main; main()", "--db", str(path),
-         "lists", "show"], capture_output=True, text=True, timeout=60,
+         "lists", "show"], capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert proc.returncode == 3
     assert proc.stderr.splitlines() == [
-        f"screener: error: {path}: the list store was written by a newer screener (schema "
-        f"version 99; this screener 0.1.0 knows up to {SCHEMA_VERSION}); upgrade screener, "
-        "or use another store with --db"
+        (f"screener: error: {path}: the list store was written by a newer screener (schema "
+         f"version 99; this screener 0.1.0 knows up to {SCHEMA_VERSION}); upgrade screener, "
+         "or use another store with --db")
     ]
 
 
