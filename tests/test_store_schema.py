@@ -179,3 +179,29 @@ def test_another_programs_database_is_not_taken_over(tmp_path: Path) -> None:
     tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
     conn.close()
     assert tables == {"invoices"}
+
+
+def test_stores_opened_at_once_migrate_once(tmp_path: Path) -> None:
+    """Eight connections opening one old store together: one applies the step, the
+    others wait for its lock and find the store already upgraded."""
+    import threading
+
+    path = make_v1_store(tmp_path / "v1.db")
+    errors: list[BaseException] = []
+
+    def open_close() -> None:
+        try:
+            Store.open(path).close()
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=open_close) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    conn = sqlite3.connect(path)
+    assert conn.execute("select version from migrations").fetchall() == [(2,)]
+    conn.close()
+    assert dump(path)["entities"] == dump(make_v1_store(tmp_path / "again.db"))["entities"]
