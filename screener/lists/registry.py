@@ -8,10 +8,9 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from screener.errors import InputError
 from screener.model import ParsedList
+from screener.safe_yaml import load_yaml_file
 
 FORMATS = ("csl", "ofac", "simple", "curated")
 
@@ -36,5 +35,5 @@ def bundled_dir() -> Path:
 @cache
 def registry() -> dict[str, dict[str, Any]]:
     """Source id -> its registry entry from ``lists/sources.yaml``."""
-    doc = yaml.safe_load((bundled_dir() / "sources.yaml").read_text(encoding="utf-8"))
+    doc = load_yaml_file(bundled_dir() / "sources.yaml")
     return {s["id"]: s for s in doc["sources"]}

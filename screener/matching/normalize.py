@@ -40,9 +40,10 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+
+from screener.safe_yaml import load_yaml_file
 
 MAX_CHARS = 400
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -78,7 +79,7 @@ class Norm(NamedTuple):
 @cache
 def vocabulary() -> dict[str, Any]:
     """The vocabularies of ``screener/matching/data/vocabulary.yaml``, prepared for lookup."""
-    raw = yaml.safe_load((Path(__file__).parent / "data" / "vocabulary.yaml").read_text("utf-8"))
+    raw = load_yaml_file(Path(__file__).parent / "data" / "vocabulary.yaml")
     legal: dict[tuple[str, ...], str] = {}
     zh_legal: list[str] = []
     for cls, forms in raw["legal_forms"].items():
