@@ -40,7 +40,8 @@ def small(tmp_path: Path) -> Path:
         f"{PROGRAM},United States Congress,,2024,,,,,{FY24}",
         f"Company,Institute of Solid State Physics of the Russian Academy of Sciences,,debarment,"
         f"{PROGRAM},United States Congress,,2025,,,Russia,,{FY25}",
-        f"Company,Thousand Talents Plan,,debarment,{PROGRAM},United States Congress,,2025,,,,,{FY25}",
+        f"Company,Thousand Talents Plan,,debarment,{PROGRAM},United States Congress,,2025,,,,,"
+        f"{FY25}",
     ])  # fmt: skip
 
 
@@ -71,7 +72,8 @@ def test_spellings_that_differ_only_in_punctuation_are_one_entity(small: Path) -
     issp = [e for e in section_1286.parse(small).entities if "Solid" in e.name]
     assert len(issp) == 1
     assert issp[0].name == "Institute of Solid State Physics of the Russian Academy of Sciences"
-    assert issp[0].id == "us-1286-institute-of-solid-state-physics-of-the-russian-academy-of-sciences"
+    assert issp[0].id == ("us-1286-institute-of-solid-state-physics-of-the-russian-academy-"
+                          "of-sciences")
     assert issp[0].countries == ["ru"]
 
 

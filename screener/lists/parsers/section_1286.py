@@ -20,8 +20,9 @@ name and yearly report (``report-date`` is the fiscal year of the list, e.g. 202
 
 The rows of one name become one entity with one listing per report year; names that
 differ only in case, spacing or punctuation ("Solid-State" / "Solid State") count as
-one, and the spelling of the newest year is the primary name. A listing is in force when its year is the newest year in the file
-and it has no ``end-date``: each yearly list replaces the one before. The report year
+one, and the spelling of the newest year is the primary name. A listing is in force
+when its year is the newest year in the file and it has no ``end-date``: each yearly
+list replaces the one before. The report year
 is kept as the listing's ``program`` ("FY2025 list"), not as a listing date, because
 the lists are published months after the fiscal year they are named for.
 """
@@ -128,5 +129,6 @@ def _entity(path: Path, slug: str, group: list[tuple[int, dict[str, str]]], late
         id=f"us-1286-{slug}", name=name, schema="organization", names=names,
         countries=countries, listings=listings, sub_list=LIST_NAME,
         end_date=None if main.in_force else main.end_date, source_url=main.source_url,
-        remarks="; ".join(notes) or None, programs=sorted({x.program for x in listings if x.program}),
+        remarks="; ".join(notes) or None,
+        programs=sorted({x.program for x in listings if x.program}),
     )  # fmt: skip
