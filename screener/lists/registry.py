@@ -12,14 +12,15 @@ from screener.errors import InputError
 from screener.model import ParsedList
 from screener.safe_yaml import load_yaml_file
 
-FORMATS = ("csl", "ofac", "simple", "curated")
+FORMATS = ("csl", "ofac", "simple", "curated", "section-1286")
 
 
 def importer(fmt: str) -> Callable[[Path], ParsedList]:
-    """The ``parse`` function of the importer for format ``fmt``."""
+    """The ``parse`` function of the importer for ``fmt`` (module name: ``-`` becomes ``_``)."""
     if fmt not in FORMATS:
         raise InputError(f"unknown list format '{fmt}' (choose from {', '.join(FORMATS)})")
-    return import_module(f"screener.lists.parsers.{fmt}").parse  # type: ignore[no-any-return]
+    module = fmt.replace("-", "_")
+    return import_module(f"screener.lists.parsers.{module}").parse  # type: ignore[no-any-return]
 
 
 def bundled_dir() -> Path:
