@@ -10,13 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screener.matching.matcher import (
-    COUNTRY_BONUS,
-    COUNTRY_PENALTY,
-    DEFAULT_THRESHOLD,
-    Hit,
-    Matcher,
-)
+from screener.matching.matcher import Hit, Matcher
+from screener.matching.rules import COUNTRY_BONUS, COUNTRY_PENALTY, DEFAULT_THRESHOLD
 from screener.matching.names import query_parts
 from screener.model import Entity
 
