@@ -11,7 +11,7 @@ import yaml
 
 from screener.lists.bundled import open_store
 from screener.lists.parsers import curated
-from screener.lists.registry import bundled_dir, registry
+from screener.lists.registry import FORMATS, bundled_dir, registry
 from screener.matching import normalize
 from screener.matching.normalize import vocabulary
 
@@ -90,7 +90,7 @@ def test_loaded_on_first_use_with_provenance(tmp_path: Path):
 
 def test_registry_sources_name_format_licence_and_limits():
     for sid, entry in registry().items():
-        assert entry["format"] in ("csl", "ofac", "simple", "curated"), sid
+        assert entry["format"] in FORMATS, sid
         assert entry.get("licence") and entry.get("max_age_days"), sid
 
 

@@ -28,6 +28,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from screener.countries import to_iso2
@@ -79,7 +80,15 @@ def clean(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return _SPACES.sub(" ", str(value)).strip()
+    return _clean_text(value if isinstance(value, str) else str(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _clean_text(text: str) -> str:
+    """Cached: list files repeat the same cell on every row of an entry."""
+    if "_x000" in text or "\u200b" in text or "\ufeff" in text:
+        text = _SPACES.sub(" ", text)
+    return " ".join(text.split())  # str.split() also splits on no-break spaces
 
 
 def _valid(year: int, month: int = 0, day: int = 0) -> str | None:
@@ -101,7 +110,12 @@ def partial_date(value: Any, order: str = "dmy") -> str | None:
         return clean(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _valid(int(value)) if float(value).is_integer() else None
-    text = _CIRCA.sub("", clean(value)).strip(" .,;")
+    return _text_date(clean(value), order) if value else None
+
+
+@lru_cache(maxsize=1 << 14)
+def _text_date(text: str, order: str) -> str | None:
+    text = _CIRCA.sub("", text).strip(" .,;")
     if m := re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:T.*)?", text):
         return _valid(int(m[1]), int(m[2] or 0), int(m[3] or 0))
     if m := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text):
@@ -132,12 +146,21 @@ def birth_dates(value: Any, order: str = "dmy") -> tuple[list[str], list[str], l
     if not isinstance(value, str):
         one = partial_date(value, order)
         return ([one] if one else []), circa, ranges
+    found = _text_birth_dates(value, order)
+    return list(found[0]), list(found[1]), [list(r) for r in found[2]]
+
+
+@lru_cache(maxsize=1 << 14)
+def _text_birth_dates(value: str, order: str) -> tuple[tuple[str, ...], ...]:
+    dates: list[str] = []
+    circa: list[str] = []
+    ranges: list[tuple[str, str]] = []
     for piece in re.split(r";|>>|\balt(?:ernative)?\.? DOB:?|\bor\b", value, flags=re.I):
         for part in split_enumerated(piece):
             approximate = bool(_CIRCA.search(part))
             part = _CIRCA.sub("", part)
             if m := _RANGE.search(part):
-                ranges.append([m[1], m[2]])
+                ranges.append((m[1], m[2]))
                 continue
             found = partial_date(part, order)
             found_all = [found] if found else [
@@ -147,17 +170,21 @@ def birth_dates(value: Any, order: str = "dmy") -> tuple[list[str], list[str], l
                 add_unique(dates, d)
                 if approximate:
                     add_unique(circa, d)
-    return dates, circa, ranges
+    return tuple(dates), tuple(circa), tuple(ranges)  # type: ignore[return-value]
 
 
 def split_enumerated(text: Any) -> list[str]:
     """``a) X b) Y`` / ``(1) X (2) Y`` -> ``[X, Y]``; other text -> ``[text]``."""
-    text = clean(text)
+    return list(_split(clean(text)))
+
+
+@lru_cache(maxsize=1 << 14)
+def _split(text: str) -> tuple[str, ...]:
     if not text:
-        return []
+        return ()
     if not _ENUM.match(text):
-        return [text]
-    return [p.strip(" ;,.") for p in _ENUM.split(text) if p.strip(" ;,.")]
+        return (text,)
+    return tuple(p.strip(" ;,.") for p in _ENUM.split(text) if p.strip(" ;,."))
 
 
 def script_lang(text: str) -> str | None:
@@ -197,7 +224,11 @@ def country_codes(values: Iterable[Any]) -> list[str]:
 
 def country_code(text: Any) -> str | None:
     """One country as written on a list, or None when it is not known."""
-    text = clean(text).strip(" .,;")
+    return _country(clean(text).strip(" .,;"))
+
+
+@lru_cache(maxsize=1 << 12)
+def _country(text: str) -> str | None:
     if not text:
         return None
     candidates = [text, text.split(" / ")[0]]

@@ -105,10 +105,11 @@ def _entity(gid: str, rows: list[dict[str, Any]]) -> Entity:
             add_unique(extra[out], clean(row.get(col)))
         _address(ent, row)
         info = clean(row.get("other information"))
-        add_unique(remarks, info)
-        for pattern, out in ((_UK_REF, "uk_sanctions_list_refs"), (_UN_REF, "un_references")):
-            for ref in pattern.findall(info):
-                add_unique(extra[out], ref)
+        if info and info not in remarks:
+            remarks.append(info)
+            for pattern, out in ((_UK_REF, "uk_sanctions_list_refs"), (_UN_REF, "un_references")):
+                for ref in pattern.findall(info):
+                    add_unique(extra[out], ref)
         regime = clean(row.get("regime"))
         on = partial_date(row.get("listed on"))
         if regime and (regime not in listed or (on and (listed[regime] or "9") > on)):

@@ -3,8 +3,8 @@
 OFSI and DFAT publish the same columns as XLSX and as CSV, and a download URL may
 serve either whatever its name says, so :func:`read_table` looks at the bytes:
 
-* ``PK\\x03\\x04`` (a zip) is an XLSX workbook, read with openpyxl in read-only mode;
-  the first sheet whose first rows hold the ``required`` columns is used;
+* ``PK\\x03\\x04`` (a zip) is an XLSX workbook, read by :mod:`xlsx`; the first sheet
+  whose first rows hold the ``required`` columns is used;
 * the old binary Excel format (``.xls``, OLE2) is refused with a hint to save it as XLSX;
 * an HTML page (an error or login page served with status 200) is refused;
 * anything else is CSV text: UTF-8 (with or without BOM), else Windows-1252; the
@@ -13,21 +13,23 @@ serve either whatever its name says, so :func:`read_table` looks at the bytes:
 The header need not be the first row: OFSI puts a "Last Updated" row above it. Rows
 above the header come back as ``preamble``. Column names are matched ignoring case
 and spacing: each row is a dict keyed by :func:`key` of its column name ("Name 6" ->
-``"name 6"``), with openpyxl's values (str, int, float, datetime, None) or CSV strings.
+``"name 6"``), with the workbook's values (str, int, float, datetime, None) or CSV
+strings.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import warnings
-import zipfile
+import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from screener.errors import InputError
+from screener.lists.parsers.xlsx import Workbook, XlsxError
 
 HEADER_SEARCH_ROWS = 10
 HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body")
@@ -104,43 +106,36 @@ def _missing(path: Path, rows: list[list[Any]], required: list[str], what: str) 
 
 
 def _xlsx(path: Path, required: list[str], what: str) -> Table:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl's notes on styles it cannot read
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        wb = Workbook(path)
+        first_rows: list[list[Any]] = []
+        for sheet in wb.sheets:
+            rows = wb.rows(sheet)
+            head = [r for _, r in zip(range(HEADER_SEARCH_ROWS), rows)]
+            first_rows = first_rows or head
+            at = _find_header(head, required)
+            if at is None:
+                continue
+            width = max(i for i, c in enumerate(head[at]) if str(c or "").strip()) + 1
+            header = [" ".join(str(c or "").split()) for c in head[at][:width]]
+            body = [*head[at + 1:]]
+            return Table(header, _xlsx_rows(path, wb, body, rows, header), head[:at], "xlsx",
+                         sheet, wb.modified)  # fmt: skip
+    except XlsxError as exc:
         raise InputError(f"{path}: not a readable XLSX workbook (truncated or damaged?): "
                          f"{exc}") from None  # fmt: skip
-    first_rows: list[list[Any]] = []
-    for ws in wb.worksheets:
-        try:
-            head = [list(r) for r in ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)]
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise InputError(f"{path}: damaged XLSX sheet {ws.title!r}: {exc}") from None
-        first_rows = first_rows or head
-        at = _find_header(head, required)
-        if at is None:
-            continue
-        width = max(i for i, c in enumerate(head[at]) if str(c or "").strip()) + 1
-        header = [" ".join(str(c or "").split()) for c in head[at][:width]]
-        modified = wb.properties.modified.date().isoformat() if wb.properties.modified else None
-        return Table(header, _xlsx_rows(path, wb, ws, at, header), head[:at], "xlsx",
-                     ws.title, modified)  # fmt: skip
     wb.close()
     raise _missing(path, first_rows, required, what)
 
 
-def _xlsx_rows(path: Path, wb: Any, ws: Any, at: int, header: list[str]
-               ) -> Iterator[dict[str, Any]]:  # fmt: skip
+def _xlsx_rows(path: Path, wb: Workbook, body: list[list[Any]], rest: Iterator[list[Any]],
+               header: list[str]) -> Iterator[dict[str, Any]]:  # fmt: skip
     keys = [key(h) for h in header]
     try:
-        for row in ws.iter_rows(min_row=at + 2, max_col=len(header), values_only=True):
+        for row in itertools.chain(body, rest):
             if any(v is not None and str(v).strip() for v in row):
                 yield dict(zip(keys, row))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except XlsxError as exc:
         raise InputError(f"{path}: damaged XLSX data (truncated?): {exc}") from None
     finally:
         wb.close()
@@ -154,8 +149,9 @@ def _decode(data: bytes) -> str:
 
 
 def delimiter(line: str) -> str:
-    """The delimiter a header line uses most: comma, tab or semicolon."""
-    return max((",", "\t", ";"), key=line.count)
+    """The delimiter a line uses most outside quotes: comma, tab or semicolon."""
+    bare = re.sub(r'"[^"]*"?', "", line)
+    return max((",", "\t", ";"), key=bare.count)
 
 
 def _csv(path: Path, required: list[str], what: str) -> Table:
