@@ -8,10 +8,11 @@ One row per denied party and address, every field double-quoted, with the header
 Effective_Date and Expiration_Date are MM/DD/YYYY, Last_Update YYYY-MM-DD, FR_Citation
 the denial orders as published ("68 F.R. 38290 6/27/03 71 F.R. 38843 7/10/06").
 
-Rows with the same name, effective date, expiration date and FR citation are one
-denial order with several addresses: one entity (as the Consolidated Screening List
-groups them). There is no id, so ``Entity.id`` is a hash of those four fields, stable
-across versions of the file while the order stands.
+Rows with the same name, effective date, expiration date and FR citations are one
+denial order with several addresses: one entity (the Consolidated Screening List
+groups DPL rows the same way). Citations are compared normalized, so "81 F.R.45276" and
+"81 F.R. 45276" are the same. There is no id, so ``Entity.id`` is a hash of those four
+fields, stable across versions of the file while the order stands.
 
 The listing is dated by the effective date and ends at the expiration date; it is in
 force while that date is not past. Its citation is the FR citations normalized to
@@ -52,8 +53,9 @@ def parse(path: Path) -> ParsedList:
     for row in table.rows:
         name = clean(row.get("name"))
         if name:
-            key = (name, *(clean(row.get(k)) for k in
-                           ("effective_date", "expiration_date", "fr_citation")))  # fmt: skip
+            citation = clean(row.get("fr_citation"))
+            key = (name, clean(row.get("effective_date")), clean(row.get("expiration_date")),
+                   "; ".join(fr_citations(citation)) or citation)  # fmt: skip
             orders.setdefault(key, []).append(row)
     if not orders:
         raise InputError(f"{path}: no rows with a Name")
@@ -81,7 +83,8 @@ def _plausible(iso: str | None, latest: str) -> bool:
 
 def _entity(key: tuple[str, ...], rows: list[dict[str, Any]], latest: str,
             bad: list[str]) -> Entity:  # fmt: skip
-    name, effective_text, expiration_text, citation_text = key
+    name, effective_text, expiration_text, _ = key
+    citation_text = clean(rows[0].get("fr_citation"))
     ent_id = hashlib.sha1("|".join(key).encode()).hexdigest()[:16]
     ent = Entity(id=ent_id, name=name, schema="unknown")  # the file does not say
     add_name(ent, name, "primary")

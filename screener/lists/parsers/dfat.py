@@ -24,6 +24,8 @@ One row per name; every other column is repeated on each row of a listing. Colum
     Control Date                    the date the entry was last edited: NOT the listing
                                     date, kept as ``extra["control_date"]``
     Instrument of Designation       the legal instrument (newer files only)
+    Targeted Financial Sanction, Travel Ban, Arms Embargo, Maritime Restriction
+                                    1 / 0 (newer files only): ``extra["measures"]``
 
 Rows sharing a reference number are one entity, ``Entity.id`` that
 number. "Original Script" names get their script's language (the file names none);
@@ -55,6 +57,8 @@ NAME_KINDS = {"primary name": "primary", "aka": "alias", "original script": "ali
 _LISTED = re.compile(r"\b(?:listed|designated|declared)\b[^.;]*?\bon:?\s+"
                      r"(\d{1,2}[/ ][A-Za-z0-9]+\.?,?[/ ]\d{4}|[A-Za-z]+\.? \d{1,2},? \d{4})", re.I)
 _NONE = {"", "na", "n/a", "nil", "none", "-"}
+# Newer files say which measures apply, as 1 / 0 columns: kept in extra["measures"].
+MEASURES = ("targeted financial sanction", "travel ban", "arms embargo", "maritime restriction")
 
 
 def parse(path: Path) -> ParsedList:
@@ -90,7 +94,7 @@ def _entity(ref: str, rows: list[dict[str, Any]]) -> Entity:
     extra: dict[str, list[Any]] = {k: [] for k in (
         "birth_dates", "birth_dates_circa", "birth_date_ranges", "birth_places",
         "nationalities", "imo_numbers", "instruments", "control_date", "listing_information",
-        "additional_information")}  # fmt: skip
+        "additional_information", "measures")}  # fmt: skip
     committees: list[str] = []
     for row in rows:
         add_name(ent, row.get("name of individual or entity"), _kind(row))
@@ -113,6 +117,9 @@ def _entity(ref: str, rows: list[dict[str, Any]]) -> Entity:
         add_unique(extra["control_date"], partial_date(row.get("control date")))
         add_unique(extra["listing_information"], clean(row.get("listing information")))
         add_unique(extra["additional_information"], clean(row.get("additional information")))
+        for measure in MEASURES:
+            if clean(row.get(measure)).lower() in ("1", "true", "yes", "y"):
+                add_unique(extra["measures"], measure)
     for code in extra["nationalities"]:
         add_unique(ent.countries, code)
     listed = next((d for info in extra["listing_information"] if (d := _listed_on(info))), None)

@@ -50,7 +50,7 @@ AUTHORITY = "US Commerce BIS"
 DOC_URL = "https://www.federalregister.gov/d/{}"
 _PLACEHOLDER = re.compile(r"(\d+)\s*FR\s*\[\s*INSERT FR PAGE NUMBER AND\s*([\d/]+)\s*\]", re.I)
 _FOLLOWING = re.compile(r"^(?P<name>.+?),?\s*(?:(?P<akind>[af])\.k\.a\.,?\s*)?the following "
-                        r"\w+ alias(?:es)?:?$", re.I)  # fmt: skip
+                        r"(?:\w+ )?alias(?:es)?:?$", re.I)  # fmt: skip
 _SEE = re.compile(r"\s*\((?:See|Also see)\b[^)]*\)\.?", re.I)
 _ABBREVIATIONS = {"co", "corp", "inc", "ltd", "llc", "s.a", "b.v", "n.v", "jr", "sr", "st", "no",
                   "bhd", "pte", "pvt", "plc", "gmbh", "s.r.l", "e.u", "u.s"}  # fmt: skip
