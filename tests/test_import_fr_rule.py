@@ -75,8 +75,8 @@ def test_aliases_and_addresses_of_an_entry(rule: ParsedList) -> None:
     assert spacety.extra["notes"] == ["(See alternate address under Luxembourg)"]
     network = next(e for e in rule.entities if e.name == "Electronic Network Inc.")
     assert len(names(network, "alias")) == 6  # "the following six aliases"
-    assert network.addresses == ["145 Montee De Liesse Ste 10 St. Laurent, Quebec H4T 1T9 "
-                                 "Canada"]  # from the continuation row  # fmt: skip
+    # from the continuation row
+    assert network.addresses == ["145 Montee De Liesse Ste 10 St. Laurent, Quebec H4T 1T9 Canada"]
 
 
 def test_made_up_rule_pages_former_names_and_an_entry_without_items() -> None:

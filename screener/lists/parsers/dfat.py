@@ -42,7 +42,13 @@ from typing import Any
 
 from screener.errors import InputError
 from screener.lists.parsers.fields import (
-    add_name, add_unique, birth_dates, clean, country_codes, partial_date, split_enumerated,
+    add_name,
+    add_unique,
+    birth_dates,
+    clean,
+    country_codes,
+    partial_date,
+    split_enumerated,
 )  # fmt: skip
 from screener.lists.parsers.tabular import read_table
 from screener.model import Entity, Listing, ParsedList

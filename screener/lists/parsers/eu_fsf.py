@@ -35,7 +35,12 @@ from pathlib import Path
 from screener.errors import InputError
 from screener.lists.parsers import xmlfile
 from screener.lists.parsers.fields import (
-    add_name, add_unique, clean, country_code, partial_date, script_lang,
+    add_name,
+    add_unique,
+    clean,
+    country_code,
+    partial_date,
+    script_lang,
 )  # fmt: skip
 from screener.lists.parsers.xmlfile import children, text
 from screener.model import Entity, Listing, ParsedList

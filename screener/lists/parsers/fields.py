@@ -125,14 +125,14 @@ def _text_date(text: str, order: str) -> str | None:
     if m := re.fullmatch(r"(\d{1,2})/(\d{4})", text):
         return _valid(int(m[2]), int(m[1]))
     if m := re.fullmatch(r"(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})", text):
-        month = MONTHS.get(m[2].lower())
-        return _valid(int(m[3]), month, int(m[1])) if month else None
+        named = MONTHS.get(m[2].lower())
+        return _valid(int(m[3]), named, int(m[1])) if named else None
     if m := re.fullmatch(r"([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})", text):
-        month = MONTHS.get(m[1].lower())
-        return _valid(int(m[3]), month, int(m[2])) if month else None
+        named = MONTHS.get(m[1].lower())
+        return _valid(int(m[3]), named, int(m[2])) if named else None
     if m := re.fullmatch(r"([A-Za-z]+)\.?,?\s+(\d{4})", text):
-        month = MONTHS.get(m[1].lower())
-        return _valid(int(m[2]), month) if month else None
+        named = MONTHS.get(m[1].lower())
+        return _valid(int(m[2]), named) if named else None
     return None
 
 
@@ -151,7 +151,8 @@ def birth_dates(value: Any, order: str = "dmy") -> tuple[list[str], list[str], l
 
 
 @lru_cache(maxsize=1 << 14)
-def _text_birth_dates(value: str, order: str) -> tuple[tuple[str, ...], ...]:
+def _text_birth_dates(value: str, order: str
+                      ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]]:
     dates: list[str] = []
     circa: list[str] = []
     ranges: list[tuple[str, str]] = []
@@ -170,7 +171,7 @@ def _text_birth_dates(value: str, order: str) -> tuple[tuple[str, ...], ...]:
                 add_unique(dates, d)
                 if approximate:
                     add_unique(circa, d)
-    return tuple(dates), tuple(circa), tuple(ranges)  # type: ignore[return-value]
+    return tuple(dates), tuple(circa), tuple(ranges)
 
 
 def split_enumerated(text: Any) -> list[str]:

@@ -64,7 +64,7 @@ def parse(path: Path) -> ParsedList:
     path = Path(path)
     root = xmlfile.parse(path, ("RULE", "FEDREG", "RULES"), "Federal Register rule")
     pages = _pages(root)
-    rules = [root] if local(root.tag) == "RULE" else [r for r in root.iter() if local(r.tag) == "RULE"]
+    rules = [r for r in root.iter() if local(r.tag) == "RULE"]  # the root itself, or in FEDREG
     entities: list[Entity] = []
     meta: dict[str, object] = {"format": "fr-rule-xml", "documents": []}
     for rule in rules:

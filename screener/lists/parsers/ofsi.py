@@ -36,7 +36,13 @@ from typing import Any
 
 from screener.errors import InputError
 from screener.lists.parsers.fields import (
-    add_name, add_unique, birth_dates, clean, country_code, country_codes, lang_code,
+    add_name,
+    add_unique,
+    birth_dates,
+    clean,
+    country_code,
+    country_codes,
+    lang_code,
     partial_date,
 )  # fmt: skip
 from screener.lists.parsers.tabular import read_table
@@ -49,7 +55,8 @@ REQUIRED = ["Name 6", "Group Type", "Group ID"]
 SCHEMAS = {"individual": "person", "entity": "organization", "ship": "vessel"}
 PRIMARY = {"primary name", "prime alias"}
 _UK_REF = re.compile(r"\(UK Sanctions List Ref\)\s*:\s*([A-Z]{2,4}\d{3,5})")
-_UN_REF = re.compile(r"\bUN\s*Ref(?:erence)?\b\.?\s*(?:No\.?)?\s*:?\s*([A-Za-z]{2,4}\.[A-Za-z0-9.]*\d)")
+_UN_REF = re.compile(r"\bUN\s*Ref(?:erence)?\b\.?\s*(?:No\.?)?\s*:?\s*"
+                     r"([A-Za-z]{2,4}\.[A-Za-z0-9.]*\d)")
 
 
 def parse(path: Path) -> ParsedList:

@@ -38,7 +38,11 @@ from pathlib import Path
 from screener.errors import InputError
 from screener.lists.parsers import xmlfile
 from screener.lists.parsers.fields import (
-    add_name, add_unique, country_code, country_codes, partial_date,
+    add_name,
+    add_unique,
+    country_code,
+    country_codes,
+    partial_date,
 )  # fmt: skip
 from screener.lists.parsers.xmlfile import children, text
 from screener.model import Entity, Listing, ParsedList
@@ -115,7 +119,7 @@ def _entity(rec: ET.Element) -> Entity:
     return ent
 
 
-def _birth(rec: ET.Element) -> dict[str, list[object]]:
+def _birth(rec: ET.Element) -> dict[str, object]:
     dates: list[str] = []
     circa: list[str] = []
     ranges: list[list[str]] = []
