@@ -47,7 +47,7 @@ bs: Bahamas|Bahamas, The|The Bahamas
 bh: Bahrain|Bahraini
 bd: Bangladesh|Bangladeshi
 bb: Barbados
-by: Belarus|Belarusian|Byelorussia
+by: Belarus|Belarusian|Belarussian|Byelorussia
 be: Belgium|Belgian
 bz: Belize
 bj: Benin
@@ -69,7 +69,7 @@ cl: Chile|Chilean
 cn: China|People's Republic of China|PRC|P.R. China|Chinese|Mainland China|China (Mainland)
 co: Colombia|Colombian
 km: Comoros
-cd: Congo, Democratic Republic of the|Democratic Republic of the Congo|DR Congo|DRC|Congo (Kinshasa)
+cd: Congo, Democratic Republic of the|Democratic Republic of the Congo|Democratic Republic of Congo|Congo (Democratic Republic)|DR Congo|DRC|Congo (Kinshasa)
 cg: Congo, Republic of the|Republic of the Congo|Congo (Brazzaville)
 cr: Costa Rica
 ci: Cote d Ivoire|Cote d'Ivoire|Ivory Coast
@@ -103,7 +103,7 @@ gw: Guinea-Bissau
 gy: Guyana
 ht: Haiti|Haitian
 hn: Honduras|Honduran
-hk: Hong Kong|Hong Kong SAR|Hong Kong, China|Hongkong
+hk: Hong Kong|Hong Kong SAR|Hong Kong, China|Hongkong|China, Hong Kong Special Administrative Region
 hu: Hungary|Hungarian
 is: Iceland
 in: India|Indian
@@ -139,8 +139,8 @@ mv: Maldives
 ml: Mali|Malian|Northern Mali
 mt: Malta
 mh: Marshall Islands
-mr: Mauritania
-mu: Mauritius
+mr: Mauritania|Mauritanian
+mu: Mauritius|Mauritian
 mx: Mexico|Mexican
 md: Moldova|Republic of Moldova|Moldovan
 mc: Monaco
@@ -162,7 +162,7 @@ no: Norway|Norwegian
 om: Oman
 pk: Pakistan|Islamic Republic of Pakistan|Pakistani
 pw: Palau
-ps: Palestinian|Palestine|State of Palestine|West Bank|Gaza|Gaza Strip|Palestinian Territories
+ps: Palestinian|Palestine|State of Palestine|West Bank|Gaza|Gaza Strip|Palestinian Territories|Occupied Palestinian Territories
 pa: Panama|Panamanian
 py: Paraguay
 pe: Peru|Peruvian
@@ -176,8 +176,8 @@ rw: Rwanda|Rwandan
 kn: Saint Kitts and Nevis|St. Kitts and Nevis
 vc: Saint Vincent and the Grenadines|St. Vincent and the Grenadines
 ws: Samoa
-sa: Saudi Arabia|Saudi
-sn: Senegal
+sa: Saudi Arabia|Saudi|Saudi Arabian
+sn: Senegal|Senegalese
 rs: Serbia|Serbian
 sc: Seychelles
 sl: Sierra Leone
@@ -204,7 +204,7 @@ tm: Turkmenistan
 ug: Uganda|Ugandan
 ua: Ukraine|Ukrainian|Crimea
 ae: United Arab Emirates|UAE|Emirati
-gb: United Kingdom|UK|Great Britain|Britain|British
+gb: United Kingdom|United Kingdom of Great Britain and Northern Ireland|UK|Great Britain|Britain|British
 us: United States|United States of America|USA|U.S.A.|US|American
 uy: Uruguay
 uz: Uzbekistan|Uzbek
