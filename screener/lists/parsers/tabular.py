@@ -108,6 +108,10 @@ def _missing(path: Path, rows: list[list[Any]], required: list[str], what: str) 
 def _xlsx(path: Path, required: list[str], what: str) -> Table:
     try:
         wb = Workbook(path)
+    except XlsxError as exc:
+        raise InputError(f"{path}: not a readable XLSX workbook (truncated or damaged?): "
+                         f"{exc}") from None  # fmt: skip
+    try:
         first_rows: list[list[Any]] = []
         for sheet in wb.sheets:
             rows = wb.rows(sheet)
@@ -122,6 +126,7 @@ def _xlsx(path: Path, required: list[str], what: str) -> Table:
             return Table(header, _xlsx_rows(path, wb, body, rows, header), head[:at], "xlsx",
                          sheet, wb.modified)  # fmt: skip
     except XlsxError as exc:
+        wb.close()
         raise InputError(f"{path}: not a readable XLSX workbook (truncated or damaged?): "
                          f"{exc}") from None  # fmt: skip
     wb.close()

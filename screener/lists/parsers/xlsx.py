@@ -24,8 +24,8 @@ from typing import IO, Any
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-# Built-in number formats that are dates or times (ECMA-376 part 1, 18.8.30).
-DATE_FORMAT_IDS = {14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 30, 36, 45, 46, 47, 50, 57}
+# Built-in number formats that are dates or times (ECMA-376 part 1, 18.8.30; as openpyxl).
+DATE_FORMAT_IDS = {14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47}
 _DATE_CODE = re.compile(r"[dmyhs]", re.I)
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
 
@@ -40,11 +40,15 @@ class Workbook:
     def __init__(self, path: Path):
         try:
             self.zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise XlsxError(str(exc) or type(exc).__name__) from None
+        try:
             self.sheets = self._sheets()
             self.strings = self._strings()
             self.date_styles = self._date_styles()
             self.modified = self._modified()
         except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError, EOFError) as exc:
+            self.zip.close()
             raise XlsxError(str(exc) or type(exc).__name__) from None
 
     def close(self) -> None:
@@ -53,12 +57,16 @@ class Workbook:
     def _open(self, name: str) -> IO[bytes]:
         return self.zip.open(name)
 
+    def _parse(self, name: str) -> ET.Element:
+        with self._open(name) as f:
+            return ET.parse(f).getroot()
+
     def _sheets(self) -> dict[str, str]:
-        wb = ET.parse(self._open("xl/workbook.xml")).getroot()
+        wb = self._parse("xl/workbook.xml")
         pr = wb.find(f"{NS}workbookPr")
         self.epoch = (dt.datetime(1904, 1, 1) if pr is not None and pr.get("date1904") in
                       ("1", "true") else dt.datetime(1899, 12, 30))  # fmt: skip
-        rels = ET.parse(self._open("xl/_rels/workbook.xml.rels")).getroot()
+        rels = self._parse("xl/_rels/workbook.xml.rels")
         targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{PKG_REL_NS}Relationship")}
         out: dict[str, str] = {}
         for sheet in wb.iter(f"{NS}sheet"):
@@ -71,17 +79,18 @@ class Workbook:
         if "xl/sharedStrings.xml" not in self.zip.namelist():
             return []
         out: list[str] = []
-        for _, elem in ET.iterparse(self._open("xl/sharedStrings.xml")):
-            if elem.tag == f"{NS}si":
-                out.append("".join(t.text or "" for t in elem.iter(f"{NS}t")))
-                elem.clear()
+        with self._open("xl/sharedStrings.xml") as f:
+            for _, elem in ET.iterparse(f):
+                if elem.tag == f"{NS}si":
+                    out.append("".join(t.text or "" for t in elem.iter(f"{NS}t")))
+                    elem.clear()
         return out
 
     def _date_styles(self) -> set[int]:
         """Indexes of the cell formats (the ``s`` attribute) that show a date."""
         if "xl/styles.xml" not in self.zip.namelist():
             return set()
-        styles = ET.parse(self._open("xl/styles.xml")).getroot()
+        styles = self._parse("xl/styles.xml")
         custom = {int(f.get("numFmtId", "0")): f.get("formatCode", "")
                   for f in styles.iter(f"{NS}numFmt")}  # fmt: skip
         dates = {i for i, code in custom.items() if _DATE_CODE.search(_QUOTED.sub("", code))}
@@ -94,7 +103,7 @@ class Workbook:
     def _modified(self) -> str | None:
         if "docProps/core.xml" not in self.zip.namelist():
             return None
-        core = ET.parse(self._open("docProps/core.xml")).getroot()
+        core = self._parse("docProps/core.xml")
         stamp = next((e.text for e in core if e.tag.endswith("}modified")), None)
         return stamp[:10] if stamp and re.match(r"\d{4}-\d{2}-\d{2}", stamp) else None
 
@@ -103,17 +112,18 @@ class Workbook:
         part = self.sheets[sheet]
         expected = 1
         try:
-            for _, elem in ET.iterparse(self._open(part)):
-                if elem.tag != f"{NS}row":
-                    continue
-                number = int(elem.get("r") or expected)
-                while expected < number:  # rows the file leaves out are empty
-                    yield []
+            with self._open(part) as f:
+                for _, elem in ET.iterparse(f):
+                    if elem.tag != f"{NS}row":
+                        continue
+                    number = int(elem.get("r") or expected)
+                    while expected < number:  # rows the file leaves out are empty
+                        yield []
+                        expected += 1
+                    yield self._row(elem)
                     expected += 1
-                yield self._row(elem)
-                expected += 1
-                elem.clear()
-        except (zipfile.BadZipFile, ET.ParseError, OSError, EOFError) as exc:
+                    elem.clear()
+        except (zipfile.BadZipFile, ET.ParseError, OSError, EOFError, KeyError) as exc:
             raise XlsxError(str(exc) or type(exc).__name__) from None
 
     def _row(self, row: ET.Element) -> list[Any]:

@@ -85,12 +85,17 @@ def records(path: Path, roots: tuple[str, ...], record: tuple[str, ...], what: s
     memory whole.
     """
     check_head(path, what)
-    events = ET.iterparse(path, events=("start", "end"))
+    source = open(path, "rb")  # closed when the records are read, or on an error
+    events = ET.iterparse(source, events=("start", "end"))
     try:
         _, root = next(events)
+        _check_root(path, root.tag, roots, what)
     except ET.ParseError as exc:
+        source.close()
         raise _malformed(path, exc) from None
-    _check_root(path, root.tag, roots, what)
+    except InputError:
+        source.close()
+        raise
 
     def elements() -> Iterator[ET.Element]:
         try:
@@ -100,6 +105,8 @@ def records(path: Path, roots: tuple[str, ...], record: tuple[str, ...], what: s
                     elem.clear()
         except ET.ParseError as exc:
             raise _malformed(path, exc) from None
+        finally:
+            source.close()
 
     return dict(root.attrib), elements()
 
