@@ -103,3 +103,12 @@ def test_cli_import_then_check_finds_an_entry_with_its_citation(db_path: Path) -
     assert "fr-2023-03929: loaded version 2 with 13 entities and 65 names" in output
     assert {(h["citation"], h["listed_on"]) for h in hits} == {
         ("88 FR 12173", "2023-02-27"), ("88 FR 12174", "2023-02-27")}  # fmt: skip
+
+
+def test_a_daily_issue_file_holding_the_rule(tmp_path: Path) -> None:
+    rule_xml = (FIXTURES / "fr_mini.xml").read_text(encoding="utf-8")
+    issue = tmp_path / "FR-2024-03-04.xml"
+    issue.write_text(f"<FEDREG><VOL>89</VOL><NO>44</NO><RULES>{rule_xml}</RULES></FEDREG>",
+                     encoding="utf-8")  # fmt: skip
+    parsed = fr_rule.parse(issue)
+    assert [e.citation for e in parsed.entities] == ["89 FR 20001", "89 FR 20001", "89 FR 20002"]
