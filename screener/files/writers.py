@@ -40,6 +40,7 @@ import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from screener.errors import InputError
+from screener.files.cells import FORMULA_PREFIXES, neutralize
 
 APPENDED_COLUMNS = [
     "screen_status",
@@ -55,7 +56,6 @@ CAUTION = (
     "A potential match is not a determination. Confirm every hit against the official "
     "list at the source URL before acting; a name match alone does not establish identity."
 )
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_576  # per sheet, header included
 XLSX_MAX_CELL = 32_767  # characters Excel accepts in one cell
 
@@ -119,6 +119,15 @@ class Writer:
             self._stream = os.fdopen(fd, "w", encoding=self.encoding, newline="")
 
     # -- public API ---------------------------------------------------------------------
+
+    @property
+    def temp_path(self) -> Path:
+        """The ``.OUTPUT.<random>.tmp`` file written until :meth:`close` moves it into place.
+
+        A batch records it (:func:`screener.db.runs.add_temp_path`) so that the file
+        of a run killed with SIGKILL is removed by the next start.
+        """
+        return self._tmp
 
     def write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
         """Write one chunk: ``results[i]`` belongs to the input row ``df.iloc[i]``."""
@@ -403,11 +412,6 @@ class HtmlWriter(Writer):
 
 
 # --- cells ------------------------------------------------------------------------------
-
-
-def neutralize(text: str) -> str:
-    """Prefix ``'`` to text a spreadsheet would read as a formula (``=1+1`` → ``'=1+1``)."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def top_hit(result: dict[str, Any]) -> dict[str, Any] | None:

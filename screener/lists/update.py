@@ -166,7 +166,8 @@ def update(
                              "use --from-file or --url to load another copy")  # fmt: skip
         if from_file is None:
             plans[sid] = download_plan(sid, entry, overrides.get(sid))
-    given = {"transport": transport, "sleep": sleep, "retries": retries}
+    given = {"transport": transport, "sleep": sleep, "retries": retries,
+             "deadline": config.download_deadline}  # fmt: skip
     kwargs: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     outcomes = []
     with Downloader(**kwargs) as dl:

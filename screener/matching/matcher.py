@@ -18,14 +18,16 @@ scores below ``COUNTRY_MIN_SCORE``, are left alone.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from screener.matching.index import Index, typo_similarity
-from screener.matching.names import HAS_PARTS, name_variants, slash_parts
-from screener.matching.normalize import Norm, is_cjk_token, normalize
+from screener.matching.index import Index, brand_core, typo_similarity, zh_base_of
+from screener.matching.names import acronym_of, query_acronym, query_parts, slash_parts
+from screener.matching.normalize import Norm, clean, is_cjk_token, normalize
 from screener.matching.rules import (
+    ACRONYM_SCORE,
     CJK_CONTAINED_MIN_LEN,
     COUNTRY_BONUS,
     COUNTRY_MIN_SCORE,
@@ -36,6 +38,8 @@ from screener.matching.rules import (
     LEAST_PLACE_SHARE,
     MAX_CANDIDATES,
     ROUNDING,
+    TRUNCATED_MAX,
+    TRUNCATED_MIN,
 )
 from screener.matching.score import Detail, score_name
 from screener.model import Entity
@@ -68,6 +72,8 @@ class Hit:
             "matched_name": self.matched_name,
             "matched_name_kind": self.matched_kind,
             "score": round(self.score, 4),
+            "relation": self.detail.relation,
+            "matched_part": self.detail.part,
             "schema": e.schema,
             "source_id": e.extra.get("source_id"),
             "source_name": e.extra.get("source_name"),
@@ -167,7 +173,7 @@ class Matcher:
                 per_token.append((variants, w_max))
                 rest += w_max
         need = threshold * q_min / (2 - threshold)
-        extra: list[int] = []
+        extra: list[int] = self._contained_candidates(q, infos)
         if q.compact:
             extra.extend(idx.compact.get(q.compact, ()))
             extra.extend(idx.pinyin.get(q.compact, ()))
@@ -202,6 +208,24 @@ class Matcher:
         found = sorted(bound, key=lambda ni: -bound[ni])[:MAX_CANDIDATES]
         return list(dict.fromkeys(found + extra))
 
+    def _contained_candidates(self, q: Norm, infos: dict[str, TokenInfo]) -> list[int]:
+        """Names that :func:`~screener.matching.score.contained_score` may find inside the
+        query: every word of their brand core is a query word or a typo of one; and names
+        with the query's Chinese base (:func:`~screener.matching.index.zh_base_of`)."""
+        idx = self.index
+        out: list[int] = []
+        if idx.brand_keys:
+            have = {v for info in infos.values() for v, _ in info[0]}
+            brand = idx.brand
+            for v in have:
+                for ni in idx.brand_keys.get(v, ()):
+                    if have.issuperset(brand[ni]):
+                        out.append(ni)
+        if q.cjk:
+            for base in {zh_base_of(q.cjk), zh_base_of(q.cjk, units=True)} - {""}:
+                out.extend(idx.zh_base.get(base, ()))
+        return out
+
     def _cjk_candidates(self, q: Norm) -> list[int]:
         """Names whose Chinese core is the query's, lies inside it, or holds it."""
         idx = self.index
@@ -231,23 +255,75 @@ class Matcher:
     def screen_name(self, name: str, floor: float) -> list[Hit]:
         """Hits for ``name`` scoring at least ``floor``, before any country evidence.
 
-        A name made of parts (see :func:`name_variants`: "Megvii (Face++)", "HIT
-        (Harbin Institute of Technology)", "Al-Qa'ida/Islamic Army") is also screened
-        part by part; each entity keeps its best hit.
+        The name is screened whole and through the candidate names it holds
+        (:func:`~screener.matching.names.query_parts`: affiliations, names with their
+        acronym or Chinese name beside them, "Al-Qa'ida/Islamic Army"); each entity
+        keeps its best hit, with the part that matched. A hit on an organisation whose
+        unit the string also names ("School of Computer Science, Sichuan University")
+        has the relation ``unit``. A string cut at a form's width is completed from the
+        listed names it begins (:meth:`_truncated`).
         """
         name = name if isinstance(name, str) else str(name)
-        if not HAS_PARTS.search(name):
-            return self._screen_one(name, floor)
-        variants = name_variants(name)
+        parts = query_parts(name)
         best: dict[int, Hit] = {}
-        for v in variants:
-            for h in self._screen_one(v, floor):
-                old = best.get(id(h.entity))
+        units: dict[int, list[str]] = {}
+        seen: set[tuple[str, ...]] = set()
+        for part in parts:
+            key = normalize(part.text).tokens
+            if not key or key in seen:
+                continue
+            seen.add(key)
+            for h in self._screen_one(part.text, floor):
+                e = self.index.names[h.name_id].entity
+                if not part.whole:
+                    h.detail.part = part.text
+                if part.units:
+                    units.setdefault(e, []).extend(part.units)
+                if h.detail.relation == "unit":
+                    units.setdefault(e, [])
+                old = best.get(e)
                 if old is None or h.score > old.score:
-                    if v != name:
-                        h.detail.notes.append(f"matched on {v!r}, a part of the name")
-                    best[id(h.entity)] = h
+                    best[e] = h
+        for h in self._truncated(name, floor):
+            e = self.index.names[h.name_id].entity
+            if e not in best or h.score > best[e].score:
+                best[e] = h
+        for e, found in units.items():
+            h = best[e]
+            if h.detail.relation != "unit":
+                h.detail.relation = "unit"
+                phrases = ", ".join(dict.fromkeys(found))
+                h.detail.notes.append(f"the query names a unit of it: {phrases}")
         return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
+
+    def _truncated(self, name: str, floor: float) -> list[Hit]:
+        """Hits for a name cut mid-word at a form's width (Section 117 records keep 35
+        characters: "Semiconductor Manufacturing Interna"): each listed name that begins
+        with it is scored against the query completed to the end of the cut word."""
+        text = name.strip()
+        if not (TRUNCATED_MIN <= len(text) <= TRUNCATED_MAX) or not text[-1].isalpha():
+            return []
+        c = clean(text)
+        prefixes = self.index.prefixes
+        i = bisect_left(prefixes, (c,))
+        out: list[Hit] = []
+        seen: set[str] = set()
+        while i < len(prefixes) and prefixes[i][0].startswith(c) and len(seen) < 20:
+            listed, ni = prefixes[i]
+            i += 1
+            if len(listed) <= len(c) or not listed[len(c)].isalpha():
+                continue  # the query ends where a listed word ends: screened as it is
+            end = listed.find(" ", len(c))
+            completed = listed if end < 0 else listed[:end]
+            if completed in seen:
+                continue
+            seen.add(completed)
+            for h in self._screen_one(completed, floor):
+                h.detail.notes.append(
+                    f"the query looks cut at {len(text)} characters; read as {completed!r}")
+                h.detail.part = completed
+                out.append(h)
+        return out
 
     def _screen_one(self, name: str, floor: float) -> list[Hit]:
         q = normalize(name)
@@ -257,6 +333,10 @@ class Matcher:
         known = self._tokens
         infos = {t: known.get(t) or self._token(t) for t in set(q.tokens)}
         cands = self.candidates(q, floor - ROUNDING, infos)
+        acronym = query_acronym(name) if floor <= ACRONYM_SCORE else ""
+        by_acronym = idx.acronyms.get(acronym, ()) if acronym else ()
+        if by_acronym:
+            cands = list(dict.fromkeys([*cands, *by_acronym]))
         if not cands:
             return []
         fuzzy = {t: list(info[3]) for t, info in infos.items() if info[3]}
@@ -264,7 +344,9 @@ class Matcher:
         best: dict[int, Hit] = {}
         for ni in cands:
             rec = idx.names[ni]
-            d = score_name(q, rec.norm, idx, fuzzy, order)
+            d = score_name(q, rec.norm, idx, fuzzy, order, idx.brand.get(ni, ()))
+            if ni in by_acronym and d.score < ACRONYM_SCORE:
+                d = Detail(ACRONYM_SCORE, "the query is the listed name's acronym")
             if d.score < floor:
                 continue
             old = best.get(rec.entity)
@@ -284,14 +366,18 @@ class Matcher:
         the listed name as the index does (its slash-joined parts)."""
         best = Detail(0.0, "empty")
         listed_names = [listed] + [n.name for n in slash_parts(listed)]
-        for qv in name_variants(query):
+        for qv in dict.fromkeys(p.text for p in query_parts(query)):
             for lv in listed_names:
                 q, n = normalize(qv), normalize(lv)
                 if not q.tokens or not n.tokens:
                     continue
                 known = self.index.postings
-                fuzzy = {t: _pair_fuzzy(t, n.tokens, t in known) for t in q.tokens}
-                d = score_name(q, n, self.index, fuzzy)
+                fuzzy = {t: _pair_fuzzy(t, n.tokens, t in known, self.index.distinctive)
+                         for t in q.tokens}  # fmt: skip
+                d = score_name(q, n, self.index, fuzzy, core=brand_core(n))
+                if d.score < ACRONYM_SCORE and query_acronym(qv) and (
+                        query_acronym(qv) == acronym_of(lv)):  # fmt: skip
+                    d = Detail(ACRONYM_SCORE, "the query is the listed name's acronym")
                 if d.score > best.score:
                     best = d
         return best
@@ -320,14 +406,15 @@ def with_country(hits: list[Hit], country: str | None, threshold: float) -> list
     return sorted(out, key=lambda h: (-h.score, h.entity.name))
 
 
-def _pair_fuzzy(token: str, others: Iterable[str], known: bool = False) -> list[tuple[str, float]]:
+def _pair_fuzzy(token: str, others: Iterable[str], known: bool = False,
+                coined: frozenset[str] = frozenset()) -> list[tuple[str, float]]:  # fmt: skip
     """The words of ``others`` that ``token`` may be a typo of (:func:`typo_similarity`)."""
     if len(token) < FUZZY_MIN_LEN or not token.isalpha():
         return []
     out = []
     for o in others:
         if o != token and o.isalpha():
-            sim = typo_similarity(token, o, known)
+            sim = typo_similarity(token, o, known, o in coined)
             if sim is not None:
                 out.append((o, sim))
     return out
