@@ -44,7 +44,7 @@ AUTHORITY = "Government of Canada (Global Affairs Canada)"
 LIST_URL = ("https://www.international.gc.ca/world-monde/international_relations-"
             "relations_internationales/sanctions/consolidated-consolide.aspx?lang=eng")
 _AKA = re.compile(r"\(\s*(?:also known as|a\.k\.a\.?|formerly known as|formerly)\s+([^)]*)\)?",
-                  re.I)  # fmt: skip
+                  re.IGNORECASE)  # fmt: skip
 
 
 def parse(path: Path) -> ParsedList:

@@ -61,7 +61,8 @@ SCHEMAS = {"individual": "person", "entity": "organization", "vessel": "vessel"}
 NAME_KINDS = {"primary name": "primary", "aka": "alias", "original script": "alias",
               "formerly known as": "former", "previously listed as": "former"}  # fmt: skip
 _LISTED = re.compile(r"\b(?:listed|designated|declared)\b[^.;]*?\bon:?\s+"
-                     r"(\d{1,2}[/ ][A-Za-z0-9]+\.?,?[/ ]\d{4}|[A-Za-z]+\.? \d{1,2},? \d{4})", re.I)
+                     r"(\d{1,2}[/ ][A-Za-z0-9]+\.?,?[/ ]\d{4}|[A-Za-z]+\.? \d{1,2},? \d{4})",
+                     re.IGNORECASE)
 _NONE = {"", "na", "n/a", "nil", "none", "-"}
 # Newer files say which measures apply, as 1 / 0 columns: kept in extra["measures"].
 MEASURES = ("targeted financial sanction", "travel ban", "arms embargo", "maritime restriction")

@@ -41,9 +41,10 @@ MONTHS = {
     "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11,
     "november": 11, "dec": 12, "december": 12,
 }  # fmt: skip
-_CIRCA = re.compile(r"\b(?:approximately|approx\.?|circa|ca\.|c\.|about|around)\s*", re.I)
-_RANGE = re.compile(r"(?:between\s+)?\b(\d{4})\s*(?:-|–|to|and)\s*(\d{4})\b", re.I)
-_ENUM = re.compile(r"(?:^|(?<=[\s.;,]))(?:\(\s*[a-z0-9]{1,2}\s*\)|[a-z0-9]{1,2}\))\s*", re.I)
+_CIRCA = re.compile(r"\b(?:approximately|approx\.?|circa|ca\.|c\.|about|around)\s*", re.IGNORECASE)
+_RANGE = re.compile(r"(?:between\s+)?\b(\d{4})\s*(?:-|–|to|and)\s*(\d{4})\b", re.IGNORECASE)
+_ENUM = re.compile(r"(?:^|(?<=[\s.;,]))(?:\(\s*[a-z0-9]{1,2}\s*\)|[a-z0-9]{1,2}\))\s*",
+                   re.IGNORECASE)
 _DATE_LIKE = re.compile(
     r"\d{4}-\d{2}(?:-\d{2})?|\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{1,2}/\d{4}"
     r"|\d{1,2}\s+[A-Za-z]{3,9}\.?,?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},\s*\d{4}"
@@ -156,7 +157,7 @@ def _text_birth_dates(value: str, order: str
     dates: list[str] = []
     circa: list[str] = []
     ranges: list[tuple[str, str]] = []
-    for piece in re.split(r";|>>|\balt(?:ernative)?\.? DOB:?|\bor\b", value, flags=re.I):
+    for piece in re.split(r";|>>|\balt(?:ernative)?\.? DOB:?|\bor\b", value, flags=re.IGNORECASE):
         for part in split_enumerated(piece):
             approximate = bool(_CIRCA.search(part))
             part = _CIRCA.sub("", part)

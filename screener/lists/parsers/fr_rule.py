@@ -48,14 +48,15 @@ from screener.model import Entity, Listing, ParsedList
 LIST_NAME = "Entity List"
 AUTHORITY = "US Commerce BIS"
 DOC_URL = "https://www.federalregister.gov/d/{}"
-_PLACEHOLDER = re.compile(r"(\d+)\s*FR\s*\[\s*INSERT FR PAGE NUMBER AND\s*([\d/]+)\s*\]", re.I)
+_PLACEHOLDER = re.compile(r"(\d+)\s*FR\s*\[\s*INSERT FR PAGE NUMBER AND\s*([\d/]+)\s*\]",
+                          re.IGNORECASE)
 _FOLLOWING = re.compile(r"^(?P<name>.+?),?\s*(?:(?P<akind>[af])\.k\.a\.,?\s*)?the following "
-                        r"(?:\w+ )?alias(?:es)?:?$", re.I)  # fmt: skip
-_SEE = re.compile(r"\s*\((?:See|Also see)\b[^)]*\)\.?", re.I)
+                        r"(?:\w+ )?alias(?:es)?:?$", re.IGNORECASE)  # fmt: skip
+_SEE = re.compile(r"\s*\((?:See|Also see)\b[^)]*\)\.?", re.IGNORECASE)
 _ABBREVIATIONS = {"co", "corp", "inc", "ltd", "llc", "s.a", "b.v", "n.v", "jr", "sr", "st", "no",
                   "bhd", "pte", "pvt", "plc", "gmbh", "s.r.l", "e.u", "u.s"}  # fmt: skip
 _LEGAL_PARTS = re.compile(r"^(?:ltd|limited|inc|llc|l\.l\.c|s\.a|jsc|co|plc|gmbh|pte|pvt)\.?$",
-                          re.I)  # fmt: skip
+                          re.IGNORECASE)  # fmt: skip
 _STARS = re.compile(r"^[*\s]+$")
 
 
