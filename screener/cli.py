@@ -80,7 +80,8 @@ def lists_show(obj: Ctx, fmt: str) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True,
               help="Importer: csl, ofac (file or folder), simple (targets.simple.csv), curated, "
-                   "section-1286 (DoD Section 1286 CSV).")
+                   "section-1286 (DoD Section 1286 CSV), un-sc, ofsi, eu-fsf, dfat, ca-sema, "
+                   "bis-dpl, fr-rule.")
 @click.option("--source", "source_id", required=True, help="Source id, e.g. csl or my-denylist.")
 @click.option("--name", help="Display name of the source.")
 @click.pass_obj

@@ -12,7 +12,22 @@ from screener.errors import InputError
 from screener.model import ParsedList
 from screener.safe_yaml import load_yaml_file
 
-FORMATS = ("csl", "ofac", "simple", "curated", "section-1286")
+# Format names, as given to `lists import --format` and in sources.yaml; the importer of
+# each is the module of that name in screener/lists/parsers/ ("-" becomes "_").
+FORMATS = (
+    "csl",           # US Consolidated Screening List (CSV / JSON)
+    "ofac",          # OFAC legacy CSV set (SDN, consolidated non-SDN)
+    "simple",        # OpenSanctions targets.simple.csv, or your own id,name list
+    "curated",       # the project's curated YAML
+    "section-1286",  # DoD Section 1286 CSV
+    "un-sc",         # UN Security Council Consolidated List XML
+    "ofsi",          # UK OFSI Consolidated List, 2022 or legacy layout, CSV or XLSX
+    "eu-fsf",        # EU Financial Sanctions Files XML
+    "dfat",          # Australia DFAT Consolidated List, XLSX or CSV
+    "ca-sema",       # Canada Consolidated Autonomous Sanctions List XML
+    "bis-dpl",       # BIS Denied Persons List (dpl.txt)
+    "fr-rule",       # a Federal Register rule adding Entity List entries (FR XML)
+)  # fmt: skip
 
 
 def importer(fmt: str) -> Callable[[Path], ParsedList]:
