@@ -154,7 +154,7 @@ def batch(store: Store, input_path: str | Path, output_path: str | Path, *,
     when the whole run succeeded (see :mod:`screener.files.writers`).
     """
     from screener.files.readers import open_input  # pandas and openpyxl: only batch needs them
-    from screener.files.writers import open_writer
+    from screener.files.reports import open_writer
 
     thr = DEFAULT_THRESHOLD if threshold is None else threshold
     table = open_input(input_path, column=column, country_column=country_column, sheet=sheet)
