@@ -55,7 +55,7 @@ def row_numbering(meta: dict[str, Any]) -> tuple[int, str]:
         not fmt and str(source.get("path") or "").lower().endswith(JSONL_INPUT_SUFFIXES)
     )
     if jsonl:
-        return 1, "input rows are numbered from 1 for the first JSON record"
+        return 1, "input rows are numbered by record: the first JSON record is row 1"
     return 2, ("input rows are numbered as in the spreadsheet: the header is row 1, "
                "the first data row under it row 2")  # fmt: skip
 

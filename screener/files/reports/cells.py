@@ -89,9 +89,10 @@ def as_number(cell: str) -> int | float | None:
     """The number a text cell plainly holds, or None to keep it as text (see the module doc)."""
     if not cell or len(cell) > 24 or not (cell[0].isdigit() or cell[0] == "-"):
         return None
-    if _PLAIN_NUMBER.fullmatch(cell):
-        if len(cell.replace("-", "").replace(".", "").lstrip("0")) <= _MAX_DIGITS:
-            return float(cell) if "." in cell else int(cell)
+    if _PLAIN_NUMBER.fullmatch(cell) and (
+        len(cell.replace("-", "").replace(".", "").lstrip("0")) <= _MAX_DIGITS
+    ):
+        return float(cell) if "." in cell else int(cell)
     try:
         value = float(cell)
     except ValueError:

@@ -18,6 +18,8 @@ from screener.files.reports.cells import (
 if TYPE_CHECKING:
     import pandas as pd
 
+_PREFIXES = frozenset(FORMULA_PREFIXES)
+
 
 class CsvWriter(Writer):
     """UTF-8 with a BOM (so Excel reads Chinese), CRLF line ends, every cell formula-safe.
@@ -26,11 +28,11 @@ class CsvWriter(Writer):
     :mod:`screener.files.reports.base`).
     """
 
-    encoding = "utf-8-sig"
-
     def __init__(self, path: Path, columns: list[str], meta: dict[str, Any]) -> None:
         super().__init__(path, columns, meta)
         assert self._stream is not None
+        # The BOM by hand: the "utf-8-sig" codec would encode every row through Python code.
+        self._stream.write("\ufeff")
         self._csv = csv.writer(self._stream, lineterminator="\r\n")
         self._csv.writerow([neutralize(c) for c in columns + APPENDED_COLUMNS])
 
@@ -46,11 +48,12 @@ class CsvWriter(Writer):
         statuses: dict[Any, str] = {}
         out = []
         for cells, result, row in zip(rows, results, self.input_rows(df, results)):
-            for i, c in enumerate(cells):
-                if c.__class__ is not str:
-                    c = cells[i] = text(c)
-                if c.startswith(FORMULA_PREFIXES):
-                    cells[i] = "'" + c
+            try:
+                for i, c in enumerate(cells):
+                    if c[:1] in _PREFIXES:  # as neutralize(), faster
+                        cells[i] = "'" + c
+            except TypeError:  # a cell that is not text (readers give text only)
+                cells[:] = [neutralize(text(c)) for c in cells]
             status = result.get("status")
             shown = statuses.get(status)
             if shown is None:

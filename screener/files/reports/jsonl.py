@@ -52,18 +52,22 @@ class JsonlWriter(Writer):
 
     def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
         assert self._stream is not None
-        small: dict[Any, str] = {None: "null"}  # statuses and reasons repeat
+        small: dict[Any, str] = {None: "null"}  # countries, statuses and reasons repeat
         lines = []
+        get = small.get
         for result, row in zip(results, self.input_rows(df, results)):
             row_json = str(row) if row.__class__ is int else _value(row)
-            status, reason = result.get("status"), result.get("reason")
-            status_json = small.get(status) or small.setdefault(status, _value(status))
-            reason_json = small.get(reason) or small.setdefault(reason, _value(reason))
+            query = result.get("query")
+            query_json = encode_basestring(query) if query.__class__ is str else _value(query)
+            country, status, reason = result.get("country"), result.get("status"), result.get("reason")
+            country_json = get(country) or small.setdefault(country, _value(country))
+            status_json = get(status) or small.setdefault(status, _value(status))
+            reason_json = get(reason) or small.setdefault(reason, _value(reason))
             hits = result.get("hits")
             line = (
-                f'{{"row": {row_json}, "query": {_value(result.get("query"))}, '
-                f'"country": {_value(result.get("country"))}, "status": {status_json}, '
-                f'"reason": {reason_json}, "hits": {self._hit_list(hits) if hits else "[]"}'
+                f'{{"row": {row_json}, "query": {query_json}, "country": {country_json}, '
+                f'"status": {status_json}, "reason": {reason_json}, '
+                f'"hits": {self._hit_list(hits) if hits else "[]"}'
             )
             if len(result) > 5 and not result.keys() <= _FIELD_SET:
                 line += "".join(f", {_value(k)}: {_value(v)}" for k, v in result.items()

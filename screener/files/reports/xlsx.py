@@ -35,6 +35,8 @@ from xlsxwriter.worksheet import Worksheet
 from screener.files.reports.base import CAUTION, Writer
 from screener.files.reports.cells import (
     APPENDED_COLUMNS,
+    FORMULA_PREFIXES,
+    XLSX_MAX_CELL,
     XLSX_MAX_ROWS,
     as_number,
     hit_cells,
@@ -53,6 +55,9 @@ OPTIONS = {
     "use_zip64": True,  # only used when a part passes 4 GB (a very wide million-row sheet)
 }
 _EXCEL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")  # Excel reads "_x0041_" in text as "A"
+# Text string_xml() must pass through xlsx_text() and escape; most cells need neither.
+_NEEDS_CARE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>]|_x")
+_PREFIXES = frozenset(FORMULA_PREFIXES)
 
 
 class RowSheet(Worksheet):
@@ -62,6 +67,8 @@ class RowSheet(Worksheet):
     ``_write_single_row``, ``_check_dimensions``), as of XlsxWriter 3.x; the test
     suite compares its output with XlsxWriter's own for the same cells.
     """
+
+    previous_row: int  # XlsxWriter's: the last row written in constant-memory mode
 
     def write_rendered(self, first: int, last: int, last_col: int, xml: str) -> None:
         """Append rows ``first``..``last`` (0-based, in order, after every row written so far)."""
@@ -76,13 +83,14 @@ class RowSheet(Worksheet):
 
 def string_xml(value: str) -> str:
     """The part of a ``<c>`` element after its ``r`` attribute, for a text cell."""
-    value = xlsx_text(value)
     if not value:
         return ""
-    if "_x" in value:
-        value = _EXCEL_ESCAPE.sub(r"_x005F\1", value)
-    if "&" in value or "<" in value or ">" in value:
-        value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if value[0] in _PREFIXES or _NEEDS_CARE.search(value) or len(value) > XLSX_MAX_CELL // 2:
+        value = xlsx_text(value)
+        if "_x" in value:
+            value = _EXCEL_ESCAPE.sub(r"_x005F\1", value)
+        if "&" in value or "<" in value or ">" in value:
+            value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
     return f' t="inlineStr"><is><t{space}>{value}</t></is></c>'
 
@@ -139,43 +147,42 @@ class XlsxWriter(Writer):
     def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
         if list(df.columns) != self.columns:
             df = df.reindex(columns=self.columns, fill_value="")
-        rows = df.to_numpy(dtype=object).tolist()
-        if len(rows) != len(results):
-            raise ValueError(f"{len(rows)} input rows but {len(results)} results")
-        numbers = self.input_rows(df, results)
+        if len(df) != len(results):
+            raise ValueError(f"{len(df)} input rows but {len(results)} results")
+        # Column by column, each distinct input value rendered once: names and countries repeat.
+        inputs = []
+        for column in range(len(self.columns)):
+            seen: dict[Any, str] = {}
+            inputs.append([seen[v] if v in seen else seen.setdefault(v, input_xml(v))
+                           for v in df.iloc[:, column].tolist()])  # fmt: skip
         width = len(self.columns)
         letters = self._letters
-        status_col, tail_col = width, width + len(APPENDED_COLUMNS) - 1
+        status_letter, row_letter = letters[width], letters[-1]
+        tail_col = len(letters) - 1
         no_hits = self._cells_xml([], width + 1)
-        seen: dict[Any, str] = {}  # input cell -> its XML; names, countries repeat in a chunk
         statuses: dict[Any, str] = {}
         parts: list[str] = []
         ws, first = self._ws, self._next
-        for cells, result, row in zip(rows, results, numbers):
+        for cells, result, row in zip(zip(*inputs), results, self.input_rows(df, results)):
             if self._next >= XLSX_MAX_ROWS:
                 if ws is not None and parts:
                     ws.write_rendered(first, self._next - 1, tail_col, "".join(parts))
                 parts = []
                 ws, first = self._new_sheet(), 1
             n = self._next + 1  # Excel's row number in this sheet
-            self._next += 1
+            self._next = n
             parts.append(f'<row r="{n}">')
-            for col, cell in enumerate(cells):
-                xml = seen.get(cell)
-                if xml is None:
-                    xml = seen[cell] = input_xml(cell)
-                if xml:
-                    parts.append(f'<c r="{letters[col]}{n}"{xml}')
+            parts += [f'<c r="{letter}{n}"{xml}' for letter, xml in zip(letters, cells) if xml]
             status = result.get("status")
             xml = statuses.get(status)
             if xml is None:
                 xml = statuses[status] = value_xml(status)
             if xml:
-                parts.append(f'<c r="{letters[status_col]}{n}"{xml}')
+                parts.append(f'<c r="{status_letter}{n}"{xml}')
             hits = result.get("hits")
-            for col, xml in self._hits_xml(hits, width + 1) if hits else no_hits:
-                parts.append(f'<c r="{letters[col]}{n}"{xml}')
-            parts.append(f'<c r="{letters[tail_col]}{n}"{value_xml(row)}</row>')
+            parts += [f'<c r="{letters[col]}{n}"{xml}'
+                      for col, xml in (self._hits_xml(hits, width + 1) if hits else no_hits)]  # fmt: skip
+            parts.append(f'<c r="{row_letter}{n}"{value_xml(row)}</row>')
         if ws is not None and parts:
             ws.write_rendered(first, self._next - 1, tail_col, "".join(parts))
 
