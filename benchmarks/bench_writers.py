@@ -101,7 +101,8 @@ def write_once(path: Path, chunks: list[tuple[pd.DataFrame, list[dict[str, Any]]
                rows: int) -> tuple[float, float]:  # fmt: skip
     """(wall, CPU) seconds to write every chunk to ``path``."""
     meta = {"run_id": "bench", "tool_version": "bench", "created_at": "", "threshold": 0.85,
-            "input": {"path": "customers.csv", "sha256": "", "rows": rows}, "lists": []}  # fmt: skip
+            "input": {"path": "customers.csv", "sha256": "", "rows": rows},
+            "lists": []}  # fmt: skip
     t, cpu = time.perf_counter(), time.process_time()
     with open_writer(path, COLUMNS, meta) as writer:
         for df, results in chunks:

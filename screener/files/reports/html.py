@@ -113,7 +113,8 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 10px}
 .caution{border:2px solid #b3261e;background:#fdecea;padding:12px 16px;font-weight:600;
 margin:16px 0;border-radius:4px}
 table{border-collapse:collapse;width:100%;margin:6px 0 12px;background:#fff}
-th,td{border:1px solid #d0d0cc;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th,td{border:1px solid #d0d0cc;padding:4px 8px;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}
 .listings{table-layout:fixed;font-size:13px}
 th{background:#ecece8;font-weight:600}
 .kv th{width:14em}

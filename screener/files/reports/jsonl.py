@@ -1,4 +1,4 @@
-"""JSON Lines output: one object per input row, in input order, each hit dict as the matcher made it.
+"""JSON Lines output: one object per input row, in input order, each hit dict as it came.
 
 Each line is ``{"row", "query", "country", "status", "reason", "hits"}`` and then
 any further keys the result carries, in the result's order (so stages added
@@ -59,7 +59,8 @@ class JsonlWriter(Writer):
             row_json = str(row) if row.__class__ is int else _value(row)
             query = result.get("query")
             query_json = encode_basestring(query) if query.__class__ is str else _value(query)
-            country, status, reason = result.get("country"), result.get("status"), result.get("reason")
+            country, status = result.get("country"), result.get("status")
+            reason = result.get("reason")
             country_json = get(country) or small.setdefault(country, _value(country))
             status_json = get(status) or small.setdefault(status, _value(status))
             reason_json = get(reason) or small.setdefault(reason, _value(reason))

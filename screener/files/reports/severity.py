@@ -70,7 +70,7 @@ def levels() -> tuple[Level, ...]:
 
 
 def listing_level(listing: dict[str, Any]) -> Level:
-    """The level of one listing dict (``list``, ``in_force``, ``end_date``, ``license_requirement``)."""
+    """The level of one listing (``list``, ``in_force``, ``end_date``, ``license_requirement``)."""
     return _level(
         str(listing.get("list") or ""),
         bool(listing.get("license_requirement")),

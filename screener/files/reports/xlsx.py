@@ -56,7 +56,7 @@ OPTIONS = {
 }
 _EXCEL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")  # Excel reads "_x0041_" in text as "A"
 # Text string_xml() must pass through xlsx_text() and escape; most cells need neither.
-_NEEDS_CARE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>]|_x")
+_NEEDS_CARE = re.compile("[\\x00-\\x08\\x0b-\\x1f\\ud800-\\udfff\\ufffe\\uffff&<>]|_x")
 _PREFIXES = frozenset(FORMULA_PREFIXES)
 
 
@@ -91,6 +91,8 @@ def string_xml(value: str) -> str:
             value = _EXCEL_ESCAPE.sub(r"_x005F\1", value)
         if "&" in value or "<" in value or ">" in value:
             value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        if "\r" in value:  # a bare CR would reach readers as LF (XML end-of-line handling)
+            value = value.replace("\r", "&#13;")
     space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
     return f' t="inlineStr"><is><t{space}>{value}</t></is></c>'
 
@@ -180,8 +182,8 @@ class XlsxWriter(Writer):
             if xml:
                 parts.append(f'<c r="{status_letter}{n}"{xml}')
             hits = result.get("hits")
-            parts += [f'<c r="{letters[col]}{n}"{xml}'
-                      for col, xml in (self._hits_xml(hits, width + 1) if hits else no_hits)]  # fmt: skip
+            tail = self._hits_xml(hits, width + 1) if hits else no_hits
+            parts += [f'<c r="{letters[col]}{n}"{xml}' for col, xml in tail]
             parts.append(f'<c r="{row_letter}{n}"{value_xml(row)}</row>')
         if ws is not None and parts:
             ws.write_rendered(first, self._next - 1, tail_col, "".join(parts))
