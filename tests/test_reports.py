@@ -399,6 +399,19 @@ def test_rows_numbered_for_the_input_format(tmp_path: Path, source: str, first: 
         in sidecar["output"]["row_numbers"]  # fmt: skip
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".xlsx", ".html"])
+def test_result_without_a_row_number(tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"out{suffix}"
+    write(out, ["name"], [(frame([["Hikvision"]], ["name"]),
+                           [{"query": "Hikvision", "status": "clear", "hits": []}])])  # fmt: skip
+    if suffix == ".xlsx":
+        assert read_xlsx(out)[0]["screen_input_row"] is None
+    elif suffix == ".csv":
+        assert read_csv(out)[0]["screen_input_row"] == ""
+    elif suffix == ".jsonl":
+        assert json.loads(out.read_text("utf-8"))["row"] is None
+
+
 def test_xlsx_input_rows_keep_their_sheet_numbers(tmp_path: Path) -> None:
     """partners.xlsx: a 'Read me' sheet, then the table with a blank row 4 before Stanford."""
     table = open_input(INPUTS / "partners.xlsx", sheet="Partners")

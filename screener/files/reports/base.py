@@ -42,8 +42,6 @@ CAUTION = (
     "list at the source URL before acting; a name match alone does not establish identity."
 )
 JSONL_INPUT_SUFFIXES = (".jsonl", ".ndjson", ".json")
-
-
 INPUT_ROWS_ATTR = "input_rows"  # set by screener.files.readers on each chunk it can number
 
 
@@ -92,7 +90,12 @@ class Writer:
     # -- public API ---------------------------------------------------------------------
 
     def write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
-        """Write one chunk: ``results[i]`` belongs to the input row ``df.iloc[i]``."""
+        """Write one chunk: ``results[i]`` belongs to the input row ``df.iloc[i]``.
+
+        Rows with the same name may share one hit list (the batch does): a
+        writer renders a hit list or hit dict once and reuses it, so do not
+        change one after it was written.
+        """
         if self._state != "open":
             raise RuntimeError(f"writer for {self.path} is {self._state}")
         if len(results) != len(df):

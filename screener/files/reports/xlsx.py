@@ -184,7 +184,8 @@ class XlsxWriter(Writer):
             hits = result.get("hits")
             tail = self._hits_xml(hits, width + 1) if hits else no_hits
             parts += [f'<c r="{letters[col]}{n}"{xml}' for col, xml in tail]
-            parts.append(f'<c r="{row_letter}{n}"{value_xml(row)}</row>')
+            row_xml = value_xml(row)
+            parts.append(f'<c r="{row_letter}{n}"{row_xml}</row>' if row_xml else "</row>")
         if ws is not None and parts:
             ws.write_rendered(first, self._next - 1, tail_col, "".join(parts))
 
