@@ -12,7 +12,7 @@ shares them). About 0.1% of rows are skipped (empty name).
 Each format is written ``--runs`` times; the median, fastest and slowest wall
 times are printed, from ``open_writer`` to ``close`` (sidecar checksum and
 fsync included), and the median CPU time of this process (steadier than wall
-time on a busy machine). Target (issue 9): XLSX at most 60 s for 1,000,000 rows.
+time on a busy machine). Target: XLSX at most 60 s for 1,000,000 rows.
 """
 
 from __future__ import annotations
