@@ -79,7 +79,9 @@ def lists_show(obj: Ctx, fmt: str) -> None:
 @lists_group.command("import", help="Load a list file (or folder) as a new version of a source.")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True,
-              help="Importer: csl, ofac (file or folder), simple (targets.simple.csv), curated.")
+              help="Importer: csl, ofac (file or folder), simple (targets.simple.csv), curated, "
+                   "section-1286 (DoD Section 1286 CSV), un-sc, ofsi, eu-fsf, dfat, ca-sema, "
+                   "bis-dpl, fr-rule.")
 @click.option("--source", "source_id", required=True, help="Source id, e.g. csl or my-denylist.")
 @click.option("--name", help="Display name of the source.")
 @click.pass_obj

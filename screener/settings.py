@@ -9,6 +9,10 @@ Every key is optional::
     # (as `screener check --fail-stale` does); default false: warn only.
     fail_stale = true
 
+    # Give up on a download that has not finished after this many seconds, retries
+    # included, however slowly the server keeps sending (default 300).
+    download_deadline = 600
+
     [urls]
     # One URL, or a list: alternatives for a one-file source (tried in order),
     # the files of a multi-file source (OFAC), or a folder ending in "/" that
@@ -35,6 +39,7 @@ from typing import Any
 from screener.errors import InputError
 
 LIMIT_KEYS = {"min_entities": int, "max_age_days": (int, float), "max_drop": (int, float)}
+DOWNLOAD_DEADLINE = 300.0  # seconds
 
 
 @dataclass
@@ -42,6 +47,7 @@ class Config:
     urls: dict[str, list[str]] = field(default_factory=dict)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail_stale: bool = False
+    download_deadline: float = DOWNLOAD_DEADLINE
     path: Path | None = None
 
 
@@ -72,7 +78,7 @@ def load_config(path: Path | str | None = None) -> Config:
 def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
     """Check a parsed config document and turn it into a :class:`Config`."""
     where = str(path or "config")
-    unknown = set(doc) - {"urls", "sources", "fail_stale"}
+    unknown = set(doc) - {"urls", "sources", "fail_stale", "download_deadline"}
     if unknown:
         raise InputError(f"{where}: unknown setting(s): {', '.join(sorted(unknown))}")
     urls: dict[str, list[str]] = {}
@@ -100,4 +106,8 @@ def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
     fail_stale = doc.get("fail_stale", False)
     if not isinstance(fail_stale, bool):
         raise InputError(f"{where}: fail_stale must be true or false")
-    return Config(urls=urls, sources=sources, fail_stale=fail_stale, path=path)
+    deadline = doc.get("download_deadline", DOWNLOAD_DEADLINE)
+    if isinstance(deadline, bool) or not isinstance(deadline, int | float) or deadline <= 0:
+        raise InputError(f"{where}: download_deadline must be a number of seconds above 0")
+    return Config(urls=urls, sources=sources, fail_stale=fail_stale,
+                  download_deadline=float(deadline), path=path)  # fmt: skip

@@ -11,7 +11,7 @@ import yaml
 
 from screener.lists.bundled import open_store
 from screener.lists.parsers import curated
-from screener.lists.registry import bundled_dir, registry
+from screener.lists.registry import FORMATS, bundled_dir, registry
 from screener.matching import normalize
 from screener.matching.normalize import vocabulary
 
@@ -90,7 +90,7 @@ def test_loaded_on_first_use_with_provenance(tmp_path: Path):
 
 def test_registry_sources_name_format_licence_and_limits():
     for sid, entry in registry().items():
-        assert entry["format"] in ("csl", "ofac", "simple", "curated"), sid
+        assert entry["format"] in FORMATS, sid
         assert entry.get("licence") and entry.get("max_age_days"), sid
 
 
@@ -100,3 +100,172 @@ def test_vocabulary_puts_each_legal_form_in_one_class():
     seen = Counter(str(f) for forms in raw["legal_forms"].values() for f in forms)
     assert [f for f, n in seen.items() if n > 1] == []
     assert vocabulary()["legal"][("co", "ltd")] == "limited"
+
+
+# --- additions and corrections (issue: coverage gaps) ----------------------------------
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+P1260_2025 = "https://media.defense.gov/2025/Jan/07/2003625471/"
+
+
+def by_id(parsed) -> dict:
+    return {e.id: e for e in parsed.entities}
+
+
+def listing(entity, list_name: str):
+    return next(ls for ls in entity.listings if ls.list == list_name)
+
+
+@pytest.mark.parametrize(("entity_id", "name", "list_name", "citation", "listed_on"), [
+    ("tiandy", "Tiandy Technologies Co., Ltd.", "Entity List", "87 FR 77505", "2022-12-19"),
+    ("suzhou-keda", "Suzhou Keda Technology Co., Ltd.", "Entity List", "86 FR 36496", "2021-07-12"),
+    ("xinjiang-beidou-tongchuang", "Xinjiang Beidou Tongchuang Information Technology Co., Ltd.",
+     "Entity List", "86 FR 36496", "2021-07-12"),
+    ("gao-qi", "GAO, Qi", "SDN List", None, "2023-12-08"),
+    ("hu-lianhe", "HU, Lianhe", "SDN List", None, "2023-12-08"),
+    ("autel-robotics", "Autel Robotics Co., Ltd.", "DoD 1260H List", None, "2025-01-07"),
+    ("jouav", "Chengdu JOUAV Automation Tech Co., Ltd.", "DoD 1260H List", None, "2024-01-31"),
+    ("gtcom", "Global Tone Communication Technology Co., Ltd.", "DoD 1260H List", None,
+     "2022-10-05"),
+    ("knownsec", "Beijing Zhidao Chuangyu Information Technology Co., Ltd.", "DoD 1260H List",
+     None, "2022-10-05"),
+    ("forensic-genomics", "Forensic Genomics International", "DoD 1260H List", None,
+     "2025-01-07"),
+    ("ppsuc", "People's Public Security University of China", "ASPI China Defence Universities "
+     "Tracker", None, None),
+], ids=lambda v: v if isinstance(v, str) and " " not in v else None)  # fmt: skip
+def test_added_entries(parsed, entity_id, name, list_name, citation, listed_on) -> None:
+    e = by_id(parsed)[entity_id]
+    ls = listing(e, list_name)
+    assert (e.name, ls.citation, ls.listed_on, ls.in_force) == (name, citation, listed_on, True)
+
+
+def test_added_people_and_1260h_details(parsed) -> None:
+    e = by_id(parsed)
+    for pid in ("gao-qi", "hu-lianhe"):
+        ls = listing(e[pid], "SDN List")
+        assert e[pid].schema == "person" and ls.program == "GLOMAG"
+        assert ls.source_url == "https://home.treasury.gov/news/press-releases/jy1972"
+    assert e["gtcom-us"].parent_id == "gtcom"
+    assert "GTCOM-US" in [n.name for n in e["gtcom-us"].names]
+    assert {"知道创宇", "Knownsec"} <= {n.name for n in e["knownsec"].names}
+    assert "FGI" in {n.name for n in e["forensic-genomics"].names}
+
+
+def test_aspi_police_universities(parsed) -> None:
+    e = by_id(parsed)
+    for pid, zh in [("cppu", "中国人民警察大学"), ("cipuc", "中国刑事警察学院"),
+                    ("ppsuc", "中国人民公安大学"), ("railway-police-college", "铁道警察学院")]:
+        ls = listing(e[pid], "ASPI China Defence Universities Tracker")
+        assert ls.program == "risk category: Security" and "not a legal restriction" in ls.effect
+        assert zh in {n.name for n in e[pid].names}
+    assert "警察大学" not in {n.name for n in e["cppu"].names}  # a purely generic word
+
+
+def test_1260h_additions_match_the_1260h_editions(parsed) -> None:
+    path = SHARED / "opensanctions" / "us" / "dod_chinese_milcorps" / "sanctions.csv"
+    if not path.exists():
+        pytest.skip("shared data not present")
+    import csv
+
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    e = by_id(parsed)
+    for eid in ("autel-robotics", "jouav", "gtcom", "knownsec", "forensic-genomics", "gtcom-us"):
+        names = {n.name for n in e[eid].all_names()}
+        first = min(r["Start date"] for r in rows if r["Clean Name"] in names)
+        assert listing(e[eid], "DoD 1260H List").listed_on == first, eid
+        assert any(r["Clean Name"] in names and r["Start date"] == "2026-06-08" for r in rows), eid
+
+
+def test_the_july_2021_rule_is_cited_on_all_its_entries(parsed) -> None:
+    july = [(e.id, ls) for e in parsed.entities for ls in e.listings
+            if ls.list == "Entity List" and ls.listed_on == "2021-07-12"]  # fmt: skip
+    assert len(july) == 13
+    assert {ls.citation for _, ls in july} == {"86 FR 36496"}
+    assert {"xinjiang-lianhai-chuangzhi", "caeit", "leon-technology", "suzhou-keda"} <= {
+        i for i, _ in july}  # fmt: skip
+
+
+def test_1260h_removals_use_the_first_edition_without_them(parsed) -> None:
+    e = by_id(parsed)
+    for eid in ("sun-create", "glarun", "taiji-computer"):
+        ls = listing(e[eid], "DoD 1260H List")
+        assert (ls.end_date, ls.in_force) == ("2026-06-08", False)
+    assert not [x.id for x in parsed.entities for ls in x.listings if ls.end_date == "2026-02-17"]
+    megvii = listing(e["megvii"], "DoD 1260H List")
+    assert (megvii.listed_on, megvii.end_date) == ("2024-01-31", "2025-01-07")
+    assert not megvii.source_url.startswith(P1260_2025)
+
+
+def test_former_names_never_repeat_the_primary_name(parsed) -> None:
+    for e in parsed.entities:
+        assert e.name not in {n.name for n in e.names if n.kind == "former"}, e.id
+    meiya = by_id(parsed)["meiya-pico"]
+    assert "SDIC Intelligence (Xiamen) Information Co., Ltd." in {n.name for n in meiya.names}
+    cloudwalk = by_id(parsed)["cloudwalk"]
+    assert [n.name for n in cloudwalk.names if n.kind == "former"] == [
+        "Guangzhou CloudWalk Information Technology Co., Ltd."]  # fmt: skip
+
+
+SCOPE = ("to the extent it is used for the purpose of public safety, security of government "
+         "facilities, physical security surveillance of critical infrastructure, and other "
+         "national security purposes")  # fmt: skip
+
+
+@pytest.mark.parametrize(("entity_id", "scoped"), [
+    ("hikvision", True), ("dahua", True), ("hytera", True), ("huawei", False), ("zte", False)])
+def test_fcc_covered_list_effect_states_its_scope(parsed, entity_id, scoped) -> None:
+    effect = listing(by_id(parsed)[entity_id], "FCC Covered List").effect
+    assert (SCOPE in effect) is scoped
+    assert "including telecommunications or video surveillance services" in effect
+
+
+def test_hong_kong_and_cayman_entities_carry_both_places(parsed) -> None:
+    e = by_id(parsed)
+    assert e["sensetime"].countries == ["hk", "cn"] and e["yitu"].countries == ["ky", "cn"]
+    assert e["china-mobile-ltd"].countries == ["hk", "cn"] == e["china-unicom-hk"].countries
+    for x in parsed.entities:
+        places = {("hk" if "Hong Kong" in a else "ky" if "Cayman" in a else "other")
+                  for a in x.addresses}  # fmt: skip
+        if places and places <= {"hk", "ky"}:
+            assert places <= set(x.countries) and "cn" in x.countries, x.id
+
+
+def test_lianhai_chuangzhi_has_its_cetc_parent(parsed) -> None:
+    assert by_id(parsed)["xinjiang-lianhai-chuangzhi"].parent_id == "cetc"
+
+
+def test_meti_entries_are_spelt_as_meti_spells_them(parsed) -> None:
+    e = by_id(parsed)
+    assert e["cetc-10"].name == ("10th Research Institute of China Electronic Technology Group "
+                                 "Corporation")
+    assert "中国電子科技集団公司第十研究所" in {n.name for n in e["cetc-10"].names}
+    assert "China Electronics Technology Group Corporation (CETC) 54th Research Institute" in {
+        n.name for n in e["cetc-54"].names}  # fmt: skip
+    path = SHARED / "xyna-export-control-registry" / "data" / "entities" / "jp.json"
+    if not path.exists():
+        pytest.skip("shared data not present")
+    import json
+
+    meti = {r["id"]: r for r in json.loads(path.read_text(encoding="utf-8"))}
+    checked = 0
+    for x in parsed.entities:
+        for ref in re.findall(r"jp-eul-\d+", " ".join(map(str, x.extra.get("sources", [])))):
+            name = meti[ref]["entity_name"].replace("（", " (").replace("）", ")")
+            english = " ".join(re.sub(r"\s*\([^)]*[\u3400-\u9fff][^)]*\)\s*$", "", name).split())
+            listed = {" ".join(n.name.split()) for n in x.all_names()}
+            assert english in listed, (x.id, english)
+            checked += 1
+    assert checked >= 14
+
+
+@pytest.mark.parametrize(("entity_id", "short"), [
+    ("dahua", "大华"), ("dahua", "大华股份"), ("hikvision", "海康"), ("hikvision", "海康威视"),
+    ("meiya-pico", "美亚柏科"), ("sensetime", "商汤"), ("megvii", "旷视"), ("iflytek", "科大讯飞"),
+    ("iflytek", "讯飞"), ("yitu", "依图"), ("cloudwalk", "云从"), ("netposa", "东方网力"),
+    ("cetc-14", "中电科十四所"), ("cetc-14", "电科14所"), ("cetc-28", "中电科28所"),
+    ("tiandy", "天地伟业"),
+])  # fmt: skip
+def test_short_and_brand_names_users_meet(parsed, entity_id, short) -> None:
+    assert short in {n.name for n in by_id(parsed)[entity_id].names}

@@ -10,14 +10,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screener.matching.matcher import (
-    COUNTRY_BONUS,
-    COUNTRY_PENALTY,
-    DEFAULT_THRESHOLD,
-    Hit,
-    Matcher,
-)
-from screener.matching.names import name_variants
+from screener.matching.matcher import Hit, Matcher
+from screener.matching.rules import COUNTRY_BONUS, COUNTRY_PENALTY, DEFAULT_THRESHOLD
+from screener.matching.names import query_parts
 from screener.model import Entity
 
 CURATED = Path(__file__).parent.parent / "lists" / "surveillance.yaml"
@@ -230,8 +225,9 @@ def test_wrong_country_lowers_a_fuzzy_score(matcher: Matcher) -> None:
 
 
 def test_wrong_country_can_drop_a_borderline_hit(matcher: Matcher) -> None:
-    assert "dahua" in ids(matcher.screen("Dahua Tech Grp"))
-    assert "dahua" not in ids(matcher.screen("Dahua Tech Grp", country="us"))
+    # a misspelt name scoring under 0.88: evidence that it is elsewhere outweighs it
+    assert "dahua" in ids(matcher.screen("Zhejiang Dahau Tech"))
+    assert "dahua" not in ids(matcher.screen("Zhejiang Dahau Tech", country="us"))
 
 
 # --- threshold --------------------------------------------------------------------------------
@@ -308,7 +304,7 @@ def test_short_typos_keep_the_first_letter(matcher: Matcher) -> None:
     ],
 )
 def test_names_made_of_parts(name: str, variants: list[str]) -> None:
-    assert name_variants(name) == variants
+    assert [p.text for p in query_parts(name)] == variants
 
 
 def test_a_slash_joined_listed_name_is_found_by_each_part() -> None:

@@ -244,7 +244,10 @@ def test_every_registry_source_with_a_url_is_updated_by_default(store: Store) ->
     outcomes = refresh.update(store, transport=rec.transport, config=CONFIG,
                               sleep=lambda s: None)  # fmt: skip
     assert [o.source_id for o in outcomes] == ["csl", "ofac-sdn", "ofac-cons",
-                                               "opensanctions-us-trade-csl"]  # fmt: skip
+                                               "opensanctions-us-trade-csl", "un-sc",
+                                               "eu-fsf", "dfat", "ca-sema", "bis-dpl"]
+    # not by default: OFSI's closed list and a Federal Register rule that never changes
+    assert not {"ofsi", "fr-2023-03929"} & {o.source_id for o in outcomes}
     assert all(o.status == "failed" and "HTTP 404" in o.message for o in outcomes)
 
 

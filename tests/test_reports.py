@@ -484,3 +484,18 @@ def test_xlsx_any_text_reads_back(tmp_path: Path, rows: list[list[str]]) -> None
         return shown or None
 
     assert got == [[expected(c) for c in row] for row in rows]
+
+
+def test_temp_paths_name_every_scratch_path(tmp_path: Path) -> None:
+    """What a batch records so that a run killed with SIGKILL leaves nothing behind."""
+    from screener.db.runs import looks_temporary
+
+    writer = open_writer(tmp_path / "out.xlsx", ["name"], META)
+    try:
+        paths = writer.temp_paths
+        assert writer.temp_path in paths
+        assert sorted(paths) == sorted(p for p in tmp_path.iterdir())  # the file and the folder
+        assert all(looks_temporary(p) for p in paths)
+    finally:
+        writer.abort()
+    assert list(tmp_path.iterdir()) == []

@@ -1,4 +1,4 @@
-"""screener.files.writers: what a reviewer gets back, and that a failed run never clobbers it."""
+"""screener.files.reports: what a reviewer gets back, and that a failed run never clobbers it."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ fetched again (the ``http_cache`` table)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Protocol
 
 from screener.db.store import Store, now_iso
 
@@ -18,17 +18,6 @@ class Validated(Protocol):
     sha256: str
 
 
-def _cache_table(store: Store) -> Any:
-    table = store.db["http_cache"]
-    if not table.exists():
-        table.create(
-            {"url": str, "source_id": str, "version_id": int, "etag": str,
-             "last_modified": str, "sha256": str, "fetched_at": str},
-            pk="url",
-        )  # fmt: skip
-    return table
-
-
 def cached_validators(store: Store, url: str, version_id: int | None) -> dict[str, str | None]:
     """ETag / Last-Modified saved for ``url``, if they belong to ``version_id``.
 
@@ -38,7 +27,7 @@ def cached_validators(store: Store, url: str, version_id: int | None) -> dict[st
     """
     if version_id is None:
         return {}
-    for row in _cache_table(store).rows_where("url = ?", [url]):
+    for row in store.query("select * from http_cache where url = ?", [url]):
         if row["version_id"] == version_id:
             return {"etag": row["etag"], "last_modified": row["last_modified"]}
     return {}
@@ -46,12 +35,10 @@ def cached_validators(store: Store, url: str, version_id: int | None) -> dict[st
 
 def save_validators(store: Store, source_id: str, version_id: int, fetched: Iterable[Validated]) -> None:
     """Remember each URL's validators as those of ``version_id``."""
-    table = _cache_table(store)
     with store.conn:
-        for f in fetched:
-            table.upsert(
-                {"url": f.url, "source_id": source_id, "version_id": version_id,
-                 "etag": f.etag, "last_modified": f.last_modified, "sha256": f.sha256,
-                 "fetched_at": now_iso()},
-                pk="url",
-            )  # fmt: skip
+        store.conn.executemany(
+            """insert or replace into http_cache (url, source_id, version_id, etag,
+               last_modified, sha256, fetched_at) values (?,?,?,?,?,?,?)""",
+            [(f.url, source_id, version_id, f.etag, f.last_modified, f.sha256, now_iso())
+             for f in fetched],
+        )  # fmt: skip

@@ -1,40 +1,49 @@
 """The store: one SQLite database holding list sources, their versions, entities,
 names, and the audit record of screening runs.
 
-Tables
-    sources    one row per list source (id, name, authority, kind, url, licence,
-               format, active_version)
-    versions   every load of a source: sha256 of the input, origin, loaded_at,
-               published, entity and name counts, status (active / superseded)
-    entities   one row per entity per version, with its provenance columns and
-               listings (JSON)
-    names      every name of an entity per version, with its kind
-    runs       one row per `check` / `batch` run (see :mod:`screener.db.runs`)
-    run_hits   the hits each run found
+Tables (the SQL and its migrations are in :mod:`screener.db.schema`)
+    sources         one row per list source (id, name, authority, kind, url, licence,
+                    format, active_version)
+    versions        every load of a source: sha256 of the input, origin, loaded_at,
+                    published, entity and name counts, status (active / superseded)
+    entities        one row per entity per version, with its provenance columns and
+                    listings (JSON)
+    names           every name of an entity per version, with its kind
+    runs            one row per `check` / `batch` run (see :mod:`screener.db.runs`)
+    run_hits        the hits each run found
+    run_temp_paths  temporary files and folders of runs still going
+    http_cache      ETag / Last-Modified per URL (see :mod:`screener.db.http_cache`)
+    migrations      the schema migrations applied, and when
 
-Imports are transactions: a failed import changes nothing, and the previous
-version stays active. Re-importing bytes identical to the active version is a
-no-op.
+Opening a store applies any pending migration; a store written by a newer
+screener is refused. Imports are transactions: a failed import changes nothing,
+and the previous version stays active. Re-importing bytes identical to the
+active version is a no-op.
+
+The store uses the standard library's ``sqlite3`` only (no sqlite-utils, which
+imports pandas), so that opening it is cheap.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
+from screener.db.schema import SCHEMA_VERSION, migrate
 from screener.errors import InputError, ListsError
 from screener.model import Entity, Listing, Name, ParsedList
 
-SCHEMA_VERSION = 1
+__all__ = ["SCHEMA_VERSION", "ImportCheck", "ImportResult", "Store", "default_db_path",
+           "now_iso", "sha256_file", "sha256_paths"]  # fmt: skip
 JSON_COLUMNS = ("countries", "addresses", "programs", "identifiers", "listings", "extra")
 ENTITY_COLUMNS = (
     "version_id", "id", "source_id", "schema", "name", "countries", "addresses", "programs",
@@ -98,14 +107,19 @@ class Store:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
+        conn = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite_utils.Database(self.path)
-            self.conn: sqlite3.Connection = self.db.conn
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self._create_schema()
-        except (sqlite3.DatabaseError, OSError) as e:
-            raise ListsError(f"{self.path}: cannot open the list store: {e}") from None
+            conn = sqlite3.connect(self.path)
+            conn.execute("PRAGMA journal_mode=WAL")
+            migrate(conn, str(self.path), now_iso())
+        except BaseException as e:
+            if conn is not None:
+                conn.close()
+            if isinstance(e, sqlite3.DatabaseError | OSError):
+                raise ListsError(f"{self.path}: {_open_problem(self.path, e)}") from None
+            raise
+        self.conn: sqlite3.Connection = conn
 
     @classmethod
     def open(cls, path: Path | str | None = None) -> Store:
@@ -119,53 +133,17 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
-    # -- schema -------------------------------------------------------------
-    def _create_schema(self) -> None:
-        db = self.db
-        if "sources" not in db.table_names():
-            db["sources"].create(
-                {"id": str, "name": str, "authority": str, "kind": str, "url": str,
-                 "licence": str, "format": str, "active_version": int, "updated_at": str},
-                pk="id",
-            )  # fmt: skip
-        if "versions" not in db.table_names():
-            db["versions"].create(
-                {"id": int, "source_id": str, "sha256": str, "origin": str, "loaded_at": str,
-                 "published": str, "entities": int, "names": int, "status": str, "meta": str},
-                pk="id",
-            )  # fmt: skip
-            db["versions"].create_index(["source_id", "sha256"])
-        if "entities" not in db.table_names():
-            cols: dict[str, Any] = {c: str for c in ENTITY_COLUMNS}
-            cols["version_id"] = int
-            db["entities"].create(cols, pk=("version_id", "id"))
-            db["entities"].create_index(["source_id", "version_id"])
-        if "names" not in db.table_names():
-            db["names"].create(
-                {"version_id": int, "entity_id": str, "name": str, "kind": str, "lang": str}
-            )
-            db["names"].create_index(["version_id", "entity_id"])
-        if "runs" not in db.table_names():
-            db["runs"].create(
-                {"id": str, "started_at": str, "finished_at": str, "tool_version": str,
-                 "command": str, "options": str, "input_path": str, "input_sha256": str,
-                 "rows": int, "threshold": float, "lists": str, "hits": int, "hit_rows": int,
-                 "status": str, "exit_code": int, "output_path": str},
-                pk="id",
-            )  # fmt: skip
-        if "run_hits" not in db.table_names():
-            db["run_hits"].create(
-                {"run_id": str, "row": int, "query": str, "entity_id": str, "source_id": str,
-                 "version_id": int, "name": str, "matched_name": str, "score": float,
-                 "citation": str},
-            )  # fmt: skip
-            db["run_hits"].create_index(["run_id", "row"])
-        self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    def query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        """Rows of ``sql`` as dicts keyed by column name."""
+        cur = self.conn.execute(sql, params)
+        cols = [d[0] for d in cur.description or ()]
+        for row in cur:
+            yield dict(zip(cols, row))
 
     # -- sources and versions ----------------------------------------------
     def sources(self) -> list[dict[str, Any]]:
         """Every source with its active version (joined), ordered by id."""
-        rows = self.db.query(
+        rows = self.query(
             """select s.*, v.sha256, v.origin, v.loaded_at, v.published, v.entities, v.names,
                       (select count(*) from versions w where w.source_id = s.id) as versions
                from sources s left join versions v on v.id = s.active_version
@@ -174,14 +152,14 @@ class Store:
         return list(rows)
 
     def source(self, source_id: str) -> dict[str, Any] | None:
-        for row in self.db.query("select * from sources where id = ?", [source_id]):
+        for row in self.query("select * from sources where id = ?", [source_id]):
             return row
         return None
 
     def active_versions(self) -> list[dict[str, Any]]:
         """The active version of each source that has one, with the source's fields."""
         return list(
-            self.db.query(
+            self.query(
                 """select v.*, s.name as source_name, s.kind, s.authority, s.url, s.licence
                    from sources s join versions v on v.id = s.active_version order by s.id"""
             )
@@ -189,11 +167,11 @@ class Store:
 
     def versions(self, source_id: str) -> list[dict[str, Any]]:
         return list(
-            self.db.query("select * from versions where source_id = ? order by id", [source_id])
+            self.query("select * from versions where source_id = ? order by id", [source_id])
         )
 
     def version(self, version_id: int) -> dict[str, Any] | None:
-        for row in self.db.query("select * from versions where id = ?", [version_id]):
+        for row in self.query("select * from versions where id = ?", [version_id]):
             return row
         return None
 
@@ -328,3 +306,40 @@ def _row_entity(row: dict[str, Any], names: list[Name]) -> Entity:
     e.names = [n for n in names if n.kind != "primary"]
     e.extra = {**e.extra, "source_id": source_id, "version_id": version_id}
     return e
+
+
+def _open_problem(path: Path, e: BaseException) -> str:
+    """Why the store at ``path`` cannot be opened, in words a user can act on.
+
+    SQLite says "unable to open database file" both for a missing folder and for
+    one it may not write to; in WAL mode it must also create ``<db>-wal`` and
+    ``<db>-shm`` beside the store, so a read-only folder fails even when the
+    store file itself is writable.
+    """
+    folder = path.parent
+    code = getattr(e, "sqlite_errorname", "")
+    hint = "; make it writable, or choose another store with --db or $SCREENER_DB"
+    if isinstance(e, OSError):  # making the folder failed
+        if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            reason = "read-only file system" if e.errno == errno.EROFS else "permission denied"
+            return f"cannot create the folder {e.filename or folder}: {reason}{hint}"
+        return f"cannot create the folder {e.filename or folder}: {e.strerror or e}"
+    if path.is_dir():
+        return "is a folder, not a list store file; give a file name with --db"
+    if code == "SQLITE_READONLY_DIRECTORY" or (
+        code in ("SQLITE_CANTOPEN", "SQLITE_READONLY") and not _can_create_in(folder)
+    ):
+        what = "cannot create the list store" if not path.exists() else "cannot use the list store"
+        return (f"{what}: the folder {folder} is not writable (SQLite keeps "
+                f"{path.name}-wal and {path.name}-shm beside the store){hint}")  # fmt: skip
+    if code.startswith("SQLITE_READONLY"):
+        return f"the list store file is read-only{hint}"
+    return f"cannot open the list store: {e}"
+
+
+def _can_create_in(folder: Path) -> bool:
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False

@@ -84,6 +84,11 @@ _MAGIC = {
     b"\x1f\x8b": "a gzip archive; decompress it first",
 }
 
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file (CFB) signature
+_ENCRYPTED = ("is password-protected (an encrypted Excel workbook); remove the password in "
+              "Excel (File > Info > Protect Workbook) and save it again, or save it as .csv")
+_ENCRYPTED_ENTRY = "EncryptedPackage\0".encode("utf-16-le")
+
 
 @dataclass
 class InputTable:
@@ -223,6 +228,8 @@ def _detect_encoding(path: Path, scan: _Scan) -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    if head.startswith(_OLE) and _is_encrypted_ooxml(path):
+        raise _err(path, _ENCRYPTED)
     for magic, what in _MAGIC.items():
         if head.startswith(magic):
             raise _err(path, f"is {what}, not a text file")
@@ -264,6 +271,9 @@ def _open_csv(path: Path, scan: _Scan, encoding: str) -> InputTable:
         raise _err(path, "is empty (no header row)")
     prefer = "\t" if path.suffix.lower() == ".tsv" else ","
     delimiter, records = _sniff(text, truncated, prefer)
+    if not records and truncated:  # no line ends within the sample
+        raise _err(path, f"the header line is longer than {SNIFF_BYTES >> 10} KB, the most "
+                         "screener reads; is the first line really the header row?")  # fmt: skip
     header = records[0].fields if records else []
     if not any(h.strip() for h in header):
         raise _err(path, "has no header row (the first line is empty)")
@@ -410,6 +420,11 @@ def _too_many_fields(line: int, saw: int, want: int) -> str:
 
 def _open_xlsx(path: Path, scan: _Scan, sheet: str | None) -> InputTable:
     if not scan.head.startswith(b"PK\x03\x04"):
+        if scan.head.startswith(_OLE) and _is_encrypted_ooxml(path):
+            raise _err(path, _ENCRYPTED)
+        if scan.head.startswith(_OLE):
+            raise _err(path, "is an old Excel .xls (OLE) file, not an .xlsx workbook; "
+                             "save it as .xlsx or .csv")  # fmt: skip
         raise _err(path, "is not an Excel workbook (not a ZIP file); is it a CSV renamed?")
     with _Workbook(path) as wb:
         ws = _worksheet(path, wb, sheet)
@@ -446,6 +461,33 @@ def _open_xlsx(path: Path, scan: _Scan, sheet: str | None) -> InputTable:
         sheet=name,
         _header_rows=skipped,
     )
+
+
+def _is_encrypted_ooxml(path: Path) -> bool:
+    """Whether an OLE compound file holds an ``EncryptedPackage`` stream.
+
+    A workbook with a password to open is not a ZIP file: Excel encrypts the whole
+    .xlsx and stores it as the ``EncryptedPackage`` stream of a compound file
+    (MS-OFFCRYPTO). Compound-file directory entries are 128 bytes, at offsets
+    that are multiples of 128: a UTF-16 name padded to 64 bytes, its length in
+    bytes (NUL included) and the entry type (2, a stream).
+    """
+    try:
+        with open(path, "rb") as f:
+            offset = 0
+            while block := f.read(1 << 20):  # a multiple of 128: entries never straddle
+                i = block.find(_ENCRYPTED_ENTRY)
+                while i != -1:
+                    entry = block[i : i + 0x43]
+                    if ((offset + i) % 128 == 0 and len(entry) == 0x43
+                            and int.from_bytes(entry[0x40:0x42], "little") == len(_ENCRYPTED_ENTRY)
+                            and entry[0x42] == 2):  # fmt: skip
+                        return True
+                    i = block.find(_ENCRYPTED_ENTRY, i + 1)
+                offset += len(block)
+    except OSError:
+        return False
+    return False
 
 
 class _Workbook:

@@ -11,6 +11,7 @@ from typing import Any
 
 from screener.db.store import ImportCheck, ImportResult, Store, sha256_paths
 from screener.errors import InputError
+from screener.files.cells import neutralize
 from screener.lists.bundled import source_fields
 from screener.lists.registry import importer, registry
 from screener.model import Entity
@@ -104,7 +105,8 @@ def _simple_row(e: Entity, source: dict[str, Any]) -> list[str]:
     ] or [x for x in (e.sub_list, e.citation) if x]
     return [
         f"{source['source_id']}:{e.id}", SCHEMA_OUT.get(e.schema, "LegalEntity"), e.name,
-        ";".join(n.name for n in e.all_names()[1:]), e.extra.get("birth_date", ""),
+        ";".join(n.name for n in e.all_names()[1:]),
+        ";".join(e.extra.get("birth_dates") or []) or e.extra.get("birth_date", ""),
         ";".join(e.countries), ";".join(e.addresses), ";".join(e.identifiers),
         ";".join(sanctions), "", "", source["source_id"], e.listed_on or "", "",
         source.get("loaded_at") or "",
@@ -115,7 +117,9 @@ def export(store: Store, out: Path, fmt: str, source_ids: list[str] | None = Non
     """Write the active entities (of ``source_ids`` or all) to ``out``; returns the count.
 
     ``jsonl``: one entity per line with every provenance field; ``simple``: the
-    OpenSanctions targets.simple.csv columns. Written to a temporary file first.
+    OpenSanctions targets.simple.csv columns, with text a spreadsheet would run
+    as a formula prefixed with ``'`` (:func:`screener.files.cells.neutralize`), as
+    in batch outputs. Written to a temporary file first.
     """
     import csv
 
@@ -138,7 +142,8 @@ def export(store: Store, out: Path, fmt: str, source_ids: list[str] | None = Non
                 v = versions[sid]
                 for e in store.entities(version_ids=[v["id"]]):
                     if writer:
-                        writer.writerow(_simple_row(e, v))
+                        writer.writerow([neutralize(c) if isinstance(c, str) else c
+                                         for c in _simple_row(e, v)])
                     else:
                         f.write(json.dumps(export_record(e, v), ensure_ascii=False) + "\n")
                     n += 1

@@ -4,6 +4,14 @@
 
 * explicit timeouts (connect 10 s, read 60 s) and redirects followed (OFAC's
   Sanctions List Service answers with a redirect to a signed download);
+* an overall deadline for each URL (``deadline`` seconds, 300 by default; the
+  ``download_deadline`` of the config file), retries and their pauses included.
+  Timeouts bound each read, so a server that drips one byte a second would never
+  trip them; the deadline does: a watchdog thread shuts the connection's socket
+  down when it passes, even in the middle of a blocked read (the socket is taken
+  from httpx's ``trace`` extension as the connection is made; connections are not
+  kept alive, so each request makes its own). A download past its deadline is
+  not retried;
 * up to ``retries`` more attempts, with exponential backoff, after a connection
   error, a timeout, a broken transfer, HTTP 429 or a 5xx answer; never after
   another 4xx;
@@ -24,15 +32,20 @@ and the problem. Tests pass ``transport=httpx.MockTransport(...)`` and ``sleep``
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Self
 
 import httpx
 
 from screener import __version__
 from screener.errors import UpdateError
+from screener.settings import DOWNLOAD_DEADLINE
 
 TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=10.0)
 RETRIES = 3
@@ -59,6 +72,75 @@ class _Retry(Exception):
     """A failure worth another attempt; its message is the user's if all fail."""
 
 
+class _Deadline:
+    """The time left for one URL, enforced even while a read is blocked.
+
+    :meth:`trace` is given to httpx as the ``trace`` request extension and keeps
+    the socket of each connection made; when the deadline passes, a timer thread
+    shuts those sockets down, so the blocked read returns at once and the
+    download fails. ``expired`` tells that failure from a network error.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Self:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def check(self) -> None:
+        if self.expired or self.left() <= 0:
+            self.expired = True
+            raise _Expired
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            sock = info["return_value"].get_extra_info("socket")
+            if sock is not None:
+                with self._lock:
+                    self._sockets.append(sock)
+                    if self.expired:
+                        _shutdown(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shutdown(sock)
+
+
+class _Expired(Exception):
+    """The deadline passed; never retried."""
+
+
+def _shutdown(sock: socket.socket) -> None:
+    """End a connection another thread may be reading from.
+
+    ``shutdown`` acts on the socket, not the descriptor, so a duplicate is used:
+    the owner's socket object (plain or TLS) is left for its owner to close.
+    """
+    try:
+        fd = sock.fileno()
+        if fd < 0:
+            return
+        with socket.socket(fileno=os.dup(fd)) as dup:
+            dup.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
 class Downloader:
     """Fetch URLs to files; use as a context manager so the client is closed."""
 
@@ -71,11 +153,14 @@ class Downloader:
         backoff: float = BACKOFF,
         max_bytes: int = MAX_BYTES,
         sleep: Callable[[float], None] = time.sleep,
+        deadline: float = DOWNLOAD_DEADLINE,
     ):
         self.retries, self.backoff, self.max_bytes, self.sleep = retries, backoff, max_bytes, sleep
+        self.timeout, self.deadline = timeout, deadline
         self.client = httpx.Client(
             transport=transport, timeout=timeout, follow_redirects=True,
             headers={"User-Agent": USER_AGENT},
+            limits=httpx.Limits(max_keepalive_connections=0),  # a new socket per request
         )  # fmt: skip
 
     def __enter__(self) -> Downloader:
@@ -97,19 +182,43 @@ class Downloader:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         attempts = self.retries + 1
-        for attempt in range(attempts):
-            try:
-                return self._get(url, dest, headers)
-            except _Retry as e:
-                if attempt + 1 == attempts:
-                    tries = f" (after {attempts} attempts)" if attempts > 1 else ""
-                    raise UpdateError(f"{url}: {e}{tries}") from None
-                self.sleep(self.backoff * 2**attempt)
+        with _Deadline(self.deadline) as deadline:
+            for attempt in range(attempts):
+                try:
+                    return self._get(url, dest, headers, deadline)
+                except _Expired:
+                    raise UpdateError(
+                        f"{url}: not downloaded within the {self.deadline:g}-second deadline "
+                        f"(got {_size(dest)} so far; the server is stalled or too slow; "
+                        "download_deadline in the config file sets the limit)"
+                    ) from None
+                except _Retry as e:
+                    delay = self.backoff * 2**attempt
+                    if attempt + 1 == attempts or delay >= deadline.left():
+                        tries = f" (after {attempt + 1} attempts)" if attempt else ""
+                        raise UpdateError(f"{url}: {e}{tries}") from None
+                    self.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _get(self, url: str, dest: Path, headers: dict[str, str]) -> Fetched:
+    def _get(self, url: str, dest: Path, headers: dict[str, str], deadline: _Deadline) -> Fetched:
+        """One attempt; a failure once the deadline has passed is the deadline's."""
+        deadline.check()
         try:
-            with self.client.stream("GET", url, headers=headers) as r:
+            return self._attempt(url, dest, headers, deadline)
+        except _Retry:
+            if deadline.expired or deadline.left() <= 0:
+                raise _Expired from None
+            raise
+
+    def _attempt(self, url: str, dest: Path, headers: dict[str, str],
+                 deadline: _Deadline) -> Fetched:  # fmt: skip
+        left = deadline.left()
+        t = self.timeout  # no single wait may outlast the deadline either
+        timeout = httpx.Timeout(connect=_cap(t.connect, left), read=_cap(t.read, left),
+                                write=_cap(t.write, left), pool=_cap(t.pool, left))  # fmt: skip
+        try:
+            with self.client.stream("GET", url, headers=headers, timeout=timeout,
+                                    extensions={"trace": deadline.trace}) as r:  # fmt: skip
                 if r.status_code == 304:
                     return Fetched(url, None, True, r.headers.get("etag"),
                                    r.headers.get("last-modified"))  # fmt: skip
@@ -119,7 +228,7 @@ class Downloader:
                     raise UpdateError(f"{url}: HTTP {r.status_code} {r.reason_phrase}".rstrip()
                                       + _hint(r.status_code))  # fmt: skip
                 self._check_headers(url, r)
-                digest, size = self._stream(url, r, dest)
+                digest, size = self._stream(url, r, dest, deadline)
                 _check_body(url, dest)
                 return Fetched(url, dest, False, r.headers.get("etag"),
                                r.headers.get("last-modified"), digest, size)  # fmt: skip
@@ -146,11 +255,13 @@ class Downloader:
             raise UpdateError(f"{url}: the file is {_mb(length)}, larger than the "
                               f"{_mb(self.max_bytes)} limit")  # fmt: skip
 
-    def _stream(self, url: str, r: httpx.Response, dest: Path) -> tuple[str, int]:
+    def _stream(self, url: str, r: httpx.Response, dest: Path,
+                deadline: _Deadline) -> tuple[str, int]:  # fmt: skip
         h = hashlib.sha256()
         size = 0
         with open(dest, "wb") as f:
-            for chunk in r.iter_bytes(1 << 16):
+            for chunk in r.iter_bytes():  # each piece as it arrives, so the deadline is seen
+                deadline.check()
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise UpdateError(f"{url}: the download exceeds the "
@@ -161,6 +272,17 @@ class Downloader:
         if length is not None and size != length:
             raise _Retry(f"download truncated: got {size} of {length} bytes")
         return h.hexdigest(), size
+
+
+def _cap(seconds: float | None, left: float) -> float:
+    return max(0.001, left if seconds is None else min(seconds, left))
+
+
+def _size(path: Path) -> str:
+    try:
+        return _mb(path.stat().st_size)
+    except OSError:
+        return "nothing"
 
 
 def _content_length(r: httpx.Response) -> int | None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ from screener.db.store import ImportCheck, ImportResult, Store
 from screener.errors import InputError, ListsError, ScreenerError, UpdateError
 from screener.lists import catalog
 from screener.lists.download import Downloader, Fetched
+from screener.lists.parsers import tabular
 from screener.lists.registry import registry
 from screener.model import Entity, ParsedList
 from screener.settings import Config, load_config
@@ -135,7 +137,8 @@ def update(
     sleep: Callable[[float], None] | None = None,
     retries: int | None = None,
 ) -> list[UpdateOutcome]:
-    """Update each source (default: every registry source with a URL).
+    """Update each source (default: every registry source with a URL, but those marked
+    ``default_update: false``: a closed list, or a document that never changes).
 
     ``urls`` overrides the download URLs per source (on top of the config file's);
     ``config`` defaults to :func:`screener.settings.load_config`. Unknown source ids
@@ -144,7 +147,8 @@ def update(
     """
     config = config if config is not None else load_config()
     reg = registry()
-    ids = list(source_ids or [s for s, e in reg.items() if e.get("urls") or e.get("files")])
+    ids = list(source_ids or [s for s, e in reg.items() if (e.get("urls") or e.get("files"))
+                              and e.get("default_update", True)])  # fmt: skip
     if from_file is not None and len(ids) != 1:
         raise InputError("--from-file loads one source: name it, e.g. "
                          "`screener lists update csl --from-file consolidated.csv`")  # fmt: skip
@@ -162,7 +166,8 @@ def update(
                              "use --from-file or --url to load another copy")  # fmt: skip
         if from_file is None:
             plans[sid] = download_plan(sid, entry, overrides.get(sid))
-    given = {"transport": transport, "sleep": sleep, "retries": retries}
+    given = {"transport": transport, "sleep": sleep, "retries": retries,
+             "deadline": config.download_deadline}  # fmt: skip
     kwargs: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     outcomes = []
     with Downloader(**kwargs) as dl:
@@ -302,19 +307,27 @@ def _checks(sid: str, entry: dict[str, Any], force: bool) -> list[ImportCheck]:
 
 
 def check_complete(path: Path) -> None:
-    """Refuse a CSV that ends inside a quoted field or in a short last row.
+    """Refuse a download that was cut off: a CSV (or tab-delimited) file that ends inside
+    a quoted field or in a short last row, or an XLSX workbook without its zip directory.
 
-    A download cut off mid-file leaves either; whole rows cut off are caught by the
-    entry-count checks. JSON files are left to the JSON parser, which fails on a cut.
+    Whole rows cut off are caught by the entry-count checks. JSON and XML files are left
+    to their parsers, which fail on a cut and name the line.
     """
     with open(path, "rb") as fb:
         head = fb.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
-    if path.suffix.lower() == ".json" or head[:1] in (b"{", b"["):
+    if head.startswith(b"PK\x03\x04"):
+        if not zipfile.is_zipfile(path):
+            raise InputError(f"{path}: the workbook has no zip directory at its end; "
+                             "it looks truncated")  # fmt: skip
+        return
+    if path.suffix.lower() == ".json" or head[:1] in (b"{", b"[", b"<"):
         return
     first = last = 0
     with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        delimiter = tabular.delimiter(f.readline())
+        f.seek(0)
         try:
-            for row in csv.reader(f, strict=True):
+            for row in csv.reader(f, delimiter=delimiter, strict=True):
                 if not row or all(not c.strip("\x1a \t") for c in row):
                     continue
                 first, last = first or len(row), len(row)

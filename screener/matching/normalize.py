@@ -40,9 +40,10 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+
+from screener.safe_yaml import load_yaml_file
 
 MAX_CHARS = 400
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -78,7 +79,7 @@ class Norm(NamedTuple):
 @cache
 def vocabulary() -> dict[str, Any]:
     """The vocabularies of ``screener/matching/data/vocabulary.yaml``, prepared for lookup."""
-    raw = yaml.safe_load((Path(__file__).parent / "data" / "vocabulary.yaml").read_text("utf-8"))
+    raw = load_yaml_file(Path(__file__).parent / "data" / "vocabulary.yaml")
     legal: dict[tuple[str, ...], str] = {}
     zh_legal: list[str] = []
     for cls, forms in raw["legal_forms"].items():
@@ -98,6 +99,21 @@ def vocabulary() -> dict[str, Any]:
     countries = {" ".join(stem(t) for t in _raw_tokens(p)) for p in raw["countries"]}
     places = {" ".join(stem(t) for t in _raw_tokens(p)) for p in raw["places"]} | countries
     zh_places = list(raw["places_zh"])
+
+    def words(entries: list[str]) -> frozenset[str]:
+        """Each entry's words as step 8 writes them ("labs" -> "laboratory")."""
+        out: set[str] = set()
+        for e in entries:
+            for t in _raw_tokens(str(e)):
+                out.update(abbrev.get(stem(t), (stem(t),)))
+        return frozenset(out)
+
+    def phrases(entries: list[str]) -> frozenset[str]:
+        return frozenset(
+            " ".join(w for t in _raw_tokens(str(e)) for w in abbrev.get(stem(t), (stem(t),)))
+            for e in entries
+        )
+
     legal_long = [(k[0], c) for k, c in legal.items() if len(k) == 1 and len(k[0]) >= 7]
     return {
         "legal": legal,
@@ -120,6 +136,20 @@ def vocabulary() -> dict[str, Any]:
         "place_first": frozenset(p.split()[0] for p in places if " " in p),
         "zh_places": sorted(zh_places, key=len, reverse=True),
         "zh_variants": dict(raw.get("zh_variants") or {}),
+        "abbrev_context": {
+            stem(str(k)): tuple(canon.split())
+            for canon, keys in (raw.get("abbreviations_in_context") or {}).items()
+            for k in keys
+        },
+        "setaside": words(raw["setaside_places"]),
+        "street": words(raw["street_words"]),
+        "unit_heads": phrases(raw["unit_heads"]),
+        "unit_words": words(raw["unit_words"]),
+        "generic": words(raw["generic_descriptors"]),
+        "weak_descriptors": words(raw["weak_descriptors"]),
+        "institution": words(raw["institution_words"]),
+        "zh_descriptors": sorted(raw["zh_descriptors"], key=len, reverse=True),
+        "zh_units": sorted(raw["zh_units"], key=len, reverse=True),
     }
 
 
@@ -210,7 +240,7 @@ def _clean_tokens(text: str) -> list[str]:
     elif "'" in text or "`" in text:
         text = _APOSTROPHE_RE.sub("", text)
     if "&" in text:
-        text = text.replace("&", " and ")
+        text = text.replace("r&d", " research ").replace("&", " and ")
     if "." in text:
         text = _DOTTED_RE.sub(lambda m: m.group(0).replace(".", ""), text)
     if _DIGIT_RE.search(text):
@@ -355,9 +385,22 @@ def _misspelt_legal(token: str, last: bool) -> str | None:
     return None
 
 
+_ZH_INNER_LEGAL = re.compile(r"股份有限公司|有限责任公司|有限公司|(?<![分子总])公司(?!$)")
+
+
+def _acronyms(text: str) -> frozenset[str]:
+    """Words of two to four capitals in a text that is not all capitals, lower-cased."""
+    if text.isupper() or not any(c.isupper() for c in text):
+        return frozenset()
+    return frozenset(w.lower() for w in re.findall(r"\b[A-Z]{2,4}\b", text))
+
+
 def _zh_core(run: str) -> tuple[str, list[str]]:
-    """Strip legal-form suffixes and leading place names from a Chinese run."""
+    """Strip legal-form suffixes, legal forms inside the run (中国电子科技集团有限公司电子科学
+    研究院: a unit named after its company's full legal name) and leading place names."""
     v = vocabulary()
+    if "公司" in run[:-2]:
+        run = _ZH_INNER_LEGAL.sub("", run[:-2]) + run[-2:]
     changed = True
     while changed:
         changed = False
@@ -390,6 +433,30 @@ def _pinyin_table() -> dict[int, str]:
     return table
 
 
+@cache
+def _syllables() -> frozenset[str]:
+    return frozenset(s for s in _pinyin_table().values() if s.isascii() and s.isalpha())
+
+
+def is_pinyin_syllable(word: str) -> bool:
+    """One toneless pinyin syllable ("hua", "zhong"): in Chinese company names such a word
+    stands for one character of many, and names nothing on its own."""
+    return word in _syllables()
+
+
+def is_pinyin_word(word: str) -> bool:
+    """A word made only of pinyin syllables ("dahua", "zhongxing")."""
+    syl = _syllables()
+    n = len(word)
+    ok = [True] + [False] * n
+    for i in range(n):
+        if ok[i]:
+            for j in range(i + 1, min(n, i + 6) + 1):
+                if word[i:j] in syl:
+                    ok[j] = True
+    return ok[n]
+
+
 def to_pinyin(text: str) -> str:
     """Toneless pinyin of each character, without spaces (``海康威视`` -> ``haikangweishi``).
 
@@ -411,6 +478,7 @@ def bigrams(run: str) -> list[str]:
 def normalize(text: str) -> Norm:
     """Run the pipeline (see the module docstring) on one name."""
     v = vocabulary()
+    original = text
     raw = _clean_tokens(text)
     text = " ".join(raw)
     if text.isascii():
@@ -425,13 +493,21 @@ def normalize(text: str) -> Norm:
     if has_number:
         core = _numbers(core)
     stop = v["stop"]
-    kept = [t for t in core if t not in stop]
-    core = kept or core
+    if not stop.isdisjoint(core):
+        caps = _acronyms(original)  # "Nanjing LES": an acronym, not the French article
+        kept = [t for t in core if t not in stop or t in caps]
+        core = kept or core
     words: list[str] = []
     known = _WORDS
-    for t in core:
+    in_context = v["abbrev_context"]
+    for i, t in enumerate(core):
         w = known.get(t)
-        if w is None:
+        if t in in_context:
+            # "CAS" expands beside words ("Institute of Computing Technology, CAS"), not
+            # inside a run of acronyms ("EP-CAS", "CSU CAS")
+            near = core[max(0, i - 1) : i] + core[i + 1 : i + 2]
+            w = in_context[t] if near and all(len(x) > 3 for x in near) else (t,)
+        elif w is None:
             w = _word(t)
         if len(w) == 1:
             words.append(w[0])

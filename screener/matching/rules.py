@@ -8,11 +8,29 @@ all read them from here, so that one rule has one home.
 
 from __future__ import annotations
 
+import math
+
+from screener.errors import InputError
+
 # -- threshold and country evidence ------------------------------------------------------
 DEFAULT_THRESHOLD = 0.80  # a hit is reported at or above this score
 COUNTRY_BONUS = 0.03  # the query's country is one of the entity's countries
 COUNTRY_PENALTY = 0.08  # the entity has known countries and the query's is not among them
 COUNTRY_MIN_SCORE = 0.6  # country evidence moves only scores at least this high
+
+
+
+def valid_threshold(value: object) -> float:
+    """``value`` as a threshold: a finite number in [0, 1], else an InputError (a NaN
+    threshold compares false with every score and would clear every name)."""
+    try:
+        t = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"threshold '{value}' is not a number") from None
+    if not math.isfinite(t) or not 0.0 <= t <= 1.0:
+        raise InputError(f"threshold {value} is not a number between 0 and 1")
+    return t
+
 
 # -- token weights --------------------------------------------------------------------
 WEIGHT_POWER = 1.0  # token weight = idf ** WEIGHT_POWER
@@ -29,6 +47,8 @@ COMMON_WORD_ZIPF = 4.0  # ...and is not common English (wordfreq Zipf): "vision"
 DISTINCTIVE_MISSING_CAP = 0.75  # the listed name's (or query's) rarest word is unmatched
 NUMBER_MISMATCH_CAP = 0.5  # both names carry numbers and they differ: a different entity
 ONE_SIDED_NUMBER_CAP = 0.75  # one name has a number, the other none: a unit of it, at most
+PLACE_CONFLICT_CAP = 0.6  # only places tell the names apart, and they differ (Beijing /
+# Harbin Institute of Technology; Agricultural Bank of China / Agricultural Bank)
 LEGAL_CONFLICT_FACTOR = 0.8  # both name a specific legal form, and they differ (AG / GmbH)
 GENERIC_LEGAL = frozenset({"company", "limited", "incorporated", "zh"})  # never conflict
 
@@ -43,6 +63,16 @@ CJK_CONTAINED_MIN_LEN = 4  # ...when the contained name has at least this many c
 CJK_NUMBER_FACTOR = 0.85  # ...times this when one holds a number the other lacks
 PINYIN_EXACT = 0.88  # a Latin name equal to the pinyin of a Chinese one (or the reverse)
 
+# -- a listed name inside the query (score.contained_score) ---------------------------
+CONTAINED_SAME = 0.92  # the query adds only places, legal forms and generic descriptors
+CONTAINED_UNIT = 0.88  # ...or unit words: a unit, lab, branch or brand company of it
+CONTAINED_OTHER = 0.82  # ...or other words, to a company's long distinctive name
+CONTAINED_TYPO_SHARE = 1.0  # a core word matched as a typo lowers the score by this share
+# of what its similarity lacks...
+CONTAINED_TYPO_MIN_LEN = 7  # ...and is this long, with its first letter right
+CONTAINED_OTHER_MAX_ZIPF = 2.0  # CONTAINED_OTHER only for coined names (wordfreq Zipf below)
+CITY_MIN_POPULATION = 100_000  # cities this large are places where a query names a branch
+
 # -- typos ----------------------------------------------------------------------------
 FUZZY_MIN_LEN = 5  # shorter tokens must agree exactly
 FUZZY_TWO_EDITS_LEN = 9  # from this length two edits are allowed
@@ -52,3 +82,11 @@ FUZZY_MAX_DF = 50  # tokens held by more names than this are not looked up for t
 # -- candidates -----------------------------------------------------------------------
 MAX_CANDIDATES = 300  # at most this many names are scored in full, by bound
 ROUNDING = 5e-5  # scores are reported to 4 places; candidates keep what rounds up to the floor
+
+# -- names cut at a form's width (matcher.Matcher._truncated) -------------------------
+TRUNCATED_MIN = 30  # a query this long (or longer)...
+TRUNCATED_MAX = 40  # ...and no longer, ending in a letter, may have been cut mid-word
+
+# -- acronyms (names.query_acronym) ---------------------------------------------------
+ACRONYM_SCORE = 0.85  # a query of capitals equal to the initials of a listed name ("PLA")...
+ACRONYM_MAX_ENTITIES = 2  # ...that at most this many listed organisations share

@@ -19,24 +19,39 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from screener.matching.index import Index
-from screener.matching.normalize import Norm, vocabulary
+from screener.matching.index import Index, is_brand_word, zh_base_of, zipf_en
+from screener.matching.normalize import (
+    Norm,
+    is_cjk_token,
+    is_pinyin_syllable,
+    is_pinyin_word,
+    vocabulary,
+)
 from screener.matching.rules import (
     CJK_CONTAINED_BASE,
     CJK_CONTAINED_MIN_LEN,
     CJK_HOLDS_BASE,
     CJK_NUMBER_FACTOR,
+    COMMON_WORD_ZIPF,
     COMPACT_EXACT,
     COMPACT_FUZZY_FACTOR,
     COMPACT_FUZZY_MIN,
     COMPACT_FUZZY_MIN_LEN,
+    CONTAINED_OTHER,
+    CONTAINED_OTHER_MAX_ZIPF,
+    CONTAINED_SAME,
+    CONTAINED_TYPO_MIN_LEN,
+    CONTAINED_TYPO_SHARE,
+    CONTAINED_UNIT,
     COUNTRY_WEIGHT,
     DISTINCTIVE_MISSING_CAP,
+    FUZZY_ANY_FIRST_LEN,
     GENERIC_LEGAL,
     LEGAL_CONFLICT_FACTOR,
     NUMBER_MISMATCH_CAP,
     ONE_SIDED_NUMBER_CAP,
     PINYIN_EXACT,
+    PLACE_CONFLICT_CAP,
     PLACE_WEIGHT,
 )
 
@@ -51,11 +66,15 @@ class Detail:
     query_only: list[str] = field(default_factory=list)
     listed_only: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    relation: str = "same"  # "same": the name itself; "unit": a unit, lab, branch or brand of it
+    part: str | None = None  # the part of the query that matched, when not the whole query
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "score": round(self.score, 4),
             "method": self.method,
+            "relation": self.relation,
+            "matched_part": self.part,
             "matched_tokens": [
                 {"query": q, "listed": n, "similarity": round(s, 3), "weight": round(w, 2)}
                 for q, n, s, w in self.matched
@@ -95,7 +114,8 @@ def token_score(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, f
     if order is None:
         order = sorted(q.tokens, key=lambda t: -W.get(t, mw))
     for t in order:
-        if t in n_left:
+        # a word of a two-word place ("South China") is not the same word outside it
+        if t in n_left and (t in n_places) == (t in q_places_all):
             n_left.remove(t)
             w = W.get(t, mw)
             matched.append((t, t, 1.0, w * PLACE_WEIGHT if t in n_places else w))
@@ -116,9 +136,9 @@ def token_score(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, f
     # a place only one name has counts for little when what agrees is distinctive
     # ("Shenzhen SenseNets" is SenseNets), in full when it is a common word ("Beijing
     # Vision" is not VISION), and in full when both names have places that differ
-    conflict = bool(q_places and l_places) or bool(
-        (q_places or l_places) and not any(idx.is_distinctive(v) for _, v, _, _ in matched)
-    )
+    # a place that agrees ties nothing together: many organisations share a city
+    distinctive_agrees = any(idx.is_distinctive(v) for _, v, _, _ in matched if v not in n_places)
+    conflict = bool(q_places and l_places) or bool((q_places or l_places) and not distinctive_agrees)
     total = 0.0
     mass = 0.0
     for _, _, sim, w in matched:
@@ -148,22 +168,100 @@ def token_score(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, f
                 break
     if conflict:
         d.notes.append(f"places differ: {', '.join(q_places)} / {', '.join(l_places)}")
+    if not distinctive_agrees:
+        _generic_caps(d, q, n, q_only, n_left, idx)
+    _institution_place_cap(d, q, n, n_left)
+    if len(n.tokens) == 1 and d.score > DISTINCTIVE_MISSING_CAP:
+        word = n.tokens[0]
+        short = len(word) <= 3 or is_pinyin_syllable(word)
+        if (short and q.tokens != n.tokens) or (len(word) < FUZZY_ANY_FIRST_LEN and any(
+                len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
+                for a, b, _, _ in matched)):  # fmt: skip
+            # "Hua Technology" is not "HUA"; a letter replaced makes another short name:
+            # "Intel" is not "INTER" or "Intecs"
+            d.score = DISTINCTIVE_MISSING_CAP
+            d.notes.append("a listed name of one short word matches only as written")
     return d
 
 
-def compact_score(q: Norm, n: Norm) -> Detail | None:
-    """Spacing and hyphen variants: ``Hik-Vision`` / ``Hikvision``, ``Sense Time``."""
+def _generic_caps(d: Detail, q: Norm, n: Norm, q_only: list[str], n_left: list[str],
+                  idx: Index) -> None:  # fmt: skip
+    """Caps for names that no distinctive word ties together. When the listed name has
+    no distinctive word of its own, its places and its words are all it is:
+
+    - a place (or "China") that only one name has, or places that differ, leave the
+      score at ``PLACE_CONFLICT_CAP`` ("Agricultural Bank of China" is not
+      "Agricultural Bank"; "Electronic Technology Group" is not "China Electronics
+      Technology Group"; "Beijing Institute of Technology" is not "Harbin ...");
+    - another word the query adds, or the listed name has, leaves it at
+      ``DISTINCTIVE_MISSING_CAP`` ("China Electronics Trading Company" is not "China
+      Electronics Corporation"; "Lanzhou University" is not "Lanzhou University of
+      Technology").
+    """
+    if any(idx.is_distinctive(t) for t in n.tokens if t not in n.places):
+        return
+    v = vocabulary()
+    placeish = v["setaside"]
+    q_pl = [t for t in q_only if t in q.places or t in placeish]
+    l_pl = [t for t in n_left if t in n.places or t in placeish]
+    if (q_pl or l_pl) and d.score > PLACE_CONFLICT_CAP:
+        d.score = PLACE_CONFLICT_CAP
+        d.notes.append(f"nothing but the place tells these names apart: "
+                       f"{', '.join(q_pl) or '-'} / {', '.join(l_pl) or '-'}")  # fmt: skip
+        return
+    matched = {x for x in q.tokens if x not in q_only}
+    added = [t for t in q_only if t not in matched and not t.isdecimal()]
+    # the listed name's own words ("Lanzhou University of Technology" is not "Lanzhou
+    # University"); its Chinese name beside the query's Latin one is not among them
+    lacked = [t for t in n_left if not t.isdecimal() and (q.cjk or not is_cjk_token(t))]
+    if (added or lacked) and d.score > DISTINCTIVE_MISSING_CAP:
+        d.score = DISTINCTIVE_MISSING_CAP
+        d.notes.append(f"names of common words that differ: {', '.join(added) or '-'} / "
+                       f"{', '.join(lacked) or '-'}")  # fmt: skip
+
+
+def _institution_place_cap(d: Detail, q: Norm, n: Norm, n_left: list[str]) -> None:
+    """An institution's own place is part of its name: "Institute of Automation, Chinese
+    Academy of Sciences" (Beijing) is not the Shenyang Institute of Automation. A
+    listed institution's city or province that the query lacks caps the score at
+    ``DISTINCTIVE_MISSING_CAP``."""
+    v = vocabulary()
+    if v["institution"].isdisjoint(n.tokens) or d.score <= DISTINCTIVE_MISSING_CAP:
+        return
+    missing = [t for t in n_left if t in n.places and t not in v["country_words"]]
+    if missing:
+        d.score = DISTINCTIVE_MISSING_CAP
+        d.notes.append(f"the listed institution's place is not in the query: {', '.join(missing)}")
+
+
+def compact_score(q: Norm, n: Norm, tokens: Detail | None = None) -> Detail | None:
+    """Spacing and hyphen variants: ``Hik-Vision`` / ``Hikvision``, ``Sense Time``.
+
+    Near-same letters (words cut differently, "Andrang Heta" / "'Ndrangheta", or
+    changed in their endings, "Municipal" / "Municipality", or misspelt, "China Baowei
+    Steel") count unless what the token scorer (``tokens``) left unmatched puts a
+    common word or descriptor where the listed name has a coined one: "Zhejiang Data
+    Technology" is not "Zhejiang Dahua Technology".
+    """
     if len(q.compact) < 4 or len(n.compact) < 4 or q.cjk or n.cjk:
         return None  # Chinese script has no spaces to vary: cjk_score handles it
     if q.compact == n.compact or (len(q.joined) >= 6 and q.joined == n.joined):
         return Detail(COMPACT_EXACT, "same letters without spaces")
-    # near-same letters: words cut differently ("Andrang Heta" / "'Ndrangheta") or
-    # changed in their endings ("Municipal" / "Municipality")
-    if min(len(q.compact), len(n.compact)) >= COMPACT_FUZZY_MIN_LEN:
-        sim = Levenshtein.normalized_similarity(q.compact, n.compact)
-        if sim >= COMPACT_FUZZY_MIN:
-            return Detail(sim * COMPACT_FUZZY_FACTOR, "near-same letters without spaces")
-    return None
+    if min(len(q.compact), len(n.compact)) < COMPACT_FUZZY_MIN_LEN:
+        return None
+    if Levenshtein.normalized_similarity(q.compact, n.compact) < COMPACT_FUZZY_MIN:
+        return None
+    if tokens is not None and (tokens.query_only or tokens.listed_only):
+        q_rest = [t for t in q.tokens if t in tokens.query_only]
+        n_rest = [t for t in n.tokens if t in tokens.listed_only]
+        if not q_rest or not n_rest or min(len("".join(q_rest)), len("".join(n_rest))) < 3:
+            return None
+        generic = vocabulary()["generic"]
+        common = [t for t in q_rest if t in generic or zipf_en(t) >= COMMON_WORD_ZIPF]
+        if common and any(is_brand_word(t) for t in n_rest):
+            return None  # a common word for a coined one is another name: "Data" is not "Dahua"
+    sim = Levenshtein.normalized_similarity(q.compact, n.compact)
+    return Detail(sim * COMPACT_FUZZY_FACTOR, "near-same letters without spaces")
 
 
 def cjk_score(q: Norm, n: Norm) -> Detail | None:
@@ -208,6 +306,106 @@ def _latin_differs(q: Norm, n: Norm) -> bool:
     return bool(lq and ln and lq != ln)
 
 
+def contained_score(q: Norm, n: Norm, core: tuple[str, ...],
+                    fuzzy: dict[str, list[tuple[str, float]]],
+                    cities: frozenset[str] = frozenset()) -> Detail | None:  # fmt: skip
+    """A listed organisation's own name inside the query: the query names it, or a unit,
+    lab, branch or brand company of it.
+
+    ``core`` is the listed name's brand core (:func:`screener.matching.index.brand_core`):
+    every core word must be in the query, as a whole word or within the typo distance of
+    ``fuzzy``. What the query adds decides:
+
+    - legal forms, and descriptors its own names hold or that say little ("Group"): the
+      same organisation ("iFLYTEK Co., Ltd."; "Zhejiang Dahua Tech Grp"),
+      ``CONTAINED_SAME``;
+    - unit words, or a name ending in one ("Hikvision Research Institute", "Huawei
+      Noah's Ark Lab"), a place it lacks after its name ("Hikvision USA", "Huawei
+    Technologies Düsseldorf"; a place before it is how Chinese companies are named:
+    "Zhejiang Uniview Technologies") or descriptors of its own
+      ("Hikvision International", "Hangzhou Hikvision System Technology"): a unit,
+      branch, regional or brand company of it, ``CONTAINED_UNIT``;
+    - other words, to a company's long coined name ("Hikvision xyz"): a company named
+      after it, ``CONTAINED_OTHER``; never to an institution's name, where another
+      word makes another institution ("Huazhong Agricultural University").
+
+    A typo in a core word lowers the score by ``CONTAINED_TYPO_SHARE`` of what it lacks.
+    """
+    if not core:
+        return None
+    qset = set(q.tokens)
+    least = 1.0
+    used: set[str] = set()
+    for c in core:
+        if c in qset:
+            used.add(c)
+            continue
+        sim = 0.0
+        if len(c) >= CONTAINED_TYPO_MIN_LEN:
+            for t in q.tokens:
+                if t in q.places or t[0] != c[0]:
+                    continue  # "Jinan" is a city, not a typo of "Jianan"
+                for v, s in fuzzy.get(t, ()):
+                    if v == c and s > sim:
+                        sim, hit = s, t
+        if not sim:
+            return None
+        used.add(hit)
+        least = min(least, sim)
+    v = vocabulary()
+    listed = set(n.tokens)
+    extras = [t for t in q.tokens if t not in used and t not in listed and not is_cjk_token(t)]
+    institution = not v["institution"].isdisjoint(n.tokens)
+    generic = frozenset() if institution else v["generic"]
+    units = [t for t in extras if t in v["unit_words"]]
+    if any(t in v["institution"] for t in extras if t not in units):
+        return None  # "Shanghai Maritime University" is no company's unit
+    other = [t for t in extras if t not in units and t not in generic and t not in q.places
+             and t not in cities and t not in v["setaside"] and not t.isdecimal()]  # fmt: skip
+    last = [t for t in q.tokens if t not in q.places and t not in v["setaside"]]
+    named_unit = bool(last) and last[-1] in v["unit_words"]
+    # a company's name with a place it lacks ("Hikvision USA", "Beijing Hikvision"): a
+    # regional company; with other descriptors than its own on both sides ("Hikvision
+    # System Technology" / "Hikvision Digital Technology"): a brand company
+    first = min((q.tokens.index(c) for c in used if c in q.tokens), default=0)
+    elsewhere = [t for t in extras if (t in q.places or t in cities) and q.tokens.index(t) > first]
+    brand_co = [t for t in extras if t in generic and t not in v["weak_descriptors"]]
+    regional = not institution and bool(elsewhere or brand_co)
+    if other and not named_unit:
+        brands = [c for c in core if is_brand_word(c)]
+        if institution or len(other) > 2 or not all(
+                len(c) >= 5 and zipf_en(c) < CONTAINED_OTHER_MAX_ZIPF and not is_pinyin_word(c)
+                for c in brands):  # fmt: skip
+            return None
+        d = Detail(CONTAINED_OTHER, "listed name inside the query", relation="unit")
+        d.notes.append(f"a company named after it: the query adds {', '.join(other)}")
+    elif units or named_unit or regional:
+        d = Detail(CONTAINED_UNIT, "listed name inside the query", relation="unit")
+        what = units or other or elsewhere or brand_co
+        d.notes.append(f"a unit, branch or brand company of it: {', '.join(what)}")
+    else:
+        d = Detail(CONTAINED_SAME, "listed name inside the query")
+    if least < 1.0:
+        d.score -= (1.0 - least) * CONTAINED_TYPO_SHARE
+    return d
+
+
+def zh_contained_score(q: Norm, n: Norm) -> Detail | None:
+    """A Chinese company name without or with other descriptors (大华科技 / 浙江大华技术股份
+    有限公司 / 大华股份), or with a unit word (海康威视研究院): the same base
+    (:func:`screener.matching.index.zh_base_of`), and the same leading places or none."""
+    if not q.cjk or not n.cjk or q.numbers != n.numbers:
+        return None
+    nb = zh_base_of(n.cjk)
+    if not nb:
+        return None
+    if zh_base_of(q.cjk) == nb:
+        return Detail(CONTAINED_SAME, "same Chinese name but for its descriptors")
+    if zh_base_of(q.cjk, units=True) == nb:
+        return Detail(CONTAINED_UNIT, "a unit of the listed Chinese name", relation="unit")
+    return None
+
+
 def pinyin_score(q: Norm, n: Norm) -> Detail | None:
     """A Latin name written as the pinyin of a Chinese name, either way round.
 
@@ -222,7 +420,7 @@ def pinyin_score(q: Norm, n: Norm) -> Detail | None:
 
 
 def score_name(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, float]]],
-               order: list[str] | None = None) -> Detail:  # fmt: skip
+               order: list[str] | None = None, core: tuple[str, ...] = ()) -> Detail:  # fmt: skip
     """The best of the scorers, then the number rule.
 
     Number rules: when both names carry numbers and they differ, the names are of
@@ -238,11 +436,34 @@ def score_name(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, fl
                       [(t, t, 1.0, idx.weight(t)) for t in q.tokens])  # fmt: skip
     else:
         best = token_score(q, n, idx, fuzzy, order)
-        for other in (compact_score(q, n), cjk_score(q, n), pinyin_score(q, n)):
+        contained = contained_score(q, n, core, fuzzy, idx.cities) if core else None
+        if contained is None and (q.cjk and n.cjk) and _zh_places(q) == _zh_places(n):
+            contained = zh_contained_score(q, n)
+        others = (compact_score(q, n, best), cjk_score(q, n), pinyin_score(q, n), contained)
+        for other in others:
             if other and other.score > best.score:
                 other.matched, other.query_only, other.listed_only = (
                     best.matched, best.query_only, best.listed_only)  # fmt: skip
+                other.notes = best.notes + other.notes if other is contained else other.notes
                 best = other
+        if contained is not None and contained.relation != "same":
+            best.relation = contained.relation
+    return _final_rules(best, q, n)
+
+
+def score_contained(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, float]]],
+                    core: tuple[str, ...]) -> Detail | None:  # fmt: skip
+    """Containment alone (:func:`contained_score`, :func:`zh_contained_score`), with the
+    rules of :func:`score_name` after it: for a name the token score cannot bring near
+    the threshold, the candidate step having bounded it."""
+    d = contained_score(q, n, core, fuzzy, idx.cities) if core else None
+    if d is None and q.cjk and n.cjk and _zh_places(q) == _zh_places(n):
+        d = zh_contained_score(q, n)
+    return _final_rules(d, q, n) if d is not None else None
+
+
+def _final_rules(best: Detail, q: Norm, n: Norm) -> Detail:
+    """The legal-form and number rules of :func:`score_name`, and rounding."""
     ql, nl = set(q.legal) - GENERIC_LEGAL, set(n.legal) - GENERIC_LEGAL
     if ql and nl and not ql & nl:
         best.score *= LEGAL_CONFLICT_FACTOR

@@ -89,6 +89,21 @@ class Writer:
 
     # -- public API ---------------------------------------------------------------------
 
+    @property
+    def temp_path(self) -> Path:
+        """The ``.OUTPUT.<random>.tmp`` file written until :meth:`close` moves it into place.
+
+        A batch records it (:func:`screener.db.runs.add_temp_path`) so that the file
+        of a run killed with SIGKILL is removed by the next start. Record
+        :attr:`temp_paths` instead to include scratch folders (XLSX has one).
+        """
+        return self._tmp
+
+    @property
+    def temp_paths(self) -> list[Path]:
+        """Every temporary file and folder this writer has on disk now (``.OUTPUT.*.tmp``)."""
+        return list(self._temps)
+
     def write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
         """Write one chunk: ``results[i]`` belongs to the input row ``df.iloc[i]``.
 

@@ -1,8 +1,8 @@
 """Cell values for the spreadsheet outputs: the ``screen_*`` columns, formula safety, numbers.
 
 * **Formula safety.** Text a spreadsheet would read as a formula (starting with
-  ``= + - @``, tab or CR) gets a leading ``'`` (:func:`neutralize`), in input
-  cells and appended cells alike.
+  ``= + - @``, tab or CR) gets a leading ``'``
+  (:func:`screener.files.cells.neutralize`), in input cells and appended cells alike.
 * **XLSX limits.** Characters XML cannot hold become U+FFFD; text longer than
   Excel's 32,767 UTF-16 units per cell is cut with a visible marker
   (:func:`xlsx_text`).
@@ -23,6 +23,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from screener.files.cells import neutralize
 from screener.files.reports.severity import top_hit, top_listing
 
 APPENDED_COLUMNS = [
@@ -39,7 +40,6 @@ APPENDED_COLUMNS = [
     "screen_input_row",
 ]
 DEFAULT_RELATION = "same"  # a hit without "relation" names the listed entity itself
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_576  # per sheet, header included
 XLSX_MAX_CELL = 32_767  # UTF-16 units Excel accepts in one cell
 TRUNCATED = " …[truncated]"
@@ -48,11 +48,6 @@ TRUNCATED = " …[truncated]"
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
 _MAX_DIGITS = 15  # Excel keeps 15 significant digits
-
-
-def neutralize(text: str) -> str:
-    """Prefix ``'`` to text a spreadsheet would read as a formula (``=1+1`` → ``'=1+1``)."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def text(value: Any) -> str:

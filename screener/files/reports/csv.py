@@ -6,14 +6,9 @@ import csv
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from screener.files.cells import FORMULA_PREFIXES, neutralize
 from screener.files.reports.base import Writer
-from screener.files.reports.cells import (
-    APPENDED_COLUMNS,
-    FORMULA_PREFIXES,
-    hit_cells,
-    neutralize,
-    text,
-)
+from screener.files.reports.cells import APPENDED_COLUMNS, hit_cells, text
 
 if TYPE_CHECKING:
     import pandas as pd

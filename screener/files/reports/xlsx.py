@@ -32,10 +32,10 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from screener.files.cells import FORMULA_PREFIXES
 from screener.files.reports.base import CAUTION, Writer
 from screener.files.reports.cells import (
     APPENDED_COLUMNS,
-    FORMULA_PREFIXES,
     XLSX_MAX_CELL,
     XLSX_MAX_ROWS,
     as_number,

@@ -15,10 +15,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from screener.errors import InputError
 from screener.model import Entity, Listing, Name, ParsedList
+from screener.safe_yaml import load_yaml_file
 
 NAME_FIELDS = {"aliases": "alias", "chinese": "chinese", "former": "former",
                "abbreviations": "abbreviation", "weak": "weak"}  # fmt: skip
@@ -58,16 +57,7 @@ def main_listing(listings: list[Listing]) -> Listing | None:
 
 
 def parse(path: Path) -> ParsedList:
-    try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read: {e}") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(f"{path}: not valid YAML{at}") from None
+    doc = load_yaml_file(path)  # no aliases, size and depth capped
     if not isinstance(doc, dict) or not isinstance(doc.get("entities"), list):
         raise InputError(f"{path}: not a screener curated list (no 'entities' list)")
     source = {k: _text(v) for k, v in (doc.get("source") or {}).items()}

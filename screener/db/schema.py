@@ -1,0 +1,154 @@
+"""The store's schema and its migrations.
+
+A store records its schema version in SQLite's ``PRAGMA user_version``. On every
+open, :func:`migrate` reads it and applies the migrations above it, in order, each
+in its own ``BEGIN IMMEDIATE`` transaction that also sets the new version and
+logs the step in the ``migrations`` table. A failed step rolls back and leaves
+the store at the version before it; a second process opening the store at the
+same time waits for the lock, sees the new version and skips the step.
+
+A store whose version is higher than :data:`SCHEMA_VERSION` was written by a
+newer screener and is refused (:class:`~screener.errors.ListsError`), since this
+one cannot know what the newer tables mean.
+
+Versions
+    1  sources, versions, entities, names, runs, run_hits: the first schema. Stores
+       made before migrations existed are at version 1 and have no ``migrations``
+       table (and perhaps an ``http_cache`` table, which was created on first use).
+    2  runs record the process that ran them (pid, host, boot id, process start
+       time) so that a run killed without notice can be told apart from a live one;
+       ``run_temp_paths`` holds the temporary files and folders each run creates;
+       ``http_cache`` is part of the schema.
+
+Migrations are written as SQL and never edited once released: a change to the
+schema is a new migration at the end of :data:`MIGRATIONS`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from screener import __version__
+from screener.errors import ListsError
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", (
+        """CREATE TABLE IF NOT EXISTS "sources" ("id" TEXT PRIMARY KEY, "name" TEXT,
+           "authority" TEXT, "kind" TEXT, "url" TEXT, "licence" TEXT, "format" TEXT,
+           "active_version" INTEGER, "updated_at" TEXT)""",
+        """CREATE TABLE IF NOT EXISTS "versions" ("id" INTEGER PRIMARY KEY, "source_id" TEXT,
+           "sha256" TEXT, "origin" TEXT, "loaded_at" TEXT, "published" TEXT,
+           "entities" INTEGER, "names" INTEGER, "status" TEXT, "meta" TEXT)""",
+        """CREATE INDEX IF NOT EXISTS "idx_versions_source_id_sha256"
+           ON "versions" ("source_id", "sha256")""",
+        """CREATE TABLE IF NOT EXISTS "entities" ("version_id" INTEGER, "id" TEXT,
+           "source_id" TEXT, "schema" TEXT, "name" TEXT, "countries" TEXT, "addresses" TEXT,
+           "programs" TEXT, "sub_list" TEXT, "citation" TEXT, "listed_on" TEXT,
+           "end_date" TEXT, "license_requirement" TEXT, "license_policy" TEXT,
+           "source_url" TEXT, "remarks" TEXT, "parent_id" TEXT, "parent_name" TEXT,
+           "identifiers" TEXT, "listings" TEXT, "extra" TEXT,
+           PRIMARY KEY ("version_id", "id"))""",
+        """CREATE INDEX IF NOT EXISTS "idx_entities_source_id_version_id"
+           ON "entities" ("source_id", "version_id")""",
+        """CREATE TABLE IF NOT EXISTS "names" ("version_id" INTEGER, "entity_id" TEXT,
+           "name" TEXT, "kind" TEXT, "lang" TEXT)""",
+        """CREATE INDEX IF NOT EXISTS "idx_names_version_id_entity_id"
+           ON "names" ("version_id", "entity_id")""",
+        """CREATE TABLE IF NOT EXISTS "runs" ("id" TEXT PRIMARY KEY, "started_at" TEXT,
+           "finished_at" TEXT, "tool_version" TEXT, "command" TEXT, "options" TEXT,
+           "input_path" TEXT, "input_sha256" TEXT, "rows" INTEGER, "threshold" REAL,
+           "lists" TEXT, "hits" INTEGER, "hit_rows" INTEGER, "status" TEXT,
+           "exit_code" INTEGER, "output_path" TEXT)""",
+        """CREATE TABLE IF NOT EXISTS "run_hits" ("run_id" TEXT, "row" INTEGER, "query" TEXT,
+           "entity_id" TEXT, "source_id" TEXT, "version_id" INTEGER, "name" TEXT,
+           "matched_name" TEXT, "score" REAL, "citation" TEXT)""",
+        """CREATE INDEX IF NOT EXISTS "idx_run_hits_run_id_row"
+           ON "run_hits" ("run_id", "row")""",
+    )),
+    Migration(2, "runs record their process and temporary paths; http_cache in the schema", (
+        'ALTER TABLE "runs" ADD COLUMN "pid" INTEGER',
+        'ALTER TABLE "runs" ADD COLUMN "host" TEXT',
+        'ALTER TABLE "runs" ADD COLUMN "boot_id" TEXT',
+        'ALTER TABLE "runs" ADD COLUMN "process_started" TEXT',
+        'CREATE INDEX "idx_runs_status" ON "runs" ("status")',
+        """CREATE TABLE "run_temp_paths" ("run_id" TEXT NOT NULL, "path" TEXT NOT NULL,
+           "added_at" TEXT, PRIMARY KEY ("run_id", "path"))""",
+        """CREATE TABLE IF NOT EXISTS "http_cache" ("url" TEXT PRIMARY KEY, "source_id" TEXT,
+           "version_id" INTEGER, "etag" TEXT, "last_modified" TEXT, "sha256" TEXT,
+           "fetched_at" TEXT)""",
+    )),
+)  # fmt: skip
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+_LOG_TABLE = """CREATE TABLE IF NOT EXISTS "migrations" ("version" INTEGER PRIMARY KEY,
+    "name" TEXT, "applied_at" TEXT, "tool_version" TEXT)"""
+# Tables a screener store may hold; a version-0 database holding any other table
+# is some other program's, and screener leaves it alone.
+_KNOWN_TABLES = {"sources", "versions", "entities", "names", "runs", "run_hits", "http_cache",
+                 "migrations", "run_temp_paths"}  # fmt: skip
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, where: str, now: str) -> list[int]:
+    """Bring the store on ``conn`` up to :data:`SCHEMA_VERSION`; return the versions applied.
+
+    ``where`` names the store in error messages (its path); ``now`` is logged as
+    the time each step was applied.
+    """
+    current = user_version(conn)
+    _refuse_newer(current, where)
+    if current == 0:
+        _refuse_foreign(conn, where)
+    applied: list[int] = []
+    for m in MIGRATIONS:
+        if m.version <= current:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = user_version(conn)  # another process may have got here first
+            _refuse_newer(current, where)
+            if m.version > current:
+                for sql in m.statements:
+                    conn.execute(sql)
+                conn.execute(_LOG_TABLE)
+                conn.execute(
+                    "INSERT OR REPLACE INTO migrations VALUES (?, ?, ?, ?)",
+                    [m.version, m.name, now, __version__],
+                )
+                conn.execute(f"PRAGMA user_version = {m.version:d}")
+                applied.append(m.version)
+                current = m.version
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return applied
+
+
+def _refuse_newer(version: int, where: str) -> None:
+    if version > SCHEMA_VERSION:
+        raise ListsError(
+            f"{where}: the list store was written by a newer screener (schema version "
+            f"{version}; this screener {__version__} knows up to {SCHEMA_VERSION}); "
+            "upgrade screener, or use another store with --db"
+        )
+
+
+def _refuse_foreign(conn: sqlite3.Connection, where: str) -> None:
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    foreign = sorted(t for t in tables - _KNOWN_TABLES if not t.startswith("sqlite_"))
+    if foreign:
+        raise ListsError(f"{where}: not a screener list store (it holds the tables "
+                         f"{', '.join(foreign[:5])}); use another file with --db")  # fmt: skip
