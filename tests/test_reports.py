@@ -101,8 +101,8 @@ def test_huawei_row_shows_its_entity_list_listing(huawei_hits: list[dict[str, An
                                                   tmp_path: Path) -> None:  # fmt: skip
     # Both score 1.0; the matcher lists OFAC's "HUAWEI TECHNOLOGIES CO., LTD." first (name
     # order), an NS-CMIC entry without a citation, which is what the rows used to show.
-    assert sorted((h["list"], h["score"], h["citation"]) for h in huawei_hits) == [
-        ("Entity List", 1.0, "84 FR 22961"), ("NS-CMIC List", 1.0, None)]  # fmt: skip
+    found = {(h["list"], h["score"], h["citation"]) for h in huawei_hits}
+    assert {("Entity List", 1.0, "84 FR 22961"), ("NS-CMIC List", 1.0, None)} <= found
     df = frame([[HUAWEI, "CN"]], ["name", "country"])
     results = [{"row": 0, "query": HUAWEI, "country": "cn", "status": "hit", "hits": huawei_hits}]
     for suffix in (".csv", ".xlsx"):
@@ -125,6 +125,20 @@ def test_huawei_with_the_real_ofac_list(store: Store, tmp_path: Path) -> None:
     assert {h["list"] for h in hits} >= {"NS-CMIC List", "Entity List"}
     top = top_hit(hits)
     assert top is not None and (top["list"], top["citation"]) == ("Entity List", "84 FR 22961")
+
+
+def test_a_branch_of_huawei_shows_the_entity_list(matcher: Matcher, tmp_path: Path) -> None:
+    """Two 'unit' hits that score the same: the holding company (NS-CMIC, first by name) and
+    Huawei Technologies (Entity List). The row shows the Entity List one."""
+    query = "Huawei Technologies Düsseldorf GmbH"
+    hits = [h.as_dict() for h in matcher.screen(query, None, matcher.threshold)]
+    assert {"NS-CMIC List", "Entity List"} <= {h["list"] for h in hits}
+    out = tmp_path / "out.csv"
+    write(out, ["name"], [(frame([[query]], ["name"]),
+                           [{"row": 0, "query": query, "status": "hit", "hits": hits}])])  # fmt: skip
+    row = read_csv(out)[0]
+    assert (row["screen_top_name"], row["screen_relation"], row["screen_list"],
+            row["screen_citation"]) == (HUAWEI, "unit", "Entity List", "84 FR 22961")  # fmt: skip
 
 
 def test_html_lists_hits_most_severe_first(huawei_hits: list[dict[str, Any]],
@@ -439,11 +453,11 @@ def test_xlsx_input_rows_keep_their_sheet_numbers(tmp_path: Path) -> None:
 # --- relation --------------------------------------------------------------------------------
 
 
-def test_relation_in_every_output(tmp_path: Path) -> None:
-    lab = hit("Harbin Institute of Technology", 0.93, "Entity List", "85 FR 34503",
-              relation="unit", matched_part="Harbin Institute of Technology")  # fmt: skip
-    same = hit("Hikvision", 1.0, "Entity List", "84 FR 54002")  # no "relation": the entity itself
+def test_relation_in_every_output(matcher: Matcher, tmp_path: Path) -> None:
     query = "State Key Laboratory of Robotics and System, Harbin Institute of Technology"
+    (lab,) = [h.as_dict() for h in matcher.screen(query, None, matcher.threshold)]
+    assert (lab["name"], lab["relation"]) == ("Harbin Institute of Technology", "unit")
+    same = hit("Hikvision", 1.0, "Entity List", "84 FR 54002")  # no "relation": the entity itself
     df = frame([[query], ["Hikvision"]], ["name"])
     results = [{"row": 0, "query": query, "status": "hit", "hits": [lab]},
                {"row": 1, "query": "Hikvision", "status": "hit", "hits": [same]}]  # fmt: skip
