@@ -152,9 +152,10 @@ def lists_update(obj: Ctx, source_ids: tuple[str, ...], url_opts: tuple[str, ...
 @click.pass_obj
 def lists_diff(obj: Ctx, source_id: str, from_version: int | None, to_version: int | None,
                fmt: str) -> None:  # fmt: skip
-    from screener.lists import update as refresh
 
-    d = refresh.diff(obj.store, source_id, from_version, to_version)
+    from screener.lists.diff import diff as diff_versions
+
+    d = diff_versions(obj.store, source_id, from_version, to_version)
     if fmt == "json":
         click.echo(json.dumps(d.to_dict(), indent=2, ensure_ascii=False))
         return

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screener.matching.matcher import Hit, Matcher
-from screener.matching.rules import COUNTRY_BONUS, COUNTRY_PENALTY, DEFAULT_THRESHOLD
 from screener.matching.names import query_parts
+from screener.matching.rules import COUNTRY_BONUS, COUNTRY_PENALTY, DEFAULT_THRESHOLD
 from screener.model import Entity
 
 CURATED = Path(__file__).parent.parent / "lists" / "surveillance.yaml"

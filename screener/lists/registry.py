@@ -8,9 +8,11 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+from screener.db.store import Store
 from screener.errors import InputError
 from screener.model import ParsedList
 from screener.safe_yaml import load_yaml_file
+from screener.settings import Config
 
 # Format names, as given to `lists import --format` and in sources.yaml; the importer of
 # each is the module of that name in screener/lists/parsers/ ("-" becomes "_").
@@ -53,3 +55,19 @@ def registry() -> dict[str, dict[str, Any]]:
     """Source id -> its registry entry from ``lists/sources.yaml``."""
     doc = load_yaml_file(bundled_dir() / "sources.yaml")
     return {s["id"]: s for s in doc["sources"]}
+
+
+def source_settings(
+    source_id: str, config: Config | None = None, store: Store | None = None
+) -> dict[str, Any]:
+    """The registry entry of ``source_id`` with the config's limits applied.
+
+    A source that is not in the registry but is in the store (a list imported with
+    ``lists import``) gets its format from the store and no limits.
+    """
+    entry = dict(registry().get(source_id) or {})
+    if not entry and store is not None and (row := store.source(source_id)):
+        entry = {"id": source_id, "format": row["format"], "name": row["name"]}
+    if config and source_id in config.sources:
+        entry.update(config.sources[source_id])
+    return entry

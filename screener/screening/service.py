@@ -53,7 +53,7 @@ def lists_used(store: Store) -> list[dict[str, Any]]:
 def guard_lists(store: Store, fail_stale: bool | None, warn: Callable[[str], None]) -> list[dict]:
     """The lists to use. Lists older than their max age draw a warning, or, with
     ``fail_stale`` (None: the config file's ``fail_stale``), a ListsError (exit 3)."""
-    from screener.lists.update import require_fresh, stale_message
+    from screener.lists.freshness import require_fresh, stale_message
     from screener.settings import load_config
 
     lists = lists_used(store)
