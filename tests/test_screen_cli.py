@@ -22,7 +22,8 @@ from screener.cli import cli, main
 from screener.db import runs as audit
 from screener.db.store import Store, sha256_file
 from screener.errors import ListsError
-from screener.files.writers import APPENDED_COLUMNS, CAUTION, CsvWriter
+from screener.files.reports import APPENDED_COLUMNS, CAUTION
+from screener.files.reports.csv import CsvWriter
 from screener.screening import batch as batch_mod
 from screener.screening.executors import InProcess
 from screener.screening.service import Screener
@@ -347,6 +348,10 @@ INPUT_CASES: dict[str, Case] = {
     "jsonl": (jsonl_input, [], ["name", "country", "note"],
               [HIKVISION, "Stanford University", "CETC No. 14"], [0, 2], [1]),
 }  # fmt: skip
+# The row numbers the outputs show: as the input spreadsheet numbers them (the header is row 1;
+# partners.xlsx has a blank row 4), or from 1 for JSON Lines records.
+INPUT_ROWS = {"csv-utf8": [2, 3, 4], "csv-gbk": [2, 3, 4, 5, 6], "csv-utf16": [2, 3, 4, 5],
+              "xlsx-sheet": [2, 3, 5], "jsonl": [1, 2, 3]}  # fmt: skip
 
 
 def check_statuses(status: list[str], hit_rows: list[int], clear_rows: list[int]) -> None:
@@ -372,9 +377,10 @@ def test_batch_formats(db_path: Path, tmp_path: Path, case: str, out_ext: str) -
         assert rows[0] == columns + APPENDED_COLUMNS
         assert [row[0] for row in rows[1:]] == queries  # the name column comes first
         check_statuses([row[len(columns)] for row in rows[1:]], hit_rows, clear_rows)
+        assert [row[-1] for row in rows[1:]] == [str(n) for n in INPUT_ROWS[case]]
     elif out_ext == "jsonl":
         rows = read_jsonl(out)
-        assert [r["row"] for r in rows] == list(range(len(queries)))
+        assert [r["row"] for r in rows] == INPUT_ROWS[case]
         assert [r["query"] for r in rows] == queries
         check_statuses([r["status"] for r in rows], hit_rows, clear_rows)
         assert all({"row", "query", "hits", "status"} <= r.keys() for r in rows)
@@ -388,8 +394,11 @@ def test_batch_formats(db_path: Path, tmp_path: Path, case: str, out_ext: str) -
         assert values[0] == columns + APPENDED_COLUMNS
         assert [row[0] for row in values[1:]] == queries
         check_statuses([row[len(columns)] for row in values[1:]], hit_rows, clear_rows)
+        assert [row[-1] for row in values[1:]] == INPUT_ROWS[case]  # numbers, not text
     else:
         text = out.read_text("utf-8")
+        for i in hit_rows:
+            assert f'id="row-{INPUT_ROWS[case][i]}"' in text
         assert CAUTION in text
         assert run_id in text
         assert sha256_file(ROOT / "lists" / "surveillance.yaml")[:12] in text

@@ -57,7 +57,7 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
     """Screen every row of ``input_path`` into ``output_path`` (format by extension) with
     the :class:`~screener.screening.service.Screener` ``s``."""
     from screener.files.readers import open_input  # pandas and openpyxl: only batch needs them
-    from screener.files.writers import open_writer
+    from screener.files.reports.formats import open_writer
 
     thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
     table = open_input(input_path, column=column, country_column=country_column, sheet=sheet)
@@ -78,7 +78,8 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
     status, code = "failed", EXIT_INPUT
     try:
         with open_writer(output_path, table.columns, meta) as writer:
-            runs.add_temp_path(store, run_id, writer.temp_path)
+            for tmp in writer.temp_paths:
+                runs.add_temp_path(store, run_id, tmp)
             with executor(m, floor, workers, table.rows) as ex, \
                     _progress(progress, table.rows) as bar, _Reader(table, CHUNK_ROWS) as chunks:  # fmt: skip
                 pending: deque[tuple[Any, ...]] = deque()
