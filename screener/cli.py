@@ -59,18 +59,21 @@ class Ctx:
 
     @property
     def store(self) -> Store:
+        """The store with the bundled lists loaded; runs killed earlier are marked
+        abandoned and their temporary files removed."""
         if self._store is None:
+            from screener.db.runs import reap_abandoned
+
             self._store = open_store(self.db_path)
+            reap_abandoned(self._store)
         return self._store
 
     @property
     def screener(self) -> Any:
-        """The screening service over the store (runs killed earlier are reaped first)."""
+        """The screening service over the store."""
         if self._screener is None:
-            from screener.db.runs import reap_abandoned
             from screener.screening.service import Screener
 
-            reap_abandoned(self.store)
             self._screener = Screener(self.store)
         return self._screener
 
