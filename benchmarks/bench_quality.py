@@ -2,9 +2,11 @@
 
     python benchmarks/bench_quality.py [--threshold T] [--verbose]
 
-Prints:
-- dev-eval (shared/dev-eval/surveillance_queries.csv): recall and false positives at
-  the threshold, scored with the rules of shared/dev-eval/README.md;
+Prints, for each query set of shared/dev-eval (curated variants
+``surveillance_queries.csv``, strings copied from public documents
+``realworld_queries.csv``, subsidiaries and units ``subsidiary_queries.csv``): recall and
+false positives at the threshold, scored with the rules of shared/dev-eval/README.md
+(a positive is found when a hit's listed name or matched name matches ``expect``);
 - nomenklatura name_bench organisation rows (Company/Organization/LegalEntity):
   precision, recall and F1 of ``Matcher.compare(name1, name2) >= threshold``, with
   the token weights of the universe;
@@ -44,8 +46,12 @@ def universe_entities() -> list[Entity]:
     return ents
 
 
-def dev_eval(m: Matcher, thr: float, verbose: bool) -> tuple[float, int, int]:
-    path = SHARED / "dev-eval" / "surveillance_queries.csv"
+DEV_SETS = ("surveillance_queries.csv", "realworld_queries.csv", "subsidiary_queries.csv")
+
+
+def dev_eval(m: Matcher, thr: float, verbose: bool,
+             name: str = "surveillance_queries.csv") -> tuple[float, int, int, int]:  # fmt: skip
+    path = SHARED / "dev-eval" / name
     rows = list(csv.DictReader(open(path, encoding="utf-8")))
     tp = fn = fp = 0
     negatives = 0
@@ -67,7 +73,7 @@ def dev_eval(m: Matcher, thr: float, verbose: bool) -> tuple[float, int, int]:
                 fp += 1
                 print(f"  FP   {r['query']!r} -> "
                       f"{[(h.entity.name, h.matched_name, round(h.score, 3)) for h in hits[:2]]}")
-    return tp / max(1, tp + fn), fp, negatives
+    return tp / max(1, tp + fn), fp, negatives, tp + fn
 
 
 def name_bench(m: Matcher, thr: float, verbose: bool) -> dict[str, float]:
@@ -103,8 +109,12 @@ def main() -> None:
     build = time.perf_counter() - t
     print(f"universe: {len(ents)} entities, {len(m.index.names)} distinct names; "
           f"index build {build:.2f} s")
-    rec, fp, neg = dev_eval(m, a.threshold, a.verbose)
-    print(f"dev-eval: recall {rec:.3f}, false positives {fp}/{neg} at threshold {a.threshold}")
+    for name in DEV_SETS:
+        if not (SHARED / "dev-eval" / name).exists():
+            continue
+        rec, fp, neg, pos = dev_eval(m, a.threshold, a.verbose, name)
+        print(f"{name}: recall {rec:.3f} of {pos} positives, false positives {fp}/{neg} "
+              f"at threshold {a.threshold}")  # fmt: skip
     nb = name_bench(m, a.threshold, a.verbose)
     print("name_bench org rows: precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f} "
           "(tp {tp} fp {fp} fn {fn} tn {tn})".format(**nb))
