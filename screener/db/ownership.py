@@ -44,8 +44,8 @@ from screener.model import (
     Name,
     OwnershipLink,
     OwnershipRule,
-    ParsedList,
     ParsedLinks,
+    ParsedList,
 )
 
 NODE_SOURCE = "screener-ownership"

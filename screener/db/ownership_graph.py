@@ -204,13 +204,16 @@ def assess(store: Store, source_id: str, entity_id: str, *, on: Any = None) -> A
     sources, and each ownership rule that makes it matter with its status that day."""
     g = _Graph(store, _day(on))
     start = g.start(source_id, entity_id)
-    verdict = _Verdicts(g, lambda p: p.listed).of(start)
+    verdicts = _Verdicts(g, lambda p: p.listed)
+    verdict = verdicts.of(start)
     chains = [c for c in owners(store, source_id, entity_id, on=g.on, current_only=True)]
     nearest: dict[str, Party] = {}
     for c in chains:
         first = next(s.owner for s in c.steps if s.owner.listed)
         nearest.setdefault(first.ref, first)
     notes = list(verdict.notes)
+    for v in verdicts.counting():  # why an owner above counts (its control, not a share)
+        notes += [n for n in v.notes if n not in notes]
     ended = [st for st in g.up(start) if not st.current(g.on)]
     for st in ended:
         notes.append(f"the link {st.child.name} -> {st.owner.name} ended on "
@@ -374,6 +377,10 @@ class _Verdicts:
         self._memo: dict[str, _Verdict] = {}
         self._busy: set[str] = set()
 
+    def counting(self) -> list[_Verdict]:
+        """The verdicts worked out on the way that made a party count as listed-owned."""
+        return [v for v in self._memo.values() if v.relation in COUNTING]
+
     def status(self, party: Party) -> str | None:
         if self.counts(party):
             return "listed"
@@ -393,8 +400,11 @@ class _Verdicts:
         return v
 
     def _work(self, party: Party) -> _Verdict:
-        units, brands, notes = [], [], []
-        held, unpublished_control, unknown, related = 0.0, [], False, False
+        units: list[Step] = []
+        brands: list[Step] = []
+        notes: list[str] = []
+        unpublished_control: list[Step] = []
+        held, unknown, related = 0.0, False, False
         known = False
         for st in self.g.up(party):
             if not st.current(self.g.on) or st.owner.keys & party.keys:
@@ -473,4 +483,30 @@ def _reachable(g: _Graph, start: Party) -> list[Step]:
                 seen.add(st.owner.ref)
                 out.append(st)
                 todo.append(st.owner)
+    return out
+
+
+def shadowed(store: Store, hits: list[tuple[str, str, float]]) -> set[tuple[str, str]]:
+    """The ownership-node hits, among one query's ``hits`` (source id, entity id, score),
+    that only echo an owner the same query hit at least as well: "Zhejiang Dahua
+    Technology Co., Ltd." scores 1.00 on Dahua and 0.92 on the node "Dahua Technology USA
+    Inc."; the query names the owner, not its former subsidiary. A screening stage may
+    drop them (or show them under the owner's hit)."""
+    g = _Graph(store, dt.date.today().isoformat())
+    others = [(f"e:{s}:{e}", sc) for s, e, sc in hits if s != NODE_SOURCE]
+    out = set()
+    for s, e, score in hits:
+        if s != NODE_SOURCE or g.entity(s, e) is None:
+            continue
+        above: set[str] = set()
+        todo, seen = [g.start(s, e)], set[str]()
+        while todo and len(seen) < 200:
+            p = todo.pop()
+            for st in g.up(p):
+                if st.owner.ref not in seen:
+                    seen.add(st.owner.ref)
+                    above |= st.owner.keys
+                    todo.append(st.owner)
+        if any(ref in above and sc >= score for ref, sc in others):
+            out.add((s, e))
     return out

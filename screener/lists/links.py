@@ -17,6 +17,7 @@ name and address) are read at CSL import time: :mod:`screener.lists.csl_links`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,24 @@ from screener.db import ownership as graph
 from screener.db.store import Store, sha256_file, sha256_paths
 from screener.errors import InputError
 from screener.lists.parsers import ownership as yaml_edges
-from screener.model import OwnershipLink, ParsedLinks
+from screener.lists.registry import LINK_FORMATS
+from screener.model import Entity, OwnershipLink, ParsedLinks
 
 CURATED_SOURCE = "screener-surveillance"
-LINK_FORMATS = ("gleif-rr", "ownership-csv")
 ORIGIN_OF_FORMAT = {"gleif-rr": "gleif", "ownership-csv": "user"}
+
+
+@dataclass
+class LinksResult:
+    """What loading a file of ownership links did."""
+
+    source_id: str  # the origin id the links were loaded as
+    version_id: int
+    sha256: str
+    status: str  # "loaded" or "unchanged"
+    links: int
+    nodes: int  # entities of the node source after the load
+    meta: dict[str, Any]
 
 
 def ensure_bundled_links(store: Store, path: Path | None = None) -> dict[str, Any] | None:
@@ -95,16 +109,17 @@ def bundled_links(store: Store, path: Path) -> ParsedLinks:
 
 
 def import_links(store: Store, path: Path | str, fmt: str, origin_id: str, *,
-                 names: Path | None = None) -> dict[str, Any]:  # fmt: skip
+                 names: Path | None = None) -> LinksResult:  # fmt: skip
     """Read a ``gleif-rr`` or ``ownership-csv`` file and make it the links of
-    ``origin_id``; returns the load (``status`` loaded or unchanged)."""
+    ``origin_id`` (replacing what that origin held); a second file ``names`` gives
+    GLEIF's LEI records when they are not in a ``lei-data.xml`` beside ``path``."""
     path = Path(path)
     if fmt not in LINK_FORMATS:
         raise InputError(f"'{fmt}' is not an ownership format (choose from "
                          f"{', '.join(LINK_FORMATS)})")  # fmt: skip
-    if origin_id in (graph.BUNDLED_ORIGIN_ID, "csl"):
-        raise InputError(f"source id '{origin_id}' is kept for screener's own ownership links; "
-                         "choose another --source")  # fmt: skip
+    if origin_id == graph.BUNDLED_ORIGIN_ID or store.source(origin_id) is not None:
+        raise InputError(f"source id '{origin_id}' is a list (or screener's own ownership links); "
+                         "choose another --source for a file of ownership links")  # fmt: skip
     files = [path] if names is None else [path, Path(names)]
     if fmt == "gleif-rr":
         from screener.lists.parsers import gleif_rr
@@ -117,20 +132,66 @@ def import_links(store: Store, path: Path | str, fmt: str, origin_id: str, *,
 
         parsed = ownership_csv.resolve(store, ownership_csv.parse(path), match_owner)
     digest = sha256_paths(list(dict.fromkeys(files)))
-    return graph.replace_links(store, origin_id, ORIGIN_OF_FORMAT[fmt], parsed, sha256=digest,
+    load = graph.replace_links(store, origin_id, ORIGIN_OF_FORMAT[fmt], parsed, sha256=digest,
                                path=str(path))  # fmt: skip
+    return LinksResult(origin_id, int(load["id"]), digest, load["status"], int(load["edges"]),
+                       graph.stats(store)["nodes"], parsed.meta)  # fmt: skip
 
 
-def match_owner(store: Store, name: str) -> tuple[str, str, float] | None:
-    """The entity the name ``name`` screens to: (source id, entity id, score), or None.
+def after_list_import(store: Store, fmt: str, entities: list[Entity], source_id: str,
+                      list_sha256: str, version_id: int) -> None:
+    """Inside a list import's transaction: record the links a CSL states (origin
+    ``csl``, keyed by the list's source id) and rewrite the nodes, since a child may
+    now be a listed entry."""
+    if fmt == "csl":
+        from screener.lists.csl_links import links as csl_links
+
+        parsed = csl_links(entities, source_id)
+        parsed.meta["list_version"] = version_id
+        graph.replace_links(store, source_id, "csl", parsed, sha256=list_sha256,
+                            path=f"{source_id} version {version_id}", transaction=False)  # fmt: skip
+    else:
+        graph.refresh_nodes(store, transaction=False)
+
+
+def match_entities(store: Store, name: str) -> list[tuple[str, str, float]]:
+    """The entities ``name`` screens to, best first: (source id, entity id, score).
 
     The screening service's matcher decides, at its default threshold; this is the
     one call to swap when the service offers a better one.
     """
     from screener.screening.service import load_matcher
 
-    hits = load_matcher(store).screen(name)
-    if not hits:
-        return None
-    best = max(hits, key=lambda h: h.score)
-    return str(best.entity.extra.get("source_id")), best.entity.id, float(best.score)
+    hits = sorted(load_matcher(store).screen(name), key=lambda h: -h.score)
+    return [(str(h.entity.extra.get("source_id")), h.entity.id, float(h.score)) for h in hits]
+
+
+def match_owner(store: Store, name: str) -> tuple[str, str, float] | None:
+    """The listed entity (or graph node) a user's "parent" cell names, or None."""
+    found = match_entities(store, name)
+    return found[0] if found else None
+
+
+def explain(store: Store, name: str, *, on: Any = None, limit: int = 3) -> dict[str, Any]:
+    """What ``screener ownership NAME`` shows: the entities NAME screens to (those at
+    the best score, at most ``limit``), each with its assessment, its chains up to
+    listed owners (ended links included, marked) and its chains down."""
+    from screener.db.ownership_graph import assess, owners, subsidiaries
+
+    found = match_entities(store, name)
+    best = [f for f in found if f[2] >= found[0][2] - 1e-9][:limit] if found else []
+    out: list[dict[str, Any]] = []
+    for sid, eid, score in best:
+        a = assess(store, sid, eid, on=on)
+        up = owners(store, sid, eid, on=a.on)
+        ended_only = [s for s in a.ended if not any(s.link == c.steps[0].link for c in up)]
+        out.append({
+            "source_id": sid, "entity_id": eid, "score": round(score, 4),
+            "assessment": a.as_dict(),
+            "up": [c.as_dict() for c in up] + [{"steps": [s.as_dict()], "effective_share": None}
+                                               for s in ended_only],
+            "down": [c.as_dict() for c in subsidiaries(store, sid, eid, on=a.on)],
+            "involved": a.entity.listed or a.relation is not None,
+        })  # fmt: skip
+    return {"query": name, "on": out[0]["assessment"]["on"] if out else None, "matches": out,
+            "involved": any(m["involved"] for m in out)}  # fmt: skip

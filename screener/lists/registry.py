@@ -12,13 +12,18 @@ from screener.errors import InputError
 from screener.model import ParsedList
 from screener.safe_yaml import load_yaml_file
 
-FORMATS = ("csl", "ofac", "simple", "curated", "section-1286")
+FORMATS = ("csl", "ofac", "simple", "curated", "section-1286", "gleif-rr", "ownership-csv")
+# Formats that hold ownership links, not list entries (loaded by screener.lists.links).
+LINK_FORMATS = ("gleif-rr", "ownership-csv")
 
 
 def importer(fmt: str) -> Callable[[Path], ParsedList]:
     """The ``parse`` function of the importer for ``fmt`` (module name: ``-`` becomes ``_``)."""
     if fmt not in FORMATS:
         raise InputError(f"unknown list format '{fmt}' (choose from {', '.join(FORMATS)})")
+    if fmt in LINK_FORMATS:
+        raise InputError(f"'{fmt}' holds ownership links, not list entries; load it with "
+                         "`screener lists import` (screener.lists.catalog.import_file)")
     module = fmt.replace("-", "_")
     return import_module(f"screener.lists.parsers.{module}").parse  # type: ignore[no-any-return]
 
