@@ -375,3 +375,33 @@ def test_list_codes(name: str, code: str) -> None:
 def test_assess_refuses_an_unknown_entity(store: Store) -> None:
     with pytest.raises(InputError, match="no entity 'nope'"):
         assess(store, CURATED, "nope")
+
+
+def test_a_version_2_store_upgrades_to_3_and_gets_the_graph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from screener.db import schema
+
+    path = tmp_path / "v2.db"
+    with monkeypatch.context() as m:
+        m.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:2])
+        m.setattr(schema, "SCHEMA_VERSION", 2)
+        old = Store.open(path)
+        tables = {r[0] for r in old.conn.execute("select name from sqlite_master")}
+        assert "ownership_edges" not in tables
+        old.close()
+    assert schema.SCHEMA_VERSION == 3
+    store = open_store(path)  # migrates, then loads the bundled lists and links
+    try:
+        log = [r["version"] for r in store.query("select version from migrations order by 1")]
+        assert log == [1, 2, 3]
+        indexes = {r[0] for r in store.conn.execute("select name from sqlite_master "
+                                                    "where type = 'index'")}  # fmt: skip
+        assert {"idx_ownership_keys_key", "idx_names_name_nocase"} <= indexes
+        assert graph.stats(store)["nodes"] > 100
+        plan = " ".join(r[3] for r in store.conn.execute(
+            "explain query plan select entity_id from names where name collate nocase in (?)",
+            ["EZVIZ"]))  # fmt: skip
+        assert "idx_names_name_nocase" in plan
+    finally:
+        store.close()

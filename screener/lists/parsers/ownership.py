@@ -30,6 +30,7 @@ import yaml
 from screener.errors import InputError
 from screener.lists.registry import bundled_dir
 from screener.model import OWNERSHIP_KINDS, OwnershipRule, RuleStatus, pad_date
+from screener.safe_yaml import load_yaml_file
 
 KINDS = OWNERSHIP_KINDS
 __all__ = ["KINDS", "STATUSES", "OwnershipEdge", "OwnershipRule", "Party", "RuleStatus",
@@ -119,16 +120,8 @@ def parse_rules(path: Path | None = None) -> list[OwnershipRule]:
 
 
 def _load(path: Path) -> dict[str, Any]:
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read: {e}") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise InputError(f"{path}: not valid YAML{f' at line {mark.line + 1}' if mark else ''}"
-                         ) from None  # fmt: skip
+    """The document, read safely (limits, no aliases, libyaml when present)."""
+    doc = load_yaml_file(path)
     if not isinstance(doc, dict):
         raise InputError(f"{path}: not an ownership file (no mapping at the top)")
     return doc
