@@ -25,7 +25,7 @@ from screener.db.store import Store
 from screener.errors import EXIT_INPUT, EXIT_LISTS, ScreenerError
 from screener.lists import catalog
 from screener.lists.bundled import open_store
-from screener.lists.registry import FORMATS
+from screener.lists.registry import FORMATS, LINK_FORMATS
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -79,10 +79,11 @@ def lists_show(obj: Ctx, fmt: str) -> None:
 
 @lists_group.command("import", help="Load a list file (or folder) as a new version of a source.")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True,
+@click.option("--format", "fmt", type=click.Choice(FORMATS + LINK_FORMATS), required=True,
               help="Importer: csl, ofac (file or folder), simple (targets.simple.csv), curated, "
-                   "section-1286 (DoD Section 1286 CSV); ownership links: gleif-rr (GLEIF "
-                   "Level 2 relationship XML), ownership-csv (child, parent, share, source).")
+                   "section-1286 (DoD Section 1286 CSV), un-sc, ofsi, eu-fsf, dfat, ca-sema, "
+                   "bis-dpl, fr-rule; ownership links: gleif-rr (GLEIF Level 2 relationship "
+                   "XML), ownership-csv (child, parent, share, source).")
 @click.option("--source", "source_id", required=True, help="Source id, e.g. csl or my-denylist.")
 @click.option("--name", help="Display name of the source.")
 @click.option("--names", "names_file", type=click.Path(path_type=Path),
@@ -163,9 +164,10 @@ def lists_update(obj: Ctx, source_ids: tuple[str, ...], url_opts: tuple[str, ...
 @click.pass_obj
 def lists_diff(obj: Ctx, source_id: str, from_version: int | None, to_version: int | None,
                fmt: str) -> None:  # fmt: skip
-    from screener.lists import update as refresh
 
-    d = refresh.diff(obj.store, source_id, from_version, to_version)
+    from screener.lists.diff import diff as diff_versions
+
+    d = diff_versions(obj.store, source_id, from_version, to_version)
     if fmt == "json":
         click.echo(json.dumps(d.to_dict(), indent=2, ensure_ascii=False))
         return

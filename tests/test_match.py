@@ -10,14 +10,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screener.matching.matcher import (
-    COUNTRY_BONUS,
-    COUNTRY_PENALTY,
-    DEFAULT_THRESHOLD,
-    Hit,
-    Matcher,
-)
+from screener.matching.matcher import Hit, Matcher
 from screener.matching.names import query_parts
+from screener.matching.rules import COUNTRY_BONUS, COUNTRY_PENALTY, DEFAULT_THRESHOLD
 from screener.model import Entity
 
 CURATED = Path(__file__).parent.parent / "lists" / "surveillance.yaml"

@@ -24,8 +24,10 @@ from click.testing import CliRunner
 from screener.cli import cli
 from screener.db.store import Store
 from screener.errors import InputError, ListsError, UpdateError
+from screener.lists import freshness
 from screener.lists import update as refresh
 from screener.lists.bundled import open_store
+from screener.lists.diff import diff as diff_versions
 from screener.lists.download import Downloader
 from screener.lists.registry import registry
 from screener.settings import Config, load_config
@@ -244,7 +246,10 @@ def test_every_registry_source_with_a_url_is_updated_by_default(store: Store) ->
     outcomes = refresh.update(store, transport=rec.transport, config=CONFIG,
                               sleep=lambda s: None)  # fmt: skip
     assert [o.source_id for o in outcomes] == ["csl", "ofac-sdn", "ofac-cons",
-                                               "opensanctions-us-trade-csl"]  # fmt: skip
+                                               "opensanctions-us-trade-csl", "un-sc",
+                                               "eu-fsf", "dfat", "ca-sema", "bis-dpl"]
+    # not by default: OFSI's closed list and a Federal Register rule that never changes
+    assert not {"ofsi", "fr-2023-03929"} & {o.source_id for o in outcomes}
     assert all(o.status == "failed" and "HTTP 404" in o.message for o in outcomes)
 
 
@@ -424,30 +429,30 @@ def test_a_missing_config_file_means_no_overrides(tmp_path: Path) -> None:
 # -- staleness ---------------------------------------------------------------------
 def test_lists_older_than_their_max_age_are_stale(store: Store, loaded: int) -> None:
     loaded_at = datetime.fromisoformat(store.version(loaded)["loaded_at"].replace("Z", "+00:00"))
-    assert refresh.stale_sources(store, CONFIG, now=loaded_at + timedelta(days=6)) == []
+    assert freshness.stale_sources(store, CONFIG, now=loaded_at + timedelta(days=6)) == []
     later = loaded_at + timedelta(days=8)
-    stale = refresh.stale_sources(store, CONFIG, now=later)
+    stale = freshness.stale_sources(store, CONFIG, now=later)
     assert [(s["source_id"], s["age_days"], s["max_age_days"]) for s in stale] == [
         ("csl", 8.0, 7)]
     relaxed = Config(sources={"csl": {"max_age_days": 30}})
-    assert refresh.stale_sources(store, relaxed, now=later) == []
-    assert refresh.require_fresh(store, CONFIG, now=later) == stale  # warn only
+    assert freshness.stale_sources(store, relaxed, now=later) == []
+    assert freshness.require_fresh(store, CONFIG, now=later) == stale  # warn only
     with pytest.raises(ListsError, match="list csl is 8 days old .* older than its 7-day limit"):
-        refresh.require_fresh(store, CONFIG, fail_stale=True, now=later)
+        freshness.require_fresh(store, CONFIG, fail_stale=True, now=later)
     with pytest.raises(ListsError):
-        refresh.require_fresh(store, Config(fail_stale=True), now=later)
+        freshness.require_fresh(store, Config(fail_stale=True), now=later)
 
 
 def test_the_bundled_list_has_a_max_age_too(store: Store) -> None:
     later = datetime.now().astimezone() + timedelta(days=401)
-    stale = refresh.stale_sources(store, Config(), now=later)
+    stale = freshness.stale_sources(store, Config(), now=later)
     assert "screener-surveillance" in [s["source_id"] for s in stale]
 
 
 # -- diff ----------------------------------------------------------------------------
 def test_diff_lists_added_removed_and_changed_entries(store: Store, loaded: int) -> None:
     v2 = run(store, Recorded({CSL_CSV: ok(fixture("csl/consolidated_v2.csv"))}), "csl")
-    d = refresh.diff(store, "csl")
+    d = diff_versions(store, "csl")
     assert (d.from_version, d.to_version) == (loaded, v2.version_id)
     assert [e["name"] for e in d.added] == ["SME BANK"]
     assert [e["name"] for e in d.removed] == [SINOBRIGHT]
@@ -456,22 +461,22 @@ def test_diff_lists_added_removed_and_changed_entries(store: Store, loaded: int)
     assert change["name"].startswith(CETC_13) and change["fields"] == ["aliases"]
     gone = set(change["before"]["aliases"]) - set(change["after"]["aliases"])
     assert len(gone) == 1
-    back = refresh.diff(store, "csl", from_version=v2.version_id, to_version=loaded)
+    back = diff_versions(store, "csl", from_version=v2.version_id, to_version=loaded)
     assert [e["name"] for e in back.added] == [SINOBRIGHT]
     assert json.loads(json.dumps(d.to_dict()))["added"][0]["name"] == "SME BANK"
 
 
 def test_diff_of_the_first_version_is_all_added(store: Store, loaded: int) -> None:
-    d = refresh.diff(store, "csl")
+    d = diff_versions(store, "csl")
     assert d.from_version is None and len(d.added) == 12 and not d.removed
 
 
 def test_diff_refuses_a_version_of_another_source(store: Store, loaded: int) -> None:
     other = active(store, "screener-surveillance")
     with pytest.raises(InputError, match=f"csl: no version {other}"):
-        refresh.diff(store, "csl", from_version=other)
+        diff_versions(store, "csl", from_version=other)
     with pytest.raises(InputError, match="ofac-sdn: no versions loaded"):
-        refresh.diff(store, "ofac-sdn")
+        diff_versions(store, "ofac-sdn")
 
 
 # -- CLI -----------------------------------------------------------------------------

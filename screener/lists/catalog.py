@@ -133,7 +133,8 @@ def _simple_row(e: Entity, source: dict[str, Any]) -> list[str]:
     ] or [x for x in (e.sub_list, e.citation) if x]
     return [
         f"{source['source_id']}:{e.id}", SCHEMA_OUT.get(e.schema, "LegalEntity"), e.name,
-        ";".join(n.name for n in e.all_names()[1:]), e.extra.get("birth_date", ""),
+        ";".join(n.name for n in e.all_names()[1:]),
+        ";".join(e.extra.get("birth_dates") or []) or e.extra.get("birth_date", ""),
         ";".join(e.countries), ";".join(e.addresses), ";".join(e.identifiers),
         ";".join(sanctions), "", "", source["source_id"], e.listed_on or "", "",
         source.get("loaded_at") or "",

@@ -17,19 +17,16 @@ source's result is an :class:`UpdateOutcome`; one source failing does not stop t
 others. Bytes identical to the active version, or a 304 answer to a conditional
 request, are ``unchanged``.
 
-:func:`diff` compares two versions of a source entity by entity (keyed by id);
-:func:`stale_sources` and :func:`require_fresh` tell screening which active lists
-are older than their ``max_age_days``.
+The checks are in :mod:`screener.lists.checks`; comparing versions is
+:mod:`screener.lists.diff`; how old each list is, :mod:`screener.lists.freshness`.
 """
 
 from __future__ import annotations
 
-import csv
 import os
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,17 +35,12 @@ import httpx
 
 from screener.db.http_cache import cached_validators, save_validators
 from screener.db.store import ImportCheck, ImportResult, Store
-from screener.errors import InputError, ListsError, ScreenerError, UpdateError
+from screener.errors import InputError, ScreenerError, UpdateError
 from screener.lists import catalog
+from screener.lists.checks import Refused, check_complete, import_checks
 from screener.lists.download import Downloader, Fetched
-from screener.lists.registry import registry
-from screener.model import Entity, ParsedList
+from screener.lists.registry import registry, source_settings
 from screener.settings import Config, load_config
-
-DEFAULT_MAX_DROP = 0.2  # when neither sources.yaml nor the config gives max_drop
-DIFF_FIELDS = ("name", "aliases", "schema", "sub_list", "citation", "listed_on", "end_date",
-               "license_requirement", "license_policy", "addresses", "programs",
-               "countries")  # fmt: skip
 
 
 @dataclass
@@ -67,27 +59,6 @@ class UpdateOutcome:
     @property
     def ok(self) -> bool:
         return self.status != "failed"
-
-
-class _Refused(UpdateError):
-    """A check refused the new copy; another URL for the same list would not help."""
-
-
-# -- settings ---------------------------------------------------------------------
-def source_settings(
-    source_id: str, config: Config | None = None, store: Store | None = None
-) -> dict[str, Any]:
-    """The registry entry of ``source_id`` with the config's limits applied.
-
-    A source that is not in the registry but is in the store (a list imported with
-    ``lists import``) gets its format from the store and no limits.
-    """
-    entry = dict(registry().get(source_id) or {})
-    if not entry and store is not None and (row := store.source(source_id)):
-        entry = {"id": source_id, "format": row["format"], "name": row["name"]}
-    if config and source_id in config.sources:
-        entry.update(config.sources[source_id])
-    return entry
 
 
 def download_plan(
@@ -135,7 +106,8 @@ def update(
     sleep: Callable[[float], None] | None = None,
     retries: int | None = None,
 ) -> list[UpdateOutcome]:
-    """Update each source (default: every registry source with a URL).
+    """Update each source (default: every registry source with a URL, but those marked
+    ``default_update: false``: a closed list, or a document that never changes).
 
     ``urls`` overrides the download URLs per source (on top of the config file's);
     ``config`` defaults to :func:`screener.settings.load_config`. Unknown source ids
@@ -144,7 +116,8 @@ def update(
     """
     config = config if config is not None else load_config()
     reg = registry()
-    ids = list(source_ids or [s for s, e in reg.items() if e.get("urls") or e.get("files")])
+    ids = list(source_ids or [s for s, e in reg.items() if (e.get("urls") or e.get("files"))
+                              and e.get("default_update", True)])  # fmt: skip
     if from_file is not None and len(ids) != 1:
         raise InputError("--from-file loads one source: name it, e.g. "
                          "`screener lists update csl --from-file consolidated.csv`")  # fmt: skip
@@ -188,7 +161,7 @@ def _from_file(store: Store, sid: str, entry: dict[str, Any], path: Path,
         check_complete(f)
     try:
         r = catalog.import_list_file(store, path, entry["format"], sid, origin=f"file:{path}",
-                                checks=_checks(sid, entry, force))  # fmt: skip
+                                checks=import_checks(sid, entry, force))  # fmt: skip
     except InputError as e:
         raise UpdateError(str(e)) from None
     return _outcome(r, f"file:{path}")
@@ -200,7 +173,7 @@ def _download(
 ) -> UpdateOutcome:  # fmt: skip
     urls, names, all_needed = plan
     active = (store.source(sid) or {}).get("active_version")
-    checks = _checks(sid, entry, force)
+    checks = import_checks(sid, entry, force)
     errors: list[str] = []
     with tempfile.TemporaryDirectory(prefix="screener-") as tmp:
         folder = Path(tmp)
@@ -219,7 +192,7 @@ def _download(
                 if f.not_modified:
                     return UpdateOutcome(sid, "unchanged", active, origin=url)
                 r = _import(store, sid, entry, sub / name, sub, url, checks)
-            except _Refused:
+            except Refused:
                 raise
             except UpdateError as e:
                 errors.append(str(e))
@@ -277,162 +250,3 @@ def _message(e: BaseException) -> str:
     return str(e)
 
 
-def _checks(sid: str, entry: dict[str, Any], force: bool) -> list[ImportCheck]:
-    min_n = int(entry.get("min_entities") or 0)
-    max_drop = float(entry.get("max_drop", DEFAULT_MAX_DROP))
-
-    def enough(parsed: ParsedList, previous: dict[str, Any] | None) -> None:
-        n = len(parsed.entities)
-        if n < min_n:
-            raise _Refused(f"only {n} entries, fewer than the {min_n} a complete copy of "
-                           f"{sid} has; refused (truncated, or the wrong list? to accept it, "
-                           f"lower min_entities under [sources.{sid}] in the config file)")
-
-    def no_big_drop(parsed: ParsedList, previous: dict[str, Any] | None) -> None:
-        if force or not previous or not previous["entities"]:
-            return
-        before, after = previous["entities"], len(parsed.entities)
-        if (before - after) / before > max_drop:
-            raise _Refused(
-                f"{after} entries against {before} in version {previous['id']}: a drop of "
-                f"{(before - after) / before:.0%}, more than the {max_drop:.0%} allowed; "
-                "refused (use --force if the publisher really removed them)"
-            )
-
-    return [enough, no_big_drop]
-
-
-def check_complete(path: Path) -> None:
-    """Refuse a CSV that ends inside a quoted field or in a short last row.
-
-    A download cut off mid-file leaves either; whole rows cut off are caught by the
-    entry-count checks. JSON files are left to the JSON parser, which fails on a cut.
-    """
-    with open(path, "rb") as fb:
-        head = fb.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
-    if path.suffix.lower() == ".json" or head[:1] in (b"{", b"["):
-        return
-    first = last = 0
-    with open(path, encoding="utf-8", errors="replace", newline="") as f:
-        try:
-            for row in csv.reader(f, strict=True):
-                if not row or all(not c.strip("\x1a \t") for c in row):
-                    continue
-                first, last = first or len(row), len(row)
-        except csv.Error as e:
-            raise InputError(f"{path}: the file ends in the middle of a row ({e}); "
-                             "it looks truncated") from None  # fmt: skip
-    if last < first:
-        raise InputError(f"{path}: the last row has {last} of {first} fields; "
-                         "the file looks truncated")  # fmt: skip
-
-
-# -- diff -------------------------------------------------------------------------
-@dataclass
-class Diff:
-    """Entries added, removed and changed from one version of a source to another."""
-
-    source_id: str
-    from_version: int | None
-    to_version: int
-    added: list[dict[str, Any]] = field(default_factory=list)
-    removed: list[dict[str, Any]] = field(default_factory=list)
-    changed: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def diff(
-    store: Store, source_id: str, from_version: int | None = None,
-    to_version: int | None = None,
-) -> Diff:  # fmt: skip
-    """Compare two versions of ``source_id`` (default: the one before the active one,
-    and the active one). Entities are matched by id; ``changed`` lists, for each
-    entity in both, the fields of :data:`DIFF_FIELDS` that differ."""
-    versions = [v["id"] for v in store.versions(source_id)]
-    if not versions:
-        raise InputError(f"{source_id}: no versions loaded")
-    for v in (from_version, to_version):
-        if v is not None and v not in versions:
-            raise InputError(f"{source_id}: no version {v} (versions: "
-                             f"{', '.join(map(str, versions))})")  # fmt: skip
-    to = to_version or (store.source(source_id) or {}).get("active_version") or versions[-1]
-    if from_version is None:
-        older = [v for v in versions if v < to]
-        from_version = older[-1] if older else None
-    before = _by_id(store, from_version)
-    after = _by_id(store, to)
-    out = Diff(source_id, from_version, to)
-    for eid, fields in after.items():
-        if eid not in before:
-            out.added.append(_brief(eid, fields))
-        elif changed := [k for k in DIFF_FIELDS if fields[k] != before[eid][k]]:
-            out.changed.append({
-                **_brief(eid, fields), "fields": changed,
-                "before": {k: before[eid][k] for k in changed},
-                "after": {k: fields[k] for k in changed},
-            })  # fmt: skip
-    out.removed = [_brief(eid, f) for eid, f in before.items() if eid not in after]
-    return out
-
-
-def _by_id(store: Store, version_id: int | None) -> dict[str, dict[str, Any]]:
-    if version_id is None:
-        return {}
-    return {e.id: _fields(e) for e in store.entities(version_ids=[version_id])}
-
-
-def _fields(e: Entity) -> dict[str, Any]:
-    return {
-        "name": e.name, "aliases": sorted({n.name for n in e.all_names()[1:]}),
-        "schema": e.schema, "sub_list": e.sub_list, "citation": e.citation,
-        "listed_on": e.listed_on, "end_date": e.end_date,
-        "license_requirement": e.license_requirement, "license_policy": e.license_policy,
-        "addresses": sorted(e.addresses), "programs": sorted(e.programs),
-        "countries": sorted(e.countries),
-    }  # fmt: skip
-
-
-def _brief(eid: str, fields: dict[str, Any]) -> dict[str, Any]:
-    return {"id": eid, "name": fields["name"], "list": fields["sub_list"],
-            "citation": fields["citation"]}  # fmt: skip
-
-
-# -- staleness --------------------------------------------------------------------
-def stale_sources(
-    store: Store, config: Config | None = None, *, now: datetime | None = None
-) -> list[dict[str, Any]]:
-    """Active versions older than their source's ``max_age_days`` (age from loaded_at)."""
-    now = now or datetime.now(UTC)
-    out = []
-    for v in store.active_versions():
-        max_age = source_settings(v["source_id"], config).get("max_age_days")
-        if max_age is None or not v["loaded_at"]:
-            continue
-        loaded = datetime.fromisoformat(v["loaded_at"].replace("Z", "+00:00"))
-        age = (now - loaded).total_seconds() / 86400
-        if age > max_age:
-            out.append({"source_id": v["source_id"], "version_id": v["id"],
-                        "loaded_at": v["loaded_at"], "published": v["published"],
-                        "age_days": round(age, 1), "max_age_days": max_age})  # fmt: skip
-    return out
-
-
-def require_fresh(
-    store: Store, config: Config | None = None, *, fail_stale: bool | None = None,
-    now: datetime | None = None,
-) -> list[dict[str, Any]]:  # fmt: skip
-    """The stale sources, for a warning; raise :class:`ListsError` (exit 3) instead
-    when ``fail_stale`` (or, when it is None, the config's ``fail_stale``) is set."""
-    stale = stale_sources(store, config, now=now)
-    fail = fail_stale if fail_stale is not None else bool(config and config.fail_stale)
-    if stale and fail:
-        raise ListsError("; ".join(stale_message(s) for s in stale)
-                         + "; run `screener lists update`")  # fmt: skip
-    return stale
-
-
-def stale_message(s: dict[str, Any]) -> str:
-    return (f"list {s['source_id']} is {s['age_days']:g} days old (loaded {s['loaded_at']}), "
-            f"older than its {s['max_age_days']:g}-day limit")  # fmt: skip

@@ -20,18 +20,17 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
+from screener.countries import country_option
+from screener.matching.country import apply_country, floor
 from screener.matching.index import Index, brand_core, typo_similarity, zh_base_of
 from screener.matching.names import acronym_of, query_acronym, query_parts, slash_parts
 from screener.matching.normalize import Norm, clean, is_cjk_token, normalize
 from screener.matching.rules import (
     ACRONYM_SCORE,
     CJK_CONTAINED_MIN_LEN,
-    COUNTRY_BONUS,
-    COUNTRY_MIN_SCORE,
-    COUNTRY_PENALTY,
     DEFAULT_THRESHOLD,
     FUZZY_MAX_DF,
     FUZZY_MIN_LEN,
@@ -40,8 +39,9 @@ from screener.matching.rules import (
     ROUNDING,
     TRUNCATED_MAX,
     TRUNCATED_MIN,
+    valid_threshold,
 )
-from screener.matching.score import Detail, score_name
+from screener.matching.score import Detail, score_contained, score_name
 from screener.model import Entity
 
 # (variants with similarity, least weight, most weight, typo variants) of a query token
@@ -158,7 +158,8 @@ class Matcher:
         (``n``: the least the name can weigh), and only names whose bound reaches
         the threshold are scored in full. Names equal in their spaceless or pinyin
         form are always scored, and for a Chinese-script query so are names whose
-        Chinese core holds the query's core or is held by it.
+        Chinese core holds the query's core or is held by it. (Names the query may
+        hold whole are found apart: :meth:`_contained_candidates`.)
         """
         idx = self.index
         q_min = 0.0
@@ -173,7 +174,7 @@ class Matcher:
                 per_token.append((variants, w_max))
                 rest += w_max
         need = threshold * q_min / (2 - threshold)
-        extra: list[int] = self._contained_candidates(q, infos)
+        extra: list[int] = []
         if q.compact:
             extra.extend(idx.compact.get(q.compact, ()))
             extra.extend(idx.pinyin.get(q.compact, ()))
@@ -208,14 +209,13 @@ class Matcher:
         found = sorted(bound, key=lambda ni: -bound[ni])[:MAX_CANDIDATES]
         return list(dict.fromkeys(found + extra))
 
-    def _contained_candidates(self, q: Norm, infos: dict[str, TokenInfo]) -> list[int]:
+    def _contained_candidates(self, q: Norm, have: set[str]) -> list[int]:
         """Names that :func:`~screener.matching.score.contained_score` may find inside the
-        query: every word of their brand core is a query word or a typo of one; and names
-        with the query's Chinese base (:func:`~screener.matching.index.zh_base_of`)."""
+        query: every word of their brand core is a query word or a typo of one (``have``);
+        and names with the query's Chinese base (:func:`~screener.matching.index.zh_base_of`)."""
         idx = self.index
         out: list[int] = []
         if idx.brand_keys:
-            have = {v for info in infos.values() for v, _ in info[0]}
             brand = idx.brand
             for v in have:
                 for ni in idx.brand_keys.get(v, ()):
@@ -245,12 +245,16 @@ class Matcher:
 
     # -- screening ----------------------------------------------------------
     def screen(self, name: str, country: str | None = None,
-               threshold: float | None = None, limit: int = 20) -> list[Hit]:  # fmt: skip
-        """Hits for ``name`` at or above ``threshold``, best first, one per entity."""
-        thr = self.threshold if threshold is None else threshold
-        cc = (country or "").strip().lower()[:2] or None
-        raw = self.screen_name(name, thr - COUNTRY_BONUS if cc else thr)
-        return with_country(raw, cc, thr)[:limit]
+               threshold: float | None = None) -> list[Hit]:  # fmt: skip
+        """Hits for ``name`` at or above ``threshold``, best first, one per entity.
+
+        ``country`` (ISO-2, ISO-3 or an English name) is secondary evidence
+        (:mod:`screener.matching.country`); an unknown value is an InputError, and so is
+        a threshold that is not a number in [0, 1].
+        """
+        thr = valid_threshold(self.threshold if threshold is None else threshold)
+        cc = country_option(country)
+        return apply_country(self.screen_name(name, floor(thr, cc)), cc, thr)
 
     def screen_name(self, name: str, floor: float) -> list[Hit]:
         """Hits for ``name`` scoring at least ``floor``, before any country evidence.
@@ -265,6 +269,8 @@ class Matcher:
         """
         name = name if isinstance(name, str) else str(name)
         parts = query_parts(name)
+        if len(parts) == 1:
+            return _best_per_entity(self._screen_one(name, floor) + self._truncated(name, floor))
         best: dict[int, Hit] = {}
         units: dict[int, list[str]] = {}
         seen: set[tuple[str, ...]] = set()
@@ -274,7 +280,7 @@ class Matcher:
                 continue
             seen.add(key)
             for h in self._screen_one(part.text, floor):
-                e = self.index.names[h.name_id].entity
+                e = id(h.entity)
                 if not part.whole:
                     h.detail.part = part.text
                 if part.units:
@@ -285,7 +291,7 @@ class Matcher:
                 if old is None or h.score > old.score:
                     best[e] = h
         for h in self._truncated(name, floor):
-            e = self.index.names[h.name_id].entity
+            e = id(h.entity)
             if e not in best or h.score > best[e].score:
                 best[e] = h
         for e, found in units.items():
@@ -303,6 +309,9 @@ class Matcher:
         text = name.strip()
         if not (TRUNCATED_MIN <= len(text) <= TRUNCATED_MAX) or not text[-1].isalpha():
             return []
+        last = normalize(text).tokens[-1:]
+        if not last or last[0] in self.index.postings:
+            return []  # the last word is one the lists hold: not cut
         c = clean(text)
         prefixes = self.index.prefixes
         i = bisect_left(prefixes, (c,))
@@ -333,25 +342,36 @@ class Matcher:
         known = self._tokens
         infos = {t: known.get(t) or self._token(t) for t in set(q.tokens)}
         cands = self.candidates(q, floor - ROUNDING, infos)
+        have = _words_held(infos)
+        held = [ni for ni in self._contained_candidates(q, have) if ni not in set(cands)]
         acronym = query_acronym(name) if floor <= ACRONYM_SCORE else ""
         by_acronym = idx.acronyms.get(acronym, ()) if acronym else ()
-        if by_acronym:
-            cands = list(dict.fromkeys([*cands, *by_acronym]))
-        if not cands:
+        if not cands and not held and not by_acronym:
             return []
         fuzzy = {t: list(info[3]) for t, info in infos.items() if info[3]}
         order = sorted(q.tokens, key=lambda t: -idx.weight(t))
+        brand = idx.brand
         best: dict[int, Hit] = {}
-        for ni in cands:
-            rec = idx.names[ni]
-            d = score_name(q, rec.norm, idx, fuzzy, order, idx.brand.get(ni, ()))
-            if ni in by_acronym and d.score < ACRONYM_SCORE:
-                d = Detail(ACRONYM_SCORE, "the query is the listed name's acronym")
-            if d.score < floor:
-                continue
-            old = best.get(rec.entity)
+
+        def keep(ni: int, d: Detail | None) -> None:
+            if d is None or d.score < floor:
+                return
+            e = idx.names[ni].entity
+            old = best.get(e)
             if old is None or d.score > old.score:
-                best[rec.entity] = self.hit(ni, d, q)
+                best[e] = self.hit(ni, d, q)
+
+        for ni in cands:
+            core = brand.get(ni, ())
+            if core and not have.issuperset(core):
+                core = ()  # not every core word is in the query: no containment to score
+            keep(ni, score_name(q, idx.names[ni].norm, idx, fuzzy, order, core))
+        # the names the query holds whole but shares too little weight with for the token
+        # score to reach the floor (see candidates): only containment can score them
+        for ni in dict.fromkeys(held):
+            keep(ni, score_contained(q, idx.names[ni].norm, idx, fuzzy, brand.get(ni, ())))
+        for ni in by_acronym:
+            keep(ni, Detail(ACRONYM_SCORE, "the query is the listed name's acronym"))
         return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
 
     def hit(self, name_id: int, detail: Detail, query: Norm) -> Hit:
@@ -383,27 +403,19 @@ class Matcher:
         return best
 
 
-def with_country(hits: list[Hit], country: str | None, threshold: float) -> list[Hit]:
-    """Apply the query's country as secondary evidence, then keep hits >= threshold."""
-    if not country:
-        return [h for h in hits if h.score >= threshold]
-    cc = country.strip().lower()[:2]
-    out = []
+def _best_per_entity(hits: list[Hit]) -> list[Hit]:
+    """Each entity's best hit, best first."""
+    best: dict[int, Hit] = {}
     for h in hits:
-        ent = h.entity
-        if ent.countries and h.score >= COUNTRY_MIN_SCORE:
-            d = replace(h.detail, notes=list(h.detail.notes))
-            if cc in ent.countries:
-                d.score = round(min(1.0, h.score + COUNTRY_BONUS), 4)
-                d.notes.append(f"country {cc.upper()} agrees (+{COUNTRY_BONUS})")
-            else:
-                d.score = round(h.score - COUNTRY_PENALTY, 4)
-                d.notes.append(f"country {cc.upper()} not among "
-                               f"{', '.join(c.upper() for c in ent.countries)} (-{COUNTRY_PENALTY})")  # fmt: skip
-            h = replace(h, score=d.score, detail=d)
-        if h.score >= threshold:
-            out.append(h)
-    return sorted(out, key=lambda h: (-h.score, h.entity.name))
+        old = best.get(id(h.entity))
+        if old is None or h.score > old.score:
+            best[id(h.entity)] = h
+    return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
+
+
+def _words_held(infos: dict[str, TokenInfo]) -> set[str]:
+    """The listed words a query holds: its words and their typo variants."""
+    return {v for info in infos.values() for v, _ in info[0]}
 
 
 def _pair_fuzzy(token: str, others: Iterable[str], known: bool = False,

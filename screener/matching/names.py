@@ -120,7 +120,14 @@ class Part(NamedTuple):
 
 # characters that may separate parts; a string without any is screened whole only
 _MAY_SPLIT = re.compile(r"[,;|+/()\[\]（）【】，、；\n\r]|[a-z][A-Z]|[a-z]\d{1,2}\b|[\u3400-\u9fff].*[A-Za-z]{2}|[A-Za-z]{2}.*[\u3400-\u9fff]")
+_MAY_SPLIT_ASCII = re.compile(r"[,;|+/()\[\]\n\r]|[a-z][A-Z]|[a-z]\d{1,2}\b")
 _GROUPS = re.compile(r"\s*(?:[;；|\n\r]+|(?<![+\w])\+(?![+])|(?<=\w)\+(?=\s*[A-Z]))\s*")
+# "Huawei Technologies Co., Ltd.": commas only before legal forms, nothing to take apart
+_NAME_COMMA_LEGAL = re.compile(
+    r"^[^,;|+/()\[\]（）【】，、；\n\r\d]+(?:,\s*(?:co|ltd|inc|llc|corp|plc|limited|"
+    r"incorporated|corporation|company|s\.?a|gmbh|ag|l\.?l\.?c|l\.?p|n\.?v|b\.?v)\.?)+\s*$",
+    re.I,
+)
 _SEGMENT = re.compile(r"\s*[,，、]\s*")
 _BRACKET = re.compile(r"[(\[（【]([^()\[\]（）【】]*)[)\]）】]")
 _TICKER = re.compile(r"^(?:\d{4,6}(?:\.[A-Za-z]{1,3})?|[A-Za-z]{1,6}:\s*[A-Z0-9.]{1,8}|[A-Z]{2,5}:\s*\d{3,6})$")
@@ -135,7 +142,8 @@ def query_parts(text: str) -> list[Part]:
     """The candidate names in ``text``: the whole string first, then its parts."""
     text = " ".join(str(text).split()) if "\n" not in text and "\r" not in text else str(text)
     whole = Part(" ".join(text.split()), True, ())
-    if not _MAY_SPLIT.search(text):
+    if not (_MAY_SPLIT_ASCII if text.isascii() else _MAY_SPLIT).search(text) or (
+            _NAME_COMMA_LEGAL.match(text)):  # fmt: skip
         return [whole]
     text = _repair(text)
     out: dict[str, Part] = {whole.text: whole}
@@ -195,7 +203,7 @@ def _segments(group: str) -> list[tuple[str, bool]]:
         raw += [(s, i > 0) for i, s in enumerate(split)]
     out: list[tuple[str, bool]] = []
     for s, alias in raw:
-        s = _FOOTNOTE.sub(r"\1", s).strip(" .:-–—*†‡")  # "China1": a footnote mark
+        s = _FOOTNOTE.sub(r"\1", s).strip(" :-–—*†‡").lstrip(".")  # "China1": a footnote mark
         if not s:
             continue
         if out and _only_legal(s):

@@ -8,11 +8,29 @@ all read them from here, so that one rule has one home.
 
 from __future__ import annotations
 
+import math
+
+from screener.errors import InputError
+
 # -- threshold and country evidence ------------------------------------------------------
 DEFAULT_THRESHOLD = 0.80  # a hit is reported at or above this score
 COUNTRY_BONUS = 0.03  # the query's country is one of the entity's countries
 COUNTRY_PENALTY = 0.08  # the entity has known countries and the query's is not among them
 COUNTRY_MIN_SCORE = 0.6  # country evidence moves only scores at least this high
+
+
+
+def valid_threshold(value: object) -> float:
+    """``value`` as a threshold: a finite number in [0, 1], else an InputError (a NaN
+    threshold compares false with every score and would clear every name)."""
+    try:
+        t = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"threshold '{value}' is not a number") from None
+    if not math.isfinite(t) or not 0.0 <= t <= 1.0:
+        raise InputError(f"threshold {value} is not a number between 0 and 1")
+    return t
+
 
 # -- token weights --------------------------------------------------------------------
 WEIGHT_POWER = 1.0  # token weight = idf ** WEIGHT_POWER

@@ -448,6 +448,22 @@ def score_name(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, fl
                 best = other
         if contained is not None and contained.relation != "same":
             best.relation = contained.relation
+    return _final_rules(best, q, n)
+
+
+def score_contained(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, float]]],
+                    core: tuple[str, ...]) -> Detail | None:  # fmt: skip
+    """Containment alone (:func:`contained_score`, :func:`zh_contained_score`), with the
+    rules of :func:`score_name` after it: for a name the token score cannot bring near
+    the threshold, the candidate step having bounded it."""
+    d = contained_score(q, n, core, fuzzy, idx.cities) if core else None
+    if d is None and q.cjk and n.cjk and _zh_places(q) == _zh_places(n):
+        d = zh_contained_score(q, n)
+    return _final_rules(d, q, n) if d is not None else None
+
+
+def _final_rules(best: Detail, q: Norm, n: Norm) -> Detail:
+    """The legal-form and number rules of :func:`score_name`, and rounding."""
     ql, nl = set(q.legal) - GENERIC_LEGAL, set(n.legal) - GENERIC_LEGAL
     if ql and nl and not ql & nl:
         best.score *= LEGAL_CONFLICT_FACTOR

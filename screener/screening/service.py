@@ -24,10 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from screener import __version__
+from screener.countries import country_option
 from screener.db import runs as audit
 from screener.db.store import Store, now_iso
 from screener.errors import EXIT_CLEAR, EXIT_HIT, InputError
-from screener.matching.matcher import COUNTRY_BONUS, DEFAULT_THRESHOLD, Hit, Matcher, with_country
+from screener.errors import InputError as _InputError
+from screener.matching.country import apply_country
+from screener.matching.country import floor as country_floor
+from screener.matching.matcher import DEFAULT_THRESHOLD, Hit, Matcher
+from screener.matching.rules import valid_threshold
 from screener.screening.executors import ParallelScreener
 
 CHUNK_ROWS = 50_000
@@ -48,7 +53,7 @@ def lists_used(store: Store) -> list[dict[str, Any]]:
 def guard_lists(store: Store, fail_stale: bool | None, warn: Callable[[str], None]) -> list[dict]:
     """The lists to use. Lists older than their max age draw a warning, or, with
     ``fail_stale`` (None: the config file's ``fail_stale``), a ListsError (exit 3)."""
-    from screener.lists.update import require_fresh, stale_message
+    from screener.lists.freshness import require_fresh, stale_message
     from screener.settings import load_config
 
     lists = lists_used(store)
@@ -105,7 +110,8 @@ def check(store: Store, name: str, *, country: str | None = None,
           warn: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
           command: str = "check") -> dict[str, Any]:  # fmt: skip
     """Screen one name; returns ``{"run_id", "query", "hits", "lists", ...}``."""
-    thr = DEFAULT_THRESHOLD if threshold is None else threshold
+    thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
+    country = country_option(country)
     if not name or not name.strip():
         raise InputError("the name to check is empty")
     lists = guard_lists(store, fail_stale, warn)
@@ -121,7 +127,8 @@ def check(store: Store, name: str, *, country: str | None = None,
     code = EXIT_HIT if hits else EXIT_CLEAR
     audit.finish_run(store, run_id, status="done", exit_code=code, rows=1, hits=len(hits),
                      hit_rows=int(bool(hits)))  # fmt: skip
-    return {"run_id": run_id, "query": name, "country": country, "threshold": thr,
+    return {"run_id": run_id, "query": name, "country": country.upper() if country else None,
+            "threshold": thr,
             "hits": hits, "lists": lists, "created_at": now_iso(), "tool_version": __version__}  # fmt: skip
 
 
@@ -156,7 +163,7 @@ def batch(store: Store, input_path: str | Path, output_path: str | Path, *,
     from screener.files.readers import open_input  # pandas and openpyxl: only batch needs them
     from screener.files.writers import open_writer
 
-    thr = DEFAULT_THRESHOLD if threshold is None else threshold
+    thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
     table = open_input(input_path, column=column, country_column=country_column, sheet=sheet)
     lists = guard_lists(store, fail_stale, warn)
     m = load_matcher(store, thr)
@@ -169,7 +176,8 @@ def batch(store: Store, input_path: str | Path, output_path: str | Path, *,
                                         "rows": table.rows, "name_column": table.name_column,
                                         "country_column": table.country_column},
             "lists": lists}  # fmt: skip
-    floor = thr - COUNTRY_BONUS if table.country_column else thr
+    floor = country_floor(thr, "cn" if table.country_column else None)
+    bad_countries: dict[str, int] = {}
     raw: dict[str, list[Hit]] = {}  # unique name -> hits before country evidence
     dicts: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
     status = "failed"
@@ -179,7 +187,7 @@ def batch(store: Store, input_path: str | Path, output_path: str | Path, *,
                 ParallelScreener(m, floor, workers) as ps, _progress(progress, table.rows) as bar:  # fmt: skip
             for df in table.chunks(CHUNK_ROWS):
                 names = [n.strip() for n in df[table.name_column].tolist()]
-                countries = ([(c or "").strip().lower()[:2] or None
+                countries = ([_row_country(c, bad_countries)
                               for c in df[table.country_column].tolist()]
                              if table.country_column else [None] * len(names))  # fmt: skip
                 todo = list(dict.fromkeys(n for n in names if n and n not in raw))
@@ -196,7 +204,7 @@ def batch(store: Store, input_path: str | Path, output_path: str | Path, *,
                     if found:
                         hits = dicts.get((n, cc))
                         if hits is None:
-                            hits = dicts[(n, cc)] = _hit_dicts(with_country(found, cc, thr))
+                            hits = dicts[(n, cc)] = _hit_dicts(apply_country(found, cc, thr))
                     else:
                         hits = []
                     results.append({"row": row, "query": query, "country": cc,
@@ -209,6 +217,9 @@ def batch(store: Store, input_path: str | Path, output_path: str | Path, *,
                 writer.write(df, results)
                 rows += len(results)
                 bar(len(results))
+            for value, n in sorted(bad_countries.items(), key=lambda x: -x[1])[:5]:
+                warn(f"screener: warning: {n} rows have country '{value}', which names no "
+                     "country: screened without country evidence")  # fmt: skip
             counts = writer.counts()
             summary = {**counts, "unique_names": len(raw)}
             writer.close(summary)
@@ -222,6 +233,17 @@ def batch(store: Store, input_path: str | Path, output_path: str | Path, *,
                          hits=hits_total, hit_rows=hit_rows, output_path=str(output_path))
     return BatchSummary(run_id, rows, hit_rows, hits_total, counts["clear"], counts["skipped"],
                         len(raw), str(output_path))  # fmt: skip
+
+
+def _row_country(value: Any, bad: dict[str, int]) -> str | None:
+    """A row's country code; a value that names no country gives that row no country
+    evidence, and is counted for one warning at the end (never cut to two letters)."""
+    try:
+        return country_option(value)
+    except _InputError:
+        key = str(value).strip()[:40]
+        bad[key] = bad.get(key, 0) + 1
+        return None
 
 
 class _progress:
