@@ -1,13 +1,16 @@
 """End-to-end batch benchmark: a 1,000,000-row CSV against the benchmark universe.
 
     python benchmarks/bench_batch.py [--rows 1000000] [--unique 300000] [--keep DIR]
+                                     [--formats csv,jsonl,xlsx]
 
 Builds a store holding the bundled list plus the real lists in shared/data (the
 universe of bench_quality.py), writes a CSV of realistic customer rows (ids,
 names with repeats, countries; ~10% of the unique names are variants of listed
-names), then times ``screener.screening.service.batch`` end to end: read, screen on both
-cores, write CSV. Prints wall time, rows/s, hits and peak memory (max RSS of the
-main process and of the largest worker). Targets (issue 4): <= 60 s and <= 2 GB.
+names), then times ``Screener.batch`` end to end: read, screen on both
+cores, write the output, once per format in ``--formats`` (default CSV). Prints wall time,
+rows/s, hits and peak memory (max RSS of the main process and of the largest worker;
+the peaks are over the whole run). Targets: CSV <= 25 s, JSONL <= 30 s,
+XLSX <= 60 s, <= 1 GB in the main process. ``bench_writers.py`` times the writers alone.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.names import query_names  # noqa: E402
 from benchmarks.universe import shared_lists  # noqa: E402
 from screener.db.store import Store  # noqa: E402
-from screener.lists.bundled import open_store
-from screener.screening import service as screen  # noqa: E402
+from screener.lists.bundled import open_store  # noqa: E402
+from screener.screening.index_cache import load_index  # noqa: E402
+from screener.screening.service import Screener  # noqa: E402
 
 COUNTRIES = ["cn", "us", "de", "gb", "jp", "in", "fr", "", "", ""]
 
@@ -59,6 +63,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--unique", type=int, default=300_000)
     ap.add_argument("--keep", type=Path, help="work in this folder and keep the files")
+    ap.add_argument("--formats", default="csv", help="output formats, e.g. csv,jsonl,xlsx")
     a = ap.parse_args()
     work = a.keep or Path(tempfile.mkdtemp(prefix="screener-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -72,17 +77,18 @@ def main() -> None:
     write_input(inp, a.rows, a.unique, listed)
     print(f"input: {a.rows:,} rows, {inp.stat().st_size / 1e6:.0f} MB, "
           f"written in {time.perf_counter() - t:.1f} s")
-    screen.load_matcher(store)  # build the index cache, as a first `screener` run does
-    out = work / "customers.screened.csv"
-    t = time.perf_counter()
-    s = screen.batch(store, inp, out, column="name", country_column="country")
-    dt = time.perf_counter() - t
-    print(f"batch: {s.rows:,} rows ({s.unique_names:,} distinct names) in {dt:.1f} s "
-          f"= {s.rows / dt:,.0f} rows/s; {s.hit_rows:,} rows with hits, {s.skipped} skipped")
+    load_index(store)  # build the index cache, as a first `screener` run does
+    for fmt in a.formats.split(","):
+        out = work / f"customers.screened.{fmt}"
+        t = time.perf_counter()
+        s = Screener(store).batch(inp, out, column="name", country_column="country")
+        dt = time.perf_counter() - t
+        print(f"batch to {fmt}: {s.rows:,} rows ({s.unique_names:,} distinct names) in "
+              f"{dt:.1f} s = {s.rows / dt:,.0f} rows/s; {s.hit_rows:,} rows with hits, "
+              f"{s.skipped} skipped; output {out.stat().st_size / 1e6:.0f} MB", flush=True)
     main_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory (max RSS): main {main_rss:.0f} MB, largest worker {child_rss:.0f} MB")
-    print(f"output: {out} ({out.stat().st_size / 1e6:.0f} MB)")
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)
 

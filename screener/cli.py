@@ -7,12 +7,13 @@ when the party is listed or a listed owner is involved):
   2  usage or input error
   3  lists missing, stale or unreadable (fail closed)
   4  a list update failed (the previous version stays active)
-  130 interrupted (no partial output is left)
+  130 interrupted by Ctrl-C, 143 by SIGTERM (no partial output is left)
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ import click
 
 from screener import __version__
 from screener.db.store import Store
-from screener.errors import EXIT_INPUT, EXIT_LISTS, ScreenerError
+from screener.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_LISTS, ScreenerError, Terminated
 from screener.lists import catalog
 from screener.lists.bundled import open_store
 from screener.lists.registry import FORMATS, LINK_FORMATS
@@ -34,19 +35,45 @@ Exit codes:
   2  usage or input error
   3  lists missing, stale or unreadable (fail closed)
   4  a list update failed (previous version kept)
-  130 interrupted (no partial output is left)"""
+  130 interrupted by Ctrl-C, 143 by SIGTERM (no partial output is left)"""
+
+
+class Threshold(click.ParamType):
+    """A finite number in [0, 1] (a NaN threshold would clear every name)."""
+
+    name = "threshold"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        from screener.matching.rules import valid_threshold
+
+        try:
+            return valid_threshold(value)
+        except ScreenerError as e:
+            self.fail(str(e), param, ctx)
 
 
 class Ctx:
     def __init__(self, db: str | None):
         self.db_path = db
         self._store: Store | None = None
+        self._screener: Any = None
 
     @property
     def store(self) -> Store:
         if self._store is None:
             self._store = open_store(self.db_path)
         return self._store
+
+    @property
+    def screener(self) -> Any:
+        """The screening service over the store (runs killed earlier are reaped first)."""
+        if self._screener is None:
+            from screener.db.runs import reap_abandoned
+            from screener.screening.service import Screener
+
+            reap_abandoned(self.store)
+            self._screener = Screener(self.store)
+        return self._screener
 
 
 @click.group(help=f"Screen names against restricted surveillance-technology lists.\n\n{EXIT_CODES_HELP}")
@@ -191,23 +218,23 @@ STALE_HELP = "Exit 3 instead of screening when a list is older than its max age.
 @cli.command("check", help=f"Screen one name and show every hit with its provenance.\n\n"
                            f"{EXIT_CODES_HELP}")  # fmt: skip
 @click.argument("name")
-@click.option("--country", help="ISO country code of the party (secondary evidence).")
-@click.option("--threshold", type=click.FloatRange(0, 1), help=THRESHOLD_HELP)
+@click.option("--country", help="Country of the party (secondary evidence): an ISO code (CN, "
+              "CHN) or an English name; Hong Kong and Macau count as China.")
+@click.option("--threshold", type=Threshold(), help=THRESHOLD_HELP)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)  # fmt: skip
 @click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
 @click.pass_obj
 def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None, fmt: str,
               fail_stale: bool | None) -> int:  # fmt: skip
-    from screener.screening import service as screen
-
-    result = screen.check(obj.store, name, country=country, threshold=threshold,
-                          fail_stale=fail_stale)  # fmt: skip
+    result = obj.screener.check(name, country=country, threshold=threshold,
+                                fail_stale=fail_stale)  # fmt: skip
     if fmt == "json":
-        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        _print_check(result)
-    return 1 if result["hits"] else 0
+        _print_check(result.to_dict())
+    _warn(result.warnings)
+    return int(result.exit_code)
 
 
 @cli.command("batch", help=f"Screen every row of a CSV, XLSX or JSON Lines file.\n\n"
@@ -219,22 +246,22 @@ def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None,
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Output file (.csv, .jsonl, .xlsx or .html).")
 @click.option("--column", help="Column holding the names (default: an obvious one).")
-@click.option("--country-column", help="Column holding ISO country codes (default: 'country').")
+@click.option("--country-column", help="Column holding each party's country: ISO codes or "
+              "English names (default: 'country'); a value naming no country is warned about.")
 @click.option("--sheet", help="Worksheet of an .xlsx input (default: the first).")
-@click.option("--threshold", type=click.FloatRange(0, 1), help=THRESHOLD_HELP)
+@click.option("--threshold", type=Threshold(), help=THRESHOLD_HELP)
 @click.option("--workers", type=click.IntRange(1, 64), help="Processes (default: all cores).")
 @click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
 @click.pass_obj
 def batch_cmd(obj: Ctx, input_path: Path, output: Path, column: str | None,
               country_column: str | None, sheet: str | None, threshold: float | None,
               workers: int | None, fail_stale: bool | None) -> int:  # fmt: skip
-    from screener.screening import service as screen
-
-    s = screen.batch(obj.store, input_path, output, column=column, country_column=country_column,
-                     sheet=sheet, threshold=threshold, workers=workers, progress=True,
-                     fail_stale=fail_stale)  # fmt: skip
+    s = obj.screener.batch(input_path, output, column=column, country_column=country_column,
+                           sheet=sheet, threshold=threshold, workers=workers, progress=True,
+                           fail_stale=fail_stale)  # fmt: skip
     click.echo(f"screened {s.rows} rows ({s.unique_names} unique names): {s.hit_rows} with hits, "
                f"{s.clear} clear, {s.skipped} skipped; wrote {s.output} (run {s.run_id})", err=True)  # fmt: skip
+    _warn(s.warnings)
     return s.exit_code
 
 
@@ -326,6 +353,12 @@ def _print_ownership(doc: dict[str, Any]) -> None:
                 click.echo(f"    {_edge_line(st, a['on'])}")
     click.echo("An ownership link is a lead, not a determination: confirm shares and control "
                "at the source.")
+
+def _warn(notes: list[str]) -> None:
+    """What a result does not cover (stale or missing lists, unreadable countries), after
+    the result itself: a failed run prints its one error line and nothing else."""
+    for n in notes:
+        click.echo(f"screener: warning: {n}", err=True)
 
 
 @cli.group("runs", invoke_without_command=True,
@@ -423,16 +456,26 @@ def _cell(key: str, v: Any) -> str:
     return str(v)
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
 def main() -> None:
-    """Entry point: run the CLI, turning screener errors into one line and an exit code."""
+    """Entry point: run the CLI, turning screener errors into one line and an exit code.
+
+    SIGTERM stops a run as Ctrl-C does (nothing half-written is left), with exit 143."""
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         rv = cli.main(standalone_mode=False)
     except ScreenerError as e:
         click.echo(f"screener: error: {e}", err=True)
         sys.exit(e.exit_code)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("screener: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
+    except Terminated as e:
+        click.echo("screener: terminated", err=True)
+        sys.exit(e.exit_code)
     except click.ClickException as e:
         e.show()
         sys.exit(EXIT_INPUT)

@@ -4,6 +4,9 @@
     ├── InputError           a user's file, format name or option is unusable (exit 2)
     ├── ListsError           lists missing, stale or unreadable: fail closed (exit 3)
     └── UpdateError          a list download or update failed; the previous version stays active (exit 4)
+    Terminated               SIGTERM asked the run to stop (exit 143); like Ctrl-C
+                             (KeyboardInterrupt, exit 130) it is not an Exception, so
+                             that nothing catches it on the way out
 
 The CLI prints ``screener: error: <message>`` on one line and exits with ``exit_code``;
 it never shows a traceback for these.
@@ -16,6 +19,8 @@ EXIT_HIT = 1
 EXIT_INPUT = 2
 EXIT_LISTS = 3
 EXIT_UPDATE = 4
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT)
+EXIT_TERMINATED = 143  # SIGTERM
 
 
 class ScreenerError(Exception):
@@ -40,3 +45,10 @@ class UpdateError(ScreenerError):
     """Downloading or importing a new list version failed."""
 
     exit_code = EXIT_UPDATE
+
+
+class Terminated(BaseException):
+    """SIGTERM asked the run to stop; the output is not written and the run is recorded
+    as interrupted."""
+
+    exit_code = EXIT_TERMINATED

@@ -17,10 +17,10 @@ import pytest
 from screener.db.store import Store
 from screener.lists.bundled import open_store
 from screener.matching.matcher import Matcher
-from screener.screening.service import load_matcher
+from screener.screening.index_cache import load_index
 
 DB_NAME = "s.db"
-CACHE_SUFFIX = ".index.pickle"
+CACHE_SUFFIX = ".index"
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +38,7 @@ def master_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database with the bundled list loaded and its index cache written."""
     path = tmp_path_factory.mktemp("master") / DB_NAME
     store = open_store(path)
-    load_matcher(store)  # writes <db>.index.pickle, so copies load the index fast
+    load_index(store)  # writes <db>.index, so copies load the index fast
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     return path

@@ -24,7 +24,7 @@ CHILD = textwrap.dedent(
     import pandas as pd
     from screener.db import runs
     from screener.db.store import Store
-    from screener.files.writers import open_writer
+    from screener.files.reports import open_writer
 
     store = Store.open(sys.argv[1])
     out = Path(sys.argv[2])

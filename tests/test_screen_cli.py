@@ -22,9 +22,11 @@ from screener.cli import cli, main
 from screener.db import runs as audit
 from screener.db.store import Store, sha256_file
 from screener.errors import ListsError
-from screener.files.writers import APPENDED_COLUMNS, CAUTION, CsvWriter
-from screener.screening import service as screen
-from screener.screening.executors import ParallelScreener
+from screener.files.reports import APPENDED_COLUMNS, CAUTION
+from screener.files.reports.csv import CsvWriter
+from screener.screening import batch as batch_mod
+from screener.screening.executors import InProcess
+from screener.screening.service import Screener
 
 ROOT = Path(__file__).parent.parent
 INPUTS = ROOT / "fixtures" / "inputs"
@@ -76,7 +78,8 @@ def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Pat
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return list(screen.iter_rows(path))
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 def read_csv(path: Path) -> list[list[str]]:
@@ -145,8 +148,8 @@ def test_check_country_option(db_path: Path) -> None:
 
 
 def test_check_is_recorded(store: Store) -> None:
-    result = screen.check(store, "CETC 14", warn=lambda s: None)
-    run = audit.run(store, result["run_id"])
+    result = Screener(store).check("CETC 14")
+    run = audit.run(store, result.run_id)
     assert (run["command"], run["status"], run["exit_code"], run["hits"]) == ("check", "done", 1, 1)
     assert [h["entity_id"] for h in run["hit_list"]] == ["cetc-14"]
 
@@ -175,7 +178,9 @@ def test_main_exit_0_on_clear(db_path: Path, monkeypatch: pytest.MonkeyPatch,
     code, out, err = run_main(monkeypatch, capsys, "--db", str(db_path), "check", "Pico Technology Ltd")
     assert code == 0
     assert "No hit" in out
-    assert err == ""
+    # a fresh store holds only the bundled list: the clear result says what it does not cover
+    assert err.startswith("screener: warning: these official lists were never loaded")
+    assert "csl, ofac-sdn, ofac-cons" in err and len(err.splitlines()) == 1
 
 
 @pytest.mark.parametrize(
@@ -260,12 +265,11 @@ def test_check_without_lists_fails_closed(tmp_path: Path) -> None:
     empty = Store(tmp_path / "empty.db")  # no bundled lists loaded
     try:
         with pytest.raises(ListsError) as exc:
-            screen.check(empty, "Hikvision", warn=lambda s: None)
+            Screener(empty).check("Hikvision")
         assert exc.value.exit_code == 3
         assert "no lists loaded" in str(exc.value)
         with pytest.raises(ListsError):
-            screen.batch(empty, INPUTS / "partners_gbk.csv", tmp_path / "out.csv", workers=1,
-                         warn=lambda s: None)  # fmt: skip
+            Screener(empty).batch(INPUTS / "partners_gbk.csv", tmp_path / "out.csv", workers=1)
         assert not (tmp_path / "out.csv").exists()
     finally:
         empty.close()
@@ -347,6 +351,10 @@ INPUT_CASES: dict[str, Case] = {
     "jsonl": (jsonl_input, [], ["name", "country", "note"],
               [HIKVISION, "Stanford University", "CETC No. 14"], [0, 2], [1]),
 }  # fmt: skip
+# The row numbers the outputs show: as the input spreadsheet numbers them (the header is row 1;
+# partners.xlsx has a blank row 4), or from 1 for JSON Lines records.
+INPUT_ROWS = {"csv-utf8": [2, 3, 4], "csv-gbk": [2, 3, 4, 5, 6], "csv-utf16": [2, 3, 4, 5],
+              "xlsx-sheet": [2, 3, 5], "jsonl": [1, 2, 3]}  # fmt: skip
 
 
 def check_statuses(status: list[str], hit_rows: list[int], clear_rows: list[int]) -> None:
@@ -372,9 +380,10 @@ def test_batch_formats(db_path: Path, tmp_path: Path, case: str, out_ext: str) -
         assert rows[0] == columns + APPENDED_COLUMNS
         assert [row[0] for row in rows[1:]] == queries  # the name column comes first
         check_statuses([row[len(columns)] for row in rows[1:]], hit_rows, clear_rows)
+        assert [row[-1] for row in rows[1:]] == [str(n) for n in INPUT_ROWS[case]]
     elif out_ext == "jsonl":
         rows = read_jsonl(out)
-        assert [r["row"] for r in rows] == list(range(len(queries)))
+        assert [r["row"] for r in rows] == INPUT_ROWS[case]
         assert [r["query"] for r in rows] == queries
         check_statuses([r["status"] for r in rows], hit_rows, clear_rows)
         assert all({"row", "query", "hits", "status"} <= r.keys() for r in rows)
@@ -388,8 +397,11 @@ def test_batch_formats(db_path: Path, tmp_path: Path, case: str, out_ext: str) -
         assert values[0] == columns + APPENDED_COLUMNS
         assert [row[0] for row in values[1:]] == queries
         check_statuses([row[len(columns)] for row in values[1:]], hit_rows, clear_rows)
+        assert [row[-1] for row in values[1:]] == INPUT_ROWS[case]  # numbers, not text
     else:
         text = out.read_text("utf-8")
+        for i in hit_rows:
+            assert f'id="row-{INPUT_ROWS[case][i]}"' in text
         assert CAUTION in text
         assert run_id in text
         assert sha256_file(ROOT / "lists" / "surveillance.yaml")[:12] in text
@@ -435,7 +447,7 @@ def test_batch_all_clear_exits_0(db_path: Path, tmp_path: Path) -> None:
 def test_batch_empty_cells_are_skipped(store: Store, tmp_path: Path) -> None:
     src = write_csv(tmp_path / "in.csv", [["name", "country"], ["Hikvision", "CN"], ["", "CN"],
                                           ["   ", "US"], ["Stanford University", "US"]])  # fmt: skip
-    s = screen.batch(store, src, tmp_path / "out.jsonl", workers=1, warn=lambda m: None)
+    s = Screener(store).batch(src, tmp_path / "out.jsonl", workers=1)
     assert (s.rows, s.hit_rows, s.clear, s.skipped) == (4, 1, 1, 2)
     rows = read_jsonl(tmp_path / "out.jsonl")
     assert [r["status"] for r in rows] == ["hit", "skipped", "skipped", "clear"]
@@ -491,8 +503,8 @@ def test_batch_parallel_workers_give_the_same_results(store: Store, tmp_path: Pa
              for i in range(900)]  # fmt: skip
     names += ["Hikvision", "CETC 14", "海康威视"]
     src = write_csv(tmp_path / "in.csv", [["name"], *([n] for n in names)])
-    one = screen.batch(store, src, tmp_path / "one.jsonl", workers=1, warn=lambda m: None)
-    two = screen.batch(store, src, tmp_path / "two.jsonl", workers=2, warn=lambda m: None)
+    one = Screener(store).batch(src, tmp_path / "one.jsonl", workers=1)
+    two = Screener(store).batch(src, tmp_path / "two.jsonl", workers=2)
     assert (one.rows, one.hit_rows, one.hits) == (two.rows, two.hit_rows, two.hits)
     assert read_jsonl(tmp_path / "one.jsonl") == read_jsonl(tmp_path / "two.jsonl")
     assert one.hit_rows >= 3
@@ -535,7 +547,7 @@ def test_runs_are_recorded_and_shown(db_path: Path, tmp_path: Path) -> None:
 def test_runs_list_newest_first_within_one_second(store: Store,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     monkeypatch.setattr(audit, "now_iso", lambda: "2026-01-01T00:00:00Z")
-    lists = screen.lists_used(store)
+    lists = Screener(store).lists()
     started = [audit.start_run(store, "check", {"n": i}, lists, 0.8) for i in range(8)]
     assert [r["id"] for r in audit.runs(store, 8)] == started[::-1]
 
@@ -570,19 +582,19 @@ def test_interrupted_run_keeps_previous_output(store: Store, tmp_path: Path,
     src = many_rows(tmp_path)
     out = src.with_name(f"out.{out_ext}")
     out.write_bytes(ORIGINAL)
-    monkeypatch.setattr(screen, "CHUNK_ROWS", 2)
-    real = ParallelScreener.screen
+    monkeypatch.setattr(batch_mod, "CHUNK_ROWS", 2)
+    real = InProcess.result
     calls = []
 
-    def interrupt_second_chunk(self: ParallelScreener, items: Any) -> Any:
+    def interrupt_second_chunk(self: InProcess, items: Any) -> Any:
         calls.append(len(items))
         if len(calls) == 2:
             raise KeyboardInterrupt
         return real(self, items)
 
-    monkeypatch.setattr(ParallelScreener, "screen", interrupt_second_chunk)
+    monkeypatch.setattr(InProcess, "result", interrupt_second_chunk)
     with pytest.raises(KeyboardInterrupt):
-        screen.batch(store, src, out, workers=1, warn=lambda m: None)
+        Screener(store).batch(src, out, workers=1)
     assert len(calls) == 2  # the first chunk was screened and written
     assert out.read_bytes() == ORIGINAL
     assert sorted(p.name for p in src.parent.iterdir()) == ["in.csv", out.name]
@@ -596,12 +608,12 @@ def test_interrupted_run_leaves_no_output(store: Store, tmp_path: Path,
     src = many_rows(tmp_path)
     out = src.with_name("out.csv")
 
-    def interrupt(self: ParallelScreener, items: Any) -> Any:
+    def interrupt(self: InProcess, items: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ParallelScreener, "screen", interrupt)
+    monkeypatch.setattr(InProcess, "result", interrupt)
     with pytest.raises(KeyboardInterrupt):
-        screen.batch(store, src, out, workers=1, warn=lambda m: None)
+        Screener(store).batch(src, out, workers=1)
     assert sorted(p.name for p in src.parent.iterdir()) == ["in.csv"]
     assert last_run(store)["status"] == "interrupted"
 
@@ -611,10 +623,10 @@ def test_interrupted_run_through_main_exits_130(db_path: Path, tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     src = many_rows(tmp_path)
 
-    def interrupt(self: ParallelScreener, items: Any) -> Any:
+    def interrupt(self: InProcess, items: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ParallelScreener, "screen", interrupt)
+    monkeypatch.setattr(InProcess, "result", interrupt)
     code, out, err = run_main(monkeypatch, capsys, "--db", str(db_path), "batch", str(src),
                               "-o", str(src.with_name("out.csv")), "--workers", "1")  # fmt: skip
     assert code == 130
@@ -630,7 +642,7 @@ def test_failed_run_keeps_previous_output(store: Store, tmp_path: Path,
     out.write_bytes(ORIGINAL)
     meta = out.with_name(out.name + ".meta.json")
     meta.write_bytes(b"{}")
-    monkeypatch.setattr(screen, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(batch_mod, "CHUNK_ROWS", 2)
     real = CsvWriter._write
     calls = []
 
@@ -642,7 +654,7 @@ def test_failed_run_keeps_previous_output(store: Store, tmp_path: Path,
 
     monkeypatch.setattr(CsvWriter, "_write", fail_second_chunk)
     with pytest.raises(OSError):
-        screen.batch(store, src, out, workers=1, warn=lambda m: None)
+        Screener(store).batch(src, out, workers=1)
     assert out.read_bytes() == ORIGINAL
     assert meta.read_bytes() == b"{}"
     assert sorted(p.name for p in src.parent.iterdir()) == ["in.csv", out.name, meta.name]
@@ -675,7 +687,7 @@ def test_failed_run_through_main_is_one_line(db_path: Path, tmp_path: Path,
 @pytest.mark.skipif(not DEV_EVAL.exists(), reason="dev-eval set not present")
 def test_dev_eval_through_batch(store: Store, tmp_path: Path) -> None:
     out = tmp_path / "dev.jsonl"
-    s = screen.batch(store, DEV_EVAL, out, column="query", workers=1, warn=lambda m: None)
+    s = Screener(store).batch(DEV_EVAL, out, column="query", workers=1)
     with open(DEV_EVAL, encoding="utf-8", newline="") as f:
         queries = list(csv.DictReader(f))
     rows = read_jsonl(out)

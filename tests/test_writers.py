@@ -1,4 +1,4 @@
-"""screener.files.writers: what a reviewer gets back, and that a failed run never clobbers it."""
+"""screener.files.reports: what a reviewer gets back, and that a failed run never clobbers it."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from screener.errors import InputError
-from screener.files.writers import APPENDED_COLUMNS, CAUTION, open_writer
+from screener.files.reports import APPENDED_COLUMNS, CAUTION, open_writer
 
 HIKVISION_ZH = "杭州海康威视数字技术股份有限公司"
 DAHUA = "Zhejiang Dahua Technology Co., Ltd."
@@ -147,15 +147,16 @@ def test_csv_keeps_input_columns_and_appends_screen_columns(tmp_path: Path) -> N
     assert len(rows) == 5
     assert rows[1] == [
         HIKVISION_ZH, "CN", "'=cmd|' /C calc'!A0",
-        "hit", "0.987", "Hangzhou Hikvision Digital Technology Co., Ltd.", HIKVISION_ZH,
+        "hit", "0.987", "Hangzhou Hikvision Digital Technology Co., Ltd.", HIKVISION_ZH, "same",
         "Consolidated Screening List", "Entity List (EL) - Bureau of Industry and Security",
-        "84 FR 54002", "2",
+        "84 FR 54002", "licence-required", "2", "2",
     ]  # fmt: skip
-    assert rows[2] == [STANFORD, "US", "", "clear", "", "", "", "", "", "", "0"]
+    assert rows[2] == [STANFORD, "US", "", "clear", "", "", "", "", "", "", "", "", "0", "3"]
     assert rows[3][:4] == ["", "", "'@SUM(A1)", "skipped"]
     assert rows[4][2] == "'-2+3"
-    assert rows[4][5] == "'=HYPERLINK(\"http://evil.example\")"  # appended cells too
-    assert rows[4][9] == "'+84 FR 54002"
+    dahua = dict(zip(rows[0], rows[4]))
+    assert dahua["screen_top_name"] == "'=HYPERLINK(\"http://evil.example\")"  # appended cells too
+    assert dahua["screen_citation"] == "'+84 FR 54002"
 
 
 def test_csv_many_chunks_in_order(tmp_path: Path) -> None:
@@ -188,7 +189,8 @@ def test_xlsx_content_and_formula_injection(tmp_path: Path) -> None:
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     assert rows[0] == COLUMNS + APPENDED_COLUMNS
     assert rows[1][:5] == [HIKVISION_ZH, "CN", "'=cmd|' /C calc'!A0", "hit", 0.987]
-    assert rows[1][-1] == 2
+    top = dict(zip(rows[0], rows[1]))
+    assert (top["screen_hits"], top["screen_input_row"]) == (2, 2)
     assert rows[2][:4] == [STANFORD, "US", None, "clear"]
     assert rows[3][2] == "'@SUM(A1)"
     assert rows[4][2] == "'-2+3"
@@ -226,7 +228,7 @@ def test_jsonl_one_object_per_row_with_every_hit_field(tmp_path: Path) -> None:
     lines = out.read_text("utf-8").splitlines()
     assert len(lines) == 8
     records = [json.loads(line) for line in lines]
-    assert [r["row"] for r in records] == list(range(8))
+    assert [r["row"] for r in records] == list(range(2, 10))  # spreadsheet rows of partners.csv
     first = records[0]
     assert (first["query"], first["status"], first["country"]) == (HIKVISION_ZH, "hit", "CN")
     assert first["hits"][1] == hikvision_hit()

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import charset_normalizer
+import numpy as np
 import pandas as pd
 
 from screener.errors import InputError
@@ -55,6 +56,7 @@ DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 1 << 20  # what charset-normalizer sees
 SNIFF_BYTES = 64 << 10  # what the delimiter sniffer and header peek see
 DEFAULT_CHUNK = 50_000
+INPUT_ROWS_ATTR = "input_rows"  # chunk attribute: row numbers (screener.files.reports.base)
 
 # Headers that obviously hold the names to screen, compared after _norm_header().
 # A header matching exactly one of these is picked without --column.
@@ -111,7 +113,9 @@ class InputTable:
         :attr:`columns` in file order, and the index is the 0-based data-row
         number, continuing from one chunk to the next. Blank lines and empty
         spreadsheet rows are not rows. JSON Lines keys first seen in a later
-        chunk are added to the end of :attr:`columns` and of that chunk.
+        chunk are added to the end of :attr:`columns` and of that chunk. An
+        XLSX chunk also carries each row's number in its sheet (1-based, as
+        Excel shows it) in ``attrs["input_rows"]``.
         """
         if size < 1:
             raise ValueError("chunk size must be at least 1")
@@ -533,6 +537,7 @@ def _xlsx_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
     width = len(table.columns)
     start = 0
     rows: list[list[str]] = []
+    numbers: list[int] = []  # each row's number in the sheet, for the outputs
     with _Workbook(table.path) as wb:
         ws = _worksheet(table.path, wb, table.sheet)
         for n, row in enumerate(_sheet_rows(ws)):
@@ -543,12 +548,20 @@ def _xlsx_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
                 continue
             cells.extend([""] * (width - len(cells)))
             rows.append(cells)
+            numbers.append(n + 1)
             if len(rows) == size:
-                yield _frame(rows, table.columns, start)
+                yield _numbered(_frame(rows, table.columns, start), numbers)
                 start += len(rows)
-                rows = []
+                rows, numbers = [], []
     if rows:
-        yield _frame(rows, table.columns, start)
+        yield _numbered(_frame(rows, table.columns, start), numbers)
+
+
+def _numbered(frame: pd.DataFrame, numbers: list[int]) -> pd.DataFrame:
+    """Attach the sheet's row numbers (``attrs["input_rows"]``, read by the output writers),
+    so outputs number rows as the sheet does, also after blank rows this reader skipped."""
+    frame.attrs[INPUT_ROWS_ATTR] = np.array(numbers, dtype=np.int64)  # an array copies fast
+    return frame
 
 
 def _cell_text(value: Any) -> str:

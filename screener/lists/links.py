@@ -160,10 +160,12 @@ def match_entities(store: Store, name: str) -> list[tuple[str, str, float]]:
     The screening service's matcher decides, at its default threshold; this is the
     one call to swap when the service offers a better one.
     """
-    from screener.screening.service import load_matcher
+    from screener.screening.service import Screener
 
-    hits = sorted(load_matcher(store).screen(name), key=lambda h: -h.score)
-    return [(str(h.entity.extra.get("source_id")), h.entity.id, float(h.score)) for h in hits]
+    service = Screener(store)
+    [hits] = service.screen([service.query(name)])
+    return [(str(h.source_id), h.entity_id, float(h.score))
+            for h in sorted(hits, key=lambda h: -h.score)]  # fmt: skip
 
 
 def match_owner(store: Store, name: str) -> tuple[str, str, float] | None:

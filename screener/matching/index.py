@@ -24,6 +24,7 @@ times. It holds:
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from screener.matching.normalize import (
     clean,
     is_cjk_token,
     is_pinyin_syllable,
+    is_pinyin_word,
     normalize,
     vocabulary,
 )
@@ -45,6 +47,7 @@ from screener.matching.rules import (
     ACRONYM_MAX_ENTITIES,
     CITY_MIN_POPULATION,
     COMMON_WORD_ZIPF,
+    CONTAINED_OTHER_MAX_ZIPF,
     DISTINCTIVE_SHARE,
     FUZZY_ANY_FIRST_LEN,
     FUZZY_MIN_LEN,
@@ -85,6 +88,13 @@ class Index:
     prefixes: list[tuple[str, int]] = field(default_factory=list)  # (clean text, name), sorted
     acronyms: dict[str, list[int]] = field(default_factory=dict)  # initials -> names
     cities: frozenset[str] = frozenset()  # see world_cities
+    # what wordfreq and pypinyin say of words, frozen at build time so that screening
+    # never loads them: English words of Zipf COMMON_WORD_ZIPF or more, and which listed
+    # words are brand words, coined ones, or single pinyin syllables
+    common: frozenset[str] = frozenset()
+    brand_words: frozenset[str] = frozenset()
+    coined: frozenset[str] = frozenset()
+    syllables: frozenset[str] = frozenset()
     _fuzzy_cache: dict[str, list[tuple[str, float]]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -129,6 +139,11 @@ class Index:
         idx.max_idf = math.log((n_entities + 1) / 0.5)
         idx.w = {t: v**WEIGHT_POWER for t, v in idx.idf.items()}
         idx.max_w = idx.max_idf**WEIGHT_POWER
+        idx.common = common_english()
+        latin = [t for t in postings if t.isascii() and t.isalpha()]
+        idx.brand_words = frozenset(t for t in latin if is_brand_word(t))
+        idx.coined = frozenset(t for t in idx.brand_words if is_coined(t))
+        idx.syllables = frozenset(t for t in latin if is_pinyin_syllable(t))
         idx.distinctive = distinctive_words(idx)
         for rec in idx.names:
             idx.toksets.append(frozenset(rec.norm.tokens))
@@ -176,7 +191,32 @@ class Index:
             return True
         if token in self.w or token.isdecimal():
             return False
-        return not token.isascii() or zipf_en(token) < COMMON_WORD_ZIPF
+        return not token.isascii() or token not in self.common
+
+    def prefixed(self, text: str, limit: int) -> list[tuple[str, int]]:
+        """Up to ``limit`` (clean listed name, name id) pairs whose name begins with ``text``."""
+        out = []
+        i = bisect_left(self.prefixes, (text,))
+        while i < len(self.prefixes) and len(out) < limit and self.prefixes[i][0].startswith(text):
+            out.append(self.prefixes[i])
+            i += 1
+        return out
+
+    def is_common(self, token: str) -> bool:
+        """An English word of Zipf frequency ``COMMON_WORD_ZIPF`` or more."""
+        return token in self.common
+
+    def is_brand(self, token: str) -> bool:
+        """:func:`is_brand_word`, from the build for listed words."""
+        return token in self.brand_words if token in self.postings else is_brand_word(token)
+
+    def is_coined(self, token: str) -> bool:
+        """:func:`is_coined`, from the build for listed words."""
+        return token in self.coined if token in self.postings else is_coined(token)
+
+    def is_syllable(self, token: str) -> bool:
+        """A single pinyin syllable, from the build for listed words."""
+        return token in self.syllables if token in self.postings else is_pinyin_syllable(token)
 
     def weight(self, token: str) -> float:
         """The token's weight (``idf ** WEIGHT_POWER``); unknown tokens weigh most."""
@@ -287,6 +327,27 @@ def zh_base_of(cjk: str, units: bool = False) -> str:
     return base
 
 
+def is_coined(token: str) -> bool:
+    """A brand word of five letters or more that is rare even in English text (Zipf under
+    ``CONTAINED_OTHER_MAX_ZIPF``) and not made of pinyin syllables: "hikvision",
+    "sensetime" is not (it reads as pinyin), "huawei" is not (Zipf 3.3)."""
+    return (len(token) >= 5 and is_brand_word(token)
+            and zipf_en(token) < CONTAINED_OTHER_MAX_ZIPF and not is_pinyin_word(token))  # fmt: skip
+
+
+def common_english() -> frozenset[str]:
+    """English words of Zipf frequency ``COMMON_WORD_ZIPF`` or more (wordfreq), as
+    step 8 writes them."""
+    from wordfreq import top_n_list
+
+    out: set[str] = set()
+    for w in top_n_list("en", 40_000):
+        if w.isalpha() and zipf_en(w) >= COMMON_WORD_ZIPF:
+            out.add(w)
+            out.update(normalize(w).tokens)
+    return frozenset(out)
+
+
 def distinctive_words(idx: Index) -> frozenset[str]:
     """Words of the lists that identify an organization when they agree: rare in the
     lists (weight at least ``DISTINCTIVE_SHARE`` of the most a word can weigh) and
@@ -297,7 +358,7 @@ def distinctive_words(idx: Index) -> frozenset[str]:
     return frozenset(
         t for t, w in idx.w.items()
         if w >= floor and not t.isdecimal()
-        and (not t.isascii() or zipf_en(t) < COMMON_WORD_ZIPF)
+        and (not t.isascii() or t not in idx.common)
     )  # fmt: skip
 
 

@@ -18,7 +18,6 @@ scores below ``COUNTRY_MIN_SCORE``, are left alone.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +37,7 @@ from screener.matching.rules import (
     MAX_CANDIDATES,
     ROUNDING,
     TRUNCATED_MAX,
+    TRUNCATED_MAX_NAMES,
     TRUNCATED_MIN,
     valid_threshold,
 )
@@ -313,13 +313,9 @@ class Matcher:
         if not last or last[0] in self.index.postings:
             return []  # the last word is one the lists hold: not cut
         c = clean(text)
-        prefixes = self.index.prefixes
-        i = bisect_left(prefixes, (c,))
         out: list[Hit] = []
         seen: set[str] = set()
-        while i < len(prefixes) and prefixes[i][0].startswith(c) and len(seen) < 20:
-            listed, ni = prefixes[i]
-            i += 1
+        for listed, ni in self.index.prefixed(c, TRUNCATED_MAX_NAMES):
             if len(listed) <= len(c) or not listed[len(c)].isalpha():
                 continue  # the query ends where a listed word ends: screened as it is
             end = listed.find(" ", len(c))

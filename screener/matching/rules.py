@@ -86,6 +86,7 @@ ROUNDING = 5e-5  # scores are reported to 4 places; candidates keep what rounds 
 # -- names cut at a form's width (matcher.Matcher._truncated) -------------------------
 TRUNCATED_MIN = 30  # a query this long (or longer)...
 TRUNCATED_MAX = 40  # ...and no longer, ending in a letter, may have been cut mid-word
+TRUNCATED_MAX_NAMES = 50  # listed names beginning with it that are looked at, at most
 
 # -- acronyms (names.query_acronym) ---------------------------------------------------
 ACRONYM_SCORE = 0.85  # a query of capitals equal to the initials of a listed name ("PLA")...

@@ -19,12 +19,10 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from screener.matching.index import Index, is_brand_word, zh_base_of, zipf_en
+from screener.matching.index import Index, zh_base_of
 from screener.matching.normalize import (
     Norm,
     is_cjk_token,
-    is_pinyin_syllable,
-    is_pinyin_word,
     vocabulary,
 )
 from screener.matching.rules import (
@@ -32,13 +30,11 @@ from screener.matching.rules import (
     CJK_CONTAINED_MIN_LEN,
     CJK_HOLDS_BASE,
     CJK_NUMBER_FACTOR,
-    COMMON_WORD_ZIPF,
     COMPACT_EXACT,
     COMPACT_FUZZY_FACTOR,
     COMPACT_FUZZY_MIN,
     COMPACT_FUZZY_MIN_LEN,
     CONTAINED_OTHER,
-    CONTAINED_OTHER_MAX_ZIPF,
     CONTAINED_SAME,
     CONTAINED_TYPO_MIN_LEN,
     CONTAINED_TYPO_SHARE,
@@ -173,7 +169,7 @@ def token_score(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, f
     _institution_place_cap(d, q, n, n_left)
     if len(n.tokens) == 1 and d.score > DISTINCTIVE_MISSING_CAP:
         word = n.tokens[0]
-        short = len(word) <= 3 or is_pinyin_syllable(word)
+        short = len(word) <= 3 or idx.is_syllable(word)
         if (short and q.tokens != n.tokens) or (len(word) < FUZZY_ANY_FIRST_LEN and any(
                 len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
                 for a, b, _, _ in matched)):  # fmt: skip
@@ -234,7 +230,7 @@ def _institution_place_cap(d: Detail, q: Norm, n: Norm, n_left: list[str]) -> No
         d.notes.append(f"the listed institution's place is not in the query: {', '.join(missing)}")
 
 
-def compact_score(q: Norm, n: Norm, tokens: Detail | None = None) -> Detail | None:
+def compact_score(q: Norm, n: Norm, idx: Index, tokens: Detail | None = None) -> Detail | None:
     """Spacing and hyphen variants: ``Hik-Vision`` / ``Hikvision``, ``Sense Time``.
 
     Near-same letters (words cut differently, "Andrang Heta" / "'Ndrangheta", or
@@ -257,8 +253,8 @@ def compact_score(q: Norm, n: Norm, tokens: Detail | None = None) -> Detail | No
         if not q_rest or not n_rest or min(len("".join(q_rest)), len("".join(n_rest))) < 3:
             return None
         generic = vocabulary()["generic"]
-        common = [t for t in q_rest if t in generic or zipf_en(t) >= COMMON_WORD_ZIPF]
-        if common and any(is_brand_word(t) for t in n_rest):
+        common = [t for t in q_rest if t in generic or idx.is_common(t)]
+        if common and any(idx.is_brand(t) for t in n_rest):
             return None  # a common word for a coined one is another name: "Data" is not "Dahua"
     sim = Levenshtein.normalized_similarity(q.compact, n.compact)
     return Detail(sim * COMPACT_FUZZY_FACTOR, "near-same letters without spaces")
@@ -307,8 +303,7 @@ def _latin_differs(q: Norm, n: Norm) -> bool:
 
 
 def contained_score(q: Norm, n: Norm, core: tuple[str, ...],
-                    fuzzy: dict[str, list[tuple[str, float]]],
-                    cities: frozenset[str] = frozenset()) -> Detail | None:  # fmt: skip
+                    fuzzy: dict[str, list[tuple[str, float]]], idx: Index) -> Detail | None:  # fmt: skip
     """A listed organisation's own name inside the query: the query names it, or a unit,
     lab, branch or brand company of it.
 
@@ -354,6 +349,7 @@ def contained_score(q: Norm, n: Norm, core: tuple[str, ...],
         least = min(least, sim)
     v = vocabulary()
     listed = set(n.tokens)
+    cities = idx.cities
     extras = [t for t in q.tokens if t not in used and t not in listed and not is_cjk_token(t)]
     institution = not v["institution"].isdisjoint(n.tokens)
     generic = frozenset() if institution else v["generic"]
@@ -372,10 +368,8 @@ def contained_score(q: Norm, n: Norm, core: tuple[str, ...],
     brand_co = [t for t in extras if t in generic and t not in v["weak_descriptors"]]
     regional = not institution and bool(elsewhere or brand_co)
     if other and not named_unit:
-        brands = [c for c in core if is_brand_word(c)]
-        if institution or len(other) > 2 or not all(
-                len(c) >= 5 and zipf_en(c) < CONTAINED_OTHER_MAX_ZIPF and not is_pinyin_word(c)
-                for c in brands):  # fmt: skip
+        brands = [c for c in core if idx.is_brand(c)]
+        if institution or len(other) > 2 or not all(idx.is_coined(c) for c in brands):
             return None
         d = Detail(CONTAINED_OTHER, "listed name inside the query", relation="unit")
         d.notes.append(f"a company named after it: the query adds {', '.join(other)}")
@@ -436,10 +430,10 @@ def score_name(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, fl
                       [(t, t, 1.0, idx.weight(t)) for t in q.tokens])  # fmt: skip
     else:
         best = token_score(q, n, idx, fuzzy, order)
-        contained = contained_score(q, n, core, fuzzy, idx.cities) if core else None
+        contained = contained_score(q, n, core, fuzzy, idx) if core else None
         if contained is None and (q.cjk and n.cjk) and _zh_places(q) == _zh_places(n):
             contained = zh_contained_score(q, n)
-        others = (compact_score(q, n, best), cjk_score(q, n), pinyin_score(q, n), contained)
+        others = (compact_score(q, n, idx, best), cjk_score(q, n), pinyin_score(q, n), contained)
         for other in others:
             if other and other.score > best.score:
                 other.matched, other.query_only, other.listed_only = (
@@ -456,7 +450,7 @@ def score_contained(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[st
     """Containment alone (:func:`contained_score`, :func:`zh_contained_score`), with the
     rules of :func:`score_name` after it: for a name the token score cannot bring near
     the threshold, the candidate step having bounded it."""
-    d = contained_score(q, n, core, fuzzy, idx.cities) if core else None
+    d = contained_score(q, n, core, fuzzy, idx) if core else None
     if d is None and q.cjk and n.cjk and _zh_places(q) == _zh_places(n):
         d = zh_contained_score(q, n)
     return _final_rules(d, q, n) if d is not None else None

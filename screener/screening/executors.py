@@ -1,87 +1,249 @@
-"""Screen many unique names on every core.
+"""Executors: where names are screened. One protocol, one path.
 
-Worker processes are forked after the index is built, so they share it
-copy-on-write instead of each building or unpickling their own. Each returns,
-per name, only (name id, evidence); the parent turns them into
-:class:`~screener.matching.matcher.Hit` objects. Where fork is not available, or the work
-is small, names are screened in this process.
+Every executor screens names with :func:`screen_chunk` (the matcher's hits for each
+name down to a floor, as compact matches ``(name id, evidence)``), and the service
+turns them into hits with :func:`expand`. :class:`InProcess` calls it in this
+process; :class:`ForkPool` calls it in forked worker processes that share the loaded
+index copy-on-write. A name gets the same hits wherever it is screened.
+
+The pool has no shared queue: each worker has a pipe of its own, and a dispatcher
+thread keeps every worker fed with at most ``IN_FLIGHT`` chunks while the caller reads
+input and writes output. Workers ignore Ctrl-C and SIGTERM: the parent decides. On an
+error or an interrupt it kills them (SIGKILL) and returns at once; with no lock
+between them, a killed worker cannot hang the parent.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
+import threading
+from collections import deque
 from collections.abc import Sequence
+from multiprocessing.connection import Connection, wait
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
+from screener.errors import ScreenerError
 from screener.matching.matcher import Hit, Matcher
 from screener.matching.normalize import normalize
 from screener.matching.score import Detail
 
-_MATCHER: Matcher | None = None  # set in the parent before forking
-_FLOOR: float = 0.0
-Compact = list[tuple[int, Detail]]  # (name id, evidence with the score) per hit
-CHUNK = 1000  # names per task sent to a worker
+Match = tuple[int, Detail]  # (name id in the index, evidence with the score)
+CHUNK = 500  # names per task sent to a worker
+IN_FLIGHT = 2  # tasks a worker holds at once: one screening, one waiting in its pipe
+POOL_MIN_NAMES = 2 * CHUNK  # fewer names are screened in this process
 
 
-def _screen_chunk(chunk: Sequence[str]) -> list[Compact]:
+def screen_chunk(m: Matcher, names: Sequence[str], floor: float) -> list[list[Match]]:
+    """The compact matches of each name (see the module docstring)."""
+    return [[(h.name_id, h.detail) for h in m.screen_name(n, floor)] for n in names]
+
+
+def expand(m: Matcher, name: str, matches: list[Match]) -> list[Hit]:
+    """The hits of ``name`` from its compact matches (the query form is the part of
+    the name that matched, when a part did)."""
+    return [m.hit(ni, d, normalize(d.part or name)) for ni, d in matches]
+
+
+class Executor(Protocol):
+    """Screens names; ``submit`` may return before the work is done."""
+
+    def submit(self, names: Sequence[str]) -> Any: ...
+
+    def result(self, ticket: Any) -> list[list[Match]]: ...
+
+    def close(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+class InProcess:
+    """Screens in this process, when it is asked for the result."""
+
+    def __init__(self, m: Matcher, floor: float):
+        self.m, self.floor = m, floor
+
+    def submit(self, names: Sequence[str]) -> Sequence[str]:
+        return names
+
+    def result(self, ticket: Sequence[str]) -> list[list[Match]]:
+        return screen_chunk(self.m, ticket, self.floor)
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+    def __enter__(self) -> InProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+class PoolError(ScreenerError):
+    """A worker process died (out of memory, or killed)."""
+
+
+_MATCHER: Matcher | None = None  # set in the parent just before forking
+
+
+def _worker(conn: Connection) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C...
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # ...and SIGTERM, and kills us
     m = _MATCHER
     assert m is not None
-    return [[(h.name_id, h.detail) for h in m.screen_name(name, _FLOOR)]
-            for name in chunk]  # fmt: skip
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):  # the parent is gone
+            os._exit(0)
+        if task is None:
+            os._exit(0)
+        tid, names, floor = task
+        conn.send((tid, screen_chunk(m, names, floor)))
 
 
-class ParallelScreener:
-    """A pool of forked workers sharing one index; use as a context manager.
+class ForkPool:
+    """Worker processes forked after the index is loaded; use as a context manager."""
 
-    ``floor``: the lowest score kept (the threshold, less any country bonus that
-    the caller will apply with :func:`~screener.matching.matcher.with_country`).
-    """
+    def __init__(self, m: Matcher, floor: float, workers: int):
+        global _MATCHER
+        self.m, self.floor = m, floor
+        ctx = mp.get_context("fork")
+        self._conns: list[Connection] = []
+        self._procs: list[Any] = []
+        _MATCHER = m
+        try:
+            for _ in range(workers):
+                parent, child = ctx.Pipe()
+                p = ctx.Process(target=_worker, args=(child,), daemon=True)
+                p.start()
+                child.close()
+                self._conns.append(parent)
+                self._procs.append(p)
+        finally:
+            _MATCHER = None
+        self._todo: deque[tuple[int, list[str]]] = deque()
+        self._busy: dict[Connection, int] = {c: 0 for c in self._conns}
+        self._done: dict[int, list[list[Match]]] = {}
+        self._next = 0
+        self._error: str | None = None
+        self._stop = False
+        self._cv = threading.Condition()
+        self._thread = threading.Thread(target=self._dispatch, name="screener-pool", daemon=True)
+        self._thread.start()
 
-    def __init__(self, m: Matcher, floor: float, workers: int | None = None):
-        self.m = m
-        self.floor = floor
-        self.workers = workers or os.cpu_count() or 1
-        self._pool: Any = None
+    # -- the caller's side --------------------------------------------------------------
+    def submit(self, names: Sequence[str]) -> list[int]:
+        """Queue ``names`` in chunks; the ticket is their task ids, in order."""
+        tids = []
+        with self._cv:
+            for i in range(0, len(names), CHUNK):
+                tids.append(self._next)
+                self._todo.append((self._next, list(names[i : i + CHUNK])))
+                self._next += 1
+            self._cv.notify_all()
+        return tids
 
-    def __enter__(self) -> ParallelScreener:
-        global _MATCHER, _FLOOR
-        if self.workers > 1 and "fork" in mp.get_all_start_methods():
-            _MATCHER, _FLOOR = self.m, self.floor
-            self._pool = mp.get_context("fork").Pool(self.workers)
+    def result(self, ticket: list[int]) -> list[list[Match]]:
+        """The matches of a submitted ticket, in order, once all its chunks are done."""
+        out: list[list[Match]] = []
+        with self._cv:
+            for tid in ticket:
+                while tid not in self._done:
+                    if self._error:
+                        raise PoolError(self._error)
+                    self._cv.wait(0.2)
+                out += self._done.pop(tid)
+        return out
+
+    def close(self) -> None:
+        """Stop the workers once they are idle."""
+        self._shutdown(kill=False)
+
+    def abort(self) -> None:
+        """Kill the workers now (an error or an interrupt)."""
+        self._shutdown(kill=True)
+
+    def __enter__(self) -> ForkPool:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:  # fmt: skip
-        global _MATCHER
-        if self._pool is not None:
-            if exc_type is None:
-                self._pool.close()
+        self._shutdown(kill=exc_type is not None)
+
+    # -- the dispatcher thread ------------------------------------------------------------
+    def _dispatch(self) -> None:
+        try:
+            while True:
+                with self._cv:
+                    if self._stop:
+                        return
+                    for c in self._conns:
+                        while self._todo and self._busy[c] < IN_FLIGHT:
+                            tid, names = self._todo.popleft()
+                            c.send((tid, names, self.floor))
+                            self._busy[c] += 1
+                    waiting = [c for c in self._conns if self._busy[c]]
+                if not waiting:
+                    with self._cv:
+                        if not self._todo and not self._stop:
+                            self._cv.wait(0.2)
+                    continue
+                for c in wait(waiting, timeout=0.2):
+                    tid, res = c.recv()  # type: ignore[union-attr]
+                    with self._cv:
+                        self._done[tid] = res
+                        self._busy[c] -= 1  # type: ignore[index]
+                        self._cv.notify_all()
+        except (EOFError, OSError, BrokenPipeError) as e:
+            with self._cv:
+                if not self._stop:
+                    self._error = f"a screening worker process died ({type(e).__name__})"
+                self._cv.notify_all()
+
+    def _shutdown(self, kill: bool) -> None:
+        with self._cv:
+            if self._stop:
+                return
+            self._stop = True
+            self._cv.notify_all()
+        self._thread.join(timeout=5)
+        for p, c in zip(self._procs, self._conns):
+            if kill:
+                p.kill()
             else:
-                self._pool.terminate()
-            self._pool.join()
-            self._pool = None
-        _MATCHER = None
+                try:
+                    c.send(None)
+                except (OSError, BrokenPipeError):
+                    p.kill()
+        for p, c in zip(self._procs, self._conns):
+            p.join(timeout=5)
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=1)
+            c.close()
 
-    def screen(self, names: Sequence[str]) -> list[list[Hit]]:
-        """Hits (before country evidence) for each name, in order."""
-        if self._pool is None or len(names) < 2 * CHUNK:
-            return [self.m.screen_name(n, self.floor) for n in names]
-        chunks = [names[i : i + CHUNK] for i in range(0, len(names), CHUNK)]
-        out: list[list[Hit]] = []
-        for chunk, results in zip(chunks, self._pool.imap(_screen_chunk, chunks)):
-            for name, compact in zip(chunk, results):
-                out.append(self._expand(name, compact) if compact else [])
-        return out
 
-    def _expand(self, name: str, compact: Compact) -> list[Hit]:
-        q = normalize(name)
-        return [self.m.hit(ni, detail, q) for ni, detail in compact]
+def executor(m: Matcher, floor: float, workers: int | None, names_hint: int | None) -> Any:
+    """A :class:`ForkPool` of ``workers`` (default: every core) when fork is available and
+    the work is large enough to pay for it (``names_hint`` unknown counts as large);
+    else :class:`InProcess`."""
+    workers = workers or os.cpu_count() or 1
+    small = names_hint is not None and names_hint < POOL_MIN_NAMES
+    if workers < 2 or small or "fork" not in mp.get_all_start_methods():
+        return InProcess(m, floor)
+    return ForkPool(m, floor, workers)
 
 
 def screen_unique(m: Matcher, names: Sequence[str], *, threshold: float | None = None,
                   workers: int | None = None) -> list[list[Hit]]:  # fmt: skip
-    """Hits for each name, in order, on ``workers`` processes."""
-    with ParallelScreener(m, m.threshold if threshold is None else threshold, workers) as ps:
-        return ps.screen(names)
+    """Hits (before country evidence) for each name, in order, on ``workers`` processes."""
+    floor = m.threshold if threshold is None else threshold
+    with executor(m, floor, workers, len(names)) as ex:
+        matches = ex.result(ex.submit(names))
+    return [expand(m, n, r) if r else [] for n, r in zip(names, matches)]

@@ -1,277 +1,161 @@
-"""Screening: one name (`check`) or a whole file (`batch`), with provenance and audit.
+"""The screening service: the one path every caller takes to screen a name.
 
-    from screener.db.store import Store
-    from screener.screening import service as screen
-    store = Store.open()
-    result = screen.check(store, "Hangzhou Hikvision Digital Technology Co., Ltd.")
-    summary = screen.batch(store, "partners.csv", "partners.screened.csv")
+    from screener.screening.service import Screener
+    s = Screener.open()                                   # $SCREENER_DB or the default store
+    result = s.check("Hangzhou Hikvision Digital Technology Co., Ltd.")
+    for hit in result.hits:
+        print(hit.score, hit.name, hit.relation, hit.citation, hit.source_url)
+    summary = s.batch("partners.xlsx", "partners.screened.csv", column="Company")
 
-Both fail closed: without lists (or, with ``fail_stale``, with lists older than
-their max age) they raise :class:`~screener.errors.ListsError` instead of
-calling anything clear. Every run is recorded (:mod:`screener.db.runs`).
+A :class:`Screener` owns the store, the settings (read once, or given) and the loaded
+matcher, which it keeps while the active list versions stay the same; the CLI, the
+HTTP API and every batch engine call it. It fails closed: without lists, or with
+stale ones under ``fail_stale``, it raises :class:`~screener.errors.ListsError`
+rather than calling anything clear, and it says which official lists were never
+loaded. Every run is recorded (:mod:`screener.db.runs`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import pickle
-import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from screener import __version__
 from screener.countries import country_option
-from screener.db import runs as audit
+from screener.db import runs
 from screener.db.store import Store, now_iso
-from screener.errors import EXIT_CLEAR, EXIT_HIT, InputError
-from screener.errors import InputError as _InputError
-from screener.matching.country import apply_country
+from screener.errors import InputError
+from screener.lists.bundled import open_store
+from screener.lists.freshness import require_fresh, stale_message
+from screener.lists.registry import registry
 from screener.matching.country import floor as country_floor
-from screener.matching.matcher import DEFAULT_THRESHOLD, Hit, Matcher
-from screener.matching.rules import valid_threshold
-from screener.screening.executors import ParallelScreener
-
-CHUNK_ROWS = 50_000
-MAX_QUERY_CHARS = 1_000  # a longer cell is screened (normalization bounds it) but shown cut
-_NO_HITS: list[Hit] = []  # shared by every name without hits, to keep the cache small
-
-
-def lists_used(store: Store) -> list[dict[str, Any]]:
-    """The list versions screening uses: one per source, the active one."""
-    return [
-        {"source_id": v["source_id"], "name": v["source_name"], "version_id": v["id"],
-         "sha256": v["sha256"], "published": v["published"], "loaded_at": v["loaded_at"],
-         "entities": v["entities"], "licence": v["licence"]}
-        for v in store.require_lists()
-    ]  # fmt: skip
+from screener.matching.matcher import Matcher
+from screener.matching.rules import DEFAULT_THRESHOLD, valid_threshold
+from screener.screening.executors import InProcess, expand
+from screener.screening.index_cache import load_index
+from screener.screening.results import BatchSummary, CheckResult, ScreenHit
+from screener.screening.stages import Query, Stage, finish
+from screener.settings import Config, load_config
 
 
-def guard_lists(store: Store, fail_stale: bool | None, warn: Callable[[str], None]) -> list[dict]:
-    """The lists to use. Lists older than their max age draw a warning, or, with
-    ``fail_stale`` (None: the config file's ``fail_stale``), a ListsError (exit 3)."""
-    from screener.lists.freshness import require_fresh, stale_message
-    from screener.settings import load_config
+class Screener:
+    """Store + settings + a loaded matcher; see the module docstring."""
 
-    lists = lists_used(store)
-    for s in require_fresh(store, load_config(), fail_stale=fail_stale):
-        warn(f"screener: warning: {stale_message(s)}; run `screener lists update {s['source_id']}`")
-    return lists
+    def __init__(self, store: Store, settings: Config | None = None, *,
+                 stages: Sequence[Stage] = ()):  # fmt: skip
+        self.store = store
+        self.settings = settings if settings is not None else load_config()
+        self.stages = list(stages)
+        self._matcher: Matcher | None = None
+        self._versions: tuple[tuple[int, str], ...] = ()
+        self._lazy = True
 
+    @classmethod
+    def open(cls, db: Path | str | None = None, settings: Config | None = None,
+             **kw: Any) -> Screener:  # fmt: skip
+        """The service over the store at ``db`` (default: ``$SCREENER_DB`` or the per-user
+        store), with the bundled lists loaded and runs killed earlier marked abandoned."""
+        store = open_store(db)
+        runs.reap_abandoned(store)
+        return cls(store, settings, **kw)
 
-def load_matcher(store: Store, threshold: float | None = None) -> Matcher:
-    """The matcher for the store's active lists, from a cache file when it is current.
+    def close(self) -> None:
+        self.store.close()
 
-    The cache (``<db>.index.pickle``) is keyed by the active versions, the tool
-    version, the normalization vocabulary and the matching code; any change
-    rebuilds it.
-    """
-    versions = store.require_lists()
-    key = _cache_key(versions)
-    cache = store.path.with_name(store.path.name + ".index.pickle")
-    try:
-        with open(cache, "rb") as f:
-            stored_key, index = pickle.load(f)
-        if stored_key == key:
-            return Matcher(index, threshold=threshold or DEFAULT_THRESHOLD)
-    except Exception:  # a missing, partial or outdated cache is rebuilt, whatever is wrong
-        pass
-    m = Matcher.from_store(store, threshold=threshold or DEFAULT_THRESHOLD)
-    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")  # concurrent runs each write their own
-    try:
-        with open(tmp, "wb") as f:
-            pickle.dump((key, m.index), f, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(cache)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-    return m
+    # -- lists ---------------------------------------------------------------------------
+    def lists(self) -> list[dict[str, Any]]:
+        """The list versions screening uses: the active one of each source."""
+        return [
+            {"source_id": v["source_id"], "name": v["source_name"], "version_id": v["id"],
+             "sha256": v["sha256"], "published": v["published"], "loaded_at": v["loaded_at"],
+             "entities": v["entities"], "licence": v["licence"], "kind": v["kind"]}
+            for v in self.store.require_lists()
+        ]  # fmt: skip
 
-
-def _cache_key(versions: list[dict[str, Any]]) -> str:
-    matching = Path(__file__).parents[1] / "matching"
-    h = hashlib.sha256(__version__.encode())
-    h.update((matching / "data" / "vocabulary.yaml").read_bytes())
-    for module in ("normalize.py", "index.py", "score.py", "matcher.py"):
-        h.update((matching / module).read_bytes())
-    h.update((matching.parent / "model.py").read_bytes())
-    h.update(json.dumps([(v["id"], v["sha256"]) for v in versions]).encode())
-    return h.hexdigest()
-
-
-def _hit_dicts(hits: list[Hit]) -> list[dict[str, Any]]:
-    return [h.as_dict() for h in hits]
-
-
-def check(store: Store, name: str, *, country: str | None = None,
-          threshold: float | None = None, fail_stale: bool | None = None,
-          warn: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
-          command: str = "check") -> dict[str, Any]:  # fmt: skip
-    """Screen one name; returns ``{"run_id", "query", "hits", "lists", ...}``."""
-    thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
-    country = country_option(country)
-    if not name or not name.strip():
-        raise InputError("the name to check is empty")
-    lists = guard_lists(store, fail_stale, warn)
-    m = load_matcher(store, thr)
-    run_id = audit.start_run(store, command, {"name": name, "country": country,
-                                              "threshold": thr}, lists, thr)  # fmt: skip
-    try:
-        hits = _hit_dicts(m.screen(name, country, thr))
-    except BaseException:
-        audit.finish_run(store, run_id, status="failed", exit_code=2)
-        raise
-    audit.record_hits(store, run_id, [(0, name, hits)])
-    code = EXIT_HIT if hits else EXIT_CLEAR
-    audit.finish_run(store, run_id, status="done", exit_code=code, rows=1, hits=len(hits),
-                     hit_rows=int(bool(hits)))  # fmt: skip
-    return {"run_id": run_id, "query": name, "country": country.upper() if country else None,
-            "threshold": thr,
-            "hits": hits, "lists": lists, "created_at": now_iso(), "tool_version": __version__}  # fmt: skip
-
-
-@dataclass
-class BatchSummary:
-    run_id: str
-    rows: int
-    hit_rows: int
-    hits: int
-    clear: int
-    skipped: int
-    unique_names: int
-    output: str
+    def guard(self, fail_stale: bool | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+        """The lists to screen against, and notes on what a clear result does not cover:
+        lists older than their max age (or a ListsError with ``fail_stale``), and official
+        lists never loaded. The notes travel with the result (``warnings``)."""
+        lists = self.lists()
+        notes = []
+        for s in require_fresh(self.store, self.settings, fail_stale=fail_stale):
+            notes.append(f"{stale_message(s)}; run `screener lists update {s['source_id']}`")
+        loaded = {x["source_id"] for x in lists}
+        never = [sid for sid, e in registry().items()
+                 if (e.get("urls") or e.get("files")) and e.get("default_update", True)
+                 and e.get("coverage", True) and sid not in loaded]  # fmt: skip
+        if never:
+            notes.append(f"these official lists were never loaded, so a clear result does not "
+                         f"cover them: {', '.join(never)}; run `screener lists update`")  # fmt: skip
+        return lists, notes
 
     @property
-    def exit_code(self) -> int:
-        return EXIT_HIT if self.hit_rows else EXIT_CLEAR
+    def matcher(self) -> Matcher:
+        """The matcher over the active lists, loaded once and again only when they change;
+        its index is read from disk as screening needs it."""
+        return self._load(lazy=True)
 
+    def full_matcher(self) -> Matcher:
+        """The matcher with its whole index in memory (a batch, before forking workers)."""
+        return self._load(lazy=False)
 
-def batch(store: Store, input_path: str | Path, output_path: str | Path, *,
-          column: str | None = None, country_column: str | None = None,
-          sheet: str | None = None, threshold: float | None = None, fail_stale: bool | None = None,
-          workers: int | None = None, progress: bool = False,
-          warn: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
-          options: dict[str, Any] | None = None) -> BatchSummary:  # fmt: skip
-    """Screen every row of ``input_path`` into ``output_path`` (format by extension).
+    def _load(self, lazy: bool) -> Matcher:
+        versions = tuple((v["id"], v["sha256"]) for v in self.store.require_lists())
+        if self._matcher is None or versions != self._versions or (not lazy and self._lazy):
+            self._matcher = Matcher(load_index(self.store, lazy=lazy))
+            self._versions, self._lazy = versions, lazy
+        return self._matcher
 
-    Each distinct name is screened once; the country, when there is a country
-    column, is applied per row as secondary evidence. The output appears only
-    when the whole run succeeded (see :mod:`screener.files.writers`).
-    """
-    from screener.files.readers import open_input  # pandas and openpyxl: only batch needs them
-    from screener.files.writers import open_writer
+    # -- screening -----------------------------------------------------------------------
+    def query(self, name: str, country: str | None = None,
+              threshold: float | None = None) -> Query:  # fmt: skip
+        """A checked query: a finite threshold in [0, 1] and a country that names one."""
+        thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
+        return Query(name, country_option(country), thr)
 
-    thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
-    table = open_input(input_path, column=column, country_column=country_column, sheet=sheet)
-    lists = guard_lists(store, fail_stale, warn)
-    m = load_matcher(store, thr)
-    opts = {"input": str(input_path), "output": str(output_path), "column": table.name_column,
-            "country_column": table.country_column, "sheet": sheet, "threshold": thr,
-            **(options or {})}  # fmt: skip
-    run_id = audit.start_run(store, "batch", opts, lists, thr, str(input_path), table.sha256)
-    meta = {"run_id": run_id, "tool_version": __version__, "created_at": now_iso(),
-            "threshold": thr, "input": {"path": str(input_path), "sha256": table.sha256,
-                                        "rows": table.rows, "name_column": table.name_column,
-                                        "country_column": table.country_column},
-            "lists": lists}  # fmt: skip
-    floor = country_floor(thr, "cn" if table.country_column else None)
-    bad_countries: dict[str, int] = {}
-    raw: dict[str, list[Hit]] = {}  # unique name -> hits before country evidence
-    dicts: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
-    status = "failed"
-    rows = hit_rows = hits_total = 0
-    try:
-        with open_writer(output_path, table.columns, meta) as writer, \
-                ParallelScreener(m, floor, workers) as ps, _progress(progress, table.rows) as bar:  # fmt: skip
-            for df in table.chunks(CHUNK_ROWS):
-                names = [n.strip() for n in df[table.name_column].tolist()]
-                countries = ([_row_country(c, bad_countries)
-                              for c in df[table.country_column].tolist()]
-                             if table.country_column else [None] * len(names))  # fmt: skip
-                todo = list(dict.fromkeys(n for n in names if n and n not in raw))
-                for n, hits in zip(todo, ps.screen(todo)):
-                    raw[n] = hits or _NO_HITS
-                results = []
-                for row, (n, cc) in enumerate(zip(names, countries), start=int(df.index[0])):
-                    query = n if len(n) <= MAX_QUERY_CHARS else n[:MAX_QUERY_CHARS] + "…"
-                    if not n:
-                        results.append({"row": row, "query": query, "country": cc,
-                                        "status": "skipped", "reason": "empty name", "hits": []})  # fmt: skip
-                        continue
-                    found = raw[n]
-                    if found:
-                        hits = dicts.get((n, cc))
-                        if hits is None:
-                            hits = dicts[(n, cc)] = _hit_dicts(apply_country(found, cc, thr))
-                    else:
-                        hits = []
-                    results.append({"row": row, "query": query, "country": cc,
-                                    "status": "hit" if hits else "clear", "hits": hits})  # fmt: skip
-                    if hits:
-                        hit_rows += 1
-                        hits_total += len(hits)
-                audit.record_hits(store, run_id, ((r["row"], r["query"], r["hits"])
-                                                  for r in results if r["hits"]))  # fmt: skip
-                writer.write(df, results)
-                rows += len(results)
-                bar(len(results))
-            for value, n in sorted(bad_countries.items(), key=lambda x: -x[1])[:5]:
-                warn(f"screener: warning: {n} rows have country '{value}', which names no "
-                     "country: screened without country evidence")  # fmt: skip
-            counts = writer.counts()
-            summary = {**counts, "unique_names": len(raw)}
-            writer.close(summary)
-        status = "done"
-    except KeyboardInterrupt:
-        status = "interrupted"
-        raise
-    finally:
-        codes = {"done": EXIT_HIT if hit_rows else EXIT_CLEAR, "interrupted": 130, "failed": 2}
-        audit.finish_run(store, run_id, status=status, exit_code=codes[status], rows=rows,
-                         hits=hits_total, hit_rows=hit_rows, output_path=str(output_path))
-    return BatchSummary(run_id, rows, hit_rows, hits_total, counts["clear"], counts["skipped"],
-                        len(raw), str(output_path))  # fmt: skip
+    def screen(self, queries: Sequence[Query], executor: Any = None) -> list[list[ScreenHit]]:
+        """The hits of each query, in order: the matcher (in ``executor``, default this
+        process), then every stage. Used by checks, the HTTP API and batches."""
+        m = self.matcher
+        out: list[list[ScreenHit]] = []
+        by_floor: dict[float, list[int]] = {}
+        for i, q in enumerate(queries):
+            by_floor.setdefault(country_floor(q.threshold, q.country), []).append(i)
+        found: list[list[Any]] = [[] for _ in queries]
+        for fl, idx in by_floor.items():
+            ex = executor or InProcess(m, fl)
+            names = [queries[i].name for i in idx]
+            for i, matches in zip(idx, ex.result(ex.submit(names))):
+                found[i] = matches
+        for q, matches in zip(queries, found):
+            out.append(finish(expand(m, q.name, matches), q, self.stages) if matches else [])
+        return out
 
+    def check(self, name: str, *, country: str | None = None, threshold: float | None = None,
+              fail_stale: bool | None = None, command: str = "check") -> CheckResult:  # fmt: skip
+        """Screen one name, record the run, and return every hit with its provenance."""
+        if not isinstance(name, str) or not name.strip():
+            raise InputError("the name to check is empty")
+        q = self.query(name, country, threshold)
+        lists, notes = self.guard(fail_stale)
+        run_id = runs.start_run(self.store, command, {"name": name, "country": country,
+                                                      "threshold": q.threshold}, lists, q.threshold)  # fmt: skip
+        try:
+            hits = self.screen([q])[0]
+        except BaseException:
+            runs.finish_run(self.store, run_id, status="failed", exit_code=InputError.exit_code)
+            raise
+        result = CheckResult(run_id, name, q.country.upper() if q.country else None, q.threshold,
+                             hits, lists, now_iso(), __version__, notes)  # fmt: skip
+        dicts = [h.to_dict() for h in hits]
+        runs.record_hits(self.store, run_id, [(0, name, dicts)])
+        runs.finish_run(self.store, run_id, status="done", exit_code=result.exit_code, rows=1,
+                        hits=len(hits), hit_rows=int(bool(hits)))  # fmt: skip
+        return result
 
-def _row_country(value: Any, bad: dict[str, int]) -> str | None:
-    """A row's country code; a value that names no country gives that row no country
-    evidence, and is counted for one warning at the end (never cut to two letters)."""
-    try:
-        return country_option(value)
-    except _InputError:
-        key = str(value).strip()[:40]
-        bad[key] = bad.get(key, 0) + 1
-        return None
+    def batch(self, input_path: str | Path, output_path: str | Path, **kw: Any) -> BatchSummary:
+        """Screen every row of a file into another (see :func:`screener.screening.batch.run`)."""
+        from screener.screening.batch import run
 
-
-class _progress:
-    """A rich progress bar on a terminal; nothing otherwise. Called with rows done."""
-
-    def __init__(self, enabled: bool, total: int | None):
-        self.enabled = enabled and sys.stderr.isatty()
-        self.total = total
-        self._p: Any = None
-
-    def __enter__(self) -> Callable[[int], None]:
-        if not self.enabled:
-            return lambda n: None
-        from rich.progress import Progress
-
-        self._p = Progress(transient=True)
-        self._p.start()
-        task = self._p.add_task("screening", total=self.total)
-        return lambda n: self._p.advance(task, n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._p is not None:
-            self._p.stop()
-
-
-def iter_rows(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Read back a JSON Lines output (helper for reviewers and tests)."""
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield json.loads(line)
+        return run(self, input_path, output_path, **kw)

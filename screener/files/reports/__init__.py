@@ -1,0 +1,27 @@
+"""Write screening results: CSV, JSON Lines, XLSX or an HTML report.
+
+:func:`open_writer` picks the format from the output's extension
+(:mod:`.formats`) and returns a :class:`~.base.Writer`. Rows go in chunk by
+chunk (``write(df, results)``), so memory stays bounded; ``close(summary)``
+finishes the file and moves it into place.
+
+    with open_writer("partners.screened.xlsx", columns, meta) as writer:
+        for df, results in chunks:
+            writer.write(df, results)   # results[i]: {"row", "query", "country", "status", "hits"}
+        writer.close({**writer.counts(), "unique_names": n})
+
+The modules, one job each:
+
+* :mod:`.base`: atomic replacement, the sidecar ``OUTPUT.meta.json``, counts,
+  rows numbered as in the input spreadsheet;
+* :mod:`.formats`: extension -> writer;
+* :mod:`.cells`: the ``screen_*`` columns, formula safety, numbers, Excel limits;
+* :mod:`.severity` (with ``data/severity.yaml``): which hit a row shows first;
+* :mod:`.csv`, :mod:`.jsonl`, :mod:`.xlsx`, :mod:`.html`: one format each.
+"""
+
+from screener.files.reports.base import CAUTION, Writer
+from screener.files.reports.cells import APPENDED_COLUMNS
+from screener.files.reports.formats import open_writer
+
+__all__ = ["APPENDED_COLUMNS", "CAUTION", "Writer", "open_writer"]

@@ -1,0 +1,256 @@
+"""XLSX output: a ``results`` sheet (input columns plus ``screen_*``) and an ``about`` sheet.
+
+Written by XlsxWriter in constant-memory mode, so a million rows take a few
+hundred MB of temporary disk (in a scratch folder beside the output, removed
+with it) and little memory. XlsxWriter's per-cell API costs about 7 µs a cell,
+too slow for a million rows, so the results rows are rendered to XML here, in
+the form XlsxWriter itself writes in this mode (inline strings, ``r`` on every
+row and cell), and handed to it whole (:class:`RowSheet`); XlsxWriter writes
+the rest of the workbook.
+
+Cells:
+
+* numbers stay numbers: an input cell that plainly holds a number
+  (:func:`~screener.files.reports.cells.as_number`) and the score, hit count and
+  input row columns are numeric cells;
+* text is formula-safe and within Excel's limits
+  (:func:`~screener.files.reports.cells.xlsx_text`); it is always written as a
+  string, never as a formula or a rich string;
+* past Excel's 1,048,576 rows a sheet, rows go on in ``results 2``, ``results 3``…,
+  each with the header row.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+from screener.files.cells import FORMULA_PREFIXES
+from screener.files.reports.base import CAUTION, Writer
+from screener.files.reports.cells import (
+    APPENDED_COLUMNS,
+    XLSX_MAX_CELL,
+    XLSX_MAX_ROWS,
+    as_number,
+    hit_cells,
+    xlsx_text,
+)
+from screener.files.reports.severity import levels
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+OPTIONS = {
+    "constant_memory": True,
+    "strings_to_numbers": False,  # we decide what is a number (cells.as_number)
+    "strings_to_formulas": False,  # never: input text that looks like a formula stays text
+    "strings_to_urls": False,
+    "use_zip64": True,  # only used when a part passes 4 GB (a very wide million-row sheet)
+}
+_EXCEL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")  # Excel reads "_x0041_" in text as "A"
+# Text string_xml() must pass through xlsx_text() and escape; most cells need neither.
+_NEEDS_CARE = re.compile("[\\x00-\\x08\\x0b-\\x1f\\ud800-\\udfff\\ufffe\\uffff&<>]|_x")
+_PREFIXES = frozenset(FORMULA_PREFIXES)
+
+
+class RowSheet(Worksheet):
+    """A constant-memory worksheet that also takes rows already rendered as XML.
+
+    Relies on XlsxWriter's constant-memory internals (``fh``, ``previous_row``,
+    ``_write_single_row``, ``_check_dimensions``), as of XlsxWriter 3.x; the test
+    suite compares its output with XlsxWriter's own for the same cells.
+    """
+
+    previous_row: int  # XlsxWriter's: the last row written in constant-memory mode
+
+    def write_rendered(self, first: int, last: int, last_col: int, xml: str) -> None:
+        """Append rows ``first``..``last`` (0-based, in order, after every row written so far)."""
+        if not self.constant_memory or first <= self.previous_row and first != 0:
+            raise RuntimeError("rendered rows go after the rows already written")
+        self._write_single_row(first)  # flush a row written cell by cell (the header)
+        if self._check_dimensions(first, 0) or self._check_dimensions(last, last_col):
+            raise ValueError(f"rows {first}..{last} do not fit in an Excel sheet")
+        self.fh.write(xml)
+        self.previous_row = last
+
+
+def string_xml(value: str) -> str:
+    """The part of a ``<c>`` element after its ``r`` attribute, for a text cell."""
+    if not value:
+        return ""
+    if value[0] in _PREFIXES or _NEEDS_CARE.search(value) or len(value) > XLSX_MAX_CELL // 2:
+        value = xlsx_text(value)
+        if "_x" in value:
+            value = _EXCEL_ESCAPE.sub(r"_x005F\1", value)
+        if "&" in value or "<" in value or ">" in value:
+            value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        if "\r" in value:  # a bare CR would reach readers as LF (XML end-of-line handling)
+            value = value.replace("\r", "&#13;")
+    space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+    return f' t="inlineStr"><is><t{space}>{value}</t></is></c>'
+
+
+def value_xml(value: Any) -> str:
+    """Like :func:`string_xml` for any value: numbers as numbers, None as no cell."""
+    if value is None:
+        return ""
+    if value.__class__ is str:
+        return string_xml(value)
+    if isinstance(value, bool):
+        return f' t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int):
+        return f"><v>{value}</v></c>"
+    if isinstance(value, float) and math.isfinite(value):
+        return f"><v>{value!r}</v></c>"
+    return string_xml(str(value))
+
+
+def input_xml(cell: Any) -> str:
+    """An input cell: a number when it plainly is one, text otherwise."""
+    if cell.__class__ is str:
+        number = as_number(cell)
+        return value_xml(number) if number is not None else string_xml(cell)
+    return value_xml(cell)
+
+
+class XlsxWriter(Writer):
+    """A ``results`` sheet (input columns plus ``screen_*``) and an ``about`` sheet."""
+
+    binary = True
+
+    def __init__(self, path: Path, columns: list[str], meta: dict[str, Any]) -> None:
+        super().__init__(path, columns, meta)
+        self._wb = xlsxwriter.Workbook(str(self._tmp), {**OPTIONS, "tmpdir": str(self._mkdtemp())})
+        self._header = columns + APPENDED_COLUMNS
+        self._letters = [xl_col_to_name(i) for i in range(len(self._header))]
+        self._sheets = 0
+        self._ws: RowSheet | None = None
+        self._next = XLSX_MAX_ROWS  # 0-based row the next result goes to; forces a first sheet
+        self._hit_xml: dict[int, tuple[object, list[tuple[int, str]]]] = {}  # by id(hits)
+
+    def _new_sheet(self) -> RowSheet:
+        self._sheets += 1
+        title = "results" if self._sheets == 1 else f"results {self._sheets}"
+        ws = self._wb.add_worksheet(title, worksheet_class=RowSheet)
+        assert isinstance(ws, RowSheet)
+        ws.freeze_panes(1, 0)
+        for col, label in enumerate(self._header):
+            ws.write_string(0, col, xlsx_text(label))
+        self._ws, self._next = ws, 1
+        return ws
+
+    def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
+        if list(df.columns) != self.columns:
+            df = df.reindex(columns=self.columns, fill_value="")
+        if len(df) != len(results):
+            raise ValueError(f"{len(df)} input rows but {len(results)} results")
+        # Column by column, each distinct input value rendered once: names and countries repeat.
+        inputs = []
+        for column in range(len(self.columns)):
+            seen: dict[Any, str] = {}
+            inputs.append([seen[v] if v in seen else seen.setdefault(v, input_xml(v))
+                           for v in df.iloc[:, column].tolist()])  # fmt: skip
+        width = len(self.columns)
+        letters = self._letters
+        status_letter, row_letter = letters[width], letters[-1]
+        tail_col = len(letters) - 1
+        no_hits = self._cells_xml([], width + 1)
+        statuses: dict[Any, str] = {}
+        parts: list[str] = []
+        ws, first = self._ws, self._next
+        for cells, result, row in zip(zip(*inputs), results, self.input_rows(df, results)):
+            if self._next >= XLSX_MAX_ROWS:
+                if ws is not None and parts:
+                    ws.write_rendered(first, self._next - 1, tail_col, "".join(parts))
+                parts = []
+                ws, first = self._new_sheet(), 1
+            n = self._next + 1  # Excel's row number in this sheet
+            self._next = n
+            parts.append(f'<row r="{n}">')
+            parts += [f'<c r="{letter}{n}"{xml}' for letter, xml in zip(letters, cells) if xml]
+            status = result.get("status")
+            xml = statuses.get(status)
+            if xml is None:
+                xml = statuses[status] = value_xml(status)
+            if xml:
+                parts.append(f'<c r="{status_letter}{n}"{xml}')
+            hits = result.get("hits")
+            tail = self._hits_xml(hits, width + 1) if hits else no_hits
+            parts += [f'<c r="{letters[col]}{n}"{xml}' for col, xml in tail]
+            row_xml = value_xml(row)
+            parts.append(f'<c r="{row_letter}{n}"{row_xml}</row>' if row_xml else "</row>")
+        if ws is not None and parts:
+            ws.write_rendered(first, self._next - 1, tail_col, "".join(parts))
+
+    def _hits_xml(self, hits: list[dict[str, Any]], start: int) -> list[tuple[int, str]]:
+        cached = self._hit_xml.get(id(hits))
+        if cached is None or cached[0] is not hits:
+            if len(self._hit_xml) > 50_000:
+                self._hit_xml.clear()
+            cached = self._hit_xml[id(hits)] = (hits, self._cells_xml(hits, start))
+        return cached[1]
+
+    @staticmethod
+    def _cells_xml(hits: list[dict[str, Any]], start: int) -> list[tuple[int, str]]:
+        """(column, cell XML) of the non-empty ``screen_*`` cells between status and input row."""
+        cells = [(start + i, value_xml(v)) for i, v in enumerate(hit_cells(hits))]
+        return [(col, xml) for col, xml in cells if xml]
+
+    def _finish(self, summary: dict[str, Any]) -> None:
+        if self._ws is None:
+            self._new_sheet()
+        about = self._wb.add_worksheet("about")
+        for r, row in enumerate(self._about_rows(summary)):
+            for c, value in enumerate(row):
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    value = None if value is None else str(value)
+                    if value:
+                        about.write_string(r, c, xlsx_text(value))
+                elif math.isfinite(value):
+                    about.write_number(r, c, value)
+        self._wb.close()
+
+    def _discard(self) -> None:
+        for ws in self._wb.worksheets():  # close the constant-memory row files
+            fh = getattr(ws, "row_data_fh", None)
+            if fh is not None:
+                try:
+                    fh.close()
+                except OSError:
+                    pass
+
+    def _about_rows(self, summary: dict[str, Any]) -> list[list[Any]]:
+        meta = self.meta
+        source = meta.get("input") or {}
+        order = " > ".join(level.label.lower() for level in levels())
+        rows: list[list[Any]] = [
+            ["Caution", CAUTION],
+            ["Run id", meta.get("run_id")],
+            ["Created", meta.get("created_at")],
+            ["Tool version", meta.get("tool_version")],
+            ["Threshold", meta.get("threshold")],
+            ["Input", source.get("path")],
+            ["Input SHA-256", source.get("sha256")],
+            ["Input rows", source.get("rows")],
+            ["Row numbers", f"screen_input_row: {self.row_numbers}"],
+            ["Top hit", f"the hit shown in screen_* is the most severe ({order}), "
+                        "then the highest scoring"],
+        ]  # fmt: skip
+        rows += [[k, v] for k, v in summary.items() if _is_scalar(v)]
+        rows.append([])
+        rows.append(["Source", "Name", "Version", "SHA-256", "Published", "Loaded", "Entities"])
+        for item in meta.get("lists") or []:
+            rows.append([item.get(k) for k in ("source_id", "name", "version_id", "sha256",
+                                               "published", "loaded_at", "entities")])  # fmt: skip
+        return [[v if _is_scalar(v) else json.dumps(v, default=str) for v in row] for row in rows]
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)

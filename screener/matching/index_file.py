@@ -1,0 +1,280 @@
+"""The index on disk: an SQLite file of plain data, read lazily or all at once.
+
+Nothing in the file is ever executed (an index cache written with pickle could run
+code planted in it): it holds strings, numbers and packed integer arrays, one table
+per part of :class:`~screener.matching.index.Index`:
+
+    meta      key -> value (JSON): the cache key, weights, word sets, list versions
+    tokens    token -> weight, postings (the ids of the names holding it)
+    deletes   deletion variant -> vocabulary tokens
+    names     id -> entity, text, kind, normalized form (JSON), least weight, brand core
+    entities  entity number -> the entity with its provenance (JSON)
+    maps      (map, key) -> name ids, for compact, pinyin, cjk, zh_base, brand_keys,
+              acronyms
+    prefixes  clean listed name -> name id, for names cut at a form's width
+
+:func:`open_index` with ``lazy=True`` (a single check) reads a row only when screening
+asks for it, so a check costs the same whether the lists hold 100 or 200,000
+entities; with ``lazy=False`` (a batch) it reads everything into memory first, before
+workers are forked to share it. A file that is missing, unreadable, of another
+format, or built for other lists or another matching code (its key differs) gives
+``None``, and the caller builds the index again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from array import array
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from screener.matching.index import Index, NameRec
+from screener.matching.normalize import Norm
+from screener.model import Entity, Listing, Name
+
+FORMAT = 1
+MAPS = ("compact", "pinyin", "cjk", "zh_base", "brand_keys", "acronyms")
+SETS = ("distinctive", "cities", "common", "brand_words", "coined", "syllables")
+_SEP = "\x1f"
+
+
+def _ids(values: Any) -> bytes:
+    return array("i", values).tobytes()
+
+
+def _unids(blob: bytes) -> array[int]:
+    a = array("i")
+    a.frombytes(blob)
+    return a
+
+
+def _norm_json(n: Norm) -> str:
+    return json.dumps([n.text, n.tokens, sorted(n.places), sorted(n.numbers), n.legal,
+                       n.compact, n.joined, n.cjk, n.pinyin], ensure_ascii=False)  # fmt: skip
+
+
+def _norm(s: str) -> Norm:
+    t, toks, places, numbers, legal, compact, joined, cjk, pinyin = json.loads(s)
+    return Norm(t, tuple(toks), frozenset(places), frozenset(numbers), tuple(legal), compact,
+                joined, cjk, pinyin)  # fmt: skip
+
+
+def entity_from_dict(d: dict[str, Any]) -> Entity:
+    d = dict(d)
+    d["names"] = [Name(**n) for n in d.get("names") or []]
+    d["listings"] = [Listing(**x) for x in d.get("listings") or []]
+    return Entity(**d)
+
+
+def save_index(idx: Index, path: Path, key: str) -> None:
+    """Write ``idx`` to ``path`` through a temporary file of this process, moved into
+    place only when complete (concurrent writers each finish their own)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        conn = sqlite3.connect(tmp)
+        with conn:
+            _write(conn, idx, key)
+        conn.close()
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _write(c: sqlite3.Connection, idx: Index, key: str) -> None:
+    c.execute("pragma journal_mode=off")
+    c.execute("create table meta (key text primary key, value text)")
+    c.execute("create table tokens (token text primary key, w real, postings blob)")
+    c.execute("create table deletes (key text primary key, tokens text)")
+    c.execute("create table names (id integer primary key, entity integer, text text, "
+              "kind text, norm text, wmin real, brand text)")  # fmt: skip
+    c.execute("create table entities (id integer primary key, data text)")
+    c.execute("create table maps (map text, key text, ids blob, primary key (map, key))")
+    c.execute("create table prefixes (text text, id integer)")
+    meta = {"format": FORMAT, "key": key, "max_idf": idx.max_idf, "max_w": idx.max_w,
+            "versions": idx.versions, "names": len(idx.names),
+            "entities": len(idx.entities)}  # fmt: skip
+    for s in SETS:
+        meta[s] = sorted(getattr(idx, s))
+    c.executemany("insert into meta values (?, ?)",
+                  ((k, json.dumps(v, ensure_ascii=False, default=str)) for k, v in meta.items()))  # fmt: skip
+    c.executemany("insert into tokens values (?, ?, ?)",
+                  ((t, idx.w.get(t, idx.max_w), _ids(p)) for t, p in idx.postings.items()))  # fmt: skip
+    c.executemany("insert into deletes values (?, ?)",
+                  ((d, _SEP.join(ts)) for d, ts in idx.deletes.items()))  # fmt: skip
+    c.executemany("insert into names values (?, ?, ?, ?, ?, ?, ?)", (
+        (i, r.entity, r.text, r.kind, _norm_json(r.norm), idx.wmin[i],
+         _SEP.join(idx.brand[i]) if i in idx.brand else None)
+        for i, r in enumerate(idx.names)))  # fmt: skip
+    c.executemany("insert into entities values (?, ?)", (
+        (i, json.dumps(asdict(e), ensure_ascii=False, default=str))
+        for i, e in enumerate(idx.entities)))  # fmt: skip
+    for m in MAPS:
+        c.executemany("insert into maps values (?, ?, ?)",
+                      ((m, k, _ids(v)) for k, v in getattr(idx, m).items()))  # fmt: skip
+    c.executemany("insert into prefixes values (?, ?)", idx.prefixes)
+    c.execute("create index prefixes_text on prefixes (text)")
+
+
+def open_index(path: Path, key: str, *, lazy: bool = True) -> Index | None:
+    """The index in ``path`` if it was written for ``key``, else None (see the module
+    docstring)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        meta = {k: json.loads(v) for k, v in conn.execute("select key, value from meta")}
+        if meta.get("format") != FORMAT or meta.get("key") != key:
+            conn.close()
+            return None
+        return _Lazy(path, conn, meta) if lazy else _load_all(conn, meta)
+    except (sqlite3.Error, ValueError, KeyError, TypeError):
+        return None
+
+
+def _with_meta(idx: Index, meta: dict[str, Any]) -> Index:
+    idx.max_idf, idx.max_w, idx.versions = meta["max_idf"], meta["max_w"], meta["versions"]
+    for s in SETS:
+        setattr(idx, s, frozenset(meta[s]))
+    return idx
+
+
+def _load_all(conn: sqlite3.Connection, meta: dict[str, Any]) -> Index:
+    idx = _with_meta(Index(), meta)
+    for t, w, p in conn.execute("select token, w, postings from tokens"):
+        idx.postings[t] = _unids(p).tolist()
+        idx.w[t] = w
+    idx.deletes = {d: ts.split(_SEP) for d, ts in conn.execute("select key, tokens from deletes")}
+    for i, ent, text, kind, norm, wmin, brand in conn.execute(
+            "select id, entity, text, kind, norm, wmin, brand from names order by id"):  # fmt: skip
+        n = _norm(norm)
+        idx.names.append(NameRec(ent, text, kind, n))
+        idx.toksets.append(frozenset(n.tokens))
+        idx.wmin.append(wmin)
+        if brand:
+            idx.brand[i] = tuple(brand.split(_SEP))
+    idx.entities = [entity_from_dict(json.loads(d))
+                    for (d,) in conn.execute("select data from entities order by id")]  # fmt: skip
+    for m, k, ids in conn.execute("select map, key, ids from maps"):
+        getattr(idx, m)[k] = _unids(ids).tolist()
+    idx.prefixes = list(conn.execute("select text, id from prefixes order by text"))
+    conn.close()
+    return idx
+
+
+class _Rows:
+    """A read-only mapping over one query of the index file, remembered once read."""
+
+    def __init__(self, owner: _Lazy, sql: str, decode: Any):
+        self.owner, self.sql, self.decode = owner, sql, decode
+        self.cache: dict[Any, Any] = {}
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __getitem__(self, key: Any) -> Any:
+        try:
+            return self.cache[key]
+        except KeyError:
+            pass
+        row = self.owner.conn().execute(self.sql, (key,)).fetchone()
+        if row is None:
+            raise KeyError(key)
+        value = self.cache[key] = self.decode(row)
+        return value
+
+    def __contains__(self, key: Any) -> bool:
+        return self.get(key) is not None
+
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError("a lazily read index is not iterated")
+
+
+class _Lazy(Index):
+    """An :class:`Index` whose parts are read from the file as screening asks for them."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, meta: dict[str, Any]):
+        super().__init__()
+        _with_meta(self, meta)
+        self._path, self._conn, self._pid = path, conn, os.getpid()
+        self._n_names, self._n_entities = meta["names"], meta["entities"]
+        token = _Rows(self, "select w, postings from tokens where token = ?", tuple)
+        self.postings = _Derived(token, lambda r: _unids(r[1]))  # type: ignore[assignment]
+        self.w = _Derived(token, lambda r: r[0])  # type: ignore[assignment]
+        self.deletes = _Rows(self, "select tokens from deletes where key = ?",  # type: ignore[assignment]
+                             lambda r: r[0].split(_SEP))  # fmt: skip
+        for m in MAPS:
+            setattr(self, m, _Rows(self, f"select ids from maps where map = '{m}' and key = ?",
+                                   lambda r: _unids(r[0])))  # fmt: skip
+        rows = _Rows(self, "select entity, text, kind, norm, wmin, brand from names where id = ?",
+                     _name_row)  # fmt: skip
+        self.names = _Seq(rows, self._n_names, lambda r: r[0])  # type: ignore[assignment]
+        self.toksets = _Seq(rows, self._n_names, lambda r: r[1])  # type: ignore[assignment]
+        self.wmin = _Seq(rows, self._n_names, lambda r: r[2])  # type: ignore[assignment]
+        self.brand = _Derived(rows, lambda r: r[3])  # type: ignore[assignment]
+        self.entities = _Seq(_Rows(self, "select data from entities where id = ?",  # type: ignore[assignment]
+                                   lambda r: entity_from_dict(json.loads(r[0]))),
+                             self._n_entities, lambda e: e)  # fmt: skip
+
+    def conn(self) -> sqlite3.Connection:
+        """This process's connection (a forked worker opens its own)."""
+        if os.getpid() != self._pid:
+            self._conn = sqlite3.connect(f"file:{self._path}?mode=ro", uri=True,
+                                         check_same_thread=False)  # fmt: skip
+            self._pid = os.getpid()
+        return self._conn
+
+    def prefixed(self, text: str, limit: int) -> list[tuple[str, int]]:
+        end = text[:-1] + chr(ord(text[-1]) + 1) if text else "\U0010ffff"
+        return list(self.conn().execute(
+            "select text, id from prefixes where text >= ? and text < ? order by text limit ?",
+            (text, end, limit)))  # fmt: skip
+
+
+def _name_row(r: tuple[Any, ...]) -> tuple[NameRec, frozenset[str], float, tuple[str, ...]]:
+    ent, text, kind, norm, wmin, brand = r
+    n = _norm(norm)
+    return (NameRec(ent, text, kind, n), frozenset(n.tokens), wmin,
+            tuple(brand.split(_SEP)) if brand else ())  # fmt: skip
+
+
+class _Derived:
+    """One field of the rows of a :class:`_Rows` (a missing key or an empty field is absent)."""
+
+    def __init__(self, rows: _Rows, pick: Any):
+        self.rows, self.pick = rows, pick
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        row = self.rows.get(key)
+        if row is None:
+            return default
+        value = self.pick(row)
+        return default if value == () else value
+
+    def __getitem__(self, key: Any) -> Any:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: Any) -> bool:
+        return self.get(key) is not None
+
+
+class _Seq:
+    """A read-only sequence of one field of a :class:`_Rows`, by row number."""
+
+    def __init__(self, rows: _Rows, n: int, pick: Any):
+        self.rows, self.n, self.pick = rows, n, pick
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> Any:
+        return self.pick(self.rows[i])

@@ -1,0 +1,155 @@
+"""What screening returns: typed results that every face renders (CLI, HTTP API, files).
+
+    ScreenHit     one listed entity a party matches, with its evidence and provenance
+    CheckResult   one name screened (``Screener.check``)
+    RowResult     one row of a batch
+    BatchSummary  a whole batch run
+
+Each has ``to_dict()``: JSON-ready data, the shape of the JSON and JSON Lines outputs.
+A hit's ``status`` is ``hit`` until a later stage says otherwise (a reviewer's
+decision may make it ``suppressed`` or ``review-again``); a row's ``status`` is
+``hit``, ``clear`` or ``skipped``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from screener.errors import EXIT_CLEAR, EXIT_HIT
+from screener.matching.matcher import Hit
+
+
+@dataclass(slots=True)
+class ScreenHit:
+    """A listed entity that a party matches."""
+
+    entity_id: str
+    name: str  # the entity's listed primary name
+    matched_name: str  # the name or alias that matched
+    matched_name_kind: str
+    score: float
+    relation: str  # "same", "unit" (a unit, branch, regional or brand company), ...
+    matched_part: str | None  # the part of the query that matched, when not all of it
+    schema: str
+    source_id: str | None
+    source_name: str | None
+    version_id: int | None
+    list: str | None
+    citation: str | None
+    listed_on: str | None
+    end_date: str | None
+    license_requirement: str | None
+    license_policy: str | None
+    source_url: str | None
+    programs: list[str]
+    countries: list[str]
+    parent: str | None
+    listings: list[dict[str, Any]]
+    explanation: str
+    evidence: dict[str, Any]
+    status: str = "hit"
+    extra: dict[str, Any] = field(default_factory=dict)  # what later stages add
+
+    @classmethod
+    def from_match(cls, h: Hit) -> ScreenHit:
+        """The hit of the matcher, with the entity's provenance."""
+        e = h.entity
+        x = e.extra
+        return cls(
+            entity_id=e.id, name=e.name, matched_name=h.matched_name,
+            matched_name_kind=h.matched_kind, score=round(h.score, 4),
+            relation=h.detail.relation, matched_part=h.detail.part, schema=e.schema,
+            source_id=x.get("source_id"), source_name=x.get("source_name"),
+            version_id=x.get("version_id"), list=e.sub_list, citation=e.citation,
+            listed_on=e.listed_on, end_date=e.end_date,
+            license_requirement=e.license_requirement, license_policy=e.license_policy,
+            source_url=e.source_url, programs=e.programs, countries=e.countries,
+            parent=e.parent_name, listings=[vars(x) for x in e.listings],
+            explanation=h.explanation,
+            evidence={**h.detail.as_dict(), "query_normalized": " ".join(h.query_norm.tokens),
+                      "listed_normalized": " ".join(h.listed_norm.tokens)},
+        )  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {f: getattr(self, f) for f in _HIT_FIELDS}
+        d.update(self.extra)
+        return d
+
+
+_HIT_FIELDS = tuple(f for f in ScreenHit.__dataclass_fields__ if f != "extra")
+
+
+@dataclass(slots=True)
+class CheckResult:
+    """One name screened."""
+
+    run_id: str
+    query: str
+    country: str | None  # ISO alpha-2, upper case
+    threshold: float
+    hits: list[ScreenHit]
+    lists: list[dict[str, Any]]  # every list version screened against
+    created_at: str
+    tool_version: str
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return "hit" if any(h.status != "suppressed" for h in self.hits) else "clear"
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_HIT if self.status == "hit" else EXIT_CLEAR
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "query": self.query, "country": self.country,
+                "threshold": self.threshold, "status": self.status,
+                "hits": [h.to_dict() for h in self.hits], "lists": self.lists,
+                "created_at": self.created_at, "tool_version": self.tool_version,
+                "warnings": self.warnings}  # fmt: skip
+
+
+@dataclass(slots=True)
+class RowResult:
+    """One row of a batch. ``row`` is the 0-based data row; ``hits`` are hit dicts,
+    shared by every row with the same name and country."""
+
+    row: int
+    query: str
+    country: str | None
+    status: str  # "hit", "clear" or "skipped"
+    hits: list[dict[str, Any]]
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"row": self.row, "query": self.query, "country": self.country,
+             "status": self.status, "hits": self.hits}  # fmt: skip
+        if self.reason:
+            d["reason"] = self.reason
+        return d
+
+
+@dataclass(slots=True)
+class BatchSummary:
+    """A whole batch run."""
+
+    run_id: str
+    rows: int
+    hit_rows: int
+    hits: int
+    clear: int
+    skipped: int
+    unique_names: int
+    output: str
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_HIT if self.hit_rows else EXIT_CLEAR
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "rows": self.rows, "hit_rows": self.hit_rows,
+                "hits": self.hits, "clear": self.clear, "skipped": self.skipped,
+                "unique_names": self.unique_names, "output": self.output,
+                "warnings": self.warnings}  # fmt: skip
