@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from screener.db import ownership as graph
-from screener.db.ownership_graph import assess, list_code, owners, shadowed, subsidiaries
+from screener.db.ownership_graph import (
+    assess,
+    has_owners,
+    list_code,
+    owners,
+    shadowed,
+    subsidiaries,
+)
 from screener.db.store import Store
 from screener.errors import InputError
 from screener.lists import links
@@ -405,3 +412,10 @@ def test_a_version_2_store_upgrades_to_3_and_gets_the_graph(
         assert "idx_names_name_nocase" in plan
     finally:
         store.close()
+
+
+def test_has_owners_is_the_cheap_test_before_assess(store: Store) -> None:
+    assert has_owners(store, NODES, EZVIZ)
+    assert has_owners(store, CURATED, "hikvision")  # -> CETC, 40.46%
+    assert not has_owners(store, CURATED, "cetc")
+    assert not has_owners(store, CURATED, "nope")

@@ -225,6 +225,16 @@ def assess(store: Store, source_id: str, entity_id: str, *, on: Any = None) -> A
     )  # fmt: skip
 
 
+def has_owners(store: Store, source_id: str, entity_id: str) -> bool:
+    """True when some link (current or ended) runs from the entity up: the cheap test a
+    screening stage makes before :func:`assess` (ownership nodes always have one)."""
+    e = store.entity(source_id, entity_id)
+    if e is None:
+        return False
+    keys = entity_keys(source_id, entity_id, [n.name for n in e.all_names()])
+    return bool(edges_by_key(store, keys, "child"))
+
+
 def list_code(name: str) -> str:
     """A list's name reduced to what the rules' ``owners_on`` compare: ``SDN``,
     ``EL`` (Entity List), ``MEU``, ``MIEU``, ``NS-CMIC``, else the name case-folded.
