@@ -215,6 +215,8 @@ def lists_diff(obj: Ctx, source_id: str, from_version: int | None, to_version: i
 # -- screening ---------------------------------------------------------------------------
 
 THRESHOLD_HELP = "Report hits scoring at least this (0-1; default 0.80)."
+RELATED_HELP = ("Also report companies listed parties own under 50%, or in a share not "
+                "published (a red flag, not a hit by default).")
 STALE_HELP = "Exit 3 instead of screening when a list is older than its max age."
 
 
@@ -227,11 +229,12 @@ STALE_HELP = "Exit 3 instead of screening when a list is older than its max age.
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)  # fmt: skip
 @click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
+@click.option("--related", is_flag=True, help=RELATED_HELP)
 @click.pass_obj
 def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None, fmt: str,
-              fail_stale: bool | None) -> int:  # fmt: skip
+              fail_stale: bool | None, related: bool) -> int:  # fmt: skip
     result = obj.screener.check(name, country=country, threshold=threshold,
-                                fail_stale=fail_stale)  # fmt: skip
+                                fail_stale=fail_stale, related=related)  # fmt: skip
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -255,13 +258,14 @@ def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None,
 @click.option("--threshold", type=Threshold(), help=THRESHOLD_HELP)
 @click.option("--workers", type=click.IntRange(1, 64), help="Processes (default: all cores).")
 @click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
+@click.option("--related", is_flag=True, help=RELATED_HELP)
 @click.pass_obj
 def batch_cmd(obj: Ctx, input_path: Path, output: Path, column: str | None,
               country_column: str | None, sheet: str | None, threshold: float | None,
-              workers: int | None, fail_stale: bool | None) -> int:  # fmt: skip
+              workers: int | None, fail_stale: bool | None, related: bool) -> int:  # fmt: skip
     s = obj.screener.batch(input_path, output, column=column, country_column=country_column,
                            sheet=sheet, threshold=threshold, workers=workers, progress=True,
-                           fail_stale=fail_stale)  # fmt: skip
+                           fail_stale=fail_stale, related=related)  # fmt: skip
     click.echo(f"screened {s.rows} rows ({s.unique_names} unique names): {s.hit_rows} with hits, "
                f"{s.clear} clear, {s.skipped} skipped; wrote {s.output} (run {s.run_id})", err=True)  # fmt: skip
     _warn(s.warnings)
@@ -429,14 +433,56 @@ def _print_check(result: dict[str, Any]) -> None:
                 click.echo(f"    meaning    : {what}")
             if ls.get("source_url"):
                 click.echo(f"    official   : {ls['source_url']}")
+        if h.get("relation") and h["relation"] != "same":
+            click.echo(f"  relation     : {h['relation']}{_RELATIONS.get(h['relation'], '')}")
+        if h.get("matched_part"):
+            click.echo(f"  matched part : {h['matched_part']}")
         if h.get("parent"):
             click.echo(f"  parent       : {h['parent']}")
+        _print_hit_owners(h.get("ownership"))
         click.echo(f"  why          : {h['explanation']}")
     click.echo("lists: " + ", ".join(f"{x['source_id']} v{x['version_id']} sha256 {x['sha256'][:12]}"
                                      for x in result["lists"]) + f"; run {result['run_id']}")  # fmt: skip
     if hits:
         click.echo("A potential match is not a determination: confirm each hit against the "
                    "official list at its source URL.")
+
+
+_RELATIONS = {"unit": " (a unit, branch, regional or brand company of the listed entity)",
+              "owned-by": " (listed parties own or control it)",
+              "brand": " (a brand or former name of the listed entity)",
+              "related": " (listed parties own part of it: a red flag)"}  # fmt: skip
+
+
+def _print_hit_owners(o: dict[str, Any] | None) -> None:
+    """The listed owners of a hit, each link of the chain with its source, and the rules."""
+    if not o:
+        return
+    share = f"{o['share']:g}%" if o.get("share") is not None else "share not published"
+    owners = ", ".join(x["name"] for x in o.get("owners") or [])
+    click.echo(f"  owners       : {o.get('relation')} {owners} ({share})")
+    shown = set()
+    for chain in o.get("chains") or []:
+        for s in chain["steps"]:
+            if (s["child"], s["owner"]) in shown:
+                continue  # a link shared by several chains
+            shown.add((s["child"], s["owner"]))
+            bits = [s["kind"], f"{s['share']:g}%" if s.get("share") is not None else None,
+                    "controlled" if s.get("controlled") else None,
+                    f"as of {s['as_of']}" if s.get("as_of") else None]  # fmt: skip
+            click.echo(f"    link       : {s['child']} -> {s['owner']} "
+                       f"({', '.join(b for b in bits if b)})")  # fmt: skip
+            if s.get("source"):
+                click.echo(f"      source   : {s['source']}")
+    for r in o.get("rules") or []:
+        st = r.get("status") or {}
+        click.echo(f"    rule       : {r['name']} ({r.get('citation') or '-'}): "
+                   f"{'applies' if r.get('applies') else 'related'}; status {st.get('status')}"
+                   f"{' since ' + st['from'] if st.get('from') else ''}")  # fmt: skip
+        if st.get("note"):
+            click.echo(f"      status   : {st['note']}")
+    for n in o.get("notes") or []:
+        click.echo(f"    note       : {n}")
 
 
 def _table(rows: list[dict[str, Any]], cols: list[tuple[str, str]]) -> None:

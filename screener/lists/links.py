@@ -162,7 +162,7 @@ def match_entities(store: Store, name: str) -> list[tuple[str, str, float]]:
     """
     from screener.screening.service import Screener
 
-    service = Screener(store)
+    service = Screener(store, stages=[])  # the entities themselves, ownership nodes included
     [hits] = service.screen([service.query(name)])
     return [(str(h.source_id), h.entity_id, float(h.score))
             for h in sorted(hits, key=lambda h: -h.score)]  # fmt: skip
