@@ -337,12 +337,21 @@ def is_coined(token: str) -> bool:
 
 def common_english() -> frozenset[str]:
     """English words of Zipf frequency ``COMMON_WORD_ZIPF`` or more (wordfreq), as
-    step 8 writes them."""
+    step 8 writes them. wordfreq lists words most frequent first, so the cut is found
+    by bisection."""
     from wordfreq import top_n_list
 
+    words = top_n_list("en", 40_000)
+    lo, hi = 0, len(words)
+    while lo < hi:  # the first word below the cut
+        mid = (lo + hi) // 2
+        if zipf_en(words[mid]) >= COMMON_WORD_ZIPF:
+            lo = mid + 1
+        else:
+            hi = mid
     out: set[str] = set()
-    for w in top_n_list("en", 40_000):
-        if w.isalpha() and zipf_en(w) >= COMMON_WORD_ZIPF:
+    for w in words[:lo]:
+        if w.isalpha():
             out.add(w)
             out.update(normalize(w).tokens)
     return frozenset(out)

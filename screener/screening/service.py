@@ -46,8 +46,8 @@ class Screener:
                  stages: Sequence[Stage] | None = None):  # fmt: skip
         self.store = store
         self.settings = settings if settings is not None else load_config()
-        # The stages after matching: the default list (reviewers' decisions, ...) unless given.
-        self.stages = default_stages(store) if stages is None else list(stages)
+        # The stages after matching: the default list (ownership, reviewers' decisions).
+        self.stages = list(default_stages(store) if stages is None else stages)
         self._matcher: Matcher | None = None
         self._versions: tuple[tuple[int, str], ...] = ()
         self._lazy = True
@@ -120,11 +120,11 @@ class Screener:
         return self._matcher
 
     # -- screening -----------------------------------------------------------------------
-    def query(self, name: str, country: str | None = None,
-              threshold: float | None = None) -> Query:  # fmt: skip
+    def query(self, name: str, country: str | None = None, threshold: float | None = None,
+              related: bool = False) -> Query:  # fmt: skip
         """A checked query: a finite threshold in [0, 1] and a country that names one."""
         thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
-        return Query(name, country_option(country), thr)
+        return Query(name, country_option(country), thr, related)
 
     def screen(self, queries: Sequence[Query], executor: Any = None) -> list[list[ScreenHit]]:
         """The hits of each query, in order: the matcher (in ``executor``, default this
@@ -145,11 +145,12 @@ class Screener:
         return out
 
     def check(self, name: str, *, country: str | None = None, threshold: float | None = None,
-              fail_stale: bool | None = None, command: str = "check") -> CheckResult:  # fmt: skip
+              fail_stale: bool | None = None, related: bool = False,
+              command: str = "check") -> CheckResult:  # fmt: skip
         """Screen one name, record the run, and return every hit with its provenance."""
         if not isinstance(name, str) or not name.strip():
             raise InputError("the name to check is empty")
-        q = self.query(name, country, threshold)
+        q = self.query(name, country, threshold, related)
         lists, notes = self.guard(fail_stale)
         run_id = runs.start_run(self.store, command, {"name": name, "country": country,
                                                       "threshold": q.threshold}, lists, q.threshold)  # fmt: skip

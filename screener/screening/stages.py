@@ -9,26 +9,40 @@
    the hits of one query and returns them annotated: a stage may add hits or change a
    hit's ``status`` and ``extra``, never drop one silently.
 
-:func:`default_stages` is the one list every service gets unless it is given another
-(``Screener.open``, the CLI, and so checks, batches, re-screenings and the HTTP API):
+**Ownership** (:func:`ownership_stage`): a hit on a company that listed parties own or
+control (an ownership node: EZVIZ, Hikrobot, Nanjing LES) becomes a hit on them: its
+relation is ``owned-by`` (50% or more held by listed parties, added up along chains),
+``unit`` or ``brand``, it carries the listed owners' listings, and
+``extra["ownership"]`` names the owners, the chains with their shares and sources, and
+the rules that make it matter (OFAC's 50% rule, the BIS Affiliates rule with its status
+that day). A share under 50% or an unknown one is ``related``: a red flag, kept only
+when the query asks for it (``Query.related``). A node hit that only echoes an owner
+the query named at least as well is left out (the query names the owner). A hit on a
+listed entity that listed parties own in part keeps its relation and gets the same
+``extra["ownership"]``.
 
-* :func:`decisions_stage`, the reviewers' decisions (:mod:`screener.db.decisions`). A
-  hit whose party and entity have a decision carries it in ``extra["decision"]`` (id,
-  kind, reason, reviewer, time). A ``false-positive`` or ``cleared`` decision makes the
-  hit ``suppressed``, unless the entity's listing changed since the decision (a new
-  listing, changed names, a listing ended or removed): then it is ``review-again`` and
-  ``extra["decision"]["changes"]`` says what changed. ``confirmed``, ``escalated`` and
-  ``declined`` leave the hit a ``hit`` (with ``changes`` too when the listing changed).
-  The hit is always kept.
+**Reviewers' decisions** (:func:`decisions_stage`, after ownership, so that they also
+apply to the hits ownership makes; :mod:`screener.db.decisions`): a hit whose party and
+entity have a decision carries it in ``extra["decision"]`` (id, kind, reason, reviewer,
+time). A ``false-positive`` or ``cleared`` decision makes the
+hit ``suppressed``, unless the entity's listing changed since the decision (a new
+listing, changed names, a listing ended or removed): then it is ``review-again`` and
+``extra["decision"]["changes"]`` says what changed. ``confirmed``, ``escalated`` and
+``declined`` leave the hit a ``hit`` (with ``changes`` too when the listing changed).
+The hit is always kept.
+
+:func:`default_stages` is the one list every service gets unless it is given another
+(``Screener.open``, the CLI, and so checks, batches, re-screenings and the HTTP API).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from screener.db import decisions
+from screener.db.ownership_graph import assess, has_owners, shadowed
 from screener.db.store import Store
 from screener.matching.country import apply_country
 from screener.matching.matcher import Hit
@@ -42,6 +56,7 @@ class Query:
     name: str
     country: str | None  # ISO alpha-2, lower case, already checked
     threshold: float
+    related: bool = False  # keep hits on companies listed parties own under 50%
 
 
 Stage = Callable[[list[ScreenHit], Query], list[ScreenHit]]
@@ -55,9 +70,83 @@ def finish(hits: list[Hit], query: Query, stages: Sequence[Stage] = ()) -> list[
     return out
 
 
+OWNERSHIP_SOURCE = "screener-ownership"
+
+
+def ownership_stage(store: Store) -> Stage:
+    """The ownership stage over ``store``'s graph (see the module docstring)."""
+    cache: dict[tuple[str, str], Any] = {}
+    names: dict[str | None, str | None] = {}
+
+    def source_name(source_id: str | None) -> str | None:
+        if source_id not in names:
+            row = store.source(source_id) if source_id else None
+            names[source_id] = row["name"] if row else None
+        return names[source_id]
+
+    def assessed(source_id: str, entity_id: str) -> Any:
+        key = (source_id, entity_id)
+        if key not in cache:
+            node = source_id == OWNERSHIP_SOURCE
+            cache[key] = (assess(store, source_id, entity_id)
+                          if node or has_owners(store, source_id, entity_id) else None)  # fmt: skip
+        return cache[key]
+
+    def stage(hits: list[ScreenHit], query: Query) -> list[ScreenHit]:
+        if not hits:
+            return hits
+        echo = shadowed(store, [(h.source_id or "", h.entity_id, h.score) for h in hits
+                                if h.source_id == OWNERSHIP_SOURCE])  # fmt: skip
+        out = []
+        for h in hits:
+            a = assessed(h.source_id or "", h.entity_id)
+            if h.source_id != OWNERSHIP_SOURCE:
+                if a is not None and a.relation:
+                    h.extra["ownership"] = a.as_dict()
+                out.append(h)
+                continue
+            if (h.source_id, h.entity_id) in echo or a is None or a.relation is None:
+                continue  # an ended link, or the owner itself was named
+            if a.relation == "related" and not query.related:
+                continue
+            out.extend(_as_owned(h, a, source_name))
+        return out
+
+    return stage
+
+
+def _as_owned(h: ScreenHit, a: Any, source_name: Callable[[str | None], str | None]) -> list[ScreenHit]:
+    """The hit on an ownership node, made one hit on each of its listed owners: the listed
+    entity is the owner (its name, entry and listings); the name that matched is the
+    company's; ``extra["ownership"]`` says how the two are tied, with sources."""
+    out = []
+    share = f"{a.share:g}%" if a.share is not None else "share not published"
+    rules = "; ".join(r["name"] for r in a.rules if r.get("applies"))
+    for o in a.owners or []:
+        x = replace(h, extra=dict(h.extra))
+        x.entity_id, x.name, x.source_id = o.entity_id, o.name, o.source_id
+        x.source_name, x.version_id = source_name(o.source_id), None
+        x.relation = a.relation
+        x.listings = list(o.listings)
+        x.parent = None
+        main = next((ls for ls in x.listings if ls.get("in_force", True)),
+                    x.listings[0] if x.listings else None)  # fmt: skip
+        if main:
+            x.list, x.citation, x.listed_on = main.get("list"), main.get("citation"), main.get("listed_on")
+            x.end_date = main.get("end_date")
+            x.license_requirement = main.get("license_requirement")
+            x.license_policy = main.get("license_policy")
+            x.source_url = main.get("source_url")
+        x.explanation += (f"; {h.name} is {a.relation} {o.name} ({share})"
+                          + (f": {rules}" if rules else ""))  # fmt: skip
+        x.extra["ownership"] = a.as_dict()
+        out.append(x)
+    return out
+
+
 def default_stages(store: Store) -> list[Stage]:
-    """The stages every screening service runs after matching (see the module docstring)."""
-    return [decisions_stage(store)]
+    """The stages every caller gets, in order: ownership, then reviewers' decisions."""
+    return [ownership_stage(store), decisions_stage(store)]
 
 
 def decisions_stage(store: Store) -> Stage:
