@@ -261,13 +261,14 @@ def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None,
 
 
 @cli.command("batch", help=f"Screen every row of a CSV, XLSX or JSON Lines file.\n\n"
-                           f"OUTPUT's extension picks the format: .csv, .jsonl, .xlsx or .html. "
+                           f"OUTPUT's extension picks the format: .csv, .jsonl, .xlsx, or .html "
+                           f"or .pdf (the committee report; see `screener report`). "
                            f"The output appears only when the run succeeds; CSV, JSONL and XLSX "
                            f"get a sidecar OUTPUT.meta.json with the run id and list versions.\n\n"
                            f"{EXIT_CODES_HELP}")  # fmt: skip
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Output file (.csv, .jsonl, .xlsx or .html).")
+              help="Output file (.csv, .jsonl, .xlsx, .html or .pdf).")
 @click.option("--column", help="Column holding the names (default: an obvious one).")
 @click.option("--country-column", help="Column holding each party's country: ISO codes or "
               "English names (default: 'country'); a value naming no country is warned about.")

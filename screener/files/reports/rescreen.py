@@ -89,7 +89,7 @@ def page(r: dict[str, Any]) -> str:
         cls = "licence-required" if c.get("needs_review") else "no-finding"
         out.append(f'<section class="party {cls}" id="row-{escape(c.get("row"))}">\n'
                    f"<h3>Row {escape(c.get('row'))}: {escape(c.get('party'))}"
-                   f"{(' (' + escape(c.get('country')) + ')') if c.get('country') else ''}"
+                   f"{(' (' + escape(str(c['country']).upper()) + ')') if c.get('country') else ''}"
                    f'<span class="status {escape(c.get("status"))}">'
                    f"{escape(c.get('status_before') or 'not screened')} → "
                    f"{escape(c.get('status'))}"
