@@ -52,6 +52,7 @@ from screener.matching.rules import (
     FUZZY_ANY_FIRST_LEN,
     FUZZY_MIN_LEN,
     FUZZY_TWO_EDITS_LEN,
+    INSTITUTION_CORE_MIN,
     LEAST_PLACE_SHARE,
     WEIGHT_POWER,
 )
@@ -282,6 +283,10 @@ def brand_core(n: Norm) -> tuple[str, ...]:
     latin = [t for t in n.tokens if not is_cjk_token(t)]
     if not v["institution"].isdisjoint(latin):
         core = tuple(dict.fromkeys(latin))
+        # an institution named in common words only is specific enough with four of them
+        # ("University of Electronic Science and Technology of China")
+        if len([t for t in core if t not in n.places]) >= INSTITUTION_CORE_MIN:
+            return core
     else:
         generic = v["generic"]
         core = tuple(dict.fromkeys(t for t in latin if t not in n.places and t not in generic))
