@@ -20,9 +20,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from screener.db.decisions import KINDS
 from screener.db.store import Store
 from screener.files.readers import open_input
-from screener.db.decisions import KINDS
 from screener.files.reports import OUTPUT_COLUMNS, html, open_writer
 from screener.files.reports import xlsx as xlsx_module
 from screener.files.reports.cells import as_number, xlsx_text
