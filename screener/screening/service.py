@@ -29,6 +29,7 @@ from screener.errors import InputError
 from screener.lists.bundled import open_store
 from screener.lists.freshness import require_fresh, stale_message
 from screener.lists.registry import registry
+from screener.matching.country import dob_option
 from screener.matching.country import floor as country_floor
 from screener.matching.matcher import Matcher
 from screener.matching.rules import DEFAULT_THRESHOLD, valid_threshold
@@ -121,10 +122,11 @@ class Screener:
 
     # -- screening -----------------------------------------------------------------------
     def query(self, name: str, country: str | None = None, threshold: float | None = None,
-              related: bool = False) -> Query:  # fmt: skip
-        """A checked query: a finite threshold in [0, 1] and a country that names one."""
+              related: bool = False, dob: str | None = None) -> Query:  # fmt: skip
+        """A checked query: a finite threshold in [0, 1], a country that names one, and a
+        date of birth written YYYY, YYYY-MM or YYYY-MM-DD."""
         thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
-        return Query(name, country_option(country), thr, related)
+        return Query(name, country_option(country), thr, related, dob_option(dob))
 
     def screen(self, queries: Sequence[Query], executor: Any = None) -> list[list[ScreenHit]]:
         """The hits of each query, in order: the matcher (in ``executor``, default this
@@ -133,7 +135,7 @@ class Screener:
         out: list[list[ScreenHit]] = []
         by_floor: dict[float, list[int]] = {}
         for i, q in enumerate(queries):
-            by_floor.setdefault(country_floor(q.threshold, q.country), []).append(i)
+            by_floor.setdefault(country_floor(q.threshold, q.country, q.dob), []).append(i)
         found: list[list[Any]] = [[] for _ in queries]
         for fl, idx in by_floor.items():
             ex = executor or InProcess(m, fl)
@@ -145,14 +147,14 @@ class Screener:
         return out
 
     def check(self, name: str, *, country: str | None = None, threshold: float | None = None,
-              fail_stale: bool | None = None, related: bool = False,
+              fail_stale: bool | None = None, related: bool = False, dob: str | None = None,
               command: str = "check") -> CheckResult:  # fmt: skip
         """Screen one name, record the run, and return every hit with its provenance."""
         if not isinstance(name, str) or not name.strip():
             raise InputError("the name to check is empty")
-        q = self.query(name, country, threshold, related)
+        q = self.query(name, country, threshold, related, dob)
         lists, notes = self.guard(fail_stale)
-        run_id = runs.start_run(self.store, command, {"name": name, "country": country,
+        run_id = runs.start_run(self.store, command, {"name": name, "country": country, "dob": dob,
                                                       "threshold": q.threshold}, lists, q.threshold)  # fmt: skip
         try:
             hits = self.screen([q])[0]
