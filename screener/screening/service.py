@@ -96,12 +96,7 @@ class Screener:
     # -- lists ---------------------------------------------------------------------------
     def lists(self) -> list[dict[str, Any]]:
         """The list versions screening uses: the active one of each source."""
-        return [
-            {"source_id": v["source_id"], "name": v["source_name"], "version_id": v["id"],
-             "sha256": v["sha256"], "published": v["published"], "loaded_at": v["loaded_at"],
-             "entities": v["entities"], "licence": v["licence"], "kind": v["kind"]}
-            for v in self.store.require_lists()
-        ]  # fmt: skip
+        return [_described(v) for v in self.store.require_lists()]
 
     def guard(self, fail_stale: bool | None = None) -> tuple[list[dict[str, Any]], list[str]]:
         """The lists to screen against, and notes on what a clear result does not cover:
@@ -148,10 +143,15 @@ class Screener:
         return self._load(lazy) is not before
 
     @property
+    def loaded(self) -> Snapshot | None:
+        """The snapshot in use now, without looking at the store (None before a load)."""
+        return self._snapshot
+
+    @property
     def loaded_versions(self) -> list[dict[str, Any]]:
         """The list versions of the loaded snapshot (empty before the first load)."""
         snap = self._snapshot
-        return list(snap.matcher.index.versions) if snap else []
+        return [_described(v) for v in snap.matcher.index.versions] if snap else []
 
     def _load(self, lazy: bool) -> Snapshot:
         versions = tuple((v["id"], v["sha256"]) for v in self.store.require_lists())
@@ -227,3 +227,10 @@ class Screener:
         from screener.screening.batch import run
 
         return run(self, input_path, output_path, **kw)
+
+
+def _described(v: dict[str, Any]) -> dict[str, Any]:
+    """A list version as results show it."""
+    return {"source_id": v["source_id"], "name": v["source_name"], "version_id": v["id"],
+            "sha256": v["sha256"], "published": v["published"], "loaded_at": v["loaded_at"],
+            "entities": v["entities"], "licence": v["licence"], "kind": v["kind"]}  # fmt: skip
