@@ -68,6 +68,11 @@ class Snapshot:
     lazy: bool
     memo: dict[tuple[str, float], list[Match]] = field(default_factory=dict, compare=False)
 
+    @property
+    def lists(self) -> list[dict[str, Any]]:
+        """The list versions the matcher was built from, as results show them."""
+        return [_described(v) for v in self.matcher.index.versions]
+
 
 class Screener:
     """Store + settings + a loaded matcher; see the module docstring."""
@@ -151,7 +156,7 @@ class Screener:
     def loaded_versions(self) -> list[dict[str, Any]]:
         """The list versions of the loaded snapshot (empty before the first load)."""
         snap = self._snapshot
-        return [_described(v) for v in snap.matcher.index.versions] if snap else []
+        return snap.lists if snap else []
 
     def _load(self, lazy: bool) -> Snapshot:
         versions = tuple((v["id"], v["sha256"]) for v in self.store.require_lists())
@@ -173,11 +178,13 @@ class Screener:
         thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
         return Query(name, country_option(country), thr)
 
-    def screen(self, queries: Sequence[Query], executor: Any = None) -> list[list[ScreenHit]]:
+    def screen(self, queries: Sequence[Query], executor: Any = None,
+               snapshot: Snapshot | None = None) -> list[list[ScreenHit]]:  # fmt: skip
         """The hits of each query, in order: the matcher (in ``executor``, default this
         process; names the snapshot screened before are not screened again), then every
-        stage. Used by checks, the HTTP API and batches."""
-        snap = self.snapshot()
+        stage. Used by checks, the HTTP API and batches. ``snapshot`` (default the
+        current one) lets a caller name the list versions it screened against."""
+        snap = snapshot or self.snapshot()
         m, memo = snap.matcher, snap.memo
         out: list[list[ScreenHit]] = []
         found: list[list[Match]] = [[] for _ in queries]
@@ -206,11 +213,13 @@ class Screener:
         if not isinstance(name, str) or not name.strip():
             raise InputError("the name to check is empty")
         q = self.query(name, country, threshold)
-        lists, notes = self.guard(fail_stale)
+        _, notes = self.guard(fail_stale)
+        snap = self.snapshot()
+        lists = snap.lists  # those screened against (a server may still be loading newer ones)
         run_id = runs.start_run(self.store, command, {"name": name, "country": country,
                                                       "threshold": q.threshold}, lists, q.threshold)  # fmt: skip
         try:
-            hits = self.screen([q])[0]
+            hits = self.screen([q], snapshot=snap)[0]
         except BaseException:
             runs.finish_run(self.store, run_id, status="failed", exit_code=InputError.exit_code)
             raise
