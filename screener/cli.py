@@ -1,6 +1,7 @@
 """The `screener` command line: a thin click layer over the library.
 
-Exit codes (also in `screener --help` and the README):
+Exit codes (also in `screener --help` and the README; `screener ownership` exits 1
+when the party is listed or a listed owner is involved):
   0  no hit at or above the threshold
   1  at least one hit
   2  usage or input error
@@ -25,7 +26,7 @@ from screener.db.store import Store
 from screener.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_LISTS, ScreenerError, Terminated
 from screener.lists import catalog
 from screener.lists.bundled import open_store
-from screener.lists.registry import FORMATS
+from screener.lists.registry import FORMATS, LINK_FORMATS
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -59,18 +60,21 @@ class Ctx:
 
     @property
     def store(self) -> Store:
+        """The store with the bundled lists loaded; runs killed earlier are marked
+        abandoned and their temporary files removed."""
         if self._store is None:
+            from screener.db.runs import reap_abandoned
+
             self._store = open_store(self.db_path)
+            reap_abandoned(self._store)
         return self._store
 
     @property
     def screener(self) -> Any:
-        """The screening service over the store (runs killed earlier are reaped first)."""
+        """The screening service over the store."""
         if self._screener is None:
-            from screener.db.runs import reap_abandoned
             from screener.screening.service import Screener
 
-            reap_abandoned(self.store)
             self._screener = Screener(self.store)
         return self._screener
 
@@ -105,15 +109,26 @@ def lists_show(obj: Ctx, fmt: str) -> None:
 
 @lists_group.command("import", help="Load a list file (or folder) as a new version of a source.")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True,
+@click.option("--format", "fmt", type=click.Choice(FORMATS + LINK_FORMATS), required=True,
               help="Importer: csl, ofac (file or folder), simple (targets.simple.csv), curated, "
                    "section-1286 (DoD Section 1286 CSV), un-sc, ofsi, eu-fsf, dfat, ca-sema, "
-                   "bis-dpl, fr-rule.")
+                   "bis-dpl, fr-rule; ownership links: gleif-rr (GLEIF Level 2 relationship "
+                   "XML), ownership-csv (child, parent, share, source).")
 @click.option("--source", "source_id", required=True, help="Source id, e.g. csl or my-denylist.")
 @click.option("--name", help="Display name of the source.")
+@click.option("--names", "names_file", type=click.Path(path_type=Path),
+              help="gleif-rr: the GLEIF LEI records (default: lei-data.xml beside PATH).")
 @click.pass_obj
-def lists_import(obj: Ctx, path: Path, fmt: str, source_id: str, name: str | None) -> None:
-    r = catalog.import_file(obj.store, path, fmt, source_id, name=name)
+def lists_import(obj: Ctx, path: Path, fmt: str, source_id: str, name: str | None,
+                 names_file: Path | None) -> None:  # fmt: skip
+    from screener.lists.links import LinksResult
+
+    r = catalog.import_file(obj.store, path, fmt, source_id, name=name, names=names_file)
+    if isinstance(r, LinksResult):
+        what = "unchanged" if r.status == "unchanged" else "loaded"
+        click.echo(f"{source_id}: {what} ownership links version {r.version_id}: {r.links} "
+                   f"links; the graph has {r.nodes} unlisted parties (sha256 {r.sha256[:12]})")
+        return
     if r.status == "unchanged":
         click.echo(f"{source_id}: unchanged (version {r.version_id}, sha256 {r.sha256[:12]})")
     else:
@@ -200,6 +215,8 @@ def lists_diff(obj: Ctx, source_id: str, from_version: int | None, to_version: i
 # -- screening ---------------------------------------------------------------------------
 
 THRESHOLD_HELP = "Report hits scoring at least this (0-1; default 0.80)."
+RELATED_HELP = ("Also report companies listed parties own under 50%, or in a share not "
+                "published (a red flag, not a hit by default).")
 STALE_HELP = "Exit 3 instead of screening when a list is older than its max age."
 
 
@@ -212,11 +229,12 @@ STALE_HELP = "Exit 3 instead of screening when a list is older than its max age.
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)  # fmt: skip
 @click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
+@click.option("--related", is_flag=True, help=RELATED_HELP)
 @click.pass_obj
 def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None, fmt: str,
-              fail_stale: bool | None) -> int:  # fmt: skip
+              fail_stale: bool | None, related: bool) -> int:  # fmt: skip
     result = obj.screener.check(name, country=country, threshold=threshold,
-                                fail_stale=fail_stale)  # fmt: skip
+                                fail_stale=fail_stale, related=related)  # fmt: skip
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -240,18 +258,108 @@ def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None,
 @click.option("--threshold", type=Threshold(), help=THRESHOLD_HELP)
 @click.option("--workers", type=click.IntRange(1, 64), help="Processes (default: all cores).")
 @click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
+@click.option("--related", is_flag=True, help=RELATED_HELP)
 @click.pass_obj
 def batch_cmd(obj: Ctx, input_path: Path, output: Path, column: str | None,
               country_column: str | None, sheet: str | None, threshold: float | None,
-              workers: int | None, fail_stale: bool | None) -> int:  # fmt: skip
+              workers: int | None, fail_stale: bool | None, related: bool) -> int:  # fmt: skip
     s = obj.screener.batch(input_path, output, column=column, country_column=country_column,
                            sheet=sheet, threshold=threshold, workers=workers, progress=True,
-                           fail_stale=fail_stale)  # fmt: skip
+                           fail_stale=fail_stale, related=related)  # fmt: skip
     click.echo(f"screened {s.rows} rows ({s.unique_names} unique names): {s.hit_rows} with hits, "
                f"{s.clear} clear, {s.skipped} skipped; wrote {s.output} (run {s.run_id})", err=True)  # fmt: skip
     _warn(s.warnings)
     return s.exit_code
 
+
+@cli.command("ownership", help="Explain who owns the party NAME names, up to the listed "
+                               "owners (shares, kinds, sources, the rule that makes it matter "
+                               "and its status that day), and what it owns.\n\n"
+                               "Exit 0 when nothing listed is involved, 1 when the party is "
+                               "listed or a listed owner is; 2 and 3 as for check.")  # fmt: skip
+@click.argument("name")
+@click.option("--on", "day", help="The day to judge on (YYYY-MM-DD; default today).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)  # fmt: skip
+@click.pass_obj
+def ownership_cmd(obj: Ctx, name: str, day: str | None, fmt: str) -> int:
+    from screener.errors import InputError
+    from screener.lists.links import explain
+
+    if not name.strip():
+        raise InputError("the name is empty")
+    doc = explain(obj.store, name, on=day)
+    if fmt == "json":
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        _print_ownership(doc)
+    return 1 if doc["involved"] else 0
+
+
+def _edge_line(st: dict[str, Any], on: str) -> str:
+    share = f"{st['share']:g}%" if st["share"] is not None else "share not published"
+    bits = [st["kind"], share]
+    if st["controlled"]:
+        bits.append("controlled")
+    if st["as_of"]:
+        bits.append(f"as of {st['as_of']}")
+    if st["end_date"]:
+        bits.append(f"ENDED {st['end_date']}" if st["end_date"] < on else f"ends {st['end_date']}")
+    lists = f" [{', '.join(st['owner_lists'])}]" if st["owner_lists"] else ""
+    return (f"{st['child']} -> {st['owner']}{lists}: {', '.join(bits)}; "
+            f"source: {st['source']} ({st['origin']})")
+
+
+def _print_ownership(doc: dict[str, Any]) -> None:
+    if not doc["matches"]:
+        click.echo(f"No listed entity or ownership link found for {doc['query']!r}.")
+        return
+    for m in doc["matches"]:
+        a = m["assessment"]
+        e = a["entity"]
+        kind = ", ".join(e["lists"]) if e["listed"] else "not listed (ownership graph)"
+        click.echo(f"{doc['query']!r} -> {e['name']} ({m['source_id']}:{m['entity_id']}, "
+                   f"score {m['score']:.2f}; {kind})")  # fmt: skip
+        share = (f", {a['share']:g}% held by listed parties or parties they own"
+                 if a["share"] is not None else "")  # fmt: skip
+        click.echo(f"  relation on {a['on']}: {a['relation'] or 'none'}{share}")
+        seen: set[tuple[str, str, str]] = set()
+        if m["up"]:
+            click.echo("  owners:")
+        for c in m["up"]:
+            for st in c["steps"]:
+                key = (st["child"], st["owner"], st["source"])
+                if key not in seen:
+                    seen.add(key)
+                    click.echo(f"    {_edge_line(st, a['on'])}")
+            if len(c["steps"]) > 1 and c["effective_share"] is not None:
+                click.echo(f"      chain to {c['steps'][-1]['owner']}: "
+                           f"{c['effective_share']:g}% along the chain")
+        for r in a["rules"]:
+            st = r["status"] or {}
+            verdict = "applies" if r["applies"] else "may apply (related)"
+            click.echo(f"  rule: {r['name']} ({r['citation']}): {verdict}; owners on its lists: "
+                       f"{', '.join(r['owners']) or '-'}")  # fmt: skip
+            click.echo(f"    status on {a['on']}: {st.get('status', 'no status recorded')}"
+                       f"{' since ' + st['from'] if st.get('from') else ''}"
+                       f"{', ' + st['citation'] if st.get('citation') else ''}"
+                       f"{' (checked ' + st['checked_on'] + ')' if st.get('checked_on') else ''}; "
+                       f"source: {st.get('source') or 'none found'}")  # fmt: skip
+            if st.get("note"):
+                click.echo(f"    {st['note']}")
+        for note in a["notes"]:
+            click.echo(f"  note: {note}")
+        if m["down"]:
+            click.echo("  owns:")
+        seen = set()
+        for c in m["down"]:
+            st = c["steps"][-1]
+            key = (st["child"], st["owner"], st["source"])
+            if key not in seen:
+                seen.add(key)
+                click.echo(f"    {_edge_line(st, a['on'])}")
+    click.echo("An ownership link is a lead, not a determination: confirm shares and control "
+               "at the source.")
 
 @cli.command("serve", help="Serve the HTTP API (POST /match, /check, /batch, /lists, "
                            "/reconcile for OpenRefine; reference at /docs) and the reviewers' "
@@ -339,14 +447,56 @@ def _print_check(result: dict[str, Any]) -> None:
                 click.echo(f"    meaning    : {what}")
             if ls.get("source_url"):
                 click.echo(f"    official   : {ls['source_url']}")
+        if h.get("relation") and h["relation"] != "same":
+            click.echo(f"  relation     : {h['relation']}{_RELATIONS.get(h['relation'], '')}")
+        if h.get("matched_part"):
+            click.echo(f"  matched part : {h['matched_part']}")
         if h.get("parent"):
             click.echo(f"  parent       : {h['parent']}")
+        _print_hit_owners(h.get("ownership"))
         click.echo(f"  why          : {h['explanation']}")
     click.echo("lists: " + ", ".join(f"{x['source_id']} v{x['version_id']} sha256 {x['sha256'][:12]}"
                                      for x in result["lists"]) + f"; run {result['run_id']}")  # fmt: skip
     if hits:
         click.echo("A potential match is not a determination: confirm each hit against the "
                    "official list at its source URL.")
+
+
+_RELATIONS = {"unit": " (a unit, branch, regional or brand company of the listed entity)",
+              "owned-by": " (listed parties own or control it)",
+              "brand": " (a brand or former name of the listed entity)",
+              "related": " (listed parties own part of it: a red flag)"}  # fmt: skip
+
+
+def _print_hit_owners(o: dict[str, Any] | None) -> None:
+    """The listed owners of a hit, each link of the chain with its source, and the rules."""
+    if not o:
+        return
+    share = f"{o['share']:g}%" if o.get("share") is not None else "share not published"
+    owners = ", ".join(x["name"] for x in o.get("owners") or [])
+    click.echo(f"  owners       : {o.get('relation')} {owners} ({share})")
+    shown = set()
+    for chain in o.get("chains") or []:
+        for s in chain["steps"]:
+            if (s["child"], s["owner"]) in shown:
+                continue  # a link shared by several chains
+            shown.add((s["child"], s["owner"]))
+            bits = [s["kind"], f"{s['share']:g}%" if s.get("share") is not None else None,
+                    "controlled" if s.get("controlled") else None,
+                    f"as of {s['as_of']}" if s.get("as_of") else None]  # fmt: skip
+            click.echo(f"    link       : {s['child']} -> {s['owner']} "
+                       f"({', '.join(b for b in bits if b)})")  # fmt: skip
+            if s.get("source"):
+                click.echo(f"      source   : {s['source']}")
+    for r in o.get("rules") or []:
+        st = r.get("status") or {}
+        click.echo(f"    rule       : {r['name']} ({r.get('citation') or '-'}): "
+                   f"{'applies' if r.get('applies') else 'related'}; status {st.get('status')}"
+                   f"{' since ' + st['from'] if st.get('from') else ''}")  # fmt: skip
+        if st.get("note"):
+            click.echo(f"      status   : {st['note']}")
+    for n in o.get("notes") or []:
+        click.echo(f"    note       : {n}")
 
 
 def _table(rows: list[dict[str, Any]], cols: list[tuple[str, str]]) -> None:

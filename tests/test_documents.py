@@ -159,7 +159,11 @@ def test_units_and_brand_companies_are_hits_with_relation_unit(
 @pytest.mark.parametrize("query", ["Hikvision", "Zhejiang Dahua Technology Co., Ltd.",
                                    "SenseTime Group Limited, Beijing, China"])
 def test_the_name_itself_has_relation_same(matcher: Matcher, query: str) -> None:
-    assert all(h.detail.relation == "same" for h in matcher.screen(query))
+    # Listed hits; a subsidiary node of the ownership graph that echoes its owner (Shenzhen
+    # SenseTime under SenseTime Group) is left to the ownership stage (ownership_graph.shadowed).
+    hits = [h for h in matcher.screen(query)
+            if h.entity.extra.get("source_id") != "screener-ownership"]
+    assert hits and all(h.detail.relation == "same" for h in hits)
 
 
 @pytest.mark.parametrize(

@@ -71,9 +71,9 @@ def test_a_version_1_store_upgrades_with_its_data_intact(tmp_path: Path) -> None
         for table in V1_TABLES:
             old_cols = list(before[table][0])
             assert [{c: r[c] for c in old_cols} for r in after[table]] == before[table], table
-        assert pragma_version(path) == SCHEMA_VERSION == 2
+        assert pragma_version(path) == SCHEMA_VERSION == 3
         log = list(store.query("select version, name, tool_version from migrations"))
-        assert [r["version"] for r in log] == [2]  # version 1 predates the log
+        assert [r["version"] for r in log] == [2, 3]  # version 1 predates the log
 
         # The data reads as before through the library.
         names = {e.id: e.name for e in store.entities(["mini"])}
@@ -100,7 +100,7 @@ def test_a_version_1_store_upgrades_with_its_data_intact(tmp_path: Path) -> None
     # Opening again applies nothing.
     Store.open(path).close()
     conn = sqlite3.connect(path)
-    assert conn.execute("select count(*) from migrations").fetchone()[0] == 1
+    assert conn.execute("select count(*) from migrations").fetchone()[0] == 2
     conn.close()
 
 
@@ -202,6 +202,6 @@ def test_stores_opened_at_once_migrate_once(tmp_path: Path) -> None:
         t.join()
     assert errors == []
     conn = sqlite3.connect(path)
-    assert conn.execute("select version from migrations").fetchall() == [(2,)]
+    assert conn.execute("select version from migrations").fetchall() == [(2,), (3,)]
     conn.close()
     assert dump(path)["entities"] == dump(make_v1_store(tmp_path / "again.db"))["entities"]

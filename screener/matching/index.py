@@ -52,6 +52,7 @@ from screener.matching.rules import (
     FUZZY_ANY_FIRST_LEN,
     FUZZY_MIN_LEN,
     FUZZY_TWO_EDITS_LEN,
+    INSTITUTION_CORE_MIN,
     LEAST_PLACE_SHARE,
     WEIGHT_POWER,
 )
@@ -282,6 +283,10 @@ def brand_core(n: Norm) -> tuple[str, ...]:
     latin = [t for t in n.tokens if not is_cjk_token(t)]
     if not v["institution"].isdisjoint(latin):
         core = tuple(dict.fromkeys(latin))
+        # an institution named in common words only is specific enough with four of them
+        # ("University of Electronic Science and Technology of China")
+        if len([t for t in core if t not in n.places]) >= INSTITUTION_CORE_MIN:
+            return core
     else:
         generic = v["generic"]
         core = tuple(dict.fromkeys(t for t in latin if t not in n.places and t not in generic))
@@ -337,12 +342,21 @@ def is_coined(token: str) -> bool:
 
 def common_english() -> frozenset[str]:
     """English words of Zipf frequency ``COMMON_WORD_ZIPF`` or more (wordfreq), as
-    step 8 writes them."""
+    step 8 writes them. wordfreq lists words most frequent first, so the cut is found
+    by bisection."""
     from wordfreq import top_n_list
 
+    words = top_n_list("en", 40_000)
+    lo, hi = 0, len(words)
+    while lo < hi:  # the first word below the cut
+        mid = (lo + hi) // 2
+        if zipf_en(words[mid]) >= COMMON_WORD_ZIPF:
+            lo = mid + 1
+        else:
+            hi = mid
     out: set[str] = set()
-    for w in top_n_list("en", 40_000):
-        if w.isalpha() and zipf_en(w) >= COMMON_WORD_ZIPF:
+    for w in words[:lo]:
+        if w.isalpha():
             out.add(w)
             out.update(normalize(w).tokens)
     return frozenset(out)

@@ -44,6 +44,7 @@ import re
 from functools import cache, lru_cache
 from typing import NamedTuple
 
+from screener.matching.lazy_re import LazyRe
 from screener.matching.normalize import clean, has_cjk, normalize, vocabulary
 from screener.model import Name
 
@@ -102,9 +103,9 @@ def _slash_split(name: str) -> list[str]:
     return parts
 
 
-_SLASH = re.compile(r"\s*[/／]\s*")
-_UNIT_OF = re.compile(r"^([^,，]+?)\s*[,，]\s*([^,，]+)$")
-_PARENT_DASH = re.compile(r"^(.+?)\s*[—–]\s*(.+)$")
+_SLASH = LazyRe(r"\s*[/／]\s*")
+_UNIT_OF = LazyRe(r"^([^,，]+?)\s*[,，]\s*([^,，]+)$")
+_PARENT_DASH = LazyRe(r"^(.+?)\s*[—–]\s*(.+)$")
 
 
 # -- queries ------------------------------------------------------------------------------
@@ -119,20 +120,20 @@ class Part(NamedTuple):
 
 
 # characters that may separate parts; a string without any is screened whole only
-_MAY_SPLIT = re.compile(r"[,;|+/()\[\]（）【】，、；\n\r]|[a-z][A-Z]|[a-z]\d{1,2}\b|[\u3400-\u9fff].*[A-Za-z]{2}|[A-Za-z]{2}.*[\u3400-\u9fff]")
+_MAY_SPLIT = LazyRe(r"[,;|+/()\[\]（）【】，、；\n\r]|[a-z][A-Z]|[a-z]\d{1,2}\b|[\u3400-\u9fff].*[A-Za-z]{2}|[A-Za-z]{2}.*[\u3400-\u9fff]")
 _MAY_SPLIT_ASCII = re.compile(r"[,;|+/()\[\]\n\r]|[a-z][A-Z]|[a-z]\d{1,2}\b")
-_GROUPS = re.compile(r"\s*(?:[;；|\n\r]+|(?<![+\w])\+(?![+])|(?<=\w)\+(?=\s*[A-Z]))\s*")
+_GROUPS = LazyRe(r"\s*(?:[;；|\n\r]+|(?<![+\w])\+(?![+])|(?<=\w)\+(?=\s*[A-Z]))\s*")
 # "Huawei Technologies Co., Ltd.": commas only before legal forms, nothing to take apart
-_NAME_COMMA_LEGAL = re.compile(
+_NAME_COMMA_LEGAL = LazyRe(
     r"^[^,;|+/()\[\]（）【】，、；\n\r\d]+(?:,\s*(?:co|ltd|inc|llc|corp|plc|limited|"
     r"incorporated|corporation|company|s\.?a|gmbh|ag|l\.?l\.?c|l\.?p|n\.?v|b\.?v)\.?)+\s*$",
     re.I,
 )
-_SEGMENT = re.compile(r"\s*[,，、]\s*")
-_BRACKET = re.compile(r"[(\[（【]([^()\[\]（）【】]*)[)\]）】]")
+_SEGMENT = LazyRe(r"\s*[,，、]\s*")
+_BRACKET = LazyRe(r"[(\[（【]([^()\[\]（）【】]*)[)\]）】]")
 _TICKER = re.compile(r"^(?:\d{4,6}(?:\.[A-Za-z]{1,3})?|[A-Za-z]{1,6}:\s*[A-Z0-9.]{1,8}|[A-Z]{2,5}:\s*\d{3,6})$")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
-_SCRIPT = re.compile(r"([\u3400-\u9fff\uf900-\ufaff][\u3400-\u9fff\uf900-\ufaff\d（）()]*[\u3400-\u9fff\uf900-\ufaff）)])")
+_SCRIPT = LazyRe(r"([\u3400-\u9fff\uf900-\ufaff][\u3400-\u9fff\uf900-\ufaff\d（）()]*[\u3400-\u9fff\uf900-\ufaff）)])")
 _EMAIL = re.compile(r"\S+@\S+")
 _POSTCODE = re.compile(r"\b\d{5,6}\b")
 _FOOTNOTE = re.compile(r"(?<=\b[A-Z][a-z]{2})([a-z]*)\d{1,2}\b")

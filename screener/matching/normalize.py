@@ -43,17 +43,19 @@ from typing import Any, NamedTuple
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from screener.matching.lazy_re import LazyRe
 from screener.safe_yaml import load_yaml_file
 
 MAX_CHARS = 400
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RE = re.compile(f"[{CJK}]")
-_TOKEN_RE = re.compile(rf"\d+|[{CJK}]+|[^\W\d_{CJK}]+")
+_CJK_RE = LazyRe(f"[{CJK}]")
+_TOKEN_RE = LazyRe(rf"\d+|[{CJK}]+|[^\W\d_{CJK}]+")
+_TOKEN_ASCII_RE = re.compile(r"\d+|[a-z]+")  # _TOKEN_RE on lower-cased ASCII text
 _DOTTED_RE = re.compile(r"\b(?:[^\W\d_]\.){2,}(?:[^\W\d_]\b)?")
 _ORDINAL_RE = re.compile(r"(\d+)(?:st|nd|rd|th|e|er|eme|ème)\b")
 _DIGIT_RE = re.compile(r"\d")
 _APOSTROPHE_RE = re.compile(r"['’‘`´ʼ]")
-_ZH_ORDINAL_RE = re.compile(
+_ZH_ORDINAL_RE = LazyRe(
     r"第?([零〇一二两三四五六七八九十百]+)(?=研究所|所|院|研究院|厂|局|分局|师|团|号)|第([零〇一二两三四五六七八九十百]+)"
 )
 _NONE: frozenset[str] = frozenset()
@@ -171,7 +173,7 @@ def stem(token: str) -> str:
 
 
 def has_cjk(text: str) -> bool:
-    return _CJK_RE.search(text) is not None
+    return not text.isascii() and _CJK_RE.search(text) is not None
 
 
 @cache
@@ -245,7 +247,7 @@ def _clean_tokens(text: str) -> list[str]:
         text = _DOTTED_RE.sub(lambda m: m.group(0).replace(".", ""), text)
     if _DIGIT_RE.search(text):
         text = _ORDINAL_RE.sub(r"\1", text)
-    return _TOKEN_RE.findall(text)
+    return (_TOKEN_ASCII_RE if text.isascii() else _TOKEN_RE).findall(text)
 
 
 def is_cjk_token(token: str) -> bool:
@@ -385,7 +387,7 @@ def _misspelt_legal(token: str, last: bool) -> str | None:
     return None
 
 
-_ZH_INNER_LEGAL = re.compile(r"股份有限公司|有限责任公司|有限公司|(?<![分子总])公司(?!$)")
+_ZH_INNER_LEGAL = LazyRe(r"股份有限公司|有限责任公司|有限公司|(?<![分子总])公司(?!$)")
 
 
 def _acronyms(text: str) -> frozenset[str]:

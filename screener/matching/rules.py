@@ -70,6 +70,7 @@ CONTAINED_OTHER = 0.82  # ...or other words, to a company's long distinctive nam
 CONTAINED_TYPO_SHARE = 1.0  # a core word matched as a typo lowers the score by this share
 # of what its similarity lacks...
 CONTAINED_TYPO_MIN_LEN = 7  # ...and is this long, with its first letter right
+INSTITUTION_CORE_MIN = 4  # an institution's name of this many words needs no brand word
 CONTAINED_OTHER_MAX_ZIPF = 2.0  # CONTAINED_OTHER only for coined names (wordfreq Zipf below)
 CITY_MIN_POPULATION = 100_000  # cities this large are places where a query names a branch
 

@@ -205,8 +205,8 @@ def _generic_caps(d: Detail, q: Norm, n: Norm, q_only: list[str], n_left: list[s
         d.notes.append(f"nothing but the place tells these names apart: "
                        f"{', '.join(q_pl) or '-'} / {', '.join(l_pl) or '-'}")  # fmt: skip
         return
-    matched = {x for x in q.tokens if x not in q_only}
-    added = [t for t in q_only if t not in matched and not t.isdecimal()]
+    matched = {q_tok for q_tok, _, _, _ in d.matched}
+    added = [t for t in q_only if t not in matched and not t.isdecimal()]  # a repeat is no word
     # the listed name's own words ("Lanzhou University of Technology" is not "Lanzhou
     # University"); its Chinese name beside the query's Latin one is not among them
     lacked = [t for t in n_left if not t.isdecimal() and (q.cjk or not is_cjk_token(t))]
@@ -356,6 +356,12 @@ def contained_score(q: Norm, n: Norm, core: tuple[str, ...],
     units = [t for t in extras if t in v["unit_words"]]
     if any(t in v["institution"] for t in extras if t not in units):
         return None  # "Shanghai Maritime University" is no company's unit
+    first = min((q.tokens.index(c) for c in used if c in q.tokens), default=0)
+    if institution and any(q.tokens.index(t) < first for t in extras if t in q.places) and not (
+            any(q.tokens.index(t) < first for t in units)):  # fmt: skip
+        # a place before an institution's name makes another one ("Hong Kong University of
+        # Science and Technology"), unless it names a unit of it ("Chengdu College of ...")
+        return None
     other = [t for t in extras if t not in units and t not in generic and t not in q.places
              and t not in cities and t not in v["setaside"] and not t.isdecimal()]  # fmt: skip
     last = [t for t in q.tokens if t not in q.places and t not in v["setaside"]]
@@ -363,7 +369,6 @@ def contained_score(q: Norm, n: Norm, core: tuple[str, ...],
     # a company's name with a place it lacks ("Hikvision USA", "Beijing Hikvision"): a
     # regional company; with other descriptors than its own on both sides ("Hikvision
     # System Technology" / "Hikvision Digital Technology"): a brand company
-    first = min((q.tokens.index(c) for c in used if c in q.tokens), default=0)
     elsewhere = [t for t in extras if (t in q.places or t in cities) and q.tokens.index(t) > first]
     brand_co = [t for t in extras if t in generic and t not in v["weak_descriptors"]]
     regional = not institution and bool(elsewhere or brand_co)

@@ -53,7 +53,7 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
         column: str | None = None, country_column: str | None = None,
         sheet: str | None = None, threshold: float | None = None,
         fail_stale: bool | None = None, workers: int | None = None, progress: bool = False,
-        options: dict[str, Any] | None = None) -> BatchSummary:  # fmt: skip
+        related: bool = False, options: dict[str, Any] | None = None) -> BatchSummary:  # fmt: skip
     """Screen every row of ``input_path`` into ``output_path`` (format by extension) with
     the :class:`~screener.screening.service.Screener` ``s``."""
     from screener.files.readers import open_input  # pandas and openpyxl: only batch needs them
@@ -66,7 +66,7 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
     store = s.store
     opts = {"input": str(input_path), "output": str(output_path), "column": table.name_column,
             "country_column": table.country_column, "sheet": sheet, "threshold": thr,
-            **(options or {})}  # fmt: skip
+            "related": related, **(options or {})}  # fmt: skip
     run_id = runs.start_run(store, "batch", opts, lists, thr, str(input_path), table.sha256)
     meta = {"run_id": run_id, "tool_version": __version__, "created_at": now_iso(),
             "threshold": thr, "input": {"path": str(input_path), "sha256": table.sha256,
@@ -74,7 +74,7 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
                                         "country_column": table.country_column},
             "lists": lists, "warnings": notes}  # fmt: skip
     floor = country_floor(thr, "any" if table.country_column else None)
-    state = _State(s, m, thr)
+    state = _State(s, m, thr, related)
     status, code = "failed", EXIT_INPUT
     try:
         with open_writer(output_path, table.columns, meta) as writer:
@@ -122,8 +122,8 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
 class _State:
     """What a batch run carries from chunk to chunk."""
 
-    def __init__(self, s: Any, m: Any, thr: float):
-        self.s, self.m, self.thr = s, m, thr
+    def __init__(self, s: Any, m: Any, thr: float, related: bool):
+        self.s, self.m, self.thr, self.related = s, m, thr, related
         self.seen: set[str] = set()  # names sent to be screened
         self.matches: dict[str, list[Any]] = {}  # name -> its compact matches
         self.dicts: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
@@ -155,7 +155,7 @@ class _State:
             if found:
                 hits = self.dicts.get((n, cc))  # type: ignore[assignment]
                 if hits is None:
-                    q = Query(n, cc, self.thr)
+                    q = Query(n, cc, self.thr, self.related)
                     done = finish(expand(self.m, n, found), q, self.s.stages)
                     hits = self.dicts[(n, cc)] = [h.to_dict() for h in done]
             results.append({"row": row, "query": query, "country": cc,

@@ -49,7 +49,7 @@ from screener.matching.rules import DEFAULT_THRESHOLD, valid_threshold
 from screener.screening.executors import InProcess, Match, expand
 from screener.screening.index_cache import load_index
 from screener.screening.results import BatchSummary, CheckResult, ScreenHit
-from screener.screening.stages import Query, Stage, finish
+from screener.screening.stages import Query, Stage, default_stages, finish
 from screener.settings import Config, load_config
 
 
@@ -78,10 +78,10 @@ class Screener:
     """Store + settings + a loaded matcher; see the module docstring."""
 
     def __init__(self, store: Store, settings: Config | None = None, *,
-                 stages: Sequence[Stage] = (), auto_reload: bool = True):  # fmt: skip
+                 stages: Sequence[Stage] | None = None, auto_reload: bool = True):  # fmt: skip
         self.store = store
         self.settings = settings if settings is not None else load_config()
-        self.stages = list(stages)
+        self.stages = list(default_stages(store) if stages is None else stages)
         self.auto_reload = auto_reload
         self._snapshot: Snapshot | None = None
         self._loading = threading.Lock()  # one load at a time
@@ -172,11 +172,11 @@ class Screener:
             return snap
 
     # -- screening -----------------------------------------------------------------------
-    def query(self, name: str, country: str | None = None,
-              threshold: float | None = None) -> Query:  # fmt: skip
+    def query(self, name: str, country: str | None = None, threshold: float | None = None,
+              related: bool = False) -> Query:  # fmt: skip
         """A checked query: a finite threshold in [0, 1] and a country that names one."""
         thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
-        return Query(name, country_option(country), thr)
+        return Query(name, country_option(country), thr, related)
 
     def screen(self, queries: Sequence[Query], executor: Any = None,
                snapshot: Snapshot | None = None) -> list[list[ScreenHit]]:  # fmt: skip
@@ -208,11 +208,12 @@ class Screener:
         return out
 
     def check(self, name: str, *, country: str | None = None, threshold: float | None = None,
-              fail_stale: bool | None = None, command: str = "check") -> CheckResult:  # fmt: skip
+              fail_stale: bool | None = None, related: bool = False,
+              command: str = "check") -> CheckResult:  # fmt: skip
         """Screen one name, record the run, and return every hit with its provenance."""
         if not isinstance(name, str) or not name.strip():
             raise InputError("the name to check is empty")
-        q = self.query(name, country, threshold)
+        q = self.query(name, country, threshold, related)
         _, notes = self.guard(fail_stale)
         snap = self.snapshot()
         lists = snap.lists  # those screened against (a server may still be loading newer ones)

@@ -8,13 +8,28 @@
 3. Each further stage of the service, in order (ownership, reviewers' decisions), takes
    the hits of one query and returns them annotated: a stage may add hits or change a
    hit's ``status`` and ``extra``, never drop one silently.
+
+**Ownership** (:func:`ownership_stage`): a hit on a company that listed parties own or
+control (an ownership node: EZVIZ, Hikrobot, Nanjing LES) becomes a hit on them: its
+relation is ``owned-by`` (50% or more held by listed parties, added up along chains),
+``unit`` or ``brand``, it carries the listed owners' listings, and
+``extra["ownership"]`` names the owners, the chains with their shares and sources, and
+the rules that make it matter (OFAC's 50% rule, the BIS Affiliates rule with its status
+that day). A share under 50% or an unknown one is ``related``: a red flag, kept only
+when the query asks for it (``Query.related``). A node hit that only echoes an owner
+the query named at least as well is left out (the query names the owner). A hit on a
+listed entity that listed parties own in part keeps its relation and gets the same
+``extra["ownership"]``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
+from screener.db.ownership_graph import assess, has_owners, shadowed
+from screener.db.store import Store
 from screener.matching.country import apply_country
 from screener.matching.matcher import Hit
 from screener.screening.results import ScreenHit
@@ -27,6 +42,7 @@ class Query:
     name: str
     country: str | None  # ISO alpha-2, lower case, already checked
     threshold: float
+    related: bool = False  # keep hits on companies listed parties own under 50%
 
 
 Stage = Callable[[list[ScreenHit], Query], list[ScreenHit]]
@@ -38,3 +54,82 @@ def finish(hits: list[Hit], query: Query, stages: Sequence[Stage] = ()) -> list[
     for stage in stages:
         out = stage(out, query)
     return out
+
+
+OWNERSHIP_SOURCE = "screener-ownership"
+
+
+def ownership_stage(store: Store) -> Stage:
+    """The ownership stage over ``store``'s graph (see the module docstring)."""
+    cache: dict[tuple[str, str], Any] = {}
+    names: dict[str | None, str | None] = {}
+
+    def source_name(source_id: str | None) -> str | None:
+        if source_id not in names:
+            row = store.source(source_id) if source_id else None
+            names[source_id] = row["name"] if row else None
+        return names[source_id]
+
+    def assessed(source_id: str, entity_id: str) -> Any:
+        key = (source_id, entity_id)
+        if key not in cache:
+            node = source_id == OWNERSHIP_SOURCE
+            cache[key] = (assess(store, source_id, entity_id)
+                          if node or has_owners(store, source_id, entity_id) else None)  # fmt: skip
+        return cache[key]
+
+    def stage(hits: list[ScreenHit], query: Query) -> list[ScreenHit]:
+        if not hits:
+            return hits
+        echo = shadowed(store, [(h.source_id or "", h.entity_id, h.score) for h in hits
+                                if h.source_id == OWNERSHIP_SOURCE])  # fmt: skip
+        out = []
+        for h in hits:
+            a = assessed(h.source_id or "", h.entity_id)
+            if h.source_id != OWNERSHIP_SOURCE:
+                if a is not None and a.relation:
+                    h.extra["ownership"] = a.as_dict()
+                out.append(h)
+                continue
+            if (h.source_id, h.entity_id) in echo or a is None or a.relation is None:
+                continue  # an ended link, or the owner itself was named
+            if a.relation == "related" and not query.related:
+                continue
+            out.extend(_as_owned(h, a, source_name))
+        return out
+
+    return stage
+
+
+def _as_owned(h: ScreenHit, a: Any, source_name: Callable[[str | None], str | None]) -> list[ScreenHit]:
+    """The hit on an ownership node, made one hit on each of its listed owners: the listed
+    entity is the owner (its name, entry and listings); the name that matched is the
+    company's; ``extra["ownership"]`` says how the two are tied, with sources."""
+    out = []
+    share = f"{a.share:g}%" if a.share is not None else "share not published"
+    rules = "; ".join(r["name"] for r in a.rules if r.get("applies"))
+    for o in a.owners or []:
+        x = replace(h, extra=dict(h.extra))
+        x.entity_id, x.name, x.source_id = o.entity_id, o.name, o.source_id
+        x.source_name, x.version_id = source_name(o.source_id), None
+        x.relation = a.relation
+        x.listings = list(o.listings)
+        x.parent = None
+        main = next((ls for ls in x.listings if ls.get("in_force", True)),
+                    x.listings[0] if x.listings else None)  # fmt: skip
+        if main:
+            x.list, x.citation, x.listed_on = main.get("list"), main.get("citation"), main.get("listed_on")
+            x.end_date = main.get("end_date")
+            x.license_requirement = main.get("license_requirement")
+            x.license_policy = main.get("license_policy")
+            x.source_url = main.get("source_url")
+        x.explanation += (f"; {h.name} is {a.relation} {o.name} ({share})"
+                          + (f": {rules}" if rules else ""))  # fmt: skip
+        x.extra["ownership"] = a.as_dict()
+        out.append(x)
+    return out
+
+
+def default_stages(store: Store) -> list[Stage]:
+    """The stages every caller gets, in order."""
+    return [ownership_stage(store)]
