@@ -185,7 +185,8 @@ async def check(request: Request) -> Response:
     p = request.query_params
     result = await run_in_threadpool(
         srv.s.check, p.get("name", ""), country=p.get("country") or None,
-        threshold=p.get("threshold") or None, fail_stale=p.get("fail_stale") in ("1", "true"))  # fmt: skip
+        threshold=p.get("threshold") or None, fail_stale=yente.flag(p, "fail_stale"),
+        related=yente.flag(p, "related"))  # fmt: skip
     return json_response(result.to_dict())
 
 
@@ -209,7 +210,7 @@ async def match(request: Request) -> Response:
     threshold, cutoff, limit = yente.options(request.query_params)
     body = await _json_body(request)
     snap = srv.snapshot_or_503()
-    parsed = yente.parse(body, srv.s, cutoff)
+    parsed = yente.parse(body, srv.s, cutoff, yente.flag(request.query_params, "related"))
     responses, rows = yente.respond(parsed, srv.s, snap, threshold, limit)
     used = snap.lists
     run_id = srv.record("match", {"queries": len(parsed), "threshold": threshold,

@@ -16,7 +16,8 @@ entity wrongly, and a missed hit costs more than a spare one.
 URL parameters: ``threshold`` (a result at or above it has ``match: true``; default
 0.80), ``cutoff`` (results down to this score are returned; default the threshold),
 ``limit`` (results per query, best first; default 10, at most 100; ``total`` counts
-them all).
+them all), ``related`` (``true``: also companies listed parties own under 50% or in
+an unknown share, a red flag).
 
 Response::
 
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from screener.countries import country_option
 from screener.errors import InputError
 from screener.matching.rules import valid_threshold
 from screener.screening.results import ScreenHit
@@ -50,6 +52,10 @@ NAME_PROPS = ("name", "alias")
 COUNTRY_PROPS = ("country", "jurisdiction", "nationality")
 
 
+def flag(params: Any, name: str) -> bool:
+    return str(params.get(name, "")).lower() in ("1", "true", "yes")
+
+
 def options(params: Any) -> tuple[float, float, int]:
     """(threshold, cutoff, limit) from the URL parameters, checked."""
     threshold = valid_threshold(params.get("threshold", "0.8"))
@@ -62,7 +68,8 @@ def options(params: Any) -> tuple[float, float, int]:
     return threshold, cutoff, int(limit)
 
 
-def parse(body: Any, s: Screener, cutoff: float) -> dict[str, tuple[Any, list[Query] | str]]:
+def parse(body: Any, s: Screener, cutoff: float,
+          related: bool = False) -> dict[str, tuple[Any, list[Query] | str]]:  # fmt: skip
     """Each query id -> (the query as sent, its screening queries or an error message)."""
     if not isinstance(body, dict) or not isinstance(body.get("queries"), dict):
         raise InputError('the body must be a JSON object with "queries": {"id": {...}}')
@@ -71,10 +78,10 @@ def parse(body: Any, s: Screener, cutoff: float) -> dict[str, tuple[Any, list[Qu
         raise InputError("no queries")
     if len(queries) > MAX_QUERIES:
         raise InputError(f"{len(queries)} queries; send at most {MAX_QUERIES} per request")
-    return {str(k): (q, _queries(q, s, cutoff)) for k, q in queries.items()}
+    return {str(k): (q, _queries(q, s, cutoff, related)) for k, q in queries.items()}
 
 
-def _queries(q: Any, s: Screener, cutoff: float) -> list[Query] | str:
+def _queries(q: Any, s: Screener, cutoff: float, related: bool) -> list[Query] | str:
     if not isinstance(q, dict):
         return "a query must be an object with schema and properties"
     schema = q.get("schema", "LegalEntity")
@@ -90,8 +97,8 @@ def _queries(q: Any, s: Screener, cutoff: float) -> list[Query] | str:
         return f"{len(names)} names; give at most {MAX_NAMES} per query"
     countries = [c for p in COUNTRY_PROPS for c in _values(props.get(p)) if c.strip()]
     try:
-        return [s.query(n, countries[0] if countries else None, cutoff)
-                for n in dict.fromkeys(names)]  # fmt: skip
+        country = country_option(countries[0], "country") if countries else None
+        return [s.query(n, country, cutoff, related) for n in dict.fromkeys(names)]
     except InputError as e:
         return str(e)
 
@@ -117,12 +124,13 @@ def result(h: ScreenHit, threshold: float) -> dict[str, Any]:
     return {**head, **{k: v for k, v in d.items() if k not in head}}
 
 
-def merged(per_name: list[list[ScreenHit]]) -> list[ScreenHit]:
-    """The hits of a query's names, one per entity (its best), best first."""
-    best: dict[tuple[str | None, str], ScreenHit] = {}
+def merged(per_name: list[list[ScreenHit]], by_relation: bool = True) -> list[ScreenHit]:
+    """The hits of a query's names, one per entity (and relation: a company it owns that
+    matched is another finding than the entity itself), its best, best first."""
+    best: dict[tuple[str | None, str, str], ScreenHit] = {}
     for hits in per_name:
         for h in hits:
-            key = (h.source_id, h.entity_id)
+            key = (h.source_id, h.entity_id, h.relation if by_relation else "")
             if key not in best or h.score > best[key].score:
                 best[key] = h
     return sorted(best.values(), key=lambda h: (-h.score, h.name))

@@ -25,6 +25,7 @@ import re
 from typing import Any
 
 from screener.countries import country_option
+from screener.api.match import merged
 from screener.errors import InputError
 from screener.matching.rules import DEFAULT_THRESHOLD
 from screener.model import Entity
@@ -127,7 +128,7 @@ def respond(parsed: dict[str, tuple[list[Query] | str, int, str | None]], s: Scr
         if isinstance(qs, str):
             out[key] = {"result": [], "error": qs}
             continue
-        hits = [h for h in next(found) if _type_ok(h, kind)]
+        hits = [h for h in merged([next(found)], by_relation=False) if _type_ok(h, kind)]
         results = [candidate(h) for h in hits[:limit]]
         strong = [h for h in hits if h.score >= DEFAULT_THRESHOLD]
         if results and len(strong) == 1 and hits[0].score >= AUTO_MATCH:
