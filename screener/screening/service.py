@@ -168,7 +168,13 @@ class Screener:
             if snap is not None and snap.versions == versions and (lazy or not snap.lazy):
                 return snap  # another thread loaded it meanwhile
             snap = Snapshot(Matcher(load_index(self.store, lazy=lazy)), versions, lazy)
+            changed = self._snapshot is not None and self._snapshot.versions != versions
             self._snapshot = snap  # one assignment: callers see the old or the new one
+            if changed:  # what stages read from the store belongs to the versions replaced
+                for stage in self.stages:
+                    reset = getattr(stage, "reset", None)
+                    if reset is not None:
+                        reset()
             return snap
 
     # -- screening -----------------------------------------------------------------------

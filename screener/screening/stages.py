@@ -7,7 +7,10 @@
    with provenance).
 3. Each further stage of the service, in order (ownership, reviewers' decisions), takes
    the hits of one query and returns them annotated: a stage may add hits or change a
-   hit's ``status`` and ``extra``, never drop one silently.
+   hit's ``status`` and ``extra``, never drop one silently. A stage that keeps what it
+   read from the store may have a ``reset()``: the service calls it when it loads new
+   list versions, so that a long-lived service (the HTTP server) never answers from
+   data of the versions it replaced.
 
 **Ownership** (:func:`ownership_stage`): a hit on a company that listed parties own or
 control (an ownership node: EZVIZ, Hikrobot, Nanjing LES) becomes a hit on them: its
@@ -24,6 +27,7 @@ listed entity that listed parties own in part keeps its relation and gets the sa
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -60,9 +64,20 @@ OWNERSHIP_SOURCE = "screener-ownership"
 
 
 def ownership_stage(store: Store) -> Stage:
-    """The ownership stage over ``store``'s graph (see the module docstring)."""
+    """The ownership stage over ``store``'s graph (see the module docstring). What it
+    reads from the store is kept until ``reset()`` (new list versions) or the next day
+    (a rule's status depends on the day); the echoes of a query's hits are kept too, as
+    a server screens the same names again and again."""
     cache: dict[tuple[str, str], Any] = {}
     names: dict[str | None, str | None] = {}
+    echoes: dict[tuple[tuple[str, str, float], ...], set[tuple[str, str]]] = {}
+    day = [dt.date.today()]
+
+    def reset() -> None:
+        cache.clear()
+        names.clear()
+        echoes.clear()
+        day[0] = dt.date.today()
 
     def source_name(source_id: str | None) -> str | None:
         if source_id not in names:
@@ -81,8 +96,13 @@ def ownership_stage(store: Store) -> Stage:
     def stage(hits: list[ScreenHit], query: Query) -> list[ScreenHit]:
         if not hits:
             return hits
-        echo = shadowed(store, [(h.source_id or "", h.entity_id, h.score) for h in hits
-                                if h.source_id == OWNERSHIP_SOURCE])  # fmt: skip
+        if day[0] != dt.date.today() or len(echoes) > 100_000:
+            reset()
+        key = tuple((h.source_id or "", h.entity_id, h.score) for h in hits
+                    if h.source_id == OWNERSHIP_SOURCE)  # fmt: skip
+        echo = echoes.get(key)
+        if echo is None:
+            echo = echoes[key] = shadowed(store, list(key))
         out = []
         for h in hits:
             a = assessed(h.source_id or "", h.entity_id)
@@ -98,6 +118,7 @@ def ownership_stage(store: Store) -> Stage:
             out.extend(_as_owned(h, a, source_name))
         return out
 
+    stage.reset = reset  # type: ignore[attr-defined]
     return stage
 
 
