@@ -2,8 +2,9 @@
 
 Exit codes (also in `screener --help` and the README; `screener ownership` exits 1
 when the party is listed or a listed owner is involved):
-  0  no hit at or above the threshold
-  1  at least one hit
+  0  nothing to review: no hit at or above the threshold, or every hit suppressed by a
+     reviewer's decision (and, for rescreen, nothing changed that needs review)
+  1  at least one hit to review (or to review again)
   2  usage or input error
   3  lists missing, stale or unreadable (fail closed)
   4  a list update failed (the previous version stays active)
@@ -30,8 +31,8 @@ from screener.lists.registry import FORMATS, LINK_FORMATS
 
 EXIT_CODES_HELP = """\b
 Exit codes:
-  0  no hit at or above the threshold
-  1  at least one hit
+  0  nothing to review (no hit, or every hit suppressed by a decision)
+  1  at least one hit to review (or to review again)
   2  usage or input error
   3  lists missing, stale or unreadable (fail closed)
   4  a list update failed (previous version kept)
@@ -154,9 +155,12 @@ def lists_export(obj: Ctx, source_ids: tuple[str, ...], fmt: str, output: Path) 
 @click.option("--from-file", type=click.Path(path_type=Path),
               help="Load this downloaded file (or folder) through the same checks.")
 @click.option("--force", is_flag=True, help="Accept a copy that drops many entries.")
+@click.option("--rescreen", "then_rescreen", is_flag=True,
+              help="Then re-screen every portfolio and report what changed (exit 1 when "
+                   "anything needs review, unless an update failed: exit 4).")
 @click.pass_obj
 def lists_update(obj: Ctx, source_ids: tuple[str, ...], url_opts: tuple[str, ...],
-                 from_file: Path | None, force: bool) -> None:  # fmt: skip
+                 from_file: Path | None, force: bool, then_rescreen: bool) -> None:  # fmt: skip
     from screener.errors import EXIT_UPDATE
     from screener.lists import update as refresh
 
@@ -180,8 +184,21 @@ def lists_update(obj: Ctx, source_ids: tuple[str, ...], url_opts: tuple[str, ...
             click.echo(f"{o.source_id}: FAILED: {o.message}{kept}", err=True)
         if o.notice and o.ok:
             click.echo(f"{o.source_id}: note: {o.notice}", err=True)
+    code = 0
+    if then_rescreen:
+        from screener.screening.rescreen import rescreen_all
+
+        results = rescreen_all(obj.screener)
+        if not results:
+            click.echo("no portfolio to re-screen (add one with `screener portfolio add`)",
+                       err=True)  # fmt: skip
+        for result in results:
+            _print_rescreen(result.to_dict())
+            code = max(code, result.exit_code)
     if not all(o.ok for o in outcomes):
         click.get_current_context().exit(EXIT_UPDATE)
+    if code:
+        click.get_current_context().exit(code)
 
 
 @lists_group.command("diff", help="Entries added, removed and changed between two versions "
@@ -244,13 +261,14 @@ def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None,
 
 
 @cli.command("batch", help=f"Screen every row of a CSV, XLSX or JSON Lines file.\n\n"
-                           f"OUTPUT's extension picks the format: .csv, .jsonl, .xlsx or .html. "
+                           f"OUTPUT's extension picks the format: .csv, .jsonl, .xlsx, or .html "
+                           f"or .pdf (the committee report; see `screener report`). "
                            f"The output appears only when the run succeeds; CSV, JSONL and XLSX "
                            f"get a sidecar OUTPUT.meta.json with the run id and list versions.\n\n"
                            f"{EXIT_CODES_HELP}")  # fmt: skip
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Output file (.csv, .jsonl, .xlsx or .html).")
+              help="Output file (.csv, .jsonl, .xlsx, .html or .pdf).")
 @click.option("--column", help="Column holding the names (default: an obvious one).")
 @click.option("--country-column", help="Column holding each party's country: ISO codes or "
               "English names (default: 'country'); a value naming no country is warned about.")
@@ -266,8 +284,11 @@ def batch_cmd(obj: Ctx, input_path: Path, output: Path, column: str | None,
     s = obj.screener.batch(input_path, output, column=column, country_column=country_column,
                            sheet=sheet, threshold=threshold, workers=workers, progress=True,
                            fail_stale=fail_stale, related=related)  # fmt: skip
-    click.echo(f"screened {s.rows} rows ({s.unique_names} unique names): {s.hit_rows} with hits, "
-               f"{s.clear} clear, {s.skipped} skipped; wrote {s.output} (run {s.run_id})", err=True)  # fmt: skip
+    decided = (f" ({s.suppressed} all suppressed, {s.review_again} to review again)"
+               if s.suppressed or s.review_again else "")  # fmt: skip
+    click.echo(f"screened {s.rows} rows ({s.unique_names} unique names): {s.hit_rows} with hits"
+               f"{decided}, {s.clear} clear, {s.skipped} skipped; wrote {s.output} "
+               f"(run {s.run_id})", err=True)  # fmt: skip
     _warn(s.warnings)
     return s.exit_code
 
@@ -382,6 +403,231 @@ def _warn(notes: list[str]) -> None:
         click.echo(f"screener: warning: {n}", err=True)
 
 
+# -- reviewing ---------------------------------------------------------------------------
+
+KINDS_HELP = ("false-positive (the party is not the listed entity), confirmed (a true match), "
+              "escalated, cleared (a true match that is permitted, e.g. a licence is held), "
+              "declined")  # fmt: skip
+
+
+@cli.command("decide", help="Record a reviewer's decision on one party and one listed entity. "
+             f"KIND: {KINDS_HELP}. false-positive and cleared suppress the hit in later "
+             "checks, batches and re-screenings until the entity's listing changes "
+             "(then it comes back as review-again). Decisions are never changed or deleted: "
+             "decide again to supersede one.")  # fmt: skip
+@click.argument("party", metavar="PARTY_NAME")
+@click.argument("entity_id")
+@click.option("--as", "kind", required=True, metavar="KIND",
+              type=click.Choice(["false-positive", "confirmed", "escalated", "cleared",
+                                 "declined"], case_sensitive=False))  # fmt: skip
+@click.option("--reason", required=True, help="Why (kept with the decision).")
+@click.option("--by", "reviewer", required=True, help="The reviewer's name.")
+@click.option("--source", "source_id", help="The list source holding ENTITY_ID (needed only "
+              "when several do).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)  # fmt: skip
+@click.pass_obj
+def decide_cmd(obj: Ctx, party: str, entity_id: str, kind: str, reason: str, reviewer: str,
+               source_id: str | None, fmt: str) -> None:  # fmt: skip
+    from screener.db.decisions import summary
+    from screener.screening.review import decide
+
+    d = decide(obj.store, party, entity_id, kind, reason, reviewer, source_id)
+    if fmt == "json":
+        click.echo(json.dumps(d, indent=2, ensure_ascii=False))
+        return
+    was = f" (supersedes #{d['supersedes']})" if d.get("supersedes") else ""
+    click.echo(f"recorded {summary(d)}{was}; party {d['party']!r}, entity "
+               f"{d['source_id']}:{d['entity_id']}")  # fmt: skip
+
+
+@cli.group("decisions", help="Reviewers' decisions: import them from a reviewed batch output, "
+           "list them, export them.")  # fmt: skip
+def decisions_group() -> None:
+    pass
+
+
+@decisions_group.command("import", help="Record the decisions a reviewer filled into a CSV or "
+                         "XLSX batch output (columns decision, decision_reason, decision_by). "
+                         "Each applies to every hit in the row's screen_hit_ids. Checked whole "
+                         "first: a bad row records nothing.")  # fmt: skip
+@click.argument("path", metavar="REVIEWED_FILE", type=click.Path(path_type=Path))
+@click.option("--by", "reviewer", help="Reviewer for rows whose decision_by is empty.")
+@click.option("--sheet", help="Worksheet of an .xlsx file (default: the first, 'results').")
+@click.pass_obj
+def decisions_import(obj: Ctx, path: Path, reviewer: str | None, sheet: str | None) -> None:
+    from screener.screening.review import import_reviewed
+
+    r = import_reviewed(obj.store, path, reviewer=reviewer, sheet=sheet)
+    click.echo(f"{path}: {r.decided_rows} of {r.rows} rows have a decision: recorded "
+               f"{len(r.recorded)} decisions, {r.unchanged} already in force")  # fmt: skip
+    for d in r.recorded:
+        click.echo(f"  #{d['id']} {d['kind']}: {d['party']} / {d['source_id']}:{d['entity_id']}")
+
+
+@decisions_group.command("list", help="Every decision, oldest first (superseded ones marked).")
+@click.option("--party", help="Only this party (any spelling the screening treats as the same).")
+@click.option("--current", is_flag=True, help="Only the decisions in force.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)  # fmt: skip
+@click.pass_obj
+def decisions_list(obj: Ctx, party: str | None, current: bool, fmt: str) -> None:
+    from screener.db.decisions import all_decisions
+
+    rows = [r for r in all_decisions(obj.store, party) if r["current"] or not current]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        r["entity"] = f"{r['source_id']}:{r['entity_id']}"
+        r["state"] = "in force" if r["current"] else f"superseded by #{r['superseded_by']}"
+    _table(rows, [("id", "#"), ("decided_at", "decided"), ("party", "party"), ("entity", "entity"),
+                  ("kind", "decision"), ("reviewer", "by"), ("reason", "reason"),
+                  ("state", "state")])  # fmt: skip
+
+
+@decisions_group.command("export", help="Write every decision with the listing it was made "
+                         "on: .csv or .jsonl.")  # fmt: skip
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+@click.option("--party", help="Only this party.")
+@click.pass_obj
+def decisions_export(obj: Ctx, output: Path, party: str | None) -> None:
+    from screener.screening.review import export
+
+    n = export(obj.store, output, party)
+    click.echo(f"wrote {n} decisions to {output}", err=True)
+
+
+@cli.group("portfolio", help="Named sets of parties (funders-2026, customers, deal-123) to "
+           "re-screen when the lists change.")  # fmt: skip
+def portfolio_group() -> None:
+    pass
+
+
+@portfolio_group.command("add", help="Keep the parties of a CSV, XLSX or JSON Lines file (with "
+                         "their row data) as portfolio NAME.")  # fmt: skip
+@click.argument("name")
+@click.argument("path", metavar="FILE", type=click.Path(path_type=Path))
+@click.option("--column", help="Column holding the names (default: an obvious one).")
+@click.option("--country-column", help="Column holding each party's country (default: "
+              "'country').")
+@click.option("--sheet", help="Worksheet of an .xlsx input (default: the first).")
+@click.option("--replace", is_flag=True, help="Replace the parties of an existing portfolio "
+              "(its screenings are kept, so the next rescreen reports what the new file changed).")
+@click.pass_obj
+def portfolio_add(obj: Ctx, name: str, path: Path, column: str | None,
+                  country_column: str | None, sheet: str | None, replace: bool) -> None:  # fmt: skip
+    from screener.screening.rescreen import add_portfolio
+
+    p, notes = add_portfolio(obj.store, name, path, column=column, country_column=country_column,
+                             sheet=sheet, replace=replace)  # fmt: skip
+    click.echo(f"portfolio {p['name']!r}: {p['parties']} parties from {path} (names in "
+               f"{p['name_column']!r}); screen it with `screener rescreen {p['name']}`")  # fmt: skip
+    _warn(notes)
+
+
+@portfolio_group.command("list", help="Every portfolio and when it was last screened.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)  # fmt: skip
+@click.pass_obj
+def portfolio_list(obj: Ctx, fmt: str) -> None:
+    from screener.db.portfolios import all_portfolios
+
+    rows = all_portfolios(obj.store)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    _table(rows, [("name", "portfolio"), ("parties", "parties"), ("source_path", "from"),
+                  ("updated_at", "updated"), ("last_screened", "last screened"),
+                  ("last_run", "run")])  # fmt: skip
+
+
+@cli.command("rescreen", help="Screen a portfolio against the active lists and report only what "
+             "changed since it was last screened: new hits, hits gone, listings changed (a new "
+             "list, an end date), hits to review again. Exit 1 when a change needs review.\n\n"
+             f"{EXIT_CODES_HELP}")  # fmt: skip
+@click.argument("name")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Also write the report: .json or .html.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)  # fmt: skip
+@click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
+@click.pass_obj
+def rescreen_cmd(obj: Ctx, name: str, output: Path | None, fmt: str,
+                 fail_stale: bool | None) -> int:  # fmt: skip
+    from screener.files.reports.rescreen import write
+    from screener.screening.rescreen import rescreen
+
+    result = rescreen(obj.screener, name, fail_stale=fail_stale)
+    data = result.to_dict()
+    if output is not None:
+        write(output, data)
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    else:
+        _print_rescreen(data)
+    if output is not None:
+        click.echo(f"wrote {output} (run {result.run_id})", err=True)
+    _warn(result.warnings)
+    return result.exit_code
+
+
+def _print_rescreen(r: dict[str, Any]) -> None:
+    prev = r.get("previous")
+    since = f"since {prev['screened_at']}" if prev else "(first screening: every hit is new)"
+    click.echo(f"portfolio {r['portfolio']}: {r['parties']} parties; {r['changed_parties']} "
+               f"changed {since}, {r['needs_review']} to review (run {r['run_id']})")  # fmt: skip
+    for x in r.get("lists_changed") or ():
+        click.echo(f"  list {x['source_id']}: version {x['from_version'] or '(none)'} -> "
+                   f"{x['to_version'] or '(none)'}")  # fmt: skip
+    for c in r.get("changes") or ():
+        where = f" ({c['country'].upper()})" if c.get("country") else ""
+        click.echo(f"  row {c['row']}: {c['party']}{where}: {c['status_before'] or 'not screened'}"
+                   f" -> {c['status']}")  # fmt: skip
+        for ch in c["changes"]:
+            flag = "  [to review]" if ch["needs_review"] else ""
+            click.echo(f"    {ch['kind']}: {ch['text']}{flag}")
+
+
+@cli.command("report", help="The report a committee can sign, party by party in input order "
+             "with a verdict each, decisions and suppressed hits, and a coverage statement. "
+             "INPUT_OR_RUN: a file of parties (screened now, as `batch` does), a batch's JSON "
+             "Lines output, or the id of a batch run that wrote one (reported as screened "
+             "then). OUTPUT: .html, or .pdf (printed by headless Chromium).\n\n"
+             f"{EXIT_CODES_HELP}")  # fmt: skip
+@click.argument("source", metavar="INPUT_OR_RUN")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="report.html or report.pdf")
+@click.option("--audience", type=click.Choice(["export", "research"]), default="export",
+              show_default=True, help="Word each listing's meaning for an export-control "
+              "reader or for a research office (grants, gifts, collaborations).")
+@click.option("--reference", help="Deal, grant or project reference printed on the report.")
+@click.option("--reviewer", help="Reviewer printed on the report.")
+@click.option("--column", help="Column holding the names (default: an obvious one).")
+@click.option("--country-column", help="Column holding each party's country.")
+@click.option("--sheet", help="Worksheet of an .xlsx input (default: the first).")
+@click.option("--threshold", type=Threshold(), help=THRESHOLD_HELP)
+@click.option("--workers", type=click.IntRange(1, 64), help="Processes (default: all cores).")
+@click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
+@click.pass_obj
+def report_cmd(obj: Ctx, source: str, output: Path, audience: str, reference: str | None,
+               reviewer: str | None, column: str | None, country_column: str | None,
+               sheet: str | None, threshold: float | None, workers: int | None,
+               fail_stale: bool | None) -> int:  # fmt: skip
+    from screener.screening.report import report
+
+    given = {"column": column, "country_column": country_column, "sheet": sheet,
+             "threshold": threshold, "workers": workers, "fail_stale": fail_stale}
+    batch_options = {k: v for k, v in given.items() if v is not None}
+    r = report(obj.screener, source, output, audience=audience, reference=reference,
+               reviewer=reviewer, **batch_options)  # fmt: skip
+    how = "screened now" if r["screened"] else "as screened by run " + str(r["run_id"])
+    click.echo(f"wrote {output}: {r['rows']} parties, {r['needs_review']} to review, "
+               f"{r['suppressed']} all suppressed ({how})", err=True)  # fmt: skip
+    _warn(r.get("warnings") or [])
+    return int(r["exit_code"])
+
+
 @cli.group("runs", invoke_without_command=True,
            help="The audit record: every check and batch run.")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
@@ -432,7 +678,9 @@ def _print_check(result: dict[str, Any]) -> None:
     if not hits:
         click.echo(f"No hit at or above {result['threshold']:.2f} for {result['query']!r}.")
     for h in hits:
-        click.echo(f"HIT {h['score']:.2f}  {h['name']}")
+        label = {"suppressed": "SUPPRESSED", "review-again": "REVIEW AGAIN"}.get(
+            h.get("status") or "hit", "HIT")  # fmt: skip
+        click.echo(f"{label} {h['score']:.2f}  {h['name']}")
         click.echo(f"  matched name : {h['matched_name']}")
         click.echo(f"  source       : {h['source_name']} ({h['source_id']}), entry {h['entity_id']}")
         for ls in h["listings"] or [{"list": h["list"], "citation": h["citation"],
@@ -455,6 +703,12 @@ def _print_check(result: dict[str, Any]) -> None:
             click.echo(f"  parent       : {h['parent']}")
         _print_hit_owners(h.get("ownership"))
         click.echo(f"  why          : {h['explanation']}")
+        d = h.get("decision")
+        if d:
+            click.echo(f"  decision     : {d['kind']} #{d['id']} by {d['reviewer']} on "
+                       f"{str(d['decided_at'])[:10]}: {d['reason']}")  # fmt: skip
+            for change in d.get("changes") or ():
+                click.echo(f"    changed    : {change}")
     click.echo("lists: " + ", ".join(f"{x['source_id']} v{x['version_id']} sha256 {x['sha256'][:12]}"
                                      for x in result["lists"]) + f"; run {result['run_id']}")  # fmt: skip
     if hits:

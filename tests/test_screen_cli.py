@@ -22,7 +22,7 @@ from screener.cli import cli, main
 from screener.db import runs as audit
 from screener.db.store import Store, sha256_file
 from screener.errors import ListsError
-from screener.files.reports import APPENDED_COLUMNS, CAUTION
+from screener.files.reports import CAUTION, OUTPUT_COLUMNS
 from screener.files.reports.csv import CsvWriter
 from screener.screening import batch as batch_mod
 from screener.screening.executors import InProcess
@@ -377,10 +377,11 @@ def test_batch_formats(db_path: Path, tmp_path: Path, case: str, out_ext: str) -
 
     if out_ext == "csv":
         rows = read_csv(out)
-        assert rows[0] == columns + APPENDED_COLUMNS
+        assert rows[0] == columns + OUTPUT_COLUMNS
         assert [row[0] for row in rows[1:]] == queries  # the name column comes first
         check_statuses([row[len(columns)] for row in rows[1:]], hit_rows, clear_rows)
-        assert [row[-1] for row in rows[1:]] == [str(n) for n in INPUT_ROWS[case]]
+        at = rows[0].index("screen_input_row")
+        assert [row[at] for row in rows[1:]] == [str(n) for n in INPUT_ROWS[case]]
     elif out_ext == "jsonl":
         rows = read_jsonl(out)
         assert [r["row"] for r in rows] == INPUT_ROWS[case]
@@ -394,10 +395,11 @@ def test_batch_formats(db_path: Path, tmp_path: Path, case: str, out_ext: str) -
             values = [list(row) for row in wb["results"].iter_rows(values_only=True)]
         finally:
             wb.close()
-        assert values[0] == columns + APPENDED_COLUMNS
+        assert values[0] == columns + OUTPUT_COLUMNS
         assert [row[0] for row in values[1:]] == queries
         check_statuses([row[len(columns)] for row in values[1:]], hit_rows, clear_rows)
-        assert [row[-1] for row in values[1:]] == INPUT_ROWS[case]  # numbers, not text
+        at = values[0].index("screen_input_row")
+        assert [row[at] for row in values[1:]] == INPUT_ROWS[case]  # numbers, not text
     else:
         text = out.read_text("utf-8")
         for i in hit_rows:

@@ -6,8 +6,8 @@ A run row holds: id, start and finish time, tool version, command and options,
 input file name and sha256, row count, threshold, the version (sha256) of every
 list used, the hit counts, status (running / done / failed / interrupted /
 abandoned) and exit code. ``run_hits`` holds each hit (row, query, entity,
-source, version, score, citation). Runs are written in their own transactions,
-apart from list imports.
+source, version, score, citation, status and the id of the decision applied to it).
+Runs are written in their own transactions, apart from list imports.
 
 Runs killed without notice (SIGKILL, a power cut) cannot mark themselves, so a
 run also records the process running it: pid, host name, the kernel's boot id
@@ -112,13 +112,15 @@ def record_finished(store: Store, done: Iterable[FinishedRun]) -> int:
 
 def _hit_row(run_id: str, row: int, query: str, h: dict[str, Any]) -> tuple[Any, ...]:
     return (run_id, row, query[:1000], h["entity_id"], h["source_id"], h.get("version_id"),
-            h["name"], h["matched_name"], h["score"], h.get("citation"))  # fmt: skip
+            h["name"], h["matched_name"], h["score"], h.get("citation"),
+            h.get("status") or "hit", (h.get("decision") or {}).get("id"))  # fmt: skip
 
 
 def _insert_hits(store: Store, data: list[tuple[Any, ...]]) -> None:
     store.conn.executemany(
         """insert into run_hits (run_id, row, query, entity_id, source_id, version_id,
-           name, matched_name, score, citation) values (?,?,?,?,?,?,?,?,?,?)""",
+           name, matched_name, score, citation, status, decision_id)
+           values (?,?,?,?,?,?,?,?,?,?,?,?)""",
         data,
     )
 
@@ -165,8 +167,8 @@ def run(store: Store, run_id: str) -> dict[str, Any]:
         raise InputError(f"run id {run_id} is ambiguous ({len(found)} runs); give more of it")
     r = _decode(found[0])
     r["hit_list"] = list(store.query(
-        "select row, query, entity_id, source_id, version_id, name, matched_name, score, citation "
-        "from run_hits where run_id = ? order by row, score desc", [r["id"]]))  # fmt: skip
+        "select row, query, entity_id, source_id, version_id, name, matched_name, score, citation, "
+        "status, decision_id from run_hits where run_id = ? order by row, score desc", [r["id"]]))  # fmt: skip
     return r
 
 

@@ -239,15 +239,22 @@ class Index:
         found: dict[str, float] = {}
         # a word the lists hold ("Northwestern") is taken as written: one edit at most
         known = token in self.postings
-        # an unknown long word may be two edits away; both sides then drop two letters
-        for d in delete_variants(token, two=not known):
+        self._lookup(token, delete_variants(token, two=False), known, found)
+        if not found and not known and len(token) >= FUZZY_TWO_EDITS_LEN:
+            # an unknown long word with no variant one edit away may be two edits away
+            # ("Uinveristy"): both sides then drop two letters
+            self._lookup(token, delete_variants(token) - delete_variants(token, two=False),
+                         known, found)  # fmt: skip
+        return list(found.items())
+
+    def _lookup(self, token: str, keys: set[str], known: bool, found: dict[str, float]) -> None:
+        for d in keys:
             for t in self.deletes.get(d, ()):
                 if t == token or t in found:
                     continue
                 sim = typo_similarity(token, t, known, t in self.distinctive)
                 if sim is not None:
                     found[t] = sim
-        return list(found.items())
 
 
 def world_cities() -> frozenset[str]:

@@ -339,7 +339,8 @@ class Matcher:
         infos = {t: known.get(t) or self._token(t) for t in set(q.tokens)}
         cands = self.candidates(q, floor - ROUNDING, infos)
         have = _words_held(infos)
-        held = [ni for ni in self._contained_candidates(q, have) if ni not in set(cands)]
+        scored = set(cands)
+        held = [ni for ni in self._contained_candidates(q, have) if ni not in scored]
         acronym = query_acronym(name) if floor <= ACRONYM_SCORE else ""
         by_acronym = idx.acronyms.get(acronym, ()) if acronym else ()
         if not cands and not held and not by_acronym:

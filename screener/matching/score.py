@@ -194,8 +194,9 @@ def _generic_caps(d: Detail, q: Norm, n: Norm, q_only: list[str], n_left: list[s
       Electronics Corporation"; "Lanzhou University" is not "Lanzhou University of
       Technology").
     """
-    if any(idx.is_distinctive(t) for t in n.tokens if t not in n.places):
-        return
+    if d.score <= PLACE_CONFLICT_CAP or any(
+            idx.is_distinctive(t) for t in n.tokens if t not in n.places):  # fmt: skip
+        return  # nothing to cap, or a distinctive word of the listed name
     v = vocabulary()
     placeish = v["setaside"]
     q_pl = [t for t in q_only if t in q.places or t in placeish]

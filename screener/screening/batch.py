@@ -41,7 +41,7 @@ from screener.errors import (
 from screener.matching.country import floor as country_floor
 from screener.matching.rules import DEFAULT_THRESHOLD, valid_threshold
 from screener.screening.executors import executor, expand
-from screener.screening.results import BatchSummary
+from screener.screening.results import NEEDS_REVIEW, BatchSummary, row_status
 from screener.screening.stages import Query, finish
 
 CHUNK_ROWS = 50_000
@@ -53,15 +53,19 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
         column: str | None = None, country_column: str | None = None,
         sheet: str | None = None, threshold: float | None = None,
         fail_stale: bool | None = None, workers: int | None = None, progress: bool = False,
-        related: bool = False, options: dict[str, Any] | None = None) -> BatchSummary:  # fmt: skip
+        related: bool = False, options: dict[str, Any] | None = None,
+        report: dict[str, Any] | None = None) -> BatchSummary:  # fmt: skip
     """Screen every row of ``input_path`` into ``output_path`` (format by extension) with
-    the :class:`~screener.screening.service.Screener` ``s``."""
+    the :class:`~screener.screening.service.Screener` ``s``. ``report`` holds what the
+    HTML/PDF report adds (``audience``, ``reference``, ``reviewer``; see
+    :mod:`screener.files.reports.html`)."""
     from screener.files.readers import open_input  # pandas and openpyxl: only batch needs them
     from screener.files.reports.formats import open_writer
 
     thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
     table = open_input(input_path, column=column, country_column=country_column, sheet=sheet)
-    lists, notes = s.guard(fail_stale)
+    coverage = s.coverage(fail_stale)
+    lists, notes = coverage["lists"], coverage["notes"]
     m = s.full_matcher()
     store = s.store
     opts = {"input": str(input_path), "output": str(output_path), "column": table.name_column,
@@ -71,8 +75,11 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
     meta = {"run_id": run_id, "tool_version": __version__, "created_at": now_iso(),
             "threshold": thr, "input": {"path": str(input_path), "sha256": table.sha256,
                                         "rows": table.rows, "name_column": table.name_column,
-                                        "country_column": table.country_column},
-            "lists": lists, "warnings": notes}  # fmt: skip
+                                        "country_column": table.country_column,
+                                        "format": table.format},
+            "lists": lists, "warnings": notes,
+            "coverage": {"stale": coverage["stale"], "never_loaded": coverage["never_loaded"]},
+            **({"report": report} if report else {})}  # fmt: skip
     floor = country_floor(thr, "any" if table.country_column else None)
     state = _State(s, m, thr, related)
     status, code = "failed", EXIT_INPUT
@@ -102,7 +109,7 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
                 notes.append(note)
             counts = writer.counts()
             writer.close({**counts, "unique_names": len(state.seen), "warnings": notes})
-        status, code = "done", (EXIT_HIT if state.hit_rows else EXIT_CLEAR)
+        status, code = "done", (EXIT_HIT if state.needs_review else EXIT_CLEAR)
     except KeyboardInterrupt:
         status, code = "interrupted", EXIT_INTERRUPTED
         raise
@@ -116,7 +123,10 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
         runs.finish_run(store, run_id, status=status, exit_code=code, rows=state.rows,
                         hits=state.hits, hit_rows=state.hit_rows, output_path=str(output_path))  # fmt: skip
     return BatchSummary(run_id, state.rows, state.hit_rows, state.hits, counts["clear"],
-                        counts["skipped"], len(state.seen), str(output_path), notes)  # fmt: skip
+                        counts["skipped"], len(state.seen), str(output_path), notes,
+                        suppressed=counts["suppressed"], review_again=counts["review_again"],
+                        suppressed_hits=state.suppressed_hits,
+                        needs_review=state.needs_review)  # fmt: skip
 
 
 class _State:
@@ -127,8 +137,9 @@ class _State:
         self.seen: set[str] = set()  # names sent to be screened
         self.matches: dict[str, list[Any]] = {}  # name -> its compact matches
         self.dicts: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+        self.statuses: dict[tuple[str, str | None], tuple[str, int]] = {}  # row status, suppressed
         self.bad_countries: dict[str, int] = {}
-        self.rows = self.hit_rows = self.hits = 0
+        self.rows = self.hit_rows = self.hits = self.suppressed_hits = self.needs_review = 0
 
     def country(self, value: Any) -> str | None:
         try:
@@ -152,17 +163,24 @@ class _State:
                 continue
             found = self.matches[n]
             hits = _NONE
+            status, suppressed = "clear", 0
             if found:
                 hits = self.dicts.get((n, cc))  # type: ignore[assignment]
                 if hits is None:
                     q = Query(n, cc, self.thr, self.related)
                     done = finish(expand(self.m, n, found), q, self.s.stages)
                     hits = self.dicts[(n, cc)] = [h.to_dict() for h in done]
+                    self.statuses[(n, cc)] = (
+                        row_status(h.status for h in done) if done else "clear",
+                        sum(1 for h in done if h.status == "suppressed"))  # fmt: skip
+                status, suppressed = self.statuses[(n, cc)]
             results.append({"row": row, "query": query, "country": cc,
-                            "status": "hit" if hits else "clear", "hits": hits})  # fmt: skip
+                            "status": status, "hits": hits})  # fmt: skip
             if hits:
                 self.hit_rows += 1
                 self.hits += len(hits)
+                self.suppressed_hits += suppressed
+                self.needs_review += status in NEEDS_REVIEW
                 recorded.append((row, query, hits))
         runs.record_hits(self.s.store, run_id, recorded)
         writer.write(df, results)

@@ -81,6 +81,7 @@ class Screener:
                  stages: Sequence[Stage] | None = None, auto_reload: bool = True):  # fmt: skip
         self.store = store
         self.settings = settings if settings is not None else load_config()
+        # The stages after matching: the default list (ownership, reviewers' decisions).
         self.stages = list(default_stages(store) if stages is None else stages)
         self.auto_reload = auto_reload
         self._snapshot: Snapshot | None = None
@@ -107,18 +108,29 @@ class Screener:
         """The lists to screen against, and notes on what a clear result does not cover:
         lists older than their max age (or a ListsError with ``fail_stale``), and official
         lists never loaded. The notes travel with the result (``warnings``)."""
+        c = self.coverage(fail_stale)
+        return c["lists"], c["notes"]
+
+    def coverage(self, fail_stale: bool | None = None) -> dict[str, Any]:
+        """What screening now covers, as data: ``lists`` (the versions used), ``stale``
+        (source ids older than their max age), ``never_loaded`` (official sources never
+        downloaded, with their names) and ``notes`` (the same in words; see :meth:`guard`)."""
         lists = self.lists()
         notes = []
+        stale = []
         for s in require_fresh(self.store, self.settings, fail_stale=fail_stale):
+            stale.append(s["source_id"])
             notes.append(f"{stale_message(s)}; run `screener lists update {s['source_id']}`")
         loaded = {x["source_id"] for x in lists}
-        never = [sid for sid, e in registry().items()
+        never = [{"source_id": sid, "name": e.get("name") or sid}
+                 for sid, e in registry().items()
                  if (e.get("urls") or e.get("files")) and e.get("default_update", True)
                  and e.get("coverage", True) and sid not in loaded]  # fmt: skip
         if never:
             notes.append(f"these official lists were never loaded, so a clear result does not "
-                         f"cover them: {', '.join(never)}; run `screener lists update`")  # fmt: skip
-        return lists, notes
+                         f"cover them: {', '.join(x['source_id'] for x in never)}; "
+                         "run `screener lists update`")  # fmt: skip
+        return {"lists": lists, "stale": stale, "never_loaded": never, "notes": notes}
 
     @property
     def matcher(self) -> Matcher:

@@ -23,6 +23,19 @@ when the query asks for it (``Query.related``). A node hit that only echoes an o
 the query named at least as well is left out (the query names the owner). A hit on a
 listed entity that listed parties own in part keeps its relation and gets the same
 ``extra["ownership"]``.
+
+**Reviewers' decisions** (:func:`decisions_stage`, after ownership, so that they also
+apply to the hits ownership makes; :mod:`screener.db.decisions`): a hit whose party and
+entity have a decision carries it in ``extra["decision"]`` (id, kind, reason, reviewer,
+time). A ``false-positive`` or ``cleared`` decision makes the
+hit ``suppressed``, unless the entity's listing changed since the decision (a new
+listing, changed names, a listing ended or removed): then it is ``review-again`` and
+``extra["decision"]["changes"]`` says what changed. ``confirmed``, ``escalated`` and
+``declined`` leave the hit a ``hit`` (with ``changes`` too when the listing changed).
+The hit is always kept.
+
+:func:`default_stages` is the one list every service gets unless it is given another
+(``Screener.open``, the CLI, and so checks, batches, re-screenings and the HTTP API).
 """
 
 from __future__ import annotations
@@ -32,6 +45,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from screener.db import decisions
 from screener.db.ownership_graph import assess, has_owners, shadowed
 from screener.db.store import Store
 from screener.matching.country import apply_country
@@ -152,5 +166,52 @@ def _as_owned(h: ScreenHit, a: Any, source_name: Callable[[str | None], str | No
 
 
 def default_stages(store: Store) -> list[Stage]:
-    """The stages every caller gets, in order."""
-    return [ownership_stage(store)]
+    """The stages every caller gets, in order: ownership, then reviewers' decisions."""
+    return [ownership_stage(store), decisions_stage(store)]
+
+
+def decisions_stage(store: Store) -> Stage:
+    """The reviewers' decisions applied to each hit (see the module docstring).
+
+    Decisions in force are read once and again only when a new one was recorded (one
+    cheap query per party with hits), so a long-lived service sees decisions made while
+    it runs.
+    """
+    cache: dict[str, Any] = {"last": None, "latest": {}}
+
+    def stage(hits: list[ScreenHit], query: Query) -> list[ScreenHit]:
+        if not hits:
+            return hits
+        last = decisions.last_id(store)
+        if last is None:
+            return hits
+        if last != cache["last"]:
+            cache["latest"], cache["last"] = decisions.latest_by_key(store), last
+        latest = cache["latest"]
+        key = decisions.party_key(query.name)
+        for hit in hits:
+            found = latest.get((key, hit.source_id or "", hit.entity_id))
+            if found is not None:
+                apply_decision(store, hit, found)
+        return hits
+
+    return stage
+
+
+def apply_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> None:
+    """Give ``hit`` the status and ``extra["decision"]`` that ``decision`` means for it now."""
+    names = decisions.entity_names(store, hit.version_id, hit.entity_id)
+    now = decisions.listing_view({"name": hit.name, "listings": hit.listings, "list": hit.list,
+                                  "citation": hit.citation, "listed_on": hit.listed_on,
+                                  "end_date": hit.end_date,
+                                  "license_requirement": hit.license_requirement,
+                                  "license_policy": hit.license_policy,
+                                  "source_url": hit.source_url}, names or None)  # fmt: skip
+    changed = decisions.fingerprint(now) != decision["fingerprint"]
+    info = {k: decision[k] for k in ("id", "kind", "reason", "reviewer", "decided_at", "party")}
+    info["listing_changed"] = changed
+    if changed:
+        info["changes"] = decisions.changes(decision["listing"], now)
+    hit.extra["decision"] = info
+    if decision["kind"] in decisions.SUPPRESSING:
+        hit.status = "review-again" if changed else "suppressed"
