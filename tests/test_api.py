@@ -15,6 +15,7 @@ import pytest
 from live_server import TOKEN, LiveServer
 
 from screener.api.app import ROUTES, openapi_doc
+from screener.api.review import API_ROUTES
 from screener.db import runs
 from screener.db.store import Store
 
@@ -333,7 +334,8 @@ def test_batch_an_xlsx_upload_gives_the_html_report(live: LiveServer) -> None:
     assert report.headers["content-type"].startswith("text/html")
     assert "inline" in report.headers["content-disposition"]
     assert "script-src" not in report.headers["content-security-policy"]
-    assert "<h2>Rows with potential matches</h2>" in report.text
+    assert "<h2 id=parties>Parties, in input order</h2>" in report.text
+    assert "Hangzhou Hikvision" in report.text
 
 
 def test_batch_an_unreadable_file_fails_without_showing_server_paths(live: LiveServer) -> None:
@@ -458,7 +460,7 @@ def test_openapi_documents_every_json_route_and_nothing_else(live: LiveServer) -
         served = c.get("/openapi.json").json()
         docs = c.get("/docs")
     documented = set(served["paths"])
-    routes = {r.path for r in ROUTES} - {"/docs"}
+    routes = {r.path for r in [*ROUTES, *API_ROUTES]} - {"/docs"}
     assert documented == routes
     assert served == json.loads(json.dumps(openapi_doc()))
     assert docs.status_code == 200 and "POST /match" in docs.text

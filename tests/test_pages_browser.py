@@ -122,7 +122,7 @@ def test_upload_a_file_and_read_the_party_by_party_report(page: Any, live: LiveS
     page.get_by_role("link", name="Open the party-by-party report").click()
     page.wait_for_url(re.compile(r".*/batch/[0-9a-f]{32}/result$"))
     assert "Hangzhou Hikvision Digital Technology" in page.content()
-    assert page.get_by_role("heading", name="Rows with potential matches").is_visible()
+    assert page.get_by_role("heading", name="Parties, in input order").is_visible()
 
 
 def test_sign_in_with_a_wrong_token_says_so(page: Any, live: LiveServer) -> None:
@@ -130,3 +130,21 @@ def test_sign_in_with_a_wrong_token_says_so(page: Any, live: LiveServer) -> None
     page.get_by_label("Token").fill("this is not the token")
     page.get_by_role("button", name="Sign in").click()
     assert page.get_by_role("alert").inner_text() == "That is not the token."
+
+
+def test_record_a_decision_on_a_hit(page: Any, live: LiveServer) -> None:
+    sign_in(page, live, then="/")
+    page.get_by_label("Name of the party").fill("Dahua Electronics Corporation")
+    page.get_by_label("Name of the party").press("Enter")
+    hit = page.get_by_role("article").filter(has_text="Zhejiang Dahua Technology Co., Ltd.").first
+    hit.get_by_text("Record a decision on this hit").click()
+    hit.get_by_label("A false positive: not the listed entity").check()
+    hit.get_by_label("Reason").fill("a distributor in Flushing, NY; not Zhejiang Dahua")
+    hit.get_by_label("Reviewer").fill("A. Reviewer")
+    hit.get_by_role("button", name="Record the decision").click()
+    page.wait_for_url(re.compile(r".*decided=\d+$"))
+    assert "The decision was recorded" in page.get_by_role("status").first.inner_text()
+    hit = page.get_by_role("article").filter(has_text="Zhejiang Dahua Technology Co., Ltd.").first
+    assert hit.locator(".badge").inner_text().lower() == "suppressed"
+    assert "Decision: A false positive" in hit.inner_text()
+    assert hit.get_by_label("Reviewer").input_value() == "A. Reviewer"

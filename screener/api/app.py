@@ -46,32 +46,19 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from screener.api import match as yente
-from screener.api import pages
+from screener.api import pages, review
 from screener.api import reconcile as recon
 from screener.api.jobs import Job
 from screener.api.security import PREVIEW_CSP, REPORT_CSP, BodyLimit, Forbidden, SecurityHeaders
-from screener.api.server import Server, server
+from screener.api.server import Server, error_response, json_response, server
 from screener.api.uploads import start_batch
 from screener.db.store import now_iso
-from screener.errors import InputError, ListsError, ScreenerError
+from screener.errors import InputError, ScreenerError
 from screener.lists.freshness import require_fresh, stale_message
 from screener.screening.service import Screener
 
 log = logging.getLogger("screener.serve")
 UPLOAD_PATHS = ("/batch", "/upload")
-
-
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
-    return Response(body.encode(), status, headers, media_type="application/json")
-
-
-def error_response(e: BaseException) -> Response:
-    if isinstance(e, Forbidden):
-        return json_response({"error": str(e)}, e.status)
-    if isinstance(e, ListsError):
-        return json_response({"error": str(e)}, 503)
-    return json_response({"error": str(e)}, 400)
 
 
 def api(handler: Any) -> Any:
@@ -360,7 +347,7 @@ def create_app(s: Screener, *, reload_interval: float = 1.0) -> Starlette:
             srv.stop()
 
     app = Starlette(
-        routes=[*ROUTES, *pages.ROUTES],
+        routes=[*ROUTES, *review.API_ROUTES, *pages.ROUTES, *review.PAGE_ROUTES],
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(BodyLimit, upload_limit=srv.upload_limit, upload_paths=UPLOAD_PATHS),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from importlib import resources
 from typing import Any
+from urllib.parse import unquote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -37,6 +38,13 @@ from screener.api.uploads import start_batch
 from screener.errors import ListsError, ScreenerError
 from screener.files.reports.html import RELATIONS
 
+REVIEWER_COOKIE = "screener_reviewer"  # the reviewer's name, remembered for the next decision
+# how each decision kind (screener.db.decisions.KINDS) reads on the page
+KIND_LABELS = {"false-positive": "A false positive: not the listed entity",
+               "confirmed": "A true match",
+               "escalated": "Escalated to someone who may decide",
+               "cleared": "A true match that is permitted (licence held, approved)",
+               "declined": "A true match: the deal, grant or sale is declined"}  # fmt: skip
 CSS = resources.files("screener.api").joinpath("static/screener.css").read_bytes()
 
 
@@ -44,10 +52,12 @@ def render(request: Request, template: str, status: int = 200, **ctx: Any) -> Re
     """A page: the template with what every page needs (the CSRF token, sign-in state)."""
     srv = server(request)
     cookie = request.cookies.get(CSRF_COOKIE) or new_csrf_cookie()
+    ctx.setdefault("back", request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     html = srv.templates.get_template(template).render(
         request=request, path=request.url.path, csrf=srv.guard.csrf_token(cookie),
         signed_in=srv.guard.signed_in(request), writes_enabled=srv.guard.writes_enabled,
-        relations=RELATIONS, **ctx)  # fmt: skip
+        relations=RELATIONS, kinds=KIND_LABELS,
+        reviewer=unquote(request.cookies.get(REVIEWER_COOKIE, "")), **ctx)  # fmt: skip
     response = Response(html, status, media_type="text/html; charset=utf-8")
     if request.cookies.get(CSRF_COOKIE) != cookie:
         response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict")
@@ -74,7 +84,9 @@ async def search(request: Request) -> Response:
     except ScreenerError as e:
         status = 503 if isinstance(e, ListsError) else 400
         return render(request, "search.html", status, form=form, result=None, error=str(e))
-    return render(request, "search.html", form=form, result=result)
+    back = "/?" + urlencode({k: v for k, v in form.items() if v})
+    return render(request, "search.html", form=form, result=result, decided=p.get("decided"),
+                  back=back)  # fmt: skip
 
 
 async def entity(request: Request) -> Response:

@@ -24,8 +24,8 @@ import json
 import re
 from typing import Any
 
-from screener.countries import country_option
 from screener.api.match import merged
+from screener.countries import country_option
 from screener.errors import InputError
 from screener.matching.rules import DEFAULT_THRESHOLD
 from screener.model import Entity

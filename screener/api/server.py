@@ -5,16 +5,18 @@ templates. Handlers reach it with :func:`server`.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
+from starlette.responses import Response
 
 from screener.api.background import AuditWriter, ListWatcher
 from screener.api.jobs import Jobs
-from screener.api.security import Guard
+from screener.api.security import Forbidden, Guard
 from screener.db import runs
 from screener.errors import ListsError
 from screener.screening.service import Screener, Snapshot
@@ -74,3 +76,16 @@ class Server:
 def server(request: Request) -> Server:
     srv: Server = request.app.state.server
     return srv
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    return Response(body.encode(), status, headers, media_type="application/json")
+
+
+def error_response(e: BaseException) -> Response:
+    if isinstance(e, Forbidden):
+        return json_response({"error": str(e)}, e.status)
+    if isinstance(e, ListsError):
+        return json_response({"error": str(e)}, 503)
+    return json_response({"error": str(e)}, 400)
