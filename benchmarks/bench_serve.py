@@ -23,7 +23,9 @@ non-2xx answers) for:
 Targets (issue 12): 50 concurrent clients, p50 <= 20 ms, p99 <= 100 ms and no error
 over at least 10,000 requests (the repeat run). The script exits 1 if the repeat run
 misses them. Without wrk it says how to install it and stops (exit 2). The machine is
-shared by the load generator and the server: both run on the same cores.
+shared by the load generator and the server: both run on the same cores. Each run
+also prints the server's CPU time per request, a figure that other load on the
+machine does not change.
 """
 
 from __future__ import annotations
@@ -151,9 +153,16 @@ class Server:
         self.log.close()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_wrk(url: str, body_file: Path, seconds: float, clients: int, threads: int,
-            lua: Path) -> dict[str, float]:  # fmt: skip
+            lua: Path, pid: int) -> dict[str, float]:  # fmt: skip
     env = {**os.environ, "BENCH_BODIES": str(body_file), "BENCH_THREADS": str(threads)}
+    cpu = cpu_seconds(pid)
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(lua),
          f"{url}/match"], capture_output=True, text=True, env=env, check=True).stdout  # fmt: skip
@@ -163,6 +172,7 @@ def run_wrk(url: str, body_file: Path, seconds: float, clients: int, threads: in
             _, key, value = line.split()
             result[key] = float(value)
     result["rps"] = result["requests"] / result["duration_s"]
+    result["cpu_ms"] = (cpu_seconds(pid) - cpu) * 1000 / max(result["requests"], 1)
     return result
 
 
@@ -170,7 +180,7 @@ def report(label: str, r: dict[str, float]) -> None:
     print(f"{label:<7} {int(r['requests']):>7} requests in {r['duration_s']:.1f} s "
           f"({r['rps']:.0f}/s): p50 {r['p50_ms']:.1f} ms, p90 {r['p90_ms']:.1f} ms, "
           f"p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.0f} ms; errors {int(r['errors'])} "
-          f"(non-2xx {int(r['non2xx'])})")  # fmt: skip
+          f"(non-2xx {int(r['non2xx'])}); server CPU {r['cpu_ms']:.2f} ms a request")  # fmt: skip
 
 
 def check_answers(url: str, sample: list[str]) -> int:
@@ -220,15 +230,15 @@ def main() -> None:
         print(f"server ready in {server.wait_ready():.1f} s at {server.url} (pid {server.proc.pid})")
         hits = check_answers(server.url, random.Random(5).sample(repeat, 10))
         print(f"answers checked: 10 requests of 20 queries, {hits} queries with results")
-        warm = run_wrk(server.url, work / "repeat.jsonl", 5, a.clients, a.threads, lua)
+        warm = run_wrk(server.url, work / "repeat.jsonl", 5, a.clients, a.threads, lua, server.proc.pid)
         report("warm-up", warm)
-        r = run_wrk(server.url, work / "repeat.jsonl", a.seconds, a.clients, a.threads, lua)
+        r = run_wrk(server.url, work / "repeat.jsonl", a.seconds, a.clients, a.threads, lua, server.proc.pid)
         report("repeat", r)
         failed = not (r["p50_ms"] <= 20 and r["p99_ms"] <= 100 and r["errors"] == 0
                       and r["requests"] >= 10_000)  # fmt: skip
         if a.fresh_seconds > 0:
             report("fresh", run_wrk(server.url, work / "fresh.jsonl", a.fresh_seconds, a.clients,
-                                    a.threads, lua))  # fmt: skip
+                                    a.threads, lua, server.proc.pid))  # fmt: skip
         if a.update:
             csv = ROOT / "fixtures" / "lists" / "own_denylist.csv"
             env = {**os.environ, "SCREENER_CONFIG": str(db.with_name("none.toml"))}
@@ -236,7 +246,7 @@ def main() -> None:
                 ["sh", "-c", f'sleep 2; exec "{SCREENER}" --db "{db}" lists import "{csv}" '
                              f'--format simple --source bench-update-{int(time.time())}'],
                 env=env, stdout=subprocess.DEVNULL)  # fmt: skip
-            u = run_wrk(server.url, work / "repeat.jsonl", a.seconds, a.clients, a.threads, lua)
+            u = run_wrk(server.url, work / "repeat.jsonl", a.seconds, a.clients, a.threads, lua, server.proc.pid)
             importer.wait()
             with httpx.Client() as c:
                 loaded = [x["source_id"] for x in c.get(f"{server.url}/lists").json()["loaded"]]
