@@ -23,7 +23,7 @@ any row needs review and 0 otherwise, so a batch whose hits are all suppressed e
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from screener.errors import EXIT_CLEAR, EXIT_HIT
@@ -99,6 +99,10 @@ class ScreenHit:
         d = {f: getattr(self, f) for f in _HIT_FIELDS}
         d.update(self.extra)
         return d
+
+    def copy(self) -> ScreenHit:
+        """A copy whose status and ``extra`` may change without touching this one."""
+        return replace(self, extra=dict(self.extra))
 
 
 _HIT_FIELDS = tuple(f for f in ScreenHit.__dataclass_fields__ if f != "extra")

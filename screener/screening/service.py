@@ -24,7 +24,10 @@ checks the active versions and loads again when they changed (the CLI). With
 its own, so that requests keep being answered from the old lists meanwhile).
 The snapshot remembers the matches of the names it screened (up to
 ``MEMO_SIZE``): screening is a pure function of the index, the name and the
-score floor, so a name asked again costs a dictionary look-up.
+score floor, so a name asked again costs a dictionary look-up. When every stage
+says when its answers may change (``token()``, :mod:`screener.screening.stages`), it
+also remembers each query's finished hits until a token changes (a decision
+recorded, a new day); callers get copies.
 """
 
 from __future__ import annotations
@@ -67,6 +70,8 @@ class Snapshot:
     versions: Versions
     lazy: bool
     memo: dict[tuple[str, float], list[Match]] = field(default_factory=dict, compare=False)
+    finished: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[ScreenHit]]] = field(
+        default_factory=dict, compare=False)  # query -> (stage tokens, hits after the stages)
 
     @property
     def lists(self) -> list[dict[str, Any]]:
@@ -221,9 +226,33 @@ class Screener:
                 memo.clear()
             for i, n, matches in zip(idx, names, ex.result(ex.submit(names))):
                 found[i] = memo[(n, fl)] = matches
+        tokens = self._stage_tokens()
+        done = snap.finished
         for q, matches in zip(queries, found):
-            out.append(finish(expand(m, q.name, matches), q, self.stages) if matches else [])
+            if not matches:
+                out.append([])
+                continue
+            if tokens is None:
+                out.append(finish(expand(m, q.name, matches), q, self.stages))
+                continue
+            key = (q.name, q.country, q.threshold, q.related)
+            held = done.get(key)
+            if held is None or held[0] != tokens:
+                if len(done) >= MEMO_SIZE:
+                    done.clear()
+                held = done[key] = (tokens, finish(expand(m, q.name, matches), q, self.stages))
+            out.append([h.copy() for h in held[1]])
         return out
+
+    def _stage_tokens(self) -> tuple[Any, ...] | None:
+        """Every stage's token, or None when a stage has none (nothing is remembered)."""
+        tokens = []
+        for stage in self.stages:
+            token = getattr(stage, "token", None)
+            if token is None:
+                return None
+            tokens.append(token())
+        return tuple(tokens)
 
     def check(self, name: str, *, country: str | None = None, threshold: float | None = None,
               fail_stale: bool | None = None, related: bool = False,

@@ -10,7 +10,10 @@
    hit's ``status`` and ``extra``, never drop one silently. A stage that keeps what it
    read from the store may have a ``reset()``: the service calls it when it loads new
    list versions, so that a long-lived service (the HTTP server) never answers from
-   data of the versions it replaced.
+   data of the versions it replaced. A stage may also have a ``token()``: a value that
+   changes whenever the stage may treat the same hits differently (a decision was
+   recorded, a new day began). When every stage has one, the service remembers each
+   query's finished hits with the list snapshot until a token changes.
 
 **Ownership** (:func:`ownership_stage`): a hit on a company that listed parties own or
 control (an ownership node: EZVIZ, Hikrobot, Nanjing LES) becomes a hit on them: its
@@ -133,6 +136,7 @@ def ownership_stage(store: Store) -> Stage:
         return out
 
     stage.reset = reset  # type: ignore[attr-defined]
+    stage.token = dt.date.today  # type: ignore[attr-defined]  (a rule's status is by day)
     return stage
 
 
@@ -195,6 +199,7 @@ def decisions_stage(store: Store) -> Stage:
                 apply_decision(store, hit, found)
         return hits
 
+    stage.token = lambda: decisions.last_id(store)  # type: ignore[attr-defined]
     return stage
 
 
