@@ -18,10 +18,9 @@ the server stops.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
-from typing import Any
+from collections import deque
 
 from screener.db import runs
 from screener.errors import ScreenerError
@@ -85,11 +84,17 @@ class ListWatcher:
 
 
 class AuditWriter:
-    """Records answered screening requests as runs, a batch at a time."""
+    """Records answered screening requests as runs, a batch at a time.
+
+    A request only appends its record to a deque (no lock, no wake-up); the writer
+    thread sleeps ``interval`` seconds, then writes all that came meanwhile in one
+    transaction. Waking the writer for every request would hand the interpreter's lock
+    back and forth between it and the event loop at each request."""
 
     def __init__(self, screener: Screener, interval: float = 0.5):
         self.s, self.interval = screener, interval
-        self._queue: queue.Queue[runs.FinishedRun | None] = queue.Queue()
+        self._pending: deque[runs.FinishedRun] = deque()
+        self._stop = threading.Event()
         self.written = 0
         self._thread = threading.Thread(target=self._run, name="screener-audit", daemon=True)
 
@@ -97,29 +102,27 @@ class AuditWriter:
         self._thread.start()
 
     def add(self, run: runs.FinishedRun) -> None:
-        self._queue.put(run)
+        self._pending.append(run)
 
     def stop(self) -> None:
         """Write what is waiting, then stop."""
-        self._queue.put(None)
+        self._stop.set()
         self._thread.join(timeout=30)
 
+    def flush(self) -> None:
+        done: list[runs.FinishedRun] = []
+        while self._pending and len(done) < 5000:
+            done.append(self._pending.popleft())
+        if not done:
+            return
+        try:
+            self.written += runs.record_finished(self.s.store, done)
+        except Exception:  # the audit must not stop the server: it logs
+            log.exception("recording %d screening requests failed", len(done))
+
     def _run(self) -> None:
-        stop = False
-        while not stop:
-            first = self._queue.get()
-            batch: list[Any] = [first]
-            deadline = time.monotonic() + self.interval
-            while first is not None and time.monotonic() < deadline and len(batch) < 5000:
-                try:
-                    batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
-                except queue.Empty:
-                    break
-                if batch[-1] is None:
-                    break
-            stop = any(r is None for r in batch)
-            done = [r for r in batch if r is not None]
-            try:
-                self.written += runs.record_finished(self.s.store, done)
-            except Exception:  # the audit must not stop the server: it logs
-                log.exception("recording %d screening requests failed", len(done))
+        while not self._stop.wait(self.interval):
+            while self._pending:
+                self.flush()
+        while self._pending:
+            self.flush()

@@ -34,6 +34,7 @@ reviewers' word on it (``hit``, ``suppressed``, ``review-again``: the decisions 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from screener.countries import country_option
@@ -82,32 +83,48 @@ def parse(body: Any, s: Screener, cutoff: float,
 
 
 def _queries(q: Any, s: Screener, cutoff: float, related: bool) -> list[Query] | str:
-    if not isinstance(q, dict):
+    """The screening queries of one party (its names, its country checked once; the
+    cutoff was checked with the URL), or what is wrong with it."""
+    if type(q) is not dict:
         return "a query must be an object with schema and properties"
     schema = q.get("schema", "LegalEntity")
     if schema not in SCHEMAS:
         return f"unknown schema {str(schema)[:40]!r}; use one of {', '.join(SCHEMAS)}"
     props = q.get("properties")
-    if not isinstance(props, dict):
+    if type(props) is not dict:
         return 'properties must be an object, e.g. {"name": ["Hikvision"]}'
-    names = [n.strip() for p in NAME_PROPS for n in _values(props.get(p)) if n.strip()]
+    names: list[str] = []
+    for p in NAME_PROPS:
+        for n in _values(props.get(p)):
+            n = n.strip()
+            if n and n not in names:
+                names.append(n)
     if not names:
         return "properties.name holds no name"
     if len(names) > MAX_NAMES:
         return f"{len(names)} names; give at most {MAX_NAMES} per query"
-    countries = [c for p in COUNTRY_PROPS for c in _values(props.get(p)) if c.strip()]
-    try:
-        country = country_option(countries[0], "country") if countries else None
-        return [s.query(n, country, cutoff, related) for n in dict.fromkeys(names)]
-    except InputError as e:
-        return str(e)
+    country = None
+    for p in COUNTRY_PROPS:
+        given = [c for c in _values(props.get(p)) if c.strip()]
+        if given:
+            try:
+                country = _country(given[0])
+            except InputError as e:
+                return str(e)
+            break
+    return [Query(n, country, cutoff, related) for n in names]
+
+
+@lru_cache(maxsize=1024)
+def _country(value: str) -> str | None:
+    return country_option(value, "country")
 
 
 def _values(v: Any) -> list[str]:
-    if isinstance(v, str):
+    if type(v) is list:
+        return [x for x in v if type(x) is str]
+    if type(v) is str:
         return [v]
-    if isinstance(v, list):
-        return [x for x in v if isinstance(x, str)]
     return []
 
 
@@ -150,9 +167,10 @@ def respond(parsed: dict[str, tuple[Any, list[Query] | str]], s: Screener, snap:
             out[key] = {"status": 400, "error": qs, "query": sent, "results": [],
                         "total": {"value": 0, "relation": "eq"}}  # fmt: skip
             continue
-        hits = merged([next(found) for _ in qs])
+        hits = next(found) if len(qs) == 1 else merged([next(found) for _ in qs])
         results = [result(h, threshold) for h in hits[:limit]]
         out[key] = {"status": 200, "query": sent, "results": results,
                     "total": {"value": len(hits), "relation": "eq"}}  # fmt: skip
-        audit.append((row, " | ".join(q.name for q in qs), [r for r in results if r["match"]]))
+        audit.append((row, qs[0].name if len(qs) == 1 else " | ".join(q.name for q in qs),
+                      [r for r in results if r["match"]]))  # fmt: skip
     return out, audit

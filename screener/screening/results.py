@@ -23,7 +23,7 @@ any row needs review and 0 otherwise, so a batch whose hits are all suppressed e
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from screener.errors import EXIT_CLEAR, EXIT_HIT
@@ -102,7 +102,11 @@ class ScreenHit:
 
     def copy(self) -> ScreenHit:
         """A copy whose status and ``extra`` may change without touching this one."""
-        return replace(self, extra=dict(self.extra))
+        new = object.__new__(ScreenHit)
+        for f in _HIT_FIELDS:
+            setattr(new, f, getattr(self, f))
+        new.extra = dict(self.extra)
+        return new
 
 
 _HIT_FIELDS = tuple(f for f in ScreenHit.__dataclass_fields__ if f != "extra")
