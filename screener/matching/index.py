@@ -240,9 +240,9 @@ class Index:
         # a word the lists hold ("Northwestern") is taken as written: one edit at most
         known = token in self.postings
         self._lookup(token, delete_variants(token, two=False), known, found)
-        if not found and not known and len(token) >= FUZZY_TWO_EDITS_LEN:
-            # an unknown long word with no variant one edit away may be two edits away
-            # ("Uinveristy"): both sides then drop two letters
+        if not found and not known and len(token) > FUZZY_TWO_EDITS_LEN:
+            # an unknown long word (ten letters or more) with no variant one edit away may
+            # be two edits away ("Uinveristy"): both sides then drop two letters
             self._lookup(token, delete_variants(token) - delete_variants(token, two=False),
                          known, found)  # fmt: skip
         return list(found.items())

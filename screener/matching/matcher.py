@@ -217,10 +217,16 @@ class Matcher:
         out: list[int] = []
         if idx.brand_keys:
             brand = idx.brand
+            best: dict[int, int] = {}  # entity -> its shortest name the query holds whole
+            names = idx.names
             for v in have:
                 for ni in idx.brand_keys.get(v, ()):
                     if have.issuperset(brand[ni]):
-                        out.append(ni)
+                        e = names[ni].entity
+                        old = best.get(e)
+                        if old is None or len(names[ni].norm.tokens) < len(names[old].norm.tokens):
+                            best[e] = ni
+            out.extend(best.values())
         if q.cjk:
             for base in {zh_base_of(q.cjk), zh_base_of(q.cjk, units=True)} - {""}:
                 out.extend(idx.zh_base.get(base, ()))
@@ -272,7 +278,8 @@ class Matcher:
         if len(parts) == 1:
             return _best_per_entity(self._screen_one(name, floor) + self._truncated(name, floor))
         best: dict[int, Hit] = {}
-        units: dict[int, list[str]] = {}
+        units: dict[int, list[str]] = {}  # entity -> unit phrases set aside beside it
+        unit_of: dict[int, Detail] = {}  # entity -> a part's evidence that it names a unit
         seen: set[tuple[str, ...]] = set()
         for part in parts:
             key = normalize(part.text).tokens
@@ -281,12 +288,17 @@ class Matcher:
             seen.add(key)
             for h in self._screen_one(part.text, floor):
                 e = id(h.entity)
-                if not part.whole:
+                if part.whole:
+                    # the whole string holds the addresses and places set aside from its
+                    # parts: its parts say what the party is, not its "Beijing, China"
+                    if h.detail.relation == "unit":
+                        h.detail.relation = "same"
+                else:
                     h.detail.part = part.text
                 if part.units:
                     units.setdefault(e, []).extend(part.units)
                 if h.detail.relation == "unit":
-                    units.setdefault(e, [])
+                    unit_of[e] = h.detail
                 old = best.get(e)
                 if old is None or h.score > old.score:
                     best[e] = h
@@ -294,12 +306,16 @@ class Matcher:
             e = id(h.entity)
             if e not in best or h.score > best[e].score:
                 best[e] = h
-        for e, found in units.items():
+        for e in units.keys() | unit_of.keys():
             h = best[e]
-            if h.detail.relation != "unit":
-                h.detail.relation = "unit"
-                phrases = ", ".join(dict.fromkeys(found))
+            if h.detail.relation == "unit":
+                continue
+            h.detail.relation = "unit"
+            if units.get(e):
+                phrases = ", ".join(dict.fromkeys(units[e]))
                 h.detail.notes.append(f"the query names a unit of it: {phrases}")
+            else:
+                h.detail.notes += [n for n in unit_of[e].notes if n not in h.detail.notes]
         return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
 
     def _truncated(self, name: str, floor: float) -> list[Hit]:

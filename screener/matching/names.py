@@ -141,11 +141,13 @@ _FOOTNOTE = re.compile(r"(?<=\b[A-Z][a-z]{2})([a-z]*)\d{1,2}\b")
 
 def query_parts(text: str) -> list[Part]:
     """The candidate names in ``text``: the whole string first, then its parts."""
-    text = " ".join(str(text).split()) if "\n" not in text and "\r" not in text else str(text)
+    text = str(text)
     whole = Part(" ".join(text.split()), True, ())
     if not (_MAY_SPLIT_ASCII if text.isascii() else _MAY_SPLIT).search(text) or (
-            _NAME_COMMA_LEGAL.match(text)):  # fmt: skip
+            _NAME_COMMA_LEGAL.match(text) or _legal_tail(text)):  # fmt: skip
         return [whole]
+    if "\n" not in text and "\r" not in text:
+        text = whole.text
     text = _repair(text)
     out: dict[str, Part] = {whole.text: whole}
     for group in _GROUPS.split(text):
@@ -174,6 +176,19 @@ def query_parts(text: str) -> list[Part]:
             if c and c not in out:
                 out[c] = Part(c, False, tuple(u for u in units if u not in c))
     return list(out.values())
+
+
+def _legal_tail(text: str) -> bool:
+    """A name whose commas only set off legal forms ("Tecnologia Digital, S.A. de C.V.")."""
+    head, sep, tail = text.partition(",")
+    if not sep or not head.strip() or not _PLAIN_TAIL.match(tail):
+        return False
+    stop = vocabulary()["stop"]
+    legal = _legal_words()
+    return all(w in legal or w in stop for w in clean(tail).split())
+
+
+_PLAIN_TAIL = re.compile(r"^[\s\w.,&'-]*$")
 
 
 def _repair(text: str) -> str:
@@ -227,8 +242,9 @@ def _bracket_split(piece: str, initials: bool = False) -> list[str]:
     for m in inner:
         if not m or _TICKER.match(m) or (not initials and _is_initials(m, outer)):
             continue
-        if _only_places(m):
-            return [" ".join(piece.split())]  # "Bank of China (Hong Kong)" stays whole
+        if _only_places(m) or _only_legal(m):
+            # "Bank of China (Hong Kong)" and "Mecatech (Private) Limited" stay whole
+            return [" ".join(piece.split())]
         kept.append(m)
     return [outer, *kept] if outer else kept
 
@@ -313,12 +329,12 @@ def acronym_of(name: str) -> str:
 def query_acronym(text: str) -> str:
     """The acronym a query is, when it is one word of three to six capitals beside places
     and legal forms at most ("PLA", "PLA China"); else ""."""
-    if text.count(" ") > 4:
+    n = normalize(text)
+    if len(n.tokens) > 3 or len(text) > 40:
         return ""  # an acronym stands alone, or beside a place or a legal form
     caps = re.findall(r"\b[A-Z]{3,6}\b", text)
     if len(caps) != 1 or text.isupper() and len(text.split()) > 1:
         return ""
-    n = normalize(text)
     rest = [t for t in n.tokens if t not in n.places and t not in _setaside_words()]
     word = caps[0].lower()
     return word if rest == [word] else ""
