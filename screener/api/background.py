@@ -6,7 +6,9 @@ active list versions every ``interval`` seconds; when they changed (a
 ``screener lists update`` in another process, or ``POST /lists/update``) it loads
 the new index whole and the Screener swaps it in at once
 (:meth:`~screener.screening.service.Screener.refresh`). Requests go on being
-answered from the old lists while it loads; none waits for it.
+answered from the old lists while it loads; none waits for it. A loaded index is
+frozen for the garbage collector (``gc.freeze``), so that its full passes do not walk
+it while requests wait.
 
 :class:`AuditWriter` records each screening request once it is answered
 (:func:`screener.db.runs.record_finished`), many in one transaction: a disk sync per
@@ -17,6 +19,7 @@ the server stops.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -61,6 +64,12 @@ class ListWatcher:
             swapped = self.s.refresh(lazy=False)
             if swapped:
                 self.s.screen([self.s.query(n) for n in WARM_UP])  # pinyin tables, caches
+                # The index is millions of objects that live as long as the lists: the
+                # garbage collector's full passes need not walk them (they took hundreds
+                # of milliseconds, a pause for every request in flight). Refcounting
+                # still frees them when the next lists replace them.
+                gc.collect()
+                gc.freeze()
                 self.loads += 1
                 log.info("lists loaded in %.1f s: %s", time.perf_counter() - t,
                          ", ".join(f"{v['source_id']} v{v['version_id']}" for v in self.s.loaded_versions))  # fmt: skip
