@@ -247,11 +247,13 @@ STALE_HELP = "Exit 3 instead of screening when a list is older than its max age.
               show_default=True)  # fmt: skip
 @click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
 @click.option("--related", is_flag=True, help=RELATED_HELP)
+@click.option("--dob", help="Date of birth of a person (YYYY, YYYY-MM or YYYY-MM-DD): "
+              "secondary evidence; a date alone never clears a name.")
 @click.pass_obj
 def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None, fmt: str,
-              fail_stale: bool | None, related: bool) -> int:  # fmt: skip
+              fail_stale: bool | None, related: bool, dob: str | None) -> int:  # fmt: skip
     result = obj.screener.check(name, country=country, threshold=threshold,
-                                fail_stale=fail_stale, related=related)  # fmt: skip
+                                fail_stale=fail_stale, related=related, dob=dob)  # fmt: skip
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -277,13 +279,16 @@ def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None,
 @click.option("--workers", type=click.IntRange(1, 64), help="Processes (default: all cores).")
 @click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
 @click.option("--related", is_flag=True, help=RELATED_HELP)
+@click.option("--dob-column", help="Column holding people's dates of birth (YYYY, YYYY-MM or "
+              "YYYY-MM-DD): secondary evidence, as --dob of check.")
 @click.pass_obj
 def batch_cmd(obj: Ctx, input_path: Path, output: Path, column: str | None,
               country_column: str | None, sheet: str | None, threshold: float | None,
-              workers: int | None, fail_stale: bool | None, related: bool) -> int:  # fmt: skip
+              workers: int | None, fail_stale: bool | None, related: bool,
+              dob_column: str | None) -> int:  # fmt: skip
     s = obj.screener.batch(input_path, output, column=column, country_column=country_column,
                            sheet=sheet, threshold=threshold, workers=workers, progress=True,
-                           fail_stale=fail_stale, related=related)  # fmt: skip
+                           fail_stale=fail_stale, related=related, dob_column=dob_column)  # fmt: skip
     decided = (f" ({s.suppressed} all suppressed, {s.review_again} to review again)"
                if s.suppressed or s.review_again else "")  # fmt: skip
     click.echo(f"screened {s.rows} rows ({s.unique_names} unique names): {s.hit_rows} with hits"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from screener.countries import country_option
-from screener.matching.country import apply_country, floor
+from screener.matching.country import apply_country, dob_option, floor
 from screener.matching.index import Index, brand_core, typo_similarity, zh_base_of
 from screener.matching.names import acronym_of, query_acronym, query_parts, slash_parts
 from screener.matching.normalize import Norm, clean, is_cjk_token, normalize
@@ -250,8 +250,8 @@ class Matcher:
         return out
 
     # -- screening ----------------------------------------------------------
-    def screen(self, name: str, country: str | None = None,
-               threshold: float | None = None) -> list[Hit]:  # fmt: skip
+    def screen(self, name: str, country: str | None = None, threshold: float | None = None,
+               dob: str | None = None) -> list[Hit]:  # fmt: skip
         """Hits for ``name`` at or above ``threshold``, best first, one per entity.
 
         ``country`` (ISO-2, ISO-3 or an English name) is secondary evidence
@@ -259,8 +259,8 @@ class Matcher:
         a threshold that is not a number in [0, 1].
         """
         thr = valid_threshold(self.threshold if threshold is None else threshold)
-        cc = country_option(country)
-        return apply_country(self.screen_name(name, floor(thr, cc)), cc, thr)
+        cc, born = country_option(country), dob_option(dob)
+        return apply_country(self.screen_name(name, floor(thr, cc, born)), cc, thr, born)
 
     def screen_name(self, name: str, floor: float) -> list[Hit]:
         """Hits for ``name`` scoring at least ``floor``, before any country evidence.

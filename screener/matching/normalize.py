@@ -5,7 +5,9 @@
 1. **Bound**: text longer than ``MAX_CHARS`` is cut (no organization name is longer;
    a 10 MB spreadsheet cell must not stall a run).
 2. **Unicode**: NFKC (full-width letters and digits become ASCII, ligatures split),
-   then casefold; accents are removed from Latin letters (Société -> societe).
+   then casefold; accents are removed from Latin letters (Société -> societe). Other
+   scripts but Han are transliterated with ICU (PyICU): Cyrillic as BGN/PCGN writes it
+   (Муромский -> muromskiy), Arabic, Greek, Hebrew, kana, Hangul... by Any-Latin.
 3. **Chinese script**: traditional characters become simplified (OpenCC ``t2s``);
    ``第十四`` and other Chinese ordinals become digits (``第十四研究所`` -> ``14 研究所``).
 4. **Punctuation**: ``&`` reads as ``and``; apostrophes vanish (``IS'Vision`` ->
@@ -54,7 +56,12 @@ _TOKEN_ASCII_RE = re.compile(r"\d+|[a-z]+")  # _TOKEN_RE on lower-cased ASCII te
 _DOTTED_RE = re.compile(r"\b(?:[^\W\d_]\.){2,}(?:[^\W\d_]\b)?")
 _ORDINAL_RE = re.compile(r"(\d+)(?:st|nd|rd|th|e|er|eme|ème)\b")
 _DIGIT_RE = re.compile(r"\d")
-_APOSTROPHE_RE = re.compile(r"['’‘`´ʼ]")
+_APOSTROPHE_RE = re.compile(r"['’‘`´ʼʻʿʾ]")
+# letters of scripts other than Latin and Han: Greek, Cyrillic, Armenian, Hebrew, Arabic,
+# Syriac, Thaana, Devanagari and the other Indic scripts, Thai, Georgian, Hangul, kana
+_OTHER_SCRIPT_RE = LazyRe(r"[\u0370-\u03ff\u0400-\u052f\u0530-\u058f\u0590-\u05ff\u0600-\u06ff"
+                          r"\u0700-\u07bf\u0900-\u0dff\u0e00-\u0e7f\u10a0-\u10ff\u1100-\u11ff"
+                          r"\u3040-\u30ff\uac00-\ud7af\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _ZH_ORDINAL_RE = LazyRe(
     r"第?([零〇一二两三四五六七八九十百]+)(?=研究所|所|院|研究院|厂|局|分局|师|团|号)|第([零〇一二两三四五六七八九十百]+)"
 )
@@ -183,6 +190,18 @@ def _t2s() -> Any:
     return opencc.OpenCC("t2s")
 
 
+@cache
+def _transliterator() -> Any:
+    """ICU's transliterators (PyICU): Russian-Latin/BGN for Cyrillic (as OFAC and the UN
+    write Russian names), then Any-Latin for every other script, then Latin-ASCII. Han
+    characters are left to step 3."""
+    import icu
+
+    return icu.Transliterator.createInstance(
+        "[:^Han:] Russian-Latin/BGN; [:^Han:] Any-Latin; [:^Han:] Latin-ASCII"
+    )
+
+
 def _zh_number(s: str) -> int:
     """十四 -> 14, 二十八 -> 28, 五十五 -> 55, 一百 -> 100, 三八 -> 38."""
     if "十" not in s and "百" not in s:
@@ -231,6 +250,8 @@ def _clean_tokens(text: str) -> list[str]:
     else:
         text = unicodedata.normalize("NFKC", text).casefold()[:MAX_CHARS]
     if not text.isascii():
+        if _OTHER_SCRIPT_RE.search(text):  # before accents go: й is not и
+            text = _transliterator().transliterate(text).lower()
         text = _strip_accents(text)
         if has_cjk(text):
             text = _t2s().convert(text)

@@ -17,6 +17,8 @@ DEFAULT_THRESHOLD = 0.80  # a hit is reported at or above this score
 COUNTRY_BONUS = 0.03  # the query's country is one of the entity's countries
 COUNTRY_PENALTY = 0.08  # the entity has known countries and the query's is not among them
 COUNTRY_MIN_SCORE = 0.6  # country evidence moves only scores at least this high
+DOB_BONUS = 0.02  # a person's date of birth agrees with a listed one
+DOB_PENALTY = 0.05  # ...or is known to differ (never below the threshold: country.py)
 
 
 

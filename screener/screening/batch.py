@@ -38,6 +38,7 @@ from screener.errors import (
     ScreenerError,
     Terminated,
 )
+from screener.matching.country import dob_option
 from screener.matching.country import floor as country_floor
 from screener.matching.rules import DEFAULT_THRESHOLD, valid_threshold
 from screener.screening.executors import executor, expand
@@ -53,7 +54,8 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
         column: str | None = None, country_column: str | None = None,
         sheet: str | None = None, threshold: float | None = None,
         fail_stale: bool | None = None, workers: int | None = None, progress: bool = False,
-        related: bool = False, options: dict[str, Any] | None = None,
+        related: bool = False, dob_column: str | None = None,
+        options: dict[str, Any] | None = None,
         report: dict[str, Any] | None = None) -> BatchSummary:  # fmt: skip
     """Screen every row of ``input_path`` into ``output_path`` (format by extension) with
     the :class:`~screener.screening.service.Screener` ``s``. ``report`` holds what the
@@ -64,13 +66,19 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
 
     thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
     table = open_input(input_path, column=column, country_column=country_column, sheet=sheet)
+    if dob_column is not None and dob_column not in table.columns:
+        found = [c for c in table.columns if c.strip().lower() == dob_column.strip().lower()]
+        if not found:
+            raise InputError(f"{input_path}: no column '{dob_column}' for --dob-column "
+                             f"(columns: {', '.join(table.columns[:12])})")  # fmt: skip
+        dob_column = found[0]
     coverage = s.coverage(fail_stale)
     lists, notes = coverage["lists"], coverage["notes"]
     m = s.full_matcher()
     store = s.store
     opts = {"input": str(input_path), "output": str(output_path), "column": table.name_column,
             "country_column": table.country_column, "sheet": sheet, "threshold": thr,
-            "related": related, **(options or {})}  # fmt: skip
+            "related": related, "dob_column": dob_column, **(options or {})}  # fmt: skip
     run_id = runs.start_run(store, "batch", opts, lists, thr, str(input_path), table.sha256)
     meta = {"run_id": run_id, "tool_version": __version__, "created_at": now_iso(),
             "threshold": thr, "input": {"path": str(input_path), "sha256": table.sha256,
@@ -80,7 +88,8 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
             "lists": lists, "warnings": notes,
             "coverage": {"stale": coverage["stale"], "never_loaded": coverage["never_loaded"]},
             **({"report": report} if report else {})}  # fmt: skip
-    floor = country_floor(thr, "any" if table.country_column else None)
+    floor = country_floor(thr, "any" if table.country_column else None,
+                          "any" if dob_column else None)  # fmt: skip
     state = _State(s, m, thr, related)
     status, code = "failed", EXIT_INPUT
     try:
@@ -94,6 +103,9 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
                     names = [str(n).strip() for n in df[table.name_column].tolist()]
                     countries = ([state.country(c) for c in df[table.country_column].tolist()]
                                  if table.country_column else [None] * len(names))  # fmt: skip
+                    if dob_column:
+                        dobs = [state.dob(v) for v in df[dob_column].tolist()]
+                        countries = list(zip(countries, dobs))  # type: ignore[arg-type]
                     todo = [n for n in dict.fromkeys(names) if n and n not in state.seen]
                     state.seen.update(todo)
                     pending.append((df, names, countries, todo, ex.submit(todo)))
@@ -103,6 +115,9 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
                 while pending:
                     state.write(writer, ex, run_id, *pending.popleft())
                     bar(state.rows)
+            if state.bad_dobs:
+                notes.append(f"{state.bad_dobs} rows have a date of birth that is not YYYY, "
+                             "YYYY-MM or YYYY-MM-DD: screened without it")  # fmt: skip
             for value, n in sorted(state.bad_countries.items(), key=lambda x: -x[1])[:5]:
                 note = (f"{n} rows have country '{value}', which names no country: screened "
                         "without country evidence")  # fmt: skip
@@ -136,7 +151,8 @@ class _State:
         self.s, self.m, self.thr, self.related = s, m, thr, related
         self.seen: set[str] = set()  # names sent to be screened
         self.matches: dict[str, list[Any]] = {}  # name -> its compact matches
-        self.dicts: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+        self.dicts: dict[tuple[str, str | None, str | None], list[dict[str, Any]]] = {}
+        self.bad_dobs = 0
         self.statuses: dict[tuple[str, str | None], tuple[str, int]] = {}  # row status, suppressed
         self.bad_countries: dict[str, int] = {}
         self.rows = self.hit_rows = self.hits = self.suppressed_hits = self.needs_review = 0
@@ -149,6 +165,15 @@ class _State:
             self.bad_countries[key] = self.bad_countries.get(key, 0) + 1
             return None
 
+    def dob(self, value: Any) -> str | None:
+        """A row's date of birth; one that is not YYYY[-MM[-DD]] gives no evidence and is
+        counted for a warning."""
+        try:
+            return dob_option(value)
+        except InputError:
+            self.bad_dobs += 1
+            return None
+
     def write(self, writer: Any, ex: Any, run_id: str, df: Any, names: list[str],
               countries: list[str | None], todo: list[str], ticket: Any) -> None:  # fmt: skip
         for n, found in zip(todo, ex.result(ticket)):
@@ -156,6 +181,7 @@ class _State:
         results = []
         recorded = []
         for row, (n, cc) in enumerate(zip(names, countries), start=int(df.index[0])):
+            cc, dob = cc if isinstance(cc, tuple) else (cc, None)
             query = n if len(n) <= MAX_QUERY_CHARS else n[:MAX_QUERY_CHARS] + "…"
             if not n:
                 results.append({"row": row, "query": query, "country": cc, "status": "skipped",
@@ -165,11 +191,11 @@ class _State:
             hits = _NONE
             status, suppressed = "clear", 0
             if found:
-                hits = self.dicts.get((n, cc))  # type: ignore[assignment]
+                hits = self.dicts.get((n, cc, dob))  # type: ignore[assignment]
                 if hits is None:
-                    q = Query(n, cc, self.thr, self.related)
+                    q = Query(n, cc, self.thr, self.related, dob)
                     done = finish(expand(self.m, n, found), q, self.s.stages)
-                    hits = self.dicts[(n, cc)] = [h.to_dict() for h in done]
+                    hits = self.dicts[(n, cc, dob)] = [h.to_dict() for h in done]
                     self.statuses[(n, cc)] = (
                         row_status(h.status for h in done) if done else "clear",
                         sum(1 for h in done if h.status == "suppressed"))  # fmt: skip

@@ -46,6 +46,7 @@ from screener.errors import InputError
 from screener.lists.bundled import open_store
 from screener.lists.freshness import require_fresh, stale_message
 from screener.lists.registry import registry
+from screener.matching.country import dob_option
 from screener.matching.country import floor as country_floor
 from screener.matching.matcher import Matcher
 from screener.matching.rules import DEFAULT_THRESHOLD, valid_threshold
@@ -196,10 +197,11 @@ class Screener:
 
     # -- screening -----------------------------------------------------------------------
     def query(self, name: str, country: str | None = None, threshold: float | None = None,
-              related: bool = False) -> Query:  # fmt: skip
-        """A checked query: a finite threshold in [0, 1] and a country that names one."""
+              related: bool = False, dob: str | None = None) -> Query:  # fmt: skip
+        """A checked query: a finite threshold in [0, 1], a country that names one, and a
+        date of birth written YYYY, YYYY-MM or YYYY-MM-DD."""
         thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
-        return Query(name, country_option(country), thr, related)
+        return Query(name, country_option(country), thr, related, dob_option(dob))
 
     def screen(self, queries: Sequence[Query], executor: Any = None,
                snapshot: Snapshot | None = None) -> list[list[ScreenHit]]:  # fmt: skip
@@ -213,7 +215,7 @@ class Screener:
         found: list[list[Match]] = [[] for _ in queries]
         by_floor: dict[float, list[int]] = {}
         for i, q in enumerate(queries):
-            fl = country_floor(q.threshold, q.country)
+            fl = country_floor(q.threshold, q.country, q.dob)
             known = memo.get((q.name, fl))
             if known is None:
                 by_floor.setdefault(fl, []).append(i)
@@ -235,7 +237,7 @@ class Screener:
             if tokens is None:
                 out.append(finish(expand(m, q.name, matches), q, self.stages))
                 continue
-            key = (q.name, q.country, q.threshold, q.related)
+            key = (q.name, q.country, q.threshold, q.related, q.dob)
             held = done.get(key)
             if held is None or held[0] != tokens:
                 if len(done) >= MEMO_SIZE:
@@ -255,16 +257,16 @@ class Screener:
         return tuple(tokens)
 
     def check(self, name: str, *, country: str | None = None, threshold: float | None = None,
-              fail_stale: bool | None = None, related: bool = False,
+              fail_stale: bool | None = None, related: bool = False, dob: str | None = None,
               command: str = "check") -> CheckResult:  # fmt: skip
         """Screen one name, record the run, and return every hit with its provenance."""
         if not isinstance(name, str) or not name.strip():
             raise InputError("the name to check is empty")
-        q = self.query(name, country, threshold, related)
+        q = self.query(name, country, threshold, related, dob)
         _, notes = self.guard(fail_stale)
         snap = self.snapshot()
         lists = snap.lists  # those screened against (a server may still be loading newer ones)
-        run_id = runs.start_run(self.store, command, {"name": name, "country": country,
+        run_id = runs.start_run(self.store, command, {"name": name, "country": country, "dob": dob,
                                                       "threshold": q.threshold}, lists, q.threshold)  # fmt: skip
         try:
             hits = self.screen([q], snapshot=snap)[0]

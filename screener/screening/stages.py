@@ -1,8 +1,8 @@
 """The steps after matching, in one ordered list, the same for every caller.
 
-1. **Country evidence** (:mod:`screener.matching.country`): the party's country moves
-   scores a little, then the threshold cuts. It comes first because it moves scores;
-   the matcher screened down to the threshold less the country bonus for it.
+1. **Country and date-of-birth evidence** (:mod:`screener.matching.country`): they move
+   scores a little, then the threshold cuts. They come first because they move scores;
+   the matcher screened down to the threshold less their bonuses for them.
 2. The matcher's hits become :class:`~screener.screening.results.ScreenHit` (typed,
    with provenance).
 3. Each further stage of the service, in order (ownership, reviewers' decisions), takes
@@ -64,6 +64,7 @@ class Query:
     country: str | None  # ISO alpha-2, lower case, already checked
     threshold: float
     related: bool = False  # keep hits on companies listed parties own under 50%
+    dob: str | None = None  # date of birth of a person: YYYY, YYYY-MM or YYYY-MM-DD
 
 
 Stage = Callable[[list[ScreenHit], Query], list[ScreenHit]]
@@ -71,7 +72,8 @@ Stage = Callable[[list[ScreenHit], Query], list[ScreenHit]]
 
 def finish(hits: list[Hit], query: Query, stages: Sequence[Stage] = ()) -> list[ScreenHit]:
     """The hits of one query after every step above, best first."""
-    out = [ScreenHit.from_match(h) for h in apply_country(hits, query.country, query.threshold)]
+    kept = apply_country(hits, query.country, query.threshold, query.dob)
+    out = [ScreenHit.from_match(h) for h in kept]
     for stage in stages:
         out = stage(out, query)
     return out
