@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from screener.errors import InputError
@@ -299,6 +299,7 @@ QUERIES = ["Hikvision", "Dahua Tech Grp", "Hikvison Digital Technology", "第十
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=st.sampled_from(QUERIES), low=st.floats(0.3, 1.0), high=st.floats(0.3, 1.0),
        country=st.sampled_from([None, "CN", "US"]))  # fmt: skip
+@example(query="Dahua Tech Grp", low=0.5, high=0.875, country=None)  # the best name held whole
 def test_a_higher_threshold_keeps_a_subset_of_the_hits(
     matcher: Matcher, query: str, low: float, high: float, country: str | None
 ) -> None:

@@ -216,17 +216,14 @@ class Matcher:
         idx = self.index
         out: list[int] = []
         if idx.brand_keys:
+            # every such name, not one per entity: a longer name held whole scores higher
+            # ("Dahua Technology" in "Dahua Tech Grp" above "Dahua"), and which scores best
+            # must not depend on the threshold
             brand = idx.brand
-            best: dict[int, int] = {}  # entity -> its shortest name the query holds whole
-            names = idx.names
             for v in have:
                 for ni in idx.brand_keys.get(v, ()):
                     if have.issuperset(brand[ni]):
-                        e = names[ni].entity
-                        old = best.get(e)
-                        if old is None or len(names[ni].norm.tokens) < len(names[old].norm.tokens):
-                            best[e] = ni
-            out.extend(best.values())
+                        out.append(ni)
         if q.cjk:
             for base in {zh_base_of(q.cjk), zh_base_of(q.cjk, units=True)} - {""}:
                 out.extend(idx.zh_base.get(base, ()))
