@@ -387,6 +387,20 @@ def _print_ownership(doc: dict[str, Any]) -> None:
     click.echo("An ownership link is a lead, not a determination: confirm shares and control "
                "at the source.")
 
+@cli.command("serve", help="Serve the HTTP API (POST /match, /check, /batch, /lists, "
+                           "/reconcile for OpenRefine; reference at /docs) and the reviewers' "
+                           "pages. Writes (uploads, decisions, list updates) need the token "
+                           "from SCREENER_TOKEN or [serve] token in the config file.")  # fmt: skip
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (another than loopback is warned about).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.pass_obj
+def serve_cmd(obj: Ctx, host: str, port: int) -> None:
+    from screener.api.serve import serve
+
+    serve(obj.db_path, host, port)
+
+
 def _warn(notes: list[str]) -> None:
     """What a result does not cover (stale or missing lists, unreadable countries), after
     the result itself: a failed run prints its one error line and nothing else."""

@@ -25,6 +25,13 @@ Every key is optional::
     max_age_days = 3      # older than this is stale
     max_drop = 0.1        # refuse a download that drops more than 10% of the entries
 
+    [serve]
+    # `screener serve` accepts writes (decisions, uploads, list updates) only from a
+    # client that gives this token; without one it refuses every write. The
+    # environment variable SCREENER_TOKEN, when set, is used instead.
+    token = "a long random string, at least 16 characters"
+    max_upload_mb = 25    # the largest file a client may upload (default 25)
+
 ``[sources.ID]`` values replace those of ``lists/sources.yaml`` for that source.
 """
 
@@ -40,6 +47,9 @@ from screener.errors import InputError
 
 LIMIT_KEYS = {"min_entities": int, "max_age_days": (int, float), "max_drop": (int, float)}
 DOWNLOAD_DEADLINE = 300.0  # seconds
+MAX_UPLOAD_MB = 25.0
+MIN_TOKEN_CHARS = 16  # a shorter token can be guessed
+TOKEN_ENV = "SCREENER_TOKEN"
 
 
 @dataclass
@@ -49,6 +59,8 @@ class Config:
     fail_stale: bool = False
     download_deadline: float = DOWNLOAD_DEADLINE
     path: Path | None = None
+    token: str | None = None  # for writes through `screener serve`
+    max_upload_mb: float = MAX_UPLOAD_MB
 
 
 def config_path() -> Path:
@@ -62,23 +74,29 @@ def config_path() -> Path:
 
 
 def load_config(path: Path | str | None = None) -> Config:
-    """Read the config file (``path`` or :func:`config_path`); missing means empty."""
+    """Read the config file (``path`` or :func:`config_path`); missing means empty.
+    ``$SCREENER_TOKEN``, when set, is the server's token whatever the file says."""
     path = Path(path) if path else config_path()
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return Config(path=None)
+        config = Config(path=None)
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: cannot read the config file: {e}") from None
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"{path}: invalid TOML: {e}") from None
-    return parse_config(doc, path)
+    else:
+        config = parse_config(doc, path)
+    env = os.environ.get(TOKEN_ENV)
+    if env:
+        config.token = _token(env, f"${TOKEN_ENV}")
+    return config
 
 
 def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
     """Check a parsed config document and turn it into a :class:`Config`."""
     where = str(path or "config")
-    unknown = set(doc) - {"urls", "sources", "fail_stale", "download_deadline"}
+    unknown = set(doc) - {"urls", "sources", "fail_stale", "download_deadline", "serve"}
     if unknown:
         raise InputError(f"{where}: unknown setting(s): {', '.join(sorted(unknown))}")
     urls: dict[str, list[str]] = {}
@@ -109,5 +127,20 @@ def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
     deadline = doc.get("download_deadline", DOWNLOAD_DEADLINE)
     if isinstance(deadline, bool) or not isinstance(deadline, int | float) or deadline <= 0:
         raise InputError(f"{where}: download_deadline must be a number of seconds above 0")
+    serve = doc.get("serve") or {}
+    if not isinstance(serve, dict) or set(serve) - {"token", "max_upload_mb"}:
+        raise InputError(f"{where}: [serve] takes token and max_upload_mb")
+    token = _token(serve["token"], f"{where}: [serve] token") if "token" in serve else None
+    upload = serve.get("max_upload_mb", MAX_UPLOAD_MB)
+    if isinstance(upload, bool) or not isinstance(upload, int | float) or upload <= 0:
+        raise InputError(f"{where}: [serve] max_upload_mb must be a number of megabytes above 0")
     return Config(urls=urls, sources=sources, fail_stale=fail_stale,
-                  download_deadline=float(deadline), path=path)  # fmt: skip
+                  download_deadline=float(deadline), path=path, token=token,
+                  max_upload_mb=float(upload))  # fmt: skip
+
+
+def _token(value: object, where: str) -> str:
+    """A token long enough not to be guessed, without spaces around it."""
+    if not isinstance(value, str) or len(value.strip()) < MIN_TOKEN_CHARS:
+        raise InputError(f"{where} must be a string of at least {MIN_TOKEN_CHARS} characters")
+    return value.strip()

@@ -1,4 +1,6 @@
-"""The audit record: every `check` and `batch` run, what it screened, against what.
+"""The audit record: every `check` and `batch` run, and every screening request to the
+HTTP API (recorded a few at a time once answered: :func:`record_finished`), what it
+screened, against what.
 
 A run row holds: id, start and finish time, tool version, command and options,
 input file name and sha256, row count, threshold, the version (sha256) of every
@@ -34,7 +36,8 @@ import shutil
 import socket
 import tempfile
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +50,7 @@ def start_run(store: Store, command: str, options: dict[str, Any], lists: list[d
               threshold: float, input_path: str | None = None,
               input_sha256: str | None = None) -> str:  # fmt: skip
     """Record a new run as running; return its id."""
-    run_id = now_iso().replace("-", "").replace(":", "")[:15] + "-" + uuid.uuid4().hex[:8]
+    run_id = new_run_id()
     me = this_process()
     with store.conn:
         store.conn.execute(
@@ -61,22 +64,91 @@ def start_run(store: Store, command: str, options: dict[str, Any], lists: list[d
     return run_id
 
 
+def new_run_id() -> str:
+    """A run id: the UTC start time to the second, and 8 random hex digits."""
+    return now_iso().replace("-", "").replace(":", "")[:15] + "-" + uuid.uuid4().hex[:8]
+
+
+@dataclass
+class FinishedRun:
+    """A run that is already over when it is recorded (an HTTP API request): its id
+    was given to the caller with the answer."""
+
+    id: str
+    command: str
+    options: dict[str, Any]
+    lists: list[dict[str, Any]]
+    threshold: float
+    started_at: str
+    rows: Sequence[tuple[int, str, list[dict[str, Any]]]]  # (row, query, hit dicts)
+    exit_code: int
+    finished_at: str = field(default_factory=now_iso)
+    status: str = "done"
+
+
+RUN_COLUMNS = ("id", "started_at", "finished_at", "tool_version", "command", "options",
+               "threshold", "lists", "status", "exit_code", "rows", "hits", "hit_rows", "pid",
+               "host", "boot_id", "process_started")  # fmt: skip
+HIT_COLUMNS = ("run_id", "row", "query", "entity_id", "source_id", "version_id", "name",
+               "matched_name", "score", "citation", "status", "decision_id")  # fmt: skip
+
+
+def record_finished(store: Store, done: Iterable[FinishedRun]) -> int:
+    """Record finished runs with their hits in one transaction (one disk sync for many
+    API requests); return how many.
+
+    The rows go to SQLite as one JSON array per table, inserted by one statement
+    (``json_each``): a row at a time would hand the interpreter's lock back and forth
+    with the threads answering requests at every row."""
+    me = this_process()
+    run_rows, hit_rows = [], []
+    lists_json: dict[int, str] = {}  # the requests of a batch share their lists
+    for r in done:
+        hits = [h for _, _, hs in r.rows for h in hs]
+        lists = lists_json.get(id(r.lists))
+        if lists is None:
+            lists = lists_json[id(r.lists)] = json.dumps(r.lists, default=str)
+        run_rows.append([
+            r.id, r.started_at, r.finished_at, __version__, r.command,
+            json.dumps(r.options, default=str), r.threshold, lists,
+            r.status, r.exit_code, len(r.rows), len(hits), sum(1 for *_, hs in r.rows if hs),
+            me["pid"], me["host"], me["boot_id"], me["process_started"]])  # fmt: skip
+        hit_rows.extend(_hit_row(r.id, row, query, h) for row, query, hs in r.rows for h in hs)
+    if run_rows:
+        with store.conn:
+            _insert_json(store, "runs", RUN_COLUMNS, run_rows)
+            if hit_rows:
+                _insert_json(store, "run_hits", HIT_COLUMNS, hit_rows)
+    return len(run_rows)
+
+
+def _insert_json(store: Store, table: str, columns: Sequence[str], rows: list[Any]) -> None:
+    picks = ", ".join(f"json_extract(j.value, '$[{i}]')" for i in range(len(columns)))
+    store.conn.execute(f"insert into {table} ({', '.join(columns)}) select {picks} "
+                       "from json_each(?) j", [json.dumps(rows, default=str)])  # fmt: skip
+
+
+def _hit_row(run_id: str, row: int, query: str, h: dict[str, Any]) -> tuple[Any, ...]:
+    return (run_id, row, query[:1000], h["entity_id"], h["source_id"], h.get("version_id"),
+            h["name"], h["matched_name"], h["score"], h.get("citation"),
+            h.get("status") or "hit", (h.get("decision") or {}).get("id"))  # fmt: skip
+
+
+def _insert_hits(store: Store, data: list[tuple[Any, ...]]) -> None:
+    store.conn.executemany(
+        """insert into run_hits (run_id, row, query, entity_id, source_id, version_id,
+           name, matched_name, score, citation, status, decision_id)
+           values (?,?,?,?,?,?,?,?,?,?,?,?)""",
+        data,
+    )
+
+
 def record_hits(store: Store, run_id: str, rows: Iterable[tuple[int, str, list[dict[str, Any]]]]) -> None:
     """Store the hits of (row, query, hit dicts) triples."""
-    data = [
-        (run_id, row, query[:1000], h["entity_id"], h["source_id"], h.get("version_id"),
-         h["name"], h["matched_name"], h["score"], h.get("citation"), h.get("status") or "hit",
-         (h.get("decision") or {}).get("id"))
-        for row, query, hits in rows for h in hits
-    ]  # fmt: skip
+    data = [_hit_row(run_id, row, query, h) for row, query, hits in rows for h in hits]
     if data:
         with store.conn:
-            store.conn.executemany(
-                """insert into run_hits (run_id, row, query, entity_id, source_id, version_id,
-                   name, matched_name, score, citation, status, decision_id)
-                   values (?,?,?,?,?,?,?,?,?,?,?,?)""",
-                data,
-            )
+            _insert_hits(store, data)
 
 
 def finish_run(store: Store, run_id: str, *, status: str, exit_code: int, rows: int = 0,

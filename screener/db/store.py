@@ -22,6 +22,12 @@ active version is a no-op.
 
 The store uses the standard library's ``sqlite3`` only (no sqlite-utils, which
 imports pandas), so that opening it is cheap.
+
+Each thread gets a connection of its own (:attr:`Store.conn`), opened on its first
+use: the HTTP server screens, records runs and runs batch jobs in several threads
+over one store, and an SQLite connection must not be shared by threads (one
+thread's transaction would take in another's statements). The database is in WAL
+mode, so readers never wait for a writer.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import json
 import os
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -110,7 +117,7 @@ class Store:
         conn = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path)
+            conn = _connect(self.path)
             conn.execute("PRAGMA journal_mode=WAL")
             migrate(conn, str(self.path), now_iso())
         except BaseException as e:
@@ -119,7 +126,34 @@ class Store:
             if isinstance(e, sqlite3.DatabaseError | OSError):
                 raise ListsError(f"{self.path}: {_open_problem(self.path, e)}") from None
             raise
-        self.conn: sqlite3.Connection = conn
+        self._local = threading.local()
+        self._local.conn = conn
+        self._lock = threading.Lock()
+        self._conns: list[tuple[threading.Thread, sqlite3.Connection]] = [
+            (threading.current_thread(), conn)]  # fmt: skip
+        self._closed = False
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The calling thread's connection, opened on its first use (see the module
+        docstring); connections of threads that have ended are closed then."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        if self._closed:
+            raise ListsError(f"{self.path}: the store is closed")
+        try:
+            conn = _connect(self.path)
+        except sqlite3.Error as e:
+            raise ListsError(f"{self.path}: {_open_problem(self.path, e)}") from None
+        with self._lock:
+            gone = [c for t, c in self._conns if not t.is_alive()]
+            self._conns = [(t, c) for t, c in self._conns if t.is_alive()]
+            self._conns.append((threading.current_thread(), conn))
+        for c in gone:
+            c.close()
+        self._local.conn = conn
+        return conn
 
     @classmethod
     def open(cls, path: Path | str | None = None) -> Store:
@@ -131,7 +165,12 @@ class Store:
         return cls(path or default_db_path())
 
     def close(self) -> None:
-        self.conn.close()
+        """Close every thread's connection (call it when no other thread uses the store)."""
+        with self._lock:
+            conns, self._conns, self._closed = self._conns, [], True
+        for _, c in conns:
+            c.close()
+        self._local = threading.local()
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         """Rows of ``sql`` as dicts keyed by column name."""
@@ -329,6 +368,12 @@ class Store:
             raise ListsError(f"{self.path}: no lists loaded; run `screener lists update` or "
                              "`screener lists import`")  # fmt: skip
         return versions
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection for one thread; ``check_same_thread`` is off only so that
+    :meth:`Store.close` may close it from another thread once its own has ended."""
+    return sqlite3.connect(path, check_same_thread=False)
 
 
 def _entity_rows(

@@ -100,6 +100,14 @@ class ScreenHit:
         d.update(self.extra)
         return d
 
+    def copy(self) -> ScreenHit:
+        """A copy whose status and ``extra`` may change without touching this one."""
+        new = object.__new__(ScreenHit)
+        for f in _HIT_FIELDS:
+            setattr(new, f, getattr(self, f))
+        new.extra = dict(self.extra)
+        return new
+
 
 _HIT_FIELDS = tuple(f for f in ScreenHit.__dataclass_fields__ if f != "extra")
 

@@ -13,11 +13,28 @@ HTTP API and every batch engine call it. It fails closed: without lists, or with
 stale ones under ``fail_stale``, it raises :class:`~screener.errors.ListsError`
 rather than calling anything clear, and it says which official lists were never
 loaded. Every run is recorded (:mod:`screener.db.runs`).
+
+One Screener may serve many threads (the HTTP server). The loaded matcher is held
+in one immutable snapshot (matcher, list versions, the matches it found), swapped
+in one assignment: a call takes the snapshot once and screens all its names with
+it, so a list update never mixes two versions in one answer. By default each call
+checks the active versions and loads again when they changed (the CLI). With
+``auto_reload=False`` a call never touches the store: the snapshot stays until
+:meth:`Screener.refresh` loads the new lists (a server does that in a thread of
+its own, so that requests keep being answered from the old lists meanwhile).
+The snapshot remembers the matches of the names it screened (up to
+``MEMO_SIZE``): screening is a pure function of the index, the name and the
+score floor, so a name asked again costs a dictionary look-up. When every stage
+says when its answers may change (``token()``, :mod:`screener.screening.stages`), it
+also remembers each query's finished hits until a token changes (a decision
+recorded, a new day); callers get copies.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,25 +50,48 @@ from screener.matching.country import dob_option
 from screener.matching.country import floor as country_floor
 from screener.matching.matcher import Matcher
 from screener.matching.rules import DEFAULT_THRESHOLD, valid_threshold
-from screener.screening.executors import InProcess, expand
+from screener.screening.executors import InProcess, Match, expand
 from screener.screening.index_cache import load_index
 from screener.screening.results import BatchSummary, CheckResult, ScreenHit
 from screener.screening.stages import Query, Stage, default_stages, finish
 from screener.settings import Config, load_config
 
 
+MEMO_SIZE = 200_000  # names whose matches a snapshot remembers; then it starts afresh
+
+Versions = tuple[tuple[int, str], ...]  # (version id, sha256) of each active list
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A loaded matcher and the list versions it was built from; never changed, only
+    replaced (its memo of matches only grows, and is cleared when full)."""
+
+    matcher: Matcher
+    versions: Versions
+    lazy: bool
+    memo: dict[tuple[str, float], list[Match]] = field(default_factory=dict, compare=False)
+    finished: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[ScreenHit]]] = field(
+        default_factory=dict, compare=False)  # query -> (stage tokens, hits after the stages)
+
+    @property
+    def lists(self) -> list[dict[str, Any]]:
+        """The list versions the matcher was built from, as results show them."""
+        return [_described(v) for v in self.matcher.index.versions]
+
+
 class Screener:
     """Store + settings + a loaded matcher; see the module docstring."""
 
     def __init__(self, store: Store, settings: Config | None = None, *,
-                 stages: Sequence[Stage] | None = None):  # fmt: skip
+                 stages: Sequence[Stage] | None = None, auto_reload: bool = True):  # fmt: skip
         self.store = store
         self.settings = settings if settings is not None else load_config()
         # The stages after matching: the default list (ownership, reviewers' decisions).
         self.stages = list(default_stages(store) if stages is None else stages)
-        self._matcher: Matcher | None = None
-        self._versions: tuple[tuple[int, str], ...] = ()
-        self._lazy = True
+        self.auto_reload = auto_reload
+        self._snapshot: Snapshot | None = None
+        self._loading = threading.Lock()  # one load at a time
 
     @classmethod
     def open(cls, db: Path | str | None = None, settings: Config | None = None,
@@ -68,12 +108,7 @@ class Screener:
     # -- lists ---------------------------------------------------------------------------
     def lists(self) -> list[dict[str, Any]]:
         """The list versions screening uses: the active one of each source."""
-        return [
-            {"source_id": v["source_id"], "name": v["source_name"], "version_id": v["id"],
-             "sha256": v["sha256"], "published": v["published"], "loaded_at": v["loaded_at"],
-             "entities": v["entities"], "licence": v["licence"], "kind": v["kind"]}
-            for v in self.store.require_lists()
-        ]  # fmt: skip
+        return [_described(v) for v in self.store.require_lists()]
 
     def guard(self, fail_stale: bool | None = None) -> tuple[list[dict[str, Any]], list[str]]:
         """The lists to screen against, and notes on what a clear result does not cover:
@@ -107,18 +142,58 @@ class Screener:
     def matcher(self) -> Matcher:
         """The matcher over the active lists, loaded once and again only when they change;
         its index is read from disk as screening needs it."""
-        return self._load(lazy=True)
+        return self.snapshot().matcher
 
     def full_matcher(self) -> Matcher:
         """The matcher with its whole index in memory (a batch, before forking workers)."""
-        return self._load(lazy=False)
+        return self.snapshot(lazy=False).matcher
 
-    def _load(self, lazy: bool) -> Matcher:
+    def snapshot(self, lazy: bool = True) -> Snapshot:
+        """The current snapshot (see the module docstring): checked against the active
+        versions first, unless ``auto_reload`` is off and one is loaded."""
+        snap = self._snapshot
+        if snap is not None and not self.auto_reload and (lazy or not snap.lazy):
+            return snap
+        return self._load(lazy)
+
+    def refresh(self, lazy: bool | None = None) -> bool:
+        """Load the active lists if they are not the ones loaded (whole in memory unless
+        ``lazy``; default: as loaded before, else lazily); True when a new snapshot was
+        swapped in. Calls in flight finish with the snapshot they took."""
+        before = self._snapshot
+        if lazy is None:
+            lazy = before.lazy if before is not None else True
+        return self._load(lazy) is not before
+
+    @property
+    def loaded(self) -> Snapshot | None:
+        """The snapshot in use now, without looking at the store (None before a load)."""
+        return self._snapshot
+
+    @property
+    def loaded_versions(self) -> list[dict[str, Any]]:
+        """The list versions of the loaded snapshot (empty before the first load)."""
+        snap = self._snapshot
+        return snap.lists if snap else []
+
+    def _load(self, lazy: bool) -> Snapshot:
         versions = tuple((v["id"], v["sha256"]) for v in self.store.require_lists())
-        if self._matcher is None or versions != self._versions or (not lazy and self._lazy):
-            self._matcher = Matcher(load_index(self.store, lazy=lazy))
-            self._versions, self._lazy = versions, lazy
-        return self._matcher
+        snap = self._snapshot
+        if snap is not None and snap.versions == versions and (lazy or not snap.lazy):
+            return snap
+        with self._loading:
+            snap = self._snapshot
+            if snap is not None and snap.versions == versions and (lazy or not snap.lazy):
+                return snap  # another thread loaded it meanwhile
+            snap = Snapshot(Matcher(load_index(self.store, lazy=lazy)), versions, lazy)
+            changed = self._snapshot is not None and self._snapshot.versions != versions
+            self._snapshot = snap  # one assignment: callers see the old or the new one
+            if changed:  # what stages read from the store belongs to the versions replaced
+                for stage in self.stages:
+                    reset = getattr(stage, "reset", None)
+                    if reset is not None:
+                        reset()
+            return snap
 
     # -- screening -----------------------------------------------------------------------
     def query(self, name: str, country: str | None = None, threshold: float | None = None,
@@ -128,23 +203,58 @@ class Screener:
         thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
         return Query(name, country_option(country), thr, related, dob_option(dob))
 
-    def screen(self, queries: Sequence[Query], executor: Any = None) -> list[list[ScreenHit]]:
+    def screen(self, queries: Sequence[Query], executor: Any = None,
+               snapshot: Snapshot | None = None) -> list[list[ScreenHit]]:  # fmt: skip
         """The hits of each query, in order: the matcher (in ``executor``, default this
-        process), then every stage. Used by checks, the HTTP API and batches."""
-        m = self.matcher
+        process; names the snapshot screened before are not screened again), then every
+        stage. Used by checks, the HTTP API and batches. ``snapshot`` (default the
+        current one) lets a caller name the list versions it screened against."""
+        snap = snapshot or self.snapshot()
+        m, memo = snap.matcher, snap.memo
         out: list[list[ScreenHit]] = []
+        found: list[list[Match]] = [[] for _ in queries]
         by_floor: dict[float, list[int]] = {}
         for i, q in enumerate(queries):
-            by_floor.setdefault(country_floor(q.threshold, q.country, q.dob), []).append(i)
-        found: list[list[Any]] = [[] for _ in queries]
+            fl = country_floor(q.threshold, q.country, q.dob)
+            known = memo.get((q.name, fl))
+            if known is None:
+                by_floor.setdefault(fl, []).append(i)
+            else:
+                found[i] = known
         for fl, idx in by_floor.items():
             ex = executor or InProcess(m, fl)
             names = [queries[i].name for i in idx]
-            for i, matches in zip(idx, ex.result(ex.submit(names))):
-                found[i] = matches
+            if len(memo) + len(names) > MEMO_SIZE:
+                memo.clear()
+            for i, n, matches in zip(idx, names, ex.result(ex.submit(names))):
+                found[i] = memo[(n, fl)] = matches
+        tokens = self._stage_tokens()
+        done = snap.finished
         for q, matches in zip(queries, found):
-            out.append(finish(expand(m, q.name, matches), q, self.stages) if matches else [])
+            if not matches:
+                out.append([])
+                continue
+            if tokens is None:
+                out.append(finish(expand(m, q.name, matches), q, self.stages))
+                continue
+            key = (q.name, q.country, q.threshold, q.related, q.dob)
+            held = done.get(key)
+            if held is None or held[0] != tokens:
+                if len(done) >= MEMO_SIZE:
+                    done.clear()
+                held = done[key] = (tokens, finish(expand(m, q.name, matches), q, self.stages))
+            out.append([h.copy() for h in held[1]])
         return out
+
+    def _stage_tokens(self) -> tuple[Any, ...] | None:
+        """Every stage's token, or None when a stage has none (nothing is remembered)."""
+        tokens = []
+        for stage in self.stages:
+            token = getattr(stage, "token", None)
+            if token is None:
+                return None
+            tokens.append(token())
+        return tuple(tokens)
 
     def check(self, name: str, *, country: str | None = None, threshold: float | None = None,
               fail_stale: bool | None = None, related: bool = False, dob: str | None = None,
@@ -153,11 +263,13 @@ class Screener:
         if not isinstance(name, str) or not name.strip():
             raise InputError("the name to check is empty")
         q = self.query(name, country, threshold, related, dob)
-        lists, notes = self.guard(fail_stale)
+        _, notes = self.guard(fail_stale)
+        snap = self.snapshot()
+        lists = snap.lists  # those screened against (a server may still be loading newer ones)
         run_id = runs.start_run(self.store, command, {"name": name, "country": country, "dob": dob,
                                                       "threshold": q.threshold}, lists, q.threshold)  # fmt: skip
         try:
-            hits = self.screen([q])[0]
+            hits = self.screen([q], snapshot=snap)[0]
         except BaseException:
             runs.finish_run(self.store, run_id, status="failed", exit_code=InputError.exit_code)
             raise
@@ -174,3 +286,10 @@ class Screener:
         from screener.screening.batch import run
 
         return run(self, input_path, output_path, **kw)
+
+
+def _described(v: dict[str, Any]) -> dict[str, Any]:
+    """A list version as results show it."""
+    return {"source_id": v["source_id"], "name": v["source_name"], "version_id": v["id"],
+            "sha256": v["sha256"], "published": v["published"], "loaded_at": v["loaded_at"],
+            "entities": v["entities"], "licence": v["licence"], "kind": v["kind"]}  # fmt: skip

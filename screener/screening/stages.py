@@ -7,7 +7,13 @@
    with provenance).
 3. Each further stage of the service, in order (ownership, reviewers' decisions), takes
    the hits of one query and returns them annotated: a stage may add hits or change a
-   hit's ``status`` and ``extra``, never drop one silently.
+   hit's ``status`` and ``extra``, never drop one silently. A stage that keeps what it
+   read from the store may have a ``reset()``: the service calls it when it loads new
+   list versions, so that a long-lived service (the HTTP server) never answers from
+   data of the versions it replaced. A stage may also have a ``token()``: a value that
+   changes whenever the stage may treat the same hits differently (a decision was
+   recorded, a new day began). When every stage has one, the service remembers each
+   query's finished hits with the list snapshot until a token changes.
 
 **Ownership** (:func:`ownership_stage`): a hit on a company that listed parties own or
 control (an ownership node: EZVIZ, Hikrobot, Nanjing LES) becomes a hit on them: its
@@ -37,6 +43,7 @@ The hit is always kept.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -76,9 +83,20 @@ OWNERSHIP_SOURCE = "screener-ownership"
 
 
 def ownership_stage(store: Store) -> Stage:
-    """The ownership stage over ``store``'s graph (see the module docstring)."""
+    """The ownership stage over ``store``'s graph (see the module docstring). What it
+    reads from the store is kept until ``reset()`` (new list versions) or the next day
+    (a rule's status depends on the day); the echoes of a query's hits are kept too, as
+    a server screens the same names again and again."""
     cache: dict[tuple[str, str], Any] = {}
     names: dict[str | None, str | None] = {}
+    echoes: dict[tuple[tuple[str, str, float], ...], set[tuple[str, str]]] = {}
+    day = [dt.date.today()]
+
+    def reset() -> None:
+        cache.clear()
+        names.clear()
+        echoes.clear()
+        day[0] = dt.date.today()
 
     def source_name(source_id: str | None) -> str | None:
         if source_id not in names:
@@ -97,8 +115,13 @@ def ownership_stage(store: Store) -> Stage:
     def stage(hits: list[ScreenHit], query: Query) -> list[ScreenHit]:
         if not hits:
             return hits
-        echo = (shadowed(store, [(h.source_id or "", h.entity_id, h.score) for h in hits])
-                if any(h.source_id == OWNERSHIP_SOURCE for h in hits) else set())  # fmt: skip
+        if day[0] != dt.date.today() or len(echoes) > 100_000:
+            reset()
+        echo: set[tuple[str, str]] = set()
+        if any(h.source_id == OWNERSHIP_SOURCE for h in hits):
+            key = tuple((h.source_id or "", h.entity_id, h.score) for h in hits)
+            known = echoes.get(key)
+            echo = known if known is not None else echoes.setdefault(key, shadowed(store, list(key)))
         out = []
         for h in hits:
             a = assessed(h.source_id or "", h.entity_id)
@@ -114,6 +137,8 @@ def ownership_stage(store: Store) -> Stage:
             out.extend(_as_owned(h, a, source_name))
         return out
 
+    stage.reset = reset  # type: ignore[attr-defined]
+    stage.token = dt.date.today  # type: ignore[attr-defined]  (a rule's status is by day)
     return stage
 
 
@@ -176,6 +201,7 @@ def decisions_stage(store: Store) -> Stage:
                 apply_decision(store, hit, found)
         return hits
 
+    stage.token = lambda: decisions.last_id(store)  # type: ignore[attr-defined]
     return stage
 
 

@@ -1,0 +1,137 @@
+"""The server's two long-lived threads besides the jobs: the list watcher and the
+audit writer.
+
+:class:`ListWatcher` loads the lists when the server starts, then looks at the
+active list versions every ``interval`` seconds; when they changed (a
+``screener lists update`` in another process, or ``POST /lists/update``) it loads
+the new index whole and the Screener swaps it in at once
+(:meth:`~screener.screening.service.Screener.refresh`). Requests go on being
+answered from the old lists while it loads; none waits for it. A loaded index is
+frozen for the garbage collector (``gc.freeze``), so that its full passes do not walk
+it while requests wait.
+
+:class:`AuditWriter` records each screening request once it is answered
+(:func:`screener.db.runs.record_finished`), many in one transaction: a disk sync per
+request would cost more than the screening. A request is answered before its record
+is written, within ``interval`` seconds; the records still waiting are written when
+the server stops.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+import time
+from collections import deque
+
+from screener.db import runs
+from screener.errors import ScreenerError
+from screener.screening.service import Screener
+
+log = logging.getLogger("screener.serve")
+WARM_UP = ("Hangzhou Hikvision Digital Technology Co., Ltd.", "海康威视", "Siemens AG")
+
+
+class ListWatcher:
+    """Loads the lists, then reloads them when their active versions change."""
+
+    def __init__(self, screener: Screener, interval: float = 1.0):
+        self.s, self.interval = screener, interval
+        self.ready = threading.Event()  # set once the first load is done
+        self.loading = False
+        self.error: str | None = None  # why the lists cannot be loaded, if they cannot
+        self.loads = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="screener-lists", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def check(self) -> bool:
+        """Load the active lists if they changed; True when a new snapshot is in place."""
+        active = tuple((v["id"], v["sha256"]) for v in self.s.store.active_versions())
+        snap = self.s.loaded
+        if snap is not None and snap.versions == active:
+            return False
+        self.loading = True
+        try:
+            t = time.perf_counter()
+            swapped = self.s.refresh(lazy=False)
+            if swapped:
+                self.s.screen([self.s.query(n) for n in WARM_UP])  # pinyin tables, caches
+                # The index is millions of objects that live as long as the lists: the
+                # garbage collector's full passes need not walk them (they took hundreds
+                # of milliseconds, a pause for every request in flight). Refcounting
+                # still frees them when the next lists replace them.
+                gc.collect()
+                gc.freeze()
+                self.loads += 1
+                log.info("lists loaded in %.1f s: %s", time.perf_counter() - t,
+                         ", ".join(f"{v['source_id']} v{v['version_id']}" for v in self.s.loaded_versions))  # fmt: skip
+            return swapped
+        finally:
+            self.loading = False
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.check()
+                self.error = None
+            except ScreenerError as e:
+                self.error = str(e)
+            except Exception as e:  # keep watching: the old lists stay in use
+                self.error = f"loading the lists failed: {type(e).__name__}: {e}"
+                log.exception("loading the lists failed")
+            if self.s.loaded is not None:
+                self.ready.set()
+            self._stop.wait(self.interval)
+
+
+class AuditWriter:
+    """Records answered screening requests as runs, a batch at a time.
+
+    A request only appends its record to a deque (no lock, no wake-up); the writer
+    thread sleeps ``interval`` seconds, then writes all that came meanwhile in one
+    transaction. Waking the writer for every request would hand the interpreter's lock
+    back and forth between it and the event loop at each request."""
+
+    def __init__(self, screener: Screener, interval: float = 0.5):
+        self.s, self.interval = screener, interval
+        self._pending: deque[runs.FinishedRun] = deque()
+        self._stop = threading.Event()
+        self.written = 0
+        self._thread = threading.Thread(target=self._run, name="screener-audit", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def add(self, run: runs.FinishedRun) -> None:
+        self._pending.append(run)
+
+    def stop(self) -> None:
+        """Write what is waiting, then stop."""
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def flush(self) -> None:
+        done: list[runs.FinishedRun] = []
+        while self._pending and len(done) < 5000:
+            done.append(self._pending.popleft())
+        if not done:
+            return
+        try:
+            self.written += runs.record_finished(self.s.store, done)
+        except Exception:  # the audit must not stop the server: it logs
+            log.exception("recording %d screening requests failed", len(done))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            while self._pending:
+                self.flush()
+        while self._pending:
+            self.flush()

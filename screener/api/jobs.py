@@ -1,0 +1,133 @@
+"""The server's background jobs: batch screenings of uploaded files, list updates.
+
+One worker thread runs the jobs one after another: a batch takes the whole index and
+a core, and two at once would only share them. Each job has a random id, the only
+handle a client gets (no part of a request ever names a file), a folder of its own
+under the server's temporary folder (``screener-serve-*``, removed when the server
+stops), and a status: ``queued``, ``running``, ``done`` or ``failed``. The server
+keeps the last :data:`MAX_JOBS` jobs; the files of older ones are removed.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import shutil
+import tempfile
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from screener.db.store import now_iso
+from screener.errors import ScreenerError
+
+MAX_JOBS = 100
+JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass
+class Job:
+    """One job; ``work`` runs in the jobs thread and returns the summary."""
+
+    id: str
+    kind: str  # "batch" or "lists-update"
+    folder: Path
+    work: Callable[[Job], dict[str, Any]]
+    input_name: str | None = None  # the name the client gave its file: shown, never opened
+    output: Path | None = None  # the result file, inside ``folder``
+    media_type: str | None = None
+    download_name: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # what ``work`` needs
+    status: str = "queued"
+    created_at: str = field(default_factory=now_iso)
+    started_at: str | None = None
+    finished_at: str | None = None
+    summary: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"job_id": self.id, "kind": self.kind, "status": self.status,
+                "input": self.input_name, "created_at": self.created_at,
+                "started_at": self.started_at, "finished_at": self.finished_at,
+                "summary": self.summary, "error": self.error}  # fmt: skip
+
+
+class Jobs:
+    """The queue of jobs and the thread that runs them."""
+
+    def __init__(self, max_jobs: int = MAX_JOBS):
+        self.root = Path(tempfile.mkdtemp(prefix="screener-serve-"))
+        self.max_jobs = max_jobs
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._lock = threading.Lock()
+        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="screener-jobs", daemon=True)
+        self._thread.start()
+
+    def new(self, kind: str, work: Callable[[Job], dict[str, Any]], **kw: Any) -> Job:
+        """A job with its own empty folder, not yet queued (save its input first)."""
+        job_id = uuid.uuid4().hex
+        folder = self.root / job_id
+        folder.mkdir()
+        return Job(job_id, kind, folder, work, **kw)
+
+    def submit(self, job: Job) -> Job:
+        with self._lock:
+            self._jobs[job.id] = job
+            self._prune()
+        self._queue.put(job)
+        return job
+
+    def get(self, job_id: str, kind: str) -> Job | None:
+        """The job of that id and kind; None for anything else (an id is never a path)."""
+        if not JOB_ID.match(job_id):
+            return None
+        with self._lock:
+            job = self._jobs.get(job_id)
+        return job if job is not None and job.kind == kind else None
+
+    def close(self) -> None:
+        """Stop taking jobs and remove every job's files (a job still running is left
+        to end with the process)."""
+        self._queue.put(None)
+        self._thread.join(timeout=2)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _prune(self) -> None:
+        while len(self._jobs) > self.max_jobs:
+            old = next((j for j in self._jobs.values() if j.finished), None)
+            if old is None:
+                return
+            del self._jobs[old.id]
+            shutil.rmtree(old.folder, ignore_errors=True)
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            job.status, job.started_at = "running", now_iso()
+            try:
+                job.summary = job.work(job)
+                job.status = "done"
+            except ScreenerError as e:
+                job.error, job.status = public_message(str(e), job), "failed"
+            except Exception as e:  # noqa: BLE001 (a job's failure must not stop the thread)
+                job.error, job.status = f"the job failed: {type(e).__name__}", "failed"
+            job.finished_at = now_iso()
+
+
+def public_message(message: str, job: Job) -> str:
+    """An error message for the client: the job's folder is not its business, its file
+    is the name it gave."""
+    for path in sorted((p for p in job.folder.iterdir()), key=lambda p: -len(str(p))):
+        message = message.replace(str(path), job.input_name or path.name)
+    return message.replace(str(job.folder), "").replace(str(job.folder.parent), "")

@@ -1,0 +1,93 @@
+"""What every request handler shares: one :class:`Server` per process, holding the
+Screener, the token guard, the list watcher, the audit writer, the jobs and the
+templates. Handlers reach it with :func:`server`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import orjson
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import Response
+
+from screener.api.background import AuditWriter, ListWatcher
+from screener.api.jobs import Jobs
+from screener.api.security import Forbidden, Guard
+from screener.db import runs
+from screener.errors import ListsError
+from screener.screening.service import Screener, Snapshot
+
+log = logging.getLogger("screener.serve")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+class Server:
+    """What every request handler shares: the Screener and the server's threads."""
+
+    def __init__(self, s: Screener, *, reload_interval: float = 1.0):
+        self.s = s
+        self.guard = Guard(s.settings.token)
+        self.watcher = ListWatcher(s, reload_interval)
+        self.audit = AuditWriter(s)
+        self.jobs: Jobs | None = None
+        self.templates = Environment(loader=PackageLoader("screener.api", "templates"),
+                                     autoescape=select_autoescape(default=True),
+                                     trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+        self.templates.filters["is_cjk"] = lambda text: bool(_CJK.search(str(text)))
+
+    @property
+    def upload_limit(self) -> int:
+        return int(self.s.settings.max_upload_mb * 1024 * 1024)
+
+    def start(self) -> None:
+        self.jobs = Jobs()
+        self.watcher.start()
+        self.audit.start()
+        if not self.guard.writes_enabled:
+            log.warning("no token is configured: uploads, decisions and list updates are "
+                        "refused (set SCREENER_TOKEN or [serve] token in the config file)")  # fmt: skip
+
+    def stop(self) -> None:
+        self.watcher.stop()
+        self.audit.stop()
+        if self.jobs is not None:
+            self.jobs.close()
+
+    def snapshot_or_503(self) -> Snapshot:
+        snap = self.s.loaded
+        if snap is None:
+            raise ListsError(self.watcher.error or "the lists are still loading; try again shortly")
+        return snap
+
+    def record(self, command: str, options: dict[str, Any], threshold: float, started: str,
+               rows: list[tuple[int, str, list[dict[str, Any]]]], lists: list[dict[str, Any]]) -> str:  # fmt: skip
+        """Queue the audit record of an answered request; return its run id."""
+        run_id = runs.new_run_id()
+        code = 1 if any(h for *_, h in rows) else 0
+        self.audit.add(runs.FinishedRun(run_id, command, options, lists, threshold, started,
+                                        rows, code))  # fmt: skip
+        return run_id
+
+
+def server(request: Request) -> Server:
+    srv: Server = request.app.state.server
+    return srv
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """JSON (UTF-8, compact) through orjson: a /match answer of 20 parties encodes in a
+    tenth of the time the standard library takes."""
+    body = orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS)
+    return Response(body, status, headers, media_type="application/json")
+
+
+def error_response(e: BaseException) -> Response:
+    if isinstance(e, Forbidden):
+        return json_response({"error": str(e)}, e.status)
+    if isinstance(e, ListsError):
+        return json_response({"error": str(e)}, 503)
+    return json_response({"error": str(e)}, 400)
