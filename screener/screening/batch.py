@@ -1,9 +1,12 @@
 """A whole file screened: readers -> the service -> writers, as an overlapping pipeline.
 
     reader thread      reads the next chunk of rows while the current one is screened
-    executor           screens each distinct name once, in forked workers (or here)
-    this thread        turns a chunk's matches into rows and writes them while the
-                       workers screen the next chunk
+    engine             screens each chunk's rows (:mod:`screener.screening.rows`):
+                       local: each distinct name once, in forked workers (or here),
+                       the rows made here; dask: on the workers of a Dask cluster
+                       (:mod:`screener.screening.dask_engine`)
+    this thread        writes each chunk's rows, in input order, and records its hits,
+                       while the engine screens the next chunks
 
 Each distinct name is screened once; the country, when there is a country column, is
 applied per row as secondary evidence (:mod:`screener.screening.stages`). A row's
@@ -20,13 +23,12 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from screener import __version__
-from screener.countries import country_option
 from screener.db import runs
 from screener.db.store import now_iso
 from screener.errors import (
@@ -40,69 +42,79 @@ from screener.errors import (
 )
 from screener.matching.country import floor as country_floor
 from screener.matching.rules import DEFAULT_THRESHOLD, valid_threshold
-from screener.screening.executors import executor, expand
+from screener.screening.executors import executor
 from screener.screening.results import BatchSummary
-from screener.screening.stages import Query, finish
+from screener.screening.rows import RowScreener, names, recorded
 
 CHUNK_ROWS = 50_000
-MAX_QUERY_CHARS = 1_000  # a longer cell is screened (normalization bounds it) but shown cut
-_NONE: list[Any] = []  # shared by every name without matches, to keep the cache small
+ENGINES = ("local", "dask")
 
 
 def run(s: Any, input_path: str | Path, output_path: str | Path, *,
         column: str | None = None, country_column: str | None = None,
         sheet: str | None = None, threshold: float | None = None,
         fail_stale: bool | None = None, workers: int | None = None, progress: bool = False,
-        options: dict[str, Any] | None = None) -> BatchSummary:  # fmt: skip
+        options: dict[str, Any] | None = None, engine: str = "local",
+        scheduler: str | None = None) -> BatchSummary:  # fmt: skip
     """Screen every row of ``input_path`` into ``output_path`` (format by extension) with
-    the :class:`~screener.screening.service.Screener` ``s``."""
+    the :class:`~screener.screening.service.Screener` ``s``; ``engine`` "dask" screens
+    on a Dask cluster (:mod:`screener.screening.dask_engine`; ``scheduler`` is its
+    address, default a local cluster of ``workers`` processes)."""
     from screener.files.readers import open_input  # pandas and openpyxl: only batch needs them
     from screener.files.reports.formats import open_writer
 
     thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if scheduler is not None and engine != "dask":
+        raise InputError("--scheduler applies only to --engine dask")
     table = open_input(input_path, column=column, country_column=country_column, sheet=sheet)
     lists, notes = s.guard(fail_stale)
-    m = s.full_matcher()
+    floor = country_floor(thr, "any" if table.country_column else None)
+    if engine == "dask":
+        from screener.screening.dask_engine import DaskRows
+
+        rows: Any = DaskRows(s, thr, floor, workers=workers, scheduler=scheduler)
+    else:
+        rows = LocalRows(s, thr, floor, workers=workers, names_hint=table.rows)
     store = s.store
     opts = {"input": str(input_path), "output": str(output_path), "column": table.name_column,
             "country_column": table.country_column, "sheet": sheet, "threshold": thr,
-            **(options or {})}  # fmt: skip
+            "engine": rows.describe(), **(options or {})}  # fmt: skip
     run_id = runs.start_run(store, "batch", opts, lists, thr, str(input_path), table.sha256)
     meta = {"run_id": run_id, "tool_version": __version__, "created_at": now_iso(),
             "threshold": thr, "input": {"path": str(input_path), "sha256": table.sha256,
                                         "rows": table.rows, "name_column": table.name_column,
-                                        "country_column": table.country_column},
-            "lists": lists, "warnings": notes}  # fmt: skip
-    floor = country_floor(thr, "any" if table.country_column else None)
-    state = _State(s, m, thr)
+                                        "country_column": table.country_column,
+                                        "format": table.format},
+            "lists": lists, "warnings": notes, "engine": rows.describe()}  # fmt: skip
+    tally = _Tally(store, run_id)
     status, code = "failed", EXIT_INPUT
     try:
         with open_writer(output_path, table.columns, meta) as writer:
             for tmp in writer.temp_paths:
                 runs.add_temp_path(store, run_id, tmp)
-            with executor(m, floor, workers, table.rows) as ex, \
-                    _progress(progress, table.rows) as bar, _Reader(table, CHUNK_ROWS) as chunks:  # fmt: skip
-                pending: deque[tuple[Any, ...]] = deque()
+            with rows, _progress(progress, table.rows) as bar, \
+                    _Reader(table, rows.chunk_rows) as chunks:  # fmt: skip
+                pending: deque[tuple[Any, Any]] = deque()
                 for df in chunks:
-                    names = [str(n).strip() for n in df[table.name_column].tolist()]
-                    countries = ([state.country(c) for c in df[table.country_column].tolist()]
-                                 if table.country_column else [None] * len(names))  # fmt: skip
-                    todo = [n for n in dict.fromkeys(names) if n and n not in state.seen]
-                    state.seen.update(todo)
-                    pending.append((df, names, countries, todo, ex.submit(todo)))
-                    if len(pending) > 1:  # the workers screen this chunk meanwhile
-                        state.write(writer, ex, run_id, *pending.popleft())
-                        bar(state.rows)
+                    found = names(df[table.name_column].tolist())
+                    countries = (df[table.country_column].tolist()
+                                 if table.country_column else None)  # fmt: skip
+                    pending.append((df, rows.submit(int(df.index[0]), found, countries)))
+                    while len(pending) > rows.ahead:  # the workers screen the rest meanwhile
+                        tally.write(writer, rows, *pending.popleft())
+                        bar(tally.rows)
                 while pending:
-                    state.write(writer, ex, run_id, *pending.popleft())
-                    bar(state.rows)
-            for value, n in sorted(state.bad_countries.items(), key=lambda x: -x[1])[:5]:
+                    tally.write(writer, rows, *pending.popleft())
+                    bar(tally.rows)
+            for value, n in tally.bad_countries.most_common(5):
                 note = (f"{n} rows have country '{value}', which names no country: screened "
                         "without country evidence")  # fmt: skip
                 notes.append(note)
             counts = writer.counts()
-            writer.close({**counts, "unique_names": len(state.seen), "warnings": notes})
-        status, code = "done", (EXIT_HIT if state.hit_rows else EXIT_CLEAR)
+            writer.close({**counts, "unique_names": rows.unique_names(), "warnings": notes})
+        status, code = "done", (EXIT_HIT if tally.hit_rows else EXIT_CLEAR)
     except KeyboardInterrupt:
         status, code = "interrupted", EXIT_INTERRUPTED
         raise
@@ -113,60 +125,76 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
         code = e.exit_code
         raise
     finally:
-        runs.finish_run(store, run_id, status=status, exit_code=code, rows=state.rows,
-                        hits=state.hits, hit_rows=state.hit_rows, output_path=str(output_path))  # fmt: skip
-    return BatchSummary(run_id, state.rows, state.hit_rows, state.hits, counts["clear"],
-                        counts["skipped"], len(state.seen), str(output_path), notes)  # fmt: skip
+        runs.finish_run(store, run_id, status=status, exit_code=code, rows=tally.rows,
+                        hits=tally.hits, hit_rows=tally.hit_rows, output_path=str(output_path))  # fmt: skip
+    return BatchSummary(run_id, tally.rows, tally.hit_rows, tally.hits, counts["clear"],
+                        counts["skipped"], rows.unique_names(), str(output_path), notes)  # fmt: skip
 
 
-class _State:
-    """What a batch run carries from chunk to chunk."""
+class _Tally:
+    """Writes each chunk's results and keeps the run's counts and the audit record."""
 
-    def __init__(self, s: Any, m: Any, thr: float):
-        self.s, self.m, self.thr = s, m, thr
-        self.seen: set[str] = set()  # names sent to be screened
-        self.matches: dict[str, list[Any]] = {}  # name -> its compact matches
-        self.dicts: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
-        self.bad_countries: dict[str, int] = {}
+    def __init__(self, store: Any, run_id: str):
+        self.store, self.run_id = store, run_id
+        self.bad_countries: Counter[str] = Counter()
         self.rows = self.hit_rows = self.hits = 0
 
-    def country(self, value: Any) -> str | None:
-        try:
-            return country_option(value)
-        except InputError:
-            key = str(value).strip()[:40]
-            self.bad_countries[key] = self.bad_countries.get(key, 0) + 1
-            return None
-
-    def write(self, writer: Any, ex: Any, run_id: str, df: Any, names: list[str],
-              countries: list[str | None], todo: list[str], ticket: Any) -> None:  # fmt: skip
-        for n, found in zip(todo, ex.result(ticket)):
-            self.matches[n] = found or _NONE
-        results = []
-        recorded = []
-        for row, (n, cc) in enumerate(zip(names, countries), start=int(df.index[0])):
-            query = n if len(n) <= MAX_QUERY_CHARS else n[:MAX_QUERY_CHARS] + "…"
-            if not n:
-                results.append({"row": row, "query": query, "country": cc, "status": "skipped",
-                                "reason": "empty name", "hits": []})  # fmt: skip
-                continue
-            found = self.matches[n]
-            hits = _NONE
-            if found:
-                hits = self.dicts.get((n, cc))  # type: ignore[assignment]
-                if hits is None:
-                    q = Query(n, cc, self.thr)
-                    done = finish(expand(self.m, n, found), q, self.s.stages)
-                    hits = self.dicts[(n, cc)] = [h.to_dict() for h in done]
-            results.append({"row": row, "query": query, "country": cc,
-                            "status": "hit" if hits else "clear", "hits": hits})  # fmt: skip
-            if hits:
-                self.hit_rows += 1
-                self.hits += len(hits)
-                recorded.append((row, query, hits))
-        runs.record_hits(self.s.store, run_id, recorded)
+    def write(self, writer: Any, rows: Any, df: Any, ticket: Any) -> None:
+        results, bad = rows.results(ticket)
+        self.bad_countries.update(bad)
+        hit = recorded(results)
+        self.hit_rows += len(hit)
+        self.hits += sum(len(h) for _, _, h in hit)
+        runs.record_hits(self.store, self.run_id, hit)
         writer.write(df, results)
         self.rows += len(results)
+
+
+class LocalRows:
+    """The local engine: distinct names screened by an executor of this machine (forked
+    workers sharing the loaded index, or this process); rows made in this process.
+
+    ``submit`` hands a chunk's new names to the executor and returns at once; ``results``
+    waits for them and makes the chunk's rows. One chunk is screened ahead while the
+    previous one is written."""
+
+    ahead = 1
+
+    def __init__(self, s: Any, thr: float, floor: float, *, workers: int | None,
+                 names_hint: int | None):  # fmt: skip
+        self.m = s.full_matcher()
+        self.screener = RowScreener(self.m, thr, s.stages)
+        self.floor, self.workers, self.names_hint = floor, workers, names_hint
+        self.chunk_rows = CHUNK_ROWS
+        self.seen: set[str] = set()  # names sent to be screened
+        self._ex: Any = None
+
+    def describe(self) -> dict[str, Any]:
+        """What the audit record and the sidecar say about the engine."""
+        return {"name": "local", "workers": self.workers}
+
+    def __enter__(self) -> LocalRows:
+        self._ex = executor(self.m, self.floor, self.workers, self.names_hint).__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._ex.__exit__(*exc)
+
+    def submit(self, first: int, names: list[str], countries: list[Any] | None) -> Any:
+        bad: Counter[str] = Counter()
+        ccs = (self.screener.countries(countries, bad) if countries is not None
+               else [None] * len(names))  # fmt: skip
+        todo = [n for n in dict.fromkeys(names) if n and n not in self.seen]
+        self.seen.update(todo)
+        return first, names, ccs, bad, todo, self._ex.submit(todo)
+
+    def results(self, ticket: Any) -> tuple[list[dict[str, Any]], Counter[str]]:
+        first, names, ccs, bad, todo, job = ticket
+        self.screener.learn(todo, self._ex.result(job))
+        return self.screener.rows(first, names, ccs), bad
+
+    def unique_names(self) -> int:
+        return len(self.seen)
 
 
 class _Reader:

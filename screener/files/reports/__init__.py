@@ -1,4 +1,4 @@
-"""Write screening results: CSV, JSON Lines, XLSX or an HTML report.
+"""Write screening results: CSV, JSON Lines, XLSX, Parquet or an HTML report.
 
 :func:`open_writer` picks the format from the output's extension
 (:mod:`.formats`) and returns a :class:`~.base.Writer`. Rows go in chunk by
@@ -17,7 +17,7 @@ The modules, one job each:
 * :mod:`.formats`: extension -> writer;
 * :mod:`.cells`: the ``screen_*`` columns, formula safety, numbers, Excel limits;
 * :mod:`.severity` (with ``data/severity.yaml``): which hit a row shows first;
-* :mod:`.csv`, :mod:`.jsonl`, :mod:`.xlsx`, :mod:`.html`: one format each.
+* :mod:`.csv`, :mod:`.jsonl`, :mod:`.xlsx`, :mod:`.parquet`, :mod:`.html`: one format each.
 """
 
 from screener.files.reports.base import CAUTION, Writer

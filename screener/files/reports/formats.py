@@ -1,7 +1,7 @@
 """Which writer serves which output: the file's extension decides.
 
 :func:`open_writer` is the one entry point. Each format's module is imported
-only when it is used (XLSX needs XlsxWriter, HTML nothing else).
+only when it is used (XLSX needs XlsxWriter, Parquet pyarrow, HTML nothing else).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ FORMATS = {
     ".xlsx": ("screener.files.reports.xlsx", "XlsxWriter"),
     ".html": ("screener.files.reports.html", "HtmlWriter"),
     ".htm": ("screener.files.reports.html", "HtmlWriter"),
+    ".parquet": ("screener.files.reports.parquet", "ParquetWriter"),
 }
 
 
@@ -46,7 +47,8 @@ def open_writer(path: str | os.PathLike[str], columns: list[str], meta: dict[str
     kind = writer_class(path.suffix)
     if kind is None:
         given = path.suffix or "(no extension)"
-        raise InputError(f"{path}: unknown output type {given!r}; use .csv .jsonl .xlsx or .html")
+        raise InputError(f"{path}: unknown output type {given!r}; use .csv .jsonl .xlsx "
+                         ".parquet or .html")
     if path.is_dir():
         raise InputError(f"{path}: is a directory; give a file name for the output")
     if not path.parent.is_dir():

@@ -1,0 +1,313 @@
+"""The Dask engine of ``screener batch --engine dask``: each partition of the input is
+screened on a worker of a Dask cluster, through the same code as the local engine.
+
+    this process   reads the input in partitions (``PARTITION_ROWS`` rows), sends each
+                   partition's names and country cells to the cluster, and writes the
+                   results in input order, with the audit record and the sidecar of
+                   every batch (:mod:`screener.screening.batch`)
+    each worker    loads the index once, then for each partition: the distinct names it
+                   has not screened yet through
+                   :func:`~screener.screening.executors.screen_chunk`, and every row
+                   through :class:`~screener.screening.rows.RowScreener` (country
+                   evidence and the service's stages): the local engine's path
+
+**The index, once per worker.** A worker plugin (:class:`IndexPlugin`) carries the
+index key and either the path of the index file beside the store (a local cluster,
+or workers that share the file system) or the file's bytes (a ``--scheduler``
+cluster: workers elsewhere need not see the store). Dask runs its ``setup`` once on
+each worker, also on a worker that joins or replaces a lost one; the worker reads
+the whole index into memory then. The file is opened read-only with the client's
+key, so every worker screens with exactly the index the client prepared, and no
+worker writes to the store.
+
+**Failures.** A task that raises is retried (``RETRIES``); a worker that dies or is
+lost has its tasks run again elsewhere by the scheduler, until a task has killed
+``distributed.scheduler.allowed-failures`` workers. Results are deterministic, so a
+retried partition gives the same rows. The output file appears only when every
+partition is written (the writers' temporary file), so a failed run leaves nothing
+behind. Ctrl-C (exit 130) and SIGTERM (exit 143) cancel the tasks and close the
+client and the local cluster; the local cluster's processes ignore Ctrl-C, as the
+local engine's workers do: this process decides.
+
+**Deployments.** Without ``--scheduler`` a ``LocalCluster`` of ``workers`` processes
+(default: every core), one thread each. With ``--scheduler ADDRESS`` any
+dask.distributed deployment (``dask scheduler`` / ``dask worker``, dask-jobqueue,
+dask-kubernetes, a Coiled or Saturn cluster...) given its scheduler's address; every
+worker needs the same screener release installed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import tempfile
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from screener import __version__
+from screener.errors import InputError, ScreenerError
+from screener.matching import index_file
+from screener.matching.matcher import Matcher
+from screener.screening.executors import screen_chunk
+from screener.screening.index_cache import cache_key, index_path, load_index
+from screener.screening.rows import RowScreener
+
+try:
+    from distributed import WorkerPlugin
+except ImportError:  # pragma: no cover - the engine says how to install it
+    WorkerPlugin = object  # type: ignore[assignment,misc]
+
+PARTITION_ROWS = 50_000  # rows per task
+RETRIES = 2  # more tries of a task that raised
+CONNECT_TIMEOUT = "20s"  # to reach a --scheduler
+CLOSE_TIMEOUT = 10  # seconds to close the client and the local cluster
+MAX_REMEMBERED = 2_000_000  # names a worker remembers between partitions (memory bound)
+INSTALL_HINT = "pip install 'screener[dask]'"
+
+
+class DaskError(ScreenerError):
+    """The Dask cluster cannot be reached or used, or a partition kept killing workers."""
+
+
+# -- on each worker ------------------------------------------------------------------------
+
+_LOCK = threading.Lock()
+_MATCHERS: dict[str, Matcher] = {}  # index key -> matcher over the whole index
+_SCREENERS: dict[tuple[str, float, float], RowScreener] = {}
+
+
+def plugin_name(key: str) -> str:
+    return f"screener-index-{key[:16]}"
+
+
+class IndexPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
+    """Loads the index of ``key`` into a worker when the worker starts (see the module
+    docstring); ``stages`` are the service's stages, sent once with it."""
+
+    def __init__(self, key: str, path: str, data: bytes | None, stages: list[Any],
+                 version: str = __version__):  # fmt: skip
+        self.key, self.path, self.data = key, path, data
+        self.stages, self.version = stages, version
+        self.name = plugin_name(key)
+        self.local_directory: str | None = None
+
+    def setup(self, worker: Any) -> None:
+        self.local_directory = getattr(worker, "local_directory", None)
+        matcher_of(self)
+
+    def teardown(self, worker: Any) -> None:
+        with _LOCK:
+            _MATCHERS.pop(self.key, None)
+            for k in [k for k in _SCREENERS if k[0] == self.key]:
+                del _SCREENERS[k]
+
+
+def matcher_of(plugin: IndexPlugin) -> Matcher:
+    """The matcher of the plugin's index in this process, loaded on first use."""
+    with _LOCK:
+        m = _MATCHERS.get(plugin.key)
+        if m is None:
+            m = _MATCHERS[plugin.key] = Matcher(_read_index(plugin))
+        return m
+
+
+def _read_index(p: IndexPlugin) -> Any:
+    where = f"a Dask worker on {socket.gethostname()}"
+    if p.version != __version__:
+        raise DaskError(f"{where} runs screener {__version__}, this client {p.version}; "
+                        "install the same release on every worker")  # fmt: skip
+    if p.data is None:
+        idx = index_file.open_index(Path(p.path), p.key, lazy=False)
+        if idx is None:
+            raise DaskError(f"{where} cannot read the index {p.path} (not on its file system, "
+                            "or built for other lists); give --scheduler to send it the "
+                            "index")  # fmt: skip
+        return idx
+    folder = p.local_directory or tempfile.gettempdir()
+    fd, name = tempfile.mkstemp(prefix="screener-", suffix=".index", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(p.data)
+        idx = index_file.open_index(Path(name), p.key, lazy=False)
+    finally:
+        Path(name).unlink(missing_ok=True)
+    if idx is None:
+        raise DaskError(f"{where} cannot read the index sent to it")
+    return idx
+
+
+def _row_screener(key: str, thr: float, floor: float) -> RowScreener:
+    from distributed import get_worker
+
+    with _LOCK:
+        rs = _SCREENERS.get((key, thr, floor))
+    if rs is not None:
+        return rs
+    plugin = get_worker().plugins.get(plugin_name(key))
+    if plugin is None:
+        raise DaskError("a Dask worker has no screener index; was the run's client closed?")
+    rs = RowScreener(matcher_of(plugin), thr, plugin.stages)
+    with _LOCK:
+        return _SCREENERS.setdefault((key, thr, floor), rs)
+
+
+def screen_partition(key: str, thr: float, floor: float, first: int, names: list[str],
+                     countries: list[Any] | None) -> tuple[list[dict[str, Any]], Counter[str]]:  # fmt: skip
+    """The task: the result rows of one partition and its country values that name no
+    country. ``first`` is the 0-based number of its first data row."""
+    rs = _row_screener(key, thr, floor)
+    bad: Counter[str] = Counter()
+    ccs = rs.countries(countries, bad) if countries is not None else [None] * len(names)
+    todo = rs.unknown(names)
+    if todo:
+        rs.learn(todo, screen_chunk(rs.m, todo, floor))
+    results = rs.rows(first, names, ccs)
+    if len(rs.matches) > MAX_REMEMBERED:
+        rs.forget()
+    return results, bad
+
+
+# -- in this process -----------------------------------------------------------------------
+
+
+class DaskRows:
+    """The batch engine over a Dask cluster (the protocol of
+    :class:`screener.screening.batch.LocalRows`): ``submit`` sends a partition and
+    returns its future; ``results`` waits for it."""
+
+    def __init__(self, s: Any, thr: float, floor: float, *, workers: int | None = None,
+                 scheduler: str | None = None):  # fmt: skip
+        if WorkerPlugin is object:
+            raise InputError(f"--engine dask needs dask.distributed: {INSTALL_HINT}")
+        if scheduler is not None and workers is not None:
+            raise InputError("--workers sets the size of the local Dask cluster; a --scheduler "
+                             "cluster has its own workers")  # fmt: skip
+        self.thr, self.floor, self.scheduler = thr, floor, scheduler
+        self.n_workers = None if scheduler else (workers or os.cpu_count() or 1)
+        self.key, path = prepare_index(s.store)
+        data = path.read_bytes() if scheduler else None
+        self.plugin = IndexPlugin(self.key, str(path), data, list(s.stages))
+        self.chunk_rows = PARTITION_ROWS
+        self.ahead = 2
+        self.seen: set[str] = set()
+        self.client: Any = None
+        self.cluster: Any = None
+        self._futures: set[Any] = set()
+        self._n = 0
+
+    def describe(self) -> dict[str, Any]:
+        """What the audit record and the sidecar say about the engine."""
+        return {"name": "dask", "scheduler": self.scheduler or "local cluster",
+                "workers": self.n_workers,
+                "index": "sent as bytes" if self.plugin.data is not None else "read from "
+                f"{self.plugin.path}"}  # fmt: skip
+
+    def __enter__(self) -> DaskRows:
+        try:
+            self._connect()
+            self.client.register_plugin(self.plugin, name=self.plugin.name)
+            workers = len(self.client.scheduler_info().get("workers", {})) or 1
+        except BaseException:
+            self._close()
+            raise
+        self.ahead = max(2, 2 * workers)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._close()
+
+    def _connect(self) -> None:
+        from distributed import Client, LocalCluster
+
+        if self.scheduler is None:
+            with _no_ctrl_c_in_children():
+                self.cluster = LocalCluster(n_workers=self.n_workers, threads_per_worker=1,
+                                            processes=True, dashboard_address=None,
+                                            silence_logs=logging.ERROR)  # fmt: skip
+            self.client = Client(self.cluster)
+            return
+        try:
+            self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as e:
+            raise DaskError(f"cannot reach the Dask scheduler at {self.scheduler}: "
+                            f"{' '.join(str(e).split())[:200]}") from None  # fmt: skip
+
+    def submit(self, first: int, names: list[str], countries: list[Any] | None) -> Any:
+        self.seen.update(names)
+        self._n += 1
+        fut = self.client.submit(screen_partition, self.key, self.thr, self.floor, first, names,
+                                 countries, retries=RETRIES, pure=False, priority=-self._n)  # fmt: skip
+        self._futures.add(fut)
+        return fut
+
+    def results(self, fut: Any) -> tuple[list[dict[str, Any]], Counter[str]]:
+        from distributed import KilledWorker
+
+        try:
+            results, bad = fut.result()
+        except KilledWorker:
+            raise DaskError(f"a partition of the input killed {_killed()} Dask workers "
+                            "(out of memory?); the run is abandoned") from None  # fmt: skip
+        finally:
+            self._futures.discard(fut)
+            fut.release()
+        return results, bad
+
+    def unique_names(self) -> int:
+        return len(self.seen) - ("" in self.seen)
+
+    def _close(self) -> None:
+        """Cancel what is still running, then close the client and the local cluster."""
+        client, cluster = self.client, self.cluster
+        self.client = self.cluster = None
+        try:
+            if client is not None:
+                if self._futures:
+                    client.cancel(list(self._futures), force=True)
+                    self._futures.clear()
+                if cluster is None:  # a shared cluster: free the workers' memory
+                    try:
+                        client.unregister_worker_plugin(self.plugin.name)
+                    except Exception:  # noqa: BLE001 - closing anyway
+                        pass
+                client.close(timeout=CLOSE_TIMEOUT)
+        finally:
+            if cluster is not None:
+                cluster.close(timeout=CLOSE_TIMEOUT)
+
+
+def prepare_index(store: Any) -> tuple[str, Path]:
+    """The index key and file of the store's active lists, built now if need be."""
+    load_index(store, lazy=True)  # builds and saves the file when it is not current
+    key, path = cache_key(store.require_lists()), index_path(store)
+    idx = index_file.open_index(path, key, lazy=True)
+    if idx is not None and hasattr(idx, "conn"):
+        idx.conn().close()
+    if idx is None:
+        raise InputError(f"{path}: the index file beside the store cannot be written; the "
+                         "dask engine sends it to the workers, so it needs it")  # fmt: skip
+    return key, path
+
+
+def _killed() -> int:
+    import dask
+
+    return int(dask.config.get("distributed.scheduler.allowed-failures", 3)) + 1
+
+
+class _no_ctrl_c_in_children:
+    """Processes started inside ignore SIGINT (a terminal's Ctrl-C reaches the whole
+    process group): this process handles it and closes the cluster."""
+
+    def __enter__(self) -> None:
+        self._old: Any = None
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
