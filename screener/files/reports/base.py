@@ -269,8 +269,9 @@ class Writer:
 
 
 def plain_cells(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with typed columns (a Parquet input's) as Python values and missing values as
-    None; a chunk of text columns (every other reader's) is returned as it is."""
+    """``df`` with typed columns (a Parquet input's) as Python values, missing values as
+    None and nested values (lists, structs, maps) as JSON text; a chunk of text columns
+    (every other reader's) is returned as it is."""
     import pandas as pd
 
     typed = [c for c, t in zip(df.columns, df.dtypes)
@@ -278,10 +279,26 @@ def plain_cells(df: pd.DataFrame) -> pd.DataFrame:
     if not typed:
         return df
     df = df.copy(deep=False)
-    for c in typed:
+    for c, t in zip(df.columns, df.dtypes):
+        if c not in typed:
+            continue
+        if isinstance(t, pd.ArrowDtype) and _nested(t.pyarrow_dtype):
+            # a list, struct or map cell: its JSON text (hashable, readable in a cell)
+            import pyarrow as pa
+
+            values = pa.array(df[c]).to_pylist()
+            df[c] = pd.Series([None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+                               for v in values], index=df.index, dtype=object)  # fmt: skip
+            continue
         col = df[c].astype(object)
         df[c] = col.where(col.notna(), None)
     return df
+
+
+def _nested(arrow_type: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_nested(arrow_type))
 
 
 def meta_path(path: Path) -> Path:
