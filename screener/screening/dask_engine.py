@@ -226,7 +226,7 @@ class DaskRows:
         if self.scheduler is None:
             with _no_ctrl_c_in_children():
                 self.cluster = LocalCluster(n_workers=self.n_workers, threads_per_worker=1,
-                                            processes=True, dashboard_address=None,
+                                            processes=True, dashboard_address=":0",
                                             silence_logs=logging.ERROR)  # fmt: skip
             self.client = Client(self.cluster)
             return
