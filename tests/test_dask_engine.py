@@ -111,12 +111,13 @@ def test_dask_gives_the_local_engines_rows_on_50000_parties(universe_db: Path,
     store = Store(universe_db)
     listed = [n.name for e in store.entities() for n in e.all_names()]
     orgs = [e.name for e in store.entities() if e.schema == "organization"]
-    names = list(dict.fromkeys([*listed, *query_names(16_000, orgs, variant_share=0.25, seed=11)]))
+    real = random.Random(2).sample(listed, min(2_000, len(listed)))
+    names = list(dict.fromkeys([*real, *query_names(3_000, orgs, variant_share=0.25, seed=11)]))
     src = parties(tmp_path / "parties.parquet", names, 50_000)
     s = Screener(store)
     local = s.batch(src, tmp_path / "local.jsonl", engine="local")
     dask = s.batch(src, tmp_path / "dask.jsonl", engine="dask", workers=2)
-    assert local.hit_rows > 1_000 and local.unique_names > 15_000  # real hits, many names
+    assert local.hit_rows > 5_000 and local.unique_names > 4_500  # real hits, many names
     assert dask.to_dict() | {"run_id": "", "output": ""} == local.to_dict() | {"run_id": "",
                                                                                 "output": ""}
     a = (tmp_path / "local.jsonl").read_text("utf-8").splitlines()
@@ -303,6 +304,22 @@ def test_ctrl_c_to_the_process_group_exits_130_and_leaves_nothing(db_path: Path,
     assert "Traceback" not in err
     assert err.strip().splitlines() == ["screener: interrupted"]
     assert sorted(f.name for f in tmp_path.iterdir() if "out" in f.name) == []
-    time.sleep(1)
-    with pytest.raises(ProcessLookupError):  # no process of the run is left
-        os.killpg(p.pid, 0)
+    assert not running_in_group(p.pid, wait=15), "a process of the run is left"
+
+
+def running_in_group(pgid: int, wait: float) -> list[int]:
+    """The processes of group ``pgid`` still running (not zombies) after up to ``wait`` s."""
+    deadline = time.monotonic() + wait
+    while True:
+        alive = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and os.getpgid(int(entry.name)) == pgid:
+                    state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                    if state != "Z":
+                        alive.append(int(entry.name))
+            except (OSError, IndexError):
+                continue
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.5)

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from screener import __version__
-from screener.errors import InputError, ScreenerError
+from screener.errors import InputError, ScreenerError, Terminated
 from screener.matching import index_file
 from screener.matching.matcher import Matcher
 from screener.screening.executors import screen_chunk
@@ -65,6 +65,7 @@ PARTITION_ROWS = 50_000  # rows per task
 RETRIES = 2  # more tries of a task that raised
 CONNECT_TIMEOUT = "20s"  # to reach a --scheduler
 CLOSE_TIMEOUT = 10  # seconds to close the client and the local cluster
+WAIT_STEP = 0.2  # seconds between looks for Ctrl-C or SIGTERM while a partition runs
 MAX_REMEMBERED = 2_000_000  # names a worker remembers between partitions (memory bound)
 INSTALL_HINT = "pip install 'screener[dask]'"
 
@@ -198,6 +199,7 @@ class DaskRows:
         self.cluster: Any = None
         self._futures: set[Any] = set()
         self._n = 0
+        self._signals = _Deferred()
 
     def describe(self) -> dict[str, Any]:
         """What the audit record and the sidecar say about the engine."""
@@ -207,6 +209,7 @@ class DaskRows:
                 f"{self.plugin.path}"}  # fmt: skip
 
     def __enter__(self) -> DaskRows:
+        self._signals.install()
         try:
             self._connect()
             self.client.register_plugin(self.plugin, name=self.plugin.name)
@@ -218,7 +221,12 @@ class DaskRows:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._close()
+        try:
+            self._close()
+        finally:
+            self._signals.restore()
+        if exc[0] is None:
+            self._signals.check()  # a Ctrl-C while closing still ends the run
 
     def _connect(self) -> None:
         from distributed import Client, LocalCluster
@@ -237,6 +245,7 @@ class DaskRows:
                             f"{' '.join(str(e).split())[:200]}") from None  # fmt: skip
 
     def submit(self, first: int, names: list[str], countries: list[Any] | None) -> Any:
+        self._signals.check()
         self.seen.update(names)
         self._n += 1
         fut = self.client.submit(screen_partition, self.key, self.thr, self.floor, first, names,
@@ -247,7 +256,12 @@ class DaskRows:
     def results(self, fut: Any) -> tuple[list[dict[str, Any]], Counter[str]]:
         from distributed import KilledWorker
 
+        done = threading.Event()
+        fut.add_done_callback(lambda _: done.set())
         try:
+            while not done.wait(WAIT_STEP):
+                self._signals.check()
+            self._signals.check()
             results, bad = fut.result()
         except KilledWorker:
             raise DaskError(f"a partition of the input killed {_killed()} Dask workers "
@@ -297,6 +311,45 @@ def _killed() -> int:
     import dask
 
     return int(dask.config.get("distributed.scheduler.allowed-failures", 3)) + 1
+
+
+class _Deferred:
+    """Ctrl-C and SIGTERM noted, then raised where the engine checks for them.
+
+    Python raises KeyboardInterrupt wherever the main thread is; inside a finalizer
+    (``__del__`` of a Dask future, run by the garbage collector) it is printed and
+    dropped, and the run would go on. So while the engine runs, the signals only set a
+    flag, and :meth:`check` (between partitions, and every ``WAIT_STEP`` while one is
+    awaited) raises KeyboardInterrupt or :class:`~screener.errors.Terminated`."""
+
+    def __init__(self) -> None:
+        self.pending: int | None = None
+        self._old: dict[int, Any] = {}
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            old = signal.getsignal(sig)
+            if old in (signal.SIG_IGN, None):
+                continue  # ignored (a background job): stays ignored
+            self._old[sig] = old
+            signal.signal(sig, self._note)
+
+    def _note(self, signum: int, frame: Any) -> None:
+        self.pending = signum
+
+    def check(self) -> None:
+        signum, self.pending = self.pending, None
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        if signum == signal.SIGTERM:
+            raise Terminated()
+
+    def restore(self) -> None:
+        while self._old:
+            sig, old = self._old.popitem()
+            signal.signal(sig, old)
 
 
 class _no_ctrl_c_in_children:
