@@ -2,14 +2,20 @@
 screened on a worker of a Dask cluster, through the same code as the local engine.
 
     this process   reads the input in partitions (``PARTITION_ROWS`` rows), sends each
-                   partition's names and country cells to the cluster, and writes the
-                   results in input order, with the audit record and the sidecar of
-                   every batch (:mod:`screener.screening.batch`)
-    each worker    loads the index once, then for each partition: the distinct names it
-                   has not screened yet through
+                   partition's names and country cells to the cluster, with the
+                   matches of its names screened before, and writes the results in
+                   input order, with the audit record and the sidecar of every batch
+                   (:mod:`screener.screening.batch`)
+    each worker    loads the index once, then for each partition: the names never
+                   screened before through
                    :func:`~screener.screening.executors.screen_chunk`, and every row
                    through :class:`~screener.screening.rows.RowScreener` (country
                    evidence and the service's stages): the local engine's path
+
+Each distinct name is screened once in the whole cluster, as the local engine screens
+it once: a task returns the matches of the names it screened (the few that have any),
+this process keeps them, and later partitions get them instead of screening the names
+again (a name whose first partition is still running is screened again, no more).
 
 **The index, once per worker.** A worker plugin (:class:`IndexPlugin`) carries the
 index key and either the path of the index file beside the store (a local cluster,
@@ -52,7 +58,7 @@ from screener import __version__
 from screener.errors import InputError, ScreenerError, Terminated
 from screener.matching import index_file
 from screener.matching.matcher import Matcher
-from screener.screening.executors import screen_chunk
+from screener.screening.executors import Match, screen_chunk
 from screener.screening.index_cache import cache_key, index_path, load_index
 from screener.screening.rows import RowScreener
 
@@ -67,6 +73,7 @@ CONNECT_TIMEOUT = "20s"  # to reach a --scheduler
 CLOSE_TIMEOUT = 10  # seconds to close the client and the local cluster
 WAIT_STEP = 0.2  # seconds between looks for Ctrl-C or SIGTERM while a partition runs
 MAX_REMEMBERED = 2_000_000  # names a worker remembers between partitions (memory bound)
+_NONE: list[Match] = []  # the matches of every name without any
 INSTALL_HINT = "pip install 'screener[dask]'"
 
 
@@ -157,19 +164,27 @@ def _row_screener(key: str, thr: float, floor: float) -> RowScreener:
 
 
 def screen_partition(key: str, thr: float, floor: float, first: int, names: list[str],
-                     countries: list[Any] | None) -> tuple[list[dict[str, Any]], Counter[str]]:  # fmt: skip
-    """The task: the result rows of one partition and its country values that name no
-    country. ``first`` is the 0-based number of its first data row."""
+                     countries: list[Any] | None, todo: list[str],
+                     found: dict[str, list[Match]]) -> tuple[list[dict[str, Any]], Counter[str],
+                                                             dict[str, list[Match]]]:  # fmt: skip
+    """The task: the result rows of one partition, its country values that name no
+    country, and the compact matches of the names it screened that have any.
+
+    ``first`` is the 0-based number of its first data row. ``todo`` are the names to
+    screen here; every other name was screened before (by any worker): ``found`` holds
+    the matches of those that have any, the rest have none."""
     rs = _row_screener(key, thr, floor)
     bad: Counter[str] = Counter()
     ccs = rs.countries(countries, bad) if countries is not None else [None] * len(names)
-    todo = rs.unknown(names)
-    if todo:
-        rs.learn(todo, screen_chunk(rs.m, todo, floor))
-    results = rs.rows(first, names, ccs)
     if len(rs.matches) > MAX_REMEMBERED:
         rs.forget()
-    return results, bad
+    new = screen_chunk(rs.m, todo, floor) if todo else []
+    rs.learn(todo, new)
+    rs.learn(list(found), list(found.values()))
+    rest = rs.unknown(names)  # screened elsewhere, without matches
+    rs.learn(rest, [_NONE] * len(rest))
+    results = rs.rows(first, names, ccs)
+    return results, bad, {n: m for n, m in zip(todo, new) if m}
 
 
 # -- in this process -----------------------------------------------------------------------
@@ -194,7 +209,8 @@ class DaskRows:
         self.plugin = IndexPlugin(self.key, str(path), data, list(s.stages))
         self.chunk_rows = PARTITION_ROWS
         self.ahead = 2
-        self.seen: set[str] = set()
+        self.seen: set[str] = set()  # names sent to be screened
+        self.known: dict[str, list[Match]] = {}  # name -> its compact matches, once back
         self.client: Any = None
         self.cluster: Any = None
         self._futures: set[Any] = set()
@@ -245,34 +261,51 @@ class DaskRows:
                             f"{' '.join(str(e).split())[:200]}") from None  # fmt: skip
 
     def submit(self, first: int, names: list[str], countries: list[Any] | None) -> Any:
+        """Send one partition. Each distinct name is screened once in the cluster: the
+        names whose matches came back already go with their matches (if any), and only
+        the others are screened (again, for a name still being screened in a partition
+        sent earlier)."""
         self._signals.check()
-        self.seen.update(names)
+        known, todo, found = self.known, [], {}
+        for n in dict.fromkeys(names):
+            if not n:
+                continue
+            m = known.get(n)
+            if m is None:
+                todo.append(n)
+            elif m:
+                found[n] = m
+        self.seen.update(todo)
         self._n += 1
         fut = self.client.submit(screen_partition, self.key, self.thr, self.floor, first, names,
-                                 countries, retries=RETRIES, pure=False, priority=-self._n)  # fmt: skip
+                                 countries, todo, found, retries=RETRIES, pure=False,
+                                 priority=-self._n)  # fmt: skip
         self._futures.add(fut)
-        return fut
+        return fut, todo
 
-    def results(self, fut: Any) -> tuple[list[dict[str, Any]], Counter[str]]:
+    def results(self, ticket: Any) -> tuple[list[dict[str, Any]], Counter[str]]:
         from distributed import KilledWorker
 
+        fut, todo = ticket
         done = threading.Event()
         fut.add_done_callback(lambda _: done.set())
         try:
             while not done.wait(WAIT_STEP):
                 self._signals.check()
             self._signals.check()
-            results, bad = fut.result()
+            results, bad, new = fut.result()
         except KilledWorker:
             raise DaskError(f"a partition of the input killed {_killed()} Dask workers "
                             "(out of memory?); the run is abandoned") from None  # fmt: skip
         finally:
             self._futures.discard(fut)
             fut.release()
+        for n in todo:
+            self.known[n] = new.get(n) or _NONE
         return results, bad
 
     def unique_names(self) -> int:
-        return len(self.seen) - ("" in self.seen)
+        return len(self.seen)
 
     def _close(self) -> None:
         """Cancel what is still running, then close the client and the local cluster."""
