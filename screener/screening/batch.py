@@ -98,8 +98,8 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
                     _Reader(table, rows.chunk_rows) as chunks:  # fmt: skip
                 pending: deque[tuple[Any, Any]] = deque()
                 for df in chunks:
-                    found = names(df[table.name_column].tolist())
-                    countries = (df[table.country_column].tolist()
+                    found = names(_values(df[table.name_column]))
+                    countries = (_values(df[table.country_column])
                                  if table.country_column else None)  # fmt: skip
                     pending.append((df, rows.submit(int(df.index[0]), found, countries)))
                     while len(pending) > rows.ahead:  # the workers screen the rest meanwhile
@@ -129,6 +129,12 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
                         hits=tally.hits, hit_rows=tally.hit_rows, output_path=str(output_path))  # fmt: skip
     return BatchSummary(run_id, tally.rows, tally.hit_rows, tally.hits, counts["clear"],
                         counts["skipped"], rows.unique_names(), str(output_path), notes)  # fmt: skip
+
+
+def _values(column: Any) -> list[Any]:
+    """A column's cells as Python values, missing ones None (a Parquet input's Arrow-backed
+    columns convert at once, not value by value)."""
+    return column.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[no-any-return]
 
 
 class _Tally:

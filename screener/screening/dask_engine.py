@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import signal
 import socket
 import tempfile
@@ -163,16 +164,18 @@ def _row_screener(key: str, thr: float, floor: float) -> RowScreener:
         return _SCREENERS.setdefault((key, thr, floor), rs)
 
 
-def screen_partition(key: str, thr: float, floor: float, first: int, names: list[str],
-                     countries: list[Any] | None, todo: list[str],
-                     found: dict[str, list[Match]]) -> tuple[list[dict[str, Any]], Counter[str],
-                                                             dict[str, list[Match]]]:  # fmt: skip
+def screen_partition(key: str, thr: float, floor: float, first: int,
+                     payload: bytes) -> tuple[list[dict[str, Any]], Counter[str],
+                                              dict[str, list[Match]]]:  # fmt: skip
     """The task: the result rows of one partition, its country values that name no
     country, and the compact matches of the names it screened that have any.
 
     ``first`` is the 0-based number of its first data row. ``todo`` are the names to
     screen here; every other name was screened before (by any worker): ``found`` holds
-    the matches of those that have any, the rest have none."""
+    the matches of those that have any, the rest have none. They come pickled in
+    ``payload`` (``names, countries, todo, found``): Dask walks every list and dict
+    given to a task looking for futures, which costs more than screening them."""
+    names, countries, todo, found = pickle.loads(payload)
     rs = _row_screener(key, thr, floor)
     bad: Counter[str] = Counter()
     ccs = rs.countries(countries, bad) if countries is not None else [None] * len(names)
@@ -277,9 +280,9 @@ class DaskRows:
                 found[n] = m
         self.seen.update(todo)
         self._n += 1
-        fut = self.client.submit(screen_partition, self.key, self.thr, self.floor, first, names,
-                                 countries, todo, found, retries=RETRIES, pure=False,
-                                 priority=-self._n)  # fmt: skip
+        payload = pickle.dumps((names, countries, todo, found), pickle.HIGHEST_PROTOCOL)
+        fut = self.client.submit(screen_partition, self.key, self.thr, self.floor, first, payload,
+                                 retries=RETRIES, pure=False, priority=-self._n)  # fmt: skip
         self._futures.add(fut)
         return fut, todo
 
