@@ -1,7 +1,7 @@
 """The Dask engine against the local engine on a large Parquet file, on this machine.
 
     python benchmarks/bench_dask.py [--rows 10000000] [--sizes 200000,1000000]
-                                    [--unique 300000] [--keep DIR] [--runs dask-1,dask-2,local]
+        [--unique 300000] [--keep DIR] [--runs dask-1,dask-2,local]
 
 Builds the store of ``bench_batch.py`` (the bundled list plus the real lists in
 shared/data), writes a Parquet file of customer rows with the same generator
@@ -12,8 +12,9 @@ shared/data), writes a Parquet file of customer rows with the same generator
 
 at each of ``--sizes`` and then at ``--rows``. For each run it prints the wall time,
 rows/s, rows/s per core (per worker for Dask; the local engine uses every core),
-and peak memory (VmHWM) of this process and of each Dask worker. Target: the Dask engine's rows/s per core at most 20% below the
-local engine's. It takes minutes; it is not a test.
+and peak memory (VmHWM) of this process and of each Dask worker. Target: the Dask
+engine's rows/s per core at most 20% below the local engine's. It takes minutes; it
+is not a test.
 """
 
 from __future__ import annotations
