@@ -29,21 +29,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.names import query_names  # noqa: E402
-from benchmarks.universe import shared_lists  # noqa: E402
-from screener.db.store import Store  # noqa: E402
-from screener.lists.bundled import open_store  # noqa: E402
+from benchmarks.universe import build_store  # noqa: E402
 from screener.screening.index_cache import load_index  # noqa: E402
 from screener.screening.service import Screener  # noqa: E402
 
 COUNTRIES = ["cn", "us", "de", "gb", "jp", "in", "fr", "", "", ""]
-
-
-def build_store(path: Path) -> Store:
-    store = open_store(path)  # loads the bundled list
-    for sid, parsed in shared_lists().items():
-        store.import_parsed({"id": sid, "name": sid, "kind": "reference"}, parsed,
-                            sha256=f"bench-{sid}", origin=f"shared/data ({sid})")  # fmt: skip
-    return store
 
 
 HEADER = ["customer_id", "name", "country", "segment"]

@@ -21,6 +21,8 @@ from datetime import datetime
 from pathlib import Path
 
 from screener.countries import to_iso2
+from screener.db.store import Store
+from screener.lists.bundled import open_store
 from screener.lists.parsers import csl, ofac
 from screener.model import Entity, Listing, Name, ParsedList
 
@@ -395,3 +397,13 @@ def main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv)
+
+
+def build_store(path: Path) -> Store:
+    """A store at ``path`` holding the bundled lists and every benchmark source, each as a
+    list version (imported once: a store that holds them already is kept)."""
+    store = open_store(path)  # loads the bundled list
+    for sid, parsed in shared_lists().items():
+        store.import_parsed({"id": sid, "name": sid, "kind": "reference"}, parsed,
+                            sha256=f"bench-{sid}", origin=f"shared/data ({sid})")  # fmt: skip
+    return store

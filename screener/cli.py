@@ -1,8 +1,10 @@
 """The `screener` command line: a thin click layer over the library.
 
-Exit codes (also in `screener --help` and the README):
-  0  no hit at or above the threshold
-  1  at least one hit
+Exit codes (also in `screener --help` and the README; `screener ownership` exits 1
+when the party is listed or a listed owner is involved):
+  0  nothing to review: no hit at or above the threshold, or every hit suppressed by a
+     reviewer's decision (and, for rescreen, nothing changed that needs review)
+  1  at least one hit to review (or to review again)
   2  usage or input error
   3  lists missing, stale or unreadable (fail closed)
   4  a list update failed (the previous version stays active)
@@ -25,12 +27,12 @@ from screener.db.store import Store
 from screener.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_LISTS, ScreenerError, Terminated
 from screener.lists import catalog
 from screener.lists.bundled import open_store
-from screener.lists.registry import FORMATS
+from screener.lists.registry import FORMATS, LINK_FORMATS
 
 EXIT_CODES_HELP = """\b
 Exit codes:
-  0  no hit at or above the threshold
-  1  at least one hit
+  0  nothing to review (no hit, or every hit suppressed by a decision)
+  1  at least one hit to review (or to review again)
   2  usage or input error
   3  lists missing, stale or unreadable (fail closed)
   4  a list update failed (previous version kept)
@@ -59,18 +61,21 @@ class Ctx:
 
     @property
     def store(self) -> Store:
+        """The store with the bundled lists loaded; runs killed earlier are marked
+        abandoned and their temporary files removed."""
         if self._store is None:
+            from screener.db.runs import reap_abandoned
+
             self._store = open_store(self.db_path)
+            reap_abandoned(self._store)
         return self._store
 
     @property
     def screener(self) -> Any:
-        """The screening service over the store (runs killed earlier are reaped first)."""
+        """The screening service over the store."""
         if self._screener is None:
-            from screener.db.runs import reap_abandoned
             from screener.screening.service import Screener
 
-            reap_abandoned(self.store)
             self._screener = Screener(self.store)
         return self._screener
 
@@ -105,15 +110,26 @@ def lists_show(obj: Ctx, fmt: str) -> None:
 
 @lists_group.command("import", help="Load a list file (or folder) as a new version of a source.")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True,
+@click.option("--format", "fmt", type=click.Choice(FORMATS + LINK_FORMATS), required=True,
               help="Importer: csl, ofac (file or folder), simple (targets.simple.csv), curated, "
                    "section-1286 (DoD Section 1286 CSV), un-sc, ofsi, eu-fsf, dfat, ca-sema, "
-                   "bis-dpl, fr-rule.")
+                   "bis-dpl, fr-rule; ownership links: gleif-rr (GLEIF Level 2 relationship "
+                   "XML), ownership-csv (child, parent, share, source).")
 @click.option("--source", "source_id", required=True, help="Source id, e.g. csl or my-denylist.")
 @click.option("--name", help="Display name of the source.")
+@click.option("--names", "names_file", type=click.Path(path_type=Path),
+              help="gleif-rr: the GLEIF LEI records (default: lei-data.xml beside PATH).")
 @click.pass_obj
-def lists_import(obj: Ctx, path: Path, fmt: str, source_id: str, name: str | None) -> None:
-    r = catalog.import_file(obj.store, path, fmt, source_id, name=name)
+def lists_import(obj: Ctx, path: Path, fmt: str, source_id: str, name: str | None,
+                 names_file: Path | None) -> None:  # fmt: skip
+    from screener.lists.links import LinksResult
+
+    r = catalog.import_file(obj.store, path, fmt, source_id, name=name, names=names_file)
+    if isinstance(r, LinksResult):
+        what = "unchanged" if r.status == "unchanged" else "loaded"
+        click.echo(f"{source_id}: {what} ownership links version {r.version_id}: {r.links} "
+                   f"links; the graph has {r.nodes} unlisted parties (sha256 {r.sha256[:12]})")
+        return
     if r.status == "unchanged":
         click.echo(f"{source_id}: unchanged (version {r.version_id}, sha256 {r.sha256[:12]})")
     else:
@@ -139,9 +155,12 @@ def lists_export(obj: Ctx, source_ids: tuple[str, ...], fmt: str, output: Path) 
 @click.option("--from-file", type=click.Path(path_type=Path),
               help="Load this downloaded file (or folder) through the same checks.")
 @click.option("--force", is_flag=True, help="Accept a copy that drops many entries.")
+@click.option("--rescreen", "then_rescreen", is_flag=True,
+              help="Then re-screen every portfolio and report what changed (exit 1 when "
+                   "anything needs review, unless an update failed: exit 4).")
 @click.pass_obj
 def lists_update(obj: Ctx, source_ids: tuple[str, ...], url_opts: tuple[str, ...],
-                 from_file: Path | None, force: bool) -> None:  # fmt: skip
+                 from_file: Path | None, force: bool, then_rescreen: bool) -> None:  # fmt: skip
     from screener.errors import EXIT_UPDATE
     from screener.lists import update as refresh
 
@@ -165,8 +184,21 @@ def lists_update(obj: Ctx, source_ids: tuple[str, ...], url_opts: tuple[str, ...
             click.echo(f"{o.source_id}: FAILED: {o.message}{kept}", err=True)
         if o.notice and o.ok:
             click.echo(f"{o.source_id}: note: {o.notice}", err=True)
+    code = 0
+    if then_rescreen:
+        from screener.screening.rescreen import rescreen_all
+
+        results = rescreen_all(obj.screener)
+        if not results:
+            click.echo("no portfolio to re-screen (add one with `screener portfolio add`)",
+                       err=True)  # fmt: skip
+        for result in results:
+            _print_rescreen(result.to_dict())
+            code = max(code, result.exit_code)
     if not all(o.ok for o in outcomes):
         click.get_current_context().exit(EXIT_UPDATE)
+    if code:
+        click.get_current_context().exit(code)
 
 
 @lists_group.command("diff", help="Entries added, removed and changed between two versions "
@@ -200,6 +232,8 @@ def lists_diff(obj: Ctx, source_id: str, from_version: int | None, to_version: i
 # -- screening ---------------------------------------------------------------------------
 
 THRESHOLD_HELP = "Report hits scoring at least this (0-1; default 0.80)."
+RELATED_HELP = ("Also report companies listed parties own under 50%, or in a share not "
+                "published (a red flag, not a hit by default).")
 STALE_HELP = "Exit 3 instead of screening when a list is older than its max age."
 
 
@@ -212,11 +246,14 @@ STALE_HELP = "Exit 3 instead of screening when a list is older than its max age.
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)  # fmt: skip
 @click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
+@click.option("--related", is_flag=True, help=RELATED_HELP)
+@click.option("--dob", help="Date of birth of a person (YYYY, YYYY-MM or YYYY-MM-DD): "
+              "secondary evidence; a date alone never clears a name.")
 @click.pass_obj
 def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None, fmt: str,
-              fail_stale: bool | None) -> int:  # fmt: skip
+              fail_stale: bool | None, related: bool, dob: str | None) -> int:  # fmt: skip
     result = obj.screener.check(name, country=country, threshold=threshold,
-                                fail_stale=fail_stale)  # fmt: skip
+                                fail_stale=fail_stale, related=related, dob=dob)  # fmt: skip
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -226,16 +263,16 @@ def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None,
 
 
 @cli.command("batch", help=f"Screen every row of a CSV, XLSX, JSON Lines or Parquet file.\n\n"
-                           f"OUTPUT's extension picks the format: .csv, .jsonl, .xlsx, .parquet "
-                           f"or .html. "
-                           f"The output appears only when the run succeeds; CSV, JSONL, XLSX and "
-                           f"Parquet get a sidecar OUTPUT.meta.json with the run id and list "
-                           f"versions. --engine dask screens on a Dask cluster: a local one, or "
-                           f"the one at --scheduler ADDRESS.\n\n"
-                           f"{EXIT_CODES_HELP}")  # fmt: skip
+                          f"OUTPUT's extension picks the format: .csv, .jsonl, .xlsx, .parquet, "
+                          f".html or .pdf (the committee report; see `screener report`). "
+                          f"The output appears only when the run succeeds; CSV, JSONL, XLSX and "
+                          f"Parquet get a sidecar OUTPUT.meta.json with the run id and list "
+                          f"versions. --engine dask screens on a Dask cluster: a local one, or "
+                          f"the one at --scheduler ADDRESS.\n\n"
+                          f"{EXIT_CODES_HELP}")  # fmt: skip
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Output file (.csv, .jsonl, .xlsx, .parquet or .html).")
+              help="Output file (.csv, .jsonl, .xlsx, .parquet, .html or .pdf).")
 @click.option("--column", help="Column holding the names (default: an obvious one).")
 @click.option("--country-column", help="Column holding each party's country: ISO codes or "
               "English names (default: 'country'); a value naming no country is warned about.")
@@ -249,25 +286,346 @@ def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None,
               help="Dask scheduler to use with --engine dask (e.g. tcp://scheduler:8786; "
                    "default: start a local cluster).")
 @click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
+@click.option("--related", is_flag=True, help=RELATED_HELP)
+@click.option("--dob-column", help="Column holding people's dates of birth (YYYY, YYYY-MM or "
+              "YYYY-MM-DD): secondary evidence, as --dob of check.")
 @click.pass_obj
 def batch_cmd(obj: Ctx, input_path: Path, output: Path, column: str | None,
               country_column: str | None, sheet: str | None, threshold: float | None,
               workers: int | None, engine: str, scheduler: str | None,
-              fail_stale: bool | None) -> int:  # fmt: skip
+              fail_stale: bool | None, related: bool, dob_column: str | None) -> int:  # fmt: skip
     s = obj.screener.batch(input_path, output, column=column, country_column=country_column,
                            sheet=sheet, threshold=threshold, workers=workers, progress=True,
-                           fail_stale=fail_stale, engine=engine, scheduler=scheduler)  # fmt: skip
-    click.echo(f"screened {s.rows} rows ({s.unique_names} unique names): {s.hit_rows} with hits, "
-               f"{s.clear} clear, {s.skipped} skipped; wrote {s.output} (run {s.run_id})", err=True)  # fmt: skip
+                           fail_stale=fail_stale, related=related, dob_column=dob_column,
+                           engine=engine, scheduler=scheduler)  # fmt: skip
+    decided = (f" ({s.suppressed} all suppressed, {s.review_again} to review again)"
+               if s.suppressed or s.review_again else "")  # fmt: skip
+    click.echo(f"screened {s.rows} rows ({s.unique_names} unique names): {s.hit_rows} with hits"
+               f"{decided}, {s.clear} clear, {s.skipped} skipped; wrote {s.output} "
+               f"(run {s.run_id})", err=True)  # fmt: skip
     _warn(s.warnings)
     return s.exit_code
 
+
+@cli.command("ownership", help="Explain who owns the party NAME names, up to the listed "
+                               "owners (shares, kinds, sources, the rule that makes it matter "
+                               "and its status that day), and what it owns.\n\n"
+                               "Exit 0 when nothing listed is involved, 1 when the party is "
+                               "listed or a listed owner is; 2 and 3 as for check.")  # fmt: skip
+@click.argument("name")
+@click.option("--on", "day", help="The day to judge on (YYYY-MM-DD; default today).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)  # fmt: skip
+@click.pass_obj
+def ownership_cmd(obj: Ctx, name: str, day: str | None, fmt: str) -> int:
+    from screener.errors import InputError
+    from screener.lists.links import explain
+
+    if not name.strip():
+        raise InputError("the name is empty")
+    doc = explain(obj.store, name, on=day)
+    if fmt == "json":
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        _print_ownership(doc)
+    return 1 if doc["involved"] else 0
+
+
+def _edge_line(st: dict[str, Any], on: str) -> str:
+    share = f"{st['share']:g}%" if st["share"] is not None else "share not published"
+    bits = [st["kind"], share]
+    if st["controlled"]:
+        bits.append("controlled")
+    if st["as_of"]:
+        bits.append(f"as of {st['as_of']}")
+    if st["end_date"]:
+        bits.append(f"ENDED {st['end_date']}" if st["end_date"] < on else f"ends {st['end_date']}")
+    lists = f" [{', '.join(st['owner_lists'])}]" if st["owner_lists"] else ""
+    return (f"{st['child']} -> {st['owner']}{lists}: {', '.join(bits)}; "
+            f"source: {st['source']} ({st['origin']})")
+
+
+def _print_ownership(doc: dict[str, Any]) -> None:
+    if not doc["matches"]:
+        click.echo(f"No listed entity or ownership link found for {doc['query']!r}.")
+        return
+    for m in doc["matches"]:
+        a = m["assessment"]
+        e = a["entity"]
+        kind = ", ".join(e["lists"]) if e["listed"] else "not listed (ownership graph)"
+        click.echo(f"{doc['query']!r} -> {e['name']} ({m['source_id']}:{m['entity_id']}, "
+                   f"score {m['score']:.2f}; {kind})")  # fmt: skip
+        share = (f", {a['share']:g}% held by listed parties or parties they own"
+                 if a["share"] is not None else "")  # fmt: skip
+        click.echo(f"  relation on {a['on']}: {a['relation'] or 'none'}{share}")
+        seen: set[tuple[str, str, str]] = set()
+        if m["up"]:
+            click.echo("  owners:")
+        for c in m["up"]:
+            for st in c["steps"]:
+                key = (st["child"], st["owner"], st["source"])
+                if key not in seen:
+                    seen.add(key)
+                    click.echo(f"    {_edge_line(st, a['on'])}")
+            if len(c["steps"]) > 1 and c["effective_share"] is not None:
+                click.echo(f"      chain to {c['steps'][-1]['owner']}: "
+                           f"{c['effective_share']:g}% along the chain")
+        for r in a["rules"]:
+            st = r["status"] or {}
+            verdict = "applies" if r["applies"] else "may apply (related)"
+            click.echo(f"  rule: {r['name']} ({r['citation']}): {verdict}; owners on its lists: "
+                       f"{', '.join(r['owners']) or '-'}")  # fmt: skip
+            click.echo(f"    status on {a['on']}: {st.get('status', 'no status recorded')}"
+                       f"{' since ' + st['from'] if st.get('from') else ''}"
+                       f"{', ' + st['citation'] if st.get('citation') else ''}"
+                       f"{' (checked ' + st['checked_on'] + ')' if st.get('checked_on') else ''}; "
+                       f"source: {st.get('source') or 'none found'}")  # fmt: skip
+            if st.get("note"):
+                click.echo(f"    {st['note']}")
+        for note in a["notes"]:
+            click.echo(f"  note: {note}")
+        if m["down"]:
+            click.echo("  owns:")
+        seen = set()
+        for c in m["down"]:
+            st = c["steps"][-1]
+            key = (st["child"], st["owner"], st["source"])
+            if key not in seen:
+                seen.add(key)
+                click.echo(f"    {_edge_line(st, a['on'])}")
+    click.echo("An ownership link is a lead, not a determination: confirm shares and control "
+               "at the source.")
 
 def _warn(notes: list[str]) -> None:
     """What a result does not cover (stale or missing lists, unreadable countries), after
     the result itself: a failed run prints its one error line and nothing else."""
     for n in notes:
         click.echo(f"screener: warning: {n}", err=True)
+
+
+# -- reviewing ---------------------------------------------------------------------------
+
+KINDS_HELP = ("false-positive (the party is not the listed entity), confirmed (a true match), "
+              "escalated, cleared (a true match that is permitted, e.g. a licence is held), "
+              "declined")  # fmt: skip
+
+
+@cli.command("decide", help="Record a reviewer's decision on one party and one listed entity. "
+             f"KIND: {KINDS_HELP}. false-positive and cleared suppress the hit in later "
+             "checks, batches and re-screenings until the entity's listing changes "
+             "(then it comes back as review-again). Decisions are never changed or deleted: "
+             "decide again to supersede one.")  # fmt: skip
+@click.argument("party", metavar="PARTY_NAME")
+@click.argument("entity_id")
+@click.option("--as", "kind", required=True, metavar="KIND",
+              type=click.Choice(["false-positive", "confirmed", "escalated", "cleared",
+                                 "declined"], case_sensitive=False))  # fmt: skip
+@click.option("--reason", required=True, help="Why (kept with the decision).")
+@click.option("--by", "reviewer", required=True, help="The reviewer's name.")
+@click.option("--source", "source_id", help="The list source holding ENTITY_ID (needed only "
+              "when several do).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)  # fmt: skip
+@click.pass_obj
+def decide_cmd(obj: Ctx, party: str, entity_id: str, kind: str, reason: str, reviewer: str,
+               source_id: str | None, fmt: str) -> None:  # fmt: skip
+    from screener.db.decisions import summary
+    from screener.screening.review import decide
+
+    d = decide(obj.store, party, entity_id, kind, reason, reviewer, source_id)
+    if fmt == "json":
+        click.echo(json.dumps(d, indent=2, ensure_ascii=False))
+        return
+    was = f" (supersedes #{d['supersedes']})" if d.get("supersedes") else ""
+    click.echo(f"recorded {summary(d)}{was}; party {d['party']!r}, entity "
+               f"{d['source_id']}:{d['entity_id']}")  # fmt: skip
+
+
+@cli.group("decisions", help="Reviewers' decisions: import them from a reviewed batch output, "
+           "list them, export them.")  # fmt: skip
+def decisions_group() -> None:
+    pass
+
+
+@decisions_group.command("import", help="Record the decisions a reviewer filled into a CSV or "
+                         "XLSX batch output (columns decision, decision_reason, decision_by). "
+                         "Each applies to every hit in the row's screen_hit_ids. Checked whole "
+                         "first: a bad row records nothing.")  # fmt: skip
+@click.argument("path", metavar="REVIEWED_FILE", type=click.Path(path_type=Path))
+@click.option("--by", "reviewer", help="Reviewer for rows whose decision_by is empty.")
+@click.option("--sheet", help="Worksheet of an .xlsx file (default: the first, 'results').")
+@click.pass_obj
+def decisions_import(obj: Ctx, path: Path, reviewer: str | None, sheet: str | None) -> None:
+    from screener.screening.review import import_reviewed
+
+    r = import_reviewed(obj.store, path, reviewer=reviewer, sheet=sheet)
+    click.echo(f"{path}: {r.decided_rows} of {r.rows} rows have a decision: recorded "
+               f"{len(r.recorded)} decisions, {r.unchanged} already in force")  # fmt: skip
+    for d in r.recorded:
+        click.echo(f"  #{d['id']} {d['kind']}: {d['party']} / {d['source_id']}:{d['entity_id']}")
+
+
+@decisions_group.command("list", help="Every decision, oldest first (superseded ones marked).")
+@click.option("--party", help="Only this party (any spelling the screening treats as the same).")
+@click.option("--current", is_flag=True, help="Only the decisions in force.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)  # fmt: skip
+@click.pass_obj
+def decisions_list(obj: Ctx, party: str | None, current: bool, fmt: str) -> None:
+    from screener.db.decisions import all_decisions
+
+    rows = [r for r in all_decisions(obj.store, party) if r["current"] or not current]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        r["entity"] = f"{r['source_id']}:{r['entity_id']}"
+        r["state"] = "in force" if r["current"] else f"superseded by #{r['superseded_by']}"
+    _table(rows, [("id", "#"), ("decided_at", "decided"), ("party", "party"), ("entity", "entity"),
+                  ("kind", "decision"), ("reviewer", "by"), ("reason", "reason"),
+                  ("state", "state")])  # fmt: skip
+
+
+@decisions_group.command("export", help="Write every decision with the listing it was made "
+                         "on: .csv or .jsonl.")  # fmt: skip
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+@click.option("--party", help="Only this party.")
+@click.pass_obj
+def decisions_export(obj: Ctx, output: Path, party: str | None) -> None:
+    from screener.screening.review import export
+
+    n = export(obj.store, output, party)
+    click.echo(f"wrote {n} decisions to {output}", err=True)
+
+
+@cli.group("portfolio", help="Named sets of parties (funders-2026, customers, deal-123) to "
+           "re-screen when the lists change.")  # fmt: skip
+def portfolio_group() -> None:
+    pass
+
+
+@portfolio_group.command("add", help="Keep the parties of a CSV, XLSX or JSON Lines file (with "
+                         "their row data) as portfolio NAME.")  # fmt: skip
+@click.argument("name")
+@click.argument("path", metavar="FILE", type=click.Path(path_type=Path))
+@click.option("--column", help="Column holding the names (default: an obvious one).")
+@click.option("--country-column", help="Column holding each party's country (default: "
+              "'country').")
+@click.option("--sheet", help="Worksheet of an .xlsx input (default: the first).")
+@click.option("--replace", is_flag=True, help="Replace the parties of an existing portfolio "
+              "(its screenings are kept, so the next rescreen reports what the new file changed).")
+@click.pass_obj
+def portfolio_add(obj: Ctx, name: str, path: Path, column: str | None,
+                  country_column: str | None, sheet: str | None, replace: bool) -> None:  # fmt: skip
+    from screener.screening.rescreen import add_portfolio
+
+    p, notes = add_portfolio(obj.store, name, path, column=column, country_column=country_column,
+                             sheet=sheet, replace=replace)  # fmt: skip
+    click.echo(f"portfolio {p['name']!r}: {p['parties']} parties from {path} (names in "
+               f"{p['name_column']!r}); screen it with `screener rescreen {p['name']}`")  # fmt: skip
+    _warn(notes)
+
+
+@portfolio_group.command("list", help="Every portfolio and when it was last screened.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)  # fmt: skip
+@click.pass_obj
+def portfolio_list(obj: Ctx, fmt: str) -> None:
+    from screener.db.portfolios import all_portfolios
+
+    rows = all_portfolios(obj.store)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    _table(rows, [("name", "portfolio"), ("parties", "parties"), ("source_path", "from"),
+                  ("updated_at", "updated"), ("last_screened", "last screened"),
+                  ("last_run", "run")])  # fmt: skip
+
+
+@cli.command("rescreen", help="Screen a portfolio against the active lists and report only what "
+             "changed since it was last screened: new hits, hits gone, listings changed (a new "
+             "list, an end date), hits to review again. Exit 1 when a change needs review.\n\n"
+             f"{EXIT_CODES_HELP}")  # fmt: skip
+@click.argument("name")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Also write the report: .json or .html.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)  # fmt: skip
+@click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
+@click.pass_obj
+def rescreen_cmd(obj: Ctx, name: str, output: Path | None, fmt: str,
+                 fail_stale: bool | None) -> int:  # fmt: skip
+    from screener.files.reports.rescreen import write
+    from screener.screening.rescreen import rescreen
+
+    result = rescreen(obj.screener, name, fail_stale=fail_stale)
+    data = result.to_dict()
+    if output is not None:
+        write(output, data)
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    else:
+        _print_rescreen(data)
+    if output is not None:
+        click.echo(f"wrote {output} (run {result.run_id})", err=True)
+    _warn(result.warnings)
+    return result.exit_code
+
+
+def _print_rescreen(r: dict[str, Any]) -> None:
+    prev = r.get("previous")
+    since = f"since {prev['screened_at']}" if prev else "(first screening: every hit is new)"
+    click.echo(f"portfolio {r['portfolio']}: {r['parties']} parties; {r['changed_parties']} "
+               f"changed {since}, {r['needs_review']} to review (run {r['run_id']})")  # fmt: skip
+    for x in r.get("lists_changed") or ():
+        click.echo(f"  list {x['source_id']}: version {x['from_version'] or '(none)'} -> "
+                   f"{x['to_version'] or '(none)'}")  # fmt: skip
+    for c in r.get("changes") or ():
+        where = f" ({c['country'].upper()})" if c.get("country") else ""
+        click.echo(f"  row {c['row']}: {c['party']}{where}: {c['status_before'] or 'not screened'}"
+                   f" -> {c['status']}")  # fmt: skip
+        for ch in c["changes"]:
+            flag = "  [to review]" if ch["needs_review"] else ""
+            click.echo(f"    {ch['kind']}: {ch['text']}{flag}")
+
+
+@cli.command("report", help="The report a committee can sign, party by party in input order "
+             "with a verdict each, decisions and suppressed hits, and a coverage statement. "
+             "INPUT_OR_RUN: a file of parties (screened now, as `batch` does), a batch's JSON "
+             "Lines output, or the id of a batch run that wrote one (reported as screened "
+             "then). OUTPUT: .html, or .pdf (printed by headless Chromium).\n\n"
+             f"{EXIT_CODES_HELP}")  # fmt: skip
+@click.argument("source", metavar="INPUT_OR_RUN")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="report.html or report.pdf")
+@click.option("--audience", type=click.Choice(["export", "research"]), default="export",
+              show_default=True, help="Word each listing's meaning for an export-control "
+              "reader or for a research office (grants, gifts, collaborations).")
+@click.option("--reference", help="Deal, grant or project reference printed on the report.")
+@click.option("--reviewer", help="Reviewer printed on the report.")
+@click.option("--column", help="Column holding the names (default: an obvious one).")
+@click.option("--country-column", help="Column holding each party's country.")
+@click.option("--sheet", help="Worksheet of an .xlsx input (default: the first).")
+@click.option("--threshold", type=Threshold(), help=THRESHOLD_HELP)
+@click.option("--workers", type=click.IntRange(1, 64), help="Processes (default: all cores).")
+@click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
+@click.pass_obj
+def report_cmd(obj: Ctx, source: str, output: Path, audience: str, reference: str | None,
+               reviewer: str | None, column: str | None, country_column: str | None,
+               sheet: str | None, threshold: float | None, workers: int | None,
+               fail_stale: bool | None) -> int:  # fmt: skip
+    from screener.screening.report import report
+
+    given = {"column": column, "country_column": country_column, "sheet": sheet,
+             "threshold": threshold, "workers": workers, "fail_stale": fail_stale}
+    batch_options = {k: v for k, v in given.items() if v is not None}
+    r = report(obj.screener, source, output, audience=audience, reference=reference,
+               reviewer=reviewer, **batch_options)  # fmt: skip
+    how = "screened now" if r["screened"] else "as screened by run " + str(r["run_id"])
+    click.echo(f"wrote {output}: {r['rows']} parties, {r['needs_review']} to review, "
+               f"{r['suppressed']} all suppressed ({how})", err=True)  # fmt: skip
+    _warn(r.get("warnings") or [])
+    return int(r["exit_code"])
 
 
 @cli.group("runs", invoke_without_command=True,
@@ -320,7 +678,9 @@ def _print_check(result: dict[str, Any]) -> None:
     if not hits:
         click.echo(f"No hit at or above {result['threshold']:.2f} for {result['query']!r}.")
     for h in hits:
-        click.echo(f"HIT {h['score']:.2f}  {h['name']}")
+        label = {"suppressed": "SUPPRESSED", "review-again": "REVIEW AGAIN"}.get(
+            h.get("status") or "hit", "HIT")  # fmt: skip
+        click.echo(f"{label} {h['score']:.2f}  {h['name']}")
         click.echo(f"  matched name : {h['matched_name']}")
         click.echo(f"  source       : {h['source_name']} ({h['source_id']}), entry {h['entity_id']}")
         for ls in h["listings"] or [{"list": h["list"], "citation": h["citation"],
@@ -335,14 +695,62 @@ def _print_check(result: dict[str, Any]) -> None:
                 click.echo(f"    meaning    : {what}")
             if ls.get("source_url"):
                 click.echo(f"    official   : {ls['source_url']}")
+        if h.get("relation") and h["relation"] != "same":
+            click.echo(f"  relation     : {h['relation']}{_RELATIONS.get(h['relation'], '')}")
+        if h.get("matched_part"):
+            click.echo(f"  matched part : {h['matched_part']}")
         if h.get("parent"):
             click.echo(f"  parent       : {h['parent']}")
+        _print_hit_owners(h.get("ownership"))
         click.echo(f"  why          : {h['explanation']}")
+        d = h.get("decision")
+        if d:
+            click.echo(f"  decision     : {d['kind']} #{d['id']} by {d['reviewer']} on "
+                       f"{str(d['decided_at'])[:10]}: {d['reason']}")  # fmt: skip
+            for change in d.get("changes") or ():
+                click.echo(f"    changed    : {change}")
     click.echo("lists: " + ", ".join(f"{x['source_id']} v{x['version_id']} sha256 {x['sha256'][:12]}"
                                      for x in result["lists"]) + f"; run {result['run_id']}")  # fmt: skip
     if hits:
         click.echo("A potential match is not a determination: confirm each hit against the "
                    "official list at its source URL.")
+
+
+_RELATIONS = {"unit": " (a unit, branch, regional or brand company of the listed entity)",
+              "owned-by": " (listed parties own or control it)",
+              "brand": " (a brand or former name of the listed entity)",
+              "related": " (listed parties own part of it: a red flag)"}  # fmt: skip
+
+
+def _print_hit_owners(o: dict[str, Any] | None) -> None:
+    """The listed owners of a hit, each link of the chain with its source, and the rules."""
+    if not o:
+        return
+    share = f"{o['share']:g}%" if o.get("share") is not None else "share not published"
+    owners = ", ".join(x["name"] for x in o.get("owners") or [])
+    click.echo(f"  owners       : {o.get('relation')} {owners} ({share})")
+    shown = set()
+    for chain in o.get("chains") or []:
+        for s in chain["steps"]:
+            if (s["child"], s["owner"]) in shown:
+                continue  # a link shared by several chains
+            shown.add((s["child"], s["owner"]))
+            bits = [s["kind"], f"{s['share']:g}%" if s.get("share") is not None else None,
+                    "controlled" if s.get("controlled") else None,
+                    f"as of {s['as_of']}" if s.get("as_of") else None]  # fmt: skip
+            click.echo(f"    link       : {s['child']} -> {s['owner']} "
+                       f"({', '.join(b for b in bits if b)})")  # fmt: skip
+            if s.get("source"):
+                click.echo(f"      source   : {s['source']}")
+    for r in o.get("rules") or []:
+        st = r.get("status") or {}
+        click.echo(f"    rule       : {r['name']} ({r.get('citation') or '-'}): "
+                   f"{'applies' if r.get('applies') else 'related'}; status {st.get('status')}"
+                   f"{' since ' + st['from'] if st.get('from') else ''}")  # fmt: skip
+        if st.get("note"):
+            click.echo(f"      status   : {st['note']}")
+    for n in o.get("notes") or []:
+        click.echo(f"    note       : {n}")
 
 
 def _table(rows: list[dict[str, Any]], cols: list[tuple[str, str]]) -> None:

@@ -85,3 +85,115 @@ class ParsedList:
     entities: list[Entity]
     published: str | None = None  # publication date of the list, when the file says
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+# -- ownership ---------------------------------------------------------------------------
+# Kinds of ownership link: the child is a company the owner holds (``subsidiary``,
+# ``joint-venture``), an office or part of it without its own legal identity
+# (``branch``, ``unit``), a name it trades under (``brand``) or an earlier name of it
+# (``former-name``).
+OWNERSHIP_KINDS = ("subsidiary", "branch", "unit", "brand", "former-name", "joint-venture")
+# Where ownership links come from: the bundled ``lists/ownership.yaml``, the CSL's own
+# entries, GLEIF Level 2 relationship records, or a user's own file.
+OWNERSHIP_ORIGINS = ("bundled", "csl", "gleif", "user")
+
+
+def pad_date(d: str, end: bool = False) -> str:
+    """A partial ISO date as the first (or, with ``end``, the last) day it covers."""
+    if len(d) == 4:
+        return d + ("-12-31" if end else "-01-01")
+    if len(d) == 7:
+        return d + ("-31" if end else "-01")
+    return d[:10]
+
+
+@dataclass
+class OwnershipLink:
+    """One link child -> owner, as an importer produces it and the store keeps it.
+
+    The child is named (``child_name``, ``child_aliases``, ``child_country``) and has
+    a stable ``child_key`` (the node id when it is not a listed entry); it may also
+    be a listed entry itself (``child_source_id`` + ``child_entity_id``). The owner is
+    a listed entity when it resolves (``owner_source_id`` + ``owner_entity_id``), else
+    its name and the list it is on (``owner_name``, ``owner_list``), or another link's
+    child (``owner_key``).
+    """
+
+    child_key: str
+    child_name: str
+    kind: str  # one of OWNERSHIP_KINDS
+    source: str  # URL, filing or list entry the link was read from
+    child_aliases: list[str] = field(default_factory=list)
+    child_country: str | None = None
+    child_source_id: str | None = None
+    child_entity_id: str | None = None
+    owner_name: str | None = None
+    owner_list: str | None = None
+    owner_source_id: str | None = None
+    owner_entity_id: str | None = None
+    owner_key: str | None = None
+    share: float | None = None  # percent; None when no source states it
+    controlled: bool | None = None  # the source says the owner controls the child
+    as_of: str | None = None
+    end_date: str | None = None
+    note: str | None = None
+
+    def current(self, on: str) -> bool:
+        """True when the link had not ended on ``on`` (ISO date)."""
+        return not self.end_date or pad_date(self.end_date, end=True) >= on
+
+
+@dataclass
+class ParsedLinks:
+    """What an ownership importer read from one file."""
+
+    links: list[OwnershipLink]
+    published: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RuleStatus:
+    """One period of a rule's status (in force, suspended, revoked, unknown)."""
+
+    status: str
+    start: str
+    end: str | None
+    citation: str | None
+    source: str | None
+    checked_on: str | None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class OwnershipRule:
+    """A rule under which ownership by listed parties restricts the owned entity."""
+
+    id: str
+    name: str
+    authority: str
+    owners_on: tuple[str, ...]  # the lists whose parties count as owners
+    threshold: float  # percent owned, in the aggregate, that triggers the rule
+    citation: str | None
+    published: str | None
+    source: str
+    statuses: tuple[RuleStatus, ...]
+    summary: str | None = None
+
+    def status_on(self, day: str | None = None) -> RuleStatus | None:
+        """The status period that covers ``day`` (ISO date; default today), if any."""
+        import datetime as dt
+
+        day = day or dt.date.today().isoformat()
+        for s in self.statuses:
+            if pad_date(s.start) <= day and (s.end is None or day <= pad_date(s.end, end=True)):
+                return s
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> OwnershipRule:
+        return cls(**{**d, "owners_on": tuple(d["owners_on"]),
+                      "statuses": tuple(RuleStatus(**s) for s in d["statuses"])})  # fmt: skip

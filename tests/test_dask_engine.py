@@ -176,7 +176,6 @@ def test_a_failed_task_is_retried(store: Store, tmp_path: Path, threads_cluster:
         return real(*args)
 
     dask_engine._MATCHERS.clear()
-    dask_engine._SCREENERS.clear()  # names remembered by an earlier test would skip screening
     monkeypatch.setattr(dask_engine, "screen_chunk", fail_once)
     summary = s.batch(src, tmp_path / "dask.jsonl", engine="dask",
                       scheduler=threads_cluster.scheduler_address)  # fmt: skip

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from screener.errors import InputError
@@ -159,7 +159,11 @@ def test_units_and_brand_companies_are_hits_with_relation_unit(
 @pytest.mark.parametrize("query", ["Hikvision", "Zhejiang Dahua Technology Co., Ltd.",
                                    "SenseTime Group Limited, Beijing, China"])
 def test_the_name_itself_has_relation_same(matcher: Matcher, query: str) -> None:
-    assert all(h.detail.relation == "same" for h in matcher.screen(query))
+    # Listed hits; a subsidiary node of the ownership graph that echoes its owner (Shenzhen
+    # SenseTime under SenseTime Group) is left to the ownership stage (ownership_graph.shadowed).
+    hits = [h for h in matcher.screen(query)
+            if h.entity.extra.get("source_id") != "screener-ownership"]
+    assert hits and all(h.detail.relation == "same" for h in hits)
 
 
 @pytest.mark.parametrize(
@@ -295,6 +299,7 @@ QUERIES = ["Hikvision", "Dahua Tech Grp", "Hikvison Digital Technology", "第十
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=st.sampled_from(QUERIES), low=st.floats(0.3, 1.0), high=st.floats(0.3, 1.0),
        country=st.sampled_from([None, "CN", "US"]))  # fmt: skip
+@example(query="Dahua Tech Grp", low=0.5, high=0.875, country=None)  # the best name held whole
 def test_a_higher_threshold_keeps_a_subset_of_the_hits(
     matcher: Matcher, query: str, low: float, high: float, country: str | None
 ) -> None:

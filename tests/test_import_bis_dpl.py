@@ -81,5 +81,5 @@ def test_fr_citations_normalized() -> None:
 def test_cli_import_then_check_finds_a_denied_person(db_path: Path) -> None:
     output, hits = import_then_check(db_path, real(DPL), "bis-dpl", "bis-dpl",
                                      "Dahua Electronics Corporation")
-    assert "bis-dpl: loaded version 2 with 476 entities and 476 names" in output
+    assert "bis-dpl: loaded version 3 with 476 entities and 476 names" in output
     assert hits[0]["citation"] == "82 FR 46480"

@@ -79,5 +79,5 @@ def test_made_up_file_old_and_bilingual_element_names() -> None:
 def test_cli_import_then_check_finds_a_canada_listed_entity(db_path: Path) -> None:
     output, hits = import_then_check(db_path, real(SEMA), "ca-sema", "ca-sema",
                                      "Research and Production Association RusBITech")
-    assert "ca-sema: loaded version 2 with 5090 entities and 8893 names" in output
+    assert "ca-sema: loaded version 3 with 5090 entities and 8893 names" in output
     assert hits[0]["listed_on"] == "2024-02-21"

@@ -82,5 +82,5 @@ def test_made_up_2026_csv_layout_weak_alias_imo_and_measures() -> None:
 
 def test_cli_import_then_check_finds_a_dfat_listed_person(db_path: Path) -> None:
     output, hits = import_then_check(db_path, real(XLSX_2024), "dfat", "dfat", "阿不都·哈克")
-    assert "dfat: loaded version 2 with 3062 entities and 9518 names" in output
+    assert "dfat: loaded version 3 with 3062 entities and 9518 names" in output
     assert hits[0]["entity_id"] == "1112" and hits[0]["name"] == "ABDUL HAQ"

@@ -77,5 +77,5 @@ def test_made_up_file_weak_alias_language_and_un_reference() -> None:
 def test_cli_import_then_check_finds_an_eu_listed_person(db_path: Path) -> None:
     output, hits = import_then_check(db_path, real(SAMPLE), "eu-fsf", "eu-fsf-sample",
                                      "Mohamed Ben Belkacem Aouadi")  # fmt: skip
-    assert "loaded version 2 with 7 entities and 15 names" in output
+    assert "loaded version 3 with 7 entities and 15 names" in output
     assert hits[0]["entity_id"] == "927" and hits[0]["citation"] == "2016/294 (OJ L55)"

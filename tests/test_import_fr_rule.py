@@ -100,7 +100,7 @@ def test_made_up_rule_pages_former_names_and_an_entry_without_items() -> None:
 def test_cli_import_then_check_finds_an_entry_with_its_citation(db_path: Path) -> None:
     output, hits = import_then_check(db_path, real(RULE), "fr-rule", "fr-2023-03929",
                                      "Spacety Luxembourg S.A.")
-    assert "fr-2023-03929: loaded version 2 with 13 entities and 65 names" in output
+    assert "fr-2023-03929: loaded version 3 with 13 entities and 65 names" in output
     assert {(h["citation"], h["listed_on"]) for h in hits} == {
         ("88 FR 12173", "2023-02-27"), ("88 FR 12174", "2023-02-27")}  # fmt: skip
 

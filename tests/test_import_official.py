@@ -265,9 +265,9 @@ def test_cli_update_un_from_a_real_http_server_then_check(
     args = ["--db", str(db_path), "lists", "update", "un-sc", "--url", f"un-sc={url}"]
     first = runner.invoke(cli, args)
     assert first.exit_code == 0, first.output
-    assert first.output.strip() == "un-sc: loaded version 2 with 1003 entities"
+    assert first.output.strip() == "un-sc: loaded version 3 with 1003 entities"
     again = runner.invoke(cli, args)  # If-Modified-Since -> 304
-    assert again.output.strip() == "un-sc: unchanged (version 2)"
+    assert again.output.strip() == "un-sc: unchanged (version 3)"
     shown = runner.invoke(cli, ["--db", str(db_path), "lists", "show", "--format", "json"])
     un = next(s for s in json.loads(shown.output) if s["id"] == "un-sc")
     assert (un["published"], un["origin"], un["format"]) == ("2026-02-27", url, "un-sc")

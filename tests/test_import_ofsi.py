@@ -117,5 +117,5 @@ def test_content_not_file_name_picks_the_reader(tmp_path: Path) -> None:
 def test_cli_import_then_check(db_path: Path, rel: str, source: str, query: str,
                                entity_id: str, counts: str) -> None:  # fmt: skip
     output, hits = import_then_check(db_path, real(rel), "ofsi", source, query)
-    assert f"loaded version 2 with {counts}" in output
+    assert f"loaded version 3 with {counts}" in output
     assert hits[0]["entity_id"] == entity_id

@@ -88,6 +88,6 @@ def test_made_up_file_reads_every_field() -> None:
 
 def test_cli_import_then_check_finds_a_un_listed_entity(db_path: Path) -> None:
     output, hits = import_then_check(db_path, real(UN_XML), "un-sc", "un-sc", "القاعدة")
-    assert "un-sc: loaded version 2 with 1003 entities and 4193 names" in output
+    assert "un-sc: loaded version 3 with 1003 entities and 4193 names" in output
     assert hits[0]["entity_id"] == "QDe.004" and hits[0]["name"] == "AL-QAIDA"
     assert hits[0]["listed_on"] == "2001-10-06"

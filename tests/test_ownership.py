@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -152,7 +153,8 @@ def test_good_edge_and_file_level_errors(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump({"edges": [EDGE]}), encoding="utf-8")
     [e] = ownership.parse(path, entry_ids={"hikvision"})
     assert (e.owner_id, e.share, e.owner_name) == ("hikvision", 60.0, None)
-    path.write_text(yaml.safe_dump({"edges": [EDGE, EDGE]}), encoding="utf-8")
+    # JSON is YAML without anchors: the loader refuses aliases, which safe_dump would write.
+    path.write_text(json.dumps({"edges": [EDGE, EDGE]}), encoding="utf-8")
     with pytest.raises(InputError, match="repeats"):
         ownership.parse(path, entry_ids={"hikvision"})
     path.write_text("edges: [unclosed", encoding="utf-8")

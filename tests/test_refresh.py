@@ -501,18 +501,18 @@ def test_cli_update_show_and_diff(cli_env: dict[str, str],
     runner = CliRunner()
     first = runner.invoke(cli, ["--db", cli_env["db"], "lists", "update", "csl"])
     assert first.exit_code == 0, first.output
-    assert "csl: loaded version 2 with 12 entities" in first.output
+    assert "csl: loaded version 3 with 12 entities" in first.output
     second = runner.invoke(cli, ["--db", cli_env["db"], "lists", "update", "csl"])
-    assert "csl: loaded version 3 with 12 entities, was version 2" in second.output
+    assert "csl: loaded version 4 with 12 entities, was version 3" in second.output
     shown = runner.invoke(cli, ["--db", cli_env["db"], "lists", "show", "--format", "json"])
     csl = next(r for r in json.loads(shown.output) if r["id"] == "csl")
-    assert (csl["active_version"], csl["entities"], csl["versions"]) == (3, 12, 2)
+    assert (csl["active_version"], csl["entities"], csl["versions"]) == (4, 12, 2)
     table = runner.invoke(cli, ["--db", cli_env["db"], "lists", "diff", "csl"])
     assert table.exit_code == 0, table.output
-    assert "csl: version 2 -> 3: 1 added, 1 removed, 1 changed" in table.output
+    assert "csl: version 3 -> 4: 1 added, 1 removed, 1 changed" in table.output
     assert "SME BANK" in table.output and "aliases" in table.output
-    js = runner.invoke(cli, ["--db", cli_env["db"], "lists", "diff", "csl", "--from", "3",
-                             "--to", "2", "--format", "json"])  # fmt: skip
+    js = runner.invoke(cli, ["--db", cli_env["db"], "lists", "diff", "csl", "--from", "4",
+                             "--to", "3", "--format", "json"])  # fmt: skip
     assert [e["name"] for e in json.loads(js.output)["removed"]] == ["SME BANK"]
 
 
@@ -537,7 +537,7 @@ def test_cli_from_file_and_bad_url_option(cli_env: dict[str, str]) -> None:
     runner = CliRunner()
     ok_run = runner.invoke(cli, ["--db", cli_env["db"], "lists", "update", "csl",
                                  "--from-file", str(FIX / "csl" / "consolidated_v1.csv")])
-    assert ok_run.exit_code == 0 and "loaded version 2 with 12 entities" in ok_run.output
+    assert ok_run.exit_code == 0 and "loaded version 3 with 12 entities" in ok_run.output
     bad = runner.invoke(cli, ["--db", cli_env["db"], "lists", "update", "--url", "csl"])
     assert bad.exit_code == 2 and "'csl' is not SOURCE=URL" in bad.output
 
@@ -611,14 +611,14 @@ def test_real_server_update_then_html_truncated_and_unreachable(
 
     first = runner.invoke(cli, args)
     assert first.exit_code == 0, first.output
-    assert "csl: loaded version 2 with 13 entities" in first.output
+    assert "csl: loaded version 3 with 13 entities" in first.output
     shown = runner.invoke(cli, ["--db", cli_env["db"], "lists", "show", "--format", "json"])
     csl = next(r for r in json.loads(shown.output) if r["id"] == "csl")
-    assert (csl["active_version"], csl["entities"], csl["origin"]) == (2, 13, url)
+    assert (csl["active_version"], csl["entities"], csl["origin"]) == (3, 13, url)
     diff = runner.invoke(cli, ["--db", cli_env["db"], "lists", "diff", "csl"])
-    assert "csl: version (none) -> 2: 13 added, 0 removed, 0 changed" in diff.output
+    assert "csl: version (none) -> 3: 13 added, 0 removed, 0 changed" in diff.output
     # Unchanged file: http.server answers the If-Modified-Since with 304.
-    assert "csl: unchanged (version 2)" in runner.invoke(cli, args).output
+    assert "csl: unchanged (version 3)" in runner.invoke(cli, args).output
 
     page = fixture("csl/error.html")
     replace_file(local_server.root / "consolidated.csv", page)
@@ -626,28 +626,28 @@ def test_real_server_update_then_html_truncated_and_unreachable(
     assert html.exit_code == 4
     assert html.output.strip() == (f"csl: FAILED: {url}: the server sent an HTML page, not the "
                                    "list file; it is probably an error or login page; "
-                                   "version 2 stays active")  # fmt: skip
+                                   "version 3 stays active")  # fmt: skip
 
     replace_file(local_server.root / "consolidated.csv", CSL_SAMPLE.read_bytes()[:5000])
     cut_file = runner.invoke(cli, args)
-    assert cut_file.exit_code == 4 and "looks truncated; version 2 stays active" in cut_file.output
+    assert cut_file.exit_code == 4 and "looks truncated; version 3 stays active" in cut_file.output
 
     replace_file(local_server.root / "consolidated.csv", CSL_SAMPLE.read_bytes())
     local_server.cut = True
     broken = runner.invoke(cli, args)
     assert broken.exit_code == 4
     assert "download incomplete, the connection broke" in broken.output
-    assert "(after 4 attempts); version 2 stays active" in broken.output
+    assert "(after 4 attempts); version 3 stays active" in broken.output
 
     local_server.stop()
     down = runner.invoke(cli, args)
     assert down.exit_code == 4
     assert f"csl: FAILED: {url}: cannot connect" in down.output
-    assert "version 2 stays active" in down.output
+    assert "version 3 stays active" in down.output
 
     s = open_store(cli_env["db"])
     try:
-        assert active(s, "csl") == 2 and len(s.versions("csl")) == 1
+        assert active(s, "csl") == 3 and len(s.versions("csl")) == 1
     finally:
         s.close()
 

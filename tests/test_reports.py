@@ -20,9 +20,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from screener.db.decisions import KINDS
 from screener.db.store import Store
 from screener.files.readers import open_input
-from screener.files.reports import APPENDED_COLUMNS, open_writer
+from screener.files.reports import OUTPUT_COLUMNS, html, open_writer
 from screener.files.reports import xlsx as xlsx_module
 from screener.files.reports.cells import as_number, xlsx_text
 from screener.files.reports.severity import DATA as SEVERITY_YAML
@@ -148,9 +149,18 @@ def test_html_lists_hits_most_severe_first(huawei_hits: list[dict[str, Any]],
     write(out, ["name"], [(df, [{"row": 0, "query": HUAWEI, "status": "hit",
                                  "hits": huawei_hits}])])  # fmt: skip
     page = out.read_text("utf-8")
-    assert page.index("<strong>Huawei Technologies Co., Ltd.</strong>") < page.index(
-        "<strong>HUAWEI TECHNOLOGIES CO., LTD.</strong>")  # fmt: skip
+    # One block for Huawei Technologies: the curated entry (Entity List, first, most severe)
+    # and OFAC's NS-CMIC entry of the same name merged, every listing in one table.
+    assert "<strong>Huawei Technologies Co., Ltd.</strong>" in page
+    assert "<strong>HUAWEI TECHNOLOGIES CO., LTD.</strong>" not in page
+    assert page.count('<div class="entity') == len(html.entity_groups(huawei_hits)) < len(
+        huawei_hits)  # fmt: skip
+    block = page[page.index("<strong>Huawei Technologies Co., Ltd.</strong>"):]
+    block = block[:block.index("</div>")]
+    assert "screener-surveillance" in block and "ofac-cons" in block
+    assert block.index("84 FR 22961") < block.index("NS-CMIC List")
     assert "<dt>Severity</dt><dd>Licence required</dd>" in page
+    assert '<span class="verdict licence-required">Licence required</span>' in page
 
 
 @pytest.mark.parametrize(("list_name", "extra", "expected"), [
@@ -278,10 +288,16 @@ def test_xlsx_rows_render_as_xlsxwriter_writes_them(tmp_path: Path) -> None:
     wb = xlsxwriter.Workbook(str(theirs), {**xlsx_module.OPTIONS, "tmpdir": str(tmp_path)})
     ws = wb.add_worksheet("results")
     ws.freeze_panes(1, 0)
-    for c, label in enumerate(columns + APPENDED_COLUMNS):
+    for c, label in enumerate(columns + OUTPUT_COLUMNS):
         ws.write_string(0, c, label)
+    ws.data_validation(1, len(columns) + len(OUTPUT_COLUMNS) - 3, 1_048_575,
+                       len(columns) + len(OUTPUT_COLUMNS) - 3, {
+        "validate": "list", "source": list(KINDS), "ignore_blank": True,
+        "input_title": "Decision", "input_message": "Leave empty, or choose one; give a "
+        "reason in decision_reason and your name in decision_by."})  # fmt: skip
     for r, (row, result) in enumerate(zip(cells, results), start=1):
-        values: list[Any] = [*row, "clear", None, "", "", "", "", "", "", "", 0, r + 1]
+        values: list[Any] = [*row, "clear", None, "", "", "", "", "", "", "", 0, r + 1, "", "",
+                             result["query"]]  # fmt: skip
         for c, v in enumerate(values):
             number = as_number(v) if isinstance(v, str) and c < len(columns) else None
             if number is not None or isinstance(v, int):
@@ -311,7 +327,7 @@ def test_xlsx_text_is_never_markup_or_a_formula(tmp_path: Path) -> None:
     cells = [c for row in wb["results"].iter_rows() for c in row if c.value is not None]
     wb.close()
     assert all(c.data_type != "f" for c in cells)
-    assert cells[len(["name", "note"]) + len(APPENDED_COLUMNS)].value == inject
+    assert cells[len(["name", "note"]) + len(OUTPUT_COLUMNS)].value == inject
     with zipfile.ZipFile(out) as z:
         xml = z.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in xml
@@ -407,7 +423,7 @@ def test_rows_numbered_for_the_input_format(tmp_path: Path, source: str, first: 
     assert [json.loads(line)["row"] for line in lines] == [first + 10, first + 11]
     page = (tmp_path / "out.html").read_text("utf-8")
     assert f"<h3>Row {first + 10}: Hikvision" in page
-    assert f"Skipped rows: {first + 11}" in page
+    assert f'<tr id="row-{first + 11}"><td class=n>Row {first + 11}</td>' in page  # skipped
     sidecar = json.loads((tmp_path / "out.csv.meta.json").read_text("utf-8"))
     assert ("first JSON record is row 1" if first == 1 else "the first data row under it row 2") \
         in sidecar["output"]["row_numbers"]  # fmt: skip

@@ -22,7 +22,7 @@ from screener.cli import cli, main
 from screener.db import runs as audit
 from screener.db.store import Store, sha256_file
 from screener.errors import ListsError
-from screener.files.reports import APPENDED_COLUMNS, CAUTION
+from screener.files.reports import CAUTION, OUTPUT_COLUMNS
 from screener.files.reports.csv import CsvWriter
 from screener.screening import batch as batch_mod
 from screener.screening.executors import InProcess
@@ -101,7 +101,8 @@ def test_check_hit_table(db_path: Path) -> None:
     assert "entry hikvision" in out
     assert "https://www.federalregister.gov/" in out
     assert "A potential match is not a determination" in out
-    assert re.search(r"lists: screener-surveillance v\d+ sha256 [0-9a-f]{12}; run \S+", out)
+    assert re.search(r"lists: screener-ownership v\d+ sha256 [0-9a-f]{12}, "
+                     r"screener-surveillance v\d+ sha256 [0-9a-f]{12}; run \S+", out)
 
 
 def test_check_hit_json(db_path: Path) -> None:
@@ -119,8 +120,9 @@ def test_check_hit_json(db_path: Path) -> None:
         "screener-surveillance", "84 FR 54002", "2019-10-09")  # fmt: skip
     assert hit["source_url"].startswith("https://")
     assert hit["explanation"]
-    [entry] = doc["lists"]
-    assert entry["source_id"] == "screener-surveillance"
+    nodes, entry = doc["lists"]  # the ownership graph's nodes, then the curated list
+    assert (nodes["source_id"], entry["source_id"]) == ("screener-ownership",
+                                                        "screener-surveillance")
     assert isinstance(entry["version_id"], int)
     assert SHA256_RE.match(entry["sha256"])
     assert entry["sha256"] == sha256_file(ROOT / "lists" / "surveillance.yaml")
@@ -132,7 +134,8 @@ def test_check_clear(db_path: Path) -> None:
     assert "No hit at or above 0.80 for 'Stanford University'." in r.stdout
     doc = json.loads(invoke(db_path, "check", "Stanford University", "--format", "json").stdout)
     assert doc["hits"] == []
-    assert doc["lists"][0]["source_id"] == "screener-surveillance"
+    assert [x["source_id"] for x in doc["lists"]] == ["screener-ownership",
+                                                      "screener-surveillance"]
 
 
 def test_check_country_option(db_path: Path) -> None:
@@ -374,10 +377,11 @@ def test_batch_formats(db_path: Path, tmp_path: Path, case: str, out_ext: str) -
 
     if out_ext == "csv":
         rows = read_csv(out)
-        assert rows[0] == columns + APPENDED_COLUMNS
+        assert rows[0] == columns + OUTPUT_COLUMNS
         assert [row[0] for row in rows[1:]] == queries  # the name column comes first
         check_statuses([row[len(columns)] for row in rows[1:]], hit_rows, clear_rows)
-        assert [row[-1] for row in rows[1:]] == [str(n) for n in INPUT_ROWS[case]]
+        at = rows[0].index("screen_input_row")
+        assert [row[at] for row in rows[1:]] == [str(n) for n in INPUT_ROWS[case]]
     elif out_ext == "jsonl":
         rows = read_jsonl(out)
         assert [r["row"] for r in rows] == INPUT_ROWS[case]
@@ -391,10 +395,11 @@ def test_batch_formats(db_path: Path, tmp_path: Path, case: str, out_ext: str) -
             values = [list(row) for row in wb["results"].iter_rows(values_only=True)]
         finally:
             wb.close()
-        assert values[0] == columns + APPENDED_COLUMNS
+        assert values[0] == columns + OUTPUT_COLUMNS
         assert [row[0] for row in values[1:]] == queries
         check_statuses([row[len(columns)] for row in values[1:]], hit_rows, clear_rows)
-        assert [row[-1] for row in values[1:]] == INPUT_ROWS[case]  # numbers, not text
+        at = values[0].index("screen_input_row")
+        assert [row[at] for row in values[1:]] == INPUT_ROWS[case]  # numbers, not text
     else:
         text = out.read_text("utf-8")
         for i in hit_rows:
@@ -410,8 +415,8 @@ def test_batch_formats(db_path: Path, tmp_path: Path, case: str, out_ext: str) -
     else:
         meta = json.loads(meta_path.read_text("utf-8"))
         assert meta["run_id"] == run_id
-        assert meta["lists"][0]["source_id"] == "screener-surveillance"
-        assert SHA256_RE.match(meta["lists"][0]["sha256"])
+        assert meta["lists"][1]["source_id"] == "screener-surveillance"
+        assert SHA256_RE.match(meta["lists"][1]["sha256"])
         assert meta["input"]["sha256"] == sha256_file(src)
         assert meta["output"]["sha256"] == sha256_file(out)
         assert meta["summary"]["rows"] == len(queries)
@@ -527,11 +532,13 @@ def test_runs_are_recorded_and_shown(db_path: Path, tmp_path: Path) -> None:
     assert shown["input_sha256"] == sha256_file(src)
     assert shown["input_path"] == str(src)
     assert shown["output_path"] == str(out)
-    assert shown["lists"][0]["sha256"] == sha256_file(ROOT / "lists" / "surveillance.yaml")
+    assert shown["lists"][1]["sha256"] == sha256_file(ROOT / "lists" / "surveillance.yaml")
     assert shown["hit_rows"] == 4
-    hits = [(h["row"], h["entity_id"]) for h in shown["hit_list"]]
+    # Listed hits; the ownership graph's nodes (unlisted subsidiaries) are left to its stage.
+    listed = [h for h in shown["hit_list"] if h["source_id"] != "screener-ownership"]
+    hits = [(h["row"], h["entity_id"]) for h in listed]
     assert hits == [(0, "hikvision"), (1, "dahua"), (2, "iflytek"), (3, "dahua")]
-    assert {h["citation"] for h in shown["hit_list"]} == {"84 FR 54002"}
+    assert {h["citation"] for h in listed} == {"84 FR 54002"}
 
     short = json.loads(invoke(db_path, "runs", "show", run_id[:20]).stdout)
     assert short["id"] == run_id

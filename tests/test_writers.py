@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from screener.errors import InputError
-from screener.files.reports import APPENDED_COLUMNS, CAUTION, open_writer
+from screener.files.reports import CAUTION, OUTPUT_COLUMNS, REVIEW_COLUMNS, open_writer
 
 HIKVISION_ZH = "杭州海康威视数字技术股份有限公司"
 DAHUA = "Zhejiang Dahua Technology Co., Ltd."
@@ -120,6 +120,8 @@ META: dict[str, Any] = {
     ],
 }
 SUMMARY = {"rows": 4, "hits": 3, "clear": 1, "skipped": 1, "hit_rows": 2}
+COUNTS = {"rows": 4, "hit_rows": 2, "hits": 3, "suppressed_hits": 0, "needs_review": 2,
+          "suppressed": 0, "review_again": 0, "clear": 1, "skipped": 1}  # what make_chunk() holds
 
 
 def write_output(path: Path, chunks: int = 1) -> None:
@@ -143,15 +145,18 @@ def test_csv_keeps_input_columns_and_appends_screen_columns(tmp_path: Path) -> N
     data = out.read_bytes()
     assert data.startswith(codecs.BOM_UTF8)  # so Excel reads the Chinese names
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert rows[0] == COLUMNS + APPENDED_COLUMNS
+    assert rows[0] == COLUMNS + OUTPUT_COLUMNS
+    assert rows[0][-3:] == REVIEW_COLUMNS == ["decision", "decision_reason", "decision_by"]
     assert len(rows) == 5
     assert rows[1] == [
         HIKVISION_ZH, "CN", "'=cmd|' /C calc'!A0",
         "hit", "0.987", "Hangzhou Hikvision Digital Technology Co., Ltd.", HIKVISION_ZH, "same",
         "Consolidated Screening List", "Entity List (EL) - Bureau of Industry and Security",
         "84 FR 54002", "licence-required", "2", "2",
+        "us-csl:csl-1a2b3c; us-csl:csl-1a2b3c", "", HIKVISION_ZH, "", "", "",
     ]  # fmt: skip
-    assert rows[2] == [STANFORD, "US", "", "clear", "", "", "", "", "", "", "", "", "0", "3"]
+    assert rows[2] == [STANFORD, "US", "", "clear", "", "", "", "", "", "", "", "", "0", "3",
+                       "", "", STANFORD, "", "", ""]  # fmt: skip
     assert rows[3][:4] == ["", "", "'@SUM(A1)", "skipped"]
     assert rows[4][2] == "'-2+3"
     dahua = dict(zip(rows[0], rows[4]))
@@ -187,10 +192,17 @@ def test_xlsx_content_and_formula_injection(tmp_path: Path) -> None:
     assert wb.sheetnames == ["results", "about"]
     ws = wb["results"]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    assert rows[0] == COLUMNS + APPENDED_COLUMNS
+    assert rows[0] == COLUMNS + OUTPUT_COLUMNS
     assert rows[1][:5] == [HIKVISION_ZH, "CN", "'=cmd|' /C calc'!A0", "hit", 0.987]
     top = dict(zip(rows[0], rows[1]))
     assert (top["screen_hits"], top["screen_input_row"]) == (2, 2)
+    assert (top["screen_hit_ids"], top["screen_query"]) == (
+        "us-csl:csl-1a2b3c; us-csl:csl-1a2b3c", HIKVISION_ZH)
+    assert [top[c] for c in REVIEW_COLUMNS] == [None, None, None]  # for the reviewer
+    # The decision column offers the decision kinds.
+    (rule,) = ws.data_validations.dataValidation
+    assert rule.type == "list" and "false-positive" in rule.formula1
+    assert str(rule.sqref).startswith(f"{openpyxl.utils.get_column_letter(len(rows[0]) - 2)}2:")
     assert rows[2][:4] == [STANFORD, "US", None, "clear"]
     assert rows[3][2] == "'@SUM(A1)"
     assert rows[4][2] == "'-2+3"
@@ -245,20 +257,25 @@ def test_html_report_content(tmp_path: Path) -> None:
     page = out.read_text("utf-8")
     assert page.startswith("<!DOCTYPE html>")
     assert CAUTION in page
-    assert page.index(CAUTION) < page.index("Rows with potential matches")
+    assert page.index(CAUTION) < page.index("With potential matches")
     for text in ["partners.csv", "run-2024-06-01-abc123", "2024-06-01T09:30:00Z", "0.85",
                  "ab" * 32, "Consolidated Screening List", "cd" * 6, "13245", "2024-05-31"]:
         assert text in page, text
-    assert "Rows with potential matches</th><th>Potential matches" in page
+    assert "With potential matches</th><th>Potential matches" in page
     assert "0.99" in page and "84 FR 54002" in page and "2019-10-09" in page
     assert "Chinese name equal after normalization" in page
     assert "Presumption of denial." in page and "NS-CMIC List" in page
     assert '<a href="https://www.bis.gov/entity-list" rel="noopener noreferrer">' in page
     assert 'href="https://www.federalregister.gov/d/2019-22210"' in page
-    # Clear and skipped rows are counted, not rendered as blocks.
-    assert page.count("<section class=row") == 2
+    # Every party in input order, numbered as in the spreadsheet: a section for each party
+    # with potential matches, one line for a clear or skipped one.
+    assert page.count('<section class="party') == 2
     assert 'id="row-1"' not in page
-    assert "1 rows clear" in page and "empty name × 1" in page
+    rows = [page.index(f'id="row-{n}"') for n in (2, 3, 4, 5)]
+    assert rows == sorted(rows)
+    assert '<tr id="row-3"><td class=n>Row 3</td><td>Stanford University</td>' in page
+    assert 'Skipped</span> empty name' in page
+    assert '<section class="party licence-required" id="row-2">' in page  # its verdict
     # Self-contained: no scripts, no external resources.
     assert "<script" not in page and "<link" not in page and "src=" not in page
     assert "Content-Security-Policy" in page
@@ -298,7 +315,9 @@ def test_html_without_hits(tmp_path: Path) -> None:
     with open_writer(out, COLUMNS, META) as writer:
         writer.write(df, [result])
     page = out.read_text("utf-8")
-    assert "No potential matches at threshold 0.85." in page
+    assert '<td class=n>Row 2</td><td>Stanford University</td><td>US</td>' in page
+    assert '<span class="verdict no-finding">No finding</span>' in page
+    assert "What a clear result does not cover" in page
     assert not (tmp_path / "report.html.meta.json").exists()  # the report carries its meta
 
 
@@ -350,7 +369,7 @@ def test_leaving_with_normally_closes_with_own_counts(tmp_path: Path) -> None:
     with open_writer(out, COLUMNS, META) as writer:
         writer.write(*make_chunk())
     meta = json.loads((tmp_path / "results.jsonl.meta.json").read_text())
-    assert meta["summary"] == {"rows": 4, "hit_rows": 2, "hits": 3, "clear": 1, "skipped": 1}
+    assert meta["summary"] == COUNTS
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".xlsx"])
@@ -361,7 +380,7 @@ def test_sidecar_meta(tmp_path: Path, suffix: str) -> None:
     assert meta["run_id"] == META["run_id"]
     assert meta["input"] == META["input"]
     assert meta["lists"] == META["lists"]
-    assert meta["summary"] == SUMMARY
+    assert meta["summary"] == {**COUNTS, **SUMMARY}
     assert meta["output"]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
 
 

@@ -4,8 +4,8 @@ A run row holds: id, start and finish time, tool version, command and options,
 input file name and sha256, row count, threshold, the version (sha256) of every
 list used, the hit counts, status (running / done / failed / interrupted /
 abandoned) and exit code. ``run_hits`` holds each hit (row, query, entity,
-source, version, score, citation). Runs are written in their own transactions,
-apart from list imports.
+source, version, score, citation, status and the id of the decision applied to it).
+Runs are written in their own transactions, apart from list imports.
 
 Runs killed without notice (SIGKILL, a power cut) cannot mark themselves, so a
 run also records the process running it: pid, host name, the kernel's boot id
@@ -65,14 +65,16 @@ def record_hits(store: Store, run_id: str, rows: Iterable[tuple[int, str, list[d
     """Store the hits of (row, query, hit dicts) triples."""
     data = [
         (run_id, row, query[:1000], h["entity_id"], h["source_id"], h.get("version_id"),
-         h["name"], h["matched_name"], h["score"], h.get("citation"))
+         h["name"], h["matched_name"], h["score"], h.get("citation"), h.get("status") or "hit",
+         (h.get("decision") or {}).get("id"))
         for row, query, hits in rows for h in hits
     ]  # fmt: skip
     if data:
         with store.conn:
             store.conn.executemany(
                 """insert into run_hits (run_id, row, query, entity_id, source_id, version_id,
-                   name, matched_name, score, citation) values (?,?,?,?,?,?,?,?,?,?)""",
+                   name, matched_name, score, citation, status, decision_id)
+                   values (?,?,?,?,?,?,?,?,?,?,?,?)""",
                 data,
             )
 
@@ -111,8 +113,8 @@ def run(store: Store, run_id: str) -> dict[str, Any]:
         raise InputError(f"run id {run_id} is ambiguous ({len(found)} runs); give more of it")
     r = _decode(found[0])
     r["hit_list"] = list(store.query(
-        "select row, query, entity_id, source_id, version_id, name, matched_name, score, citation "
-        "from run_hits where run_id = ? order by row, score desc", [r["id"]]))  # fmt: skip
+        "select row, query, entity_id, source_id, version_id, name, matched_name, score, citation, "
+        "status, decision_id from run_hits where run_id = ? order by row, score desc", [r["id"]]))  # fmt: skip
     return r
 
 

@@ -19,6 +19,15 @@ Versions
        time) so that a run killed without notice can be told apart from a live one;
        ``run_temp_paths`` holds the temporary files and folders each run creates;
        ``http_cache`` is part of the schema.
+    3  the ownership graph: ``ownership_versions`` (each load of an origin of links:
+       the bundled file, the CSL, GLEIF, a user's file), ``ownership_edges`` (the links
+       child -> owner of the active loads) and ``ownership_keys`` (the names and entity
+       references each link's child and owner are known by, to walk the graph);
+       ``names`` gets a case-insensitive index on the name, to resolve a named owner.
+    4  reviewers' workflow: ``decisions`` (append-only: triggers refuse UPDATE and
+       DELETE), ``portfolios``, ``portfolio_parties``, ``portfolio_screenings`` and
+       ``portfolio_results`` (named party sets and what their last screenings found);
+       ``run_hits`` records each hit's status and the decision applied to it.
 
 Migrations are written as SQL and never edited once released: a change to the
 schema is a new migration at the end of :data:`MIGRATIONS`.
@@ -86,6 +95,57 @@ MIGRATIONS: tuple[Migration, ...] = (
            "version_id" INTEGER, "etag" TEXT, "last_modified" TEXT, "sha256" TEXT,
            "fetched_at" TEXT)""",
     )),
+    Migration(3, "the ownership graph", (
+        """CREATE TABLE "ownership_versions" ("id" INTEGER PRIMARY KEY, "origin_id" TEXT NOT NULL,
+           "origin" TEXT NOT NULL, "sha256" TEXT, "path" TEXT, "loaded_at" TEXT,
+           "published" TEXT, "edges" INTEGER, "status" TEXT, "meta" TEXT)""",
+        """CREATE INDEX "idx_ownership_versions_origin_id"
+           ON "ownership_versions" ("origin_id", "status")""",
+        """CREATE TABLE "ownership_edges" ("id" INTEGER PRIMARY KEY, "version_id" INTEGER NOT NULL,
+           "origin_id" TEXT NOT NULL, "origin" TEXT NOT NULL, "child_key" TEXT NOT NULL,
+           "child_name" TEXT NOT NULL, "child_aliases" TEXT, "child_country" TEXT,
+           "child_source_id" TEXT, "child_entity_id" TEXT, "owner_source_id" TEXT,
+           "owner_entity_id" TEXT, "owner_name" TEXT, "owner_list" TEXT, "owner_key" TEXT,
+           "share" REAL, "controlled" INTEGER, "kind" TEXT NOT NULL, "as_of" TEXT,
+           "end_date" TEXT, "source" TEXT, "note" TEXT)""",
+        """CREATE INDEX "idx_ownership_edges_version_id" ON "ownership_edges" ("version_id")""",
+        """CREATE TABLE "ownership_keys" ("edge_id" INTEGER NOT NULL, "role" TEXT NOT NULL,
+           "key" TEXT NOT NULL)""",
+        """CREATE INDEX "idx_ownership_keys_key" ON "ownership_keys" ("key", "role")""",
+        """CREATE INDEX "idx_ownership_keys_edge_id" ON "ownership_keys" ("edge_id")""",
+        """CREATE INDEX IF NOT EXISTS "idx_names_name_nocase" ON "names" ("name" COLLATE NOCASE)""",
+    )),
+    Migration(4, "reviewers' decisions and portfolios", (
+        """CREATE TABLE "decisions" ("id" INTEGER PRIMARY KEY AUTOINCREMENT,
+           "party" TEXT NOT NULL, "party_key" TEXT NOT NULL, "source_id" TEXT NOT NULL,
+           "entity_id" TEXT NOT NULL, "version_id" INTEGER, "kind" TEXT NOT NULL CHECK ("kind" IN
+           ('false-positive', 'confirmed', 'escalated', 'cleared', 'declined')),
+           "reason" TEXT NOT NULL, "reviewer" TEXT NOT NULL, "decided_at" TEXT NOT NULL,
+           "fingerprint" TEXT NOT NULL, "listing" TEXT NOT NULL, "supersedes" INTEGER,
+           "origin" TEXT)""",
+        """CREATE INDEX "idx_decisions_key" ON "decisions" ("party_key", "source_id",
+           "entity_id", "id")""",
+        """CREATE TRIGGER "decisions_append_only_update" BEFORE UPDATE ON "decisions"
+           BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new one'); END""",
+        """CREATE TRIGGER "decisions_append_only_delete" BEFORE DELETE ON "decisions"
+           BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new one'); END""",
+        """CREATE TABLE "portfolios" ("name" TEXT PRIMARY KEY, "created_at" TEXT,
+           "updated_at" TEXT, "source_path" TEXT, "source_sha256" TEXT, "name_column" TEXT,
+           "country_column" TEXT, "columns" TEXT, "parties" INTEGER)""",
+        """CREATE TABLE "portfolio_parties" ("portfolio" TEXT NOT NULL, "seq" INTEGER NOT NULL,
+           "row" INTEGER, "name" TEXT NOT NULL, "country" TEXT, "data" TEXT,
+           PRIMARY KEY ("portfolio", "seq"))""",
+        """CREATE TABLE "portfolio_screenings" ("id" INTEGER PRIMARY KEY AUTOINCREMENT,
+           "portfolio" TEXT NOT NULL, "run_id" TEXT, "screened_at" TEXT, "lists" TEXT,
+           "summary" TEXT)""",
+        """CREATE INDEX "idx_portfolio_screenings_portfolio" ON "portfolio_screenings"
+           ("portfolio", "id")""",
+        """CREATE TABLE "portfolio_results" ("screening_id" INTEGER NOT NULL,
+           "seq" INTEGER NOT NULL, "row" INTEGER, "party" TEXT, "country" TEXT, "status" TEXT,
+           "hits" TEXT, PRIMARY KEY ("screening_id", "seq"))""",
+        'ALTER TABLE "run_hits" ADD COLUMN "status" TEXT',
+        'ALTER TABLE "run_hits" ADD COLUMN "decision_id" INTEGER',
+    )),
 )  # fmt: skip
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -94,7 +154,9 @@ _LOG_TABLE = """CREATE TABLE IF NOT EXISTS "migrations" ("version" INTEGER PRIMA
 # Tables a screener store may hold; a version-0 database holding any other table
 # is some other program's, and screener leaves it alone.
 _KNOWN_TABLES = {"sources", "versions", "entities", "names", "runs", "run_hits", "http_cache",
-                 "migrations", "run_temp_paths"}  # fmt: skip
+                 "migrations", "run_temp_paths", "ownership_versions", "ownership_edges",
+                 "ownership_keys", "decisions", "portfolios",
+                 "portfolio_parties", "portfolio_screenings", "portfolio_results"}  # fmt: skip
 
 
 def user_version(conn: sqlite3.Connection) -> int:

@@ -184,12 +184,15 @@ class Store:
         sha256: str,
         origin: str,
         checks: Iterable[ImportCheck] = (),
+        after: Callable[[ImportResult], None] | None = None,
     ) -> ImportResult:
         """Store ``parsed`` as a new version of ``source`` and make it active.
 
         ``source`` holds at least ``id`` and may hold the fields of the sources
         table. All of it happens in one transaction: when a check raises, or
-        anything else fails, the store is as it was.
+        anything else fails, the store is as it was. ``after`` runs inside that
+        transaction once the version is written (the CSL import records the
+        ownership links its entries state there, so both land or neither does).
         """
         source_id = source["id"]
         current = self.source(source_id)
@@ -200,46 +203,61 @@ class Store:
                                 previous["entities"], previous["names"], previous["id"])  # fmt: skip
         if not parsed.entities:
             raise InputError(f"{origin}: no usable entries")
-        rows, name_rows = _entity_rows(source_id, parsed.entities)
-        conn = self.conn
         try:
-            with conn:  # one transaction: commit on success, roll back on any error
+            with self.conn:  # one transaction: commit on success, roll back on any error
                 for check in checks:
                     check(parsed, previous)
-                fields = {k: source.get(k) for k in SOURCE_FIELDS if source.get(k) is not None}
-                if current is None:
-                    conn.execute(
-                        "insert into sources (id, name, format) values (?, ?, ?)",
-                        [source_id, source.get("name") or source_id, source.get("format")],
-                    )
-                for k, v in fields.items():
-                    conn.execute(f"update sources set {k} = ? where id = ?", [v, source_id])
-                cur = conn.execute(
-                    """insert into versions (source_id, sha256, origin, loaded_at, published,
-                       entities, names, status, meta) values (?,?,?,?,?,?,?,?,?)""",
-                    [source_id, sha256, origin, now_iso(), parsed.published, len(rows),
-                     len(name_rows), "active", json.dumps(parsed.meta, default=str)],
-                )  # fmt: skip
-                version_id = int(cur.lastrowid or 0)
-                placeholders = ",".join("?" * len(ENTITY_COLUMNS))
-                conn.executemany(
-                    f"insert into entities ({','.join(ENTITY_COLUMNS)}) values ({placeholders})",
-                    ([version_id, *r] for r in rows),
-                )
-                conn.executemany(
-                    "insert into names (version_id, entity_id, name, kind, lang) values (?,?,?,?,?)",
-                    ([version_id, *r] for r in name_rows),
-                )
-                if previous:
-                    conn.execute(
-                        "update versions set status = 'superseded' where id = ?", [previous["id"]]
-                    )
-                conn.execute(
-                    "update sources set active_version = ?, updated_at = ? where id = ?",
-                    [version_id, now_iso(), source_id],
-                )
+                result = self.write_version(source, parsed, sha256=sha256, origin=origin)
+                if after is not None:
+                    after(result)
         except sqlite3.DatabaseError as e:
             raise ListsError(f"{self.path}: cannot write to the list store: {e}") from None
+        return result
+
+    def write_version(
+        self, source: dict[str, Any], parsed: ParsedList, *, sha256: str, origin: str
+    ) -> ImportResult:
+        """Insert ``parsed`` as the new active version of ``source``, in the caller's
+        transaction (:meth:`import_parsed` holds one; so does the ownership graph,
+        which rewrites its node source with its links). A version may be empty."""
+        source_id = source["id"]
+        current = self.source(source_id)
+        previous = self.version(current["active_version"]) if current and current.get(
+            "active_version") else None  # fmt: skip
+        rows, name_rows = _entity_rows(source_id, parsed.entities)
+        conn = self.conn
+        fields = {k: source.get(k) for k in SOURCE_FIELDS if source.get(k) is not None}
+        if current is None:
+            conn.execute(
+                "insert into sources (id, name, format) values (?, ?, ?)",
+                [source_id, source.get("name") or source_id, source.get("format")],
+            )
+        for k, v in fields.items():
+            conn.execute(f"update sources set {k} = ? where id = ?", [v, source_id])
+        cur = conn.execute(
+            """insert into versions (source_id, sha256, origin, loaded_at, published,
+               entities, names, status, meta) values (?,?,?,?,?,?,?,?,?)""",
+            [source_id, sha256, origin, now_iso(), parsed.published, len(rows),
+             len(name_rows), "active", json.dumps(parsed.meta, default=str)],
+        )  # fmt: skip
+        version_id = int(cur.lastrowid or 0)
+        placeholders = ",".join("?" * len(ENTITY_COLUMNS))
+        conn.executemany(
+            f"insert into entities ({','.join(ENTITY_COLUMNS)}) values ({placeholders})",
+            ([version_id, *r] for r in rows),
+        )
+        conn.executemany(
+            "insert into names (version_id, entity_id, name, kind, lang) values (?,?,?,?,?)",
+            ([version_id, *r] for r in name_rows),
+        )
+        if previous:
+            conn.execute(
+                "update versions set status = 'superseded' where id = ?", [previous["id"]]
+            )
+        conn.execute(
+            "update sources set active_version = ?, updated_at = ? where id = ?",
+            [version_id, now_iso(), source_id],
+        )
         return ImportResult(source_id, version_id, sha256, "loaded", len(rows), len(name_rows),
                             previous["id"] if previous else None)  # fmt: skip
 
@@ -264,6 +282,45 @@ class Store:
             )
             for r in cur:
                 yield _row_entity(dict(zip(ENTITY_COLUMNS, r)), names.get(r[1], []))
+
+    def entity(self, source_id: str, entity_id: str) -> Entity | None:
+        """One entity of the active version of ``source_id``, with its names."""
+        for e in self._entities_where("e.source_id = ? and e.id = ?", [source_id, entity_id]):
+            return e
+        return None
+
+    def entities_named(self, names: Iterable[str]) -> list[Entity]:
+        """Entities of active versions that carry one of ``names`` exactly (ignoring
+        ASCII case): a name as a list spells it, resolved to its entries."""
+        wanted = sorted({n for n in names if n})
+        out: list[Entity] = []
+        seen: set[tuple[int, str]] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            keys = list(self.conn.execute(
+                f"""select distinct n.version_id, n.entity_id from names n
+                    join sources s on s.active_version = n.version_id
+                    where n.name collate nocase in ({marks})""", chunk))  # fmt: skip
+            for vid, eid in keys:
+                if (vid, eid) in seen:
+                    continue
+                seen.add((vid, eid))
+                out += self._entities_where("e.version_id = ? and e.id = ?", [vid, eid])
+        return out
+
+    def _entities_where(self, where: str, params: Sequence[Any]) -> list[Entity]:
+        cols = ",".join(f"e.{c}" for c in ENTITY_COLUMNS)
+        rows = list(self.conn.execute(
+            f"""select {cols} from entities e join sources s on s.active_version = e.version_id
+                where {where}""", params))  # fmt: skip
+        out = []
+        for r in rows:
+            names = [Name(n, k, lang) for n, k, lang in self.conn.execute(
+                "select name, kind, lang from names where version_id = ? and entity_id = ?",
+                [r[0], r[1]])]  # fmt: skip
+            out.append(_row_entity(dict(zip(ENTITY_COLUMNS, r)), names))
+        return out
 
     def require_lists(self) -> list[dict[str, Any]]:
         """The active versions; fail closed (exit 3) when there are none."""

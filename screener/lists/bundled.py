@@ -20,7 +20,10 @@ def open_store(path: Path | str | None = None) -> Store:
 
 
 def ensure_bundled(store: Store) -> None:
-    """Import each bundled list whose bytes differ from its active version."""
+    """Import each bundled list whose bytes differ from its active version, then the
+    bundled ownership links (:func:`screener.lists.links.ensure_bundled_links`)."""
+    from screener.lists.links import ensure_bundled_links
+
     for sid, entry in registry().items():
         if not entry.get("bundled"):
             continue
@@ -38,6 +41,7 @@ def ensure_bundled(store: Store) -> None:
             {**source_fields(entry), "id": sid}, parsed, sha256=digest,
             origin=f"bundled:{entry['bundled']}",
         )  # fmt: skip
+    ensure_bundled_links(store)
 
 
 def source_fields(entry: dict) -> dict:

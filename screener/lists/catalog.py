@@ -13,7 +13,8 @@ from screener.db.store import ImportCheck, ImportResult, Store, sha256_paths
 from screener.errors import InputError
 from screener.files.cells import neutralize
 from screener.lists.bundled import source_fields
-from screener.lists.registry import importer, registry
+from screener.lists.links import LinksResult, after_list_import, import_links
+from screener.lists.registry import LINK_FORMATS, importer, registry
 from screener.model import Entity
 
 
@@ -39,12 +40,36 @@ def import_file(
     origin: str | None = None,
     checks: Iterable[ImportCheck] = (),
     source: dict[str, Any] | None = None,
-) -> ImportResult:
+    names: Path | None = None,
+) -> ImportResult | LinksResult:
     """Parse ``path`` with importer ``fmt`` and store it as a version of ``source_id``.
 
     Source fields come from ``source``, else the registry entry, else the curated
-    file's own ``source`` block; ``name`` overrides the display name.
+    file's own ``source`` block; ``name`` overrides the display name. Formats of
+    ownership links (``gleif-rr``, ``ownership-csv``) go to the ownership graph
+    instead (:func:`screener.lists.links.import_links`; ``names`` is GLEIF's LEI
+    file). A CSL import also records the links its entries state, in the same
+    transaction; every list import refreshes the graph's nodes.
     """
+    if fmt in LINK_FORMATS:
+        return import_links(store, Path(path), fmt, source_id, names=names)
+    return import_list_file(store, path, fmt, source_id, name=name, origin=origin, checks=checks,
+                            source=source)  # fmt: skip
+
+
+def import_list_file(
+    store: Store,
+    path: Path | str,
+    fmt: str,
+    source_id: str,
+    *,
+    name: str | None = None,
+    origin: str | None = None,
+    checks: Iterable[ImportCheck] = (),
+    source: dict[str, Any] | None = None,
+) -> ImportResult:
+    """:func:`import_file` for a list format: a new version of ``source_id``, the
+    links a CSL states recorded and the graph's nodes refreshed in its transaction."""
     path = Path(path)
     parse = importer(fmt)
     digest = sha256_paths(list_files(path))
@@ -61,8 +86,11 @@ def import_file(
     if name:
         fields["name"] = name
     fields["id"] = source_id
+    def links(r: ImportResult) -> None:
+        after_list_import(store, fmt, parsed.entities, source_id, digest, r.version_id)
+
     return store.import_parsed(fields, parsed, sha256=digest, origin=origin or str(path),
-                               checks=checks)  # fmt: skip
+                               checks=checks, after=links)  # fmt: skip
 
 
 def show(store: Store) -> list[dict[str, Any]]:

@@ -30,10 +30,19 @@ FORMATS = (
     "bis-dpl",       # BIS Denied Persons List (dpl.txt)
     "fr-rule",       # a Federal Register rule adding Entity List entries (FR XML)
 )  # fmt: skip
+# Formats of ownership links, not list entries, also taken by `lists import --format`;
+# screener.lists.links loads them into the ownership graph.
+LINK_FORMATS = (
+    "gleif-rr",       # GLEIF Level 2 relationship records XML
+    "ownership-csv",  # your CSV of child, parent, share, source
+)  # fmt: skip
 
 
 def importer(fmt: str) -> Callable[[Path], ParsedList]:
     """The ``parse`` function of the importer for ``fmt`` (module name: ``-`` becomes ``_``)."""
+    if fmt in LINK_FORMATS:
+        raise InputError(f"'{fmt}' holds ownership links, not list entries; load it with "
+                         "`screener lists import` (screener.lists.catalog.import_file)")
     if fmt not in FORMATS:
         raise InputError(f"unknown list format '{fmt}' (choose from {', '.join(FORMATS)})")
     module = fmt.replace("-", "_")

@@ -160,7 +160,7 @@ def _from_file(store: Store, sid: str, entry: dict[str, Any], path: Path,
     for f in catalog.list_files(path):
         check_complete(f)
     try:
-        r = catalog.import_file(store, path, entry["format"], sid, origin=f"file:{path}",
+        r = catalog.import_list_file(store, path, entry["format"], sid, origin=f"file:{path}",
                                 checks=import_checks(sid, entry, force))  # fmt: skip
     except InputError as e:
         raise UpdateError(str(e)) from None
@@ -232,7 +232,7 @@ def _import(
     try:
         for f in catalog.list_files(path):
             check_complete(f)
-        return catalog.import_file(store, path, entry["format"], sid, origin=origin,
+        return catalog.import_list_file(store, path, entry["format"], sid, origin=origin,
                                    checks=checks)  # fmt: skip
     except InputError as e:
         text = str(e).replace(f"{path}: ", "").replace(f"{folder}{os.sep}", "")

@@ -1,4 +1,4 @@
-"""The party's country as secondary evidence: one rule for every caller.
+"""The party's country and date of birth as secondary evidence: one rule for every caller.
 
 A country moves a score only for an entity with known countries and a score of at
 least ``COUNTRY_MIN_SCORE``: it adds ``COUNTRY_BONUS`` when the party's country is one
@@ -7,33 +7,64 @@ of the entity's (Hong Kong, Macau and mainland China count as one), and takes of
 :func:`floor` (the threshold less the bonus) before the country is applied, so that a
 bonus can lift a hit over the threshold. Country values are ISO alpha-2 codes,
 already checked (:func:`screener.countries.country_option`).
+
+A date of birth (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) moves only hits on people whose
+listing gives dates of birth (``extra["birth_dates"]``), compared at the precision both
+have: one that agrees adds ``DOB_BONUS``; one known to differ takes off ``DOB_PENALTY``,
+but never takes a hit that its name put at or above the threshold below it: a name hit
+is never cleared on a date alone.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from screener.countries import same_country
-from screener.matching.rules import COUNTRY_BONUS, COUNTRY_MIN_SCORE, COUNTRY_PENALTY
+from screener.errors import InputError
+from screener.matching.rules import (
+    COUNTRY_BONUS,
+    COUNTRY_MIN_SCORE,
+    COUNTRY_PENALTY,
+    DOB_BONUS,
+    DOB_PENALTY,
+)
 
 if TYPE_CHECKING:
     from screener.matching.matcher import Hit
 
 
-def floor(threshold: float, country: str | None) -> float:
-    """The lowest score a hit may have before country evidence and still reach ``threshold``."""
-    return threshold - COUNTRY_BONUS if country else threshold
+_DOB = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$")
 
 
-def apply_country(hits: list[Hit], country: str | None, threshold: float) -> list[Hit]:
-    """``hits`` with the country applied, those at or above ``threshold``, best first."""
-    if not country:
+def dob_option(value: str | None, what: str = "--dob") -> str | None:
+    """A date of birth as YYYY, YYYY-MM or YYYY-MM-DD; None when empty; else an InputError."""
+    if value is None or not str(value).strip():
+        return None
+    v = str(value).strip()
+    if not _DOB.match(v):
+        raise InputError(f"{what}: '{v[:40]}' is not a date of birth: write YYYY, YYYY-MM or "
+                         "YYYY-MM-DD")  # fmt: skip
+    return v
+
+
+def floor(threshold: float, country: str | None, dob: str | None = None) -> float:
+    """The lowest score a hit may have before secondary evidence and still reach ``threshold``."""
+    return threshold - (COUNTRY_BONUS if country else 0.0) - (DOB_BONUS if dob else 0.0)
+
+
+def apply_country(hits: list[Hit], country: str | None, threshold: float,
+                  dob: str | None = None) -> list[Hit]:  # fmt: skip
+    """``hits`` with the country (and date of birth) applied, those at or above
+    ``threshold``, best first."""
+    if not country and not dob:
         return [h for h in hits if h.score >= threshold]
     out = []
     for h in hits:
         listed = h.entity.countries
-        if listed and h.score >= COUNTRY_MIN_SCORE:
+        d = None
+        if country and listed and h.score >= COUNTRY_MIN_SCORE:
             d = replace(h.detail, notes=list(h.detail.notes))
             if same_country(country, listed):
                 d.score = round(min(1.0, h.score + COUNTRY_BONUS), 4)
@@ -43,6 +74,26 @@ def apply_country(hits: list[Hit], country: str | None, threshold: float) -> lis
                 d.notes.append(f"country {country.upper()} not among "
                                f"{', '.join(c.upper() for c in listed)} (-{COUNTRY_PENALTY})")  # fmt: skip
             h = replace(h, score=d.score, detail=d)
+        born = h.entity.extra.get("birth_dates") if dob and h.entity.schema == "person" else None
+        if born:
+            d = replace(h.detail, notes=list(h.detail.notes))
+            if any(_same_date(dob, b) for b in born):
+                d.score = round(min(1.0, h.score + DOB_BONUS), 4)
+                d.notes.append(f"date of birth {dob} agrees with {', '.join(born)} (+{DOB_BONUS})")
+            else:
+                lowered = round(h.score - DOB_PENALTY, 4)
+                kept = h.score >= threshold > lowered
+                d.score = threshold if kept else lowered
+                d.notes.append(f"date of birth {dob} differs from {', '.join(born)} "
+                               f"(-{DOB_PENALTY}" + (", kept at the threshold: a date alone "
+                                                    "never clears a name)" if kept else ")"))  # fmt: skip
+            h = replace(h, score=d.score, detail=d)
         if h.score >= threshold:
             out.append(h)
     return sorted(out, key=lambda h: (-h.score, h.entity.name))
+
+
+def _same_date(party: str, listed: str) -> bool:
+    """Whether two partial dates agree at the precision both have (1970 and 1970-05-01)."""
+    n = min(len(party), len(listed))
+    return n >= 4 and party[:n] == listed[:n]

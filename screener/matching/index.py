@@ -52,6 +52,7 @@ from screener.matching.rules import (
     FUZZY_ANY_FIRST_LEN,
     FUZZY_MIN_LEN,
     FUZZY_TWO_EDITS_LEN,
+    INSTITUTION_CORE_MIN,
     LEAST_PLACE_SHARE,
     WEIGHT_POWER,
 )
@@ -238,15 +239,22 @@ class Index:
         found: dict[str, float] = {}
         # a word the lists hold ("Northwestern") is taken as written: one edit at most
         known = token in self.postings
-        # an unknown long word may be two edits away; both sides then drop two letters
-        for d in delete_variants(token, two=not known):
+        self._lookup(token, delete_variants(token, two=False), known, found)
+        if not found and not known and len(token) > FUZZY_TWO_EDITS_LEN:
+            # an unknown long word (ten letters or more) with no variant one edit away may
+            # be two edits away ("Uinveristy"): both sides then drop two letters
+            self._lookup(token, delete_variants(token) - delete_variants(token, two=False),
+                         known, found)  # fmt: skip
+        return list(found.items())
+
+    def _lookup(self, token: str, keys: set[str], known: bool, found: dict[str, float]) -> None:
+        for d in keys:
             for t in self.deletes.get(d, ()):
                 if t == token or t in found:
                     continue
                 sim = typo_similarity(token, t, known, t in self.distinctive)
                 if sim is not None:
                     found[t] = sim
-        return list(found.items())
 
 
 def world_cities() -> frozenset[str]:
@@ -282,6 +290,10 @@ def brand_core(n: Norm) -> tuple[str, ...]:
     latin = [t for t in n.tokens if not is_cjk_token(t)]
     if not v["institution"].isdisjoint(latin):
         core = tuple(dict.fromkeys(latin))
+        # an institution named in common words only is specific enough with four of them
+        # ("University of Electronic Science and Technology of China")
+        if len([t for t in core if t not in n.places]) >= INSTITUTION_CORE_MIN:
+            return core
     else:
         generic = v["generic"]
         core = tuple(dict.fromkeys(t for t in latin if t not in n.places and t not in generic))
@@ -337,12 +349,21 @@ def is_coined(token: str) -> bool:
 
 def common_english() -> frozenset[str]:
     """English words of Zipf frequency ``COMMON_WORD_ZIPF`` or more (wordfreq), as
-    step 8 writes them."""
+    step 8 writes them. wordfreq lists words most frequent first, so the cut is found
+    by bisection."""
     from wordfreq import top_n_list
 
+    words = top_n_list("en", 40_000)
+    lo, hi = 0, len(words)
+    while lo < hi:  # the first word below the cut
+        mid = (lo + hi) // 2
+        if zipf_en(words[mid]) >= COMMON_WORD_ZIPF:
+            lo = mid + 1
+        else:
+            hi = mid
     out: set[str] = set()
-    for w in top_n_list("en", 40_000):
-        if w.isalpha() and zipf_en(w) >= COMMON_WORD_ZIPF:
+    for w in words[:lo]:
+        if w.isalpha():
             out.add(w)
             out.update(normalize(w).tokens)
     return frozenset(out)

@@ -4,7 +4,10 @@ Nothing in the file is ever executed (an index cache written with pickle could r
 code planted in it): it holds strings, numbers and packed integer arrays, one table
 per part of :class:`~screener.matching.index.Index`:
 
-    meta      key -> value (JSON): the cache key, weights, word sets, list versions
+    meta      key -> value (JSON): the cache key, weights, list versions
+    words     (set, word): the word sets (distinctive, common English, brand words...)
+    blobs     name -> JSON: the deletion variants, normalized names and entities again,
+              each as one document, for reading the whole index quickly
     tokens    token -> weight, postings (the ids of the names holding it)
     deletes   deletion variant -> vocabulary tokens
     names     id -> entity, text, kind, normalized form (JSON), least weight, brand core
@@ -28,7 +31,6 @@ import os
 import sqlite3
 from array import array
 from collections.abc import Iterator
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,7 @@ from screener.matching.index import Index, NameRec
 from screener.matching.normalize import Norm
 from screener.model import Entity, Listing, Name
 
-FORMAT = 1
+FORMAT = 2
 MAPS = ("compact", "pinyin", "cjk", "zh_base", "brand_keys", "acronyms")
 SETS = ("distinctive", "cities", "common", "brand_words", "coined", "syllables")
 _SEP = "\x1f"
@@ -61,6 +63,13 @@ def _norm(s: str) -> Norm:
     t, toks, places, numbers, legal, compact, joined, cjk, pinyin = json.loads(s)
     return Norm(t, tuple(toks), frozenset(places), frozenset(numbers), tuple(legal), compact,
                 joined, cjk, pinyin)  # fmt: skip
+
+
+def _entity_json(e: Entity) -> str:
+    d = dict(vars(e))
+    d["names"] = [vars(n) for n in e.names]
+    d["listings"] = [vars(x) for x in e.listings]
+    return json.dumps(d, ensure_ascii=False, default=str)
 
 
 def entity_from_dict(d: dict[str, Any]) -> Entity:
@@ -88,19 +97,23 @@ def save_index(idx: Index, path: Path, key: str) -> None:
 
 def _write(c: sqlite3.Connection, idx: Index, key: str) -> None:
     c.execute("pragma journal_mode=off")
+    c.execute("pragma synchronous=off")
+    c.execute("pragma cache_size=-200000")
     c.execute("create table meta (key text primary key, value text)")
-    c.execute("create table tokens (token text primary key, w real, postings blob)")
-    c.execute("create table deletes (key text primary key, tokens text)")
+    c.execute("create table tokens (token text, w real, postings blob)")
+    c.execute("create table deletes (key text, tokens text)")
     c.execute("create table names (id integer primary key, entity integer, text text, "
               "kind text, norm text, wmin real, brand text)")  # fmt: skip
     c.execute("create table entities (id integer primary key, data text)")
-    c.execute("create table maps (map text, key text, ids blob, primary key (map, key))")
+    c.execute("create table maps (map text, key text, ids blob)")
     c.execute("create table prefixes (text text, id integer)")
+    c.execute("create table words (kind text, word text)")
+    c.execute("create table blobs (name text primary key, data text)")
     meta = {"format": FORMAT, "key": key, "max_idf": idx.max_idf, "max_w": idx.max_w,
             "versions": idx.versions, "names": len(idx.names),
             "entities": len(idx.entities)}  # fmt: skip
     for s in SETS:
-        meta[s] = sorted(getattr(idx, s))
+        c.executemany("insert into words values (?, ?)", ((s, w) for w in getattr(idx, s)))
     c.executemany("insert into meta values (?, ?)",
                   ((k, json.dumps(v, ensure_ascii=False, default=str)) for k, v in meta.items()))  # fmt: skip
     c.executemany("insert into tokens values (?, ?, ?)",
@@ -111,13 +124,23 @@ def _write(c: sqlite3.Connection, idx: Index, key: str) -> None:
         (i, r.entity, r.text, r.kind, _norm_json(r.norm), idx.wmin[i],
          _SEP.join(idx.brand[i]) if i in idx.brand else None)
         for i, r in enumerate(idx.names)))  # fmt: skip
-    c.executemany("insert into entities values (?, ?)", (
-        (i, json.dumps(asdict(e), ensure_ascii=False, default=str))
-        for i, e in enumerate(idx.entities)))  # fmt: skip
+    c.executemany("insert into entities values (?, ?)",
+                  ((i, _entity_json(e)) for i, e in enumerate(idx.entities)))  # fmt: skip
     for m in MAPS:
         c.executemany("insert into maps values (?, ?, ?)",
                       ((m, k, _ids(v)) for k, v in getattr(idx, m).items()))  # fmt: skip
     c.executemany("insert into prefixes values (?, ?)", idx.prefixes)
+    blobs = {
+        "deletes": json.dumps(idx.deletes, ensure_ascii=False),
+        "norms": "[" + ",".join(_norm_json(r.norm) for r in idx.names) + "]",
+        "entities": "[" + ",".join(_entity_json(e) for e in idx.entities) + "]",
+    }
+    c.executemany("insert into blobs values (?, ?)", blobs.items())
+    # the keys are indexed once the rows are in: faster than keeping them sorted row by row
+    c.execute("create unique index tokens_key on tokens (token)")
+    c.execute("create unique index deletes_key on deletes (key)")
+    c.execute("create unique index maps_key on maps (map, key)")
+    c.execute("create unique index words_key on words (kind, word)")
     c.execute("create index prefixes_text on prefixes (text)")
 
 
@@ -137,27 +160,33 @@ def open_index(path: Path, key: str, *, lazy: bool = True) -> Index | None:
 
 def _with_meta(idx: Index, meta: dict[str, Any]) -> Index:
     idx.max_idf, idx.max_w, idx.versions = meta["max_idf"], meta["max_w"], meta["versions"]
-    for s in SETS:
-        setattr(idx, s, frozenset(meta[s]))
     return idx
 
 
 def _load_all(conn: sqlite3.Connection, meta: dict[str, Any]) -> Index:
     idx = _with_meta(Index(), meta)
+    sets: dict[str, set[str]] = {s: set() for s in SETS}
+    for kind, word in conn.execute("select kind, word from words"):
+        sets[kind].add(word)
+    for s in SETS:
+        setattr(idx, s, frozenset(sets[s]))
     for t, w, p in conn.execute("select token, w, postings from tokens"):
         idx.postings[t] = _unids(p).tolist()
         idx.w[t] = w
-    idx.deletes = {d: ts.split(_SEP) for d, ts in conn.execute("select key, tokens from deletes")}
-    for i, ent, text, kind, norm, wmin, brand in conn.execute(
-            "select id, entity, text, kind, norm, wmin, brand from names order by id"):  # fmt: skip
-        n = _norm(norm)
+    blobs = dict(conn.execute("select name, data from blobs"))
+    idx.deletes = json.loads(blobs["deletes"])
+    norms = json.loads(blobs["norms"])
+    for i, ent, text, kind, wmin, brand in conn.execute(
+            "select id, entity, text, kind, wmin, brand from names order by id"):  # fmt: skip
+        t, toks, places, numbers, legal, compact, joined, cjk, pinyin = norms[i]
+        n = Norm(t, tuple(toks), frozenset(places), frozenset(numbers), tuple(legal), compact,
+                 joined, cjk, pinyin)  # fmt: skip
         idx.names.append(NameRec(ent, text, kind, n))
         idx.toksets.append(frozenset(n.tokens))
         idx.wmin.append(wmin)
         if brand:
             idx.brand[i] = tuple(brand.split(_SEP))
-    idx.entities = [entity_from_dict(json.loads(d))
-                    for (d,) in conn.execute("select data from entities order by id")]  # fmt: skip
+    idx.entities = [entity_from_dict(d) for d in json.loads(blobs["entities"])]
     for m, k, ids in conn.execute("select map, key, ids from maps"):
         getattr(idx, m)[k] = _unids(ids).tolist()
     idx.prefixes = list(conn.execute("select text, id from prefixes order by text"))
@@ -221,6 +250,8 @@ class _Lazy(Index):
         self.entities = _Seq(_Rows(self, "select data from entities where id = ?",  # type: ignore[assignment]
                                    lambda r: entity_from_dict(json.loads(r[0]))),
                              self._n_entities, lambda e: e)  # fmt: skip
+        for s in SETS:
+            setattr(self, s, _Words(self, s))
 
     def conn(self) -> sqlite3.Connection:
         """This process's connection (a forked worker opens its own)."""
@@ -242,6 +273,22 @@ def _name_row(r: tuple[Any, ...]) -> tuple[NameRec, frozenset[str], float, tuple
     n = _norm(norm)
     return (NameRec(ent, text, kind, n), frozenset(n.tokens), wmin,
             tuple(brand.split(_SEP)) if brand else ())  # fmt: skip
+
+
+class _Words:
+    """A word set of the index file, asked one word at a time."""
+
+    def __init__(self, owner: _Lazy, kind: str):
+        self.owner, self.kind = owner, kind
+        self.cache: dict[str, bool] = {}
+
+    def __contains__(self, word: object) -> bool:
+        found = self.cache.get(word)  # type: ignore[arg-type]
+        if found is None:
+            found = self.cache[word] = self.owner.conn().execute(  # type: ignore[index]
+                "select 1 from words where kind = ? and word = ?", (self.kind, word)
+            ).fetchone() is not None
+        return found
 
 
 class _Derived:

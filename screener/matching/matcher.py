@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from screener.countries import country_option
-from screener.matching.country import apply_country, floor
+from screener.matching.country import apply_country, dob_option, floor
 from screener.matching.index import Index, brand_core, typo_similarity, zh_base_of
 from screener.matching.names import acronym_of, query_acronym, query_parts, slash_parts
 from screener.matching.normalize import Norm, clean, is_cjk_token, normalize
@@ -216,6 +216,9 @@ class Matcher:
         idx = self.index
         out: list[int] = []
         if idx.brand_keys:
+            # every such name, not one per entity: a longer name held whole scores higher
+            # ("Dahua Technology" in "Dahua Tech Grp" above "Dahua"), and which scores best
+            # must not depend on the threshold
             brand = idx.brand
             for v in sorted(have):  # sorted: the same order in every process
                 for ni in idx.brand_keys.get(v, ()):
@@ -246,8 +249,8 @@ class Matcher:
         return out
 
     # -- screening ----------------------------------------------------------
-    def screen(self, name: str, country: str | None = None,
-               threshold: float | None = None) -> list[Hit]:  # fmt: skip
+    def screen(self, name: str, country: str | None = None, threshold: float | None = None,
+               dob: str | None = None) -> list[Hit]:  # fmt: skip
         """Hits for ``name`` at or above ``threshold``, best first, one per entity.
 
         ``country`` (ISO-2, ISO-3 or an English name) is secondary evidence
@@ -255,8 +258,8 @@ class Matcher:
         a threshold that is not a number in [0, 1].
         """
         thr = valid_threshold(self.threshold if threshold is None else threshold)
-        cc = country_option(country)
-        return apply_country(self.screen_name(name, floor(thr, cc)), cc, thr)
+        cc, born = country_option(country), dob_option(dob)
+        return apply_country(self.screen_name(name, floor(thr, cc, born)), cc, thr, born)
 
     def screen_name(self, name: str, floor: float) -> list[Hit]:
         """Hits for ``name`` scoring at least ``floor``, before any country evidence.
@@ -274,7 +277,8 @@ class Matcher:
         if len(parts) == 1:
             return _best_per_entity(self._screen_one(name, floor) + self._truncated(name, floor))
         best: dict[int, Hit] = {}
-        units: dict[int, list[str]] = {}
+        units: dict[int, list[str]] = {}  # entity -> unit phrases set aside beside it
+        unit_of: dict[int, Detail] = {}  # entity -> a part's evidence that it names a unit
         seen: set[tuple[str, ...]] = set()
         for part in parts:
             key = normalize(part.text).tokens
@@ -283,12 +287,17 @@ class Matcher:
             seen.add(key)
             for h in self._screen_one(part.text, floor):
                 e = id(h.entity)
-                if not part.whole:
+                if part.whole:
+                    # the whole string holds the addresses and places set aside from its
+                    # parts: its parts say what the party is, not its "Beijing, China"
+                    if h.detail.relation == "unit":
+                        h.detail.relation = "same"
+                else:
                     h.detail.part = part.text
                 if part.units:
                     units.setdefault(e, []).extend(part.units)
                 if h.detail.relation == "unit":
-                    units.setdefault(e, [])
+                    unit_of[e] = h.detail
                 old = best.get(e)
                 if old is None or _rank(h) > _rank(old):
                     best[e] = h
@@ -296,12 +305,16 @@ class Matcher:
             e = id(h.entity)
             if e not in best or _rank(h) > _rank(best[e]):
                 best[e] = h
-        for e, found in units.items():
+        for e in units.keys() | unit_of.keys():
             h = best[e]
-            if h.detail.relation != "unit":
-                h.detail.relation = "unit"
-                phrases = ", ".join(dict.fromkeys(found))
+            if h.detail.relation == "unit":
+                continue
+            h.detail.relation = "unit"
+            if units.get(e):
+                phrases = ", ".join(dict.fromkeys(units[e]))
                 h.detail.notes.append(f"the query names a unit of it: {phrases}")
+            else:
+                h.detail.notes += [n for n in unit_of[e].notes if n not in h.detail.notes]
         return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
 
     def _truncated(self, name: str, floor: float) -> list[Hit]:
@@ -341,7 +354,8 @@ class Matcher:
         infos = {t: known.get(t) or self._token(t) for t in dict.fromkeys(q.tokens)}
         cands = self.candidates(q, floor - ROUNDING, infos)
         have = _words_held(infos)
-        held = [ni for ni in self._contained_candidates(q, have) if ni not in set(cands)]
+        scored = set(cands)
+        held = [ni for ni in self._contained_candidates(q, have) if ni not in scored]
         acronym = query_acronym(name) if floor <= ACRONYM_SCORE else ""
         by_acronym = idx.acronyms.get(acronym, ()) if acronym else ()
         if not cands and not held and not by_acronym:

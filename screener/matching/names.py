@@ -44,6 +44,7 @@ import re
 from functools import cache, lru_cache
 from typing import NamedTuple
 
+from screener.matching.lazy_re import LazyRe
 from screener.matching.normalize import clean, has_cjk, normalize, vocabulary
 from screener.model import Name
 
@@ -102,9 +103,9 @@ def _slash_split(name: str) -> list[str]:
     return parts
 
 
-_SLASH = re.compile(r"\s*[/／]\s*")
-_UNIT_OF = re.compile(r"^([^,，]+?)\s*[,，]\s*([^,，]+)$")
-_PARENT_DASH = re.compile(r"^(.+?)\s*[—–]\s*(.+)$")
+_SLASH = LazyRe(r"\s*[/／]\s*")
+_UNIT_OF = LazyRe(r"^([^,，]+?)\s*[,，]\s*([^,，]+)$")
+_PARENT_DASH = LazyRe(r"^(.+?)\s*[—–]\s*(.+)$")
 
 
 # -- queries ------------------------------------------------------------------------------
@@ -119,20 +120,20 @@ class Part(NamedTuple):
 
 
 # characters that may separate parts; a string without any is screened whole only
-_MAY_SPLIT = re.compile(r"[,;|+/()\[\]（）【】，、；\n\r]|[a-z][A-Z]|[a-z]\d{1,2}\b|[\u3400-\u9fff].*[A-Za-z]{2}|[A-Za-z]{2}.*[\u3400-\u9fff]")
+_MAY_SPLIT = LazyRe(r"[,;|+/()\[\]（）【】，、；\n\r]|[a-z][A-Z]|[a-z]\d{1,2}\b|[\u3400-\u9fff].*[A-Za-z]{2}|[A-Za-z]{2}.*[\u3400-\u9fff]")
 _MAY_SPLIT_ASCII = re.compile(r"[,;|+/()\[\]\n\r]|[a-z][A-Z]|[a-z]\d{1,2}\b")
-_GROUPS = re.compile(r"\s*(?:[;；|\n\r]+|(?<![+\w])\+(?![+])|(?<=\w)\+(?=\s*[A-Z]))\s*")
+_GROUPS = LazyRe(r"\s*(?:[;；|\n\r]+|(?<![+\w])\+(?![+])|(?<=\w)\+(?=\s*[A-Z]))\s*")
 # "Huawei Technologies Co., Ltd.": commas only before legal forms, nothing to take apart
-_NAME_COMMA_LEGAL = re.compile(
+_NAME_COMMA_LEGAL = LazyRe(
     r"^[^,;|+/()\[\]（）【】，、；\n\r\d]+(?:,\s*(?:co|ltd|inc|llc|corp|plc|limited|"
     r"incorporated|corporation|company|s\.?a|gmbh|ag|l\.?l\.?c|l\.?p|n\.?v|b\.?v)\.?)+\s*$",
     re.I,
 )
-_SEGMENT = re.compile(r"\s*[,，、]\s*")
-_BRACKET = re.compile(r"[(\[（【]([^()\[\]（）【】]*)[)\]）】]")
+_SEGMENT = LazyRe(r"\s*[,，、]\s*")
+_BRACKET = LazyRe(r"[(\[（【]([^()\[\]（）【】]*)[)\]）】]")
 _TICKER = re.compile(r"^(?:\d{4,6}(?:\.[A-Za-z]{1,3})?|[A-Za-z]{1,6}:\s*[A-Z0-9.]{1,8}|[A-Z]{2,5}:\s*\d{3,6})$")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
-_SCRIPT = re.compile(r"([\u3400-\u9fff\uf900-\ufaff][\u3400-\u9fff\uf900-\ufaff\d（）()]*[\u3400-\u9fff\uf900-\ufaff）)])")
+_SCRIPT = LazyRe(r"([\u3400-\u9fff\uf900-\ufaff][\u3400-\u9fff\uf900-\ufaff\d（）()]*[\u3400-\u9fff\uf900-\ufaff）)])")
 _EMAIL = re.compile(r"\S+@\S+")
 _POSTCODE = re.compile(r"\b\d{5,6}\b")
 _FOOTNOTE = re.compile(r"(?<=\b[A-Z][a-z]{2})([a-z]*)\d{1,2}\b")
@@ -140,11 +141,13 @@ _FOOTNOTE = re.compile(r"(?<=\b[A-Z][a-z]{2})([a-z]*)\d{1,2}\b")
 
 def query_parts(text: str) -> list[Part]:
     """The candidate names in ``text``: the whole string first, then its parts."""
-    text = " ".join(str(text).split()) if "\n" not in text and "\r" not in text else str(text)
+    text = str(text)
     whole = Part(" ".join(text.split()), True, ())
     if not (_MAY_SPLIT_ASCII if text.isascii() else _MAY_SPLIT).search(text) or (
-            _NAME_COMMA_LEGAL.match(text)):  # fmt: skip
+            _NAME_COMMA_LEGAL.match(text) or _legal_tail(text)):  # fmt: skip
         return [whole]
+    if "\n" not in text and "\r" not in text:
+        text = whole.text
     text = _repair(text)
     out: dict[str, Part] = {whole.text: whole}
     for group in _GROUPS.split(text):
@@ -173,6 +176,19 @@ def query_parts(text: str) -> list[Part]:
             if c and c not in out:
                 out[c] = Part(c, False, tuple(u for u in units if u not in c))
     return list(out.values())
+
+
+def _legal_tail(text: str) -> bool:
+    """A name whose commas only set off legal forms ("Tecnologia Digital, S.A. de C.V.")."""
+    head, sep, tail = text.partition(",")
+    if not sep or not head.strip() or not _PLAIN_TAIL.match(tail):
+        return False
+    stop = vocabulary()["stop"]
+    legal = _legal_words()
+    return all(w in legal or w in stop for w in clean(tail).split())
+
+
+_PLAIN_TAIL = re.compile(r"^[\s\w.,&'-]*$")
 
 
 def _repair(text: str) -> str:
@@ -226,8 +242,9 @@ def _bracket_split(piece: str, initials: bool = False) -> list[str]:
     for m in inner:
         if not m or _TICKER.match(m) or (not initials and _is_initials(m, outer)):
             continue
-        if _only_places(m):
-            return [" ".join(piece.split())]  # "Bank of China (Hong Kong)" stays whole
+        if _only_places(m) or _only_legal(m):
+            # "Bank of China (Hong Kong)" and "Mecatech (Private) Limited" stay whole
+            return [" ".join(piece.split())]
         kept.append(m)
     return [outer, *kept] if outer else kept
 
@@ -312,10 +329,12 @@ def acronym_of(name: str) -> str:
 def query_acronym(text: str) -> str:
     """The acronym a query is, when it is one word of three to six capitals beside places
     and legal forms at most ("PLA", "PLA China"); else ""."""
+    n = normalize(text)
+    if len(n.tokens) > 3 or len(text) > 40:
+        return ""  # an acronym stands alone, or beside a place or a legal form
     caps = re.findall(r"\b[A-Z]{3,6}\b", text)
     if len(caps) != 1 or text.isupper() and len(text.split()) > 1:
         return ""
-    n = normalize(text)
     rest = [t for t in n.tokens if t not in n.places and t not in _setaside_words()]
     word = caps[0].lower()
     return word if rest == [word] else ""

@@ -5,7 +5,9 @@
 1. **Bound**: text longer than ``MAX_CHARS`` is cut (no organization name is longer;
    a 10 MB spreadsheet cell must not stall a run).
 2. **Unicode**: NFKC (full-width letters and digits become ASCII, ligatures split),
-   then casefold; accents are removed from Latin letters (Société -> societe).
+   then casefold; accents are removed from Latin letters (Société -> societe). Other
+   scripts but Han are transliterated with ICU (PyICU): Cyrillic as BGN/PCGN writes it
+   (Муромский -> muromskiy), Arabic, Greek, Hebrew, kana, Hangul... by Any-Latin.
 3. **Chinese script**: traditional characters become simplified (OpenCC ``t2s``);
    ``第十四`` and other Chinese ordinals become digits (``第十四研究所`` -> ``14 研究所``).
 4. **Punctuation**: ``&`` reads as ``and``; apostrophes vanish (``IS'Vision`` ->
@@ -43,17 +45,24 @@ from typing import Any, NamedTuple
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from screener.matching.lazy_re import LazyRe
 from screener.safe_yaml import load_yaml_file
 
 MAX_CHARS = 400
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RE = re.compile(f"[{CJK}]")
-_TOKEN_RE = re.compile(rf"\d+|[{CJK}]+|[^\W\d_{CJK}]+")
+_CJK_RE = LazyRe(f"[{CJK}]")
+_TOKEN_RE = LazyRe(rf"\d+|[{CJK}]+|[^\W\d_{CJK}]+")
+_TOKEN_ASCII_RE = re.compile(r"\d+|[a-z]+")  # _TOKEN_RE on lower-cased ASCII text
 _DOTTED_RE = re.compile(r"\b(?:[^\W\d_]\.){2,}(?:[^\W\d_]\b)?")
 _ORDINAL_RE = re.compile(r"(\d+)(?:st|nd|rd|th|e|er|eme|ème)\b")
 _DIGIT_RE = re.compile(r"\d")
-_APOSTROPHE_RE = re.compile(r"['’‘`´ʼ]")
-_ZH_ORDINAL_RE = re.compile(
+_APOSTROPHE_RE = re.compile(r"['’‘`´ʼʻʿʾ]")
+# letters of scripts other than Latin and Han: Greek, Cyrillic, Armenian, Hebrew, Arabic,
+# Syriac, Thaana, Devanagari and the other Indic scripts, Thai, Georgian, Hangul, kana
+_OTHER_SCRIPT_RE = LazyRe(r"[\u0370-\u03ff\u0400-\u052f\u0530-\u058f\u0590-\u05ff\u0600-\u06ff"
+                          r"\u0700-\u07bf\u0900-\u0dff\u0e00-\u0e7f\u10a0-\u10ff\u1100-\u11ff"
+                          r"\u3040-\u30ff\uac00-\ud7af\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+_ZH_ORDINAL_RE = LazyRe(
     r"第?([零〇一二两三四五六七八九十百]+)(?=研究所|所|院|研究院|厂|局|分局|师|团|号)|第([零〇一二两三四五六七八九十百]+)"
 )
 _NONE: frozenset[str] = frozenset()
@@ -171,7 +180,7 @@ def stem(token: str) -> str:
 
 
 def has_cjk(text: str) -> bool:
-    return _CJK_RE.search(text) is not None
+    return not text.isascii() and _CJK_RE.search(text) is not None
 
 
 @cache
@@ -179,6 +188,18 @@ def _t2s() -> Any:
     import opencc
 
     return opencc.OpenCC("t2s")
+
+
+@cache
+def _transliterator() -> Any:
+    """ICU's transliterators (PyICU): Russian-Latin/BGN for Cyrillic (as OFAC and the UN
+    write Russian names), then Any-Latin for every other script, then Latin-ASCII. Han
+    characters are left to step 3."""
+    import icu
+
+    return icu.Transliterator.createInstance(
+        "[:^Han:] Russian-Latin/BGN; [:^Han:] Any-Latin; [:^Han:] Latin-ASCII"
+    )
 
 
 def _zh_number(s: str) -> int:
@@ -229,6 +250,8 @@ def _clean_tokens(text: str) -> list[str]:
     else:
         text = unicodedata.normalize("NFKC", text).casefold()[:MAX_CHARS]
     if not text.isascii():
+        if _OTHER_SCRIPT_RE.search(text):  # before accents go: й is not и
+            text = _transliterator().transliterate(text).lower()
         text = _strip_accents(text)
         if has_cjk(text):
             text = _t2s().convert(text)
@@ -245,7 +268,7 @@ def _clean_tokens(text: str) -> list[str]:
         text = _DOTTED_RE.sub(lambda m: m.group(0).replace(".", ""), text)
     if _DIGIT_RE.search(text):
         text = _ORDINAL_RE.sub(r"\1", text)
-    return _TOKEN_RE.findall(text)
+    return (_TOKEN_ASCII_RE if text.isascii() else _TOKEN_RE).findall(text)
 
 
 def is_cjk_token(token: str) -> bool:
@@ -385,7 +408,7 @@ def _misspelt_legal(token: str, last: bool) -> str | None:
     return None
 
 
-_ZH_INNER_LEGAL = re.compile(r"股份有限公司|有限责任公司|有限公司|(?<![分子总])公司(?!$)")
+_ZH_INNER_LEGAL = LazyRe(r"股份有限公司|有限责任公司|有限公司|(?<![分子总])公司(?!$)")
 
 
 def _acronyms(text: str) -> frozenset[str]:

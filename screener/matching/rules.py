@@ -17,6 +17,8 @@ DEFAULT_THRESHOLD = 0.80  # a hit is reported at or above this score
 COUNTRY_BONUS = 0.03  # the query's country is one of the entity's countries
 COUNTRY_PENALTY = 0.08  # the entity has known countries and the query's is not among them
 COUNTRY_MIN_SCORE = 0.6  # country evidence moves only scores at least this high
+DOB_BONUS = 0.02  # a person's date of birth agrees with a listed one
+DOB_PENALTY = 0.05  # ...or is known to differ (never below the threshold: country.py)
 
 
 
@@ -70,6 +72,7 @@ CONTAINED_OTHER = 0.82  # ...or other words, to a company's long distinctive nam
 CONTAINED_TYPO_SHARE = 1.0  # a core word matched as a typo lowers the score by this share
 # of what its similarity lacks...
 CONTAINED_TYPO_MIN_LEN = 7  # ...and is this long, with its first letter right
+INSTITUTION_CORE_MIN = 4  # an institution's name of this many words needs no brand word
 CONTAINED_OTHER_MAX_ZIPF = 2.0  # CONTAINED_OTHER only for coined names (wordfreq Zipf below)
 CITY_MIN_POPULATION = 100_000  # cities this large are places where a query names a branch
 

@@ -15,7 +15,7 @@ on both sides over the total weight of both names.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
@@ -194,8 +194,9 @@ def _generic_caps(d: Detail, q: Norm, n: Norm, q_only: list[str], n_left: list[s
       Electronics Corporation"; "Lanzhou University" is not "Lanzhou University of
       Technology").
     """
-    if any(idx.is_distinctive(t) for t in n.tokens if t not in n.places):
-        return
+    if d.score <= PLACE_CONFLICT_CAP or any(
+            idx.is_distinctive(t) for t in n.tokens if t not in n.places):  # fmt: skip
+        return  # nothing to cap, or a distinctive word of the listed name
     v = vocabulary()
     placeish = v["setaside"]
     q_pl = [t for t in q_only if t in q.places or t in placeish]
@@ -205,8 +206,8 @@ def _generic_caps(d: Detail, q: Norm, n: Norm, q_only: list[str], n_left: list[s
         d.notes.append(f"nothing but the place tells these names apart: "
                        f"{', '.join(q_pl) or '-'} / {', '.join(l_pl) or '-'}")  # fmt: skip
         return
-    matched = {x for x in q.tokens if x not in q_only}
-    added = [t for t in q_only if t not in matched and not t.isdecimal()]
+    matched = {q_tok for q_tok, _, _, _ in d.matched}
+    added = [t for t in q_only if t not in matched and not t.isdecimal()]  # a repeat is no word
     # the listed name's own words ("Lanzhou University of Technology" is not "Lanzhou
     # University"); its Chinese name beside the query's Latin one is not among them
     lacked = [t for t in n_left if not t.isdecimal() and (q.cjk or not is_cjk_token(t))]
@@ -221,8 +222,10 @@ def _institution_place_cap(d: Detail, q: Norm, n: Norm, n_left: list[str]) -> No
     Academy of Sciences" (Beijing) is not the Shenyang Institute of Automation. A
     listed institution's city or province that the query lacks caps the score at
     ``DISTINCTIVE_MISSING_CAP``."""
+    if d.score <= DISTINCTIVE_MISSING_CAP or not n_left:
+        return
     v = vocabulary()
-    if v["institution"].isdisjoint(n.tokens) or d.score <= DISTINCTIVE_MISSING_CAP:
+    if v["institution"].isdisjoint(n.tokens):
         return
     missing = [t for t in n_left if t in n.places and t not in v["country_words"]]
     if missing:
@@ -338,8 +341,8 @@ def contained_score(q: Norm, n: Norm, core: tuple[str, ...],
         sim = 0.0
         if len(c) >= CONTAINED_TYPO_MIN_LEN:
             for t in q.tokens:
-                if t in q.places or t[0] != c[0]:
-                    continue  # "Jinan" is a city, not a typo of "Jianan"
+                if t in q.places or t[0] != c[0] or idx.is_common(t):
+                    continue  # "Jinan" is a city, not a typo of "Jianan"; "Structures" a word
                 for v, s in fuzzy.get(t, ()):
                     if v == c and s > sim:
                         sim, hit = s, t
@@ -347,25 +350,29 @@ def contained_score(q: Norm, n: Norm, core: tuple[str, ...],
             return None
         used.add(hit)
         least = min(least, sim)
-    v = vocabulary()
     listed = set(n.tokens)
-    cities = idx.cities
-    extras = [t for t in q.tokens if t not in used and t not in listed and not is_cjk_token(t)]
-    institution = not v["institution"].isdisjoint(n.tokens)
-    generic = frozenset() if institution else v["generic"]
-    units = [t for t in extras if t in v["unit_words"]]
-    if any(t in v["institution"] for t in extras if t not in units):
+    qi = _query_info(q, idx)
+    extras = [t for t in qi.latin if t not in used and t not in listed]
+    institution = not _INSTITUTION().isdisjoint(n.tokens)
+    kinds = qi.kinds
+    units = [t for t in extras if kinds[t] == "unit"]
+    if any(kinds[t] == "institution" for t in extras):
         return None  # "Shanghai Maritime University" is no company's unit
-    other = [t for t in extras if t not in units and t not in generic and t not in q.places
-             and t not in cities and t not in v["setaside"] and not t.isdecimal()]  # fmt: skip
-    last = [t for t in q.tokens if t not in q.places and t not in v["setaside"]]
-    named_unit = bool(last) and last[-1] in v["unit_words"]
+    pos = qi.position
+    first = min((pos[c] for c in used if c in pos), default=0)
+    if institution and any(pos[t] < first for t in extras if kinds[t] == "place") and not (
+            any(pos[t] < first for t in units)):  # fmt: skip
+        # a place before an institution's name makes another one ("Hong Kong University of
+        # Science and Technology"), unless it names a unit of it ("Chengdu College of ...")
+        return None
+    plain = ("other", "generic", "weak") if institution else ("other",)
+    other = [t for t in extras if kinds[t] in plain]
+    named_unit = qi.named_unit
     # a company's name with a place it lacks ("Hikvision USA", "Beijing Hikvision"): a
     # regional company; with other descriptors than its own on both sides ("Hikvision
     # System Technology" / "Hikvision Digital Technology"): a brand company
-    first = min((q.tokens.index(c) for c in used if c in q.tokens), default=0)
-    elsewhere = [t for t in extras if (t in q.places or t in cities) and q.tokens.index(t) > first]
-    brand_co = [t for t in extras if t in generic and t not in v["weak_descriptors"]]
+    elsewhere = [t for t in extras if kinds[t] in ("place", "city") and pos[t] > first]
+    brand_co = [t for t in extras if kinds[t] == "generic"] if not institution else []
     regional = not institution and bool(elsewhere or brand_co)
     if other and not named_unit:
         brands = [c for c in core if idx.is_brand(c)]
@@ -382,6 +389,60 @@ def contained_score(q: Norm, n: Norm, core: tuple[str, ...],
     if least < 1.0:
         d.score -= (1.0 - least) * CONTAINED_TYPO_SHARE
     return d
+
+
+class _QueryInfo(NamedTuple):
+    """What :func:`contained_score` needs of a query, worked out once per query."""
+
+    latin: list[str]  # the query's Latin words
+    kinds: dict[str, str]  # word -> place, city, unit, institution, generic, weak, other, skip
+    position: dict[str, int]  # word -> its first position
+    named_unit: bool  # the query's last word but places is a unit word ("... Lab")
+
+
+def _INSTITUTION() -> frozenset[str]:
+    return vocabulary()["institution"]  # type: ignore[no-any-return]
+
+
+_QUERY_INFO: dict[tuple[int, Norm], _QueryInfo] = {}
+
+
+def _query_info(q: Norm, idx: Index) -> _QueryInfo:
+    key = (id(idx), q)
+    info = _QUERY_INFO.get(key)
+    if info is not None:
+        return info
+    v = vocabulary()
+    kinds: dict[str, str] = {}
+    for t in q.tokens:
+        if t in kinds or is_cjk_token(t):
+            continue
+        if t in q.places:
+            kinds[t] = "place"
+        elif t in v["setaside"] or t.isdecimal():
+            kinds[t] = "skip"
+        elif t in v["unit_words"]:
+            kinds[t] = "unit"
+        elif t in v["institution"]:
+            kinds[t] = "institution"
+        elif t in idx.cities:
+            kinds[t] = "city"
+        elif t in v["weak_descriptors"]:
+            kinds[t] = "weak" if t in v["generic"] else "other"
+        elif t in v["generic"]:
+            kinds[t] = "generic"
+        else:
+            kinds[t] = "other"
+    latin = [t for t in q.tokens if t in kinds]
+    position: dict[str, int] = {}
+    for i, t in enumerate(q.tokens):
+        position.setdefault(t, i)
+    last = [t for t in q.tokens if t not in q.places and t not in v["setaside"]]
+    info = _QueryInfo(latin, kinds, position, bool(last) and last[-1] in v["unit_words"])
+    if len(_QUERY_INFO) > 4096:
+        _QUERY_INFO.clear()
+    _QUERY_INFO[key] = info
+    return info
 
 
 def zh_contained_score(q: Norm, n: Norm) -> Detail | None:

@@ -43,7 +43,7 @@ from screener.errors import (
 from screener.matching.country import floor as country_floor
 from screener.matching.rules import DEFAULT_THRESHOLD, valid_threshold
 from screener.screening.executors import executor
-from screener.screening.results import BatchSummary
+from screener.screening.results import NEEDS_REVIEW, BatchSummary
 from screener.screening.rows import RowScreener, names, recorded
 
 CHUNK_ROWS = 50_000
@@ -54,12 +54,15 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
         column: str | None = None, country_column: str | None = None,
         sheet: str | None = None, threshold: float | None = None,
         fail_stale: bool | None = None, workers: int | None = None, progress: bool = False,
-        options: dict[str, Any] | None = None, engine: str = "local",
-        scheduler: str | None = None) -> BatchSummary:  # fmt: skip
+        related: bool = False, dob_column: str | None = None,
+        options: dict[str, Any] | None = None, report: dict[str, Any] | None = None,
+        engine: str = "local", scheduler: str | None = None) -> BatchSummary:  # fmt: skip
     """Screen every row of ``input_path`` into ``output_path`` (format by extension) with
     the :class:`~screener.screening.service.Screener` ``s``; ``engine`` "dask" screens
     on a Dask cluster (:mod:`screener.screening.dask_engine`; ``scheduler`` is its
-    address, default a local cluster of ``workers`` processes)."""
+    address, default a local cluster of ``workers`` processes). ``report`` holds what
+    the HTML/PDF report adds (``audience``, ``reference``, ``reviewer``; see
+    :mod:`screener.files.reports.html`)."""
     from screener.files.readers import open_input  # pandas and openpyxl: only batch needs them
     from screener.files.reports.formats import open_writer
 
@@ -69,25 +72,37 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
     if scheduler is not None and engine != "dask":
         raise InputError("--scheduler applies only to --engine dask")
     table = open_input(input_path, column=column, country_column=country_column, sheet=sheet)
-    lists, notes = s.guard(fail_stale)
-    floor = country_floor(thr, "any" if table.country_column else None)
+    if dob_column is not None and dob_column not in table.columns:
+        found = [c for c in table.columns if c.strip().lower() == dob_column.strip().lower()]
+        if not found:
+            raise InputError(f"{input_path}: no column '{dob_column}' for --dob-column "
+                             f"(columns: {', '.join(table.columns[:12])})")  # fmt: skip
+        dob_column = found[0]
+    coverage = s.coverage(fail_stale)
+    lists, notes = coverage["lists"], coverage["notes"]
+    floor = country_floor(thr, "any" if table.country_column else None,
+                          "any" if dob_column else None)  # fmt: skip
+    screener = RowScreener(s.full_matcher(), thr, s.stages, related)
     if engine == "dask":
         from screener.screening.dask_engine import DaskRows
 
-        rows: Any = DaskRows(s, thr, floor, workers=workers, scheduler=scheduler)
+        rows: Any = DaskRows(s, screener, floor, workers=workers, scheduler=scheduler)
     else:
-        rows = LocalRows(s, thr, floor, workers=workers, names_hint=table.rows)
+        rows = LocalRows(screener, floor, workers=workers, names_hint=table.rows)
     store = s.store
     opts = {"input": str(input_path), "output": str(output_path), "column": table.name_column,
             "country_column": table.country_column, "sheet": sheet, "threshold": thr,
-            "engine": rows.describe(), **(options or {})}  # fmt: skip
+            "related": related, "dob_column": dob_column, "engine": rows.describe(),
+            **(options or {})}  # fmt: skip
     run_id = runs.start_run(store, "batch", opts, lists, thr, str(input_path), table.sha256)
     meta = {"run_id": run_id, "tool_version": __version__, "created_at": now_iso(),
             "threshold": thr, "input": {"path": str(input_path), "sha256": table.sha256,
                                         "rows": table.rows, "name_column": table.name_column,
                                         "country_column": table.country_column,
                                         "format": table.format},
-            "lists": lists, "warnings": notes, "engine": rows.describe()}  # fmt: skip
+            "lists": lists, "warnings": notes, "engine": rows.describe(),
+            "coverage": {"stale": coverage["stale"], "never_loaded": coverage["never_loaded"]},
+            **({"report": report} if report else {})}  # fmt: skip
     tally = _Tally(store, run_id)
     status, code = "failed", EXIT_INPUT
     try:
@@ -101,20 +116,24 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
                     found = names(_values(df[table.name_column]))
                     countries = (_values(df[table.country_column])
                                  if table.country_column else None)  # fmt: skip
-                    pending.append((df, rows.submit(int(df.index[0]), found, countries)))
+                    dobs = _values(df[dob_column]) if dob_column else None
+                    pending.append((df, rows.submit(int(df.index[0]), found, countries, dobs)))
                     while len(pending) > rows.ahead:  # the workers screen the rest meanwhile
                         tally.write(writer, rows, *pending.popleft())
                         bar(tally.rows)
                 while pending:
                     tally.write(writer, rows, *pending.popleft())
                     bar(tally.rows)
+            if tally.bad_dobs:
+                notes.append(f"{sum(tally.bad_dobs.values())} rows have a date of birth that is "
+                             "not YYYY, YYYY-MM or YYYY-MM-DD: screened without it")  # fmt: skip
             for value, n in tally.bad_countries.most_common(5):
                 note = (f"{n} rows have country '{value}', which names no country: screened "
                         "without country evidence")  # fmt: skip
                 notes.append(note)
             counts = writer.counts()
             writer.close({**counts, "unique_names": rows.unique_names(), "warnings": notes})
-        status, code = "done", (EXIT_HIT if tally.hit_rows else EXIT_CLEAR)
+        status, code = "done", (EXIT_HIT if tally.needs_review else EXIT_CLEAR)
     except KeyboardInterrupt:
         status, code = "interrupted", EXIT_INTERRUPTED
         raise
@@ -128,7 +147,10 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
         runs.finish_run(store, run_id, status=status, exit_code=code, rows=tally.rows,
                         hits=tally.hits, hit_rows=tally.hit_rows, output_path=str(output_path))  # fmt: skip
     return BatchSummary(run_id, tally.rows, tally.hit_rows, tally.hits, counts["clear"],
-                        counts["skipped"], rows.unique_names(), str(output_path), notes)  # fmt: skip
+                        counts["skipped"], rows.unique_names(), str(output_path), notes,
+                        suppressed=counts["suppressed"], review_again=counts["review_again"],
+                        suppressed_hits=tally.suppressed_hits,
+                        needs_review=tally.needs_review)  # fmt: skip
 
 
 def _values(column: Any) -> list[Any]:
@@ -143,14 +165,20 @@ class _Tally:
     def __init__(self, store: Any, run_id: str):
         self.store, self.run_id = store, run_id
         self.bad_countries: Counter[str] = Counter()
-        self.rows = self.hit_rows = self.hits = 0
+        self.bad_dobs: Counter[str] = Counter()
+        self.rows = self.hit_rows = self.hits = self.suppressed_hits = self.needs_review = 0
 
     def write(self, writer: Any, rows: Any, df: Any, ticket: Any) -> None:
-        results, bad = rows.results(ticket)
+        results, bad, bad_dobs = rows.results(ticket)
         self.bad_countries.update(bad)
+        self.bad_dobs.update(bad_dobs)
         hit = recorded(results)
         self.hit_rows += len(hit)
         self.hits += sum(len(h) for _, _, h in hit)
+        for r in results:
+            if r["hits"]:
+                self.needs_review += r["status"] in NEEDS_REVIEW
+                self.suppressed_hits += sum(1 for h in r["hits"] if h["status"] == "suppressed")
         runs.record_hits(self.store, self.run_id, hit)
         writer.write(df, results)
         self.rows += len(results)
@@ -166,10 +194,9 @@ class LocalRows:
 
     ahead = 1
 
-    def __init__(self, s: Any, thr: float, floor: float, *, workers: int | None,
+    def __init__(self, screener: RowScreener, floor: float, *, workers: int | None,
                  names_hint: int | None):  # fmt: skip
-        self.m = s.full_matcher()
-        self.screener = RowScreener(self.m, thr, s.stages)
+        self.screener, self.m = screener, screener.m
         self.floor, self.workers, self.names_hint = floor, workers, names_hint
         self.chunk_rows = CHUNK_ROWS
         self.seen: set[str] = set()  # names sent to be screened
@@ -186,18 +213,17 @@ class LocalRows:
     def __exit__(self, *exc: Any) -> None:
         self._ex.__exit__(*exc)
 
-    def submit(self, first: int, names: list[str], countries: list[Any] | None) -> Any:
-        bad: Counter[str] = Counter()
-        ccs = (self.screener.countries(countries, bad) if countries is not None
-               else [None] * len(names))  # fmt: skip
+    def submit(self, first: int, names: list[str], countries: list[Any] | None,
+               dobs: list[Any] | None = None) -> Any:  # fmt: skip
+        cells = self.screener.cells(names, countries, dobs)
         todo = [n for n in dict.fromkeys(names) if n and n not in self.seen]
         self.seen.update(todo)
-        return first, names, ccs, bad, todo, self._ex.submit(todo)
+        return first, names, cells, todo, self._ex.submit(todo)
 
-    def results(self, ticket: Any) -> tuple[list[dict[str, Any]], Counter[str]]:
-        first, names, ccs, bad, todo, job = ticket
+    def results(self, ticket: Any) -> tuple[list[dict[str, Any]], Counter[str], Counter[str]]:
+        first, names, (ccs, dobs, bad, bad_dobs), todo, job = ticket
         self.screener.learn(todo, self._ex.result(job))
-        return self.screener.rows(first, names, ccs), bad
+        return self.screener.rows(first, names, ccs, dobs), bad, bad_dobs
 
     def unique_names(self) -> int:
         return len(self.seen)

@@ -2,20 +2,22 @@
 screened on a worker of a Dask cluster, through the same code as the local engine.
 
     this process   reads the input in partitions (``PARTITION_ROWS`` rows), sends each
-                   partition's names and country cells to the cluster, with the
-                   matches of its names screened before, and writes the results in
-                   input order, with the audit record and the sidecar of every batch
-                   (:mod:`screener.screening.batch`)
-    each worker    loads the index once, then for each partition: the names never
-                   screened before through
-                   :func:`~screener.screening.executors.screen_chunk`, and every row
-                   through :class:`~screener.screening.rows.RowScreener` (country
-                   evidence and the service's stages): the local engine's path
+                   partition's names never sent before to the cluster, and makes the
+                   rows of each partition, in input order, once its names are back:
+                   country and date-of-birth evidence and the service's stages
+                   (ownership, reviewers' decisions, which read the store) through
+                   :class:`~screener.screening.rows.RowScreener`, as the local engine
+                   does; then the writers, the audit record and the sidecar of every
+                   batch (:mod:`screener.screening.batch`)
+    each worker    loads the index once, then screens the names of each task through
+                   :func:`~screener.screening.executors.screen_chunk` (the local
+                   engine's workers' code) and returns the compact matches of those
+                   that have any
 
 Each distinct name is screened once in the whole cluster, as the local engine screens
-it once: a task returns the matches of the names it screened (the few that have any),
-this process keeps them, and later partitions get them instead of screening the names
-again (a name whose first partition is still running is screened again, no more).
+it once. Screening the names is nearly all of a batch's work; the rows and the stages
+stay in this process because the stages read the store (decisions made by reviewers,
+the ownership graph), which workers on other machines do not see.
 
 **The index, once per worker.** A worker plugin (:class:`IndexPlugin`) carries the
 index key and either the path of the index file beside the store (a local cluster,
@@ -73,7 +75,6 @@ RETRIES = 2  # more tries of a task that raised
 CONNECT_TIMEOUT = "20s"  # to reach a --scheduler
 CLOSE_TIMEOUT = 10  # seconds to close the client and the local cluster
 WAIT_STEP = 0.2  # seconds between looks for Ctrl-C or SIGTERM while a partition runs
-MAX_REMEMBERED = 2_000_000  # names a worker remembers between partitions (memory bound)
 _NONE: list[Match] = []  # the matches of every name without any
 INSTALL_HINT = "pip install 'screener[dask]'"
 
@@ -86,7 +87,6 @@ class DaskError(ScreenerError):
 
 _LOCK = threading.Lock()
 _MATCHERS: dict[str, Matcher] = {}  # index key -> matcher over the whole index
-_SCREENERS: dict[tuple[str, float, float], RowScreener] = {}
 
 
 def plugin_name(key: str) -> str:
@@ -95,12 +95,10 @@ def plugin_name(key: str) -> str:
 
 class IndexPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
     """Loads the index of ``key`` into a worker when the worker starts (see the module
-    docstring); ``stages`` are the service's stages, sent once with it."""
+    docstring)."""
 
-    def __init__(self, key: str, path: str, data: bytes | None, stages: list[Any],
-                 version: str = __version__):  # fmt: skip
-        self.key, self.path, self.data = key, path, data
-        self.stages, self.version = stages, version
+    def __init__(self, key: str, path: str, data: bytes | None, version: str = __version__):
+        self.key, self.path, self.data, self.version = key, path, data, version
         self.name = plugin_name(key)
         self.local_directory: str | None = None
 
@@ -111,8 +109,6 @@ class IndexPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
     def teardown(self, worker: Any) -> None:
         with _LOCK:
             _MATCHERS.pop(self.key, None)
-            for k in [k for k in _SCREENERS if k[0] == self.key]:
-                del _SCREENERS[k]
 
 
 def matcher_of(plugin: IndexPlugin) -> Matcher:
@@ -149,45 +145,20 @@ def _read_index(p: IndexPlugin) -> Any:
     return idx
 
 
-def _row_screener(key: str, thr: float, floor: float) -> RowScreener:
+def screen_names(key: str, floor: float, payload: bytes) -> dict[str, list[Match]]:
+    """The task: the compact matches of the names of one partition never screened
+    before, for those that have any (most names have none, and go back as nothing).
+
+    The names come pickled in ``payload``: Dask walks every list given to a task looking
+    for futures, which costs more than screening them."""
     from distributed import get_worker
 
-    with _LOCK:
-        rs = _SCREENERS.get((key, thr, floor))
-    if rs is not None:
-        return rs
     plugin = get_worker().plugins.get(plugin_name(key))
     if plugin is None:
         raise DaskError("a Dask worker has no screener index; was the run's client closed?")
-    rs = RowScreener(matcher_of(plugin), thr, plugin.stages)
-    with _LOCK:
-        return _SCREENERS.setdefault((key, thr, floor), rs)
-
-
-def screen_partition(key: str, thr: float, floor: float, first: int,
-                     payload: bytes) -> tuple[list[dict[str, Any]], Counter[str],
-                                              dict[str, list[Match]]]:  # fmt: skip
-    """The task: the result rows of one partition, its country values that name no
-    country, and the compact matches of the names it screened that have any.
-
-    ``first`` is the 0-based number of its first data row. ``todo`` are the names to
-    screen here; every other name was screened before (by any worker): ``found`` holds
-    the matches of those that have any, the rest have none. They come pickled in
-    ``payload`` (``names, countries, todo, found``): Dask walks every list and dict
-    given to a task looking for futures, which costs more than screening them."""
-    names, countries, todo, found = pickle.loads(payload)
-    rs = _row_screener(key, thr, floor)
-    bad: Counter[str] = Counter()
-    ccs = rs.countries(countries, bad) if countries is not None else [None] * len(names)
-    if len(rs.matches) > MAX_REMEMBERED:
-        rs.forget()
-    new = screen_chunk(rs.m, todo, floor) if todo else []
-    rs.learn(todo, new)
-    rs.learn(list(found), list(found.values()))
-    rest = rs.unknown(names)  # screened elsewhere, without matches
-    rs.learn(rest, [_NONE] * len(rest))
-    results = rs.rows(first, names, ccs)
-    return results, bad, {n: m for n, m in zip(todo, new) if m}
+    todo = pickle.loads(payload)
+    found = screen_chunk(matcher_of(plugin), todo, floor)
+    return {n: m for n, m in zip(todo, found) if m}
 
 
 # -- in this process -----------------------------------------------------------------------
@@ -198,22 +169,21 @@ class DaskRows:
     :class:`screener.screening.batch.LocalRows`): ``submit`` sends a partition and
     returns its future; ``results`` waits for it."""
 
-    def __init__(self, s: Any, thr: float, floor: float, *, workers: int | None = None,
-                 scheduler: str | None = None):  # fmt: skip
+    def __init__(self, s: Any, screener: RowScreener, floor: float, *,
+                 workers: int | None = None, scheduler: str | None = None):  # fmt: skip
         if WorkerPlugin is object:
             raise InputError(f"--engine dask needs dask.distributed: {INSTALL_HINT}")
         if scheduler is not None and workers is not None:
             raise InputError("--workers sets the size of the local Dask cluster; a --scheduler "
                              "cluster has its own workers")  # fmt: skip
-        self.thr, self.floor, self.scheduler = thr, floor, scheduler
+        self.screener, self.floor, self.scheduler = screener, floor, scheduler
         self.n_workers = None if scheduler else (workers or os.cpu_count() or 1)
         self.key, path = prepare_index(s.store)
         data = path.read_bytes() if scheduler else None
-        self.plugin = IndexPlugin(self.key, str(path), data, list(s.stages))
+        self.plugin = IndexPlugin(self.key, str(path), data)
         self.chunk_rows = PARTITION_ROWS
         self.ahead = 2
         self.seen: set[str] = set()  # names sent to be screened
-        self.known: dict[str, list[Match]] = {}  # name -> its compact matches, once back
         self.client: Any = None
         self.cluster: Any = None
         self._futures: set[Any] = set()
@@ -263,49 +233,45 @@ class DaskRows:
             raise DaskError(f"cannot reach the Dask scheduler at {self.scheduler}: "
                             f"{' '.join(str(e).split())[:200]}") from None  # fmt: skip
 
-    def submit(self, first: int, names: list[str], countries: list[Any] | None) -> Any:
-        """Send one partition. Each distinct name is screened once in the cluster: the
-        names whose matches came back already go with their matches (if any), and only
-        the others are screened (again, for a name still being screened in a partition
-        sent earlier)."""
+    def submit(self, first: int, names: list[str], countries: list[Any] | None,
+               dobs: list[Any] | None = None) -> Any:  # fmt: skip
+        """Send the partition's names never sent before to the cluster (each distinct
+        name is screened once in the whole run); its cells are checked here meanwhile."""
         self._signals.check()
-        known, todo, found = self.known, [], {}
-        for n in dict.fromkeys(names):
-            if not n:
-                continue
-            m = known.get(n)
-            if m is None:
-                todo.append(n)
-            elif m:
-                found[n] = m
+        todo = [n for n in dict.fromkeys(names) if n and n not in self.seen]
         self.seen.update(todo)
-        self._n += 1
-        payload = pickle.dumps((names, countries, todo, found), pickle.HIGHEST_PROTOCOL)
-        fut = self.client.submit(screen_partition, self.key, self.thr, self.floor, first, payload,
-                                 retries=RETRIES, pure=False, priority=-self._n)  # fmt: skip
-        self._futures.add(fut)
-        return fut, todo
+        fut = None
+        if todo:
+            self._n += 1
+            payload = pickle.dumps(todo, pickle.HIGHEST_PROTOCOL)
+            fut = self.client.submit(screen_names, self.key, self.floor, payload,
+                                     retries=RETRIES, pure=False, priority=-self._n)  # fmt: skip
+            self._futures.add(fut)
+        return first, names, self.screener.cells(names, countries, dobs), todo, fut
 
-    def results(self, ticket: Any) -> tuple[list[dict[str, Any]], Counter[str]]:
+    def results(self, ticket: Any) -> tuple[list[dict[str, Any]], Counter[str], Counter[str]]:
+        """The partition's rows, once its names are back. Partitions are taken in order,
+        so every name sent with an earlier one is known by then."""
         from distributed import KilledWorker
 
-        fut, todo = ticket
-        done = threading.Event()
-        fut.add_done_callback(lambda _: done.set())
-        try:
-            while not done.wait(WAIT_STEP):
+        first, names, (ccs, dobs, bad, bad_dobs), todo, fut = ticket
+        new: dict[str, list[Match]] = {}
+        if fut is not None:
+            done = threading.Event()
+            fut.add_done_callback(lambda _: done.set())
+            try:
+                while not done.wait(WAIT_STEP):
+                    self._signals.check()
                 self._signals.check()
-            self._signals.check()
-            results, bad, new = fut.result()
-        except KilledWorker:
-            raise DaskError(f"a partition of the input killed {_killed()} Dask workers "
-                            "(out of memory?); the run is abandoned") from None  # fmt: skip
-        finally:
-            self._futures.discard(fut)
-            fut.release()
-        for n in todo:
-            self.known[n] = new.get(n) or _NONE
-        return results, bad
+                new = fut.result()
+            except KilledWorker:
+                raise DaskError(f"a partition of the input killed {_killed()} Dask workers "
+                                "(out of memory?); the run is abandoned") from None  # fmt: skip
+            finally:
+                self._futures.discard(fut)
+                fut.release()
+        self.screener.learn(todo, [new.get(n) or _NONE for n in todo])
+        return self.screener.rows(first, names, ccs, dobs), bad, bad_dobs
 
     def unique_names(self) -> int:
         return len(self.seen)

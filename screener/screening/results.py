@@ -6,18 +6,42 @@
     BatchSummary  a whole batch run
 
 Each has ``to_dict()``: JSON-ready data, the shape of the JSON and JSON Lines outputs.
-A hit's ``status`` is ``hit`` until a later stage says otherwise (a reviewer's
-decision may make it ``suppressed`` or ``review-again``); a row's ``status`` is
-``hit``, ``clear`` or ``skipped``.
+
+Statuses
+    a hit   ``hit`` until a later stage says otherwise: a reviewer's decision may make it
+            ``suppressed`` (a false positive, or a permitted true match) or
+            ``review-again`` (suppressed once, but the entity's listing changed since)
+    a row   (and a check) :func:`row_status`: ``hit`` when any hit is still a hit, else
+            ``review-again`` when any hit is, else ``suppressed`` when it had hits (all
+            suppressed), else ``clear``; ``skipped`` for a batch row without a name
+
+A row **needs review** when its status is ``hit`` or ``review-again``; a run exits 1 when
+any row needs review and 0 otherwise, so a batch whose hits are all suppressed exits 0
+(its outputs still show every suppressed hit, with the decision).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from screener.errors import EXIT_CLEAR, EXIT_HIT
 from screener.matching.matcher import Hit
+
+HIT_STATUSES = ("hit", "review-again", "suppressed")
+ROW_STATUSES = ("hit", "review-again", "suppressed", "clear", "skipped")
+NEEDS_REVIEW = frozenset({"hit", "review-again"})
+
+
+def row_status(hit_statuses: Iterable[str | None]) -> str:
+    """The status of a row (or a check) from its hits' statuses (see the module docstring)."""
+    seen = {s or "hit" for s in hit_statuses}
+    if not seen:
+        return "clear"
+    if "hit" in seen or not seen <= set(HIT_STATUSES):
+        return "hit"
+    return "review-again" if "review-again" in seen else "suppressed"
 
 
 @dataclass(slots=True)
@@ -96,11 +120,11 @@ class CheckResult:
 
     @property
     def status(self) -> str:
-        return "hit" if any(h.status != "suppressed" for h in self.hits) else "clear"
+        return row_status(h.status for h in self.hits)
 
     @property
     def exit_code(self) -> int:
-        return EXIT_HIT if self.status == "hit" else EXIT_CLEAR
+        return EXIT_HIT if self.status in NEEDS_REVIEW else EXIT_CLEAR
 
     def to_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "query": self.query, "country": self.country,
@@ -118,7 +142,7 @@ class RowResult:
     row: int
     query: str
     country: str | None
-    status: str  # "hit", "clear" or "skipped"
+    status: str  # one of ROW_STATUSES
     hits: list[dict[str, Any]]
     reason: str | None = None
 
@@ -132,7 +156,8 @@ class RowResult:
 
 @dataclass(slots=True)
 class BatchSummary:
-    """A whole batch run."""
+    """A whole batch run. ``hit_rows`` counts rows with any hit, suppressed or not;
+    ``needs_review`` the rows whose status is ``hit`` or ``review-again``."""
 
     run_id: str
     rows: int
@@ -143,13 +168,20 @@ class BatchSummary:
     unique_names: int
     output: str
     warnings: list[str] = field(default_factory=list)
+    suppressed: int = 0  # rows whose hits are all suppressed
+    review_again: int = 0  # rows with a hit to review again (and none still open)
+    suppressed_hits: int = 0
+    needs_review: int | None = None  # None: every row with hits
 
     @property
     def exit_code(self) -> int:
-        return EXIT_HIT if self.hit_rows else EXIT_CLEAR
+        review = self.hit_rows if self.needs_review is None else self.needs_review
+        return EXIT_HIT if review else EXIT_CLEAR
 
     def to_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "rows": self.rows, "hit_rows": self.hit_rows,
-                "hits": self.hits, "clear": self.clear, "skipped": self.skipped,
+                "hits": self.hits, "suppressed_hits": self.suppressed_hits,
+                "needs_review": self.needs_review, "suppressed": self.suppressed,
+                "review_again": self.review_again, "clear": self.clear, "skipped": self.skipped,
                 "unique_names": self.unique_names, "output": self.output,
                 "warnings": self.warnings}  # fmt: skip

@@ -29,13 +29,14 @@ from screener.errors import InputError
 from screener.lists.bundled import open_store
 from screener.lists.freshness import require_fresh, stale_message
 from screener.lists.registry import registry
+from screener.matching.country import dob_option
 from screener.matching.country import floor as country_floor
 from screener.matching.matcher import Matcher
 from screener.matching.rules import DEFAULT_THRESHOLD, valid_threshold
 from screener.screening.executors import InProcess, expand
 from screener.screening.index_cache import load_index
 from screener.screening.results import BatchSummary, CheckResult, ScreenHit
-from screener.screening.stages import Query, Stage, finish
+from screener.screening.stages import Query, Stage, default_stages, finish
 from screener.settings import Config, load_config
 
 
@@ -43,10 +44,11 @@ class Screener:
     """Store + settings + a loaded matcher; see the module docstring."""
 
     def __init__(self, store: Store, settings: Config | None = None, *,
-                 stages: Sequence[Stage] = ()):  # fmt: skip
+                 stages: Sequence[Stage] | None = None):  # fmt: skip
         self.store = store
         self.settings = settings if settings is not None else load_config()
-        self.stages = list(stages)
+        # The stages after matching: the default list (ownership, reviewers' decisions).
+        self.stages = list(default_stages(store) if stages is None else stages)
         self._matcher: Matcher | None = None
         self._versions: tuple[tuple[int, str], ...] = ()
         self._lazy = True
@@ -77,18 +79,29 @@ class Screener:
         """The lists to screen against, and notes on what a clear result does not cover:
         lists older than their max age (or a ListsError with ``fail_stale``), and official
         lists never loaded. The notes travel with the result (``warnings``)."""
+        c = self.coverage(fail_stale)
+        return c["lists"], c["notes"]
+
+    def coverage(self, fail_stale: bool | None = None) -> dict[str, Any]:
+        """What screening now covers, as data: ``lists`` (the versions used), ``stale``
+        (source ids older than their max age), ``never_loaded`` (official sources never
+        downloaded, with their names) and ``notes`` (the same in words; see :meth:`guard`)."""
         lists = self.lists()
         notes = []
+        stale = []
         for s in require_fresh(self.store, self.settings, fail_stale=fail_stale):
+            stale.append(s["source_id"])
             notes.append(f"{stale_message(s)}; run `screener lists update {s['source_id']}`")
         loaded = {x["source_id"] for x in lists}
-        never = [sid for sid, e in registry().items()
+        never = [{"source_id": sid, "name": e.get("name") or sid}
+                 for sid, e in registry().items()
                  if (e.get("urls") or e.get("files")) and e.get("default_update", True)
                  and e.get("coverage", True) and sid not in loaded]  # fmt: skip
         if never:
             notes.append(f"these official lists were never loaded, so a clear result does not "
-                         f"cover them: {', '.join(never)}; run `screener lists update`")  # fmt: skip
-        return lists, notes
+                         f"cover them: {', '.join(x['source_id'] for x in never)}; "
+                         "run `screener lists update`")  # fmt: skip
+        return {"lists": lists, "stale": stale, "never_loaded": never, "notes": notes}
 
     @property
     def matcher(self) -> Matcher:
@@ -108,11 +121,12 @@ class Screener:
         return self._matcher
 
     # -- screening -----------------------------------------------------------------------
-    def query(self, name: str, country: str | None = None,
-              threshold: float | None = None) -> Query:  # fmt: skip
-        """A checked query: a finite threshold in [0, 1] and a country that names one."""
+    def query(self, name: str, country: str | None = None, threshold: float | None = None,
+              related: bool = False, dob: str | None = None) -> Query:  # fmt: skip
+        """A checked query: a finite threshold in [0, 1], a country that names one, and a
+        date of birth written YYYY, YYYY-MM or YYYY-MM-DD."""
         thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
-        return Query(name, country_option(country), thr)
+        return Query(name, country_option(country), thr, related, dob_option(dob))
 
     def screen(self, queries: Sequence[Query], executor: Any = None) -> list[list[ScreenHit]]:
         """The hits of each query, in order: the matcher (in ``executor``, default this
@@ -121,7 +135,7 @@ class Screener:
         out: list[list[ScreenHit]] = []
         by_floor: dict[float, list[int]] = {}
         for i, q in enumerate(queries):
-            by_floor.setdefault(country_floor(q.threshold, q.country), []).append(i)
+            by_floor.setdefault(country_floor(q.threshold, q.country, q.dob), []).append(i)
         found: list[list[Any]] = [[] for _ in queries]
         for fl, idx in by_floor.items():
             ex = executor or InProcess(m, fl)
@@ -133,13 +147,14 @@ class Screener:
         return out
 
     def check(self, name: str, *, country: str | None = None, threshold: float | None = None,
-              fail_stale: bool | None = None, command: str = "check") -> CheckResult:  # fmt: skip
+              fail_stale: bool | None = None, related: bool = False, dob: str | None = None,
+              command: str = "check") -> CheckResult:  # fmt: skip
         """Screen one name, record the run, and return every hit with its provenance."""
         if not isinstance(name, str) or not name.strip():
             raise InputError("the name to check is empty")
-        q = self.query(name, country, threshold)
+        q = self.query(name, country, threshold, related, dob)
         lists, notes = self.guard(fail_stale)
-        run_id = runs.start_run(self.store, command, {"name": name, "country": country,
+        run_id = runs.start_run(self.store, command, {"name": name, "country": country, "dob": dob,
                                                       "threshold": q.threshold}, lists, q.threshold)  # fmt: skip
         try:
             hits = self.screen([q])[0]

@@ -1,20 +1,49 @@
 """The steps after matching, in one ordered list, the same for every caller.
 
-1. **Country evidence** (:mod:`screener.matching.country`): the party's country moves
-   scores a little, then the threshold cuts. It comes first because it moves scores;
-   the matcher screened down to the threshold less the country bonus for it.
+1. **Country and date-of-birth evidence** (:mod:`screener.matching.country`): they move
+   scores a little, then the threshold cuts. They come first because they move scores;
+   the matcher screened down to the threshold less their bonuses for them.
 2. The matcher's hits become :class:`~screener.screening.results.ScreenHit` (typed,
    with provenance).
 3. Each further stage of the service, in order (ownership, reviewers' decisions), takes
    the hits of one query and returns them annotated: a stage may add hits or change a
    hit's ``status`` and ``extra``, never drop one silently.
+
+**Ownership** (:func:`ownership_stage`): a hit on a company that listed parties own or
+control (an ownership node: EZVIZ, Hikrobot, Nanjing LES) becomes a hit on them: its
+relation is ``owned-by`` (50% or more held by listed parties, added up along chains),
+``unit`` or ``brand``, it carries the listed owners' listings, and
+``extra["ownership"]`` names the owners, the chains with their shares and sources, and
+the rules that make it matter (OFAC's 50% rule, the BIS Affiliates rule with its status
+that day). A share under 50% or an unknown one is ``related``: a red flag, kept only
+when the query asks for it (``Query.related``). A node hit that only echoes an owner
+the query named at least as well is left out (the query names the owner). A hit on a
+listed entity that listed parties own in part keeps its relation and gets the same
+``extra["ownership"]``.
+
+**Reviewers' decisions** (:func:`decisions_stage`, after ownership, so that they also
+apply to the hits ownership makes; :mod:`screener.db.decisions`): a hit whose party and
+entity have a decision carries it in ``extra["decision"]`` (id, kind, reason, reviewer,
+time). A ``false-positive`` or ``cleared`` decision makes the
+hit ``suppressed``, unless the entity's listing changed since the decision (a new
+listing, changed names, a listing ended or removed): then it is ``review-again`` and
+``extra["decision"]["changes"]`` says what changed. ``confirmed``, ``escalated`` and
+``declined`` leave the hit a ``hit`` (with ``changes`` too when the listing changed).
+The hit is always kept.
+
+:func:`default_stages` is the one list every service gets unless it is given another
+(``Screener.open``, the CLI, and so checks, batches, re-screenings and the HTTP API).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
+from screener.db import decisions
+from screener.db.ownership_graph import assess, has_owners, shadowed
+from screener.db.store import Store
 from screener.matching.country import apply_country
 from screener.matching.matcher import Hit
 from screener.screening.results import ScreenHit
@@ -27,6 +56,8 @@ class Query:
     name: str
     country: str | None  # ISO alpha-2, lower case, already checked
     threshold: float
+    related: bool = False  # keep hits on companies listed parties own under 50%
+    dob: str | None = None  # date of birth of a person: YYYY, YYYY-MM or YYYY-MM-DD
 
 
 Stage = Callable[[list[ScreenHit], Query], list[ScreenHit]]
@@ -34,7 +65,134 @@ Stage = Callable[[list[ScreenHit], Query], list[ScreenHit]]
 
 def finish(hits: list[Hit], query: Query, stages: Sequence[Stage] = ()) -> list[ScreenHit]:
     """The hits of one query after every step above, best first."""
-    out = [ScreenHit.from_match(h) for h in apply_country(hits, query.country, query.threshold)]
+    kept = apply_country(hits, query.country, query.threshold, query.dob)
+    out = [ScreenHit.from_match(h) for h in kept]
     for stage in stages:
         out = stage(out, query)
     return out
+
+
+OWNERSHIP_SOURCE = "screener-ownership"
+
+
+def ownership_stage(store: Store) -> Stage:
+    """The ownership stage over ``store``'s graph (see the module docstring)."""
+    cache: dict[tuple[str, str], Any] = {}
+    names: dict[str | None, str | None] = {}
+
+    def source_name(source_id: str | None) -> str | None:
+        if source_id not in names:
+            row = store.source(source_id) if source_id else None
+            names[source_id] = row["name"] if row else None
+        return names[source_id]
+
+    def assessed(source_id: str, entity_id: str) -> Any:
+        key = (source_id, entity_id)
+        if key not in cache:
+            node = source_id == OWNERSHIP_SOURCE
+            cache[key] = (assess(store, source_id, entity_id)
+                          if node or has_owners(store, source_id, entity_id) else None)  # fmt: skip
+        return cache[key]
+
+    def stage(hits: list[ScreenHit], query: Query) -> list[ScreenHit]:
+        if not hits:
+            return hits
+        echo = shadowed(store, [(h.source_id or "", h.entity_id, h.score) for h in hits
+                                if h.source_id == OWNERSHIP_SOURCE])  # fmt: skip
+        out = []
+        for h in hits:
+            a = assessed(h.source_id or "", h.entity_id)
+            if h.source_id != OWNERSHIP_SOURCE:
+                if a is not None and a.relation:
+                    h.extra["ownership"] = a.as_dict()
+                out.append(h)
+                continue
+            if (h.source_id, h.entity_id) in echo or a is None or a.relation is None:
+                continue  # an ended link, or the owner itself was named
+            if a.relation == "related" and not query.related:
+                continue
+            out.extend(_as_owned(h, a, source_name))
+        return out
+
+    return stage
+
+
+def _as_owned(h: ScreenHit, a: Any, source_name: Callable[[str | None], str | None]) -> list[ScreenHit]:
+    """The hit on an ownership node, made one hit on each of its listed owners: the listed
+    entity is the owner (its name, entry and listings); the name that matched is the
+    company's; ``extra["ownership"]`` says how the two are tied, with sources."""
+    out = []
+    share = f"{a.share:g}%" if a.share is not None else "share not published"
+    rules = "; ".join(r["name"] for r in a.rules if r.get("applies"))
+    for o in a.owners or []:
+        x = replace(h, extra=dict(h.extra))
+        x.entity_id, x.name, x.source_id = o.entity_id, o.name, o.source_id
+        x.source_name, x.version_id = source_name(o.source_id), None
+        x.relation = a.relation
+        x.listings = list(o.listings)
+        x.parent = None
+        main = next((ls for ls in x.listings if ls.get("in_force", True)),
+                    x.listings[0] if x.listings else None)  # fmt: skip
+        if main:
+            x.list, x.citation, x.listed_on = main.get("list"), main.get("citation"), main.get("listed_on")
+            x.end_date = main.get("end_date")
+            x.license_requirement = main.get("license_requirement")
+            x.license_policy = main.get("license_policy")
+            x.source_url = main.get("source_url")
+        x.explanation += (f"; {h.name} is {a.relation} {o.name} ({share})"
+                          + (f": {rules}" if rules else ""))  # fmt: skip
+        x.extra["ownership"] = a.as_dict()
+        out.append(x)
+    return out
+
+
+def default_stages(store: Store) -> list[Stage]:
+    """The stages every caller gets, in order: ownership, then reviewers' decisions."""
+    return [ownership_stage(store), decisions_stage(store)]
+
+
+def decisions_stage(store: Store) -> Stage:
+    """The reviewers' decisions applied to each hit (see the module docstring).
+
+    Decisions in force are read once and again only when a new one was recorded (one
+    cheap query per party with hits), so a long-lived service sees decisions made while
+    it runs.
+    """
+    cache: dict[str, Any] = {"last": None, "latest": {}}
+
+    def stage(hits: list[ScreenHit], query: Query) -> list[ScreenHit]:
+        if not hits:
+            return hits
+        last = decisions.last_id(store)
+        if last is None:
+            return hits
+        if last != cache["last"]:
+            cache["latest"], cache["last"] = decisions.latest_by_key(store), last
+        latest = cache["latest"]
+        key = decisions.party_key(query.name)
+        for hit in hits:
+            found = latest.get((key, hit.source_id or "", hit.entity_id))
+            if found is not None:
+                apply_decision(store, hit, found)
+        return hits
+
+    return stage
+
+
+def apply_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> None:
+    """Give ``hit`` the status and ``extra["decision"]`` that ``decision`` means for it now."""
+    names = decisions.entity_names(store, hit.version_id, hit.entity_id)
+    now = decisions.listing_view({"name": hit.name, "listings": hit.listings, "list": hit.list,
+                                  "citation": hit.citation, "listed_on": hit.listed_on,
+                                  "end_date": hit.end_date,
+                                  "license_requirement": hit.license_requirement,
+                                  "license_policy": hit.license_policy,
+                                  "source_url": hit.source_url}, names or None)  # fmt: skip
+    changed = decisions.fingerprint(now) != decision["fingerprint"]
+    info = {k: decision[k] for k in ("id", "kind", "reason", "reviewer", "decided_at", "party")}
+    info["listing_changed"] = changed
+    if changed:
+        info["changes"] = decisions.changes(decision["listing"], now)
+    hit.extra["decision"] = info
+    if decision["kind"] in decisions.SUPPRESSING:
+        hit.status = "review-again" if changed else "suppressed"

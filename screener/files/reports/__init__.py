@@ -17,11 +17,15 @@ The modules, one job each:
 * :mod:`.formats`: extension -> writer;
 * :mod:`.cells`: the ``screen_*`` columns, formula safety, numbers, Excel limits;
 * :mod:`.severity` (with ``data/severity.yaml``): which hit a row shows first;
-* :mod:`.csv`, :mod:`.jsonl`, :mod:`.xlsx`, :mod:`.parquet`, :mod:`.html`: one format each.
+* :mod:`.verdicts` (with ``data/verdicts.yaml``, ``data/audiences.yaml``,
+  ``data/coverage.yaml``): the report's verdict per party, each listing's meaning
+  for its reader, and what a clear result does not cover;
+* :mod:`.csv`, :mod:`.jsonl`, :mod:`.xlsx`, :mod:`.parquet`, :mod:`.html`, :mod:`.pdf`: one format each.
 """
 
 from screener.files.reports.base import CAUTION, Writer
-from screener.files.reports.cells import APPENDED_COLUMNS
+from screener.files.reports.cells import APPENDED_COLUMNS, OUTPUT_COLUMNS, REVIEW_COLUMNS
 from screener.files.reports.formats import open_writer
 
-__all__ = ["APPENDED_COLUMNS", "CAUTION", "Writer", "open_writer"]
+__all__ = ["APPENDED_COLUMNS", "CAUTION", "OUTPUT_COLUMNS", "REVIEW_COLUMNS", "Writer",
+           "open_writer"]

@@ -134,6 +134,7 @@ class Writer:
             if hits:
                 tally["hits"] += len(hits)
                 tally["hit_rows"] += 1
+                tally["suppressed_hits"] += sum(h.get("status") == "suppressed" for h in hits)
             if status == "skipped":
                 self.skip_reasons[result.get("reason") or "no reason given"] += 1
         tally["rows"] += len(results)
@@ -182,9 +183,15 @@ class Writer:
             _remove_all(self._temps)
 
     def counts(self) -> dict[str, int]:
-        """What this writer has seen: rows, hits, hit_rows, clear, skipped."""
-        keys = ("rows", "hit_rows", "hits", "clear", "skipped")
-        return {k: self.tally[k] for k in keys}
+        """What this writer has seen: rows, rows with hits (``hit_rows``), hits, suppressed
+        hits, rows that need review (status ``hit`` or ``review-again``), and rows by status:
+        ``suppressed`` (every hit suppressed), ``review_again``, ``clear``, ``skipped``."""
+        t = self.tally
+        return {"rows": t["rows"], "hit_rows": t["hit_rows"], "hits": t["hits"],
+                "suppressed_hits": t["suppressed_hits"],
+                "needs_review": t["hit"] + t["review-again"], "suppressed": t["suppressed"],
+                "review_again": t["review-again"], "clear": t["clear"],
+                "skipped": t["skipped"]}  # fmt: skip
 
     def input_rows(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> list[Any]:
         """The row number a reviewer sees for each result (see the module docstring)."""

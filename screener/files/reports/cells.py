@@ -13,7 +13,14 @@
   than 15 digits, thousands separators, exponents unless written as Python
   writes a float read from a workbook (``1e-05``).
 * **The appended columns** (:data:`APPENDED_COLUMNS`) describe the row's top
-  hit, chosen by :func:`~screener.files.reports.severity.top_hit`.
+  hit, chosen by :func:`~screener.files.reports.severity.top_hit`; then
+  ``screen_hit_ids`` names every hit of the row (:func:`hit_ids`), ``screen_decision``
+  the reviewers' decisions on them, ``screen_query`` the name as screened.
+* **The reviewer's columns** (:data:`REVIEW_COLUMNS`, empty): ``decision`` (one of
+  false-positive, confirmed, escalated, cleared, declined), ``decision_reason`` and
+  ``decision_by``. ``screener decisions import`` reads them back and records the
+  decision for every hit named in the row's ``screen_hit_ids`` (delete ids from the
+  cell to narrow it).
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from screener.files.cells import neutralize
-from screener.files.reports.severity import top_hit, top_listing
+from screener.files.reports.severity import order_hits, top_hit, top_listing
 
 APPENDED_COLUMNS = [
     "screen_status",
@@ -38,7 +45,12 @@ APPENDED_COLUMNS = [
     "screen_severity",
     "screen_hits",
     "screen_input_row",
+    "screen_hit_ids",
+    "screen_decision",
+    "screen_query",
 ]
+REVIEW_COLUMNS = ["decision", "decision_reason", "decision_by"]
+OUTPUT_COLUMNS = APPENDED_COLUMNS + REVIEW_COLUMNS  # what CSV and XLSX add to the input columns
 DEFAULT_RELATION = "same"  # a hit without "relation" names the listed entity itself
 XLSX_MAX_ROWS = 1_048_576  # per sheet, header included
 XLSX_MAX_CELL = 32_767  # UTF-16 units Excel accepts in one cell
@@ -78,6 +90,56 @@ def hit_cells(hits: Sequence[dict[str, Any]]) -> list[Any]:
         level.id,
         len(hits),
     ]
+
+
+def trail_cells(hits: Sequence[dict[str, Any]]) -> list[str]:
+    """The values of ``screen_hit_ids`` and ``screen_decision`` for one row's hits."""
+    if not hits:
+        return ["", ""]
+    ordered = order_hits(hits)
+    return [hit_ids(ordered), " | ".join(d for d in map(decision_text, ordered) if d)]
+
+
+def hit_id(hit: dict[str, Any]) -> str:
+    """``SOURCE:ENTITY@VERSION``: one hit named so that a reviewed file can be read back."""
+    version = hit.get("version_id")
+    return f"{hit.get('source_id')}:{hit.get('entity_id')}" + (
+        f"@{version}" if version is not None else "")  # fmt: skip
+
+
+def hit_ids(hits: Sequence[dict[str, Any]]) -> str:
+    return "; ".join(hit_id(h) for h in hits)
+
+
+def parse_hit_ids(cell: str) -> list[tuple[str, str, int | None]]:
+    """(source id, entity id, version id or None) of each id in a ``screen_hit_ids`` cell."""
+    out = []
+    for part in str(cell or "").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        version: int | None = None
+        head, at, tail = part.rpartition("@")
+        if at and tail.isdigit():
+            part, version = head, int(tail)
+        source, colon, entity = part.partition(":")
+        if not colon or not source.strip() or not entity.strip():
+            raise ValueError(f"{part!r} is not SOURCE:ENTITY[@VERSION]")
+        out.append((source.strip(), entity.strip(), version))
+    return out
+
+
+def decision_text(hit: dict[str, Any]) -> str:
+    """A hit's decision in a few words, with what changed since; empty without one."""
+    d = hit.get("decision")
+    if not isinstance(d, dict):
+        return ""
+    day = str(d.get("decided_at") or "")[:10]
+    out = (f"{hit.get('status') or 'hit'}: {d.get('kind')} #{d.get('id')} by {d.get('reviewer')}"
+           f" on {day} ({d.get('reason')}) for {hit.get('source_id')}:{hit.get('entity_id')}")
+    if d.get("changes"):
+        out += "; changed since: " + "; ".join(str(c) for c in d["changes"])
+    return out
 
 
 def as_number(cell: str) -> int | float | None:

@@ -1,4 +1,5 @@
-"""CSV output: the input columns as read, then the ``screen_*`` columns of the row's top hit."""
+"""CSV output: the input columns as read, the ``screen_*`` columns of the row's top hit, and
+the reviewer's empty ``decision`` columns (see :mod:`screener.files.reports.cells`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from screener.files.cells import FORMULA_PREFIXES, neutralize
 from screener.files.reports.base import Writer
-from screener.files.reports.cells import APPENDED_COLUMNS, hit_cells, text
+from screener.files.reports.cells import (
+    OUTPUT_COLUMNS,
+    REVIEW_COLUMNS,
+    hit_cells,
+    text,
+    trail_cells,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,7 +36,7 @@ class CsvWriter(Writer):
         # The BOM by hand: the "utf-8-sig" codec would encode every row through Python code.
         self._stream.write("\ufeff")
         self._csv = csv.writer(self._stream, lineterminator="\r\n")
-        self._csv.writerow([neutralize(c) for c in columns + APPENDED_COLUMNS])
+        self._csv.writerow([neutralize(c) for c in columns + OUTPUT_COLUMNS])
 
     def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
         if list(df.columns) != self.columns:
@@ -38,8 +45,10 @@ class CsvWriter(Writer):
         if len(rows) != len(results):
             raise ValueError(f"{len(rows)} input rows but {len(results)} results")
         # The middle cells depend only on the hit list, which rows with one name share.
-        middles: dict[int, tuple[object, list[str]]] = {}
+        middles: dict[int, tuple[object, list[str], list[str]]] = {}
         no_hits = [neutralize(text(v)) for v in hit_cells([])]
+        no_trail = [neutralize(v) for v in trail_cells([])]
+        review = [""] * len(REVIEW_COLUMNS)
         statuses: dict[Any, str] = {}
         out = []
         for cells, result, row in zip(rows, results, self.input_rows(df, results)):
@@ -55,14 +64,20 @@ class CsvWriter(Writer):
                 shown = statuses[status] = neutralize(text(status))
             cells.append(shown)
             hits = result.get("hits")
+            trail = no_trail
             if hits:
                 cached = middles.get(id(hits))
                 if cached is None or cached[0] is not hits:
                     cached = middles[id(hits)] = (
-                        hits, [neutralize(text(v)) for v in hit_cells(hits)])  # fmt: skip
+                        hits, [neutralize(text(v)) for v in hit_cells(hits)],
+                        [neutralize(v) for v in trail_cells(hits)])  # fmt: skip
                 cells.extend(cached[1])
+                trail = cached[2]
             else:
                 cells.extend(no_hits)
             cells.append(str(row) if row.__class__ is int else neutralize(text(row)))
+            cells.extend(trail)
+            cells.append(neutralize(text(result.get("query"))))
+            cells.extend(review)
             out.append(cells)
         self._csv.writerows(out)

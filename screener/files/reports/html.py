@@ -1,10 +1,30 @@
-"""HTML output: a self-contained report for a reviewer.
+"""HTML output: the screening report a committee can sign.
 
-Provenance and counts at the top, then each row with potential matches (its
-hits most severe first, each labelled with its relation to the listed entity),
-then the clear and skipped rows as counts. Rows are numbered as in the input
-spreadsheet. Every value is escaped, only ``http(s)://`` URLs are linked,
-nothing external is loaded and a Content-Security-Policy forbids scripts.
+The batch's ``.html`` output is this report, and ``screener report`` makes it with a
+reference, a reviewer and an audience, as HTML or PDF (:mod:`.pdf`). It holds, in order:
+
+1. a title, the run's provenance, fields for a reference and the reviewer, the caution,
+   and a loud warning when official lists were never downloaded (or are out of date);
+2. a summary: parties by status and by verdict;
+3. **every party in input order**, numbered as the input spreadsheet numbers its row:
+
+   * a party with potential matches is a section with its verdict (prohibited / licence
+     required / restricted / elevated risk / no finding, :mod:`.verdicts`) and **one
+     block per listed entity**: the hits naming the same entity (by its listed name,
+     across sources) merged, with every listing in one table. A reviewer's decision is
+     shown with the hit it concerns; a suppressed hit stays, marked, and a hit to review
+     again says what changed;
+   * a clear or skipped party is one line in a table, so 60 funders fit on a few pages;
+
+4. the coverage statement: every list version checked and when it was loaded, lists
+   never downloaded or out of date, and what a clear result does not cover;
+5. the verdict table, what each listing found means for the report's audience with
+   its official sources, and the sign-off fields (reviewer, date, signature, decision).
+
+Every value is escaped, only ``http(s)://`` URLs are linked, nothing external is loaded
+and a Content-Security-Policy forbids scripts. Party sections are spooled to a temporary
+file until :meth:`close`, when the counts for the top are known; the entity blocks of a
+hit list are rendered once for every row sharing it.
 """
 
 from __future__ import annotations
@@ -12,12 +32,26 @@ from __future__ import annotations
 import html
 import shutil
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from screener.files.reports.base import CAUTION, Writer
 from screener.files.reports.cells import DEFAULT_RELATION, text
-from screener.files.reports.severity import order_hits, top_listing
+from screener.files.reports.severity import levels, listing_level, order_hits, top_listing
+from screener.files.reports.verdicts import (
+    NO_FINDING,
+    Statement,
+    audience_intro,
+    audience_label,
+    check_audience,
+    is_false_positive,
+    limits,
+    party_verdict,
+    statement,
+    verdict,
+    verdicts,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,43 +63,84 @@ RELATIONS = {
     "owned-by": "owned by the listed entity",
     "brand": "a brand of the listed entity",
 }
+STATUS_WORDS = {
+    "hit": "to review",
+    "review-again": "review again",
+    "suppressed": "suppressed by a decision",
+    "clear": "no potential match",
+    "skipped": "skipped",
+}
+_BLANK = "<span class=blank></span>"  # a line to write on
 
 
 class HtmlWriter(Writer):
-    """A self-contained report for a reviewer: provenance, counts, then each row with hits."""
-
-    skipped_rows_shown = 50
+    """The committee report (see the module docstring)."""
 
     def __init__(self, path: Path, columns: list[str], meta: dict[str, Any]) -> None:
         super().__init__(path, columns, meta)
-        # Row blocks wait here until close(), when the counts for the top are known.
+        self.report = dict(meta.get("report") or {})
+        self.audience = check_audience(self.report.get("audience"))
+        # Party sections wait here until close(), when the counts for the top are known.
         self._blocks: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", dir=path.parent)
-        self._skipped_rows: list[Any] = []
+        self._in_table = False
+        self.verdict_counts: Counter[str] = Counter()
+        self._statements: dict[str, Statement] = {}
+        self._rendered: dict[int, tuple[object, str, str]] = {}  # id(hits) -> (hits, html, verdict)
 
     def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
         if list(df.columns) != self.columns:
             df = df.reindex(columns=self.columns, fill_value="")
         rows = df.itertuples(index=False, name=None)
+        out: list[str] = []
         for cells, result, row in zip(rows, results, self.input_rows(df, results), strict=True):
-            if result.get("hits"):
-                self._blocks.write(_row_block(result, row, self.columns, cells))
-            elif result.get("status") == "skipped" and len(self._skipped_rows) < (
-                self.skipped_rows_shown
-            ):
-                self._skipped_rows.append(row)
+            hits = result.get("hits") or []
+            if hits:
+                if self._in_table:
+                    out.append("</table>\n")
+                    self._in_table = False
+                body, verdict_id = self._entities(hits)
+                self.verdict_counts[verdict_id] += 1
+                out.append(_party_block(result, row, self.columns, cells, verdict_id, body))
+            else:
+                if not self._in_table:
+                    out.append(_CLEAR_HEAD)
+                    self._in_table = True
+                skipped = result.get("status") == "skipped"
+                self.verdict_counts["skipped" if skipped else NO_FINDING] += 1
+                out.append(_clear_row(result, row, skipped))
+        self._blocks.write("".join(out))
+
+    def _entities(self, hits: list[dict[str, Any]]) -> tuple[str, str]:
+        """The entity blocks and the verdict id of a hit list, rendered once per list."""
+        cached = self._rendered.get(id(hits))
+        if cached is None or cached[0] is not hits:
+            if len(self._rendered) > 20_000:
+                self._rendered.clear()
+            for hit in hits:
+                for listing in hit.get("listings") or [hit]:
+                    st = statement(listing, self.audience)
+                    self._statements.setdefault(st.id, st)
+            body = "".join(_entity_block(g, self.audience) for g in entity_groups(hits))
+            cached = self._rendered[id(hits)] = (hits, body, party_verdict(hits).id)
+        return cached[1], cached[2]
 
     def _finish(self, summary: dict[str, Any]) -> None:
         assert self._stream is not None
         out = self._stream
-        out.write(_report_head(self.meta, summary, self.row_numbers))
-        if summary.get("hit_rows", self.tally["hit_rows"]):
-            out.write("<h2>Rows with potential matches</h2>\n")
-            self._blocks.seek(0)
-            shutil.copyfileobj(self._blocks, out)
-        else:
-            threshold = self.meta.get("threshold")
-            out.write(f"<p class=none>No potential matches at threshold {_e(threshold)}.</p>\n")
-        out.write(self._rest(summary))
+        if self._in_table:
+            self._blocks.write("</table>\n")
+        out.write(_report_head(self.meta, summary, self.row_numbers, self.report,
+                               self.audience, self.verdict_counts))  # fmt: skip
+        out.write("<h2 id=parties>Parties, in input order</h2>\n")
+        if not summary.get("rows", self.tally["rows"]):
+            out.write("<p class=none>The input holds no rows.</p>\n")
+        self._blocks.seek(0)
+        shutil.copyfileobj(self._blocks, out)
+        out.write(_coverage(self.meta))
+        out.write(_verdict_table())
+        out.write(_meanings(self._statements, self.audience))
+        out.write(_signoff(self.report))
+        out.write(f'<p class=caution role="note">{_e(CAUTION)}</p>\n')
         out.write("</main>\n</body>\n</html>\n")
         out.close()
         self._blocks.close()
@@ -76,68 +151,98 @@ class HtmlWriter(Writer):
     def _sidecar(self, summary: dict[str, Any]) -> Path | None:
         return None  # the report carries its metadata at the top
 
-    def _rest(self, summary: dict[str, Any]) -> str:
-        clear = summary.get("clear", self.tally["clear"])
-        skipped = summary.get("skipped", self.tally["skipped"])
-        parts = [f"<h2>Other rows</h2>\n<p>{_e(clear)} rows clear (no potential match)."]
-        if skipped:
-            reasons = ", ".join(f"{_e(r)} × {n}" for r, n in self.skip_reasons.most_common())
-            parts.append(f" {_e(skipped)} rows skipped ({reasons}).")
-            rows = ", ".join(_e(r) for r in self._skipped_rows)
-            more = " …" if skipped > len(self._skipped_rows) else ""
-            parts.append(f"</p>\n<p class=muted>Skipped rows: {rows}{more}")
-        parts.append("</p>\n")
-        return "".join(parts)
+
+# -- escaping -------------------------------------------------------------------------------
 
 
-def _e(value: Any) -> str:
+def escape(value: Any) -> str:
     """Escape any value for HTML text or a quoted attribute; None shows as a dash."""
     if value is None or value == "":
         return "—"
     return html.escape(str(value), quote=True)
 
 
-def _link(url: Any, label: Any = None) -> str:
+def link(url: Any, label: Any = None) -> str:
     """An <a> for http(s) URLs only; anything else (javascript:, data:) as plain text."""
     if isinstance(url, str) and url.strip().lower().startswith(("http://", "https://")):
         target = url.strip()
-        return f'<a href="{_e(target)}" rel="noopener noreferrer">{_e(label or target)}</a>'
-    return _e(url)
+        return f'<a href="{escape(target)}" rel="noopener noreferrer">{escape(label or target)}</a>'
+    return escape(url)
 
 
-_CSS = """
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","PingFang SC",
-"Microsoft YaHei",sans-serif;color:#1b1b1b;margin:0;background:#f6f6f4}
+_e, _link = escape, link
+
+
+def _anchor(value: Any) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in str(value))
+
+
+CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",
+"PingFang SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;color:#1b1b1b;margin:0;
+background:#f6f6f4}
 main{max-width:1100px;margin:0 auto;padding:24px}
-h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 10px}
-.caution{border:2px solid #b3261e;background:#fdecea;padding:12px 16px;font-weight:600;
-margin:16px 0;border-radius:4px}
+h1{font-size:23px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 10px}
+h3{font-size:16px;margin:4px 0 8px}h4{font-size:15px;margin:10px 0 4px}
+.caution{border:2px solid #b3261e;background:#fdecea;padding:10px 14px;font-weight:600;
+margin:14px 0;border-radius:4px}
+.alarm{border:3px solid #b3261e;background:#b3261e;color:#fff;padding:12px 16px;
+font-size:16px;font-weight:700;margin:14px 0;border-radius:4px}
+.alarm code{color:#fff}
+.warn{border:2px solid #9a5b00;background:#fff4e0;padding:10px 14px;margin:12px 0;border-radius:4px}
 table{border-collapse:collapse;width:100%;margin:6px 0 12px;background:#fff}
-th,td{border:1px solid #d0d0cc;padding:4px 8px;text-align:left;vertical-align:top;
+th,td{border:1px solid #d0d0cc;padding:3px 7px;text-align:left;vertical-align:top;
 overflow-wrap:anywhere}
-.listings{table-layout:fixed;font-size:13px}
 th{background:#ecece8;font-weight:600}
-.kv th{width:14em}
-.counts td{font-size:20px;font-weight:600;text-align:center}
-.row{background:#fff;border:1px solid #d0d0cc;border-left:5px solid #b3261e;
-margin:14px 0;padding:10px 16px;border-radius:4px;break-inside:avoid}
-.row h3{margin:4px 0 8px;font-size:17px}
-.hit{border-top:1px solid #e2e2de;padding:8px 0}
+.kv th{width:13em}
+.counts{table-layout:fixed}.counts td{font-size:19px;font-weight:600;text-align:center}
+.counts th{text-align:center;font-size:12px}
+.listings{table-layout:fixed;font-size:12px}
+.clear{font-size:13px;table-layout:fixed;margin:4px 0}.clear th:nth-child(1){width:6em}
+.clear th:nth-child(3){width:7em}.clear th:nth-child(4){width:15em}
+.party{background:#fff;border:1px solid #d0d0cc;border-left:6px solid #8a8a85;
+margin:12px 0;padding:8px 14px;border-radius:4px}
+.party.prohibited{border-left-color:#7f0000}.party.licence-required{border-left-color:#b3261e}
+.party.restricted{border-left-color:#c25e00}.party.elevated-risk{border-left-color:#b59b00}
+.party.no-finding{border-left-color:#2e7d32}
+.verdict{display:inline-block;font-size:13px;font-weight:700;padding:1px 9px;border-radius:10px;
+color:#fff;background:#555;margin-left:8px;vertical-align:1px}
+.verdict.prohibited{background:#7f0000}.verdict.licence-required{background:#b3261e}
+.verdict.restricted{background:#c25e00}.verdict.elevated-risk{background:#8a7400}
+.verdict.no-finding{background:#2e7d32}.verdict.skipped{background:#8a8a85}
+.status{display:inline-block;font-size:12px;border:1px solid #555;padding:0 7px;
+border-radius:10px;margin-left:6px;vertical-align:1px}
+.status.review-again{border-color:#b3261e;color:#b3261e;font-weight:700}
+.status.suppressed{border-color:#2e7d32;color:#2e7d32}
+.entity{border-top:1px solid #e2e2de;padding:6px 0;break-inside:avoid-page}
+.entity.suppressed{opacity:.75}
 .score{display:inline-block;font-weight:700;background:#b3261e;color:#fff;
 padding:1px 8px;border-radius:10px;margin-right:8px}
+.entity.suppressed .score{background:#8a8a85}
 .tag{display:inline-block;font-size:12px;border:1px solid #8a8a85;color:#333;
 padding:0 7px;border-radius:10px;margin-left:8px;vertical-align:1px}
 .tag.unit,.tag.owned-by,.tag.brand{border-color:#9a5b00;color:#7a4700;background:#fff4e0}
-dl{display:grid;grid-template-columns:13em 1fr;gap:2px 12px;margin:6px 0}
+.decision{border:1px solid #2e7d32;background:#eef7ee;padding:6px 10px;margin:6px 0;
+border-radius:4px;font-size:13px}
+.decision.review-again{border-color:#b3261e;background:#fdecea}
+dl{display:grid;grid-template-columns:12em 1fr;gap:1px 12px;margin:4px 0}
 dt{color:#555}dd{margin:0;overflow-wrap:anywhere}
-.muted,.input{color:#555;font-size:13px;overflow-wrap:anywhere}
+.muted,.input{color:#555;font-size:12px;overflow-wrap:anywhere}
+.blank{display:inline-block;min-width:18em;border-bottom:1px solid #333;height:1.2em}
+.sign td{height:2.2em}
 a{color:#0b57d0}
-code{font-size:13px}
-@media print{body{background:#fff}.row{border-left-width:3px}}
+code{font-size:12px}
+@page{size:A4;margin:14mm 12mm}
+@media print{body{background:#fff;font-size:11.5px}main{max-width:none;padding:0}
+.party{break-inside:auto}h2,h3{break-after:avoid}a{color:#1b1b1b;text-decoration:none}}
 """
 
 
-def _report_head(meta: dict[str, Any], summary: dict[str, Any], row_numbers: str) -> str:
+# -- the top -------------------------------------------------------------------------------
+
+
+def _report_head(meta: dict[str, Any], summary: dict[str, Any], row_numbers: str,
+                 report: dict[str, Any], audience: str, verdict_counts: Counter[str]) -> str:  # fmt: skip
     source = meta.get("input") or {}
     name = Path(str(source.get("path") or "input")).name
     out = [
@@ -145,14 +250,21 @@ def _report_head(meta: dict[str, Any], summary: dict[str, Any], row_numbers: str
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'\">\n",
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
-        f"<title>Screening report: {_e(name)}</title>\n<style>{_CSS}</style>\n",
+        f"<title>Screening report: {_e(name)}</title>\n<style>{CSS}</style>\n",
         "</head>\n<body>\n<main>\n",
         f"<h1>Screening report: {_e(name)}</h1>\n",
         f"<p class=muted>Run {_e(meta.get('run_id'))} · created {_e(meta.get('created_at'))}"
         f" · screener {_e(meta.get('tool_version'))}</p>\n",
+        "<table class=kv>\n",
+        f"<tr><th>Reference</th><td>{_field(report, 'reference')}</td></tr>\n",
+        f"<tr><th>Reviewer</th><td>{_field(report, 'reviewer')}</td></tr>\n",
+        f"<tr><th>Written for</th><td>{_e(audience_label(audience))}</td></tr>\n",
+        "</table>\n",
+        _alarms(meta),
         f'<p class=caution role="note">{_e(CAUTION)}</p>\n',
         "<h2>Summary</h2>\n",
         _counts_table(summary),
+        _verdict_counts(verdict_counts),
         "<table class=kv>\n",
         f"<tr><th>Threshold</th><td>{_e(meta.get('threshold'))}</td></tr>\n",
         f"<tr><th>Input</th><td>{_e(source.get('path'))}</td></tr>\n",
@@ -160,16 +272,55 @@ def _report_head(meta: dict[str, Any], summary: dict[str, Any], row_numbers: str
         f"<tr><th>Input rows</th><td>{_e(source.get('rows'))}</td></tr>\n",
         f"<tr><th>Row numbers</th><td>{_e(row_numbers[:1].upper() + row_numbers[1:])}</td></tr>\n",
         "</table>\n",
-        "<h2>Lists used</h2>\n",
-        _lists_table(meta.get("lists") or []),
     ]
     return "".join(out)
 
 
+def _field(report: dict[str, Any], key: str) -> str:
+    """A field of the report's options, or a line to write on."""
+    return _e(report[key]) if report.get(key) else _BLANK
+
+
+def never_loaded(meta: dict[str, Any]) -> list[str]:
+    """The official lists the run says were never downloaded (source ids)."""
+    cov = meta.get("coverage") or {}
+    if cov.get("never_loaded") is not None:
+        return [str(x.get("source_id") if isinstance(x, dict) else x) for x in cov["never_loaded"]]
+    for note in meta.get("warnings") or ():
+        if "were never loaded" in str(note):
+            tail = str(note).split("cover them:", 1)[-1].split(";", 1)[0]
+            return [x.strip() for x in tail.split(",") if x.strip()]
+    return []
+
+
+def _alarms(meta: dict[str, Any]) -> str:
+    out = []
+    never = never_loaded(meta)
+    if never:
+        names = {str(x.get("source_id")): str(x.get("name")) for x in
+                 (meta.get("coverage") or {}).get("never_loaded") or () if isinstance(x, dict)}  # fmt: skip
+        shown = ", ".join(f"{names.get(s, s)} ({s})" if names.get(s, s) != s else s
+                          for s in never)  # fmt: skip
+        out.append(
+            f'<p class=alarm role="alert">The official lists were never downloaded: {_e(shown)}. '
+            "A party with no finding below has not been checked against them. Run "
+            "<code>screener lists update</code> and screen again before relying on this "
+            "report.</p>\n")  # fmt: skip
+    stale = (meta.get("coverage") or {}).get("stale") or []
+    if stale:
+        out.append(f'<p class=warn role="alert">Out of date: {_e(", ".join(map(str, stale)))} '
+                   "(older than their maximum age; see the coverage statement).</p>\n")  # fmt: skip
+    return "".join(out)
+
+
 _COUNT_LABELS = {
-    "rows": "Rows screened",
-    "hit_rows": "Rows with potential matches",
+    "rows": "Parties screened",
+    "needs_review": "To review",
+    "review_again": "To review again",
+    "suppressed": "All matches suppressed",
+    "hit_rows": "With potential matches",
     "hits": "Potential matches",
+    "suppressed_hits": "Suppressed matches",
     "clear": "Clear",
     "skipped": "Skipped",
     "unique_names": "Distinct names screened",
@@ -178,50 +329,72 @@ _COUNT_LABELS = {
 
 def _counts_table(summary: dict[str, Any]) -> str:
     keys = [k for k in _COUNT_LABELS if k in summary]
-    keys += [k for k, v in summary.items() if k not in _COUNT_LABELS and _is_scalar(v)]
+    keys += [k for k, v in summary.items()
+             if k not in _COUNT_LABELS and k != "warnings" and _is_scalar(v)]  # fmt: skip
     head = "".join(f"<th>{_e(_COUNT_LABELS.get(k, k))}</th>" for k in keys)
     cells = "".join(f"<td>{_e(summary[k])}</td>" for k in keys)
     return f"<table class=counts>\n<tr>{head}</tr>\n<tr>{cells}</tr>\n</table>\n"
 
 
-def _lists_table(lists: list[dict[str, Any]]) -> str:
-    if not lists:
-        return "<p>No list versions recorded.</p>\n"
-    rows = [
-        "<table>\n<tr><th>Source</th><th>Version</th><th>SHA-256</th><th>Published</th>"
-        "<th>Loaded</th><th>Entities</th></tr>\n"
-    ]
-    for item in lists:
-        sha = str(item.get("sha256") or "")
-        rows.append(
-            f"<tr><td>{_e(item.get('name'))} <span class=muted>({_e(item.get('source_id'))})"
-            f"</span></td><td>{_e(item.get('version_id'))}</td>"
-            f"<td><code title=\"{_e(sha)}\">{_e(sha[:12])}</code></td>"
-            f"<td>{_e(item.get('published'))}</td><td>{_e(item.get('loaded_at'))}</td>"
-            f"<td>{_e(item.get('entities'))}</td></tr>\n"
-        )
-    rows.append("</table>\n")
-    return "".join(rows)
+def _verdict_counts(counts: Counter[str]) -> str:
+    items = [(v.id, v.label) for v in verdicts()] + [("skipped", "Skipped")]
+    head = "".join(f'<th><span class="verdict {v}">{_e(label)}</span></th>' for v, label in items)
+    cells = "".join(f"<td>{counts.get(v, 0)}</td>" for v, _ in items)
+    return f"<table class=counts>\n<tr>{head}</tr>\n<tr>{cells}</tr>\n</table>\n"
 
 
-def _row_block(result: dict[str, Any], row: Any, columns: list[str],
-               cells: tuple[Any, ...]) -> str:  # fmt: skip
-    hits = order_hits(result.get("hits") or [])
+# -- parties -------------------------------------------------------------------------------
+
+_CLEAR_HEAD = ("<table class=clear>\n<tr><th>Row</th><th>Party</th><th>Country</th>"
+               "<th>Verdict</th></tr>\n")  # fmt: skip
+
+
+def _clear_row(result: dict[str, Any], row: Any, skipped: bool) -> str:
+    if skipped:
+        v = f'<span class="verdict skipped">Skipped</span> {_e(result.get("reason"))}'
+    else:
+        v = f'<span class="verdict no-finding">{_e(verdict(NO_FINDING).label)}</span>'
+    return (f'<tr id="row-{_e(row)}"><td class=n>Row {_e(row)}</td><td>{_e(result.get("query"))}'
+            f"</td><td>{_e(_upper(result.get('country')))}</td><td class=v>{v}</td></tr>\n")  # fmt: skip
+
+
+def _party_block(result: dict[str, Any], row: Any, columns: list[str], cells: tuple[Any, ...],
+                 verdict_id: str, body: str) -> str:  # fmt: skip
+    v = verdict(verdict_id)
+    status = str(result.get("status") or "hit")
     country = result.get("country")
-    where = f" <span class=muted>({_e(country)})</span>" if country else ""
-    count = f"{len(hits)} potential match{'es' if len(hits) != 1 else ''}"
-    shown = [
-        f"{_e(c)}: {_e(_clip(v))}" for c, v in zip(columns[:8], cells[:8], strict=False) if v
-    ]
-    out = [
-        f'<section class=row id="row-{_e(row)}">\n',
-        f"<h3>Row {_e(row)}: {_e(result.get('query'))}{where} · {count}</h3>\n",
+    where = f" <span class=muted>({_e(str(country).upper())})</span>" if country else ""
+    shown = [f"{_e(c)}: {_e(_clip(x))}" for c, x in zip(columns[:8], cells[:8], strict=False) if x]
+    note = ""
+    if status == "review-again":
+        note = ("<p class=warn>Review again: a listing changed since a reviewer set a match "
+                "aside (what changed is shown with it).</p>\n")  # fmt: skip
+    elif status == "suppressed":
+        note = ("<p class=muted>Every potential match was set aside by a reviewer's decision; "
+                "they are shown below.</p>\n")  # fmt: skip
+    return "".join([
+        f'<section class="party {v.id}" id="row-{_e(row)}">\n',
+        f"<h3>Row {_e(row)}: {_e(result.get('query'))}{where}"
+        f'<span class="verdict {v.id}">{_e(v.label)}</span>'
+        f'<span class="status {_e(status)}">{_e(STATUS_WORDS.get(status, status))}</span></h3>\n',
         f"<p class=input>Input row: {'; '.join(shown)}</p>\n" if shown else "",
-    ]
-    for hit in hits:
-        out.append(_hit_block(hit))
-    out.append("</section>\n")
-    return "".join(out)
+        note,
+        body,
+        "</section>\n",
+    ])  # fmt: skip
+
+
+def entity_groups(hits: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The hits grouped by the listed entity they name (its normalized listed name, across
+    sources), most severe first; within a group the most severe hit comes first."""
+    from screener.matching.normalize import normalize
+
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for hit in order_hits(hits):
+        norm = normalize(str(hit.get("name") or ""))
+        key = " ".join(norm.tokens) or f"{hit.get('source_id')}:{hit.get('entity_id')}"
+        groups.setdefault(key, []).append(hit)
+    return list(groups.values())
 
 
 def _relation_tag(hit: dict[str, Any]) -> str:
@@ -231,71 +404,201 @@ def _relation_tag(hit: dict[str, Any]) -> str:
     return f'<span class="tag {css}" title="{_e(label)}">{_e(relation)}</span>'
 
 
-def _hit_block(hit: dict[str, Any]) -> str:
-    score = hit.get("score")
-    shown_score = f"{float(score):.2f}" if isinstance(score, int | float) else _e(score)
-    source = hit.get("source_name") or hit.get("source_id")
-    level, _, _ = top_listing(hit)
-    relation = str(hit.get("relation") or DEFAULT_RELATION)
+def _entity_block(group: list[dict[str, Any]], audience: str) -> str:
+    best = group[0]
+    score = max((h["score"] for h in group if isinstance(h.get("score"), int | float)),
+                default=None)  # fmt: skip
+    shown_score = f"{float(score):.2f}" if score is not None else "—"
+    statuses = {str(h.get("status") or "hit") for h in group}
+    status = ("hit" if "hit" in statuses else "review-again" if "review-again" in statuses
+              else "suppressed")  # fmt: skip
+    level = min((top_listing(h)[0] for h in group), key=lambda lv: lv.rank)
+    relation = str(best.get("relation") or DEFAULT_RELATION)
+    matched = list(dict.fromkeys(str(h["matched_name"]) for h in group if h.get("matched_name")))
+    entries = "; ".join(
+        f"{_e(h.get('source_name') or h.get('source_id'))} <span class=muted>("
+        f"{_e(h.get('source_id'))}, version {_e(h.get('version_id'))})</span> entry "
+        f"<code>{_e(h.get('entity_id'))}</code>" for h in group)  # fmt: skip
+    urls = list(dict.fromkeys(h["source_url"] for h in group if h.get("source_url")))
+    countries = sorted({str(c).upper() for h in group for c in h.get("countries") or ()})
+    parents = list(dict.fromkeys(str(h["parent"]) for h in group if h.get("parent")))
     fields = [
         ("Relation", _e(RELATIONS.get(relation, relation))),
-        *([("Matched part", _e(hit.get("matched_part")))] if hit.get("matched_part") else []),
-        ("Matched name", _e(hit.get("matched_name"))),
-        ("Why", _e(hit.get("explanation"))),
+        *([("Matched part", _e(best.get("matched_part")))] if best.get("matched_part") else []),
+        ("Matched name", _e("; ".join(matched))),
+        ("Why", _e(best.get("explanation"))),
         ("Severity", _e(level.label)),
-        ("Source / list", f"{_e(source)} / {_e(hit.get('list'))}"),
-        ("Citation", _e(hit.get("citation"))),
-        ("Listed on", _e(hit.get("listed_on"))),
-        ("Licence requirement", _e(hit.get("license_requirement"))),
-        ("Official source", _link(hit.get("source_url"))),
-        ("Countries", _e(", ".join(str(c) for c in hit.get("countries") or []))),
-        ("Entity id", f"<code>{_e(hit.get('entity_id'))}</code>"),
+        ("Entries", entries),
+        ("Official source", " ".join(_link(u) for u in urls) or "—"),
+        ("Countries", _e(", ".join(countries))),
+        *([("Parent", _e("; ".join(parents)))] if parents else []),
     ]
+    tag = ""
+    if status != "hit":
+        tag = f'<span class="status {status}">{_e(STATUS_WORDS[status])}</span>'
     out = [
-        "<div class=hit>\n",
-        f"<p><span class=score>{shown_score}</span><strong>{_e(hit.get('name'))}</strong>"
-        f"{_relation_tag(hit)}</p>\n",
+        f'<div class="entity {status}">\n',
+        f"<p><span class=score>{shown_score}</span><strong>{_e(best.get('name'))}</strong>"
+        f"{_relation_tag(best)}{tag}</p>\n",
         "<dl>\n",
         *(f"<dt>{label}</dt><dd>{value}</dd>\n" for label, value in fields),
         "</dl>\n",
-        _listings_table(hit.get("listings") or []),
+        _listings_table(group, audience),
+        *(_decision_box(h) for h in group if isinstance(h.get("decision"), dict)),
         "</div>\n",
     ]
     return "".join(out)
 
 
-_LISTING_FIELDS = [
-    ("list", "List"),
-    ("authority", "Authority"),
-    ("citation", "Citation"),
-    ("listed_on", "Listed on"),
-    ("end_date", "End date"),
-    ("in_force", "In force"),
-    ("license_requirement", "Licence requirement"),
-    ("license_policy", "Licence policy"),
-    ("effect", "Effect"),
-    ("source_url", "Source"),
-]
-
-
-def _listings_table(listings: list[dict[str, Any]]) -> str:
-    if not listings:
+def _listings_table(group: list[dict[str, Any]], audience: str) -> str:
+    """Every listing of the group's hits, each once (by list, citation and dates)."""
+    seen: set[tuple[Any, ...]] = set()
+    rows = []
+    for hit in group:
+        for listing in hit.get("listings") or [hit]:
+            key = tuple(listing.get(k) for k in ("list", "citation", "listed_on", "end_date",
+                                                 "in_force"))  # fmt: skip
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append(_listing_row(listing, audience))
+    if not rows:
         return ""
-    head = "".join(f"<th>{label}</th>" for _, label in _LISTING_FIELDS)
-    rows = [f"<table class=listings>\n<tr>{head}</tr>\n"]
-    for listing in listings:
-        cells = []
-        for key, _ in _LISTING_FIELDS:
-            value = listing.get(key)
-            if key == "source_url":
-                cells.append(f"<td>{_link(value)}</td>")
-            elif key == "in_force" and isinstance(value, bool):
-                cells.append(f"<td>{'yes' if value else 'no'}</td>")
-            else:
-                cells.append(f"<td>{_e(value)}</td>")
-        rows.append(f"<tr>{''.join(cells)}</tr>\n")
+    head = ("<tr><th style=width:18%>List</th><th style=width:11%>Citation</th>"
+            "<th style=width:9%>Listed</th><th style=width:9%>Ended</th>"
+            "<th style=width:27%>Requirement, policy or effect</th>"
+            "<th style=width:12%>Meaning</th><th style=width:14%>Source</th></tr>\n")  # fmt: skip
+    return f"<table class=listings>\n{head}{''.join(rows)}</table>\n"
+
+
+def _listing_row(listing: dict[str, Any], audience: str) -> str:
+    level = listing_level(listing)
+    ended = listing.get("end_date")
+    if listing.get("in_force") is False and not ended:
+        ended = "not in force"
+    what = [f"{label}: {_e(listing.get(k))}" for k, label in (
+        ("license_requirement", "Licence requirement"), ("license_policy", "Licence policy"),
+        ("effect", "Effect")) if listing.get(k)]  # fmt: skip
+    st = statement(listing, audience)
+    authority = f"<br><span class=muted>{_e(listing.get('authority'))}</span>" if listing.get(
+        "authority") else ""  # fmt: skip
+    return (f"<tr><td>{_e(listing.get('list'))}{authority}<br><span class=muted>"
+            f"{_e(level.label)}</span></td><td>{_e(listing.get('citation'))}</td>"
+            f"<td>{_e(listing.get('listed_on'))}</td><td>{_e(ended)}</td>"
+            f"<td>{'<br>'.join(what) or '—'}</td>"
+            f'<td><a href="#meaning-{_anchor(st.id)}">{_e(st.title or st.id)}</a></td>'
+            f"<td>{_link(listing.get('source_url'), 'official source')}</td></tr>\n")  # fmt: skip
+
+
+def _decision_box(hit: dict[str, Any]) -> str:
+    d = hit["decision"]
+    status = str(hit.get("status") or "hit")
+    day = str(d.get("decided_at") or "")[:10]
+    what = {"suppressed": "the match is suppressed",
+            "review-again": "review again: the listing changed since",
+            "hit": "the match stands"}.get(status, status)  # fmt: skip
+    out = [f'<div class="decision {_e(status)}"><strong>Decision #{_e(d.get("id"))}: '
+           f"{_e(d.get('kind'))}</strong> by {_e(d.get('reviewer'))} on {_e(day)}, for "
+           f"<code>{_e(hit.get('source_id'))}:{_e(hit.get('entity_id'))}</code> "
+           f"({_e(what)}).<br>Reason: {_e(d.get('reason'))}"]  # fmt: skip
+    if d.get("changes"):
+        out.append("<br>What changed: " + "; ".join(_e(c) for c in d["changes"]))
+    if is_false_positive(hit):
+        out.append("<br><span class=muted>Not counted in the verdict.</span>")
+    out.append("</div>\n")
+    return "".join(out)
+
+
+# -- the end -------------------------------------------------------------------------------
+
+
+def _coverage(meta: dict[str, Any]) -> str:
+    out = ["<h2 id=coverage>Coverage statement</h2>\n", _alarms(meta)]
+    lists = meta.get("lists") or []
+    out.append(f"<p>Checked against {len(lists)} list version{'s' if len(lists) != 1 else ''} at "
+               f"threshold {_e(meta.get('threshold'))}: a name scoring below it is not "
+               "reported.</p>\n")  # fmt: skip
+    out.append(_lists_table(lists))
+    notes = [n for n in meta.get("warnings") or () if "were never loaded" not in str(n)]
+    if notes:
+        out.append("<ul>\n" + "".join(f"<li>{_e(n)}</li>\n" for n in notes) + "</ul>\n")
+    out.append("<h3>What a clear result does not cover</h3>\n")
+    for limit in limits():
+        sources = " · ".join(_link(s.get("url"), s.get("label"))
+                             for s in limit.get("sources") or ())  # fmt: skip
+        src = f"<br><span class=muted>Sources: {sources}</span>" if sources else ""
+        out.append(f"<p><strong>{_e(limit['title'])}.</strong> {_e(limit['text'])}{src}</p>\n")
+    return "".join(out)
+
+
+def _lists_table(lists: list[dict[str, Any]]) -> str:
+    if not lists:
+        return "<p class=alarm>No list versions recorded.</p>\n"
+    rows = [
+        "<table>\n<tr><th>Source</th><th>Kind</th><th>Version</th><th>SHA-256</th>"
+        "<th>Published</th><th>Last updated (loaded)</th><th>Entities</th></tr>\n"
+    ]
+    for item in lists:
+        sha = str(item.get("sha256") or "")
+        rows.append(
+            f"<tr><td>{_e(item.get('name'))} <span class=muted>({_e(item.get('source_id'))})"
+            f"</span></td><td>{_e(item.get('kind'))}</td><td>{_e(item.get('version_id'))}</td>"
+            f"<td><code title=\"{_e(sha)}\">{_e(sha[:12])}</code></td>"
+            f"<td>{_e(item.get('published'))}</td><td>{_e(item.get('loaded_at'))}</td>"
+            f"<td>{_e(item.get('entities'))}</td></tr>\n"
+        )
     rows.append("</table>\n")
     return "".join(rows)
+
+
+def _verdict_table() -> str:
+    by_id = {lv.id: lv.label for lv in levels()}
+    rows = ["<h2 id=verdicts>How verdicts are given</h2>\n",
+            "<p>A party's verdict is the most severe verdict of its listings, counting every "
+            "potential match except those a reviewer found to be another party (false "
+            "positives); a cleared match still counts, with its decision shown. The levels are "
+            "those of the severity table the outputs share.</p>\n",
+            "<table>\n<tr><th>Verdict</th><th>Meaning</th><th>From listings at level</th></tr>\n"]  # fmt: skip
+    for v in verdicts():
+        lv = ", ".join(by_id.get(x, x) for x in v.levels) or "no counted match"
+        rows.append(f'<tr><td><span class="verdict {v.id}">{_e(v.label)}</span></td>'
+                    f"<td>{_e(v.meaning)}</td><td>{_e(lv)}</td></tr>\n")  # fmt: skip
+    rows.append("</table>\n")
+    return "".join(rows)
+
+
+def _meanings(found: dict[str, Statement], audience: str) -> str:
+    out = [f"<h2 id=meanings>What the listings mean: {_e(audience_label(audience))}</h2>\n",
+           f"<p>{_e(audience_intro(audience))}</p>\n"]  # fmt: skip
+    if not found:
+        out.append("<p class=muted>No listing was found.</p>\n")
+    for st in found.values():
+        out.append(f'<div id="meaning-{_anchor(st.id)}"><h4>{_e(st.title)}</h4>\n'
+                   f"<p>{_e(st.text)}</p>\n")  # fmt: skip
+        if st.sources:
+            links = " · ".join(_link(s.get("url"), s.get("label")) for s in st.sources)
+            checked = f" (checked {_e(st.checked_on)})" if st.checked_on else ""
+            out.append(f"<p class=muted>Official source: {links}{checked}</p>\n")
+        else:
+            out.append("<p class=muted>No official source is recorded in screener for this "
+                       "list; the meaning of its severity level is shown. Read the listing's "
+                       "own source.</p>\n")  # fmt: skip
+        out.append("</div>\n")
+    return "".join(out)
+
+
+def _signoff(report: dict[str, Any]) -> str:
+    return ("<h2 id=signoff>Review and sign-off</h2>\n<table class=\"kv sign\">\n"
+            f"<tr><th>Reference</th><td>{_field(report, 'reference')}</td></tr>\n"
+            f"<tr><th>Reviewer</th><td>{_field(report, 'reviewer')}</td></tr>\n"
+            f"<tr><th>Date</th><td>{_BLANK}</td></tr>\n"
+            f"<tr><th>Signature</th><td>{_BLANK}</td></tr>\n"
+            f"<tr><th>Committee decision</th><td>{_BLANK}</td></tr>\n"
+            "</table>\n")  # fmt: skip
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
 
 
 def _is_scalar(value: Any) -> bool:

@@ -1,6 +1,7 @@
 """How severe a listing is, and so which hit a one-line output shows first.
 
-A row of a CSV or XLSX output has room for one hit: :func:`top_hit` picks the
+A row of a CSV or XLSX output has room for one hit: :func:`top_hit` picks, among
+the hits still to review (a hit a reviewer's decision suppressed comes last), the
 hit whose most severe listing ranks highest, then the higher score, then a hit
 whose listing carries a citation, then the matcher's order. So Huawei's row
 shows its Entity List listing (licence required, "84 FR 22961") rather than an
@@ -110,11 +111,13 @@ def top_listing(hit: dict[str, Any]) -> tuple[Level, str | None, str | None]:
     return listing_level(best), best.get("list"), best.get("citation")
 
 
-def hit_key(hit: dict[str, Any]) -> tuple[int, float, bool]:
-    """Sort key, smallest first: most severe level, then highest score, then cited."""
+def hit_key(hit: dict[str, Any]) -> tuple[bool, int, float, bool]:
+    """Sort key, smallest first: a hit still to review before a suppressed one (a reviewer's
+    decision), then the most severe level, then the highest score, then cited."""
     level, _, citation = top_listing(hit)
     score = hit.get("score")
-    return (level.rank, -float(score) if isinstance(score, int | float) else 0.0, not citation)
+    return (hit.get("status") == "suppressed", level.rank,
+            -float(score) if isinstance(score, int | float) else 0.0, not citation)  # fmt: skip
 
 
 def order_hits(hits: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

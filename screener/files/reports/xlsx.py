@@ -1,4 +1,5 @@
-"""XLSX output: a ``results`` sheet (input columns plus ``screen_*``) and an ``about`` sheet.
+"""XLSX output: a ``results`` sheet (input columns, ``screen_*``, the reviewer's empty
+``decision`` columns) and an ``about`` sheet.
 
 Written by XlsxWriter in constant-memory mode, so a million rows take a few
 hundred MB of temporary disk (in a scratch folder beside the output, removed
@@ -17,7 +18,9 @@ Cells:
   (:func:`~screener.files.reports.cells.xlsx_text`); it is always written as a
   string, never as a formula or a rich string;
 * past Excel's 1,048,576 rows a sheet, rows go on in ``results 2``, ``results 3``…,
-  each with the header row.
+  each with the header row;
+* the ``decision`` column offers the decision kinds in a drop-down list (data
+  validation), for ``screener decisions import``.
 """
 
 from __future__ import annotations
@@ -32,14 +35,17 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from screener.db.decisions import KINDS
 from screener.files.cells import FORMULA_PREFIXES
 from screener.files.reports.base import CAUTION, Writer
 from screener.files.reports.cells import (
     APPENDED_COLUMNS,
+    OUTPUT_COLUMNS,
     XLSX_MAX_CELL,
     XLSX_MAX_ROWS,
     as_number,
     hit_cells,
+    trail_cells,
     xlsx_text,
 )
 from screener.files.reports.severity import levels
@@ -58,6 +64,9 @@ _EXCEL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")  # Excel reads "_x0041_" in te
 # Text string_xml() must pass through xlsx_text() and escape; most cells need neither.
 _NEEDS_CARE = re.compile("[\\x00-\\x08\\x0b-\\x1f\\ud800-\\udfff\\ufffe\\uffff&<>]|_x")
 _PREFIXES = frozenset(FORMULA_PREFIXES)
+
+
+_Cells = tuple[list[tuple[int, str]], list[tuple[int, str]]]
 
 
 class RowSheet(Worksheet):
@@ -128,12 +137,17 @@ class XlsxWriter(Writer):
     def __init__(self, path: Path, columns: list[str], meta: dict[str, Any]) -> None:
         super().__init__(path, columns, meta)
         self._wb = xlsxwriter.Workbook(str(self._tmp), {**OPTIONS, "tmpdir": str(self._mkdtemp())})
-        self._header = columns + APPENDED_COLUMNS
+        self._header = columns + OUTPUT_COLUMNS
         self._letters = [xl_col_to_name(i) for i in range(len(self._header))]
+        where = {c: len(columns) + i for i, c in enumerate(OUTPUT_COLUMNS)}
+        self._status_col, self._row_col = where["screen_status"], where["screen_input_row"]
+        self._query_col, self._decision_col = where["screen_query"], where["decision"]
+        self._trail_col = where["screen_hit_ids"]
+        assert self._row_col == len(columns) + len(APPENDED_COLUMNS) - 4  # after the hit cells
         self._sheets = 0
         self._ws: RowSheet | None = None
         self._next = XLSX_MAX_ROWS  # 0-based row the next result goes to; forces a first sheet
-        self._hit_xml: dict[int, tuple[object, list[tuple[int, str]]]] = {}  # by id(hits)
+        self._hit_xml: dict[int, tuple[object, _Cells]] = {}  # by id(hits)
 
     def _new_sheet(self) -> RowSheet:
         self._sheets += 1
@@ -143,6 +157,12 @@ class XlsxWriter(Writer):
         ws.freeze_panes(1, 0)
         for col, label in enumerate(self._header):
             ws.write_string(0, col, xlsx_text(label))
+        col = self._decision_col
+        ws.data_validation(1, col, XLSX_MAX_ROWS - 1, col, {
+            "validate": "list", "source": list(KINDS), "ignore_blank": True,
+            "input_title": "Decision", "input_message": "Leave empty, or choose one; give a "
+            "reason in decision_reason and your name in decision_by.",
+        })  # fmt: skip
         self._ws, self._next = ws, 1
         return ws
 
@@ -159,7 +179,8 @@ class XlsxWriter(Writer):
                            for v in df.iloc[:, column].tolist()])  # fmt: skip
         width = len(self.columns)
         letters = self._letters
-        status_letter, row_letter = letters[width], letters[-1]
+        status_letter, row_letter = letters[self._status_col], letters[self._row_col]
+        query_letter = letters[self._query_col]
         tail_col = len(letters) - 1
         no_hits = self._cells_xml([], width + 1)
         statuses: dict[Any, str] = {}
@@ -182,14 +203,18 @@ class XlsxWriter(Writer):
             if xml:
                 parts.append(f'<c r="{status_letter}{n}"{xml}')
             hits = result.get("hits")
-            tail = self._hits_xml(hits, width + 1) if hits else no_hits
+            tail, trail = self._hits_xml(hits, width + 1) if hits else no_hits
             parts += [f'<c r="{letters[col]}{n}"{xml}' for col, xml in tail]
             row_xml = value_xml(row)
-            parts.append(f'<c r="{row_letter}{n}"{row_xml}</row>' if row_xml else "</row>")
+            if row_xml:
+                parts.append(f'<c r="{row_letter}{n}"{row_xml}')
+            parts += [f'<c r="{letters[col]}{n}"{xml}' for col, xml in trail]
+            query_xml = value_xml(result.get("query"))
+            parts.append(f'<c r="{query_letter}{n}"{query_xml}</row>' if query_xml else "</row>")
         if ws is not None and parts:
             ws.write_rendered(first, self._next - 1, tail_col, "".join(parts))
 
-    def _hits_xml(self, hits: list[dict[str, Any]], start: int) -> list[tuple[int, str]]:
+    def _hits_xml(self, hits: list[dict[str, Any]], start: int) -> _Cells:
         cached = self._hit_xml.get(id(hits))
         if cached is None or cached[0] is not hits:
             if len(self._hit_xml) > 50_000:
@@ -197,11 +222,13 @@ class XlsxWriter(Writer):
             cached = self._hit_xml[id(hits)] = (hits, self._cells_xml(hits, start))
         return cached[1]
 
-    @staticmethod
-    def _cells_xml(hits: list[dict[str, Any]], start: int) -> list[tuple[int, str]]:
-        """(column, cell XML) of the non-empty ``screen_*`` cells between status and input row."""
+    def _cells_xml(self, hits: list[dict[str, Any]], start: int) -> _Cells:
+        """(column, cell XML) of the non-empty ``screen_*`` cells between status and input row,
+        and of those after the input row (hit ids and decisions)."""
         cells = [(start + i, value_xml(v)) for i, v in enumerate(hit_cells(hits))]
-        return [(col, xml) for col, xml in cells if xml]
+        trail = [(self._trail_col + i, value_xml(v)) for i, v in enumerate(trail_cells(hits))]
+        return ([(col, xml) for col, xml in cells if xml],
+                [(col, xml) for col, xml in trail if xml])  # fmt: skip
 
     def _finish(self, summary: dict[str, Any]) -> None:
         if self._ws is None:

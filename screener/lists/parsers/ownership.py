@@ -29,8 +29,12 @@ import yaml
 
 from screener.errors import InputError
 from screener.lists.registry import bundled_dir
+from screener.model import OWNERSHIP_KINDS, OwnershipRule, RuleStatus, pad_date
+from screener.safe_yaml import load_yaml_file
 
-KINDS = ("subsidiary", "branch", "unit", "brand", "former-name", "joint-venture")
+KINDS = OWNERSHIP_KINDS
+__all__ = ["KINDS", "STATUSES", "OwnershipEdge", "OwnershipRule", "Party", "RuleStatus",
+           "bundled_path", "parse", "parse_rules"]  # fmt: skip
 STATUSES = ("in force", "suspended", "revoked", "unknown")
 ENTRY_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -75,44 +79,7 @@ class OwnershipEdge:
         if not self.end_date:
             return True
         day = on or dt.date.today().isoformat()
-        return _pad(self.end_date, end=True) >= day
-
-
-@dataclass(frozen=True)
-class RuleStatus:
-    """One period of a rule's status (in force, suspended, revoked, unknown)."""
-
-    status: str
-    start: str
-    end: str | None
-    citation: str | None
-    source: str | None
-    checked_on: str | None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class OwnershipRule:
-    """A rule under which ownership by listed parties restricts the owned entity."""
-
-    id: str
-    name: str
-    authority: str
-    owners_on: tuple[str, ...]  # the lists whose parties count as owners
-    threshold: float  # percent owned, in the aggregate, that triggers the rule
-    citation: str | None
-    published: str | None
-    source: str
-    statuses: tuple[RuleStatus, ...]
-    summary: str | None = None
-
-    def status_on(self, day: str | None = None) -> RuleStatus | None:
-        """The status period that covers ``day`` (ISO date; default today), if any."""
-        day = day or dt.date.today().isoformat()
-        for s in self.statuses:
-            if _pad(s.start) <= day and (s.end is None or day <= _pad(s.end, end=True)):
-                return s
-        return None
+        return pad_date(self.end_date, end=True) >= day
 
 
 def bundled_path() -> Path:
@@ -153,16 +120,8 @@ def parse_rules(path: Path | None = None) -> list[OwnershipRule]:
 
 
 def _load(path: Path) -> dict[str, Any]:
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read: {e}") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise InputError(f"{path}: not valid YAML{f' at line {mark.line + 1}' if mark else ''}"
-                         ) from None  # fmt: skip
+    """The document, read safely (limits, no aliases, libyaml when present)."""
+    doc = load_yaml_file(path)
     if not isinstance(doc, dict):
         raise InputError(f"{path}: not an ownership file (no mapping at the top)")
     return doc
@@ -186,15 +145,6 @@ def _date(v: Any, field: str, where: str) -> str | None:
     if s is not None and not DATE.match(s):
         raise InputError(f"{where}: {field} {s!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
     return s
-
-
-def _pad(d: str, end: bool = False) -> str:
-    """A partial date as the first (or last) day it covers, for comparisons."""
-    if len(d) == 4:
-        return d + ("-12-31" if end else "-01-01")
-    if len(d) == 7:
-        return d + ("-31" if end else "-01")
-    return d
 
 
 def _edge(raw: Any, where: str, ids: set[str]) -> OwnershipEdge:
@@ -232,7 +182,7 @@ def _edge(raw: Any, where: str, ids: set[str]) -> OwnershipEdge:
         raise InputError(f"{where} ({name}): controlled must be true, false or null")
     as_of = _date(raw.get("as_of"), "as_of", f"{where} ({name})")
     end = _date(raw.get("end_date"), "end_date", f"{where} ({name})")
-    if as_of and end and _pad(end, end=True) < _pad(as_of):
+    if as_of and end and pad_date(end, end=True) < pad_date(as_of):
         raise InputError(f"{where} ({name}): end_date {end} is before as_of {as_of}")
     return OwnershipEdge(
         child=Party(name, aliases, country), owner=owner, owner_id=owner_id,
@@ -273,7 +223,7 @@ def _rule(raw: Any, where: str) -> OwnershipRule:
     if not statuses:
         raise InputError(f"{where}: needs at least one status period")
     for a, b in zip(statuses, statuses[1:]):
-        if a.end is None or _pad(a.end, end=True) >= _pad(b.start):
+        if a.end is None or pad_date(a.end, end=True) >= pad_date(b.start):
             raise InputError(f"{where}: status periods overlap or are out of order")
     return OwnershipRule(
         id=str(raw["id"]), name=_text(raw["name"]) or "",

@@ -1,0 +1,288 @@
+"""Portfolios re-screened: what changed for *my* parties since they were last screened.
+
+    from screener.screening import rescreen
+    rescreen.add_portfolio(s.store, "funders-2026", "funders.xlsx", column="Funder")
+    result = rescreen.rescreen(s, "funders-2026")      # s: a Screener
+    for party in result.changes:
+        print(party.row, party.party, party.status_before, "->", party.status, party.changes)
+
+A re-screening screens every party of the portfolio through the service (matcher, then
+every stage, so reviewers' decisions apply), records the run, keeps what it found per
+party (:mod:`screener.db.portfolios`), and compares it with the portfolio's previous
+screening. It reports only the parties where something changed, each change one of:
+
+    new-hit          a listed entity the party now matches and did not before
+    hit-gone         an entity it matched before and does not now (delisted, renamed,
+                     or the party's name changed)
+    listing-changed  the same entity, whose listing changed: a new list, an end date, a
+                     removal, changed names (the same fingerprint as decisions use)
+    status-changed   the same entity and listing, another status: a decision was recorded
+                     (hit -> suppressed), or a suppressed hit must be reviewed again
+
+A change **needs review** unless it leaves the hit suppressed (a new match a decision
+already covers, a false positive that went away); the run exits 1 when any change
+needs review. The first screening of a portfolio compares with nothing: every party
+with a hit is new.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from screener import __version__
+from screener.countries import country_option
+from screener.db import decisions, portfolios, runs
+from screener.db.store import Store, now_iso
+from screener.errors import EXIT_CLEAR, EXIT_HIT, InputError
+from screener.screening.results import NEEDS_REVIEW, row_status
+
+CHANGE_KINDS = ("new-hit", "hit-gone", "listing-changed", "status-changed")
+
+
+@dataclass
+class PartyChange:
+    """What changed for one party of a portfolio."""
+
+    row: int | None  # as the input spreadsheet numbers it
+    party: str
+    country: str | None
+    status_before: str | None  # None: the portfolio was never screened, or the party is new
+    status: str
+    changes: list[dict[str, Any]]
+
+    @property
+    def needs_review(self) -> bool:
+        return any(c["needs_review"] for c in self.changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "party": self.party, "country": self.country,
+                "status_before": self.status_before, "status": self.status,
+                "needs_review": self.needs_review, "changes": self.changes}  # fmt: skip
+
+
+@dataclass
+class RescreenResult:
+    """A re-screening of one portfolio."""
+
+    portfolio: str
+    run_id: str
+    screened_at: str
+    parties: int
+    lists: list[dict[str, Any]]
+    previous: dict[str, Any] | None  # run_id, screened_at, lists of the screening compared with
+    changes: list[PartyChange]
+    lists_changed: list[dict[str, Any]]
+    counts: dict[str, int]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def needs_review(self) -> int:
+        return sum(1 for c in self.changes if c.needs_review)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_HIT if self.needs_review else EXIT_CLEAR
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"portfolio": self.portfolio, "run_id": self.run_id,
+                "screened_at": self.screened_at, "tool_version": __version__,
+                "parties": self.parties, "previous": self.previous, "lists": self.lists,
+                "lists_changed": self.lists_changed, "counts": self.counts,
+                "changed_parties": len(self.changes), "needs_review": self.needs_review,
+                "changes": [c.to_dict() for c in self.changes],
+                "warnings": self.warnings}  # fmt: skip
+
+
+# -- portfolios ------------------------------------------------------------------------------
+
+
+def add_portfolio(store: Store, name: str, path: str | Path, *, column: str | None = None,
+                  country_column: str | None = None, sheet: str | None = None,
+                  replace: bool = False) -> tuple[dict[str, Any], list[str]]:  # fmt: skip
+    """Keep the parties of a file (CSV, XLSX, JSON Lines) as portfolio ``name``, with their
+    row data and spreadsheet row numbers; returns the portfolio and warnings (rows without
+    a name are left out; a country naming no country is kept as no country)."""
+    from screener.files.readers import open_input
+    from screener.files.reports.base import INPUT_ROWS_ATTR
+
+    portfolios.check_name(name)
+    table = open_input(path, column=column, country_column=country_column, sheet=sheet)
+    first = 1 if table.format == "jsonl" else 2
+    parties, empty, bad = [], 0, 0
+    for df in table.chunks():
+        numbers = df.attrs.get(INPUT_ROWS_ATTR)
+        if numbers is None or len(numbers) != len(df):
+            numbers = [int(i) + first for i in df.index]
+        for row, rec in zip(numbers, df.to_dict("records")):
+            party = str(rec.get(table.name_column) or "").strip()
+            if not party:
+                empty += 1
+                continue
+            country = None
+            if table.country_column and str(rec.get(table.country_column) or "").strip():
+                try:
+                    country = country_option(rec[table.country_column])
+                except InputError:
+                    bad += 1
+            parties.append({"row": int(row), "name": party, "country": country,
+                            "data": {str(k): v for k, v in rec.items()}})  # fmt: skip
+    found = portfolios.add(store, name, parties, replace=replace, source={
+        "path": str(path), "sha256": table.sha256, "name_column": table.name_column,
+        "country_column": table.country_column, "columns": table.columns})  # fmt: skip
+    warnings = []
+    if empty:
+        warnings.append(f"{empty} rows without a name were left out")
+    if bad:
+        warnings.append(f"{bad} rows have a country that names no country: kept without one")
+    return found, warnings
+
+
+# -- re-screening ----------------------------------------------------------------------------
+
+
+def rescreen(s: Any, name: str, *, fail_stale: bool | None = None,
+             threshold: float | None = None) -> RescreenResult:  # fmt: skip
+    """Screen portfolio ``name`` with the service ``s`` and report what changed since its
+    last screening (see the module docstring)."""
+    store = s.store
+    portfolio = portfolios.require(store, name)
+    name = portfolio["name"]
+    parties = portfolios.parties(store, name)
+    lists, notes = s.guard(fail_stale)
+    queries = {}
+    for p in parties:
+        key = (p["name"], p["country"])
+        if key not in queries:
+            queries[key] = s.query(p["name"], p["country"], threshold)
+    keys = list(queries)
+    thr = next(iter(queries.values())).threshold if queries else 0.0
+    run_id = runs.start_run(store, "rescreen", {"portfolio": name, "threshold": thr}, lists, thr,
+                            portfolio.get("source_path"), portfolio.get("source_sha256"))  # fmt: skip
+    try:
+        found = dict(zip(keys, s.screen([queries[k] for k in keys])))
+        results = []
+        for p in parties:
+            hits = [h.to_dict() for h in found[(p["name"], p["country"])]]
+            results.append({"row": p["row"], "party": p["name"], "country": p["country"],
+                            "status": row_status(h["status"] for h in hits) if hits else "clear",
+                            "hits": [_state(h) for h in hits], "hit_dicts": hits})  # fmt: skip
+        previous = portfolios.last_screening(store, name)
+        changes = compare(previous["results"] if previous else None, results)
+        counts = {"parties": len(results),
+                  "with_hits": sum(1 for r in results if r["hits"]),
+                  "needs_review_now": sum(1 for r in results if r["status"] in NEEDS_REVIEW),
+                  "suppressed": sum(1 for r in results if r["status"] == "suppressed"),
+                  "changed": len(changes),
+                  "changes_to_review": sum(1 for c in changes if c.needs_review)}  # fmt: skip
+        portfolios.save_screening(store, name, run_id, lists, counts,
+                                  [{k: r[k] for k in ("row", "party", "country", "status", "hits")}
+                                   for r in results])  # fmt: skip
+        runs.record_hits(store, run_id, [(r["row"], r["party"], r["hit_dicts"])
+                                         for r in results if r["hit_dicts"]])  # fmt: skip
+    except BaseException:
+        runs.finish_run(store, run_id, status="failed", exit_code=InputError.exit_code)
+        raise
+    result = RescreenResult(
+        name, run_id, now_iso(), len(results), lists,
+        {k: previous[k] for k in ("run_id", "screened_at", "lists")} if previous else None,
+        changes, lists_changed(previous["lists"] if previous else [], lists), counts, notes)
+    runs.finish_run(store, run_id, status="done", exit_code=result.exit_code, rows=len(results),
+                    hits=sum(len(r["hits"]) for r in results),
+                    hit_rows=counts["with_hits"])  # fmt: skip
+    return result
+
+
+def rescreen_all(s: Any, *, fail_stale: bool | None = None) -> list[RescreenResult]:
+    """Re-screen every portfolio, by name."""
+    return [rescreen(s, p["name"], fail_stale=fail_stale)
+            for p in portfolios.all_portfolios(s.store)]  # fmt: skip
+
+
+def _state(hit: dict[str, Any]) -> dict[str, Any]:
+    """What a screening keeps of a hit to tell the next one what changed."""
+    view = decisions.listing_view(hit)
+    d = hit.get("decision") or {}
+    return {"source_id": hit.get("source_id"), "entity_id": hit.get("entity_id"),
+            "version_id": hit.get("version_id"), "name": hit.get("name"),
+            "score": hit.get("score"), "status": hit.get("status") or "hit",
+            "decision_id": d.get("id"), "decision_kind": d.get("kind"),
+            "fingerprint": decisions.fingerprint(view), "listing": view}  # fmt: skip
+
+
+def compare(before: list[dict[str, Any]] | None,
+            after: list[dict[str, Any]]) -> list[PartyChange]:  # fmt: skip
+    """The parties of ``after`` whose hits changed since ``before`` (both lists of results
+    with ``row``, ``party``, ``country``, ``status``, ``hits`` as :func:`_state` keeps them)."""
+    old_by_party = {(r["party"], r["country"]): r for r in before or ()}
+    out = []
+    for r in after:
+        old = old_by_party.get((r["party"], r["country"]))
+        was = {(h["source_id"], h["entity_id"]): h for h in (old or {}).get("hits") or ()}
+        now = {(h["source_id"], h["entity_id"]): h for h in r["hits"]}
+        changes = []
+        for key, h in now.items():
+            if key not in was:
+                changes.append(_change("new-hit", h, f"new potential match: {_entity(h)}"
+                                       f"{_lists_of(h)}{_status_note(h)}",
+                                       h["status"] != "suppressed"))  # fmt: skip
+        for key, h in was.items():
+            if key not in now:
+                changes.append(_change("hit-gone", h, f"no longer matched: {_entity(h)}"
+                                       f" (was {h['status']})", h["status"] != "suppressed"))  # fmt: skip
+        for key, h in now.items():
+            o = was.get(key)
+            if o is None:
+                continue
+            if o["fingerprint"] != h["fingerprint"]:
+                what = "; ".join(decisions.changes(o["listing"], h["listing"]))
+                changes.append(_change("listing-changed", h, f"{_entity(h)}: {what}"
+                                       f"{_status_note(h)}", h["status"] != "suppressed"))  # fmt: skip
+            elif o["status"] != h["status"]:
+                changes.append(_change("status-changed", h, f"{_entity(h)}: {o['status']} -> "
+                                       f"{h['status']}{_status_note(h)}",
+                                       h["status"] in NEEDS_REVIEW))  # fmt: skip
+        if changes:
+            out.append(PartyChange(r["row"], r["party"], r["country"],
+                                   old["status"] if old else None, r["status"], changes))  # fmt: skip
+    return out
+
+
+def lists_changed(before: list[dict[str, Any]],
+                  after: list[dict[str, Any]]) -> list[dict[str, Any]]:  # fmt: skip
+    """The list versions that differ between two screenings (source, from, to)."""
+    was = {x["source_id"]: x for x in before or ()}
+    now = {x["source_id"]: x for x in after or ()}
+    out = []
+    for sid in sorted(set(was) | set(now)):
+        a, b = was.get(sid), now.get(sid)
+        if (a or {}).get("sha256") != (b or {}).get("sha256"):
+            out.append({"source_id": sid, "from_version": (a or {}).get("version_id"),
+                        "to_version": (b or {}).get("version_id"),
+                        "published": (b or {}).get("published")})  # fmt: skip
+    return out
+
+
+def _change(kind: str, hit: dict[str, Any], text: str, review: bool) -> dict[str, Any]:
+    return {"kind": kind, "source_id": hit.get("source_id"), "entity_id": hit.get("entity_id"),
+            "name": hit.get("name"), "status": hit.get("status"), "text": text,
+            "needs_review": bool(review)}  # fmt: skip
+
+
+def _entity(h: dict[str, Any]) -> str:
+    return f"{h.get('name')} ({h.get('source_id')}:{h.get('entity_id')})"
+
+
+def _lists_of(h: dict[str, Any]) -> str:
+    names = [str(x.get("list")) + (" ended" if not x.get("in_force", True) else "")
+             for x in (h.get("listing") or {}).get("listings") or () if x.get("list")]  # fmt: skip
+    return f" on {', '.join(dict.fromkeys(names))}" if names else ""
+
+
+def _status_note(h: dict[str, Any]) -> str:
+    if h.get("status") == "suppressed":
+        return f" (suppressed by decision #{h.get('decision_id')})"
+    if h.get("status") == "review-again":
+        return f" (review again: decision #{h.get('decision_id')} predates the change)"
+    return ""

@@ -1,0 +1,159 @@
+"""Issue 9: one screening path, and runs that end badly leave nothing behind.
+
+- The process pool gives exactly the hits screening in this process gives, on thousands
+  of names (the pool really starts).
+- Ctrl-C sent to the whole process group during a real pool run ends it within 5 s with
+  exit 130; SIGTERM with exit 143; neither leaves output or temporary files, and the
+  run is recorded as interrupted.
+- After SIGKILL, the next start marks the run abandoned and removes its temporary files.
+- A file planted where the index cache lives is never executed.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from screener.db import runs
+from screener.db.store import Store
+from screener.matching.matcher import Matcher
+from screener.screening.executors import ForkPool, InProcess
+from screener.screening.index_cache import index_path
+from screener.screening.service import Screener
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from benchmarks.names import query_names  # noqa: E402
+
+
+def test_the_pool_gives_the_hits_this_process_gives(matcher: Matcher) -> None:
+    listed = [n.name for e in matcher.index.entities for n in e.all_names()]
+    names = list(dict.fromkeys(query_names(6000, listed, seed=7, variant_share=0.3)))
+    names += ["Megvii (Face++)", "iFLYTEK Research, iFLYTEK Co., Ltd., Hefei, China",
+              "Hikvision Research Institute", "中电科55所"]  # fmt: skip
+    assert len(names) >= 5000
+    floor = 0.77
+    here = InProcess(matcher, floor)
+    expected = here.result(here.submit(names))
+    with ForkPool(matcher, floor, workers=2) as pool:
+        got = pool.result(pool.submit(names))
+    assert sum(1 for r in expected if r) > 500  # real hits among them
+    for name, a, b in zip(names, expected, got):
+        key = lambda ms: [(ni, d.score, d.relation, d.part, d.text()) for ni, d in ms]  # noqa: E731
+        assert key(a) == key(b), name
+
+
+def big_input(path: Path, rows: int = 150_000) -> Path:
+    names = list(dict.fromkeys(query_names(60_000, ["Hangzhou Hikvision Digital Technology Co., Ltd.",
+                                                    "Zhejiang Dahua Technology Co., Ltd."], seed=3)))  # fmt: skip
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "name"])
+        for i in range(rows):
+            w.writerow([i, names[i % len(names)]])
+    return path
+
+
+def start_batch(db: Path, src: Path, out: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "SCREENER_DB": str(db)}
+    return subprocess.Popen(
+        [sys.executable, "-c", "from screener.cli import main; main()", "batch", str(src),
+         "-o", str(out), "--workers", "2"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+
+
+def wait_running(db: Path, timeout: float = 60) -> dict:
+    """The batch run once it is recorded and has screened a first chunk."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        s = Store.open(db)
+        try:
+            found = [r for r in runs.runs(s, 5) if r["command"] == "batch" and r["status"] == "running"]
+        finally:
+            s.close()
+        if found:
+            time.sleep(1.5)  # the pool is up and screening
+            return found[0]
+        time.sleep(0.1)
+    raise AssertionError("the batch never started")
+
+
+def leftovers(folder: Path, out: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name != "in.csv")
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["ctrl-c", "sigterm"])  # fmt: skip
+def test_a_signal_to_the_process_group_ends_the_run_cleanly(
+    db_path: Path, tmp_path: Path, sig: int, code: int
+) -> None:
+    io = tmp_path / "io"
+    io.mkdir()
+    src = big_input(io / "in.csv")
+    out = io / "out.csv"
+    p = start_batch(db_path, src, out)
+    try:
+        run = wait_running(db_path)
+        t = time.monotonic()
+        os.killpg(p.pid, sig)
+        _, err_bytes = p.communicate(timeout=10)
+        took = time.monotonic() - t
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+    err = err_bytes.decode()
+    assert p.returncode == code, err
+    assert took < 5
+    assert "Traceback" not in err
+    assert leftovers(io, out) == []  # no output, no temporary file or folder
+    s = Store.open(db_path)
+    try:
+        done = runs.run(s, run["id"])
+    finally:
+        s.close()
+    assert (done["status"], done["exit_code"]) == ("interrupted", code)
+
+
+def test_a_run_killed_with_sigkill_is_marked_abandoned_at_the_next_start(
+    db_path: Path, tmp_path: Path
+) -> None:
+    io = tmp_path / "io"
+    io.mkdir()
+    src = big_input(io / "in.csv")
+    out = io / "out.csv"
+    p = start_batch(db_path, src, out)
+    try:
+        run = wait_running(db_path)
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+    assert leftovers(io, out)  # the writer's temporary file is still there
+    s = Screener.open(db_path)  # the next start
+    try:
+        assert runs.run(s.store, run["id"])["status"] == "abandoned"
+    finally:
+        s.close()
+    assert leftovers(io, out) == []
+
+
+def test_a_planted_index_file_is_never_executed(store: Store, tmp_path: Path) -> None:
+    # what a pickle-based cache would have run; here it is not even read as code
+    marker = tmp_path / "pwned"
+    payload = (b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR.")
+    index_path(store).write_bytes(payload)
+    store.path.with_name(store.path.name + ".index.pickle").write_bytes(payload)
+    result = Screener(store).check("Hikvision")
+    assert result.hits and not marker.exists()
+    assert not store.path.with_name(store.path.name + ".index.pickle").exists()

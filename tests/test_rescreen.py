@@ -1,0 +1,174 @@
+"""Portfolios re-screened: after a later edition of the DoD 1260H list is imported,
+``rescreen`` reports exactly the parties whose status changed, and nothing when nothing did."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import milcorps
+import pytest
+from click.testing import CliRunner, Result
+
+from screener.cli import cli
+from screener.db import decisions
+from screener.lists import catalog
+from screener.lists.bundled import open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+FIX = ROOT / "fixtures" / "http" / "csl"
+
+# Each party with the 1260H company it is (by the list's clean name), or None.
+PORTFOLIO = [
+    ("Baidu, Inc.", "CN", "baidu-inc"),  # added in 2026
+    ("CoStar Group, Inc.", "US", "costar-group-co-ltd"),  # a false match; removed 2026-02-17
+    ("ChangXin Memory Technologies, Inc.", "CN", "changxin-memory-technologies-inc"),
+    ("Hangzhou Hikvision Digital Technology Co., Ltd.", "CN",
+     "hangzhou-hikvision-digital-technology-co-ltd"),
+    ("Beijing Megvii Technology Co., Ltd.", "CN", "beijing-megvii-technology-co-ltd"),
+    ("Stanford University", "US", None),
+    ("TP-Link Technologies Co., Ltd.", "CN", "tp-link-technologies-co-ltd"),  # added in 2026
+    ("Glarun Technology Co., Ltd.", "CN", "glarun-technology-co-ltd"),  # removed 2026-02-17
+    ("Alibaba Group Holding Limited", "CN", "alibaba-group-holding-limited"),  # added in 2026
+    ("Yangtze Memory Technologies Co., Ltd.", "CN", "yangtze-memory-technologies-co-ltd"),
+    ("University of Melbourne", "AU", None),
+    ("Siemens AG", "DE", None),
+]  # fmt: skip
+
+
+def invoke(db: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--db", str(db), *args], standalone_mode=False,
+                              catch_exceptions=False)  # fmt: skip
+
+
+def state(on: str, company: str | None) -> str | None:
+    """What the 1260H list said of a company on a date: None, 'listed' or 'ended'."""
+    found = milcorps.status_on(on).get(company) if company else None
+    return None if found is None else "ended" if found["end_date"] else "listed"
+
+
+@pytest.fixture(scope="module")
+def edition_2025(master_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not milcorps.MILCORPS.exists():
+        pytest.skip(f"shared data not present: {milcorps.MILCORPS}")
+    return milcorps.store_with_edition(master_db, tmp_path_factory.mktemp("e2025"), "2025-01-07")
+
+
+@pytest.fixture
+def db(edition_2025: Path, tmp_path: Path) -> Path:
+    db = milcorps.copy_store(edition_2025, tmp_path)
+    src = tmp_path / "funders.csv"
+    src.write_text("name,country,note\n" + "".join(f'"{n}",{c},row {i}\n' for i, (n, c, _) in
+                                                   enumerate(PORTFOLIO, 2)), encoding="utf-8")  # fmt: skip
+    r = invoke(db, "portfolio", "add", "funders-2026", str(src))
+    assert r.output.startswith(f"portfolio 'funders-2026': {len(PORTFOLIO)} parties from {src}")
+    return db
+
+
+def test_rescreen_reports_exactly_the_parties_whose_status_changed(db: Path,
+                                                                   tmp_path: Path) -> None:  # fmt: skip
+    # The first screening compares with nothing: every party with a hit is new.
+    first = invoke(db, "rescreen", "funders-2026", "--format", "json")
+    assert first.return_value == 1
+    base = json.loads(first.stdout)
+    assert base["previous"] is None
+    with_hits = {c["party"] for c in base["changes"]}
+    assert "Hangzhou Hikvision Digital Technology Co., Ltd." in with_hits
+    assert not with_hits & {"Stanford University", "Baidu, Inc.", "Siemens AG"}
+    # Nothing changed since: nothing to report, exit 0.
+    quiet = invoke(db, "rescreen", "funders-2026", "--format", "json")
+    assert quiet.return_value == 0
+    assert json.loads(quiet.stdout)["changes"] == []
+
+    # The edition of 2026-06-08 arrives.
+    store = open_store(db)
+    catalog.import_file(store, milcorps.edition("2026-06-08", tmp_path / "e2026.yaml"), "curated",
+                        milcorps.SOURCE_ID)  # fmt: skip
+    store.close()
+    report = tmp_path / "changes.json"
+    r = invoke(db, "rescreen", "funders-2026", "-o", str(report), "--format", "json")
+    assert r.return_value == 1
+    data = json.loads(r.stdout)
+    assert json.loads(report.read_text("utf-8")) == data
+    expected = {name for name, _, company in PORTFOLIO
+                if state("2025-01-07", company) != state("2026-06-08", company)}
+    assert expected == {"Baidu, Inc.", "CoStar Group, Inc.", "TP-Link Technologies Co., Ltd.",
+                        "Glarun Technology Co., Ltd.", "Alibaba Group Holding Limited"}
+    assert {c["party"] for c in data["changes"]} == expected
+    by = {c["party"]: c for c in data["changes"]}
+    assert [(x["kind"], x["entity_id"]) for x in by["Baidu, Inc."]["changes"]] == [
+        ("new-hit", "baidu-inc")]  # fmt: skip
+    assert (by["Baidu, Inc."]["status_before"], by["Baidu, Inc."]["status"]) == ("clear", "hit")
+    assert by["Baidu, Inc."]["row"] == 2  # numbered as in the spreadsheet
+    (costar,) = by["CoStar Group, Inc."]["changes"]
+    assert costar["kind"] == "listing-changed"
+    assert costar["text"].endswith("DoD 1260H List ended (end date 2026-02-17)")
+    changed = {x["source_id"]: x for x in data["lists_changed"]}
+    new = changed["dod-1260h"]
+    assert new["published"] == "2026-06-08" and new["from_version"] < new["to_version"]
+    # The HTML report says the same.
+    page = tmp_path / "changes.html"
+    invoke(db, "rescreen", "funders-2026", "-o", str(page))  # nothing changed since
+    assert "Nothing changed since the last screening." in page.read_text("utf-8")
+
+
+def test_a_decision_then_a_new_edition_comes_back_for_review(db: Path, tmp_path: Path) -> None:
+    invoke(db, "rescreen", "funders-2026")
+    store = open_store(db)
+    snap = decisions.snapshot(store, "dod-1260h", "costar-group-co-ltd")
+    assert snap is not None
+    decisions.record(store, "CoStar Group, Inc.", "dod-1260h", "costar-group-co-ltd",
+                     "false-positive", "the US real-estate data company", "R. Officer", snap)  # fmt: skip
+    store.close()
+    r = invoke(db, "rescreen", "funders-2026", "--format", "json")
+    assert r.return_value == 0  # the only change is a hit now suppressed
+    (change,) = json.loads(r.stdout)["changes"]
+    assert (change["party"], change["status_before"], change["status"]) == (
+        "CoStar Group, Inc.", "hit", "suppressed")
+    assert change["changes"][0]["kind"] == "status-changed"
+    assert change["needs_review"] is False
+    store = open_store(db)
+    catalog.import_file(store, milcorps.edition("2026-06-08", tmp_path / "e2026.yaml"), "curated",
+                        milcorps.SOURCE_ID)  # fmt: skip
+    store.close()
+    r = invoke(db, "rescreen", "funders-2026")
+    assert r.return_value == 1
+    assert ("  row 3: CoStar Group, Inc. (US): suppressed -> review-again\n"
+            "    listing-changed: Costar Group Co., Ltd. (dod-1260h:costar-group-co-ltd): DoD "
+            "1260H List ended (end date 2026-02-17) (review again: decision #1 predates the "
+            "change)  [to review]") in r.output  # fmt: skip
+
+
+def test_lists_update_rescreens_every_portfolio(db: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    config = tmp_path / "config.toml"
+    config.write_text("[sources.csl]\nmin_entities = 3\n")  # the fixture holds 12 entries
+    monkeypatch.setenv("SCREENER_CONFIG", str(config))
+    src = tmp_path / "suppliers.csv"
+    src.write_text("name\nSinobright Import and Export Company\nSiemens AG\n", encoding="utf-8")
+    invoke(db, "portfolio", "add", "suppliers", str(src))
+    invoke(db, "rescreen", "suppliers")
+    invoke(db, "rescreen", "funders-2026")
+    r = invoke(db, "lists", "update", "csl", "--from-file", str(FIX / "consolidated_v1.csv"),
+               "--rescreen")  # fmt: skip
+    assert r.return_value == 1, r.output
+    out = r.stdout
+    assert "csl: loaded version" in out
+    assert "portfolio funders-2026: 12 parties; 0 changed" in out
+    assert "portfolio suppliers: 2 parties; 1 changed" in out
+    assert "row 2: Sinobright Import and Export Company: clear -> hit" in out
+    listed = json.loads(invoke(db, "portfolio", "list", "--format", "json").output)
+    assert [(p["name"], p["parties"]) for p in listed] == [("funders-2026", 12), ("suppliers", 2)]
+
+
+def test_portfolio_names_and_replacing(db: Path, tmp_path: Path) -> None:
+    from screener.errors import InputError
+
+    src = tmp_path / "one.csv"
+    src.write_text("name\nBaidu, Inc.\n", encoding="utf-8")
+    with pytest.raises(InputError, match="portfolio 'funders-2026' exists; add --replace"):
+        invoke(db, "portfolio", "add", "funders-2026", str(src))
+    assert "1 parties" in invoke(db, "portfolio", "add", "funders-2026", str(src),
+                                 "--replace").output  # fmt: skip
+    with pytest.raises(InputError, match="no portfolio named 'nope'"):
+        invoke(db, "rescreen", "nope")
