@@ -2,7 +2,8 @@
 
 The columns are those of the CSV output (:data:`~.cells.APPENDED_COLUMNS`: status,
 the top hit's score, names, relation, source, list, citation and severity, the
-number of hits, the input row) plus ``screen_hits_json``: every hit of the row as
+number of hits, the input row, the hits' ids, the reviewers' decisions applied, the
+name as screened) plus ``screen_hits_json``: every hit of the row as
 a JSON array, exactly the ``hits`` of the JSON Lines output (``[]`` for a row
 without hits).
 
@@ -17,7 +18,9 @@ Types: a Parquet input's columns keep their Arrow types (the reader hands them
 over as pandas ``ArrowDtype``), text inputs' columns are strings. Nothing is
 formula-neutralized: a Parquet file is data, not a spreadsheet. ``screen_top_score``
 is a double (null for a row without hits), ``screen_hits`` and ``screen_input_row``
-are int64, the rest strings. Each chunk of the batch is one row group.
+are int64, the rest strings. Each chunk of the batch is one row group. The reviewer's empty ``decision``
+columns of the CSV and XLSX outputs are left out: a Parquet file is not filled in by
+hand (decisions are imported from CSV or XLSX).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from screener.errors import InputError
 from screener.files.reports.base import Writer
-from screener.files.reports.cells import APPENDED_COLUMNS, hit_cells
+from screener.files.reports.cells import APPENDED_COLUMNS, hit_cells, trail_cells
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -90,22 +93,25 @@ class ParquetWriter(Writer):
         """The values of the ``screen_*`` columns, column by column."""
         # Rows with one name share one hit list: its cells and JSON are made once.
         done: dict[int, tuple[object, list[Any]]] = {}
-        no_hits = [*hit_cells([]), "[]"]
+        no_hits = [*hit_cells([]), *trail_cells([]), "[]"]
         rows = []
         for result in results:
             hits = result.get("hits")
             if hits:
                 cached = done.get(id(hits))
                 if cached is None or cached[0] is not hits:
-                    cached = done[id(hits)] = (hits, [*hit_cells(hits), _encode(hits)])
+                    cached = done[id(hits)] = (hits, [*hit_cells(hits), *trail_cells(hits),
+                                                      _encode(hits)])  # fmt: skip
                 tail = cached[1]
             else:
                 tail = no_hits
             rows.append(tail)
         statuses = [r.get("status") for r in results]
+        queries = [r.get("query") for r in results]
         middle = [list(c) for c in zip(*rows)] if rows else [[] for _ in no_hits]
         numbers = self.input_rows(df, results)
-        return [statuses, *middle[:-1], numbers, middle[-1]]
+        # status, the hit cells, input row, hit ids and decisions, query, the hits' JSON
+        return [statuses, *middle[:-3], numbers, *middle[-3:-1], queries, middle[-1]]
 
     def _finish(self, summary: dict[str, Any]) -> None:
         if self._pq is None:  # no rows: an empty file with the columns
