@@ -368,6 +368,16 @@ def test_node_hits_that_echo_their_owner_are_shadowed(store: Store) -> None:
     assert shadowed(store, [(CURATED, "dahua", 0.9), (NODES, usa, 1.0)]) == set()
 
 
+def test_a_check_naming_the_owner_gets_one_hit_on_it(store: Store) -> None:
+    from screener.screening.service import Screener
+
+    # "Hikvision" also scores 0.94 on the node "Hikvision USA, Inc.": its echo is dropped
+    hits = Screener(store).check("Hikvision").hits
+    assert [(h.entity_id, h.relation, h.score) for h in hits] == [("hikvision", "same", 1.0)]
+    usa = Screener(store).check("Hikvision USA, Inc.").hits
+    assert usa[0].entity_id == "hikvision" and usa[0].relation == "owned-by"
+
+
 @pytest.mark.parametrize(("name", "code"), [
     ("Entity List", "EL"), ("Entity List (EL)", "EL"), ("SDN List", "SDN"),
     ("Specially Designated Nationals (SDN)", "SDN"), ("MEU List", "MEU"),

@@ -97,8 +97,8 @@ def ownership_stage(store: Store) -> Stage:
     def stage(hits: list[ScreenHit], query: Query) -> list[ScreenHit]:
         if not hits:
             return hits
-        echo = shadowed(store, [(h.source_id or "", h.entity_id, h.score) for h in hits
-                                if h.source_id == OWNERSHIP_SOURCE])  # fmt: skip
+        echo = (shadowed(store, [(h.source_id or "", h.entity_id, h.score) for h in hits])
+                if any(h.source_id == OWNERSHIP_SOURCE for h in hits) else set())  # fmt: skip
         out = []
         for h in hits:
             a = assessed(h.source_id or "", h.entity_id)
