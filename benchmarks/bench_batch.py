@@ -23,6 +23,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -35,17 +36,25 @@ from screener.screening.service import Screener  # noqa: E402
 COUNTRIES = ["cn", "us", "de", "gb", "jp", "in", "fr", "", "", ""]
 
 
-def write_input(path: Path, rows: int, unique: int, listed: list[str]) -> None:
+HEADER = ["customer_id", "name", "country", "segment"]
+
+
+def customer_rows(rows: int, unique: int, listed: list[str]) -> Iterator[list[str]]:
+    """The benchmark's customer rows (seeded): ids, names with repeats, countries."""
     names = list(dict.fromkeys(query_names(unique, listed, seed=99)))
     rng = random.Random(5)
+    for i in range(rows):
+        # a long tail: some names recur often, most a few times
+        name = names[min(int(rng.paretovariate(1.2)) - 1, len(names) - 1)] if i % 3 == 0 \
+            else rng.choice(names)  # fmt: skip
+        yield [f"C{i:07d}", name, rng.choice(COUNTRIES), rng.choice("ABCD")]
+
+
+def write_input(path: Path, rows: int, unique: int, listed: list[str]) -> None:
     with open(path, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["customer_id", "name", "country", "segment"])
-        for i in range(rows):
-            # a long tail: some names recur often, most a few times
-            name = names[min(int(rng.paretovariate(1.2)) - 1, len(names) - 1)] if i % 3 == 0 \
-                else rng.choice(names)  # fmt: skip
-            w.writerow([f"C{i:07d}", name, rng.choice(COUNTRIES), rng.choice("ABCD")])
+        w.writerow(HEADER)
+        w.writerows(customer_rows(rows, unique, listed))
 
 
 def main() -> None:

@@ -262,21 +262,29 @@ def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None,
     return int(result.exit_code)
 
 
-@cli.command("batch", help=f"Screen every row of a CSV, XLSX or JSON Lines file.\n\n"
-                           f"OUTPUT's extension picks the format: .csv, .jsonl, .xlsx, or .html "
-                           f"or .pdf (the committee report; see `screener report`). "
-                           f"The output appears only when the run succeeds; CSV, JSONL and XLSX "
-                           f"get a sidecar OUTPUT.meta.json with the run id and list versions.\n\n"
-                           f"{EXIT_CODES_HELP}")  # fmt: skip
+@cli.command("batch", help=f"Screen every row of a CSV, XLSX, JSON Lines or Parquet file.\n\n"
+                          f"OUTPUT's extension picks the format: .csv, .jsonl, .xlsx, .parquet, "
+                          f".html or .pdf (the committee report; see `screener report`). "
+                          f"The output appears only when the run succeeds; CSV, JSONL, XLSX and "
+                          f"Parquet get a sidecar OUTPUT.meta.json with the run id and list "
+                          f"versions. --engine dask screens on a Dask cluster: a local one, or "
+                          f"the one at --scheduler ADDRESS.\n\n"
+                          f"{EXIT_CODES_HELP}")  # fmt: skip
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Output file (.csv, .jsonl, .xlsx, .html or .pdf).")
+              help="Output file (.csv, .jsonl, .xlsx, .parquet, .html or .pdf).")
 @click.option("--column", help="Column holding the names (default: an obvious one).")
 @click.option("--country-column", help="Column holding each party's country: ISO codes or "
               "English names (default: 'country'); a value naming no country is warned about.")
 @click.option("--sheet", help="Worksheet of an .xlsx input (default: the first).")
 @click.option("--threshold", type=Threshold(), help=THRESHOLD_HELP)
-@click.option("--workers", type=click.IntRange(1, 64), help="Processes (default: all cores).")
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Processes (default: all cores); with --engine dask, local Dask workers.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="Where to screen: this machine's cores, or Dask workers.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler to use with --engine dask (e.g. tcp://scheduler:8786; "
+                   "default: start a local cluster).")
 @click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
 @click.option("--related", is_flag=True, help=RELATED_HELP)
 @click.option("--dob-column", help="Column holding people's dates of birth (YYYY, YYYY-MM or "
@@ -284,11 +292,12 @@ def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None,
 @click.pass_obj
 def batch_cmd(obj: Ctx, input_path: Path, output: Path, column: str | None,
               country_column: str | None, sheet: str | None, threshold: float | None,
-              workers: int | None, fail_stale: bool | None, related: bool,
-              dob_column: str | None) -> int:  # fmt: skip
+              workers: int | None, engine: str, scheduler: str | None,
+              fail_stale: bool | None, related: bool, dob_column: str | None) -> int:  # fmt: skip
     s = obj.screener.batch(input_path, output, column=column, country_column=country_column,
                            sheet=sheet, threshold=threshold, workers=workers, progress=True,
-                           fail_stale=fail_stale, related=related, dob_column=dob_column)  # fmt: skip
+                           fail_stale=fail_stale, related=related, dob_column=dob_column,
+                           engine=engine, scheduler=scheduler)  # fmt: skip
     decided = (f" ({s.suppressed} all suppressed, {s.review_again} to review again)"
                if s.suppressed or s.review_again else "")  # fmt: skip
     click.echo(f"screened {s.rows} rows ({s.unique_names} unique names): {s.hit_rows} with hits"

@@ -1,9 +1,10 @@
-"""Read the file a user wants screened: CSV, XLSX or JSON Lines, in chunks.
+"""Read the file a user wants screened: CSV, XLSX, JSON Lines or Parquet, in chunks.
 
 :func:`open_input` looks at a file once and returns an :class:`InputTable`
 that says what it is (format, encoding, delimiter, columns, which column holds
 the names, checksum); :meth:`InputTable.chunks` then streams its rows as
-DataFrames of strings, so a million-row file never sits in memory at once.
+DataFrames (of strings; a Parquet file's keep their types), so a million-row
+file never sits in memory at once.
 
 How a CSV file is understood, in order:
 
@@ -19,6 +20,12 @@ How a CSV file is understood, in order:
    it. A file no delimiter splits consistently is one column.
 4. **Rows.** pandas' C parser reads the rest, every cell a string, empty cells
    ``''``, blank lines skipped. It copes with cells of many megabytes.
+
+A Parquet file (pyarrow) is read a batch of rows at a time, every column with
+its own type (``int64[pyarrow]``, ``timestamp[us, tz=UTC][pyarrow]``, ...: pandas'
+``ArrowDtype``, so that integers with gaps stay integers and a Parquet output
+gets the input's types back; a missing value is ``pd.NA``). Its rows are
+numbered from 1, as JSON Lines records are.
 
 Every problem with the file raises :class:`~screener.errors.InputError` with a
 one-line message that starts with the file name.
@@ -51,6 +58,7 @@ from screener.errors import InputError
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+PARQUET_SUFFIXES = (".parquet", ".pq")
 DELIMITERS = (",", ";", "\t", "|")
 
 SAMPLE_BYTES = 1 << 20  # what charset-normalizer sees
@@ -95,7 +103,7 @@ class InputTable:
     """A readable input file and what :func:`open_input` learned about it."""
 
     path: Path
-    format: str  # "csv" | "xlsx" | "jsonl"
+    format: str  # "csv" | "xlsx" | "jsonl" | "parquet"
     encoding: str | None
     delimiter: str | None  # None for one-column CSV and non-CSV formats
     columns: list[str]
@@ -115,7 +123,8 @@ class InputTable:
         spreadsheet rows are not rows. JSON Lines keys first seen in a later
         chunk are added to the end of :attr:`columns` and of that chunk. An
         XLSX chunk also carries each row's number in its sheet (1-based, as
-        Excel shows it) in ``attrs["input_rows"]``.
+        Excel shows it) in ``attrs["input_rows"]``. A Parquet chunk keeps each
+        column's type (see the module docstring) instead of giving strings.
         """
         if size < 1:
             raise ValueError("chunk size must be at least 1")
@@ -123,6 +132,8 @@ class InputTable:
             return _csv_chunks(self, size)
         if self.format == "xlsx":
             return _xlsx_chunks(self, size)
+        if self.format == "parquet":
+            return _parquet_chunks(self, size)
         return _jsonl_chunks(self, size)
 
 
@@ -146,14 +157,16 @@ def open_input(
     if not path.exists() and not path.is_symlink():
         raise _err(path, "no such file")
     suffix = path.suffix.lower()
-    if suffix not in CSV_SUFFIXES + XLSX_SUFFIXES + JSONL_SUFFIXES:
-        accepted = " ".join(CSV_SUFFIXES + XLSX_SUFFIXES + (".jsonl", ".ndjson"))
+    if suffix not in CSV_SUFFIXES + XLSX_SUFFIXES + JSONL_SUFFIXES + PARQUET_SUFFIXES:
+        accepted = " ".join(CSV_SUFFIXES + XLSX_SUFFIXES + (".jsonl", ".ndjson", ".parquet"))
         raise _err(path, f"unknown file type {suffix or '(no extension)'!r}; use one of {accepted}")
     if sheet is not None and suffix not in XLSX_SUFFIXES:
         raise _err(path, "--sheet applies only to .xlsx workbooks")
     scan = _scan(path)
     if suffix in XLSX_SUFFIXES:
         table = _open_xlsx(path, scan, sheet)
+    elif suffix in PARQUET_SUFFIXES:
+        table = _open_parquet(path, scan)
     else:
         encoding = _detect_encoding(path, scan)
         if suffix == ".json" or suffix in (".jsonl", ".ndjson"):
@@ -659,6 +672,77 @@ def _frame_from_records(
 ) -> pd.DataFrame:
     rows = [[r.get(c, "") for c in columns] for r in records]
     return _frame(rows, columns, start)
+
+
+# --- Parquet ----------------------------------------------------------------------------
+
+_PARQUET_MAGIC = b"PAR1"
+
+
+def _open_parquet(path: Path, scan: _Scan) -> InputTable:
+    if not scan.head.startswith(_PARQUET_MAGIC):
+        for magic, what in _MAGIC.items():
+            if scan.head.startswith(magic):
+                raise _err(path, f"is {what}, not a Parquet file")
+        raise _err(path, "is not a Parquet file (it does not start with PAR1)")
+    pf = _parquet_file(path)
+    try:
+        names = list(pf.schema_arrow.names)
+        rows = pf.metadata.num_rows
+    finally:
+        pf.close()
+    if not names:
+        raise _err(path, "has no columns")
+    if rows == 0:
+        raise _err(path, "has no rows")
+    return InputTable(
+        path=path,
+        format="parquet",
+        encoding=None,
+        delimiter=None,
+        columns=_unique_columns([str(n) for n in names]),
+        name_column="",
+        country_column=None,
+        sha256=scan.sha256,
+        rows=rows,
+    )
+
+
+def _parquet_file(path: Path) -> Any:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError, ValueError) as e:
+        raise _err(path, f"is not a readable Parquet file: {_one_line(e)}") from None
+
+
+def _parquet_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
+    import pyarrow as pa
+
+    path = table.path
+    pf = _parquet_file(path)
+    start = 0
+    try:
+        batches = pf.iter_batches(batch_size=size)
+        while True:
+            try:
+                batch = next(batches, None)
+                if batch is None:
+                    return
+                # ignore_metadata: the file's columns as they are (a pandas index written
+                # into the file is a column here), each with its Arrow type
+                chunk = batch.to_pandas(types_mapper=pd.ArrowDtype, ignore_metadata=True)
+            except (pa.ArrowException, OSError, ValueError) as e:
+                raise _err(path, f"cannot read the Parquet data after row {start}: "
+                                 f"{_one_line(e)}") from None  # fmt: skip
+            chunk.columns = table.columns
+            chunk.index = pd.RangeIndex(start, start + len(chunk))
+            start += len(chunk)
+            yield chunk
+    finally:
+        pf.close()
 
 
 # --- shared -----------------------------------------------------------------------------

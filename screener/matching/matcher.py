@@ -166,7 +166,7 @@ class Matcher:
         places = q.places
         per_token: list[tuple[tuple[tuple[str, float], ...], float]] = []
         if infos is None:
-            infos = {t: self._token(t) for t in set(q.tokens)}
+            infos = {t: self._token(t) for t in dict.fromkeys(q.tokens)}
         rest = 0.0
         for t, (variants, w_low, w_max, _) in infos.items():
             q_min += w_low * LEAST_PLACE_SHARE if t in places else w_low
@@ -220,12 +220,14 @@ class Matcher:
             # ("Dahua Technology" in "Dahua Tech Grp" above "Dahua"), and which scores best
             # must not depend on the threshold
             brand = idx.brand
-            for v in have:
+            for v in sorted(have):  # sorted: the same order in every process
                 for ni in idx.brand_keys.get(v, ()):
                     if have.issuperset(brand[ni]):
                         out.append(ni)
         if q.cjk:
-            for base in {zh_base_of(q.cjk), zh_base_of(q.cjk, units=True)} - {""}:
+            for base in dict.fromkeys((zh_base_of(q.cjk), zh_base_of(q.cjk, units=True))):
+                if not base:
+                    continue
                 out.extend(idx.zh_base.get(base, ()))
         return out
 
@@ -297,11 +299,11 @@ class Matcher:
                 if h.detail.relation == "unit":
                     unit_of[e] = h.detail
                 old = best.get(e)
-                if old is None or h.score > old.score:
+                if old is None or _rank(h) > _rank(old):
                     best[e] = h
         for h in self._truncated(name, floor):
             e = id(h.entity)
-            if e not in best or h.score > best[e].score:
+            if e not in best or _rank(h) > _rank(best[e]):
                 best[e] = h
         for e in units.keys() | unit_of.keys():
             h = best[e]
@@ -349,7 +351,7 @@ class Matcher:
             return []
         idx = self.index
         known = self._tokens
-        infos = {t: known.get(t) or self._token(t) for t in set(q.tokens)}
+        infos = {t: known.get(t) or self._token(t) for t in dict.fromkeys(q.tokens)}
         cands = self.candidates(q, floor - ROUNDING, infos)
         have = _words_held(infos)
         scored = set(cands)
@@ -366,10 +368,10 @@ class Matcher:
         def keep(ni: int, d: Detail | None) -> None:
             if d is None or d.score < floor:
                 return
-            e = idx.names[ni].entity
-            old = best.get(e)
-            if old is None or d.score > old.score:
-                best[e] = self.hit(ni, d, q)
+            rec = idx.names[ni]
+            old = best.get(rec.entity)
+            if old is None or (d.score, rec.norm.tokens == q.tokens, -ni) > _rank(old):
+                best[rec.entity] = self.hit(ni, d, q)
 
         for ni in cands:
             core = brand.get(ni, ())
@@ -413,12 +415,20 @@ class Matcher:
         return best
 
 
+def _rank(h: Hit) -> tuple[float, bool, int]:
+    """Which of an entity's hits it keeps: the higher score; at equal scores the listed
+    name the same as the query after normalization, then the name listed first. A total
+    order, so the hit kept never depends on the order candidates came in (which may
+    follow the iteration of a set of strings, different in each process)."""
+    return (h.score, h.listed_norm.tokens == h.query_norm.tokens, -h.name_id)
+
+
 def _best_per_entity(hits: list[Hit]) -> list[Hit]:
-    """Each entity's best hit, best first."""
+    """Each entity's best hit (:func:`_rank`), best first."""
     best: dict[int, Hit] = {}
     for h in hits:
         old = best.get(id(h.entity))
-        if old is None or h.score > old.score:
+        if old is None or _rank(h) > _rank(old):
             best[id(h.entity)] = h
     return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
 

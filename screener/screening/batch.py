@@ -1,9 +1,12 @@
 """A whole file screened: readers -> the service -> writers, as an overlapping pipeline.
 
     reader thread      reads the next chunk of rows while the current one is screened
-    executor           screens each distinct name once, in forked workers (or here)
-    this thread        turns a chunk's matches into rows and writes them while the
-                       workers screen the next chunk
+    engine             screens each chunk's rows (:mod:`screener.screening.rows`):
+                       local: each distinct name once, in forked workers (or here),
+                       the rows made here; dask: on the workers of a Dask cluster
+                       (:mod:`screener.screening.dask_engine`)
+    this thread        writes each chunk's rows, in input order, and records its hits,
+                       while the engine screens the next chunks
 
 Each distinct name is screened once; the country, when there is a country column, is
 applied per row as secondary evidence (:mod:`screener.screening.stages`). A row's
@@ -20,13 +23,12 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from screener import __version__
-from screener.countries import country_option
 from screener.db import runs
 from screener.db.store import now_iso
 from screener.errors import (
@@ -38,16 +40,14 @@ from screener.errors import (
     ScreenerError,
     Terminated,
 )
-from screener.matching.country import dob_option
 from screener.matching.country import floor as country_floor
 from screener.matching.rules import DEFAULT_THRESHOLD, valid_threshold
-from screener.screening.executors import executor, expand
-from screener.screening.results import NEEDS_REVIEW, BatchSummary, row_status
-from screener.screening.stages import Query, finish
+from screener.screening.executors import executor
+from screener.screening.results import NEEDS_REVIEW, BatchSummary
+from screener.screening.rows import RowScreener, names, recorded
 
 CHUNK_ROWS = 50_000
-MAX_QUERY_CHARS = 1_000  # a longer cell is screened (normalization bounds it) but shown cut
-_NONE: list[Any] = []  # shared by every name without matches, to keep the cache small
+ENGINES = ("local", "dask")
 
 
 def run(s: Any, input_path: str | Path, output_path: str | Path, *,
@@ -55,16 +55,22 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
         sheet: str | None = None, threshold: float | None = None,
         fail_stale: bool | None = None, workers: int | None = None, progress: bool = False,
         related: bool = False, dob_column: str | None = None,
-        options: dict[str, Any] | None = None,
-        report: dict[str, Any] | None = None) -> BatchSummary:  # fmt: skip
+        options: dict[str, Any] | None = None, report: dict[str, Any] | None = None,
+        engine: str = "local", scheduler: str | None = None) -> BatchSummary:  # fmt: skip
     """Screen every row of ``input_path`` into ``output_path`` (format by extension) with
-    the :class:`~screener.screening.service.Screener` ``s``. ``report`` holds what the
-    HTML/PDF report adds (``audience``, ``reference``, ``reviewer``; see
+    the :class:`~screener.screening.service.Screener` ``s``; ``engine`` "dask" screens
+    on a Dask cluster (:mod:`screener.screening.dask_engine`; ``scheduler`` is its
+    address, default a local cluster of ``workers`` processes). ``report`` holds what
+    the HTML/PDF report adds (``audience``, ``reference``, ``reviewer``; see
     :mod:`screener.files.reports.html`)."""
     from screener.files.readers import open_input  # pandas and openpyxl: only batch needs them
     from screener.files.reports.formats import open_writer
 
     thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if scheduler is not None and engine != "dask":
+        raise InputError("--scheduler applies only to --engine dask")
     table = open_input(input_path, column=column, country_column=country_column, sheet=sheet)
     if dob_column is not None and dob_column not in table.columns:
         found = [c for c in table.columns if c.strip().lower() == dob_column.strip().lower()]
@@ -74,57 +80,60 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
         dob_column = found[0]
     coverage = s.coverage(fail_stale)
     lists, notes = coverage["lists"], coverage["notes"]
-    m = s.full_matcher()
+    floor = country_floor(thr, "any" if table.country_column else None,
+                          "any" if dob_column else None)  # fmt: skip
+    screener = RowScreener(s.full_matcher(), thr, s.stages, related)
+    if engine == "dask":
+        from screener.screening.dask_engine import DaskRows
+
+        rows: Any = DaskRows(s, screener, floor, workers=workers, scheduler=scheduler)
+    else:
+        rows = LocalRows(screener, floor, workers=workers, names_hint=table.rows)
     store = s.store
     opts = {"input": str(input_path), "output": str(output_path), "column": table.name_column,
             "country_column": table.country_column, "sheet": sheet, "threshold": thr,
-            "related": related, "dob_column": dob_column, **(options or {})}  # fmt: skip
+            "related": related, "dob_column": dob_column, "engine": rows.describe(),
+            **(options or {})}  # fmt: skip
     run_id = runs.start_run(store, "batch", opts, lists, thr, str(input_path), table.sha256)
     meta = {"run_id": run_id, "tool_version": __version__, "created_at": now_iso(),
             "threshold": thr, "input": {"path": str(input_path), "sha256": table.sha256,
                                         "rows": table.rows, "name_column": table.name_column,
                                         "country_column": table.country_column,
                                         "format": table.format},
-            "lists": lists, "warnings": notes,
+            "lists": lists, "warnings": notes, "engine": rows.describe(),
             "coverage": {"stale": coverage["stale"], "never_loaded": coverage["never_loaded"]},
             **({"report": report} if report else {})}  # fmt: skip
-    floor = country_floor(thr, "any" if table.country_column else None,
-                          "any" if dob_column else None)  # fmt: skip
-    state = _State(s, m, thr, related)
+    tally = _Tally(store, run_id)
     status, code = "failed", EXIT_INPUT
     try:
         with open_writer(output_path, table.columns, meta) as writer:
             for tmp in writer.temp_paths:
                 runs.add_temp_path(store, run_id, tmp)
-            with executor(m, floor, workers, table.rows) as ex, \
-                    _progress(progress, table.rows) as bar, _Reader(table, CHUNK_ROWS) as chunks:  # fmt: skip
-                pending: deque[tuple[Any, ...]] = deque()
+            with rows, _progress(progress, table.rows) as bar, \
+                    _Reader(table, rows.chunk_rows) as chunks:  # fmt: skip
+                pending: deque[tuple[Any, Any]] = deque()
                 for df in chunks:
-                    names = [str(n).strip() for n in df[table.name_column].tolist()]
-                    countries = ([state.country(c) for c in df[table.country_column].tolist()]
-                                 if table.country_column else [None] * len(names))  # fmt: skip
-                    if dob_column:
-                        dobs = [state.dob(v) for v in df[dob_column].tolist()]
-                        countries = list(zip(countries, dobs))  # type: ignore[arg-type]
-                    todo = [n for n in dict.fromkeys(names) if n and n not in state.seen]
-                    state.seen.update(todo)
-                    pending.append((df, names, countries, todo, ex.submit(todo)))
-                    if len(pending) > 1:  # the workers screen this chunk meanwhile
-                        state.write(writer, ex, run_id, *pending.popleft())
-                        bar(state.rows)
+                    found = names(_values(df[table.name_column]))
+                    countries = (_values(df[table.country_column])
+                                 if table.country_column else None)  # fmt: skip
+                    dobs = _values(df[dob_column]) if dob_column else None
+                    pending.append((df, rows.submit(int(df.index[0]), found, countries, dobs)))
+                    while len(pending) > rows.ahead:  # the workers screen the rest meanwhile
+                        tally.write(writer, rows, *pending.popleft())
+                        bar(tally.rows)
                 while pending:
-                    state.write(writer, ex, run_id, *pending.popleft())
-                    bar(state.rows)
-            if state.bad_dobs:
-                notes.append(f"{state.bad_dobs} rows have a date of birth that is not YYYY, "
-                             "YYYY-MM or YYYY-MM-DD: screened without it")  # fmt: skip
-            for value, n in sorted(state.bad_countries.items(), key=lambda x: -x[1])[:5]:
+                    tally.write(writer, rows, *pending.popleft())
+                    bar(tally.rows)
+            if tally.bad_dobs:
+                notes.append(f"{sum(tally.bad_dobs.values())} rows have a date of birth that is "
+                             "not YYYY, YYYY-MM or YYYY-MM-DD: screened without it")  # fmt: skip
+            for value, n in tally.bad_countries.most_common(5):
                 note = (f"{n} rows have country '{value}', which names no country: screened "
                         "without country evidence")  # fmt: skip
                 notes.append(note)
             counts = writer.counts()
-            writer.close({**counts, "unique_names": len(state.seen), "warnings": notes})
-        status, code = "done", (EXIT_HIT if state.needs_review else EXIT_CLEAR)
+            writer.close({**counts, "unique_names": rows.unique_names(), "warnings": notes})
+        status, code = "done", (EXIT_HIT if tally.needs_review else EXIT_CLEAR)
     except KeyboardInterrupt:
         status, code = "interrupted", EXIT_INTERRUPTED
         raise
@@ -135,82 +144,89 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
         code = e.exit_code
         raise
     finally:
-        runs.finish_run(store, run_id, status=status, exit_code=code, rows=state.rows,
-                        hits=state.hits, hit_rows=state.hit_rows, output_path=str(output_path))  # fmt: skip
-    return BatchSummary(run_id, state.rows, state.hit_rows, state.hits, counts["clear"],
-                        counts["skipped"], len(state.seen), str(output_path), notes,
+        runs.finish_run(store, run_id, status=status, exit_code=code, rows=tally.rows,
+                        hits=tally.hits, hit_rows=tally.hit_rows, output_path=str(output_path))  # fmt: skip
+    return BatchSummary(run_id, tally.rows, tally.hit_rows, tally.hits, counts["clear"],
+                        counts["skipped"], rows.unique_names(), str(output_path), notes,
                         suppressed=counts["suppressed"], review_again=counts["review_again"],
-                        suppressed_hits=state.suppressed_hits,
-                        needs_review=state.needs_review)  # fmt: skip
+                        suppressed_hits=tally.suppressed_hits,
+                        needs_review=tally.needs_review)  # fmt: skip
 
 
-class _State:
-    """What a batch run carries from chunk to chunk."""
+def _values(column: Any) -> list[Any]:
+    """A column's cells as Python values, missing ones None (a Parquet input's Arrow-backed
+    columns convert at once, not value by value)."""
+    return column.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[no-any-return]
 
-    def __init__(self, s: Any, m: Any, thr: float, related: bool):
-        self.s, self.m, self.thr, self.related = s, m, thr, related
-        self.seen: set[str] = set()  # names sent to be screened
-        self.matches: dict[str, list[Any]] = {}  # name -> its compact matches
-        self.dicts: dict[tuple[str, str | None, str | None], list[dict[str, Any]]] = {}
-        self.bad_dobs = 0
-        self.statuses: dict[tuple[str, str | None], tuple[str, int]] = {}  # row status, suppressed
-        self.bad_countries: dict[str, int] = {}
+
+class _Tally:
+    """Writes each chunk's results and keeps the run's counts and the audit record."""
+
+    def __init__(self, store: Any, run_id: str):
+        self.store, self.run_id = store, run_id
+        self.bad_countries: Counter[str] = Counter()
+        self.bad_dobs: Counter[str] = Counter()
         self.rows = self.hit_rows = self.hits = self.suppressed_hits = self.needs_review = 0
 
-    def country(self, value: Any) -> str | None:
-        try:
-            return country_option(value)
-        except InputError:
-            key = str(value).strip()[:40]
-            self.bad_countries[key] = self.bad_countries.get(key, 0) + 1
-            return None
-
-    def dob(self, value: Any) -> str | None:
-        """A row's date of birth; one that is not YYYY[-MM[-DD]] gives no evidence and is
-        counted for a warning."""
-        try:
-            return dob_option(value)
-        except InputError:
-            self.bad_dobs += 1
-            return None
-
-    def write(self, writer: Any, ex: Any, run_id: str, df: Any, names: list[str],
-              countries: list[str | None], todo: list[str], ticket: Any) -> None:  # fmt: skip
-        for n, found in zip(todo, ex.result(ticket)):
-            self.matches[n] = found or _NONE
-        results = []
-        recorded = []
-        for row, (n, cc) in enumerate(zip(names, countries), start=int(df.index[0])):
-            cc, dob = cc if isinstance(cc, tuple) else (cc, None)
-            query = n if len(n) <= MAX_QUERY_CHARS else n[:MAX_QUERY_CHARS] + "…"
-            if not n:
-                results.append({"row": row, "query": query, "country": cc, "status": "skipped",
-                                "reason": "empty name", "hits": []})  # fmt: skip
-                continue
-            found = self.matches[n]
-            hits = _NONE
-            status, suppressed = "clear", 0
-            if found:
-                hits = self.dicts.get((n, cc, dob))  # type: ignore[assignment]
-                if hits is None:
-                    q = Query(n, cc, self.thr, self.related, dob)
-                    done = finish(expand(self.m, n, found), q, self.s.stages)
-                    hits = self.dicts[(n, cc, dob)] = [h.to_dict() for h in done]
-                    self.statuses[(n, cc)] = (
-                        row_status(h.status for h in done) if done else "clear",
-                        sum(1 for h in done if h.status == "suppressed"))  # fmt: skip
-                status, suppressed = self.statuses[(n, cc)]
-            results.append({"row": row, "query": query, "country": cc,
-                            "status": status, "hits": hits})  # fmt: skip
-            if hits:
-                self.hit_rows += 1
-                self.hits += len(hits)
-                self.suppressed_hits += suppressed
-                self.needs_review += status in NEEDS_REVIEW
-                recorded.append((row, query, hits))
-        runs.record_hits(self.s.store, run_id, recorded)
+    def write(self, writer: Any, rows: Any, df: Any, ticket: Any) -> None:
+        results, bad, bad_dobs = rows.results(ticket)
+        self.bad_countries.update(bad)
+        self.bad_dobs.update(bad_dobs)
+        hit = recorded(results)
+        self.hit_rows += len(hit)
+        self.hits += sum(len(h) for _, _, h in hit)
+        for r in results:
+            if r["hits"]:
+                self.needs_review += r["status"] in NEEDS_REVIEW
+                self.suppressed_hits += sum(1 for h in r["hits"] if h["status"] == "suppressed")
+        runs.record_hits(self.store, self.run_id, hit)
         writer.write(df, results)
         self.rows += len(results)
+
+
+class LocalRows:
+    """The local engine: distinct names screened by an executor of this machine (forked
+    workers sharing the loaded index, or this process); rows made in this process.
+
+    ``submit`` hands a chunk's new names to the executor and returns at once; ``results``
+    waits for them and makes the chunk's rows. One chunk is screened ahead while the
+    previous one is written."""
+
+    ahead = 1
+
+    def __init__(self, screener: RowScreener, floor: float, *, workers: int | None,
+                 names_hint: int | None):  # fmt: skip
+        self.screener, self.m = screener, screener.m
+        self.floor, self.workers, self.names_hint = floor, workers, names_hint
+        self.chunk_rows = CHUNK_ROWS
+        self.seen: set[str] = set()  # names sent to be screened
+        self._ex: Any = None
+
+    def describe(self) -> dict[str, Any]:
+        """What the audit record and the sidecar say about the engine."""
+        return {"name": "local", "workers": self.workers}
+
+    def __enter__(self) -> LocalRows:
+        self._ex = executor(self.m, self.floor, self.workers, self.names_hint).__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._ex.__exit__(*exc)
+
+    def submit(self, first: int, names: list[str], countries: list[Any] | None,
+               dobs: list[Any] | None = None) -> Any:  # fmt: skip
+        cells = self.screener.cells(names, countries, dobs)
+        todo = [n for n in dict.fromkeys(names) if n and n not in self.seen]
+        self.seen.update(todo)
+        return first, names, cells, todo, self._ex.submit(todo)
+
+    def results(self, ticket: Any) -> tuple[list[dict[str, Any]], Counter[str], Counter[str]]:
+        first, names, (ccs, dobs, bad, bad_dobs), todo, job = ticket
+        self.screener.learn(todo, self._ex.result(job))
+        return self.screener.rows(first, names, ccs, dobs), bad, bad_dobs
+
+    def unique_names(self) -> int:
+        return len(self.seen)
 
 
 class _Reader:

@@ -1,4 +1,4 @@
-"""Write screening results: CSV, JSON Lines, XLSX or an HTML report.
+"""Write screening results: CSV, JSON Lines, XLSX, Parquet or an HTML report.
 
 :func:`open_writer` picks the format from the output's extension
 (:mod:`.formats`) and returns a :class:`~.base.Writer`. Rows go in chunk by
@@ -20,7 +20,7 @@ The modules, one job each:
 * :mod:`.verdicts` (with ``data/verdicts.yaml``, ``data/audiences.yaml``,
   ``data/coverage.yaml``): the report's verdict per party, each listing's meaning
   for its reader, and what a clear result does not cover;
-* :mod:`.csv`, :mod:`.jsonl`, :mod:`.xlsx`, :mod:`.html`, :mod:`.pdf`: one format each.
+* :mod:`.csv`, :mod:`.jsonl`, :mod:`.xlsx`, :mod:`.parquet`, :mod:`.html`, :mod:`.pdf`: one format each.
 """
 
 from screener.files.reports.base import CAUTION, Writer

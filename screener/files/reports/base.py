@@ -17,6 +17,11 @@
   the first data row is row 2, and for JSON Lines input the first record is
   row 1. (A CSV reader skips blank lines without numbering them, so in a CSV
   with blank lines the rows after one are numbered as if it were not there.)
+  Parquet input is numbered as JSON Lines is: the first row is row 1.
+* **Typed input cells.** A Parquet input keeps its column types
+  (:mod:`screener.files.readers`). A writer that keeps types too (Parquet:
+  ``keeps_types``) gets the chunk as it is; the others get plain Python values,
+  with a missing value as ``None`` (an empty cell), never ``<NA>`` or ``nan``.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ CAUTION = (
     "list at the source URL before acting; a name match alone does not establish identity."
 )
 JSONL_INPUT_SUFFIXES = (".jsonl", ".ndjson", ".json")
+PARQUET_INPUT_SUFFIXES = (".parquet", ".pq")
 INPUT_ROWS_ATTR = "input_rows"  # set by screener.files.readers on each chunk it can number
 
 
@@ -54,6 +60,10 @@ def row_numbering(meta: dict[str, Any]) -> tuple[int, str]:
     )
     if jsonl:
         return 1, "input rows are numbered by record: the first JSON record is row 1"
+    if fmt == "parquet" or (
+        not fmt and str(source.get("path") or "").lower().endswith(PARQUET_INPUT_SUFFIXES)
+    ):
+        return 1, "input rows are numbered by record: the first Parquet row is row 1"
     return 2, ("input rows are numbered as in the spreadsheet: the header is row 1, "
                "the first data row under it row 2")  # fmt: skip
 
@@ -67,6 +77,7 @@ class Writer:
     """
 
     binary = False  # subclasses writing through a library set True and get no text stream
+    keeps_types = False  # True: write() hands typed input chunks over as they are
     encoding = "utf-8"
 
     def __init__(self, path: Path, columns: list[str], meta: dict[str, Any]) -> None:
@@ -127,6 +138,8 @@ class Writer:
             if status == "skipped":
                 self.skip_reasons[result.get("reason") or "no reason given"] += 1
         tally["rows"] += len(results)
+        if not self.keeps_types:
+            df = plain_cells(df)
         try:
             self._write(df, results)
         except BaseException:
@@ -260,6 +273,39 @@ class Writer:
             raise InputError(f"{self.path}: cannot write here: {e.strerror or e}") from None
         self._temps.append(Path(name))
         return Path(name)
+
+
+def plain_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with typed columns (a Parquet input's) as Python values, missing values as
+    None and nested values (lists, structs, maps) as JSON text; a chunk of text columns
+    (every other reader's) is returned as it is."""
+    import pandas as pd
+
+    typed = [c for c, t in zip(df.columns, df.dtypes)
+             if not (t == object or isinstance(t, pd.StringDtype))]  # fmt: skip
+    if not typed:
+        return df
+    df = df.copy(deep=False)
+    for c, t in zip(df.columns, df.dtypes):
+        if c not in typed:
+            continue
+        if isinstance(t, pd.ArrowDtype) and _nested(t.pyarrow_dtype):
+            # a list, struct or map cell: its JSON text (hashable, readable in a cell)
+            import pyarrow as pa
+
+            values = pa.array(df[c]).to_pylist()
+            df[c] = pd.Series([None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+                               for v in values], index=df.index, dtype=object)  # fmt: skip
+            continue
+        col = df[c].astype(object)
+        df[c] = col.where(col.notna(), None)
+    return df
+
+
+def _nested(arrow_type: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_nested(arrow_type))
 
 
 def meta_path(path: Path) -> Path:

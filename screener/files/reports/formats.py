@@ -1,7 +1,8 @@
 """Which writer serves which output: the file's extension decides.
 
 :func:`open_writer` is the one entry point. Each format's module is imported
-only when it is used (XLSX needs XlsxWriter, HTML nothing else, PDF a Chromium binary).
+only when it is used (XLSX needs XlsxWriter, Parquet pyarrow, HTML nothing else,
+PDF a Chromium binary).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ FORMATS = {
     ".xlsx": ("screener.files.reports.xlsx", "XlsxWriter"),
     ".html": ("screener.files.reports.html", "HtmlWriter"),
     ".htm": ("screener.files.reports.html", "HtmlWriter"),
+    ".parquet": ("screener.files.reports.parquet", "ParquetWriter"),
     ".pdf": ("screener.files.reports.pdf", "PdfWriter"),
 }
 
@@ -47,8 +49,8 @@ def open_writer(path: str | os.PathLike[str], columns: list[str], meta: dict[str
     kind = writer_class(path.suffix)
     if kind is None:
         given = path.suffix or "(no extension)"
-        raise InputError(f"{path}: unknown output type {given!r}; use .csv .jsonl .xlsx .html "
-                         "or .pdf")
+        raise InputError(f"{path}: unknown output type {given!r}; use .csv .jsonl .xlsx "
+                         ".parquet .html or .pdf")
     if path.is_dir():
         raise InputError(f"{path}: is a directory; give a file name for the output")
     if not path.parent.is_dir():

@@ -1,0 +1,368 @@
+"""The Dask engine of ``screener batch --engine dask``: each partition of the input is
+screened on a worker of a Dask cluster, through the same code as the local engine.
+
+    this process   reads the input in partitions (``PARTITION_ROWS`` rows), sends each
+                   partition's names never sent before to the cluster, and makes the
+                   rows of each partition, in input order, once its names are back:
+                   country and date-of-birth evidence and the service's stages
+                   (ownership, reviewers' decisions, which read the store) through
+                   :class:`~screener.screening.rows.RowScreener`, as the local engine
+                   does; then the writers, the audit record and the sidecar of every
+                   batch (:mod:`screener.screening.batch`)
+    each worker    loads the index once, then screens the names of each task through
+                   :func:`~screener.screening.executors.screen_chunk` (the local
+                   engine's workers' code) and returns the compact matches of those
+                   that have any
+
+Each distinct name is screened once in the whole cluster, as the local engine screens
+it once. Screening the names is nearly all of a batch's work; the rows and the stages
+stay in this process because the stages read the store (decisions made by reviewers,
+the ownership graph), which workers on other machines do not see.
+
+**The index, once per worker.** A worker plugin (:class:`IndexPlugin`) carries the
+index key and either the path of the index file beside the store (a local cluster,
+or workers that share the file system) or the file's bytes (a ``--scheduler``
+cluster: workers elsewhere need not see the store). Dask runs its ``setup`` once on
+each worker, also on a worker that joins or replaces a lost one; the worker reads
+the whole index into memory then. The file is opened read-only with the client's
+key, so every worker screens with exactly the index the client prepared, and no
+worker writes to the store.
+
+**Failures.** A task that raises is retried (``RETRIES``); a worker that dies or is
+lost has its tasks run again elsewhere by the scheduler, until a task has killed
+``distributed.scheduler.allowed-failures`` workers. Results are deterministic, so a
+retried partition gives the same rows. The output file appears only when every
+partition is written (the writers' temporary file), so a failed run leaves nothing
+behind. Ctrl-C (exit 130) and SIGTERM (exit 143) cancel the tasks and close the
+client and the local cluster; the local cluster's processes ignore Ctrl-C, as the
+local engine's workers do: this process decides.
+
+**Deployments.** Without ``--scheduler`` a ``LocalCluster`` of ``workers`` processes
+(default: every core), one thread each. With ``--scheduler ADDRESS`` any
+dask.distributed deployment (``dask scheduler`` / ``dask worker``, dask-jobqueue,
+dask-kubernetes, a Coiled or Saturn cluster...) given its scheduler's address; every
+worker needs the same screener release installed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import signal
+import socket
+import tempfile
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from screener import __version__
+from screener.errors import InputError, ScreenerError, Terminated
+from screener.matching import index_file
+from screener.matching.matcher import Matcher
+from screener.screening.executors import Match, screen_chunk
+from screener.screening.index_cache import cache_key, index_path, load_index
+from screener.screening.rows import RowScreener
+
+try:
+    from distributed import WorkerPlugin
+except ImportError:  # pragma: no cover - the engine says how to install it
+    WorkerPlugin = object  # type: ignore[assignment,misc]
+
+PARTITION_ROWS = 50_000  # rows per task
+RETRIES = 2  # more tries of a task that raised
+CONNECT_TIMEOUT = "20s"  # to reach a --scheduler
+CLOSE_TIMEOUT = 10  # seconds to close the client and the local cluster
+WAIT_STEP = 0.2  # seconds between looks for Ctrl-C or SIGTERM while a partition runs
+_NONE: list[Match] = []  # the matches of every name without any
+INSTALL_HINT = "pip install 'screener[dask]'"
+
+
+class DaskError(ScreenerError):
+    """The Dask cluster cannot be reached or used, or a partition kept killing workers."""
+
+
+# -- on each worker ------------------------------------------------------------------------
+
+_LOCK = threading.Lock()
+_MATCHERS: dict[str, Matcher] = {}  # index key -> matcher over the whole index
+
+
+def plugin_name(key: str) -> str:
+    return f"screener-index-{key[:16]}"
+
+
+class IndexPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
+    """Loads the index of ``key`` into a worker when the worker starts (see the module
+    docstring)."""
+
+    def __init__(self, key: str, path: str, data: bytes | None, version: str = __version__):
+        self.key, self.path, self.data, self.version = key, path, data, version
+        self.name = plugin_name(key)
+        self.local_directory: str | None = None
+
+    def setup(self, worker: Any) -> None:
+        self.local_directory = getattr(worker, "local_directory", None)
+        matcher_of(self)
+
+    def teardown(self, worker: Any) -> None:
+        with _LOCK:
+            _MATCHERS.pop(self.key, None)
+
+
+def matcher_of(plugin: IndexPlugin) -> Matcher:
+    """The matcher of the plugin's index in this process, loaded on first use."""
+    with _LOCK:
+        m = _MATCHERS.get(plugin.key)
+        if m is None:
+            m = _MATCHERS[plugin.key] = Matcher(_read_index(plugin))
+        return m
+
+
+def _read_index(p: IndexPlugin) -> Any:
+    where = f"a Dask worker on {socket.gethostname()}"
+    if p.version != __version__:
+        raise DaskError(f"{where} runs screener {__version__}, this client {p.version}; "
+                        "install the same release on every worker")  # fmt: skip
+    if p.data is None:
+        idx = index_file.open_index(Path(p.path), p.key, lazy=False)
+        if idx is None:
+            raise DaskError(f"{where} cannot read the index {p.path} (not on its file system, "
+                            "or built for other lists); give --scheduler to send it the "
+                            "index")  # fmt: skip
+        return idx
+    folder = p.local_directory or tempfile.gettempdir()
+    fd, name = tempfile.mkstemp(prefix="screener-", suffix=".index", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(p.data)
+        idx = index_file.open_index(Path(name), p.key, lazy=False)
+    finally:
+        Path(name).unlink(missing_ok=True)
+    if idx is None:
+        raise DaskError(f"{where} cannot read the index sent to it")
+    return idx
+
+
+def screen_names(key: str, floor: float, payload: bytes) -> dict[str, list[Match]]:
+    """The task: the compact matches of the names of one partition never screened
+    before, for those that have any (most names have none, and go back as nothing).
+
+    The names come pickled in ``payload``: Dask walks every list given to a task looking
+    for futures, which costs more than screening them."""
+    from distributed import get_worker
+
+    plugin = get_worker().plugins.get(plugin_name(key))
+    if plugin is None:
+        raise DaskError("a Dask worker has no screener index; was the run's client closed?")
+    todo = pickle.loads(payload)
+    found = screen_chunk(matcher_of(plugin), todo, floor)
+    return {n: m for n, m in zip(todo, found) if m}
+
+
+# -- in this process -----------------------------------------------------------------------
+
+
+class DaskRows:
+    """The batch engine over a Dask cluster (the protocol of
+    :class:`screener.screening.batch.LocalRows`): ``submit`` sends a partition and
+    returns its future; ``results`` waits for it."""
+
+    def __init__(self, s: Any, screener: RowScreener, floor: float, *,
+                 workers: int | None = None, scheduler: str | None = None):  # fmt: skip
+        if WorkerPlugin is object:
+            raise InputError(f"--engine dask needs dask.distributed: {INSTALL_HINT}")
+        if scheduler is not None and workers is not None:
+            raise InputError("--workers sets the size of the local Dask cluster; a --scheduler "
+                             "cluster has its own workers")  # fmt: skip
+        self.screener, self.floor, self.scheduler = screener, floor, scheduler
+        self.n_workers = None if scheduler else (workers or os.cpu_count() or 1)
+        self.key, path = prepare_index(s.store)
+        data = path.read_bytes() if scheduler else None
+        self.plugin = IndexPlugin(self.key, str(path), data)
+        self.chunk_rows = PARTITION_ROWS
+        self.ahead = 2
+        self.seen: set[str] = set()  # names sent to be screened
+        self.client: Any = None
+        self.cluster: Any = None
+        self._futures: set[Any] = set()
+        self._n = 0
+        self._signals = _Deferred()
+
+    def describe(self) -> dict[str, Any]:
+        """What the audit record and the sidecar say about the engine."""
+        return {"name": "dask", "scheduler": self.scheduler or "local cluster",
+                "workers": self.n_workers,
+                "index": "sent as bytes" if self.plugin.data is not None else "read from "
+                f"{self.plugin.path}"}  # fmt: skip
+
+    def __enter__(self) -> DaskRows:
+        self._signals.install()
+        try:
+            self._connect()
+            self.client.register_plugin(self.plugin, name=self.plugin.name)
+            workers = len(self.client.scheduler_info().get("workers", {})) or 1
+        except BaseException:
+            self._close()
+            raise
+        self.ahead = max(2, 2 * workers)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self._close()
+        finally:
+            self._signals.restore()
+        if exc[0] is None:
+            self._signals.check()  # a Ctrl-C while closing still ends the run
+
+    def _connect(self) -> None:
+        from distributed import Client, LocalCluster
+
+        if self.scheduler is None:
+            with _no_ctrl_c_in_children():
+                self.cluster = LocalCluster(n_workers=self.n_workers, threads_per_worker=1,
+                                            processes=True, dashboard_address=":0",
+                                            silence_logs=logging.ERROR)  # fmt: skip
+            self.client = Client(self.cluster)
+            return
+        try:
+            self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as e:
+            raise DaskError(f"cannot reach the Dask scheduler at {self.scheduler}: "
+                            f"{' '.join(str(e).split())[:200]}") from None  # fmt: skip
+
+    def submit(self, first: int, names: list[str], countries: list[Any] | None,
+               dobs: list[Any] | None = None) -> Any:  # fmt: skip
+        """Send the partition's names never sent before to the cluster (each distinct
+        name is screened once in the whole run); its cells are checked here meanwhile."""
+        self._signals.check()
+        todo = [n for n in dict.fromkeys(names) if n and n not in self.seen]
+        self.seen.update(todo)
+        fut = None
+        if todo:
+            self._n += 1
+            payload = pickle.dumps(todo, pickle.HIGHEST_PROTOCOL)
+            fut = self.client.submit(screen_names, self.key, self.floor, payload,
+                                     retries=RETRIES, pure=False, priority=-self._n)  # fmt: skip
+            self._futures.add(fut)
+        return first, names, self.screener.cells(names, countries, dobs), todo, fut
+
+    def results(self, ticket: Any) -> tuple[list[dict[str, Any]], Counter[str], Counter[str]]:
+        """The partition's rows, once its names are back. Partitions are taken in order,
+        so every name sent with an earlier one is known by then."""
+        from distributed import KilledWorker
+
+        first, names, (ccs, dobs, bad, bad_dobs), todo, fut = ticket
+        new: dict[str, list[Match]] = {}
+        if fut is not None:
+            done = threading.Event()
+            fut.add_done_callback(lambda _: done.set())
+            try:
+                while not done.wait(WAIT_STEP):
+                    self._signals.check()
+                self._signals.check()
+                new = fut.result()
+            except KilledWorker:
+                raise DaskError(f"a partition of the input killed {_killed()} Dask workers "
+                                "(out of memory?); the run is abandoned") from None  # fmt: skip
+            finally:
+                self._futures.discard(fut)
+                fut.release()
+        self.screener.learn(todo, [new.get(n) or _NONE for n in todo])
+        return self.screener.rows(first, names, ccs, dobs), bad, bad_dobs
+
+    def unique_names(self) -> int:
+        return len(self.seen)
+
+    def _close(self) -> None:
+        """Cancel what is still running, then close the client and the local cluster."""
+        client, cluster = self.client, self.cluster
+        self.client = self.cluster = None
+        try:
+            if client is not None:
+                if self._futures:
+                    client.cancel(list(self._futures), force=True)
+                    self._futures.clear()
+                if cluster is None:  # a shared cluster: free the workers' memory
+                    try:
+                        client.unregister_worker_plugin(self.plugin.name)
+                    except Exception:  # noqa: BLE001 - closing anyway
+                        pass
+                client.close(timeout=CLOSE_TIMEOUT)
+        finally:
+            if cluster is not None:
+                cluster.close(timeout=CLOSE_TIMEOUT)
+
+
+def prepare_index(store: Any) -> tuple[str, Path]:
+    """The index key and file of the store's active lists, built now if need be."""
+    load_index(store, lazy=True)  # builds and saves the file when it is not current
+    key, path = cache_key(store.require_lists()), index_path(store)
+    idx = index_file.open_index(path, key, lazy=True)
+    if idx is not None and hasattr(idx, "conn"):
+        idx.conn().close()
+    if idx is None:
+        raise InputError(f"{path}: the index file beside the store cannot be written; the "
+                         "dask engine sends it to the workers, so it needs it")  # fmt: skip
+    return key, path
+
+
+def _killed() -> int:
+    import dask
+
+    return int(dask.config.get("distributed.scheduler.allowed-failures", 3)) + 1
+
+
+class _Deferred:
+    """Ctrl-C and SIGTERM noted, then raised where the engine checks for them.
+
+    Python raises KeyboardInterrupt wherever the main thread is; inside a finalizer
+    (``__del__`` of a Dask future, run by the garbage collector) it is printed and
+    dropped, and the run would go on. So while the engine runs, the signals only set a
+    flag, and :meth:`check` (between partitions, and every ``WAIT_STEP`` while one is
+    awaited) raises KeyboardInterrupt or :class:`~screener.errors.Terminated`."""
+
+    def __init__(self) -> None:
+        self.pending: int | None = None
+        self._old: dict[int, Any] = {}
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            old = signal.getsignal(sig)
+            if old in (signal.SIG_IGN, None):
+                continue  # ignored (a background job): stays ignored
+            self._old[sig] = old
+            signal.signal(sig, self._note)
+
+    def _note(self, signum: int, frame: Any) -> None:
+        self.pending = signum
+
+    def check(self) -> None:
+        signum, self.pending = self.pending, None
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        if signum == signal.SIGTERM:
+            raise Terminated()
+
+    def restore(self) -> None:
+        while self._old:
+            sig, old = self._old.popitem()
+            signal.signal(sig, old)
+
+
+class _no_ctrl_c_in_children:
+    """Processes started inside ignore SIGINT (a terminal's Ctrl-C reaches the whole
+    process group): this process handles it and closes the cluster."""
+
+    def __enter__(self) -> None:
+        self._old: Any = None
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
