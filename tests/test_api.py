@@ -115,8 +115,9 @@ def test_match_names_and_aliases_of_one_party_give_each_entity_once(live: LiveSe
     results = match(live, {"q": q}).json()["responses"]["q"]["results"]
     found = [(x["id"], x["relation"]) for x in results]
     assert found[0] == ("hikvision", "same") and len(found) == len(set(found))
-    # Hikvision USA, Inc. matched too: a company Hikvision owns, a finding of its own
-    assert ("hikvision", "owned-by") in found
+    # "Hikvision" scores 0.94 on Hikvision USA, Inc. too (a company Hikvision owns): an
+    # echo of the owner the query names at 1.00, not a finding of its own
+    assert ("hikvision", "owned-by") not in found
 
 
 def test_match_cutoff_and_limit(live: LiveServer) -> None:

@@ -131,3 +131,25 @@ def test_concurrent_calls_during_a_reload_all_succeed_on_one_version(store: Stor
     assert set(answers) == {(False, False), (True, True)}  # never half of each
     first_new = answers.index((True, True))
     assert (False, False) not in answers[first_new + 3:]  # the switch is once and for all
+
+
+def test_the_readme_python_example(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    import screener
+
+    # `import screener` alone does not load the service (every command's start pays it)
+    code = "import sys, screener; print('screener.screening.service' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    monkeypatch.setenv("SCREENER_DB", str(db_path))
+    s = screener.Screener.open()
+    try:
+        result = s.check("海康威视", country="CN")
+        top = result.hits[0]
+        assert (top.name, top.relation, top.citation, top.status) == (
+            "Hangzhou Hikvision Digital Technology Co., Ltd.", "same", "84 FR 54002", "hit")
+        assert [len(h) for h in s.screen([s.query("Hikvision"), s.query("Dahua", "CHN")])] == [1, 1]
+    finally:
+        s.close()

@@ -39,6 +39,7 @@ import os
 import sqlite3
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -118,7 +119,7 @@ class Store:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = _connect(self.path)
-            conn.execute("PRAGMA journal_mode=WAL")
+            _wal(conn)
             migrate(conn, str(self.path), now_iso())
         except BaseException as e:
             if conn is not None:
@@ -370,10 +371,29 @@ class Store:
         return versions
 
 
+BUSY_TIMEOUT = 30.0  # seconds a connection waits for another's write (an import, a migration)
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     """A connection for one thread; ``check_same_thread`` is off only so that
     :meth:`Store.close` may close it from another thread once its own has ended."""
-    return sqlite3.connect(path, check_same_thread=False)
+    return sqlite3.connect(path, timeout=BUSY_TIMEOUT, check_same_thread=False)
+
+
+def _wal(conn: sqlite3.Connection) -> None:
+    """Put the store in WAL mode. Turning an old store's rollback journal into WAL
+    needs the file to itself, and SQLite answers "database is locked" at once, without
+    waiting, while another connection opening it at the same moment reads it: so wait
+    here, as long as the busy timeout would."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _entity_rows(

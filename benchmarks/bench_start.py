@@ -1,0 +1,117 @@
+"""Cold start: one `screener check NAME` as a new process, on three stores.
+
+    .venv/bin/python benchmarks/bench_start.py [--runs 7] [--entities 200000]
+
+The stores:
+
+* **bundled**: the curated list and the ownership graph only (what a fresh install has);
+* **shared data**: plus the reference lists of ../shared/data (~17,800 entities;
+  skipped when absent);
+* **generated**: plus a generated list of ``--entities`` companies with two names
+  each, the size of a large commercial list.
+
+For each, a first check builds the index file beside the store (its time is printed
+as "build"); then ``--runs`` checks, each a new process as a user's shell starts it,
+give the median and worst wall time, CPU time (user + system, a figure that other
+load on the machine changes little) and peak memory of the process. The targets
+(issue 9): a cold check well under a second of CPU on the shared-data store, and a
+200,000-entity list that no longer costs each check its whole index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.names import ordinary  # noqa: E402
+from benchmarks.universe import DEFAULT_DATA_DIRS, build_store  # noqa: E402
+from screener.lists.bundled import open_store  # noqa: E402
+from screener.model import Entity, Name, ParsedList  # noqa: E402
+
+SCREENER = Path(sys.executable).with_name("screener")
+QUERY = "Hangzhou Hikvision Digital Technology Co., Ltd."
+
+
+def generated(n: int) -> ParsedList:
+    """``n`` companies, each with a primary name and an alias (seeded)."""
+    rng = random.Random(7)
+    out = []
+    for i in range(n):
+        e = Entity(id=f"gen:{i}", name=ordinary(rng))
+        e.names.append(Name(e.name, "primary"))
+        e.names.append(Name(ordinary(rng), "alias"))
+        out.append(e)
+    return ParsedList(out)
+
+
+def cold_check(db: Path, name: str) -> tuple[float, float, int, int]:
+    """(wall s, CPU s, peak RSS MB, exit code) of one `screener check` process."""
+    env = {**os.environ, "SCREENER_CONFIG": str(db.with_suffix(".toml"))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as a user runs it: bytecode cached
+    t = time.perf_counter()
+    p = subprocess.Popen([str(SCREENER), "--db", str(db), "check", name],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)  # fmt: skip
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss // 1024, os.waitstatus_to_exitcode(status)
+
+
+def measure(label: str, db: Path, runs: int) -> None:
+    t = time.perf_counter()
+    first = cold_check(db, QUERY)  # builds and saves the index file
+    build = time.perf_counter() - t
+    got = [cold_check(db, QUERY) for _ in range(runs)]
+    codes = {g[3] for g in got} | {first[3]}
+    walls, cpus, rss = [g[0] for g in got], [g[1] for g in got], [g[2] for g in got]
+    print(f"{label:<28} build {build:6.1f} s | cold check: wall median {statistics.median(walls):.2f} s "
+          f"(max {max(walls):.2f}), CPU median {statistics.median(cpus):.2f} s "
+          f"(max {max(cpus):.2f}), peak RSS {max(rss)} MB, exit {sorted(codes)}", flush=True)  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--entities", type=int, default=200_000)
+    ap.add_argument("--keep", type=Path, help="keep the stores in this folder")
+    a = ap.parse_args()
+    work = a.keep or Path(tempfile.mkdtemp(prefix="screener-start-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        db = work / "bundled.db"
+        open_store(db).close()
+        measure("bundled", db, a.runs)
+        db = work / "shared.db"
+        if any(d.is_dir() for d in DEFAULT_DATA_DIRS):
+            build_store(db).close()
+            measure("shared data (~17,800)", db, a.runs)
+            shutil.copy(db, work / "generated.db")
+        else:
+            print("shared data: ../shared/data not found, skipped")
+            open_store(work / "generated.db").close()
+        db = work / "generated.db"
+        store = open_store(db)
+        t = time.perf_counter()
+        store.import_parsed({"id": "generated", "name": "generated", "kind": "reference"},
+                            generated(a.entities), sha256="bench-generated",
+                            origin="benchmarks/bench_start.py")  # fmt: skip
+        store.close()
+        print(f"(generated list of {a.entities:,} entities imported in "
+              f"{time.perf_counter() - t:.1f} s)")  # fmt: skip
+        measure(f"+ generated ({a.entities:,})", db, a.runs)
+    finally:
+        if a.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
