@@ -6,7 +6,10 @@ Prints: index build time; single-name latency p50/p99 over realistic names
 (screened one at a time, cold cache); batch throughput in unique names per second
 with both cores (``screener.screening.executors.screen_unique``); peak memory (max RSS).
 Targets (issue 3): build <= 10 s, p50 <= 2 ms, p99 <= 20 ms, batch >= 15,000
-names/s, peak memory <= 1.5 GB.
+names/s, peak memory <= 1.5 GB. Then (unless ``--no-cold``) the CPU time of a cold
+``screener check`` on three stores: bundled only, ../shared/data, and a generated
+200,000-entity list (:mod:`benchmarks.bench_start`; targets, issue 9: at most 0.5
+CPU-s on ../shared/data and 1.5 CPU-s with the 200k list).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ def main() -> None:
     ap.add_argument("--names", type=int, default=200_000, help="unique names for the batch run")
     ap.add_argument("--single", type=int, default=3_000, help="names for the latency run")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--no-cold", action="store_true", help="skip the cold-check runs")
+    ap.add_argument("--runs", type=int, default=7, help="cold checks per store")
     a = ap.parse_args()
     ents = universe_entities()
     t = time.perf_counter()
@@ -65,6 +70,12 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory (max RSS): main {peak:.0f} MB, largest worker {child:.0f} MB")
+    if not a.no_cold:
+        from benchmarks.bench_start import cold_starts
+
+        print("cold `screener check` (a new process each, median of "
+              f"{a.runs}):", flush=True)  # fmt: skip
+        cold_starts(a.runs, 200_000)
 
 
 if __name__ == "__main__":

@@ -78,22 +78,18 @@ def measure(label: str, db: Path, runs: int) -> None:
           f"(max {max(cpus):.2f}), peak RSS {max(rss)} MB, exit {sorted(codes)}", flush=True)  # fmt: skip
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--entities", type=int, default=200_000)
-    ap.add_argument("--keep", type=Path, help="keep the stores in this folder")
-    a = ap.parse_args()
-    work = a.keep or Path(tempfile.mkdtemp(prefix="screener-start-"))
+def cold_starts(runs: int, entities: int, keep: Path | None = None) -> None:
+    """Build the three stores and print each one's cold checks (see the docstring)."""
+    work = keep or Path(tempfile.mkdtemp(prefix="screener-start-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
         db = work / "bundled.db"
         open_store(db).close()
-        measure("bundled", db, a.runs)
+        measure("bundled", db, runs)
         db = work / "shared.db"
         if any(d.is_dir() for d in DEFAULT_DATA_DIRS):
             build_store(db).close()
-            measure("shared data (~17,800)", db, a.runs)
+            measure("shared data (~17,800)", db, runs)
             shutil.copy(db, work / "generated.db")
         else:
             print("shared data: ../shared/data not found, skipped")
@@ -102,15 +98,24 @@ def main() -> None:
         store = open_store(db)
         t = time.perf_counter()
         store.import_parsed({"id": "generated", "name": "generated", "kind": "reference"},
-                            generated(a.entities), sha256="bench-generated",
+                            generated(entities), sha256="bench-generated",
                             origin="benchmarks/bench_start.py")  # fmt: skip
         store.close()
-        print(f"(generated list of {a.entities:,} entities imported in "
+        print(f"(generated list of {entities:,} entities imported in "
               f"{time.perf_counter() - t:.1f} s)")  # fmt: skip
-        measure(f"+ generated ({a.entities:,})", db, a.runs)
+        measure(f"+ generated ({entities:,})", db, runs)
     finally:
-        if a.keep is None:
+        if keep is None:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--entities", type=int, default=200_000)
+    ap.add_argument("--keep", type=Path, help="keep the stores in this folder")
+    a = ap.parse_args()
+    cold_starts(a.runs, a.entities, a.keep)
 
 
 if __name__ == "__main__":

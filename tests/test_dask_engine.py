@@ -112,7 +112,7 @@ def test_dask_gives_the_local_engines_rows_on_50000_parties(universe_db: Path,
     listed = [n.name for e in store.entities() for n in e.all_names()]
     orgs = [e.name for e in store.entities() if e.schema == "organization"]
     real = random.Random(2).sample(listed, min(2_000, len(listed)))
-    names = list(dict.fromkeys([*real, *query_names(3_000, orgs, variant_share=0.25, seed=11)]))
+    names = list(dict.fromkeys([*real, *query_names(4_000, orgs, variant_share=0.25, seed=11)]))
     src = parties(tmp_path / "parties.parquet", names, 50_000)
     s = Screener(store)
     local = s.batch(src, tmp_path / "local.jsonl", engine="local")
