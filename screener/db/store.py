@@ -339,9 +339,10 @@ class Store:
             chunk = wanted[i:i + 500]
             marks = ",".join("?" * len(chunk))
             keys = list(self.conn.execute(
+                # the name index first (a join on sources let SQLite scan every name)
                 f"""select distinct n.version_id, n.entity_id from names n
-                    join sources s on s.active_version = n.version_id
-                    where n.name collate nocase in ({marks})""", chunk))  # fmt: skip
+                    where n.name collate nocase in ({marks})
+                    and n.version_id in (select active_version from sources)""", chunk))  # fmt: skip
             for vid, eid in keys:
                 if (vid, eid) in seen:
                     continue
