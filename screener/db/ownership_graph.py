@@ -228,11 +228,16 @@ def assess(store: Store, source_id: str, entity_id: str, *, on: Any = None) -> A
 def has_owners(store: Store, source_id: str, entity_id: str) -> bool:
     """True when some link (current or ended) runs from the entity up: the cheap test a
     screening stage makes before :func:`assess` (ownership nodes always have one)."""
-    e = store.entity(source_id, entity_id)
-    if e is None:
+    names = [n for (n,) in store.conn.execute(
+        """select n.name from names n where n.entity_id = ? and n.version_id =
+           (select active_version from sources where id = ?)""", [entity_id, source_id])]  # fmt: skip
+    if not names:
         return False
-    keys = entity_keys(source_id, entity_id, [n.name for n in e.all_names()])
-    return bool(edges_by_key(store, keys, "child"))
+    keys = sorted(entity_keys(source_id, entity_id, names))
+    marks = ",".join("?" * len(keys))
+    return store.conn.execute(  # names only, one indexed lookup: called for every hit
+        f"select 1 from ownership_keys where role = 'child' and key in ({marks}) limit 1",
+        keys).fetchone() is not None  # fmt: skip
 
 
 def list_code(name: str) -> str:

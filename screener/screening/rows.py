@@ -73,19 +73,28 @@ class RowScreener:
                  related: bool = False):  # fmt: skip
         self.m, self.thr, self.stages, self.related = m, thr, list(stages), related
         self.matches: dict[str, list[Match]] = {}
+        self._countries: dict[str, str | None] = {}  # a cell as written -> its ISO code
         self.dicts: dict[tuple[str, str | None, str | None],
                          tuple[list[dict[str, Any]], str]] = {}  # fmt: skip
 
     def countries(self, values: Iterable[Any], bad: Counter[str]) -> list[str | None]:
         """Each country cell as an ISO code (None when empty or naming no country)."""
         out: list[str | None] = []
+        known = self._countries  # a file holds few distinct country values
         for value in values:
+            if value.__class__ is str and value in known:
+                out.append(known[value])
+                continue
             text = cell_text(value)
             try:
-                out.append(country_option(text))
+                code = country_option(text)
             except InputError:
                 bad[text[:40]] += 1
                 out.append(None)
+                continue
+            if value.__class__ is str and len(known) < 10_000:
+                known[value] = code
+            out.append(code)
         return out
 
     def dobs(self, values: Iterable[Any], bad: Counter[str]) -> list[str | None]:
