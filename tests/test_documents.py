@@ -204,6 +204,17 @@ def test_a_name_cut_at_35_characters_is_completed(universe: Matcher) -> None:
     assert "cut at 35 characters" in hits[0].explanation
 
 
+@pytest.mark.parametrize(("query", "entity_id", "relation"), [
+    ("Huawei Software Technologies Co. Lt", "huawei", "unit"),
+    ("Hikvision International Co., Limi", "hikvision", "same"),  # a listed alias, cut
+])  # fmt: skip
+def test_a_name_cut_inside_its_legal_form_is_still_found(
+    matcher: Matcher, query: str, entity_id: str, relation: str
+) -> None:
+    h = hit_on(matcher, query, entity_id)
+    assert h.detail.relation == relation and h.score >= 0.8
+
+
 def test_a_short_query_is_not_completed(universe: Matcher) -> None:
     # "Semiconductor" alone is no name cut at a form's width
     assert not universe.screen("Semiconducto")

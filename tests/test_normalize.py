@@ -217,6 +217,15 @@ def test_english_legal_forms_kept_aside() -> None:
     assert n.legal == ("limited",)
 
 
+def test_a_legal_form_cut_short_after_another_is_a_legal_form() -> None:
+    assert normalize("Huawei Software Technologies Co. Lt").tokens == (
+        "huawei", "software", "technology")
+    assert normalize("Acme Co., Limi").legal == ("company", "limited")
+    # only at the end, after a legal form: "Lt" alone or mid-name stays a word
+    assert normalize("Acme Lt").tokens == ("acme", "lt")
+    assert normalize("Lt Co").tokens == ("lt",)
+
+
 def test_cyrillic_ooo_is_a_legal_form() -> None:
     n = normalize("ООО Технологии")  # transliterated (BGN) before the legal forms go
     assert n.tokens == ("tekhnologii",)

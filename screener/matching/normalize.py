@@ -351,6 +351,7 @@ def _remove_legal(tokens: list[str]) -> tuple[list[str], list[str]]:
     else:
         fixed = [_phrase_word(t, i == last) for i, t in enumerate(tokens)]
     i = 0
+    legal_before = False  # the word before this one ended a legal form
     while i < n_tok:
         t = tokens[i]
         longest = first.get(fixed[i])
@@ -366,13 +367,29 @@ def _remove_legal(tokens: list[str]) -> tuple[list[str], list[str]]:
             if cls:
                 found.append(cls)
                 i += n
+                legal_before = True
                 continue
         if len(t) >= 6 and (cls := _misspelt_legal(t, i == last)):
             found.append(cls)
+        elif i == last and legal_before and (cls := _cut_legal(t)):
+            found.append(cls)  # "Co. Lt": a name cut short inside its legal form
         else:
             core.append(t)
+        legal_before = False
         i += 1
     return core, found
+
+
+@lru_cache(maxsize=1_000)
+def _cut_legal(token: str) -> str | None:
+    """The class of the one-word legal form that ``token`` begins and stops short of
+    (``lt``, ``limi``, ``corp`` cut from ``ltd``, ``limited``, ``corporation``): how a
+    record cut at a fixed width ends a name after ``Co.``. Two letters at least."""
+    if len(token) < 2 or not token.isalpha():
+        return None
+    classes = {c for k, c in vocabulary()["legal"].items()
+               if len(k) == 1 and len(k[0]) > len(token) and k[0].startswith(token)}  # fmt: skip
+    return classes.pop() if len(classes) == 1 else None
 
 
 @lru_cache(maxsize=50_000)
