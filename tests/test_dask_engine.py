@@ -17,9 +17,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from cli_helpers import assert_one_line_error, run_main
 
 from benchmarks.names import query_names
-from screener.cli import main
 from screener.db import runs as audit
 from screener.db.store import Store
 from screener.lists.bundled import open_store
@@ -36,23 +36,6 @@ SMALL_SHARED = ("dod-1260h", "fcc-covered", "ndaa-889", "aspi", "misp-sv", "bis-
 COUNTRIES = ["CN", "cn", "CHN", "China", "US", "DE", "Hong Kong", "", None, "Narnia", "GB"]
 
 
-def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-             *args: str) -> tuple[int, str, str]:  # fmt: skip
-    monkeypatch.setattr(sys, "argv", ["screener", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0), out, err
-
-
-def assert_one_line_error(err: str, *words: str) -> None:
-    assert "Traceback" not in err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("screener: error: "), err
-    for w in words:
-        assert w in lines[0], err
 
 
 def comparable_meta(out: Path) -> dict[str, Any]:

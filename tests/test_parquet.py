@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from cli_helpers import assert_one_line_error, run_main
 
-from screener.cli import main
 from screener.db import runs as audit
 from screener.db.store import Store
 from screener.errors import InputError
@@ -55,23 +54,6 @@ def typed_parquet(tmp_path: Path) -> Path:
     return path
 
 
-def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-             *args: str) -> tuple[int, str, str]:  # fmt: skip
-    monkeypatch.setattr(sys, "argv", ["screener", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0), out, err
-
-
-def assert_one_line_error(err: str, *words: str) -> None:
-    assert "Traceback" not in err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("screener: error: "), err
-    for w in words:
-        assert w in lines[0], err
 
 
 # --- reading ----------------------------------------------------------------------------

@@ -16,9 +16,10 @@ from typing import Any
 
 import openpyxl
 import pytest
+from cli_helpers import assert_one_line_error, run_main
 from click.testing import CliRunner, Result
 
-from screener.cli import cli, main
+from screener.cli import cli
 from screener.db import runs as audit
 from screener.db.store import Store, sha256_file
 from screener.errors import ListsError
@@ -45,30 +46,12 @@ def invoke(db: Path, *args: str) -> Result:
                               catch_exceptions=False)  # fmt: skip
 
 
-def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-             *args: str) -> tuple[int, str, str]:  # fmt: skip
-    """Run ``screener.cli.main`` (the real entry point) in-process: (exit code, out, err)."""
-    monkeypatch.setattr(sys, "argv", ["screener", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0), out, err
-
 
 def run_subprocess(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SCREENER_DB": str(db)}
     return subprocess.run([sys.executable, "-c", "from screener.cli import main; main()", *args],
                           env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
 
-
-def assert_one_line_error(err: str, *words: str) -> None:
-    assert "Traceback" not in err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("screener: error: "), err
-    for w in words:
-        assert w in lines[0], err
 
 
 def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Path:

@@ -42,7 +42,7 @@ from screener.errors import (
 )
 from screener.matching.country import floor as country_floor
 from screener.matching.rules import DEFAULT_THRESHOLD, valid_threshold
-from screener.screening.executors import executor
+from screener.screening.executors import executor, frozen_heap
 from screener.screening.results import NEEDS_REVIEW, BatchSummary
 from screener.screening.rows import RowScreener, names, recorded
 
@@ -106,7 +106,7 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
     tally = _Tally(store, run_id)
     status, code = "failed", EXIT_INPUT
     try:
-        with open_writer(output_path, table.columns, meta) as writer:
+        with frozen_heap(), open_writer(output_path, table.columns, meta) as writer:
             for tmp in writer.temp_paths:
                 runs.add_temp_path(store, run_id, tmp)
             with rows, _progress(progress, table.rows) as bar, \

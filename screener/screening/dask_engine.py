@@ -46,6 +46,7 @@ worker needs the same screener release installed.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -117,6 +118,7 @@ def matcher_of(plugin: IndexPlugin) -> Matcher:
         m = _MATCHERS.get(plugin.key)
         if m is None:
             m = _MATCHERS[plugin.key] = Matcher(_read_index(plugin))
+            gc.freeze()  # the worker's collector never walks the index (see frozen_heap)
         return m
 
 

@@ -25,9 +25,9 @@ by every row with them (the writers render a shared hit list once).
 from __future__ import annotations
 
 import math
-from datetime import date
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
 from screener.countries import country_option

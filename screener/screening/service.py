@@ -56,7 +56,6 @@ from screener.screening.results import BatchSummary, CheckResult, ScreenHit
 from screener.screening.stages import Query, Stage, default_stages, finish
 from screener.settings import Config, load_config
 
-
 MEMO_SIZE = 200_000  # names whose matches a snapshot remembers; then it starts afresh
 
 Versions = tuple[tuple[int, str], ...]  # (version id, sha256) of each active list
