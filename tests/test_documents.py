@@ -146,6 +146,8 @@ def test_the_part_that_matched_is_in_the_evidence(matcher: Matcher) -> None:
         ("Megvii Research Nanjing, Megvii Technology, China", "megvii"),
         ("College of Computer, National University of Defense Technology, Changsha, China",
          "nudt"),
+        ("Intelligent Systems Research Institute of Hikvision", "hikvision"),  # "X of <listed>"
+        ("Research Institute of the Hikvision Digital Technology Co., Ltd.", "hikvision"),
     ],
 )
 def test_units_and_brand_companies_are_hits_with_relation_unit(

@@ -356,10 +356,18 @@ def contained_score(q: Norm, n: Norm, core: tuple[str, ...],
     institution = not _INSTITUTION().isdisjoint(n.tokens)
     kinds = qi.kinds
     units = [t for t in extras if kinds[t] == "unit"]
-    if any(kinds[t] == "institution" for t in extras):
-        return None  # "Shanghai Maritime University" is no company's unit
     pos = qi.position
     first = min((pos[c] for c in used if c in pos), default=0)
+    # "Systems Engineering Research Institute of China State Shipbuilding Corporation":
+    # the words before "of <the listed name>" name a unit of it, whatever they are
+    before = [t for t in extras if pos.get(t, first) < first]
+    of_unit = bool(before) and any(kinds[t] in ("unit", "institution") for t in before) and (
+        _of_before(q, used, pos, first))  # fmt: skip
+    if of_unit:
+        units += [t for t in before if t not in units]
+        extras = [t for t in extras if t not in before]
+    elif any(kinds[t] == "institution" for t in extras):
+        return None  # "Shanghai Maritime University" is no company's unit
     if institution and any(pos[t] < first for t in extras if kinds[t] == "place") and not (
             any(pos[t] < first for t in units)):  # fmt: skip
         # a place before an institution's name makes another one ("Hong Kong University of
@@ -389,6 +397,20 @@ def contained_score(q: Norm, n: Norm, core: tuple[str, ...],
     if least < 1.0:
         d.score -= (1.0 - least) * CONTAINED_TYPO_SHARE
     return d
+
+
+def _of_before(q: Norm, used: set[str], pos: dict[str, int], first: int) -> bool:
+    """The query's text says "... of <the listed name>": "of" (or "of the") is the word
+    just before the first word of the listed name found in it."""
+    word = next((c for c in used if pos.get(c) == first), None)
+    if word is None:
+        return False
+    words = q.text.split()
+    for i, w in enumerate(words):
+        if w.startswith(word[:4]) and i:  # the text's word before step 8 ("systems")
+            before = words[i - 2 : i] if words[i - 1] == "the" else words[i - 1 : i]
+            return bool(before) and before[0] == "of"
+    return False
 
 
 class _QueryInfo(NamedTuple):
