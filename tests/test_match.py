@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from screener.matching.matcher import Hit, Matcher
 from screener.matching.names import query_parts
 from screener.matching.rules import COUNTRY_BONUS, COUNTRY_PENALTY, DEFAULT_THRESHOLD
-from screener.model import Entity
+from screener.model import Entity, Name
 
 CURATED = Path(__file__).parent.parent / "lists" / "surveillance.yaml"
 NAME_FIELDS = ("aliases", "chinese", "former", "abbreviations")
@@ -325,3 +325,17 @@ def test_a_word_the_lists_hold_is_taken_as_written() -> None:
     ])  # fmt: skip
     assert "neu" not in ids(m.screen("Northwestern University"))  # two edits, a known word
     assert "neu" in ids(m.screen("Northeastren University"))  # a typo: unknown word
+
+
+def test_a_brand_with_other_words_needs_the_listed_name_whole() -> None:
+    m = Matcher.from_entities([
+        Entity(id="megatech", name="Megatech Engineering & Services Pvt. Ltd."),
+        Entity(id="hik", name="Hangzhou Hikvision Digital Technology Co., Ltd.",
+               names=[Name("Hikvision", "alias")]),
+    ])  # fmt: skip
+    # the brand alone with other descriptors: another company as often as not
+    assert "megatech" not in ids(m.screen("Megatech Industries"))
+    assert "megatech" in ids(m.screen("Megatech Engineering & Services Bangalore"))
+    # a listed name held whole ("Hikvision", an alias) with descriptors: a brand company
+    h = m.screen("Hikvision International Co. Limited")[0]
+    assert h.entity.id == "hik" and h.detail.relation == "unit" and h.score >= 0.8

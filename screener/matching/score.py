@@ -381,6 +381,12 @@ def contained_score(q: Norm, n: Norm, core: tuple[str, ...],
     # System Technology" / "Hikvision Digital Technology"): a brand company
     elsewhere = [t for t in extras if kinds[t] in ("place", "city") and pos[t] > first]
     brand_co = [t for t in extras if kinds[t] == "generic"] if not institution else []
+    # ...but only where the query holds the listed name whole (its places aside): the
+    # brand alone with other words ("Megatech Industries" for "Megatech Engineering &
+    # Services") is another company as often as a brand company of it
+    if not institution and (brand_co or other) and not all(
+            t in qset or t in used or t in n.places for t in n.tokens):  # fmt: skip
+        return None
     regional = not institution and bool(elsewhere or brand_co)
     if other and not named_unit:
         brands = [c for c in core if idx.is_brand(c)]
