@@ -130,8 +130,9 @@ def test_huawei_with_the_real_ofac_list(store: Store, tmp_path: Path) -> None:
 
 def test_a_branch_of_huawei_shows_the_entity_list(matcher: Matcher, tmp_path: Path) -> None:
     """Two 'unit' hits that score the same: the holding company (NS-CMIC, first by name) and
-    Huawei Technologies (Entity List). The row shows the Entity List one."""
-    query = "Huawei Technologies Düsseldorf GmbH"
+    Huawei Technologies (Entity List, through its listed name "Huawei"). The row shows the
+    Entity List one."""
+    query = "Huawei Investment & Holding Düsseldorf GmbH"
     hits = [h.as_dict() for h in matcher.screen(query, None, matcher.threshold)]
     assert {"NS-CMIC List", "Entity List"} <= {h["list"] for h in hits}
     out = tmp_path / "out.csv"
