@@ -150,12 +150,17 @@ def _outcome(o: Any) -> dict[str, Any]:
             "entities": o.entities, "message": o.message, "notice": o.notice}  # fmt: skip
 
 
+def _job(request: Request, kind: str) -> Any:
+    """The job of kind ``kind`` the request's path names, for a reader; None if none."""
+    srv = server(request)
+    srv.guard.require_reader(request)
+    return srv.jobs.get(request.path_params["job"], kind) if srv.jobs else None
+
+
 @api
 async def lists_update_job(request: Request) -> Response:
     """A list update job."""
-    srv = server(request)
-    srv.guard.require_reader(request)
-    job = srv.jobs.get(request.path_params["job"], "lists-update") if srv.jobs else None
+    job = _job(request, "lists-update")
     if job is None:
         return json_response({"error": "no such job"}, 404)
     return json_response(job.to_dict())
@@ -225,9 +230,7 @@ async def batch(request: Request) -> Response:
 @api
 async def batch_job(request: Request) -> Response:
     """A batch job's status and summary."""
-    srv = server(request)
-    srv.guard.require_reader(request)
-    job = srv.jobs.get(request.path_params["job"], "batch") if srv.jobs else None
+    job = _job(request, "batch")
     if job is None:
         return json_response({"error": "no such job"}, 404)
     return json_response({**job.to_dict(), "result_url": f"/batch/{job.id}/result"})
@@ -236,9 +239,7 @@ async def batch_job(request: Request) -> Response:
 @api
 async def batch_result(request: Request) -> Response:
     """A finished batch job's output file."""
-    srv = server(request)
-    srv.guard.require_reader(request)
-    job = srv.jobs.get(request.path_params["job"], "batch") if srv.jobs else None
+    job = _job(request, "batch")
     if job is None:
         return json_response({"error": "no such job"}, 404)
     if job.status != "done" or job.output is None or not job.output.exists():
