@@ -266,6 +266,6 @@ def screen_unique(m: Matcher, names: Sequence[str], *, threshold: float | None =
                   workers: int | None = None) -> list[list[Hit]]:  # fmt: skip
     """Hits (before country evidence) for each name, in order, on ``workers`` processes."""
     floor = m.threshold if threshold is None else threshold
-    with executor(m, floor, workers, len(names)) as ex:
+    with frozen_heap(), executor(m, floor, workers, len(names)) as ex:
         matches = ex.result(ex.submit(names))
-    return [expand(m, n, r) if r else [] for n, r in zip(names, matches)]
+        return [expand(m, n, r) if r else [] for n, r in zip(names, matches)]
