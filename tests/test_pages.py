@@ -111,6 +111,18 @@ def test_an_upload_page_is_only_for_the_signed_in(live: LiveServer) -> None:
     assert job.status_code == 401 and "Sign in" in job.text
 
 
+@pytest.mark.parametrize(("path", "what"), [
+    ("/uploads/" + "0" * 32, "this upload"), ("/reviews", "the decisions"),
+    ("/portfolios", "the portfolios"), ("/portfolios/funders", "this portfolio"),
+    ("/rescreens/" + "0" * 32, "this re-screening"),
+])  # fmt: skip
+def test_pages_with_clients_data_are_only_for_the_signed_in(live: LiveServer, path: str,
+                                                          what: str) -> None:  # fmt: skip
+    with live.client() as c:
+        page = c.get(path)
+    assert page.status_code == 401 and f"Sign in to see {what}" in page.text
+
+
 def test_sign_out_needs_the_form(live: LiveServer) -> None:
     with signed_in(live) as c:
         assert c.post("/logout", data={"csrf": "0" * 64}).status_code == 403

@@ -16,6 +16,8 @@ visible focus. Forms that write carry the CSRF token (:mod:`screener.api.securit
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
 from urllib.parse import unquote, urlencode
@@ -67,6 +69,26 @@ def render(request: Request, template: str, status: int = 200, **ctx: Any) -> Re
 def problem(request: Request, e: BaseException, title: str = "Something is wrong") -> Response:
     status = e.status if isinstance(e, Forbidden) else 503 if isinstance(e, ListsError) else 400
     return render(request, "error.html", status, title=title, message=str(e))
+
+
+Page = Callable[[Request], Awaitable[Response]]
+
+
+def for_readers(title: str) -> Callable[[Page], Page]:
+    """A page only readers may see: anyone else gets the error page titled ``title``."""
+
+    def wrap(page: Page) -> Page:
+        @functools.wraps(page)
+        async def guarded(request: Request) -> Response:
+            try:
+                server(request).guard.require_reader(request)
+            except Forbidden as e:
+                return problem(request, e, title)
+            return await page(request)
+
+        return guarded
+
+    return wrap
 
 
 async def search(request: Request) -> Response:
@@ -131,14 +153,11 @@ async def upload(request: Request) -> Response:
     return RedirectResponse(f"/uploads/{job.id}", 303)
 
 
+@for_readers("Sign in to see this upload")
 async def upload_job(request: Request) -> Response:
     """A batch job: running (the page refreshes itself), done (its summary and report),
     or failed (why)."""
     srv = server(request)
-    try:
-        srv.guard.require_reader(request)
-    except Forbidden as e:
-        return problem(request, e, "Sign in to see this upload")
     job = srv.jobs.get(request.path_params["job"], "batch") if srv.jobs else None
     if job is None:
         return render(request, "error.html", 404, title="No such upload",

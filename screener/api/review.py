@@ -28,7 +28,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from screener.api.jobs import Job
-from screener.api.pages import REVIEWER_COOKIE, problem, render
+from screener.api.pages import REVIEWER_COOKIE, for_readers, problem, render
 from screener.api.security import Forbidden, safe_next
 from screener.api.server import error_response, json_response, server
 from screener.db import decisions, portfolios
@@ -104,36 +104,27 @@ async def decide_page(request: Request) -> Response:
     return response
 
 
+@for_readers("Sign in to see the decisions")
 async def reviews_page(request: Request) -> Response:
     """Every decision, newest first; ``party=`` for one party's."""
     srv = server(request)
-    try:
-        srv.guard.require_reader(request)
-    except Forbidden as e:
-        return problem(request, e, "Sign in to see the decisions")
     party = request.query_params.get("party", "").strip()
     rows = await run_in_threadpool(decisions.all_decisions, srv.s.store, party or None)
     return render(request, "decisions.html", rows=list(reversed(rows)), party=party)
 
 
+@for_readers("Sign in to see the portfolios")
 async def portfolios_page(request: Request) -> Response:
     """The portfolios, with when each was last screened."""
     srv = server(request)
-    try:
-        srv.guard.require_reader(request)
-    except Forbidden as e:
-        return problem(request, e, "Sign in to see the portfolios")
     rows = await run_in_threadpool(portfolios.all_portfolios, srv.s.store)
     return render(request, "portfolios.html", rows=rows)
 
 
+@for_readers("Sign in to see this portfolio")
 async def portfolio_page(request: Request) -> Response:
     """One portfolio: each party as last screened, and a button to screen it again."""
     srv = server(request)
-    try:
-        srv.guard.require_reader(request)
-    except Forbidden as e:
-        return problem(request, e, "Sign in to see this portfolio")
     name = request.path_params["name"]
 
     def look() -> tuple[Any, Any]:
@@ -170,13 +161,10 @@ async def rescreen_page(request: Request) -> Response:
     return RedirectResponse(f"/rescreens/{job.id}", 303)
 
 
+@for_readers("Sign in to see this re-screening")
 async def rescreen_job_page(request: Request) -> Response:
     """A re-screening: running (the page refreshes itself), then what changed."""
     srv = server(request)
-    try:
-        srv.guard.require_reader(request)
-    except Forbidden as e:
-        return problem(request, e, "Sign in to see this re-screening")
     job = srv.jobs.get(request.path_params["job"], "rescreen") if srv.jobs else None
     if job is None:
         return render(request, "error.html", 404, title="No such re-screening",
