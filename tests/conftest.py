@@ -70,3 +70,13 @@ def store(db_path: Path) -> Iterator[Store]:
     s = open_store(db_path)
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def edition_2025(master_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled list plus the DoD 1260H list of 2025-01-07, indexed once (tests copy it)."""
+    import milcorps
+
+    if not milcorps.MILCORPS.exists():
+        pytest.skip(f"shared data not present: {milcorps.MILCORPS}")
+    return milcorps.store_with_edition(master_db, tmp_path_factory.mktemp("e2025"), "2025-01-07")

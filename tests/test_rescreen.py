@@ -47,13 +47,6 @@ def state(on: str, company: str | None) -> str | None:
     return None if found is None else "ended" if found["end_date"] else "listed"
 
 
-@pytest.fixture(scope="module")
-def edition_2025(master_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not milcorps.MILCORPS.exists():
-        pytest.skip(f"shared data not present: {milcorps.MILCORPS}")
-    return milcorps.store_with_edition(master_db, tmp_path_factory.mktemp("e2025"), "2025-01-07")
-
-
 @pytest.fixture
 def db(edition_2025: Path, tmp_path: Path) -> Path:
     db = milcorps.copy_store(edition_2025, tmp_path)

@@ -67,14 +67,6 @@ def jsonl(path: Path) -> dict[str, dict[str, Any]]:
     return {r["query"]: r for r in map(json.loads, path.read_text("utf-8").splitlines())}
 
 
-@pytest.fixture(scope="module")
-def edition_2025(master_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled list plus the 1260H list of 2025-01-07, indexed once for this module."""
-    if not milcorps.MILCORPS.exists():
-        pytest.skip(f"shared data not present: {milcorps.MILCORPS}")
-    return milcorps.store_with_edition(master_db, tmp_path_factory.mktemp("e2025"), "2025-01-07")
-
-
 @pytest.fixture
 def db(edition_2025: Path, tmp_path: Path) -> Path:
     return milcorps.copy_store(edition_2025, tmp_path)
