@@ -17,6 +17,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -86,6 +88,23 @@ def wait_running(db: Path, timeout: float = 60) -> dict:
     raise AssertionError("the batch never started")
 
 
+@contextmanager
+def running_batch(db: Path, tmp_path: Path
+                  ) -> Iterator[tuple[subprocess.Popen[bytes], dict, Path, Path]]:  # fmt: skip
+    """A batch of a big input in ``tmp_path/io``, once it screens: (process, its run, the
+    folder, the output path). Killed on the way out if it still runs."""
+    io = tmp_path / "io"
+    io.mkdir()
+    out = io / "out.csv"
+    p = start_batch(db, big_input(io / "in.csv"), out)
+    try:
+        yield p, wait_running(db), io, out
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+
+
 def leftovers(folder: Path, out: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name != "in.csv")
 
@@ -95,21 +114,11 @@ def leftovers(folder: Path, out: Path) -> list[str]:
 def test_a_signal_to_the_process_group_ends_the_run_cleanly(
     db_path: Path, tmp_path: Path, sig: int, code: int
 ) -> None:
-    io = tmp_path / "io"
-    io.mkdir()
-    src = big_input(io / "in.csv")
-    out = io / "out.csv"
-    p = start_batch(db_path, src, out)
-    try:
-        run = wait_running(db_path)
+    with running_batch(db_path, tmp_path) as (p, run, io, out):
         t = time.monotonic()
         os.killpg(p.pid, sig)
         _, err_bytes = p.communicate(timeout=10)
         took = time.monotonic() - t
-    finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.communicate()
     err = err_bytes.decode()
     assert p.returncode == code, err
     assert took < 5
@@ -126,19 +135,9 @@ def test_a_signal_to_the_process_group_ends_the_run_cleanly(
 def test_a_run_killed_with_sigkill_is_marked_abandoned_at_the_next_start(
     db_path: Path, tmp_path: Path
 ) -> None:
-    io = tmp_path / "io"
-    io.mkdir()
-    src = big_input(io / "in.csv")
-    out = io / "out.csv"
-    p = start_batch(db_path, src, out)
-    try:
-        run = wait_running(db_path)
+    with running_batch(db_path, tmp_path) as (p, run, io, out):
         os.killpg(p.pid, signal.SIGKILL)
         p.communicate(timeout=10)
-    finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.communicate()
     assert leftovers(io, out)  # the writer's temporary file is still there
     s = Screener.open(db_path)  # the next start
     try:
