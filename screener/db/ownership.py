@@ -274,6 +274,16 @@ def all_links(store: Store) -> Iterator[OwnershipLink]:
         yield row_link(row)
 
 
+def has_key(store: Store, keys: Iterable[str], role: str) -> bool:
+    """Whether some edge's ``role`` (child or owner) is known by one of ``keys``: one
+    indexed lookup, where :func:`edges_by_key` reads the edges."""
+    keys = sorted(set(keys))
+    marks = ",".join("?" * len(keys))
+    return bool(keys) and store.conn.execute(
+        f"select 1 from ownership_keys where role = ? and key in ({marks}) limit 1",
+        [role, *keys]).fetchone() is not None  # fmt: skip
+
+
 def edges_by_key(store: Store, keys: Iterable[str], role: str) -> list[dict[str, Any]]:
     """Edge rows whose ``role`` (child or owner) is known by one of ``keys``."""
     keys = sorted(set(keys))

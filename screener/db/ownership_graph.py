@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from screener.db.ownership import NODE_SOURCE, edges_by_key, entity_keys, row_link, rules
+from screener.db.ownership import NODE_SOURCE, edges_by_key, entity_keys, has_key, row_link, rules
 from screener.db.store import Store
 from screener.errors import InputError
 from screener.model import Entity, OwnershipLink, OwnershipRule
@@ -228,16 +228,8 @@ def assess(store: Store, source_id: str, entity_id: str, *, on: Any = None) -> A
 def has_owners(store: Store, source_id: str, entity_id: str) -> bool:
     """True when some link (current or ended) runs from the entity up: the cheap test a
     screening stage makes before :func:`assess` (ownership nodes always have one)."""
-    names = [n for (n,) in store.conn.execute(
-        """select n.name from names n where n.entity_id = ? and n.version_id =
-           (select active_version from sources where id = ?)""", [entity_id, source_id])]  # fmt: skip
-    if not names:
-        return False
-    keys = sorted(entity_keys(source_id, entity_id, names))
-    marks = ",".join("?" * len(keys))
-    return store.conn.execute(  # names only, one indexed lookup: called for every hit
-        f"select 1 from ownership_keys where role = 'child' and key in ({marks}) limit 1",
-        keys).fetchone() is not None  # fmt: skip
+    names = store.entity_names(source_id, entity_id)
+    return bool(names) and has_key(store, entity_keys(source_id, entity_id, names), "child")
 
 
 def list_code(name: str) -> str:

@@ -323,6 +323,13 @@ class Store:
             for r in cur:
                 yield _row_entity(dict(zip(ENTITY_COLUMNS, r)), names.get(r[1], []))
 
+    def entity_names(self, source_id: str, entity_id: str) -> list[str]:
+        """Every name of one entity of the active version of ``source_id`` (none when
+        there is no such entity), without decoding the entity itself."""
+        return [n for (n,) in self.conn.execute(
+            """select name from names where entity_id = ? and version_id =
+               (select active_version from sources where id = ?)""", [entity_id, source_id])]  # fmt: skip
+
     def entity(self, source_id: str, entity_id: str) -> Entity | None:
         """One entity of the active version of ``source_id``, with its names."""
         for e in self._entities_where("e.source_id = ? and e.id = ?", [source_id, entity_id]):
