@@ -48,7 +48,8 @@ def test_the_pool_gives_the_hits_this_process_gives(matcher: Matcher) -> None:
         got = pool.result(pool.submit(names))
     assert sum(1 for r in expected if r) > 500  # real hits among them
     for name, a, b in zip(names, expected, got):
-        key = lambda ms: [(ni, d.score, d.relation, d.part, d.text()) for ni, d in ms]  # noqa: E731
+        key = lambda ms: [(ni, d.score, d.relation, d.part, d.text(), toks)  # noqa: E731
+                          for ni, d, toks in ms]  # fmt: skip
         assert key(a) == key(b), name
 
 

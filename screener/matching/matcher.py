@@ -55,7 +55,7 @@ class Hit:
     matched_name: str
     matched_kind: str
     detail: Detail
-    query_norm: Norm
+    query_tokens: tuple[str, ...]  # the query (or its part that matched), normalized
     listed_norm: Norm
     name_id: int = -1  # index of the matched name in the Index
 
@@ -92,7 +92,7 @@ class Hit:
             "explanation": self.explanation,
             "evidence": {
                 **self.detail.as_dict(),
-                "query_normalized": " ".join(self.query_norm.tokens),
+                "query_normalized": " ".join(self.query_tokens),
                 "listed_normalized": " ".join(self.listed_norm.tokens),
             },
         }
@@ -371,7 +371,7 @@ class Matcher:
             rec = idx.names[ni]
             old = best.get(rec.entity)
             if old is None or (d.score, rec.norm.tokens == q.tokens, -ni) > _rank(old):
-                best[rec.entity] = self.hit(ni, d, q)
+                best[rec.entity] = self.hit(ni, d, q.tokens)
 
         for ni in cands:
             core = brand.get(ni, ())
@@ -386,11 +386,12 @@ class Matcher:
             keep(ni, Detail(ACRONYM_SCORE, "the query is the listed name's acronym"))
         return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
 
-    def hit(self, name_id: int, detail: Detail, query: Norm) -> Hit:
-        """The hit on listed name ``name_id`` that ``detail`` scored."""
+    def hit(self, name_id: int, detail: Detail, query_tokens: tuple[str, ...]) -> Hit:
+        """The hit on listed name ``name_id`` that ``detail`` scored for a query whose
+        normalized tokens are ``query_tokens``."""
         rec = self.index.names[name_id]
         return Hit(self.index.entities[rec.entity], detail.score, rec.text, rec.kind, detail,
-                   query, rec.norm, name_id)  # fmt: skip
+                   query_tokens, rec.norm, name_id)  # fmt: skip
 
     def compare(self, query: str, listed: str) -> Detail:
         """Score two names directly (no candidate step), with this index's weights,
@@ -420,7 +421,7 @@ def _rank(h: Hit) -> tuple[float, bool, int]:
     name the same as the query after normalization, then the name listed first. A total
     order, so the hit kept never depends on the order candidates came in (which may
     follow the iteration of a set of strings, different in each process)."""
-    return (h.score, h.listed_norm.tokens == h.query_norm.tokens, -h.name_id)
+    return (h.score, h.listed_norm.tokens == h.query_tokens, -h.name_id)
 
 
 def _best_per_entity(hits: list[Hit]) -> list[Hit]:

@@ -29,10 +29,11 @@ from typing import Any, Protocol
 
 from screener.errors import ScreenerError
 from screener.matching.matcher import Hit, Matcher
-from screener.matching.normalize import normalize
 from screener.matching.score import Detail
 
-Match = tuple[int, Detail]  # (name id in the index, evidence with the score)
+# (name id in the index, evidence with the score, the normalized tokens of the query or
+# of its part that matched)
+Match = tuple[int, Detail, tuple[str, ...]]
 CHUNK = 500  # names per task sent to a worker
 IN_FLIGHT = 2  # tasks a worker holds at once: one screening, one waiting in its pipe
 POOL_MIN_NAMES = 2 * CHUNK  # fewer names are screened in this process
@@ -40,13 +41,13 @@ POOL_MIN_NAMES = 2 * CHUNK  # fewer names are screened in this process
 
 def screen_chunk(m: Matcher, names: Sequence[str], floor: float) -> list[list[Match]]:
     """The compact matches of each name (see the module docstring)."""
-    return [[(h.name_id, h.detail) for h in m.screen_name(n, floor)] for n in names]
+    return [[(h.name_id, h.detail, h.query_tokens) for h in m.screen_name(n, floor)]
+            for n in names]  # fmt: skip
 
 
-def expand(m: Matcher, name: str, matches: list[Match]) -> list[Hit]:
-    """The hits of ``name`` from its compact matches (the query form is the part of
-    the name that matched, when a part did)."""
-    return [m.hit(ni, d, normalize(d.part or name)) for ni, d in matches]
+def expand(m: Matcher, matches: list[Match]) -> list[Hit]:
+    """The hits of a name from its compact matches."""
+    return [m.hit(ni, d, tokens) for ni, d, tokens in matches]
 
 
 class Executor(Protocol):
@@ -268,4 +269,4 @@ def screen_unique(m: Matcher, names: Sequence[str], *, threshold: float | None =
     floor = m.threshold if threshold is None else threshold
     with frozen_heap(), executor(m, floor, workers, len(names)) as ex:
         matches = ex.result(ex.submit(names))
-        return [expand(m, n, r) if r else [] for n, r in zip(names, matches)]
+        return [expand(m, r) if r else [] for r in matches]

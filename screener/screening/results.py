@@ -91,7 +91,7 @@ class ScreenHit:
             source_url=e.source_url, programs=e.programs, countries=e.countries,
             parent=e.parent_name, listings=[vars(x) for x in e.listings],
             explanation=h.explanation,
-            evidence={**h.detail.as_dict(), "query_normalized": " ".join(h.query_norm.tokens),
+            evidence={**h.detail.as_dict(), "query_normalized": " ".join(h.query_tokens),
                       "listed_normalized": " ".join(h.listed_norm.tokens)},
         )  # fmt: skip
 

@@ -157,7 +157,7 @@ class RowScreener:
                 known = self.dicts.get((n, cc, dob))
                 if known is None:
                     q = Query(n, cc, self.thr, self.related, dob)
-                    done = finish(expand(self.m, n, found), q, self.stages)
+                    done = finish(expand(self.m, found), q, self.stages)
                     known = self.dicts[(n, cc, dob)] = (
                         [h.to_dict() for h in done] if done else _NONE,
                         row_status(h.status for h in done) if done else "clear")  # fmt: skip

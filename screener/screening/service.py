@@ -234,14 +234,14 @@ class Screener:
                 out.append([])
                 continue
             if tokens is None:
-                out.append(finish(expand(m, q.name, matches), q, self.stages))
+                out.append(finish(expand(m, matches), q, self.stages))
                 continue
             key = (q.name, q.country, q.threshold, q.related, q.dob)
             held = done.get(key)
             if held is None or held[0] != tokens:
                 if len(done) >= MEMO_SIZE:
                     done.clear()
-                held = done[key] = (tokens, finish(expand(m, q.name, matches), q, self.stages))
+                held = done[key] = (tokens, finish(expand(m, matches), q, self.stages))
             out.append([h.copy() for h in held[1]])
         return out
 
