@@ -53,8 +53,9 @@ def test_the_pool_gives_the_hits_this_process_gives(matcher: Matcher) -> None:
         assert key(a) == key(b), name
 
 
-def big_input(path: Path, rows: int = 150_000) -> Path:
-    names = list(dict.fromkeys(query_names(60_000, ["Hangzhou Hikvision Digital Technology Co., Ltd.",
+def big_input(path: Path, rows: int = 300_000) -> Path:
+    # mostly distinct names: a run must still be screening seconds after it starts
+    names = list(dict.fromkeys(query_names(400_000, ["Hangzhou Hikvision Digital Technology Co., Ltd.",
                                                     "Zhejiang Dahua Technology Co., Ltd."], seed=3)))  # fmt: skip
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)

@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from screener.heap import paused_collector
 from screener.matching.index import Index, NameRec
 from screener.matching.normalize import Norm
 from screener.model import Entity, Listing, Name
@@ -153,7 +154,10 @@ def open_index(path: Path, key: str, *, lazy: bool = True) -> Index | None:
         if meta.get("format") != FORMAT or meta.get("key") != key:
             conn.close()
             return None
-        return _Lazy(path, conn, meta) if lazy else _load_all(conn, meta)
+        if lazy:
+            return _Lazy(path, conn, meta)
+        with paused_collector():  # millions of objects, no cycles among them
+            return _load_all(conn, meta)
     except (sqlite3.Error, ValueError, KeyError, TypeError):
         return None
 

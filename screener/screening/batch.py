@@ -40,9 +40,10 @@ from screener.errors import (
     ScreenerError,
     Terminated,
 )
+from screener.heap import collect_young, frozen_heap
 from screener.matching.country import floor as country_floor
 from screener.matching.rules import DEFAULT_THRESHOLD, valid_threshold
-from screener.screening.executors import executor, frozen_heap
+from screener.screening.executors import executor
 from screener.screening.results import NEEDS_REVIEW, BatchSummary
 from screener.screening.rows import RowScreener, names, recorded
 
@@ -121,6 +122,7 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
                     while len(pending) > rows.ahead:  # the workers screen the rest meanwhile
                         tally.write(writer, rows, *pending.popleft())
                         bar(tally.rows)
+                    collect_young()
                 while pending:
                     tally.write(writer, rows, *pending.popleft())
                     bar(tally.rows)

@@ -118,7 +118,7 @@ def matcher_of(plugin: IndexPlugin) -> Matcher:
         m = _MATCHERS.get(plugin.key)
         if m is None:
             m = _MATCHERS[plugin.key] = Matcher(_read_index(plugin))
-            gc.freeze()  # the worker's collector never walks the index (see frozen_heap)
+            gc.freeze()  # the worker's collector never walks the index (see screener.heap)
         return m
 
 

@@ -15,19 +15,18 @@ between them, a killed worker cannot hang the parent.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing as mp
 import os
 import signal
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
 from types import TracebackType
 from typing import Any, Protocol
 
 from screener.errors import ScreenerError
+from screener.heap import collect_young, frozen_heap
 from screener.matching.matcher import Hit, Matcher
 from screener.matching.score import Detail
 
@@ -108,25 +107,7 @@ def _worker(conn: Connection) -> None:
             os._exit(0)
         tid, names, floor = task
         conn.send((tid, screen_chunk(m, names, floor)))
-
-
-@contextmanager
-def frozen_heap() -> Iterator[None]:
-    """Every object alive now moved out of the garbage collector's reach while inside.
-
-    A loaded index is millions of objects that live as long as the run. Left to the
-    collector, each full pass walks all of them: seconds of CPU, again and again, in
-    the process and in each forked worker, where walking them also touches, and so
-    copies, every page the worker shares with its parent (a 1,000,000-row batch took
-    98 s with the collector walking the index, 32 s without). Objects are still freed
-    by reference counting. Nested uses leave the outermost to unfreeze."""
-    outermost = gc.get_freeze_count() == 0
-    gc.freeze()
-    try:
-        yield
-    finally:
-        if outermost:
-            gc.unfreeze()
+        collect_young()
 
 
 class ForkPool:
@@ -269,4 +250,5 @@ def screen_unique(m: Matcher, names: Sequence[str], *, threshold: float | None =
     floor = m.threshold if threshold is None else threshold
     with frozen_heap(), executor(m, floor, workers, len(names)) as ex:
         matches = ex.result(ex.submit(names))
+        collect_young()
         return [expand(m, r) if r else [] for r in matches]

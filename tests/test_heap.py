@@ -1,0 +1,85 @@
+"""The collector during long runs (screener.heap): off while a run is inside
+frozen_heap, back on after; the cycles a run makes are still collected between its
+chunks."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+
+from screener.heap import collect_young, frozen_heap, paused_collector
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.me = self  # a cycle: only the collector frees it
+
+
+def test_frozen_heap_turns_automatic_collection_off_inside_and_back_on_after() -> None:
+    assert gc.isenabled()
+    with frozen_heap():
+        assert not gc.isenabled()
+        with frozen_heap():  # nested: the inner end changes nothing
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_collector_switched_off_before_stays_off() -> None:
+    gc.disable()
+    try:
+        with frozen_heap():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_threads_overlapping_leave_the_last_to_end_to_switch_it_back_on() -> None:
+    inside, release = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with frozen_heap():
+            inside.set()
+            release.wait(10)
+
+    t = threading.Thread(target=other)
+    with frozen_heap():
+        t.start()
+        assert inside.wait(10)
+    assert not gc.isenabled()  # the other thread's run is still going
+    release.set()
+    t.join(10)
+    assert gc.isenabled()
+
+
+def test_collect_young_frees_the_cycles_made_since_the_last_call() -> None:
+    with frozen_heap():
+        node = _Node()
+        ref = weakref.ref(node)
+        del node
+        assert ref() is not None  # no automatic pass inside
+        collect_young()
+        assert ref() is None
+
+
+def test_collect_young_outside_a_run_does_nothing() -> None:
+    gc.disable()
+    try:
+        node = _Node()
+        ref = weakref.ref(node)
+        del node
+        collect_young()
+        assert ref() is not None
+    finally:
+        gc.enable()
+        gc.collect()
+    assert ref() is None
+
+
+def test_paused_collector_restores_the_state_it_found() -> None:
+    with paused_collector():
+        assert not gc.isenabled()
+    assert gc.isenabled()
