@@ -77,6 +77,8 @@ def main() -> None:
     print(f"input: {a.rows:,} rows, {inp.stat().st_size / 1e6:.0f} MB, "
           f"written in {time.perf_counter() - t:.1f} s")
     load_index(store)  # build the index cache, as a first `screener` run does
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory before the batch runs (store, input, index cache): {before:.0f} MB")
     for fmt in a.formats.split(","):
         out = work / f"customers.screened.{fmt}"
         t = time.perf_counter()

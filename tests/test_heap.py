@@ -1,6 +1,6 @@
 """The collector during long runs (screener.heap): off while a run is inside
 frozen_heap, back on after; the cycles a run makes are still collected between its
-chunks."""
+chunks; the rows' memory of hit dicts stays bounded and changes no result."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import gc
 import threading
 import weakref
 
+import pytest
+
 from screener.heap import collect_young, frozen_heap, paused_collector
+from screener.matching.country import floor
+from screener.matching.matcher import Matcher
+from screener.screening import rows as rows_mod
+from screener.screening.rows import RowScreener
 
 
 class _Node:
@@ -83,3 +89,28 @@ def test_paused_collector_restores_the_state_it_found() -> None:
     with paused_collector():
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_the_rows_memory_of_hit_dicts_is_bounded_and_changes_no_result(
+        matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    names = ["Hangzhou Hikvision Digital Technology Co., Ltd.", "Zhejiang Dahua Technology",
+             "SenseTime", "Megvii (Face++)", "iFLYTEK Co., Ltd., Hefei, China", "Acme Bakery"]
+    countries = ["cn", "us", None, "hk"]
+    rows = [(n, c) for n in names for c in countries] * 3
+
+    def run(bound: int) -> tuple[list[dict], int]:
+        monkeypatch.setattr(rows_mod, "MEMO_ROWS", bound)
+        rs = RowScreener(matcher, 0.8)
+        todo = [n for n, _ in rows]
+        new = rs.unknown(todo)
+        rs.learn(new, [[(h.name_id, h.detail, h.query_tokens)
+                        for h in matcher.screen_name(n, floor(0.8, "cn"))] for n in new])  # fmt: skip
+        out = rs.rows(0, todo, [c for _, c in rows])
+        return out, len(rs.dicts)
+
+    unbounded, held = run(10_000)
+    bounded, held_bounded = run(3)
+    assert held == 20  # five names with hits, four countries each
+    assert held_bounded <= 3
+    assert bounded == unbounded
+    assert sum(1 for r in bounded if r["hits"]) == 60

@@ -217,7 +217,9 @@ class XlsxWriter(Writer):
     def _hits_xml(self, hits: list[dict[str, Any]], start: int) -> _Cells:
         cached = self._hit_xml.get(id(hits))
         if cached is None or cached[0] is not hits:
-            if len(self._hit_xml) > 50_000:
+            # it holds the hit lists too: bounded as the rows' memory of them is
+            # (screening.rows.MEMO_ROWS), so that it never keeps alive what that let go
+            if len(self._hit_xml) > 20_000:
                 self._hit_xml.clear()
             cached = self._hit_xml[id(hits)] = (hits, self._cells_xml(hits, start))
         return cached[1]
