@@ -21,6 +21,7 @@ load on the machine changes little) and peak memory of the process. The targets
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -54,16 +55,27 @@ def generated(n: int) -> ParsedList:
     return ParsedList(out)
 
 
+# Started from a small process of its own: Linux counts in a child's peak RSS the
+# memory of the process that spawned it (the address space it had before exec), and
+# this one holds whole lists after an import.
+_LAUNCH = """
+import json, os, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, ru = os.wait4(p.pid, 0)
+print(json.dumps([time.perf_counter() - t, ru.ru_utime + ru.ru_stime, ru.ru_maxrss // 1024,
+                  os.waitstatus_to_exitcode(status)]))
+"""
+
+
 def cold_check(db: Path, name: str) -> tuple[float, float, int, int]:
     """(wall s, CPU s, peak RSS MB, exit code) of one `screener check` process."""
     env = {**os.environ, "SCREENER_CONFIG": str(db.with_suffix(".toml"))}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as a user runs it: bytecode cached
-    t = time.perf_counter()
-    p = subprocess.Popen([str(SCREENER), "--db", str(db), "check", name],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)  # fmt: skip
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t
-    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss // 1024, os.waitstatus_to_exitcode(status)
+    out = subprocess.run([sys.executable, "-c", _LAUNCH, str(SCREENER), "--db", str(db), "check",
+                          name], env=env, capture_output=True, text=True, check=True).stdout  # fmt: skip
+    wall, cpu, rss, code = json.loads(out)
+    return wall, cpu, rss, code
 
 
 def measure(label: str, db: Path, runs: int) -> None:
