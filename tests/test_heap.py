@@ -114,3 +114,29 @@ def test_the_rows_memory_of_hit_dicts_is_bounded_and_changes_no_result(
     assert held_bounded <= 3
     assert bounded == unbounded
     assert sum(1 for r in bounded if r["hits"]) == 60
+
+
+def test_a_server_collector_makes_full_passes_only_when_they_are_due() -> None:
+    from screener.heap import ServerCollector
+
+    before = gc.get_threshold()
+    c = ServerCollector(every=3600)
+    c.start()
+    try:
+        assert gc.get_threshold()[:2] == before[:2]  # young generations as usual
+        assert gc.get_threshold()[2] > 10**8  # no automatic full pass
+        node = _Node()
+        ref = weakref.ref(node)
+        gc.collect(1)  # the cycle reaches the oldest generation while alive
+        del node
+        for _ in range(20):
+            gc.collect(1)
+        assert ref() is not None  # young passes never reach it
+        c.tick()
+        assert ref() is not None  # not due yet
+        c.every = 0
+        c.tick()
+        assert ref() is None  # the full pass, once due
+    finally:
+        c.stop()
+    assert gc.get_threshold() == before
