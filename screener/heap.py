@@ -19,23 +19,44 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-# How many frozen_heap() blocks are open in this process (forked children inherit it).
-# Not gc.get_freeze_count(): that counts the frozen objects one by one, millions of them.
-_open = 0
+# The blocks open in this process that switched automatic collection off (both kinds)
+# and that froze the heap (frozen_heap); forked children inherit the counts. One count
+# for both kinds, so that whichever ends last, in whatever thread, switches collection
+# back on, and only if it was on. Not gc.get_freeze_count() for the frozen ones: that
+# counts the frozen objects one by one, millions of them.
+_paused = 0
+_frozen = 0
 _was_enabled = True
 _lock = threading.Lock()
 
 
+def _pause() -> None:  # with _lock held
+    global _paused, _was_enabled
+    if _paused == 0:
+        _was_enabled = gc.isenabled()
+        gc.disable()
+    _paused += 1
+
+
+def _resume() -> None:  # with _lock held
+    global _paused
+    _paused -= 1
+    if _paused == 0 and _was_enabled:
+        gc.enable()
+
+
 @contextmanager
 def paused_collector() -> Iterator[None]:
-    """No automatic collection while inside (building data that has no cycles)."""
-    was = gc.isenabled()
-    gc.disable()
+    """No automatic collection while inside (building data that has no cycles). Nested
+    or concurrent uses (threads, :func:`frozen_heap`) leave the last to end to switch it
+    back on (if it was on)."""
+    with _lock:
+        _pause()
     try:
         yield
     finally:
-        if was:
-            gc.enable()
+        with _lock:
+            _resume()
 
 
 @contextmanager
@@ -44,24 +65,21 @@ def frozen_heap() -> Iterator[None]:
     collection, while inside: the run calls :func:`collect_young` between its chunks.
     Processes forked inside inherit both.
 
-    Nested or concurrent uses (threads) leave the last to end to unfreeze and to switch
-    automatic collection back on (if it was on)."""
-    global _open, _was_enabled
+    Nested or concurrent uses (threads) leave the last to end to unfreeze, and switch
+    automatic collection back on as :func:`paused_collector` does."""
+    global _frozen
     with _lock:
-        if _open == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _open += 1
+        _pause()
+        _frozen += 1
         gc.freeze()
     try:
         yield
     finally:
         with _lock:
-            _open -= 1
-            if _open == 0:
+            _frozen -= 1
+            if _frozen == 0:
                 gc.unfreeze()
-                if _was_enabled:
-                    gc.enable()
+            _resume()
 
 
 def collect_young() -> None:
@@ -69,7 +87,7 @@ def collect_young() -> None:
     last call. What survives moves to the oldest generation, which nothing walks until
     the outermost :func:`frozen_heap` ends, so that each object is walked about once
     however long the run. (Cheap: it never counts or walks the frozen objects.)"""
-    if _open and not gc.isenabled():
+    if _frozen:
         gc.collect(1)
 
 

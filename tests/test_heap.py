@@ -140,3 +140,21 @@ def test_a_server_collector_makes_full_passes_only_when_they_are_due() -> None:
     finally:
         c.stop()
     assert gc.get_threshold() == before
+
+
+def test_a_pause_ending_inside_a_run_of_another_thread_leaves_the_collector_off() -> None:
+    inside, release = threading.Event(), threading.Event()
+
+    def run() -> None:
+        with frozen_heap():
+            inside.set()
+            release.wait(10)
+
+    with paused_collector():  # e.g. the server loading new lists...
+        t = threading.Thread(target=run)  # ...while a batch job starts
+        t.start()
+        assert inside.wait(10)
+    assert not gc.isenabled()  # the batch still runs: its collector stays off
+    release.set()
+    t.join(10)
+    assert gc.isenabled()
