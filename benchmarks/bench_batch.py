@@ -28,10 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.names import query_names  # noqa: E402
-from benchmarks.universe import build_store  # noqa: E402
-from screener.screening.index_cache import load_index  # noqa: E402
-from screener.screening.service import Screener  # noqa: E402
+from benchmarks.names import query_names
+from benchmarks.universe import build_store
+from screener.screening.index_cache import load_index
+from screener.screening.service import Screener
 
 COUNTRIES = ["cn", "us", "de", "gb", "jp", "in", "fr", "", "", ""]
 
@@ -45,8 +45,11 @@ def customer_rows(rows: int, unique: int, listed: list[str]) -> Iterator[list[st
     rng = random.Random(5)
     for i in range(rows):
         # a long tail: some names recur often, most a few times
-        name = names[min(int(rng.paretovariate(1.2)) - 1, len(names) - 1)] if i % 3 == 0 \
-            else rng.choice(names)  # fmt: skip
+        name = (
+            names[min(int(rng.paretovariate(1.2)) - 1, len(names) - 1)]
+            if i % 3 == 0
+            else rng.choice(names)
+        )
         yield [f"C{i:07d}", name, rng.choice(COUNTRIES), rng.choice("ABCD")]
 
 
@@ -68,14 +71,18 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     store = build_store(work / "bench.db")
-    print(f"store: {sum(v['entities'] for v in store.active_versions())} entities "
-          f"in {time.perf_counter() - t:.1f} s")
+    print(
+        f"store: {sum(v['entities'] for v in store.active_versions())} entities "
+        f"in {time.perf_counter() - t:.1f} s"
+    )
     listed = [e.name for e in store.entities() if e.schema == "organization"]
     inp = work / "customers.csv"
     t = time.perf_counter()
     write_input(inp, a.rows, a.unique, listed)
-    print(f"input: {a.rows:,} rows, {inp.stat().st_size / 1e6:.0f} MB, "
-          f"written in {time.perf_counter() - t:.1f} s")
+    print(
+        f"input: {a.rows:,} rows, {inp.stat().st_size / 1e6:.0f} MB, "
+        f"written in {time.perf_counter() - t:.1f} s"
+    )
     load_index(store)  # build the index cache, as a first `screener` run does
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory before the batch runs (store, input, index cache): {before:.0f} MB")
@@ -84,9 +91,12 @@ def main() -> None:
         t = time.perf_counter()
         s = Screener(store).batch(inp, out, column="name", country_column="country")
         dt = time.perf_counter() - t
-        print(f"batch to {fmt}: {s.rows:,} rows ({s.unique_names:,} distinct names) in "
-              f"{dt:.1f} s = {s.rows / dt:,.0f} rows/s; {s.hit_rows:,} rows with hits, "
-              f"{s.skipped} skipped; output {out.stat().st_size / 1e6:.0f} MB", flush=True)
+        print(
+            f"batch to {fmt}: {s.rows:,} rows ({s.unique_names:,} distinct names) in "
+            f"{dt:.1f} s = {s.rows / dt:,.0f} rows/s; {s.hit_rows:,} rows with hits, "
+            f"{s.skipped} skipped; output {out.stat().st_size / 1e6:.0f} MB",
+            flush=True,
+        )
     main_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory (max RSS): main {main_rss:.0f} MB, largest worker {child_rss:.0f} MB")

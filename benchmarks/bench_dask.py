@@ -31,10 +31,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.bench_batch import HEADER, build_store, customer_rows  # noqa: E402
-from screener.screening import dask_engine  # noqa: E402
-from screener.screening.index_cache import load_index  # noqa: E402
-from screener.screening.service import Screener  # noqa: E402
+from benchmarks.bench_batch import HEADER, build_store, customer_rows
+from screener.screening import dask_engine
+from screener.screening.index_cache import load_index
+from screener.screening.service import Screener
 
 BATCH_ROWS = 500_000  # rows per row group of the generated file
 WORKER_RSS: list[dict[str, float]] = []  # peak RSS (MB) of each Dask worker, per run
@@ -50,8 +50,7 @@ def write_parquet(path: Path, rows: int, unique: int, listed: list[str]) -> None
         for row in customer_rows(rows, unique, listed):
             batch.append(row)
             if len(batch) == BATCH_ROWS:
-                w.write_table(pa.Table.from_pylist([dict(zip(HEADER, r)) for r in batch],
-                                                   schema))  # fmt: skip
+                w.write_table(pa.Table.from_pylist([dict(zip(HEADER, r)) for r in batch], schema))
                 batch = []
         if batch:
             w.write_table(pa.Table.from_pylist([dict(zip(HEADER, r)) for r in batch], schema))
@@ -77,7 +76,7 @@ def record_worker_memory() -> None:
         if self.client is not None:
             try:
                 WORKER_RSS.append(self.client.run(_max_rss_mb))
-            except Exception:  # noqa: BLE001 - a figure less, not a failed run
+            except Exception:
                 WORKER_RSS.append({})
         real(self)
 
@@ -90,8 +89,9 @@ def run(store: Any, inp: Path, out: Path, engine: str, workers: int) -> dict[str
     WORKER_RSS.clear()
     t = time.perf_counter()
     s = Screener(store)
-    summary = s.batch(inp, out, column="name", country_column="country", engine=engine,
-                      workers=workers)  # fmt: skip
+    summary = s.batch(
+        inp, out, column="name", country_column="country", engine=engine, workers=workers
+    )
     dt = time.perf_counter() - t
     rate = summary.rows / dt
     if engine == "dask":
@@ -100,10 +100,13 @@ def run(store: Any, inp: Path, out: Path, engine: str, workers: int) -> dict[str
     else:
         memory = "forked workers share this process's index (copy-on-write)"
     label = f"{engine} ({workers} worker{'s' if workers > 1 else ''})"
-    print(f"  {label:<18} {summary.rows:>11,} rows in {dt:8.1f} s = {rate:>9,.0f} rows/s, "
-          f"{rate / workers:>8,.0f} rows/s per core; {summary.unique_names:,} distinct names, "
-          f"{summary.hit_rows:,} rows with hits; peak RSS: this process {_max_rss_mb():.0f} MB, "
-          f"{memory}", flush=True)  # fmt: skip
+    print(
+        f"  {label:<18} {summary.rows:>11,} rows in {dt:8.1f} s = {rate:>9,.0f} rows/s, "
+        f"{rate / workers:>8,.0f} rows/s per core; {summary.unique_names:,} distinct names, "
+        f"{summary.hit_rows:,} rows with hits; peak RSS: this process {_max_rss_mb():.0f} MB, "
+        f"{memory}",
+        flush=True,
+    )
     return {"engine": engine, "workers": workers, "seconds": dt, "rate": rate}
 
 
@@ -113,8 +116,11 @@ def main() -> None:
     ap.add_argument("--sizes", default="200000,1000000", help="smaller sizes first (or '')")
     ap.add_argument("--unique", type=int, default=300_000)
     ap.add_argument("--keep", type=Path, help="work in this folder and keep the files")
-    ap.add_argument("--runs", default="dask-1,dask-2,local",
-                    help="which runs, in order: dask-N (N workers) and local")
+    ap.add_argument(
+        "--runs",
+        default="dask-1,dask-2,local",
+        help="which runs, in order: dask-N (N workers) and local",
+    )
     a = ap.parse_args()
     work = a.keep or Path(tempfile.mkdtemp(prefix="screener-bench-dask-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -122,8 +128,10 @@ def main() -> None:
     t = time.perf_counter()
     store = build_store(work / "bench.db")
     load_index(store)  # build the index cache, as a first `screener` run does
-    print(f"store and index: {sum(v['entities'] for v in store.active_versions())} entities in "
-          f"{time.perf_counter() - t:.1f} s; {cores} cores")  # fmt: skip
+    print(
+        f"store and index: {sum(v['entities'] for v in store.active_versions())} entities in "
+        f"{time.perf_counter() - t:.1f} s; {cores} cores"
+    )
     listed = [e.name for e in store.entities() if e.schema == "organization"]
     record_worker_memory()
     sizes = [int(x) for x in a.sizes.split(",") if x] + [a.rows]
@@ -132,8 +140,11 @@ def main() -> None:
         if not inp.exists():
             t = time.perf_counter()
             write_parquet(inp, rows, min(a.unique, rows), listed)
-            print(f"input: {rows:,} rows, {inp.stat().st_size / 1e6:.0f} MB Parquet, written in "
-                  f"{time.perf_counter() - t:.1f} s", flush=True)  # fmt: skip
+            print(
+                f"input: {rows:,} rows, {inp.stat().st_size / 1e6:.0f} MB Parquet, written in "
+                f"{time.perf_counter() - t:.1f} s",
+                flush=True,
+            )
         results = []  # Dask first (the default): this process's peak then shows the client
         for name in a.runs.split(","):
             if name == "local":
@@ -149,8 +160,10 @@ def main() -> None:
         if ("local", cores) in by and two:
             local = by[("local", cores)]
             per_core = (two["rate"] / 2) / (local["rate"] / cores)
-            line += (f"  dask (2 workers) per core / local per core = {per_core:.2f} "
-                     f"({'within' if per_core >= 0.8 else 'below'} the 20% target)")  # fmt: skip
+            line += (
+                f"  dask (2 workers) per core / local per core = {per_core:.2f} "
+                f"({'within' if per_core >= 0.8 else 'below'} the 20% target)"
+            )
         if line:
             print(line, flush=True)
         for f in work.glob("*.parquet*"):

@@ -47,7 +47,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.names import query_names  # noqa: E402
+from benchmarks.names import query_names
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENER = Path(sys.executable).with_name("screener")
@@ -101,9 +101,13 @@ def make_store(path: Path, universe: bool) -> list[str]:
 
         store = open_store(path)
     try:
-        names = [r["name"] for r in store.query(
-            "select e.name from entities e join sources s on s.active_version = e.version_id "
-            "where e.schema != 'person'")]  # fmt: skip
+        names = [
+            r["name"]
+            for r in store.query(
+                "select e.name from entities e join sources s on s.active_version = e.version_id "
+                "where e.schema != 'person'"
+            )
+        ]
     finally:
         store.close()
     return names
@@ -113,8 +117,10 @@ def bodies(names: list[str], per_request: int = 20) -> list[str]:
     names = [n for n in names if n.strip()]  # a variant of a listed name may come out empty
     out = []
     for i in range(0, len(names) - per_request + 1, per_request):
-        queries = {f"q{j}": {"schema": "Company", "properties": {"name": [n]}}
-                   for j, n in enumerate(names[i:i + per_request])}  # fmt: skip
+        queries = {
+            f"q{j}": {"schema": "Company", "properties": {"name": [n]}}
+            for j, n in enumerate(names[i : i + per_request])
+        }
         out.append(json.dumps({"queries": queries}, ensure_ascii=False))
     return out
 
@@ -130,13 +136,18 @@ class Server:
         self.log = log.open("w")
         self.proc = subprocess.Popen(
             [str(SCREENER), "--db", str(db), "serve", "--port", str(self.port)],
-            stdout=self.log, stderr=subprocess.STDOUT, env=env)  # fmt: skip
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
 
     def wait_ready(self, timeout: float = 300) -> float:
         t = time.perf_counter()
         while time.perf_counter() - t < timeout:
             if self.proc.poll() is not None:
-                raise SystemExit(f"the server stopped (exit {self.proc.returncode}); see {self.log.name}")
+                raise SystemExit(
+                    f"the server stopped (exit {self.proc.returncode}); see {self.log.name}"
+                )
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
                     return time.perf_counter() - t
@@ -160,13 +171,28 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_wrk(url: str, body_file: Path, seconds: float, clients: int, threads: int,
-            lua: Path, pid: int) -> dict[str, float]:  # fmt: skip
+def run_wrk(
+    url: str, body_file: Path, seconds: float, clients: int, threads: int, lua: Path, pid: int
+) -> dict[str, float]:
     env = {**os.environ, "BENCH_BODIES": str(body_file), "BENCH_THREADS": str(threads)}
     cpu = cpu_seconds(pid)
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(lua),
-         f"{url}/match"], capture_output=True, text=True, env=env, check=True).stdout  # fmt: skip
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{clients}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(lua),
+            f"{url}/match",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
     result = {}
     for line in out.splitlines():
         if line.startswith("RESULT "):
@@ -178,10 +204,12 @@ def run_wrk(url: str, body_file: Path, seconds: float, clients: int, threads: in
 
 
 def report(label: str, r: dict[str, float]) -> None:
-    print(f"{label:<7} {int(r['requests']):>7} requests in {r['duration_s']:.1f} s "
-          f"({r['rps']:.0f}/s): p50 {r['p50_ms']:.1f} ms, p90 {r['p90_ms']:.1f} ms, "
-          f"p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.0f} ms; errors {int(r['errors'])} "
-          f"(non-2xx {int(r['non2xx'])}); server CPU {r['cpu_ms']:.2f} ms a request")  # fmt: skip
+    print(
+        f"{label:<7} {int(r['requests']):>7} requests in {r['duration_s']:.1f} s "
+        f"({r['rps']:.0f}/s): p50 {r['p50_ms']:.1f} ms, p90 {r['p90_ms']:.1f} ms, "
+        f"p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.0f} ms; errors {int(r['errors'])} "
+        f"(non-2xx {int(r['non2xx'])}); server CPU {r['cpu_ms']:.2f} ms a request"
+    )
 
 
 def check_answers(url: str, sample: list[str]) -> int:
@@ -201,16 +229,23 @@ def check_answers(url: str, sample: list[str]) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--universe", action="store_true", help="add the reference lists in ../shared/data")
+    ap.add_argument(
+        "--universe", action="store_true", help="add the reference lists in ../shared/data"
+    )
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--threads", type=int, default=2, help="wrk threads")
     ap.add_argument("--seconds", type=float, default=15, help="length of the repeat run")
-    ap.add_argument("--fresh-seconds", type=float, default=10, help="length of the fresh run (0: none)")
+    ap.add_argument(
+        "--fresh-seconds", type=float, default=10, help="length of the fresh run (0: none)"
+    )
     ap.add_argument("--update", action="store_true", help="also a repeat run with a list update")
     ap.add_argument("--store", type=Path, help="keep the benchmark store here (reused next time)")
     a = ap.parse_args()
     if shutil.which("wrk") is None:
-        print("bench_serve needs wrk, the HTTP load generator: apt-get install -y wrk", file=sys.stderr)
+        print(
+            "bench_serve needs wrk, the HTTP load generator: apt-get install -y wrk",
+            file=sys.stderr,
+        )
         raise SystemExit(2)
     work = Path(tempfile.mkdtemp(prefix="screener-bench-serve-"))
     db = a.store or work / "serve.db"
@@ -225,33 +260,70 @@ def main() -> None:
     # 2,500 bodies a second, more than the server can screen (about 1,300 a second here), so
     # that no body is sent twice
     fresh_count = int(max(a.fresh_seconds, 0) * 2_500) * 20
-    fresh = bodies([n for n in dict.fromkeys(query_names(fresh_count, listed, seed=97))
-                    if n not in seen])  # fmt: skip
+    fresh = bodies(
+        [n for n in dict.fromkeys(query_names(fresh_count, listed, seed=97)) if n not in seen]
+    )
     (work / "repeat.jsonl").write_text("\n".join(repeat) + "\n", encoding="utf-8")
     (work / "fresh.jsonl").write_text("\n".join(fresh) + "\n", encoding="utf-8")
     server = Server(db, work / "server.log")
     failed = False
     try:
-        print(f"server ready in {server.wait_ready():.1f} s at {server.url} (pid {server.proc.pid})")
+        print(
+            f"server ready in {server.wait_ready():.1f} s at {server.url} (pid {server.proc.pid})"
+        )
         hits = check_answers(server.url, random.Random(5).sample(repeat, 10))
         print(f"answers checked: 10 requests of 20 queries, {hits} queries with results")
-        warm = run_wrk(server.url, work / "repeat.jsonl", 5, a.clients, a.threads, lua, server.proc.pid)
+        warm = run_wrk(
+            server.url, work / "repeat.jsonl", 5, a.clients, a.threads, lua, server.proc.pid
+        )
         report("warm-up", warm)
-        r = run_wrk(server.url, work / "repeat.jsonl", a.seconds, a.clients, a.threads, lua, server.proc.pid)
+        r = run_wrk(
+            server.url, work / "repeat.jsonl", a.seconds, a.clients, a.threads, lua, server.proc.pid
+        )
         report("repeat", r)
-        failed = not (r["p50_ms"] <= 20 and r["p99_ms"] <= 100 and r["errors"] == 0
-                      and r["requests"] >= 10_000)  # fmt: skip
+        failed = not (
+            r["p50_ms"] <= 20
+            and r["p99_ms"] <= 100
+            and r["errors"] == 0
+            and r["requests"] >= 10_000
+        )
         if a.fresh_seconds > 0:
-            report("fresh", run_wrk(server.url, work / "fresh.jsonl", a.fresh_seconds, a.clients,
-                                    a.threads, lua, server.proc.pid))  # fmt: skip
+            report(
+                "fresh",
+                run_wrk(
+                    server.url,
+                    work / "fresh.jsonl",
+                    a.fresh_seconds,
+                    a.clients,
+                    a.threads,
+                    lua,
+                    server.proc.pid,
+                ),
+            )
         if a.update:
             csv = ROOT / "fixtures" / "lists" / "own_denylist.csv"
             env = {**os.environ, "SCREENER_CONFIG": str(db.with_name("none.toml"))}
             importer = subprocess.Popen(  # starts 2 s into the run
-                ["sh", "-c", f'sleep 2; exec "{SCREENER}" --db "{db}" lists import "{csv}" '
-                             f'--format simple --source bench-update-{int(time.time())}'],
-                env=env, stdout=subprocess.DEVNULL)  # fmt: skip
-            u = run_wrk(server.url, work / "repeat.jsonl", a.seconds, a.clients, a.threads, lua, server.proc.pid)
+                [
+                    "sh",
+                    "-c",
+                    (
+                        f'sleep 2; exec "{SCREENER}" --db "{db}" lists import "{csv}" '
+                        f"--format simple --source bench-update-{int(time.time())}"
+                    ),
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+            )
+            u = run_wrk(
+                server.url,
+                work / "repeat.jsonl",
+                a.seconds,
+                a.clients,
+                a.threads,
+                lua,
+                server.proc.pid,
+            )
             importer.wait()
             with httpx.Client() as c:
                 loaded = [x["source_id"] for x in c.get(f"{server.url}/lists").json()["loaded"]]
@@ -261,8 +333,10 @@ def main() -> None:
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
-    print("targets (repeat): p50 <= 20 ms, p99 <= 100 ms, 0 errors, >= 10,000 requests: "
-          + ("MISSED" if failed else "met"))  # fmt: skip
+    print(
+        "targets (repeat): p50 <= 20 ms, p99 <= 100 ms, 0 errors, >= 10,000 requests: "
+        + ("MISSED" if failed else "met")
+    )
     raise SystemExit(1 if failed else 0)
 
 

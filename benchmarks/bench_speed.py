@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.bench_quality import universe_entities  # noqa: E402
-from benchmarks.names import query_names  # noqa: E402
-from screener.matching.matcher import Matcher  # noqa: E402
-from screener.matching.normalize import normalize  # noqa: E402
-from screener.screening.executors import screen_unique  # noqa: E402
+from benchmarks.bench_quality import universe_entities
+from benchmarks.names import query_names
+from screener.matching.matcher import Matcher
+from screener.matching.normalize import normalize
+from screener.screening.executors import screen_unique
 
 
 def main() -> None:
@@ -56,8 +56,10 @@ def main() -> None:
     lat.sort()
     p50 = statistics.median(lat)
     p99 = lat[int(len(lat) * 0.99) - 1]
-    print(f"single name: p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {lat[-1]:.1f} ms "
-          f"({len(singles)} names, {hits} with hits)")
+    print(
+        f"single name: p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {lat[-1]:.1f} ms "
+        f"({len(singles)} names, {hits} with hits)"
+    )
 
     normalize.cache_clear()
     batch = list(dict.fromkeys(query_names(a.names, listed, seed=23)))
@@ -65,8 +67,10 @@ def main() -> None:
     results = screen_unique(m, batch, workers=a.workers)
     dt = time.perf_counter() - t
     n_hit = sum(1 for r in results if r)
-    print(f"batch: {len(batch)} unique names in {dt:.2f} s = {len(batch) / dt:,.0f} names/s "
-          f"with {a.workers} workers ({n_hit} with hits)")
+    print(
+        f"batch: {len(batch)} unique names in {dt:.2f} s = {len(batch) / dt:,.0f} names/s "
+        f"with {a.workers} workers ({n_hit} with hits)"
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory (max RSS): main {peak:.0f} MB, largest worker {child:.0f} MB")
@@ -76,8 +80,15 @@ def main() -> None:
         import subprocess
 
         print(f"cold `screener check` (a new process each, median of {a.runs}):", flush=True)
-        subprocess.run([sys.executable, str(Path(__file__).with_name("bench_start.py")),
-                        "--runs", str(a.runs)], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).with_name("bench_start.py")),
+                "--runs",
+                str(a.runs),
+            ],
+            check=True,
+        )
 
 
 if __name__ == "__main__":

@@ -34,10 +34,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.names import ordinary  # noqa: E402
-from benchmarks.universe import DEFAULT_DATA_DIRS, build_store  # noqa: E402
-from screener.lists.bundled import open_store  # noqa: E402
-from screener.model import Entity, Name, ParsedList  # noqa: E402
+from benchmarks.names import ordinary
+from benchmarks.universe import DEFAULT_DATA_DIRS, build_store
+from screener.lists.bundled import open_store
+from screener.model import Entity, Name, ParsedList
 
 SCREENER = Path(sys.executable).with_name("screener")
 QUERY = "Hangzhou Hikvision Digital Technology Co., Ltd."
@@ -72,8 +72,13 @@ def cold_check(db: Path, name: str) -> tuple[float, float, int, int]:
     """(wall s, CPU s, peak RSS MB, exit code) of one `screener check` process."""
     env = {**os.environ, "SCREENER_CONFIG": str(db.with_suffix(".toml"))}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as a user runs it: bytecode cached
-    out = subprocess.run([sys.executable, "-c", _LAUNCH, str(SCREENER), "--db", str(db), "check",
-                          name], env=env, capture_output=True, text=True, check=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", _LAUNCH, str(SCREENER), "--db", str(db), "check", name],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     wall, cpu, rss, code = json.loads(out)
     return wall, cpu, rss, code
 
@@ -85,9 +90,12 @@ def measure(label: str, db: Path, runs: int) -> None:
     got = [cold_check(db, QUERY) for _ in range(runs)]
     codes = {g[3] for g in got} | {first[3]}
     walls, cpus, rss = [g[0] for g in got], [g[1] for g in got], [g[2] for g in got]
-    print(f"{label:<28} build {build:6.1f} s | cold check: wall median {statistics.median(walls):.2f} s "
-          f"(max {max(walls):.2f}), CPU median {statistics.median(cpus):.2f} s "
-          f"(max {max(cpus):.2f}), peak RSS {max(rss)} MB, exit {sorted(codes)}", flush=True)  # fmt: skip
+    print(
+        f"{label:<28} build {build:6.1f} s | cold check: wall median {statistics.median(walls):.2f} s "
+        f"(max {max(walls):.2f}), CPU median {statistics.median(cpus):.2f} s "
+        f"(max {max(cpus):.2f}), peak RSS {max(rss)} MB, exit {sorted(codes)}",
+        flush=True,
+    )
 
 
 def cold_starts(runs: int, entities: int, keep: Path | None = None) -> None:
@@ -109,12 +117,16 @@ def cold_starts(runs: int, entities: int, keep: Path | None = None) -> None:
         db = work / "generated.db"
         store = open_store(db)
         t = time.perf_counter()
-        store.import_parsed({"id": "generated", "name": "generated", "kind": "reference"},
-                            generated(entities), sha256="bench-generated",
-                            origin="benchmarks/bench_start.py")  # fmt: skip
+        store.import_parsed(
+            {"id": "generated", "name": "generated", "kind": "reference"},
+            generated(entities),
+            sha256="bench-generated",
+            origin="benchmarks/bench_start.py",
+        )
         store.close()
-        print(f"(generated list of {entities:,} entities imported in "
-              f"{time.perf_counter() - t:.1f} s)")  # fmt: skip
+        print(
+            f"(generated list of {entities:,} entities imported in {time.perf_counter() - t:.1f} s)"
+        )
         measure(f"+ generated ({entities:,})", db, runs)
     finally:
         if keep is None:

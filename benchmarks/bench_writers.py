@@ -40,9 +40,30 @@ COLUMNS = ["customer_id", "name", "country", "segment"]
 COUNTRIES = ["cn", "us", "de", "gb", "jp", "in", "fr", "", "", ""]
 HIT_SHARE = 0.02
 SKIP_SHARE = 0.001
-WORDS = ["Northwind", "Harbor", "Summit", "Maple", "Cedar", "Atlas", "Vertex", "Lumen", "Orbit",
-         "Pioneer", "Granite", "Silver", "Falcon", "Bright", "River", "Golden", "Delta", "Nova",
-         "Prime", "Crest", "Alpine", "Coastal"]
+WORDS = [
+    "Northwind",
+    "Harbor",
+    "Summit",
+    "Maple",
+    "Cedar",
+    "Atlas",
+    "Vertex",
+    "Lumen",
+    "Orbit",
+    "Pioneer",
+    "Granite",
+    "Silver",
+    "Falcon",
+    "Bright",
+    "River",
+    "Golden",
+    "Delta",
+    "Nova",
+    "Prime",
+    "Crest",
+    "Alpine",
+    "Coastal",
+]
 FORMS = ["Ltd", "LLC", "GmbH", "Inc.", "Co., Ltd.", "S.A.", "plc", "AG", "Pty Ltd"]
 
 
@@ -62,8 +83,9 @@ def real_hits(work: Path, wanted: int = 300) -> list[tuple[str, list[dict[str, A
     return out
 
 
-def make_rows(rows: int, pool: list[tuple[str, list[dict[str, Any]]]]) -> list[
-        tuple[pd.DataFrame, list[dict[str, Any]]]]:  # fmt: skip
+def make_rows(
+    rows: int, pool: list[tuple[str, list[dict[str, Any]]]]
+) -> list[tuple[pd.DataFrame, list[dict[str, Any]]]]:
     """The chunks and their results, as the batch hands them to a writer."""
     rng = random.Random(7)
     shared: dict[tuple[str, str], list[dict[str, Any]]] = {}  # one hit list per name+country
@@ -82,12 +104,19 @@ def make_rows(rows: int, pool: list[tuple[str, list[dict[str, Any]]]]) -> list[
                 hits = shared.get(key) or shared.setdefault(key, [dict(h) for h in found])
                 status = "hit"
             else:
-                name = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {rng.randrange(10_000)} " \
-                       f"{rng.choice(FORMS)}"  # fmt: skip
+                name = (
+                    f"{rng.choice(WORDS)} {rng.choice(WORDS)} {rng.randrange(10_000)} "
+                    f"{rng.choice(FORMS)}"
+                )
                 status, hits = "clear", []
             cells.append([f"C{i:07d}", name, country, rng.choice("ABCD")])
-            result = {"row": i, "query": name, "country": country or None, "status": status,
-                      "hits": hits}  # fmt: skip
+            result = {
+                "row": i,
+                "query": name,
+                "country": country or None,
+                "status": status,
+                "hits": hits,
+            }
             if status == "skipped":
                 result["reason"] = "empty name"
             results.append(result)
@@ -97,12 +126,18 @@ def make_rows(rows: int, pool: list[tuple[str, list[dict[str, Any]]]]) -> list[
     return chunks
 
 
-def write_once(path: Path, chunks: list[tuple[pd.DataFrame, list[dict[str, Any]]]],
-               rows: int) -> tuple[float, float]:  # fmt: skip
+def write_once(
+    path: Path, chunks: list[tuple[pd.DataFrame, list[dict[str, Any]]]], rows: int
+) -> tuple[float, float]:
     """(wall, CPU) seconds to write every chunk to ``path``."""
-    meta = {"run_id": "bench", "tool_version": "bench", "created_at": "", "threshold": 0.85,
-            "input": {"path": "customers.csv", "sha256": "", "rows": rows},
-            "lists": []}  # fmt: skip
+    meta = {
+        "run_id": "bench",
+        "tool_version": "bench",
+        "created_at": "",
+        "threshold": 0.85,
+        "input": {"path": "customers.csv", "sha256": "", "rows": rows},
+        "lists": [],
+    }
     t, cpu = time.perf_counter(), time.process_time()
     with open_writer(path, COLUMNS, meta) as writer:
         for df, results in chunks:
@@ -124,17 +159,22 @@ def main() -> None:
         chunks = make_rows(a.rows, pool)
         hit_rows = sum(1 for _, rs in chunks for r in rs if r["hits"])
         hits = sum(len(r["hits"]) for _, rs in chunks for r in rs)
-        print(f"rows: {a.rows:,} ({hit_rows:,} with hits, {hits:,} hits; "
-              f"{len(pool)} listed names screened), built in {time.perf_counter() - t:.1f} s")
+        print(
+            f"rows: {a.rows:,} ({hit_rows:,} with hits, {hits:,} hits; "
+            f"{len(pool)} listed names screened), built in {time.perf_counter() - t:.1f} s"
+        )
         for fmt in a.formats.split(","):
             out = work / f"customers.screened.{fmt}"
             runs = [write_once(out, chunks, a.rows) for _ in range(a.runs)]
             times = [wall for wall, _ in runs]
             cpu = statistics.median(c for _, c in runs)
             size = out.stat().st_size / 1e6
-            print(f"{fmt:>5}: median {statistics.median(times):5.1f} s "
-                  f"(min {min(times):.1f}, max {max(times):.1f}; {a.runs} runs; CPU {cpu:.1f} s) "
-                  f"= {a.rows / statistics.median(times):,.0f} rows/s, {size:.0f} MB", flush=True)
+            print(
+                f"{fmt:>5}: median {statistics.median(times):5.1f} s "
+                f"(min {min(times):.1f}, max {max(times):.1f}; {a.runs} runs; CPU {cpu:.1f} s) "
+                f"= {a.rows / statistics.median(times):,.0f} rows/s, {size:.0f} MB",
+                flush=True,
+            )
             out.unlink()
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -33,8 +33,10 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 def shared_lists(data_dir: Path | None = None) -> dict[str, ParsedList]:
     """source_id -> ParsedList for every benchmark source whose files are present."""
-    data = Path(data_dir) if data_dir else next(
-        (d for d in DEFAULT_DATA_DIRS if d.is_dir()), DEFAULT_DATA_DIRS[0]
+    data = (
+        Path(data_dir)
+        if data_dir
+        else next((d for d in DEFAULT_DATA_DIRS if d.is_dir()), DEFAULT_DATA_DIRS[0])
     )
     out: dict[str, ParsedList] = {}
     for source_id, (rel, build) in SOURCES.items():
@@ -72,12 +74,17 @@ def _dod_1260h(path: Path) -> ParsedList:
         _names(ent, _split(row["Previous Name"]), "former")
         ent.parent_name = row["Parent Name"].strip() or ent.parent_name
         end = row["End date"].strip() or None
-        ent.listings.append(Listing(
-            list="DoD 1260H List", authority="US Department of Defense",
-            listed_on=row["Start date"].strip() or None, end_date=end, in_force=end is None,
-            effect="Identified as a Chinese military company (NDAA FY2021 s. 1260H)",
-            source_url=row["Source Url"].strip() or None,
-        ))
+        ent.listings.append(
+            Listing(
+                list="DoD 1260H List",
+                authority="US Department of Defense",
+                listed_on=row["Start date"].strip() or None,
+                end_date=end,
+                in_force=end is None,
+                effect="Identified as a Chinese military company (NDAA FY2021 s. 1260H)",
+                source_url=row["Source Url"].strip() or None,
+            )
+        )
     for ent in entities.values():
         _summarise_listings(ent)
     return ParsedList(list(entities.values()), meta={"format": "opensanctions-1260h"})
@@ -101,11 +108,15 @@ def _fcc_covered(path: Path) -> ParsedList:
         date = _date(re.split(r"Updated", row["date_of_inclusion_on_covered_list"])[0])
         for name in names:
             ent = _org("fcc", name.strip())
-            ent.listings.append(Listing(
-                list="FCC Covered List", authority="US Federal Communications Commission",
-                listed_on=date, effect=text,
-                source_url="https://www.fcc.gov/supplychain/coveredlist",
-            ))
+            ent.listings.append(
+                Listing(
+                    list="FCC Covered List",
+                    authority="US Federal Communications Commission",
+                    listed_on=date,
+                    effect=text,
+                    source_url="https://www.fcc.gov/supplychain/coveredlist",
+                )
+            )
             _summarise_listings(ent)
             entities.append(ent)
     return ParsedList(_unique_ids(entities), meta={"format": "fcc-covered-table"})
@@ -117,13 +128,17 @@ def _ndaa_889(path: Path) -> ParsedList:
     for row in _csv(path):
         ent = _org("889", row["name"].strip())
         _names(ent, _split(row["aliases"]), "alias")
-        ent.listings.append(Listing(
-            list="NDAA Section 889", authority=row["authority"].strip() or None,
-            program=row["program"].strip() or None, listed_on=row["start-date"] or None,
-            effect="US federal agencies may not procure or contract for these companies' "
-            "covered telecommunications and video surveillance equipment",
-            source_url=row["source_url"].strip() or None,
-        ))
+        ent.listings.append(
+            Listing(
+                list="NDAA Section 889",
+                authority=row["authority"].strip() or None,
+                program=row["program"].strip() or None,
+                listed_on=row["start-date"] or None,
+                effect="US federal agencies may not procure or contract for these companies' "
+                "covered telecommunications and video surveillance equipment",
+                source_url=row["source_url"].strip() or None,
+            )
+        )
         _summarise_listings(ent)
         entities.append(ent)
     return ParsedList(entities, meta={"format": "opensanctions-special-leg"})
@@ -146,12 +161,17 @@ def _eu_ghr(path: Path) -> ParsedList:
         for text in _split(row["country"]) + _split(row["nationality"]):
             if (code := to_iso2(text)) and code not in ent.countries:
                 ent.countries.append(code)
-        ent.listings.append(Listing(
-            list="EU Global Human Rights Sanctions Regime", authority="Council of the EU",
-            citation="Council Regulation (EU) 2020/1998", program=row["programKey"] or None,
-            listed_on=_date(row["startDate"]), effect=row["measure"] or None,
-            source_url="https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:32020R1998",
-        ))
+        ent.listings.append(
+            Listing(
+                list="EU Global Human Rights Sanctions Regime",
+                authority="Council of the EU",
+                citation="Council Regulation (EU) 2020/1998",
+                program=row["programKey"] or None,
+                listed_on=_date(row["startDate"]),
+                effect=row["measure"] or None,
+                source_url="https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:32020R1998",
+            )
+        )
         _summarise_listings(ent)
         entities.append(ent)
     return ParsedList(entities, meta={"format": "eu-journal-sanctions"})
@@ -163,14 +183,19 @@ def _uk_sanctions(subjects: Path, names: Path) -> ParsedList:
     entities: dict[str, Entity] = {}
     for row in _csv(subjects):
         uid = row["unique_id"]
-        ent = entities[uid] = Entity(id=uid, name="", schema=schemas.get(row["subject_type"],
-                                                                          "unknown"))
+        ent = entities[uid] = Entity(
+            id=uid, name="", schema=schemas.get(row["subject_type"], "unknown")
+        )
         ent.programs = [re.sub(r"\d+$", "", uid)]
-        ent.listings.append(Listing(
-            list="UK Sanctions List", authority="UK FCDO", program=ent.programs[0],
-            listed_on=_date(row["date_designated"]),
-            source_url="https://www.gov.uk/government/publications/the-uk-sanctions-list",
-        ))
+        ent.listings.append(
+            Listing(
+                list="UK Sanctions List",
+                authority="UK FCDO",
+                program=ent.programs[0],
+                listed_on=_date(row["date_designated"]),
+                source_url="https://www.gov.uk/government/publications/the-uk-sanctions-list",
+            )
+        )
         _summarise_listings(ent)
     for row in _csv(names):
         ent = entities.get(row["unique_id"])
@@ -200,10 +225,14 @@ def _meti(path: Path) -> ParsedList:
         ent.countries = [c for c in dict.fromkeys(map(to_iso2, item.get("addresses") or [])) if c]
         ent.addresses = list(item.get("addresses") or [])
         ent.extra["reason"] = item.get("reason")
-        ent.listings.append(Listing(
-            list="METI Foreign End-User List", authority="Japan METI",
-            effect=item.get("reason"), source_url=item.get("source_url"),
-        ))
+        ent.listings.append(
+            Listing(
+                list="METI Foreign End-User List",
+                authority="Japan METI",
+                effect=item.get("reason"),
+                source_url=item.get("source_url"),
+            )
+        )
         _summarise_listings(ent)
         entities.append(ent)
     return ParsedList(entities, meta={"format": "xyna-registry"})
@@ -220,12 +249,15 @@ def _aspi(path: Path) -> ParsedList:
             kind = "chinese" if _CJK.search(alias) else "alias"
             _names(ent, [alias], kind, lang="zh" if kind == "chinese" else None)
         ent.extra["categories"] = value.get("meta", {}).get("categories", [])
-        ent.listings.append(Listing(
-            list="ASPI China Defence Universities Tracker",
-            authority="Australian Strategic Policy Institute", in_force=False,
-            effect="Research reference (risk rating), not a legal restriction",
-            source_url="https://unitracker.aspi.org.au/",
-        ))
+        ent.listings.append(
+            Listing(
+                list="ASPI China Defence Universities Tracker",
+                authority="Australian Strategic Policy Institute",
+                in_force=False,
+                effect="Research reference (risk rating), not a legal restriction",
+                source_url="https://unitracker.aspi.org.au/",
+            )
+        )
         entities.append(ent)
     return ParsedList(entities, meta={"format": "misp-galaxy"})
 
@@ -237,12 +269,16 @@ def _misp_surveillance(path: Path) -> ParsedList:
         ent = Entity(id=f"misp-sv:{value['uuid']}", name=value["value"].strip())
         ent.names.append(Name(ent.name, "primary"))
         _names(ent, value.get("meta", {}).get("synonyms", []), "alias")
-        ent.listings.append(Listing(
-            list="MISP Surveillance Vendors", authority="MISP galaxy (community)",
-            in_force=False, effect="Reference list of surveillance vendors, not a legal list",
-            source_url="https://github.com/MISP/misp-galaxy/blob/main/clusters/"
-            "surveillance-vendor.json",
-        ))
+        ent.listings.append(
+            Listing(
+                list="MISP Surveillance Vendors",
+                authority="MISP galaxy (community)",
+                in_force=False,
+                effect="Reference list of surveillance vendors, not a legal list",
+                source_url="https://github.com/MISP/misp-galaxy/blob/main/clusters/"
+                "surveillance-vendor.json",
+            )
+        )
         entities.append(ent)
     return ParsedList(entities, meta={"format": "misp-galaxy"})
 
@@ -259,10 +295,13 @@ def _bis_universities(path: Path) -> ParsedList:
         ent.countries = ["cn"]
         _names(ent, _entity_list_akas(entry["raw"]), "alias")
         ent.remarks = entry["raw"]
-        ent.listings.append(Listing(
-            list="Entity List", authority="US Commerce BIS",
-            source_url="https://www.bis.gov/regulations/ear/744#supplement-no.-4",
-        ))
+        ent.listings.append(
+            Listing(
+                list="Entity List",
+                authority="US Commerce BIS",
+                source_url="https://www.bis.gov/regulations/ear/744#supplement-no.-4",
+            )
+        )
         _summarise_listings(ent)
         entities.append(ent)
     return ParsedList(entities, meta={"format": "bis-el-text"})
@@ -277,7 +316,7 @@ def _entity_list_akas(raw: str) -> list[str]:
     start = _AKA_START.search(raw)
     if not start:
         return []
-    items = raw[start.start():].split("—")[1:]
+    items = raw[start.start() :].split("—")[1:]
     akas = []
     for i, item in enumerate(items):
         item = " ".join(item.split())
@@ -365,17 +404,21 @@ def _date(text: str | None) -> str | None:
 SOURCES: dict[str, tuple[tuple[str, ...], Callable[..., ParsedList]]] = {
     "ofac-sdn": (("moov-watchman/ofac_sdn_2021",), ofac.parse),
     "ofac-cons": (("moov-watchman/ofac_non_sdn",), ofac.parse),
-    "csl-samples": ((
-        "moov-watchman/csl_samples/consolidated_sample_2025.csv",
-        "moov-watchman/csl_samples/csl_sample_2019.csv",
-    ), _csl_samples),
+    "csl-samples": (
+        (
+            "moov-watchman/csl_samples/consolidated_sample_2025.csv",
+            "moov-watchman/csl_samples/csl_sample_2019.csv",
+        ),
+        _csl_samples,
+    ),
     "dod-1260h": (("opensanctions/us/dod_chinese_milcorps/sanctions.csv",), _dod_1260h),
     "fcc-covered": (("opensanctions/us/fcc_covered_list/table.csv",), _fcc_covered),
     "ndaa-889": (("opensanctions/us/special_leg/source_files/section_889.csv",), _ndaa_889),
-    "eu-ghr": (("opensanctions/eu/journal_sanctions/data/consolidated/32020R1998.csv",),
-               _eu_ghr),
-    "uk-sanctions": (("covyr-uk-sanctions/subjects.csv", "covyr-uk-sanctions/subject_names.csv"),
-                     _uk_sanctions),
+    "eu-ghr": (("opensanctions/eu/journal_sanctions/data/consolidated/32020R1998.csv",), _eu_ghr),
+    "uk-sanctions": (
+        ("covyr-uk-sanctions/subjects.csv", "covyr-uk-sanctions/subject_names.csv"),
+        _uk_sanctions,
+    ),
     "meti": (("xyna-export-control-registry/data/entities/jp.json",), _meti),
     "aspi": (("misp-galaxy/clusters/china-defence-universities.json",), _aspi),
     "misp-sv": (("misp-galaxy/clusters/surveillance-vendor.json",), _misp_surveillance),
@@ -404,6 +447,10 @@ def build_store(path: Path) -> Store:
     list version (imported once: a store that holds them already is kept)."""
     store = open_store(path)  # loads the bundled list
     for sid, parsed in shared_lists().items():
-        store.import_parsed({"id": sid, "name": sid, "kind": "reference"}, parsed,
-                            sha256=f"bench-{sid}", origin=f"shared/data ({sid})")  # fmt: skip
+        store.import_parsed(
+            {"id": sid, "name": sid, "kind": "reference"},
+            parsed,
+            sha256=f"bench-{sid}",
+            origin=f"shared/data ({sid})",
+        )
     return store

@@ -80,9 +80,15 @@ class Ctx:
         return self._screener
 
 
-@click.group(help=f"Screen names against restricted surveillance-technology lists.\n\n{EXIT_CODES_HELP}")
-@click.option("--db", type=click.Path(dir_okay=False), envvar="SCREENER_DB",
-              help="Database file (default: $SCREENER_DB or a per-user data directory).")
+@click.group(
+    help=f"Screen names against restricted surveillance-technology lists.\n\n{EXIT_CODES_HELP}"
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    envvar="SCREENER_DB",
+    help="Database file (default: $SCREENER_DB or a per-user data directory).",
+)
 @click.version_option(__version__, prog_name="screener")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:
@@ -95,46 +101,70 @@ def lists_group() -> None:
 
 
 @lists_group.command("show", help="Each source with its active version and entry count.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.pass_obj
 def lists_show(obj: Ctx, fmt: str) -> None:
     rows = catalog.show(obj.store)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    _table(rows, [("id", "source"), ("kind", "kind"), ("entities", "entities"),
-                  ("published", "published"), ("loaded_at", "loaded"),
-                  ("sha256", "version"), ("licence", "licence")])  # fmt: skip
+    _table(
+        rows,
+        [
+            ("id", "source"),
+            ("kind", "kind"),
+            ("entities", "entities"),
+            ("published", "published"),
+            ("loaded_at", "loaded"),
+            ("sha256", "version"),
+            ("licence", "licence"),
+        ],
+    )
 
 
 @lists_group.command("import", help="Load a list file (or folder) as a new version of a source.")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS + LINK_FORMATS), required=True,
-              help="Importer: csl, ofac (file or folder), simple (targets.simple.csv), curated, "
-                   "section-1286 (DoD Section 1286 CSV), un-sc, ofsi, eu-fsf, dfat, ca-sema, "
-                   "bis-dpl, fr-rule; ownership links: gleif-rr (GLEIF Level 2 relationship "
-                   "XML), ownership-csv (child, parent, share, source).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS + LINK_FORMATS),
+    required=True,
+    help="Importer: csl, ofac (file or folder), simple (targets.simple.csv), curated, "
+    "section-1286 (DoD Section 1286 CSV), un-sc, ofsi, eu-fsf, dfat, ca-sema, "
+    "bis-dpl, fr-rule; ownership links: gleif-rr (GLEIF Level 2 relationship "
+    "XML), ownership-csv (child, parent, share, source).",
+)
 @click.option("--source", "source_id", required=True, help="Source id, e.g. csl or my-denylist.")
 @click.option("--name", help="Display name of the source.")
-@click.option("--names", "names_file", type=click.Path(path_type=Path),
-              help="gleif-rr: the GLEIF LEI records (default: lei-data.xml beside PATH).")
+@click.option(
+    "--names",
+    "names_file",
+    type=click.Path(path_type=Path),
+    help="gleif-rr: the GLEIF LEI records (default: lei-data.xml beside PATH).",
+)
 @click.pass_obj
-def lists_import(obj: Ctx, path: Path, fmt: str, source_id: str, name: str | None,
-                 names_file: Path | None) -> None:  # fmt: skip
+def lists_import(
+    obj: Ctx, path: Path, fmt: str, source_id: str, name: str | None, names_file: Path | None
+) -> None:
     from screener.lists.links import LinksResult
 
     r = catalog.import_file(obj.store, path, fmt, source_id, name=name, names=names_file)
     if isinstance(r, LinksResult):
         what = "unchanged" if r.status == "unchanged" else "loaded"
-        click.echo(f"{source_id}: {what} ownership links version {r.version_id}: {r.links} "
-                   f"links; the graph has {r.nodes} unlisted parties (sha256 {r.sha256[:12]})")
+        click.echo(
+            f"{source_id}: {what} ownership links version {r.version_id}: {r.links} "
+            f"links; the graph has {r.nodes} unlisted parties (sha256 {r.sha256[:12]})"
+        )
         return
     if r.status == "unchanged":
         click.echo(f"{source_id}: unchanged (version {r.version_id}, sha256 {r.sha256[:12]})")
     else:
-        click.echo(f"{source_id}: loaded version {r.version_id} with {r.entities} entities and "
-                   f"{r.names} names (sha256 {r.sha256[:12]})")  # fmt: skip
+        click.echo(
+            f"{source_id}: loaded version {r.version_id} with {r.entities} entities and "
+            f"{r.names} names (sha256 {r.sha256[:12]})"
+        )
 
 
 @lists_group.command("export", help="Write the active records with all provenance.")
@@ -147,20 +177,41 @@ def lists_export(obj: Ctx, source_ids: tuple[str, ...], fmt: str, output: Path) 
     click.echo(f"wrote {n} entities to {output}", err=True)
 
 
-@lists_group.command("update", help="Download the official lists; keep the old version if a "
-                     "download or its checks fail (exit 4).")  # fmt: skip
+@lists_group.command(
+    "update",
+    help="Download the official lists; keep the old version if a "
+    "download or its checks fail (exit 4).",
+)
 @click.argument("source_ids", nargs=-1, metavar="[SOURCE]...")
-@click.option("--url", "url_opts", multiple=True, metavar="SOURCE=URL",
-              help="Download SOURCE from URL instead (repeatable; a mirror or a local copy).")
-@click.option("--from-file", type=click.Path(path_type=Path),
-              help="Load this downloaded file (or folder) through the same checks.")
+@click.option(
+    "--url",
+    "url_opts",
+    multiple=True,
+    metavar="SOURCE=URL",
+    help="Download SOURCE from URL instead (repeatable; a mirror or a local copy).",
+)
+@click.option(
+    "--from-file",
+    type=click.Path(path_type=Path),
+    help="Load this downloaded file (or folder) through the same checks.",
+)
 @click.option("--force", is_flag=True, help="Accept a copy that drops many entries.")
-@click.option("--rescreen", "then_rescreen", is_flag=True,
-              help="Then re-screen every portfolio and report what changed (exit 1 when "
-                   "anything needs review, unless an update failed: exit 4).")
+@click.option(
+    "--rescreen",
+    "then_rescreen",
+    is_flag=True,
+    help="Then re-screen every portfolio and report what changed (exit 1 when "
+    "anything needs review, unless an update failed: exit 4).",
+)
 @click.pass_obj
-def lists_update(obj: Ctx, source_ids: tuple[str, ...], url_opts: tuple[str, ...],
-                 from_file: Path | None, force: bool, then_rescreen: bool) -> None:  # fmt: skip
+def lists_update(
+    obj: Ctx,
+    source_ids: tuple[str, ...],
+    url_opts: tuple[str, ...],
+    from_file: Path | None,
+    force: bool,
+    then_rescreen: bool,
+) -> None:
     from screener.errors import EXIT_UPDATE
     from screener.lists import update as refresh
 
@@ -170,13 +221,15 @@ def lists_update(obj: Ctx, source_ids: tuple[str, ...], url_opts: tuple[str, ...
         if not sep or not sid or not url:
             raise click.BadParameter(f"'{opt}' is not SOURCE=URL", param_hint="--url")
         urls.setdefault(sid.strip(), []).append(url.strip())
-    outcomes = refresh.update(obj.store, list(source_ids) or None, urls=urls,
-                              from_file=from_file, force=force)  # fmt: skip
+    outcomes = refresh.update(
+        obj.store, list(source_ids) or None, urls=urls, from_file=from_file, force=force
+    )
     for o in outcomes:
         if o.status == "loaded":
             was = f", was version {o.previous_version}" if o.previous_version else ""
-            click.echo(f"{o.source_id}: loaded version {o.version_id} with {o.entities} "
-                       f"entities{was}")  # fmt: skip
+            click.echo(
+                f"{o.source_id}: loaded version {o.version_id} with {o.entities} entities{was}"
+            )
         elif o.status == "unchanged":
             click.echo(f"{o.source_id}: unchanged (version {o.version_id})")
         else:
@@ -190,8 +243,9 @@ def lists_update(obj: Ctx, source_ids: tuple[str, ...], url_opts: tuple[str, ...
 
         results = rescreen_all(obj.screener)
         if not results:
-            click.echo("no portfolio to re-screen (add one with `screener portfolio add`)",
-                       err=True)  # fmt: skip
+            click.echo(
+                "no portfolio to re-screen (add one with `screener portfolio add`)", err=True
+            )
         for result in results:
             _print_rescreen(result.to_dict())
             code = max(code, result.exit_code)
@@ -201,16 +255,21 @@ def lists_update(obj: Ctx, source_ids: tuple[str, ...], url_opts: tuple[str, ...
         click.get_current_context().exit(code)
 
 
-@lists_group.command("diff", help="Entries added, removed and changed between two versions "
-                     "(default: the previous and the active one).")  # fmt: skip
+@lists_group.command(
+    "diff",
+    help="Entries added, removed and changed between two versions "
+    "(default: the previous and the active one).",
+)
 @click.argument("source_id", metavar="SOURCE")
 @click.option("--from", "from_version", type=int, help="Older version id.")
 @click.option("--to", "to_version", type=int, help="Newer version id (default: active).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.pass_obj
-def lists_diff(obj: Ctx, source_id: str, from_version: int | None, to_version: int | None,
-               fmt: str) -> None:  # fmt: skip
+def lists_diff(
+    obj: Ctx, source_id: str, from_version: int | None, to_version: int | None, fmt: str
+) -> None:
 
     from screener.lists.diff import diff as diff_versions
 
@@ -218,42 +277,72 @@ def lists_diff(obj: Ctx, source_id: str, from_version: int | None, to_version: i
     if fmt == "json":
         click.echo(json.dumps(d.to_dict(), indent=2, ensure_ascii=False))
         return
-    click.echo(f"{source_id}: version {d.from_version or '(none)'} -> {d.to_version}: "
-               f"{len(d.added)} added, {len(d.removed)} removed, {len(d.changed)} changed")
-    rows = ([{**e, "change": "added"} for e in d.added]
-            + [{**e, "change": "removed"} for e in d.removed]
-            + [{**e, "change": "changed", "fields": ", ".join(e["fields"])}
-               for e in d.changed])  # fmt: skip
+    click.echo(
+        f"{source_id}: version {d.from_version or '(none)'} -> {d.to_version}: "
+        f"{len(d.added)} added, {len(d.removed)} removed, {len(d.changed)} changed"
+    )
+    rows = (
+        [{**e, "change": "added"} for e in d.added]
+        + [{**e, "change": "removed"} for e in d.removed]
+        + [{**e, "change": "changed", "fields": ", ".join(e["fields"])} for e in d.changed]
+    )
     if rows:
-        _table(rows, [("change", "change"), ("id", "id"), ("name", "name"), ("list", "list"),
-                      ("fields", "changed fields")])  # fmt: skip
+        _table(
+            rows,
+            [
+                ("change", "change"),
+                ("id", "id"),
+                ("name", "name"),
+                ("list", "list"),
+                ("fields", "changed fields"),
+            ],
+        )
 
 
 # -- screening ---------------------------------------------------------------------------
 
 THRESHOLD_HELP = "Report hits scoring at least this (0-1; default 0.80)."
-RELATED_HELP = ("Also report companies listed parties own under 50%, or in a share not "
-                "published (a red flag, not a hit by default).")
+RELATED_HELP = (
+    "Also report companies listed parties own under 50%, or in a share not "
+    "published (a red flag, not a hit by default)."
+)
 STALE_HELP = "Exit 3 instead of screening when a list is older than its max age."
 
 
-@cli.command("check", help=f"Screen one name and show every hit with its provenance.\n\n"
-                           f"{EXIT_CODES_HELP}")  # fmt: skip
+@cli.command(
+    "check", help=f"Screen one name and show every hit with its provenance.\n\n{EXIT_CODES_HELP}"
+)
 @click.argument("name")
-@click.option("--country", help="Country of the party (secondary evidence): an ISO code (CN, "
-              "CHN) or an English name; Hong Kong and Macau count as China.")
+@click.option(
+    "--country",
+    help="Country of the party (secondary evidence): an ISO code (CN, "
+    "CHN) or an English name; Hong Kong and Macau count as China.",
+)
 @click.option("--threshold", type=Threshold(), help=THRESHOLD_HELP)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)  # fmt: skip
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
 @click.option("--related", is_flag=True, help=RELATED_HELP)
-@click.option("--dob", help="Date of birth of a person (YYYY, YYYY-MM or YYYY-MM-DD): "
-              "secondary evidence; a date alone never clears a name.")
+@click.option(
+    "--dob",
+    help="Date of birth of a person (YYYY, YYYY-MM or YYYY-MM-DD): "
+    "secondary evidence; a date alone never clears a name.",
+)
 @click.pass_obj
-def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None, fmt: str,
-              fail_stale: bool | None, related: bool, dob: str | None) -> int:  # fmt: skip
-    result = obj.screener.check(name, country=country, threshold=threshold,
-                                fail_stale=fail_stale, related=related, dob=dob)  # fmt: skip
+def check_cmd(
+    obj: Ctx,
+    name: str,
+    country: str | None,
+    threshold: float | None,
+    fmt: str,
+    fail_stale: bool | None,
+    related: bool,
+    dob: str | None,
+) -> int:
+    result = obj.screener.check(
+        name, country=country, threshold=threshold, fail_stale=fail_stale, related=related, dob=dob
+    )
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -262,60 +351,117 @@ def check_cmd(obj: Ctx, name: str, country: str | None, threshold: float | None,
     return int(result.exit_code)
 
 
-@cli.command("batch", help=f"Screen every row of a CSV, XLSX, JSON Lines or Parquet file.\n\n"
-                          f"OUTPUT's extension picks the format: .csv, .jsonl, .xlsx, .parquet, "
-                          f".html or .pdf (the committee report; see `screener report`). "
-                          f"The output appears only when the run succeeds; CSV, JSONL, XLSX and "
-                          f"Parquet get a sidecar OUTPUT.meta.json with the run id and list "
-                          f"versions. --engine dask screens on a Dask cluster: a local one, or "
-                          f"the one at --scheduler ADDRESS.\n\n"
-                          f"{EXIT_CODES_HELP}")  # fmt: skip
+@cli.command(
+    "batch",
+    help=f"Screen every row of a CSV, XLSX, JSON Lines or Parquet file.\n\n"
+    f"OUTPUT's extension picks the format: .csv, .jsonl, .xlsx, .parquet, "
+    f".html or .pdf (the committee report; see `screener report`). "
+    f"The output appears only when the run succeeds; CSV, JSONL, XLSX and "
+    f"Parquet get a sidecar OUTPUT.meta.json with the run id and list "
+    f"versions. --engine dask screens on a Dask cluster: a local one, or "
+    f"the one at --scheduler ADDRESS.\n\n"
+    f"{EXIT_CODES_HELP}",
+)
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Output file (.csv, .jsonl, .xlsx, .parquet, .html or .pdf).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Output file (.csv, .jsonl, .xlsx, .parquet, .html or .pdf).",
+)
 @click.option("--column", help="Column holding the names (default: an obvious one).")
-@click.option("--country-column", help="Column holding each party's country: ISO codes or "
-              "English names (default: 'country'); a value naming no country is warned about.")
+@click.option(
+    "--country-column",
+    help="Column holding each party's country: ISO codes or "
+    "English names (default: 'country'); a value naming no country is warned about.",
+)
 @click.option("--sheet", help="Worksheet of an .xlsx input (default: the first).")
 @click.option("--threshold", type=Threshold(), help=THRESHOLD_HELP)
-@click.option("--workers", type=click.IntRange(1, 64),
-              help="Processes (default: all cores); with --engine dask, local Dask workers.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
-              show_default=True, help="Where to screen: this machine's cores, or Dask workers.")
-@click.option("--scheduler", metavar="ADDRESS",
-              help="Dask scheduler to use with --engine dask (e.g. tcp://scheduler:8786; "
-                   "default: start a local cluster).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Processes (default: all cores); with --engine dask, local Dask workers.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where to screen: this machine's cores, or Dask workers.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler to use with --engine dask (e.g. tcp://scheduler:8786; "
+    "default: start a local cluster).",
+)
 @click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
 @click.option("--related", is_flag=True, help=RELATED_HELP)
-@click.option("--dob-column", help="Column holding people's dates of birth (YYYY, YYYY-MM or "
-              "YYYY-MM-DD): secondary evidence, as --dob of check.")
+@click.option(
+    "--dob-column",
+    help="Column holding people's dates of birth (YYYY, YYYY-MM or "
+    "YYYY-MM-DD): secondary evidence, as --dob of check.",
+)
 @click.pass_obj
-def batch_cmd(obj: Ctx, input_path: Path, output: Path, column: str | None,
-              country_column: str | None, sheet: str | None, threshold: float | None,
-              workers: int | None, engine: str, scheduler: str | None,
-              fail_stale: bool | None, related: bool, dob_column: str | None) -> int:  # fmt: skip
-    s = obj.screener.batch(input_path, output, column=column, country_column=country_column,
-                           sheet=sheet, threshold=threshold, workers=workers, progress=True,
-                           fail_stale=fail_stale, related=related, dob_column=dob_column,
-                           engine=engine, scheduler=scheduler)  # fmt: skip
-    decided = (f" ({s.suppressed} all suppressed, {s.review_again} to review again)"
-               if s.suppressed or s.review_again else "")  # fmt: skip
-    click.echo(f"screened {s.rows} rows ({s.unique_names} unique names): {s.hit_rows} with hits"
-               f"{decided}, {s.clear} clear, {s.skipped} skipped; wrote {s.output} "
-               f"(run {s.run_id})", err=True)  # fmt: skip
+def batch_cmd(
+    obj: Ctx,
+    input_path: Path,
+    output: Path,
+    column: str | None,
+    country_column: str | None,
+    sheet: str | None,
+    threshold: float | None,
+    workers: int | None,
+    engine: str,
+    scheduler: str | None,
+    fail_stale: bool | None,
+    related: bool,
+    dob_column: str | None,
+) -> int:
+    s = obj.screener.batch(
+        input_path,
+        output,
+        column=column,
+        country_column=country_column,
+        sheet=sheet,
+        threshold=threshold,
+        workers=workers,
+        progress=True,
+        fail_stale=fail_stale,
+        related=related,
+        dob_column=dob_column,
+        engine=engine,
+        scheduler=scheduler,
+    )
+    decided = (
+        f" ({s.suppressed} all suppressed, {s.review_again} to review again)"
+        if s.suppressed or s.review_again
+        else ""
+    )
+    click.echo(
+        f"screened {s.rows} rows ({s.unique_names} unique names): {s.hit_rows} with hits"
+        f"{decided}, {s.clear} clear, {s.skipped} skipped; wrote {s.output} "
+        f"(run {s.run_id})",
+        err=True,
+    )
     _warn(s.warnings)
     return s.exit_code
 
 
-@cli.command("ownership", help="Explain who owns the party NAME names, up to the listed "
-                               "owners (shares, kinds, sources, the rule that makes it matter "
-                               "and its status that day), and what it owns.\n\n"
-                               "Exit 0 when nothing listed is involved, 1 when the party is "
-                               "listed or a listed owner is; 2 and 3 as for check.")  # fmt: skip
+@cli.command(
+    "ownership",
+    help="Explain who owns the party NAME names, up to the listed "
+    "owners (shares, kinds, sources, the rule that makes it matter "
+    "and its status that day), and what it owns.\n\n"
+    "Exit 0 when nothing listed is involved, 1 when the party is "
+    "listed or a listed owner is; 2 and 3 as for check.",
+)
 @click.argument("name")
 @click.option("--on", "day", help="The day to judge on (YYYY-MM-DD; default today).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)  # fmt: skip
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.pass_obj
 def ownership_cmd(obj: Ctx, name: str, day: str | None, fmt: str) -> int:
     from screener.errors import InputError
@@ -341,8 +487,10 @@ def _edge_line(st: dict[str, Any], on: str) -> str:
     if st["end_date"]:
         bits.append(f"ENDED {st['end_date']}" if st["end_date"] < on else f"ends {st['end_date']}")
     lists = f" [{', '.join(st['owner_lists'])}]" if st["owner_lists"] else ""
-    return (f"{st['child']} -> {st['owner']}{lists}: {', '.join(bits)}; "
-            f"source: {st['source']} ({st['origin']})")
+    return (
+        f"{st['child']} -> {st['owner']}{lists}: {', '.join(bits)}; "
+        f"source: {st['source']} ({st['origin']})"
+    )
 
 
 def _print_ownership(doc: dict[str, Any]) -> None:
@@ -353,10 +501,15 @@ def _print_ownership(doc: dict[str, Any]) -> None:
         a = m["assessment"]
         e = a["entity"]
         kind = ", ".join(e["lists"]) if e["listed"] else "not listed (ownership graph)"
-        click.echo(f"{doc['query']!r} -> {e['name']} ({m['source_id']}:{m['entity_id']}, "
-                   f"score {m['score']:.2f}; {kind})")  # fmt: skip
-        share = (f", {a['share']:g}% held by listed parties or parties they own"
-                 if a["share"] is not None else "")  # fmt: skip
+        click.echo(
+            f"{doc['query']!r} -> {e['name']} ({m['source_id']}:{m['entity_id']}, "
+            f"score {m['score']:.2f}; {kind})"
+        )
+        share = (
+            f", {a['share']:g}% held by listed parties or parties they own"
+            if a["share"] is not None
+            else ""
+        )
         click.echo(f"  relation on {a['on']}: {a['relation'] or 'none'}{share}")
         seen: set[tuple[str, str, str]] = set()
         if m["up"]:
@@ -368,18 +521,24 @@ def _print_ownership(doc: dict[str, Any]) -> None:
                     seen.add(key)
                     click.echo(f"    {_edge_line(st, a['on'])}")
             if len(c["steps"]) > 1 and c["effective_share"] is not None:
-                click.echo(f"      chain to {c['steps'][-1]['owner']}: "
-                           f"{c['effective_share']:g}% along the chain")
+                click.echo(
+                    f"      chain to {c['steps'][-1]['owner']}: "
+                    f"{c['effective_share']:g}% along the chain"
+                )
         for r in a["rules"]:
             st = r["status"] or {}
             verdict = "applies" if r["applies"] else "may apply (related)"
-            click.echo(f"  rule: {r['name']} ({r['citation']}): {verdict}; owners on its lists: "
-                       f"{', '.join(r['owners']) or '-'}")  # fmt: skip
-            click.echo(f"    status on {a['on']}: {st.get('status', 'no status recorded')}"
-                       f"{' since ' + st['from'] if st.get('from') else ''}"
-                       f"{', ' + st['citation'] if st.get('citation') else ''}"
-                       f"{' (checked ' + st['checked_on'] + ')' if st.get('checked_on') else ''}; "
-                       f"source: {st.get('source') or 'none found'}")  # fmt: skip
+            click.echo(
+                f"  rule: {r['name']} ({r['citation']}): {verdict}; owners on its lists: "
+                f"{', '.join(r['owners']) or '-'}"
+            )
+            click.echo(
+                f"    status on {a['on']}: {st.get('status', 'no status recorded')}"
+                f"{' since ' + st['from'] if st.get('from') else ''}"
+                f"{', ' + st['citation'] if st.get('citation') else ''}"
+                f"{' (checked ' + st['checked_on'] + ')' if st.get('checked_on') else ''}; "
+                f"source: {st.get('source') or 'none found'}"
+            )
             if st.get("note"):
                 click.echo(f"    {st['note']}")
         for note in a["notes"]:
@@ -393,15 +552,25 @@ def _print_ownership(doc: dict[str, Any]) -> None:
             if key not in seen:
                 seen.add(key)
                 click.echo(f"    {_edge_line(st, a['on'])}")
-    click.echo("An ownership link is a lead, not a determination: confirm shares and control "
-               "at the source.")
+    click.echo(
+        "An ownership link is a lead, not a determination: confirm shares and control "
+        "at the source."
+    )
 
-@cli.command("serve", help="Serve the HTTP API (POST /match, /check, /batch, /lists, "
-                           "/reconcile for OpenRefine; reference at /docs) and the reviewers' "
-                           "pages. Writes (uploads, decisions, list updates) need the token "
-                           "from SCREENER_TOKEN or [serve] token in the config file.")  # fmt: skip
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (another than loopback is warned about).")
+
+@cli.command(
+    "serve",
+    help="Serve the HTTP API (POST /match, /check, /batch, /lists, "
+    "/reconcile for OpenRefine; reference at /docs) and the reviewers' "
+    "pages. Writes (uploads, decisions, list updates) need the token "
+    "from SCREENER_TOKEN or [serve] token in the config file.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (another than loopback is warned about).",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.pass_obj
 def serve_cmd(obj: Ctx, host: str, port: int) -> None:
@@ -419,30 +588,51 @@ def _warn(notes: list[str]) -> None:
 
 # -- reviewing ---------------------------------------------------------------------------
 
-KINDS_HELP = ("false-positive (the party is not the listed entity), confirmed (a true match), "
-              "escalated, cleared (a true match that is permitted, e.g. a licence is held), "
-              "declined")  # fmt: skip
+KINDS_HELP = (
+    "false-positive (the party is not the listed entity), confirmed (a true match), "
+    "escalated, cleared (a true match that is permitted, e.g. a licence is held), "
+    "declined"
+)
 
 
-@cli.command("decide", help="Record a reviewer's decision on one party and one listed entity. "
-             f"KIND: {KINDS_HELP}. false-positive and cleared suppress the hit in later "
-             "checks, batches and re-screenings until the entity's listing changes "
-             "(then it comes back as review-again). Decisions are never changed or deleted: "
-             "decide again to supersede one.")  # fmt: skip
+@cli.command(
+    "decide",
+    help="Record a reviewer's decision on one party and one listed entity. "
+    f"KIND: {KINDS_HELP}. false-positive and cleared suppress the hit in later "
+    "checks, batches and re-screenings until the entity's listing changes "
+    "(then it comes back as review-again). Decisions are never changed or deleted: "
+    "decide again to supersede one.",
+)
 @click.argument("party", metavar="PARTY_NAME")
 @click.argument("entity_id")
-@click.option("--as", "kind", required=True, metavar="KIND",
-              type=click.Choice(["false-positive", "confirmed", "escalated", "cleared",
-                                 "declined"], case_sensitive=False))  # fmt: skip
+@click.option(
+    "--as",
+    "kind",
+    required=True,
+    metavar="KIND",
+    type=click.Choice(
+        ["false-positive", "confirmed", "escalated", "cleared", "declined"], case_sensitive=False
+    ),
+)
 @click.option("--reason", required=True, help="Why (kept with the decision).")
 @click.option("--by", "reviewer", required=True, help="The reviewer's name.")
-@click.option("--source", "source_id", help="The list source holding ENTITY_ID (needed only "
-              "when several do).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)  # fmt: skip
+@click.option(
+    "--source", "source_id", help="The list source holding ENTITY_ID (needed only when several do)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.pass_obj
-def decide_cmd(obj: Ctx, party: str, entity_id: str, kind: str, reason: str, reviewer: str,
-               source_id: str | None, fmt: str) -> None:  # fmt: skip
+def decide_cmd(
+    obj: Ctx,
+    party: str,
+    entity_id: str,
+    kind: str,
+    reason: str,
+    reviewer: str,
+    source_id: str | None,
+    fmt: str,
+) -> None:
     from screener.db.decisions import summary
     from screener.screening.review import decide
 
@@ -451,20 +641,27 @@ def decide_cmd(obj: Ctx, party: str, entity_id: str, kind: str, reason: str, rev
         click.echo(json.dumps(d, indent=2, ensure_ascii=False))
         return
     was = f" (supersedes #{d['supersedes']})" if d.get("supersedes") else ""
-    click.echo(f"recorded {summary(d)}{was}; party {d['party']!r}, entity "
-               f"{d['source_id']}:{d['entity_id']}")  # fmt: skip
+    click.echo(
+        f"recorded {summary(d)}{was}; party {d['party']!r}, entity "
+        f"{d['source_id']}:{d['entity_id']}"
+    )
 
 
-@cli.group("decisions", help="Reviewers' decisions: import them from a reviewed batch output, "
-           "list them, export them.")  # fmt: skip
+@cli.group(
+    "decisions",
+    help="Reviewers' decisions: import them from a reviewed batch output, list them, export them.",
+)
 def decisions_group() -> None:
     pass
 
 
-@decisions_group.command("import", help="Record the decisions a reviewer filled into a CSV or "
-                         "XLSX batch output (columns decision, decision_reason, decision_by). "
-                         "Each applies to every hit in the row's screen_hit_ids. Checked whole "
-                         "first: a bad row records nothing.")  # fmt: skip
+@decisions_group.command(
+    "import",
+    help="Record the decisions a reviewer filled into a CSV or "
+    "XLSX batch output (columns decision, decision_reason, decision_by). "
+    "Each applies to every hit in the row's screen_hit_ids. Checked whole "
+    "first: a bad row records nothing.",
+)
 @click.argument("path", metavar="REVIEWED_FILE", type=click.Path(path_type=Path))
 @click.option("--by", "reviewer", help="Reviewer for rows whose decision_by is empty.")
 @click.option("--sheet", help="Worksheet of an .xlsx file (default: the first, 'results').")
@@ -473,8 +670,10 @@ def decisions_import(obj: Ctx, path: Path, reviewer: str | None, sheet: str | No
     from screener.screening.review import import_reviewed
 
     r = import_reviewed(obj.store, path, reviewer=reviewer, sheet=sheet)
-    click.echo(f"{path}: {r.decided_rows} of {r.rows} rows have a decision: recorded "
-               f"{len(r.recorded)} decisions, {r.unchanged} already in force")  # fmt: skip
+    click.echo(
+        f"{path}: {r.decided_rows} of {r.rows} rows have a decision: recorded "
+        f"{len(r.recorded)} decisions, {r.unchanged} already in force"
+    )
     for d in r.recorded:
         click.echo(f"  #{d['id']} {d['kind']}: {d['party']} / {d['source_id']}:{d['entity_id']}")
 
@@ -482,8 +681,9 @@ def decisions_import(obj: Ctx, path: Path, reviewer: str | None, sheet: str | No
 @decisions_group.command("list", help="Every decision, oldest first (superseded ones marked).")
 @click.option("--party", help="Only this party (any spelling the screening treats as the same).")
 @click.option("--current", is_flag=True, help="Only the decisions in force.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)  # fmt: skip
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.pass_obj
 def decisions_list(obj: Ctx, party: str | None, current: bool, fmt: str) -> None:
     from screener.db.decisions import all_decisions
@@ -495,13 +695,24 @@ def decisions_list(obj: Ctx, party: str | None, current: bool, fmt: str) -> None
     for r in rows:
         r["entity"] = f"{r['source_id']}:{r['entity_id']}"
         r["state"] = "in force" if r["current"] else f"superseded by #{r['superseded_by']}"
-    _table(rows, [("id", "#"), ("decided_at", "decided"), ("party", "party"), ("entity", "entity"),
-                  ("kind", "decision"), ("reviewer", "by"), ("reason", "reason"),
-                  ("state", "state")])  # fmt: skip
+    _table(
+        rows,
+        [
+            ("id", "#"),
+            ("decided_at", "decided"),
+            ("party", "party"),
+            ("entity", "entity"),
+            ("kind", "decision"),
+            ("reviewer", "by"),
+            ("reason", "reason"),
+            ("state", "state"),
+        ],
+    )
 
 
-@decisions_group.command("export", help="Write every decision with the listing it was made "
-                         "on: .csv or .jsonl.")  # fmt: skip
+@decisions_group.command(
+    "export", help="Write every decision with the listing it was made on: .csv or .jsonl."
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
 @click.option("--party", help="Only this party.")
 @click.pass_obj
@@ -512,37 +723,63 @@ def decisions_export(obj: Ctx, output: Path, party: str | None) -> None:
     click.echo(f"wrote {n} decisions to {output}", err=True)
 
 
-@cli.group("portfolio", help="Named sets of parties (funders-2026, customers, deal-123) to "
-           "re-screen when the lists change.")  # fmt: skip
+@cli.group(
+    "portfolio",
+    help="Named sets of parties (funders-2026, customers, deal-123) to "
+    "re-screen when the lists change.",
+)
 def portfolio_group() -> None:
     pass
 
 
-@portfolio_group.command("add", help="Keep the parties of a CSV, XLSX or JSON Lines file (with "
-                         "their row data) as portfolio NAME.")  # fmt: skip
+@portfolio_group.command(
+    "add",
+    help="Keep the parties of a CSV, XLSX or JSON Lines file (with "
+    "their row data) as portfolio NAME.",
+)
 @click.argument("name")
 @click.argument("path", metavar="FILE", type=click.Path(path_type=Path))
 @click.option("--column", help="Column holding the names (default: an obvious one).")
-@click.option("--country-column", help="Column holding each party's country (default: "
-              "'country').")
+@click.option("--country-column", help="Column holding each party's country (default: 'country').")
 @click.option("--sheet", help="Worksheet of an .xlsx input (default: the first).")
-@click.option("--replace", is_flag=True, help="Replace the parties of an existing portfolio "
-              "(its screenings are kept, so the next rescreen reports what the new file changed).")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace the parties of an existing portfolio "
+    "(its screenings are kept, so the next rescreen reports what the new file changed).",
+)
 @click.pass_obj
-def portfolio_add(obj: Ctx, name: str, path: Path, column: str | None,
-                  country_column: str | None, sheet: str | None, replace: bool) -> None:  # fmt: skip
+def portfolio_add(
+    obj: Ctx,
+    name: str,
+    path: Path,
+    column: str | None,
+    country_column: str | None,
+    sheet: str | None,
+    replace: bool,
+) -> None:
     from screener.screening.rescreen import add_portfolio
 
-    p, notes = add_portfolio(obj.store, name, path, column=column, country_column=country_column,
-                             sheet=sheet, replace=replace)  # fmt: skip
-    click.echo(f"portfolio {p['name']!r}: {p['parties']} parties from {path} (names in "
-               f"{p['name_column']!r}); screen it with `screener rescreen {p['name']}`")  # fmt: skip
+    p, notes = add_portfolio(
+        obj.store,
+        name,
+        path,
+        column=column,
+        country_column=country_column,
+        sheet=sheet,
+        replace=replace,
+    )
+    click.echo(
+        f"portfolio {p['name']!r}: {p['parties']} parties from {path} (names in "
+        f"{p['name_column']!r}); screen it with `screener rescreen {p['name']}`"
+    )
     _warn(notes)
 
 
 @portfolio_group.command("list", help="Every portfolio and when it was last screened.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)  # fmt: skip
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.pass_obj
 def portfolio_list(obj: Ctx, fmt: str) -> None:
     from screener.db.portfolios import all_portfolios
@@ -551,24 +788,38 @@ def portfolio_list(obj: Ctx, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    _table(rows, [("name", "portfolio"), ("parties", "parties"), ("source_path", "from"),
-                  ("updated_at", "updated"), ("last_screened", "last screened"),
-                  ("last_run", "run")])  # fmt: skip
+    _table(
+        rows,
+        [
+            ("name", "portfolio"),
+            ("parties", "parties"),
+            ("source_path", "from"),
+            ("updated_at", "updated"),
+            ("last_screened", "last screened"),
+            ("last_run", "run"),
+        ],
+    )
 
 
-@cli.command("rescreen", help="Screen a portfolio against the active lists and report only what "
-             "changed since it was last screened: new hits, hits gone, listings changed (a new "
-             "list, an end date), hits to review again. Exit 1 when a change needs review.\n\n"
-             f"{EXIT_CODES_HELP}")  # fmt: skip
+@cli.command(
+    "rescreen",
+    help="Screen a portfolio against the active lists and report only what "
+    "changed since it was last screened: new hits, hits gone, listings changed (a new "
+    "list, an end date), hits to review again. Exit 1 when a change needs review.\n\n"
+    f"{EXIT_CODES_HELP}",
+)
 @click.argument("name")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="Also write the report: .json or .html.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)  # fmt: skip
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Also write the report: .json or .html."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
 @click.pass_obj
-def rescreen_cmd(obj: Ctx, name: str, output: Path | None, fmt: str,
-                 fail_stale: bool | None) -> int:  # fmt: skip
+def rescreen_cmd(
+    obj: Ctx, name: str, output: Path | None, fmt: str, fail_stale: bool | None
+) -> int:
     from screener.files.reports.rescreen import write
     from screener.screening.rescreen import rescreen
 
@@ -589,32 +840,51 @@ def rescreen_cmd(obj: Ctx, name: str, output: Path | None, fmt: str,
 def _print_rescreen(r: dict[str, Any]) -> None:
     prev = r.get("previous")
     since = f"since {prev['screened_at']}" if prev else "(first screening: every hit is new)"
-    click.echo(f"portfolio {r['portfolio']}: {r['parties']} parties; {r['changed_parties']} "
-               f"changed {since}, {r['needs_review']} to review (run {r['run_id']})")  # fmt: skip
+    click.echo(
+        f"portfolio {r['portfolio']}: {r['parties']} parties; {r['changed_parties']} "
+        f"changed {since}, {r['needs_review']} to review (run {r['run_id']})"
+    )
     for x in r.get("lists_changed") or ():
-        click.echo(f"  list {x['source_id']}: version {x['from_version'] or '(none)'} -> "
-                   f"{x['to_version'] or '(none)'}")  # fmt: skip
+        click.echo(
+            f"  list {x['source_id']}: version {x['from_version'] or '(none)'} -> "
+            f"{x['to_version'] or '(none)'}"
+        )
     for c in r.get("changes") or ():
         where = f" ({c['country'].upper()})" if c.get("country") else ""
-        click.echo(f"  row {c['row']}: {c['party']}{where}: {c['status_before'] or 'not screened'}"
-                   f" -> {c['status']}")  # fmt: skip
+        click.echo(
+            f"  row {c['row']}: {c['party']}{where}: {c['status_before'] or 'not screened'}"
+            f" -> {c['status']}"
+        )
         for ch in c["changes"]:
             flag = "  [to review]" if ch["needs_review"] else ""
             click.echo(f"    {ch['kind']}: {ch['text']}{flag}")
 
 
-@cli.command("report", help="The report a committee can sign, party by party in input order "
-             "with a verdict each, decisions and suppressed hits, and a coverage statement. "
-             "INPUT_OR_RUN: a file of parties (screened now, as `batch` does), a batch's JSON "
-             "Lines output, or the id of a batch run that wrote one (reported as screened "
-             "then). OUTPUT: .html, or .pdf (printed by headless Chromium).\n\n"
-             f"{EXIT_CODES_HELP}")  # fmt: skip
+@cli.command(
+    "report",
+    help="The report a committee can sign, party by party in input order "
+    "with a verdict each, decisions and suppressed hits, and a coverage statement. "
+    "INPUT_OR_RUN: a file of parties (screened now, as `batch` does), a batch's JSON "
+    "Lines output, or the id of a batch run that wrote one (reported as screened "
+    "then). OUTPUT: .html, or .pdf (printed by headless Chromium).\n\n"
+    f"{EXIT_CODES_HELP}",
+)
 @click.argument("source", metavar="INPUT_OR_RUN")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="report.html or report.pdf")
-@click.option("--audience", type=click.Choice(["export", "research"]), default="export",
-              show_default=True, help="Word each listing's meaning for an export-control "
-              "reader or for a research office (grants, gifts, collaborations).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="report.html or report.pdf",
+)
+@click.option(
+    "--audience",
+    type=click.Choice(["export", "research"]),
+    default="export",
+    show_default=True,
+    help="Word each listing's meaning for an export-control "
+    "reader or for a research office (grants, gifts, collaborations).",
+)
 @click.option("--reference", help="Deal, grant or project reference printed on the report.")
 @click.option("--reviewer", help="Reviewer printed on the report.")
 @click.option("--column", help="Column holding the names (default: an obvious one).")
@@ -624,28 +894,54 @@ def _print_rescreen(r: dict[str, Any]) -> None:
 @click.option("--workers", type=click.IntRange(1, 64), help="Processes (default: all cores).")
 @click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
 @click.pass_obj
-def report_cmd(obj: Ctx, source: str, output: Path, audience: str, reference: str | None,
-               reviewer: str | None, column: str | None, country_column: str | None,
-               sheet: str | None, threshold: float | None, workers: int | None,
-               fail_stale: bool | None) -> int:  # fmt: skip
+def report_cmd(
+    obj: Ctx,
+    source: str,
+    output: Path,
+    audience: str,
+    reference: str | None,
+    reviewer: str | None,
+    column: str | None,
+    country_column: str | None,
+    sheet: str | None,
+    threshold: float | None,
+    workers: int | None,
+    fail_stale: bool | None,
+) -> int:
     from screener.screening.report import report
 
-    given = {"column": column, "country_column": country_column, "sheet": sheet,
-             "threshold": threshold, "workers": workers, "fail_stale": fail_stale}
+    given = {
+        "column": column,
+        "country_column": country_column,
+        "sheet": sheet,
+        "threshold": threshold,
+        "workers": workers,
+        "fail_stale": fail_stale,
+    }
     batch_options = {k: v for k, v in given.items() if v is not None}
-    r = report(obj.screener, source, output, audience=audience, reference=reference,
-               reviewer=reviewer, **batch_options)  # fmt: skip
+    r = report(
+        obj.screener,
+        source,
+        output,
+        audience=audience,
+        reference=reference,
+        reviewer=reviewer,
+        **batch_options,
+    )
     how = "screened now" if r["screened"] else "as screened by run " + str(r["run_id"])
-    click.echo(f"wrote {output}: {r['rows']} parties, {r['needs_review']} to review, "
-               f"{r['suppressed']} all suppressed ({how})", err=True)  # fmt: skip
+    click.echo(
+        f"wrote {output}: {r['rows']} parties, {r['needs_review']} to review, "
+        f"{r['suppressed']} all suppressed ({how})",
+        err=True,
+    )
     _warn(r.get("warnings") or [])
     return int(r["exit_code"])
 
 
-@cli.group("runs", invoke_without_command=True,
-           help="The audit record: every check and batch run.")  # fmt: skip
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)  # fmt: skip
+@cli.group("runs", invoke_without_command=True, help="The audit record: every check and batch run.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.option("--limit", type=int, default=50, show_default=True)
 @click.pass_context
 def runs_group(ctx: click.Context, fmt: str, limit: int) -> None:
@@ -658,17 +954,29 @@ def runs_group(ctx: click.Context, fmt: str, limit: int) -> None:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for r in rows:
-        r["lists_used"] = ", ".join(f"{x['source_id']}@{str(x['sha256'])[:8]}"
-                                    for x in r["lists"] or [])  # fmt: skip
-    _table(rows, [("id", "run"), ("started_at", "started"), ("command", "command"),
-                  ("input_path", "input"), ("rows", "rows"), ("hit_rows", "rows with hits"),
-                  ("status", "status"), ("lists_used", "lists")])  # fmt: skip
+        r["lists_used"] = ", ".join(
+            f"{x['source_id']}@{str(x['sha256'])[:8]}" for x in r["lists"] or []
+        )
+    _table(
+        rows,
+        [
+            ("id", "run"),
+            ("started_at", "started"),
+            ("command", "command"),
+            ("input_path", "input"),
+            ("rows", "rows"),
+            ("hit_rows", "rows with hits"),
+            ("status", "status"),
+            ("lists_used", "lists"),
+        ],
+    )
 
 
 @runs_group.command("show", help="One run: options, input checksum, list versions, hits.")
 @click.argument("run_id")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="json",
-              show_default=True)  # fmt: skip
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="json", show_default=True
+)
 @click.pass_obj
 def runs_show(obj: Ctx, run_id: str, fmt: str) -> None:
     from screener.db import runs as audit
@@ -677,14 +985,38 @@ def runs_show(obj: Ctx, run_id: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(r, indent=2, ensure_ascii=False))
         return
-    for k in ("id", "command", "started_at", "finished_at", "status", "exit_code", "tool_version",
-              "input_path", "input_sha256", "rows", "hit_rows", "hits", "threshold"):
+    for k in (
+        "id",
+        "command",
+        "started_at",
+        "finished_at",
+        "status",
+        "exit_code",
+        "tool_version",
+        "input_path",
+        "input_sha256",
+        "rows",
+        "hit_rows",
+        "hits",
+        "threshold",
+    ):
         click.echo(f"{k:>14}: {r.get(k)}")
     for x in r["lists"] or []:
-        click.echo(f"{'list':>14}: {x['source_id']} version {x['version_id']} "
-                   f"sha256 {x['sha256']} (loaded {x['loaded_at']})")  # fmt: skip
-    _table(r["hit_list"], [("row", "row"), ("query", "query"), ("name", "listed name"),
-                           ("score", "score"), ("source_id", "source"), ("citation", "citation")])  # fmt: skip
+        click.echo(
+            f"{'list':>14}: {x['source_id']} version {x['version_id']} "
+            f"sha256 {x['sha256']} (loaded {x['loaded_at']})"
+        )
+    _table(
+        r["hit_list"],
+        [
+            ("row", "row"),
+            ("query", "query"),
+            ("name", "listed name"),
+            ("score", "score"),
+            ("source_id", "source"),
+            ("citation", "citation"),
+        ],
+    )
 
 
 def _print_check(result: dict[str, Any]) -> None:
@@ -693,16 +1025,28 @@ def _print_check(result: dict[str, Any]) -> None:
         click.echo(f"No hit at or above {result['threshold']:.2f} for {result['query']!r}.")
     for h in hits:
         label = {"suppressed": "SUPPRESSED", "review-again": "REVIEW AGAIN"}.get(
-            h.get("status") or "hit", "HIT")  # fmt: skip
+            h.get("status") or "hit", "HIT"
+        )
         click.echo(f"{label} {h['score']:.2f}  {h['name']}")
         click.echo(f"  matched name : {h['matched_name']}")
-        click.echo(f"  source       : {h['source_name']} ({h['source_id']}), entry {h['entity_id']}")
-        for ls in h["listings"] or [{"list": h["list"], "citation": h["citation"],
-                                     "listed_on": h["listed_on"], "source_url": h["source_url"],
-                                     "license_requirement": h["license_requirement"]}]:  # fmt: skip
-            bits = [ls.get("list"), ls.get("citation"),
-                    f"listed {ls['listed_on']}" if ls.get("listed_on") else None,
-                    "ENDED " + ls["end_date"] if ls.get("end_date") else None]  # fmt: skip
+        click.echo(
+            f"  source       : {h['source_name']} ({h['source_id']}), entry {h['entity_id']}"
+        )
+        for ls in h["listings"] or [
+            {
+                "list": h["list"],
+                "citation": h["citation"],
+                "listed_on": h["listed_on"],
+                "source_url": h["source_url"],
+                "license_requirement": h["license_requirement"],
+            }
+        ]:
+            bits = [
+                ls.get("list"),
+                ls.get("citation"),
+                f"listed {ls['listed_on']}" if ls.get("listed_on") else None,
+                "ENDED " + ls["end_date"] if ls.get("end_date") else None,
+            ]
             click.echo(f"  listing      : {' | '.join(b for b in bits if b)}")
             what = ls.get("license_requirement") or ls.get("effect")
             if what:
@@ -719,21 +1063,33 @@ def _print_check(result: dict[str, Any]) -> None:
         click.echo(f"  why          : {h['explanation']}")
         d = h.get("decision")
         if d:
-            click.echo(f"  decision     : {d['kind']} #{d['id']} by {d['reviewer']} on "
-                       f"{str(d['decided_at'])[:10]}: {d['reason']}")  # fmt: skip
+            click.echo(
+                f"  decision     : {d['kind']} #{d['id']} by {d['reviewer']} on "
+                f"{str(d['decided_at'])[:10]}: {d['reason']}"
+            )
             for change in d.get("changes") or ():
                 click.echo(f"    changed    : {change}")
-    click.echo("lists: " + ", ".join(f"{x['source_id']} v{x['version_id']} sha256 {x['sha256'][:12]}"
-                                     for x in result["lists"]) + f"; run {result['run_id']}")  # fmt: skip
+    click.echo(
+        "lists: "
+        + ", ".join(
+            f"{x['source_id']} v{x['version_id']} sha256 {x['sha256'][:12]}"
+            for x in result["lists"]
+        )
+        + f"; run {result['run_id']}"
+    )
     if hits:
-        click.echo("A potential match is not a determination: confirm each hit against the "
-                   "official list at its source URL.")
+        click.echo(
+            "A potential match is not a determination: confirm each hit against the "
+            "official list at its source URL."
+        )
 
 
-_RELATIONS = {"unit": " (a unit, branch, regional or brand company of the listed entity)",
-              "owned-by": " (listed parties own or control it)",
-              "brand": " (a brand or former name of the listed entity)",
-              "related": " (listed parties own part of it: a red flag)"}  # fmt: skip
+_RELATIONS = {
+    "unit": " (a unit, branch, regional or brand company of the listed entity)",
+    "owned-by": " (listed parties own or control it)",
+    "brand": " (a brand or former name of the listed entity)",
+    "related": " (listed parties own part of it: a red flag)",
+}
 
 
 def _print_hit_owners(o: dict[str, Any] | None) -> None:
@@ -749,18 +1105,24 @@ def _print_hit_owners(o: dict[str, Any] | None) -> None:
             if (s["child"], s["owner"]) in shown:
                 continue  # a link shared by several chains
             shown.add((s["child"], s["owner"]))
-            bits = [s["kind"], f"{s['share']:g}%" if s.get("share") is not None else None,
-                    "controlled" if s.get("controlled") else None,
-                    f"as of {s['as_of']}" if s.get("as_of") else None]  # fmt: skip
-            click.echo(f"    link       : {s['child']} -> {s['owner']} "
-                       f"({', '.join(b for b in bits if b)})")  # fmt: skip
+            bits = [
+                s["kind"],
+                f"{s['share']:g}%" if s.get("share") is not None else None,
+                "controlled" if s.get("controlled") else None,
+                f"as of {s['as_of']}" if s.get("as_of") else None,
+            ]
+            click.echo(
+                f"    link       : {s['child']} -> {s['owner']} ({', '.join(b for b in bits if b)})"
+            )
             if s.get("source"):
                 click.echo(f"      source   : {s['source']}")
     for r in o.get("rules") or []:
         st = r.get("status") or {}
-        click.echo(f"    rule       : {r['name']} ({r.get('citation') or '-'}): "
-                   f"{'applies' if r.get('applies') else 'related'}; status {st.get('status')}"
-                   f"{' since ' + st['from'] if st.get('from') else ''}")  # fmt: skip
+        click.echo(
+            f"    rule       : {r['name']} ({r.get('citation') or '-'}): "
+            f"{'applies' if r.get('applies') else 'related'}; status {st.get('status')}"
+            f"{' since ' + st['from'] if st.get('from') else ''}"
+        )
         if st.get("note"):
             click.echo(f"      status   : {st['note']}")
     for n in o.get("notes") or []:

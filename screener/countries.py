@@ -94,8 +94,10 @@ def country_option(text: str | None, what: str = "--country") -> str | None:
         return None
     code = to_iso2(str(text))
     if code is None:
-        raise InputError(f"{what}: '{str(text).strip()[:60]}' is not a country: give an ISO code "
-                         "(CN, CHN) or an English country name")  # fmt: skip
+        raise InputError(
+            f"{what}: '{str(text).strip()[:60]}' is not a country: give an ISO code "
+            "(CN, CHN) or an English country name"
+        )
     return code
 
 

@@ -195,5 +195,10 @@ class OwnershipRule:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OwnershipRule:
-        return cls(**{**d, "owners_on": tuple(d["owners_on"]),
-                      "statuses": tuple(RuleStatus(**s) for s in d["statuses"])})  # fmt: skip
+        return cls(
+            **{
+                **d,
+                "owners_on": tuple(d["owners_on"]),
+                "statuses": tuple(RuleStatus(**s) for s in d["statuses"]),
+            }
+        )

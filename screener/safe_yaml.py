@@ -32,8 +32,9 @@ _OPEN = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
 _CLOSE = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
 
-def load_yaml_file(path: Path | str, *, max_bytes: int = MAX_BYTES,
-                   max_depth: int = MAX_DEPTH) -> Any:  # fmt: skip
+def load_yaml_file(
+    path: Path | str, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH
+) -> Any:
     """The document in the YAML file ``path`` (see the module docstring for the limits)."""
     path = Path(path)
     try:
@@ -56,18 +57,26 @@ def _blocks(f: Any, limit: int) -> Any:
         yield block
 
 
-def load_yaml(data: bytes | str, *, where: str = "YAML document", max_bytes: int = MAX_BYTES,
-              max_depth: int = MAX_DEPTH) -> Any:  # fmt: skip
+def load_yaml(
+    data: bytes | str,
+    *,
+    where: str = "YAML document",
+    max_bytes: int = MAX_BYTES,
+    max_depth: int = MAX_DEPTH,
+) -> Any:
     """The document in ``data``; ``where`` names it in error messages."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > max_bytes:
-        raise InputError(f"{where}: larger than the {max_bytes // (1024 * 1024)} MB limit "
-                         "for a YAML file; refused")  # fmt: skip
+        raise InputError(
+            f"{where}: larger than the {max_bytes // (1024 * 1024)} MB limit "
+            "for a YAML file; refused"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise InputError(f"{where}: cannot read: not UTF-8 text ({e.reason} at byte "
-                         f"{e.start})") from None  # fmt: skip
+        raise InputError(
+            f"{where}: cannot read: not UTF-8 text ({e.reason} at byte {e.start})"
+        ) from None
     try:
         _check_events(text, where, max_depth)
         return yaml.load(text, Loader=_LOADER)  # a safe loader (see _LOADER)
@@ -81,13 +90,17 @@ def _check_events(text: str, where: str, max_depth: int) -> None:
     depth = 0
     for event in yaml.parse(text, Loader=_LOADER):
         if isinstance(event, yaml.AliasEvent):
-            raise InputError(f"{where}: line {_line(event)}: YAML aliases "
-                             f"(*{event.anchor}) are not allowed; write the value out in full")  # fmt: skip
+            raise InputError(
+                f"{where}: line {_line(event)}: YAML aliases "
+                f"(*{event.anchor}) are not allowed; write the value out in full"
+            )
         if isinstance(event, _OPEN):
             depth += 1
             if depth > max_depth:
-                raise InputError(f"{where}: line {_line(event)}: nested more "
-                                 f"than {max_depth} levels deep; refused")  # fmt: skip
+                raise InputError(
+                    f"{where}: line {_line(event)}: nested more "
+                    f"than {max_depth} levels deep; refused"
+                )
         elif isinstance(event, _CLOSE):
             depth -= 1
 

@@ -102,8 +102,10 @@ def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
     urls: dict[str, list[str]] = {}
     for sid, value in (doc.get("urls") or {}).items():
         values = [value] if isinstance(value, str) else value
-        if not isinstance(values, list) or not values or not all(
-            isinstance(v, str) and v for v in values
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, str) and v for v in values)
         ):
             raise InputError(f"{where}: [urls] {sid} must be a URL or a list of URLs")
         urls[sid] = list(values)
@@ -114,8 +116,9 @@ def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
         for key, value in limits.items():
             kind = LIMIT_KEYS.get(key)
             if kind is None:
-                raise InputError(f"{where}: [sources.{sid}] unknown key '{key}' "
-                                 f"(use {', '.join(LIMIT_KEYS)})")  # fmt: skip
+                raise InputError(
+                    f"{where}: [sources.{sid}] unknown key '{key}' (use {', '.join(LIMIT_KEYS)})"
+                )
             if isinstance(value, bool) or not isinstance(value, kind) or value < 0:
                 raise InputError(f"{where}: [sources.{sid}] {key} must be a number >= 0")
             if key == "max_drop" and value > 1:
@@ -134,9 +137,15 @@ def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
     upload = serve.get("max_upload_mb", MAX_UPLOAD_MB)
     if isinstance(upload, bool) or not isinstance(upload, int | float) or upload <= 0:
         raise InputError(f"{where}: [serve] max_upload_mb must be a number of megabytes above 0")
-    return Config(urls=urls, sources=sources, fail_stale=fail_stale,
-                  download_deadline=float(deadline), path=path, token=token,
-                  max_upload_mb=float(upload))  # fmt: skip
+    return Config(
+        urls=urls,
+        sources=sources,
+        fail_stale=fail_stale,
+        download_deadline=float(deadline),
+        path=path,
+        token=token,
+        max_upload_mb=float(upload),
+    )
 
 
 def _token(value: object, where: str) -> str:

@@ -9,8 +9,9 @@ import pytest
 from screener.cli import main
 
 
-def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-             *args: str) -> tuple[int, str, str]:  # fmt: skip
+def run_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
     """Run ``screener.cli.main`` (the real entry point) in-process: (exit code, out, err)."""
     monkeypatch.setattr(sys, "argv", ["screener", *args])
     with pytest.raises(SystemExit) as exc:

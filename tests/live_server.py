@@ -23,8 +23,14 @@ TOKEN = "test-token-0123456789abcdef"
 class LiveServer:
     """Start with :meth:`start` (waits until ready); :meth:`stop` stops it."""
 
-    def __init__(self, db_path: Path, *, token: str | None = TOKEN, reload_interval: float = 0.2,
-                 **settings: Any):  # fmt: skip
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        token: str | None = TOKEN,
+        reload_interval: float = 0.2,
+        **settings: Any,
+    ):
         self.db_path = db_path
         self.settings = Config(token=token, **settings)
         self.reload_interval = reload_interval
@@ -42,8 +48,9 @@ class LiveServer:
         port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
         self._server = uvicorn.Server(uvicorn_config(app, log_level="warning"))
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        daemon=True)  # fmt: skip
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -47,9 +47,20 @@ def status_on(date: str) -> dict[str, dict[str, object]]:
         if not start or start > date:
             continue
         k = key(r["Clean Name"])
-        c = out.setdefault(k, {"name": r["Clean Name"].strip(), "aliases": set(),
-                               "former": set(), "starts": [], "open": False, "ends": [],
-                               "dropped": False, "url": None, "url_date": ""})  # fmt: skip
+        c = out.setdefault(
+            k,
+            {
+                "name": r["Clean Name"].strip(),
+                "aliases": set(),
+                "former": set(),
+                "starts": [],
+                "open": False,
+                "ends": [],
+                "dropped": False,
+                "url": None,
+                "url_date": "",
+            },
+        )
         c["starts"].append(start)
         current = base is None or start >= base  # a row of the edition in force on the date
         if current and (end is None or end > date):
@@ -75,17 +86,37 @@ def edition(date: str, path: Path) -> Path:
     """Write the 1260H list as it stood on ``date`` (curated YAML) to ``path``."""
     entities = []
     for k, c in sorted(status_on(date).items()):
-        entities.append({
-            "id": k, "name": c["name"], "schema": "organization", "country": "cn",
-            "aliases": sorted(c["aliases"] - {c["name"]}), "former": sorted(c["former"]),
-            "listings": [{"list": "DoD 1260H List", "authority": "US Department of Defense",
-                          "citation": None, "listed_on": c["listed_on"],
-                          "end_date": c["end_date"], "in_force": c["end_date"] is None,
-                          "source_url": c["url"]}],
-        })  # fmt: skip
-    doc = {"source": {"id": SOURCE_ID, "name": f"DoD 1260H List (edition of {date})",
-                      "authority": "US Department of Defense", "kind": "official",
-                      "published": date}, "entities": entities}  # fmt: skip
+        entities.append(
+            {
+                "id": k,
+                "name": c["name"],
+                "schema": "organization",
+                "country": "cn",
+                "aliases": sorted(c["aliases"] - {c["name"]}),
+                "former": sorted(c["former"]),
+                "listings": [
+                    {
+                        "list": "DoD 1260H List",
+                        "authority": "US Department of Defense",
+                        "citation": None,
+                        "listed_on": c["listed_on"],
+                        "end_date": c["end_date"],
+                        "in_force": c["end_date"] is None,
+                        "source_url": c["url"],
+                    }
+                ],
+            }
+        )
+    doc = {
+        "source": {
+            "id": SOURCE_ID,
+            "name": f"DoD 1260H List (edition of {date})",
+            "authority": "US Department of Defense",
+            "kind": "official",
+            "published": date,
+        },
+        "entities": entities,
+    }
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
     return path
 
@@ -103,8 +134,9 @@ def store_with_edition(master: Path, folder: Path, date: str) -> Path:
     shutil.copyfile(master, target)
     store = open_store(target)
     try:
-        catalog.import_file(store, edition(date, folder / f"1260h-{date}.yaml"), "curated",
-                            SOURCE_ID)  # fmt: skip
+        catalog.import_file(
+            store, edition(date, folder / f"1260h-{date}.yaml"), "curated", SOURCE_ID
+        )
         load_index(store)  # writes <db>.index for the new versions
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:

@@ -43,16 +43,19 @@ def name_count(parsed: ParsedList) -> int:
     return sum(len(e.all_names()) for e in parsed.entities)
 
 
-def import_then_check(db: Path, path: Path, fmt: str, source: str, query: str
-                      ) -> tuple[str, list[dict[str, Any]]]:  # fmt: skip
+def import_then_check(
+    db: Path, path: Path, fmt: str, source: str, query: str
+) -> tuple[str, list[dict[str, Any]]]:
     """`screener lists import` the file, then `screener check QUERY`: (import output,
     the hits from ``source``). The check must exit 1 (a hit)."""
     runner = CliRunner()
-    imported = runner.invoke(cli, ["--db", str(db), "lists", "import", str(path), "--format", fmt,
-                                   "--source", source])  # fmt: skip
+    imported = runner.invoke(
+        cli, ["--db", str(db), "lists", "import", str(path), "--format", fmt, "--source", source]
+    )
     assert imported.exit_code == 0, imported.output
-    checked = runner.invoke(cli, ["--db", str(db), "check", query, "--format", "json"],
-                            standalone_mode=False)  # the command returns the exit code
+    checked = runner.invoke(
+        cli, ["--db", str(db), "check", query, "--format", "json"], standalone_mode=False
+    )  # the command returns the exit code
     assert checked.exit_code == 0 and checked.return_value == 1, checked.output
     hits = json.loads(checked.stdout)["hits"]
     return imported.output, [h for h in hits if h["source_id"] == source]

@@ -84,7 +84,12 @@ def test_match_answers_each_query_by_the_clients_id_in_yentes_shape(live: LiveSe
     assert hik["total"] == {"value": len(hik["results"]), "relation": "eq"}
     top = hik["results"][0]
     assert (top["id"], top["caption"], top["match"], top["status"], top["relation"]) == (
-        "hikvision", HIK, True, "hit", "same")
+        "hikvision",
+        HIK,
+        True,
+        "hit",
+        "same",
+    )
     assert top["score"] == 1.0
     assert top["lists"][:2] == ["Entity List", "NS-CMIC List"]
     entity_list = top["listings"][0]
@@ -99,9 +104,15 @@ def test_match_answers_each_query_by_the_clients_id_in_yentes_shape(live: LiveSe
 
 
 def test_match_a_bad_query_gets_its_own_400_and_the_others_are_answered(live: LiveServer) -> None:
-    r = match(live, {"ok": company("Dahua Technology"), "empty": company(" "),
-                     "where": company("Dahua Technology", country="Narnia"),
-                     "kind": {"schema": "Vessel", "properties": {"name": ["Dahua"]}}})
+    r = match(
+        live,
+        {
+            "ok": company("Dahua Technology"),
+            "empty": company(" "),
+            "where": company("Dahua Technology", country="Narnia"),
+            "kind": {"schema": "Vessel", "properties": {"name": ["Dahua"]}},
+        },
+    )
     assert r.status_code == 200
     out = r.json()["responses"]
     assert out["ok"]["status"] == 200 and out["ok"]["results"][0]["id"] == "dahua"
@@ -131,20 +142,29 @@ def test_match_cutoff_and_limit(live: LiveServer) -> None:
     assert len(one["results"]) == 1 and one["total"]["value"] == loose["total"]["value"]
 
 
-@pytest.mark.parametrize(("params", "body", "message"), [
-    ({}, b"not json", "the body is not JSON"),
-    ({}, b'{"queries": []}', '"queries": {"id": {...}}'),
-    ({}, json.dumps({"queries": {str(i): company("x") for i in range(101)}}).encode(),
-     "send at most 100"),
-    ({"threshold": "nan"}, b'{"queries": {"a": {}}}', "not a number between 0 and 1"),
-    ({"cutoff": "0.9", "threshold": "0.8"}, b'{"queries": {"a": {}}}', "above the threshold"),
-    ({"limit": "0"}, b'{"queries": {"a": {}}}', "limit must be"),
-], ids=["not-json", "no-queries", "too-many", "nan-threshold", "cutoff-above", "limit"])  # fmt: skip
-def test_match_refuses_a_bad_request_with_400(live: LiveServer, params: dict[str, str],
-                                              body: bytes, message: str) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("params", "body", "message"),
+    [
+        ({}, b"not json", "the body is not JSON"),
+        ({}, b'{"queries": []}', '"queries": {"id": {...}}'),
+        (
+            {},
+            json.dumps({"queries": {str(i): company("x") for i in range(101)}}).encode(),
+            "send at most 100",
+        ),
+        ({"threshold": "nan"}, b'{"queries": {"a": {}}}', "not a number between 0 and 1"),
+        ({"cutoff": "0.9", "threshold": "0.8"}, b'{"queries": {"a": {}}}', "above the threshold"),
+        ({"limit": "0"}, b'{"queries": {"a": {}}}', "limit must be"),
+    ],
+    ids=["not-json", "no-queries", "too-many", "nan-threshold", "cutoff-above", "limit"],
+)
+def test_match_refuses_a_bad_request_with_400(
+    live: LiveServer, params: dict[str, str], body: bytes, message: str
+) -> None:
     with live.client() as c:
-        r = c.post("/match", content=body, params=params,
-                   headers={"content-type": "application/json"})  # fmt: skip
+        r = c.post(
+            "/match", content=body, params=params, headers={"content-type": "application/json"}
+        )
     assert r.status_code == 400
     assert message in r.json()["error"]
 
@@ -171,7 +191,12 @@ def test_match_requests_are_recorded_as_runs(live: LiveServer) -> None:
     finally:
         store.close()
     assert (r["command"], r["status"], r["rows"], r["hit_rows"], r["exit_code"]) == (
-        "match", "done", 2, 1, 1)
+        "match",
+        "done",
+        2,
+        1,
+        1,
+    )
     assert [h["entity_id"] for h in r["hit_list"]] == ["megvii"]
     assert "screener-surveillance" in {x["source_id"] for x in r["lists"]}
 
@@ -217,6 +242,7 @@ def test_a_list_update_while_serving_switches_over_at_once(db_path: Path) -> Non
     stop = threading.Event()
 
     with LiveServer(db_path, reload_interval=0.1) as server:
+
         def ask() -> None:
             with server.client() as c:
                 while not stop.is_set():
@@ -225,8 +251,10 @@ def test_a_list_update_while_serving_switches_over_at_once(db_path: Path) -> Non
                         failures.append(r.status_code)
                         continue
                     body = r.json()
-                    own = tuple(any(x["source_id"] == "own" for x in body["responses"][k]["results"])
-                                for k in ("a", "b"))  # fmt: skip
+                    own = tuple(
+                        any(x["source_id"] == "own" for x in body["responses"][k]["results"])
+                        for k in ("a", "b")
+                    )
                     listed = "own" in {x["source_id"] for x in body["lists"]}
                     seen.append((listed, own))
 
@@ -235,7 +263,9 @@ def test_a_list_update_while_serving_switches_over_at_once(db_path: Path) -> Non
             t.start()
         time.sleep(0.3)
         store = Store(db_path)
-        catalog.import_file(store, ROOT / "fixtures" / "lists" / "own_denylist.csv", "simple", "own")
+        catalog.import_file(
+            store, ROOT / "fixtures" / "lists" / "own_denylist.csv", "simple", "own"
+        )
         store.close()
         deadline = time.monotonic() + 30
         while not any(n for n, _ in seen[-20:]) and time.monotonic() < deadline:
@@ -245,9 +275,9 @@ def test_a_list_update_while_serving_switches_over_at_once(db_path: Path) -> Non
         for t in clients:
             t.join()
     assert not failures
-    assert {x for x in seen} == {(False, (False, False)), (True, (True, True))}
+    assert set(seen) == {(False, (False, False)), (True, (True, True))}
     switched = next(i for i, (n, _) in enumerate(seen) if n)
-    assert all(n for n, _ in seen[switched + len(clients):])
+    assert all(n for n, _ in seen[switched + len(clients) :])
 
 
 def test_post_lists_update_downloads_and_the_server_switches(db_path: Path, tmp_path: Path) -> None:
@@ -264,8 +294,9 @@ def test_post_lists_update_downloads_and_the_server_switches(db_path: Path, tmp_
     Thread(target=httpd.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{httpd.server_address[1]}/un.xml"
     try:
-        with LiveServer(db_path, urls={"un-sc": [url]},
-                        sources={"un-sc": {"min_entities": 1}}) as server:  # fmt: skip
+        with LiveServer(
+            db_path, urls={"un-sc": [url]}, sources={"un-sc": {"min_entities": 1}}
+        ) as server:
             with server.client() as anon:
                 assert anon.post("/lists/update", json={"sources": ["un-sc"]}).status_code == 401
             with server.authed() as c:
@@ -304,8 +335,11 @@ def _wait(c: httpx.Client, url: str, timeout: float = 60) -> dict[str, object]:
 def test_batch_upload_then_download_the_results(live: LiveServer) -> None:
     data = (INPUTS / "deal_parties.csv").read_bytes()
     with live.authed() as c:
-        r = c.post("/batch", files={"file": ("deal parties.csv", data, "text/csv")},
-                   data={"format": "csv", "country_column": "country"})  # fmt: skip
+        r = c.post(
+            "/batch",
+            files={"file": ("deal parties.csv", data, "text/csv")},
+            data={"format": "csv", "country_column": "country"},
+        )
         assert r.status_code == 202
         job = r.json()
         assert job["status"] in ("queued", "running", "done") and job["input"] == "deal parties.csv"
@@ -327,8 +361,9 @@ def test_batch_upload_then_download_the_results(live: LiveServer) -> None:
 def test_batch_an_xlsx_upload_gives_the_html_report(live: LiveServer) -> None:
     data = (INPUTS / "partners.xlsx").read_bytes()
     with live.authed() as c:
-        job = c.post("/batch", files={"file": ("partners.xlsx", data)},
-                     data={"sheet": "Partners"}).json()
+        job = c.post(
+            "/batch", files={"file": ("partners.xlsx", data)}, data={"sheet": "Partners"}
+        ).json()
         done = _wait(c, job["status_url"])
         assert done["status"] == "done", done
         report = c.get(job["result_url"])
@@ -346,8 +381,11 @@ def test_batch_an_unreadable_file_fails_without_showing_server_paths(live: LiveS
     buf = io.BytesIO()
     wb.save(buf)
     with live.authed() as c:
-        job = c.post("/batch", files={"file": ("C:\\Users\\me\\suppliers.xlsx", buf.getvalue())},
-                     data={"column": "Company"}).json()  # fmt: skip
+        job = c.post(
+            "/batch",
+            files={"file": ("C:\\Users\\me\\suppliers.xlsx", buf.getvalue())},
+            data={"column": "Company"},
+        ).json()
         done = _wait(c, job["status_url"])
     assert done["status"] == "failed" and done["input"] == "suppliers.xlsx"
     assert "suppliers.xlsx" in done["error"] and "Company" in done["error"]
@@ -359,8 +397,11 @@ def test_batch_needs_the_token(live: LiveServer) -> None:
     with live.client() as c:
         anon = c.post("/batch", files=files)
         wrong = c.post("/batch", files=files, headers={"Authorization": "Bearer nope"})
-        foreign = c.post("/batch", files=files, headers={"Authorization": f"Bearer {TOKEN}",
-                                                         "Origin": "https://evil.example"})  # fmt: skip
+        foreign = c.post(
+            "/batch",
+            files=files,
+            headers={"Authorization": f"Bearer {TOKEN}", "Origin": "https://evil.example"},
+        )
         job = c.get("/batch/" + "0" * 32)
     assert anon.status_code == 401 and "Bearer" in anon.json()["error"]
     assert wrong.status_code == 403 and foreign.status_code == 403
@@ -386,8 +427,11 @@ def test_batch_refuses_unknown_file_types_and_formats(live: LiveServer) -> None:
 
 def test_without_a_token_every_write_is_refused_and_says_why(db_path: Path) -> None:
     with LiveServer(db_path, token=None) as server, server.client() as c:
-        upload = c.post("/batch", files={"file": ("a.csv", b"name\nx\n")},
-                        headers={"Authorization": "Bearer anything-at-all-here"})  # fmt: skip
+        upload = c.post(
+            "/batch",
+            files={"file": ("a.csv", b"name\nx\n")},
+            headers={"Authorization": "Bearer anything-at-all-here"},
+        )
         update = c.post("/lists/update")
         read = c.post("/match", json={"queries": {"a": company("Hikvision")}})
     for r in (upload, update):
@@ -416,8 +460,11 @@ def test_reconcile_manifest(live: LiveServer) -> None:
 
 
 def test_reconcile_queries_by_get_and_post(live: LiveServer) -> None:
-    queries = {"q0": {"query": "Hikvision"}, "q1": {"query": "SenseTime", "limit": 1,
-               "properties": [{"pid": "country", "v": "CN"}]}, "q2": {"query": "Siemens AG"}}  # fmt: skip
+    queries = {
+        "q0": {"query": "Hikvision"},
+        "q1": {"query": "SenseTime", "limit": 1, "properties": [{"pid": "country", "v": "CN"}]},
+        "q2": {"query": "Siemens AG"},
+    }
     with live.client() as c:
         got = c.get("/reconcile", params={"queries": json.dumps(queries)})
         posted = c.post("/reconcile", data={"queries": json.dumps(queries)})
@@ -426,7 +473,11 @@ def test_reconcile_queries_by_get_and_post(live: LiveServer) -> None:
     out = posted.json()
     top = out["q0"]["result"][0]
     assert (top["id"], top["name"], top["score"], top["match"]) == (
-        "screener-surveillance:hikvision", HIK, 100.0, True)
+        "screener-surveillance:hikvision",
+        HIK,
+        100.0,
+        True,
+    )
     assert top["type"] == [{"id": "Organization", "name": "Listed organization"}]
     assert "84 FR 54002" in top["description"]
     assert len(out["q1"]["result"]) == 1 and out["q1"]["result"][0]["name"].startswith("SenseTime")
@@ -447,7 +498,9 @@ def test_reconcile_preview_is_escaped_html_and_may_be_framed(live: LiveServer) -
     with live.client() as c:
         ok = c.get("/reconcile/preview", params={"id": "screener-surveillance:hikvision"})
         missing = c.get("/reconcile/preview", params={"id": "<script>x</script>"})
-    assert ok.status_code == 200 and "<h1>Hangzhou Hikvision" in ok.text and "84 FR 54002" in ok.text
+    assert (
+        ok.status_code == 200 and "<h1>Hangzhou Hikvision" in ok.text and "84 FR 54002" in ok.text
+    )
     assert "frame-ancestors" not in ok.headers["content-security-policy"]
     assert "x-frame-options" not in ok.headers
     assert missing.status_code == 404 and "<script>x" not in missing.text

@@ -14,9 +14,14 @@ from screener.screening.rescreen import add_portfolio
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTY = "Dahua Electronics Corporation"
-DECISION = {"party": PARTY, "entity_id": "dahua", "source_id": "screener-surveillance",
-            "kind": "false-positive", "reviewer": "A. Reviewer",
-            "reason": "a distributor in Flushing, NY; not Zhejiang Dahua"}  # fmt: skip
+DECISION = {
+    "party": PARTY,
+    "entity_id": "dahua",
+    "source_id": "screener-surveillance",
+    "kind": "false-positive",
+    "reviewer": "A. Reviewer",
+    "reason": "a distributor in Flushing, NY; not Zhejiang Dahua",
+}
 
 
 def statuses(c: httpx.Client, name: str) -> list[tuple[str, str]]:
@@ -34,9 +39,12 @@ def test_a_decision_recorded_by_the_api_applies_to_the_next_screening(db_path: P
         assert d["listing"]["name"] == "Zhejiang Dahua Technology Co., Ltd." and d["fingerprint"]
         # the same party in another spelling is suppressed too
         assert statuses(c, "DAHUA ELECTRONICS CORP") == [("dahua", "suppressed")]
-        result = c.post("/match", json={"queries": {"q": {"properties": {"name": [PARTY]}}}}
-                        ).json()["responses"]["q"]["results"][0]  # fmt: skip
-        assert result["decision"]["id"] == d["id"] and result["decision"]["listing_changed"] is False
+        result = c.post(
+            "/match", json={"queries": {"q": {"properties": {"name": [PARTY]}}}}
+        ).json()["responses"]["q"]["results"][0]
+        assert (
+            result["decision"]["id"] == d["id"] and result["decision"]["listing_changed"] is False
+        )
         listed = c.get("/decisions", params={"party": PARTY}).json()
         assert [x["id"] for x in listed["decisions"]] == [d["id"]]
         assert listed["decisions"][0]["current"] is True and "cleared" in listed["kinds"]
@@ -74,8 +82,15 @@ def test_the_pages_record_a_decision_and_show_it_on_the_hit(db_path: Path) -> No
         fields = {k: v for k, v in DECISION.items() if k != "source_id"}
         forged = c.post("/decide", data={**fields, "csrf": "0" * 64, "next": "/"})
         assert forged.status_code == 403
-        r = c.post("/decide", data={**fields, "source_id": "screener-surveillance",
-                                    "csrf": _csrf(page), "next": f"/?name={PARTY}"})  # fmt: skip
+        r = c.post(
+            "/decide",
+            data={
+                **fields,
+                "source_id": "screener-surveillance",
+                "csrf": _csrf(page),
+                "next": f"/?name={PARTY}",
+            },
+        )
         assert r.status_code == 303 and "&decided=" in r.headers["location"]
         after = c.get(r.headers["location"]).text
         assert "The decision was recorded" in after
@@ -85,7 +100,9 @@ def test_the_pages_record_a_decision_and_show_it_on_the_hit(db_path: Path) -> No
         assert PARTY in reviews and "A false positive" in reviews
 
 
-def test_portfolios_pages_and_a_rescreen_showing_what_changed(db_path: Path, tmp_path: Path) -> None:
+def test_portfolios_pages_and_a_rescreen_showing_what_changed(
+    db_path: Path, tmp_path: Path
+) -> None:
     store = Store(db_path)
     add_portfolio(store, "deal-1042", ROOT / "fixtures" / "inputs" / "deal_parties.csv")
     store.close()

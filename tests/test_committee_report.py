@@ -21,8 +21,9 @@ from screener.files.reports import chromium
 from screener.files.reports.verdicts import hit_verdict, party_verdict, verdicts
 from screener.lists.bundled import open_store
 
-NO_CHROMIUM = ("no Chromium binary (chromium, chromium-browser, google-chrome) on PATH; "
-               ".ci/run installs it")
+NO_CHROMIUM = (
+    "no Chromium binary (chromium, chromium-browser, google-chrome) on PATH; .ci/run installs it"
+)
 DAHUA_NY = "Dahua Electronics Corporation"
 # A grant office's funders, with a blank row 4 the way spreadsheets have them.
 FUNDERS = [
@@ -39,8 +40,9 @@ ROWS = [2, 3, 5, 6, 7, 8]  # as the spreadsheet numbers them
 
 
 def invoke(db: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--db", str(db), *args], standalone_mode=False,
-                              catch_exceptions=False)  # fmt: skip
+    return CliRunner().invoke(
+        cli, ["--db", str(db), *args], standalone_mode=False, catch_exceptions=False
+    )
 
 
 @pytest.fixture
@@ -61,8 +63,16 @@ def reviewed_db(db_path: Path) -> Path:
     store = open_store(db_path)
     snap = decisions.snapshot(store, "screener-surveillance", "dahua")
     assert snap is not None
-    decisions.record(store, DAHUA_NY, "screener-surveillance", "dahua", "false-positive",
-                     "a New York distributor, not Zhejiang Dahua", "R. Officer", snap)  # fmt: skip
+    decisions.record(
+        store,
+        DAHUA_NY,
+        "screener-surveillance",
+        "dahua",
+        "false-positive",
+        "a New York distributor, not Zhejiang Dahua",
+        "R. Officer",
+        snap,
+    )
     store.close()
     return db_path
 
@@ -72,28 +82,54 @@ def sections(page: str) -> list[str]:
     return re.findall(r'<(?:section class="party [^"]+"|tr) id="row-(\d+)"', page)
 
 
-def test_report_shows_every_party_with_its_verdict(reviewed_db: Path, funders: Path,
-                                                   tmp_path: Path) -> None:  # fmt: skip
+def test_report_shows_every_party_with_its_verdict(
+    reviewed_db: Path, funders: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "report.html"
-    r = invoke(reviewed_db, "report", str(funders), "-o", str(out), "--audience", "research",
-               "--reference", "G-2026-017", "--reviewer", "Research Office", "--workers", "1")  # fmt: skip
+    r = invoke(
+        reviewed_db,
+        "report",
+        str(funders),
+        "-o",
+        str(out),
+        "--audience",
+        "research",
+        "--reference",
+        "G-2026-017",
+        "--reviewer",
+        "Research Office",
+        "--workers",
+        "1",
+    )
     assert r.return_value == 1
     page = out.read_text("utf-8")
     # Every party, clears too, in input order, numbered as in the spreadsheet.
     assert sections(page) == [str(n) for n in ROWS]
-    verdict_of = dict(re.findall(r'id="row-(\d+)">.*?<span class="verdict ([a-z-]+)">', page,
-                                 re.DOTALL))  # fmt: skip
-    assert verdict_of == {"2": "licence-required", "3": "no-finding", "5": "no-finding",
-                          "6": "licence-required", "7": "no-finding", "8": "licence-required"}
+    verdict_of = dict(
+        re.findall(r'id="row-(\d+)">.*?<span class="verdict ([a-z-]+)">', page, re.DOTALL)
+    )
+    assert verdict_of == {
+        "2": "licence-required",
+        "3": "no-finding",
+        "5": "no-finding",
+        "6": "licence-required",
+        "7": "no-finding",
+        "8": "licence-required",
+    }
     # Huawei: one block for Huawei Technologies with all its listings merged.
-    huawei = page[page.index('id="row-2"'):page.index('id="row-3"')]
+    huawei = page[page.index('id="row-2"') : page.index('id="row-3"')]
     assert huawei.count("<strong>Huawei Technologies Co., Ltd.</strong>") == 1
-    for listing in ("Entity List", "NS-CMIC List", "DoD 1260H List", "FCC Covered List",
-                    "NDAA Section 889"):
+    for listing in (
+        "Entity List",
+        "NS-CMIC List",
+        "DoD 1260H List",
+        "FCC Covered List",
+        "NDAA Section 889",
+    ):
         assert f"<td>{listing}<br>" in huawei, listing
     assert "84 FR 22961" in huawei
     # The false positive is shown, suppressed, with its decision; it counts for nothing.
-    dahua = page[page.index('id="row-5"'):page.index('id="row-6"')]
+    dahua = page[page.index('id="row-5"') : page.index('id="row-6"')]
     assert '<span class="status suppressed">suppressed by a decision</span>' in dahua
     assert "Decision #1: false-positive</strong> by R. Officer" in dahua
     assert "a New York distributor, not Zhejiang Dahua" in dahua
@@ -104,28 +140,37 @@ def test_report_shows_every_party_with_its_verdict(reviewed_db: Path, funders: P
     assert "<th>Reviewer</th><td>Research Office</td>" in page
     assert page.count("The official lists were never downloaded: ") == 2  # top and coverage
     assert "OFAC Specially Designated Nationals List (ofac-sdn)" in page
-    coverage = page[page.index("<h2 id=coverage>"):]
+    coverage = page[page.index("<h2 id=coverage>") :]
     assert "Screener curated surveillance-technology list" in coverage
-    for limit in ("Ownership and affiliates", "Names the lists do not record",
-                  "Lists not checked", "A match is not an identification"):
+    for limit in (
+        "Ownership and affiliates",
+        "Names the lists do not record",
+        "Lists not checked",
+        "A match is not an identification",
+    ):
         assert f"<strong>{limit}.</strong>" in coverage
     assert 'href="https://www.federalregister.gov/d/2025-19001"' in coverage  # BIS Affiliates
     # Worded for a research office, each statement with its official source.
-    meanings = page[page.index("<h2 id=meanings>"):]
+    meanings = page[page.index("<h2 id=meanings>") :]
     assert "Research office" in meanings
     assert "it does not in itself prohibit accepting the party&#x27;s funds" in meanings
-    assert ('href="https://www.ecfr.gov/current/title-15/subtitle-B/chapter-VII/subchapter-C/'
-            'part-734/section-734.8"') in meanings  # fmt: skip
+    assert (
+        'href="https://www.ecfr.gov/current/title-15/subtitle-B/chapter-VII/subchapter-C/'
+        'part-734/section-734.8"'
+    ) in meanings
     assert "Restricts DoD contracting (Section 805, NDAA FY2024" in meanings
     assert "DoD fundamental research assistance awards" in meanings
-    assert ('href="https://www.govinfo.gov/content/pkg/PLAW-118publ31/pdf/PLAW-118publ31.pdf"'
-            in meanings)
+    assert (
+        'href="https://www.govinfo.gov/content/pkg/PLAW-118publ31/pdf/PLAW-118publ31.pdf"'
+        in meanings
+    )
     # The sign-off.
     assert "<h2 id=signoff>Review and sign-off</h2>" in page
 
 
-def test_the_export_audience_words_it_for_exporters(db_path: Path, funders: Path,
-                                                    tmp_path: Path) -> None:  # fmt: skip
+def test_the_export_audience_words_it_for_exporters(
+    db_path: Path, funders: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "report.html"
     invoke(db_path, "report", str(funders), "-o", str(out), "--workers", "1")
     page = out.read_text("utf-8")
@@ -135,8 +180,9 @@ def test_the_export_audience_words_it_for_exporters(db_path: Path, funders: Path
     assert "<th>Reference</th><td><span class=blank></span>" in page  # a line to write on
 
 
-def test_a_report_of_a_batch_output_and_of_its_run(reviewed_db: Path, funders: Path,
-                                                   tmp_path: Path) -> None:  # fmt: skip
+def test_a_report_of_a_batch_output_and_of_its_run(
+    reviewed_db: Path, funders: Path, tmp_path: Path
+) -> None:
     jsonl = tmp_path / "funders.jsonl"
     r = invoke(reviewed_db, "batch", str(funders), "-o", str(jsonl), "--workers", "1")
     run_id = re.search(r"\(run (\S+)\)", r.stderr).group(1)  # type: ignore[union-attr]
@@ -155,8 +201,13 @@ def test_a_report_of_a_batch_output_and_of_its_run(reviewed_db: Path, funders: P
 
 
 def test_verdicts_come_from_the_documented_table() -> None:
-    assert [v.id for v in verdicts()] == ["prohibited", "licence-required", "restricted",
-                                          "elevated-risk", "no-finding"]  # fmt: skip
+    assert [v.id for v in verdicts()] == [
+        "prohibited",
+        "licence-required",
+        "restricted",
+        "elevated-risk",
+        "no-finding",
+    ]
     sdn = {"list": "SDN List", "listings": [{"list": "SDN List"}]}
     aspi = {"list": "ASPI China Defence Universities Tracker"}
     ended = {"list": "DoD 1260H List", "in_force": False, "end_date": "2025-01-07"}
@@ -176,20 +227,30 @@ def png_size_and_colours(path: Path) -> tuple[int, int, int]:
     width, height = struct.unpack(">II", data[16:24])
     idat, pos = b"", 8
     while pos < len(data):
-        length = struct.unpack(">I", data[pos:pos + 4])[0]
-        kind = data[pos + 4:pos + 8]
+        length = struct.unpack(">I", data[pos : pos + 4])[0]
+        kind = data[pos + 4 : pos + 8]
         if kind == b"IDAT":
-            idat += data[pos + 8:pos + 8 + length]
+            idat += data[pos + 8 : pos + 8 + length]
         pos += 12 + length
     return width, height, len(set(zlib.decompress(idat)))
 
 
 @pytest.mark.skipif(chromium.find() is None, reason=NO_CHROMIUM)
-def test_screenshots_and_pdf_in_headless_chromium(reviewed_db: Path, funders: Path,
-                                                  tmp_path: Path) -> None:  # fmt: skip
+def test_screenshots_and_pdf_in_headless_chromium(
+    reviewed_db: Path, funders: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "report.html"
-    invoke(reviewed_db, "report", str(funders), "-o", str(out), "--reference", "D-1042",
-           "--workers", "1")  # fmt: skip
+    invoke(
+        reviewed_db,
+        "report",
+        str(funders),
+        "-o",
+        str(out),
+        "--reference",
+        "D-1042",
+        "--workers",
+        "1",
+    )
     shot = tmp_path / "report.png"
     chromium.screenshot(out, shot, tmp_path / "chromium", 1280, 4000)
     width, height, colours = png_size_and_colours(shot)
@@ -205,8 +266,9 @@ def test_screenshots_and_pdf_in_headless_chromium(reviewed_db: Path, funders: Pa
     assert not list(tmp_path.glob(".report.pdf.*"))  # no scratch left behind
 
 
-def test_pdf_without_chromium_is_one_clear_error(db_path: Path, funders: Path, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_pdf_without_chromium_is_one_clear_error(
+    db_path: Path, funders: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SCREENER_CHROMIUM", str(tmp_path / "no-such-browser"))
     with pytest.raises(InputError, match="PDF output needs Chromium"):
         invoke(db_path, "report", str(funders), "-o", str(tmp_path / "r.pdf"))

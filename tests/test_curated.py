@@ -18,10 +18,23 @@ from screener.matching.normalize import vocabulary
 LIST = bundled_dir() / "surveillance.yaml"
 CITATION = re.compile(r"^\d{1,3} FR \d{1,6}( \(\w[^)]*\))?(; \d{1,3} FR \d{1,6})*$")
 OFFICIAL_HOSTS = (
-    "federalregister.gov", "ecfr.gov", "treasury.gov", "ofac.treas.gov", "defense.gov",
-    "fcc.gov", "congress.gov", "europa.eu", "gov.uk", "meti.go.jp", "aspi.org.au", "bis.gov",
-    "commerce.gov", "state.gov", "trade.gov", "govinfo.gov",
-)  # fmt: skip
+    "federalregister.gov",
+    "ecfr.gov",
+    "treasury.gov",
+    "ofac.treas.gov",
+    "defense.gov",
+    "fcc.gov",
+    "congress.gov",
+    "europa.eu",
+    "gov.uk",
+    "meti.go.jp",
+    "aspi.org.au",
+    "bis.gov",
+    "commerce.gov",
+    "state.gov",
+    "trade.gov",
+    "govinfo.gov",
+)
 
 
 @pytest.fixture(scope="module")
@@ -67,15 +80,19 @@ def test_entity_list_rules_of_2019_and_2020(parsed, entity_id, citation, listed_
 
 
 def test_the_2019_rule_lists_28_entities(parsed):
-    in_rule = [e for e in parsed.entities
-               if any(ls.citation == "84 FR 54002" for ls in e.listings)]  # fmt: skip
+    in_rule = [e for e in parsed.entities if any(ls.citation == "84 FR 54002" for ls in e.listings)]
     assert len(in_rule) == 28
 
 
 def test_chinese_names_are_simplified_and_present_for_the_vendors(parsed):
     by_id = {e.id: e for e in parsed.entities}
-    for eid, zh in [("hikvision", "海康威视"), ("megvii", "旷视"), ("sensetime", "商汤"),
-                    ("iflytek", "科大讯飞"), ("cetc", "中国电子科技集团")]:  # fmt: skip
+    for eid, zh in [
+        ("hikvision", "海康威视"),
+        ("megvii", "旷视"),
+        ("sensetime", "商汤"),
+        ("iflytek", "科大讯飞"),
+        ("cetc", "中国电子科技集团"),
+    ]:
         names = [n.name for n in by_id[eid].names]
         assert any(zh in n for n in names), (eid, names)
 
@@ -95,8 +112,9 @@ def test_registry_sources_name_format_licence_and_limits():
 
 
 def test_vocabulary_puts_each_legal_form_in_one_class():
-    raw = yaml.safe_load((Path(normalize.__file__).parent / "data" / "vocabulary.yaml")
-                         .read_text(encoding="utf-8"))  # fmt: skip
+    raw = yaml.safe_load(
+        (Path(normalize.__file__).parent / "data" / "vocabulary.yaml").read_text(encoding="utf-8")
+    )
     seen = Counter(str(f) for forms in raw["legal_forms"].values() for f in forms)
     assert [f for f, n in seen.items() if n > 1] == []
     assert vocabulary()["legal"][("co", "ltd")] == "limited"
@@ -116,24 +134,59 @@ def listing(entity, list_name: str):
     return next(ls for ls in entity.listings if ls.list == list_name)
 
 
-@pytest.mark.parametrize(("entity_id", "name", "list_name", "citation", "listed_on"), [
-    ("tiandy", "Tiandy Technologies Co., Ltd.", "Entity List", "87 FR 77505", "2022-12-19"),
-    ("suzhou-keda", "Suzhou Keda Technology Co., Ltd.", "Entity List", "86 FR 36496", "2021-07-12"),
-    ("xinjiang-beidou-tongchuang", "Xinjiang Beidou Tongchuang Information Technology Co., Ltd.",
-     "Entity List", "86 FR 36496", "2021-07-12"),
-    ("gao-qi", "GAO, Qi", "SDN List", None, "2023-12-08"),
-    ("hu-lianhe", "HU, Lianhe", "SDN List", None, "2023-12-08"),
-    ("autel-robotics", "Autel Robotics Co., Ltd.", "DoD 1260H List", None, "2025-01-07"),
-    ("jouav", "Chengdu JOUAV Automation Tech Co., Ltd.", "DoD 1260H List", None, "2024-01-31"),
-    ("gtcom", "Global Tone Communication Technology Co., Ltd.", "DoD 1260H List", None,
-     "2022-10-05"),
-    ("knownsec", "Beijing Zhidao Chuangyu Information Technology Co., Ltd.", "DoD 1260H List",
-     None, "2022-10-05"),
-    ("forensic-genomics", "Forensic Genomics International", "DoD 1260H List", None,
-     "2025-01-07"),
-    ("ppsuc", "People's Public Security University of China", "ASPI China Defence Universities "
-     "Tracker", None, None),
-], ids=lambda v: v if isinstance(v, str) and " " not in v else None)  # fmt: skip
+@pytest.mark.parametrize(
+    ("entity_id", "name", "list_name", "citation", "listed_on"),
+    [
+        ("tiandy", "Tiandy Technologies Co., Ltd.", "Entity List", "87 FR 77505", "2022-12-19"),
+        (
+            "suzhou-keda",
+            "Suzhou Keda Technology Co., Ltd.",
+            "Entity List",
+            "86 FR 36496",
+            "2021-07-12",
+        ),
+        (
+            "xinjiang-beidou-tongchuang",
+            "Xinjiang Beidou Tongchuang Information Technology Co., Ltd.",
+            "Entity List",
+            "86 FR 36496",
+            "2021-07-12",
+        ),
+        ("gao-qi", "GAO, Qi", "SDN List", None, "2023-12-08"),
+        ("hu-lianhe", "HU, Lianhe", "SDN List", None, "2023-12-08"),
+        ("autel-robotics", "Autel Robotics Co., Ltd.", "DoD 1260H List", None, "2025-01-07"),
+        ("jouav", "Chengdu JOUAV Automation Tech Co., Ltd.", "DoD 1260H List", None, "2024-01-31"),
+        (
+            "gtcom",
+            "Global Tone Communication Technology Co., Ltd.",
+            "DoD 1260H List",
+            None,
+            "2022-10-05",
+        ),
+        (
+            "knownsec",
+            "Beijing Zhidao Chuangyu Information Technology Co., Ltd.",
+            "DoD 1260H List",
+            None,
+            "2022-10-05",
+        ),
+        (
+            "forensic-genomics",
+            "Forensic Genomics International",
+            "DoD 1260H List",
+            None,
+            "2025-01-07",
+        ),
+        (
+            "ppsuc",
+            "People's Public Security University of China",
+            "ASPI China Defence Universities Tracker",
+            None,
+            None,
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) and " " not in v else None,
+)
 def test_added_entries(parsed, entity_id, name, list_name, citation, listed_on) -> None:
     e = by_id(parsed)[entity_id]
     ls = listing(e, list_name)
@@ -154,8 +207,12 @@ def test_added_people_and_1260h_details(parsed) -> None:
 
 def test_aspi_police_universities(parsed) -> None:
     e = by_id(parsed)
-    for pid, zh in [("cppu", "中国人民警察大学"), ("cipuc", "中国刑事警察学院"),
-                    ("ppsuc", "中国人民公安大学"), ("railway-police-college", "铁道警察学院")]:
+    for pid, zh in [
+        ("cppu", "中国人民警察大学"),
+        ("cipuc", "中国刑事警察学院"),
+        ("ppsuc", "中国人民公安大学"),
+        ("railway-police-college", "铁道警察学院"),
+    ]:
         ls = listing(e[pid], "ASPI China Defence Universities Tracker")
         assert ls.program == "risk category: Security" and "not a legal restriction" in ls.effect
         assert zh in {n.name for n in e[pid].names}
@@ -179,12 +236,17 @@ def test_1260h_additions_match_the_1260h_editions(parsed) -> None:
 
 
 def test_the_july_2021_rule_is_cited_on_all_its_entries(parsed) -> None:
-    july = [(e.id, ls) for e in parsed.entities for ls in e.listings
-            if ls.list == "Entity List" and ls.listed_on == "2021-07-12"]  # fmt: skip
+    july = [
+        (e.id, ls)
+        for e in parsed.entities
+        for ls in e.listings
+        if ls.list == "Entity List" and ls.listed_on == "2021-07-12"
+    ]
     assert len(july) == 13
     assert {ls.citation for _, ls in july} == {"86 FR 36496"}
     assert {"xinjiang-lianhai-chuangzhi", "caeit", "leon-technology", "suzhou-keda"} <= {
-        i for i, _ in july}  # fmt: skip
+        i for i, _ in july
+    }
 
 
 def test_1260h_removals_use_the_first_edition_without_them(parsed) -> None:
@@ -205,16 +267,21 @@ def test_former_names_never_repeat_the_primary_name(parsed) -> None:
     assert "SDIC Intelligence (Xiamen) Information Co., Ltd." in {n.name for n in meiya.names}
     cloudwalk = by_id(parsed)["cloudwalk"]
     assert [n.name for n in cloudwalk.names if n.kind == "former"] == [
-        "Guangzhou CloudWalk Information Technology Co., Ltd."]  # fmt: skip
+        "Guangzhou CloudWalk Information Technology Co., Ltd."
+    ]
 
 
-SCOPE = ("to the extent it is used for the purpose of public safety, security of government "
-         "facilities, physical security surveillance of critical infrastructure, and other "
-         "national security purposes")  # fmt: skip
+SCOPE = (
+    "to the extent it is used for the purpose of public safety, security of government "
+    "facilities, physical security surveillance of critical infrastructure, and other "
+    "national security purposes"
+)
 
 
-@pytest.mark.parametrize(("entity_id", "scoped"), [
-    ("hikvision", True), ("dahua", True), ("hytera", True), ("huawei", False), ("zte", False)])
+@pytest.mark.parametrize(
+    ("entity_id", "scoped"),
+    [("hikvision", True), ("dahua", True), ("hytera", True), ("huawei", False), ("zte", False)],
+)
 def test_fcc_covered_list_effect_states_its_scope(parsed, entity_id, scoped) -> None:
     effect = listing(by_id(parsed)[entity_id], "FCC Covered List").effect
     assert (SCOPE in effect) is scoped
@@ -226,8 +293,9 @@ def test_hong_kong_and_cayman_entities_carry_both_places(parsed) -> None:
     assert e["sensetime"].countries == ["hk", "cn"] and e["yitu"].countries == ["ky", "cn"]
     assert e["china-mobile-ltd"].countries == ["hk", "cn"] == e["china-unicom-hk"].countries
     for x in parsed.entities:
-        places = {("hk" if "Hong Kong" in a else "ky" if "Cayman" in a else "other")
-                  for a in x.addresses}  # fmt: skip
+        places = {
+            ("hk" if "Hong Kong" in a else "ky" if "Cayman" in a else "other") for a in x.addresses
+        }
         if places and places <= {"hk", "ky"}:
             assert places <= set(x.countries) and "cn" in x.countries, x.id
 
@@ -238,11 +306,13 @@ def test_lianhai_chuangzhi_has_its_cetc_parent(parsed) -> None:
 
 def test_meti_entries_are_spelt_as_meti_spells_them(parsed) -> None:
     e = by_id(parsed)
-    assert e["cetc-10"].name == ("10th Research Institute of China Electronic Technology Group "
-                                 "Corporation")
+    assert e["cetc-10"].name == (
+        "10th Research Institute of China Electronic Technology Group Corporation"
+    )
     assert "中国電子科技集団公司第十研究所" in {n.name for n in e["cetc-10"].names}
     assert "China Electronics Technology Group Corporation (CETC) 54th Research Institute" in {
-        n.name for n in e["cetc-54"].names}  # fmt: skip
+        n.name for n in e["cetc-54"].names
+    }
     path = SHARED / "xyna-export-control-registry" / "data" / "entities" / "jp.json"
     if not path.exists():
         pytest.skip("shared data not present")
@@ -260,12 +330,26 @@ def test_meti_entries_are_spelt_as_meti_spells_them(parsed) -> None:
     assert checked >= 14
 
 
-@pytest.mark.parametrize(("entity_id", "short"), [
-    ("dahua", "大华"), ("dahua", "大华股份"), ("hikvision", "海康"), ("hikvision", "海康威视"),
-    ("meiya-pico", "美亚柏科"), ("sensetime", "商汤"), ("megvii", "旷视"), ("iflytek", "科大讯飞"),
-    ("iflytek", "讯飞"), ("yitu", "依图"), ("cloudwalk", "云从"), ("netposa", "东方网力"),
-    ("cetc-14", "中电科十四所"), ("cetc-14", "电科14所"), ("cetc-28", "中电科28所"),
-    ("tiandy", "天地伟业"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("entity_id", "short"),
+    [
+        ("dahua", "大华"),
+        ("dahua", "大华股份"),
+        ("hikvision", "海康"),
+        ("hikvision", "海康威视"),
+        ("meiya-pico", "美亚柏科"),
+        ("sensetime", "商汤"),
+        ("megvii", "旷视"),
+        ("iflytek", "科大讯飞"),
+        ("iflytek", "讯飞"),
+        ("yitu", "依图"),
+        ("cloudwalk", "云从"),
+        ("netposa", "东方网力"),
+        ("cetc-14", "中电科十四所"),
+        ("cetc-14", "电科14所"),
+        ("cetc-28", "中电科28所"),
+        ("tiandy", "天地伟业"),
+    ],
+)
 def test_short_and_brand_names_users_meet(parsed, entity_id, short) -> None:
     assert short in {n.name for n in by_id(parsed)[entity_id].names}

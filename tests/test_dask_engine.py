@@ -31,11 +31,16 @@ distributed = pytest.importorskip("distributed")
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 # Real lists from shared/data small enough to load in seconds (benchmarks/universe.py reads them)
-SMALL_SHARED = ("dod-1260h", "fcc-covered", "ndaa-889", "aspi", "misp-sv", "bis-universities",
-                "meti")  # fmt: skip
+SMALL_SHARED = (
+    "dod-1260h",
+    "fcc-covered",
+    "ndaa-889",
+    "aspi",
+    "misp-sv",
+    "bis-universities",
+    "meti",
+)
 COUNTRIES = ["CN", "cn", "CHN", "China", "US", "DE", "Hong Kong", "", None, "Narnia", "GB"]
-
-
 
 
 def comparable_meta(out: Path) -> dict[str, Any]:
@@ -52,19 +57,35 @@ def parties(path: Path, names: list[str], rows: int, seed: int = 1) -> Path:
     """A Parquet file of ``rows`` parties drawn from ``names`` (repeats, as in a real file)."""
     rng = random.Random(seed)
     picked = [rng.choice(names) for _ in range(rows)]
-    pq.write_table(pa.table({
-        "party_id": pa.array(range(rows), pa.int64()),
-        "name": pa.array(picked, pa.string()),
-        "country": pa.array([rng.choice(COUNTRIES) for _ in range(rows)], pa.string()),
-        "amount": pa.array([rng.random() * 1000 if rng.random() < 0.9 else None
-                            for _ in range(rows)], pa.float64()),
-    }), path, row_group_size=20_000)  # fmt: skip
+    pq.write_table(
+        pa.table(
+            {
+                "party_id": pa.array(range(rows), pa.int64()),
+                "name": pa.array(picked, pa.string()),
+                "country": pa.array([rng.choice(COUNTRIES) for _ in range(rows)], pa.string()),
+                "amount": pa.array(
+                    [rng.random() * 1000 if rng.random() < 0.9 else None for _ in range(rows)],
+                    pa.float64(),
+                ),
+            }
+        ),
+        path,
+        row_group_size=20_000,
+    )
     return path
 
 
 def small_input(tmp_path: Path, rows: int = 400) -> Path:
-    names = ["Hikvision", "ZHEJIANG DAHUA TECH CO LTD", "Sense Time", "CETC 14", "海康威视",
-             "Huawei Technologies Düsseldorf GmbH", "", *query_names(60, [], seed=3)]  # fmt: skip
+    names = [
+        "Hikvision",
+        "ZHEJIANG DAHUA TECH CO LTD",
+        "Sense Time",
+        "CETC 14",
+        "海康威视",
+        "Huawei Technologies Düsseldorf GmbH",
+        "",
+        *query_names(60, [], seed=3),
+    ]
     return parties(tmp_path / "in.parquet", names, rows)
 
 
@@ -82,15 +103,20 @@ def universe_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         rel, build = SOURCES[sid]
         files = [SHARED_DATA / r for r in rel]
         if all(f.exists() for f in files):
-            store.import_parsed({"id": sid, "name": sid, "kind": "reference"}, build(*files),
-                                sha256=f"test-{sid}", origin=f"shared/data ({sid})")  # fmt: skip
+            store.import_parsed(
+                {"id": sid, "name": sid, "kind": "reference"},
+                build(*files),
+                sha256=f"test-{sid}",
+                origin=f"shared/data ({sid})",
+            )
     store.close()
     return path
 
 
 @pytest.mark.slow
-def test_dask_gives_the_local_engines_rows_on_50000_parties(universe_db: Path,
-                                                             tmp_path: Path) -> None:  # fmt: skip
+def test_dask_gives_the_local_engines_rows_on_50000_parties(
+    universe_db: Path, tmp_path: Path
+) -> None:
     store = Store(universe_db)
     listed = [n.name for e in store.entities() for n in e.all_names()]
     orgs = [e.name for e in store.entities() if e.schema == "organization"]
@@ -101,8 +127,10 @@ def test_dask_gives_the_local_engines_rows_on_50000_parties(universe_db: Path,
     local = s.batch(src, tmp_path / "local.jsonl", engine="local")
     dask = s.batch(src, tmp_path / "dask.jsonl", engine="dask", workers=2)
     assert local.hit_rows > 5_000 and local.unique_names > 4_500  # real hits, many names
-    assert dask.to_dict() | {"run_id": "", "output": ""} == local.to_dict() | {"run_id": "",
-                                                                                "output": ""}
+    assert dask.to_dict() | {"run_id": "", "output": ""} == local.to_dict() | {
+        "run_id": "",
+        "output": "",
+    }
     a = (tmp_path / "local.jsonl").read_text("utf-8").splitlines()
     b = (tmp_path / "dask.jsonl").read_text("utf-8").splitlines()
     assert len(a) == len(b) == 50_000
@@ -114,8 +142,12 @@ def test_dask_gives_the_local_engines_rows_on_50000_parties(universe_db: Path,
     assert runs[dask.run_id]["options"]["engine"]["name"] == "dask"
     assert runs[dask.run_id]["status"] == "done"
     meta = json.loads((tmp_path / "dask.jsonl.meta.json").read_text("utf-8"))
-    assert meta["engine"] == {"name": "dask", "scheduler": "local cluster", "workers": 2,
-                              "index": f"read from {universe_db}.index"}  # fmt: skip
+    assert meta["engine"] == {
+        "name": "dask",
+        "scheduler": "local cluster",
+        "workers": 2,
+        "index": f"read from {universe_db}.index",
+    }
     store.close()
 
 
@@ -125,19 +157,22 @@ def test_dask_gives_the_local_engines_rows_on_50000_parties(universe_db: Path,
 @pytest.fixture(scope="module")
 def threads_cluster() -> Iterator[Any]:
     """A cluster whose workers are threads of this process, so that a test can break them."""
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                       dashboard_address=":0", silence_logs=50)  # fmt: skip
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0", silence_logs=50
+    )
     yield cluster
     cluster.close()
 
 
-def test_scheduler_gets_the_index_as_bytes(store: Store, tmp_path: Path,
-                                           threads_cluster: Any) -> None:  # fmt: skip
+def test_scheduler_gets_the_index_as_bytes(
+    store: Store, tmp_path: Path, threads_cluster: Any
+) -> None:
     src = small_input(tmp_path)
     s = Screener(store)
     s.batch(src, tmp_path / "local.parquet")
-    summary = s.batch(src, tmp_path / "dask.parquet", engine="dask",
-                      scheduler=threads_cluster.scheduler_address)  # fmt: skip
+    summary = s.batch(
+        src, tmp_path / "dask.parquet", engine="dask", scheduler=threads_cluster.scheduler_address
+    )
     assert summary.hit_rows > 0
     assert pq.read_table(tmp_path / "dask.parquet") == pq.read_table(tmp_path / "local.parquet")
     meta = json.loads((tmp_path / "dask.parquet.meta.json").read_text("utf-8"))
@@ -145,8 +180,9 @@ def test_scheduler_gets_the_index_as_bytes(store: Store, tmp_path: Path,
     assert meta["engine"]["scheduler"] == threads_cluster.scheduler_address
 
 
-def test_a_failed_task_is_retried(store: Store, tmp_path: Path, threads_cluster: Any,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_a_failed_task_is_retried(
+    store: Store, tmp_path: Path, threads_cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     src = small_input(tmp_path)
     s = Screener(store)
     s.batch(src, tmp_path / "local.jsonl")
@@ -160,16 +196,17 @@ def test_a_failed_task_is_retried(store: Store, tmp_path: Path, threads_cluster:
 
     dask_engine._MATCHERS.clear()
     monkeypatch.setattr(dask_engine, "screen_chunk", fail_once)
-    summary = s.batch(src, tmp_path / "dask.jsonl", engine="dask",
-                      scheduler=threads_cluster.scheduler_address)  # fmt: skip
+    summary = s.batch(
+        src, tmp_path / "dask.jsonl", engine="dask", scheduler=threads_cluster.scheduler_address
+    )
     assert len(calls) >= 2
     assert audit.run(store, summary.run_id)["status"] == "done"
     assert (tmp_path / "dask.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
 
 
-def test_interrupt_leaves_no_output_and_closes_the_client(store: Store, tmp_path: Path,
-                                                          threads_cluster: Any,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_interrupt_leaves_no_output_and_closes_the_client(
+    store: Store, tmp_path: Path, threads_cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     src = small_input(tmp_path, rows=300)
     out = tmp_path / "out.csv"
     monkeypatch.setattr(dask_engine, "PARTITION_ROWS", 100)
@@ -190,14 +227,16 @@ def test_interrupt_leaves_no_output_and_closes_the_client(store: Store, tmp_path
     assert (run["status"], run["exit_code"], run["rows"]) == ("interrupted", 130, 100)
 
 
-def test_a_lost_worker_is_replaced_and_its_partitions_run_again(store: Store, tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_a_lost_worker_is_replaced_and_its_partitions_run_again(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     src = small_input(tmp_path, rows=2_000)
     s = Screener(store)
     s.batch(src, tmp_path / "local.jsonl")
     monkeypatch.setattr(dask_engine, "PARTITION_ROWS", 200)
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=":0", silence_logs=50)  # fmt: skip
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+    )
     real, killed = DaskRows.results, []
 
     def kill_a_worker_first(self: DaskRows, fut: Any) -> Any:
@@ -210,8 +249,9 @@ def test_a_lost_worker_is_replaced_and_its_partitions_run_again(store: Store, tm
 
     monkeypatch.setattr(DaskRows, "results", kill_a_worker_first)
     try:
-        summary = s.batch(src, tmp_path / "dask.jsonl", engine="dask",
-                          scheduler=cluster.scheduler_address)  # fmt: skip
+        summary = s.batch(
+            src, tmp_path / "dask.jsonl", engine="dask", scheduler=cluster.scheduler_address
+        )
     finally:
         cluster.close()
     assert killed
@@ -222,33 +262,68 @@ def test_a_lost_worker_is_replaced_and_its_partitions_run_again(store: Store, tm
 # --- options and bad input ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("args,words", [
-    (["--scheduler", "tcp://127.0.0.1:9"], ["--scheduler applies only to --engine dask"]),
-    (["--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "--workers", "2"],
-     ["--workers sets the size of the local Dask cluster"]),
-    (["--engine", "dask", "--scheduler", "tcp://127.0.0.1:9"],
-     ["cannot reach the Dask scheduler at tcp://127.0.0.1:9"]),
-    (["--engine", "dask", "--column", "Company"], ["no column 'Company'"]),
-], ids=["scheduler-without-dask", "workers-with-scheduler", "unreachable", "missing-column"])  # fmt: skip
-def test_dask_option_errors_are_one_line(db_path: Path, tmp_path: Path, args: list[str],
-                                         words: list[str], monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        (["--scheduler", "tcp://127.0.0.1:9"], ["--scheduler applies only to --engine dask"]),
+        (
+            ["--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "--workers", "2"],
+            ["--workers sets the size of the local Dask cluster"],
+        ),
+        (
+            ["--engine", "dask", "--scheduler", "tcp://127.0.0.1:9"],
+            ["cannot reach the Dask scheduler at tcp://127.0.0.1:9"],
+        ),
+        (["--engine", "dask", "--column", "Company"], ["no column 'Company'"]),
+    ],
+    ids=["scheduler-without-dask", "workers-with-scheduler", "unreachable", "missing-column"],
+)
+def test_dask_option_errors_are_one_line(
+    db_path: Path,
+    tmp_path: Path,
+    args: list[str],
+    words: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.setattr(dask_engine, "CONNECT_TIMEOUT", "1s")
     src = small_input(tmp_path, rows=20)
-    code, _, err = run_main(monkeypatch, capsys, "--db", str(db_path), "batch", str(src),
-                            "-o", str(tmp_path / "out.jsonl"), *args)  # fmt: skip
+    code, _, err = run_main(
+        monkeypatch,
+        capsys,
+        "--db",
+        str(db_path),
+        "batch",
+        str(src),
+        "-o",
+        str(tmp_path / "out.jsonl"),
+        *args,
+    )
     assert code == 2
     assert_one_line_error(err, *words)
     assert sorted(p.name for p in tmp_path.iterdir() if "out" in p.name) == []
 
 
-def test_dask_corrupt_parquet_is_one_line(db_path: Path, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch,
-                                          capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_dask_corrupt_parquet_is_one_line(
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     src = tmp_path / "in.parquet"
     src.write_bytes(small_input(tmp_path, rows=20).read_bytes()[:-30])
-    code, _, err = run_main(monkeypatch, capsys, "--db", str(db_path), "batch", str(src),
-                            "-o", str(tmp_path / "out.parquet"), "--engine", "dask")  # fmt: skip
+    code, _, err = run_main(
+        monkeypatch,
+        capsys,
+        "--db",
+        str(db_path),
+        "batch",
+        str(src),
+        "-o",
+        str(tmp_path / "out.parquet"),
+        "--engine",
+        "dask",
+    )
     assert code == 2
     assert_one_line_error(err, "is not a readable Parquet file")
 
@@ -257,19 +332,35 @@ def test_dask_corrupt_parquet_is_one_line(db_path: Path, tmp_path: Path,
 
 
 @pytest.mark.slow
-def test_ctrl_c_to_the_process_group_exits_130_and_leaves_nothing(db_path: Path,
-                                                                  tmp_path: Path) -> None:  # fmt: skip
+def test_ctrl_c_to_the_process_group_exits_130_and_leaves_nothing(
+    db_path: Path, tmp_path: Path
+) -> None:
     """A terminal's Ctrl-C reaches every process of the group: the cluster's processes
     ignore it, this process cancels the run, closes the cluster and exits 130."""
     src = parties(tmp_path / "in.parquet", list(query_names(150_000, [], seed=5)), 150_000)
     out = tmp_path / "out.jsonl"
     env = {**os.environ, "SCREENER_DB": str(db_path)}
     p = subprocess.Popen(
-        [sys.executable, "-c", "from screener.cli import main; main()", "batch", str(src),
-         "-o", str(out), "--engine", "dask", "--workers", "2"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "from screener.cli import main; main()",
+            "batch",
+            str(src),
+            "-o",
+            str(out),
+            "--engine",
+            "dask",
+            "--workers",
+            "2",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and p.poll() is None:  # the first rows are written

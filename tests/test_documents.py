@@ -34,7 +34,9 @@ def ids(hits: list[Hit]) -> list[str]:
 
 def hit_on(m: Matcher, query: str, entity_id: str, **kw: object) -> Hit:
     found = [h for h in m.screen(query, **kw) if h.entity.id == entity_id]  # type: ignore[arg-type]
-    assert found, f"{query!r} does not hit {entity_id}: {[(h.entity.id, h.score) for h in m.screen(query, threshold=0.3)[:3]]}"
+    assert found, (
+        f"{query!r} does not hit {entity_id}: {[(h.entity.id, h.score) for h in m.screen(query, threshold=0.3)[:3]]}"
+    )
     return found[0]
 
 
@@ -60,29 +62,51 @@ def universe_names(m: Matcher, query: str, **kw: object) -> list[str]:
     ("text", "parts"),
     [
         (
-            "14th Research Institute, China Electronics Technology Group Corporation, "
-            "Nanjing 210013, China",
-            ["14th Research Institute", "China Electronics Technology Group Corporation",
-             "14th Research Institute China Electronics Technology Group Corporation"],
+            (
+                "14th Research Institute, China Electronics Technology Group Corporation, "
+                "Nanjing 210013, China"
+            ),
+            [
+                "14th Research Institute",
+                "China Electronics Technology Group Corporation",
+                "14th Research Institute China Electronics Technology Group Corporation",
+            ],
         ),
         ("iFLYTEK CO.LTD., Hefei, China", ["iFLYTEK CO.LTD."]),
-        ("National University of Defense Technology (NUDT)",
-         ["National University of Defense Technology"]),  # its own acronym is dropped
+        (
+            "National University of Defense Technology (NUDT)",
+            ["National University of Defense Technology"],
+        ),  # its own acronym is dropped
         ("Iflytek Co. Ltd. (002230.CN)", ["Iflytek Co. Ltd."]),  # a stock code is dropped
         ("Bank of China (Hong Kong) Limited", []),  # a bracketed place qualifies the name
         ("CHEN, Quanguo", ["CHEN Quanguo"]),  # a person's name is not cut
-        ("Institute of Forensic Science of China 公安部物证鉴定中心",
-         ["Institute of Forensic Science of China", "公安部物证鉴定中心"]),
-        ("University of Science and Technology of China1",
-         ["University of Science and Technology of China"]),  # a footnote mark
-        ("...The 54th Research Institute of China Electronics Technology Group "
-         "CorporationShijiazhuangPeople's Republic of China",
-         ["The 54th Research Institute of China Electronics Technology Group Corporation"]),
-        ("中国电子科技集团有限公司电子科学研究院,北京 100041", ["中国电子科技集团有限公司电子科学研究院"]),
-        ("Sichuan University+Hikvision Research Institute",
-         ["Sichuan University", "Hikvision Research Institute"]),
-        ("Lenovo Company Ltd., Xibeiwang East Road, Haidian District, Beijing, China",
-         ["Lenovo Company Ltd."]),
+        (
+            "Institute of Forensic Science of China 公安部物证鉴定中心",
+            ["Institute of Forensic Science of China", "公安部物证鉴定中心"],
+        ),
+        (
+            "University of Science and Technology of China1",
+            ["University of Science and Technology of China"],
+        ),  # a footnote mark
+        (
+            (
+                "...The 54th Research Institute of China Electronics Technology Group "
+                "CorporationShijiazhuangPeople's Republic of China"
+            ),
+            ["The 54th Research Institute of China Electronics Technology Group Corporation"],
+        ),
+        (
+            "中国电子科技集团有限公司电子科学研究院,北京 100041",
+            ["中国电子科技集团有限公司电子科学研究院"],
+        ),
+        (
+            "Sichuan University+Hikvision Research Institute",
+            ["Sichuan University", "Hikvision Research Institute"],
+        ),
+        (
+            "Lenovo Company Ltd., Xibeiwang East Road, Haidian District, Beijing, China",
+            ["Lenovo Company Ltd."],
+        ),
         ("Huawei Technologies Co., Ltd.", []),  # commas before legal forms only
     ],
     ids=lambda v: v if isinstance(v, str) and len(v) < 40 else None,
@@ -94,8 +118,12 @@ def test_query_parts(text: str, parts: list[str]) -> None:
 
 
 def test_a_unit_phrase_marks_the_other_parts_of_its_organisation() -> None:
-    parts = {p.text: p for p in query_parts("College of Computer, National University of "
-                                            "Defense Technology, Changsha, China")}  # fmt: skip
+    parts = {
+        p.text: p
+        for p in query_parts(
+            "College of Computer, National University of Defense Technology, Changsha, China"
+        )
+    }
     assert parts["National University of Defense Technology"].units == ("College of Computer",)
 
 
@@ -109,18 +137,34 @@ def test_a_unit_phrase_marks_the_other_parts_of_its_organisation() -> None:
         ("ZTE Corporation, Shenzhen, China", "zte"),
         ("iFLYTEK Co., Ltd., Hefei, China", "iflytek"),
         ("The 38th Research Institute of CETC, Hefei 230088, China", "cetc-38"),
-        ("14th Research Institute, China Electronics Technology Group Corporation, "
-         "Nanjing 210013, China", "cetc-14"),
-        ("School of Computer Science and Technology, Harbin Institute of Technology, "
-         "Harbin, China", "hit"),
-        ("...The 54th Research Institute of China Electronics Technology Group "
-         "CorporationShijiazhuangPeople's Republic of China", "cetc-54"),
+        (
+            (
+                "14th Research Institute, China Electronics Technology Group Corporation, "
+                "Nanjing 210013, China"
+            ),
+            "cetc-14",
+        ),
+        (
+            (
+                "School of Computer Science and Technology, Harbin Institute of Technology, "
+                "Harbin, China"
+            ),
+            "hit",
+        ),
+        (
+            (
+                "...The 54th Research Institute of China Electronics Technology Group "
+                "CorporationShijiazhuangPeople's Republic of China"
+            ),
+            "cetc-54",
+        ),
         ("Megvii (Face++) Technology Inc.", "megvii"),
         ("Netposa Technologies/SenseNets", "sensenets"),
     ],
 )
-def test_a_listed_name_among_addresses_and_units(matcher: Matcher, query: str,
-                                                 entity_id: str) -> None:  # fmt: skip
+def test_a_listed_name_among_addresses_and_units(
+    matcher: Matcher, query: str, entity_id: str
+) -> None:
     hit_on(matcher, query, entity_id)
 
 
@@ -144,8 +188,7 @@ def test_the_part_that_matched_is_in_the_evidence(matcher: Matcher) -> None:
         ("Huawei International", "huawei"),
         ("Hikvision USA Inc.", "hikvision"),
         ("Megvii Research Nanjing, Megvii Technology, China", "megvii"),
-        ("College of Computer, National University of Defense Technology, Changsha, China",
-         "nudt"),
+        ("College of Computer, National University of Defense Technology, Changsha, China", "nudt"),
         ("Intelligent Systems Research Institute of Hikvision", "hikvision"),  # "X of <listed>"
         ("Research Institute of the Hikvision Digital Technology Co., Ltd.", "hikvision"),
     ],
@@ -158,13 +201,16 @@ def test_units_and_brand_companies_are_hits_with_relation_unit(
     assert h.as_dict()["relation"] == "unit"
 
 
-@pytest.mark.parametrize("query", ["Hikvision", "Zhejiang Dahua Technology Co., Ltd.",
-                                   "SenseTime Group Limited, Beijing, China"])
+@pytest.mark.parametrize(
+    "query",
+    ["Hikvision", "Zhejiang Dahua Technology Co., Ltd.", "SenseTime Group Limited, Beijing, China"],
+)
 def test_the_name_itself_has_relation_same(matcher: Matcher, query: str) -> None:
     # Listed hits; a subsidiary node of the ownership graph that echoes its owner (Shenzhen
     # SenseTime under SenseTime Group) is left to the ownership stage (ownership_graph.shadowed).
-    hits = [h for h in matcher.screen(query)
-            if h.entity.extra.get("source_id") != "screener-ownership"]
+    hits = [
+        h for h in matcher.screen(query) if h.entity.extra.get("source_id") != "screener-ownership"
+    ]
     assert hits and all(h.detail.relation == "same" for h in hits)
 
 
@@ -185,16 +231,23 @@ def test_another_distinctive_word_is_another_organisation(
 
 def test_institutions_keep_every_word(universe: Matcher) -> None:
     assert "Jiangnan Social University" not in universe_names(universe, "Jiangnan University")
-    assert not any("Xi'an Jiaotong" in n for n in universe_names(universe, "Beijing Jiaotong University"))
-    assert not any("Shenyang" in n for n in universe_names(
-        universe, "Institute of Automation, Chinese Academy of Sciences"))  # fmt: skip
-    assert not any("Huazhong University" in n for n in universe_names(
-        universe, "Huazhong Agricultural University"))  # fmt: skip
+    assert not any(
+        "Xi'an Jiaotong" in n for n in universe_names(universe, "Beijing Jiaotong University")
+    )
+    assert not any(
+        "Shenyang" in n
+        for n in universe_names(universe, "Institute of Automation, Chinese Academy of Sciences")
+    )
+    assert not any(
+        "Huazhong University" in n
+        for n in universe_names(universe, "Huazhong Agricultural University")
+    )
 
 
 def test_kuaishou_is_not_kuangshi(universe: Matcher) -> None:
-    assert not any("Megvii" in n or "Kuangshi" in n
-                   for n in universe_names(universe, "Kuaishou Technology"))  # fmt: skip
+    assert not any(
+        "Megvii" in n or "Kuangshi" in n for n in universe_names(universe, "Kuaishou Technology")
+    )
 
 
 # --- names cut at a form's width ----------------------------------------------------------
@@ -206,10 +259,13 @@ def test_a_name_cut_at_35_characters_is_completed(universe: Matcher) -> None:
     assert "cut at 35 characters" in hits[0].explanation
 
 
-@pytest.mark.parametrize(("query", "entity_id", "relation"), [
-    ("Huawei Software Technologies Co. Lt", "huawei", "unit"),
-    ("Hikvision International Co., Limi", "hikvision", "same"),  # a listed alias, cut
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("query", "entity_id", "relation"),
+    [
+        ("Huawei Software Technologies Co. Lt", "huawei", "unit"),
+        ("Hikvision International Co., Limi", "hikvision", "same"),  # a listed alias, cut
+    ],
+)
 def test_a_name_cut_inside_its_legal_form_is_still_found(
     matcher: Matcher, query: str, entity_id: str, relation: str
 ) -> None:
@@ -255,7 +311,10 @@ def test_a_chinese_place_that_differs_is_decisive(matcher: Matcher) -> None:
         ("Intel Corporation", "Intecs"),
         ("Intel Corporation", "INTERCONTINENTAL DE AVIACION S.A."),
         ("Agricultural Bank of China (ABC)", "Libyan Agricultural Bank"),
-        ("South University of Science and Technology of China", "South China University of Technology"),
+        (
+            "South University of Science and Technology of China",
+            "South China University of Technology",
+        ),
         ("CapsoVision, Inc.", "ChapsVision"),
         ("Electronic Technology Group LLC", "China Electronics Technology Group Corporation"),
         ("Hua Technology Ltd", "HARAKAT UL-MUJAHIDIN (HUM)"),
@@ -283,8 +342,21 @@ def test_a_threshold_must_be_a_number_in_0_1(matcher: Matcher, bad: object) -> N
         matcher.screen("Hikvision", threshold=bad)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("value", ["CN", "cn", "CHN", "China", "People's Republic of China",
-                                   "PRC", "HK", "Hong Kong", "MO", "Macau"])  # fmt: skip
+@pytest.mark.parametrize(
+    "value",
+    [
+        "CN",
+        "cn",
+        "CHN",
+        "China",
+        "People's Republic of China",
+        "PRC",
+        "HK",
+        "Hong Kong",
+        "MO",
+        "Macau",
+    ],
+)
 def test_countries_are_read_not_cut(matcher: Matcher, value: str) -> None:
     # every one of these is China for country evidence: the score goes up, never down
     plain = hit_on(matcher, "Zhejiang Dahau Tech", "dahua").score
@@ -302,16 +374,32 @@ def test_hong_kong_counts_as_china(matcher: Matcher) -> None:
     assert "agrees" in h.explanation
 
 
-QUERIES = ["Hikvision", "Dahua Tech Grp", "Hikvison Digital Technology", "第十四研究所",
-           "Chinese Electronics Technology Group Corporation", "CETC 38",
-           "China Academy of Engineering Physics", "Sichuan University, Chengdu",
-           "Hikvision Research Institute", "Huawei Noahs Ark Lab", "Zhejiang Dahau Tech",
-           "Semiconductor Manufacturing Interna", "Megvii Research Nanjing"]  # fmt: skip
+QUERIES = [
+    "Hikvision",
+    "Dahua Tech Grp",
+    "Hikvison Digital Technology",
+    "第十四研究所",
+    "Chinese Electronics Technology Group Corporation",
+    "CETC 38",
+    "China Academy of Engineering Physics",
+    "Sichuan University, Chengdu",
+    "Hikvision Research Institute",
+    "Huawei Noahs Ark Lab",
+    "Zhejiang Dahau Tech",
+    "Semiconductor Manufacturing Interna",
+    "Megvii Research Nanjing",
+]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(query=st.sampled_from(QUERIES), low=st.floats(0.3, 1.0), high=st.floats(0.3, 1.0),
-       country=st.sampled_from([None, "CN", "US"]))  # fmt: skip
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    query=st.sampled_from(QUERIES),
+    low=st.floats(0.3, 1.0),
+    high=st.floats(0.3, 1.0),
+    country=st.sampled_from([None, "CN", "US"]),
+)
 @example(query="Dahua Tech Grp", low=0.5, high=0.875, country=None)  # the best name held whole
 def test_a_higher_threshold_keeps_a_subset_of_the_hits(
     matcher: Matcher, query: str, low: float, high: float, country: str | None

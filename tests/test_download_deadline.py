@@ -81,8 +81,12 @@ def drip(request: pytest.FixtureRequest) -> Iterator[DripServer]:
 
 def test_a_dripping_server_cannot_stretch_the_deadline(drip: DripServer, tmp_path: Path) -> None:
     # A read timeout of 2 s never fires: a byte comes every 0.2 s.
-    dl = Downloader(deadline=1.0, retries=3, backoff=0.0,
-                    timeout=httpx.Timeout(connect=2.0, read=2.0, write=2.0, pool=2.0))  # fmt: skip
+    dl = Downloader(
+        deadline=1.0,
+        retries=3,
+        backoff=0.0,
+        timeout=httpx.Timeout(connect=2.0, read=2.0, write=2.0, pool=2.0),
+    )
     start = time.monotonic()
     with dl, pytest.raises(UpdateError) as caught:
         dl.fetch(drip.url, tmp_path / "consolidated.csv")
@@ -91,8 +95,10 @@ def test_a_dripping_server_cannot_stretch_the_deadline(drip: DripServer, tmp_pat
     assert drip.sent >= 3  # the server was sending all along
     message = str(caught.value)
     assert message.startswith(f"{drip.url}: not downloaded within the 1-second deadline (got ")
-    assert message.endswith("so far; the server is stalled or too slow; download_deadline in "
-                            "the config file sets the limit)")  # fmt: skip
+    assert message.endswith(
+        "so far; the server is stalled or too slow; download_deadline in "
+        "the config file sets the limit)"
+    )
     assert "\n" not in message
 
 
@@ -106,8 +112,13 @@ def test_the_deadline_covers_the_pauses_between_retries(tmp_path: Path) -> None:
         slept.append(seconds)
         time.sleep(seconds)
 
-    dl = Downloader(transport=httpx.MockTransport(unavailable), deadline=1.0, retries=10,
-                    backoff=0.2, sleep=sleep)  # fmt: skip
+    dl = Downloader(
+        transport=httpx.MockTransport(unavailable),
+        deadline=1.0,
+        retries=10,
+        backoff=0.2,
+        sleep=sleep,
+    )
     start = time.monotonic()
     with dl, pytest.raises(UpdateError, match=r"server error HTTP 503 .*\(after 3 attempts\)"):
         dl.fetch("https://data.trade.gov/consolidated.csv", tmp_path / "c.csv")
@@ -115,11 +126,15 @@ def test_the_deadline_covers_the_pauses_between_retries(tmp_path: Path) -> None:
     assert time.monotonic() - start < 1.0
 
 
-@pytest.mark.parametrize("text, message", [
-    ("download_deadline = 0", "download_deadline must be a number of seconds above 0"),
-    ("download_deadline = '5m'", "download_deadline must be a number of seconds above 0"),
-    ("download_deadline = true", "download_deadline must be a number of seconds above 0"),
-], ids=["zero", "text", "boolean"])  # fmt: skip
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("download_deadline = 0", "download_deadline must be a number of seconds above 0"),
+        ("download_deadline = '5m'", "download_deadline must be a number of seconds above 0"),
+        ("download_deadline = true", "download_deadline must be a number of seconds above 0"),
+    ],
+    ids=["zero", "text", "boolean"],
+)
 def test_bad_deadlines_in_the_config_are_refused(text: str, message: str) -> None:
     import tomllib
 
@@ -137,8 +152,9 @@ def test_lists_update_gives_up_with_exit_4_and_keeps_the_previous_version(
 ) -> None:
     db = tmp_path / "s.db"
     store = Store.open(db)
-    first = refresh.update(store, ["csl"], from_file=CSL_V1,
-                           config=Config(sources={"csl": {"min_entities": 3}}))  # fmt: skip
+    first = refresh.update(
+        store, ["csl"], from_file=CSL_V1, config=Config(sources={"csl": {"min_entities": 3}})
+    )
     assert first[0].status == "loaded"
     version = first[0].version_id
     store.close()
@@ -148,19 +164,34 @@ def test_lists_update_gives_up_with_exit_4_and_keeps_the_previous_version(
     try:
         start = time.monotonic()
         proc = subprocess.run(
-            [sys.executable, "-c", "from screener.cli import main; main()", "--db", str(db),
-             "lists", "update", "csl", "--url", f"csl={server.url}"],
-            capture_output=True, text=True, timeout=60, cwd=ROOT, check=False,
+            [
+                sys.executable,
+                "-c",
+                "from screener.cli import main; main()",
+                "--db",
+                str(db),
+                "lists",
+                "update",
+                "csl",
+                "--url",
+                f"csl={server.url}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+            check=False,
             env={**os.environ, "SCREENER_CONFIG": str(config)},
-        )  # fmt: skip
+        )
         elapsed = time.monotonic() - start
     finally:
         server.close()
     assert proc.returncode == 4, proc.stderr
     lines = proc.stderr.splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith(f"csl: FAILED: {server.url}: not downloaded within the "
-                               "1.5-second deadline (got ")  # fmt: skip
+    assert lines[0].startswith(
+        f"csl: FAILED: {server.url}: not downloaded within the 1.5-second deadline (got "
+    )
     assert lines[0].endswith(f"sets the limit); version {version} stays active")
     assert elapsed < 15, elapsed  # start-up included; the download itself took 1.5 s
     store = Store.open(db)

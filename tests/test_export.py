@@ -63,8 +63,11 @@ def test_simple_export_prefixes_formula_cells(evil_store: Store, tmp_path: Path)
     assert plain["name"] == "Zhejiang Dahua Technology Co., Ltd."
     assert plain["aliases"] == "Dahua Technology"
     assert plain["addresses"] == "'\r1199 Bin'an Road, Hangzhou"
-    assert all(not v.startswith(("=", "+", "-", "@", "\t", "\r"))
-               for r in rows.values() for v in r.values())  # fmt: skip
+    assert all(
+        not v.startswith(("=", "+", "-", "@", "\t", "\r"))
+        for r in rows.values()
+        for v in r.values()
+    )
 
 
 def test_jsonl_export_keeps_the_names_exactly(evil_store: Store, tmp_path: Path) -> None:
@@ -76,15 +79,31 @@ def test_jsonl_export_keeps_the_names_exactly(evil_store: Store, tmp_path: Path)
 
 def test_cli_export(evil_store: Store, tmp_path: Path) -> None:
     out = tmp_path / "evil.csv"
-    result = CliRunner().invoke(cli, ["--db", str(evil_store.path), "lists", "export",
-                                      "--source", "evil", "--format", "simple", "-o", str(out)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            str(evil_store.path),
+            "lists",
+            "export",
+            "--source",
+            "evil",
+            "--format",
+            "simple",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert read_rows(out)["evil:hyperlink"]["name"].startswith("'=HYPERLINK(")
 
 
 def test_listing_and_exporting_lists_needs_no_pandas() -> None:
-    code = ("import sys, screener.lists.catalog, screener.db.runs; "
-            "print(sorted(m for m in ('pandas', 'openpyxl') if m in sys.modules))")  # fmt: skip
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=60).stdout  # fmt: skip
+    code = (
+        "import sys, screener.lists.catalog, screener.db.runs; "
+        "print(sorted(m for m in ('pandas', 'openpyxl') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
     assert out.strip() == "[]"

@@ -38,8 +38,12 @@ from benchmarks.names import query_names  # noqa: E402
 def test_the_pool_gives_the_hits_this_process_gives(matcher: Matcher) -> None:
     listed = [n.name for e in matcher.index.entities for n in e.all_names()]
     names = list(dict.fromkeys(query_names(6000, listed, seed=7, variant_share=0.3)))
-    names += ["Megvii (Face++)", "iFLYTEK Research, iFLYTEK Co., Ltd., Hefei, China",
-              "Hikvision Research Institute", "中电科55所"]  # fmt: skip
+    names += [
+        "Megvii (Face++)",
+        "iFLYTEK Research, iFLYTEK Co., Ltd., Hefei, China",
+        "Hikvision Research Institute",
+        "中电科55所",
+    ]
     assert len(names) >= 5000
     floor = 0.77
     here = InProcess(matcher, floor)
@@ -48,15 +52,27 @@ def test_the_pool_gives_the_hits_this_process_gives(matcher: Matcher) -> None:
         got = pool.result(pool.submit(names))
     assert sum(1 for r in expected if r) > 500  # real hits among them
     for name, a, b in zip(names, expected, got):
-        key = lambda ms: [(ni, d.score, d.relation, d.part, d.text(), toks)  # noqa: E731
-                          for ni, d, toks in ms]  # fmt: skip
+
+        def key(ms):
+            return [(ni, d.score, d.relation, d.part, d.text(), toks) for ni, d, toks in ms]
+
         assert key(a) == key(b), name
 
 
 def big_input(path: Path, rows: int = 300_000) -> Path:
     # mostly distinct names: a run must still be screening seconds after it starts
-    names = list(dict.fromkeys(query_names(400_000, ["Hangzhou Hikvision Digital Technology Co., Ltd.",
-                                                    "Zhejiang Dahua Technology Co., Ltd."], seed=3)))  # fmt: skip
+    names = list(
+        dict.fromkeys(
+            query_names(
+                400_000,
+                [
+                    "Hangzhou Hikvision Digital Technology Co., Ltd.",
+                    "Zhejiang Dahua Technology Co., Ltd.",
+                ],
+                seed=3,
+            )
+        )
+    )
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["id", "name"])
@@ -68,10 +84,22 @@ def big_input(path: Path, rows: int = 300_000) -> Path:
 def start_batch(db: Path, src: Path, out: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SCREENER_DB": str(db)}
     return subprocess.Popen(
-        [sys.executable, "-c", "from screener.cli import main; main()", "batch", str(src),
-         "-o", str(out), "--workers", "2"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "from screener.cli import main; main()",
+            "batch",
+            str(src),
+            "-o",
+            str(out),
+            "--workers",
+            "2",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def wait_running(db: Path, timeout: float = 60) -> dict:
@@ -80,7 +108,9 @@ def wait_running(db: Path, timeout: float = 60) -> dict:
     while time.monotonic() < end:
         s = Store.open(db)
         try:
-            found = [r for r in runs.runs(s, 5) if r["command"] == "batch" and r["status"] == "running"]
+            found = [
+                r for r in runs.runs(s, 5) if r["command"] == "batch" and r["status"] == "running"
+            ]
         finally:
             s.close()
         if found:
@@ -91,8 +121,9 @@ def wait_running(db: Path, timeout: float = 60) -> dict:
 
 
 @contextmanager
-def running_batch(db: Path, tmp_path: Path
-                  ) -> Iterator[tuple[subprocess.Popen[bytes], dict, Path, Path]]:  # fmt: skip
+def running_batch(
+    db: Path, tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], dict, Path, Path]]:
     """A batch of a big input in ``tmp_path/io``, once it screens: (process, its run, the
     folder, the output path). Killed on the way out if it still runs."""
     io = tmp_path / "io"
@@ -111,8 +142,9 @@ def leftovers(folder: Path, out: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name != "in.csv")
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
-                         ids=["ctrl-c", "sigterm"])  # fmt: skip
+@pytest.mark.parametrize(
+    ("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
+)
 def test_a_signal_to_the_process_group_ends_the_run_cleanly(
     db_path: Path, tmp_path: Path, sig: int, code: int
 ) -> None:
@@ -152,7 +184,7 @@ def test_a_run_killed_with_sigkill_is_marked_abandoned_at_the_next_start(
 def test_a_planted_index_file_is_never_executed(store: Store, tmp_path: Path) -> None:
     # what a pickle-based cache would have run; here it is not even read as code
     marker = tmp_path / "pwned"
-    payload = (b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR.")
+    payload = b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR."
     index_path(store).write_bytes(payload)
     store.path.with_name(store.path.name + ".index.pickle").write_bytes(payload)
     result = Screener(store).check("Hikvision")

@@ -92,9 +92,16 @@ def test_paused_collector_restores_the_state_it_found() -> None:
 
 
 def test_the_rows_memory_of_hit_dicts_is_bounded_and_changes_no_result(
-        matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    names = ["Hangzhou Hikvision Digital Technology Co., Ltd.", "Zhejiang Dahua Technology",
-             "SenseTime", "Megvii (Face++)", "iFLYTEK Co., Ltd., Hefei, China", "Acme Bakery"]
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = [
+        "Hangzhou Hikvision Digital Technology Co., Ltd.",
+        "Zhejiang Dahua Technology",
+        "SenseTime",
+        "Megvii (Face++)",
+        "iFLYTEK Co., Ltd., Hefei, China",
+        "Acme Bakery",
+    ]
     countries = ["cn", "us", None, "hk"]
     rows = [(n, c) for n in names for c in countries] * 3
 
@@ -103,8 +110,16 @@ def test_the_rows_memory_of_hit_dicts_is_bounded_and_changes_no_result(
         rs = RowScreener(matcher, 0.8)
         todo = [n for n, _ in rows]
         new = rs.unknown(todo)
-        rs.learn(new, [[(h.name_id, h.detail, h.query_tokens)
-                        for h in matcher.screen_name(n, floor(0.8, "cn"))] for n in new])  # fmt: skip
+        rs.learn(
+            new,
+            [
+                [
+                    (h.name_id, h.detail, h.query_tokens)
+                    for h in matcher.screen_name(n, floor(0.8, "cn"))
+                ]
+                for n in new
+            ],
+        )
         out = rs.rows(0, todo, [c for _, c in rows])
         return out, len(rs.dicts)
 

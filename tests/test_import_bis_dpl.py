@@ -37,7 +37,8 @@ def test_typo_dates_are_not_used(dpl: ParsedList) -> None:
     assert dpl.meta["bad_dates"] == [
         "AL-NASER AIRLINES: Last_Update 0222-05-18",
         "KNOKKE-HEIST SUPPORT CORPORATION MANAGEMENT: Last_Update 2922-09-01",
-        "MANSOUR ZADEH: Last_Update 3017-08-22"]  # fmt: skip
+        "MANSOUR ZADEH: Last_Update 3017-08-22",
+    ]
     [zadeh] = named(dpl, "MANSOUR ZADEH")  # four addresses, one row with the typo
     assert zadeh.extra["last_update"] == "2017-08-22"
     assert zadeh.extra["last_update_as_printed"] == ["3017-08-22"]
@@ -49,7 +50,10 @@ def test_dahua_electronics_is_a_denied_person_with_its_citation(dpl: ParsedList)
     assert dahua.addresses == ["134-12 59HT AVENUE, FLUSHING, NY, 11355"]
     [listing] = dahua.listings
     assert (listing.list, listing.authority, listing.citation) == (
-        "Denied Persons List", "US Commerce BIS", "82 FR 46480")
+        "Denied Persons List",
+        "US Commerce BIS",
+        "82 FR 46480",
+    )
     assert (listing.listed_on, listing.end_date) == ("2017-09-28", "2025-11-19")
     assert dahua.extra["fr_citation"] == "82 F.R. 46480 10/5/2017"
 
@@ -74,12 +78,15 @@ def test_made_up_file() -> None:
 
 def test_fr_citations_normalized() -> None:
     assert bis_dpl.fr_citations("68 F.R. 38290 6/27/03 71 F.R. 38843 7/10/06") == [
-        "68 FR 38290", "71 FR 38843"]  # fmt: skip
+        "68 FR 38290",
+        "71 FR 38843",
+    ]
     assert bis_dpl.fr_citations("80 F.R 57572 9/24/15 ") == ["80 FR 57572"]
 
 
 def test_cli_import_then_check_finds_a_denied_person(db_path: Path) -> None:
-    output, hits = import_then_check(db_path, real(DPL), "bis-dpl", "bis-dpl",
-                                     "Dahua Electronics Corporation")
+    output, hits = import_then_check(
+        db_path, real(DPL), "bis-dpl", "bis-dpl", "Dahua Electronics Corporation"
+    )
     assert "bis-dpl: loaded version 3 with 476 entities and 476 names" in output
     assert hits[0]["citation"] == "82 FR 46480"

@@ -23,8 +23,11 @@ def sema() -> ParsedList:
 def test_every_record_keyed_by_regime_schedule_and_item(sema: ParsedList) -> None:
     assert len(sema.entities) == 5090
     assert len({e.id for e in sema.entities}) == 5090
-    assert Counter(e.schema for e in sema.entities) == {"person": 3424, "organization": 1356,
-                                                        "vessel": 310}  # fmt: skip
+    assert Counter(e.schema for e in sema.entities) == {
+        "person": 3424,
+        "organization": 1356,
+        "vessel": 310,
+    }
     assert name_count(sema) == 8893
     regimes = Counter(p for e in sema.entities for p in e.programs)
     assert (regimes["Russia"], regimes["China"], regimes["Venezuela"]) == (2737, 13, 123)
@@ -35,11 +38,17 @@ def test_xpcc_psb_and_chen_quanguo_under_the_china_regime(sema: ParsedList) -> N
     assert xpcc.name == "Xinjiang Production and Construction Corps Public Security Bureau"
     [listing] = xpcc.listings
     assert (listing.list, listing.program, listing.listed_on) == (
-        "Consolidated Canadian Autonomous Sanctions List", "China", "2021-03-21")
+        "Consolidated Canadian Autonomous Sanctions List",
+        "China",
+        "2021-03-21",
+    )
     assert listing.source_url.startswith("https://www.international.gc.ca/")
     chen = by_id(sema, "China | Part 1 | item 5")
     assert (chen.name, chen.schema, chen.extra["birth_dates"]) == (
-        "Quanguo Chen", "person", ["1955-11"])
+        "Quanguo Chen",
+        "person",
+        ["1955-11"],
+    )
     assert chen.countries == []  # the regime is not where a party is
 
 
@@ -69,15 +78,18 @@ def test_made_up_file_old_and_bilingual_element_names() -> None:
     assert names(person, "weak") == ["Primer"]
     assert ("Пример Примерович Персонов", "ru") in [(n.name, n.lang) for n in person.names]
     assert person.extra["birth_dates"] == ["1970-05"]
-    assert (company.id, company.name) == ("China | Part 2 | item 9002",
-                                          "Example Security Technology Co., Ltd.")
+    assert (company.id, company.name) == (
+        "China | Part 2 | item 9002",
+        "Example Security Technology Co., Ltd.",
+    )
     assert names(company, "alias") == ["Example Security", "示例安全技术有限公司"]
     assert company.listed_on == "2024-12-09"
     assert (ship.schema, ship.identifiers) == ("vessel", ["IMO 9000001"])
 
 
 def test_cli_import_then_check_finds_a_canada_listed_entity(db_path: Path) -> None:
-    output, hits = import_then_check(db_path, real(SEMA), "ca-sema", "ca-sema",
-                                     "Research and Production Association RusBITech")
+    output, hits = import_then_check(
+        db_path, real(SEMA), "ca-sema", "ca-sema", "Research and Production Association RusBITech"
+    )
     assert "ca-sema: loaded version 3 with 5090 entities and 8893 names" in output
     assert hits[0]["listed_on"] == "2024-02-21"

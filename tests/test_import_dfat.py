@@ -22,24 +22,24 @@ def consolidated() -> ParsedList:
 
 def test_one_entity_per_reference_number(consolidated: ParsedList) -> None:
     assert len(consolidated.entities) == 3062  # "2", "2a", "2b", "34c1" ... are listing 2, 34
-    assert Counter(e.schema for e in consolidated.entities) == {"person": 2316,
-                                                                "organization": 746}
+    assert Counter(e.schema for e in consolidated.entities) == {"person": 2316, "organization": 746}
     assert name_count(consolidated) == 9518
     assert consolidated.published == "2024-11-11"  # the workbook's own modified date
     kinds = Counter(n.kind for e in consolidated.entities for n in e.all_names())
     assert kinds["primary"] == 3062 and kinds["former"] == 4
 
 
-def test_person_with_date_of_birth_chinese_name_and_listing_date(
-        consolidated: ParsedList) -> None:  # fmt: skip
+def test_person_with_date_of_birth_chinese_name_and_listing_date(consolidated: ParsedList) -> None:
     haq = by_id(consolidated, "1112")
     assert (haq.name, haq.schema) == ("ABDUL HAQ", "person")
     assert haq.extra["birth_dates"] == ["1971-10-10"]  # "10 Oct. 1971"
     assert ("阿不都·哈克", "zh") in [(n.name, n.lang) for n in haq.names]
     assert {"Maimaitiming Maimaiti", "Abdul Heq"} <= set(names(haq, "alias"))
     assert haq.extra["nationalities"] == ["cn"]
-    assert haq.addresses == ["Afghanistan (current location as at Jul. 2016)",
-                             "Pakistan (previous location as at Apr. 2009)"]  # fmt: skip
+    assert haq.addresses == [
+        "Afghanistan (current location as at Jul. 2016)",
+        "Pakistan (previous location as at Apr. 2009)",
+    ]
     [listing] = haq.listings
     assert listing.listed_on == "2009-04-15"  # from "Listed on: 15 April 2009 (amended ...)"
     assert listing.program == "1267/1989/2253 (ISIL (Da'esh) and Al-Qaida)"
@@ -61,8 +61,10 @@ def test_made_up_2024_xlsx_dates_as_excel_dates_and_numbers() -> None:
     parsed = dfat.parse(FIXTURES / "dfat_mini.xlsx")
     person, company, two, three = parsed.entities
     assert [(n.name, n.kind, n.lang) for n in person.names] == [
-        ("EXAMPLE PERSON", "primary", None), ("예시 사람", "alias", "ko"),
-        ("E. Person", "alias", None)]  # fmt: skip
+        ("EXAMPLE PERSON", "primary", None),
+        ("예시 사람", "alias", "ko"),
+        ("E. Person", "alias", None),
+    ]
     assert person.extra["birth_dates"] == ["1970-05-01", "1971"]
     assert person.countries == ["kp", "cn"] and person.listed_on == "2016-06-02"
     assert company.schema == "organization" and company.listed_on is None

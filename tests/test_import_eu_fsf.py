@@ -24,8 +24,7 @@ def sample() -> ParsedList:
 
 
 def test_every_sanction_entity_of_the_excerpt(sample: ParsedList) -> None:
-    assert [e.id for e in sample.entities] == ["5295", "5463", "5468", "191", "5807", "5468",
-                                               "927"]  # fmt: skip
+    assert [e.id for e in sample.entities] == ["5295", "5463", "5468", "191", "5807", "5468", "927"]
     assert all(e.schema == "person" for e in sample.entities)
     assert name_count(sample) == 15
     assert sample.published == "2020-04-15"
@@ -40,7 +39,10 @@ def test_entity_with_regulation_citation_birth_dates_and_citizenship(sample: Par
     assert {"Abdelhamid Abou Zeid", "Youcef Adel", "Abou Abdellah"} <= set(names(abid, "alias"))
     [listing] = abid.listings
     assert (listing.citation, listing.program, listing.listed_on) == (
-        "2019/555 (OJ L97)", "TAQA", "2008-07-03")
+        "2019/555 (OJ L97)",
+        "TAQA",
+        "2008-07-03",
+    )
     assert listing.source_url.startswith("https://eur-lex.europa.eu/")
     assert abid.identifiers == ["EU reference EU.2026.82"]
     assert abid.extra["birth_dates"] == ["1965-12-12", "1958"]
@@ -50,9 +52,11 @@ def test_entity_with_regulation_citation_birth_dates_and_citizenship(sample: Par
 
 def test_identity_documents_and_addresses(sample: ParsedList) -> None:
     aouadi = sample.entities[6]
-    assert aouadi.identifiers == ["EU reference EU.3343.85",
-                                  "National identification card 04643632 (TUNISIA)",
-                                  "National passport L191609 (TUNISIA)"]  # fmt: skip
+    assert aouadi.identifiers == [
+        "EU reference EU.3343.85",
+        "National identification card 04643632 (TUNISIA)",
+        "National passport L191609 (TUNISIA)",
+    ]
     assert aouadi.addresses == ["23 50th Street, Zehrouni, Tunis, TUNISIA"]
     manzi = sample.entities[4]
     assert manzi.countries == ["cd", "rw"]  # address in the DRC, citizen of Rwanda
@@ -64,7 +68,9 @@ def test_made_up_file_weak_alias_language_and_un_reference() -> None:
     assert company.schema == "organization"
     assert [(n.name, n.kind, n.lang) for n in company.names] == [
         ("Example Machine Works JSC", "primary", None),
-        ("Пример Машиностроительный Завод", "alias", "ru"), ("EMW", "weak", None)]  # fmt: skip
+        ("Пример Машиностроительный Завод", "alias", "ru"),
+        ("EMW", "weak", None),
+    ]
     assert "Registration Number 1000000000000 (RUSSIAN FEDERATION)" in company.identifiers
     assert person.name == "Example PERSON"  # built from firstName and lastName
     assert person.listed_on is None  # no designationDate: none invented
@@ -75,7 +81,8 @@ def test_made_up_file_weak_alias_language_and_un_reference() -> None:
 
 
 def test_cli_import_then_check_finds_an_eu_listed_person(db_path: Path) -> None:
-    output, hits = import_then_check(db_path, real(SAMPLE), "eu-fsf", "eu-fsf-sample",
-                                     "Mohamed Ben Belkacem Aouadi")  # fmt: skip
+    output, hits = import_then_check(
+        db_path, real(SAMPLE), "eu-fsf", "eu-fsf-sample", "Mohamed Ben Belkacem Aouadi"
+    )
     assert "loaded version 3 with 7 entities and 15 names" in output
     assert hits[0]["entity_id"] == "927" and hits[0]["citation"] == "2016/294 (OJ L55)"

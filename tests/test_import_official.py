@@ -62,10 +62,15 @@ def test_text_that_is_not_xml(fmt: str) -> None:
     assert "is not XML" in fails(fmt, FIXTURES / "not_a_list.txt")
 
 
-@pytest.mark.parametrize("fmt, expected", [
-    ("un-sc", "not <CONSOLIDATED_LIST>"), ("eu-fsf", "not <export>"),
-    ("ca-sema", "not <data-set>"), ("fr-rule", "not <RULE> or <FEDREG> or <RULES>"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "fmt, expected",
+    [
+        ("un-sc", "not <CONSOLIDATED_LIST>"),
+        ("eu-fsf", "not <export>"),
+        ("ca-sema", "not <data-set>"),
+        ("fr-rule", "not <RULE> or <FEDREG> or <RULES>"),
+    ],
+)
 def test_wrong_root_element(fmt: str, expected: str) -> None:
     message = fails(fmt, FIXTURES / "wrong_root.xml")
     assert "root element is <rss>" in message and expected in message
@@ -87,8 +92,10 @@ def test_xml_declaring_entities_is_refused() -> None:
 
 def test_a_federal_register_document_without_an_entity_list_table(tmp_path: Path) -> None:
     doc = tmp_path / "notice.xml"
-    doc.write_text("<RULE><PREAMB><SUBJECT>Something else</SUBJECT></PREAMB>"
-                   "<FRDOC>[FR Doc. 2024-00001 Filed 1-1-24]</FRDOC></RULE>")  # fmt: skip
+    doc.write_text(
+        "<RULE><PREAMB><SUBJECT>Something else</SUBJECT></PREAMB>"
+        "<FRDOC>[FR Doc. 2024-00001 Filed 1-1-24]</FRDOC></RULE>"
+    )
     assert "no Entity List table" in fails("fr-rule", doc)
 
 
@@ -102,7 +109,8 @@ def test_a_workbook_without_the_lists_header(fmt: str) -> None:
 @pytest.mark.parametrize("fmt", TABLE_FORMATS)
 def test_a_truncated_workbook(fmt: str) -> None:
     assert "not a readable XLSX workbook (truncated or damaged?)" in fails(
-        fmt, FIXTURES / "truncated.xlsx")  # fmt: skip
+        fmt, FIXTURES / "truncated.xlsx"
+    )
 
 
 @pytest.mark.parametrize("fmt", TABLE_FORMATS)
@@ -129,15 +137,31 @@ def test_cli_bad_file_is_one_line_and_exit_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     page = FIXTURES / "error_page.html"
-    monkeypatch.setattr(sys, "argv", ["screener", "--db", str(tmp_path / "s.db"), "lists",
-                                      "import", str(page), "--format", "un-sc", "--source",
-                                      "un-sc"])  # fmt: skip
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        [
+            "screener",
+            "--db",
+            str(tmp_path / "s.db"),
+            "lists",
+            "import",
+            str(page),
+            "--format",
+            "un-sc",
+            "--source",
+            "un-sc",
+        ],
+    )
     with pytest.raises(SystemExit) as exc:
         main()
     assert exc.value.code == 2
-    assert capsys.readouterr().err.strip().splitlines() == [(
-        f"screener: error: {page}: is an HTML page, not the UN consolidated list XML file "
-        "(an error or login page?)")]  # fmt: skip
+    assert capsys.readouterr().err.strip().splitlines() == [
+        (
+            f"screener: error: {page}: is an HTML page, not the UN consolidated list XML file "
+            "(an error or login page?)"
+        )
+    ]
 
 
 # -- the registry --------------------------------------------------------------------
@@ -186,10 +210,12 @@ def serve(routes: dict[str, tuple[bytes, str]]) -> httpx.MockTransport:
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def update(store: Store, sid: str, transport: httpx.BaseTransport,
-           config: Config | None = None) -> refresh.UpdateOutcome:  # fmt: skip
-    [outcome] = refresh.update(store, [sid], transport=transport, config=config or Config(),
-                               sleep=lambda s: None)  # fmt: skip
+def update(
+    store: Store, sid: str, transport: httpx.BaseTransport, config: Config | None = None
+) -> refresh.UpdateOutcome:
+    [outcome] = refresh.update(
+        store, [sid], transport=transport, config=config or Config(), sleep=lambda s: None
+    )
     return outcome
 
 
@@ -200,8 +226,9 @@ def test_dfat_update_takes_the_xlsx_or_the_csv_its_url_serves(store: Store) -> N
     assert (loaded.status, loaded.entities, loaded.origin) == ("loaded", 3062, url)
     # the same URL now serving the CSV layout (a made-up one-entry list)
     small = Config(sources={"dfat": {"min_entities": 1}})
-    csv_copy = update(store, "dfat", serve({url: ((FIXTURES / "dfat_mini.csv").read_bytes(),
-                                                  "text/csv")}), small)  # fmt: skip
+    csv_copy = update(
+        store, "dfat", serve({url: ((FIXTURES / "dfat_mini.csv").read_bytes(), "text/csv")}), small
+    )
     assert csv_copy.status == "failed" and "a drop of 100%" in csv_copy.message
     assert csv_copy.version_id == loaded.version_id  # the XLSX version stays active
 
@@ -223,7 +250,8 @@ def test_eu_update_from_a_url_without_a_file_name(store: Store) -> None:
     refused = update(store, "eu-fsf", serve({url: (body, "application/xml")}))
     assert refused.status == "unchanged"  # same bytes
     assert update(store, "un-sc", serve({})).message.endswith(
-        "HTTP 404 Not Found (the file is not at this URL; has the publisher moved it? use --url)")
+        "HTTP 404 Not Found (the file is not at this URL; has the publisher moved it? use --url)"
+    )
 
 
 class LocalServer:
@@ -250,7 +278,8 @@ def un_server(tmp_path: Path) -> Iterator[LocalServer]:
     root = tmp_path / "www"
     root.mkdir()
     (root / "consolidated.xml").write_bytes(
-        real("moov-watchman/un_sc/UN_consolidated.xml").read_bytes())
+        real("moov-watchman/un_sc/UN_consolidated.xml").read_bytes()
+    )
     server = LocalServer(root)
     yield server
     server.stop()
@@ -271,37 +300,60 @@ def test_cli_update_un_from_a_real_http_server_then_check(
     shown = runner.invoke(cli, ["--db", str(db_path), "lists", "show", "--format", "json"])
     un = next(s for s in json.loads(shown.output) if s["id"] == "un-sc")
     assert (un["published"], un["origin"], un["format"]) == ("2026-02-27", url, "un-sc")
-    checked = runner.invoke(cli, ["--db", str(db_path), "check", "Usama Bin Laden Network",
-                                  "--format", "json"], standalone_mode=False)  # fmt: skip
+    checked = runner.invoke(
+        cli,
+        ["--db", str(db_path), "check", "Usama Bin Laden Network", "--format", "json"],
+        standalone_mode=False,
+    )
     assert checked.return_value == 1
     hit = json.loads(checked.stdout)["hits"][0]
     assert (hit["entity_id"], hit["source_id"], hit["name"]) == ("QDe.004", "un-sc", "AL-QAIDA")
 
 
 # -- field readers ------------------------------------------------------------------
-@pytest.mark.parametrize("text, order, expected", [
-    ("1970-05-01", "dmy", "1970-05-01"), ("00/00/1980", "dmy", "1980"),
-    ("00/05/1980", "dmy", "1980-05"), ("06/19/2003", "mdy", "2003-06-19"),
-    ("12 Apr. 2000", "dmy", "2000-04-12"), ("April 12, 2000", "dmy", "2000-04-12"),
-    ("Approximately 1963", "dmy", "1963"), ("May 1970", "dmy", "1970-05"),
-    ("31/02/1970", "dmy", None), ("3017-08-22", "dmy", None), ("unknown", "dmy", None),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text, order, expected",
+    [
+        ("1970-05-01", "dmy", "1970-05-01"),
+        ("00/00/1980", "dmy", "1980"),
+        ("00/05/1980", "dmy", "1980-05"),
+        ("06/19/2003", "mdy", "2003-06-19"),
+        ("12 Apr. 2000", "dmy", "2000-04-12"),
+        ("April 12, 2000", "dmy", "2000-04-12"),
+        ("Approximately 1963", "dmy", "1963"),
+        ("May 1970", "dmy", "1970-05"),
+        ("31/02/1970", "dmy", None),
+        ("3017-08-22", "dmy", None),
+        ("unknown", "dmy", None),
+    ],
+)
 def test_partial_dates(text: str, order: str, expected: str | None) -> None:
     assert fields.partial_date(text, order) == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("CHINA, PEOPLE'S REPUBLIC OF", ["cn"]), ("Russia / Russie", ["ru"]),
-    ("Russian and Ukrainian", ["ru", "ua"]), ("(1) Syria. (2) Lebanon", ["sy", "lb"]),
-    ("Trinidad and Tobago", ["tt"]), ("Myanmar (Burma) / Myanmar (Birmanie)", ["mm"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("CHINA, PEOPLE'S REPUBLIC OF", ["cn"]),
+        ("Russia / Russie", ["ru"]),
+        ("Russian and Ukrainian", ["ru", "ua"]),
+        ("(1) Syria. (2) Lebanon", ["sy", "lb"]),
+        ("Trinidad and Tobago", ["tt"]),
+        ("Myanmar (Burma) / Myanmar (Birmanie)", ["mm"]),
+    ],
+)
 def test_country_codes(text: str, expected: list[str]) -> None:
     assert fields.country_codes([text]) == expected
 
 
 def test_script_languages() -> None:
     assert [fields.script_lang(t) for t in ("القاعدة", "Шадаев", "海康威视", "김철삼", "Kim")] == [
-        "ar", "ru", "zh", "ko", None]  # fmt: skip
+        "ar",
+        "ru",
+        "zh",
+        "ko",
+        None,
+    ]
     assert fields.lang_code("Belarusian", "Дзмітрый") == "be"
     assert fields.lang_code("Cyrillic", "Дзмітрый") == "ru"  # a script, not a language
     assert fields.lang_code("Russian", "Latin text") is None

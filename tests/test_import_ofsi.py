@@ -30,7 +30,10 @@ def legacy() -> ParsedList:
 def test_2025_xlsx_one_entity_per_group_id(conlist: ParsedList) -> None:
     assert len(conlist.entities) == 4688
     assert Counter(e.schema for e in conlist.entities) == {
-        "person": 3663, "organization": 1010, "vessel": 15}  # fmt: skip
+        "person": 3663,
+        "organization": 1010,
+        "vessel": 15,
+    }
     assert name_count(conlist) == 15966
     assert conlist.published == "2025-04-14"
     assert conlist.meta["format"] == "ofsi-2022-xlsx"
@@ -43,7 +46,11 @@ def test_xpcc_psb_by_group_id_with_regime_and_uk_reference(conlist: ParsedList) 
     assert names(xpcc, "alias") == ["XINJIANG SHENGCHAN JIANSHE BINGTUAN GONG'AN JU", "XPCC PSB"]
     [listing] = xpcc.listings
     assert (listing.list, listing.authority, listing.program, listing.listed_on) == (
-        "OFSI Consolidated List", "HM Treasury (OFSI)", "Global Human Rights", "2021-03-22")
+        "OFSI Consolidated List",
+        "HM Treasury (OFSI)",
+        "Global Human Rights",
+        "2021-03-22",
+    )
     assert listing.source_url.startswith("https://www.gov.uk/")
     assert xpcc.identifiers == ["OFSI Group ID 14079", "UK Sanctions List GHR0079"]
     assert xpcc.remarks.startswith("(UK Sanctions List Ref):GHR0079.")
@@ -59,7 +66,8 @@ def test_chinese_name_of_a_russia_regime_entity(conlist: ParsedList) -> None:
 
 
 def test_low_quality_aka_is_weak_and_several_regimes_are_several_listings(
-        conlist: ParsedList) -> None:  # fmt: skip
+    conlist: ParsedList,
+) -> None:
     kony = by_id(conlist, "13378")
     assert {"CAESAR", "Otim KAPERE"} <= set(names(kony, "weak"))
     irgc_qf = by_id(conlist, "11241")
@@ -89,8 +97,10 @@ def test_made_up_2022_layout_as_csv_or_xlsx(name: str) -> None:
     company, person = parsed.entities
     assert parsed.published == "2024-12-18"
     assert [(n.name, n.kind, n.lang) for n in company.names] == [
-        ("EXAMPLE TRADING LLC", "primary", None), ("示例贸易有限公司", "alias", "zh"),
-        ("EXAMPLE TRADING", "alias", None)]  # fmt: skip
+        ("EXAMPLE TRADING LLC", "primary", None),
+        ("示例贸易有限公司", "alias", "zh"),
+        ("EXAMPLE TRADING", "alias", None),
+    ]
     assert company.addresses == ["1 Example Road, Shenzhen, China"] and company.countries == ["cn"]
     assert person.name == "Example Examplevich PERSONOV"
     assert ("Пример Примерович ПЕРСОНОВ", "ru") in [(n.name, n.lang) for n in person.names]
@@ -108,14 +118,30 @@ def test_content_not_file_name_picks_the_reader(tmp_path: Path) -> None:
     assert legacy_file.entities[0].name == "Sean O’EXAMPLE"
 
 
-@pytest.mark.parametrize("rel, source, query, entity_id, counts", [
-    pytest.param(XLSX_2025, "ofsi", "道通机器人有限公司", "16643",
-                 "4688 entities and 15966 names", id="xlsx-2025"),
-    pytest.param(CSV_2018, "hmt-2018", "AL-HABABI Nayef Salam Muhammad Ujaym", "13349",
-                 "2106 entities and 5548 names", id="csv-2018"),
-])  # fmt: skip
-def test_cli_import_then_check(db_path: Path, rel: str, source: str, query: str,
-                               entity_id: str, counts: str) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    "rel, source, query, entity_id, counts",
+    [
+        pytest.param(
+            XLSX_2025,
+            "ofsi",
+            "道通机器人有限公司",
+            "16643",
+            "4688 entities and 15966 names",
+            id="xlsx-2025",
+        ),
+        pytest.param(
+            CSV_2018,
+            "hmt-2018",
+            "AL-HABABI Nayef Salam Muhammad Ujaym",
+            "13349",
+            "2106 entities and 5548 names",
+            id="csv-2018",
+        ),
+    ],
+)
+def test_cli_import_then_check(
+    db_path: Path, rel: str, source: str, query: str, entity_id: str, counts: str
+) -> None:
     output, hits = import_then_check(db_path, real(rel), "ofsi", source, query)
     assert f"loaded version 3 with {counts}" in output
     assert hits[0]["entity_id"] == entity_id

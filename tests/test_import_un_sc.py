@@ -32,12 +32,17 @@ def test_al_qaida_with_its_aliases_script_and_listing(un: ParsedList) -> None:
     aq = by_id(un, "QDe.004")
     assert aq.name == "AL-QAIDA" and aq.schema == "organization"
     assert {"Al Qaeda", "Usama Bin Laden Network", "Islamic Salvation Foundation"} <= set(
-        names(aq, "alias"))  # fmt: skip
+        names(aq, "alias")
+    )
     arabic = next(n for n in aq.names if n.name == "القاعدة")
     assert (arabic.kind, arabic.lang) == ("alias", "ar")
     [listing] = aq.listings
     assert (listing.list, listing.authority, listing.listed_on, listing.program) == (
-        "UN Security Council Consolidated List", "UN Security Council", "2001-10-06", "Al-Qaida")
+        "UN Security Council Consolidated List",
+        "UN Security Council",
+        "2001-10-06",
+        "Al-Qaida",
+    )
     assert listing.in_force and listing.source_url.startswith("https://www.un.org/")
     assert aq.identifiers == ["UN reference QDe.004"]
     assert aq.extra["last_updated"] == ["2009-03-05", "2012-03-21", "2020-11-24"]
@@ -72,8 +77,11 @@ def test_made_up_file_reads_every_field() -> None:
     person, company = parsed.entities
     assert (person.id, person.name) == ("XXi.001", "EXAMPLE PERSON ONE")
     assert [(n.name, n.kind, n.lang) for n in person.names] == [
-        ("EXAMPLE PERSON ONE", "primary", None), ("예시 사람", "alias", "ko"),
-        ("Example P. One", "alias", None), ("Exo", "weak", None)]  # fmt: skip
+        ("EXAMPLE PERSON ONE", "primary", None),
+        ("예시 사람", "alias", "ko"),
+        ("Example P. One", "alias", None),
+        ("Exo", "weak", None),
+    ]
     assert person.extra["birth_dates"] == ["1970-05-01", "1971"]
     assert person.extra["birth_dates_circa"] == ["1971"]
     assert person.extra["birth_date_ranges"] == [["1965", "1968"]]

@@ -75,9 +75,14 @@ def test_hard_case_finds_entity(matcher: Matcher, query: str, entity_id: str) ->
 
 @pytest.mark.parametrize(
     ("query", "entity_id"),
-    [("Hikvision", "hikvision"), ("CETC 14", "cetc-14"), ("海康威视", "hikvision"),
-     ("Chen Quanguo", "chen-quanguo"), ("Technology Dahua Zhejiang", "dahua")],
-)  # fmt: skip
+    [
+        ("Hikvision", "hikvision"),
+        ("CETC 14", "cetc-14"),
+        ("海康威视", "hikvision"),
+        ("Chen Quanguo", "chen-quanguo"),
+        ("Technology Dahua Zhejiang", "dahua"),
+    ],
+)
 def test_exact_and_reordered_names_are_top_hit_at_one(
     matcher: Matcher, query: str, entity_id: str
 ) -> None:
@@ -110,8 +115,9 @@ NOT_ENTITY = [
 ]
 
 
-@pytest.mark.parametrize(("query", "entity_id"), NOT_ENTITY,
-                         ids=lambda v: v if isinstance(v, str) and " " in v else None)  # fmt: skip
+@pytest.mark.parametrize(
+    ("query", "entity_id"), NOT_ENTITY, ids=lambda v: v if isinstance(v, str) and " " in v else None
+)
 def test_look_alike_does_not_hit_entity(matcher: Matcher, query: str, entity_id: str) -> None:
     hits = matcher.screen(query)
     assert entity_id not in ids(hits), [(h.entity.id, h.score, h.explanation) for h in hits]
@@ -119,10 +125,17 @@ def test_look_alike_does_not_hit_entity(matcher: Matcher, query: str, entity_id:
 
 @pytest.mark.parametrize(
     "query",
-    ["Stanford University", "University of Melbourne", "Dahlia Technologies LLC",
-     "Pico Technology Ltd", "Hangzhou Digital Technology Co., Ltd.",
-     "The 14th Street Research Institute", "Société Générale", "Global Vision Systems GmbH"],
-)  # fmt: skip
+    [
+        "Stanford University",
+        "University of Melbourne",
+        "Dahlia Technologies LLC",
+        "Pico Technology Ltd",
+        "Hangzhou Digital Technology Co., Ltd.",
+        "The 14th Street Research Institute",
+        "Société Générale",
+        "Global Vision Systems GmbH",
+    ],
+)
 def test_unrelated_name_is_clear(matcher: Matcher, query: str) -> None:
     assert matcher.screen(query) == []
 
@@ -130,7 +143,7 @@ def test_unrelated_name_is_clear(matcher: Matcher, query: str) -> None:
 @pytest.mark.parametrize(
     ("query", "not_entity"),
     [("北京大学", "scu"), ("浙江大学", "tju"), ("北京工业大学", "hit")],
-)  # fmt: skip
+)
 def test_chinese_names_differing_in_place_are_different(
     matcher: Matcher, query: str, not_entity: str
 ) -> None:
@@ -185,8 +198,11 @@ def test_explanation_names_the_tokens_that_agreed(matcher: Matcher) -> None:
 
 def test_chinese_hit_provenance(matcher: Matcher) -> None:
     d = matcher.screen("海康威视")[0].as_dict()
-    assert (d["entity_id"], d["matched_name"], d["citation"]) == ("hikvision", "海康威视",
-                                                                  "84 FR 54002")  # fmt: skip
+    assert (d["entity_id"], d["matched_name"], d["citation"]) == (
+        "hikvision",
+        "海康威视",
+        "84 FR 54002",
+    )
 
 
 def test_numbered_institute_provenance(matcher: Matcher) -> None:
@@ -308,10 +324,12 @@ def test_names_made_of_parts(name: str, variants: list[str]) -> None:
 
 
 def test_a_slash_joined_listed_name_is_found_by_each_part() -> None:
-    m = Matcher.from_entities([
-        Entity(id="aq", name="Al-Qa'ida/Islamic Army", schema="organization"),
-        Entity(id="boc-hk", name="Bank of China (Hong Kong) Limited", countries=["hk"]),
-    ])  # fmt: skip
+    m = Matcher.from_entities(
+        [
+            Entity(id="aq", name="Al-Qa'ida/Islamic Army", schema="organization"),
+            Entity(id="boc-hk", name="Bank of China (Hong Kong) Limited", countries=["hk"]),
+        ]
+    )
     assert ids(m.screen("Islamic Army")) == ["aq"]
     assert ids(m.screen("Al Qaida")) == ["aq"]
     # a bracketed place qualifies the query: Bank of China itself is not BOC Hong Kong
@@ -319,20 +337,27 @@ def test_a_slash_joined_listed_name_is_found_by_each_part() -> None:
 
 
 def test_a_word_the_lists_hold_is_taken_as_written() -> None:
-    m = Matcher.from_entities([
-        Entity(id="neu", name="Northeastern University"),
-        Entity(id="nwpu", name="Northwestern Polytechnical University"),
-    ])  # fmt: skip
+    m = Matcher.from_entities(
+        [
+            Entity(id="neu", name="Northeastern University"),
+            Entity(id="nwpu", name="Northwestern Polytechnical University"),
+        ]
+    )
     assert "neu" not in ids(m.screen("Northwestern University"))  # two edits, a known word
     assert "neu" in ids(m.screen("Northeastren University"))  # a typo: unknown word
 
 
 def test_a_brand_with_other_words_needs_the_listed_name_whole() -> None:
-    m = Matcher.from_entities([
-        Entity(id="megatech", name="Megatech Engineering & Services Pvt. Ltd."),
-        Entity(id="hik", name="Hangzhou Hikvision Digital Technology Co., Ltd.",
-               names=[Name("Hikvision", "alias")]),
-    ])  # fmt: skip
+    m = Matcher.from_entities(
+        [
+            Entity(id="megatech", name="Megatech Engineering & Services Pvt. Ltd."),
+            Entity(
+                id="hik",
+                name="Hangzhou Hikvision Digital Technology Co., Ltd.",
+                names=[Name("Hikvision", "alias")],
+            ),
+        ]
+    )
     # the brand alone with other descriptors: another company as often as not
     assert "megatech" not in ids(m.screen("Megatech Industries"))
     assert "megatech" in ids(m.screen("Megatech Engineering & Services Bangalore"))

@@ -41,8 +41,14 @@ def test_hits_are_the_same_whatever_the_hash_seed(db_path: Path, tmp_path: Path)
     outputs = []
     for seed in ("1", "2", "3"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        done = subprocess.run([sys.executable, "-c", SCRIPT, str(db_path), str(src)], env=env,
-                              capture_output=True, text=True, timeout=300, check=True)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", SCRIPT, str(db_path), str(src)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
         outputs.append(json.loads(done.stdout))
     assert outputs[0] == outputs[1] == outputs[2]
     cetc = outputs[0][names.index("CETC Research Institute 14")]

@@ -16,8 +16,10 @@ import pytest
 from screener.errors import InputError
 from screener.files.readers import SNIFF_BYTES, open_input
 
-ENCRYPTED = ("is password-protected (an encrypted Excel workbook); remove the password in "
-             "Excel (File > Info > Protect Workbook) and save it again, or save it as .csv")
+ENCRYPTED = (
+    "is password-protected (an encrypted Excel workbook); remove the password in "
+    "Excel (File > Info > Protect Workbook) and save it again, or save it as .csv"
+)
 
 
 # -- a CSV header line over 64 KB ----------------------------------------------------
@@ -28,8 +30,10 @@ def test_a_header_line_over_64_kb_is_reported_as_too_long(tmp_path: Path) -> Non
     path.write_text(header + "\nHangzhou Hikvision Digital Technology Co., Ltd.,CN\n")
     with pytest.raises(InputError) as caught:
         open_input(path)
-    assert str(caught.value) == (f"{path}: the header line is longer than 64 KB, the most "
-                                 "screener reads; is the first line really the header row?")
+    assert str(caught.value) == (
+        f"{path}: the header line is longer than 64 KB, the most "
+        "screener reads; is the first line really the header row?"
+    )
 
 
 def test_a_wide_header_under_64_kb_still_reads(tmp_path: Path) -> None:
@@ -88,8 +92,9 @@ def test_an_old_xls_named_xlsx_is_not_called_encrypted(tmp_path: Path) -> None:
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096))
     with pytest.raises(InputError) as caught:
         open_input(path)
-    assert str(caught.value) == (f"{path}: is an old Excel .xls (OLE) file, not an .xlsx "
-                                 "workbook; save it as .xlsx or .csv")  # fmt: skip
+    assert str(caught.value) == (
+        f"{path}: is an old Excel .xls (OLE) file, not an .xlsx workbook; save it as .xlsx or .csv"
+    )
 
 
 # -- a store in a read-only folder ---------------------------------------------------
@@ -120,19 +125,34 @@ def read_only(tmp_path: Path) -> Iterator[Path]:
 
 def _screener(db: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*_unprivileged(), sys.executable, "-c", "from screener.cli import main; main()",
-         "--db", str(db), "lists", "show"],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        [
+            *_unprivileged(),
+            sys.executable,
+            "-c",
+            "from screener.cli import main; main()",
+            "--db",
+            str(db),
+            "lists",
+            "show",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 HINT = "; make it writable, or choose another store with --db or $SCREENER_DB"
 
 
-@pytest.mark.parametrize("name, what", [
-    ("new.db", "cannot create the list store"),
-    ("existing.db", "cannot use the list store"),
-], ids=["new-store", "existing-store"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name, what",
+    [
+        ("new.db", "cannot create the list store"),
+        ("existing.db", "cannot use the list store"),
+    ],
+    ids=["new-store", "existing-store"],
+)
 def test_a_store_in_a_read_only_folder_says_the_folder_is_not_writable(
     read_only: Path, name: str, what: str
 ) -> None:
@@ -140,8 +160,10 @@ def test_a_store_in_a_read_only_folder_says_the_folder_is_not_writable(
     proc = _screener(db)
     assert proc.returncode == 3, proc.stderr
     assert proc.stderr.splitlines() == [
-        (f"screener: error: {db}: {what}: the folder {read_only} is not writable (SQLite "
-         f"keeps {name}-wal and {name}-shm beside the store){HINT}")
+        (
+            f"screener: error: {db}: {what}: the folder {read_only} is not writable (SQLite "
+            f"keeps {name}-wal and {name}-shm beside the store){HINT}"
+        )
     ]
 
 

@@ -51,20 +51,24 @@ def test_no_edge_repeats_a_curated_parent_without_adding_to_it(edges, entries) -
         assert not same or e.share is not None or e.controlled, e.child.name
 
 
-@pytest.mark.parametrize(("child", "owner", "share", "kind"), [
-    ("Hangzhou Hikrobot Co., Ltd.", "hikvision", 60.0, "subsidiary"),
-    ("Hangzhou EZVIZ Network Co., Ltd.", "hikvision", None, "subsidiary"),
-    ("Hikvision USA, Inc.", "hikvision", 100.0, "subsidiary"),
-    ("Zhejiang Huaray Technology Co., Ltd.", "dahua", None, "subsidiary"),
-    ("Nanjing LES Information Technology Co., Ltd.", "cetc-28", None, "subsidiary"),
-    ("GLARUN Technology Co., Ltd.", "cetc-14", None, "subsidiary"),
-    ("CETC Digital Technology Co., Ltd.", "cetc-32", None, "subsidiary"),
-    ("Futurewei Technologies, Inc.", "huawei", None, "subsidiary"),
-    ("Shenzhen SenseTime Technology Co., Ltd.", "sensetime", 100.0, "subsidiary"),
-    ("China Mobile Group Tianjin Co., Ltd.", "china-mobile-ltd", 100.0, "subsidiary"),
-    ("ZTE Kangxun Telecommunications Ltd.", "zte", None, "subsidiary"),
-    ("China Mobile Research Institute", "china-mobile-group", None, "unit"),
-], ids=lambda v: v if isinstance(v, str) and " " not in v else None)  # fmt: skip
+@pytest.mark.parametrize(
+    ("child", "owner", "share", "kind"),
+    [
+        ("Hangzhou Hikrobot Co., Ltd.", "hikvision", 60.0, "subsidiary"),
+        ("Hangzhou EZVIZ Network Co., Ltd.", "hikvision", None, "subsidiary"),
+        ("Hikvision USA, Inc.", "hikvision", 100.0, "subsidiary"),
+        ("Zhejiang Huaray Technology Co., Ltd.", "dahua", None, "subsidiary"),
+        ("Nanjing LES Information Technology Co., Ltd.", "cetc-28", None, "subsidiary"),
+        ("GLARUN Technology Co., Ltd.", "cetc-14", None, "subsidiary"),
+        ("CETC Digital Technology Co., Ltd.", "cetc-32", None, "subsidiary"),
+        ("Futurewei Technologies, Inc.", "huawei", None, "subsidiary"),
+        ("Shenzhen SenseTime Technology Co., Ltd.", "sensetime", 100.0, "subsidiary"),
+        ("China Mobile Group Tianjin Co., Ltd.", "china-mobile-ltd", 100.0, "subsidiary"),
+        ("ZTE Kangxun Telecommunications Ltd.", "zte", None, "subsidiary"),
+        ("China Mobile Research Institute", "china-mobile-group", None, "unit"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and " " not in v else None,
+)
 def test_known_edges(edges, child, owner, share, kind) -> None:
     e = edge(edges, child)
     assert (e.owner_id, e.share, e.kind) == (owner, share, kind)
@@ -86,8 +90,10 @@ def test_an_ended_edge_is_current_only_before_its_end(edges) -> None:
 
 def test_1260h_parents_use_the_listed_owner_spelling(edges) -> None:
     avic = edge(edges, "AVIC Chengdu Aircraft Co., Ltd.")
-    assert (avic.owner, avic.owner_list) == ("AVIATION INDUSTRY CORPORATION OF CHINA, LTD.",
-                                             "NS-CMIC List")  # fmt: skip
+    assert (avic.owner, avic.owner_list) == (
+        "AVIATION INDUSTRY CORPORATION OF CHINA, LTD.",
+        "NS-CMIC List",
+    )
     assert avic.source.startswith("https://media.defense.gov/2026/Jun/08/")
     zemic = edge(edges, "Zhonghang Electronic Measuring Instruments Company Limited")
     assert (zemic.kind, zemic.owner) == ("former-name", "AVIC Chengdu Aircraft Co., Ltd.")
@@ -122,25 +128,34 @@ def test_affiliates_rule_status_is_data_with_sources() -> None:
     assert rules["ofac-50-percent-rule"].status_on("2026-12-01").status == "in force"
 
 
-EDGE = {"child": {"name": "Hangzhou Hikrobot Co., Ltd.", "country": "cn"}, "owner": "hikvision",
-        "share": 60, "kind": "subsidiary", "as_of": "2022-06-10",
-        "source": "https://wallstreetcn.com/articles/3683951"}  # fmt: skip
+EDGE = {
+    "child": {"name": "Hangzhou Hikrobot Co., Ltd.", "country": "cn"},
+    "owner": "hikvision",
+    "share": 60,
+    "kind": "subsidiary",
+    "as_of": "2022-06-10",
+    "source": "https://wallstreetcn.com/articles/3683951",
+}
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"kind": "affiliate"}, "unknown kind 'affiliate'"),
-    ({"source": None}, "needs a source URL"),
-    ({"source": "Securities Times"}, "needs a source URL"),
-    ({"share": 150}, "not a percentage"),
-    ({"share": "60%"}, "not a percentage"),
-    ({"owner": "hikvison"}, "not an entry id"),
-    ({"owner": None}, "needs an owner"),
-    ({"as_of": "10 June 2022"}, "not a date"),
-    ({"end_date": "2021"}, "before as_of"),
-    ({"child": {"name": ""}}, "needs a child with a name"),
-    ({"child": {"name": "Hikrobot", "country": "China"}}, "not an ISO alpha-2 code"),
-    ({"controlled": "yes"}, "controlled must be"),
-], ids=lambda v: None)  # fmt: skip
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"kind": "affiliate"}, "unknown kind 'affiliate'"),
+        ({"source": None}, "needs a source URL"),
+        ({"source": "Securities Times"}, "needs a source URL"),
+        ({"share": 150}, "not a percentage"),
+        ({"share": "60%"}, "not a percentage"),
+        ({"owner": "hikvison"}, "not an entry id"),
+        ({"owner": None}, "needs an owner"),
+        ({"as_of": "10 June 2022"}, "not a date"),
+        ({"end_date": "2021"}, "before as_of"),
+        ({"child": {"name": ""}}, "needs a child with a name"),
+        ({"child": {"name": "Hikrobot", "country": "China"}}, "not an ISO alpha-2 code"),
+        ({"controlled": "yes"}, "controlled must be"),
+    ],
+    ids=lambda v: None,
+)
 def test_bad_edges_raise_input_error(tmp_path: Path, change: dict, message: str) -> None:
     path = tmp_path / "ownership.yaml"
     path.write_text(yaml.safe_dump({"edges": [{**EDGE, **change}]}), encoding="utf-8")
@@ -165,11 +180,26 @@ def test_good_edge_and_file_level_errors(tmp_path: Path) -> None:
 
 
 def test_overlapping_rule_status_is_refused(tmp_path: Path) -> None:
-    rule = {"id": "r", "name": "R", "source": "https://example.gov/r", "threshold": 50,
-            "status": [{"status": "in force", "from": "2025-09-29", "to": "2025-12-31",
-                        "source": "https://example.gov/a"},
-                       {"status": "suspended", "from": "2025-11-10", "to": None,
-                        "source": "https://example.gov/b"}]}  # fmt: skip
+    rule = {
+        "id": "r",
+        "name": "R",
+        "source": "https://example.gov/r",
+        "threshold": 50,
+        "status": [
+            {
+                "status": "in force",
+                "from": "2025-09-29",
+                "to": "2025-12-31",
+                "source": "https://example.gov/a",
+            },
+            {
+                "status": "suspended",
+                "from": "2025-11-10",
+                "to": None,
+                "source": "https://example.gov/b",
+            },
+        ],
+    }
     path = tmp_path / "ownership.yaml"
     path.write_text(yaml.safe_dump({"rules": [rule]}), encoding="utf-8")
     with pytest.raises(InputError, match="overlap"):

@@ -51,8 +51,10 @@ def test_bundled_links_load_once_with_rules_and_curated_parents(store: Store) ->
     assert load is not None and load["origin"] == "bundled" and load["status"] == "active"
     edges = yaml_edges.parse()
     meta = json.loads(load["meta"])
-    assert (meta["edges_in_file"], load["edges"]) == (len(edges), len(edges) + meta[
-        "curated_parents"])  # fmt: skip
+    assert (meta["edges_in_file"], load["edges"]) == (
+        len(edges),
+        len(edges) + meta["curated_parents"],
+    )
     # Curated parents become links unless the file states them (hikvision -> cetc, 40.46%).
     parents = sum(1 for e in store.entities([CURATED]) if e.parent_id)
     assert 0 < meta["curated_parents"] < parents
@@ -71,10 +73,13 @@ def test_unlisted_children_are_entities_of_the_node_source(store: Store) -> None
     assert ezviz is not None and ezviz.extra["ownership_node"] is True
     assert {"EZVIZ", "萤石网络", "萤石"} <= {n.name for n in ezviz.names}
     assert ezviz.countries == ["cn"] and ezviz.parent_name == (
-        "Hangzhou Hikvision Digital Technology Co., Ltd.")
+        "Hangzhou Hikvision Digital Technology Co., Ltd."
+    )
     # A child that is itself a listed entry is not a node: Hikvision (-> CETC 40.46%).
-    assert store.entity(NODES, graph.child_key(
-        "Hangzhou Hikvision Digital Technology Co., Ltd.")) is None  # fmt: skip
+    assert (
+        store.entity(NODES, graph.child_key("Hangzhou Hikvision Digital Technology Co., Ltd."))
+        is None
+    )
 
 
 @pytest.mark.parametrize("query", ["EZVIZ", "萤石网络", "杭州萤石网络股份有限公司"])
@@ -92,8 +97,9 @@ def test_nodes_and_links_survive_a_reopen_and_track_the_bundled_file(
         v = store.source(NODES)["active_version"]
         edited = tmp_path / "ownership.yaml"
         text = yaml_edges.bundled_path().read_text(encoding="utf-8")
-        edited.write_text(text.replace("    - 萤石\n", "    - 萤石\n    - EZVIZ Network\n", 1),
-                          encoding="utf-8")  # fmt: skip
+        edited.write_text(
+            text.replace("    - 萤石\n", "    - 萤石\n    - EZVIZ Network\n", 1), encoding="utf-8"
+        )
         load = links.ensure_bundled_links(store, edited)
         assert load is not None and load["status"] == "loaded"
         assert store.source(NODES)["active_version"] != v
@@ -105,10 +111,16 @@ def test_nodes_and_links_survive_a_reopen_and_track_the_bundled_file(
 
 def test_a_failed_load_leaves_the_store_as_it_was(store: Store) -> None:
     before = (graph.stats(store), store.source(NODES)["active_version"])
-    good = OwnershipLink(child_key="x", child_name="Example Unit", kind="unit",
-                         source="https://example.org", owner_name="Example Parent")  # fmt: skip
-    bad = OwnershipLink(child_key="y", child_name="Y", kind="subsidiary",
-                        source="https://example.org")  # no owner
+    good = OwnershipLink(
+        child_key="x",
+        child_name="Example Unit",
+        kind="unit",
+        source="https://example.org",
+        owner_name="Example Parent",
+    )
+    bad = OwnershipLink(
+        child_key="y", child_name="Y", kind="subsidiary", source="https://example.org"
+    )  # no owner
     with pytest.raises(InputError, match="names no owner"):
         graph.replace_links(store, "mine", "user", ParsedLinks([good, bad]), sha256="1")
     assert (graph.stats(store), store.source(NODES)["active_version"]) == before
@@ -129,14 +141,23 @@ def test_a_failed_load_leaves_the_store_as_it_was(store: Store) -> None:
 
 def test_a_new_load_of_an_origin_replaces_its_links_only(store: Store) -> None:
     def link(name: str) -> OwnershipLink:
-        return OwnershipLink(child_key=graph.child_key(name), child_name=name, kind="subsidiary",
-                             source="https://example.org", owner_source_id=CURATED,
-                             owner_entity_id="dahua", owner_name="Dahua", share=100)  # fmt: skip
+        return OwnershipLink(
+            child_key=graph.child_key(name),
+            child_name=name,
+            kind="subsidiary",
+            source="https://example.org",
+            owner_source_id=CURATED,
+            owner_entity_id="dahua",
+            owner_name="Dahua",
+            share=100,
+        )
 
     bundled = graph.stats(store)[graph.BUNDLED_ORIGIN_ID]
     graph.replace_links(store, "mine", "user", ParsedLinks([link("Alpha Optics Ltd")]), sha256="a")
     graph.replace_links(store, "mine", "user", ParsedLinks([link("Beta Optics Ltd")]), sha256="b")
-    assert graph.stats(store)["mine"] == 1 and graph.stats(store)[graph.BUNDLED_ORIGIN_ID] == bundled
+    assert (
+        graph.stats(store)["mine"] == 1 and graph.stats(store)[graph.BUNDLED_ORIGIN_ID] == bundled
+    )
     assert store.entity(NODES, "beta-optics-ltd") is not None
     assert store.entity(NODES, "alpha-optics-ltd") is None
     again = graph.replace_links(store, "mine", "user", ParsedLinks([]), sha256="b")
@@ -149,8 +170,9 @@ def test_loading_the_bundled_file_is_fast(tmp_path: Path) -> None:
         from screener.lists.bundled import ensure_bundled
 
         ensure_bundled(store)
-        graph.replace_links(store, graph.BUNDLED_ORIGIN_ID, "bundled", ParsedLinks([]),
-                            sha256="reset")  # fmt: skip
+        graph.replace_links(
+            store, graph.BUNDLED_ORIGIN_ID, "bundled", ParsedLinks([]), sha256="reset"
+        )
         start = time.perf_counter()
         assert links.ensure_bundled_links(store) is not None
         assert time.perf_counter() - start < 5
@@ -168,21 +190,31 @@ def test_ezviz_is_owned_by_hikvision_under_the_bis_affiliates_rule(store: Store)
     assert "Entity List" in a.owners[0].lists
     first = a.chains[0].steps[0]
     assert (first.link.kind, first.link.controlled, first.link.source) == (
-        "subsidiary", True, "https://q.stock.sohu.com/cn,gg,002415,6497726459.shtml")
+        "subsidiary",
+        True,
+        "https://q.stock.sohu.com/cn,gg,002415,6497726459.shtml",
+    )
     assert any("share is not published" in n and "ownership, not control" in n for n in a.notes)
     [rule] = a.rules  # Hikvision is on the Entity List, not the SDN list
     assert (rule["id"], rule["applies"], rule["citation"]) == (
-        "bis-affiliates-rule", True, "90 FR 47201")
+        "bis-affiliates-rule",
+        True,
+        "90 FR 47201",
+    )
     assert rule["owners"][0] == "Hangzhou Hikvision Digital Technology Co., Ltd."
 
 
-@pytest.mark.parametrize(("day", "status", "citation"), [
-    ("2025-10-15", "in force", "90 FR 47201"),
-    ("2026-01-15", "suspended", "90 FR 50857"),
-    ("2026-12-01", "unknown", None),
-])  # fmt: skip
-def test_the_rule_status_comes_from_the_dated_periods(store: Store, day: str, status: str,
-                                                      citation: str | None) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("day", "status", "citation"),
+    [
+        ("2025-10-15", "in force", "90 FR 47201"),
+        ("2026-01-15", "suspended", "90 FR 50857"),
+        ("2026-12-01", "unknown", None),
+    ],
+)
+def test_the_rule_status_comes_from_the_dated_periods(
+    store: Store, day: str, status: str, citation: str | None
+) -> None:
     [rule] = assess(store, NODES, EZVIZ, on=day).rules
     assert (rule["status"]["status"], rule["status"]["citation"]) == (status, citation)
     bis = next(r for r in yaml_edges.parse_rules() if r.id == "bis-affiliates-rule")
@@ -198,7 +230,9 @@ def test_hikrobot_is_60_percent_owned_by_hikvision(store: Store) -> None:
     # On to CETC through Hikvision: 60% x 40.46% = 24.276% along the chain.
     assert by_top["cetc"].effective_share == pytest.approx(24.276)
     assert [s.child.name for s in by_top["cetc"].steps] == [
-        "Hangzhou Hikrobot Co., Ltd.", "Hangzhou Hikvision Digital Technology Co., Ltd."]
+        "Hangzhou Hikrobot Co., Ltd.",
+        "Hangzhou Hikvision Digital Technology Co., Ltd.",
+    ]
 
 
 def test_hikvision_is_related_to_cetc_at_40_46_percent(store: Store) -> None:
@@ -215,8 +249,11 @@ def test_futurewei_is_related_to_huawei_share_unknown(store: Store) -> None:
     assert (a.relation, a.share) == ("related", None)
     assert [o.entity_id for o in a.owners] == ["huawei"]
     [rule] = a.rules
-    assert (rule["id"], rule["applies"], rule["relation"]) == ("bis-affiliates-rule", False,
-                                                               "related")
+    assert (rule["id"], rule["applies"], rule["relation"]) == (
+        "bis-affiliates-rule",
+        False,
+        "related",
+    )
 
 
 def test_nanjing_les_is_owned_by_cetc_28th_institute(store: Store) -> None:
@@ -224,7 +261,8 @@ def test_nanjing_les_is_owned_by_cetc_28th_institute(store: Store) -> None:
     a = assess(store, NODES, les, on=DAY)
     assert a.relation == "owned-by" and [o.entity_id for o in a.owners] == ["cetc-28"]
     assert a.chains[0].steps[0].link.source == (
-        "https://aijingu.com/notices/688631/AN202306261591363354.html")
+        "https://aijingu.com/notices/688631/AN202306261591363354.html"
+    )
 
 
 def test_dahua_technology_usa_ended_and_counts_no_more(store: Store) -> None:
@@ -248,7 +286,8 @@ def test_a_two_step_chain_through_an_unlisted_company(store: Store) -> None:
     [chain] = a.chains
     assert [(s.child.name, s.owner.name) for s in chain.steps] == [
         ("Huaray Technology Korea Company Limited", "Zhejiang Huaray Technology Co., Ltd."),
-        ("Zhejiang Huaray Technology Co., Ltd.", "Zhejiang Dahua Technology Co., Ltd.")]
+        ("Zhejiang Huaray Technology Co., Ltd.", "Zhejiang Dahua Technology Co., Ltd."),
+    ]
     assert chain.top.entity_id == "dahua" and chain.effective_share is None
     assert any("Huaray" in n and "not published" in n for n in a.notes)
 
@@ -256,11 +295,16 @@ def test_a_two_step_chain_through_an_unlisted_company(store: Store) -> None:
 def test_subsidiaries_run_down_from_a_listed_owner(store: Store) -> None:
     down = subsidiaries(store, CURATED, "dahua", on=DAY)
     names = {c.steps[-1].child.name for c in down}
-    assert {"Zhejiang Huaray Technology Co., Ltd.", "Dahua Technology USA Inc.",
-            "Huaray Technology Korea Company Limited"} <= names  # fmt: skip
+    assert {
+        "Zhejiang Huaray Technology Co., Ltd.",
+        "Dahua Technology USA Inc.",
+        "Huaray Technology Korea Company Limited",
+    } <= names
     korea = next(c for c in down if c.steps[-1].child.name.startswith("Huaray Technology Korea"))
-    assert [s.owner.name for s in korea.steps] == ["Zhejiang Dahua Technology Co., Ltd.",
-                                                   "Zhejiang Huaray Technology Co., Ltd."]
+    assert [s.owner.name for s in korea.steps] == [
+        "Zhejiang Dahua Technology Co., Ltd.",
+        "Zhejiang Huaray Technology Co., Ltd.",
+    ]
     cetc = {c.steps[-1].child.name for c in subsidiaries(store, CURATED, "cetc")}
     assert "Hangzhou Hikvision Digital Technology Co., Ltd." in cetc
     assert "Hangzhou EZVIZ Network Co., Ltd." in cetc  # through Hikvision
@@ -269,10 +313,18 @@ def test_subsidiaries_run_down_from_a_listed_owner(store: Store) -> None:
 def test_a_unit_and_a_brand(store: Store, tmp_path: Path) -> None:
     unit = node(store, "China Mobile Research Institute")
     assert assess(store, NODES, unit, on=DAY).relation == "unit"
-    links.import_links(store, _csv(tmp_path, [
-        "Imou,dahua,,https://example.org/brand,brand",
-        "Old Dahua Name Co,dahua,,https://example.org/former,former-name",
-    ]), "ownership-csv", "brands")  # fmt: skip
+    links.import_links(
+        store,
+        _csv(
+            tmp_path,
+            [
+                "Imou,dahua,,https://example.org/brand,brand",
+                "Old Dahua Name Co,dahua,,https://example.org/former,former-name",
+            ],
+        ),
+        "ownership-csv",
+        "brands",
+    )
     assert assess(store, NODES, "imou", on=DAY).relation == "brand"
     assert assess(store, NODES, "old-dahua-name-co", on=DAY).relation == "brand"
 
@@ -289,8 +341,11 @@ def test_named_owners_resolve_once_their_list_is_loaded(store: Store) -> None:
     catalog.import_file(store, CONS_DIR, "ofac", "ofac-non-sdn")
     after = graph.stats(store)["nodes"]
     assert after < before  # some children are NS-CMIC entries
-    avic_children = [lk for lk in graph.all_links(store)
-                     if lk.owner_name == "AVIATION INDUSTRY CORPORATION OF CHINA, LTD."]  # fmt: skip
+    avic_children = [
+        lk
+        for lk in graph.all_links(store)
+        if lk.owner_name == "AVIATION INDUSTRY CORPORATION OF CHINA, LTD."
+    ]
     assert len(avic_children) >= 10
     lk = next(x for x in avic_children if store.entity(NODES, x.child_key) is not None)
     a = assess(store, NODES, lk.child_key, on=DAY)
@@ -310,22 +365,34 @@ def test_parallel_chains_add_up(store: Store, tmp_path: Path) -> None:
     """A synthetic graph: 30% held by Hikvision directly and 25% through a company
     Dahua owns outright: 55% in the aggregate, so owned-by; 30% + 15% is only related."""
     src = "https://example.org/filing"
-    links.import_links(store, _csv(tmp_path, [
-        f"Alpha Vision Ltd,screener-surveillance:hikvision,30,{src},subsidiary",
-        f"Alpha Vision Ltd,Beta Holdings Ltd,25,{src},subsidiary",
-        f"Beta Holdings Ltd,screener-surveillance:dahua,100,{src},subsidiary",
-        f"Gamma Vision Ltd,hikvision,30,{src},subsidiary",
-        f"Gamma Vision Ltd,dahua,15,{src},subsidiary",
-        f"Delta Vision Ltd,dahua,5,{src},subsidiary",
-    ]), "ownership-csv", "test-links")  # fmt: skip
+    links.import_links(
+        store,
+        _csv(
+            tmp_path,
+            [
+                f"Alpha Vision Ltd,screener-surveillance:hikvision,30,{src},subsidiary",
+                f"Alpha Vision Ltd,Beta Holdings Ltd,25,{src},subsidiary",
+                f"Beta Holdings Ltd,screener-surveillance:dahua,100,{src},subsidiary",
+                f"Gamma Vision Ltd,hikvision,30,{src},subsidiary",
+                f"Gamma Vision Ltd,dahua,15,{src},subsidiary",
+                f"Delta Vision Ltd,dahua,5,{src},subsidiary",
+            ],
+        ),
+        "ownership-csv",
+        "test-links",
+    )
     alpha = assess(store, NODES, "alpha-vision-ltd", on=DAY)
     assert (alpha.relation, alpha.share) == ("owned-by", 55.0)
     assert {o.entity_id for o in alpha.owners} == {"hikvision", "dahua"}
     assert sorted(c.effective_share for c in alpha.chains if c.top.entity_id != "cetc") == [
-        25.0, 30.0]
+        25.0,
+        30.0,
+    ]
     [rule] = alpha.rules
     assert rule["applies"] and set(rule["owners"]) >= {
-        "Hangzhou Hikvision Digital Technology Co., Ltd.", "Zhejiang Dahua Technology Co., Ltd."}
+        "Hangzhou Hikvision Digital Technology Co., Ltd.",
+        "Zhejiang Dahua Technology Co., Ltd.",
+    }
     gamma = assess(store, NODES, "gamma-vision-ltd", on=DAY)
     assert (gamma.relation, gamma.share) == ("related", 45.0)
     assert assess(store, NODES, "delta-vision-ltd", on=DAY).relation is None
@@ -336,10 +403,18 @@ def test_ofac_faq_401_indirect_ownership_counts_in_full(store: Store, tmp_path: 
     of B; B is blocked (50%, not 25%), under OFAC's rule and, XPCC being an SDN, not
     the Entity List, under no BIS rule unless its program is one 744.8 names."""
     src = "https://example.org/filing"
-    links.import_links(store, _csv(tmp_path, [
-        f"Entity A Trading Co,xpcc,50,{src},subsidiary",
-        f"Entity B Trading Co,Entity A Trading Co,50,{src},subsidiary",
-    ]), "ownership-csv", "faq-401")  # fmt: skip
+    links.import_links(
+        store,
+        _csv(
+            tmp_path,
+            [
+                f"Entity A Trading Co,xpcc,50,{src},subsidiary",
+                f"Entity B Trading Co,Entity A Trading Co,50,{src},subsidiary",
+            ],
+        ),
+        "ownership-csv",
+        "faq-401",
+    )
     b = assess(store, NODES, "entity-b-trading-co", on=DAY)
     assert (b.relation, b.share) == ("owned-by", 50.0)
     assert {c.top.entity_id for c in b.chains} == {"xpcc"}
@@ -351,11 +426,19 @@ def test_ofac_faq_401_indirect_ownership_counts_in_full(store: Store, tmp_path: 
 
 def test_a_cycle_does_not_loop(store: Store, tmp_path: Path) -> None:
     src = "https://example.org/filing"
-    links.import_links(store, _csv(tmp_path, [
-        f"Loop One Ltd,Loop Two Ltd,60,{src},subsidiary",
-        f"Loop Two Ltd,Loop One Ltd,60,{src},subsidiary",
-        f"Loop Two Ltd,dahua,20,{src},subsidiary",
-    ]), "ownership-csv", "loops")  # fmt: skip
+    links.import_links(
+        store,
+        _csv(
+            tmp_path,
+            [
+                f"Loop One Ltd,Loop Two Ltd,60,{src},subsidiary",
+                f"Loop Two Ltd,Loop One Ltd,60,{src},subsidiary",
+                f"Loop Two Ltd,dahua,20,{src},subsidiary",
+            ],
+        ),
+        "ownership-csv",
+        "loops",
+    )
     a = assess(store, NODES, "loop-one-ltd", on=DAY)
     assert a.relation == "related"
     assert len(subsidiaries(store, NODES, "loop-one-ltd")) <= 4
@@ -378,13 +461,21 @@ def test_a_check_naming_the_owner_gets_one_hit_on_it(store: Store) -> None:
     assert usa[0].entity_id == "hikvision" and usa[0].relation == "owned-by"
 
 
-@pytest.mark.parametrize(("name", "code"), [
-    ("Entity List", "EL"), ("Entity List (EL)", "EL"), ("SDN List", "SDN"),
-    ("Specially Designated Nationals (SDN)", "SDN"), ("MEU List", "MEU"),
-    ("Military End User (MEU) List", "MEU"), ("MIEU List", "MIEU"), ("NS-CMIC List", "NS-CMIC"),
-    ("Non-SDN Chinese Military-Industrial Complex Companies List (CMIC)", "NS-CMIC"),
-    ("SDN List (programs in 15 CFR 744.8(a)(1))", "SDN"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Entity List", "EL"),
+        ("Entity List (EL)", "EL"),
+        ("SDN List", "SDN"),
+        ("Specially Designated Nationals (SDN)", "SDN"),
+        ("MEU List", "MEU"),
+        ("Military End User (MEU) List", "MEU"),
+        ("MIEU List", "MIEU"),
+        ("NS-CMIC List", "NS-CMIC"),
+        ("Non-SDN Chinese Military-Industrial Complex Companies List (CMIC)", "NS-CMIC"),
+        ("SDN List (programs in 15 CFR 744.8(a)(1))", "SDN"),
+    ],
+)
 def test_list_codes(name: str, code: str) -> None:
     assert list_code(name) == code
 
@@ -412,13 +503,18 @@ def test_a_version_2_store_upgrades_to_3_and_gets_the_graph(
     try:
         log = [r["version"] for r in store.query("select version from migrations order by 1")]
         assert log[:3] == [1, 2, 3] and log == [m.version for m in schema.MIGRATIONS]
-        indexes = {r[0] for r in store.conn.execute("select name from sqlite_master "
-                                                    "where type = 'index'")}  # fmt: skip
+        indexes = {
+            r[0] for r in store.conn.execute("select name from sqlite_master where type = 'index'")
+        }
         assert {"idx_ownership_keys_key", "idx_names_name_nocase"} <= indexes
         assert graph.stats(store)["nodes"] > 100
-        plan = " ".join(r[3] for r in store.conn.execute(
-            "explain query plan select entity_id from names where name collate nocase in (?)",
-            ["EZVIZ"]))  # fmt: skip
+        plan = " ".join(
+            r[3]
+            for r in store.conn.execute(
+                "explain query plan select entity_id from names where name collate nocase in (?)",
+                ["EZVIZ"],
+            )
+        )
         assert "idx_names_name_nocase" in plan
     finally:
         store.close()

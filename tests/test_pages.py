@@ -49,7 +49,9 @@ def test_search_page_shows_hits_with_their_evidence(live: LiveServer) -> None:
     page = r.text
     assert "<h1>Screen a name</h1>" in page
     assert "Zhejiang Dahua Technology Co., Ltd." in page and "84 FR 54002" in page
-    assert 'href="https://www.federalregister.gov/' in page and "<summary>Evidence</summary>" in page
+    assert (
+        'href="https://www.federalregister.gov/' in page and "<summary>Evidence</summary>" in page
+    )
     assert page.count("<h1>") == 1 and 'lang="en"' in page
 
 
@@ -88,8 +90,12 @@ def test_upload_by_the_page_needs_the_forms_csrf_token(live: LiveServer) -> None
         assert 'enctype="multipart/form-data"' in page
         missing = c.post("/upload", files=files)
         forged = c.post("/upload", files=files, data={"csrf": "f" * 64})
-        foreign = c.post("/upload", files=files, data={"csrf": csrf_of(page)},
-                         headers={"Origin": "https://evil.example"})  # fmt: skip
+        foreign = c.post(
+            "/upload",
+            files=files,
+            data={"csrf": csrf_of(page)},
+            headers={"Origin": "https://evil.example"},
+        )
         ok = c.post("/upload", files=files, data={"csrf": csrf_of(page), "format": "html"})
         assert (missing.status_code, forged.status_code, foreign.status_code) == (403, 403, 403)
         assert ok.status_code == 303 and ok.headers["location"].startswith("/uploads/")
@@ -111,13 +117,19 @@ def test_an_upload_page_is_only_for_the_signed_in(live: LiveServer) -> None:
     assert job.status_code == 401 and "Sign in" in job.text
 
 
-@pytest.mark.parametrize(("path", "what"), [
-    ("/uploads/" + "0" * 32, "this upload"), ("/reviews", "the decisions"),
-    ("/portfolios", "the portfolios"), ("/portfolios/funders", "this portfolio"),
-    ("/rescreens/" + "0" * 32, "this re-screening"),
-])  # fmt: skip
-def test_pages_with_clients_data_are_only_for_the_signed_in(live: LiveServer, path: str,
-                                                          what: str) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "what"),
+    [
+        ("/uploads/" + "0" * 32, "this upload"),
+        ("/reviews", "the decisions"),
+        ("/portfolios", "the portfolios"),
+        ("/portfolios/funders", "this portfolio"),
+        ("/rescreens/" + "0" * 32, "this re-screening"),
+    ],
+)
+def test_pages_with_clients_data_are_only_for_the_signed_in(
+    live: LiveServer, path: str, what: str
+) -> None:
     with live.client() as c:
         page = c.get(path)
     assert page.status_code == 401 and f"Sign in to see {what}" in page.text
@@ -149,7 +161,10 @@ def test_lists_entity_and_docs_pages(live: LiveServer) -> None:
         docs = c.get("/docs").text
         css = c.get("/static/screener.css")
     assert "Screener curated surveillance-technology list" in lists
-    assert entity.status_code == 200 and '<li lang="zh">杭州海康威视数字技术股份有限公司' in entity.text
+    assert (
+        entity.status_code == 200
+        and '<li lang="zh">杭州海康威视数字技术股份有限公司' in entity.text
+    )
     assert missing.status_code == 404
     assert 'id="match"' in docs and "/openapi.json" in docs
     assert css.headers["content-type"].startswith("text/css")

@@ -17,13 +17,21 @@ from live_server import TOKEN, LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
-    pytest.skip("no chromium binary at /usr/bin/chromium (apt-get install -y chromium)",
-                allow_module_level=True)  # fmt: skip
+    pytest.skip(
+        "no chromium binary at /usr/bin/chromium (apt-get install -y chromium)",
+        allow_module_level=True,
+    )
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +93,14 @@ def test_search_with_the_keyboard_and_read_the_evidence(page: Any, live: LiveSer
 
 def test_every_page_has_one_h1_and_a_label_for_every_field(page: Any, live: LiveServer) -> None:
     sign_in(page, live)
-    for path in ("/", "/?name=Hikvision", "/upload", "/sources", "/docs",
-                 "/entity?id=screener-surveillance:hikvision"):  # fmt: skip
+    for path in (
+        "/",
+        "/?name=Hikvision",
+        "/upload",
+        "/sources",
+        "/docs",
+        "/entity?id=screener-surveillance:hikvision",
+    ):
         page.goto(live.url + path)
         assert page.locator("h1").count() == 1, path
         unlabelled = page.evaluate("""[...document.querySelectorAll(
@@ -112,7 +126,9 @@ def test_names_from_users_are_shown_as_text(page: Any, live: LiveServer) -> None
 
 def test_upload_a_file_and_read_the_party_by_party_report(page: Any, live: LiveServer) -> None:
     sign_in(page, live)
-    page.get_by_label("File").set_input_files(str(ROOT / "fixtures" / "inputs" / "deal_parties.csv"))
+    page.get_by_label("File").set_input_files(
+        str(ROOT / "fixtures" / "inputs" / "deal_parties.csv")
+    )
     page.get_by_label("Column holding each party's country").fill("country")
     page.get_by_role("button", name="Screen the file").click()
     page.wait_for_url(re.compile(r".*/uploads/[0-9a-f]{32}$"))

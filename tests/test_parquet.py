@@ -29,22 +29,41 @@ DAHUA = "Zhejiang Dahua Technology Co., Ltd."
 
 def typed_table() -> pa.Table:
     """Parties with columns of many Arrow types, nulls among them."""
-    utc = dt.timezone.utc
-    return pa.table({
-        "party_id": pa.array([101, None, 103, 104, 105], pa.int64()),
-        "name": pa.array(["Hikvision", "ZHEJIANG DAHUA TECH CO LTD", "Harlow & Birch Logistics GmbH",
-                          None, "  "], pa.string()),
-        "country": pa.array(["CN", None, "GB", "US", "Narnia"], pa.string()),
-        "amount": pa.array([1.5, None, 2.25, 0.0, -3.0], pa.float64()),
-        "active": pa.array([True, False, None, True, False], pa.bool_()),
-        "onboarded": pa.array([dt.datetime(2024, 3, 1, 9, 30, tzinfo=utc), None, None, None,
-                               dt.datetime(2025, 1, 2, tzinfo=utc)], pa.timestamp("us", tz="UTC")),
-        "since": pa.array([dt.date(2020, 1, 31), None, None, None, None], pa.date32()),
-        "limit": pa.array([decimal.Decimal("1000.50"), None, None, None, None],
-                          pa.decimal128(10, 2)),
-        "tags": pa.array([["cctv", "ai"], None, [], ["x"], None], pa.list_(pa.string())),
-        "segment": pa.array(["A", "B", "A", "C", "A"]).dictionary_encode(),
-    })  # fmt: skip
+    utc = dt.UTC
+    return pa.table(
+        {
+            "party_id": pa.array([101, None, 103, 104, 105], pa.int64()),
+            "name": pa.array(
+                [
+                    "Hikvision",
+                    "ZHEJIANG DAHUA TECH CO LTD",
+                    "Harlow & Birch Logistics GmbH",
+                    None,
+                    "  ",
+                ],
+                pa.string(),
+            ),
+            "country": pa.array(["CN", None, "GB", "US", "Narnia"], pa.string()),
+            "amount": pa.array([1.5, None, 2.25, 0.0, -3.0], pa.float64()),
+            "active": pa.array([True, False, None, True, False], pa.bool_()),
+            "onboarded": pa.array(
+                [
+                    dt.datetime(2024, 3, 1, 9, 30, tzinfo=utc),
+                    None,
+                    None,
+                    None,
+                    dt.datetime(2025, 1, 2, tzinfo=utc),
+                ],
+                pa.timestamp("us", tz="UTC"),
+            ),
+            "since": pa.array([dt.date(2020, 1, 31), None, None, None, None], pa.date32()),
+            "limit": pa.array(
+                [decimal.Decimal("1000.50"), None, None, None, None], pa.decimal128(10, 2)
+            ),
+            "tags": pa.array([["cctv", "ai"], None, [], ["x"], None], pa.list_(pa.string())),
+            "segment": pa.array(["A", "B", "A", "C", "A"]).dictionary_encode(),
+        }
+    )
 
 
 @pytest.fixture
@@ -54,15 +73,17 @@ def typed_parquet(tmp_path: Path) -> Path:
     return path
 
 
-
-
 # --- reading ----------------------------------------------------------------------------
 
 
 def test_reader_keeps_columns_and_types(typed_parquet: Path) -> None:
     table = open_input(typed_parquet)
     assert (table.format, table.rows, table.name_column, table.country_column) == (
-        "parquet", 5, "name", "country")
+        "parquet",
+        5,
+        "name",
+        "country",
+    )
     assert table.columns == list(typed_table().column_names)
     chunks = list(table.chunks(2))
     assert [len(c) for c in chunks] == [2, 2, 1]
@@ -89,8 +110,9 @@ def test_reader_with_pandas_index_and_other_names(tmp_path: Path) -> None:
 # --- writing ----------------------------------------------------------------------------
 
 
-def test_parquet_to_parquet_keeps_types_and_adds_screen_columns(store: Store, typed_parquet: Path,
-                                                                 tmp_path: Path) -> None:  # fmt: skip
+def test_parquet_to_parquet_keeps_types_and_adds_screen_columns(
+    store: Store, typed_parquet: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "parties.screened.parquet"
     summary = Screener(store).batch(typed_parquet, out)
     assert (summary.rows, summary.hit_rows, summary.skipped) == (5, 2, 2)
@@ -100,7 +122,7 @@ def test_parquet_to_parquet_keeps_types_and_adds_screen_columns(store: Store, ty
     for field in source.schema:
         assert written.schema.field(field.name).type == field.type, field.name
         assert written.column(field.name).to_pylist() == source.column(field.name).to_pylist()
-    screen = written.select(APPENDED_COLUMNS + [HITS_JSON]).to_pylist()
+    screen = written.select([*APPENDED_COLUMNS, HITS_JSON]).to_pylist()
     assert [r["screen_status"] for r in screen] == ["hit", "hit", "clear", "skipped", "skipped"]
     assert screen[0]["screen_top_name"] == HIKVISION
     assert screen[0]["screen_citation"] == "84 FR 54002"
@@ -120,8 +142,9 @@ def test_parquet_to_parquet_keeps_types_and_adds_screen_columns(store: Store, ty
     assert any("Narnia" in w for w in meta["summary"]["warnings"])
 
 
-def test_parquet_hits_json_is_the_jsonl_hits(store: Store, typed_parquet: Path,
-                                             tmp_path: Path) -> None:  # fmt: skip
+def test_parquet_hits_json_is_the_jsonl_hits(
+    store: Store, typed_parquet: Path, tmp_path: Path
+) -> None:
     s = Screener(store)
     s.batch(typed_parquet, tmp_path / "o.parquet")
     s.batch(typed_parquet, tmp_path / "o.jsonl")
@@ -139,12 +162,14 @@ def test_csv_to_parquet_columns_are_strings(store: Store, tmp_path: Path) -> Non
     t = pq.read_table(out)
     assert t.column("id").to_pylist() == ["007", "8"]  # as read: text keeps the leading zero
     assert pa.types.is_string(t.schema.field("id").type) or pa.types.is_large_string(
-        t.schema.field("id").type)
+        t.schema.field("id").type
+    )
     assert t.column("screen_input_row").to_pylist() == [2, 3]  # header is row 1
 
 
-def test_parquet_to_csv_and_xlsx_show_missing_values_as_empty(store: Store, typed_parquet: Path,
-                                                              tmp_path: Path) -> None:  # fmt: skip
+def test_parquet_to_csv_and_xlsx_show_missing_values_as_empty(
+    store: Store, typed_parquet: Path, tmp_path: Path
+) -> None:
     import openpyxl
 
     s = Screener(store)
@@ -160,14 +185,18 @@ def test_parquet_to_csv_and_xlsx_show_missing_values_as_empty(store: Store, type
     assert rows[2][0] is None and rows[2][2] is None  # missing stays empty
 
 
-def test_parquet_output_refuses_input_with_screen_columns(db_path: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_parquet_output_refuses_input_with_screen_columns(
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     src = tmp_path / "screened.parquet"
     pd.DataFrame({"name": ["Hikvision"], "screen_status": ["hit"]}).to_parquet(src)
     out = tmp_path / "again.parquet"
-    code, _, err = run_main(monkeypatch, capsys, "--db", str(db_path), "batch", str(src),
-                            "-o", str(out))  # fmt: skip
+    code, _, err = run_main(
+        monkeypatch, capsys, "--db", str(db_path), "batch", str(src), "-o", str(out)
+    )
     assert code == 2
     assert_one_line_error(err, "screen_status")
     assert sorted(p.name for p in tmp_path.iterdir() if "again" in p.name) == []
@@ -201,14 +230,19 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("case", list(BAD_FILES))
-def test_bad_parquet_is_one_error_line(db_path: Path, tmp_path: Path, case: str,
-                                       monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_bad_parquet_is_one_error_line(
+    db_path: Path,
+    tmp_path: Path,
+    case: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     src = tmp_path / "in.parquet"
     BAD_FILES[case](src)
     out = tmp_path / "out.parquet"
-    code, _, err = run_main(monkeypatch, capsys, "--db", str(db_path), "batch", str(src),
-                            "-o", str(out))  # fmt: skip
+    code, _, err = run_main(
+        monkeypatch, capsys, "--db", str(db_path), "batch", str(src), "-o", str(out)
+    )
     assert code == 2, err
     assert_one_line_error(err, str(src))
     assert [p.name for p in tmp_path.iterdir() if "out" in p.name] == []
@@ -221,29 +255,50 @@ def test_empty_parquet_is_an_input_error(tmp_path: Path) -> None:
         open_input(src)
 
 
-@pytest.mark.parametrize("args,words", [
-    (["--column", "Company"], ["no column 'Company'", "columns: party_id, name"]),
-    (["--country-column", "nation"], ["no column 'nation'"]),
-], ids=["name-column", "country-column"])  # fmt: skip
-def test_parquet_missing_column_is_one_error_line(db_path: Path, typed_parquet: Path,
-                                                  tmp_path: Path, args: list[str],
-                                                  words: list[str],
-                                                  monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
-    code, _, err = run_main(monkeypatch, capsys, "--db", str(db_path), "batch",
-                            str(typed_parquet), "-o", str(tmp_path / "o.parquet"), *args)  # fmt: skip
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        (["--column", "Company"], ["no column 'Company'", "columns: party_id, name"]),
+        (["--country-column", "nation"], ["no column 'nation'"]),
+    ],
+    ids=["name-column", "country-column"],
+)
+def test_parquet_missing_column_is_one_error_line(
+    db_path: Path,
+    typed_parquet: Path,
+    tmp_path: Path,
+    args: list[str],
+    words: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run_main(
+        monkeypatch,
+        capsys,
+        "--db",
+        str(db_path),
+        "batch",
+        str(typed_parquet),
+        "-o",
+        str(tmp_path / "o.parquet"),
+        *args,
+    )
     assert code == 2
     assert_one_line_error(err, *words)
     assert not (tmp_path / "o.parquet").exists()
 
 
-def test_parquet_without_a_name_column_is_one_error_line(db_path: Path, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_parquet_without_a_name_column_is_one_error_line(
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     src = tmp_path / "ids.parquet"
     pd.DataFrame({"a": [1], "b": ["x"]}).to_parquet(src)
-    code, _, err = run_main(monkeypatch, capsys, "--db", str(db_path), "batch", str(src),
-                            "-o", str(tmp_path / "o.csv"))  # fmt: skip
+    code, _, err = run_main(
+        monkeypatch, capsys, "--db", str(db_path), "batch", str(src), "-o", str(tmp_path / "o.csv")
+    )
     assert code == 2
     assert_one_line_error(err, "cannot tell which column holds the names")
     runs: list[dict[str, Any]] = audit.runs(Store(db_path), 5)

@@ -156,9 +156,7 @@ def test_utf8_file_with_non_utf8_byte_beyond_the_sample(tmp_path: Path) -> None:
     assert read_all(table)["name"].iloc[-1] == SOCGEN
 
 
-@pytest.mark.parametrize(
-    "sep", [",", ";", "\t", "|"], ids=["comma", "semicolon", "tab", "pipe"]
-)
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"], ids=["comma", "semicolon", "tab", "pipe"])
 def test_delimiters(tmp_path: Path, sep: str) -> None:
     rows = [["Entity Name", "Country", "Note"], [DAHUA, "CN", ""], [STANFORD, "US", "a; b | c"]]
     path = write_csv(tmp_path / "list.txt", rows, sep=sep)

@@ -34,19 +34,31 @@ from screener.settings import Config, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "fixtures" / "http"
-CSL_SAMPLE = (ROOT.parent / "shared" / "data" / "moov-watchman" / "csl_samples"
-              / "consolidated_sample_2025.csv")
+CSL_SAMPLE = (
+    ROOT.parent
+    / "shared"
+    / "data"
+    / "moov-watchman"
+    / "csl_samples"
+    / "consolidated_sample_2025.csv"
+)
 CSL_CSV, CSL_JSON = registry()["csl"]["urls"]
 SDN_FILES = registry()["ofac-sdn"]["files"]
 CONS_FILES = registry()["ofac-cons"]["files"]
 OS_URL = registry()["opensanctions-us-trade-csl"]["urls"][0]
 # The fixtures are small excerpts, so the registry's minimum entry counts (thousands)
 # are lowered here the way a user would, in the config.
-CONFIG = Config(sources={"csl": {"min_entities": 3}, "ofac-sdn": {"min_entities": 5},
-                         "ofac-cons": {"min_entities": 5},
-                         "opensanctions-us-trade-csl": {"min_entities": 5}})  # fmt: skip
-SINOBRIGHT = ("Sinobright Import and Export Company; and any successor, sub-unit, or "
-              "subsidiary thereof")
+CONFIG = Config(
+    sources={
+        "csl": {"min_entities": 3},
+        "ofac-sdn": {"min_entities": 5},
+        "ofac-cons": {"min_entities": 5},
+        "opensanctions-us-trade-csl": {"min_entities": 5},
+    }
+)
+SINOBRIGHT = (
+    "Sinobright Import and Export Company; and any successor, sub-unit, or subsidiary thereof"
+)
 CETC_13 = "China Electronics Technology Group Corporation 13th Research Institute"
 
 
@@ -58,8 +70,7 @@ Reply = Callable[[httpx.Request], httpx.Response]
 
 
 def ok(body: bytes, ctype: str = "text/csv", **headers: str) -> Reply:
-    return lambda req: httpx.Response(200, content=body, headers={"Content-Type": ctype,
-                                                                  **headers})  # fmt: skip
+    return lambda req: httpx.Response(200, content=body, headers={"Content-Type": ctype, **headers})
 
 
 def status(code: int) -> Reply:
@@ -120,8 +131,9 @@ def db_path(tmp_path: Path, fresh_db: bytes) -> Path:
     return path
 
 
-def run(store: Store, rec: Recorded, *ids: str, sleeps: list[float] | None = None,
-        **kw: Any) -> refresh.UpdateOutcome:  # fmt: skip
+def run(
+    store: Store, rec: Recorded, *ids: str, sleeps: list[float] | None = None, **kw: Any
+) -> refresh.UpdateOutcome:
     kw.setdefault("config", CONFIG)
     sleep = sleeps.append if sleeps is not None else (lambda s: None)
     outcomes = refresh.update(store, list(ids), transport=rec.transport, sleep=sleep, **kw)
@@ -156,8 +168,14 @@ def test_csl_download_becomes_the_active_version(store: Store) -> None:
 def test_a_304_answer_to_the_saved_etag_is_unchanged(store: Store) -> None:
     v1 = fixture("csl/consolidated_v1.csv")
     stamp = "Tue, 01 Jul 2025 10:00:00 GMT"
-    rec = Recorded({CSL_CSV: [ok(v1, ETag='"csl-v1"', **{"Last-Modified": stamp}),
-                              lambda req: httpx.Response(304)]})  # fmt: skip
+    rec = Recorded(
+        {
+            CSL_CSV: [
+                ok(v1, ETag='"csl-v1"', **{"Last-Modified": stamp}),
+                lambda req: httpx.Response(304),
+            ]
+        }
+    )
     first = run(store, rec, "csl")
     second = run(store, rec, "csl")
     assert (second.status, second.version_id) == ("unchanged", first.version_id)
@@ -173,17 +191,21 @@ def test_identical_bytes_again_are_unchanged(store: Store, loaded: int) -> None:
     assert len(store.versions("csl")) == 1
 
 
-def test_a_changed_list_is_a_new_version_and_the_old_one_is_kept(store: Store,
-                                                                 loaded: int) -> None:  # fmt: skip
+def test_a_changed_list_is_a_new_version_and_the_old_one_is_kept(store: Store, loaded: int) -> None:
     out = run(store, Recorded({CSL_CSV: ok(fixture("csl/consolidated_v2.csv"))}), "csl")
     assert (out.status, out.previous_version) == ("loaded", loaded)
     assert [v["status"] for v in store.versions("csl")] == ["superseded", "active"]
 
 
 def test_csv_failure_falls_back_to_the_json_download(store: Store) -> None:
-    rec = Recorded({CSL_CSV: status(404),
-                    CSL_JSON: ok((ROOT / "fixtures/lists/csl_sample.json").read_bytes(),
-                                 "application/json")})  # fmt: skip
+    rec = Recorded(
+        {
+            CSL_CSV: status(404),
+            CSL_JSON: ok(
+                (ROOT / "fixtures/lists/csl_sample.json").read_bytes(), "application/json"
+            ),
+        }
+    )
     out = run(store, rec, "csl")
     assert (out.status, out.entities, out.origin) == ("loaded", 3, CSL_JSON)
     assert rec.urls() == [CSL_CSV, CSL_JSON]
@@ -191,8 +213,9 @@ def test_csv_failure_falls_back_to_the_json_download(store: Store) -> None:
 
 def test_ofac_sdn_downloads_every_file_of_the_set(store: Store) -> None:
     names = ["sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv"]
-    rec = Recorded({u: ok(fixture(f"ofac-sdn/{n}"), ETag=f'"{n}"')
-                    for u, n in zip(SDN_FILES, names)})  # fmt: skip
+    rec = Recorded(
+        {u: ok(fixture(f"ofac-sdn/{n}"), ETag=f'"{n}"') for u, n in zip(SDN_FILES, names)}
+    )
     out = run(store, rec, "ofac-sdn")
     assert (out.status, out.entities) == ("loaded", 10)
     assert rec.urls() == SDN_FILES
@@ -210,12 +233,15 @@ def test_ofac_sdn_downloads_every_file_of_the_set(store: Store) -> None:
 
 def test_ofac_set_with_one_changed_file_refetches_the_others(store: Store) -> None:
     names = ["sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv"]
-    rec = Recorded({u: ok(fixture(f"ofac-sdn/{n}"), ETag=f'"{n}"')
-                    for u, n in zip(SDN_FILES, names)})  # fmt: skip
+    rec = Recorded(
+        {u: ok(fixture(f"ofac-sdn/{n}"), ETag=f'"{n}"') for u, n in zip(SDN_FILES, names)}
+    )
     first = run(store, rec, "ofac-sdn")
     alt = fixture("ofac-sdn/alt.csv").replace(b"AVIA IMPORT", b"AVIAIMPORT")
-    rec.routes = {u: [lambda req: httpx.Response(304), ok(fixture(f"ofac-sdn/{n}"))]
-                  for u, n in zip(SDN_FILES, names)}  # fmt: skip
+    rec.routes = {
+        u: [lambda req: httpx.Response(304), ok(fixture(f"ofac-sdn/{n}"))]
+        for u, n in zip(SDN_FILES, names)
+    }
     rec.routes[SDN_FILES[1]] = [ok(alt, ETag='"alt2"')]
     rec.requests.clear()
     out = run(store, rec, "ofac-sdn")
@@ -243,21 +269,38 @@ def test_opensanctions_simple_csv_carries_its_licence_notice(store: Store) -> No
 
 def test_every_registry_source_with_a_url_is_updated_by_default(store: Store) -> None:
     rec = Recorded({})
-    outcomes = refresh.update(store, transport=rec.transport, config=CONFIG,
-                              sleep=lambda s: None)  # fmt: skip
-    assert [o.source_id for o in outcomes] == ["csl", "ofac-sdn", "ofac-cons",
-                                               "opensanctions-us-trade-csl", "un-sc",
-                                               "eu-fsf", "dfat", "ca-sema", "bis-dpl"]
+    outcomes = refresh.update(store, transport=rec.transport, config=CONFIG, sleep=lambda s: None)
+    assert [o.source_id for o in outcomes] == [
+        "csl",
+        "ofac-sdn",
+        "ofac-cons",
+        "opensanctions-us-trade-csl",
+        "un-sc",
+        "eu-fsf",
+        "dfat",
+        "ca-sema",
+        "bis-dpl",
+    ]
     # not by default: OFSI's closed list and a Federal Register rule that never changes
     assert not {"ofsi", "fr-2023-03929"} & {o.source_id for o in outcomes}
     assert all(o.status == "failed" and "HTTP 404" in o.message for o in outcomes)
 
 
 def test_one_failed_source_does_not_stop_the_others(store: Store) -> None:
-    rec = Recorded({CSL_CSV: status(503), CSL_JSON: status(503),
-                    OS_URL: ok(fixture("opensanctions/targets.simple.csv"))})  # fmt: skip
-    outcomes = refresh.update(store, ["csl", "opensanctions-us-trade-csl"], config=CONFIG,
-                              transport=rec.transport, sleep=lambda s: None)  # fmt: skip
+    rec = Recorded(
+        {
+            CSL_CSV: status(503),
+            CSL_JSON: status(503),
+            OS_URL: ok(fixture("opensanctions/targets.simple.csv")),
+        }
+    )
+    outcomes = refresh.update(
+        store,
+        ["csl", "opensanctions-us-trade-csl"],
+        config=CONFIG,
+        transport=rec.transport,
+        sleep=lambda s: None,
+    )
     assert [o.status for o in outcomes] == ["failed", "loaded"]
     assert active(store, "csl") is None
 
@@ -266,25 +309,46 @@ def test_one_failed_source_does_not_stop_the_others(store: Store) -> None:
 V1 = fixture("csl/consolidated_v1.csv")
 FAILURES = [
     pytest.param(status(404), "HTTP 404 Not Found (the file is not at this URL", 1, id="404"),
-    pytest.param(status(500), "server error HTTP 500 Internal Server Error (after 4 attempts)",
-                 4, id="500-retried"),
-    pytest.param(raises(httpx.ReadTimeout), "timed out (ReadTimeout) (after 4 attempts)", 4,
-                 id="timeout"),
+    pytest.param(
+        status(500),
+        "server error HTTP 500 Internal Server Error (after 4 attempts)",
+        4,
+        id="500-retried",
+    ),
+    pytest.param(
+        raises(httpx.ReadTimeout), "timed out (ReadTimeout) (after 4 attempts)", 4, id="timeout"
+    ),
     pytest.param(raises(httpx.ConnectError), "cannot connect", 4, id="unreachable"),
-    pytest.param(ok(fixture("csl/error.html"), "text/html; charset=utf-8"),
-                 "the server sent an HTML page (Content-Type text/html)", 1, id="html-page"),
-    pytest.param(ok(fixture("csl/error.html"), "text/csv"), "the server sent an HTML page", 1,
-                 id="html-body-labelled-csv"),
-    pytest.param(ok(V1[:3000], **{"Content-Length": str(len(V1))}),
-                 f"download truncated: got 3000 of {len(V1)} bytes", 4, id="short-body"),
+    pytest.param(
+        ok(fixture("csl/error.html"), "text/html; charset=utf-8"),
+        "the server sent an HTML page (Content-Type text/html)",
+        1,
+        id="html-page",
+    ),
+    pytest.param(
+        ok(fixture("csl/error.html"), "text/csv"),
+        "the server sent an HTML page",
+        1,
+        id="html-body-labelled-csv",
+    ),
+    pytest.param(
+        ok(V1[:3000], **{"Content-Length": str(len(V1))}),
+        f"download truncated: got 3000 of {len(V1)} bytes",
+        4,
+        id="short-body",
+    ),
     pytest.param(ok(fixture("csl/truncated.csv")), "it looks truncated", 1, id="truncated-file"),
-    pytest.param(ok(V1[: V1.index(b'","', 5000) + 2]), "the file looks truncated", 1,
-                 id="cut-between-fields"),
-    pytest.param(ok(fixture("csl/changed_header.csv")),
-                 "not a CSL file: the columns 'name' and 'source' are missing", 1,
-                 id="schema-change"),
+    pytest.param(
+        ok(V1[: V1.index(b'","', 5000) + 2]), "the file looks truncated", 1, id="cut-between-fields"
+    ),
+    pytest.param(
+        ok(fixture("csl/changed_header.csv")),
+        "not a CSL file: the columns 'name' and 'source' are missing",
+        1,
+        id="schema-change",
+    ),
     pytest.param(ok(b""), "the server sent an empty file", 1, id="empty"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("reply", "message", "attempts"), FAILURES)
@@ -315,9 +379,11 @@ def test_a_large_drop_is_refused_unless_forced(store: Store, loaded: int) -> Non
     rec = Recorded({CSL_CSV: ok(fixture("csl/consolidated_small.csv"))})
     out = run(store, rec, "csl")
     assert out.status == "failed"
-    assert out.message == (f"3 entries against 12 in version {loaded}: a drop of 75%, more "
-                           "than the 20% allowed; refused (use --force if the publisher "
-                           "really removed them)")  # fmt: skip
+    assert out.message == (
+        f"3 entries against 12 in version {loaded}: a drop of 75%, more "
+        "than the 20% allowed; refused (use --force if the publisher "
+        "really removed them)"
+    )
     assert rec.urls() == [CSL_CSV]  # a refused copy is not retried from the JSON URL
     assert active(store, "csl") == loaded
     forced = run(store, rec, "csl", force=True)
@@ -344,8 +410,9 @@ def test_downloads_above_the_size_limit_are_refused(tmp_path: Path) -> None:
     with Downloader(transport=rec.transport, max_bytes=1000) as dl:
         with pytest.raises(UpdateError, match=r"the file is 1000 bytes|larger than the 1000"):
             dl.fetch("http://mirror.test/big.csv", tmp_path / "big.csv")
-    chunked = Recorded({"http://mirror.test/big.csv": lambda req: httpx.Response(
-        200, stream=httpx.ByteStream(V1))})  # fmt: skip
+    chunked = Recorded(
+        {"http://mirror.test/big.csv": lambda req: httpx.Response(200, stream=httpx.ByteStream(V1))}
+    )
     with Downloader(transport=chunked.transport, max_bytes=1000) as dl:
         with pytest.raises(UpdateError, match="exceeds the 1000 bytes limit"):
             dl.fetch("http://mirror.test/big.csv", tmp_path / "big.csv")
@@ -393,29 +460,40 @@ def test_folder_url_override_for_a_multi_file_source(store: Store) -> None:
         run(store, rec, "ofac-sdn", urls={"ofac-sdn": "http://mirror.test/ofac/sdn.csv"})
 
 
-def test_config_file_urls_and_limits(store: Store, tmp_path: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_config_file_urls_and_limits(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('fail_stale = true\n[urls]\ncsl = ["http://mirror.test/a.csv", '
-                    '"http://mirror.test/b.json"]\n[sources.csl]\nmin_entities = 3\n'
-                    "max_age_days = 2\n")  # fmt: skip
+    path.write_text(
+        'fail_stale = true\n[urls]\ncsl = ["http://mirror.test/a.csv", '
+        '"http://mirror.test/b.json"]\n[sources.csl]\nmin_entities = 3\n'
+        "max_age_days = 2\n"
+    )
     monkeypatch.setenv("SCREENER_CONFIG", str(path))
     config = load_config()
     assert config.urls["csl"] == ["http://mirror.test/a.csv", "http://mirror.test/b.json"]
     assert config.fail_stale and config.sources["csl"]["max_age_days"] == 2
-    rec = Recorded({"http://mirror.test/b.json": ok(
-        (ROOT / "fixtures/lists/csl_sample.json").read_bytes(), "application/json")})
+    rec = Recorded(
+        {
+            "http://mirror.test/b.json": ok(
+                (ROOT / "fixtures/lists/csl_sample.json").read_bytes(), "application/json"
+            )
+        }
+    )
     out = refresh.update(store, ["csl"], transport=rec.transport, sleep=lambda s: None)[0]
     assert (out.status, out.origin) == ("loaded", "http://mirror.test/b.json")
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    pytest.param("urls = [", "invalid TOML", id="not-toml"),
-    pytest.param("[sources.csl]\nmax_drop = 2\n", "max_drop is a share from 0 to 1", id="drop"),
-    pytest.param("[sources.csl]\nmin_entitys = 2\n", "unknown key 'min_entitys'", id="typo"),
-    pytest.param("[urls]\ncsl = 3\n", "must be a URL or a list of URLs", id="url"),
-    pytest.param("fail_stale = 'yes'\n", "fail_stale must be true or false", id="stale"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("urls = [", "invalid TOML", id="not-toml"),
+        pytest.param("[sources.csl]\nmax_drop = 2\n", "max_drop is a share from 0 to 1", id="drop"),
+        pytest.param("[sources.csl]\nmin_entitys = 2\n", "unknown key 'min_entitys'", id="typo"),
+        pytest.param("[urls]\ncsl = 3\n", "must be a URL or a list of URLs", id="url"),
+        pytest.param("fail_stale = 'yes'\n", "fail_stale must be true or false", id="stale"),
+    ],
+)
 def test_config_errors_are_clear(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / "c.toml").write_text(text)
     with pytest.raises(InputError, match=message):
@@ -432,8 +510,7 @@ def test_lists_older_than_their_max_age_are_stale(store: Store, loaded: int) -> 
     assert freshness.stale_sources(store, CONFIG, now=loaded_at + timedelta(days=6)) == []
     later = loaded_at + timedelta(days=8)
     stale = freshness.stale_sources(store, CONFIG, now=later)
-    assert [(s["source_id"], s["age_days"], s["max_age_days"]) for s in stale] == [
-        ("csl", 8.0, 7)]
+    assert [(s["source_id"], s["age_days"], s["max_age_days"]) for s in stale] == [("csl", 8.0, 7)]
     relaxed = Config(sources={"csl": {"max_age_days": 30}})
     assert freshness.stale_sources(store, relaxed, now=later) == []
     assert freshness.require_fresh(store, CONFIG, now=later) == stale  # warn only
@@ -490,12 +567,12 @@ def cli_env(tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> d
 
 
 def mock_downloads(monkeypatch: pytest.MonkeyPatch, rec: Recorded) -> None:
-    monkeypatch.setattr(refresh, "Downloader", partial(Downloader, transport=rec.transport,
-                                                       sleep=lambda s: None))  # fmt: skip
+    monkeypatch.setattr(
+        refresh, "Downloader", partial(Downloader, transport=rec.transport, sleep=lambda s: None)
+    )
 
 
-def test_cli_update_show_and_diff(cli_env: dict[str, str],
-                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_cli_update_show_and_diff(cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     rec = Recorded({CSL_CSV: [ok(V1), ok(fixture("csl/consolidated_v2.csv"))]})
     mock_downloads(monkeypatch, rec)
     runner = CliRunner()
@@ -511,8 +588,22 @@ def test_cli_update_show_and_diff(cli_env: dict[str, str],
     assert table.exit_code == 0, table.output
     assert "csl: version 3 -> 4: 1 added, 1 removed, 1 changed" in table.output
     assert "SME BANK" in table.output and "aliases" in table.output
-    js = runner.invoke(cli, ["--db", cli_env["db"], "lists", "diff", "csl", "--from", "4",
-                             "--to", "3", "--format", "json"])  # fmt: skip
+    js = runner.invoke(
+        cli,
+        [
+            "--db",
+            cli_env["db"],
+            "lists",
+            "diff",
+            "csl",
+            "--from",
+            "4",
+            "--to",
+            "3",
+            "--format",
+            "json",
+        ],
+    )
     assert [e["name"] for e in json.loads(js.output)["removed"]] == ["SME BANK"]
 
 
@@ -521,22 +612,45 @@ def test_cli_failed_update_exits_4_with_one_line_per_source(
 ) -> None:
     rec = Recorded({OS_URL: ok(fixture("csl/error.html"), "text/html")})
     mock_downloads(monkeypatch, rec)
-    result = CliRunner().invoke(cli, ["--db", cli_env["db"], "lists", "update",
-                                      "opensanctions-us-trade-csl", "csl", "--url",
-                                      "csl=http://mirror.test/missing.csv"])  # fmt: skip
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            cli_env["db"],
+            "lists",
+            "update",
+            "opensanctions-us-trade-csl",
+            "csl",
+            "--url",
+            "csl=http://mirror.test/missing.csv",
+        ],
+    )
     assert result.exit_code == 4
     lines = result.output.strip().splitlines()
-    assert lines[0].startswith("opensanctions-us-trade-csl: FAILED: " + OS_URL +
-                               ": the server sent an HTML page")  # fmt: skip
-    assert lines[1] == ("csl: FAILED: http://mirror.test/missing.csv: HTTP 404 Not Found (the "
-                        "file is not at this URL; has the publisher moved it? use --url)")
+    assert lines[0].startswith(
+        "opensanctions-us-trade-csl: FAILED: " + OS_URL + ": the server sent an HTML page"
+    )
+    assert lines[1] == (
+        "csl: FAILED: http://mirror.test/missing.csv: HTTP 404 Not Found (the "
+        "file is not at this URL; has the publisher moved it? use --url)"
+    )
     assert len(lines) == 2
 
 
 def test_cli_from_file_and_bad_url_option(cli_env: dict[str, str]) -> None:
     runner = CliRunner()
-    ok_run = runner.invoke(cli, ["--db", cli_env["db"], "lists", "update", "csl",
-                                 "--from-file", str(FIX / "csl" / "consolidated_v1.csv")])
+    ok_run = runner.invoke(
+        cli,
+        [
+            "--db",
+            cli_env["db"],
+            "lists",
+            "update",
+            "csl",
+            "--from-file",
+            str(FIX / "csl" / "consolidated_v1.csv"),
+        ],
+    )
     assert ok_run.exit_code == 0 and "loaded version 3 with 12 entities" in ok_run.output
     bad = runner.invoke(cli, ["--db", cli_env["db"], "lists", "update", "--url", "csl"])
     assert bad.exit_code == 2 and "'csl' is not SOURCE=URL" in bad.output
@@ -624,9 +738,11 @@ def test_real_server_update_then_html_truncated_and_unreachable(
     replace_file(local_server.root / "consolidated.csv", page)
     html = runner.invoke(cli, args)
     assert html.exit_code == 4
-    assert html.output.strip() == (f"csl: FAILED: {url}: the server sent an HTML page, not the "
-                                   "list file; it is probably an error or login page; "
-                                   "version 3 stays active")  # fmt: skip
+    assert html.output.strip() == (
+        f"csl: FAILED: {url}: the server sent an HTML page, not the "
+        "list file; it is probably an error or login page; "
+        "version 3 stays active"
+    )
 
     replace_file(local_server.root / "consolidated.csv", CSL_SAMPLE.read_bytes()[:5000])
     cut_file = runner.invoke(cli, args)
@@ -652,15 +768,31 @@ def test_real_server_update_then_html_truncated_and_unreachable(
         s.close()
 
 
-def test_main_exits_4_when_an_update_fails(local_server: LocalServer,
-                                          cli_env: dict[str, str]) -> None:  # fmt: skip
+def test_main_exits_4_when_an_update_fails(
+    local_server: LocalServer, cli_env: dict[str, str]
+) -> None:
     url = f"{local_server.url}/moved/consolidated.csv"
     proc = subprocess.run(
-        [sys.executable, "-c", "from screener.cli import main; main()", "--db", cli_env["db"],
-         "lists", "update", "csl", "--url", f"csl={url}"],
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        [
+            sys.executable,
+            "-c",
+            "from screener.cli import main; main()",
+            "--db",
+            cli_env["db"],
+            "lists",
+            "update",
+            "csl",
+            "--url",
+            f"csl={url}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
         env={**os.environ, "SCREENER_CONFIG": cli_env["config"]},
-    )  # fmt: skip
+    )
     assert proc.returncode == 4, proc.stderr
-    assert proc.stderr.strip() == (f"csl: FAILED: {url}: HTTP 404 File not found (the file is "
-                                   "not at this URL; has the publisher moved it? use --url)")
+    assert proc.stderr.strip() == (
+        f"csl: FAILED: {url}: HTTP 404 File not found (the file is "
+        "not at this URL; has the publisher moved it? use --url)"
+    )

@@ -23,8 +23,11 @@ PORTFOLIO = [
     ("Baidu, Inc.", "CN", "baidu-inc"),  # added in 2026
     ("CoStar Group, Inc.", "US", "costar-group-co-ltd"),  # a false match; removed 2026-02-17
     ("ChangXin Memory Technologies, Inc.", "CN", "changxin-memory-technologies-inc"),
-    ("Hangzhou Hikvision Digital Technology Co., Ltd.", "CN",
-     "hangzhou-hikvision-digital-technology-co-ltd"),
+    (
+        "Hangzhou Hikvision Digital Technology Co., Ltd.",
+        "CN",
+        "hangzhou-hikvision-digital-technology-co-ltd",
+    ),
     ("Beijing Megvii Technology Co., Ltd.", "CN", "beijing-megvii-technology-co-ltd"),
     ("Stanford University", "US", None),
     ("TP-Link Technologies Co., Ltd.", "CN", "tp-link-technologies-co-ltd"),  # added in 2026
@@ -33,12 +36,13 @@ PORTFOLIO = [
     ("Yangtze Memory Technologies Co., Ltd.", "CN", "yangtze-memory-technologies-co-ltd"),
     ("University of Melbourne", "AU", None),
     ("Siemens AG", "DE", None),
-]  # fmt: skip
+]
 
 
 def invoke(db: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--db", str(db), *args], standalone_mode=False,
-                              catch_exceptions=False)  # fmt: skip
+    return CliRunner().invoke(
+        cli, ["--db", str(db), *args], standalone_mode=False, catch_exceptions=False
+    )
 
 
 def state(on: str, company: str | None) -> str | None:
@@ -51,15 +55,19 @@ def state(on: str, company: str | None) -> str | None:
 def db(edition_2025: Path, tmp_path: Path) -> Path:
     db = milcorps.copy_store(edition_2025, tmp_path)
     src = tmp_path / "funders.csv"
-    src.write_text("name,country,note\n" + "".join(f'"{n}",{c},row {i}\n' for i, (n, c, _) in
-                                                   enumerate(PORTFOLIO, 2)), encoding="utf-8")  # fmt: skip
+    src.write_text(
+        "name,country,note\n"
+        + "".join(f'"{n}",{c},row {i}\n' for i, (n, c, _) in enumerate(PORTFOLIO, 2)),
+        encoding="utf-8",
+    )
     r = invoke(db, "portfolio", "add", "funders-2026", str(src))
     assert r.output.startswith(f"portfolio 'funders-2026': {len(PORTFOLIO)} parties from {src}")
     return db
 
 
-def test_rescreen_reports_exactly_the_parties_whose_status_changed(db: Path,
-                                                                   tmp_path: Path) -> None:  # fmt: skip
+def test_rescreen_reports_exactly_the_parties_whose_status_changed(
+    db: Path, tmp_path: Path
+) -> None:
     # The first screening compares with nothing: every party with a hit is new.
     first = invoke(db, "rescreen", "funders-2026", "--format", "json")
     assert first.return_value == 1
@@ -75,22 +83,35 @@ def test_rescreen_reports_exactly_the_parties_whose_status_changed(db: Path,
 
     # The edition of 2026-06-08 arrives.
     store = open_store(db)
-    catalog.import_file(store, milcorps.edition("2026-06-08", tmp_path / "e2026.yaml"), "curated",
-                        milcorps.SOURCE_ID)  # fmt: skip
+    catalog.import_file(
+        store,
+        milcorps.edition("2026-06-08", tmp_path / "e2026.yaml"),
+        "curated",
+        milcorps.SOURCE_ID,
+    )
     store.close()
     report = tmp_path / "changes.json"
     r = invoke(db, "rescreen", "funders-2026", "-o", str(report), "--format", "json")
     assert r.return_value == 1
     data = json.loads(r.stdout)
     assert json.loads(report.read_text("utf-8")) == data
-    expected = {name for name, _, company in PORTFOLIO
-                if state("2025-01-07", company) != state("2026-06-08", company)}
-    assert expected == {"Baidu, Inc.", "CoStar Group, Inc.", "TP-Link Technologies Co., Ltd.",
-                        "Glarun Technology Co., Ltd.", "Alibaba Group Holding Limited"}
+    expected = {
+        name
+        for name, _, company in PORTFOLIO
+        if state("2025-01-07", company) != state("2026-06-08", company)
+    }
+    assert expected == {
+        "Baidu, Inc.",
+        "CoStar Group, Inc.",
+        "TP-Link Technologies Co., Ltd.",
+        "Glarun Technology Co., Ltd.",
+        "Alibaba Group Holding Limited",
+    }
     assert {c["party"] for c in data["changes"]} == expected
     by = {c["party"]: c for c in data["changes"]}
     assert [(x["kind"], x["entity_id"]) for x in by["Baidu, Inc."]["changes"]] == [
-        ("new-hit", "baidu-inc")]  # fmt: skip
+        ("new-hit", "baidu-inc")
+    ]
     assert (by["Baidu, Inc."]["status_before"], by["Baidu, Inc."]["status"]) == ("clear", "hit")
     assert by["Baidu, Inc."]["row"] == 2  # numbered as in the spreadsheet
     (costar,) = by["CoStar Group, Inc."]["changes"]
@@ -110,30 +131,48 @@ def test_a_decision_then_a_new_edition_comes_back_for_review(db: Path, tmp_path:
     store = open_store(db)
     snap = decisions.snapshot(store, "dod-1260h", "costar-group-co-ltd")
     assert snap is not None
-    decisions.record(store, "CoStar Group, Inc.", "dod-1260h", "costar-group-co-ltd",
-                     "false-positive", "the US real-estate data company", "R. Officer", snap)  # fmt: skip
+    decisions.record(
+        store,
+        "CoStar Group, Inc.",
+        "dod-1260h",
+        "costar-group-co-ltd",
+        "false-positive",
+        "the US real-estate data company",
+        "R. Officer",
+        snap,
+    )
     store.close()
     r = invoke(db, "rescreen", "funders-2026", "--format", "json")
     assert r.return_value == 0  # the only change is a hit now suppressed
     (change,) = json.loads(r.stdout)["changes"]
     assert (change["party"], change["status_before"], change["status"]) == (
-        "CoStar Group, Inc.", "hit", "suppressed")
+        "CoStar Group, Inc.",
+        "hit",
+        "suppressed",
+    )
     assert change["changes"][0]["kind"] == "status-changed"
     assert change["needs_review"] is False
     store = open_store(db)
-    catalog.import_file(store, milcorps.edition("2026-06-08", tmp_path / "e2026.yaml"), "curated",
-                        milcorps.SOURCE_ID)  # fmt: skip
+    catalog.import_file(
+        store,
+        milcorps.edition("2026-06-08", tmp_path / "e2026.yaml"),
+        "curated",
+        milcorps.SOURCE_ID,
+    )
     store.close()
     r = invoke(db, "rescreen", "funders-2026")
     assert r.return_value == 1
-    assert ("  row 3: CoStar Group, Inc. (US): suppressed -> review-again\n"
-            "    listing-changed: Costar Group Co., Ltd. (dod-1260h:costar-group-co-ltd): DoD "
-            "1260H List ended (end date 2026-02-17) (review again: decision #1 predates the "
-            "change)  [to review]") in r.output  # fmt: skip
+    assert (
+        "  row 3: CoStar Group, Inc. (US): suppressed -> review-again\n"
+        "    listing-changed: Costar Group Co., Ltd. (dod-1260h:costar-group-co-ltd): DoD "
+        "1260H List ended (end date 2026-02-17) (review again: decision #1 predates the "
+        "change)  [to review]"
+    ) in r.output
 
 
-def test_lists_update_rescreens_every_portfolio(db: Path, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_lists_update_rescreens_every_portfolio(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = tmp_path / "config.toml"
     config.write_text("[sources.csl]\nmin_entities = 3\n")  # the fixture holds 12 entries
     monkeypatch.setenv("SCREENER_CONFIG", str(config))
@@ -142,8 +181,9 @@ def test_lists_update_rescreens_every_portfolio(db: Path, tmp_path: Path,
     invoke(db, "portfolio", "add", "suppliers", str(src))
     invoke(db, "rescreen", "suppliers")
     invoke(db, "rescreen", "funders-2026")
-    r = invoke(db, "lists", "update", "csl", "--from-file", str(FIX / "consolidated_v1.csv"),
-               "--rescreen")  # fmt: skip
+    r = invoke(
+        db, "lists", "update", "csl", "--from-file", str(FIX / "consolidated_v1.csv"), "--rescreen"
+    )
     assert r.return_value == 1, r.output
     out = r.stdout
     assert "csl: loaded version" in out
@@ -161,7 +201,8 @@ def test_portfolio_names_and_replacing(db: Path, tmp_path: Path) -> None:
     src.write_text("name\nBaidu, Inc.\n", encoding="utf-8")
     with pytest.raises(InputError, match="portfolio 'funders-2026' exists; add --replace"):
         invoke(db, "portfolio", "add", "funders-2026", str(src))
-    assert "1 parties" in invoke(db, "portfolio", "add", "funders-2026", str(src),
-                                 "--replace").output  # fmt: skip
+    assert (
+        "1 parties" in invoke(db, "portfolio", "add", "funders-2026", str(src), "--replace").output
+    )
     with pytest.raises(InputError, match="no portfolio named 'nope'"):
         invoke(db, "rescreen", "nope")

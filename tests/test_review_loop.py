@@ -27,8 +27,10 @@ from screener.lists import catalog
 from screener.lists.bundled import open_store
 
 COSTAR = "CoStar Group, Inc."
-REASON = ("CoStar Group, Inc. is the US commercial real-estate data company (Nasdaq: CSGP), "
-          "not Costar Group Co., Ltd. of China South Industries")  # fmt: skip
+REASON = (
+    "CoStar Group, Inc. is the US commercial real-estate data company (Nasdaq: CSGP), "
+    "not Costar Group Co., Ltd. of China South Industries"
+)
 FUNDERS = [
     ["Funder", "Country", "Amount"],
     [COSTAR, "US", "250000"],
@@ -40,15 +42,20 @@ FUNDERS = [
 
 def invoke(db: Path, *args: str) -> Result:
     """The click group in-process; ``return_value`` is the command's exit code."""
-    return CliRunner().invoke(cli, ["--db", str(db), *args], standalone_mode=False,
-                              catch_exceptions=False)  # fmt: skip
+    return CliRunner().invoke(
+        cli, ["--db", str(db), *args], standalone_mode=False, catch_exceptions=False
+    )
 
 
 def load_edition(db: Path, date: str, folder: Path) -> None:
     store = open_store(db)
     try:
-        catalog.import_file(store, milcorps.edition(date, folder / f"1260h-{date}.yaml"),
-                            "curated", milcorps.SOURCE_ID)  # fmt: skip
+        catalog.import_file(
+            store,
+            milcorps.edition(date, folder / f"1260h-{date}.yaml"),
+            "curated",
+            milcorps.SOURCE_ID,
+        )
     finally:
         store.close()
 
@@ -101,15 +108,21 @@ def test_the_whole_loop(db: Path, tmp_path: Path) -> None:
 
     # 3. decisions import
     r = invoke(db, "decisions", "import", str(reviewed))
-    assert r.output.splitlines()[0] == (f"{reviewed}: 1 of 4 rows have a decision: recorded 1 "
-                                        "decisions, 0 already in force")  # fmt: skip
+    assert r.output.splitlines()[0] == (
+        f"{reviewed}: 1 of 4 rows have a decision: recorded 1 decisions, 0 already in force"
+    )
     again = invoke(db, "decisions", "import", str(reviewed))  # a second import changes nothing
     assert "recorded 0 decisions, 1 already in force" in again.output
     store = Store.open(db)
     (d,) = decisions.all_decisions(store)
     store.close()
     assert (d["party"], d["source_id"], d["entity_id"], d["kind"], d["reviewer"]) == (
-        COSTAR, "dod-1260h", "costar-group-co-ltd", "false-positive", "R. Officer")
+        COSTAR,
+        "dod-1260h",
+        "costar-group-co-ltd",
+        "false-positive",
+        "R. Officer",
+    )
     assert d["origin"] == "funders.reviewed.xlsx row 2"
     assert d["listing"]["listings"][0]["end_date"] is None  # listed, as the batch saw it
 
@@ -121,14 +134,22 @@ def test_the_whole_loop(db: Path, tmp_path: Path) -> None:
     (hit,) = row["hits"]
     assert (hit["status"], hit["entity_id"]) == ("suppressed", "costar-group-co-ltd")
     assert {k: hit["decision"][k] for k in ("id", "kind", "reviewer", "reason")} == {
-        "id": d["id"], "kind": "false-positive", "reviewer": "R. Officer", "reason": REASON}
+        "id": d["id"],
+        "kind": "false-positive",
+        "reviewer": "R. Officer",
+        "reason": REASON,
+    }
     assert jsonl(second)["Zhejiang Dahua Technology Co., Ltd."]["status"] == "hit"
     meta = json.loads((tmp_path / "second.jsonl.meta.json").read_text("utf-8"))
     assert (meta["summary"]["suppressed"], meta["summary"]["suppressed_hits"]) == (1, 1)
     # Only CoStar and Stanford: nothing needs review, so exit 0.
     few = write_xlsx(tmp_path / "few.xlsx", [FUNDERS[0], FUNDERS[1], FUNDERS[3]])
-    assert invoke(db, "batch", str(few), "-o", str(tmp_path / "few.csv"),
-                  "--workers", "1").return_value == 0  # fmt: skip
+    assert (
+        invoke(
+            db, "batch", str(few), "-o", str(tmp_path / "few.csv"), "--workers", "1"
+        ).return_value
+        == 0
+    )
 
     # 5. a later edition: Costar removed on 2026-02-17, Baidu added
     load_edition(db, "2026-06-08", tmp_path)
@@ -153,9 +174,11 @@ def test_the_whole_loop(db: Path, tmp_path: Path) -> None:
     line = dict(zip(values[0], values[1]))
     assert line["screen_status"] == "review-again"
     assert line["screen_decision"].startswith(
-        f"review-again: false-positive #{d['id']} by R. Officer on ")
-    assert line["screen_decision"].endswith("changed since: DoD 1260H List ended (end date "
-                                            "2026-02-17)")  # fmt: skip
+        f"review-again: false-positive #{d['id']} by R. Officer on "
+    )
+    assert line["screen_decision"].endswith(
+        "changed since: DoD 1260H List ended (end date 2026-02-17)"
+    )
 
 
 def test_a_reviewed_csv_narrowed_to_one_hit(db: Path, tmp_path: Path) -> None:
@@ -170,8 +193,11 @@ def test_a_reviewed_csv_narrowed_to_one_hit(db: Path, tmp_path: Path) -> None:
         rows = list(csv.DictReader(f))
     ids = rows[0]["screen_hit_ids"].split("; ")
     assert len(ids) == 3 and ids[0].startswith("dod-1260h:cosco-shipping-finance-co-ltd@")
-    rows[0].update(screen_hit_ids=ids[1], decision="cleared",
-                   decision_reason="a sister company; accepted after review")  # fmt: skip
+    rows[0].update(
+        screen_hit_ids=ids[1],
+        decision="cleared",
+        decision_reason="a sister company; accepted after review",
+    )
     reviewed = tmp_path / "reviewed.csv"
     with open(reviewed, "w", encoding="utf-8", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -181,19 +207,29 @@ def test_a_reviewed_csv_narrowed_to_one_hit(db: Path, tmp_path: Path) -> None:
     assert "recorded 1 decisions" in r.output
     (d,) = json.loads(invoke(db, "decisions", "list", "--format", "json").output)
     assert (d["kind"], d["reviewer"], f"{d['source_id']}:{d['entity_id']}") == (
-        "cleared", "C. Committee", ids[1].rsplit("@", 1)[0])
+        "cleared",
+        "C. Committee",
+        ids[1].rsplit("@", 1)[0],
+    )
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    ({"decision": "maybe"}, "row 2: unknown decision 'maybe'"),
-    ({"decision_reason": ""}, "row 2: the decision 'false-positive' has no decision_reason"),
-    ({"decision_by": ""}, "row 2: no reviewer: fill in decision_by, or give --by"),
-    ({"screen_hit_ids": ""}, "row 2: a decision, but no hit to decide on"),
-    ({"screen_hit_ids": "dod-1260h:no-such@1"},
-     "row 2: dod-1260h:no-such version 1 is not in this list store"),
-], ids=["kind", "reason", "reviewer", "no-ids", "unknown-id"])  # fmt: skip
-def test_a_bad_reviewed_row_records_nothing(db: Path, tmp_path: Path, edit: dict[str, str],
-                                            message: str) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ({"decision": "maybe"}, "row 2: unknown decision 'maybe'"),
+        ({"decision_reason": ""}, "row 2: the decision 'false-positive' has no decision_reason"),
+        ({"decision_by": ""}, "row 2: no reviewer: fill in decision_by, or give --by"),
+        ({"screen_hit_ids": ""}, "row 2: a decision, but no hit to decide on"),
+        (
+            {"screen_hit_ids": "dod-1260h:no-such@1"},
+            "row 2: dod-1260h:no-such version 1 is not in this list store",
+        ),
+    ],
+    ids=["kind", "reason", "reviewer", "no-ids", "unknown-id"],
+)
+def test_a_bad_reviewed_row_records_nothing(
+    db: Path, tmp_path: Path, edit: dict[str, str], message: str
+) -> None:
     import csv
 
     from screener.errors import InputError

@@ -55,13 +55,18 @@ def test_a_run_killed_with_sigkill_is_abandoned_and_its_temp_files_removed(
     tmp_path: Path, empty_store: Store
 ) -> None:
     out = tmp_path / "partners.screened.csv"
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(empty_store.path), str(out)],
-                             stdout=subprocess.PIPE, text=True)  # fmt: skip
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(empty_store.path), str(out)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert child.stdout is not None
         run_id, tmp_file, folder = (child.stdout.readline().strip() for _ in range(3))
         assert run_id, "the child did not start its run"
-        assert Path(tmp_file).is_file() and Path(tmp_file).name.startswith(".partners.screened.csv.")
+        assert Path(tmp_file).is_file() and Path(tmp_file).name.startswith(
+            ".partners.screened.csv."
+        )
         assert (Path(folder) / "sub" / "chunk-0002.jsonl").is_file()
         # Still alive: the run is left alone.
         assert runs.reap_abandoned(empty_store) == []
@@ -136,8 +141,9 @@ def test_only_temporary_names_are_recorded_or_removed(empty_store: Store, tmp_pa
         runs.add_temp_path(empty_store, run_id, tmp_path)
     # A store edited by hand (or planted) to name a real file: it stays on disk.
     with empty_store.conn:
-        empty_store.conn.execute("insert into run_temp_paths values (?, ?, null)",
-                                 [run_id, str(keep)])  # fmt: skip
+        empty_store.conn.execute(
+            "insert into run_temp_paths values (?, ?, null)", [run_id, str(keep)]
+        )
     _rewrite(empty_store, run_id, pid=2**22 + 7)  # above Linux's pid_max: no such process
     assert [r["id"] for r in runs.reap_abandoned(empty_store)] == [run_id]
     assert keep.read_text() == "name\nHikvision\n"

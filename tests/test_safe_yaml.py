@@ -60,8 +60,9 @@ def test_an_alias_bomb_fails_fast_in_little_memory(tmp_path: Path) -> None:
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert str(caught.value) == (f"{path}: line 5: YAML aliases (*a) are not allowed; "
-                                 "write the value out in full")  # fmt: skip
+    assert str(caught.value) == (
+        f"{path}: line 5: YAML aliases (*a) are not allowed; write the value out in full"
+    )
     assert elapsed < 0.2, elapsed
     assert peak < 2 * 1024 * 1024, peak
 
@@ -71,15 +72,31 @@ def test_lists_import_of_an_alias_bomb_is_one_line_and_exit_2(tmp_path: Path) ->
     path.write_text(BOMB, encoding="utf-8")
     start = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-c", "from screener.cli import main; main()",
-         "--db", str(tmp_path / "s.db"), "lists", "import", str(path), "--format", "curated",
-         "--source", "lols"],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "from screener.cli import main; main()",
+            "--db",
+            str(tmp_path / "s.db"),
+            "lists",
+            "import",
+            str(path),
+            "--format",
+            "curated",
+            "--source",
+            "lols",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
-        (f"screener: error: {path}: line 5: YAML aliases (*a) are not allowed; write the "
-         "value out in full")
+        (
+            f"screener: error: {path}: line 5: YAML aliases (*a) are not allowed; write the "
+            "value out in full"
+        )
     ]
     assert time.monotonic() - start < 20  # start-up and the bundled list included
 
@@ -113,10 +130,14 @@ def test_deep_nesting_is_refused() -> None:
     assert load_yaml("- " * 10 + "Hikvision\n") is not None
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"entities: [\n", "not valid YAML at line 2"),
-    (b"name: \xff\xfe\n", "cannot read: not UTF-8 text"),
-], ids=["unclosed", "not-utf8"])  # fmt: skip
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"entities: [\n", "not valid YAML at line 2"),
+        (b"name: \xff\xfe\n", "cannot read: not UTF-8 text"),
+    ],
+    ids=["unclosed", "not-utf8"],
+)
 def test_broken_files_are_one_line(tmp_path: Path, data: bytes, message: str) -> None:
     path = tmp_path / "broken.yaml"
     path.write_bytes(data)

@@ -36,22 +36,36 @@ HIKVISION = "Hangzhou Hikvision Digital Technology Co., Ltd."
 HIKVISION_ZH = "杭州海康威视数字技术股份有限公司"
 DAHUA = "Zhejiang Dahua Technology Co., Ltd."
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-HIT_KEYS = {"entity_id", "name", "matched_name", "score", "source_id", "source_name",
-            "citation", "listed_on", "source_url", "explanation"}  # fmt: skip
+HIT_KEYS = {
+    "entity_id",
+    "name",
+    "matched_name",
+    "score",
+    "source_id",
+    "source_name",
+    "citation",
+    "listed_on",
+    "source_url",
+    "explanation",
+}
 
 
 def invoke(db: Path, *args: str) -> Result:
     """Run the click group in-process; ``return_value`` is the command's exit code."""
-    return CliRunner().invoke(cli, ["--db", str(db), *args], standalone_mode=False,
-                              catch_exceptions=False)  # fmt: skip
-
+    return CliRunner().invoke(
+        cli, ["--db", str(db), *args], standalone_mode=False, catch_exceptions=False
+    )
 
 
 def run_subprocess(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SCREENER_DB": str(db)}
-    return subprocess.run([sys.executable, "-c", "from screener.cli import main; main()", *args],
-                          env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
-
+    return subprocess.run(
+        [sys.executable, "-c", "from screener.cli import main; main()", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Path:
@@ -84,8 +98,11 @@ def test_check_hit_table(db_path: Path) -> None:
     assert "entry hikvision" in out
     assert "https://www.federalregister.gov/" in out
     assert "A potential match is not a determination" in out
-    assert re.search(r"lists: screener-ownership v\d+ sha256 [0-9a-f]{12}, "
-                     r"screener-surveillance v\d+ sha256 [0-9a-f]{12}; run \S+", out)
+    assert re.search(
+        r"lists: screener-ownership v\d+ sha256 [0-9a-f]{12}, "
+        r"screener-surveillance v\d+ sha256 [0-9a-f]{12}; run \S+",
+        out,
+    )
 
 
 def test_check_hit_json(db_path: Path) -> None:
@@ -95,17 +112,22 @@ def test_check_hit_json(db_path: Path) -> None:
     assert {"query", "hits", "lists", "run_id", "threshold"} <= doc.keys()
     assert doc["query"] == "杭州海康威視數字技術股份有限公司"
     hit = doc["hits"][0]
-    assert HIT_KEYS <= hit.keys()
+    assert hit.keys() >= HIT_KEYS
     assert (hit["entity_id"], hit["name"]) == ("hikvision", HIKVISION)
     assert hit["matched_name"] == HIKVISION_ZH
     assert hit["score"] == 1.0
     assert (hit["source_id"], hit["citation"], hit["listed_on"]) == (
-        "screener-surveillance", "84 FR 54002", "2019-10-09")  # fmt: skip
+        "screener-surveillance",
+        "84 FR 54002",
+        "2019-10-09",
+    )
     assert hit["source_url"].startswith("https://")
     assert hit["explanation"]
     nodes, entry = doc["lists"]  # the ownership graph's nodes, then the curated list
-    assert (nodes["source_id"], entry["source_id"]) == ("screener-ownership",
-                                                        "screener-surveillance")
+    assert (nodes["source_id"], entry["source_id"]) == (
+        "screener-ownership",
+        "screener-surveillance",
+    )
     assert isinstance(entry["version_id"], int)
     assert SHA256_RE.match(entry["sha256"])
     assert entry["sha256"] == sha256_file(ROOT / "lists" / "surveillance.yaml")
@@ -117,15 +139,18 @@ def test_check_clear(db_path: Path) -> None:
     assert "No hit at or above 0.80 for 'Stanford University'." in r.stdout
     doc = json.loads(invoke(db_path, "check", "Stanford University", "--format", "json").stdout)
     assert doc["hits"] == []
-    assert [x["source_id"] for x in doc["lists"]] == ["screener-ownership",
-                                                      "screener-surveillance"]
+    assert [x["source_id"] for x in doc["lists"]] == ["screener-ownership", "screener-surveillance"]
 
 
 def test_check_country_option(db_path: Path) -> None:
-    plain = json.loads(invoke(db_path, "check", "Hikvison Digital Technology",
-                              "--format", "json").stdout)  # fmt: skip
-    cn = json.loads(invoke(db_path, "check", "Hikvison Digital Technology", "--country", "CN",
-                           "--format", "json").stdout)  # fmt: skip
+    plain = json.loads(
+        invoke(db_path, "check", "Hikvison Digital Technology", "--format", "json").stdout
+    )
+    cn = json.loads(
+        invoke(
+            db_path, "check", "Hikvison Digital Technology", "--country", "CN", "--format", "json"
+        ).stdout
+    )
     assert cn["country"] == "CN"
     assert cn["hits"][0]["score"] > plain["hits"][0]["score"]
 
@@ -156,9 +181,12 @@ def test_main_exit_3_on_unreadable_store_in_a_real_process(tmp_path: Path) -> No
     assert_one_line_error(p.stderr, str(db), "cannot open the list store")
 
 
-def test_main_exit_0_on_clear(db_path: Path, monkeypatch: pytest.MonkeyPatch,
-                              capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
-    code, out, err = run_main(monkeypatch, capsys, "--db", str(db_path), "check", "Pico Technology Ltd")
+def test_main_exit_0_on_clear(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_main(
+        monkeypatch, capsys, "--db", str(db_path), "check", "Pico Technology Ltd"
+    )
     assert code == 0
     assert "No hit" in out
     # a fresh store holds only the bundled list: the clear result says what it does not cover
@@ -175,21 +203,36 @@ def test_main_exit_0_on_clear(db_path: Path, monkeypatch: pytest.MonkeyPatch,
         pytest.param(["check"], id="missing-name"),
     ],
 )
-def test_main_exit_2_on_bad_option(db_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                   capsys: pytest.CaptureFixture[str], args: list[str]) -> None:  # fmt: skip
-    code, out, err = run_main(monkeypatch, capsys, "--db", str(db_path), *args)
+def test_main_exit_2_on_bad_option(
+    db_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+) -> None:
+    code, _out, err = run_main(monkeypatch, capsys, "--db", str(db_path), *args)
     assert code == 2
     assert "Traceback" not in err
     # click's usage error: a usage line, a hint, then one "Error: ..." line
     assert err.strip().splitlines()[-1].startswith("Error: ")
 
 
-def test_main_exit_2_on_missing_input(db_path: Path, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_main_exit_2_on_missing_input(
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     missing = tmp_path / "partners.csv"
-    code, out, err = run_main(monkeypatch, capsys, "--db", str(db_path), "batch", str(missing),
-                              "-o", str(tmp_path / "out.csv"))  # fmt: skip
+    code, _out, err = run_main(
+        monkeypatch,
+        capsys,
+        "--db",
+        str(db_path),
+        "batch",
+        str(missing),
+        "-o",
+        str(tmp_path / "out.csv"),
+    )
     assert code == 2
     assert_one_line_error(err, str(missing), "no such file")
     assert not (tmp_path / "out.csv").exists()
@@ -198,48 +241,79 @@ def test_main_exit_2_on_missing_input(db_path: Path, tmp_path: Path,
 @pytest.mark.parametrize(
     ("name", "data", "words"),
     [
-        pytest.param("partners.xlsx", b"PK\x03\x04 not really a zip" * 20,
-                     ["not a readable Excel workbook"], id="corrupt-xlsx"),
+        pytest.param(
+            "partners.xlsx",
+            b"PK\x03\x04 not really a zip" * 20,
+            ["not a readable Excel workbook"],
+            id="corrupt-xlsx",
+        ),
         pytest.param("partners.csv", bytes(range(256)) * 20, ["binary"], id="binary-csv"),
         pytest.param("partners.pdf", b"%PDF-1.4", ["unknown file type"], id="unknown-type"),
     ],
-)  # fmt: skip
-def test_main_exit_2_on_unreadable_input(db_path: Path, tmp_path: Path, name: str, data: bytes,
-                                         words: list[str], monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+)
+def test_main_exit_2_on_unreadable_input(
+    db_path: Path,
+    tmp_path: Path,
+    name: str,
+    data: bytes,
+    words: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     bad = tmp_path / name
     bad.write_bytes(data)
-    code, out, err = run_main(monkeypatch, capsys, "--db", str(db_path), "batch", str(bad),
-                              "-o", str(tmp_path / "out.csv"))  # fmt: skip
+    code, _out, err = run_main(
+        monkeypatch,
+        capsys,
+        "--db",
+        str(db_path),
+        "batch",
+        str(bad),
+        "-o",
+        str(tmp_path / "out.csv"),
+    )
     assert code == 2
     assert_one_line_error(err, str(bad), *words)
 
 
-def test_main_exit_2_on_unknown_output_type(db_path: Path, tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_main_exit_2_on_unknown_output_type(
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     src = write_csv(tmp_path / "in.csv", [["name"], ["Hikvision"]])
-    code, out, err = run_main(monkeypatch, capsys, "--db", str(db_path), "batch", str(src),
-                              "-o", str(tmp_path / "out.txt"))  # fmt: skip
+    code, _out, err = run_main(
+        monkeypatch,
+        capsys,
+        "--db",
+        str(db_path),
+        "batch",
+        str(src),
+        "-o",
+        str(tmp_path / "out.txt"),
+    )
     assert code == 2
     assert_one_line_error(err, "out.txt")
 
 
-def test_main_db_directory_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_main_db_directory_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # --db is a click.Path(dir_okay=False): a directory is refused as a bad option (2),
     # before any store is opened.
-    code, out, err = run_main(monkeypatch, capsys, "--db", str(tmp_path), "check", "Hikvision")
+    code, _out, err = run_main(monkeypatch, capsys, "--db", str(tmp_path), "check", "Hikvision")
     assert code == 2
     assert "Traceback" not in err
     assert "is a directory" in err
 
 
-def test_main_exit_3_on_garbage_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_main_exit_3_on_garbage_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "s.db"
     db.write_bytes(b"\x00garbage" * 512)
-    code, out, err = run_main(monkeypatch, capsys, "--db", str(db), "check", "Hikvision")
+    code, _out, err = run_main(monkeypatch, capsys, "--db", str(db), "check", "Hikvision")
     assert code == 3
     assert_one_line_error(err, "cannot open the list store")
 
@@ -265,18 +339,21 @@ def make_stale(db: Path) -> None:
     s.close()
 
 
-def test_stale_lists_exit_3_with_fail_stale(db_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_stale_lists_exit_3_with_fail_stale(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     make_stale(db_path)
-    code, out, err = run_main(monkeypatch, capsys, "--db", str(db_path), "check", "--fail-stale",
-                              "Hikvision")  # fmt: skip
+    code, out, err = run_main(
+        monkeypatch, capsys, "--db", str(db_path), "check", "--fail-stale", "Hikvision"
+    )
     assert code == 3
     assert out == ""
     assert_one_line_error(err, "screener-surveillance", "days old")
 
 
-def test_stale_lists_only_warn_by_default(db_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_stale_lists_only_warn_by_default(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     make_stale(db_path)
     code, out, err = run_main(monkeypatch, capsys, "--db", str(db_path), "check", "Hikvision")
     assert code == 1
@@ -284,14 +361,17 @@ def test_stale_lists_only_warn_by_default(db_path: Path, monkeypatch: pytest.Mon
     assert err.startswith("screener: warning: list screener-surveillance is")
 
 
-def test_stale_lists_exit_3_from_config(db_path: Path, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_stale_lists_exit_3_from_config(
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     make_stale(db_path)
     config = tmp_path / "config.toml"
     config.write_text("fail_stale = true\n", encoding="utf-8")
     monkeypatch.setenv("SCREENER_CONFIG", str(config))
-    code, out, err = run_main(monkeypatch, capsys, "--db", str(db_path), "check", "Hikvision")
+    code, _out, _err = run_main(monkeypatch, capsys, "--db", str(db_path), "check", "Hikvision")
     assert code == 3
 
 
@@ -300,20 +380,25 @@ def test_stale_lists_exit_3_from_config(db_path: Path, tmp_path: Path,
 
 def jsonl_input(tmp_path: Path) -> Path:
     path = tmp_path / "partners.jsonl"
-    rows = [{"name": HIKVISION, "country": "CN", "note": "video"},
-            {"name": "Stanford University", "country": "US", "note": ""},
-            {"name": "CETC No. 14", "country": "CN", "note": "radar"}]  # fmt: skip
+    rows = [
+        {"name": HIKVISION, "country": "CN", "note": "video"},
+        {"name": "Stanford University", "country": "US", "note": ""},
+        {"name": "CETC No. 14", "country": "CN", "note": "radar"},
+    ]
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     return path
 
 
 def utf8_input(tmp_path: Path) -> Path:
-    return write_csv(tmp_path / "partners.csv", [
-        ["Company", "Country", "Since"],
-        ["Hik-Vision", "CN", "2019"],
-        ["University of Melbourne", "AU", "2020"],
-        ["SenseTime Group Inc.", "", "2021"],
-    ])  # fmt: skip
+    return write_csv(
+        tmp_path / "partners.csv",
+        [
+            ["Company", "Country", "Since"],
+            ["Hik-Vision", "CN", "2019"],
+            ["University of Melbourne", "AU", "2020"],
+            ["SenseTime Group Inc.", "", "2021"],
+        ],
+    )
 
 
 # name -> (make input, extra CLI options, input columns, queries in order, rows expected to
@@ -321,23 +406,56 @@ def utf8_input(tmp_path: Path) -> Path:
 # and Tianjin University at 1.0, a bug covered in test_match.py.
 Case = tuple[Callable[[Path], Path], list[str], list[str], list[str], list[int], list[int]]
 INPUT_CASES: dict[str, Case] = {
-    "csv-utf8": (utf8_input, [], ["Company", "Country", "Since"],
-                 ["Hik-Vision", "University of Melbourne", "SenseTime Group Inc."], [0, 2], [1]),
-    "csv-gbk": (lambda _: INPUTS / "partners_gbk.csv", [], ["公司名称", "国家", "备注"],
-                [HIKVISION_ZH, "浙江大华技术股份有限公司", "科大讯飞股份有限公司", DAHUA, "清华大学"],
-                [0, 1, 2, 3], [4]),
-    "csv-utf16": (lambda _: INPUTS / "funders_utf16.csv", [], ["Funder", "Country", "Amount"],
-                  ["Stanford University", "Société Générale", HIKVISION, "北京大学"], [2], [0, 1]),
-    "xlsx-sheet": (lambda _: INPUTS / "partners.xlsx", ["--sheet", "Partners"],
-                   ["Company Name", "Country", "Since"],
-                   [HIKVISION_ZH, DAHUA, "Stanford University"], [0, 1], [2]),
-    "jsonl": (jsonl_input, [], ["name", "country", "note"],
-              [HIKVISION, "Stanford University", "CETC No. 14"], [0, 2], [1]),
-}  # fmt: skip
+    "csv-utf8": (
+        utf8_input,
+        [],
+        ["Company", "Country", "Since"],
+        ["Hik-Vision", "University of Melbourne", "SenseTime Group Inc."],
+        [0, 2],
+        [1],
+    ),
+    "csv-gbk": (
+        lambda _: INPUTS / "partners_gbk.csv",
+        [],
+        ["公司名称", "国家", "备注"],
+        [HIKVISION_ZH, "浙江大华技术股份有限公司", "科大讯飞股份有限公司", DAHUA, "清华大学"],
+        [0, 1, 2, 3],
+        [4],
+    ),
+    "csv-utf16": (
+        lambda _: INPUTS / "funders_utf16.csv",
+        [],
+        ["Funder", "Country", "Amount"],
+        ["Stanford University", "Société Générale", HIKVISION, "北京大学"],
+        [2],
+        [0, 1],
+    ),
+    "xlsx-sheet": (
+        lambda _: INPUTS / "partners.xlsx",
+        ["--sheet", "Partners"],
+        ["Company Name", "Country", "Since"],
+        [HIKVISION_ZH, DAHUA, "Stanford University"],
+        [0, 1],
+        [2],
+    ),
+    "jsonl": (
+        jsonl_input,
+        [],
+        ["name", "country", "note"],
+        [HIKVISION, "Stanford University", "CETC No. 14"],
+        [0, 2],
+        [1],
+    ),
+}
 # The row numbers the outputs show: as the input spreadsheet numbers them (the header is row 1;
 # partners.xlsx has a blank row 4), or from 1 for JSON Lines records.
-INPUT_ROWS = {"csv-utf8": [2, 3, 4], "csv-gbk": [2, 3, 4, 5, 6], "csv-utf16": [2, 3, 4, 5],
-              "xlsx-sheet": [2, 3, 5], "jsonl": [1, 2, 3]}  # fmt: skip
+INPUT_ROWS = {
+    "csv-utf8": [2, 3, 4],
+    "csv-gbk": [2, 3, 4, 5, 6],
+    "csv-utf16": [2, 3, 4, 5],
+    "xlsx-sheet": [2, 3, 5],
+    "jsonl": [1, 2, 3],
+}
 
 
 def check_statuses(status: list[str], hit_rows: list[int], clear_rows: list[int]) -> None:
@@ -422,16 +540,25 @@ def test_batch_csv_keeps_every_input_cell(db_path: Path, tmp_path: Path) -> None
 
 
 def test_batch_all_clear_exits_0(db_path: Path, tmp_path: Path) -> None:
-    src = write_csv(tmp_path / "in.csv", [["name"], ["Stanford University"],
-                                          ["University of Melbourne"]])  # fmt: skip
+    src = write_csv(
+        tmp_path / "in.csv", [["name"], ["Stanford University"], ["University of Melbourne"]]
+    )
     r = invoke(db_path, "batch", str(src), "-o", str(tmp_path / "out.jsonl"), "--workers", "1")
     assert r.return_value == 0
     assert [row["status"] for row in read_jsonl(tmp_path / "out.jsonl")] == ["clear", "clear"]
 
 
 def test_batch_empty_cells_are_skipped(store: Store, tmp_path: Path) -> None:
-    src = write_csv(tmp_path / "in.csv", [["name", "country"], ["Hikvision", "CN"], ["", "CN"],
-                                          ["   ", "US"], ["Stanford University", "US"]])  # fmt: skip
+    src = write_csv(
+        tmp_path / "in.csv",
+        [
+            ["name", "country"],
+            ["Hikvision", "CN"],
+            ["", "CN"],
+            ["   ", "US"],
+            ["Stanford University", "US"],
+        ],
+    )
     s = Screener(store).batch(src, tmp_path / "out.jsonl", workers=1)
     assert (s.rows, s.hit_rows, s.clear, s.skipped) == (4, 1, 1, 2)
     rows = read_jsonl(tmp_path / "out.jsonl")
@@ -484,8 +611,9 @@ def test_batch_html_escapes_script(db_path: Path, tmp_path: Path) -> None:
 
 
 def test_batch_parallel_workers_give_the_same_results(store: Store, tmp_path: Path) -> None:
-    names = [f"Supplier {i} Hikvision" if i % 97 == 0 else f"Vendor {i} Trading Ltd"
-             for i in range(900)]  # fmt: skip
+    names = [
+        f"Supplier {i} Hikvision" if i % 97 == 0 else f"Vendor {i} Trading Ltd" for i in range(900)
+    ]
     names += ["Hikvision", "CETC 14", "海康威视"]
     src = write_csv(tmp_path / "in.csv", [["name"], *([n] for n in names)])
     one = Screener(store).batch(src, tmp_path / "one.jsonl", workers=1)
@@ -529,17 +657,19 @@ def test_runs_are_recorded_and_shown(db_path: Path, tmp_path: Path) -> None:
     assert sha256_file(src) in table
 
 
-def test_runs_list_newest_first_within_one_second(store: Store,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_runs_list_newest_first_within_one_second(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(audit, "now_iso", lambda: "2026-01-01T00:00:00Z")
     lists = Screener(store).lists()
     started = [audit.start_run(store, "check", {"n": i}, lists, 0.8) for i in range(8)]
     assert [r["id"] for r in audit.runs(store, 8)] == started[::-1]
 
 
-def test_runs_show_unknown_id_is_an_input_error(db_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
-    code, out, err = run_main(monkeypatch, capsys, "--db", str(db_path), "runs", "show", "nope")
+def test_runs_show_unknown_id_is_an_input_error(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _out, err = run_main(monkeypatch, capsys, "--db", str(db_path), "runs", "show", "nope")
     assert code == 2
     assert_one_line_error(err, "no run with id nope")
 
@@ -552,8 +682,18 @@ ORIGINAL = b"previous output, must survive\r\n"
 def many_rows(tmp_path: Path) -> Path:
     """A small input in its own folder ``io`` (the database lives in tmp_path)."""
     (tmp_path / "io").mkdir()
-    return write_csv(tmp_path / "io" / "in.csv", [["name"], ["Hikvision"], ["Stanford University"],
-                                           ["CETC 14"], ["Dahua"], ["SenseTime"], ["Pico"]])  # fmt: skip
+    return write_csv(
+        tmp_path / "io" / "in.csv",
+        [
+            ["name"],
+            ["Hikvision"],
+            ["Stanford University"],
+            ["CETC 14"],
+            ["Dahua"],
+            ["SenseTime"],
+            ["Pico"],
+        ],
+    )
 
 
 def last_run(store: Store) -> dict[str, Any]:
@@ -561,9 +701,9 @@ def last_run(store: Store) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("out_ext", ["csv", "xlsx", "html", "jsonl"])
-def test_interrupted_run_keeps_previous_output(store: Store, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch,
-                                               out_ext: str) -> None:  # fmt: skip
+def test_interrupted_run_keeps_previous_output(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, out_ext: str
+) -> None:
     src = many_rows(tmp_path)
     out = src.with_name(f"out.{out_ext}")
     out.write_bytes(ORIGINAL)
@@ -588,8 +728,9 @@ def test_interrupted_run_keeps_previous_output(store: Store, tmp_path: Path,
     assert run["output_path"] == str(out)
 
 
-def test_interrupted_run_leaves_no_output(store: Store, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_interrupted_run_leaves_no_output(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     src = many_rows(tmp_path)
     out = src.with_name("out.csv")
 
@@ -603,25 +744,39 @@ def test_interrupted_run_leaves_no_output(store: Store, tmp_path: Path,
     assert last_run(store)["status"] == "interrupted"
 
 
-def test_interrupted_run_through_main_exits_130(db_path: Path, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_interrupted_run_through_main_exits_130(
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     src = many_rows(tmp_path)
 
     def interrupt(self: InProcess, items: Any) -> Any:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(InProcess, "result", interrupt)
-    code, out, err = run_main(monkeypatch, capsys, "--db", str(db_path), "batch", str(src),
-                              "-o", str(src.with_name("out.csv")), "--workers", "1")  # fmt: skip
+    code, _out, err = run_main(
+        monkeypatch,
+        capsys,
+        "--db",
+        str(db_path),
+        "batch",
+        str(src),
+        "-o",
+        str(src.with_name("out.csv")),
+        "--workers",
+        "1",
+    )
     assert code == 130
     assert "Traceback" not in err
     assert "interrupted" in err
     assert sorted(p.name for p in src.parent.iterdir()) == ["in.csv"]
 
 
-def test_failed_run_keeps_previous_output(store: Store, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_failed_run_keeps_previous_output(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     src = many_rows(tmp_path)
     out = src.with_name("out.csv")
     out.write_bytes(ORIGINAL)
@@ -647,9 +802,12 @@ def test_failed_run_keeps_previous_output(store: Store, tmp_path: Path,
     assert (run["status"], run["exit_code"]) == ("failed", 2)
 
 
-def test_failed_run_through_main_is_one_line(db_path: Path, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_failed_run_through_main_is_one_line(
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     src = many_rows(tmp_path)
     out = src.with_name("out.csv")
 
@@ -657,8 +815,18 @@ def test_failed_run_through_main_is_one_line(db_path: Path, tmp_path: Path,
         raise OSError(28, "No space left on device", str(self.path))
 
     monkeypatch.setattr(CsvWriter, "_write", fail)
-    code, _, err = run_main(monkeypatch, capsys, "--db", str(db_path), "batch", str(src),
-                            "-o", str(out), "--workers", "1")  # fmt: skip
+    code, _, err = run_main(
+        monkeypatch,
+        capsys,
+        "--db",
+        str(db_path),
+        "batch",
+        str(src),
+        "-o",
+        str(out),
+        "--workers",
+        "1",
+    )
     assert code == 2
     assert_one_line_error(err, "No space left on device")
     assert sorted(p.name for p in src.parent.iterdir()) == ["in.csv"]

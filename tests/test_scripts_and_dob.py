@@ -27,11 +27,15 @@ def test_other_scripts_are_transliterated(text: str, tokens: tuple[str, ...]) ->
 
 
 def test_a_cyrillic_listed_name_is_found_by_its_latin_spelling_and_back() -> None:
-    m = Matcher.from_entities([
-        Entity(id="mpz", name="Муромский приборостроительный завод"),
-        Entity(id="sber", name="Sberbank of Russia", names=[Name("ПАО Сбербанк", "alias", "ru")]),
-        Entity(id="hik", name="Hangzhou Hikvision Digital Technology Co., Ltd."),
-    ])  # fmt: skip
+    m = Matcher.from_entities(
+        [
+            Entity(id="mpz", name="Муромский приборостроительный завод"),
+            Entity(
+                id="sber", name="Sberbank of Russia", names=[Name("ПАО Сбербанк", "alias", "ru")]
+            ),
+            Entity(id="hik", name="Hangzhou Hikvision Digital Technology Co., Ltd."),
+        ]
+    )
     assert [h.entity.id for h in m.screen("Muromskiy Priborostroitelnyy Zavod")] == ["mpz"]
     assert [h.entity.id for h in m.screen("Муромский приборостроительный завод АО")] == ["mpz"]
     assert "sber" in [h.entity.id for h in m.screen("Сбербанк России")]
@@ -39,12 +43,15 @@ def test_a_cyrillic_listed_name_is_found_by_its_latin_spelling_and_back() -> Non
 
 
 def people() -> Matcher:
-    return Matcher.from_entities([
-        Entity(id="chen", name="CHEN, Quanguo", schema="person",
-               extra={"birth_dates": ["1955-11"]}),
-        Entity(id="zhu", name="ZHU, Hailun", schema="person", extra={"birth_dates": ["1958"]}),
-        Entity(id="acme", name="Chen Quanguo Trading Company"),  # no date: left alone
-    ])  # fmt: skip
+    return Matcher.from_entities(
+        [
+            Entity(
+                id="chen", name="CHEN, Quanguo", schema="person", extra={"birth_dates": ["1955-11"]}
+            ),
+            Entity(id="zhu", name="ZHU, Hailun", schema="person", extra={"birth_dates": ["1958"]}),
+            Entity(id="acme", name="Chen Quanguo Trading Company"),  # no date: left alone
+        ]
+    )
 
 
 def test_an_agreeing_date_of_birth_raises_a_person_hit_a_little() -> None:

@@ -56,7 +56,7 @@ def test_connections_of_ended_threads_are_closed_and_close_closes_all(db_path: P
     t = threading.Thread(target=store.require_lists)
     t.start()
     t.join()  # opening it closed the five whose threads had ended
-    assert len(store._conns) == 2  # noqa: SLF001
+    assert len(store._conns) == 2
     store.close()
     with pytest.raises(ListsError, match="closed"):
         store.require_lists()
@@ -130,7 +130,7 @@ def test_concurrent_calls_during_a_reload_all_succeed_on_one_version(store: Stor
     assert (False, False) in answers and (True, True) in answers
     assert set(answers) == {(False, False), (True, True)}  # never half of each
     first_new = answers.index((True, True))
-    assert (False, False) not in answers[first_new + 3:]  # the switch is once and for all
+    assert (False, False) not in answers[first_new + 3 :]  # the switch is once and for all
 
 
 def test_the_readme_python_example(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -149,7 +149,11 @@ def test_the_readme_python_example(db_path: Path, monkeypatch: pytest.MonkeyPatc
         result = s.check("海康威视", country="CN")
         top = result.hits[0]
         assert (top.name, top.relation, top.citation, top.status) == (
-            "Hangzhou Hikvision Digital Technology Co., Ltd.", "same", "84 FR 54002", "hit")
+            "Hangzhou Hikvision Digital Technology Co., Ltd.",
+            "same",
+            "84 FR 54002",
+            "hit",
+        )
         assert [len(h) for h in s.screen([s.query("Hikvision"), s.query("Dahua", "CHN")])] == [1, 1]
     finally:
         s.close()

@@ -69,7 +69,10 @@ def test_hikvision_ns_cmic_listing(cons: ParsedList) -> None:
     assert hik.listed_on == "2021-06-03"
     listing = hik.listings[0]
     assert (listing.list, listing.authority, listing.program, listing.listed_on) == (
-        "NS-CMIC List", "US Treasury OFAC", "CMIC-EO13959", "2021-06-03"
+        "NS-CMIC List",
+        "US Treasury OFAC",
+        "CMIC-EO13959",
+        "2021-06-03",
     )
     assert listing.source_url == "https://sanctionssearch.ofac.treas.gov/Details.aspx?id=30946"
     assert hik.countries == ["cn"]
@@ -116,7 +119,7 @@ def test_remarks_overflow_is_joined(sdn: ParsedList) -> None:
 OFAC_ROWS = (
     '36,"AEROCARIBBEAN AIRLINES",-0- ,"CUBA",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n'
     '9001,"KAKWAVU BUKANDE, J\u00e9r\u00f4me","individual","DRCONGO",-0- ,-0- ,-0- ,-0- ,'
-    '-0- ,-0- ,-0- ,"DOB 1968; a.k.a. \'JEROME\'."\r\n'
+    "-0- ,-0- ,-0- ,\"DOB 1968; a.k.a. 'JEROME'.\"\r\n"
 )
 
 
@@ -126,7 +129,8 @@ def test_latin1_accented_name_and_ctrl_z(tmp_path: Path) -> None:
     (tmp_path / "add.csv").write_bytes(address)
     parsed = ofac.parse(tmp_path)
     assert [e.name for e in parsed.entities] == [
-        "AEROCARIBBEAN AIRLINES", "KAKWAVU BUKANDE, J\u00e9r\u00f4me"
+        "AEROCARIBBEAN AIRLINES",
+        "KAKWAVU BUKANDE, J\u00e9r\u00f4me",
     ]
     person = parsed.entities[1]
     assert "J\u00e9r\u00f4me KAKWAVU BUKANDE" in names(person, "alias")
@@ -151,7 +155,9 @@ def test_csl_entity_list_row() -> None:
     assert cetc.citation == "83 FR 37423; 87 FR 77505"
     listing = cetc.listings[0]
     assert (listing.list, listing.authority, listing.listed_on) == (
-        "Entity List (EL)", "US Commerce BIS", "2018-08-01"
+        "Entity List (EL)",
+        "US Commerce BIS",
+        "2018-08-01",
     )
     assert listing.license_requirement and listing.license_requirement.startswith(
         "For all items subject to the EAR"
@@ -184,8 +190,15 @@ def test_csl_json_api_form(tmp_path: Path) -> None:
         "source": "Entity List (EL) - Bureau of Industry and Security",
         "name": "Hangzhou Hikvision Digital Technology Co., Ltd.",
         "alt_names": ["Hikvision"],
-        "addresses": [{"address": "No. 555 Qianmo Road", "city": "Hangzhou",
-                       "state": None, "postal_code": "310051", "country": "CN"}],
+        "addresses": [
+            {
+                "address": "No. 555 Qianmo Road",
+                "city": "Hangzhou",
+                "state": None,
+                "postal_code": "310051",
+                "country": "CN",
+            }
+        ],
         "federal_register_notice": "84 FR 54002",
         "start_date": "2019-10-09",
         "programs": [],
@@ -208,7 +221,11 @@ def test_csl_json_fixture_matches_the_csv_rows() -> None:
     for ent in from_json:
         twin = from_csv[ent.id]
         assert (ent.name, ent.sub_list, ent.citation, ent.listed_on, ent.countries) == (
-            twin.name, twin.sub_list, twin.citation, twin.listed_on, twin.countries
+            twin.name,
+            twin.sub_list,
+            twin.citation,
+            twin.listed_on,
+            twin.countries,
         )
         assert names(ent) == names(twin)
 
@@ -231,7 +248,9 @@ def test_simple_minimal_id_name_with_bom(tmp_path: Path) -> None:
     path.write_bytes('\ufeffID,Name\r\nx1,"Zhejiang Dahua Technology Co., Ltd."\r\n'.encode())
     (ent,) = simple.parse(path).entities
     assert (ent.id, ent.name, ent.schema) == (
-        "x1", "Zhejiang Dahua Technology Co., Ltd.", "unknown"
+        "x1",
+        "Zhejiang Dahua Technology Co., Ltd.",
+        "unknown",
     )
     assert ent.listings[0].list == "mine"
 
@@ -250,7 +269,8 @@ def test_simple_opensanctions_columns(tmp_path: Path) -> None:
     assert ent.schema == "person"
     assert names(ent, "alias") == ["Chen Mingguo", "陈明国"]
     assert [lst.list for lst in ent.listings] == [
-        "US OFAC Specially Designated Nationals (SDN) List", "EU Financial Sanctions Files (FSF)"
+        "US OFAC Specially Designated Nationals (SDN) List",
+        "EU Financial Sanctions Files (FSF)",
     ]
     assert ent.listings[0].listed_on == "2020-07-09"
     assert ent.countries == ["cn"]
@@ -268,11 +288,25 @@ def test_simple_duplicate_id_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("China", "cn"), ("Hong Kong", "hk"), ("Russia", "ru"), ("Russian Federation", "ru"),
-     ("Iran", "ir"), ("Korea, North", "kp"), ("Korea, South", "kr"), ("CN", "cn"),
-     ("Islamic Republic of Pakistan", "pk"), ("Region: Crimea", "ua"), ("UK", "gb"),
-     ("Virgin Islands, British", "vg"), ("Cote d Ivoire", "ci"), ("Chinese", "cn"),
-     ("undetermined", None), ("QQ", None), ("", None)],
+    [
+        ("China", "cn"),
+        ("Hong Kong", "hk"),
+        ("Russia", "ru"),
+        ("Russian Federation", "ru"),
+        ("Iran", "ir"),
+        ("Korea, North", "kp"),
+        ("Korea, South", "kr"),
+        ("CN", "cn"),
+        ("Islamic Republic of Pakistan", "pk"),
+        ("Region: Crimea", "ua"),
+        ("UK", "gb"),
+        ("Virgin Islands, British", "vg"),
+        ("Cote d Ivoire", "ci"),
+        ("Chinese", "cn"),
+        ("undetermined", None),
+        ("QQ", None),
+        ("", None),
+    ],
     ids=lambda v: repr(v),
 )
 def test_to_iso2(text: str, code: str | None) -> None:

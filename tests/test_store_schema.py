@@ -137,14 +137,27 @@ def test_the_cli_refuses_a_newer_store_with_one_line_and_exit_3(tmp_path: Path) 
     conn.execute("PRAGMA user_version = 99")
     conn.close()
     proc = subprocess.run(
-        [sys.executable, "-c", "from screener.cli import main; main()", "--db", str(path),
-         "lists", "show"], capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "from screener.cli import main; main()",
+            "--db",
+            str(path),
+            "lists",
+            "show",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 3
     assert proc.stderr.splitlines() == [
-        (f"screener: error: {path}: the list store was written by a newer screener (schema "
-         f"version 99; this screener 0.1.0 knows up to {SCHEMA_VERSION}); upgrade screener, "
-         "or use another store with --db")
+        (
+            f"screener: error: {path}: the list store was written by a newer screener (schema "
+            f"version 99; this screener 0.1.0 knows up to {SCHEMA_VERSION}); upgrade screener, "
+            "or use another store with --db"
+        )
     ]
 
 
@@ -153,10 +166,14 @@ def test_a_failed_step_rolls_back_and_leaves_the_store_at_its_version(
 ) -> None:
     path = tmp_path / "s.db"
     Store.open(path).close()
-    broken = schema.Migration(SCHEMA_VERSION + 1, "broken", (
-        "CREATE TABLE a_future_table (id INTEGER PRIMARY KEY)",
-        "ALTER TABLE no_such_table ADD COLUMN x TEXT",
-    ))  # fmt: skip
+    broken = schema.Migration(
+        SCHEMA_VERSION + 1,
+        "broken",
+        (
+            "CREATE TABLE a_future_table (id INTEGER PRIMARY KEY)",
+            "ALTER TABLE no_such_table ADD COLUMN x TEXT",
+        ),
+    )
     monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, broken))
     monkeypatch.setattr(schema, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with pytest.raises(ListsError, match="no such table: no_such_table"):
@@ -193,7 +210,7 @@ def test_stores_opened_at_once_migrate_once(tmp_path: Path) -> None:
     def open_close() -> None:
         try:
             Store.open(path).close()
-        except BaseException as e:  # noqa: BLE001 - reported below
+        except BaseException as e:
             errors.append(e)
 
     threads = [threading.Thread(target=open_close) for _ in range(8)]

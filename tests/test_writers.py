@@ -82,22 +82,46 @@ def make_chunk(start: int = 0) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     df.index = pd.RangeIndex(start, start + len(rows))
     dahua_hit = hikvision_hit(
         entity_id="csl-dahua",
-        name="=HYPERLINK(\"http://evil.example\")",  # a hostile listed name
+        name='=HYPERLINK("http://evil.example")',  # a hostile listed name
         matched_name=DAHUA,
         score=0.91,
         citation="+84 FR 54002",
         listings=[],
     )
     results = [
-        {"row": start, "query": HIKVISION_ZH, "country": "CN", "status": "hit", "reason": None,
-         "hits": [hikvision_hit(score=0.5), hikvision_hit()]},
-        {"row": start + 1, "query": STANFORD, "country": "US", "status": "clear", "reason": None,
-         "hits": []},
-        {"row": start + 2, "query": "", "country": None, "status": "skipped",
-         "reason": "empty name", "hits": []},
-        {"row": start + 3, "query": DAHUA, "country": "CN", "status": "hit", "reason": None,
-         "hits": [dahua_hit]},
-    ]  # fmt: skip
+        {
+            "row": start,
+            "query": HIKVISION_ZH,
+            "country": "CN",
+            "status": "hit",
+            "reason": None,
+            "hits": [hikvision_hit(score=0.5), hikvision_hit()],
+        },
+        {
+            "row": start + 1,
+            "query": STANFORD,
+            "country": "US",
+            "status": "clear",
+            "reason": None,
+            "hits": [],
+        },
+        {
+            "row": start + 2,
+            "query": "",
+            "country": None,
+            "status": "skipped",
+            "reason": "empty name",
+            "hits": [],
+        },
+        {
+            "row": start + 3,
+            "query": DAHUA,
+            "country": "CN",
+            "status": "hit",
+            "reason": None,
+            "hits": [dahua_hit],
+        },
+    ]
     return df, results
 
 
@@ -120,8 +144,17 @@ META: dict[str, Any] = {
     ],
 }
 SUMMARY = {"rows": 4, "hits": 3, "clear": 1, "skipped": 1, "hit_rows": 2}
-COUNTS = {"rows": 4, "hit_rows": 2, "hits": 3, "suppressed_hits": 0, "needs_review": 2,
-          "suppressed": 0, "review_again": 0, "clear": 1, "skipped": 1}  # what make_chunk() holds
+COUNTS = {
+    "rows": 4,
+    "hit_rows": 2,
+    "hits": 3,
+    "suppressed_hits": 0,
+    "needs_review": 2,
+    "suppressed": 0,
+    "review_again": 0,
+    "clear": 1,
+    "skipped": 1,
+}  # what make_chunk() holds
 
 
 def write_output(path: Path, chunks: int = 1) -> None:
@@ -149,18 +182,53 @@ def test_csv_keeps_input_columns_and_appends_screen_columns(tmp_path: Path) -> N
     assert rows[0][-3:] == REVIEW_COLUMNS == ["decision", "decision_reason", "decision_by"]
     assert len(rows) == 5
     assert rows[1] == [
-        HIKVISION_ZH, "CN", "'=cmd|' /C calc'!A0",
-        "hit", "0.987", "Hangzhou Hikvision Digital Technology Co., Ltd.", HIKVISION_ZH, "same",
-        "Consolidated Screening List", "Entity List (EL) - Bureau of Industry and Security",
-        "84 FR 54002", "licence-required", "2", "2",
-        "us-csl:csl-1a2b3c; us-csl:csl-1a2b3c", "", HIKVISION_ZH, "", "", "",
-    ]  # fmt: skip
-    assert rows[2] == [STANFORD, "US", "", "clear", "", "", "", "", "", "", "", "", "0", "3",
-                       "", "", STANFORD, "", "", ""]  # fmt: skip
+        HIKVISION_ZH,
+        "CN",
+        "'=cmd|' /C calc'!A0",
+        "hit",
+        "0.987",
+        "Hangzhou Hikvision Digital Technology Co., Ltd.",
+        HIKVISION_ZH,
+        "same",
+        "Consolidated Screening List",
+        "Entity List (EL) - Bureau of Industry and Security",
+        "84 FR 54002",
+        "licence-required",
+        "2",
+        "2",
+        "us-csl:csl-1a2b3c; us-csl:csl-1a2b3c",
+        "",
+        HIKVISION_ZH,
+        "",
+        "",
+        "",
+    ]
+    assert rows[2] == [
+        STANFORD,
+        "US",
+        "",
+        "clear",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "0",
+        "3",
+        "",
+        "",
+        STANFORD,
+        "",
+        "",
+        "",
+    ]
     assert rows[3][:4] == ["", "", "'@SUM(A1)", "skipped"]
     assert rows[4][2] == "'-2+3"
     dahua = dict(zip(rows[0], rows[4]))
-    assert dahua["screen_top_name"] == "'=HYPERLINK(\"http://evil.example\")"  # appended cells too
+    assert dahua["screen_top_name"] == '\'=HYPERLINK("http://evil.example")'  # appended cells too
     assert dahua["screen_citation"] == "'+84 FR 54002"
 
 
@@ -197,7 +265,9 @@ def test_xlsx_content_and_formula_injection(tmp_path: Path) -> None:
     top = dict(zip(rows[0], rows[1]))
     assert (top["screen_hits"], top["screen_input_row"]) == (2, 2)
     assert (top["screen_hit_ids"], top["screen_query"]) == (
-        "us-csl:csl-1a2b3c; us-csl:csl-1a2b3c", HIKVISION_ZH)
+        "us-csl:csl-1a2b3c; us-csl:csl-1a2b3c",
+        HIKVISION_ZH,
+    )
     assert [top[c] for c in REVIEW_COLUMNS] == [None, None, None]  # for the reviewer
     # The decision column offers the decision kinds.
     (rule,) = ws.data_validations.dataValidation
@@ -206,7 +276,7 @@ def test_xlsx_content_and_formula_injection(tmp_path: Path) -> None:
     assert rows[2][:4] == [STANFORD, "US", None, "clear"]
     assert rows[3][2] == "'@SUM(A1)"
     assert rows[4][2] == "'-2+3"
-    assert rows[4][5] == "'=HYPERLINK(\"http://evil.example\")"
+    assert rows[4][5] == '\'=HYPERLINK("http://evil.example")'
     # No cell anywhere is a formula.
     for sheet in wb.worksheets:
         for row in sheet.iter_rows():
@@ -258,8 +328,17 @@ def test_html_report_content(tmp_path: Path) -> None:
     assert page.startswith("<!DOCTYPE html>")
     assert CAUTION in page
     assert page.index(CAUTION) < page.index("With potential matches")
-    for text in ["partners.csv", "run-2024-06-01-abc123", "2024-06-01T09:30:00Z", "0.85",
-                 "ab" * 32, "Consolidated Screening List", "cd" * 6, "13245", "2024-05-31"]:
+    for text in [
+        "partners.csv",
+        "run-2024-06-01-abc123",
+        "2024-06-01T09:30:00Z",
+        "0.85",
+        "ab" * 32,
+        "Consolidated Screening List",
+        "cd" * 6,
+        "13245",
+        "2024-05-31",
+    ]:
         assert text in page, text
     assert "With potential matches</th><th>Potential matches" in page
     assert "0.99" in page and "84 FR 54002" in page and "2019-10-09" in page
@@ -274,7 +353,7 @@ def test_html_report_content(tmp_path: Path) -> None:
     rows = [page.index(f'id="row-{n}"') for n in (2, 3, 4, 5)]
     assert rows == sorted(rows)
     assert '<tr id="row-3"><td class=n>Row 3</td><td>Stanford University</td>' in page
-    assert 'Skipped</span> empty name' in page
+    assert "Skipped</span> empty name" in page
     assert '<section class="party licence-required" id="row-2">' in page  # its verdict
     # Self-contained: no scripts, no external resources.
     assert "<script" not in page and "<link" not in page and "src=" not in page
@@ -290,9 +369,14 @@ def test_html_escapes_everything_and_links_only_http(tmp_path: Path) -> None:
         matched_name=evil,
         explanation="<b>bold</b> & more",
         source_url="javascript:alert(1)",
-        listings=[{"list": "Entity List", "source_url": "JavaScript:alert(2)",
-                   "citation": '"quoted" <cite>'}],
-    )  # fmt: skip
+        listings=[
+            {
+                "list": "Entity List",
+                "source_url": "JavaScript:alert(2)",
+                "citation": '"quoted" <cite>',
+            }
+        ],
+    )
     result = {"row": 0, "query": evil + " Ltd", "country": "CN", "status": "hit", "hits": [hit]}
     meta = {**META, "run_id": '<img src=x onerror="alert(3)">'}
     with open_writer(out, COLUMNS, meta) as writer:
@@ -315,7 +399,7 @@ def test_html_without_hits(tmp_path: Path) -> None:
     with open_writer(out, COLUMNS, META) as writer:
         writer.write(df, [result])
     page = out.read_text("utf-8")
-    assert '<td class=n>Row 2</td><td>Stanford University</td><td>US</td>' in page
+    assert "<td class=n>Row 2</td><td>Stanford University</td><td>US</td>" in page
     assert '<span class="verdict no-finding">No finding</span>' in page
     assert "What a clear result does not cover" in page
     assert not (tmp_path / "report.html.meta.json").exists()  # the report carries its meta
@@ -348,10 +432,9 @@ def test_exception_inside_with_keeps_existing_output(
 ) -> None:
     out = tmp_path / f"results{suffix}"
     out.write_bytes(b"previous good output")
-    with pytest.raises(error):
-        with open_writer(out, COLUMNS, META) as writer:
-            writer.write(*make_chunk())
-            raise error("stopped mid-run")
+    with pytest.raises(error), open_writer(out, COLUMNS, META) as writer:
+        writer.write(*make_chunk())
+        raise error("stopped mid-run")
     assert out.read_bytes() == b"previous good output"
     assert leftovers(tmp_path) == []
 
@@ -394,9 +477,8 @@ def test_output_permissions_are_not_the_temp_files(tmp_path: Path) -> None:
 
 def test_write_checks_lengths(tmp_path: Path) -> None:
     df, results = make_chunk()
-    with pytest.raises(ValueError):
-        with open_writer(tmp_path / "r.csv", COLUMNS, META) as writer:
-            writer.write(df, results[:2])
+    with pytest.raises(ValueError), open_writer(tmp_path / "r.csv", COLUMNS, META) as writer:
+        writer.write(df, results[:2])
     assert list(tmp_path.iterdir()) == []
 
 

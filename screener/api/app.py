@@ -101,9 +101,12 @@ async def readyz(request: Request) -> Response:
         except ScreenerError as e:
             stale, problems = [], [*problems, str(e)]
         problems += [stale_message(x) for x in stale]
-        return not problems, {"ready": not problems, "problems": problems,
-                              "lists": srv.s.loaded_versions,
-                              "reloading": srv.watcher.loading}  # fmt: skip
+        return not problems, {
+            "ready": not problems,
+            "problems": problems,
+            "lists": srv.s.loaded_versions,
+            "reloading": srv.watcher.loading,
+        }
 
     ready, body = await run_in_threadpool(look)
     return json_response(body, 200 if ready else 503)
@@ -117,8 +120,14 @@ async def lists(request: Request) -> Response:
     """The lists: those screening uses now (loaded) and the store's active versions."""
     srv = server(request)
     active, notes = await run_in_threadpool(srv.s.guard, False)
-    return json_response({"loaded": srv.s.loaded_versions, "active": active,
-                          "reloading": srv.watcher.loading, "warnings": notes})  # fmt: skip
+    return json_response(
+        {
+            "loaded": srv.s.loaded_versions,
+            "active": active,
+            "reloading": srv.watcher.loading,
+            "warnings": notes,
+        }
+    )
 
 
 @api
@@ -128,8 +137,9 @@ async def lists_update(request: Request) -> Response:
     srv.guard.require_write(request)
     body = await _json_body(request, default={})
     sources = body.get("sources") if isinstance(body, dict) else None
-    if sources is not None and (not isinstance(sources, list)
-                                or not all(isinstance(x, str) for x in sources)):  # fmt: skip
+    if sources is not None and (
+        not isinstance(sources, list) or not all(isinstance(x, str) for x in sources)
+    ):
         raise InputError('"sources" must be a list of source ids')
     force = bool(body.get("force")) if isinstance(body, dict) else False
 
@@ -137,8 +147,7 @@ async def lists_update(request: Request) -> Response:
         from screener.lists import update
 
         outcomes = update.update(srv.s.store, sources or None, force=force, config=srv.s.settings)
-        return {"ok": all(o.ok for o in outcomes),
-                "sources": [_outcome(o) for o in outcomes]}  # fmt: skip
+        return {"ok": all(o.ok for o in outcomes), "sources": [_outcome(o) for o in outcomes]}
 
     assert srv.jobs is not None
     job = srv.jobs.submit(srv.jobs.new("lists-update", work))
@@ -146,8 +155,15 @@ async def lists_update(request: Request) -> Response:
 
 
 def _outcome(o: Any) -> dict[str, Any]:
-    return {"source_id": o.source_id, "status": o.status, "ok": o.ok, "version_id": o.version_id,
-            "entities": o.entities, "message": o.message, "notice": o.notice}  # fmt: skip
+    return {
+        "source_id": o.source_id,
+        "status": o.status,
+        "ok": o.ok,
+        "version_id": o.version_id,
+        "entities": o.entities,
+        "message": o.message,
+        "notice": o.notice,
+    }
 
 
 def _job(request: Request, kind: str) -> Any:
@@ -176,9 +192,13 @@ async def check(request: Request) -> Response:
     srv.snapshot_or_503()
     p = request.query_params
     result = await run_in_threadpool(
-        srv.s.check, p.get("name", ""), country=p.get("country") or None,
-        threshold=p.get("threshold") or None, fail_stale=yente.flag(p, "fail_stale"),
-        related=yente.flag(p, "related"))  # fmt: skip
+        srv.s.check,
+        p.get("name", ""),
+        country=p.get("country") or None,
+        threshold=p.get("threshold") or None,
+        fail_stale=yente.flag(p, "fail_stale"),
+        related=yente.flag(p, "related"),
+    )
     return json_response(result.to_dict())
 
 
@@ -205,10 +225,24 @@ async def match(request: Request) -> Response:
     parsed = yente.parse(body, srv.s, cutoff, yente.flag(request.query_params, "related"))
     responses, rows = yente.respond(parsed, srv.s, snap, threshold, limit)
     used = snap.lists
-    run_id = srv.record("match", {"queries": len(parsed), "threshold": threshold,
-                                  "cutoff": cutoff, "limit": limit}, threshold, started, rows, used)  # fmt: skip
-    return json_response({"responses": responses, "threshold": threshold, "cutoff": cutoff,
-                          "limit": limit, "lists": used, "run_id": run_id})  # fmt: skip
+    run_id = srv.record(
+        "match",
+        {"queries": len(parsed), "threshold": threshold, "cutoff": cutoff, "limit": limit},
+        threshold,
+        started,
+        rows,
+        used,
+    )
+    return json_response(
+        {
+            "responses": responses,
+            "threshold": threshold,
+            "cutoff": cutoff,
+            "limit": limit,
+            "lists": used,
+            "run_id": run_id,
+        }
+    )
 
 
 # -- batch -------------------------------------------------------------------------------
@@ -223,8 +257,14 @@ async def batch(request: Request) -> Response:
         srv.guard.require_write(request, form)
         srv.snapshot_or_503()
         job = await run_in_threadpool(start_batch, srv, form)
-    return json_response({**job.to_dict(), "status_url": f"/batch/{job.id}",
-                          "result_url": f"/batch/{job.id}/result"}, 202)  # fmt: skip
+    return json_response(
+        {
+            **job.to_dict(),
+            "status_url": f"/batch/{job.id}",
+            "result_url": f"/batch/{job.id}/result",
+        },
+        202,
+    )
 
 
 @api
@@ -246,9 +286,13 @@ async def batch_result(request: Request) -> Response:
         return json_response({**job.to_dict(), "error": f"the job is {job.status}"}, 409)
     inline = job.media_type is not None and job.media_type.startswith("text/html")
     headers = {"content-security-policy": REPORT_CSP} if inline else {}
-    return FileResponse(job.output, media_type=job.media_type, headers=headers,
-                        filename=job.download_name,
-                        content_disposition_type="inline" if inline else "attachment")  # fmt: skip
+    return FileResponse(
+        job.output,
+        media_type=job.media_type,
+        headers=headers,
+        filename=job.download_name,
+        content_disposition_type="inline" if inline else "attachment",
+    )
 
 
 # -- reconciliation ----------------------------------------------------------------------
@@ -274,13 +318,20 @@ async def reconcile(request: Request) -> Response:
         snap = srv.snapshot_or_503()
         parsed = recon.parse(str(raw), srv.s)
         data, rows = recon.respond(parsed, srv.s, snap)
-        srv.record("reconcile", {"queries": len(parsed), "cutoff": recon.CUTOFF}, recon.CUTOFF,
-                   started, rows, snap.lists)  # fmt: skip
+        srv.record(
+            "reconcile",
+            {"queries": len(parsed), "cutoff": recon.CUTOFF},
+            recon.CUTOFF,
+            started,
+            rows,
+            snap.lists,
+        )
     cors = {"access-control-allow-origin": "*"}
     if callback:
         body = json.dumps(data, ensure_ascii=False)
-        return Response(f"/**/{callback}({body});", headers=cors,
-                        media_type="application/javascript")  # fmt: skip
+        return Response(
+            f"/**/{callback}({body});", headers=cors, media_type="application/javascript"
+        )
     return json_response(data, headers=cors)
 
 
@@ -290,8 +341,12 @@ async def reconcile_preview(request: Request) -> Response:
     snap = srv.s.loaded
     entity = recon.find_entity(snap, request.query_params.get("id", "")) if snap else None
     html = srv.templates.get_template("preview.html").render(e=entity)
-    return Response(html, 200 if entity else 404, media_type="text/html; charset=utf-8",
-                    headers={"content-security-policy": PREVIEW_CSP})  # fmt: skip
+    return Response(
+        html,
+        200 if entity else 404,
+        media_type="text/html; charset=utf-8",
+        headers={"content-security-policy": PREVIEW_CSP},
+    )
 
 
 # -- API reference -----------------------------------------------------------------------

@@ -79,8 +79,13 @@ class ListWatcher:
             if swapped:
                 self.s.screen([self.s.query(n) for n in WARM_UP])  # pinyin tables, caches
                 self.loads += 1
-                log.info("lists loaded in %.1f s: %s", time.perf_counter() - t,
-                         ", ".join(f"{v['source_id']} v{v['version_id']}" for v in self.s.loaded_versions))  # fmt: skip
+                log.info(
+                    "lists loaded in %.1f s: %s",
+                    time.perf_counter() - t,
+                    ", ".join(
+                        f"{v['source_id']} v{v['version_id']}" for v in self.s.loaded_versions
+                    ),
+                )
             return swapped
         finally:
             self.loading = False

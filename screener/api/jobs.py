@@ -54,10 +54,17 @@ class Job:
         return self.status in ("done", "failed")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"job_id": self.id, "kind": self.kind, "status": self.status,
-                "input": self.input_name, "created_at": self.created_at,
-                "started_at": self.started_at, "finished_at": self.finished_at,
-                "summary": self.summary, "error": self.error}  # fmt: skip
+        return {
+            "job_id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "input": self.input_name,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "summary": self.summary,
+            "error": self.error,
+        }
 
 
 class Jobs:
@@ -120,7 +127,7 @@ class Jobs:
                 job.status = "done"
             except ScreenerError as e:
                 job.error, job.status = public_message(str(e), job), "failed"
-            except Exception as e:  # noqa: BLE001 (a job's failure must not stop the thread)
+            except Exception as e:
                 job.error, job.status = f"the job failed: {type(e).__name__}", "failed"
             job.finished_at = now_iso()
 

@@ -69,8 +69,9 @@ def options(params: Any) -> tuple[float, float, int]:
     return threshold, cutoff, int(limit)
 
 
-def parse(body: Any, s: Screener, cutoff: float,
-          related: bool = False) -> dict[str, tuple[Any, list[Query] | str]]:  # fmt: skip
+def parse(
+    body: Any, s: Screener, cutoff: float, related: bool = False
+) -> dict[str, tuple[Any, list[Query] | str]]:
     """Each query id -> (the query as sent, its screening queries or an error message)."""
     if not isinstance(body, dict) or not isinstance(body.get("queries"), dict):
         raise InputError('the body must be a JSON object with "queries": {"id": {...}}')
@@ -132,12 +133,21 @@ def result(h: ScreenHit, threshold: float) -> dict[str, Any]:
     """One hit as a yente-shaped result, with every field of the hit after."""
     d = h.to_dict()
     lists = list(dict.fromkeys(x.get("list") for x in h.listings if x.get("list"))) or (
-        [h.list] if h.list else [])  # fmt: skip
-    head = {"id": h.entity_id, "caption": h.name, "schema": h.schema, "score": h.score,
-            "match": h.score >= threshold, "status": h.status, "relation": h.relation,
-            "lists": lists, "listings": h.listings, "explanation": h.explanation,
-            "properties": {"name": [h.name], "country": h.countries,
-                           "program": h.programs}}  # fmt: skip
+        [h.list] if h.list else []
+    )
+    head = {
+        "id": h.entity_id,
+        "caption": h.name,
+        "schema": h.schema,
+        "score": h.score,
+        "match": h.score >= threshold,
+        "status": h.status,
+        "relation": h.relation,
+        "lists": lists,
+        "listings": h.listings,
+        "explanation": h.explanation,
+        "properties": {"name": [h.name], "country": h.countries, "program": h.programs},
+    }
     return {**head, **{k: v for k, v in d.items() if k not in head}}
 
 
@@ -153,9 +163,13 @@ def merged(per_name: list[list[ScreenHit]], by_relation: bool = True) -> list[Sc
     return sorted(best.values(), key=lambda h: (-h.score, h.name))
 
 
-def respond(parsed: dict[str, tuple[Any, list[Query] | str]], s: Screener, snap: Snapshot,
-            threshold: float, limit: int
-            ) -> tuple[dict[str, Any], list[tuple[int, str, list[dict[str, Any]]]]]:  # fmt: skip
+def respond(
+    parsed: dict[str, tuple[Any, list[Query] | str]],
+    s: Screener,
+    snap: Snapshot,
+    threshold: float,
+    limit: int,
+) -> tuple[dict[str, Any], list[tuple[int, str, list[dict[str, Any]]]]]:
     """The responses of every query (screened in one call, with the snapshot ``snap``),
     and the (row, query, hits) triples of the audit record."""
     flat = [q for _, qs in parsed.values() if not isinstance(qs, str) for q in qs]
@@ -164,13 +178,27 @@ def respond(parsed: dict[str, tuple[Any, list[Query] | str]], s: Screener, snap:
     audit = []
     for row, (key, (sent, qs)) in enumerate(parsed.items()):
         if isinstance(qs, str):
-            out[key] = {"status": 400, "error": qs, "query": sent, "results": [],
-                        "total": {"value": 0, "relation": "eq"}}  # fmt: skip
+            out[key] = {
+                "status": 400,
+                "error": qs,
+                "query": sent,
+                "results": [],
+                "total": {"value": 0, "relation": "eq"},
+            }
             continue
         hits = next(found) if len(qs) == 1 else merged([next(found) for _ in qs])
         results = [result(h, threshold) for h in hits[:limit]]
-        out[key] = {"status": 200, "query": sent, "results": results,
-                    "total": {"value": len(hits), "relation": "eq"}}  # fmt: skip
-        audit.append((row, qs[0].name if len(qs) == 1 else " | ".join(q.name for q in qs),
-                      [r for r in results if r["match"]]))  # fmt: skip
+        out[key] = {
+            "status": 200,
+            "query": sent,
+            "results": results,
+            "total": {"value": len(hits), "relation": "eq"},
+        }
+        audit.append(
+            (
+                row,
+                qs[0].name if len(qs) == 1 else " | ".join(q.name for q in qs),
+                [r for r in results if r["match"]],
+            )
+        )
     return out, audit

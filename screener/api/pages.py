@@ -42,11 +42,13 @@ from screener.files.reports.html import RELATIONS
 
 REVIEWER_COOKIE = "screener_reviewer"  # the reviewer's name, remembered for the next decision
 # how each decision kind (screener.db.decisions.KINDS) reads on the page
-KIND_LABELS = {"false-positive": "A false positive: not the listed entity",
-               "confirmed": "A true match",
-               "escalated": "Escalated to someone who may decide",
-               "cleared": "A true match that is permitted (licence held, approved)",
-               "declined": "A true match: the deal, grant or sale is declined"}  # fmt: skip
+KIND_LABELS = {
+    "false-positive": "A false positive: not the listed entity",
+    "confirmed": "A true match",
+    "escalated": "Escalated to someone who may decide",
+    "cleared": "A true match that is permitted (licence held, approved)",
+    "declined": "A true match: the deal, grant or sale is declined",
+}
 CSS = resources.files("screener.api").joinpath("static/screener.css").read_bytes()
 
 
@@ -54,12 +56,20 @@ def render(request: Request, template: str, status: int = 200, **ctx: Any) -> Re
     """A page: the template with what every page needs (the CSRF token, sign-in state)."""
     srv = server(request)
     cookie = request.cookies.get(CSRF_COOKIE) or new_csrf_cookie()
-    ctx.setdefault("back", request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    ctx.setdefault(
+        "back", request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    )
     html = srv.templates.get_template(template).render(
-        request=request, path=request.url.path, csrf=srv.guard.csrf_token(cookie),
-        signed_in=srv.guard.signed_in(request), writes_enabled=srv.guard.writes_enabled,
-        relations=RELATIONS, kinds=KIND_LABELS,
-        reviewer=unquote(request.cookies.get(REVIEWER_COOKIE, "")), **ctx)  # fmt: skip
+        request=request,
+        path=request.url.path,
+        csrf=srv.guard.csrf_token(cookie),
+        signed_in=srv.guard.signed_in(request),
+        writes_enabled=srv.guard.writes_enabled,
+        relations=RELATIONS,
+        kinds=KIND_LABELS,
+        reviewer=unquote(request.cookies.get(REVIEWER_COOKIE, "")),
+        **ctx,
+    )
     response = Response(html, status, media_type="text/html; charset=utf-8")
     if request.cookies.get(CSRF_COOKIE) != cookie:
         response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict")
@@ -101,14 +111,16 @@ async def search(request: Request) -> Response:
         return render(request, "search.html", form=form, result=None)
     try:
         srv.snapshot_or_503()
-        result = await run_in_threadpool(srv.s.check, name, country=form["country"] or None,
-                                         threshold=form["threshold"] or None)  # fmt: skip
+        result = await run_in_threadpool(
+            srv.s.check, name, country=form["country"] or None, threshold=form["threshold"] or None
+        )
     except ScreenerError as e:
         status = 503 if isinstance(e, ListsError) else 400
         return render(request, "search.html", status, form=form, result=None, error=str(e))
     back = "/?" + urlencode({k: v for k, v in form.items() if v})
-    return render(request, "search.html", form=form, result=result, decided=p.get("decided"),
-                  back=back)  # fmt: skip
+    return render(
+        request, "search.html", form=form, result=result, decided=p.get("decided"), back=back
+    )
 
 
 async def entity(request: Request) -> Response:
@@ -117,11 +129,22 @@ async def entity(request: Request) -> Response:
     key = request.query_params.get("id", "")
     e = recon.find_entity(snap, key) if snap else None
     if e is None:
-        return render(request, "error.html", 404, title="No such entry",
-                      message="No listed entity has this id in the lists loaded now.")  # fmt: skip
+        return render(
+            request,
+            "error.html",
+            404,
+            title="No such entry",
+            message="No listed entity has this id in the lists loaded now.",
+        )
     listings = [vars(x) for x in e.listings] or [
-        {"list": e.sub_list, "citation": e.citation, "listed_on": e.listed_on,
-         "license_requirement": e.license_requirement, "source_url": e.source_url}]  # fmt: skip
+        {
+            "list": e.sub_list,
+            "citation": e.citation,
+            "listed_on": e.listed_on,
+            "license_requirement": e.license_requirement,
+            "source_url": e.source_url,
+        }
+    ]
     return render(request, "entity.html", e=e, key=key, listings=listings)
 
 
@@ -132,8 +155,14 @@ async def sources(request: Request) -> Response:
         active, notes = await run_in_threadpool(srv.s.guard, False)
     except ScreenerError as e:
         return problem(request, e, "No lists")
-    return render(request, "sources.html", active=active, loaded=srv.s.loaded_versions,
-                  reloading=srv.watcher.loading, notes=notes)  # fmt: skip
+    return render(
+        request,
+        "sources.html",
+        active=active,
+        loaded=srv.s.loaded_versions,
+        reloading=srv.watcher.loading,
+        notes=notes,
+    )
 
 
 async def upload(request: Request) -> Response:
@@ -148,8 +177,9 @@ async def upload(request: Request) -> Response:
             srv.snapshot_or_503()
             job = await run_in_threadpool(start_batch, srv, form)
     except (ScreenerError, Forbidden) as e:
-        return render(request, "upload.html", e.status if isinstance(e, Forbidden) else 400,
-                      error=str(e))  # fmt: skip
+        return render(
+            request, "upload.html", e.status if isinstance(e, Forbidden) else 400, error=str(e)
+        )
     return RedirectResponse(f"/uploads/{job.id}", 303)
 
 
@@ -160,8 +190,13 @@ async def upload_job(request: Request) -> Response:
     srv = server(request)
     job = srv.jobs.get(request.path_params["job"], "batch") if srv.jobs else None
     if job is None:
-        return render(request, "error.html", 404, title="No such upload",
-                      message="This upload is not known (the server keeps the last 100).")  # fmt: skip
+        return render(
+            request,
+            "error.html",
+            404,
+            title="No such upload",
+            message="This upload is not known (the server keeps the last 100).",
+        )
     return render(request, "upload_job.html", job=job)
 
 
@@ -175,13 +210,13 @@ async def login(request: Request) -> Response:
     if not srv.guard.writes_enabled:
         return render(request, "login.html", 403, next=after, error=_no_token(srv))
     if not srv.guard.csrf_ok(request, form):
-        return render(request, "login.html", 403, next=after,
-                      error="The form has expired; please try again.")  # fmt: skip
+        return render(
+            request, "login.html", 403, next=after, error="The form has expired; please try again."
+        )
     if not srv.guard.token_ok(str(form.get("token") or "").strip()):
         return render(request, "login.html", 403, next=after, error="That is not the token.")
     response = RedirectResponse(after, 303)
-    response.set_cookie(SESSION_COOKIE, srv.guard.session_value(), httponly=True,
-                        samesite="strict")  # fmt: skip
+    response.set_cookie(SESSION_COOKIE, srv.guard.session_value(), httponly=True, samesite="strict")
     return response
 
 
@@ -195,8 +230,13 @@ async def logout(request: Request) -> Response:
     srv = server(request)
     form = await request.form(max_files=0, max_fields=5)
     if not srv.guard.csrf_ok(request, form):
-        return render(request, "error.html", 403, title="Not signed out",
-                      message="The form has expired; please try again.")  # fmt: skip
+        return render(
+            request,
+            "error.html",
+            403,
+            title="Not signed out",
+            message="The form has expired; please try again.",
+        )
     response = RedirectResponse("/", 303)
     response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict")
     return response

@@ -40,8 +40,10 @@ DEFAULT_LIMIT = 5
 MAX_LIMIT = 25
 MAX_QUERIES = 100
 CALLBACK = re.compile(r"^[A-Za-z_$][\w$.]{0,63}$")
-TYPES = {"organization": ("Organization", "Listed organization"),
-         "person": ("Person", "Listed person")}  # fmt: skip
+TYPES = {
+    "organization": ("Organization", "Listed organization"),
+    "person": ("Person", "Listed person"),
+}
 DEFAULT_TYPE = {"id": "LegalEntity", "name": "Listed party (organization or person)"}
 
 
@@ -109,15 +111,25 @@ def _type_ok(h: ScreenHit, kind: str | None) -> bool:
 
 def candidate(h: ScreenHit) -> dict[str, Any]:
     tid, tname = TYPES.get(h.schema, ("Organization", "Listed organization"))
-    bits = [h.list, h.citation, f"listed {h.listed_on}" if h.listed_on else None,
-            f"{h.relation}: matched {h.matched_name}"]  # fmt: skip
-    return {"id": entity_key(h.source_id, h.entity_id), "name": h.name,
-            "type": [{"id": tid, "name": tname}], "score": round(h.score * 100, 2),
-            "match": False, "description": " · ".join(b for b in bits if b)}  # fmt: skip
+    bits = [
+        h.list,
+        h.citation,
+        f"listed {h.listed_on}" if h.listed_on else None,
+        f"{h.relation}: matched {h.matched_name}",
+    ]
+    return {
+        "id": entity_key(h.source_id, h.entity_id),
+        "name": h.name,
+        "type": [{"id": tid, "name": tname}],
+        "score": round(h.score * 100, 2),
+        "match": False,
+        "description": " · ".join(b for b in bits if b),
+    }
 
 
-def respond(parsed: dict[str, tuple[list[Query] | str, int, str | None]], s: Screener,
-            snap: Snapshot) -> tuple[dict[str, Any], list[tuple[int, str, list[dict[str, Any]]]]]:  # fmt: skip
+def respond(
+    parsed: dict[str, tuple[list[Query] | str, int, str | None]], s: Screener, snap: Snapshot
+) -> tuple[dict[str, Any], list[tuple[int, str, list[dict[str, Any]]]]]:
     """The answer of every query (one screening call with ``snap``), and the audit's
     triples."""
     flat = [qs[0] for qs, _, _ in parsed.values() if not isinstance(qs, str)]

@@ -40,13 +40,22 @@ DECISION_FIELDS = ("party", "entity_id", "source_id", "kind", "reason", "reviewe
 def _decide(srv: Any, fields: dict[str, Any]) -> dict[str, Any]:
     from screener.screening.review import decide
 
-    missing = [k for k in ("party", "entity_id", "kind", "reason", "reviewer")
-               if not str(fields.get(k) or "").strip()]  # fmt: skip
+    missing = [
+        k
+        for k in ("party", "entity_id", "kind", "reason", "reviewer")
+        if not str(fields.get(k) or "").strip()
+    ]
     if missing:
         raise InputError(f"a decision needs {', '.join(missing)}")
-    return decide(srv.s.store, str(fields["party"]), str(fields["entity_id"]),
-                  str(fields["kind"]), str(fields["reason"]), str(fields["reviewer"]),
-                  source_id=str(fields.get("source_id") or "").strip() or None)
+    return decide(
+        srv.s.store,
+        str(fields["party"]),
+        str(fields["entity_id"]),
+        str(fields["kind"]),
+        str(fields["reason"]),
+        str(fields["reviewer"]),
+        source_id=str(fields.get("source_id") or "").strip() or None,
+    )
 
 
 # -- API ---------------------------------------------------------------------------------
@@ -99,8 +108,13 @@ async def decide_page(request: Request) -> Response:
     back = safe_next(fields["next"])
     sep = "&" if "?" in back else "?"
     response = RedirectResponse(f"{back}{sep}decided={row['id']}", 303)
-    response.set_cookie(REVIEWER_COOKIE, quote(row["reviewer"]), httponly=True, samesite="strict",
-                        max_age=90 * 24 * 3600)  # fmt: skip
+    response.set_cookie(
+        REVIEWER_COOKIE,
+        quote(row["reviewer"]),
+        httponly=True,
+        samesite="strict",
+        max_age=90 * 24 * 3600,
+    )
     return response
 
 
@@ -132,8 +146,13 @@ async def portfolio_page(request: Request) -> Response:
 
     p, last = await run_in_threadpool(look)
     if p is None:
-        return render(request, "error.html", 404, title="No such portfolio",
-                      message=f"There is no portfolio named “{name}”.")  # fmt: skip
+        return render(
+            request,
+            "error.html",
+            404,
+            title="No such portfolio",
+            message=f"There is no portfolio named “{name}”.",
+        )
     return render(request, "portfolio.html", p=p, last=last)
 
 
@@ -167,8 +186,13 @@ async def rescreen_job_page(request: Request) -> Response:
     srv = server(request)
     job = srv.jobs.get(request.path_params["job"], "rescreen") if srv.jobs else None
     if job is None:
-        return render(request, "error.html", 404, title="No such re-screening",
-                      message="This re-screening is not known (the server keeps the last 100 jobs).")  # fmt: skip
+        return render(
+            request,
+            "error.html",
+            404,
+            title="No such re-screening",
+            message="This re-screening is not known (the server keeps the last 100 jobs).",
+        )
     return render(request, "rescreen_job.html", job=job)
 
 

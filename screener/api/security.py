@@ -36,13 +36,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 MAX_BODY = 1024 * 1024  # bytes: a /match request of 100 queries is a few kilobytes
 SESSION_COOKIE = "screener_session"
 CSRF_COOKIE = "screener_csrf"
-PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'")  # fmt: skip
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 # the batch report is a self-contained document with its styles inline, and no script
-REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
+)
 PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'"
-NO_TOKEN = ("writes are disabled: this server has no token; set SCREENER_TOKEN or [serve] token "
-            "in the config file and start it again")  # fmt: skip
+NO_TOKEN = (
+    "writes are disabled: this server has no token; set SCREENER_TOKEN or [serve] token "
+    "in the config file and start it again"
+)
 
 
 class Forbidden(Exception):
@@ -71,12 +77,12 @@ class Guard:
 
     def token_ok(self, given: str | None) -> bool:
         return bool(self.token and given) and hmac.compare_digest(
-            (given or "").encode(), (self.token or "").encode())  # fmt: skip
+            (given or "").encode(), (self.token or "").encode()
+        )
 
     def signed_in(self, request: Request) -> bool:
         value = request.cookies.get(SESSION_COOKIE)
-        return bool(self.token and value) and hmac.compare_digest(
-            value or "", self.session_value())  # fmt: skip
+        return bool(self.token and value) and hmac.compare_digest(value or "", self.session_value())
 
     def csrf_token(self, cookie: str) -> str:
         return hmac.new(self._key, cookie.encode(), hashlib.sha256).hexdigest()
@@ -84,8 +90,11 @@ class Guard:
     def csrf_ok(self, request: Request, form: Mapping[str, Any]) -> bool:
         cookie = request.cookies.get(CSRF_COOKIE)
         given = form.get("csrf")
-        return (isinstance(given, str) and bool(cookie)
-                and hmac.compare_digest(given, self.csrf_token(cookie or "")))  # fmt: skip
+        return (
+            isinstance(given, str)
+            and bool(cookie)
+            and hmac.compare_digest(given, self.csrf_token(cookie or ""))
+        )
 
     def authorize(self, request: Request) -> str:
         """How the client proved it holds the token (``token``: the header; ``session``:
@@ -102,15 +111,21 @@ class Guard:
             raise Forbidden(403, "the token is wrong")
         if self.signed_in(request):
             return "session"
-        raise Forbidden(401, "this needs the server's token: send Authorization: Bearer TOKEN, "
-                             "or sign in on the page")  # fmt: skip
+        raise Forbidden(
+            401,
+            "this needs the server's token: send Authorization: Bearer TOKEN, "
+            "or sign in on the page",
+        )
 
     def require_write(self, request: Request, form: Mapping[str, Any] | None = None) -> str:
         """:meth:`authorize`, and for a page's session the form's CSRF token."""
         how = self.authorize(request)
         if how == "session" and (form is None or not self.csrf_ok(request, form)):
-            raise Forbidden(403, "the form has expired or did not come from this page; "
-                                 "open the page again and resubmit")  # fmt: skip
+            raise Forbidden(
+                403,
+                "the form has expired or did not come from this page; "
+                "open the page again and resubmit",
+            )
         return how
 
     def require_reader(self, request: Request) -> str:
@@ -187,12 +202,20 @@ class BodyLimit:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = (f'{{"error": "the request body is larger than {limit // (1024 * 1024) or 1} MB"}}'
-            .encode())  # fmt: skip
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})  # fmt: skip
+    body = (
+        f'{{"error": "the request body is larger than {limit // (1024 * 1024) or 1} MB"}}'.encode()
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -211,15 +234,18 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
-                extra = [(b"x-content-type-options", b"nosniff"),
-                         (b"referrer-policy", b"same-origin")]  # fmt: skip
+                extra = [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                ]
                 if b"content-security-policy" not in names:
                     ctype = dict(headers).get(b"content-type", b"")
                     if ctype.startswith(b"text/html"):
-                        extra += [(b"content-security-policy", PAGE_CSP.encode()),
-                                  (b"x-frame-options", b"DENY")]  # fmt: skip
+                        extra += [
+                            (b"content-security-policy", PAGE_CSP.encode()),
+                            (b"x-frame-options", b"DENY"),
+                        ]
                 message = {**message, "headers": headers + extra}
             await send(message)
 
         await self.app(scope, receive, with_headers)
-

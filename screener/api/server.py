@@ -34,9 +34,12 @@ class Server:
         self.watcher = ListWatcher(s, reload_interval)
         self.audit = AuditWriter(s)
         self.jobs: Jobs | None = None
-        self.templates = Environment(loader=PackageLoader("screener.api", "templates"),
-                                     autoescape=select_autoescape(default=True),
-                                     trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+        self.templates = Environment(
+            loader=PackageLoader("screener.api", "templates"),
+            autoescape=select_autoescape(default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         self.templates.filters["is_cjk"] = lambda text: bool(_CJK.search(str(text)))
 
     @property
@@ -48,8 +51,10 @@ class Server:
         self.watcher.start()
         self.audit.start()
         if not self.guard.writes_enabled:
-            log.warning("no token is configured: uploads, decisions and list updates are "
-                        "refused (set SCREENER_TOKEN or [serve] token in the config file)")  # fmt: skip
+            log.warning(
+                "no token is configured: uploads, decisions and list updates are "
+                "refused (set SCREENER_TOKEN or [serve] token in the config file)"
+            )
 
     def stop(self) -> None:
         self.watcher.stop()
@@ -63,13 +68,21 @@ class Server:
             raise ListsError(self.watcher.error or "the lists are still loading; try again shortly")
         return snap
 
-    def record(self, command: str, options: dict[str, Any], threshold: float, started: str,
-               rows: list[tuple[int, str, list[dict[str, Any]]]], lists: list[dict[str, Any]]) -> str:  # fmt: skip
+    def record(
+        self,
+        command: str,
+        options: dict[str, Any],
+        threshold: float,
+        started: str,
+        rows: list[tuple[int, str, list[dict[str, Any]]]],
+        lists: list[dict[str, Any]],
+    ) -> str:
         """Queue the audit record of an answered request; return its run id."""
         run_id = runs.new_run_id()
         code = 1 if any(h for *_, h in rows) else 0
-        self.audit.add(runs.FinishedRun(run_id, command, options, lists, threshold, started,
-                                        rows, code))  # fmt: skip
+        self.audit.add(
+            runs.FinishedRun(run_id, command, options, lists, threshold, started, rows, code)
+        )
         return run_id
 
 

@@ -14,11 +14,22 @@ from screener.api.server import Server
 from screener.errors import InputError
 from screener.screening.service import Screener
 
-OUTPUTS = {"html": ("text/html; charset=utf-8", ".html"), "csv": ("text/csv; charset=utf-8", ".csv"),
-           "jsonl": ("application/x-ndjson", ".jsonl"),
-           "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx")}  # fmt: skip
-INPUTS = {".csv": ".csv", ".tsv": ".tsv", ".txt": ".txt", ".xlsx": ".xlsx", ".xlsm": ".xlsm",
-          ".jsonl": ".jsonl", ".ndjson": ".ndjson", ".json": ".json"}  # fmt: skip
+OUTPUTS = {
+    "html": ("text/html; charset=utf-8", ".html"),
+    "csv": ("text/csv; charset=utf-8", ".csv"),
+    "jsonl": ("application/x-ndjson", ".jsonl"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+}
+INPUTS = {
+    ".csv": ".csv",
+    ".tsv": ".tsv",
+    ".txt": ".txt",
+    ".xlsx": ".xlsx",
+    ".xlsm": ".xlsm",
+    ".jsonl": ".jsonl",
+    ".ndjson": ".ndjson",
+    ".json": ".json",
+}
 
 
 def start_batch(srv: Server, form: Any) -> Job:
@@ -30,17 +41,26 @@ def start_batch(srv: Server, form: Any) -> Job:
     shown = _shown_name(upload.filename)
     suffix = INPUTS.get("." + shown.rsplit(".", 1)[-1].lower()) if "." in shown else None
     if suffix is None:
-        raise InputError(f"{shown}: unknown file type; send .csv, .tsv, .txt, .xlsx, .jsonl or .json")
+        raise InputError(
+            f"{shown}: unknown file type; send .csv, .tsv, .txt, .xlsx, .jsonl or .json"
+        )
     fmt = str(form.get("format") or "html").lower()
     if fmt not in OUTPUTS:
         raise InputError(f"unknown output format {fmt[:20]!r}; use html, csv, xlsx or jsonl")
-    opts = {k: (str(form.get(k)).strip() or None) if form.get(k) is not None else None
-            for k in ("column", "country_column", "sheet", "threshold")}  # fmt: skip
+    opts = {
+        k: (str(form.get(k)).strip() or None) if form.get(k) is not None else None
+        for k in ("column", "country_column", "sheet", "threshold")
+    }
     media, ext = OUTPUTS[fmt]
     stem = shown.rsplit(".", 1)[0] or "screened"
     assert srv.jobs is not None
-    job = srv.jobs.new("batch", _batch_work, input_name=shown, media_type=media,
-                       download_name=f"{stem}.screened{ext}")  # fmt: skip
+    job = srv.jobs.new(
+        "batch",
+        _batch_work,
+        input_name=shown,
+        media_type=media,
+        download_name=f"{stem}.screened{ext}",
+    )
     source = job.folder / f"input{suffix}"
     with source.open("wb") as out:
         upload.file.seek(0)
@@ -55,10 +75,16 @@ def _batch_work(job: Job) -> dict[str, Any]:
     o = job.options
     s: Screener = o["screener"]
     assert job.output is not None
-    summary = s.batch(o["source"], job.output, column=o["column"],
-                      country_column=o["country_column"], sheet=o["sheet"],
-                      threshold=o["threshold"], workers=1,
-                      options={"uploaded_as": job.input_name, "via": "screener serve"})  # fmt: skip
+    summary = s.batch(
+        o["source"],
+        job.output,
+        column=o["column"],
+        country_column=o["country_column"],
+        sheet=o["sheet"],
+        threshold=o["threshold"],
+        workers=1,
+        options={"uploaded_as": job.input_name, "via": "screener serve"},
+    )
     d = summary.to_dict()
     d.pop("output", None)  # a path of the server's
     return d

@@ -51,16 +51,57 @@ from screener.errors import InputError
 
 KINDS = ("false-positive", "confirmed", "escalated", "cleared", "declined")
 SUPPRESSING = frozenset({"false-positive", "cleared"})
-LISTING_KEYS = ("list", "authority", "citation", "listed_on", "end_date", "in_force", "program",
-                "license_requirement", "license_policy", "effect", "source_url")  # fmt: skip
-MATERIAL_KEYS = ("list", "authority", "citation", "listed_on", "end_date", "in_force", "program",
-                 "license_requirement", "license_policy")  # fmt: skip
-COLUMNS = ("id", "party", "party_key", "source_id", "entity_id", "version_id", "kind", "reason",
-           "reviewer", "decided_at", "fingerprint", "listing", "supersedes", "origin")  # fmt: skip
-_SHOWN = {"list": "list", "authority": "authority", "citation": "citation",
-          "listed_on": "listing date", "end_date": "end date", "in_force": "in force",
-          "program": "programme", "license_requirement": "licence requirement",
-          "license_policy": "licence policy"}  # fmt: skip
+LISTING_KEYS = (
+    "list",
+    "authority",
+    "citation",
+    "listed_on",
+    "end_date",
+    "in_force",
+    "program",
+    "license_requirement",
+    "license_policy",
+    "effect",
+    "source_url",
+)
+MATERIAL_KEYS = (
+    "list",
+    "authority",
+    "citation",
+    "listed_on",
+    "end_date",
+    "in_force",
+    "program",
+    "license_requirement",
+    "license_policy",
+)
+COLUMNS = (
+    "id",
+    "party",
+    "party_key",
+    "source_id",
+    "entity_id",
+    "version_id",
+    "kind",
+    "reason",
+    "reviewer",
+    "decided_at",
+    "fingerprint",
+    "listing",
+    "supersedes",
+    "origin",
+)
+_SHOWN = {
+    "list": "list",
+    "authority": "authority",
+    "citation": "citation",
+    "listed_on": "listing date",
+    "end_date": "end date",
+    "in_force": "in force",
+    "program": "programme",
+    "license_requirement": "licence requirement",
+    "license_policy": "licence policy",
+}
 
 
 # -- keys, views and fingerprints ------------------------------------------------------------
@@ -109,9 +150,11 @@ def fingerprint(view: dict[str, Any]) -> str:
     """SHA-256 of the material part of a :func:`listing_view` (see the module docstring)."""
     material = {
         "names": sorted(view.get("names") or ()),
-        "listings": sorted(json.dumps({k: x.get(k) for k in MATERIAL_KEYS}, sort_keys=True,
-                                      ensure_ascii=False) for x in view.get("listings") or ()),
-    }  # fmt: skip
+        "listings": sorted(
+            json.dumps({k: x.get(k) for k in MATERIAL_KEYS}, sort_keys=True, ensure_ascii=False)
+            for x in view.get("listings") or ()
+        ),
+    }
     data = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
@@ -129,8 +172,11 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     was, now = _by_list(old.get("listings") or ()), _by_list(new.get("listings") or ())
     for key, x in now.items():
         if key not in was:
-            bits = [x.get("citation"), f"listed {x['listed_on']}" if x.get("listed_on") else None,
-                    "not in force" if not x.get("in_force", True) else None]  # fmt: skip
+            bits = [
+                x.get("citation"),
+                f"listed {x['listed_on']}" if x.get("listed_on") else None,
+                "not in force" if not x.get("in_force", True) else None,
+            ]
             shown = ", ".join(b for b in bits if b)
             out.append(f"new listing: {x.get('list')}" + (f" ({shown})" if shown else ""))
     for key, x in was.items():
@@ -141,18 +187,23 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         if y is None:
             continue
         ended = (x.get("end_date") and not y.get("end_date")) or (
-            y.get("in_force", True) and not x.get("in_force", True))
+            y.get("in_force", True) and not x.get("in_force", True)
+        )
         if ended:
-            out.append(f"{x.get('list')} ended" + (f" (end date {x['end_date']})"
-                                                   if x.get("end_date") else ""))  # fmt: skip
+            out.append(
+                f"{x.get('list')} ended"
+                + (f" (end date {x['end_date']})" if x.get("end_date") else "")
+            )
         elif (y.get("end_date") and not x.get("end_date")) or (
-                x.get("in_force", True) and not y.get("in_force", True)):  # fmt: skip
+            x.get("in_force", True) and not y.get("in_force", True)
+        ):
             out.append(f"{x.get('list')} in force again")
         for k in MATERIAL_KEYS:
             if k in ("list", "end_date", "in_force") or x.get(k) == y.get(k):
                 continue
-            out.append(f"{x.get('list')}: {_SHOWN[k]} {y.get(k) or '(none)'} -> "
-                       f"{x.get(k) or '(none)'}")  # fmt: skip
+            out.append(
+                f"{x.get('list')}: {_SHOWN[k]} {y.get(k) or '(none)'} -> {x.get(k) or '(none)'}"
+            )
     if not out and fingerprint(old) != fingerprint(new):
         out.append("the listing changed")
     return out
@@ -182,13 +233,15 @@ def entity_names(store: Store, version_id: int | None, entity_id: str) -> list[s
     """Every name the store holds for an entity of a list version."""
     if version_id is None:
         return []
-    rows = store.conn.execute("select name from names where version_id = ? and entity_id = ?",
-                              [version_id, entity_id])  # fmt: skip
+    rows = store.conn.execute(
+        "select name from names where version_id = ? and entity_id = ?", [version_id, entity_id]
+    )
     return [r[0] for r in rows]
 
 
-def snapshot(store: Store, source_id: str, entity_id: str,
-             version_id: int | None = None) -> dict[str, Any] | None:  # fmt: skip
+def snapshot(
+    store: Store, source_id: str, entity_id: str, version_id: int | None = None
+) -> dict[str, Any] | None:
     """The entity as a version of its source lists it (default: the active version), as a
     :func:`listing_view` with ``source_id``, ``entity_id`` and ``version_id``; None when absent."""
     if version_id is None:
@@ -196,11 +249,21 @@ def snapshot(store: Store, source_id: str, entity_id: str,
         version_id = src.get("active_version") if src else None
         if version_id is None:
             return None
-    cols = ("name", "listings", "sub_list", "citation", "listed_on", "end_date",
-            "license_requirement", "license_policy", "source_url")  # fmt: skip
+    cols = (
+        "name",
+        "listings",
+        "sub_list",
+        "citation",
+        "listed_on",
+        "end_date",
+        "license_requirement",
+        "license_policy",
+        "source_url",
+    )
     row = store.conn.execute(
-        f"select {', '.join(cols)} from entities where version_id = ? and id = ? "
-        "and source_id = ?", [version_id, entity_id, source_id]).fetchone()  # fmt: skip
+        f"select {', '.join(cols)} from entities where version_id = ? and id = ? and source_id = ?",
+        [version_id, entity_id, source_id],
+    ).fetchone()
     if row is None:
         return None
     entity = dict(zip(cols, row))
@@ -213,9 +276,18 @@ def snapshot(store: Store, source_id: str, entity_id: str,
 # -- recording and reading ----------------------------------------------------------------------
 
 
-def record(store: Store, party: str, source_id: str, entity_id: str, kind: str, reason: str,
-           reviewer: str, listing: dict[str, Any], *, origin: str | None = None
-           ) -> dict[str, Any]:  # fmt: skip
+def record(
+    store: Store,
+    party: str,
+    source_id: str,
+    entity_id: str,
+    kind: str,
+    reason: str,
+    reviewer: str,
+    listing: dict[str, Any],
+    *,
+    origin: str | None = None,
+) -> dict[str, Any]:
     """Record one decision and return it (as :func:`all_decisions` rows are).
 
     ``listing`` is the entity as the reviewer saw it: a hit dict
@@ -224,15 +296,35 @@ def record(store: Store, party: str, source_id: str, entity_id: str, kind: str, 
     came from (``version_id``). ``origin`` says where the decision came from (a command,
     a reviewed file and row).
     """
-    (row,) = record_many(store, [{"party": party, "source_id": source_id, "entity_id": entity_id,
-                                  "kind": kind, "reason": reason, "reviewer": reviewer,
-                                  "listing": listing, "origin": origin}])
+    (row,) = record_many(
+        store,
+        [
+            {
+                "party": party,
+                "source_id": source_id,
+                "entity_id": entity_id,
+                "kind": kind,
+                "reason": reason,
+                "reviewer": reviewer,
+                "listing": listing,
+                "origin": origin,
+            }
+        ],
+    )
     return row
 
 
-def prepare(store: Store, party: str, source_id: str, entity_id: str, kind: str, reason: str,
-            reviewer: str, listing: dict[str, Any], origin: str | None = None
-            ) -> dict[str, Any]:  # fmt: skip
+def prepare(
+    store: Store,
+    party: str,
+    source_id: str,
+    entity_id: str,
+    kind: str,
+    reason: str,
+    reviewer: str,
+    listing: dict[str, Any],
+    origin: str | None = None,
+) -> dict[str, Any]:
     """A decision row checked and completed, not yet recorded (see :func:`record`)."""
     party = " ".join(str(party or "").split())
     if not party:
@@ -251,10 +343,19 @@ def prepare(store: Store, party: str, source_id: str, entity_id: str, kind: str,
     if names is None:
         names = entity_names(store, version_id, entity_id) or None
     view = listing_view(listing, names)
-    return {"party": party, "party_key": party_key(party), "source_id": str(source_id),
-            "entity_id": str(entity_id), "version_id": version_id, "kind": kind_of(kind),
-            "reason": reason, "reviewer": reviewer, "fingerprint": fingerprint(view),
-            "listing": view, "origin": origin}  # fmt: skip
+    return {
+        "party": party,
+        "party_key": party_key(party),
+        "source_id": str(source_id),
+        "entity_id": str(entity_id),
+        "version_id": version_id,
+        "kind": kind_of(kind),
+        "reason": reason,
+        "reviewer": reviewer,
+        "fingerprint": fingerprint(view),
+        "listing": view,
+        "origin": origin,
+    }
 
 
 def record_many(store: Store, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -269,10 +370,22 @@ def record_many(store: Store, items: Sequence[dict[str, Any]]) -> list[dict[str,
                 """insert into decisions (party, party_key, source_id, entity_id, version_id, kind,
                    reason, reviewer, decided_at, fingerprint, listing, supersedes, origin)
                    values (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                [row["party"], row["party_key"], row["source_id"], row["entity_id"],
-                 row["version_id"], row["kind"], row["reason"], row["reviewer"], now_iso(),
-                 row["fingerprint"], json.dumps(row["listing"], ensure_ascii=False), prev,
-                 row.get("origin")])  # fmt: skip
+                [
+                    row["party"],
+                    row["party_key"],
+                    row["source_id"],
+                    row["entity_id"],
+                    row["version_id"],
+                    row["kind"],
+                    row["reason"],
+                    row["reviewer"],
+                    now_iso(),
+                    row["fingerprint"],
+                    json.dumps(row["listing"], ensure_ascii=False),
+                    prev,
+                    row.get("origin"),
+                ],
+            )
             out.append(int(cur.lastrowid or 0))
     return [_one(store, i) for i in out]
 
@@ -286,8 +399,9 @@ def latest(store: Store, party: str, source_id: str, entity_id: str) -> dict[str
 def latest_by_key(store: Store) -> dict[tuple[str, str, str], dict[str, Any]]:
     """Every decision in force, by (party key, source id, entity id)."""
     rows = store.query(
-        f"""select {', '.join(COLUMNS)} from decisions where id in (select max(id) from decisions
-            group by party_key, source_id, entity_id)""")  # fmt: skip
+        f"""select {", ".join(COLUMNS)} from decisions where id in (select max(id) from decisions
+            group by party_key, source_id, entity_id)"""
+    )
     return {(r["party_key"], r["source_id"], r["entity_id"]): _decode(r) for r in rows}
 
 
@@ -295,8 +409,12 @@ def all_decisions(store: Store, party: str | None = None) -> list[dict[str, Any]
     """Every decision ever recorded (of one party, when given), oldest first; each says
     whether it is ``current`` or which decision ``superseded_by`` it."""
     where, params = ("where party_key = ?", [party_key(party)]) if party else ("", [])
-    rows = [_decode(r) for r in store.query(
-        f"select {', '.join(COLUMNS)} from decisions {where} order by id", params)]  # fmt: skip
+    rows = [
+        _decode(r)
+        for r in store.query(
+            f"select {', '.join(COLUMNS)} from decisions {where} order by id", params
+        )
+    ]
     later: dict[int, int] = {}
     for r in rows:
         if r["supersedes"] is not None:
@@ -323,13 +441,13 @@ def summary(d: dict[str, Any]) -> str:
 def _latest_id(store: Store, key: str, source_id: str, entity_id: str) -> int | None:
     row = store.conn.execute(
         "select max(id) from decisions where party_key = ? and source_id = ? and entity_id = ?",
-        [key, source_id, entity_id]).fetchone()  # fmt: skip
+        [key, source_id, entity_id],
+    ).fetchone()
     return None if row is None or row[0] is None else int(row[0])
 
 
 def _one(store: Store, decision_id: int) -> dict[str, Any]:
-    for r in store.query(f"select {', '.join(COLUMNS)} from decisions where id = ?",
-                         [decision_id]):  # fmt: skip
+    for r in store.query(f"select {', '.join(COLUMNS)} from decisions where id = ?", [decision_id]):
         return _decode(r)
     raise InputError(f"no decision with id {decision_id}")
 

@@ -33,12 +33,16 @@ def cached_validators(store: Store, url: str, version_id: int | None) -> dict[st
     return {}
 
 
-def save_validators(store: Store, source_id: str, version_id: int, fetched: Iterable[Validated]) -> None:
+def save_validators(
+    store: Store, source_id: str, version_id: int, fetched: Iterable[Validated]
+) -> None:
     """Remember each URL's validators as those of ``version_id``."""
     with store.conn:
         store.conn.executemany(
             """insert or replace into http_cache (url, source_id, version_id, etag,
                last_modified, sha256, fetched_at) values (?,?,?,?,?,?,?)""",
-            [(f.url, source_id, version_id, f.etag, f.last_modified, f.sha256, now_iso())
-             for f in fetched],
-        )  # fmt: skip
+            [
+                (f.url, source_id, version_id, f.etag, f.last_modified, f.sha256, now_iso())
+                for f in fetched
+            ],
+        )

@@ -50,10 +50,13 @@ from screener.model import (
 
 NODE_SOURCE = "screener-ownership"
 NODE_SOURCE_FIELDS = {
-    "id": NODE_SOURCE, "name": "Screener ownership graph (companies behind listed names)",
+    "id": NODE_SOURCE,
+    "name": "Screener ownership graph (companies behind listed names)",
     "authority": "screener project (links from filings, official lists, GLEIF, user files)",
-    "kind": "ownership", "licence": "CC0-1.0", "format": "ownership",
-}  # fmt: skip
+    "kind": "ownership",
+    "licence": "CC0-1.0",
+    "format": "ownership",
+}
 BUNDLED_ORIGIN_ID = NODE_SOURCE  # the bundled lists/ownership.yaml is loaded under this id
 LINK_COLUMNS = tuple(f.name for f in fields(OwnershipLink))
 EDGE_COLUMNS = ("id", "version_id", "origin_id", "origin", *LINK_COLUMNS)
@@ -76,9 +79,12 @@ def entity_keys(source_id: str, entity_id: str, names: Iterable[str] = ()) -> se
 def child_key(name: str, prefix: str = "") -> str:
     """A stable node id for a child named ``name``: a slug of its Latin letters, or a
     digest when it has none (a name in Chinese script only)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", name).encode(
-        "ascii", "ignore").decode().lower()).strip("-")[:80]  # fmt: skip
-    if len(slug) < 3 or _CJK.search(name) and len(slug) < len(name) // 2:
+    slug = re.sub(
+        r"[^a-z0-9]+",
+        "-",
+        unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower(),
+    ).strip("-")[:80]
+    if len(slug) < 3 or (_CJK.search(name) and len(slug) < len(name) // 2):
         slug = "n-" + hashlib.sha256(name_key(name).encode()).hexdigest()[:12]
     return f"{prefix}{slug}"
 
@@ -87,9 +93,16 @@ def child_key(name: str, prefix: str = "") -> str:
 
 
 def replace_links(
-    store: Store, origin_id: str, origin: str, parsed: ParsedLinks, *, sha256: str,
-    path: str | None = None, transaction: bool = True, force: bool = False,
-) -> dict[str, Any]:  # fmt: skip
+    store: Store,
+    origin_id: str,
+    origin: str,
+    parsed: ParsedLinks,
+    *,
+    sha256: str,
+    path: str | None = None,
+    transaction: bool = True,
+    force: bool = False,
+) -> dict[str, Any]:
     """Make ``parsed`` the links of ``origin_id``, replacing the ones it had, and
     rewrite the node source to match; returns the new load's summary.
 
@@ -98,8 +111,9 @@ def replace_links(
     load of ``origin_id`` changes nothing (status ``unchanged``) unless ``force``.
     """
     if origin not in OWNERSHIP_ORIGINS:
-        raise InputError(f"unknown ownership origin '{origin}' "
-                         f"(choose from {', '.join(OWNERSHIP_ORIGINS)})")  # fmt: skip
+        raise InputError(
+            f"unknown ownership origin '{origin}' (choose from {', '.join(OWNERSHIP_ORIGINS)})"
+        )
     for link in parsed.links:
         _check(link)
     active = active_load(store, origin_id)
@@ -108,17 +122,32 @@ def replace_links(
 
     def write() -> dict[str, Any]:
         conn = store.conn
-        conn.execute("update ownership_versions set status = 'superseded' where origin_id = ? "
-                     "and status = 'active'", [origin_id])  # fmt: skip
-        conn.execute("delete from ownership_keys where edge_id in (select id from "
-                     "ownership_edges where origin_id = ?)", [origin_id])  # fmt: skip
+        conn.execute(
+            "update ownership_versions set status = 'superseded' where origin_id = ? "
+            "and status = 'active'",
+            [origin_id],
+        )
+        conn.execute(
+            "delete from ownership_keys where edge_id in (select id from "
+            "ownership_edges where origin_id = ?)",
+            [origin_id],
+        )
         conn.execute("delete from ownership_edges where origin_id = ?", [origin_id])
         cur = conn.execute(
             """insert into ownership_versions (origin_id, origin, sha256, path, loaded_at,
                published, edges, status, meta) values (?,?,?,?,?,?,?,?,?)""",
-            [origin_id, origin, sha256, path, now_iso(), parsed.published, len(parsed.links),
-             "active", json.dumps(parsed.meta, default=str, ensure_ascii=False)],
-        )  # fmt: skip
+            [
+                origin_id,
+                origin,
+                sha256,
+                path,
+                now_iso(),
+                parsed.published,
+                len(parsed.links),
+                "active",
+                json.dumps(parsed.meta, default=str, ensure_ascii=False),
+            ],
+        )
         version_id = int(cur.lastrowid or 0)
         for link in parsed.links:
             row = _link_row(link)
@@ -126,13 +155,22 @@ def replace_links(
                 f"""insert into ownership_edges (version_id, origin_id, origin,
                     {",".join(LINK_COLUMNS)}) values (?,?,?,{",".join("?" * len(row))})""",
                 [version_id, origin_id, origin, *row],
-            )  # fmt: skip
+            )
             edge_id = int(c.lastrowid or 0)
-            conn.executemany("insert into ownership_keys (edge_id, role, key) values (?,?,?)",
-                             [(edge_id, role, k) for role, k in _link_keys(link)])  # fmt: skip
+            conn.executemany(
+                "insert into ownership_keys (edge_id, role, key) values (?,?,?)",
+                [(edge_id, role, k) for role, k in _link_keys(link)],
+            )
         refresh_nodes(store, transaction=False)
-        return {"id": version_id, "origin_id": origin_id, "origin": origin, "sha256": sha256,
-                "edges": len(parsed.links), "status": "loaded", "published": parsed.published}  # fmt: skip
+        return {
+            "id": version_id,
+            "origin_id": origin_id,
+            "origin": origin,
+            "sha256": sha256,
+            "edges": len(parsed.links),
+            "status": "loaded",
+            "published": parsed.published,
+        }
 
     if not transaction:
         return write()
@@ -152,8 +190,9 @@ def replace_links(
 def _check(link: OwnershipLink) -> None:
     where = f"ownership link {link.child_name!r} -> {link.owner_name or link.owner_entity_id!r}"
     if link.kind not in OWNERSHIP_KINDS:
-        raise InputError(f"{where}: unknown kind {link.kind!r} "
-                         f"(choose from {', '.join(OWNERSHIP_KINDS)})")  # fmt: skip
+        raise InputError(
+            f"{where}: unknown kind {link.kind!r} (choose from {', '.join(OWNERSHIP_KINDS)})"
+        )
     if link.share is not None and not 0 <= link.share <= 100:
         raise InputError(f"{where}: share {link.share!r} is not a percentage 0..100")
     if not (link.owner_entity_id or link.owner_name or link.owner_key):
@@ -206,13 +245,21 @@ def refresh_nodes(store: Store, *, transaction: bool = True) -> int | None:
         node = nodes.get(lk.child_key)
         if node is None:
             node = nodes[lk.child_key] = Entity(
-                id=lk.child_key, name=lk.child_name, sub_list="ownership graph node",
-                source_url=lk.source, extra={"ownership_node": True, "owners": []},
-            )  # fmt: skip
+                id=lk.child_key,
+                name=lk.child_name,
+                sub_list="ownership graph node",
+                source_url=lk.source,
+                extra={"ownership_node": True, "owners": []},
+            )
         for alias in [lk.child_name, *lk.child_aliases]:
             if alias != node.name and all(alias != n.name for n in node.names):
-                node.names.append(Name(alias, "chinese" if _CJK.search(alias) else "alias",
-                                       "zh" if _CJK.search(alias) else None))  # fmt: skip
+                node.names.append(
+                    Name(
+                        alias,
+                        "chinese" if _CJK.search(alias) else "alias",
+                        "zh" if _CJK.search(alias) else None,
+                    )
+                )
         if lk.child_country and lk.child_country not in node.countries:
             node.countries.append(lk.child_country)
         owner = lk.owner_name or lk.owner_entity_id or lk.owner_key
@@ -231,9 +278,12 @@ def refresh_nodes(store: Store, *, transaction: bool = True) -> int | None:
         return None
 
     def write() -> int:
-        r = store.write_version(NODE_SOURCE_FIELDS, ParsedList(entities, meta={
-            "nodes": len(entities), "links": len(links)}), sha256=digest,
-            origin="ownership graph")  # fmt: skip
+        r = store.write_version(
+            NODE_SOURCE_FIELDS,
+            ParsedList(entities, meta={"nodes": len(entities), "links": len(links)}),
+            sha256=digest,
+            origin="ownership graph",
+        )
         return r.version_id
 
     if not transaction:
@@ -257,16 +307,20 @@ def _listed_names(store: Store, names: set[str]) -> set[str]:
 
 def active_load(store: Store, origin_id: str) -> dict[str, Any] | None:
     """The active load of ``origin_id``, if any."""
-    for row in store.query("select * from ownership_versions where origin_id = ? and "
-                           "status = 'active' order by id desc limit 1", [origin_id]):  # fmt: skip
+    for row in store.query(
+        "select * from ownership_versions where origin_id = ? and "
+        "status = 'active' order by id desc limit 1",
+        [origin_id],
+    ):
         return row
     return None
 
 
 def loads(store: Store) -> list[dict[str, Any]]:
     """The active load of every origin, ordered by origin id."""
-    return list(store.query("select * from ownership_versions where status = 'active' "
-                            "order by origin_id"))  # fmt: skip
+    return list(
+        store.query("select * from ownership_versions where status = 'active' order by origin_id")
+    )
 
 
 def all_links(store: Store) -> Iterator[OwnershipLink]:
@@ -279,9 +333,14 @@ def has_key(store: Store, keys: Iterable[str], role: str) -> bool:
     indexed lookup, where :func:`edges_by_key` reads the edges."""
     keys = sorted(set(keys))
     marks = ",".join("?" * len(keys))
-    return bool(keys) and store.conn.execute(
-        f"select 1 from ownership_keys where role = ? and key in ({marks}) limit 1",
-        [role, *keys]).fetchone() is not None  # fmt: skip
+    return (
+        bool(keys)
+        and store.conn.execute(
+            f"select 1 from ownership_keys where role = ? and key in ({marks}) limit 1",
+            [role, *keys],
+        ).fetchone()
+        is not None
+    )
 
 
 def edges_by_key(store: Store, keys: Iterable[str], role: str) -> list[dict[str, Any]]:
@@ -289,12 +348,14 @@ def edges_by_key(store: Store, keys: Iterable[str], role: str) -> list[dict[str,
     keys = sorted(set(keys))
     out: dict[int, dict[str, Any]] = {}
     for i in range(0, len(keys), 500):
-        chunk = keys[i:i + 500]
+        chunk = keys[i : i + 500]
         cols = ",".join(f"e.{c}" for c in EDGE_COLUMNS)
         for row in store.query(
             f"""select distinct {cols} from ownership_edges e join ownership_keys k
                 on k.edge_id = e.id where k.role = ? and k.key in ({",".join("?" * len(chunk))})
-                order by e.id""", [role, *chunk]):  # fmt: skip
+                order by e.id""",
+            [role, *chunk],
+        ):
             out[row["id"]] = row
     return [out[i] for i in sorted(out)]
 
@@ -317,8 +378,12 @@ def rules(store: Store) -> list[OwnershipRule]:
 
 def stats(store: Store) -> dict[str, int]:
     """How many links, by origin, and nodes the store holds."""
-    by_origin = {r["origin_id"]: r["n"] for r in store.query(
-        "select origin_id, count(*) as n from ownership_edges group by origin_id")}  # fmt: skip
+    by_origin = {
+        r["origin_id"]: r["n"]
+        for r in store.query(
+            "select origin_id, count(*) as n from ownership_edges group by origin_id"
+        )
+    }
     src = store.source(NODE_SOURCE)
     v = store.version(src["active_version"]) if src and src.get("active_version") else None
     return {**by_origin, "nodes": int(v["entities"]) if v else 0}

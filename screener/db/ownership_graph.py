@@ -72,8 +72,14 @@ class Party:
         return list(dict.fromkeys(x["list"] for x in self.listings if x.get("in_force", True)))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "source_id": self.source_id, "entity_id": self.entity_id,
-                "listed": self.listed, "lists": self.lists, "listings": self.listings}  # fmt: skip
+        return {
+            "name": self.name,
+            "source_id": self.source_id,
+            "entity_id": self.entity_id,
+            "listed": self.listed,
+            "lists": self.lists,
+            "listings": self.listings,
+        }
 
 
 @dataclass
@@ -91,11 +97,21 @@ class Step:
 
     def as_dict(self) -> dict[str, Any]:
         lk = self.link
-        return {"child": self.child.name, "owner": self.owner.name,
-                "owner_listed": self.owner.listed, "owner_lists": self.owner.lists,
-                "share": lk.share, "controlled": lk.controlled, "kind": lk.kind,
-                "as_of": lk.as_of, "end_date": lk.end_date, "source": lk.source, "note": lk.note,
-                "origin": self.origin, "origin_id": self.origin_id}  # fmt: skip
+        return {
+            "child": self.child.name,
+            "owner": self.owner.name,
+            "owner_listed": self.owner.listed,
+            "owner_lists": self.owner.lists,
+            "share": lk.share,
+            "controlled": lk.controlled,
+            "kind": lk.kind,
+            "as_of": lk.as_of,
+            "end_date": lk.end_date,
+            "source": lk.source,
+            "note": lk.note,
+            "origin": self.origin,
+            "origin_id": self.origin_id,
+        }
 
 
 @dataclass
@@ -138,18 +154,26 @@ class Assessment:
     ended: list[Step]  # links that ended before ``on`` and no longer count
 
     def as_dict(self) -> dict[str, Any]:
-        return {"entity": self.entity.as_dict(), "on": self.on, "relation": self.relation,
-                "owners": [o.as_dict() for o in self.owners], "share": self.share,
-                "share_published": self.share_published,
-                "chains": [c.as_dict() for c in self.chains], "rules": self.rules,
-                "notes": self.notes, "ended": [s.as_dict() for s in self.ended]}  # fmt: skip
+        return {
+            "entity": self.entity.as_dict(),
+            "on": self.on,
+            "relation": self.relation,
+            "owners": [o.as_dict() for o in self.owners],
+            "share": self.share,
+            "share_published": self.share_published,
+            "chains": [c.as_dict() for c in self.chains],
+            "rules": self.rules,
+            "notes": self.notes,
+            "ended": [s.as_dict() for s in self.ended],
+        }
 
 
 # -- public functions ------------------------------------------------------------------
 
 
-def owners(store: Store, source_id: str, entity_id: str, *, on: Any = None,
-           current_only: bool = False) -> list[Chain]:  # fmt: skip
+def owners(
+    store: Store, source_id: str, entity_id: str, *, on: Any = None, current_only: bool = False
+) -> list[Chain]:
     """The chains from an entity up to each listed owner (a chain goes on past a listed
     owner to that owner's own listed owners). With ``current_only``, links ended
     before ``on`` (default today) are left out."""
@@ -174,8 +198,9 @@ def owners(store: Store, source_id: str, entity_id: str, *, on: Any = None,
     return out
 
 
-def subsidiaries(store: Store, source_id: str, entity_id: str, *, on: Any = None,
-                 current_only: bool = False) -> list[Chain]:  # fmt: skip
+def subsidiaries(
+    store: Store, source_id: str, entity_id: str, *, on: Any = None, current_only: bool = False
+) -> list[Chain]:
     """The chains from an entity down to every party it owns, directly or not; each
     chain's steps run from the entity down (``steps[-1].child`` is the subsidiary)."""
     g = _Graph(store, _day(on))
@@ -206,7 +231,7 @@ def assess(store: Store, source_id: str, entity_id: str, *, on: Any = None) -> A
     start = g.start(source_id, entity_id)
     verdicts = _Verdicts(g, lambda p: p.listed)
     verdict = verdicts.of(start)
-    chains = [c for c in owners(store, source_id, entity_id, on=g.on, current_only=True)]
+    chains = list(owners(store, source_id, entity_id, on=g.on, current_only=True))
     nearest: dict[str, Party] = {}
     for c in chains:
         first = next(s.owner for s in c.steps if s.owner.listed)
@@ -216,13 +241,22 @@ def assess(store: Store, source_id: str, entity_id: str, *, on: Any = None) -> A
         notes += [n for n in v.notes if n not in notes]
     ended = [st for st in g.up(start) if not st.current(g.on)]
     for st in ended:
-        notes.append(f"the link {st.child.name} -> {st.owner.name} ended on "
-                     f"{st.link.end_date} and no longer counts (source: {st.link.source})")
+        notes.append(
+            f"the link {st.child.name} -> {st.owner.name} ended on "
+            f"{st.link.end_date} and no longer counts (source: {st.link.source})"
+        )
     return Assessment(
-        entity=start, on=g.on, relation=verdict.relation, owners=list(nearest.values()),
-        share=verdict.share, share_published=verdict.share_published, chains=chains,
-        rules=_rules(g, start, rules(store)), notes=notes, ended=ended,
-    )  # fmt: skip
+        entity=start,
+        on=g.on,
+        relation=verdict.relation,
+        owners=list(nearest.values()),
+        share=verdict.share,
+        share_published=verdict.share_published,
+        chains=chains,
+        rules=_rules(g, start, rules(store)),
+        notes=notes,
+        ended=ended,
+    )
 
 
 def has_owners(store: Store, source_id: str, entity_id: str) -> bool:
@@ -309,23 +343,45 @@ class _Graph:
             keys |= entity_keys(e.extra["source_id"], e.id, [n.name for n in e.all_names()])
             for x in e.listings or []:
                 d = vars(x) if not isinstance(x, dict) else x
-                if all((d["list"], d.get("citation")) != (y["list"], y.get("citation"))
-                       for y in listings):  # fmt: skip
+                if all(
+                    (d["list"], d.get("citation")) != (y["list"], y.get("citation"))
+                    for y in listings
+                ):
                     listings.append(dict(d))
         if main.extra.get("source_id") != NODE_SOURCE and not listings and main.sub_list:
-            listings.append({"list": main.sub_list, "citation": main.citation,
-                             "listed_on": main.listed_on, "in_force": True,
-                             "source_url": main.source_url})  # fmt: skip
-        return Party(name=main.name, source_id=main.extra["source_id"], entity_id=main.id,
-                     listed=bool(listed), listings=listings, keys=frozenset(keys))  # fmt: skip
+            listings.append(
+                {
+                    "list": main.sub_list,
+                    "citation": main.citation,
+                    "listed_on": main.listed_on,
+                    "in_force": True,
+                    "source_url": main.source_url,
+                }
+            )
+        return Party(
+            name=main.name,
+            source_id=main.extra["source_id"],
+            entity_id=main.id,
+            listed=bool(listed),
+            listings=listings,
+            keys=frozenset(keys),
+        )
 
     def owner_of(self, row: dict[str, Any]) -> Party:
         if row["owner_source_id"] and row["owner_entity_id"]:
             e = self.entity(row["owner_source_id"], row["owner_entity_id"])
             if e is not None:
                 more = self.named(e.name) if e.extra.get("source_id") != NODE_SOURCE else []
-                return self.party([e, *[x for x in more if x.id != e.id or
-                                        x.extra["source_id"] != e.extra["source_id"]]])  # fmt: skip
+                return self.party(
+                    [
+                        e,
+                        *[
+                            x
+                            for x in more
+                            if x.id != e.id or x.extra["source_id"] != e.extra["source_id"]
+                        ],
+                    ]
+                )
         if row["owner_key"]:
             e = self.entity(NODE_SOURCE, row["owner_key"])
             if e is not None:
@@ -346,15 +402,17 @@ class _Graph:
         node = self.entity(NODE_SOURCE, row["child_key"])
         if ents or node:
             return self.party([*ents, *([node] if node and node not in ents else [])])
-        return Party(name=row["child_name"], keys=frozenset(
-            entity_keys(NODE_SOURCE, row["child_key"], [row["child_name"]])))  # fmt: skip
+        return Party(
+            name=row["child_name"],
+            keys=frozenset(entity_keys(NODE_SOURCE, row["child_key"], [row["child_name"]])),
+        )
 
     def up(self, party: Party) -> list[Step]:
         if party.ref not in self._up:
             self._up[party.ref] = [
                 Step(row_link(r), r["origin"], r["origin_id"], party, self.owner_of(r))
                 for r in edges_by_key(self.store, party.keys, "child")
-            ]  # fmt: skip
+            ]
         return self._up[party.ref]
 
     def down(self, party: Party) -> list[Step]:
@@ -362,7 +420,7 @@ class _Graph:
             self._down[party.ref] = [
                 Step(row_link(r), r["origin"], r["origin_id"], self.child_of(r), party)
                 for r in edges_by_key(self.store, party.keys, "owner")
-            ]  # fmt: skip
+            ]
         return self._down[party.ref]
 
 
@@ -441,10 +499,12 @@ class _Verdicts:
             return _Verdict("owned-by", held, True, notes)
         if unpublished_control:
             owners_ = ", ".join(dict.fromkeys(st.owner.name for st in unpublished_control))
-            notes.append(f"{party.name} is controlled by {owners_}, which the source names as "
-                         "its controlling shareholder, but the share is not published; the 50% "
-                         "rules turn on ownership, not control (OFAC FAQ 398), so confirm the "
-                         "share")  # fmt: skip
+            notes.append(
+                f"{party.name} is controlled by {owners_}, which the source names as "
+                "its controlling shareholder, but the share is not published; the 50% "
+                "rules turn on ownership, not control (OFAC FAQ 398), so confirm the "
+                "share"
+            )
             return _Verdict("owned-by", held if known else None, False, notes)
         if held >= RELATED_SHARE or unknown or related:
             if unknown:
@@ -467,16 +527,31 @@ def _rules(g: _Graph, start: Party, rule_list: list[OwnershipRule]) -> list[dict
             continue
         status = rule.status_on(g.on)
         named = [s.owner.name for s in _reachable(g, start) if on_rule_lists(s.owner)]
-        out.append({
-            "id": rule.id, "name": rule.name, "authority": rule.authority,
-            "citation": rule.citation, "source": rule.source, "threshold": rule.threshold,
-            "owners_on": list(rule.owners_on), "owners": list(dict.fromkeys(named)),
-            "applies": v.relation in ("owned-by", "unit", "brand"), "relation": v.relation,
-            "status": None if status is None else {
-                "status": status.status, "from": status.start, "to": status.end,
-                "citation": status.citation, "source": status.source,
-                "checked_on": status.checked_on, "note": status.note},
-        })  # fmt: skip
+        out.append(
+            {
+                "id": rule.id,
+                "name": rule.name,
+                "authority": rule.authority,
+                "citation": rule.citation,
+                "source": rule.source,
+                "threshold": rule.threshold,
+                "owners_on": list(rule.owners_on),
+                "owners": list(dict.fromkeys(named)),
+                "applies": v.relation in ("owned-by", "unit", "brand"),
+                "relation": v.relation,
+                "status": None
+                if status is None
+                else {
+                    "status": status.status,
+                    "from": status.start,
+                    "to": status.end,
+                    "citation": status.citation,
+                    "source": status.source,
+                    "checked_on": status.checked_on,
+                    "note": status.note,
+                },
+            }
+        )
     return out
 
 

@@ -35,8 +35,14 @@ def check_name(name: str) -> str:
     return name
 
 
-def add(store: Store, name: str, parties: Sequence[dict[str, Any]], *, source: dict[str, Any],
-        replace: bool = False) -> dict[str, Any]:  # fmt: skip
+def add(
+    store: Store,
+    name: str,
+    parties: Sequence[dict[str, Any]],
+    *,
+    source: dict[str, Any],
+    replace: bool = False,
+) -> dict[str, Any]:
     """Keep ``parties`` (dicts with ``row``, ``name``, ``country``, ``data``) as portfolio
     ``name``; ``source`` holds ``path``, ``sha256``, ``name_column``, ``country_column``,
     ``columns``. An existing portfolio is refused unless ``replace``."""
@@ -53,15 +59,32 @@ def add(store: Store, name: str, parties: Sequence[dict[str, Any]], *, source: d
             """insert or replace into portfolios (name, created_at, updated_at, source_path,
                source_sha256, name_column, country_column, columns, parties)
                values (?,?,?,?,?,?,?,?,?)""",
-            [name, existing["created_at"] if existing else now, now, source.get("path"),
-             source.get("sha256"), source.get("name_column"), source.get("country_column"),
-             json.dumps(source.get("columns") or [], ensure_ascii=False), len(parties)])  # fmt: skip
+            [
+                name,
+                existing["created_at"] if existing else now,
+                now,
+                source.get("path"),
+                source.get("sha256"),
+                source.get("name_column"),
+                source.get("country_column"),
+                json.dumps(source.get("columns") or [], ensure_ascii=False),
+                len(parties),
+            ],
+        )
         store.conn.executemany(
             """insert into portfolio_parties (portfolio, seq, row, name, country, data)
                values (?,?,?,?,?,?)""",
-            [[name, i, p.get("row"), p["name"], p.get("country"),
-              json.dumps(p.get("data") or {}, ensure_ascii=False)]
-             for i, p in enumerate(parties)],
+            [
+                [
+                    name,
+                    i,
+                    p.get("row"),
+                    p["name"],
+                    p.get("country"),
+                    json.dumps(p.get("data") or {}, ensure_ascii=False),
+                ]
+                for i, p in enumerate(parties)
+            ],
         )
     found = get(store, name)
     assert found is not None
@@ -79,8 +102,10 @@ def require(store: Store, name: str) -> dict[str, Any]:
     found = get(store, name)
     if found is None:
         known = ", ".join(p["name"] for p in all_portfolios(store)[:10]) or "none yet"
-        raise InputError(f"no portfolio named {name!r} (portfolios: {known}); "
-                         "add one with `screener portfolio add NAME FILE`")  # fmt: skip
+        raise InputError(
+            f"no portfolio named {name!r} (portfolios: {known}); "
+            "add one with `screener portfolio add NAME FILE`"
+        )
     return found
 
 
@@ -90,7 +115,8 @@ def all_portfolios(store: Store) -> list[dict[str, Any]]:
         """select p.*, s.screened_at as last_screened, s.run_id as last_run
            from portfolios p left join portfolio_screenings s on s.id = (
                select max(id) from portfolio_screenings where portfolio = p.name)
-           order by p.name""")  # fmt: skip
+           order by p.name"""
+    )
     out = []
     for r in rows:
         r["columns"] = json.loads(r["columns"]) if r.get("columns") else []
@@ -100,15 +126,23 @@ def all_portfolios(store: Store) -> list[dict[str, Any]]:
 
 def parties(store: Store, name: str) -> list[dict[str, Any]]:
     """The parties of a portfolio, in input order."""
-    rows = store.query("""select seq, row, name, country, data from portfolio_parties
-                          where portfolio = ? order by seq""", [name])  # fmt: skip
+    rows = store.query(
+        """select seq, row, name, country, data from portfolio_parties
+                          where portfolio = ? order by seq""",
+        [name],
+    )
     return [{**r, "data": json.loads(r["data"]) if r.get("data") else {}} for r in rows]
 
 
 def last_screening(store: Store, name: str) -> dict[str, Any] | None:
     """The latest screening of a portfolio with its ``results`` (a list in input order)."""
-    found = list(store.query("""select * from portfolio_screenings where portfolio = ?
-                                order by id desc limit 1""", [name]))  # fmt: skip
+    found = list(
+        store.query(
+            """select * from portfolio_screenings where portfolio = ?
+                                order by id desc limit 1""",
+            [name],
+        )
+    )
     if not found:
         return None
     s = found[0]
@@ -116,28 +150,52 @@ def last_screening(store: Store, name: str) -> dict[str, Any] | None:
     s["summary"] = json.loads(s["summary"]) if s.get("summary") else {}
     s["results"] = [
         {**r, "hits": json.loads(r["hits"]) if r.get("hits") else []}
-        for r in store.query("""select seq, row, party, country, status, hits
+        for r in store.query(
+            """select seq, row, party, country, status, hits
                                 from portfolio_results where screening_id = ? order by seq""",
-                             [s["id"]])
+            [s["id"]],
+        )
     ]
     return s
 
 
-def save_screening(store: Store, name: str, run_id: str, lists: list[dict[str, Any]],
-                   summary: dict[str, Any], results: Sequence[dict[str, Any]]) -> int:  # fmt: skip
+def save_screening(
+    store: Store,
+    name: str,
+    run_id: str,
+    lists: list[dict[str, Any]],
+    summary: dict[str, Any],
+    results: Sequence[dict[str, Any]],
+) -> int:
     """Record a screening of portfolio ``name``; ``results`` in input order, each with
     ``row``, ``party``, ``country``, ``status`` and ``hits``. Returns its id."""
     with store.conn:
         cur = store.conn.execute(
             """insert into portfolio_screenings (portfolio, run_id, screened_at, lists, summary)
                values (?,?,?,?,?)""",
-            [name, run_id, now_iso(), json.dumps(lists, default=str),
-             json.dumps(summary, default=str)])  # fmt: skip
+            [
+                name,
+                run_id,
+                now_iso(),
+                json.dumps(lists, default=str),
+                json.dumps(summary, default=str),
+            ],
+        )
         sid = int(cur.lastrowid or 0)
         store.conn.executemany(
             """insert into portfolio_results (screening_id, seq, row, party, country, status, hits)
                values (?,?,?,?,?,?,?)""",
-            ([sid, i, r.get("row"), r.get("party"), r.get("country"), r.get("status"),
-              json.dumps(r.get("hits") or [], ensure_ascii=False, default=str)]
-             for i, r in enumerate(results)))  # fmt: skip
+            (
+                [
+                    sid,
+                    i,
+                    r.get("row"),
+                    r.get("party"),
+                    r.get("country"),
+                    r.get("status"),
+                    json.dumps(r.get("hits") or [], ensure_ascii=False, default=str),
+                ]
+                for i, r in enumerate(results)
+            ),
+        )
     return sid

@@ -46,9 +46,15 @@ from screener.db.store import Store, now_iso
 from screener.errors import InputError
 
 
-def start_run(store: Store, command: str, options: dict[str, Any], lists: list[dict[str, Any]],
-              threshold: float, input_path: str | None = None,
-              input_sha256: str | None = None) -> str:  # fmt: skip
+def start_run(
+    store: Store,
+    command: str,
+    options: dict[str, Any],
+    lists: list[dict[str, Any]],
+    threshold: float,
+    input_path: str | None = None,
+    input_sha256: str | None = None,
+) -> str:
     """Record a new run as running; return its id."""
     run_id = new_run_id()
     me = this_process()
@@ -57,10 +63,23 @@ def start_run(store: Store, command: str, options: dict[str, Any], lists: list[d
             """insert into runs (id, started_at, tool_version, command, options, input_path,
                input_sha256, threshold, lists, status, pid, host, boot_id, process_started)
                values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-            [run_id, now_iso(), __version__, command, json.dumps(options, default=str),
-             input_path, input_sha256, threshold, json.dumps(lists, default=str), "running",
-             me["pid"], me["host"], me["boot_id"], me["process_started"]],
-        )  # fmt: skip
+            [
+                run_id,
+                now_iso(),
+                __version__,
+                command,
+                json.dumps(options, default=str),
+                input_path,
+                input_sha256,
+                threshold,
+                json.dumps(lists, default=str),
+                "running",
+                me["pid"],
+                me["host"],
+                me["boot_id"],
+                me["process_started"],
+            ],
+        )
     return run_id
 
 
@@ -86,11 +105,39 @@ class FinishedRun:
     status: str = "done"
 
 
-RUN_COLUMNS = ("id", "started_at", "finished_at", "tool_version", "command", "options",
-               "threshold", "lists", "status", "exit_code", "rows", "hits", "hit_rows", "pid",
-               "host", "boot_id", "process_started")  # fmt: skip
-HIT_COLUMNS = ("run_id", "row", "query", "entity_id", "source_id", "version_id", "name",
-               "matched_name", "score", "citation", "status", "decision_id")  # fmt: skip
+RUN_COLUMNS = (
+    "id",
+    "started_at",
+    "finished_at",
+    "tool_version",
+    "command",
+    "options",
+    "threshold",
+    "lists",
+    "status",
+    "exit_code",
+    "rows",
+    "hits",
+    "hit_rows",
+    "pid",
+    "host",
+    "boot_id",
+    "process_started",
+)
+HIT_COLUMNS = (
+    "run_id",
+    "row",
+    "query",
+    "entity_id",
+    "source_id",
+    "version_id",
+    "name",
+    "matched_name",
+    "score",
+    "citation",
+    "status",
+    "decision_id",
+)
 
 
 def record_finished(store: Store, done: Iterable[FinishedRun]) -> int:
@@ -108,11 +155,27 @@ def record_finished(store: Store, done: Iterable[FinishedRun]) -> int:
         lists = lists_json.get(id(r.lists))
         if lists is None:
             lists = lists_json[id(r.lists)] = json.dumps(r.lists, default=str)
-        run_rows.append([
-            r.id, r.started_at, r.finished_at, __version__, r.command,
-            json.dumps(r.options, default=str), r.threshold, lists,
-            r.status, r.exit_code, len(r.rows), len(hits), sum(1 for *_, hs in r.rows if hs),
-            me["pid"], me["host"], me["boot_id"], me["process_started"]])  # fmt: skip
+        run_rows.append(
+            [
+                r.id,
+                r.started_at,
+                r.finished_at,
+                __version__,
+                r.command,
+                json.dumps(r.options, default=str),
+                r.threshold,
+                lists,
+                r.status,
+                r.exit_code,
+                len(r.rows),
+                len(hits),
+                sum(1 for *_, hs in r.rows if hs),
+                me["pid"],
+                me["host"],
+                me["boot_id"],
+                me["process_started"],
+            ]
+        )
         hit_rows.extend(_hit_row(r.id, row, query, h) for row, query, hs in r.rows for h in hs)
     if run_rows:
         with store.conn:
@@ -124,14 +187,27 @@ def record_finished(store: Store, done: Iterable[FinishedRun]) -> int:
 
 def _insert_json(store: Store, table: str, columns: Sequence[str], rows: list[Any]) -> None:
     picks = ", ".join(f"json_extract(j.value, '$[{i}]')" for i in range(len(columns)))
-    store.conn.execute(f"insert into {table} ({', '.join(columns)}) select {picks} "
-                       "from json_each(?) j", [json.dumps(rows, default=str)])  # fmt: skip
+    store.conn.execute(
+        f"insert into {table} ({', '.join(columns)}) select {picks} from json_each(?) j",
+        [json.dumps(rows, default=str)],
+    )
 
 
 def _hit_row(run_id: str, row: int, query: str, h: dict[str, Any]) -> tuple[Any, ...]:
-    return (run_id, row, query[:1000], h["entity_id"], h["source_id"], h.get("version_id"),
-            h["name"], h["matched_name"], h["score"], h.get("citation"),
-            h.get("status") or "hit", (h.get("decision") or {}).get("id"))  # fmt: skip
+    return (
+        run_id,
+        row,
+        query[:1000],
+        h["entity_id"],
+        h["source_id"],
+        h.get("version_id"),
+        h["name"],
+        h["matched_name"],
+        h["score"],
+        h.get("citation"),
+        h.get("status") or "hit",
+        (h.get("decision") or {}).get("id"),
+    )
 
 
 def _insert_hits(store: Store, data: list[tuple[Any, ...]]) -> None:
@@ -143,7 +219,9 @@ def _insert_hits(store: Store, data: list[tuple[Any, ...]]) -> None:
     )
 
 
-def record_hits(store: Store, run_id: str, rows: Iterable[tuple[int, str, list[dict[str, Any]]]]) -> None:
+def record_hits(
+    store: Store, run_id: str, rows: Iterable[tuple[int, str, list[dict[str, Any]]]]
+) -> None:
     """Store the hits of (row, query, hit dicts) triples."""
     data = [_hit_row(run_id, row, query, h) for row, query, hits in rows for h in hits]
     if data:
@@ -151,8 +229,17 @@ def record_hits(store: Store, run_id: str, rows: Iterable[tuple[int, str, list[d
             _insert_hits(store, data)
 
 
-def finish_run(store: Store, run_id: str, *, status: str, exit_code: int, rows: int = 0,
-               hits: int = 0, hit_rows: int = 0, output_path: str | None = None) -> None:  # fmt: skip
+def finish_run(
+    store: Store,
+    run_id: str,
+    *,
+    status: str,
+    exit_code: int,
+    rows: int = 0,
+    hits: int = 0,
+    hit_rows: int = 0,
+    output_path: str | None = None,
+) -> None:
     """Record how the run ended, and remove the temporary paths still recorded for it.
 
     Call it after the output is in place: a temporary file still on disk then is
@@ -177,16 +264,23 @@ def runs(store: Store, limit: int = 50) -> list[dict[str, Any]]:
 
 def run(store: Store, run_id: str) -> dict[str, Any]:
     """One run with its hits; ``run_id`` may be a unique prefix."""
-    found = list(store.query("select * from runs where id like ? order by id",
-                                [run_id.replace("%", "") + "%"]))  # fmt: skip
+    found = list(
+        store.query(
+            "select * from runs where id like ? order by id", [run_id.replace("%", "") + "%"]
+        )
+    )
     if not found:
         raise InputError(f"no run with id {run_id}")
     if len(found) > 1:
         raise InputError(f"run id {run_id} is ambiguous ({len(found)} runs); give more of it")
     r = _decode(found[0])
-    r["hit_list"] = list(store.query(
-        "select row, query, entity_id, source_id, version_id, name, matched_name, score, citation, "
-        "status, decision_id from run_hits where run_id = ? order by row, score desc", [r["id"]]))  # fmt: skip
+    r["hit_list"] = list(
+        store.query(
+            "select row, query, entity_id, source_id, version_id, name, matched_name, score, citation, "
+            "status, decision_id from run_hits where run_id = ? order by row, score desc",
+            [r["id"]],
+        )
+    )
     return r
 
 
@@ -229,8 +323,10 @@ def add_temp_path(store: Store, run_id: str, path: Path | str) -> Path:
 def forget_temp_path(store: Store, run_id: str, path: Path | str) -> None:
     """Stop tracking a temporary path the run has moved into place or removed itself."""
     with store.conn:
-        store.conn.execute("delete from run_temp_paths where run_id = ? and path = ?",
-                           [run_id, str(Path(os.path.abspath(path)))])  # fmt: skip
+        store.conn.execute(
+            "delete from run_temp_paths where run_id = ? and path = ?",
+            [run_id, str(Path(os.path.abspath(path)))],
+        )
 
 
 def make_temp_dir(store: Store, run_id: str, near: Path | str | None = None) -> Path:
@@ -244,8 +340,12 @@ def make_temp_dir(store: Store, run_id: str, near: Path | str | None = None) -> 
 
 
 def temp_paths(store: Store, run_id: str) -> list[str]:
-    return [r[0] for r in store.conn.execute(
-        "select path from run_temp_paths where run_id = ? order by rowid", [run_id])]  # fmt: skip
+    return [
+        r[0]
+        for r in store.conn.execute(
+            "select path from run_temp_paths where run_id = ? order by rowid", [run_id]
+        )
+    ]
 
 
 def _remove_temp_paths(store: Store, run_id: str) -> list[str]:
@@ -285,20 +385,28 @@ def reap_abandoned(store: Store) -> list[dict[str, Any]]:
     """
     me = this_process()
     out: dict[str, dict[str, Any]] = {}
-    running = store.query("select id, command, started_at, pid, host, boot_id, process_started "
-                          "from runs where status = 'running' and pid is not null")  # fmt: skip
+    running = store.query(
+        "select id, command, started_at, pid, host, boot_id, process_started "
+        "from runs where status = 'running' and pid is not null"
+    )
     for r in list(running):
         if not _process_gone(r, me):
             continue
         with store.conn:
             claimed = store.conn.execute(
                 "update runs set status = 'abandoned', finished_at = ? "
-                "where id = ? and status = 'running'", [now_iso(), r["id"]],
-            ).rowcount  # fmt: skip
+                "where id = ? and status = 'running'",
+                [now_iso(), r["id"]],
+            ).rowcount
         if claimed:
-            out[r["id"]] = {"id": r["id"], "command": r["command"],
-                            "started_at": r["started_at"], "pid": r["pid"],
-                            "status": "abandoned", "removed": []}  # fmt: skip
+            out[r["id"]] = {
+                "id": r["id"],
+                "command": r["command"],
+                "started_at": r["started_at"],
+                "pid": r["pid"],
+                "status": "abandoned",
+                "removed": [],
+            }
     leftovers = store.query(
         "select distinct r.id, r.command, r.started_at, r.pid, r.status from run_temp_paths t "
         "join runs r on r.id = t.run_id where r.status != 'running'"
@@ -312,8 +420,12 @@ def reap_abandoned(store: Store) -> list[dict[str, Any]]:
 def this_process() -> dict[str, Any]:
     """What identifies the current process across time: pid, host, boot id, start time."""
     pid = os.getpid()
-    return {"pid": pid, "host": socket.gethostname(), "boot_id": _boot_id(),
-            "process_started": _process_started(pid)}  # fmt: skip
+    return {
+        "pid": pid,
+        "host": socket.gethostname(),
+        "boot_id": _boot_id(),
+        "process_started": _process_started(pid),
+    }
 
 
 def _process_gone(run: dict[str, Any], me: dict[str, Any]) -> bool:

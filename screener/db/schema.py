@@ -50,113 +50,144 @@ class Migration:
 
 
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "initial schema", (
-        """CREATE TABLE IF NOT EXISTS "sources" ("id" TEXT PRIMARY KEY, "name" TEXT,
+    Migration(
+        1,
+        "initial schema",
+        (
+            """CREATE TABLE IF NOT EXISTS "sources" ("id" TEXT PRIMARY KEY, "name" TEXT,
            "authority" TEXT, "kind" TEXT, "url" TEXT, "licence" TEXT, "format" TEXT,
            "active_version" INTEGER, "updated_at" TEXT)""",
-        """CREATE TABLE IF NOT EXISTS "versions" ("id" INTEGER PRIMARY KEY, "source_id" TEXT,
+            """CREATE TABLE IF NOT EXISTS "versions" ("id" INTEGER PRIMARY KEY, "source_id" TEXT,
            "sha256" TEXT, "origin" TEXT, "loaded_at" TEXT, "published" TEXT,
            "entities" INTEGER, "names" INTEGER, "status" TEXT, "meta" TEXT)""",
-        """CREATE INDEX IF NOT EXISTS "idx_versions_source_id_sha256"
+            """CREATE INDEX IF NOT EXISTS "idx_versions_source_id_sha256"
            ON "versions" ("source_id", "sha256")""",
-        """CREATE TABLE IF NOT EXISTS "entities" ("version_id" INTEGER, "id" TEXT,
+            """CREATE TABLE IF NOT EXISTS "entities" ("version_id" INTEGER, "id" TEXT,
            "source_id" TEXT, "schema" TEXT, "name" TEXT, "countries" TEXT, "addresses" TEXT,
            "programs" TEXT, "sub_list" TEXT, "citation" TEXT, "listed_on" TEXT,
            "end_date" TEXT, "license_requirement" TEXT, "license_policy" TEXT,
            "source_url" TEXT, "remarks" TEXT, "parent_id" TEXT, "parent_name" TEXT,
            "identifiers" TEXT, "listings" TEXT, "extra" TEXT,
            PRIMARY KEY ("version_id", "id"))""",
-        """CREATE INDEX IF NOT EXISTS "idx_entities_source_id_version_id"
+            """CREATE INDEX IF NOT EXISTS "idx_entities_source_id_version_id"
            ON "entities" ("source_id", "version_id")""",
-        """CREATE TABLE IF NOT EXISTS "names" ("version_id" INTEGER, "entity_id" TEXT,
+            """CREATE TABLE IF NOT EXISTS "names" ("version_id" INTEGER, "entity_id" TEXT,
            "name" TEXT, "kind" TEXT, "lang" TEXT)""",
-        """CREATE INDEX IF NOT EXISTS "idx_names_version_id_entity_id"
+            """CREATE INDEX IF NOT EXISTS "idx_names_version_id_entity_id"
            ON "names" ("version_id", "entity_id")""",
-        """CREATE TABLE IF NOT EXISTS "runs" ("id" TEXT PRIMARY KEY, "started_at" TEXT,
+            """CREATE TABLE IF NOT EXISTS "runs" ("id" TEXT PRIMARY KEY, "started_at" TEXT,
            "finished_at" TEXT, "tool_version" TEXT, "command" TEXT, "options" TEXT,
            "input_path" TEXT, "input_sha256" TEXT, "rows" INTEGER, "threshold" REAL,
            "lists" TEXT, "hits" INTEGER, "hit_rows" INTEGER, "status" TEXT,
            "exit_code" INTEGER, "output_path" TEXT)""",
-        """CREATE TABLE IF NOT EXISTS "run_hits" ("run_id" TEXT, "row" INTEGER, "query" TEXT,
+            """CREATE TABLE IF NOT EXISTS "run_hits" ("run_id" TEXT, "row" INTEGER, "query" TEXT,
            "entity_id" TEXT, "source_id" TEXT, "version_id" INTEGER, "name" TEXT,
            "matched_name" TEXT, "score" REAL, "citation" TEXT)""",
-        """CREATE INDEX IF NOT EXISTS "idx_run_hits_run_id_row"
+            """CREATE INDEX IF NOT EXISTS "idx_run_hits_run_id_row"
            ON "run_hits" ("run_id", "row")""",
-    )),
-    Migration(2, "runs record their process and temporary paths; http_cache in the schema", (
-        'ALTER TABLE "runs" ADD COLUMN "pid" INTEGER',
-        'ALTER TABLE "runs" ADD COLUMN "host" TEXT',
-        'ALTER TABLE "runs" ADD COLUMN "boot_id" TEXT',
-        'ALTER TABLE "runs" ADD COLUMN "process_started" TEXT',
-        'CREATE INDEX "idx_runs_status" ON "runs" ("status")',
-        """CREATE TABLE "run_temp_paths" ("run_id" TEXT NOT NULL, "path" TEXT NOT NULL,
+        ),
+    ),
+    Migration(
+        2,
+        "runs record their process and temporary paths; http_cache in the schema",
+        (
+            'ALTER TABLE "runs" ADD COLUMN "pid" INTEGER',
+            'ALTER TABLE "runs" ADD COLUMN "host" TEXT',
+            'ALTER TABLE "runs" ADD COLUMN "boot_id" TEXT',
+            'ALTER TABLE "runs" ADD COLUMN "process_started" TEXT',
+            'CREATE INDEX "idx_runs_status" ON "runs" ("status")',
+            """CREATE TABLE "run_temp_paths" ("run_id" TEXT NOT NULL, "path" TEXT NOT NULL,
            "added_at" TEXT, PRIMARY KEY ("run_id", "path"))""",
-        """CREATE TABLE IF NOT EXISTS "http_cache" ("url" TEXT PRIMARY KEY, "source_id" TEXT,
+            """CREATE TABLE IF NOT EXISTS "http_cache" ("url" TEXT PRIMARY KEY, "source_id" TEXT,
            "version_id" INTEGER, "etag" TEXT, "last_modified" TEXT, "sha256" TEXT,
            "fetched_at" TEXT)""",
-    )),
-    Migration(3, "the ownership graph", (
-        """CREATE TABLE "ownership_versions" ("id" INTEGER PRIMARY KEY, "origin_id" TEXT NOT NULL,
+        ),
+    ),
+    Migration(
+        3,
+        "the ownership graph",
+        (
+            """CREATE TABLE "ownership_versions" ("id" INTEGER PRIMARY KEY, "origin_id" TEXT NOT NULL,
            "origin" TEXT NOT NULL, "sha256" TEXT, "path" TEXT, "loaded_at" TEXT,
            "published" TEXT, "edges" INTEGER, "status" TEXT, "meta" TEXT)""",
-        """CREATE INDEX "idx_ownership_versions_origin_id"
+            """CREATE INDEX "idx_ownership_versions_origin_id"
            ON "ownership_versions" ("origin_id", "status")""",
-        """CREATE TABLE "ownership_edges" ("id" INTEGER PRIMARY KEY, "version_id" INTEGER NOT NULL,
+            """CREATE TABLE "ownership_edges" ("id" INTEGER PRIMARY KEY, "version_id" INTEGER NOT NULL,
            "origin_id" TEXT NOT NULL, "origin" TEXT NOT NULL, "child_key" TEXT NOT NULL,
            "child_name" TEXT NOT NULL, "child_aliases" TEXT, "child_country" TEXT,
            "child_source_id" TEXT, "child_entity_id" TEXT, "owner_source_id" TEXT,
            "owner_entity_id" TEXT, "owner_name" TEXT, "owner_list" TEXT, "owner_key" TEXT,
            "share" REAL, "controlled" INTEGER, "kind" TEXT NOT NULL, "as_of" TEXT,
            "end_date" TEXT, "source" TEXT, "note" TEXT)""",
-        """CREATE INDEX "idx_ownership_edges_version_id" ON "ownership_edges" ("version_id")""",
-        """CREATE TABLE "ownership_keys" ("edge_id" INTEGER NOT NULL, "role" TEXT NOT NULL,
+            """CREATE INDEX "idx_ownership_edges_version_id" ON "ownership_edges" ("version_id")""",
+            """CREATE TABLE "ownership_keys" ("edge_id" INTEGER NOT NULL, "role" TEXT NOT NULL,
            "key" TEXT NOT NULL)""",
-        """CREATE INDEX "idx_ownership_keys_key" ON "ownership_keys" ("key", "role")""",
-        """CREATE INDEX "idx_ownership_keys_edge_id" ON "ownership_keys" ("edge_id")""",
-        """CREATE INDEX IF NOT EXISTS "idx_names_name_nocase" ON "names" ("name" COLLATE NOCASE)""",
-    )),
-    Migration(4, "reviewers' decisions and portfolios", (
-        """CREATE TABLE "decisions" ("id" INTEGER PRIMARY KEY AUTOINCREMENT,
+            """CREATE INDEX "idx_ownership_keys_key" ON "ownership_keys" ("key", "role")""",
+            """CREATE INDEX "idx_ownership_keys_edge_id" ON "ownership_keys" ("edge_id")""",
+            """CREATE INDEX IF NOT EXISTS "idx_names_name_nocase" ON "names" ("name" COLLATE NOCASE)""",
+        ),
+    ),
+    Migration(
+        4,
+        "reviewers' decisions and portfolios",
+        (
+            """CREATE TABLE "decisions" ("id" INTEGER PRIMARY KEY AUTOINCREMENT,
            "party" TEXT NOT NULL, "party_key" TEXT NOT NULL, "source_id" TEXT NOT NULL,
            "entity_id" TEXT NOT NULL, "version_id" INTEGER, "kind" TEXT NOT NULL CHECK ("kind" IN
            ('false-positive', 'confirmed', 'escalated', 'cleared', 'declined')),
            "reason" TEXT NOT NULL, "reviewer" TEXT NOT NULL, "decided_at" TEXT NOT NULL,
            "fingerprint" TEXT NOT NULL, "listing" TEXT NOT NULL, "supersedes" INTEGER,
            "origin" TEXT)""",
-        """CREATE INDEX "idx_decisions_key" ON "decisions" ("party_key", "source_id",
+            """CREATE INDEX "idx_decisions_key" ON "decisions" ("party_key", "source_id",
            "entity_id", "id")""",
-        """CREATE TRIGGER "decisions_append_only_update" BEFORE UPDATE ON "decisions"
+            """CREATE TRIGGER "decisions_append_only_update" BEFORE UPDATE ON "decisions"
            BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new one'); END""",
-        """CREATE TRIGGER "decisions_append_only_delete" BEFORE DELETE ON "decisions"
+            """CREATE TRIGGER "decisions_append_only_delete" BEFORE DELETE ON "decisions"
            BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new one'); END""",
-        """CREATE TABLE "portfolios" ("name" TEXT PRIMARY KEY, "created_at" TEXT,
+            """CREATE TABLE "portfolios" ("name" TEXT PRIMARY KEY, "created_at" TEXT,
            "updated_at" TEXT, "source_path" TEXT, "source_sha256" TEXT, "name_column" TEXT,
            "country_column" TEXT, "columns" TEXT, "parties" INTEGER)""",
-        """CREATE TABLE "portfolio_parties" ("portfolio" TEXT NOT NULL, "seq" INTEGER NOT NULL,
+            """CREATE TABLE "portfolio_parties" ("portfolio" TEXT NOT NULL, "seq" INTEGER NOT NULL,
            "row" INTEGER, "name" TEXT NOT NULL, "country" TEXT, "data" TEXT,
            PRIMARY KEY ("portfolio", "seq"))""",
-        """CREATE TABLE "portfolio_screenings" ("id" INTEGER PRIMARY KEY AUTOINCREMENT,
+            """CREATE TABLE "portfolio_screenings" ("id" INTEGER PRIMARY KEY AUTOINCREMENT,
            "portfolio" TEXT NOT NULL, "run_id" TEXT, "screened_at" TEXT, "lists" TEXT,
            "summary" TEXT)""",
-        """CREATE INDEX "idx_portfolio_screenings_portfolio" ON "portfolio_screenings"
+            """CREATE INDEX "idx_portfolio_screenings_portfolio" ON "portfolio_screenings"
            ("portfolio", "id")""",
-        """CREATE TABLE "portfolio_results" ("screening_id" INTEGER NOT NULL,
+            """CREATE TABLE "portfolio_results" ("screening_id" INTEGER NOT NULL,
            "seq" INTEGER NOT NULL, "row" INTEGER, "party" TEXT, "country" TEXT, "status" TEXT,
            "hits" TEXT, PRIMARY KEY ("screening_id", "seq"))""",
-        'ALTER TABLE "run_hits" ADD COLUMN "status" TEXT',
-        'ALTER TABLE "run_hits" ADD COLUMN "decision_id" INTEGER',
-    )),
-)  # fmt: skip
+            'ALTER TABLE "run_hits" ADD COLUMN "status" TEXT',
+            'ALTER TABLE "run_hits" ADD COLUMN "decision_id" INTEGER',
+        ),
+    ),
+)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 _LOG_TABLE = """CREATE TABLE IF NOT EXISTS "migrations" ("version" INTEGER PRIMARY KEY,
     "name" TEXT, "applied_at" TEXT, "tool_version" TEXT)"""
 # Tables a screener store may hold; a version-0 database holding any other table
 # is some other program's, and screener leaves it alone.
-_KNOWN_TABLES = {"sources", "versions", "entities", "names", "runs", "run_hits", "http_cache",
-                 "migrations", "run_temp_paths", "ownership_versions", "ownership_edges",
-                 "ownership_keys", "decisions", "portfolios",
-                 "portfolio_parties", "portfolio_screenings", "portfolio_results"}  # fmt: skip
+_KNOWN_TABLES = {
+    "sources",
+    "versions",
+    "entities",
+    "names",
+    "runs",
+    "run_hits",
+    "http_cache",
+    "migrations",
+    "run_temp_paths",
+    "ownership_versions",
+    "ownership_edges",
+    "ownership_keys",
+    "decisions",
+    "portfolios",
+    "portfolio_parties",
+    "portfolio_screenings",
+    "portfolio_results",
+}
 
 
 def user_version(conn: sqlite3.Connection) -> int:
@@ -212,5 +243,7 @@ def _refuse_foreign(conn: sqlite3.Connection, where: str) -> None:
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     foreign = sorted(t for t in tables - _KNOWN_TABLES if not t.startswith("sqlite_"))
     if foreign:
-        raise ListsError(f"{where}: not a screener list store (it holds the tables "
-                         f"{', '.join(foreign[:5])}); use another file with --db")  # fmt: skip
+        raise ListsError(
+            f"{where}: not a screener list store (it holds the tables "
+            f"{', '.join(foreign[:5])}); use another file with --db"
+        )

@@ -50,14 +50,40 @@ from screener.db.schema import SCHEMA_VERSION, migrate
 from screener.errors import InputError, ListsError
 from screener.model import Entity, Listing, Name, ParsedList
 
-__all__ = ["SCHEMA_VERSION", "ImportCheck", "ImportResult", "Store", "default_db_path",
-           "now_iso", "sha256_file", "sha256_paths"]  # fmt: skip
+__all__ = [
+    "SCHEMA_VERSION",
+    "ImportCheck",
+    "ImportResult",
+    "Store",
+    "default_db_path",
+    "now_iso",
+    "sha256_file",
+    "sha256_paths",
+]
 JSON_COLUMNS = ("countries", "addresses", "programs", "identifiers", "listings", "extra")
 ENTITY_COLUMNS = (
-    "version_id", "id", "source_id", "schema", "name", "countries", "addresses", "programs",
-    "sub_list", "citation", "listed_on", "end_date", "license_requirement", "license_policy",
-    "source_url", "remarks", "parent_id", "parent_name", "identifiers", "listings", "extra",
-)  # fmt: skip
+    "version_id",
+    "id",
+    "source_id",
+    "schema",
+    "name",
+    "countries",
+    "addresses",
+    "programs",
+    "sub_list",
+    "citation",
+    "listed_on",
+    "end_date",
+    "license_requirement",
+    "license_policy",
+    "source_url",
+    "remarks",
+    "parent_id",
+    "parent_name",
+    "identifiers",
+    "listings",
+    "extra",
+)
 SOURCE_FIELDS = ("name", "authority", "kind", "url", "licence", "format")
 
 
@@ -131,7 +157,8 @@ class Store:
         self._local.conn = conn
         self._lock = threading.Lock()
         self._conns: list[tuple[threading.Thread, sqlite3.Connection]] = [
-            (threading.current_thread(), conn)]  # fmt: skip
+            (threading.current_thread(), conn)
+        ]
         self._closed = False
 
     @property
@@ -236,11 +263,21 @@ class Store:
         """
         source_id = source["id"]
         current = self.source(source_id)
-        previous = self.version(current["active_version"]) if current and current.get(
-            "active_version") else None  # fmt: skip
+        previous = (
+            self.version(current["active_version"])
+            if current and current.get("active_version")
+            else None
+        )
         if previous and previous["sha256"] == sha256:
-            return ImportResult(source_id, previous["id"], sha256, "unchanged",
-                                previous["entities"], previous["names"], previous["id"])  # fmt: skip
+            return ImportResult(
+                source_id,
+                previous["id"],
+                sha256,
+                "unchanged",
+                previous["entities"],
+                previous["names"],
+                previous["id"],
+            )
         if not parsed.entities:
             raise InputError(f"{origin}: no usable entries")
         try:
@@ -262,8 +299,11 @@ class Store:
         which rewrites its node source with its links). A version may be empty."""
         source_id = source["id"]
         current = self.source(source_id)
-        previous = self.version(current["active_version"]) if current and current.get(
-            "active_version") else None  # fmt: skip
+        previous = (
+            self.version(current["active_version"])
+            if current and current.get("active_version")
+            else None
+        )
         rows, name_rows = _entity_rows(source_id, parsed.entities)
         conn = self.conn
         fields = {k: source.get(k) for k in SOURCE_FIELDS if source.get(k) is not None}
@@ -277,9 +317,18 @@ class Store:
         cur = conn.execute(
             """insert into versions (source_id, sha256, origin, loaded_at, published,
                entities, names, status, meta) values (?,?,?,?,?,?,?,?,?)""",
-            [source_id, sha256, origin, now_iso(), parsed.published, len(rows),
-             len(name_rows), "active", json.dumps(parsed.meta, default=str)],
-        )  # fmt: skip
+            [
+                source_id,
+                sha256,
+                origin,
+                now_iso(),
+                parsed.published,
+                len(rows),
+                len(name_rows),
+                "active",
+                json.dumps(parsed.meta, default=str),
+            ],
+        )
         version_id = int(cur.lastrowid or 0)
         placeholders = ",".join("?" * len(ENTITY_COLUMNS))
         conn.executemany(
@@ -291,15 +340,20 @@ class Store:
             ([version_id, *r] for r in name_rows),
         )
         if previous:
-            conn.execute(
-                "update versions set status = 'superseded' where id = ?", [previous["id"]]
-            )
+            conn.execute("update versions set status = 'superseded' where id = ?", [previous["id"]])
         conn.execute(
             "update sources set active_version = ?, updated_at = ? where id = ?",
             [version_id, now_iso(), source_id],
         )
-        return ImportResult(source_id, version_id, sha256, "loaded", len(rows), len(name_rows),
-                            previous["id"] if previous else None)  # fmt: skip
+        return ImportResult(
+            source_id,
+            version_id,
+            sha256,
+            "loaded",
+            len(rows),
+            len(name_rows),
+            previous["id"] if previous else None,
+        )
 
     # -- reading entities ---------------------------------------------------
     def entities(
@@ -307,8 +361,11 @@ class Store:
     ) -> Iterator[Entity]:
         """Entities of the active versions (or of the given versions), with names."""
         if version_ids is None:
-            vs = [v["id"] for v in self.active_versions()
-                  if source_ids is None or v["source_id"] in set(source_ids)]  # fmt: skip
+            vs = [
+                v["id"]
+                for v in self.active_versions()
+                if source_ids is None or v["source_id"] in set(source_ids)
+            ]
         else:
             vs = list(version_ids)
         for vid in vs:
@@ -326,9 +383,14 @@ class Store:
     def entity_names(self, source_id: str, entity_id: str) -> list[str]:
         """Every name of one entity of the active version of ``source_id`` (none when
         there is no such entity), without decoding the entity itself."""
-        return [n for (n,) in self.conn.execute(
-            """select name from names where entity_id = ? and version_id =
-               (select active_version from sources where id = ?)""", [entity_id, source_id])]  # fmt: skip
+        return [
+            n
+            for (n,) in self.conn.execute(
+                """select name from names where entity_id = ? and version_id =
+               (select active_version from sources where id = ?)""",
+                [entity_id, source_id],
+            )
+        ]
 
     def entity(self, source_id: str, entity_id: str) -> Entity | None:
         """One entity of the active version of ``source_id``, with its names."""
@@ -343,13 +405,17 @@ class Store:
         out: list[Entity] = []
         seen: set[tuple[int, str]] = set()
         for i in range(0, len(wanted), 500):
-            chunk = wanted[i:i + 500]
+            chunk = wanted[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            keys = list(self.conn.execute(
-                # the name index first (a join on sources let SQLite scan every name)
-                f"""select distinct n.version_id, n.entity_id from names n
+            keys = list(
+                self.conn.execute(
+                    # the name index first (a join on sources let SQLite scan every name)
+                    f"""select distinct n.version_id, n.entity_id from names n
                     where n.name collate nocase in ({marks})
-                    and n.version_id in (select active_version from sources)""", chunk))  # fmt: skip
+                    and n.version_id in (select active_version from sources)""",
+                    chunk,
+                )
+            )
             for vid, eid in keys:
                 if (vid, eid) in seen:
                     continue
@@ -359,14 +425,22 @@ class Store:
 
     def _entities_where(self, where: str, params: Sequence[Any]) -> list[Entity]:
         cols = ",".join(f"e.{c}" for c in ENTITY_COLUMNS)
-        rows = list(self.conn.execute(
-            f"""select {cols} from entities e join sources s on s.active_version = e.version_id
-                where {where}""", params))  # fmt: skip
+        rows = list(
+            self.conn.execute(
+                f"""select {cols} from entities e join sources s on s.active_version = e.version_id
+                where {where}""",
+                params,
+            )
+        )
         out = []
         for r in rows:
-            names = [Name(n, k, lang) for n, k, lang in self.conn.execute(
-                "select name, kind, lang from names where version_id = ? and entity_id = ?",
-                [r[0], r[1]])]  # fmt: skip
+            names = [
+                Name(n, k, lang)
+                for n, k, lang in self.conn.execute(
+                    "select name, kind, lang from names where version_id = ? and entity_id = ?",
+                    [r[0], r[1]],
+                )
+            ]
             out.append(_row_entity(dict(zip(ENTITY_COLUMNS, r)), names))
         return out
 
@@ -374,8 +448,10 @@ class Store:
         """The active versions; fail closed (exit 3) when there are none."""
         versions = self.active_versions()
         if not versions:
-            raise ListsError(f"{self.path}: no lists loaded; run `screener lists update` or "
-                             "`screener lists import`")  # fmt: skip
+            raise ListsError(
+                f"{self.path}: no lists loaded; run `screener lists update` or "
+                "`screener lists import`"
+            )
         return versions
 
 
@@ -404,9 +480,7 @@ def _wal(conn: sqlite3.Connection) -> None:
             time.sleep(0.05)
 
 
-def _entity_rows(
-    source_id: str, entities: list[Entity]
-) -> tuple[list[list[Any]], list[list[Any]]]:
+def _entity_rows(source_id: str, entities: list[Entity]) -> tuple[list[list[Any]], list[list[Any]]]:
     rows: list[list[Any]] = []
     name_rows: list[list[Any]] = []
     seen: dict[str, int] = {}
@@ -419,8 +493,12 @@ def _entity_rows(
             seen[eid] = 1
         d = e.to_dict()
         d["id"], d["source_id"] = eid, source_id
-        rows.append([json.dumps(d[c], ensure_ascii=False) if c in JSON_COLUMNS else d.get(c)
-                     for c in ENTITY_COLUMNS[1:]])  # fmt: skip
+        rows.append(
+            [
+                json.dumps(d[c], ensure_ascii=False) if c in JSON_COLUMNS else d.get(c)
+                for c in ENTITY_COLUMNS[1:]
+            ]
+        )
         for n in e.all_names():
             name_rows.append([eid, n.name, n.kind, n.lang])
     return rows, name_rows
@@ -460,8 +538,10 @@ def _open_problem(path: Path, e: BaseException) -> str:
         code in ("SQLITE_CANTOPEN", "SQLITE_READONLY") and not _can_create_in(folder)
     ):
         what = "cannot create the list store" if not path.exists() else "cannot use the list store"
-        return (f"{what}: the folder {folder} is not writable (SQLite keeps "
-                f"{path.name}-wal and {path.name}-shm beside the store){hint}")  # fmt: skip
+        return (
+            f"{what}: the folder {folder} is not writable (SQLite keeps "
+            f"{path.name}-wal and {path.name}-shm beside the store){hint}"
+        )
     if code.startswith("SQLITE_READONLY"):
         return f"the list store file is read-only{hint}"
     return f"cannot open the list store: {e}"

@@ -70,16 +70,53 @@ INPUT_ROWS_ATTR = "input_rows"  # chunk attribute: row numbers (screener.files.r
 # A header matching exactly one of these is picked without --column.
 NAME_HEADERS = frozenset(
     {
-        "name", "names", "entity", "entity_name", "company", "company_name",
-        "organisation", "organization", "organisation_name", "organization_name",
-        "org", "org_name", "party", "party_name", "counterparty", "counterparty_name",
-        "funder", "funder_name", "vendor", "vendor_name", "supplier", "supplier_name",
-        "customer", "customer_name", "partner", "partner_name", "institution",
-        "institution_name", "query", "full_name", "legal_name",
-        "名称", "公司名称", "企业名称", "单位名称", "机构名称", "客户名称", "供应商名称",
-        "合作方名称", "公司", "企业", "单位", "机构", "名字", "姓名",
+        "name",
+        "names",
+        "entity",
+        "entity_name",
+        "company",
+        "company_name",
+        "organisation",
+        "organization",
+        "organisation_name",
+        "organization_name",
+        "org",
+        "org_name",
+        "party",
+        "party_name",
+        "counterparty",
+        "counterparty_name",
+        "funder",
+        "funder_name",
+        "vendor",
+        "vendor_name",
+        "supplier",
+        "supplier_name",
+        "customer",
+        "customer_name",
+        "partner",
+        "partner_name",
+        "institution",
+        "institution_name",
+        "query",
+        "full_name",
+        "legal_name",
+        "名称",
+        "公司名称",
+        "企业名称",
+        "单位名称",
+        "机构名称",
+        "客户名称",
+        "供应商名称",
+        "合作方名称",
+        "公司",
+        "企业",
+        "单位",
+        "机构",
+        "名字",
+        "姓名",
     }
-)  # fmt: skip
+)
 COUNTRY_HEADERS = ("country", "country_code", "nationality", "国家", "国别", "国家/地区")
 
 _CJK_GB = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
@@ -93,8 +130,10 @@ _MAGIC = {
 }
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file (CFB) signature
-_ENCRYPTED = ("is password-protected (an encrypted Excel workbook); remove the password in "
-              "Excel (File > Info > Protect Workbook) and save it again, or save it as .csv")
+_ENCRYPTED = (
+    "is password-protected (an encrypted Excel workbook); remove the password in "
+    "Excel (File > Info > Protect Workbook) and save it again, or save it as .csv"
+)
 _ENCRYPTED_ENTRY = "EncryptedPackage\0".encode("utf-16-le")
 
 
@@ -285,8 +324,11 @@ def _open_csv(path: Path, scan: _Scan, encoding: str) -> InputTable:
     prefer = "\t" if path.suffix.lower() == ".tsv" else ","
     delimiter, records = _sniff(text, truncated, prefer)
     if not records and truncated:  # no line ends within the sample
-        raise _err(path, f"the header line is longer than {SNIFF_BYTES >> 10} KB, the most "
-                         "screener reads; is the first line really the header row?")  # fmt: skip
+        raise _err(
+            path,
+            f"the header line is longer than {SNIFF_BYTES >> 10} KB, the most "
+            "screener reads; is the first line really the header row?",
+        )
     header = records[0].fields if records else []
     if not any(h.strip() for h in header):
         raise _err(path, "has no header row (the first line is empty)")
@@ -436,8 +478,10 @@ def _open_xlsx(path: Path, scan: _Scan, sheet: str | None) -> InputTable:
         if scan.head.startswith(_OLE) and _is_encrypted_ooxml(path):
             raise _err(path, _ENCRYPTED)
         if scan.head.startswith(_OLE):
-            raise _err(path, "is an old Excel .xls (OLE) file, not an .xlsx workbook; "
-                             "save it as .xlsx or .csv")  # fmt: skip
+            raise _err(
+                path,
+                "is an old Excel .xls (OLE) file, not an .xlsx workbook; save it as .xlsx or .csv",
+            )
         raise _err(path, "is not an Excel workbook (not a ZIP file); is it a CSV renamed?")
     with _Workbook(path) as wb:
         ws = _worksheet(path, wb, sheet)
@@ -492,9 +536,12 @@ def _is_encrypted_ooxml(path: Path) -> bool:
                 i = block.find(_ENCRYPTED_ENTRY)
                 while i != -1:
                     entry = block[i : i + 0x43]
-                    if ((offset + i) % 128 == 0 and len(entry) == 0x43
-                            and int.from_bytes(entry[0x40:0x42], "little") == len(_ENCRYPTED_ENTRY)
-                            and entry[0x42] == 2):  # fmt: skip
+                    if (
+                        (offset + i) % 128 == 0
+                        and len(entry) == 0x43
+                        and int.from_bytes(entry[0x40:0x42], "little") == len(_ENCRYPTED_ENTRY)
+                        and entry[0x42] == 2
+                    ):
                         return True
                     i = block.find(_ENCRYPTED_ENTRY, i + 1)
                 offset += len(block)
@@ -735,8 +782,9 @@ def _parquet_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
                 # into the file is a column here), each with its Arrow type
                 chunk = batch.to_pandas(types_mapper=pd.ArrowDtype, ignore_metadata=True)
             except (pa.ArrowException, OSError, ValueError) as e:
-                raise _err(path, f"cannot read the Parquet data after row {start}: "
-                                 f"{_one_line(e)}") from None  # fmt: skip
+                raise _err(
+                    path, f"cannot read the Parquet data after row {start}: {_one_line(e)}"
+                ) from None
             chunk.columns = table.columns
             chunk.index = pd.RangeIndex(start, start + len(chunk))
             start += len(chunk)

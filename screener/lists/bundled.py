@@ -38,16 +38,21 @@ def ensure_bundled(store: Store) -> None:
                 continue
         parsed = importer(entry["format"])(path)
         store.import_parsed(
-            {**source_fields(entry), "id": sid}, parsed, sha256=digest,
+            {**source_fields(entry), "id": sid},
+            parsed,
+            sha256=digest,
             origin=f"bundled:{entry['bundled']}",
-        )  # fmt: skip
+        )
     ensure_bundled_links(store)
 
 
 def source_fields(entry: dict) -> dict:
     """The sources-table fields of a registry entry."""
     return {
-        "name": entry.get("name"), "authority": entry.get("authority"),
-        "kind": entry.get("kind"), "url": entry.get("official_url") or entry.get("url"),
-        "licence": entry.get("licence"), "format": entry.get("format"),
-    }  # fmt: skip
+        "name": entry.get("name"),
+        "authority": entry.get("authority"),
+        "kind": entry.get("kind"),
+        "url": entry.get("official_url") or entry.get("url"),
+        "licence": entry.get("licence"),
+        "format": entry.get("format"),
+    }

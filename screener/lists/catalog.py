@@ -53,8 +53,9 @@ def import_file(
     """
     if fmt in LINK_FORMATS:
         return import_links(store, Path(path), fmt, source_id, names=names)
-    return import_list_file(store, path, fmt, source_id, name=name, origin=origin, checks=checks,
-                            source=source)  # fmt: skip
+    return import_list_file(
+        store, path, fmt, source_id, name=name, origin=origin, checks=checks, source=source
+    )
 
 
 def import_list_file(
@@ -86,24 +87,38 @@ def import_list_file(
     if name:
         fields["name"] = name
     fields["id"] = source_id
+
     def links(r: ImportResult) -> None:
         after_list_import(store, fmt, parsed.entities, source_id, digest, r.version_id)
 
-    return store.import_parsed(fields, parsed, sha256=digest, origin=origin or str(path),
-                               checks=checks, after=links)  # fmt: skip
+    return store.import_parsed(
+        fields, parsed, sha256=digest, origin=origin or str(path), checks=checks, after=links
+    )
 
 
 def show(store: Store) -> list[dict[str, Any]]:
     """Each source with its active version, as plain dicts (JSON-ready)."""
     out = []
     for s in store.sources():
-        out.append({
-            "id": s["id"], "name": s["name"], "authority": s["authority"], "kind": s["kind"],
-            "licence": s["licence"], "url": s["url"], "format": s["format"],
-            "active_version": s["active_version"], "sha256": s["sha256"],
-            "entities": s["entities"], "names": s["names"], "loaded_at": s["loaded_at"],
-            "published": s["published"], "origin": s["origin"], "versions": s["versions"],
-        })  # fmt: skip
+        out.append(
+            {
+                "id": s["id"],
+                "name": s["name"],
+                "authority": s["authority"],
+                "kind": s["kind"],
+                "licence": s["licence"],
+                "url": s["url"],
+                "format": s["format"],
+                "active_version": s["active_version"],
+                "sha256": s["sha256"],
+                "entities": s["entities"],
+                "names": s["names"],
+                "loaded_at": s["loaded_at"],
+                "published": s["published"],
+                "origin": s["origin"],
+                "versions": s["versions"],
+            }
+        )
     return out
 
 
@@ -119,11 +134,29 @@ def export_record(e: Entity, source: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
-SIMPLE_COLUMNS = ["id", "schema", "name", "aliases", "birth_date", "countries", "addresses",
-                  "identifiers", "sanctions", "phones", "emails", "dataset", "first_seen",
-                  "last_seen", "last_change"]  # fmt: skip
-SCHEMA_OUT = {"organization": "Organization", "person": "Person", "vessel": "Vessel",
-              "aircraft": "Airplane"}  # fmt: skip
+SIMPLE_COLUMNS = [
+    "id",
+    "schema",
+    "name",
+    "aliases",
+    "birth_date",
+    "countries",
+    "addresses",
+    "identifiers",
+    "sanctions",
+    "phones",
+    "emails",
+    "dataset",
+    "first_seen",
+    "last_seen",
+    "last_change",
+]
+SCHEMA_OUT = {
+    "organization": "Organization",
+    "person": "Person",
+    "vessel": "Vessel",
+    "aircraft": "Airplane",
+}
 
 
 def _simple_row(e: Entity, source: dict[str, Any]) -> list[str]:
@@ -132,13 +165,22 @@ def _simple_row(e: Entity, source: dict[str, Any]) -> list[str]:
         for ls in e.listings
     ] or [x for x in (e.sub_list, e.citation) if x]
     return [
-        f"{source['source_id']}:{e.id}", SCHEMA_OUT.get(e.schema, "LegalEntity"), e.name,
+        f"{source['source_id']}:{e.id}",
+        SCHEMA_OUT.get(e.schema, "LegalEntity"),
+        e.name,
         ";".join(n.name for n in e.all_names()[1:]),
         ";".join(e.extra.get("birth_dates") or []) or e.extra.get("birth_date", ""),
-        ";".join(e.countries), ";".join(e.addresses), ";".join(e.identifiers),
-        ";".join(sanctions), "", "", source["source_id"], e.listed_on or "", "",
+        ";".join(e.countries),
+        ";".join(e.addresses),
+        ";".join(e.identifiers),
+        ";".join(sanctions),
+        "",
+        "",
+        source["source_id"],
+        e.listed_on or "",
+        "",
         source.get("loaded_at") or "",
-    ]  # fmt: skip
+    ]
 
 
 def export(store: Store, out: Path, fmt: str, source_ids: list[str] | None = None) -> int:
@@ -170,8 +212,9 @@ def export(store: Store, out: Path, fmt: str, source_ids: list[str] | None = Non
                 v = versions[sid]
                 for e in store.entities(version_ids=[v["id"]]):
                     if writer:
-                        writer.writerow([neutralize(c) if isinstance(c, str) else c
-                                         for c in _simple_row(e, v)])
+                        writer.writerow(
+                            [neutralize(c) if isinstance(c, str) else c for c in _simple_row(e, v)]
+                        )
                     else:
                         f.write(json.dumps(export_record(e, v), ensure_ascii=False) + "\n")
                     n += 1

@@ -21,7 +21,6 @@ class Refused(UpdateError):
     """A check refused the new copy; another URL for the same list would not help."""
 
 
-
 def import_checks(sid: str, entry: dict[str, Any], force: bool) -> list[ImportCheck]:
     """The entry-count and drop checks of source ``sid`` (run inside the import transaction)."""
     min_n = int(entry.get("min_entities") or 0)
@@ -30,9 +29,11 @@ def import_checks(sid: str, entry: dict[str, Any], force: bool) -> list[ImportCh
     def enough(parsed: ParsedList, previous: dict[str, Any] | None) -> None:
         n = len(parsed.entities)
         if n < min_n:
-            raise Refused(f"only {n} entries, fewer than the {min_n} a complete copy of "
-                           f"{sid} has; refused (truncated, or the wrong list? to accept it, "
-                           f"lower min_entities under [sources.{sid}] in the config file)")
+            raise Refused(
+                f"only {n} entries, fewer than the {min_n} a complete copy of "
+                f"{sid} has; refused (truncated, or the wrong list? to accept it, "
+                f"lower min_entities under [sources.{sid}] in the config file)"
+            )
 
     def no_big_drop(parsed: ParsedList, previous: dict[str, Any] | None) -> None:
         if force or not previous or not previous["entities"]:
@@ -59,8 +60,9 @@ def check_complete(path: Path) -> None:
         head = fb.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"PK\x03\x04"):
         if not zipfile.is_zipfile(path):
-            raise InputError(f"{path}: the workbook has no zip directory at its end; "
-                             "it looks truncated")  # fmt: skip
+            raise InputError(
+                f"{path}: the workbook has no zip directory at its end; it looks truncated"
+            )
         return
     if path.suffix.lower() == ".json" or head[:1] in (b"{", b"[", b"<"):
         return
@@ -74,10 +76,10 @@ def check_complete(path: Path) -> None:
                     continue
                 first, last = first or len(row), len(row)
         except csv.Error as e:
-            raise InputError(f"{path}: the file ends in the middle of a row ({e}); "
-                             "it looks truncated") from None  # fmt: skip
+            raise InputError(
+                f"{path}: the file ends in the middle of a row ({e}); it looks truncated"
+            ) from None
     if last < first:
-        raise InputError(f"{path}: the last row has {last} of {first} fields; "
-                         "the file looks truncated")  # fmt: skip
-
-
+        raise InputError(
+            f"{path}: the last row has {last} of {first} fields; the file looks truncated"
+        )

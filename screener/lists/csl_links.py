@@ -46,12 +46,12 @@ def subordinates(text: str) -> list[tuple[str, list[str]]]:
         m = _AKA.search(part)
         stop = _END.search(part)
         if m and m.start() < (stop.start() if stop else len(part)):
-            name, rest = part[:m.start()], part[m.end():]
+            name, rest = part[: m.start()], part[m.end() :]
             end = _END.search(rest)
-            aliases = _items(rest[:end.start()] if end else rest)
+            aliases = _items(rest[: end.start()] if end else rest)
         else:
             end = _END.search(part)
-            name, aliases = (part[:end.start()] if end else part), []
+            name, aliases = (part[: end.start()] if end else part), []
         name = name.strip(" ,;.")
         if name:
             out.append((name, aliases))
@@ -75,14 +75,22 @@ def links(entities: Iterable[Entity], source_id: str) -> ParsedLinks:
         text = "; ".join([e.name, *(n.name for n in e.names), e.remarks or ""])
         for unit, aliases in subordinates(text):
             name = f"{unit} of {e.name}"
-            out.append(OwnershipLink(
-                child_key=child_key(name, "csl-"), child_name=name, child_aliases=aliases,
-                child_country=e.countries[0] if e.countries else None,
-                owner_name=e.name, owner_list=e.sub_list, owner_source_id=source_id,
-                owner_entity_id=e.id, kind="unit", source=_where(e),
-                note=f"The {e.sub_list or 'list'} entry for {e.name} names {unit} as a "
-                     "subordinate institution.",
-            ))  # fmt: skip
+            out.append(
+                OwnershipLink(
+                    child_key=child_key(name, "csl-"),
+                    child_name=name,
+                    child_aliases=aliases,
+                    child_country=e.countries[0] if e.countries else None,
+                    owner_name=e.name,
+                    owner_list=e.sub_list,
+                    owner_source_id=source_id,
+                    owner_entity_id=e.id,
+                    kind="unit",
+                    source=_where(e),
+                    note=f"The {e.sub_list or 'list'} entry for {e.name} names {unit} as a "
+                    "subordinate institution.",
+                )
+            )
     by_name: dict[str, list[Entity]] = {}
     for e in ents:
         if len(e.name) >= MIN_PARENT_CHARS and " " in e.name.strip():
@@ -97,14 +105,22 @@ def links(entities: Iterable[Entity], source_id: str) -> ParsedLinks:
             evidence = f"its name begins with the entry {parent.name!r}"
             if shared:
                 evidence += f" and it shares the address {shared!r}"
-            out.append(OwnershipLink(
-                child_key=child_key(e.name, "csl-"), child_name=e.name,
-                child_source_id=source_id, child_entity_id=e.id,
-                child_country=e.countries[0] if e.countries else None,
-                owner_name=parent.name, owner_list=parent.sub_list, owner_source_id=source_id,
-                owner_entity_id=parent.id, kind="unit", source=_where(e),
-                note=f"{e.sub_list or 'List'} entry {e.name!r}: {evidence}.",
-            ))  # fmt: skip
+            out.append(
+                OwnershipLink(
+                    child_key=child_key(e.name, "csl-"),
+                    child_name=e.name,
+                    child_source_id=source_id,
+                    child_entity_id=e.id,
+                    child_country=e.countries[0] if e.countries else None,
+                    owner_name=parent.name,
+                    owner_list=parent.sub_list,
+                    owner_source_id=source_id,
+                    owner_entity_id=parent.id,
+                    kind="unit",
+                    source=_where(e),
+                    note=f"{e.sub_list or 'List'} entry {e.name!r}: {evidence}.",
+                )
+            )
     return ParsedLinks(out, meta={"format": "csl-links", "source_id": source_id})
 
 
@@ -112,7 +128,7 @@ def _prefixes(name: str, by_name: dict[str, list[Entity]]) -> Iterable[tuple[Ent
     """Entries whose whole name starts ``name``, with what follows it (", ", "'s ", " ")."""
     low = name.casefold()
     for m in re.finditer(r",\s|['’]s\s|\s", low):
-        head = low[:m.start()].rstrip(" ,")
+        head = low[: m.start()].rstrip(" ,")
         sep = ", " if m.group(0).startswith(",") else ("'s " if "s" in m.group(0) else " ")
         for p in by_name.get(head, []):
             yield p, sep

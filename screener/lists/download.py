@@ -158,10 +158,12 @@ class Downloader:
         self.retries, self.backoff, self.max_bytes, self.sleep = retries, backoff, max_bytes, sleep
         self.timeout, self.deadline = timeout, deadline
         self.client = httpx.Client(
-            transport=transport, timeout=timeout, follow_redirects=True,
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=True,
             headers={"User-Agent": USER_AGENT},
             limits=httpx.Limits(max_keepalive_connections=0),  # a new socket per request
-        )  # fmt: skip
+        )
 
     def __enter__(self) -> Downloader:
         return self
@@ -210,28 +212,44 @@ class Downloader:
                 raise _Expired from None
             raise
 
-    def _attempt(self, url: str, dest: Path, headers: dict[str, str],
-                 deadline: _Deadline) -> Fetched:  # fmt: skip
+    def _attempt(
+        self, url: str, dest: Path, headers: dict[str, str], deadline: _Deadline
+    ) -> Fetched:
         left = deadline.left()
         t = self.timeout  # no single wait may outlast the deadline either
-        timeout = httpx.Timeout(connect=_cap(t.connect, left), read=_cap(t.read, left),
-                                write=_cap(t.write, left), pool=_cap(t.pool, left))  # fmt: skip
+        timeout = httpx.Timeout(
+            connect=_cap(t.connect, left),
+            read=_cap(t.read, left),
+            write=_cap(t.write, left),
+            pool=_cap(t.pool, left),
+        )
         try:
-            with self.client.stream("GET", url, headers=headers, timeout=timeout,
-                                    extensions={"trace": deadline.trace}) as r:  # fmt: skip
+            with self.client.stream(
+                "GET", url, headers=headers, timeout=timeout, extensions={"trace": deadline.trace}
+            ) as r:
                 if r.status_code == 304:
-                    return Fetched(url, None, True, r.headers.get("etag"),
-                                   r.headers.get("last-modified"))  # fmt: skip
+                    return Fetched(
+                        url, None, True, r.headers.get("etag"), r.headers.get("last-modified")
+                    )
                 if r.status_code == 429 or r.status_code >= 500:
                     raise _Retry(f"server error HTTP {r.status_code} {r.reason_phrase}".rstrip())
                 if r.status_code != 200:
-                    raise UpdateError(f"{url}: HTTP {r.status_code} {r.reason_phrase}".rstrip()
-                                      + _hint(r.status_code))  # fmt: skip
+                    raise UpdateError(
+                        f"{url}: HTTP {r.status_code} {r.reason_phrase}".rstrip()
+                        + _hint(r.status_code)
+                    )
                 self._check_headers(url, r)
                 digest, size = self._stream(url, r, dest, deadline)
                 _check_body(url, dest)
-                return Fetched(url, dest, False, r.headers.get("etag"),
-                               r.headers.get("last-modified"), digest, size)  # fmt: skip
+                return Fetched(
+                    url,
+                    dest,
+                    False,
+                    r.headers.get("etag"),
+                    r.headers.get("last-modified"),
+                    digest,
+                    size,
+                )
         except httpx.TimeoutException as e:
             raise _Retry(f"timed out ({type(e).__name__})") from None
         except httpx.ConnectError as e:
@@ -248,15 +266,19 @@ class Downloader:
     def _check_headers(self, url: str, r: httpx.Response) -> None:
         ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype in ("text/html", "application/xhtml+xml"):
-            raise UpdateError(f"{url}: the server sent an HTML page (Content-Type {ctype}), "
-                              "not the list file; it is probably an error or login page")
+            raise UpdateError(
+                f"{url}: the server sent an HTML page (Content-Type {ctype}), "
+                "not the list file; it is probably an error or login page"
+            )
         length = _content_length(r)
         if length is not None and length > self.max_bytes:
-            raise UpdateError(f"{url}: the file is {_mb(length)}, larger than the "
-                              f"{_mb(self.max_bytes)} limit")  # fmt: skip
+            raise UpdateError(
+                f"{url}: the file is {_mb(length)}, larger than the {_mb(self.max_bytes)} limit"
+            )
 
-    def _stream(self, url: str, r: httpx.Response, dest: Path,
-                deadline: _Deadline) -> tuple[str, int]:  # fmt: skip
+    def _stream(
+        self, url: str, r: httpx.Response, dest: Path, deadline: _Deadline
+    ) -> tuple[str, int]:
         h = hashlib.sha256()
         size = 0
         with open(dest, "wb") as f:
@@ -264,8 +286,9 @@ class Downloader:
                 deadline.check()
                 size += len(chunk)
                 if size > self.max_bytes:
-                    raise UpdateError(f"{url}: the download exceeds the "
-                                      f"{_mb(self.max_bytes)} limit; refused")  # fmt: skip
+                    raise UpdateError(
+                        f"{url}: the download exceeds the {_mb(self.max_bytes)} limit; refused"
+                    )
                 h.update(chunk)
                 f.write(chunk)
         length = _content_length(r)
@@ -301,8 +324,10 @@ def _check_body(url: str, path: Path) -> None:
     if not head:
         raise UpdateError(f"{url}: the server sent an empty file")
     if head.startswith(HTML_STARTS):
-        raise UpdateError(f"{url}: the server sent an HTML page, not the list file; "
-                          "it is probably an error or login page")
+        raise UpdateError(
+            f"{url}: the server sent an HTML page, not the list file; "
+            "it is probably an error or login page"
+        )
 
 
 def _hint(status: int) -> str:

@@ -58,8 +58,15 @@ def ensure_bundled_links(store: Store, path: Path | None = None) -> dict[str, An
         return None
     parsed = bundled_links(store, path)
     # The same bytes read against another curated list are a new load all the same.
-    return graph.replace_links(store, graph.BUNDLED_ORIGIN_ID, "bundled", parsed, sha256=digest,
-                               path=_stamp(path, curated), force=True)  # fmt: skip
+    return graph.replace_links(
+        store,
+        graph.BUNDLED_ORIGIN_ID,
+        "bundled",
+        parsed,
+        sha256=digest,
+        path=_stamp(path, curated),
+        force=True,
+    )
 
 
 def _curated_version(store: Store) -> str:
@@ -82,44 +89,73 @@ def bundled_links(store: Store, path: Path) -> ParsedLinks:
     for e in edges:
         owner_key = children.get(e.owner) if not e.owner_id else None
         owner_name = curated[e.owner_id].name if e.owner_id in curated else e.owner
-        links.append(OwnershipLink(
-            child_key=children[e.child.name], child_name=e.child.name,
-            child_aliases=list(e.child.aliases), child_country=e.child.country,
-            owner_name=owner_name, owner_list=e.owner_list,
-            owner_source_id=CURATED_SOURCE if e.owner_id else None, owner_entity_id=e.owner_id,
-            owner_key=owner_key, share=e.share, controlled=e.controlled, kind=e.kind,
-            as_of=e.as_of, end_date=e.end_date, source=e.source, note=e.note,
-        ))  # fmt: skip
+        links.append(
+            OwnershipLink(
+                child_key=children[e.child.name],
+                child_name=e.child.name,
+                child_aliases=list(e.child.aliases),
+                child_country=e.child.country,
+                owner_name=owner_name,
+                owner_list=e.owner_list,
+                owner_source_id=CURATED_SOURCE if e.owner_id else None,
+                owner_entity_id=e.owner_id,
+                owner_key=owner_key,
+                share=e.share,
+                controlled=e.controlled,
+                kind=e.kind,
+                as_of=e.as_of,
+                end_date=e.end_date,
+                source=e.source,
+                note=e.note,
+            )
+        )
     stated = {(lk.child_name.casefold(), lk.owner_entity_id) for lk in links}
     for c in curated.values():
         if not c.parent_id or (c.name.casefold(), c.parent_id) in stated:
             continue
-        links.append(OwnershipLink(
-            child_key=graph.child_key(c.name), child_name=c.name,
-            child_source_id=CURATED_SOURCE, child_entity_id=c.id,
-            owner_name=c.parent_name, owner_source_id=CURATED_SOURCE, owner_entity_id=c.parent_id,
-            controlled=True, kind="subsidiary", source=f"lists/surveillance.yaml entry {c.id}",
-            note=f"The curated list names {c.parent_name} as the controlling entry of {c.name}; "
-                 "no share is stated.",
-        ))  # fmt: skip
-    return ParsedLinks(links, meta={
-        "format": "ownership-yaml", "rules": [r.to_dict() for r in rules],
-        "edges_in_file": len(edges), "curated_parents": len(links) - len(edges),
-    })  # fmt: skip
+        links.append(
+            OwnershipLink(
+                child_key=graph.child_key(c.name),
+                child_name=c.name,
+                child_source_id=CURATED_SOURCE,
+                child_entity_id=c.id,
+                owner_name=c.parent_name,
+                owner_source_id=CURATED_SOURCE,
+                owner_entity_id=c.parent_id,
+                controlled=True,
+                kind="subsidiary",
+                source=f"lists/surveillance.yaml entry {c.id}",
+                note=f"The curated list names {c.parent_name} as the controlling entry of {c.name}; "
+                "no share is stated.",
+            )
+        )
+    return ParsedLinks(
+        links,
+        meta={
+            "format": "ownership-yaml",
+            "rules": [r.to_dict() for r in rules],
+            "edges_in_file": len(edges),
+            "curated_parents": len(links) - len(edges),
+        },
+    )
 
 
-def import_links(store: Store, path: Path | str, fmt: str, origin_id: str, *,
-                 names: Path | None = None) -> LinksResult:  # fmt: skip
+def import_links(
+    store: Store, path: Path | str, fmt: str, origin_id: str, *, names: Path | None = None
+) -> LinksResult:
     """Read a ``gleif-rr`` or ``ownership-csv`` file and make it the links of
     ``origin_id`` (replacing what that origin held); a second file ``names`` gives
     GLEIF's LEI records when they are not in a ``lei-data.xml`` beside ``path``."""
     path = Path(path)
     if fmt not in LINK_FORMATS:
-        raise InputError(f"'{fmt}' is not an ownership format (choose from "
-                         f"{', '.join(LINK_FORMATS)})")  # fmt: skip
+        raise InputError(
+            f"'{fmt}' is not an ownership format (choose from {', '.join(LINK_FORMATS)})"
+        )
     if origin_id == graph.BUNDLED_ORIGIN_ID or store.source(origin_id) is not None:
-        raise InputError(f"source id '{origin_id}' is a list (or screener's own ownership links); "
-                         "choose another --source for a file of ownership links")  # fmt: skip
+        raise InputError(
+            f"source id '{origin_id}' is a list (or screener's own ownership links); "
+            "choose another --source for a file of ownership links"
+        )
     files = [path] if names is None else [path, Path(names)]
     if fmt == "gleif-rr":
         from screener.lists.parsers import gleif_rr
@@ -132,14 +168,28 @@ def import_links(store: Store, path: Path | str, fmt: str, origin_id: str, *,
 
         parsed = ownership_csv.resolve(store, ownership_csv.parse(path), match_owner)
     digest = sha256_paths(list(dict.fromkeys(files)))
-    load = graph.replace_links(store, origin_id, ORIGIN_OF_FORMAT[fmt], parsed, sha256=digest,
-                               path=str(path))  # fmt: skip
-    return LinksResult(origin_id, int(load["id"]), digest, load["status"], int(load["edges"]),
-                       graph.stats(store)["nodes"], parsed.meta)  # fmt: skip
+    load = graph.replace_links(
+        store, origin_id, ORIGIN_OF_FORMAT[fmt], parsed, sha256=digest, path=str(path)
+    )
+    return LinksResult(
+        origin_id,
+        int(load["id"]),
+        digest,
+        load["status"],
+        int(load["edges"]),
+        graph.stats(store)["nodes"],
+        parsed.meta,
+    )
 
 
-def after_list_import(store: Store, fmt: str, entities: list[Entity], source_id: str,
-                      list_sha256: str, version_id: int) -> None:
+def after_list_import(
+    store: Store,
+    fmt: str,
+    entities: list[Entity],
+    source_id: str,
+    list_sha256: str,
+    version_id: int,
+) -> None:
     """Inside a list import's transaction: record the links a CSL states (origin
     ``csl``, keyed by the list's source id) and rewrite the nodes, since a child may
     now be a listed entry."""
@@ -148,8 +198,15 @@ def after_list_import(store: Store, fmt: str, entities: list[Entity], source_id:
 
         parsed = csl_links(entities, source_id)
         parsed.meta["list_version"] = version_id
-        graph.replace_links(store, source_id, "csl", parsed, sha256=list_sha256,
-                            path=f"{source_id} version {version_id}", transaction=False)  # fmt: skip
+        graph.replace_links(
+            store,
+            source_id,
+            "csl",
+            parsed,
+            sha256=list_sha256,
+            path=f"{source_id} version {version_id}",
+            transaction=False,
+        )
     else:
         graph.refresh_nodes(store, transaction=False)
 
@@ -164,8 +221,10 @@ def match_entities(store: Store, name: str) -> list[tuple[str, str, float]]:
 
     service = Screener(store, stages=[])  # the entities themselves, ownership nodes included
     [hits] = service.screen([service.query(name)])
-    return [(str(h.source_id), h.entity_id, float(h.score))
-            for h in sorted(hits, key=lambda h: -h.score)]  # fmt: skip
+    return [
+        (str(h.source_id), h.entity_id, float(h.score))
+        for h in sorted(hits, key=lambda h: -h.score)
+    ]
 
 
 def match_owner(store: Store, name: str) -> tuple[str, str, float] | None:
@@ -187,13 +246,21 @@ def explain(store: Store, name: str, *, on: Any = None, limit: int = 3) -> dict[
         a = assess(store, sid, eid, on=on)
         up = owners(store, sid, eid, on=a.on)
         ended_only = [s for s in a.ended if not any(s.link == c.steps[0].link for c in up)]
-        out.append({
-            "source_id": sid, "entity_id": eid, "score": round(score, 4),
-            "assessment": a.as_dict(),
-            "up": [c.as_dict() for c in up] + [{"steps": [s.as_dict()], "effective_share": None}
-                                               for s in ended_only],
-            "down": [c.as_dict() for c in subsidiaries(store, sid, eid, on=a.on)],
-            "involved": a.entity.listed or a.relation is not None,
-        })  # fmt: skip
-    return {"query": name, "on": out[0]["assessment"]["on"] if out else None, "matches": out,
-            "involved": any(m["involved"] for m in out)}  # fmt: skip
+        out.append(
+            {
+                "source_id": sid,
+                "entity_id": eid,
+                "score": round(score, 4),
+                "assessment": a.as_dict(),
+                "up": [c.as_dict() for c in up]
+                + [{"steps": [s.as_dict()], "effective_share": None} for s in ended_only],
+                "down": [c.as_dict() for c in subsidiaries(store, sid, eid, on=a.on)],
+                "involved": a.entity.listed or a.relation is not None,
+            }
+        )
+    return {
+        "query": name,
+        "on": out[0]["assessment"]["on"] if out else None,
+        "matches": out,
+        "involved": any(m["involved"] for m in out),
+    }

@@ -17,32 +17,34 @@ from screener.settings import Config
 # Format names, as given to `lists import --format` and in sources.yaml; the importer of
 # each is the module of that name in screener/lists/parsers/ ("-" becomes "_").
 FORMATS = (
-    "csl",           # US Consolidated Screening List (CSV / JSON)
-    "ofac",          # OFAC legacy CSV set (SDN, consolidated non-SDN)
-    "simple",        # OpenSanctions targets.simple.csv, or your own id,name list
-    "curated",       # the project's curated YAML
+    "csl",  # US Consolidated Screening List (CSV / JSON)
+    "ofac",  # OFAC legacy CSV set (SDN, consolidated non-SDN)
+    "simple",  # OpenSanctions targets.simple.csv, or your own id,name list
+    "curated",  # the project's curated YAML
     "section-1286",  # DoD Section 1286 CSV
-    "un-sc",         # UN Security Council Consolidated List XML
-    "ofsi",          # UK OFSI Consolidated List, 2022 or legacy layout, CSV or XLSX
-    "eu-fsf",        # EU Financial Sanctions Files XML
-    "dfat",          # Australia DFAT Consolidated List, XLSX or CSV
-    "ca-sema",       # Canada Consolidated Autonomous Sanctions List XML
-    "bis-dpl",       # BIS Denied Persons List (dpl.txt)
-    "fr-rule",       # a Federal Register rule adding Entity List entries (FR XML)
-)  # fmt: skip
+    "un-sc",  # UN Security Council Consolidated List XML
+    "ofsi",  # UK OFSI Consolidated List, 2022 or legacy layout, CSV or XLSX
+    "eu-fsf",  # EU Financial Sanctions Files XML
+    "dfat",  # Australia DFAT Consolidated List, XLSX or CSV
+    "ca-sema",  # Canada Consolidated Autonomous Sanctions List XML
+    "bis-dpl",  # BIS Denied Persons List (dpl.txt)
+    "fr-rule",  # a Federal Register rule adding Entity List entries (FR XML)
+)
 # Formats of ownership links, not list entries, also taken by `lists import --format`;
 # screener.lists.links loads them into the ownership graph.
 LINK_FORMATS = (
-    "gleif-rr",       # GLEIF Level 2 relationship records XML
+    "gleif-rr",  # GLEIF Level 2 relationship records XML
     "ownership-csv",  # your CSV of child, parent, share, source
-)  # fmt: skip
+)
 
 
 def importer(fmt: str) -> Callable[[Path], ParsedList]:
     """The ``parse`` function of the importer for ``fmt`` (module name: ``-`` becomes ``_``)."""
     if fmt in LINK_FORMATS:
-        raise InputError(f"'{fmt}' holds ownership links, not list entries; load it with "
-                         "`screener lists import` (screener.lists.catalog.import_file)")
+        raise InputError(
+            f"'{fmt}' holds ownership links, not list entries; load it with "
+            "`screener lists import` (screener.lists.catalog.import_file)"
+        )
     if fmt not in FORMATS:
         raise InputError(f"unknown list format '{fmt}' (choose from {', '.join(FORMATS)})")
     module = fmt.replace("-", "_")

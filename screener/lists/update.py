@@ -83,8 +83,10 @@ def download_plan(
         return list(override or files), names, True
     urls = list(override or alternatives)
     if not urls:
-        raise InputError(f"{source_id}: has no download URL; give one with --url "
-                         f"{source_id}=URL or load a file with --from-file")  # fmt: skip
+        raise InputError(
+            f"{source_id}: has no download URL; give one with --url "
+            f"{source_id}=URL or load a file with --from-file"
+        )
     fallback = _basename(official[0]) if official else "list.csv"
     return urls, [_basename(u) if "." in _basename(u) else fallback for u in urls], False
 
@@ -116,13 +118,23 @@ def update(
     """
     config = config if config is not None else load_config()
     reg = registry()
-    ids = list(source_ids or [s for s, e in reg.items() if (e.get("urls") or e.get("files"))
-                              and e.get("default_update", True)])  # fmt: skip
+    ids = list(
+        source_ids
+        or [
+            s
+            for s, e in reg.items()
+            if (e.get("urls") or e.get("files")) and e.get("default_update", True)
+        ]
+    )
     if from_file is not None and len(ids) != 1:
-        raise InputError("--from-file loads one source: name it, e.g. "
-                         "`screener lists update csl --from-file consolidated.csv`")  # fmt: skip
-    overrides = {**config.urls, **{k: [v] if isinstance(v, str) else list(v)
-                                   for k, v in (urls or {}).items()}}  # fmt: skip
+        raise InputError(
+            "--from-file loads one source: name it, e.g. "
+            "`screener lists update csl --from-file consolidated.csv`"
+        )
+    overrides = {
+        **config.urls,
+        **{k: [v] if isinstance(v, str) else list(v) for k, v in (urls or {}).items()},
+    }
     for sid in [*ids, *(urls or {})]:
         if not source_settings(sid, config, store).get("format"):
             known = ", ".join(s for s, e in reg.items() if e.get("urls") or e.get("files"))
@@ -131,12 +143,18 @@ def update(
     for sid in ids:
         entry = source_settings(sid, config, store)
         if from_file is None and entry.get("bundled") and sid not in overrides:
-            raise InputError(f"{sid}: is bundled with screener and updated with it; "
-                             "use --from-file or --url to load another copy")  # fmt: skip
+            raise InputError(
+                f"{sid}: is bundled with screener and updated with it; "
+                "use --from-file or --url to load another copy"
+            )
         if from_file is None:
             plans[sid] = download_plan(sid, entry, overrides.get(sid))
-    given = {"transport": transport, "sleep": sleep, "retries": retries,
-             "deadline": config.download_deadline}  # fmt: skip
+    given = {
+        "transport": transport,
+        "sleep": sleep,
+        "retries": retries,
+        "deadline": config.download_deadline,
+    }
     kwargs: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     outcomes = []
     with Downloader(**kwargs) as dl:
@@ -155,22 +173,33 @@ def update(
     return outcomes
 
 
-def _from_file(store: Store, sid: str, entry: dict[str, Any], path: Path,
-               force: bool) -> UpdateOutcome:  # fmt: skip
+def _from_file(
+    store: Store, sid: str, entry: dict[str, Any], path: Path, force: bool
+) -> UpdateOutcome:
     for f in catalog.list_files(path):
         check_complete(f)
     try:
-        r = catalog.import_list_file(store, path, entry["format"], sid, origin=f"file:{path}",
-                                checks=import_checks(sid, entry, force))  # fmt: skip
+        r = catalog.import_list_file(
+            store,
+            path,
+            entry["format"],
+            sid,
+            origin=f"file:{path}",
+            checks=import_checks(sid, entry, force),
+        )
     except InputError as e:
         raise UpdateError(str(e)) from None
     return _outcome(r, f"file:{path}")
 
 
 def _download(
-    store: Store, sid: str, entry: dict[str, Any],
-    plan: tuple[list[str], list[str], bool], dl: Downloader, force: bool,
-) -> UpdateOutcome:  # fmt: skip
+    store: Store,
+    sid: str,
+    entry: dict[str, Any],
+    plan: tuple[list[str], list[str], bool],
+    dl: Downloader,
+    force: bool,
+) -> UpdateOutcome:
     urls, names, all_needed = plan
     active = (store.source(sid) or {}).get("active_version")
     checks = import_checks(sid, entry, force)
@@ -199,8 +228,9 @@ def _download(
                 continue
             save_validators(store, sid, r.version_id, [f])
             return _outcome(r, url)
-    raise UpdateError(errors[0] if len(errors) == 1 else
-                      f"all {len(errors)} URLs failed: " + "; ".join(errors))  # fmt: skip
+    raise UpdateError(
+        errors[0] if len(errors) == 1 else f"all {len(errors)} URLs failed: " + "; ".join(errors)
+    )
 
 
 def _fetch(store: Store, dl: Downloader, url: str, dest: Path, active: int | None) -> Fetched:
@@ -212,41 +242,49 @@ def _fetch(store: Store, dl: Downloader, url: str, dest: Path, active: int | Non
 
 
 def _fetch_set(
-    store: Store, dl: Downloader, urls: list[str], names: list[str], folder: Path,
+    store: Store,
+    dl: Downloader,
+    urls: list[str],
+    names: list[str],
+    folder: Path,
     active: int | None,
-) -> list[Fetched] | None:  # fmt: skip
+) -> list[Fetched] | None:
     """Every file of a multi-file source; None when each one is unchanged."""
     fetched = [_fetch(store, dl, u, folder / n, active) for u, n in zip(urls, names)]
     if all(f.not_modified for f in fetched):
         return None
     # Some files changed: the unchanged ones are needed too, so fetch them in full.
-    return [dl.fetch(f.url, folder / n) if f.not_modified else f
-            for f, n in zip(fetched, names)]  # fmt: skip
+    return [dl.fetch(f.url, folder / n) if f.not_modified else f for f, n in zip(fetched, names)]
 
 
 def _import(
-    store: Store, sid: str, entry: dict[str, Any], path: Path, folder: Path, origin: str,
+    store: Store,
+    sid: str,
+    entry: dict[str, Any],
+    path: Path,
+    folder: Path,
+    origin: str,
     checks: list[ImportCheck],
-) -> ImportResult:  # fmt: skip
+) -> ImportResult:
     where = origin if path != folder else "downloaded files"
     try:
         for f in catalog.list_files(path):
             check_complete(f)
-        return catalog.import_list_file(store, path, entry["format"], sid, origin=origin,
-                                   checks=checks)  # fmt: skip
+        return catalog.import_list_file(
+            store, path, entry["format"], sid, origin=origin, checks=checks
+        )
     except InputError as e:
         text = str(e).replace(f"{path}: ", "").replace(f"{folder}{os.sep}", "")
         raise UpdateError(f"{where}: {text}") from None
 
 
 def _outcome(r: ImportResult, origin: str) -> UpdateOutcome:
-    return UpdateOutcome(r.source_id, r.status, r.version_id, r.entities, r.previous_version,
-                         origin)  # fmt: skip
+    return UpdateOutcome(
+        r.source_id, r.status, r.version_id, r.entities, r.previous_version, origin
+    )
 
 
 def _message(e: BaseException) -> str:
     if isinstance(e, OSError):
         return f"{e.filename or ''}: {e.strerror or e}".lstrip(": ")
     return str(e)
-
-

@@ -44,8 +44,9 @@ def dob_option(value: str | None, what: str = "--dob") -> str | None:
         return None
     v = str(value).strip()
     if not _DOB.match(v):
-        raise InputError(f"{what}: '{v[:40]}' is not a date of birth: write YYYY, YYYY-MM or "
-                         "YYYY-MM-DD")  # fmt: skip
+        raise InputError(
+            f"{what}: '{v[:40]}' is not a date of birth: write YYYY, YYYY-MM or YYYY-MM-DD"
+        )
     return v
 
 
@@ -54,8 +55,9 @@ def floor(threshold: float, country: str | None, dob: str | None = None) -> floa
     return threshold - (COUNTRY_BONUS if country else 0.0) - (DOB_BONUS if dob else 0.0)
 
 
-def apply_country(hits: list[Hit], country: str | None, threshold: float,
-                  dob: str | None = None) -> list[Hit]:  # fmt: skip
+def apply_country(
+    hits: list[Hit], country: str | None, threshold: float, dob: str | None = None
+) -> list[Hit]:
     """``hits`` with the country (and date of birth) applied, those at or above
     ``threshold``, best first."""
     if not country and not dob:
@@ -71,8 +73,10 @@ def apply_country(hits: list[Hit], country: str | None, threshold: float,
                 d.notes.append(f"country {country.upper()} agrees (+{COUNTRY_BONUS})")
             else:
                 d.score = round(h.score - COUNTRY_PENALTY, 4)
-                d.notes.append(f"country {country.upper()} not among "
-                               f"{', '.join(c.upper() for c in listed)} (-{COUNTRY_PENALTY})")  # fmt: skip
+                d.notes.append(
+                    f"country {country.upper()} not among "
+                    f"{', '.join(c.upper() for c in listed)} (-{COUNTRY_PENALTY})"
+                )
             h = replace(h, score=d.score, detail=d)
         born = h.entity.extra.get("birth_dates") if dob and h.entity.schema == "person" else None
         if born:
@@ -84,9 +88,15 @@ def apply_country(hits: list[Hit], country: str | None, threshold: float,
                 lowered = round(h.score - DOB_PENALTY, 4)
                 kept = h.score >= threshold > lowered
                 d.score = threshold if kept else lowered
-                d.notes.append(f"date of birth {dob} differs from {', '.join(born)} "
-                               f"(-{DOB_PENALTY}" + (", kept at the threshold: a date alone "
-                                                    "never clears a name)" if kept else ")"))  # fmt: skip
+                d.notes.append(
+                    f"date of birth {dob} differs from {', '.join(born)} "
+                    f"(-{DOB_PENALTY}"
+                    + (
+                        ", kept at the threshold: a date alone never clears a name)"
+                        if kept
+                        else ")"
+                    )
+                )
             h = replace(h, score=d.score, detail=d)
         if h.score >= threshold:
             out.append(h)

@@ -148,9 +148,12 @@ class Index:
         idx.distinctive = distinctive_words(idx)
         for rec in idx.names:
             idx.toksets.append(frozenset(rec.norm.tokens))
-            idx.wmin.append(sum(
-                idx.w[t] * (LEAST_PLACE_SHARE if t in rec.norm.places else 1.0)
-                for t in rec.norm.tokens))  # fmt: skip
+            idx.wmin.append(
+                sum(
+                    idx.w[t] * (LEAST_PLACE_SHARE if t in rec.norm.places else 1.0)
+                    for t in rec.norm.tokens
+                )
+            )
         brand_keys: dict[str, list[int]] = defaultdict(list)
         zh_base: dict[str, list[int]] = defaultdict(list)
         for ni, rec in enumerate(idx.names):
@@ -172,8 +175,11 @@ class Index:
                 if a:
                     acronyms[a].append(ni)
         # an acronym several organisations share names none of them
-        idx.acronyms = {a: ids for a, ids in acronyms.items()
-                        if len({idx.names[i].entity for i in ids}) <= ACRONYM_MAX_ENTITIES}  # fmt: skip
+        idx.acronyms = {
+            a: ids
+            for a, ids in acronyms.items()
+            if len({idx.names[i].entity for i in ids}) <= ACRONYM_MAX_ENTITIES
+        }
         idx.zh_base = dict(zh_base)
         idx.prefixes = sorted(
             (clean(rec.text), ni) for ni, rec in enumerate(idx.names) if rec.kind != "weak"
@@ -243,8 +249,9 @@ class Index:
         if not found and not known and len(token) > FUZZY_TWO_EDITS_LEN:
             # an unknown long word (ten letters or more) with no variant one edit away may
             # be two edits away ("Uinveristy"): both sides then drop two letters
-            self._lookup(token, delete_variants(token) - delete_variants(token, two=False),
-                         known, found)  # fmt: skip
+            self._lookup(
+                token, delete_variants(token) - delete_variants(token, two=False), known, found
+            )
         return list(found.items())
 
     def _lookup(self, token: str, keys: set[str], known: bool, found: dict[str, float]) -> None:
@@ -343,8 +350,12 @@ def is_coined(token: str) -> bool:
     """A brand word of five letters or more that is rare even in English text (Zipf under
     ``CONTAINED_OTHER_MAX_ZIPF``) and not made of pinyin syllables: "hikvision",
     "sensetime" is not (it reads as pinyin), "huawei" is not (Zipf 3.3)."""
-    return (len(token) >= 5 and is_brand_word(token)
-            and zipf_en(token) < CONTAINED_OTHER_MAX_ZIPF and not is_pinyin_word(token))  # fmt: skip
+    return (
+        len(token) >= 5
+        and is_brand_word(token)
+        and zipf_en(token) < CONTAINED_OTHER_MAX_ZIPF
+        and not is_pinyin_word(token)
+    )
 
 
 def common_english() -> frozenset[str]:
@@ -377,10 +388,10 @@ def distinctive_words(idx: Index) -> frozenset[str]:
     rare they are in the lists."""
     floor = DISTINCTIVE_SHARE * idx.max_w
     return frozenset(
-        t for t, w in idx.w.items()
-        if w >= floor and not t.isdecimal()
-        and (not t.isascii() or t not in idx.common)
-    )  # fmt: skip
+        t
+        for t, w in idx.w.items()
+        if w >= floor and not t.isdecimal() and (not t.isascii() or t not in idx.common)
+    )
 
 
 @lru_cache(maxsize=100_000)

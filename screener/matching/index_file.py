@@ -56,14 +56,35 @@ def _unids(blob: bytes) -> array[int]:
 
 
 def _norm_json(n: Norm) -> str:
-    return json.dumps([n.text, n.tokens, sorted(n.places), sorted(n.numbers), n.legal,
-                       n.compact, n.joined, n.cjk, n.pinyin], ensure_ascii=False)  # fmt: skip
+    return json.dumps(
+        [
+            n.text,
+            n.tokens,
+            sorted(n.places),
+            sorted(n.numbers),
+            n.legal,
+            n.compact,
+            n.joined,
+            n.cjk,
+            n.pinyin,
+        ],
+        ensure_ascii=False,
+    )
 
 
 def _norm(s: str) -> Norm:
     t, toks, places, numbers, legal, compact, joined, cjk, pinyin = json.loads(s)
-    return Norm(t, tuple(toks), frozenset(places), frozenset(numbers), tuple(legal), compact,
-                joined, cjk, pinyin)  # fmt: skip
+    return Norm(
+        t,
+        tuple(toks),
+        frozenset(places),
+        frozenset(numbers),
+        tuple(legal),
+        compact,
+        joined,
+        cjk,
+        pinyin,
+    )
 
 
 def _entity_json(e: Entity) -> str:
@@ -103,33 +124,61 @@ def _write(c: sqlite3.Connection, idx: Index, key: str) -> None:
     c.execute("create table meta (key text primary key, value text)")
     c.execute("create table tokens (token text, w real, postings blob)")
     c.execute("create table deletes (key text, tokens text)")
-    c.execute("create table names (id integer primary key, entity integer, text text, "
-              "kind text, norm text, wmin real, brand text)")  # fmt: skip
+    c.execute(
+        "create table names (id integer primary key, entity integer, text text, "
+        "kind text, norm text, wmin real, brand text)"
+    )
     c.execute("create table entities (id integer primary key, data text)")
     c.execute("create table maps (map text, key text, ids blob)")
     c.execute("create table prefixes (text text, id integer)")
     c.execute("create table words (kind text, word text)")
     c.execute("create table blobs (name text primary key, data text)")
-    meta = {"format": FORMAT, "key": key, "max_idf": idx.max_idf, "max_w": idx.max_w,
-            "versions": idx.versions, "names": len(idx.names),
-            "entities": len(idx.entities)}  # fmt: skip
+    meta = {
+        "format": FORMAT,
+        "key": key,
+        "max_idf": idx.max_idf,
+        "max_w": idx.max_w,
+        "versions": idx.versions,
+        "names": len(idx.names),
+        "entities": len(idx.entities),
+    }
     for s in SETS:
         c.executemany("insert into words values (?, ?)", ((s, w) for w in getattr(idx, s)))
-    c.executemany("insert into meta values (?, ?)",
-                  ((k, json.dumps(v, ensure_ascii=False, default=str)) for k, v in meta.items()))  # fmt: skip
-    c.executemany("insert into tokens values (?, ?, ?)",
-                  ((t, idx.w.get(t, idx.max_w), _ids(p)) for t, p in idx.postings.items()))  # fmt: skip
-    c.executemany("insert into deletes values (?, ?)",
-                  ((d, _SEP.join(ts)) for d, ts in idx.deletes.items()))  # fmt: skip
-    c.executemany("insert into names values (?, ?, ?, ?, ?, ?, ?)", (
-        (i, r.entity, r.text, r.kind, _norm_json(r.norm), idx.wmin[i],
-         _SEP.join(idx.brand[i]) if i in idx.brand else None)
-        for i, r in enumerate(idx.names)))  # fmt: skip
-    c.executemany("insert into entities values (?, ?)",
-                  ((i, _entity_json(e)) for i, e in enumerate(idx.entities)))  # fmt: skip
+    c.executemany(
+        "insert into meta values (?, ?)",
+        ((k, json.dumps(v, ensure_ascii=False, default=str)) for k, v in meta.items()),
+    )
+    c.executemany(
+        "insert into tokens values (?, ?, ?)",
+        ((t, idx.w.get(t, idx.max_w), _ids(p)) for t, p in idx.postings.items()),
+    )
+    c.executemany(
+        "insert into deletes values (?, ?)", ((d, _SEP.join(ts)) for d, ts in idx.deletes.items())
+    )
+    c.executemany(
+        "insert into names values (?, ?, ?, ?, ?, ?, ?)",
+        (
+            (
+                i,
+                r.entity,
+                r.text,
+                r.kind,
+                _norm_json(r.norm),
+                idx.wmin[i],
+                _SEP.join(idx.brand[i]) if i in idx.brand else None,
+            )
+            for i, r in enumerate(idx.names)
+        ),
+    )
+    c.executemany(
+        "insert into entities values (?, ?)",
+        ((i, _entity_json(e)) for i, e in enumerate(idx.entities)),
+    )
     for m in MAPS:
-        c.executemany("insert into maps values (?, ?, ?)",
-                      ((m, k, _ids(v)) for k, v in getattr(idx, m).items()))  # fmt: skip
+        c.executemany(
+            "insert into maps values (?, ?, ?)",
+            ((m, k, _ids(v)) for k, v in getattr(idx, m).items()),
+        )
     c.executemany("insert into prefixes values (?, ?)", idx.prefixes)
     blobs = {
         "deletes": json.dumps(idx.deletes, ensure_ascii=False),
@@ -181,10 +230,20 @@ def _load_all(conn: sqlite3.Connection, meta: dict[str, Any]) -> Index:
     idx.deletes = json.loads(blobs["deletes"])
     norms = json.loads(blobs["norms"])
     for i, ent, text, kind, wmin, brand in conn.execute(
-            "select id, entity, text, kind, wmin, brand from names order by id"):  # fmt: skip
+        "select id, entity, text, kind, wmin, brand from names order by id"
+    ):
         t, toks, places, numbers, legal, compact, joined, cjk, pinyin = norms[i]
-        n = Norm(t, tuple(toks), frozenset(places), frozenset(numbers), tuple(legal), compact,
-                 joined, cjk, pinyin)  # fmt: skip
+        n = Norm(
+            t,
+            tuple(toks),
+            frozenset(places),
+            frozenset(numbers),
+            tuple(legal),
+            compact,
+            joined,
+            cjk,
+            pinyin,
+        )
         idx.names.append(NameRec(ent, text, kind, n))
         idx.toksets.append(frozenset(n.tokens))
         idx.wmin.append(wmin)
@@ -240,43 +299,68 @@ class _Lazy(Index):
         token = _Rows(self, "select w, postings from tokens where token = ?", tuple)
         self.postings = _Derived(token, lambda r: _unids(r[1]))  # type: ignore[assignment]
         self.w = _Derived(token, lambda r: r[0])  # type: ignore[assignment]
-        self.deletes = _Rows(self, "select tokens from deletes where key = ?",  # type: ignore[assignment]
-                             lambda r: r[0].split(_SEP))  # fmt: skip
+        self.deletes = _Rows(
+            self,
+            "select tokens from deletes where key = ?",  # type: ignore[assignment]
+            lambda r: r[0].split(_SEP),
+        )
         for m in MAPS:
-            setattr(self, m, _Rows(self, f"select ids from maps where map = '{m}' and key = ?",
-                                   lambda r: _unids(r[0])))  # fmt: skip
-        rows = _Rows(self, "select entity, text, kind, norm, wmin, brand from names where id = ?",
-                     _name_row)  # fmt: skip
+            setattr(
+                self,
+                m,
+                _Rows(
+                    self,
+                    f"select ids from maps where map = '{m}' and key = ?",
+                    lambda r: _unids(r[0]),
+                ),
+            )
+        rows = _Rows(
+            self, "select entity, text, kind, norm, wmin, brand from names where id = ?", _name_row
+        )
         self.names = _Seq(rows, self._n_names, lambda r: r[0])  # type: ignore[assignment]
         self.toksets = _Seq(rows, self._n_names, lambda r: r[1])  # type: ignore[assignment]
         self.wmin = _Seq(rows, self._n_names, lambda r: r[2])  # type: ignore[assignment]
         self.brand = _Derived(rows, lambda r: r[3])  # type: ignore[assignment]
-        self.entities = _Seq(_Rows(self, "select data from entities where id = ?",  # type: ignore[assignment]
-                                   lambda r: entity_from_dict(json.loads(r[0]))),
-                             self._n_entities, lambda e: e)  # fmt: skip
+        self.entities = _Seq(
+            _Rows(
+                self,
+                "select data from entities where id = ?",  # type: ignore[assignment]
+                lambda r: entity_from_dict(json.loads(r[0])),
+            ),
+            self._n_entities,
+            lambda e: e,
+        )
         for s in SETS:
             setattr(self, s, _Words(self, s))
 
     def conn(self) -> sqlite3.Connection:
         """This process's connection (a forked worker opens its own)."""
         if os.getpid() != self._pid:
-            self._conn = sqlite3.connect(f"file:{self._path}?mode=ro", uri=True,
-                                         check_same_thread=False)  # fmt: skip
+            self._conn = sqlite3.connect(
+                f"file:{self._path}?mode=ro", uri=True, check_same_thread=False
+            )
             self._pid = os.getpid()
         return self._conn
 
     def prefixed(self, text: str, limit: int) -> list[tuple[str, int]]:
         end = text[:-1] + chr(ord(text[-1]) + 1) if text else "\U0010ffff"
-        return list(self.conn().execute(
-            "select text, id from prefixes where text >= ? and text < ? order by text limit ?",
-            (text, end, limit)))  # fmt: skip
+        return list(
+            self.conn().execute(
+                "select text, id from prefixes where text >= ? and text < ? order by text limit ?",
+                (text, end, limit),
+            )
+        )
 
 
 def _name_row(r: tuple[Any, ...]) -> tuple[NameRec, frozenset[str], float, tuple[str, ...]]:
     ent, text, kind, norm, wmin, brand = r
     n = _norm(norm)
-    return (NameRec(ent, text, kind, n), frozenset(n.tokens), wmin,
-            tuple(brand.split(_SEP)) if brand else ())  # fmt: skip
+    return (
+        NameRec(ent, text, kind, n),
+        frozenset(n.tokens),
+        wmin,
+        tuple(brand.split(_SEP)) if brand else (),
+    )
 
 
 class _Words:
@@ -289,9 +373,14 @@ class _Words:
     def __contains__(self, word: object) -> bool:
         found = self.cache.get(word)  # type: ignore[arg-type]
         if found is None:
-            found = self.cache[word] = self.owner.conn().execute(  # type: ignore[index]
-                "select 1 from words where kind = ? and word = ?", (self.kind, word)
-            ).fetchone() is not None
+            found = self.cache[word] = (
+                self.owner.conn()
+                .execute(  # type: ignore[index]
+                    "select 1 from words where kind = ? and word = ?", (self.kind, word)
+                )
+                .fetchone()
+                is not None
+            )
         return found
 
 

@@ -145,8 +145,9 @@ class Matcher:
             info = self._tokens[t] = (variants, w_low, w_max, typos)
         return info
 
-    def candidates(self, q: Norm, threshold: float,
-                   infos: dict[str, TokenInfo] | None = None) -> list[int]:  # fmt: skip
+    def candidates(
+        self, q: Norm, threshold: float, infos: dict[str, TokenInfo] | None = None
+    ) -> list[int]:
         """Ids of the names whose score could reach ``threshold``, most promising first.
 
         Prefix filtering: a name reaches the threshold only if the weight it shares
@@ -249,8 +250,13 @@ class Matcher:
         return out
 
     # -- screening ----------------------------------------------------------
-    def screen(self, name: str, country: str | None = None, threshold: float | None = None,
-               dob: str | None = None) -> list[Hit]:  # fmt: skip
+    def screen(
+        self,
+        name: str,
+        country: str | None = None,
+        threshold: float | None = None,
+        dob: str | None = None,
+    ) -> list[Hit]:
         """Hits for ``name`` at or above ``threshold``, best first, one per entity.
 
         ``country`` (ISO-2, ISO-3 or an English name) is secondary evidence
@@ -330,7 +336,7 @@ class Matcher:
         c = clean(text)
         out: list[Hit] = []
         seen: set[str] = set()
-        for listed, ni in self.index.prefixed(c, TRUNCATED_MAX_NAMES):
+        for listed, _ni in self.index.prefixed(c, TRUNCATED_MAX_NAMES):
             if len(listed) <= len(c) or not listed[len(c)].isalpha():
                 continue  # the query ends where a listed word ends: screened as it is
             end = listed.find(" ", len(c))
@@ -340,7 +346,8 @@ class Matcher:
             seen.add(completed)
             for h in self._screen_one(completed, floor):
                 h.detail.notes.append(
-                    f"the query looks cut at {len(text)} characters; read as {completed!r}")
+                    f"the query looks cut at {len(text)} characters; read as {completed!r}"
+                )
                 h.detail.part = completed
                 out.append(h)
         return out
@@ -390,8 +397,16 @@ class Matcher:
         """The hit on listed name ``name_id`` that ``detail`` scored for a query whose
         normalized tokens are ``query_tokens``."""
         rec = self.index.names[name_id]
-        return Hit(self.index.entities[rec.entity], detail.score, rec.text, rec.kind, detail,
-                   query_tokens, rec.norm, name_id)  # fmt: skip
+        return Hit(
+            self.index.entities[rec.entity],
+            detail.score,
+            rec.text,
+            rec.kind,
+            detail,
+            query_tokens,
+            rec.norm,
+            name_id,
+        )
 
     def compare(self, query: str, listed: str) -> Detail:
         """Score two names directly (no candidate step), with this index's weights,
@@ -405,11 +420,16 @@ class Matcher:
                 if not q.tokens or not n.tokens:
                     continue
                 known = self.index.postings
-                fuzzy = {t: _pair_fuzzy(t, n.tokens, t in known, self.index.distinctive)
-                         for t in q.tokens}  # fmt: skip
+                fuzzy = {
+                    t: _pair_fuzzy(t, n.tokens, t in known, self.index.distinctive)
+                    for t in q.tokens
+                }
                 d = score_name(q, n, self.index, fuzzy, core=brand_core(n))
-                if d.score < ACRONYM_SCORE and query_acronym(qv) and (
-                        query_acronym(qv) == acronym_of(lv)):  # fmt: skip
+                if (
+                    d.score < ACRONYM_SCORE
+                    and query_acronym(qv)
+                    and (query_acronym(qv) == acronym_of(lv))
+                ):
                     d = Detail(ACRONYM_SCORE, "the query is the listed name's acronym")
                 if d.score > best.score:
                     best = d
@@ -439,8 +459,9 @@ def _words_held(infos: dict[str, TokenInfo]) -> set[str]:
     return {v for info in infos.values() for v, _ in info[0]}
 
 
-def _pair_fuzzy(token: str, others: Iterable[str], known: bool = False,
-                coined: frozenset[str] = frozenset()) -> list[tuple[str, float]]:  # fmt: skip
+def _pair_fuzzy(
+    token: str, others: Iterable[str], known: bool = False, coined: frozenset[str] = frozenset()
+) -> list[tuple[str, float]]:
     """The words of ``others`` that ``token`` may be a typo of (:func:`typo_similarity`)."""
     if len(token) < FUZZY_MIN_LEN or not token.isalpha():
         return []

@@ -40,6 +40,7 @@ Queries
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache, lru_cache
 from typing import NamedTuple
@@ -120,7 +121,9 @@ class Part(NamedTuple):
 
 
 # characters that may separate parts; a string without any is screened whole only
-_MAY_SPLIT = LazyRe(r"[,;|+/()\[\]（）【】，、；\n\r]|[a-z][A-Z]|[a-z]\d{1,2}\b|[\u3400-\u9fff].*[A-Za-z]{2}|[A-Za-z]{2}.*[\u3400-\u9fff]")
+_MAY_SPLIT = LazyRe(
+    r"[,;|+/()\[\]（）【】，、；\n\r]|[a-z][A-Z]|[a-z]\d{1,2}\b|[\u3400-\u9fff].*[A-Za-z]{2}|[A-Za-z]{2}.*[\u3400-\u9fff]"
+)
 _MAY_SPLIT_ASCII = re.compile(r"[,;|+/()\[\]\n\r]|[a-z][A-Z]|[a-z]\d{1,2}\b")
 _GROUPS = LazyRe(r"\s*(?:[;；|\n\r]+|(?<![+\w])\+(?![+])|(?<=\w)\+(?=\s*[A-Z]))\s*")
 # "Huawei Technologies Co., Ltd.": commas only before legal forms, nothing to take apart
@@ -131,9 +134,13 @@ _NAME_COMMA_LEGAL = LazyRe(
 )
 _SEGMENT = LazyRe(r"\s*[,，、]\s*")
 _BRACKET = LazyRe(r"[(\[（【]([^()\[\]（）【】]*)[)\]）】]")
-_TICKER = re.compile(r"^(?:\d{4,6}(?:\.[A-Za-z]{1,3})?|[A-Za-z]{1,6}:\s*[A-Z0-9.]{1,8}|[A-Z]{2,5}:\s*\d{3,6})$")
+_TICKER = re.compile(
+    r"^(?:\d{4,6}(?:\.[A-Za-z]{1,3})?|[A-Za-z]{1,6}:\s*[A-Z0-9.]{1,8}|[A-Z]{2,5}:\s*\d{3,6})$"
+)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
-_SCRIPT = LazyRe(r"([\u3400-\u9fff\uf900-\ufaff][\u3400-\u9fff\uf900-\ufaff\d（）()]*[\u3400-\u9fff\uf900-\ufaff）)])")
+_SCRIPT = LazyRe(
+    r"([\u3400-\u9fff\uf900-\ufaff][\u3400-\u9fff\uf900-\ufaff\d（）()]*[\u3400-\u9fff\uf900-\ufaff）)])"
+)
 _EMAIL = re.compile(r"\S+@\S+")
 _POSTCODE = re.compile(r"\b\d{5,6}\b")
 _FOOTNOTE = re.compile(r"(?<=\b[A-Z][a-z]{2})([a-z]*)\d{1,2}\b")
@@ -144,7 +151,8 @@ def query_parts(text: str) -> list[Part]:
     text = str(text)
     whole = Part(" ".join(text.split()), True, ())
     if not (_MAY_SPLIT_ASCII if text.isascii() else _MAY_SPLIT).search(text) or (
-            _NAME_COMMA_LEGAL.match(text) or _legal_tail(text)):  # fmt: skip
+        _NAME_COMMA_LEGAL.match(text) or _legal_tail(text)
+    ):
         return [whole]
     if "\n" not in text and "\r" not in text:
         text = whole.text
@@ -157,8 +165,12 @@ def query_parts(text: str) -> list[Part]:
         segments = [s for s, _ in found]
         kinds = [_kind(s) for s in segments]
         kept = [s for s, k in zip(segments, kinds) if k in ("org", "unit")]
-        if len(kept) == 2 and len(segments) == 2 and not any(a for _, a in found) and (
-                _looks_like_person(kept)):  # fmt: skip
+        if (
+            len(kept) == 2
+            and len(segments) == 2
+            and not any(a for _, a in found)
+            and (_looks_like_person(kept))
+        ):
             kept = [" ".join(kept)]  # "CHEN, Quanguo"
             kinds = ["org"]
             segments = kept
@@ -168,7 +180,7 @@ def query_parts(text: str) -> list[Part]:
         # a hierarchy ("Institute of ..., Chinese Academy of Sciences") reads together;
         # an alias in brackets or after a slash does not
         chain = [s for s, alias in found if s in kept and not alias]
-        cands += [f"{a} {b}" for a, b in zip(chain, chain[1:])]
+        cands += [f"{a} {b}" for a, b in itertools.pairwise(chain)]
         if len(chain) > 2:
             cands.append(" ".join(chain))
         for c in cands:
@@ -197,7 +209,7 @@ def _repair(text: str) -> str:
         return text
     pieces = _CAMEL.split(text)
     out = pieces[0]
-    for left, right in zip(pieces, pieces[1:]):
+    for left, right in itertools.pairwise(pieces):
         lw = re.findall(r"[A-Za-z]+$", left)
         rw = re.findall(r"^[A-Za-z]+", right)
         lw_, rw_ = (lw[0].lower() if lw else ""), (rw[0].lower() if rw else "")
@@ -271,8 +283,9 @@ def _kind(seg: str) -> str:
     toks = set(n.tokens)
     if not toks or toks <= _setaside_words() | n.places or _zh_place(seg):
         return "place"
-    if toks & _street_words() and (n.numbers or toks & n.places or (
-            len(toks) <= 4 and not toks & _org_words() and not n.legal)):  # fmt: skip
+    if toks & _street_words() and (
+        n.numbers or toks & n.places or (len(toks) <= 4 and not toks & _org_words() and not n.legal)
+    ):
         return "address"
     words = n.tokens
     heads = _unit_heads()
@@ -304,7 +317,7 @@ def _looks_like_person(kept: list[str]) -> bool:
 
 
 def _only_legal(seg: str) -> bool:
-    """"Co., Ltd." or "Inc.": a legal form cut off its name by a comma."""
+    """ "Co., Ltd." or "Inc.": a legal form cut off its name by a comma."""
     toks = clean(seg).split()
     return bool(toks) and all(t in _legal_words() for t in toks)
 
@@ -333,7 +346,7 @@ def query_acronym(text: str) -> str:
     if len(n.tokens) > 3 or len(text) > 40:
         return ""  # an acronym stands alone, or beside a place or a legal form
     caps = re.findall(r"\b[A-Z]{3,6}\b", text)
-    if len(caps) != 1 or text.isupper() and len(text.split()) > 1:
+    if len(caps) != 1 or (text.isupper() and len(text.split()) > 1):
         return ""
     rest = [t for t in n.tokens if t not in n.places and t not in _setaside_words()]
     word = caps[0].lower()
@@ -341,12 +354,12 @@ def query_acronym(text: str) -> str:
 
 
 def _is_initials(acronym: str, name: str) -> bool:
-    """"NUDT" for "National University of Defense Technology": the initials of the
+    """ "NUDT" for "National University of Defense Technology": the initials of the
     name's words (stop words optional), in order."""
     a = acronym.replace(".", "").replace(" ", "").lower()
     if not (2 <= len(a) <= 8) or not a.isalpha() or has_cjk(name):
         return False
-    words = [w for w in re.findall(r"[A-Za-z]+", name)]
+    words = list(re.findall(r"[A-Za-z]+", name))
     stop = vocabulary()["stop"]
     return _initials_match(a, tuple(w.lower() for w in words), stop)
 
@@ -354,16 +367,16 @@ def _is_initials(acronym: str, name: str) -> bool:
 def _initials_match(a: str, words: tuple[str, ...], stop: frozenset[str]) -> bool:
     """Can ``a`` be spelt by the first letters of ``words`` in order, every word that
     is not a stop word used, and at most one word contributing two letters?"""
-    @lru_cache(maxsize=None)
+
+    @cache
     def go(i: int, j: int, extra: int) -> bool:
         if i == len(a):
             return all(w in stop or w in _legal_words() for w in words[j:])
         if j == len(words):
             return False
         w = words[j]
-        if w in stop or w in _legal_words():
-            if go(i, j + 1, extra):
-                return True
+        if (w in stop or w in _legal_words()) and go(i, j + 1, extra):
+            return True
         if w[0] == a[i]:
             if go(i + 1, j + 1, extra):
                 return True
@@ -382,7 +395,16 @@ def _is_place_word(word: str) -> bool:
 @cache
 def _legal_words() -> frozenset[str]:
     return frozenset(w for k in vocabulary()["legal"] for w in k if len(w) >= 2) | {
-        "co", "ltd", "inc", "corp", "llc", "plc", "corporation", "company", "limited"}  # fmt: skip
+        "co",
+        "ltd",
+        "inc",
+        "corp",
+        "llc",
+        "plc",
+        "corporation",
+        "company",
+        "limited",
+    }
 
 
 def _setaside_words() -> frozenset[str]:

@@ -36,6 +36,7 @@ and its pinyin.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from functools import cache, lru_cache
@@ -59,16 +60,30 @@ _DIGIT_RE = re.compile(r"\d")
 _APOSTROPHE_RE = re.compile(r"['’‘`´ʼʻʿʾ]")
 # letters of scripts other than Latin and Han: Greek, Cyrillic, Armenian, Hebrew, Arabic,
 # Syriac, Thaana, Devanagari and the other Indic scripts, Thai, Georgian, Hangul, kana
-_OTHER_SCRIPT_RE = LazyRe(r"[\u0370-\u03ff\u0400-\u052f\u0530-\u058f\u0590-\u05ff\u0600-\u06ff"
-                          r"\u0700-\u07bf\u0900-\u0dff\u0e00-\u0e7f\u10a0-\u10ff\u1100-\u11ff"
-                          r"\u3040-\u30ff\uac00-\ud7af\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+_OTHER_SCRIPT_RE = LazyRe(
+    r"[\u0370-\u03ff\u0400-\u052f\u0530-\u058f\u0590-\u05ff\u0600-\u06ff"
+    r"\u0700-\u07bf\u0900-\u0dff\u0e00-\u0e7f\u10a0-\u10ff\u1100-\u11ff"
+    r"\u3040-\u30ff\uac00-\ud7af\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]"
+)
 _ZH_ORDINAL_RE = LazyRe(
     r"第?([零〇一二两三四五六七八九十百]+)(?=研究所|所|院|研究院|厂|局|分局|师|团|号)|第([零〇一二两三四五六七八九十百]+)"
 )
 _NONE: frozenset[str] = frozenset()
 NUMBER_MARKERS = frozenset({"no", "nr", "number", "num", "nos"})
-ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-             "七": 7, "八": 8, "九": 9}  # fmt: skip
+ZH_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 
 
 class Norm(NamedTuple):
@@ -387,8 +402,11 @@ def _cut_legal(token: str) -> str | None:
     record cut at a fixed width ends a name after ``Co.``. Two letters at least."""
     if len(token) < 2 or not token.isalpha():
         return None
-    classes = {c for k, c in vocabulary()["legal"].items()
-               if len(k) == 1 and len(k[0]) > len(token) and k[0].startswith(token)}  # fmt: skip
+    classes = {
+        c
+        for k, c in vocabulary()["legal"].items()
+        if len(k) == 1 and len(k[0]) > len(token) and k[0].startswith(token)
+    }
     return classes.pop() if len(classes) == 1 else None
 
 
@@ -557,7 +575,7 @@ def normalize(text: str) -> Norm:
     vplaces = v["places"]
     places = {t for t in words if t in vplaces}
     if len(words) > 1 and not v["place_first"].isdisjoint(words):
-        for a, b in zip(words, words[1:]):
+        for a, b in itertools.pairwise(words):
             if f"{a} {b}" in vplaces:
                 places.update((a, b))
     tokens = list(words)

@@ -21,7 +21,6 @@ DOB_BONUS = 0.02  # a person's date of birth agrees with a listed one
 DOB_PENALTY = 0.05  # ...or is known to differ (never below the threshold: country.py)
 
 
-
 def valid_threshold(value: object) -> float:
     """``value`` as a threshold: a finite number in [0, 1], else an InputError (a NaN
     threshold compares false with every score and would clear every name)."""

@@ -94,8 +94,13 @@ class Detail:
         return "; ".join(parts)
 
 
-def token_score(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, float]]],
-                order: list[str] | None = None) -> Detail:  # fmt: skip
+def token_score(
+    q: Norm,
+    n: Norm,
+    idx: Index,
+    fuzzy: dict[str, list[tuple[str, float]]],
+    order: list[str] | None = None,
+) -> Detail:
     """Weighted soft Dice over core tokens (see the module docstring).
 
     ``fuzzy`` maps each query token to its typo variants in the vocabulary;
@@ -134,7 +139,9 @@ def token_score(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, f
     # Vision" is not VISION), and in full when both names have places that differ
     # a place that agrees ties nothing together: many organisations share a city
     distinctive_agrees = any(idx.is_distinctive(v) for _, v, _, _ in matched if v not in n_places)
-    conflict = bool(q_places and l_places) or bool((q_places or l_places) and not distinctive_agrees)
+    conflict = bool(q_places and l_places) or bool(
+        (q_places or l_places) and not distinctive_agrees
+    )
     total = 0.0
     mass = 0.0
     for _, _, sim, w in matched:
@@ -153,8 +160,10 @@ def token_score(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, f
         total += w
     d = Detail(mass / total if total else 0.0, "tokens", matched, q_only, n_left)
     if d.score > DISTINCTIVE_MISSING_CAP:
-        for side, toks, left, pl in (("listed name", n.tokens, n_left, n_places),
-                                     ("query", q.tokens, q_only, q_places_all)):  # fmt: skip
+        for side, toks, left, pl in (
+            ("listed name", n.tokens, n_left, n_places),
+            ("query", q.tokens, q_only, q_places_all),
+        ):
             if not left:
                 continue
             heaviest = max(toks, key=lambda t: W.get(t, mw) * (PLACE_WEIGHT if t in pl else 1))
@@ -170,9 +179,13 @@ def token_score(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, f
     if len(n.tokens) == 1 and d.score > DISTINCTIVE_MISSING_CAP:
         word = n.tokens[0]
         short = len(word) <= 3 or idx.is_syllable(word)
-        if (short and q.tokens != n.tokens) or (len(word) < FUZZY_ANY_FIRST_LEN and any(
+        if (short and q.tokens != n.tokens) or (
+            len(word) < FUZZY_ANY_FIRST_LEN
+            and any(
                 len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
-                for a, b, _, _ in matched)):  # fmt: skip
+                for a, b, _, _ in matched
+            )
+        ):
             # "Hua Technology" is not "HUA"; a letter replaced makes another short name:
             # "Intel" is not "INTER" or "Intecs"
             d.score = DISTINCTIVE_MISSING_CAP
@@ -180,8 +193,9 @@ def token_score(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, f
     return d
 
 
-def _generic_caps(d: Detail, q: Norm, n: Norm, q_only: list[str], n_left: list[str],
-                  idx: Index) -> None:  # fmt: skip
+def _generic_caps(
+    d: Detail, q: Norm, n: Norm, q_only: list[str], n_left: list[str], idx: Index
+) -> None:
     """Caps for names that no distinctive word ties together. When the listed name has
     no distinctive word of its own, its places and its words are all it is:
 
@@ -195,7 +209,8 @@ def _generic_caps(d: Detail, q: Norm, n: Norm, q_only: list[str], n_left: list[s
       Technology").
     """
     if d.score <= PLACE_CONFLICT_CAP or any(
-            idx.is_distinctive(t) for t in n.tokens if t not in n.places):  # fmt: skip
+        idx.is_distinctive(t) for t in n.tokens if t not in n.places
+    ):
         return  # nothing to cap, or a distinctive word of the listed name
     v = vocabulary()
     placeish = v["setaside"]
@@ -203,8 +218,10 @@ def _generic_caps(d: Detail, q: Norm, n: Norm, q_only: list[str], n_left: list[s
     l_pl = [t for t in n_left if t in n.places or t in placeish]
     if (q_pl or l_pl) and d.score > PLACE_CONFLICT_CAP:
         d.score = PLACE_CONFLICT_CAP
-        d.notes.append(f"nothing but the place tells these names apart: "
-                       f"{', '.join(q_pl) or '-'} / {', '.join(l_pl) or '-'}")  # fmt: skip
+        d.notes.append(
+            f"nothing but the place tells these names apart: "
+            f"{', '.join(q_pl) or '-'} / {', '.join(l_pl) or '-'}"
+        )
         return
     matched = {q_tok for q_tok, _, _, _ in d.matched}
     added = [t for t in q_only if t not in matched and not t.isdecimal()]  # a repeat is no word
@@ -213,8 +230,10 @@ def _generic_caps(d: Detail, q: Norm, n: Norm, q_only: list[str], n_left: list[s
     lacked = [t for t in n_left if not t.isdecimal() and (q.cjk or not is_cjk_token(t))]
     if (added or lacked) and d.score > DISTINCTIVE_MISSING_CAP:
         d.score = DISTINCTIVE_MISSING_CAP
-        d.notes.append(f"names of common words that differ: {', '.join(added) or '-'} / "
-                       f"{', '.join(lacked) or '-'}")  # fmt: skip
+        d.notes.append(
+            f"names of common words that differ: {', '.join(added) or '-'} / "
+            f"{', '.join(lacked) or '-'}"
+        )
 
 
 def _institution_place_cap(d: Detail, q: Norm, n: Norm, n_left: list[str]) -> None:
@@ -285,8 +304,11 @@ def cjk_score(q: Norm, n: Norm) -> Detail | None:
         # a query that holds a listed name and more ("中国电子" in "中国电子科技...")
         base = CJK_CONTAINED_BASE if short == q.cjk else CJK_HOLDS_BASE
         s = base + (1 - base) * len(short) / len(long_)
-        method = "query inside the listed Chinese name" if short == q.cjk else (
-            "listed Chinese name inside the query")  # fmt: skip
+        method = (
+            "query inside the listed Chinese name"
+            if short == q.cjk
+            else ("listed Chinese name inside the query")
+        )
         d = Detail(s, method)
         if q.numbers != n.numbers:
             d.score *= CJK_NUMBER_FACTOR
@@ -305,8 +327,9 @@ def _latin_differs(q: Norm, n: Norm) -> bool:
     return bool(lq and ln and lq != ln)
 
 
-def contained_score(q: Norm, n: Norm, core: tuple[str, ...],
-                    fuzzy: dict[str, list[tuple[str, float]]], idx: Index) -> Detail | None:  # fmt: skip
+def contained_score(
+    q: Norm, n: Norm, core: tuple[str, ...], fuzzy: dict[str, list[tuple[str, float]]], idx: Index
+) -> Detail | None:
     """A listed organisation's own name inside the query: the query names it, or a unit,
     lab, branch or brand company of it.
 
@@ -361,15 +384,21 @@ def contained_score(q: Norm, n: Norm, core: tuple[str, ...],
     # "Systems Engineering Research Institute of China State Shipbuilding Corporation":
     # the words before "of <the listed name>" name a unit of it, whatever they are
     before = [t for t in extras if pos.get(t, first) < first]
-    of_unit = bool(before) and any(kinds[t] in ("unit", "institution") for t in before) and (
-        _of_before(q, used, pos, first))  # fmt: skip
+    of_unit = (
+        bool(before)
+        and any(kinds[t] in ("unit", "institution") for t in before)
+        and (_of_before(q, used, pos, first))
+    )
     if of_unit:
         units += [t for t in before if t not in units]
         extras = [t for t in extras if t not in before]
     elif any(kinds[t] == "institution" for t in extras):
         return None  # "Shanghai Maritime University" is no company's unit
-    if institution and any(pos[t] < first for t in extras if kinds[t] == "place") and not (
-            any(pos[t] < first for t in units)):  # fmt: skip
+    if (
+        institution
+        and any(pos[t] < first for t in extras if kinds[t] == "place")
+        and not (any(pos[t] < first for t in units))
+    ):
         # a place before an institution's name makes another one ("Hong Kong University of
         # Science and Technology"), unless it names a unit of it ("Chengdu College of ...")
         return None
@@ -384,8 +413,11 @@ def contained_score(q: Norm, n: Norm, core: tuple[str, ...],
     # ...but only where the query holds the listed name whole (its places aside): the
     # brand alone with other words ("Megatech Industries" for "Megatech Engineering &
     # Services") is another company as often as a brand company of it
-    if not institution and (brand_co or other) and not all(
-            t in qset or t in used or t in n.places for t in n.tokens):  # fmt: skip
+    if (
+        not institution
+        and (brand_co or other)
+        and not all(t in qset or t in used or t in n.places for t in n.tokens)
+    ):
         return None
     regional = not institution and bool(elsewhere or brand_co)
     if other and not named_unit:
@@ -502,8 +534,14 @@ def pinyin_score(q: Norm, n: Norm) -> Detail | None:
     return None
 
 
-def score_name(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, float]]],
-               order: list[str] | None = None, core: tuple[str, ...] = ()) -> Detail:  # fmt: skip
+def score_name(
+    q: Norm,
+    n: Norm,
+    idx: Index,
+    fuzzy: dict[str, list[tuple[str, float]]],
+    order: list[str] | None = None,
+    core: tuple[str, ...] = (),
+) -> Detail:
     """The best of the scorers, then the number rule.
 
     Number rules: when both names carry numbers and they differ, the names are of
@@ -515,8 +553,9 @@ def score_name(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, fl
     the score is multiplied by ``LEGAL_CONFLICT_FACTOR``.
     """
     if q.tokens == n.tokens:
-        best = Detail(1.0, "same name after normalization",
-                      [(t, t, 1.0, idx.weight(t)) for t in q.tokens])  # fmt: skip
+        best = Detail(
+            1.0, "same name after normalization", [(t, t, 1.0, idx.weight(t)) for t in q.tokens]
+        )
     else:
         best = token_score(q, n, idx, fuzzy, order)
         contained = contained_score(q, n, core, fuzzy, idx) if core else None
@@ -526,7 +565,10 @@ def score_name(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, fl
         for other in others:
             if other and other.score > best.score:
                 other.matched, other.query_only, other.listed_only = (
-                    best.matched, best.query_only, best.listed_only)  # fmt: skip
+                    best.matched,
+                    best.query_only,
+                    best.listed_only,
+                )
                 other.notes = best.notes + other.notes if other is contained else other.notes
                 best = other
         if contained is not None and contained.relation != "same":
@@ -534,8 +576,9 @@ def score_name(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, fl
     return _final_rules(best, q, n)
 
 
-def score_contained(q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, float]]],
-                    core: tuple[str, ...]) -> Detail | None:  # fmt: skip
+def score_contained(
+    q: Norm, n: Norm, idx: Index, fuzzy: dict[str, list[tuple[str, float]]], core: tuple[str, ...]
+) -> Detail | None:
     """Containment alone (:func:`contained_score`, :func:`zh_contained_score`), with the
     rules of :func:`score_name` after it: for a name the token score cannot bring near
     the threshold, the candidate step having bounded it."""

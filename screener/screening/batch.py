@@ -51,13 +51,25 @@ CHUNK_ROWS = 50_000
 ENGINES = ("local", "dask")
 
 
-def run(s: Any, input_path: str | Path, output_path: str | Path, *,
-        column: str | None = None, country_column: str | None = None,
-        sheet: str | None = None, threshold: float | None = None,
-        fail_stale: bool | None = None, workers: int | None = None, progress: bool = False,
-        related: bool = False, dob_column: str | None = None,
-        options: dict[str, Any] | None = None, report: dict[str, Any] | None = None,
-        engine: str = "local", scheduler: str | None = None) -> BatchSummary:  # fmt: skip
+def run(
+    s: Any,
+    input_path: str | Path,
+    output_path: str | Path,
+    *,
+    column: str | None = None,
+    country_column: str | None = None,
+    sheet: str | None = None,
+    threshold: float | None = None,
+    fail_stale: bool | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+    related: bool = False,
+    dob_column: str | None = None,
+    options: dict[str, Any] | None = None,
+    report: dict[str, Any] | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+) -> BatchSummary:
     """Screen every row of ``input_path`` into ``output_path`` (format by extension) with
     the :class:`~screener.screening.service.Screener` ``s``; ``engine`` "dask" screens
     on a Dask cluster (:mod:`screener.screening.dask_engine`; ``scheduler`` is its
@@ -76,13 +88,16 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
     if dob_column is not None and dob_column not in table.columns:
         found = [c for c in table.columns if c.strip().lower() == dob_column.strip().lower()]
         if not found:
-            raise InputError(f"{input_path}: no column '{dob_column}' for --dob-column "
-                             f"(columns: {', '.join(table.columns[:12])})")  # fmt: skip
+            raise InputError(
+                f"{input_path}: no column '{dob_column}' for --dob-column "
+                f"(columns: {', '.join(table.columns[:12])})"
+            )
         dob_column = found[0]
     coverage = s.coverage(fail_stale)
     lists, notes = coverage["lists"], coverage["notes"]
-    floor = country_floor(thr, "any" if table.country_column else None,
-                          "any" if dob_column else None)  # fmt: skip
+    floor = country_floor(
+        thr, "any" if table.country_column else None, "any" if dob_column else None
+    )
     screener = RowScreener(s.full_matcher(), thr, s.stages, related)
     if engine == "dask":
         from screener.screening.dask_engine import DaskRows
@@ -91,32 +106,53 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
     else:
         rows = LocalRows(screener, floor, workers=workers, names_hint=table.rows)
     store = s.store
-    opts = {"input": str(input_path), "output": str(output_path), "column": table.name_column,
-            "country_column": table.country_column, "sheet": sheet, "threshold": thr,
-            "related": related, "dob_column": dob_column, "engine": rows.describe(),
-            **(options or {})}  # fmt: skip
+    opts = {
+        "input": str(input_path),
+        "output": str(output_path),
+        "column": table.name_column,
+        "country_column": table.country_column,
+        "sheet": sheet,
+        "threshold": thr,
+        "related": related,
+        "dob_column": dob_column,
+        "engine": rows.describe(),
+        **(options or {}),
+    }
     run_id = runs.start_run(store, "batch", opts, lists, thr, str(input_path), table.sha256)
-    meta = {"run_id": run_id, "tool_version": __version__, "created_at": now_iso(),
-            "threshold": thr, "input": {"path": str(input_path), "sha256": table.sha256,
-                                        "rows": table.rows, "name_column": table.name_column,
-                                        "country_column": table.country_column,
-                                        "format": table.format},
-            "lists": lists, "warnings": notes, "engine": rows.describe(),
-            "coverage": {"stale": coverage["stale"], "never_loaded": coverage["never_loaded"]},
-            **({"report": report} if report else {})}  # fmt: skip
+    meta = {
+        "run_id": run_id,
+        "tool_version": __version__,
+        "created_at": now_iso(),
+        "threshold": thr,
+        "input": {
+            "path": str(input_path),
+            "sha256": table.sha256,
+            "rows": table.rows,
+            "name_column": table.name_column,
+            "country_column": table.country_column,
+            "format": table.format,
+        },
+        "lists": lists,
+        "warnings": notes,
+        "engine": rows.describe(),
+        "coverage": {"stale": coverage["stale"], "never_loaded": coverage["never_loaded"]},
+        **({"report": report} if report else {}),
+    }
     tally = _Tally(store, run_id)
     status, code = "failed", EXIT_INPUT
     try:
         with frozen_heap(), open_writer(output_path, table.columns, meta) as writer:
             for tmp in writer.temp_paths:
                 runs.add_temp_path(store, run_id, tmp)
-            with rows, _progress(progress, table.rows) as bar, \
-                    _Reader(table, rows.chunk_rows) as chunks:  # fmt: skip
+            with (
+                rows,
+                _progress(progress, table.rows) as bar,
+                _Reader(table, rows.chunk_rows) as chunks,
+            ):
                 pending: deque[tuple[Any, Any]] = deque()
                 for df in chunks:
                     found = names(_values(df[table.name_column]))
-                    countries = (_values(df[table.country_column])
-                                 if table.country_column else None)  # fmt: skip
+                    countries = _values(df[table.country_column]) if table.country_column else None
                     dobs = _values(df[dob_column]) if dob_column else None
                     pending.append((df, rows.submit(int(df.index[0]), found, countries, dobs)))
                     while len(pending) > rows.ahead:  # the workers screen the rest meanwhile
@@ -127,11 +163,15 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
                     tally.write(writer, rows, *pending.popleft())
                     bar(tally.rows)
             if tally.bad_dobs:
-                notes.append(f"{sum(tally.bad_dobs.values())} rows have a date of birth that is "
-                             "not YYYY, YYYY-MM or YYYY-MM-DD: screened without it")  # fmt: skip
+                notes.append(
+                    f"{sum(tally.bad_dobs.values())} rows have a date of birth that is "
+                    "not YYYY, YYYY-MM or YYYY-MM-DD: screened without it"
+                )
             for value, n in tally.bad_countries.most_common(5):
-                note = (f"{n} rows have country '{value}', which names no country: screened "
-                        "without country evidence")  # fmt: skip
+                note = (
+                    f"{n} rows have country '{value}', which names no country: screened "
+                    "without country evidence"
+                )
                 notes.append(note)
             counts = writer.counts()
             writer.close({**counts, "unique_names": rows.unique_names(), "warnings": notes})
@@ -146,13 +186,31 @@ def run(s: Any, input_path: str | Path, output_path: str | Path, *,
         code = e.exit_code
         raise
     finally:
-        runs.finish_run(store, run_id, status=status, exit_code=code, rows=tally.rows,
-                        hits=tally.hits, hit_rows=tally.hit_rows, output_path=str(output_path))  # fmt: skip
-    return BatchSummary(run_id, tally.rows, tally.hit_rows, tally.hits, counts["clear"],
-                        counts["skipped"], rows.unique_names(), str(output_path), notes,
-                        suppressed=counts["suppressed"], review_again=counts["review_again"],
-                        suppressed_hits=tally.suppressed_hits,
-                        needs_review=tally.needs_review)  # fmt: skip
+        runs.finish_run(
+            store,
+            run_id,
+            status=status,
+            exit_code=code,
+            rows=tally.rows,
+            hits=tally.hits,
+            hit_rows=tally.hit_rows,
+            output_path=str(output_path),
+        )
+    return BatchSummary(
+        run_id,
+        tally.rows,
+        tally.hit_rows,
+        tally.hits,
+        counts["clear"],
+        counts["skipped"],
+        rows.unique_names(),
+        str(output_path),
+        notes,
+        suppressed=counts["suppressed"],
+        review_again=counts["review_again"],
+        suppressed_hits=tally.suppressed_hits,
+        needs_review=tally.needs_review,
+    )
 
 
 def _values(column: Any) -> list[Any]:
@@ -196,8 +254,9 @@ class LocalRows:
 
     ahead = 1
 
-    def __init__(self, screener: RowScreener, floor: float, *, workers: int | None,
-                 names_hint: int | None):  # fmt: skip
+    def __init__(
+        self, screener: RowScreener, floor: float, *, workers: int | None, names_hint: int | None
+    ):
         self.screener, self.m = screener, screener.m
         self.floor, self.workers, self.names_hint = floor, workers, names_hint
         self.chunk_rows = CHUNK_ROWS
@@ -215,8 +274,13 @@ class LocalRows:
     def __exit__(self, *exc: Any) -> None:
         self._ex.__exit__(*exc)
 
-    def submit(self, first: int, names: list[str], countries: list[Any] | None,
-               dobs: list[Any] | None = None) -> Any:  # fmt: skip
+    def submit(
+        self,
+        first: int,
+        names: list[str],
+        countries: list[Any] | None,
+        dobs: list[Any] | None = None,
+    ) -> Any:
         cells = self.screener.cells(names, countries, dobs)
         todo = [n for n in dict.fromkeys(names) if n and n not in self.seen]
         self.seen.update(todo)
@@ -237,8 +301,9 @@ class _Reader:
     def __init__(self, table: Any, size: int):
         self._q: queue.Queue[Any] = queue.Queue(maxsize=2)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._read, args=(table, size), daemon=True,
-                                        name="screener-reader")  # fmt: skip
+        self._thread = threading.Thread(
+            target=self._read, args=(table, size), daemon=True, name="screener-reader"
+        )
 
     def _read(self, table: Any, size: int) -> None:
         try:

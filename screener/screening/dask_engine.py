@@ -125,14 +125,18 @@ def matcher_of(plugin: IndexPlugin) -> Matcher:
 def _read_index(p: IndexPlugin) -> Any:
     where = f"a Dask worker on {socket.gethostname()}"
     if p.version != __version__:
-        raise DaskError(f"{where} runs screener {__version__}, this client {p.version}; "
-                        "install the same release on every worker")  # fmt: skip
+        raise DaskError(
+            f"{where} runs screener {__version__}, this client {p.version}; "
+            "install the same release on every worker"
+        )
     if p.data is None:
         idx = index_file.open_index(Path(p.path), p.key, lazy=False)
         if idx is None:
-            raise DaskError(f"{where} cannot read the index {p.path} (not on its file system, "
-                            "or built for other lists); give --scheduler to send it the "
-                            "index")  # fmt: skip
+            raise DaskError(
+                f"{where} cannot read the index {p.path} (not on its file system, "
+                "or built for other lists); give --scheduler to send it the "
+                "index"
+            )
         return idx
     folder = p.local_directory or tempfile.gettempdir()
     fd, name = tempfile.mkstemp(prefix="screener-", suffix=".index", dir=folder)
@@ -171,13 +175,22 @@ class DaskRows:
     :class:`screener.screening.batch.LocalRows`): ``submit`` sends a partition and
     returns its future; ``results`` waits for it."""
 
-    def __init__(self, s: Any, screener: RowScreener, floor: float, *,
-                 workers: int | None = None, scheduler: str | None = None):  # fmt: skip
+    def __init__(
+        self,
+        s: Any,
+        screener: RowScreener,
+        floor: float,
+        *,
+        workers: int | None = None,
+        scheduler: str | None = None,
+    ):
         if WorkerPlugin is object:
             raise InputError(f"--engine dask needs dask.distributed: {INSTALL_HINT}")
         if scheduler is not None and workers is not None:
-            raise InputError("--workers sets the size of the local Dask cluster; a --scheduler "
-                             "cluster has its own workers")  # fmt: skip
+            raise InputError(
+                "--workers sets the size of the local Dask cluster; a --scheduler "
+                "cluster has its own workers"
+            )
         self.screener, self.floor, self.scheduler = screener, floor, scheduler
         self.n_workers = None if scheduler else (workers or os.cpu_count() or 1)
         self.key, path = prepare_index(s.store)
@@ -194,10 +207,14 @@ class DaskRows:
 
     def describe(self) -> dict[str, Any]:
         """What the audit record and the sidecar say about the engine."""
-        return {"name": "dask", "scheduler": self.scheduler or "local cluster",
-                "workers": self.n_workers,
-                "index": "sent as bytes" if self.plugin.data is not None else "read from "
-                f"{self.plugin.path}"}  # fmt: skip
+        return {
+            "name": "dask",
+            "scheduler": self.scheduler or "local cluster",
+            "workers": self.n_workers,
+            "index": "sent as bytes"
+            if self.plugin.data is not None
+            else f"read from {self.plugin.path}",
+        }
 
     def __enter__(self) -> DaskRows:
         self._signals.install()
@@ -224,19 +241,30 @@ class DaskRows:
 
         if self.scheduler is None:
             with _no_ctrl_c_in_children():
-                self.cluster = LocalCluster(n_workers=self.n_workers, threads_per_worker=1,
-                                            processes=True, dashboard_address=":0",
-                                            silence_logs=logging.ERROR)  # fmt: skip
+                self.cluster = LocalCluster(
+                    n_workers=self.n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",
+                    silence_logs=logging.ERROR,
+                )
             self.client = Client(self.cluster)
             return
         try:
             self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as e:
-            raise DaskError(f"cannot reach the Dask scheduler at {self.scheduler}: "
-                            f"{' '.join(str(e).split())[:200]}") from None  # fmt: skip
+            raise DaskError(
+                f"cannot reach the Dask scheduler at {self.scheduler}: "
+                f"{' '.join(str(e).split())[:200]}"
+            ) from None
 
-    def submit(self, first: int, names: list[str], countries: list[Any] | None,
-               dobs: list[Any] | None = None) -> Any:  # fmt: skip
+    def submit(
+        self,
+        first: int,
+        names: list[str],
+        countries: list[Any] | None,
+        dobs: list[Any] | None = None,
+    ) -> Any:
         """Send the partition's names never sent before to the cluster (each distinct
         name is screened once in the whole run); its cells are checked here meanwhile."""
         self._signals.check()
@@ -246,8 +274,15 @@ class DaskRows:
         if todo:
             self._n += 1
             payload = pickle.dumps(todo, pickle.HIGHEST_PROTOCOL)
-            fut = self.client.submit(screen_names, self.key, self.floor, payload,
-                                     retries=RETRIES, pure=False, priority=-self._n)  # fmt: skip
+            fut = self.client.submit(
+                screen_names,
+                self.key,
+                self.floor,
+                payload,
+                retries=RETRIES,
+                pure=False,
+                priority=-self._n,
+            )
             self._futures.add(fut)
         return first, names, self.screener.cells(names, countries, dobs), todo, fut
 
@@ -267,8 +302,10 @@ class DaskRows:
                 self._signals.check()
                 new = fut.result()
             except KilledWorker:
-                raise DaskError(f"a partition of the input killed {_killed()} Dask workers "
-                                "(out of memory?); the run is abandoned") from None  # fmt: skip
+                raise DaskError(
+                    f"a partition of the input killed {_killed()} Dask workers "
+                    "(out of memory?); the run is abandoned"
+                ) from None
             finally:
                 self._futures.discard(fut)
                 fut.release()
@@ -290,7 +327,7 @@ class DaskRows:
                 if cluster is None:  # a shared cluster: free the workers' memory
                     try:
                         client.unregister_worker_plugin(self.plugin.name)
-                    except Exception:  # noqa: BLE001 - closing anyway
+                    except Exception:
                         pass
                 client.close(timeout=CLOSE_TIMEOUT)
         finally:
@@ -306,8 +343,10 @@ def prepare_index(store: Any) -> tuple[str, Path]:
     if idx is not None and hasattr(idx, "conn"):
         idx.conn().close()
     if idx is None:
-        raise InputError(f"{path}: the index file beside the store cannot be written; the "
-                         "dask engine sends it to the workers, so it needs it")  # fmt: skip
+        raise InputError(
+            f"{path}: the index file beside the store cannot be written; the "
+            "dask engine sends it to the workers, so it needs it"
+        )
     return key, path
 
 

@@ -40,8 +40,7 @@ POOL_MIN_NAMES = 2 * CHUNK  # fewer names are screened in this process
 
 def screen_chunk(m: Matcher, names: Sequence[str], floor: float) -> list[list[Match]]:
     """The compact matches of each name (see the module docstring)."""
-    return [[(h.name_id, h.detail, h.query_tokens) for h in m.screen_name(n, floor)]
-            for n in names]  # fmt: skip
+    return [[(h.name_id, h.detail, h.query_tokens) for h in m.screen_name(n, floor)] for n in names]
 
 
 def expand(m: Matcher, matches: list[Match]) -> list[Hit]:
@@ -132,7 +131,7 @@ class ForkPool:
         finally:
             _MATCHER = None
         self._todo: deque[tuple[int, list[str]]] = deque()
-        self._busy: dict[Connection, int] = {c: 0 for c in self._conns}
+        self._busy: dict[Connection, int] = dict.fromkeys(self._conns, 0)
         self._done: dict[int, list[list[Match]]] = {}
         self._next = 0
         self._error: str | None = None
@@ -176,8 +175,12 @@ class ForkPool:
     def __enter__(self) -> ForkPool:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:  # fmt: skip
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self._shutdown(kill=exc_type is not None)
 
     # -- the dispatcher thread ------------------------------------------------------------
@@ -244,8 +247,9 @@ def executor(m: Matcher, floor: float, workers: int | None, names_hint: int | No
     return ForkPool(m, floor, workers)
 
 
-def screen_unique(m: Matcher, names: Sequence[str], *, threshold: float | None = None,
-                  workers: int | None = None) -> list[list[Hit]]:  # fmt: skip
+def screen_unique(
+    m: Matcher, names: Sequence[str], *, threshold: float | None = None, workers: int | None = None
+) -> list[list[Hit]]:
     """Hits (before country evidence) for each name, in order, on ``workers`` processes."""
     floor = m.threshold if threshold is None else threshold
     with frozen_heap(), executor(m, floor, workers, len(names)) as ex:

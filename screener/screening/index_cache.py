@@ -28,8 +28,9 @@ def index_path(store: Store) -> Path:
 
 def cache_key(versions: list[dict[str, Any]]) -> str:
     h = hashlib.sha256(f"{__version__}\0{index_file.FORMAT}".encode())
-    for f in sorted([*MATCHING.glob("*.py"), *MATCHING.glob("data/*.yaml"),
-                     MATCHING.parent / "model.py"]):  # fmt: skip
+    for f in sorted(
+        [*MATCHING.glob("*.py"), *MATCHING.glob("data/*.yaml"), MATCHING.parent / "model.py"]
+    ):
         st = f.stat()
         h.update(f"{f.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     h.update(json.dumps([(v["id"], v["sha256"]) for v in versions]).encode())

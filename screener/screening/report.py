@@ -28,16 +28,26 @@ from screener.files.reports.verdicts import check_audience
 CHUNK = 5_000
 
 
-def report(s: Any, source: str, output: str | Path, *, audience: str | None = None,
-           reference: str | None = None, reviewer: str | None = None,
-           **batch_options: Any) -> dict[str, Any]:  # fmt: skip
+def report(
+    s: Any,
+    source: str,
+    output: str | Path,
+    *,
+    audience: str | None = None,
+    reference: str | None = None,
+    reviewer: str | None = None,
+    **batch_options: Any,
+) -> dict[str, Any]:
     """Write the report on ``source`` (see the module docstring) to ``output`` (``.html`` or
     ``.pdf``); returns the counts, the run id and what was reported on."""
     output = Path(output)
     if output.suffix.lower() not in (".html", ".htm", ".pdf"):
         raise InputError(f"{output}: a report is .html or .pdf")
-    options = {"audience": check_audience(audience), "reference": reference or None,
-               "reviewer": reviewer or None}  # fmt: skip
+    options = {
+        "audience": check_audience(audience),
+        "reference": reference or None,
+        "reviewer": reviewer or None,
+    }
     jsonl = _batch_output(s, source)
     if jsonl is not None:
         return render_jsonl(jsonl, output, options)
@@ -45,8 +55,13 @@ def report(s: Any, source: str, output: str | Path, *, audience: str | None = No
     if not path.exists():
         raise InputError(f"{source}: no such file, and no batch run with that id")
     summary = s.batch(path, output, report=options, **batch_options)
-    return {"source": str(path), "screened": True, "run_id": summary.run_id,
-            "exit_code": summary.exit_code, **summary.to_dict()}  # fmt: skip
+    return {
+        "source": str(path),
+        "screened": True,
+        "run_id": summary.run_id,
+        "exit_code": summary.exit_code,
+        **summary.to_dict(),
+    }
 
 
 def _batch_output(s: Any, source: str) -> Path | None:
@@ -63,9 +78,11 @@ def _batch_output(s: Any, source: str) -> Path | None:
     out = Path(str(run.get("output_path") or ""))
     if run.get("command") == "batch" and out.suffix.lower() == ".jsonl" and _is_batch_output(out):
         return out
-    raise InputError(f"run {run['id']} wrote {run.get('output_path') or 'no output'}, which is "
-                     "not a JSON Lines output still on disk: give its input file (screened "
-                     "again now) or a JSON Lines batch output")  # fmt: skip
+    raise InputError(
+        f"run {run['id']} wrote {run.get('output_path') or 'no output'}, which is "
+        "not a JSON Lines output still on disk: give its input file (screened "
+        "again now) or a JSON Lines batch output"
+    )
 
 
 def _is_batch_output(path: Path) -> bool:
@@ -87,8 +104,7 @@ def render_jsonl(path: Path, output: Path, options: dict[str, Any]) -> dict[str,
     from screener.files.reports.formats import open_writer
 
     meta = json.loads(meta_path(path).read_text("utf-8"))
-    meta = {**{k: v for k, v in meta.items() if k not in ("summary", "output")},
-            "report": options}  # fmt: skip
+    meta = {**{k: v for k, v in meta.items() if k not in ("summary", "output")}, "report": options}
     before = json.loads(meta_path(path).read_text("utf-8")).get("summary") or {}
     with open_writer(output, [], meta) as writer:
         chunk: list[dict[str, Any]] = []
@@ -108,8 +124,13 @@ def render_jsonl(path: Path, output: Path, options: dict[str, Any]) -> dict[str,
         counts = writer.counts()
         writer.close({**counts, "unique_names": before.get("unique_names")})
     review = counts["needs_review"]
-    return {"source": str(path), "screened": False, "run_id": meta.get("run_id"),
-            "exit_code": 1 if review else 0, **counts}  # fmt: skip
+    return {
+        "source": str(path),
+        "screened": False,
+        "run_id": meta.get("run_id"),
+        "exit_code": 1 if review else 0,
+        **counts,
+    }
 
 
 def _write(writer: Any, records: list[dict[str, Any]], pd: Any, attr: str) -> None:

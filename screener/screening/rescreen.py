@@ -57,9 +57,15 @@ class PartyChange:
         return any(c["needs_review"] for c in self.changes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "party": self.party, "country": self.country,
-                "status_before": self.status_before, "status": self.status,
-                "needs_review": self.needs_review, "changes": self.changes}  # fmt: skip
+        return {
+            "row": self.row,
+            "party": self.party,
+            "country": self.country,
+            "status_before": self.status_before,
+            "status": self.status,
+            "needs_review": self.needs_review,
+            "changes": self.changes,
+        }
 
 
 @dataclass
@@ -86,21 +92,36 @@ class RescreenResult:
         return EXIT_HIT if self.needs_review else EXIT_CLEAR
 
     def to_dict(self) -> dict[str, Any]:
-        return {"portfolio": self.portfolio, "run_id": self.run_id,
-                "screened_at": self.screened_at, "tool_version": __version__,
-                "parties": self.parties, "previous": self.previous, "lists": self.lists,
-                "lists_changed": self.lists_changed, "counts": self.counts,
-                "changed_parties": len(self.changes), "needs_review": self.needs_review,
-                "changes": [c.to_dict() for c in self.changes],
-                "warnings": self.warnings}  # fmt: skip
+        return {
+            "portfolio": self.portfolio,
+            "run_id": self.run_id,
+            "screened_at": self.screened_at,
+            "tool_version": __version__,
+            "parties": self.parties,
+            "previous": self.previous,
+            "lists": self.lists,
+            "lists_changed": self.lists_changed,
+            "counts": self.counts,
+            "changed_parties": len(self.changes),
+            "needs_review": self.needs_review,
+            "changes": [c.to_dict() for c in self.changes],
+            "warnings": self.warnings,
+        }
 
 
 # -- portfolios ------------------------------------------------------------------------------
 
 
-def add_portfolio(store: Store, name: str, path: str | Path, *, column: str | None = None,
-                  country_column: str | None = None, sheet: str | None = None,
-                  replace: bool = False) -> tuple[dict[str, Any], list[str]]:  # fmt: skip
+def add_portfolio(
+    store: Store,
+    name: str,
+    path: str | Path,
+    *,
+    column: str | None = None,
+    country_column: str | None = None,
+    sheet: str | None = None,
+    replace: bool = False,
+) -> tuple[dict[str, Any], list[str]]:
     """Keep the parties of a file (CSV, XLSX, JSON Lines) as portfolio ``name``, with their
     row data and spreadsheet row numbers; returns the portfolio and warnings (rows without
     a name are left out; a country naming no country is kept as no country)."""
@@ -126,11 +147,27 @@ def add_portfolio(store: Store, name: str, path: str | Path, *, column: str | No
                     country = country_option(rec[table.country_column])
                 except InputError:
                     bad += 1
-            parties.append({"row": int(row), "name": party, "country": country,
-                            "data": {str(k): v for k, v in rec.items()}})  # fmt: skip
-    found = portfolios.add(store, name, parties, replace=replace, source={
-        "path": str(path), "sha256": table.sha256, "name_column": table.name_column,
-        "country_column": table.country_column, "columns": table.columns})  # fmt: skip
+            parties.append(
+                {
+                    "row": int(row),
+                    "name": party,
+                    "country": country,
+                    "data": {str(k): v for k, v in rec.items()},
+                }
+            )
+    found = portfolios.add(
+        store,
+        name,
+        parties,
+        replace=replace,
+        source={
+            "path": str(path),
+            "sha256": table.sha256,
+            "name_column": table.name_column,
+            "country_column": table.country_column,
+            "columns": table.columns,
+        },
+    )
     warnings = []
     if empty:
         warnings.append(f"{empty} rows without a name were left out")
@@ -142,8 +179,9 @@ def add_portfolio(store: Store, name: str, path: str | Path, *, column: str | No
 # -- re-screening ----------------------------------------------------------------------------
 
 
-def rescreen(s: Any, name: str, *, fail_stale: bool | None = None,
-             threshold: float | None = None) -> RescreenResult:  # fmt: skip
+def rescreen(
+    s: Any, name: str, *, fail_stale: bool | None = None, threshold: float | None = None
+) -> RescreenResult:
     """Screen portfolio ``name`` with the service ``s`` and report what changed since its
     last screening (see the module docstring)."""
     store = s.store
@@ -158,61 +196,106 @@ def rescreen(s: Any, name: str, *, fail_stale: bool | None = None,
             queries[key] = s.query(p["name"], p["country"], threshold)
     keys = list(queries)
     thr = next(iter(queries.values())).threshold if queries else 0.0
-    run_id = runs.start_run(store, "rescreen", {"portfolio": name, "threshold": thr}, lists, thr,
-                            portfolio.get("source_path"), portfolio.get("source_sha256"))  # fmt: skip
+    run_id = runs.start_run(
+        store,
+        "rescreen",
+        {"portfolio": name, "threshold": thr},
+        lists,
+        thr,
+        portfolio.get("source_path"),
+        portfolio.get("source_sha256"),
+    )
     try:
         found = dict(zip(keys, s.screen([queries[k] for k in keys])))
         results = []
         for p in parties:
             hits = [h.to_dict() for h in found[(p["name"], p["country"])]]
-            results.append({"row": p["row"], "party": p["name"], "country": p["country"],
-                            "status": row_status(h["status"] for h in hits) if hits else "clear",
-                            "hits": [_state(h) for h in hits], "hit_dicts": hits})  # fmt: skip
+            results.append(
+                {
+                    "row": p["row"],
+                    "party": p["name"],
+                    "country": p["country"],
+                    "status": row_status(h["status"] for h in hits) if hits else "clear",
+                    "hits": [_state(h) for h in hits],
+                    "hit_dicts": hits,
+                }
+            )
         previous = portfolios.last_screening(store, name)
         changes = compare(previous["results"] if previous else None, results)
-        counts = {"parties": len(results),
-                  "with_hits": sum(1 for r in results if r["hits"]),
-                  "needs_review_now": sum(1 for r in results if r["status"] in NEEDS_REVIEW),
-                  "suppressed": sum(1 for r in results if r["status"] == "suppressed"),
-                  "changed": len(changes),
-                  "changes_to_review": sum(1 for c in changes if c.needs_review)}  # fmt: skip
-        portfolios.save_screening(store, name, run_id, lists, counts,
-                                  [{k: r[k] for k in ("row", "party", "country", "status", "hits")}
-                                   for r in results])  # fmt: skip
-        runs.record_hits(store, run_id, [(r["row"], r["party"], r["hit_dicts"])
-                                         for r in results if r["hit_dicts"]])  # fmt: skip
+        counts = {
+            "parties": len(results),
+            "with_hits": sum(1 for r in results if r["hits"]),
+            "needs_review_now": sum(1 for r in results if r["status"] in NEEDS_REVIEW),
+            "suppressed": sum(1 for r in results if r["status"] == "suppressed"),
+            "changed": len(changes),
+            "changes_to_review": sum(1 for c in changes if c.needs_review),
+        }
+        portfolios.save_screening(
+            store,
+            name,
+            run_id,
+            lists,
+            counts,
+            [{k: r[k] for k in ("row", "party", "country", "status", "hits")} for r in results],
+        )
+        runs.record_hits(
+            store,
+            run_id,
+            [(r["row"], r["party"], r["hit_dicts"]) for r in results if r["hit_dicts"]],
+        )
     except BaseException:
         runs.finish_run(store, run_id, status="failed", exit_code=InputError.exit_code)
         raise
     result = RescreenResult(
-        name, run_id, now_iso(), len(results), lists,
+        name,
+        run_id,
+        now_iso(),
+        len(results),
+        lists,
         {k: previous[k] for k in ("run_id", "screened_at", "lists")} if previous else None,
-        changes, lists_changed(previous["lists"] if previous else [], lists), counts, notes)
-    runs.finish_run(store, run_id, status="done", exit_code=result.exit_code, rows=len(results),
-                    hits=sum(len(r["hits"]) for r in results),
-                    hit_rows=counts["with_hits"])  # fmt: skip
+        changes,
+        lists_changed(previous["lists"] if previous else [], lists),
+        counts,
+        notes,
+    )
+    runs.finish_run(
+        store,
+        run_id,
+        status="done",
+        exit_code=result.exit_code,
+        rows=len(results),
+        hits=sum(len(r["hits"]) for r in results),
+        hit_rows=counts["with_hits"],
+    )
     return result
 
 
 def rescreen_all(s: Any, *, fail_stale: bool | None = None) -> list[RescreenResult]:
     """Re-screen every portfolio, by name."""
-    return [rescreen(s, p["name"], fail_stale=fail_stale)
-            for p in portfolios.all_portfolios(s.store)]  # fmt: skip
+    return [
+        rescreen(s, p["name"], fail_stale=fail_stale) for p in portfolios.all_portfolios(s.store)
+    ]
 
 
 def _state(hit: dict[str, Any]) -> dict[str, Any]:
     """What a screening keeps of a hit to tell the next one what changed."""
     view = decisions.listing_view(hit)
     d = hit.get("decision") or {}
-    return {"source_id": hit.get("source_id"), "entity_id": hit.get("entity_id"),
-            "version_id": hit.get("version_id"), "name": hit.get("name"),
-            "score": hit.get("score"), "status": hit.get("status") or "hit",
-            "decision_id": d.get("id"), "decision_kind": d.get("kind"),
-            "fingerprint": decisions.fingerprint(view), "listing": view}  # fmt: skip
+    return {
+        "source_id": hit.get("source_id"),
+        "entity_id": hit.get("entity_id"),
+        "version_id": hit.get("version_id"),
+        "name": hit.get("name"),
+        "score": hit.get("score"),
+        "status": hit.get("status") or "hit",
+        "decision_id": d.get("id"),
+        "decision_kind": d.get("kind"),
+        "fingerprint": decisions.fingerprint(view),
+        "listing": view,
+    }
 
 
-def compare(before: list[dict[str, Any]] | None,
-            after: list[dict[str, Any]]) -> list[PartyChange]:  # fmt: skip
+def compare(before: list[dict[str, Any]] | None, after: list[dict[str, Any]]) -> list[PartyChange]:
     """The parties of ``after`` whose hits changed since ``before`` (both lists of results
     with ``row``, ``party``, ``country``, ``status``, ``hits`` as :func:`_state` keeps them)."""
     old_by_party = {(r["party"], r["country"]): r for r in before or ()}
@@ -224,33 +307,64 @@ def compare(before: list[dict[str, Any]] | None,
         changes = []
         for key, h in now.items():
             if key not in was:
-                changes.append(_change("new-hit", h, f"new potential match: {_entity(h)}"
-                                       f"{_lists_of(h)}{_status_note(h)}",
-                                       h["status"] != "suppressed"))  # fmt: skip
+                changes.append(
+                    _change(
+                        "new-hit",
+                        h,
+                        f"new potential match: {_entity(h)}{_lists_of(h)}{_status_note(h)}",
+                        h["status"] != "suppressed",
+                    )
+                )
         for key, h in was.items():
             if key not in now:
-                changes.append(_change("hit-gone", h, f"no longer matched: {_entity(h)}"
-                                       f" (was {h['status']})", h["status"] != "suppressed"))  # fmt: skip
+                changes.append(
+                    _change(
+                        "hit-gone",
+                        h,
+                        f"no longer matched: {_entity(h)} (was {h['status']})",
+                        h["status"] != "suppressed",
+                    )
+                )
         for key, h in now.items():
             o = was.get(key)
             if o is None:
                 continue
             if o["fingerprint"] != h["fingerprint"]:
                 what = "; ".join(decisions.changes(o["listing"], h["listing"]))
-                changes.append(_change("listing-changed", h, f"{_entity(h)}: {what}"
-                                       f"{_status_note(h)}", h["status"] != "suppressed"))  # fmt: skip
+                changes.append(
+                    _change(
+                        "listing-changed",
+                        h,
+                        f"{_entity(h)}: {what}{_status_note(h)}",
+                        h["status"] != "suppressed",
+                    )
+                )
             elif o["status"] != h["status"]:
-                changes.append(_change("status-changed", h, f"{_entity(h)}: {o['status']} -> "
-                                       f"{h['status']}{_status_note(h)}",
-                                       h["status"] in NEEDS_REVIEW))  # fmt: skip
+                changes.append(
+                    _change(
+                        "status-changed",
+                        h,
+                        f"{_entity(h)}: {o['status']} -> {h['status']}{_status_note(h)}",
+                        h["status"] in NEEDS_REVIEW,
+                    )
+                )
         if changes:
-            out.append(PartyChange(r["row"], r["party"], r["country"],
-                                   old["status"] if old else None, r["status"], changes))  # fmt: skip
+            out.append(
+                PartyChange(
+                    r["row"],
+                    r["party"],
+                    r["country"],
+                    old["status"] if old else None,
+                    r["status"],
+                    changes,
+                )
+            )
     return out
 
 
-def lists_changed(before: list[dict[str, Any]],
-                  after: list[dict[str, Any]]) -> list[dict[str, Any]]:  # fmt: skip
+def lists_changed(
+    before: list[dict[str, Any]], after: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """The list versions that differ between two screenings (source, from, to)."""
     was = {x["source_id"]: x for x in before or ()}
     now = {x["source_id"]: x for x in after or ()}
@@ -258,16 +372,27 @@ def lists_changed(before: list[dict[str, Any]],
     for sid in sorted(set(was) | set(now)):
         a, b = was.get(sid), now.get(sid)
         if (a or {}).get("sha256") != (b or {}).get("sha256"):
-            out.append({"source_id": sid, "from_version": (a or {}).get("version_id"),
-                        "to_version": (b or {}).get("version_id"),
-                        "published": (b or {}).get("published")})  # fmt: skip
+            out.append(
+                {
+                    "source_id": sid,
+                    "from_version": (a or {}).get("version_id"),
+                    "to_version": (b or {}).get("version_id"),
+                    "published": (b or {}).get("published"),
+                }
+            )
     return out
 
 
 def _change(kind: str, hit: dict[str, Any], text: str, review: bool) -> dict[str, Any]:
-    return {"kind": kind, "source_id": hit.get("source_id"), "entity_id": hit.get("entity_id"),
-            "name": hit.get("name"), "status": hit.get("status"), "text": text,
-            "needs_review": bool(review)}  # fmt: skip
+    return {
+        "kind": kind,
+        "source_id": hit.get("source_id"),
+        "entity_id": hit.get("entity_id"),
+        "name": hit.get("name"),
+        "status": hit.get("status"),
+        "text": text,
+        "needs_review": bool(review),
+    }
 
 
 def _entity(h: dict[str, Any]) -> str:
@@ -275,8 +400,11 @@ def _entity(h: dict[str, Any]) -> str:
 
 
 def _lists_of(h: dict[str, Any]) -> str:
-    names = [str(x.get("list")) + (" ended" if not x.get("in_force", True) else "")
-             for x in (h.get("listing") or {}).get("listings") or () if x.get("list")]  # fmt: skip
+    names = [
+        str(x.get("list")) + (" ended" if not x.get("in_force", True) else "")
+        for x in (h.get("listing") or {}).get("listings") or ()
+        if x.get("list")
+    ]
     return f" on {', '.join(dict.fromkeys(names))}" if names else ""
 
 

@@ -81,19 +81,35 @@ class ScreenHit:
         e = h.entity
         x = e.extra
         return cls(
-            entity_id=e.id, name=e.name, matched_name=h.matched_name,
-            matched_name_kind=h.matched_kind, score=round(h.score, 4),
-            relation=h.detail.relation, matched_part=h.detail.part, schema=e.schema,
-            source_id=x.get("source_id"), source_name=x.get("source_name"),
-            version_id=x.get("version_id"), list=e.sub_list, citation=e.citation,
-            listed_on=e.listed_on, end_date=e.end_date,
-            license_requirement=e.license_requirement, license_policy=e.license_policy,
-            source_url=e.source_url, programs=e.programs, countries=e.countries,
-            parent=e.parent_name, listings=[vars(x) for x in e.listings],
+            entity_id=e.id,
+            name=e.name,
+            matched_name=h.matched_name,
+            matched_name_kind=h.matched_kind,
+            score=round(h.score, 4),
+            relation=h.detail.relation,
+            matched_part=h.detail.part,
+            schema=e.schema,
+            source_id=x.get("source_id"),
+            source_name=x.get("source_name"),
+            version_id=x.get("version_id"),
+            list=e.sub_list,
+            citation=e.citation,
+            listed_on=e.listed_on,
+            end_date=e.end_date,
+            license_requirement=e.license_requirement,
+            license_policy=e.license_policy,
+            source_url=e.source_url,
+            programs=e.programs,
+            countries=e.countries,
+            parent=e.parent_name,
+            listings=[vars(x) for x in e.listings],
             explanation=h.explanation,
-            evidence={**h.detail.as_dict(), "query_normalized": " ".join(h.query_tokens),
-                      "listed_normalized": " ".join(h.listed_norm.tokens)},
-        )  # fmt: skip
+            evidence={
+                **h.detail.as_dict(),
+                "query_normalized": " ".join(h.query_tokens),
+                "listed_normalized": " ".join(h.listed_norm.tokens),
+            },
+        )
 
     def to_dict(self) -> dict[str, Any]:
         d = {f: getattr(self, f) for f in _HIT_FIELDS}
@@ -135,11 +151,18 @@ class CheckResult:
         return EXIT_HIT if self.status in NEEDS_REVIEW else EXIT_CLEAR
 
     def to_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "query": self.query, "country": self.country,
-                "threshold": self.threshold, "status": self.status,
-                "hits": [h.to_dict() for h in self.hits], "lists": self.lists,
-                "created_at": self.created_at, "tool_version": self.tool_version,
-                "warnings": self.warnings}  # fmt: skip
+        return {
+            "run_id": self.run_id,
+            "query": self.query,
+            "country": self.country,
+            "threshold": self.threshold,
+            "status": self.status,
+            "hits": [h.to_dict() for h in self.hits],
+            "lists": self.lists,
+            "created_at": self.created_at,
+            "tool_version": self.tool_version,
+            "warnings": self.warnings,
+        }
 
 
 @dataclass(slots=True)
@@ -155,8 +178,13 @@ class RowResult:
     reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"row": self.row, "query": self.query, "country": self.country,
-             "status": self.status, "hits": self.hits}  # fmt: skip
+        d = {
+            "row": self.row,
+            "query": self.query,
+            "country": self.country,
+            "status": self.status,
+            "hits": self.hits,
+        }
         if self.reason:
             d["reason"] = self.reason
         return d
@@ -187,9 +215,18 @@ class BatchSummary:
         return EXIT_HIT if review else EXIT_CLEAR
 
     def to_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "rows": self.rows, "hit_rows": self.hit_rows,
-                "hits": self.hits, "suppressed_hits": self.suppressed_hits,
-                "needs_review": self.needs_review, "suppressed": self.suppressed,
-                "review_again": self.review_again, "clear": self.clear, "skipped": self.skipped,
-                "unique_names": self.unique_names, "output": self.output,
-                "warnings": self.warnings}  # fmt: skip
+        return {
+            "run_id": self.run_id,
+            "rows": self.rows,
+            "hit_rows": self.hit_rows,
+            "hits": self.hits,
+            "suppressed_hits": self.suppressed_hits,
+            "needs_review": self.needs_review,
+            "suppressed": self.suppressed,
+            "review_again": self.review_again,
+            "clear": self.clear,
+            "skipped": self.skipped,
+            "unique_names": self.unique_names,
+            "output": self.output,
+            "warnings": self.warnings,
+        }

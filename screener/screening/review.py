@@ -35,9 +35,24 @@ from screener.errors import InputError
 from screener.files.cells import FORMULA_PREFIXES, neutralize
 
 REQUIRED = ("screen_query", "screen_hit_ids", "decision", "decision_reason")
-EXPORT_FIELDS = ("id", "decided_at", "party", "party_key", "source_id", "entity_id",
-                 "version_id", "kind", "reason", "reviewer", "fingerprint", "supersedes",
-                 "superseded_by", "current", "origin", "listing")  # fmt: skip
+EXPORT_FIELDS = (
+    "id",
+    "decided_at",
+    "party",
+    "party_key",
+    "source_id",
+    "entity_id",
+    "version_id",
+    "kind",
+    "reason",
+    "reviewer",
+    "fingerprint",
+    "supersedes",
+    "superseded_by",
+    "current",
+    "origin",
+    "listing",
+)
 
 
 @dataclass
@@ -51,14 +66,22 @@ class ImportSummary:
     unchanged: int = 0  # decisions equal to the one in force
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "rows": self.rows, "decided_rows": self.decided_rows,
-                "recorded": len(self.recorded), "unchanged": self.unchanged,
-                "decisions": [{k: d[k] for k in ("id", "party", "source_id", "entity_id", "kind",
-                                                 "reviewer")} for d in self.recorded]}  # fmt: skip
+        return {
+            "path": self.path,
+            "rows": self.rows,
+            "decided_rows": self.decided_rows,
+            "recorded": len(self.recorded),
+            "unchanged": self.unchanged,
+            "decisions": [
+                {k: d[k] for k in ("id", "party", "source_id", "entity_id", "kind", "reviewer")}
+                for d in self.recorded
+            ],
+        }
 
 
-def import_reviewed(store: Store, path: str | Path, *, reviewer: str | None = None,
-                    sheet: str | None = None) -> ImportSummary:  # fmt: skip
+def import_reviewed(
+    store: Store, path: str | Path, *, reviewer: str | None = None, sheet: str | None = None
+) -> ImportSummary:
     """Record the decisions a reviewer wrote into a batch output (see the module docstring)."""
     from screener.files.readers import open_input
     from screener.files.reports.base import INPUT_ROWS_ATTR
@@ -73,9 +96,11 @@ def import_reviewed(store: Store, path: str | Path, *, reviewer: str | None = No
             raise
         missing = ["screen_query"]
     if missing:
-        raise InputError(f"{path}: not a reviewed screener output: no column "
-                         f"{', '.join(missing)} (write the batch output as .csv or .xlsx, fill "
-                         "in decision, decision_reason and decision_by, and import that file)")  # fmt: skip
+        raise InputError(
+            f"{path}: not a reviewed screener output: no column "
+            f"{', '.join(missing)} (write the batch output as .csv or .xlsx, fill "
+            "in decision, decision_reason and decision_by, and import that file)"
+        )
     first = 1 if table.format == "jsonl" else 2
     summary = ImportSummary(str(path))
     pending: list[dict[str, Any]] = []
@@ -107,25 +132,39 @@ def import_reviewed(store: Store, path: str | Path, *, reviewer: str | None = No
             except ValueError as e:
                 raise InputError(f"{where}: screen_hit_ids: {e}") from None
             if not ids:
-                raise InputError(f"{where}: a decision, but no hit to decide on "
-                                 "(screen_hit_ids is empty)")  # fmt: skip
+                raise InputError(
+                    f"{where}: a decision, but no hit to decide on (screen_hit_ids is empty)"
+                )
             for source_id, entity_id, version_id in ids:
                 listing = decisions.snapshot(store, source_id, entity_id, version_id)
                 if listing is None:
                     at = f" version {version_id}" if version_id is not None else ""
-                    raise InputError(f"{where}: {source_id}:{entity_id}{at} is not in this list "
-                                     "store (was the batch run against another --db?)")  # fmt: skip
-                pending.append(decisions.prepare(
-                    store, party, source_id, entity_id, kind, reason, by, listing,
-                    origin=f"{path.name} row {row}"))  # fmt: skip
+                    raise InputError(
+                        f"{where}: {source_id}:{entity_id}{at} is not in this list "
+                        "store (was the batch run against another --db?)"
+                    )
+                pending.append(
+                    decisions.prepare(
+                        store,
+                        party,
+                        source_id,
+                        entity_id,
+                        kind,
+                        reason,
+                        by,
+                        listing,
+                        origin=f"{path.name} row {row}",
+                    )
+                )
     new: list[dict[str, Any]] = []
     seen: set[tuple[str, str, str]] = set()
     for item in pending:
         key = (item["party_key"], item["source_id"], item["entity_id"])
         now = decisions.latest(store, item["party"], item["source_id"], item["entity_id"])
-        same = now is not None and all(now[k] == item[k] for k in (
-            "kind", "reason", "reviewer", "fingerprint"))  # fmt: skip
-        if same or key in seen and _same_as(new, item):
+        same = now is not None and all(
+            now[k] == item[k] for k in ("kind", "reason", "reviewer", "fingerprint")
+        )
+        if same or (key in seen and _same_as(new, item)):
             summary.unchanged += 1
             continue
         seen.add(key)
@@ -157,8 +196,9 @@ def export(store: Store, path: str | Path, party: str | None = None) -> int:
     rows = decisions.all_decisions(store, party)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".jsonl", ".json"):
-        raise InputError(f"{path}: unknown export type {suffix or '(no extension)'!r}; "
-                         "use .csv or .jsonl")  # fmt: skip
+        raise InputError(
+            f"{path}: unknown export type {suffix or '(no extension)'!r}; use .csv or .jsonl"
+        )
     if not path.parent.is_dir():
         raise InputError(f"{path}: the directory {str(path.parent)!r} does not exist")
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -172,8 +212,9 @@ def export(store: Store, path: str | Path, party: str | None = None) -> int:
                     w.writerow([neutralize(_text(r.get(k))) for k in EXPORT_FIELDS])
             else:
                 for r in rows:
-                    f.write(json.dumps({k: r.get(k) for k in EXPORT_FIELDS}, ensure_ascii=False)
-                            + "\n")  # fmt: skip
+                    f.write(
+                        json.dumps({k: r.get(k) for k in EXPORT_FIELDS}, ensure_ascii=False) + "\n"
+                    )
         os.replace(name, path)
     except BaseException:
         Path(name).unlink(missing_ok=True)
@@ -189,25 +230,50 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def decide(store: Store, party: str, entity_id: str, kind: str, reason: str, reviewer: str,
-           source_id: str | None = None) -> dict[str, Any]:  # fmt: skip
+def decide(
+    store: Store,
+    party: str,
+    entity_id: str,
+    kind: str,
+    reason: str,
+    reviewer: str,
+    source_id: str | None = None,
+) -> dict[str, Any]:
     """Record a decision on ``party`` and the listed entity ``entity_id`` as the active list
     version holds it; ``source_id`` is needed only when several sources hold that id."""
     entity_id = str(entity_id).strip()
     if source_id is None:
-        found = sorted({r[0] for r in store.conn.execute(
-            """select e.source_id from entities e join sources s
+        found = sorted(
+            {
+                r[0]
+                for r in store.conn.execute(
+                    """select e.source_id from entities e join sources s
                on s.id = e.source_id and s.active_version = e.version_id where e.id = ?""",
-            [entity_id])})  # fmt: skip
+                    [entity_id],
+                )
+            }
+        )
         if not found:
-            raise InputError(f"no listed entity with id {entity_id!r} in the active lists "
-                             "(`screener check` shows each hit's entry id)")  # fmt: skip
+            raise InputError(
+                f"no listed entity with id {entity_id!r} in the active lists "
+                "(`screener check` shows each hit's entry id)"
+            )
         if len(found) > 1:
-            raise InputError(f"entity id {entity_id!r} is in several lists ({', '.join(found)}); "
-                             "give --source")  # fmt: skip
+            raise InputError(
+                f"entity id {entity_id!r} is in several lists ({', '.join(found)}); give --source"
+            )
         source_id = found[0]
     listing = decisions.snapshot(store, source_id, entity_id)
     if listing is None:
         raise InputError(f"no entity {entity_id!r} in the active version of {source_id!r}")
-    return decisions.record(store, party, source_id, entity_id, kind, reason, reviewer, listing,
-                            origin="screener decide")
+    return decisions.record(
+        store,
+        party,
+        source_id,
+        entity_id,
+        kind,
+        reason,
+        reviewer,
+        listing,
+        origin="screener decide",
+    )

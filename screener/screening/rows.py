@@ -73,13 +73,11 @@ class RowScreener:
     hit dicts and row status. ``related`` keeps the hits on companies listed parties
     own in part (see :func:`~screener.screening.stages.ownership_stage`)."""
 
-    def __init__(self, m: Matcher, thr: float, stages: Sequence[Stage] = (),
-                 related: bool = False):  # fmt: skip
+    def __init__(self, m: Matcher, thr: float, stages: Sequence[Stage] = (), related: bool = False):
         self.m, self.thr, self.stages, self.related = m, thr, list(stages), related
         self.matches: dict[str, list[Match]] = {}
         self._countries: dict[str, str | None] = {}  # a cell as written -> its ISO code
-        self.dicts: dict[tuple[str, str | None, str | None],
-                         tuple[list[dict[str, Any]], str]] = {}  # fmt: skip
+        self.dicts: dict[tuple[str, str | None, str | None], tuple[list[dict[str, Any]], str]] = {}
 
     def countries(self, values: Iterable[Any], bad: Counter[str]) -> list[str | None]:
         """Each country cell as an ISO code (None when empty or naming no country)."""
@@ -116,9 +114,9 @@ class RowScreener:
                 out.append(None)
         return out
 
-    def cells(self, names: Sequence[str], countries: Iterable[Any] | None,
-              dobs: Iterable[Any] | None) -> tuple[list[str | None], list[str | None] | None,
-                                                   Counter[str], Counter[str]]:  # fmt: skip
+    def cells(
+        self, names: Sequence[str], countries: Iterable[Any] | None, dobs: Iterable[Any] | None
+    ) -> tuple[list[str | None], list[str | None] | None, Counter[str], Counter[str]]:
         """A chunk's country and date-of-birth cells checked (:meth:`countries`,
         :meth:`dobs`), with the values that were not: (countries, dobs, bad countries,
         bad dates)."""
@@ -142,8 +140,13 @@ class RowScreener:
         self.matches.clear()
         self.dicts.clear()
 
-    def rows(self, first: int, names: Sequence[str], countries: Sequence[str | None],
-             dobs: Sequence[str | None] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    def rows(
+        self,
+        first: int,
+        names: Sequence[str],
+        countries: Sequence[str | None],
+        dobs: Sequence[str | None] | None = None,
+    ) -> list[dict[str, Any]]:
         """The result of each row; ``first`` is the 0-based number of the first data row.
         Every non-empty name must have been learnt."""
         results = []
@@ -152,8 +155,16 @@ class RowScreener:
         for row, (n, cc, dob) in enumerate(zip(names, countries, dobs), start=first):
             query = n if len(n) <= MAX_QUERY_CHARS else n[:MAX_QUERY_CHARS] + "…"
             if not n:
-                results.append({"row": row, "query": query, "country": cc, "status": "skipped",
-                                "reason": "empty name", "hits": []})  # fmt: skip
+                results.append(
+                    {
+                        "row": row,
+                        "query": query,
+                        "country": cc,
+                        "status": "skipped",
+                        "reason": "empty name",
+                        "hits": [],
+                    }
+                )
                 continue
             found = self.matches[n]
             hits, status = _NONE, "clear"
@@ -166,8 +177,10 @@ class RowScreener:
                     done = finish(expand(self.m, found), q, self.stages)
                     known = self.dicts[(n, cc, dob)] = (
                         [h.to_dict() for h in done] if done else _NONE,
-                        row_status(h.status for h in done) if done else "clear")  # fmt: skip
+                        row_status(h.status for h in done) if done else "clear",
+                    )
                 hits, status = known
-            results.append({"row": row, "query": query, "country": cc,
-                            "status": status, "hits": hits})  # fmt: skip
+            results.append(
+                {"row": row, "query": query, "country": cc, "status": status, "hits": hits}
+            )
         return results

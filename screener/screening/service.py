@@ -71,7 +71,8 @@ class Snapshot:
     lazy: bool
     memo: dict[tuple[str, float], list[Match]] = field(default_factory=dict, compare=False)
     finished: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[ScreenHit]]] = field(
-        default_factory=dict, compare=False)  # query -> (stage tokens, hits after the stages)
+        default_factory=dict, compare=False
+    )  # query -> (stage tokens, hits after the stages)
 
     @property
     def lists(self) -> list[dict[str, Any]]:
@@ -82,8 +83,14 @@ class Snapshot:
 class Screener:
     """Store + settings + a loaded matcher; see the module docstring."""
 
-    def __init__(self, store: Store, settings: Config | None = None, *,
-                 stages: Sequence[Stage] | None = None, auto_reload: bool = True):  # fmt: skip
+    def __init__(
+        self,
+        store: Store,
+        settings: Config | None = None,
+        *,
+        stages: Sequence[Stage] | None = None,
+        auto_reload: bool = True,
+    ):
         self.store = store
         self.settings = settings if settings is not None else load_config()
         # The stages after matching: the default list (ownership, reviewers' decisions).
@@ -93,8 +100,9 @@ class Screener:
         self._loading = threading.Lock()  # one load at a time
 
     @classmethod
-    def open(cls, db: Path | str | None = None, settings: Config | None = None,
-             **kw: Any) -> Screener:  # fmt: skip
+    def open(
+        cls, db: Path | str | None = None, settings: Config | None = None, **kw: Any
+    ) -> Screener:
         """The service over the store at ``db`` (default: ``$SCREENER_DB`` or the per-user
         store), with the bundled lists loaded and runs killed earlier marked abandoned."""
         store = open_store(db)
@@ -127,14 +135,20 @@ class Screener:
             stale.append(s["source_id"])
             notes.append(f"{stale_message(s)}; run `screener lists update {s['source_id']}`")
         loaded = {x["source_id"] for x in lists}
-        never = [{"source_id": sid, "name": e.get("name") or sid}
-                 for sid, e in registry().items()
-                 if (e.get("urls") or e.get("files")) and e.get("default_update", True)
-                 and e.get("coverage", True) and sid not in loaded]  # fmt: skip
+        never = [
+            {"source_id": sid, "name": e.get("name") or sid}
+            for sid, e in registry().items()
+            if (e.get("urls") or e.get("files"))
+            and e.get("default_update", True)
+            and e.get("coverage", True)
+            and sid not in loaded
+        ]
         if never:
-            notes.append(f"these official lists were never loaded, so a clear result does not "
-                         f"cover them: {', '.join(x['source_id'] for x in never)}; "
-                         "run `screener lists update`")  # fmt: skip
+            notes.append(
+                f"these official lists were never loaded, so a clear result does not "
+                f"cover them: {', '.join(x['source_id'] for x in never)}; "
+                "run `screener lists update`"
+            )
         return {"lists": lists, "stale": stale, "never_loaded": never, "notes": notes}
 
     @property
@@ -195,15 +209,22 @@ class Screener:
             return snap
 
     # -- screening -----------------------------------------------------------------------
-    def query(self, name: str, country: str | None = None, threshold: float | None = None,
-              related: bool = False, dob: str | None = None) -> Query:  # fmt: skip
+    def query(
+        self,
+        name: str,
+        country: str | None = None,
+        threshold: float | None = None,
+        related: bool = False,
+        dob: str | None = None,
+    ) -> Query:
         """A checked query: a finite threshold in [0, 1], a country that names one, and a
         date of birth written YYYY, YYYY-MM or YYYY-MM-DD."""
         thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
         return Query(name, country_option(country), thr, related, dob_option(dob))
 
-    def screen(self, queries: Sequence[Query], executor: Any = None,
-               snapshot: Snapshot | None = None) -> list[list[ScreenHit]]:  # fmt: skip
+    def screen(
+        self, queries: Sequence[Query], executor: Any = None, snapshot: Snapshot | None = None
+    ) -> list[list[ScreenHit]]:
         """The hits of each query, in order: the matcher (in ``executor``, default this
         process; names the snapshot screened before are not screened again), then every
         stage. Used by checks, the HTTP API and batches. ``snapshot`` (default the
@@ -255,9 +276,17 @@ class Screener:
             tokens.append(token())
         return tuple(tokens)
 
-    def check(self, name: str, *, country: str | None = None, threshold: float | None = None,
-              fail_stale: bool | None = None, related: bool = False, dob: str | None = None,
-              command: str = "check") -> CheckResult:  # fmt: skip
+    def check(
+        self,
+        name: str,
+        *,
+        country: str | None = None,
+        threshold: float | None = None,
+        fail_stale: bool | None = None,
+        related: bool = False,
+        dob: str | None = None,
+        command: str = "check",
+    ) -> CheckResult:
         """Screen one name, record the run, and return every hit with its provenance."""
         if not isinstance(name, str) or not name.strip():
             raise InputError("the name to check is empty")
@@ -265,19 +294,40 @@ class Screener:
         _, notes = self.guard(fail_stale)
         snap = self.snapshot()
         lists = snap.lists  # those screened against (a server may still be loading newer ones)
-        run_id = runs.start_run(self.store, command, {"name": name, "country": country, "dob": dob,
-                                                      "threshold": q.threshold}, lists, q.threshold)  # fmt: skip
+        run_id = runs.start_run(
+            self.store,
+            command,
+            {"name": name, "country": country, "dob": dob, "threshold": q.threshold},
+            lists,
+            q.threshold,
+        )
         try:
             hits = self.screen([q], snapshot=snap)[0]
         except BaseException:
             runs.finish_run(self.store, run_id, status="failed", exit_code=InputError.exit_code)
             raise
-        result = CheckResult(run_id, name, q.country.upper() if q.country else None, q.threshold,
-                             hits, lists, now_iso(), __version__, notes)  # fmt: skip
+        result = CheckResult(
+            run_id,
+            name,
+            q.country.upper() if q.country else None,
+            q.threshold,
+            hits,
+            lists,
+            now_iso(),
+            __version__,
+            notes,
+        )
         dicts = [h.to_dict() for h in hits]
         runs.record_hits(self.store, run_id, [(0, name, dicts)])
-        runs.finish_run(self.store, run_id, status="done", exit_code=result.exit_code, rows=1,
-                        hits=len(hits), hit_rows=int(bool(hits)))  # fmt: skip
+        runs.finish_run(
+            self.store,
+            run_id,
+            status="done",
+            exit_code=result.exit_code,
+            rows=1,
+            hits=len(hits),
+            hit_rows=int(bool(hits)),
+        )
         return result
 
     def batch(self, input_path: str | Path, output_path: str | Path, **kw: Any) -> BatchSummary:
@@ -289,6 +339,14 @@ class Screener:
 
 def _described(v: dict[str, Any]) -> dict[str, Any]:
     """A list version as results show it."""
-    return {"source_id": v["source_id"], "name": v["source_name"], "version_id": v["id"],
-            "sha256": v["sha256"], "published": v["published"], "loaded_at": v["loaded_at"],
-            "entities": v["entities"], "licence": v["licence"], "kind": v["kind"]}  # fmt: skip
+    return {
+        "source_id": v["source_id"],
+        "name": v["source_name"],
+        "version_id": v["id"],
+        "sha256": v["sha256"],
+        "published": v["published"],
+        "loaded_at": v["loaded_at"],
+        "entities": v["entities"],
+        "licence": v["licence"],
+        "kind": v["kind"],
+    }

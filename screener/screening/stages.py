@@ -108,8 +108,11 @@ def ownership_stage(store: Store) -> Stage:
         key = (source_id, entity_id)
         if key not in cache:
             node = source_id == OWNERSHIP_SOURCE
-            cache[key] = (assess(store, source_id, entity_id)
-                          if node or has_owners(store, source_id, entity_id) else None)  # fmt: skip
+            cache[key] = (
+                assess(store, source_id, entity_id)
+                if node or has_owners(store, source_id, entity_id)
+                else None
+            )
         return cache[key]
 
     def stage(hits: list[ScreenHit], query: Query) -> list[ScreenHit]:
@@ -121,7 +124,9 @@ def ownership_stage(store: Store) -> Stage:
         if any(h.source_id == OWNERSHIP_SOURCE for h in hits):
             key = tuple((h.source_id or "", h.entity_id, h.score) for h in hits)
             known = echoes.get(key)
-            echo = known if known is not None else echoes.setdefault(key, shadowed(store, list(key)))
+            echo = (
+                known if known is not None else echoes.setdefault(key, shadowed(store, list(key)))
+            )
         out = []
         for h in hits:
             a = assessed(h.source_id or "", h.entity_id)
@@ -142,7 +147,9 @@ def ownership_stage(store: Store) -> Stage:
     return stage
 
 
-def _as_owned(h: ScreenHit, a: Any, source_name: Callable[[str | None], str | None]) -> list[ScreenHit]:
+def _as_owned(
+    h: ScreenHit, a: Any, source_name: Callable[[str | None], str | None]
+) -> list[ScreenHit]:
     """The hit on an ownership node, made one hit on each of its listed owners: the listed
     entity is the owner (its name, entry and listings); the name that matched is the
     company's; ``extra["ownership"]`` says how the two are tied, with sources."""
@@ -156,16 +163,23 @@ def _as_owned(h: ScreenHit, a: Any, source_name: Callable[[str | None], str | No
         x.relation = a.relation
         x.listings = list(o.listings)
         x.parent = None
-        main = next((ls for ls in x.listings if ls.get("in_force", True)),
-                    x.listings[0] if x.listings else None)  # fmt: skip
+        main = next(
+            (ls for ls in x.listings if ls.get("in_force", True)),
+            x.listings[0] if x.listings else None,
+        )
         if main:
-            x.list, x.citation, x.listed_on = main.get("list"), main.get("citation"), main.get("listed_on")
+            x.list, x.citation, x.listed_on = (
+                main.get("list"),
+                main.get("citation"),
+                main.get("listed_on"),
+            )
             x.end_date = main.get("end_date")
             x.license_requirement = main.get("license_requirement")
             x.license_policy = main.get("license_policy")
             x.source_url = main.get("source_url")
-        x.explanation += (f"; {h.name} is {a.relation} {o.name} ({share})"
-                          + (f": {rules}" if rules else ""))  # fmt: skip
+        x.explanation += f"; {h.name} is {a.relation} {o.name} ({share})" + (
+            f": {rules}" if rules else ""
+        )
         x.extra["ownership"] = a.as_dict()
         out.append(x)
     return out
@@ -208,12 +222,20 @@ def decisions_stage(store: Store) -> Stage:
 def apply_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> None:
     """Give ``hit`` the status and ``extra["decision"]`` that ``decision`` means for it now."""
     names = decisions.entity_names(store, hit.version_id, hit.entity_id)
-    now = decisions.listing_view({"name": hit.name, "listings": hit.listings, "list": hit.list,
-                                  "citation": hit.citation, "listed_on": hit.listed_on,
-                                  "end_date": hit.end_date,
-                                  "license_requirement": hit.license_requirement,
-                                  "license_policy": hit.license_policy,
-                                  "source_url": hit.source_url}, names or None)  # fmt: skip
+    now = decisions.listing_view(
+        {
+            "name": hit.name,
+            "listings": hit.listings,
+            "list": hit.list,
+            "citation": hit.citation,
+            "listed_on": hit.listed_on,
+            "end_date": hit.end_date,
+            "license_requirement": hit.license_requirement,
+            "license_policy": hit.license_policy,
+            "source_url": hit.source_url,
+        },
+        names or None,
+    )
     changed = decisions.fingerprint(now) != decision["fingerprint"]
     info = {k: decision[k] for k in ("id", "kind", "reason", "reviewer", "decided_at", "party")}
     info["listing_changed"] = changed

@@ -27,5 +27,11 @@ from screener.files.reports.base import CAUTION, Writer
 from screener.files.reports.cells import APPENDED_COLUMNS, OUTPUT_COLUMNS, REVIEW_COLUMNS
 from screener.files.reports.formats import open_writer
 
-__all__ = ["APPENDED_COLUMNS", "CAUTION", "OUTPUT_COLUMNS", "REVIEW_COLUMNS", "Writer",
-           "open_writer"]
+__all__ = [
+    "APPENDED_COLUMNS",
+    "CAUTION",
+    "OUTPUT_COLUMNS",
+    "REVIEW_COLUMNS",
+    "Writer",
+    "open_writer",
+]

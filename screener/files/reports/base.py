@@ -64,8 +64,10 @@ def row_numbering(meta: dict[str, Any]) -> tuple[int, str]:
         not fmt and str(source.get("path") or "").lower().endswith(PARQUET_INPUT_SUFFIXES)
     ):
         return 1, "input rows are numbered by record: the first Parquet row is row 1"
-    return 2, ("input rows are numbered as in the spreadsheet: the header is row 1, "
-               "the first data row under it row 2")  # fmt: skip
+    return 2, (
+        "input rows are numbered as in the spreadsheet: the header is row 1, "
+        "the first data row under it row 2"
+    )
 
 
 class Writer:
@@ -187,11 +189,17 @@ class Writer:
         hits, rows that need review (status ``hit`` or ``review-again``), and rows by status:
         ``suppressed`` (every hit suppressed), ``review_again``, ``clear``, ``skipped``."""
         t = self.tally
-        return {"rows": t["rows"], "hit_rows": t["hit_rows"], "hits": t["hits"],
-                "suppressed_hits": t["suppressed_hits"],
-                "needs_review": t["hit"] + t["review-again"], "suppressed": t["suppressed"],
-                "review_again": t["review-again"], "clear": t["clear"],
-                "skipped": t["skipped"]}  # fmt: skip
+        return {
+            "rows": t["rows"],
+            "hit_rows": t["hit_rows"],
+            "hits": t["hits"],
+            "suppressed_hits": t["suppressed_hits"],
+            "needs_review": t["hit"] + t["review-again"],
+            "suppressed": t["suppressed"],
+            "review_again": t["review-again"],
+            "clear": t["clear"],
+            "skipped": t["skipped"],
+        }
 
     def input_rows(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> list[Any]:
         """The row number a reviewer sees for each result (see the module docstring)."""
@@ -199,8 +207,7 @@ class Writer:
         if exact is not None and len(exact) == len(results):
             return [int(n) for n in exact]
         first = self.first_row
-        return [r + first if (r := result.get("row")).__class__ is int else r
-                for result in results]  # fmt: skip
+        return [r + first if (r := result.get("row")).__class__ is int else r for result in results]
 
     def __enter__(self) -> Writer:
         return self
@@ -267,8 +274,9 @@ class Writer:
     def _mkdtemp(self) -> Path:
         """A scratch folder beside the output, named like the temporary file and removed with it."""
         try:
-            name = tempfile.mkdtemp(prefix=f".{self.path.name}.", suffix=".tmp",
-                                    dir=self.path.parent)  # fmt: skip
+            name = tempfile.mkdtemp(
+                prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+            )
         except OSError as e:
             raise InputError(f"{self.path}: cannot write here: {e.strerror or e}") from None
         self._temps.append(Path(name))
@@ -281,8 +289,11 @@ def plain_cells(df: pd.DataFrame) -> pd.DataFrame:
     (every other reader's) is returned as it is."""
     import pandas as pd
 
-    typed = [c for c, t in zip(df.columns, df.dtypes)
-             if not (t == object or isinstance(t, pd.StringDtype))]  # fmt: skip
+    typed = [
+        c
+        for c, t in zip(df.columns, df.dtypes)
+        if not (t == object or isinstance(t, pd.StringDtype))  # noqa: E721 (a numpy dtype equals object)
+    ]
     if not typed:
         return df
     df = df.copy(deep=False)
@@ -294,8 +305,14 @@ def plain_cells(df: pd.DataFrame) -> pd.DataFrame:
             import pyarrow as pa
 
             values = pa.array(df[c]).to_pylist()
-            df[c] = pd.Series([None if v is None else json.dumps(v, ensure_ascii=False, default=str)
-                               for v in values], index=df.index, dtype=object)  # fmt: skip
+            df[c] = pd.Series(
+                [
+                    None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+                    for v in values
+                ],
+                index=df.index,
+                dtype=object,
+            )
             continue
         col = df[c].astype(object)
         df[c] = col.where(col.notna(), None)

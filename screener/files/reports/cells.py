@@ -104,7 +104,8 @@ def hit_id(hit: dict[str, Any]) -> str:
     """``SOURCE:ENTITY@VERSION``: one hit named so that a reviewed file can be read back."""
     version = hit.get("version_id")
     return f"{hit.get('source_id')}:{hit.get('entity_id')}" + (
-        f"@{version}" if version is not None else "")  # fmt: skip
+        f"@{version}" if version is not None else ""
+    )
 
 
 def hit_ids(hits: Sequence[dict[str, Any]]) -> str:
@@ -135,8 +136,10 @@ def decision_text(hit: dict[str, Any]) -> str:
     if not isinstance(d, dict):
         return ""
     day = str(d.get("decided_at") or "")[:10]
-    out = (f"{hit.get('status') or 'hit'}: {d.get('kind')} #{d.get('id')} by {d.get('reviewer')}"
-           f" on {day} ({d.get('reason')}) for {hit.get('source_id')}:{hit.get('entity_id')}")
+    out = (
+        f"{hit.get('status') or 'hit'}: {d.get('kind')} #{d.get('id')} by {d.get('reviewer')}"
+        f" on {day} ({d.get('reason')}) for {hit.get('source_id')}:{hit.get('entity_id')}"
+    )
     if d.get("changes"):
         out += "; changed since: " + "; ".join(str(c) for c in d["changes"])
     return out

@@ -21,9 +21,18 @@ from screener.errors import InputError
 
 NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 TIMEOUT = 120.0  # seconds for one page; a report of thousands of parties takes a few
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
-         "--disable-extensions", "--hide-scrollbars", "--mute-audio")  # fmt: skip
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--disable-extensions",
+    "--hide-scrollbars",
+    "--mute-audio",
+)
 
 
 def find() -> str | None:
@@ -41,21 +50,27 @@ def find() -> str | None:
 def require() -> str:
     found = find()
     if found is None:
-        raise InputError("PDF output needs Chromium (install the 'chromium' package, or set "
-                         "SCREENER_CHROMIUM to a Chrome or Chromium binary); or write .html")  # fmt: skip
+        raise InputError(
+            "PDF output needs Chromium (install the 'chromium' package, or set "
+            "SCREENER_CHROMIUM to a Chrome or Chromium binary); or write .html"
+        )
     return found
 
 
 def print_pdf(html_path: Path, pdf_path: Path, scratch: Path) -> None:
     """Print ``html_path`` to ``pdf_path`` (A4, no browser header or footer)."""
-    _run([f"--print-to-pdf={pdf_path}", "--no-pdf-header-footer",
-          "--print-to-pdf-no-header"], html_path, scratch)  # fmt: skip
+    _run(
+        [f"--print-to-pdf={pdf_path}", "--no-pdf-header-footer", "--print-to-pdf-no-header"],
+        html_path,
+        scratch,
+    )
     if not pdf_path.exists() or pdf_path.read_bytes()[:5] != b"%PDF-":
         raise InputError(f"{html_path}: Chromium wrote no PDF")
 
 
-def screenshot(html_path: Path, png_path: Path, scratch: Path, width: int = 1280,
-               height: int = 1800) -> None:  # fmt: skip
+def screenshot(
+    html_path: Path, png_path: Path, scratch: Path, width: int = 1280, height: int = 1800
+) -> None:
     """A PNG of the top ``width`` x ``height`` pixels of ``html_path``."""
     _run([f"--screenshot={png_path}", f"--window-size={width},{height}"], html_path, scratch)
     if not png_path.exists() or png_path.read_bytes()[:8] != b"\x89PNG\r\n\x1a\n":
@@ -67,8 +82,13 @@ def _run(args: list[str], html_path: Path, scratch: Path) -> None:
     profile = scratch / "chromium-profile"
     profile.mkdir(parents=True, exist_ok=True)
     cmd = [binary, *FLAGS, f"--user-data-dir={profile}", *args, html_path.resolve().as_uri()]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True, env={**os.environ, "HOME": str(scratch)})  # fmt: skip
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env={**os.environ, "HOME": str(scratch)},
+    )
     try:
         _, err = proc.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:

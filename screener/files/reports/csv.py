@@ -69,8 +69,10 @@ class CsvWriter(Writer):
                 cached = middles.get(id(hits))
                 if cached is None or cached[0] is not hits:
                     cached = middles[id(hits)] = (
-                        hits, [neutralize(text(v)) for v in hit_cells(hits)],
-                        [neutralize(v) for v in trail_cells(hits)])  # fmt: skip
+                        hits,
+                        [neutralize(text(v)) for v in hit_cells(hits)],
+                        [neutralize(v) for v in trail_cells(hits)],
+                    )
                 cells.extend(cached[1])
                 trail = cached[2]
             else:

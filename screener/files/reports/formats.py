@@ -49,8 +49,9 @@ def open_writer(path: str | os.PathLike[str], columns: list[str], meta: dict[str
     kind = writer_class(path.suffix)
     if kind is None:
         given = path.suffix or "(no extension)"
-        raise InputError(f"{path}: unknown output type {given!r}; use .csv .jsonl .xlsx "
-                         ".parquet .html or .pdf")
+        raise InputError(
+            f"{path}: unknown output type {given!r}; use .csv .jsonl .xlsx .parquet .html or .pdf"
+        )
     if path.is_dir():
         raise InputError(f"{path}: is a directory; give a file name for the output")
     if not path.parent.is_dir():

@@ -81,7 +81,9 @@ class HtmlWriter(Writer):
         self.report = dict(meta.get("report") or {})
         self.audience = check_audience(self.report.get("audience"))
         # Party sections wait here until close(), when the counts for the top are known.
-        self._blocks: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", dir=path.parent)
+        self._blocks: IO[str] = tempfile.TemporaryFile(  # noqa: SIM115 (closed in close())
+            "w+", encoding="utf-8", dir=path.parent
+        )
         self._in_table = False
         self.verdict_counts: Counter[str] = Counter()
         self._statements: dict[str, Statement] = {}
@@ -129,8 +131,16 @@ class HtmlWriter(Writer):
         out = self._stream
         if self._in_table:
             self._blocks.write("</table>\n")
-        out.write(_report_head(self.meta, summary, self.row_numbers, self.report,
-                               self.audience, self.verdict_counts))  # fmt: skip
+        out.write(
+            _report_head(
+                self.meta,
+                summary,
+                self.row_numbers,
+                self.report,
+                self.audience,
+                self.verdict_counts,
+            )
+        )
         out.write("<h2 id=parties>Parties, in input order</h2>\n")
         if not summary.get("rows", self.tally["rows"]):
             out.write("<p class=none>The input holds no rows.</p>\n")
@@ -241,20 +251,30 @@ code{font-size:12px}
 # -- the top -------------------------------------------------------------------------------
 
 
-def _report_head(meta: dict[str, Any], summary: dict[str, Any], row_numbers: str,
-                 report: dict[str, Any], audience: str, verdict_counts: Counter[str]) -> str:  # fmt: skip
+def _report_head(
+    meta: dict[str, Any],
+    summary: dict[str, Any],
+    row_numbers: str,
+    report: dict[str, Any],
+    audience: str,
+    verdict_counts: Counter[str],
+) -> str:
     source = meta.get("input") or {}
     name = Path(str(source.get("path") or "input")).name
     out = [
         "<!DOCTYPE html>\n<html lang=en>\n<head>\n<meta charset=utf-8>\n",
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "style-src 'unsafe-inline'\">\n",
+        (
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            "style-src 'unsafe-inline'\">\n"
+        ),
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
         f"<title>Screening report: {_e(name)}</title>\n<style>{CSS}</style>\n",
         "</head>\n<body>\n<main>\n",
         f"<h1>Screening report: {_e(name)}</h1>\n",
-        f"<p class=muted>Run {_e(meta.get('run_id'))} · created {_e(meta.get('created_at'))}"
-        f" · screener {_e(meta.get('tool_version'))}</p>\n",
+        (
+            f"<p class=muted>Run {_e(meta.get('run_id'))} · created {_e(meta.get('created_at'))}"
+            f" · screener {_e(meta.get('tool_version'))}</p>\n"
+        ),
         "<table class=kv>\n",
         f"<tr><th>Reference</th><td>{_field(report, 'reference')}</td></tr>\n",
         f"<tr><th>Reviewer</th><td>{_field(report, 'reviewer')}</td></tr>\n",
@@ -297,19 +317,24 @@ def _alarms(meta: dict[str, Any]) -> str:
     out = []
     never = never_loaded(meta)
     if never:
-        names = {str(x.get("source_id")): str(x.get("name")) for x in
-                 (meta.get("coverage") or {}).get("never_loaded") or () if isinstance(x, dict)}  # fmt: skip
-        shown = ", ".join(f"{names.get(s, s)} ({s})" if names.get(s, s) != s else s
-                          for s in never)  # fmt: skip
+        names = {
+            str(x.get("source_id")): str(x.get("name"))
+            for x in (meta.get("coverage") or {}).get("never_loaded") or ()
+            if isinstance(x, dict)
+        }
+        shown = ", ".join(f"{names.get(s, s)} ({s})" if names.get(s, s) != s else s for s in never)
         out.append(
             f'<p class=alarm role="alert">The official lists were never downloaded: {_e(shown)}. '
             "A party with no finding below has not been checked against them. Run "
             "<code>screener lists update</code> and screen again before relying on this "
-            "report.</p>\n")  # fmt: skip
+            "report.</p>\n"
+        )
     stale = (meta.get("coverage") or {}).get("stale") or []
     if stale:
-        out.append(f'<p class=warn role="alert">Out of date: {_e(", ".join(map(str, stale)))} '
-                   "(older than their maximum age; see the coverage statement).</p>\n")  # fmt: skip
+        out.append(
+            f'<p class=warn role="alert">Out of date: {_e(", ".join(map(str, stale)))} '
+            "(older than their maximum age; see the coverage statement).</p>\n"
+        )
     return "".join(out)
 
 
@@ -329,8 +354,11 @@ _COUNT_LABELS = {
 
 def _counts_table(summary: dict[str, Any]) -> str:
     keys = [k for k in _COUNT_LABELS if k in summary]
-    keys += [k for k, v in summary.items()
-             if k not in _COUNT_LABELS and k != "warnings" and _is_scalar(v)]  # fmt: skip
+    keys += [
+        k
+        for k, v in summary.items()
+        if k not in _COUNT_LABELS and k != "warnings" and _is_scalar(v)
+    ]
     head = "".join(f"<th>{_e(_COUNT_LABELS.get(k, k))}</th>" for k in keys)
     cells = "".join(f"<td>{_e(summary[k])}</td>" for k in keys)
     return f"<table class=counts>\n<tr>{head}</tr>\n<tr>{cells}</tr>\n</table>\n"
@@ -345,8 +373,9 @@ def _verdict_counts(counts: Counter[str]) -> str:
 
 # -- parties -------------------------------------------------------------------------------
 
-_CLEAR_HEAD = ("<table class=clear>\n<tr><th>Row</th><th>Party</th><th>Country</th>"
-               "<th>Verdict</th></tr>\n")  # fmt: skip
+_CLEAR_HEAD = (
+    "<table class=clear>\n<tr><th>Row</th><th>Party</th><th>Country</th><th>Verdict</th></tr>\n"
+)
 
 
 def _clear_row(result: dict[str, Any], row: Any, skipped: bool) -> str:
@@ -354,12 +383,20 @@ def _clear_row(result: dict[str, Any], row: Any, skipped: bool) -> str:
         v = f'<span class="verdict skipped">Skipped</span> {_e(result.get("reason"))}'
     else:
         v = f'<span class="verdict no-finding">{_e(verdict(NO_FINDING).label)}</span>'
-    return (f'<tr id="row-{_e(row)}"><td class=n>Row {_e(row)}</td><td>{_e(result.get("query"))}'
-            f"</td><td>{_e(_upper(result.get('country')))}</td><td class=v>{v}</td></tr>\n")  # fmt: skip
+    return (
+        f'<tr id="row-{_e(row)}"><td class=n>Row {_e(row)}</td><td>{_e(result.get("query"))}'
+        f"</td><td>{_e(_upper(result.get('country')))}</td><td class=v>{v}</td></tr>\n"
+    )
 
 
-def _party_block(result: dict[str, Any], row: Any, columns: list[str], cells: tuple[Any, ...],
-                 verdict_id: str, body: str) -> str:  # fmt: skip
+def _party_block(
+    result: dict[str, Any],
+    row: Any,
+    columns: list[str],
+    cells: tuple[Any, ...],
+    verdict_id: str,
+    body: str,
+) -> str:
     v = verdict(verdict_id)
     status = str(result.get("status") or "hit")
     country = result.get("country")
@@ -367,21 +404,29 @@ def _party_block(result: dict[str, Any], row: Any, columns: list[str], cells: tu
     shown = [f"{_e(c)}: {_e(_clip(x))}" for c, x in zip(columns[:8], cells[:8], strict=False) if x]
     note = ""
     if status == "review-again":
-        note = ("<p class=warn>Review again: a listing changed since a reviewer set a match "
-                "aside (what changed is shown with it).</p>\n")  # fmt: skip
+        note = (
+            "<p class=warn>Review again: a listing changed since a reviewer set a match "
+            "aside (what changed is shown with it).</p>\n"
+        )
     elif status == "suppressed":
-        note = ("<p class=muted>Every potential match was set aside by a reviewer's decision; "
-                "they are shown below.</p>\n")  # fmt: skip
-    return "".join([
-        f'<section class="party {v.id}" id="row-{_e(row)}">\n',
-        f"<h3>Row {_e(row)}: {_e(result.get('query'))}{where}"
-        f'<span class="verdict {v.id}">{_e(v.label)}</span>'
-        f'<span class="status {_e(status)}">{_e(STATUS_WORDS.get(status, status))}</span></h3>\n',
-        f"<p class=input>Input row: {'; '.join(shown)}</p>\n" if shown else "",
-        note,
-        body,
-        "</section>\n",
-    ])  # fmt: skip
+        note = (
+            "<p class=muted>Every potential match was set aside by a reviewer's decision; "
+            "they are shown below.</p>\n"
+        )
+    return "".join(
+        [
+            f'<section class="party {v.id}" id="row-{_e(row)}">\n',
+            (
+                f"<h3>Row {_e(row)}: {_e(result.get('query'))}{where}"
+                f'<span class="verdict {v.id}">{_e(v.label)}</span>'
+                f'<span class="status {_e(status)}">{_e(STATUS_WORDS.get(status, status))}</span></h3>\n'
+            ),
+            f"<p class=input>Input row: {'; '.join(shown)}</p>\n" if shown else "",
+            note,
+            body,
+            "</section>\n",
+        ]
+    )
 
 
 def entity_groups(hits: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -406,19 +451,27 @@ def _relation_tag(hit: dict[str, Any]) -> str:
 
 def _entity_block(group: list[dict[str, Any]], audience: str) -> str:
     best = group[0]
-    score = max((h["score"] for h in group if isinstance(h.get("score"), int | float)),
-                default=None)  # fmt: skip
+    score = max(
+        (h["score"] for h in group if isinstance(h.get("score"), int | float)), default=None
+    )
     shown_score = f"{float(score):.2f}" if score is not None else "—"
     statuses = {str(h.get("status") or "hit") for h in group}
-    status = ("hit" if "hit" in statuses else "review-again" if "review-again" in statuses
-              else "suppressed")  # fmt: skip
+    status = (
+        "hit"
+        if "hit" in statuses
+        else "review-again"
+        if "review-again" in statuses
+        else "suppressed"
+    )
     level = min((top_listing(h)[0] for h in group), key=lambda lv: lv.rank)
     relation = str(best.get("relation") or DEFAULT_RELATION)
     matched = list(dict.fromkeys(str(h["matched_name"]) for h in group if h.get("matched_name")))
     entries = "; ".join(
         f"{_e(h.get('source_name') or h.get('source_id'))} <span class=muted>("
         f"{_e(h.get('source_id'))}, version {_e(h.get('version_id'))})</span> entry "
-        f"<code>{_e(h.get('entity_id'))}</code>" for h in group)  # fmt: skip
+        f"<code>{_e(h.get('entity_id'))}</code>"
+        for h in group
+    )
     urls = list(dict.fromkeys(h["source_url"] for h in group if h.get("source_url")))
     countries = sorted({str(c).upper() for h in group for c in h.get("countries") or ()})
     parents = list(dict.fromkeys(str(h["parent"]) for h in group if h.get("parent")))
@@ -438,8 +491,10 @@ def _entity_block(group: list[dict[str, Any]], audience: str) -> str:
         tag = f'<span class="status {status}">{_e(STATUS_WORDS[status])}</span>'
     out = [
         f'<div class="entity {status}">\n',
-        f"<p><span class=score>{shown_score}</span><strong>{_e(best.get('name'))}</strong>"
-        f"{_relation_tag(best)}{tag}</p>\n",
+        (
+            f"<p><span class=score>{shown_score}</span><strong>{_e(best.get('name'))}</strong>"
+            f"{_relation_tag(best)}{tag}</p>\n"
+        ),
         "<dl>\n",
         *(f"<dt>{label}</dt><dd>{value}</dd>\n" for label, value in fields),
         "</dl>\n",
@@ -456,18 +511,21 @@ def _listings_table(group: list[dict[str, Any]], audience: str) -> str:
     rows = []
     for hit in group:
         for listing in hit.get("listings") or [hit]:
-            key = tuple(listing.get(k) for k in ("list", "citation", "listed_on", "end_date",
-                                                 "in_force"))  # fmt: skip
+            key = tuple(
+                listing.get(k) for k in ("list", "citation", "listed_on", "end_date", "in_force")
+            )
             if key in seen:
                 continue
             seen.add(key)
             rows.append(_listing_row(listing, audience))
     if not rows:
         return ""
-    head = ("<tr><th style=width:18%>List</th><th style=width:11%>Citation</th>"
-            "<th style=width:9%>Listed</th><th style=width:9%>Ended</th>"
-            "<th style=width:27%>Requirement, policy or effect</th>"
-            "<th style=width:12%>Meaning</th><th style=width:14%>Source</th></tr>\n")  # fmt: skip
+    head = (
+        "<tr><th style=width:18%>List</th><th style=width:11%>Citation</th>"
+        "<th style=width:9%>Listed</th><th style=width:9%>Ended</th>"
+        "<th style=width:27%>Requirement, policy or effect</th>"
+        "<th style=width:12%>Meaning</th><th style=width:14%>Source</th></tr>\n"
+    )
     return f"<table class=listings>\n{head}{''.join(rows)}</table>\n"
 
 
@@ -476,31 +534,48 @@ def _listing_row(listing: dict[str, Any], audience: str) -> str:
     ended = listing.get("end_date")
     if listing.get("in_force") is False and not ended:
         ended = "not in force"
-    what = [f"{label}: {_e(listing.get(k))}" for k, label in (
-        ("license_requirement", "Licence requirement"), ("license_policy", "Licence policy"),
-        ("effect", "Effect")) if listing.get(k)]  # fmt: skip
+    what = [
+        f"{label}: {_e(listing.get(k))}"
+        for k, label in (
+            ("license_requirement", "Licence requirement"),
+            ("license_policy", "Licence policy"),
+            ("effect", "Effect"),
+        )
+        if listing.get(k)
+    ]
     st = statement(listing, audience)
-    authority = f"<br><span class=muted>{_e(listing.get('authority'))}</span>" if listing.get(
-        "authority") else ""  # fmt: skip
-    return (f"<tr><td>{_e(listing.get('list'))}{authority}<br><span class=muted>"
-            f"{_e(level.label)}</span></td><td>{_e(listing.get('citation'))}</td>"
-            f"<td>{_e(listing.get('listed_on'))}</td><td>{_e(ended)}</td>"
-            f"<td>{'<br>'.join(what) or '—'}</td>"
-            f'<td><a href="#meaning-{_anchor(st.id)}">{_e(st.title or st.id)}</a></td>'
-            f"<td>{_link(listing.get('source_url'), 'official source')}</td></tr>\n")  # fmt: skip
+    authority = (
+        f"<br><span class=muted>{_e(listing.get('authority'))}</span>"
+        if listing.get("authority")
+        else ""
+    )
+    return (
+        f"<tr><td>{_e(listing.get('list'))}{authority}<br><span class=muted>"
+        f"{_e(level.label)}</span></td><td>{_e(listing.get('citation'))}</td>"
+        f"<td>{_e(listing.get('listed_on'))}</td><td>{_e(ended)}</td>"
+        f"<td>{'<br>'.join(what) or '—'}</td>"
+        f'<td><a href="#meaning-{_anchor(st.id)}">{_e(st.title or st.id)}</a></td>'
+        f"<td>{_link(listing.get('source_url'), 'official source')}</td></tr>\n"
+    )
 
 
 def _decision_box(hit: dict[str, Any]) -> str:
     d = hit["decision"]
     status = str(hit.get("status") or "hit")
     day = str(d.get("decided_at") or "")[:10]
-    what = {"suppressed": "the match is suppressed",
-            "review-again": "review again: the listing changed since",
-            "hit": "the match stands"}.get(status, status)  # fmt: skip
-    out = [f'<div class="decision {_e(status)}"><strong>Decision #{_e(d.get("id"))}: '
-           f"{_e(d.get('kind'))}</strong> by {_e(d.get('reviewer'))} on {_e(day)}, for "
-           f"<code>{_e(hit.get('source_id'))}:{_e(hit.get('entity_id'))}</code> "
-           f"({_e(what)}).<br>Reason: {_e(d.get('reason'))}"]  # fmt: skip
+    what = {
+        "suppressed": "the match is suppressed",
+        "review-again": "review again: the listing changed since",
+        "hit": "the match stands",
+    }.get(status, status)
+    out = [
+        (
+            f'<div class="decision {_e(status)}"><strong>Decision #{_e(d.get("id"))}: '
+            f"{_e(d.get('kind'))}</strong> by {_e(d.get('reviewer'))} on {_e(day)}, for "
+            f"<code>{_e(hit.get('source_id'))}:{_e(hit.get('entity_id'))}</code> "
+            f"({_e(what)}).<br>Reason: {_e(d.get('reason'))}"
+        )
+    ]
     if d.get("changes"):
         out.append("<br>What changed: " + "; ".join(_e(c) for c in d["changes"]))
     if is_false_positive(hit):
@@ -515,17 +590,20 @@ def _decision_box(hit: dict[str, Any]) -> str:
 def _coverage(meta: dict[str, Any]) -> str:
     out = ["<h2 id=coverage>Coverage statement</h2>\n", _alarms(meta)]
     lists = meta.get("lists") or []
-    out.append(f"<p>Checked against {len(lists)} list version{'s' if len(lists) != 1 else ''} at "
-               f"threshold {_e(meta.get('threshold'))}: a name scoring below it is not "
-               "reported.</p>\n")  # fmt: skip
+    out.append(
+        f"<p>Checked against {len(lists)} list version{'s' if len(lists) != 1 else ''} at "
+        f"threshold {_e(meta.get('threshold'))}: a name scoring below it is not "
+        "reported.</p>\n"
+    )
     out.append(_lists_table(lists))
     notes = [n for n in meta.get("warnings") or () if "were never loaded" not in str(n)]
     if notes:
         out.append("<ul>\n" + "".join(f"<li>{_e(n)}</li>\n" for n in notes) + "</ul>\n")
     out.append("<h3>What a clear result does not cover</h3>\n")
     for limit in limits():
-        sources = " · ".join(_link(s.get("url"), s.get("label"))
-                             for s in limit.get("sources") or ())  # fmt: skip
+        sources = " · ".join(
+            _link(s.get("url"), s.get("label")) for s in limit.get("sources") or ()
+        )
         src = f"<br><span class=muted>Sources: {sources}</span>" if sources else ""
         out.append(f"<p><strong>{_e(limit['title'])}.</strong> {_e(limit['text'])}{src}</p>\n")
     return "".join(out)
@@ -535,15 +613,17 @@ def _lists_table(lists: list[dict[str, Any]]) -> str:
     if not lists:
         return "<p class=alarm>No list versions recorded.</p>\n"
     rows = [
-        "<table>\n<tr><th>Source</th><th>Kind</th><th>Version</th><th>SHA-256</th>"
-        "<th>Published</th><th>Last updated (loaded)</th><th>Entities</th></tr>\n"
+        (
+            "<table>\n<tr><th>Source</th><th>Kind</th><th>Version</th><th>SHA-256</th>"
+            "<th>Published</th><th>Last updated (loaded)</th><th>Entities</th></tr>\n"
+        )
     ]
     for item in lists:
         sha = str(item.get("sha256") or "")
         rows.append(
             f"<tr><td>{_e(item.get('name'))} <span class=muted>({_e(item.get('source_id'))})"
             f"</span></td><td>{_e(item.get('kind'))}</td><td>{_e(item.get('version_id'))}</td>"
-            f"<td><code title=\"{_e(sha)}\">{_e(sha[:12])}</code></td>"
+            f'<td><code title="{_e(sha)}">{_e(sha[:12])}</code></td>'
             f"<td>{_e(item.get('published'))}</td><td>{_e(item.get('loaded_at'))}</td>"
             f"<td>{_e(item.get('entities'))}</td></tr>\n"
         )
@@ -553,48 +633,61 @@ def _lists_table(lists: list[dict[str, Any]]) -> str:
 
 def _verdict_table() -> str:
     by_id = {lv.id: lv.label for lv in levels()}
-    rows = ["<h2 id=verdicts>How verdicts are given</h2>\n",
+    rows = [
+        "<h2 id=verdicts>How verdicts are given</h2>\n",
+        (
             "<p>A party's verdict is the most severe verdict of its listings, counting every "
             "potential match except those a reviewer found to be another party (false "
             "positives); a cleared match still counts, with its decision shown. The levels are "
-            "those of the severity table the outputs share.</p>\n",
-            "<table>\n<tr><th>Verdict</th><th>Meaning</th><th>From listings at level</th></tr>\n"]  # fmt: skip
+            "those of the severity table the outputs share.</p>\n"
+        ),
+        "<table>\n<tr><th>Verdict</th><th>Meaning</th><th>From listings at level</th></tr>\n",
+    ]
     for v in verdicts():
         lv = ", ".join(by_id.get(x, x) for x in v.levels) or "no counted match"
-        rows.append(f'<tr><td><span class="verdict {v.id}">{_e(v.label)}</span></td>'
-                    f"<td>{_e(v.meaning)}</td><td>{_e(lv)}</td></tr>\n")  # fmt: skip
+        rows.append(
+            f'<tr><td><span class="verdict {v.id}">{_e(v.label)}</span></td>'
+            f"<td>{_e(v.meaning)}</td><td>{_e(lv)}</td></tr>\n"
+        )
     rows.append("</table>\n")
     return "".join(rows)
 
 
 def _meanings(found: dict[str, Statement], audience: str) -> str:
-    out = [f"<h2 id=meanings>What the listings mean: {_e(audience_label(audience))}</h2>\n",
-           f"<p>{_e(audience_intro(audience))}</p>\n"]  # fmt: skip
+    out = [
+        f"<h2 id=meanings>What the listings mean: {_e(audience_label(audience))}</h2>\n",
+        f"<p>{_e(audience_intro(audience))}</p>\n",
+    ]
     if not found:
         out.append("<p class=muted>No listing was found.</p>\n")
     for st in found.values():
-        out.append(f'<div id="meaning-{_anchor(st.id)}"><h4>{_e(st.title)}</h4>\n'
-                   f"<p>{_e(st.text)}</p>\n")  # fmt: skip
+        out.append(
+            f'<div id="meaning-{_anchor(st.id)}"><h4>{_e(st.title)}</h4>\n<p>{_e(st.text)}</p>\n'
+        )
         if st.sources:
             links = " · ".join(_link(s.get("url"), s.get("label")) for s in st.sources)
             checked = f" (checked {_e(st.checked_on)})" if st.checked_on else ""
             out.append(f"<p class=muted>Official source: {links}{checked}</p>\n")
         else:
-            out.append("<p class=muted>No official source is recorded in screener for this "
-                       "list; the meaning of its severity level is shown. Read the listing's "
-                       "own source.</p>\n")  # fmt: skip
+            out.append(
+                "<p class=muted>No official source is recorded in screener for this "
+                "list; the meaning of its severity level is shown. Read the listing's "
+                "own source.</p>\n"
+            )
         out.append("</div>\n")
     return "".join(out)
 
 
 def _signoff(report: dict[str, Any]) -> str:
-    return ("<h2 id=signoff>Review and sign-off</h2>\n<table class=\"kv sign\">\n"
-            f"<tr><th>Reference</th><td>{_field(report, 'reference')}</td></tr>\n"
-            f"<tr><th>Reviewer</th><td>{_field(report, 'reviewer')}</td></tr>\n"
-            f"<tr><th>Date</th><td>{_BLANK}</td></tr>\n"
-            f"<tr><th>Signature</th><td>{_BLANK}</td></tr>\n"
-            f"<tr><th>Committee decision</th><td>{_BLANK}</td></tr>\n"
-            "</table>\n")  # fmt: skip
+    return (
+        '<h2 id=signoff>Review and sign-off</h2>\n<table class="kv sign">\n'
+        f"<tr><th>Reference</th><td>{_field(report, 'reference')}</td></tr>\n"
+        f"<tr><th>Reviewer</th><td>{_field(report, 'reviewer')}</td></tr>\n"
+        f"<tr><th>Date</th><td>{_BLANK}</td></tr>\n"
+        f"<tr><th>Signature</th><td>{_BLANK}</td></tr>\n"
+        f"<tr><th>Committee decision</th><td>{_BLANK}</td></tr>\n"
+        "</table>\n"
+    )
 
 
 def _upper(value: Any) -> Any:

@@ -71,8 +71,9 @@ class JsonlWriter(Writer):
                 f'"hits": {self._hit_list(hits) if hits else "[]"}'
             )
             if len(result) > 5 and not result.keys() <= _FIELD_SET:
-                line += "".join(f", {_value(k)}: {_value(v)}" for k, v in result.items()
-                                if k not in _FIELD_SET)  # fmt: skip
+                line += "".join(
+                    f", {_value(k)}: {_value(v)}" for k, v in result.items() if k not in _FIELD_SET
+                )
             lines.append(line + "}\n")
         self._stream.write("".join(lines))
 

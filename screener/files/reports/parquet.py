@@ -45,8 +45,13 @@ def _screen_types() -> dict[str, Any]:
     import pyarrow as pa
 
     types = dict.fromkeys(COLUMNS, pa.string())
-    types.update({"screen_top_score": pa.float64(), "screen_hits": pa.int64(),
-                  "screen_input_row": pa.int64()})  # fmt: skip
+    types.update(
+        {
+            "screen_top_score": pa.float64(),
+            "screen_hits": pa.int64(),
+            "screen_input_row": pa.int64(),
+        }
+    )
     return types
 
 
@@ -59,9 +64,11 @@ class ParquetWriter(Writer):
     def __init__(self, path: Path, columns: list[str], meta: dict[str, Any]) -> None:
         clash = [c for c in COLUMNS if c in columns]
         if clash:
-            raise InputError(f"{path}: the input already has the column {clash[0]!r} that the "
-                             "results go to; is it a screened file? Drop the screen_* columns "
-                             "first")  # fmt: skip
+            raise InputError(
+                f"{path}: the input already has the column {clash[0]!r} that the "
+                "results go to; is it a screened file? Drop the screen_* columns "
+                "first"
+            )
         super().__init__(path, columns, meta)
         self._pq: Any = None  # pyarrow.parquet.ParquetWriter, opened with the first chunk
         self._schema: Any = None
@@ -74,8 +81,9 @@ class ParquetWriter(Writer):
         inputs = pa.Table.from_pandas(df, preserve_index=False)
         table = inputs.replace_schema_metadata(None)
         for name, values in zip(COLUMNS, self._screen_columns(df, results)):
-            table = table.append_column(pa.field(name, _screen_types()[name]),
-                                        pa.array(values, _screen_types()[name]))  # fmt: skip
+            table = table.append_column(
+                pa.field(name, _screen_types()[name]), pa.array(values, _screen_types()[name])
+            )
         if self._pq is None:
             import pyarrow.parquet as pq
 
@@ -85,8 +93,10 @@ class ParquetWriter(Writer):
             try:
                 table = table.cast(self._schema)
             except (pa.ArrowException, ValueError) as e:
-                raise InputError(f"{self.path}: a column changes type between rows of the "
-                                 f"input ({' '.join(str(e).split())[:200]})") from None  # fmt: skip
+                raise InputError(
+                    f"{self.path}: a column changes type between rows of the "
+                    f"input ({' '.join(str(e).split())[:200]})"
+                ) from None
         self._pq.write_table(table)
 
     def _screen_columns(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> list[list[Any]]:
@@ -100,8 +110,10 @@ class ParquetWriter(Writer):
             if hits:
                 cached = done.get(id(hits))
                 if cached is None or cached[0] is not hits:
-                    cached = done[id(hits)] = (hits, [*hit_cells(hits), *trail_cells(hits),
-                                                      _encode(hits)])  # fmt: skip
+                    cached = done[id(hits)] = (
+                        hits,
+                        [*hit_cells(hits), *trail_cells(hits), _encode(hits)],
+                    )
                 tail = cached[1]
             else:
                 tail = no_hits
@@ -119,8 +131,9 @@ class ParquetWriter(Writer):
             import pyarrow.parquet as pq
 
             types = _screen_types()
-            schema = pa.schema([(c, pa.string()) for c in self.columns]
-                               + [(c, types[c]) for c in COLUMNS])  # fmt: skip
+            schema = pa.schema(
+                [(c, pa.string()) for c in self.columns] + [(c, types[c]) for c in COLUMNS]
+            )
             pq.write_table(schema.empty_table(), self._tmp)
             return
         self._pq.close()
@@ -130,6 +143,6 @@ class ParquetWriter(Writer):
         if self._pq is not None:
             try:
                 self._pq.close()
-            except Exception:  # noqa: BLE001 - the file is removed anyway
+            except Exception:
                 pass
             self._pq = None

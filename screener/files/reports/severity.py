@@ -116,8 +116,12 @@ def hit_key(hit: dict[str, Any]) -> tuple[bool, int, float, bool]:
     decision), then the most severe level, then the highest score, then cited."""
     level, _, citation = top_listing(hit)
     score = hit.get("score")
-    return (hit.get("status") == "suppressed", level.rank,
-            -float(score) if isinstance(score, int | float) else 0.0, not citation)  # fmt: skip
+    return (
+        hit.get("status") == "suppressed",
+        level.rank,
+        -float(score) if isinstance(score, int | float) else 0.0,
+        not citation,
+    )
 
 
 def order_hits(hits: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

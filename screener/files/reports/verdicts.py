@@ -59,13 +59,22 @@ def verdicts() -> tuple[Verdict, ...]:
     """Every verdict, most severe first."""
     out = []
     for rank, v in enumerate(_load("verdicts.yaml")["verdicts"]):
-        out.append(Verdict(v["id"], v["label"], " ".join(v["meaning"].split()),
-                           tuple(v.get("levels") or ()), rank))  # fmt: skip
+        out.append(
+            Verdict(
+                v["id"],
+                v["label"],
+                " ".join(v["meaning"].split()),
+                tuple(v.get("levels") or ()),
+                rank,
+            )
+        )
     known = {lv.id for lv in levels()}
     named = {lv for v in out for lv in v.levels}
     if named != known or out[-1].id != NO_FINDING:
-        raise ValueError(f"{DATA / 'verdicts.yaml'}: every severity level needs exactly one "
-                         f"verdict and '{NO_FINDING}' comes last")  # fmt: skip
+        raise ValueError(
+            f"{DATA / 'verdicts.yaml'}: every severity level needs exactly one "
+            f"verdict and '{NO_FINDING}' comes last"
+        )
     return tuple(out)
 
 
@@ -141,8 +150,13 @@ def statement(listing: dict[str, Any], audience: str) -> Statement:
     name = str(listing.get("list") or "")
     for e in _audience_table()["lists"]:
         if e["regex"].search(name):
-            return Statement(e["id"], name, " ".join(str(e[audience]).split()),
-                             tuple(e.get("sources") or ()), e.get("checked_on"))  # fmt: skip
+            return Statement(
+                e["id"],
+                name,
+                " ".join(str(e[audience]).split()),
+                tuple(e.get("sources") or ()),
+                e.get("checked_on"),
+            )
     level = listing_level(listing)
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unnamed"
     return Statement(f"list-{slug}", name, level.meaning, (), None)
@@ -161,5 +175,6 @@ def statements(hits: Iterable[dict[str, Any]], audience: str) -> dict[str, State
 @cache
 def limits() -> tuple[dict[str, Any], ...]:
     """What a clear result does not cover (``data/coverage.yaml``)."""
-    return tuple({**x, "text": " ".join(str(x["text"]).split())}
-                 for x in _load("coverage.yaml")["limits"])  # fmt: skip
+    return tuple(
+        {**x, "text": " ".join(str(x["text"]).split())} for x in _load("coverage.yaml")["limits"]
+    )

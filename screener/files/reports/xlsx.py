@@ -81,7 +81,7 @@ class RowSheet(Worksheet):
 
     def write_rendered(self, first: int, last: int, last_col: int, xml: str) -> None:
         """Append rows ``first``..``last`` (0-based, in order, after every row written so far)."""
-        if not self.constant_memory or first <= self.previous_row and first != 0:
+        if not self.constant_memory or (first <= self.previous_row and first != 0):
             raise RuntimeError("rendered rows go after the rows already written")
         self._write_single_row(first)  # flush a row written cell by cell (the header)
         if self._check_dimensions(first, 0) or self._check_dimensions(last, last_col):
@@ -158,11 +158,20 @@ class XlsxWriter(Writer):
         for col, label in enumerate(self._header):
             ws.write_string(0, col, xlsx_text(label))
         col = self._decision_col
-        ws.data_validation(1, col, XLSX_MAX_ROWS - 1, col, {
-            "validate": "list", "source": list(KINDS), "ignore_blank": True,
-            "input_title": "Decision", "input_message": "Leave empty, or choose one; give a "
-            "reason in decision_reason and your name in decision_by.",
-        })  # fmt: skip
+        ws.data_validation(
+            1,
+            col,
+            XLSX_MAX_ROWS - 1,
+            col,
+            {
+                "validate": "list",
+                "source": list(KINDS),
+                "ignore_blank": True,
+                "input_title": "Decision",
+                "input_message": "Leave empty, or choose one; give a "
+                "reason in decision_reason and your name in decision_by.",
+            },
+        )
         self._ws, self._next = ws, 1
         return ws
 
@@ -175,8 +184,12 @@ class XlsxWriter(Writer):
         inputs = []
         for column in range(len(self.columns)):
             seen: dict[Any, str] = {}
-            inputs.append([seen[v] if v in seen else seen.setdefault(v, input_xml(v))
-                           for v in df.iloc[:, column].tolist()])  # fmt: skip
+            inputs.append(
+                [
+                    seen[v] if v in seen else seen.setdefault(v, input_xml(v))
+                    for v in df.iloc[:, column].tolist()
+                ]
+            )
         width = len(self.columns)
         letters = self._letters
         status_letter, row_letter = letters[self._status_col], letters[self._row_col]
@@ -229,8 +242,10 @@ class XlsxWriter(Writer):
         and of those after the input row (hit ids and decisions)."""
         cells = [(start + i, value_xml(v)) for i, v in enumerate(hit_cells(hits))]
         trail = [(self._trail_col + i, value_xml(v)) for i, v in enumerate(trail_cells(hits))]
-        return ([(col, xml) for col, xml in cells if xml],
-                [(col, xml) for col, xml in trail if xml])  # fmt: skip
+        return (
+            [(col, xml) for col, xml in cells if xml],
+            [(col, xml) for col, xml in trail if xml],
+        )
 
     def _finish(self, summary: dict[str, Any]) -> None:
         if self._ws is None:
@@ -269,15 +284,29 @@ class XlsxWriter(Writer):
             ["Input SHA-256", source.get("sha256")],
             ["Input rows", source.get("rows")],
             ["Row numbers", f"screen_input_row: {self.row_numbers}"],
-            ["Top hit", f"the hit shown in screen_* is the most severe ({order}), "
-                        "then the highest scoring"],
-        ]  # fmt: skip
+            [
+                "Top hit",
+                f"the hit shown in screen_* is the most severe ({order}), then the highest scoring",
+            ],
+        ]
         rows += [[k, v] for k, v in summary.items() if _is_scalar(v)]
         rows.append([])
         rows.append(["Source", "Name", "Version", "SHA-256", "Published", "Loaded", "Entities"])
         for item in meta.get("lists") or []:
-            rows.append([item.get(k) for k in ("source_id", "name", "version_id", "sha256",
-                                               "published", "loaded_at", "entities")])  # fmt: skip
+            rows.append(
+                [
+                    item.get(k)
+                    for k in (
+                        "source_id",
+                        "name",
+                        "version_id",
+                        "sha256",
+                        "published",
+                        "loaded_at",
+                        "entities",
+                    )
+                ]
+            )
         return [[v if _is_scalar(v) else json.dumps(v, default=str) for v in row] for row in rows]
 
 

@@ -39,8 +39,10 @@ from screener.model import Entity, Listing, ParsedList
 
 LIST_NAME = "Denied Persons List"
 AUTHORITY = "US Commerce BIS"
-LIST_URL = ("https://www.bis.doc.gov/index.php/policy-guidance/lists-of-parties-of-concern/"
-            "denied-persons-list")  # fmt: skip
+LIST_URL = (
+    "https://www.bis.doc.gov/index.php/policy-guidance/lists-of-parties-of-concern/"
+    "denied-persons-list"
+)
 REQUIRED = ["Name", "Effective_Date", "FR_Citation"]
 _FR = re.compile(r"\b(\d{1,3})\s*F\.?\s*R\.?\s*(\d{1,6})")
 
@@ -54,8 +56,12 @@ def parse(path: Path) -> ParsedList:
         name = clean(row.get("name"))
         if name:
             citation = clean(row.get("fr_citation"))
-            key = (name, clean(row.get("effective_date")), clean(row.get("expiration_date")),
-                   "; ".join(fr_citations(citation)) or citation)  # fmt: skip
+            key = (
+                name,
+                clean(row.get("effective_date")),
+                clean(row.get("expiration_date")),
+                "; ".join(fr_citations(citation)) or citation,
+            )
             orders.setdefault(key, []).append(row)
     if not orders:
         raise InputError(f"{path}: no rows with a Name")
@@ -81,8 +87,9 @@ def _plausible(iso: str | None, latest: str) -> bool:
     return bool(iso) and "1900" <= iso[:4] <= str(int(latest[:4]) + 1)  # type: ignore[index]
 
 
-def _entity(key: tuple[str, ...], rows: list[dict[str, Any]], latest: str,
-            bad: list[str]) -> Entity:  # fmt: skip
+def _entity(
+    key: tuple[str, ...], rows: list[dict[str, Any]], latest: str, bad: list[str]
+) -> Entity:
     name, effective_text, expiration_text, _ = key
     citation_text = clean(rows[0].get("fr_citation"))
     ent_id = hashlib.sha1("|".join(key).encode()).hexdigest()[:16]
@@ -90,11 +97,13 @@ def _entity(key: tuple[str, ...], rows: list[dict[str, Any]], latest: str,
     add_name(ent, name, "primary")
     updates: list[str] = []
     for row in rows:
-        parts = [clean(row.get(k)) for k in ("street_address", "city", "state", "postal_code",
-                                              "country")]  # fmt: skip
+        parts = [
+            clean(row.get(k)) for k in ("street_address", "city", "state", "postal_code", "country")
+        ]
         add_unique(ent.addresses, ", ".join(p for p in parts if p))
-        add_unique(ent.countries, country_code(row.get("country")) if clean(
-            row.get("country")) else None)  # fmt: skip
+        add_unique(
+            ent.countries, country_code(row.get("country")) if clean(row.get("country")) else None
+        )
         printed = clean(row.get("last_update"))
         when = partial_date(printed)
         if _plausible(when, latest):
@@ -109,18 +118,28 @@ def _entity(key: tuple[str, ...], rows: list[dict[str, Any]], latest: str,
     effective = partial_date(effective_text, "mdy")
     expiration = partial_date(expiration_text, "mdy")
     citations = fr_citations(citation_text)
-    ent.listings = [Listing(
-        list=LIST_NAME, authority=AUTHORITY, citation="; ".join(citations) or None,
-        listed_on=effective, end_date=expiration,
-        in_force=expiration is None or expiration >= date.today().isoformat(),
-        effect="Export privileges denied by a BIS denial order",
-        source_url=LIST_URL,
-    )]  # fmt: skip
+    ent.listings = [
+        Listing(
+            list=LIST_NAME,
+            authority=AUTHORITY,
+            citation="; ".join(citations) or None,
+            listed_on=effective,
+            end_date=expiration,
+            in_force=expiration is None or expiration >= date.today().isoformat(),
+            effect="Export privileges denied by a BIS denial order",
+            source_url=LIST_URL,
+        )
+    ]
     main = ent.listings[0]
     ent.citation, ent.listed_on, ent.end_date = main.citation, main.listed_on, main.end_date
     ent.sub_list, ent.source_url = LIST_NAME, LIST_URL
-    ent.extra.update({"fr_citation": citation_text or None, "last_update": max(updates or [""])
-                      or None, "effective_date_as_printed": effective_text or None,
-                      "expiration_date_as_printed": expiration_text or None})  # fmt: skip
+    ent.extra.update(
+        {
+            "fr_citation": citation_text or None,
+            "last_update": max(updates or [""]) or None,
+            "effective_date_as_printed": effective_text or None,
+            "expiration_date_as_printed": expiration_text or None,
+        }
+    )
     ent.extra = {k: v for k, v in ent.extra.items() if v}
     return ent

@@ -41,10 +41,13 @@ from screener.model import Entity, Listing, ParsedList
 
 LIST_NAME = "Consolidated Canadian Autonomous Sanctions List"
 AUTHORITY = "Government of Canada (Global Affairs Canada)"
-LIST_URL = ("https://www.international.gc.ca/world-monde/international_relations-"
-            "relations_internationales/sanctions/consolidated-consolide.aspx?lang=eng")
-_AKA = re.compile(r"\(\s*(?:also known as|a\.k\.a\.?|formerly known as|formerly)\s+([^)]*)\)?",
-                  re.IGNORECASE)  # fmt: skip
+LIST_URL = (
+    "https://www.international.gc.ca/world-monde/international_relations-"
+    "relations_internationales/sanctions/consolidated-consolide.aspx?lang=eng"
+)
+_AKA = re.compile(
+    r"\(\s*(?:also known as|a\.k\.a\.?|formerly known as|formerly)\s+([^)]*)\)?", re.IGNORECASE
+)
 
 
 def parse(path: Path) -> ParsedList:
@@ -85,13 +88,15 @@ def _entity(rec: ET.Element) -> Entity | None:
     if not person_name:
         akas = [clean(m) for m in _AKA.findall(other)]
         name = clean(_AKA.sub("", other))
-        former_names = [a for a, m in zip(akas, _AKA.finditer(other)) if "formerly" in
-                        m.group(0).lower()]  # fmt: skip
+        former_names = [
+            a for a, m in zip(akas, _AKA.finditer(other)) if "formerly" in m.group(0).lower()
+        ]
     if not name:
         return None
     schema = "person" if person_name else "vessel" if imo else "organization"
-    ent = Entity(id=" | ".join(p for p in (regime, schedule, f"item {item}") if p), name=name,
-                 schema=schema)  # fmt: skip
+    ent = Entity(
+        id=" | ".join(p for p in (regime, schedule, f"item {item}") if p), name=name, schema=schema
+    )
     add_name(ent, name, "primary")
     for alias in akas:
         add_name(ent, alias, "former" if alias in former_names else "alias")
@@ -101,18 +106,23 @@ def _entity(rec: ET.Element) -> Entity | None:
         add_name(ent, piece, "weak" if fragment else "alias")
     listed = partial_date(text("DateOfListing"))
     ent.programs = [regime] if regime else []
-    ent.listings = [Listing(list=LIST_NAME, authority=AUTHORITY, listed_on=listed,
-                            program=regime or None, source_url=LIST_URL)]  # fmt: skip
+    ent.listings = [
+        Listing(
+            list=LIST_NAME,
+            authority=AUTHORITY,
+            listed_on=listed,
+            program=regime or None,
+            source_url=LIST_URL,
+        )
+    ]
     ent.listed_on, ent.sub_list, ent.source_url = listed, LIST_NAME, LIST_URL
     ent.identifiers = [f"IMO {imo}"] if imo else []
     extra: dict[str, object] = {"regime": regime_full, "schedule": schedule, "item": item}
     born = text("DateOfBirthOrShipBuildDate")
     if schema == "person":
         dates, circa, _ = birth_dates(born)
-        extra.update(birth_dates=dates, birth_dates_circa=circa,
-                     titles=[text("TitleOrShip")])  # fmt: skip
+        extra.update(birth_dates=dates, birth_dates_circa=circa, titles=[text("TitleOrShip")])
     else:
-        extra.update(build_date=partial_date(born), vessel_type=text("TitleOrShip"),
-                     imo_number=imo)  # fmt: skip
+        extra.update(build_date=partial_date(born), vessel_type=text("TitleOrShip"), imo_number=imo)
     ent.extra = {k: v for k, v in extra.items() if v and v != [""]}
     return ent

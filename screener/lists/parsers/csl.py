@@ -42,11 +42,26 @@ AUTHORITIES = {
     "Treasury Department": "US Treasury OFAC",
     "State Department": "US State Department",
 }
-SCHEMAS = {"individual": "person", "entity": "organization", "vessel": "vessel",
-           "aircraft": "aircraft"}
-EXTRA_FIELDS = ("title", "standard_order", "call_sign", "vessel_type", "gross_tonnage",
-                "gross_registered_tonnage", "vessel_flag", "vessel_owner", "citizenships",
-                "dates_of_birth", "nationalities", "places_of_birth")
+SCHEMAS = {
+    "individual": "person",
+    "entity": "organization",
+    "vessel": "vessel",
+    "aircraft": "aircraft",
+}
+EXTRA_FIELDS = (
+    "title",
+    "standard_order",
+    "call_sign",
+    "vessel_type",
+    "gross_tonnage",
+    "gross_registered_tonnage",
+    "vessel_flag",
+    "vessel_owner",
+    "citizenships",
+    "dates_of_birth",
+    "nationalities",
+    "places_of_birth",
+)
 _SUCCESSOR = re.compile(r";?\s*and any successor, sub-unit, or subsidiary thereof\.?$", re.I)
 
 
@@ -93,7 +108,7 @@ def _csv_rows(path: Path, text: str) -> list[dict[str, Any]]:
         header = [h.strip().lower() for h in reader.fieldnames or []]
         _check_header(path, header, text)
         reader.fieldnames = header
-        return [row for row in reader]
+        return list(reader)
     except csv.Error as exc:
         raise InputError(f"{path}: malformed CSV: {exc}") from None
 

@@ -19,8 +19,13 @@ from screener.errors import InputError
 from screener.model import Entity, Listing, Name, ParsedList
 from screener.safe_yaml import load_yaml_file
 
-NAME_FIELDS = {"aliases": "alias", "chinese": "chinese", "former": "former",
-               "abbreviations": "abbreviation", "weak": "weak"}  # fmt: skip
+NAME_FIELDS = {
+    "aliases": "alias",
+    "chinese": "chinese",
+    "former": "former",
+    "abbreviations": "abbreviation",
+    "weak": "weak",
+}
 LISTING_FIELDS = set(Listing.__dataclass_fields__)
 
 
@@ -80,7 +85,10 @@ def parse(path: Path) -> ParsedList:
         countries = country if isinstance(country, list) else [country] if country else []
         entities.append(
             Entity(
-                id=eid, name=name, schema=str(raw.get("schema") or "organization"), names=names,
+                id=eid,
+                name=name,
+                schema=str(raw.get("schema") or "organization"),
+                names=names,
                 countries=[str(c).lower() for c in countries],
                 addresses=[str(a) for a in raw.get("addresses") or []],
                 programs=sorted({x.program for x in listings if x.program}),
@@ -96,7 +104,7 @@ def parse(path: Path) -> ParsedList:
                 parent_id=_text(raw.get("parent")),
                 extra={"sources": raw.get("sources") or []},
             )
-        )  # fmt: skip
+        )
         by_id[eid] = name
     for e in entities:
         if e.parent_id:

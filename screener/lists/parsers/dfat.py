@@ -49,7 +49,7 @@ from screener.lists.parsers.fields import (
     country_codes,
     partial_date,
     split_enumerated,
-)  # fmt: skip
+)
 from screener.lists.parsers.tabular import read_table
 from screener.model import Entity, Listing, ParsedList
 
@@ -58,11 +58,18 @@ AUTHORITY = "Australian Government, DFAT (Australian Sanctions Office)"
 LIST_URL = "https://www.dfat.gov.au/international-relations/security/sanctions/consolidated-list"
 REQUIRED = ["Reference", "Name of Individual or Entity", "Type", "Name Type"]
 SCHEMAS = {"individual": "person", "entity": "organization", "vessel": "vessel"}
-NAME_KINDS = {"primary name": "primary", "aka": "alias", "original script": "alias",
-              "formerly known as": "former", "previously listed as": "former"}  # fmt: skip
-_LISTED = re.compile(r"\b(?:listed|designated|declared)\b[^.;]*?\bon:?\s+"
-                     r"(\d{1,2}[/ ][A-Za-z0-9]+\.?,?[/ ]\d{4}|[A-Za-z]+\.? \d{1,2},? \d{4})",
-                     re.IGNORECASE)
+NAME_KINDS = {
+    "primary name": "primary",
+    "aka": "alias",
+    "original script": "alias",
+    "formerly known as": "former",
+    "previously listed as": "former",
+}
+_LISTED = re.compile(
+    r"\b(?:listed|designated|declared)\b[^.;]*?\bon:?\s+"
+    r"(\d{1,2}[/ ][A-Za-z0-9]+\.?,?[/ ]\d{4}|[A-Za-z]+\.? \d{1,2},? \d{4})",
+    re.IGNORECASE,
+)
 _NONE = {"", "na", "n/a", "nil", "none", "-"}
 # Newer files say which measures apply, as 1 / 0 columns: kept in extra["measures"].
 MEASURES = ("targeted financial sanction", "travel ban", "arms embargo", "maritime restriction")
@@ -81,8 +88,11 @@ def parse(path: Path) -> ParsedList:
     if not groups:
         raise InputError(f"{path}: no rows with a Reference and a name")
     entities = [_entity(ref, rows) for ref, rows in groups.items()]
-    return ParsedList(entities, published=table.modified,
-                      meta={"format": f"dfat-{table.kind}", "sheet": table.sheet})  # fmt: skip
+    return ParsedList(
+        entities,
+        published=table.modified,
+        meta={"format": f"dfat-{table.kind}", "sheet": table.sheet},
+    )
 
 
 def _kind(row: dict[str, Any]) -> str:
@@ -98,16 +108,31 @@ def _entity(ref: str, rows: list[dict[str, Any]]) -> Entity:
     schema = SCHEMAS.get(clean(first.get("type")).lower(), "unknown")
     ent = Entity(id=ref, name=name, schema=schema)
     add_name(ent, name, "primary")
-    extra: dict[str, list[Any]] = {k: [] for k in (
-        "birth_dates", "birth_dates_circa", "birth_date_ranges", "birth_places",
-        "nationalities", "imo_numbers", "instruments", "control_date", "listing_information",
-        "additional_information", "measures")}  # fmt: skip
+    extra: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "birth_dates",
+            "birth_dates_circa",
+            "birth_date_ranges",
+            "birth_places",
+            "nationalities",
+            "imo_numbers",
+            "instruments",
+            "control_date",
+            "listing_information",
+            "additional_information",
+            "measures",
+        )
+    }
     committees: list[str] = []
     for row in rows:
         add_name(ent, row.get("name of individual or entity"), _kind(row))
         dates, circa, ranges = birth_dates(row.get("date of birth"))
-        for key, values in (("birth_dates", dates), ("birth_dates_circa", circa),
-                            ("birth_date_ranges", ranges)):  # fmt: skip
+        for key, values in (
+            ("birth_dates", dates),
+            ("birth_dates_circa", circa),
+            ("birth_date_ranges", ranges),
+        ):
             for v in values:
                 add_unique(extra[key], v)
         for place in split_enumerated(row.get("place of birth")):
@@ -131,8 +156,12 @@ def _entity(ref: str, rows: list[dict[str, Any]]) -> Entity:
         add_unique(ent.countries, code)
     listed = next((d for info in extra["listing_information"] if (d := _listed_on(info))), None)
     ent.programs = committees
-    ent.listings = [Listing(list=LIST_NAME, authority=AUTHORITY, listed_on=listed,
-                            program=c, source_url=LIST_URL) for c in committees or [""]]
+    ent.listings = [
+        Listing(
+            list=LIST_NAME, authority=AUTHORITY, listed_on=listed, program=c, source_url=LIST_URL
+        )
+        for c in committees or [""]
+    ]
     for listing in ent.listings:
         listing.program = listing.program or None
     ent.listed_on, ent.sub_list, ent.source_url = listed, LIST_NAME, LIST_URL

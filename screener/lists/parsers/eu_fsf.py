@@ -41,7 +41,7 @@ from screener.lists.parsers.fields import (
     country_code,
     partial_date,
     script_lang,
-)  # fmt: skip
+)
 from screener.lists.parsers.xmlfile import children, text
 from screener.model import Entity, Listing, ParsedList
 
@@ -68,10 +68,17 @@ def parse(path: Path) -> ParsedList:
         entities.append(ent)
     if not entities:
         raise InputError(f"{path}: no sanctionEntity with a name")
-    meta = {"format": "eu-fsf-xml", "global_file_id": attrs.get("globalFileId"),
-            "generation_date": attrs.get("generationDate"), "duplicate_ids": duplicates}
-    return ParsedList(entities, published=partial_date(attrs.get("generationDate", "")[:10]),
-                      meta={k: v for k, v in meta.items() if v})  # fmt: skip
+    meta = {
+        "format": "eu-fsf-xml",
+        "global_file_id": attrs.get("globalFileId"),
+        "generation_date": attrs.get("generationDate"),
+        "duplicate_ids": duplicates,
+    }
+    return ParsedList(
+        entities,
+        published=partial_date(attrs.get("generationDate", "")[:10]),
+        meta={k: v for k, v in meta.items() if v},
+    )
 
 
 def _attr(elem: ET.Element, name: str) -> str:
@@ -80,21 +87,43 @@ def _attr(elem: ET.Element, name: str) -> str:
 
 def _entity(rec: ET.Element) -> Entity | None:
     aliases = children(rec, "nameAlias")
-    names = [(a, _attr(a, "wholeName") or " ".join(
-        p for p in (_attr(a, "firstName"), _attr(a, "middleName"), _attr(a, "lastName")) if p))
-        for a in aliases]  # fmt: skip
+    names = [
+        (
+            a,
+            _attr(a, "wholeName")
+            or " ".join(
+                p
+                for p in (_attr(a, "firstName"), _attr(a, "middleName"), _attr(a, "lastName"))
+                if p
+            ),
+        )
+        for a in aliases
+    ]
     names = [(a, n) for a, n in names if n]
     if not names:
         return None
     primary = next((n for a, n in names if _attr(a, "strong") != "false"), names[0][1])
     subject = next(iter(children(rec, "subjectType")), None)
     code = _attr(subject, "code") if subject is not None else ""
-    ent = Entity(id=_attr(rec, "logicalId") or _attr(rec, "euReferenceNumber") or primary,
-                 name=primary, schema=SCHEMAS.get(code, "unknown"))  # fmt: skip
+    ent = Entity(
+        id=_attr(rec, "logicalId") or _attr(rec, "euReferenceNumber") or primary,
+        name=primary,
+        schema=SCHEMAS.get(code, "unknown"),
+    )
     add_name(ent, primary, "primary")
-    extra: dict[str, list[str]] = {k: [] for k in (
-        "titles", "positions", "genders", "nationalities", "birth_dates", "birth_dates_circa",
-        "birth_places", "regulations")}  # fmt: skip
+    extra: dict[str, list[str]] = {
+        k: []
+        for k in (
+            "titles",
+            "positions",
+            "genders",
+            "nationalities",
+            "birth_dates",
+            "birth_dates_circa",
+            "birth_places",
+            "regulations",
+        )
+    }
     for alias, name in names:
         lang = _attr(alias, "nameLanguage").lower() or None
         kind = "weak" if _attr(alias, "strong") == "false" else "alias"
@@ -107,8 +136,10 @@ def _entity(rec: ET.Element) -> Entity | None:
     for born in children(rec, "birthdate"):
         _birth(born, extra)
     for address in children(rec, "address"):
-        parts = [_attr(address, k) for k in ("street", "poBox", "zipCode", "city", "region",
-                                               "place", "countryDescription")]  # fmt: skip
+        parts = [
+            _attr(address, k)
+            for k in ("street", "poBox", "zipCode", "city", "region", "place", "countryDescription")
+        ]
         line = ", ".join(p for p in parts if p and p != "UNKNOWN")
         add_unique(ent.addresses, line)
         add_unique(ent.countries, _country(address))
@@ -117,22 +148,31 @@ def _entity(rec: ET.Element) -> Entity | None:
     eu_ref, un_ref = _attr(rec, "euReferenceNumber"), _attr(rec, "unitedNationId")
     ent.identifiers = [f"EU reference {eu_ref}"] if eu_ref else []
     ent.identifiers += [f"UN reference {un_ref}"] if un_ref else []
-    ent.identifiers += [_identification(i) for i in children(rec, "identification")
-                        if _attr(i, "number")]  # fmt: skip
+    ent.identifiers += [
+        _identification(i) for i in children(rec, "identification") if _attr(i, "number")
+    ]
     remarks = [text(r) for r in children(rec, "remark") if text(r)]
     ent.remarks = " | ".join(remarks) or None
     ent.listings = [_listing(reg, rec) for reg in children(rec, "regulation")] or [
-        Listing(list=LIST_NAME, authority=AUTHORITY, listed_on=partial_date(
-            _attr(rec, "designationDate")), source_url=LIST_URL)]  # fmt: skip
+        Listing(
+            list=LIST_NAME,
+            authority=AUTHORITY,
+            listed_on=partial_date(_attr(rec, "designationDate")),
+            source_url=LIST_URL,
+        )
+    ]
     for reg in children(rec, "regulation"):
         add_unique(extra["regulations"], _attr(reg, "numberTitle"))
     ent.programs = [ls.program for ls in ent.listings if ls.program]
     main = ent.listings[0]
     ent.sub_list, ent.listed_on, ent.citation = LIST_NAME, main.listed_on, main.citation
     ent.source_url = main.source_url
-    ent.extra = {"eu_reference": eu_ref or None, "un_reference": un_ref or None,
-                 "designation_details": _attr(rec, "designationDetails") or None,
-                 **{k: v for k, v in extra.items() if v}}  # fmt: skip
+    ent.extra = {
+        "eu_reference": eu_ref or None,
+        "un_reference": un_ref or None,
+        "designation_details": _attr(rec, "designationDetails") or None,
+        **{k: v for k, v in extra.items() if v},
+    }
     ent.extra = {k: v for k, v in ent.extra.items() if v}
     return ent
 
@@ -140,10 +180,13 @@ def _entity(rec: ET.Element) -> Entity | None:
 def _listing(reg: ET.Element, rec: ET.Element) -> Listing:
     url = text(reg, "publicationUrl")
     return Listing(
-        list=LIST_NAME, authority=AUTHORITY, citation=_attr(reg, "numberTitle") or None,
+        list=LIST_NAME,
+        authority=AUTHORITY,
+        citation=_attr(reg, "numberTitle") or None,
         listed_on=partial_date(_attr(rec, "designationDate")),
-        program=_attr(reg, "programme") or None, source_url=url or LIST_URL,
-    )  # fmt: skip
+        program=_attr(reg, "programme") or None,
+        source_url=url or LIST_URL,
+    )
 
 
 def _country(elem: ET.Element) -> str | None:
@@ -161,9 +204,11 @@ def _birth(born: ET.Element, extra: dict[str, list[str]]) -> None:
     add_unique(extra["birth_dates"], date)
     if date and _attr(born, "circa") == "true":
         add_unique(extra["birth_dates_circa"], date)
-    place = ", ".join(p for p in (_attr(born, k) for k in ("place", "city", "region",
-                                                           "countryDescription"))
-                      if p and p not in ("-", "UNKNOWN"))  # fmt: skip
+    place = ", ".join(
+        p
+        for p in (_attr(born, k) for k in ("place", "city", "region", "countryDescription"))
+        if p and p not in ("-", "UNKNOWN")
+    )
     add_unique(extra["birth_places"], place)
 
 

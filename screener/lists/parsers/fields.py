@@ -36,15 +36,36 @@ from screener.model import Entity, Name
 
 _SPACES = re.compile(r"(?:_x000[dD]_|[\s\u00a0\u200b\ufeff])+")
 MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
-    "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
-    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11,
-    "november": 11, "dec": 12, "december": 12,
-}  # fmt: skip
+    "jan": 1,
+    "january": 1,
+    "feb": 2,
+    "february": 2,
+    "mar": 3,
+    "march": 3,
+    "apr": 4,
+    "april": 4,
+    "may": 5,
+    "jun": 6,
+    "june": 6,
+    "jul": 7,
+    "july": 7,
+    "aug": 8,
+    "august": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "oct": 10,
+    "october": 10,
+    "nov": 11,
+    "november": 11,
+    "dec": 12,
+    "december": 12,
+}
 _CIRCA = re.compile(r"\b(?:approximately|approx\.?|circa|ca\.|c\.|about|around)\s*", re.IGNORECASE)
 _RANGE = re.compile(r"(?:between\s+)?\b(\d{4})\s*(?:-|–|to|and)\s*(\d{4})\b", re.IGNORECASE)
-_ENUM = re.compile(r"(?:^|(?<=[\s.;,]))(?:\(\s*[a-z0-9]{1,2}\s*\)|[a-z0-9]{1,2}\))\s*",
-                   re.IGNORECASE)
+_ENUM = re.compile(
+    r"(?:^|(?<=[\s.;,]))(?:\(\s*[a-z0-9]{1,2}\s*\)|[a-z0-9]{1,2}\))\s*", re.IGNORECASE
+)
 _DATE_LIKE = re.compile(
     r"\d{4}-\d{2}(?:-\d{2})?|\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{1,2}/\d{4}"
     r"|\d{1,2}\s+[A-Za-z]{3,9}\.?,?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},\s*\d{4}"
@@ -54,21 +75,55 @@ _DATE_LIKE = re.compile(
 # Language names as lists write them -> ISO 639-1. "Cyrillic" names a script, not a
 # language, so it falls through to the script.
 LANGUAGES = {
-    "arabic": "ar", "belarusian": "be", "bosnian": "bs", "bulgarian": "bg", "burmese": "my",
-    "chinese": "zh", "farsi": "fa", "georgian": "ka", "greek": "el", "hebrew": "he",
-    "japanese": "ja", "kazakh": "kk", "korean": "ko", "pashto": "ps", "persian": "fa",
-    "persian/farsi": "fa", "romanian": "ro", "russian": "ru", "russia": "ru", "serbian": "sr",
-    "spanish": "es", "thai": "th", "turkish": "tr", "ukrainian": "uk", "ukraine": "uk",
+    "arabic": "ar",
+    "belarusian": "be",
+    "bosnian": "bs",
+    "bulgarian": "bg",
+    "burmese": "my",
+    "chinese": "zh",
+    "farsi": "fa",
+    "georgian": "ka",
+    "greek": "el",
+    "hebrew": "he",
+    "japanese": "ja",
+    "kazakh": "kk",
+    "korean": "ko",
+    "pashto": "ps",
+    "persian": "fa",
+    "persian/farsi": "fa",
+    "romanian": "ro",
+    "russian": "ru",
+    "russia": "ru",
+    "serbian": "sr",
+    "spanish": "es",
+    "thai": "th",
+    "turkish": "tr",
+    "ukrainian": "uk",
+    "ukraine": "uk",
     "urdu": "ur",
-}  # fmt: skip
+}
 # Unicode script (first word of a character's name) -> the language it most often
 # stands for on sanctions lists; a guess used only when the file names no language.
 SCRIPTS = {
-    "ARABIC": "ar", "ARMENIAN": "hy", "BENGALI": "bn", "CJK": "zh", "CYRILLIC": "ru",
-    "DEVANAGARI": "hi", "GEORGIAN": "ka", "GREEK": "el", "HANGUL": "ko", "HEBREW": "he",
-    "HIRAGANA": "ja", "KATAKANA": "ja", "KHMER": "km", "LAO": "lo", "MYANMAR": "my",
-    "TAMIL": "ta", "THAI": "th", "TIBETAN": "bo",
-}  # fmt: skip
+    "ARABIC": "ar",
+    "ARMENIAN": "hy",
+    "BENGALI": "bn",
+    "CJK": "zh",
+    "CYRILLIC": "ru",
+    "DEVANAGARI": "hi",
+    "GEORGIAN": "ka",
+    "GREEK": "el",
+    "HANGUL": "ko",
+    "HEBREW": "he",
+    "HIRAGANA": "ja",
+    "KATAKANA": "ja",
+    "KHMER": "km",
+    "LAO": "lo",
+    "MYANMAR": "my",
+    "TAMIL": "ta",
+    "THAI": "th",
+    "TIBETAN": "bo",
+}
 
 
 def clean(value: Any) -> str:
@@ -152,8 +207,9 @@ def birth_dates(value: Any, order: str = "dmy") -> tuple[list[str], list[str], l
 
 
 @lru_cache(maxsize=1 << 14)
-def _text_birth_dates(value: str, order: str
-                      ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]]:
+def _text_birth_dates(
+    value: str, order: str
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]]:
     dates: list[str] = []
     circa: list[str] = []
     ranges: list[tuple[str, str]] = []
@@ -165,9 +221,11 @@ def _text_birth_dates(value: str, order: str
                 ranges.append((m[1], m[2]))
                 continue
             found = partial_date(part, order)
-            found_all = [found] if found else [
-                d for d in (partial_date(x, order) for x in _DATE_LIKE.findall(part)) if d
-            ]
+            found_all = (
+                [found]
+                if found
+                else [d for d in (partial_date(x, order) for x in _DATE_LIKE.findall(part)) if d]
+            )
             for d in found_all:
                 add_unique(dates, d)
                 if approximate:

@@ -48,15 +48,40 @@ from screener.model import Entity, Listing, ParsedList
 LIST_NAME = "Entity List"
 AUTHORITY = "US Commerce BIS"
 DOC_URL = "https://www.federalregister.gov/d/{}"
-_PLACEHOLDER = re.compile(r"(\d+)\s*FR\s*\[\s*INSERT FR PAGE NUMBER AND\s*([\d/]+)\s*\]",
-                          re.IGNORECASE)
-_FOLLOWING = re.compile(r"^(?P<name>.+?),?\s*(?:(?P<akind>[af])\.k\.a\.,?\s*)?the following "
-                        r"(?:\w+ )?alias(?:es)?:?$", re.IGNORECASE)  # fmt: skip
+_PLACEHOLDER = re.compile(
+    r"(\d+)\s*FR\s*\[\s*INSERT FR PAGE NUMBER AND\s*([\d/]+)\s*\]", re.IGNORECASE
+)
+_FOLLOWING = re.compile(
+    r"^(?P<name>.+?),?\s*(?:(?P<akind>[af])\.k\.a\.,?\s*)?the following "
+    r"(?:\w+ )?alias(?:es)?:?$",
+    re.IGNORECASE,
+)
 _SEE = re.compile(r"\s*\((?:See|Also see)\b[^)]*\)\.?", re.IGNORECASE)
-_ABBREVIATIONS = {"co", "corp", "inc", "ltd", "llc", "s.a", "b.v", "n.v", "jr", "sr", "st", "no",
-                  "bhd", "pte", "pvt", "plc", "gmbh", "s.r.l", "e.u", "u.s"}  # fmt: skip
-_LEGAL_PARTS = re.compile(r"^(?:ltd|limited|inc|llc|l\.l\.c|s\.a|jsc|co|plc|gmbh|pte|pvt)\.?$",
-                          re.IGNORECASE)  # fmt: skip
+_ABBREVIATIONS = {
+    "co",
+    "corp",
+    "inc",
+    "ltd",
+    "llc",
+    "s.a",
+    "b.v",
+    "n.v",
+    "jr",
+    "sr",
+    "st",
+    "no",
+    "bhd",
+    "pte",
+    "pvt",
+    "plc",
+    "gmbh",
+    "s.r.l",
+    "e.u",
+    "u.s",
+}
+_LEGAL_PARTS = re.compile(
+    r"^(?:ltd|limited|inc|llc|l\.l\.c|s\.a|jsc|co|plc|gmbh|pte|pvt)\.?$", re.IGNORECASE
+)
 _STARS = re.compile(r"^[*\s]+$")
 
 
@@ -74,16 +99,21 @@ def parse(path: Path) -> ParsedList:
         for table in (t for t in rule.iter() if local(t.tag) == "GPOTABLE"):
             entities += _table(table, pages, doc)
     if not entities:
-        raise InputError(f"{path}: no Entity List table (Supplement No. 4 to Part 744) in "
-                         "this Federal Register document")  # fmt: skip
+        raise InputError(
+            f"{path}: no Entity List table (Supplement No. 4 to Part 744) in "
+            "this Federal Register document"
+        )
     published = next((d["published"] for d in meta["documents"] if d["published"]), None)  # type: ignore[attr-defined]
     return ParsedList(entities, published=published, meta=meta)
 
 
 def _pages(root: ET.Element) -> dict[int, int]:
     """id(element) -> the page it starts on, from the PRTPAGE markers in document order."""
-    markers = [int(m) for e in root.iter() if local(e.tag) == "PRTPAGE"
-               and (m := (e.get("P") or "").strip()).isdigit()]  # fmt: skip
+    markers = [
+        int(m)
+        for e in root.iter()
+        if local(e.tag) == "PRTPAGE" and (m := (e.get("P") or "").strip()).isdigit()
+    ]
     page = markers[0] - 1 if markers else 0
     out: dict[int, int] = {}
     for e in root.iter():
@@ -109,9 +139,14 @@ def _document(rule: ET.Element, root: ET.Element) -> dict[str, str | None]:
     effdate = next((_text(e) for e in rule.iter() if local(e.tag) == "EFFDATE"), "")
     effective = m2.group(0) if (m2 := re.search(r"[A-Z][a-z]+\.? \d{1,2}, \d{4}", effdate)) else ""
     subject = next((_text(e) for e in rule.iter() if local(e.tag) == "SUBJECT"), "")
-    return {"document_number": number, "volume": volume, "published": published,
-            "effective_date": partial_date(effective), "title": subject or None,
-            "url": DOC_URL.format(number) if number else None}  # fmt: skip
+    return {
+        "document_number": number,
+        "volume": volume,
+        "published": published,
+        "effective_date": partial_date(effective),
+        "title": subject or None,
+        "url": DOC_URL.format(number) if number else None,
+    }
 
 
 def _render(elem: ET.Element, notes: list[str]) -> list[str]:
@@ -169,8 +204,7 @@ def _table(table: ET.Element, pages: dict[int, int], doc: dict[str, str | None])
     return entities
 
 
-def _entry(cells: list[ET.Element], country: str, page: int,
-           doc: dict[str, str | None]) -> Entity:  # fmt: skip
+def _entry(cells: list[ET.Element], country: str, page: int, doc: dict[str, str | None]) -> Entity:
     notes: list[str] = []
     segments = _render(cells[1], notes)
     name, aliases, addresses, former = _split_entity(segments)
@@ -189,22 +223,34 @@ def _entry(cells: list[ET.Element], country: str, page: int,
     printed = " ".join(_render(cells[4], notes)) if len(cells) > 4 else ""
     citation = f"{doc['volume']} FR {page}" if doc["volume"] and page else None
     full = _PLACEHOLDER.sub(lambda m: f"{m.group(1)} FR {page}, {m.group(2)}", printed)
-    ent.listings = [Listing(
-        list=LIST_NAME, authority=AUTHORITY, citation=citation if _PLACEHOLDER.search(printed)
-        or not printed else printed, listed_on=doc["published"],
-        license_requirement=requirement or None, license_policy=policy or None,
-        source_url=doc["url"],
-    )]  # fmt: skip
+    ent.listings = [
+        Listing(
+            list=LIST_NAME,
+            authority=AUTHORITY,
+            citation=citation if _PLACEHOLDER.search(printed) or not printed else printed,
+            listed_on=doc["published"],
+            license_requirement=requirement or None,
+            license_policy=policy or None,
+            source_url=doc["url"],
+        )
+    ]
     main = ent.listings[0]
     ent.citation, ent.listed_on, ent.source_url = main.citation, main.listed_on, main.source_url
     ent.license_requirement, ent.license_policy = main.license_requirement, main.license_policy
     ent.sub_list = LIST_NAME
-    ent.extra.update({
-        "country": country, "page": page or None, "volume": doc["volume"],
-        "citation_as_printed": printed or None, "citations": full or None,
-        "document_number": doc["document_number"], "published": doc["published"],
-        "effective_date": doc["effective_date"], "footnotes": notes,
-    })  # fmt: skip
+    ent.extra.update(
+        {
+            "country": country,
+            "page": page or None,
+            "volume": doc["volume"],
+            "citation_as_printed": printed or None,
+            "citations": full or None,
+            "document_number": doc["document_number"],
+            "published": doc["published"],
+            "effective_date": doc["effective_date"],
+            "footnotes": notes,
+        }
+    )
     ent.extra = {k: v for k, v in ent.extra.items() if v}
     return ent
 

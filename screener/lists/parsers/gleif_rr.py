@@ -33,8 +33,10 @@ from screener.model import OwnershipLink, ParsedLinks
 
 RR = "{http://www.gleif.org/data/schema/rr/2016}"
 LEI = "{http://www.gleif.org/data/schema/leidata/2016}"
-CONSOLIDATION = {"IS_DIRECTLY_CONSOLIDATED_BY": "direct parent",
-                 "IS_ULTIMATELY_CONSOLIDATED_BY": "ultimate parent"}  # fmt: skip
+CONSOLIDATION = {
+    "IS_DIRECTLY_CONSOLIDATED_BY": "direct parent",
+    "IS_ULTIMATELY_CONSOLIDATED_BY": "ultimate parent",
+}
 NAMES_FILE = "lei-data.xml"
 
 
@@ -67,16 +69,29 @@ def parse(path: Path, names: Path | None = None) -> ParsedLinks:
     for r in records:
         child_name, aliases, country = parties.get(r["child"], (r["child"], [], None))
         owner = parties.get(r["parent"])
-        links.append(OwnershipLink(
-            child_key=lei_key(r["child"]), child_name=child_name,
-            child_aliases=[a for a in aliases if a != child_name],
-            child_country=country, owner_name=owner[0] if owner else r["parent"],
-            owner_key=lei_key(r["parent"]) if r["parent"] in children else None,
-            share=r["share"], controlled=True, kind="subsidiary", as_of=r["start"],
-            end_date=r["end"], source=r["source"], note=r["note"],
-        ))  # fmt: skip
-    meta = {"format": "gleif-rr", "relationships": len(records), "skipped_not_consolidation":
-            skipped, "lei_records": len(parties)}  # fmt: skip
+        links.append(
+            OwnershipLink(
+                child_key=lei_key(r["child"]),
+                child_name=child_name,
+                child_aliases=[a for a in aliases if a != child_name],
+                child_country=country,
+                owner_name=owner[0] if owner else r["parent"],
+                owner_key=lei_key(r["parent"]) if r["parent"] in children else None,
+                share=r["share"],
+                controlled=True,
+                kind="subsidiary",
+                as_of=r["start"],
+                end_date=r["end"],
+                source=r["source"],
+                note=r["note"],
+            )
+        )
+    meta = {
+        "format": "gleif-rr",
+        "relationships": len(records),
+        "skipped_not_consolidation": skipped,
+        "lei_records": len(parties),
+    }
     if parties:
         meta["names_file"] = str(names_path)
     return ParsedLinks(links, published=published, meta=meta)
@@ -99,8 +114,11 @@ def read_names(path: Path) -> dict[str, tuple[str, list[str], str | None]]:
             entity = el.find(f"{LEI}Entity")
             name = _text(entity.find(f"{LEI}LegalName")) if entity is not None else None
             if lei and name and entity is not None:
-                others = [_text(x) for tag in ("OtherEntityNames", "TransliteratedOtherEntityNames")
-                          for x in entity.iter(f"{LEI}{tag[:-1]}")]  # fmt: skip
+                others = [
+                    _text(x)
+                    for tag in ("OtherEntityNames", "TransliteratedOtherEntityNames")
+                    for x in entity.iter(f"{LEI}{tag[:-1]}")
+                ]
                 country = _text(entity.find(f"{LEI}LegalAddress/{LEI}Country"))
                 out[lei] = (name, [x for x in others if x], country.lower() if country else None)
             el.clear()
@@ -143,8 +161,15 @@ def _record(el: ET.Element) -> dict | None:
         note += f"; registration {_text(reg.find(f'{RR}RegistrationStatus'))}"
     ref = _text(reg.find(f"{RR}ValidationReference")) if reg is not None else None
     source = ref or f"GLEIF Level 2 relationship record {child} {kind} {parent}"
-    return {"child": child, "parent": parent, "start": start, "end": end, "share": share,
-            "source": source, "note": note}  # fmt: skip
+    return {
+        "child": child,
+        "parent": parent,
+        "start": start,
+        "end": end,
+        "share": share,
+        "source": source,
+        "note": note,
+    }
 
 
 def _text(el: ET.Element | None) -> str | None:

@@ -48,7 +48,13 @@ CONS_LISTS = (
     ("CAATSA - RUSSIA", "Non-SDN Menu-Based Sanctions List", None),
 )
 EXTRA_FIELDS = (
-    "title", "call_sign", "vessel_type", "tonnage", "grt", "vessel_flag", "vessel_owner"
+    "title",
+    "call_sign",
+    "vessel_type",
+    "tonnage",
+    "grt",
+    "vessel_flag",
+    "vessel_owner",
 )
 FILES = {
     "sdn": ("sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv"),

@@ -44,19 +44,23 @@ from screener.lists.parsers.fields import (
     country_codes,
     lang_code,
     partial_date,
-)  # fmt: skip
+)
 from screener.lists.parsers.tabular import read_table
 from screener.model import Entity, Listing, ParsedList
 
 LIST_NAME = "OFSI Consolidated List"
 AUTHORITY = "HM Treasury (OFSI)"
-LIST_URL = "https://www.gov.uk/government/publications/financial-sanctions-consolidated-list-of-targets"
+LIST_URL = (
+    "https://www.gov.uk/government/publications/financial-sanctions-consolidated-list-of-targets"
+)
 REQUIRED = ["Name 6", "Group Type", "Group ID"]
 SCHEMAS = {"individual": "person", "entity": "organization", "ship": "vessel"}
 PRIMARY = {"primary name", "prime alias"}
 _UK_REF = re.compile(r"\(UK Sanctions List Ref\)\s*:\s*([A-Z]{2,4}\d{3,5})")
-_UN_REF = re.compile(r"\bUN\s*Ref(?:erence)?\b\.?\s*(?:No\.?)?\s*:?\s*"
-                     r"([A-Za-z]{2,4}\.[A-Za-z0-9.]*\d)")
+_UN_REF = re.compile(
+    r"\bUN\s*Ref(?:erence)?\b\.?\s*(?:No\.?)?\s*:?\s*"
+    r"([A-Za-z]{2,4}\.[A-Za-z0-9.]*\d)"
+)
 
 
 def parse(path: Path) -> ParsedList:
@@ -72,10 +76,19 @@ def parse(path: Path) -> ParsedList:
     if not groups:
         raise InputError(f"{path}: no rows with a Group ID")
     entities = [_entity(gid, rows) for gid, rows in groups.items()]
-    updated = next((partial_date(r[1]) for r in table.preamble
-                    if len(r) > 1 and clean(r[0]).lower() == "last updated"), None)  # fmt: skip
-    return ParsedList(entities, published=updated,
-                      meta={"format": f"ofsi-{layout}-{table.kind}", "layout": layout})
+    updated = next(
+        (
+            partial_date(r[1])
+            for r in table.preamble
+            if len(r) > 1 and clean(r[0]).lower() == "last updated"
+        ),
+        None,
+    )
+    return ParsedList(
+        entities,
+        published=updated,
+        meta={"format": f"ofsi-{layout}-{table.kind}", "layout": layout},
+    )
 
 
 def _full_name(row: dict[str, Any]) -> str:
@@ -85,30 +98,48 @@ def _full_name(row: dict[str, Any]) -> str:
 def _entity(gid: str, rows: list[dict[str, Any]]) -> Entity:
     first = next((r for r in rows if clean(r.get("alias type")).lower() in PRIMARY), rows[0])
     schema = SCHEMAS.get(clean(first.get("group type")).lower(), "unknown")
-    ent = Entity(id=gid, name=_full_name(first) or clean(first.get("name non-latin script")),
-                 schema=schema)  # fmt: skip
+    ent = Entity(
+        id=gid, name=_full_name(first) or clean(first.get("name non-latin script")), schema=schema
+    )
     add_name(ent, ent.name, "primary")
-    extra: dict[str, list[Any]] = {k: [] for k in (
-        "birth_dates", "birth_dates_circa", "birth_places", "nationalities", "titles",
-        "positions", "passports", "national_ids", "uk_sanctions_list_refs", "un_references",
-        "uk_date_designated", "last_updated")}  # fmt: skip
+    extra: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "birth_dates",
+            "birth_dates_circa",
+            "birth_places",
+            "nationalities",
+            "titles",
+            "positions",
+            "passports",
+            "national_ids",
+            "uk_sanctions_list_refs",
+            "un_references",
+            "uk_date_designated",
+            "last_updated",
+        )
+    }
     remarks: list[str] = []
     listed: dict[str, str | None] = {}
     for row in rows:
         _names(ent, row)
         for d in birth_dates(row.get("dob"))[0]:
             add_unique(extra["birth_dates"], d)
-        place = ", ".join(p for p in (clean(row.get("town of birth")),
-                                      clean(row.get("country of birth"))) if p)  # fmt: skip
+        place = ", ".join(
+            p for p in (clean(row.get("town of birth")), clean(row.get("country of birth"))) if p
+        )
         add_unique(extra["birth_places"], place)
         for code in country_codes([row.get("nationality")]):
             add_unique(extra["nationalities"], code)
         add_unique(extra["titles"], clean(row.get("title")))
         add_unique(extra["positions"], clean(row.get("position")))
-        for col, out in (("passport number", "passports"), ("passport details", "passports"),
-                         ("national identification number", "national_ids"),
-                         ("national identification details", "national_ids"),
-                         ("ni number", "national_ids")):  # fmt: skip
+        for col, out in (
+            ("passport number", "passports"),
+            ("passport details", "passports"),
+            ("national identification number", "national_ids"),
+            ("national identification details", "national_ids"),
+            ("ni number", "national_ids"),
+        ):
             add_unique(extra[out], clean(row.get(col)))
         _address(ent, row)
         info = clean(row.get("other information"))
@@ -121,14 +152,19 @@ def _entity(gid: str, rows: list[dict[str, Any]]) -> Entity:
         on = partial_date(row.get("listed on"))
         if regime and (regime not in listed or (on and (listed[regime] or "9") > on)):
             listed[regime] = on
-        add_unique(extra["uk_date_designated"], partial_date(row.get(
-            "uk sanctions list date designated")))  # fmt: skip
+        add_unique(
+            extra["uk_date_designated"], partial_date(row.get("uk sanctions list date designated"))
+        )
         add_unique(extra["last_updated"], partial_date(row.get("last updated")))
     for code in extra["nationalities"]:
         add_unique(ent.countries, code)
     ent.programs = list(listed)
-    ent.listings = [Listing(list=LIST_NAME, authority=AUTHORITY, listed_on=on, program=regime,
-                            source_url=LIST_URL) for regime, on in listed.items()]  # fmt: skip
+    ent.listings = [
+        Listing(
+            list=LIST_NAME, authority=AUTHORITY, listed_on=on, program=regime, source_url=LIST_URL
+        )
+        for regime, on in listed.items()
+    ]
     ent.listed_on = min((on for on in listed.values() if on), default=None)
     ent.sub_list, ent.source_url = LIST_NAME, LIST_URL
     ent.remarks = " | ".join(remarks) or None

@@ -20,6 +20,7 @@ whose status changes is updated as data: ``parse_rules`` returns them and
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +34,17 @@ from screener.model import OWNERSHIP_KINDS, OwnershipRule, RuleStatus, pad_date
 from screener.safe_yaml import load_yaml_file
 
 KINDS = OWNERSHIP_KINDS
-__all__ = ["KINDS", "STATUSES", "OwnershipEdge", "OwnershipRule", "Party", "RuleStatus",
-           "bundled_path", "parse", "parse_rules"]  # fmt: skip
+__all__ = [
+    "KINDS",
+    "STATUSES",
+    "OwnershipEdge",
+    "OwnershipRule",
+    "Party",
+    "RuleStatus",
+    "bundled_path",
+    "parse",
+    "parse_rules",
+]
 STATUSES = ("in force", "suspended", "revoked", "unknown")
 ENTRY_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -163,12 +173,14 @@ def _edge(raw: Any, where: str, ids: set[str]) -> OwnershipEdge:
         raise InputError(f"{where} ({name}): needs an owner")
     owner_id = owner if ENTRY_ID.match(owner) else None
     if owner_id and owner_id not in ids:
-        raise InputError(f"{where} ({name}): owner '{owner}' is not an entry id of the "
-                         "curated list")
+        raise InputError(
+            f"{where} ({name}): owner '{owner}' is not an entry id of the curated list"
+        )
     kind = _text(raw.get("kind"))
     if kind not in KINDS:
-        raise InputError(f"{where} ({name}): unknown kind {kind!r} "
-                         f"(choose from {', '.join(KINDS)})")
+        raise InputError(
+            f"{where} ({name}): unknown kind {kind!r} (choose from {', '.join(KINDS)})"
+        )
     source = _text(raw.get("source"))
     if not source or not URL.match(source):
         raise InputError(f"{where} ({name}): needs a source URL")
@@ -185,11 +197,18 @@ def _edge(raw: Any, where: str, ids: set[str]) -> OwnershipEdge:
     if as_of and end and pad_date(end, end=True) < pad_date(as_of):
         raise InputError(f"{where} ({name}): end_date {end} is before as_of {as_of}")
     return OwnershipEdge(
-        child=Party(name, aliases, country), owner=owner, owner_id=owner_id,
-        owner_list=_text(raw.get("owner_list")), share=share, controlled=controlled, kind=kind,
+        child=Party(name, aliases, country),
+        owner=owner,
+        owner_id=owner_id,
+        owner_list=_text(raw.get("owner_list")),
+        share=share,
+        controlled=controlled,
+        kind=kind,
         as_of=as_of,
-        end_date=end, source=source, note=_text(raw.get("note")),
-    )  # fmt: skip
+        end_date=end,
+        source=source,
+        note=_text(raw.get("note")),
+    )
 
 
 def _rule(raw: Any, where: str) -> OwnershipRule:
@@ -215,21 +234,31 @@ def _rule(raw: Any, where: str) -> OwnershipRule:
             raise InputError(f"{w}: source must be a URL")
         if s["status"] != "unknown" and not src:
             raise InputError(f"{w}: a known status needs its source")
-        statuses.append(RuleStatus(
-            status=s["status"], start=start, end=_date(s.get("to"), "to", w),
-            citation=_text(s.get("citation")), source=src,
-            checked_on=_date(s.get("checked_on"), "checked_on", w), note=_text(s.get("note")),
-        ))  # fmt: skip
+        statuses.append(
+            RuleStatus(
+                status=s["status"],
+                start=start,
+                end=_date(s.get("to"), "to", w),
+                citation=_text(s.get("citation")),
+                source=src,
+                checked_on=_date(s.get("checked_on"), "checked_on", w),
+                note=_text(s.get("note")),
+            )
+        )
     if not statuses:
         raise InputError(f"{where}: needs at least one status period")
-    for a, b in zip(statuses, statuses[1:]):
+    for a, b in itertools.pairwise(statuses):
         if a.end is None or pad_date(a.end, end=True) >= pad_date(b.start):
             raise InputError(f"{where}: status periods overlap or are out of order")
     return OwnershipRule(
-        id=str(raw["id"]), name=_text(raw["name"]) or "",
+        id=str(raw["id"]),
+        name=_text(raw["name"]) or "",
         authority=_text(raw.get("authority")) or "",
         owners_on=tuple(_text(x) or "" for x in raw.get("owners_on") or []),
-        threshold=float(threshold), citation=_text(raw.get("citation")),
-        published=_date(raw.get("published"), "published", where), source=source,
-        statuses=tuple(statuses), summary=_text(raw.get("summary")),
-    )  # fmt: skip
+        threshold=float(threshold),
+        citation=_text(raw.get("citation")),
+        published=_date(raw.get("published"), "published", where),
+        source=source,
+        statuses=tuple(statuses),
+        summary=_text(raw.get("summary")),
+    )

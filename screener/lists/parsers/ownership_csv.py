@@ -68,8 +68,10 @@ def parse(path: Path) -> list[Row]:
     header = [h.strip().lower().replace(" ", "_") for h in next(reader, [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise InputError(f"{path}: not an ownership CSV: missing column(s) {', '.join(missing)} "
-                         f"(needs {', '.join(REQUIRED)}; optional {', '.join(OPTIONAL)})")  # fmt: skip
+        raise InputError(
+            f"{path}: not an ownership CSV: missing column(s) {', '.join(missing)} "
+            f"(needs {', '.join(REQUIRED)}; optional {', '.join(OPTIONAL)})"
+        )
     rows: list[Row] = []
     for n, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
@@ -82,8 +84,9 @@ def parse(path: Path) -> list[Row]:
     return rows
 
 
-def resolve(store: Store, rows: list[Row],
-            match: Callable[[Store, str], tuple[str, str, float] | None]) -> ParsedLinks:  # fmt: skip
+def resolve(
+    store: Store, rows: list[Row], match: Callable[[Store, str], tuple[str, str, float] | None]
+) -> ParsedLinks:
     """Links for ``rows``: each parent resolved to a listed entity by id, else to
     another row's child, else through ``match`` (the matcher), else kept as a name."""
     children = {graph.name_key(r.child): graph.child_key(r.child) for r in rows}
@@ -106,13 +109,25 @@ def resolve(store: Store, rows: list[Row],
         note = r.note
         if kind == "matched" and graph.name_key(owner_name) != graph.name_key(r.parent):
             note = f"{note + '; ' if note else ''}parent {r.parent!r} matched to {owner_name!r}"
-        links.append(OwnershipLink(
-            child_key=graph.child_key(r.child), child_name=r.child, child_aliases=r.aliases,
-            child_country=r.country, owner_name=owner_name, owner_source_id=owner_src,
-            owner_entity_id=owner_id, owner_key=owner_key, share=r.share,
-            controlled=r.controlled, kind=r.kind, as_of=r.as_of, end_date=r.end_date,
-            source=r.source, note=note,
-        ))  # fmt: skip
+        links.append(
+            OwnershipLink(
+                child_key=graph.child_key(r.child),
+                child_name=r.child,
+                child_aliases=r.aliases,
+                child_country=r.country,
+                owner_name=owner_name,
+                owner_source_id=owner_src,
+                owner_entity_id=owner_id,
+                owner_key=owner_key,
+                share=r.share,
+                controlled=r.controlled,
+                kind=r.kind,
+                as_of=r.as_of,
+                end_date=r.end_date,
+                source=r.source,
+                note=note,
+            )
+        )
     return ParsedLinks(links, meta={"format": "ownership-csv", "parents": how})
 
 
@@ -136,8 +151,9 @@ def _row(d: dict[str, str], where: str, line: int) -> Row:
     if kind == "former":
         kind = "former-name"
     if kind not in OWNERSHIP_KINDS:
-        raise InputError(f"{where}: unknown kind {d['kind']!r} "
-                         f"(choose from {', '.join(OWNERSHIP_KINDS)})")  # fmt: skip
+        raise InputError(
+            f"{where}: unknown kind {d['kind']!r} (choose from {', '.join(OWNERSHIP_KINDS)})"
+        )
     share = None
     if d.get("share"):
         try:
@@ -155,11 +171,30 @@ def _row(d: dict[str, str], where: str, line: int) -> Row:
     country = (d.get("country") or "").lower() or None
     if country and not re.fullmatch(r"[a-z]{2}", country):
         raise InputError(f"{where}: country {d['country']!r} is not an ISO alpha-2 code")
-    controlled = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False,
-                  "": None}.get((d.get("controlled") or "").lower(), None)  # fmt: skip
+    controlled = {
+        "yes": True,
+        "true": True,
+        "1": True,
+        "no": False,
+        "false": False,
+        "0": False,
+        "": None,
+    }.get((d.get("controlled") or "").lower())
     aliases = [a.strip() for a in (d.get("aliases") or "").split(";") if a.strip()]
-    return Row(line, d["child"], d["parent"], share, d["source"], kind, dates["as_of"],
-               dates["end_date"], d.get("note") or None, aliases, country, controlled)  # fmt: skip
+    return Row(
+        line,
+        d["child"],
+        d["parent"],
+        share,
+        d["source"],
+        kind,
+        dates["as_of"],
+        dates["end_date"],
+        d.get("note") or None,
+        aliases,
+        country,
+        controlled,
+    )
 
 
 def _read(path: Path) -> str:

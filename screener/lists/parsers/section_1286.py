@@ -63,9 +63,11 @@ def parse(path: Path) -> ParsedList:
     for line, row in rows:
         groups.setdefault(_slug(row["name"]), []).append((line, row))
     entities = [_entity(path, key, group, latest) for key, group in groups.items()]
-    return ParsedList(entities, published=None,
-                      meta={"format": "section-1286", "latest_report_year": latest,
-                            "licence": LICENCE})  # fmt: skip
+    return ParsedList(
+        entities,
+        published=None,
+        meta={"format": "section-1286", "latest_report_year": latest, "licence": LICENCE},
+    )
 
 
 def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
@@ -75,8 +77,9 @@ def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
         header = [(h or "").strip().lower() for h in reader.fieldnames or []]
         missing = [c for c in REQUIRED if c not in header]
         if missing:
-            raise InputError(f"{path}: not a Section 1286 CSV (missing column(s) "
-                             f"{', '.join(missing)})")  # fmt: skip
+            raise InputError(
+                f"{path}: not a Section 1286 CSV (missing column(s) {', '.join(missing)})"
+            )
         reader.fieldnames = header
         out = []
         for row in reader:
@@ -118,17 +121,29 @@ def _entity(path: Path, slug: str, group: list[tuple[int, dict[str, str]]], late
             countries.append(cc)
         year = _year((line, row), path)
         end = row.get("end-date") or None
-        listings.append(Listing(
-            list=LIST_NAME, authority=AUTHORITY, end_date=end,
-            in_force=year == latest and not end, program=f"FY{year} list" if year else None,
-            effect=EFFECT, source_url=row.get("source_url") or None,
-        ))  # fmt: skip
+        listings.append(
+            Listing(
+                list=LIST_NAME,
+                authority=AUTHORITY,
+                end_date=end,
+                in_force=year == latest and not end,
+                program=f"FY{year} list" if year else None,
+                effect=EFFECT,
+                source_url=row.get("source_url") or None,
+            )
+        )
     main = max(listings, key=lambda x: (x.in_force, x.program or ""))
     notes = sorted({r["notes"] for _, r in group if r.get("notes")})
     return Entity(
-        id=f"us-1286-{slug}", name=name, schema="organization", names=names,
-        countries=countries, listings=listings, sub_list=LIST_NAME,
-        end_date=None if main.in_force else main.end_date, source_url=main.source_url,
+        id=f"us-1286-{slug}",
+        name=name,
+        schema="organization",
+        names=names,
+        countries=countries,
+        listings=listings,
+        sub_list=LIST_NAME,
+        end_date=None if main.in_force else main.end_date,
+        source_url=main.source_url,
         remarks="; ".join(notes) or None,
         programs=sorted({x.program for x in listings if x.program}),
-    )  # fmt: skip
+    )

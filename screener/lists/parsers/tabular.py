@@ -83,8 +83,10 @@ def read_table(path: Path, required: list[str], what: str) -> Table:
     if kind == "html":
         raise InputError(f"{path}: is an HTML page, not the {what} (an error or login page?)")
     if kind == "xls":
-        raise InputError(f"{path}: is an old binary Excel (.xls) file; open it and save it "
-                         "as .xlsx (or CSV), then import that")  # fmt: skip
+        raise InputError(
+            f"{path}: is an old binary Excel (.xls) file; open it and save it "
+            "as .xlsx (or CSV), then import that"
+        )
     if kind == "xlsx":
         return _xlsx(path, required, what)
     return _csv(path, required, what)
@@ -101,16 +103,19 @@ def _find_header(rows: list[list[Any]], required: list[str]) -> int | None:
 def _missing(path: Path, rows: list[list[Any]], required: list[str], what: str) -> InputError:
     first = next((r for r in rows if any(str(c or "").strip() for c in r)), [])
     found = ", ".join(str(c).strip() for c in first[:6] if str(c or "").strip()) or "nothing"
-    return InputError(f"{path}: not the {what}: no header row with the columns "
-                      f"{', '.join(required)} (first row: {found})")  # fmt: skip
+    return InputError(
+        f"{path}: not the {what}: no header row with the columns "
+        f"{', '.join(required)} (first row: {found})"
+    )
 
 
 def _xlsx(path: Path, required: list[str], what: str) -> Table:
     try:
         wb = Workbook(path)
     except XlsxError as exc:
-        raise InputError(f"{path}: not a readable XLSX workbook (truncated or damaged?): "
-                         f"{exc}") from None  # fmt: skip
+        raise InputError(
+            f"{path}: not a readable XLSX workbook (truncated or damaged?): {exc}"
+        ) from None
     try:
         first_rows: list[list[Any]] = []
         for sheet in wb.sheets:
@@ -122,19 +127,27 @@ def _xlsx(path: Path, required: list[str], what: str) -> Table:
                 continue
             width = max(i for i, c in enumerate(head[at]) if str(c or "").strip()) + 1
             header = [" ".join(str(c or "").split()) for c in head[at][:width]]
-            body = [*head[at + 1:]]
-            return Table(header, _xlsx_rows(path, wb, body, rows, header), head[:at], "xlsx",
-                         sheet, wb.modified)  # fmt: skip
+            body = [*head[at + 1 :]]
+            return Table(
+                header,
+                _xlsx_rows(path, wb, body, rows, header),
+                head[:at],
+                "xlsx",
+                sheet,
+                wb.modified,
+            )
     except XlsxError as exc:
         wb.close()
-        raise InputError(f"{path}: not a readable XLSX workbook (truncated or damaged?): "
-                         f"{exc}") from None  # fmt: skip
+        raise InputError(
+            f"{path}: not a readable XLSX workbook (truncated or damaged?): {exc}"
+        ) from None
     wb.close()
     raise _missing(path, first_rows, required, what)
 
 
-def _xlsx_rows(path: Path, wb: Workbook, body: list[list[Any]], rest: Iterator[list[Any]],
-               header: list[str]) -> Iterator[dict[str, Any]]:  # fmt: skip
+def _xlsx_rows(
+    path: Path, wb: Workbook, body: list[list[Any]], rest: Iterator[list[Any]], header: list[str]
+) -> Iterator[dict[str, Any]]:
     keys = [key(h) for h in header]
     try:
         for row in itertools.chain(body, rest):
@@ -163,8 +176,9 @@ def _csv(path: Path, required: list[str], what: str) -> Table:
     text = _decode(path.read_bytes())
     lines = text.splitlines()[:HEADER_SEARCH_ROWS]
     want = {key(r) for r in required}
-    delim = next((delimiter(ln) for ln in lines
-                  if sum(key(r) in key(ln) for r in want) == len(want)), ",")  # fmt: skip
+    delim = next(
+        (delimiter(ln) for ln in lines if sum(key(r) in key(ln) for r in want) == len(want)), ","
+    )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     head: list[list[Any]] = []
     try:
@@ -187,7 +201,8 @@ def _csv(path: Path, required: list[str], what: str) -> Table:
                 if any(c.strip() for c in row):
                     yield dict(zip(keys, row))
         except csv.Error as exc:
-            raise InputError(f"{path}: malformed CSV at line {reader.line_num}: {exc} "
-                             "(the file looks truncated)") from None  # fmt: skip
+            raise InputError(
+                f"{path}: malformed CSV at line {reader.line_num}: {exc} (the file looks truncated)"
+            ) from None
 
     return Table(header, rows(), head[:-1], "csv")

@@ -43,7 +43,7 @@ from screener.lists.parsers.fields import (
     country_code,
     country_codes,
     partial_date,
-)  # fmt: skip
+)
 from screener.lists.parsers.xmlfile import children, text
 from screener.model import Entity, Listing, ParsedList
 
@@ -57,14 +57,18 @@ _SEVERAL = re.compile(r";\s*|\s+[b-z]\)\s+")  # "A; B b) C" packed into one alia
 def parse(path: Path) -> ParsedList:
     """Read the UN consolidated XML into one entity per INDIVIDUAL / ENTITY."""
     path = Path(path)
-    attrs, records = xmlfile.records(path, ("CONSOLIDATED_LIST",), ("INDIVIDUAL", "ENTITY"),
-                                     "UN consolidated list")  # fmt: skip
+    attrs, records = xmlfile.records(
+        path, ("CONSOLIDATED_LIST",), ("INDIVIDUAL", "ENTITY"), "UN consolidated list"
+    )
     entities = [_entity(rec) for rec in records]
     if not entities:
         raise InputError(f"{path}: no INDIVIDUAL or ENTITY records")
     generated = attrs.get("dateGenerated", "")
-    return ParsedList(entities, published=partial_date(generated[:10]),
-                      meta={"format": "un-sc-xml", "date_generated": generated or None})
+    return ParsedList(
+        entities,
+        published=partial_date(generated[:10]),
+        meta={"format": "un-sc-xml", "date_generated": generated or None},
+    )
 
 
 def _values(rec: ET.Element, name: str) -> list[str]:
@@ -85,8 +89,14 @@ def _entity(rec: ET.Element) -> Entity:
         for one in _SEVERAL.split(text(alias, "ALIAS_NAME")):
             add_name(ent, one.strip(" ;,"), kind)
     for address in children(rec, "INDIVIDUAL_ADDRESS" if person else "ENTITY_ADDRESS"):
-        line = ", ".join(t for t in (text(address, k) for k in
-                         ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY")) if t)
+        line = ", ".join(
+            t
+            for t in (
+                text(address, k)
+                for k in ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY")
+            )
+            if t
+        )
         note = text(address, "NOTE")
         add_unique(ent.addresses, f"{line} ({note})" if line and note else line or note)
         add_unique(ent.countries, country_code(text(address, "COUNTRY")))
@@ -100,17 +110,27 @@ def _entity(rec: ET.Element) -> Entity:
     ent.source_url = LIST_URL
     ent.remarks = text(rec, "COMMENTS1") or None
     ent.identifiers = [f"UN reference {ref}", *_documents(rec)]
-    ent.listings = [Listing(list=LIST_NAME, authority=AUTHORITY, listed_on=ent.listed_on,
-                            program=program or None, source_url=LIST_URL)]  # fmt: skip
+    ent.listings = [
+        Listing(
+            list=LIST_NAME,
+            authority=AUTHORITY,
+            listed_on=ent.listed_on,
+            program=program or None,
+            source_url=LIST_URL,
+        )
+    ]
     ent.sub_list = LIST_NAME
     extra: dict[str, object] = {
-        "un_reference": ref, "dataid": text(rec, "DATAID") or None,
+        "un_reference": ref,
+        "dataid": text(rec, "DATAID") or None,
         "version": text(rec, "VERSIONNUM") or None,
-        "nationalities": codes, "titles": _values(rec, "TITLE"),
+        "nationalities": codes,
+        "titles": _values(rec, "TITLE"),
         "positions": _values(rec, "DESIGNATION"),
         "last_updated": sorted(_values(rec, "LAST_DAY_UPDATED")),
-        "list_types": _values(rec, "LIST_TYPE"), "gender": text(rec, "GENDER") or None,
-    }  # fmt: skip
+        "list_types": _values(rec, "LIST_TYPE"),
+        "gender": text(rec, "GENDER") or None,
+    }
     if any(not country_codes([n]) for n in nationalities):
         extra["nationalities_as_written"] = nationalities
     if person:
@@ -136,10 +156,20 @@ def _birth(rec: ET.Element) -> dict[str, object]:
             add_unique(circa, date)
     places: list[str] = []
     for pob in children(rec, "INDIVIDUAL_PLACE_OF_BIRTH"):
-        add_unique(places, ", ".join(t for t in (text(pob, k) for k in
-                                     ("STREET", "CITY", "STATE_PROVINCE", "COUNTRY")) if t))
-    return {"birth_dates": dates, "birth_dates_circa": circa, "birth_date_ranges": ranges,
-            "birth_places": places}  # fmt: skip
+        add_unique(
+            places,
+            ", ".join(
+                t
+                for t in (text(pob, k) for k in ("STREET", "CITY", "STATE_PROVINCE", "COUNTRY"))
+                if t
+            ),
+        )
+    return {
+        "birth_dates": dates,
+        "birth_dates_circa": circa,
+        "birth_date_ranges": ranges,
+        "birth_places": places,
+    }
 
 
 def _documents(rec: ET.Element) -> list[str]:

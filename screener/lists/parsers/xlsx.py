@@ -64,8 +64,11 @@ class Workbook:
     def _sheets(self) -> dict[str, str]:
         wb = self._parse("xl/workbook.xml")
         pr = wb.find(f"{NS}workbookPr")
-        self.epoch = (dt.datetime(1904, 1, 1) if pr is not None and pr.get("date1904") in
-                      ("1", "true") else dt.datetime(1899, 12, 30))  # fmt: skip
+        self.epoch = (
+            dt.datetime(1904, 1, 1)
+            if pr is not None and pr.get("date1904") in ("1", "true")
+            else dt.datetime(1899, 12, 30)
+        )
         rels = self._parse("xl/_rels/workbook.xml.rels")
         targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{PKG_REL_NS}Relationship")}
         out: dict[str, str] = {}
@@ -91,14 +94,18 @@ class Workbook:
         if "xl/styles.xml" not in self.zip.namelist():
             return set()
         styles = self._parse("xl/styles.xml")
-        custom = {int(f.get("numFmtId", "0")): f.get("formatCode", "")
-                  for f in styles.iter(f"{NS}numFmt")}  # fmt: skip
+        custom = {
+            int(f.get("numFmtId", "0")): f.get("formatCode", "") for f in styles.iter(f"{NS}numFmt")
+        }
         dates = {i for i, code in custom.items() if _DATE_CODE.search(_QUOTED.sub("", code))}
         xfs = styles.find(f"{NS}cellXfs")
         if xfs is None:
             return set()
-        return {i for i, xf in enumerate(xfs.iter(f"{NS}xf"))
-                if int(xf.get("numFmtId", "0")) in DATE_FORMAT_IDS | dates}  # fmt: skip
+        return {
+            i
+            for i, xf in enumerate(xfs.iter(f"{NS}xf"))
+            if int(xf.get("numFmtId", "0")) in DATE_FORMAT_IDS | dates
+        }
 
     def _modified(self) -> str | None:
         if "docProps/core.xml" not in self.zip.namelist():

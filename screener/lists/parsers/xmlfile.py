@@ -53,8 +53,9 @@ def check_head(path: Path, what: str) -> None:
     if not start:
         raise InputError(f"{path}: file is empty")
     if start.startswith(HTML_STARTS):
-        raise InputError(f"{path}: is an HTML page, not the {what} XML file "
-                         "(an error or login page?)")  # fmt: skip
+        raise InputError(
+            f"{path}: is an HTML page, not the {what} XML file (an error or login page?)"
+        )
     if not start.startswith(b"<"):
         raise InputError(f"{path}: is not XML; expected the {what} XML file")
     if _ENTITY_DECL.search(head):
@@ -63,8 +64,11 @@ def check_head(path: Path, what: str) -> None:
 
 def _malformed(path: Path, exc: ET.ParseError) -> InputError:
     line, column = exc.position
-    cut = " (the file looks truncated)" if "no element found" in str(exc) or (
-        "unclosed token" in str(exc)) else ""  # fmt: skip
+    cut = (
+        " (the file looks truncated)"
+        if "no element found" in str(exc) or ("unclosed token" in str(exc))
+        else ""
+    )
     reason = str(exc).split(":")[0]
     return InputError(f"{path}: malformed XML at line {line}, column {column}: {reason}{cut}")
 
@@ -72,12 +76,14 @@ def _malformed(path: Path, exc: ET.ParseError) -> InputError:
 def _check_root(path: Path, tag: str, roots: tuple[str, ...], what: str) -> None:
     if local(tag) not in roots:
         expected = " or ".join(f"<{r}>" for r in roots)
-        raise InputError(f"{path}: root element is <{local(tag)}>, not {expected}; "
-                         f"not a {what} file")  # fmt: skip
+        raise InputError(
+            f"{path}: root element is <{local(tag)}>, not {expected}; not a {what} file"
+        )
 
 
-def records(path: Path, roots: tuple[str, ...], record: tuple[str, ...], what: str
-            ) -> tuple[dict[str, str], Iterator[ET.Element]]:  # fmt: skip
+def records(
+    path: Path, roots: tuple[str, ...], record: tuple[str, ...], what: str
+) -> tuple[dict[str, str], Iterator[ET.Element]]:
     """The root's attributes, and each element named in ``record``, streamed.
 
     The root element is checked before this returns. The caller reads each element
