@@ -26,12 +26,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.universe import DEFAULT_DATA_DIRS, build_store, shared_lists  # noqa: E402
-from screener.lists.parsers import curated  # noqa: E402
-from screener.lists.registry import bundled_dir  # noqa: E402
-from screener.matching.matcher import DEFAULT_THRESHOLD, Matcher  # noqa: E402
-from screener.model import Entity  # noqa: E402
-from screener.screening.service import Screener  # noqa: E402
+from benchmarks.universe import DEFAULT_DATA_DIRS, build_store, shared_lists
+from screener.lists.parsers import curated
+from screener.lists.registry import bundled_dir
+from screener.matching.matcher import DEFAULT_THRESHOLD, Matcher
+from screener.model import Entity
+from screener.screening.service import Screener
 
 SHARED = next((d.parent for d in DEFAULT_DATA_DIRS if d.is_dir()), DEFAULT_DATA_DIRS[0].parent)
 ORG_SCHEMAS = {"Company", "Organization", "LegalEntity"}
@@ -49,15 +49,22 @@ def universe_entities() -> list[Entity]:
     return ents
 
 
-DEV_SETS = ("surveillance_queries.csv", "realworld_queries.csv", "subsidiary_queries.csv")
+DEV_SETS = (
+    "surveillance_queries.csv",
+    "realworld_queries.csv",
+    "subsidiary_queries.csv",
+    "documents_units_queries.csv",
+)
 
 
-def dev_eval(s: Screener, thr: float, verbose: bool,
-             name: str = "surveillance_queries.csv") -> tuple[float, int, int, int]:  # fmt: skip
+def dev_eval(
+    s: Screener, thr: float, verbose: bool, name: str = "surveillance_queries.csv"
+) -> tuple[float, int, int, int]:
     """Recall, false positives, negatives and positives of one dev set, screened through
     the service as users screen (matching, country evidence, ownership)."""
     path = SHARED / "dev-eval" / name
-    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     tp = fn = fp = 0
     negatives = 0
     for r in rows:
@@ -70,21 +77,27 @@ def dev_eval(s: Screener, thr: float, verbose: bool,
             fn += not ok
             if not ok or verbose:
                 near = s.screen([s.query(r["query"], threshold=0.3)])[0][:2]
-                print(f"  {'ok  ' if ok else 'MISS'} {r['query']!r} -> "
-                      f"{[(h.name, h.matched_name, round(h.score, 3)) for h in near]}")
+                print(
+                    f"  {'ok  ' if ok else 'MISS'} {r['query']!r} -> "
+                    f"{[(h.name, h.matched_name, round(h.score, 3)) for h in near]}"
+                )
         else:
             negatives += 1
             if hits:
                 fp += 1
-                print(f"  FP   {r['query']!r} -> "
-                      f"{[(h.name, h.matched_name, round(h.score, 3)) for h in hits[:2]]}")
+                print(
+                    f"  FP   {r['query']!r} -> "
+                    f"{[(h.name, h.matched_name, round(h.score, 3)) for h in hits[:2]]}"
+                )
     return tp / max(1, tp + fn), fp, negatives, tp + fn
 
 
 def name_bench(m: Matcher, thr: float, verbose: bool) -> dict[str, float]:
     path = SHARED / "data" / "eval-nomenklatura" / "name_bench_cases.csv"
     tp = fp = fn = tn = 0
-    for r in csv.DictReader(open(path, encoding="utf-8")):
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
         if r["schema"] not in ORG_SCHEMAS:
             continue
         d = m.compare(r["name1"], r["name2"])
@@ -99,8 +112,15 @@ def name_bench(m: Matcher, thr: float, verbose: bool) -> dict[str, float]:
             print(f"  {'FN' if truth else 'FP'} {s:.3f} {r['name1']!r} / {r['name2']!r}")
     p = tp / max(1, tp + fp)
     rc = tp / max(1, tp + fn)
-    return {"precision": p, "recall": rc, "f1": 2 * p * rc / max(1e-9, p + rc),
-            "tp": tp, "fp": fp, "fn": fn, "tn": tn}  # fmt: skip
+    return {
+        "precision": p,
+        "recall": rc,
+        "f1": 2 * p * rc / max(1e-9, p + rc),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+    }
 
 
 def main() -> None:
@@ -116,17 +136,23 @@ def main() -> None:
     m = s.full_matcher()
     build = time.perf_counter() - t
     n_ents = sum(v["entities"] for v in store.active_versions())
-    print(f"universe: {n_ents} entities, {len(m.index.names)} distinct names; "
-          f"index built or loaded in {build:.2f} s")
+    print(
+        f"universe: {n_ents} entities, {len(m.index.names)} distinct names; "
+        f"index built or loaded in {build:.2f} s"
+    )
     for name in DEV_SETS:
         if not (SHARED / "dev-eval" / name).exists():
             continue
         rec, fp, neg, pos = dev_eval(s, a.threshold, a.verbose, name)
-        print(f"{name}: recall {rec:.3f} of {pos} positives, false positives {fp}/{neg} "
-              f"at threshold {a.threshold}")  # fmt: skip
+        print(
+            f"{name}: recall {rec:.3f} of {pos} positives, false positives {fp}/{neg} "
+            f"at threshold {a.threshold}"
+        )
     nb = name_bench(m, a.threshold, a.verbose)
-    print("name_bench org rows: precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f} "
-          "(tp {tp} fp {fp} fn {fn} tn {tn})".format(**nb))
+    print(
+        "name_bench org rows: precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f} "
+        "(tp {tp} fp {fp} fn {fn} tn {tn})".format(**nb)
+    )
     store.close()
     if work:
         shutil.rmtree(work, ignore_errors=True)
