@@ -60,14 +60,25 @@ def test_healthz_and_readyz_say_the_lists_are_loaded(live: LiveServer) -> None:
     assert "screener-surveillance" in {x["source_id"] for x in body["lists"]}
 
 
-def test_readyz_is_503_while_a_list_is_stale(db_path: Path) -> None:
+def test_readyz_names_a_stale_list_as_a_problem_with_its_data_date(db_path: Path) -> None:
     with LiveServer(db_path) as server, server.client() as c:
         server.screener.settings.sources["screener-surveillance"] = {"max_age_days": 0}
         time.sleep(1.1)  # older than 0 days now
         r = c.get("/readyz")
-    assert r.status_code == 503
-    assert r.json()["ready"] is False
-    assert any("screener-surveillance" in p for p in r.json()["problems"])
+        server.screener.settings.fail_stale = True  # then every check refuses: not ready
+        refusing = c.get("/readyz")
+    assert r.status_code == 200  # checks still answer, with a warning
+    body = r.json()
+    assert body["ready"] is True
+    assert any("screener-surveillance" in p and "data of 2026-12-01" in p for p in body["problems"])
+    (stale,) = body["stale"]
+    assert (stale["source_id"], stale["data_date"], stale["data_date_basis"]) == (
+        "screener-surveillance",
+        "2026-12-01",
+        "file",
+    )
+    assert stale["loaded_at"]
+    assert refusing.status_code == 503 and refusing.json()["ready"] is False
 
 
 # -- /match ------------------------------------------------------------------------------
