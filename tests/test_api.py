@@ -18,6 +18,8 @@ from screener.api.app import ROUTES, openapi_doc
 from screener.api.review import API_ROUTES
 from screener.db import runs
 from screener.db.store import Store
+from screener.lists.parsers import curated
+from screener.lists.registry import bundled_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = ROOT / "fixtures" / "inputs"
@@ -70,11 +72,14 @@ def test_readyz_names_a_stale_list_as_a_problem_with_its_data_date(db_path: Path
     assert r.status_code == 200  # checks still answer, with a warning
     body = r.json()
     assert body["ready"] is True
-    assert any("screener-surveillance" in p and "data of 2026-12-01" in p for p in body["problems"])
+    published = str(curated.parse(bundled_dir() / "surveillance.yaml").published)
+    assert any(
+        "screener-surveillance" in p and f"data of {published}" in p for p in body["problems"]
+    )
     (stale,) = body["stale"]
     assert (stale["source_id"], stale["data_date"], stale["data_date_basis"]) == (
         "screener-surveillance",
-        "2026-12-01",
+        published,
         "file",
     )
     assert stale["loaded_at"]

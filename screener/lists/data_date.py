@@ -15,9 +15,11 @@ Each version stores one date (``versions.published``) and says what it rests on
     publisher serves is current on the day it is served.
 ``newest-entry``
     the newest date found in the entries (listing dates, removals, "Listing Date" and
-    "Effective Date" remarks, dates an ID was issued): the data is at least that old, so
-    a list judged by it is never thought fresher than it is. Used for an imported file
-    that states no date (an OFAC legacy CSV set states none).
+    "Effective Date" remarks, dates an ID was issued, and the signing date of the newest
+    executive order a programme tag names, e.g. RUSSIA-EO14024: 2021-04-15, from
+    ``data/executive_orders.yaml``): the data is at least that old, so a list judged by it
+    is never thought fresher than it is. Used for an imported file that states no date
+    (an OFAC legacy CSV set states none).
 ``loaded``
     nothing better is known: the day it was loaded.
 
@@ -29,6 +31,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from screener.model import ParsedList
@@ -47,6 +51,7 @@ _REMARK_DATE = re.compile(
     rf"issued)[^;:]{{0,40}}?:?\s+(\d{{1,2}}) ({_MONTH})[a-z]* (\d{{4}})\b"
 )
 _ISO = re.compile(r"^\d{4}(-\d{2}){0,2}$")
+_EO = re.compile(r"EO ?(\d{5})\b")
 
 
 def settle(parsed: ParsedList, *, given: str | None = None, downloaded: str | None = None) -> None:
@@ -77,9 +82,12 @@ def newest_date(parsed: ParsedList, today: dt.date | None = None) -> str | None:
     """The newest past date the entries record: listing and removal dates, and dates in
     remarks that date an event (a listing, an effective date, an ID's issue)."""
     today_iso = (today or dt.date.today()).isoformat()
+    orders = _executive_orders()
     best = ""
     for e in parsed.entities:
         dates = [e.listed_on, e.end_date]
+        for program in e.programs:
+            dates += [orders.get(int(n)) for n in _EO.findall(program)]
         for ls in e.listings:
             dates += [ls.listed_on, ls.end_date]
         for m in _REMARK_DATE.finditer(e.remarks or ""):
@@ -94,6 +102,15 @@ def newest_date(parsed: ParsedList, today: dt.date | None = None) -> str | None:
             if d and _ISO.match(d) and best < d <= today_iso:
                 best = d
     return best or None
+
+
+@cache
+def _executive_orders() -> dict[int, str]:
+    """EO number -> the date it was signed (``data/executive_orders.yaml``)."""
+    from screener.safe_yaml import load_yaml_file
+
+    doc = load_yaml_file(Path(__file__).parent / "data" / "executive_orders.yaml")
+    return {int(k): str(v) for k, v in (doc.get("orders") or {}).items()}
 
 
 def describe(version: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,256 @@
+"""The four lists the curated entries carried only in part, as full sources: the DoD 1260H
+editions, the FCC Covered List, Japan METI's End User List and ASPI's tracker.
+
+Each parser is tested on the real file under ../shared/data (skipped without it) and on a
+small fixture written by hand (fixtures/README.md says where each fact is from), so that a
+fresh clone still tests it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from screener.errors import InputError
+from screener.lists import catalog
+from screener.lists.coverage import statement, subset_lists
+from screener.lists.parsers import aspi_unitracker, dod_1260h, fcc_covered, meti_eul
+from screener.screening.service import Screener
+
+REPO = Path(__file__).resolve().parents[1]
+OFFICIAL = REPO / "fixtures" / "lists" / "official"
+DATA = REPO.parent / "shared" / "data"
+MILCORPS = DATA / "opensanctions" / "us" / "dod_chinese_milcorps" / "sanctions.csv"
+FCC = DATA / "opensanctions" / "us" / "fcc_covered_list" / "table.csv"
+METI = DATA / "xyna-export-control-registry" / "data" / "entities" / "jp.json"
+ASPI = DATA / "misp-galaxy" / "clusters" / "china-defence-universities.json"
+
+
+def needs(path: Path) -> None:
+    if not path.exists():
+        pytest.skip(f"shared data not present: {path}")
+
+
+def by_name(entities, name):
+    return next(e for e in entities if e.name == name)
+
+
+# -- DoD 1260H -------------------------------------------------------------------------------
+
+
+def test_1260h_fixture_reads_listing_periods_edition_by_edition() -> None:
+    parsed = dod_1260h.parse(OFFICIAL / "dod_1260h_mini.csv")
+    ents = parsed.entities
+    assert parsed.published == "2026-06-08"
+    assert parsed.meta["full_editions"] == ["2025-01-07", "2026-06-08"]
+    avionics = by_name(ents, "Example Avionics Group Co.")
+    (period,) = avionics.listings
+    assert (period.listed_on, period.end_date, period.in_force) == ("2021-06-03", None, True)
+    assert period.program == "editions 2021-06-03, 2025-01-07, 2026-06-08"
+    assert period.citation == "90 FR 1105; 91 FR 35189"
+    assert avionics.remarks == "Example Avionics is indirectly affiliated with the PLA."
+    assert [(n.name, n.kind) for n in avionics.names] == [("EAG", "abbreviation")]
+    railway = by_name(ents, "Example Railway Works Limited")
+    assert [(x.listed_on, x.end_date, x.in_force) for x in railway.listings] == [
+        ("2021-06-03", "2025-01-07", False)
+    ]
+
+
+def test_1260h_end_date_of_the_withdrawn_list_ends_nothing() -> None:
+    """2026-02-17 comes from a list withdrawn the day it was posted: a company the 2026-06-08
+    edition no longer names ended then; one it still names never ended."""
+    ents = dod_1260h.parse(OFFICIAL / "dod_1260h_mini.csv").entities
+    dropped = by_name(ents, "Example Shipping Finance Co. Ltd.")
+    assert [(x.listed_on, x.end_date) for x in dropped.listings] == [("2025-01-07", "2026-06-08")]
+    kept = by_name(ents, "Example Memory Technologies Inc.")
+    assert [(x.listed_on, x.end_date, x.in_force) for x in kept.listings] == [
+        ("2025-01-07", None, True)
+    ]
+    assert not any(x.end_date == "2026-02-17" for e in ents for x in e.listings)
+
+
+def test_1260h_parents_and_renamed_companies() -> None:
+    ents = dod_1260h.parse(OFFICIAL / "dod_1260h_mini.csv").entities
+    parent = by_name(ents, "Example Shipping Corporation Limited")
+    child = by_name(ents, "Example Shipping (North America) Inc.")
+    assert (child.parent_name, child.parent_id) == (parent.name, parent.id)
+    renamed = by_name(ents, "Example Cyberspace Technology Co. Ltd")
+    # "Chen Du" (the 2026 notice's spelling of the former name) joins "Cheng Du" (2025)
+    assert ("Chen Du Example Information Co. Ltd.", "former") in [
+        (n.name, n.kind) for n in renamed.names
+    ]
+    assert [(x.listed_on, x.in_force) for x in renamed.listings] == [("2025-01-07", True)]
+    assert not any(e.name.startswith("Cheng Du") for e in ents)
+
+
+def test_1260h_real_editions() -> None:
+    needs(MILCORPS)
+    parsed = dod_1260h.parse(MILCORPS)
+    ents = parsed.entities
+    assert parsed.published == "2026-06-08"
+    assert sum(e.listings[-1].in_force for e in ents) == 188  # the 2026-06-08 edition
+    tencent = by_name(ents, "Tencent Holdings Limited")
+    assert [(x.listed_on, x.end_date, x.program) for x in tencent.listings] == [
+        ("2025-01-07", None, "editions 2025-01-07, 2026-06-08")
+    ]
+    assert "Tencent" in [n.name for n in tencent.names]
+    megvii = by_name(ents, "Beijing Megvii Technology Co., Ltd.")
+    assert [(x.listed_on, x.end_date) for x in megvii.listings] == [("2024-01-31", "2025-01-07")]
+    cosco = by_name(ents, "China COSCO SHIPPING Corporation Limited")
+    finance = by_name(ents, "COSCO SHIPPING Finance Co., Ltd.")
+    assert finance.parent_id == cosco.id
+    assert [(x.listed_on, x.end_date) for x in finance.listings] == [("2025-01-07", "2026-06-08")]
+    cxmt = by_name(ents, "ChangXin Memory Technologies, Inc.")
+    assert [(x.listed_on, x.in_force) for x in cxmt.listings] == [("2025-01-07", True)]
+    assert "Zhonghang Electronic Measuring Instruments Company Limited" in [
+        n.name for n in by_name(ents, "AVIC Chengdu Aircraft Co., Ltd.").names
+    ]
+
+
+def test_1260h_refuses_another_csv(tmp_path: Path) -> None:
+    bad = tmp_path / "x.csv"
+    bad.write_text("name,start date\nA,2025-01-07\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not a DoD 1260H transcription"):
+        dod_1260h.parse(bad)
+
+
+# -- FCC Covered List ------------------------------------------------------------------------
+
+
+def test_fcc_page_fixture() -> None:
+    parsed = fcc_covered.parse(OFFICIAL / "fcc_covered_mini.html")
+    ents = {e.name: e for e in parsed.entities}
+    assert parsed.published == "2026-03-23"
+    assert set(ents) == {
+        "Huawei Technologies Company",
+        "Hangzhou Hikvision Digital Technology Company",
+        "Pacific Networks Corp",
+        "ComNet (USA) LLC",
+        "Shenzhen Da-Jiang Innovations Sciences and Technologies Company Limited",
+        "Autel Robotics",
+    }
+    assert ents["ComNet (USA) LLC"].parent_id == ents["Pacific Networks Corp"].id
+    (hik,) = ents["Hangzhou Hikvision Digital Technology Company"].listings
+    assert hik.listed_on == "2021-03-12" and "to the extent it is used" in hik.effect
+    autel = ents["Autel Robotics"]
+    assert autel.listings[0].listed_on == "2025-12-22"
+    assert autel.remarks == "entry updated 2026-01-07"
+    assert "DJI" in [n.name for n in ents[next(n for n in ents if "Da-Jiang" in n)].names]
+    assert len(parsed.meta["classes"]) == 1  # routers: a class, not a party
+
+
+def test_fcc_real_table() -> None:
+    needs(FCC)
+    parsed = fcc_covered.parse(FCC)
+    names = {e.name for e in parsed.entities}
+    assert {"ZTE Corporation", "Dahua Technology Company", "AO Kaspersky Lab"} <= names
+    assert "Autel Robotics" in names
+    assert parsed.published == "2026-07-28"
+    assert len(parsed.meta["classes"]) == 3  # drones, routers... from any foreign producer
+
+
+def test_fcc_refuses_a_page_without_the_table(tmp_path: Path) -> None:
+    page = tmp_path / "p.html"
+    page.write_text("<!doctype html><html><body><p>Sorry</p></body></html>", encoding="utf-8")
+    with pytest.raises(InputError, match="no Covered List entries"):
+        fcc_covered.parse(page)
+
+
+# -- METI End User List ----------------------------------------------------------------------
+
+
+def test_meti_fixture_names_in_both_scripts() -> None:
+    parsed = meti_eul.parse(OFFICIAL / "meti_eul_mini.json")
+    ents = {e.id: e for e in parsed.entities}
+    assert parsed.published == "2025-09-29"  # the revision in the press-release URL
+    nust = ents["jp-eul-556"]
+    assert nust.name == "Nanjing University of Science and Technology"
+    assert [(n.name, n.kind) for n in nust.names] == [
+        ("NUST", "abbreviation"),
+        ("南京理工大学", "chinese"),
+    ]
+    assert nust.countries == ["cn"]
+    assert nust.listings[0].list == "Japan METI End User List"
+    assert nust.listings[0].program == "concern: conventional weapons"
+    lost = ents["jp-eul-900"]  # the copy put the name after the country
+    assert (lost.name, lost.addresses, lost.countries) == (
+        "Example 99th Research Institute",
+        ["People's Republic of China"],
+        ["cn"],
+    )
+    assert ents["jp-eul-901"].extra["concerns"] == ["N"]  # a full-width Ｎ
+
+
+def test_meti_real_list() -> None:
+    needs(METI)
+    parsed = meti_eul.parse(METI)
+    assert len(parsed.entities) == 835
+    assert sum("cn" in e.countries for e in parsed.entities) >= 127
+    chip = next(e for e in parsed.entities if e.name == "CETC Chip Technology Co., Ltd")
+    assert "中电科芯片技术股份有限公司" in [n.name for n in chip.names]
+    assert {"CETC 24", "CETC 26", "CETC 44"} <= {n.name for n in chip.names}
+
+
+def test_meti_refuses_other_json(tmp_path: Path) -> None:
+    other = tmp_path / "x.json"
+    other.write_text(json.dumps({"values": []}), encoding="utf-8")
+    with pytest.raises(InputError, match="not METI's End User List"):
+        meti_eul.parse(other)
+
+
+# -- ASPI tracker (its licence does not let us ship a fixture: the real copy only) ------------
+
+
+def test_aspi_real_tracker() -> None:
+    needs(ASPI)
+    parsed = aspi_unitracker.parse(ASPI)
+    assert len(parsed.entities) == 159
+    njust = next(
+        e for e in parsed.entities if e.name == "Nanjing University of Science and Technology"
+    )
+    assert ("南京理工大学", "chinese") in [(n.name, n.kind) for n in njust.names]
+    (listing,) = njust.listings
+    assert listing.program == "risk category: Seven sons of national defence"
+    assert "not a legal restriction" in (listing.effect or "")
+    assert njust.extra["supervising_agencies"]
+    assert njust.parent_name is None  # a supervising agency is not an owner
+
+
+# -- into a store: beside the curated entries, and the coverage statement --------------------
+
+
+def test_full_lists_hit_beside_the_curated_entries(store, db_path: Path) -> None:
+    needs(MILCORPS)
+    needs(METI)
+    catalog.import_file(store, MILCORPS, "dod-1260h", "dod-1260h")
+    catalog.import_file(store, METI, "meti-eul", "meti-eul")
+    s = Screener(store)
+    hits = s.check("Hangzhou Hikvision Digital Technology Co., Ltd.").hits
+    assert {"screener-surveillance", "dod-1260h"} <= {h.source_id for h in hits}
+    tencent = s.check("Tencent").hits[0]
+    assert (tencent.source_id, tencent.entity_id) == ("dod-1260h", "1260h-tencent-holdings-limited")
+    nust = {h.source_id for h in s.check("Nanjing University of Science and Technology").hits}
+    assert {"screener-surveillance", "meti-eul"} <= nust
+
+
+def test_coverage_statement_says_full_or_curated_subset(store) -> None:
+    catalog.import_file(store, OFFICIAL / "fcc_covered_mini.html", "fcc-covered", "fcc-covered")
+    s = Screener(store)
+    items = {x["list"]: x for x in statement(store, s.lists())}
+    fcc = items["FCC Covered List"]
+    assert (fcc["status"], fcc["source_id"], fcc["data_date"]) == (
+        "full",
+        "fcc-covered",
+        "2026-03-23",
+    )
+    entity_list = items["Entity List"]
+    assert entity_list["status"] == "subset"
+    assert entity_list["text"].startswith(
+        f"Entity List: curated subset only ({entity_list['entries']} entries of "
+        "screener-surveillance); a party not among them was not checked against this list"
+    )
+    assert "load csl" in entity_list["text"]
+    assert "DoD 1260H List" in subset_lists(list(items.values()))
+    assert items["FCC Covered List"]["text"].startswith("FCC Covered List: full list, fcc-covered")
