@@ -35,10 +35,10 @@ SMALL_SHARED = (
     "dod-1260h",
     "fcc-covered",
     "ndaa-889",
-    "aspi",
+    "aspi-unitracker",
     "misp-sv",
     "bis-universities",
-    "meti",
+    "meti-eul",
 )
 COUNTRIES = ["CN", "cn", "CHN", "China", "US", "DE", "Hong Kong", "", None, "Narnia", "GB"]
 

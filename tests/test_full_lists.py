@@ -12,7 +12,9 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_helpers import assert_one_line_error, run_main
 
+from screener.db.store import Store
 from screener.errors import InputError
 from screener.lists import catalog
 from screener.lists.coverage import statement, subset_lists
@@ -254,3 +256,166 @@ def test_coverage_statement_says_full_or_curated_subset(store) -> None:
     assert "load csl" in entity_list["text"]
     assert "DoD 1260H List" in subset_lists(list(items.values()))
     assert items["FCC Covered List"]["text"].startswith("FCC Covered List: full list, fcc-covered")
+
+
+# -- the Done-when scenarios, through the CLI -------------------------------------------------
+
+
+def test_store_with_the_four_lists_hits_tencent_bgi_and_cosco_lines_with_their_editions(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for path in (MILCORPS, FCC, METI, ASPI):
+        needs(path)
+    db = ["--db", str(db_path)]
+    for path, fmt in (
+        (MILCORPS, "dod-1260h"),
+        (FCC, "fcc-covered"),
+        (METI, "meti-eul"),
+        (ASPI, "aspi-unitracker"),
+    ):
+        code, out, _ = run_main(
+            monkeypatch, capsys, *db, "lists", "import", str(path), "--format", fmt, "--source", fmt
+        )
+        assert code == 0 and f"{fmt}: loaded version" in out
+    for query, listed in (
+        ("Tencent", "Tencent Holdings Limited"),
+        ("BGI Genomics Co., Ltd.", "BGI Genomics Co., Ltd."),
+        ("COSCO Shipping Lines Co Ltd", "China COSCO SHIPPING Corporation Limited"),
+    ):
+        code, out, _ = run_main(monkeypatch, capsys, *db, "check", query, "--format", "json")
+        assert code == 1, query
+        hit = json.loads(out)["hits"][0]
+        assert hit["name"] == listed
+        (period,) = [x for x in hit["listings"] if x["list"] == "DoD 1260H List"]
+        assert period["in_force"] and period["program"].startswith("editions ")
+        assert "2026-06-08" in period["program"]
+    code, out, _ = run_main(monkeypatch, capsys, *db, "check", "COSCO Shipping Lines Co Ltd")
+    assert "relation     : owned-by" in out  # via its parent, China COSCO SHIPPING
+    assert (
+        "listing      : DoD 1260H List | 90 FR 1105; 91 FR 35189 | listed 2025-01-07 | editions 2025-01-07, 2026-06-08"
+        in out
+    )
+    assert (
+        "checked in full: " in out
+        and "DoD 1260H List (dod-1260h, data of 2026-06-08, 218 rows)" in out
+    )
+    assert "curated subset only (a party not among these entries was not checked): " in out
+
+
+def test_a_2021_sdn_file_imported_today_is_data_of_2021_and_stale(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sdn = DATA / "moov-watchman" / "ofac_sdn_2021"
+    needs(sdn)
+    db = ["--db", str(db_path)]
+    run_main(
+        monkeypatch,
+        capsys,
+        *db,
+        "lists",
+        "import",
+        str(sdn),
+        "--format",
+        "ofac",
+        "--source",
+        "ofac-sdn",
+    )
+    code, out, _ = run_main(monkeypatch, capsys, *db, "lists", "show", "--format", "json")
+    row = next(r for r in json.loads(out) if r["id"] == "ofac-sdn")
+    # the legacy CSV states no date: its newest dated entry (a RUSSIA-EO14024 tag) dates it
+    assert (row["data_date"], row["data_date_basis"]) == ("2021-04-15", "newest-entry")
+    code, out, err = run_main(monkeypatch, capsys, *db, "check", "--fail-stale", "Huawei")
+    assert code == 3 and out == ""
+    assert (
+        "list ofac-sdn is" in err
+        and "data of 2021-04-15" in err
+        and "older than its 7-day limit" in err
+    )
+    run_main(
+        monkeypatch,
+        capsys,
+        *db,
+        "lists",
+        "import",
+        str(sdn),
+        "--format",
+        "ofac",
+        "--source",
+        "ofac-sdn-dated",
+        "--data-date",
+        "2021-07-07",
+    )
+    code, out, _ = run_main(monkeypatch, capsys, *db, "lists", "show", "--format", "json")
+    row = next(r for r in json.loads(out) if r["id"] == "ofac-sdn-dated")
+    assert (row["data_date"], row["data_date_basis"]) == ("2021-07-07", "given")
+
+
+def test_a_bad_data_date_is_one_error_line(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_main(
+        monkeypatch,
+        capsys,
+        "--db",
+        str(db_path),
+        "lists",
+        "import",
+        str(OFFICIAL / "fcc_covered_mini.html"),
+        "--format",
+        "fcc-covered",
+        "--source",
+        "fcc-covered",
+        "--data-date",
+        "July 2026",
+    )
+    assert code == 2
+    assert_one_line_error(err, "--data-date 'July 2026' is not a date")
+
+
+def test_ownership_on_2026_12_07_says_the_affiliates_rule_is_in_force_by_default(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Hikrobot: 60% owned by Hikvision, an Entity List party (lists/ownership.yaml)."""
+    code, out, _ = run_main(
+        monkeypatch, capsys, "--db", str(db_path), "ownership", "Hikrobot", "--on", "2026-12-07"
+    )
+    assert code == 1
+    assert "relation on 2026-12-07: owned-by, 60% held by listed parties" in out
+    assert (
+        "status on 2026-12-07: in force by default since 2026-11-10, 90 FR 50857 (checked 2026-12-07)"
+        in out
+    )
+    assert "in force by default (no extension found; 90 FR 50857)" in out and "Caveat:" in out
+    assert "unknown" not in out
+
+
+def test_the_report_says_a_list_was_checked_only_as_a_curated_subset(
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parties = tmp_path / "parties.csv"
+    parties.write_text(
+        "name\nHangzhou Hikvision Digital Technology Co., Ltd.\nSiemens AG\n", encoding="utf-8"
+    )
+    out_html = tmp_path / "report.html"
+    code, _, _ = run_main(
+        monkeypatch, capsys, "--db", str(db_path), "batch", str(parties), "-o", str(out_html)
+    )
+    assert code == 1
+    html = out_html.read_text("utf-8")
+    n = Screener(Store(db_path)).coverage()["statement"]
+    el = next(x for x in n if x["list"] == "Entity List")
+    assert (
+        f"Entity List: curated subset only ({el['entries']} entries of screener-surveillance); a party "
+        "not among them was not checked against this list; load csl for the full list"
+    ) in html
+    assert "checked as a curated subset only (see the coverage statement)" in html
+    sidecar_csv = tmp_path / "parties.screened.csv"
+    run_main(
+        monkeypatch, capsys, "--db", str(db_path), "batch", str(parties), "-o", str(sidecar_csv)
+    )
+    meta = json.loads((tmp_path / "parties.screened.csv.meta.json").read_text("utf-8"))
+    statuses = {x["list"]: x["status"] for x in meta["coverage"]["lists"]}
+    assert statuses["Entity List"] == "subset" and statuses["DoD 1260H List"] == "subset"

@@ -67,7 +67,7 @@ TRANSCRIPTION = (
 # for 2026, the project's curation notes); editions not here get no citation.
 NOTICES = {
     "2025-01-07": "90 FR 1105",  # FR Doc. 2025-00070, Notice of Availability of Designation
-    "2026-06-08": "91 FR 35189",  # Notice of Chinese military companies, DOD-2026-OS-1288
+    "2026-06-08": "91 FR 35189",  # FR Doc. 2026-11571, published 2026-06-10, DOD-2026-OS-1288
 }
 # End dates that end nothing: a list posted and withdrawn the same day.
 WITHDRAWN = {"2026-02-17": "from the list posted on 2026-02-13 and withdrawn the same day"}
