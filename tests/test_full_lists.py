@@ -419,3 +419,61 @@ def test_the_report_says_a_list_was_checked_only_as_a_curated_subset(
     meta = json.loads((tmp_path / "parties.screened.csv.meta.json").read_text("utf-8"))
     statuses = {x["list"]: x["status"] for x in meta["coverage"]["lists"]}
     assert statuses["Entity List"] == "subset" and statuses["DoD 1260H List"] == "subset"
+
+
+# -- lists update: the FCC list is a page ------------------------------------------------------
+
+
+def test_fcc_update_downloads_the_page_and_dates_it_by_the_download(store) -> None:
+    """The Covered List is an HTML page (other sources refuse one as an error page); what
+    the FCC serves today is current today, so the download day dates it."""
+    import datetime as dt
+
+    import httpx
+
+    from screener.lists import update
+    from screener.settings import Config
+
+    page = (OFFICIAL / "fcc_covered_mini.html").read_bytes()
+    seen: list[str] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, content=page, headers={"Content-Type": "text/html"})
+
+    (out,) = update.update(
+        store,
+        ["fcc-covered"],
+        transport=httpx.MockTransport(reply),
+        config=Config(),
+        sleep=lambda s: None,
+    )
+    assert (out.status, out.entities) == ("loaded", 6)
+    assert seen == ["https://www.fcc.gov/supplychain/coveredlist"]
+    row = next(r for r in catalog.show(store) if r["id"] == "fcc-covered")
+    assert (row["data_date"], row["data_date_basis"]) == (dt.date.today().isoformat(), "download")
+    # the same page imported from a file is dated by its newest entry, a lower bound
+    catalog.import_file(store, OFFICIAL / "fcc_covered_mini.html", "fcc-covered", "fcc-file")
+    row = next(r for r in catalog.show(store) if r["id"] == "fcc-file")
+    assert (row["data_date"], row["data_date_basis"]) == ("2026-03-23", "newest-entry")
+
+
+def test_another_source_still_refuses_an_html_page(store) -> None:
+    import httpx
+
+    from screener.lists import update
+    from screener.settings import Config
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, content=b"<!doctype html><p>login</p>", headers={"Content-Type": "text/html"}
+        )
+
+    (out,) = update.update(
+        store,
+        ["meti-eul"],
+        transport=httpx.MockTransport(reply),
+        config=Config(),
+        sleep=lambda s: None,
+    )
+    assert out.status == "failed" and "HTML page" in out.message

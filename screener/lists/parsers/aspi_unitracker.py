@@ -20,14 +20,13 @@ stands in its place. The cluster states no date: give one with ``lists import --
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from screener.errors import InputError
 from screener.lists.parsers.fields import add_name, script_lang
-from screener.lists.parsers.simple import _read
+from screener.lists.parsers.textfile import read_json
 from screener.model import Entity, Listing, ParsedList
 
 LIST_NAME = "ASPI China Defence Universities Tracker"
@@ -44,10 +43,7 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 def parse(path: Path) -> ParsedList:
     """Read the tracker's MISP galaxy cluster into one entity per institution."""
     path = Path(path)
-    try:
-        doc = json.loads(_read(path))
-    except json.JSONDecodeError as e:
-        raise InputError(f"{path}: not JSON: {e.msg} (line {e.lineno})") from None
+    doc = read_json(path)
     values = doc.get("values") if isinstance(doc, dict) else None
     if not isinstance(values, list) or doc.get("type") != "china-defence-universities":
         raise InputError(

@@ -39,8 +39,6 @@ checked adds none. The list's date (``published``) is its newest edition.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
@@ -48,7 +46,7 @@ from rapidfuzz import fuzz
 
 from screener.errors import InputError
 from screener.lists.parsers.fields import add_name
-from screener.lists.parsers.simple import _read
+from screener.lists.parsers.textfile import csv_rows
 from screener.model import Entity, Listing, ParsedList
 
 LIST_NAME = "DoD 1260H List"
@@ -108,34 +106,14 @@ def parse(path: Path) -> ParsedList:
 
 
 def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
-    text = _read(path)
-    try:
-        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-        header = [(h or "").strip().lower() for h in reader.fieldnames or []]
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise InputError(
-                f"{path}: not a DoD 1260H transcription (missing column(s) {', '.join(missing)})"
-            )
-        reader.fieldnames = header
-        out = []
-        for row in reader:
-            clean = {k: " ".join((v or "").split()) for k, v in row.items() if k}
-            if not (clean.get("clean name") or clean.get("name")):
-                continue
-            for col in ("start date", "end date"):
-                if clean.get(col) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", clean[col]):
-                    raise InputError(
-                        f"{path}: line {reader.line_num}: {col} {clean[col]!r} is not a date"
-                    )
-            if not clean.get("start date"):
-                raise InputError(f"{path}: line {reader.line_num}: no start date")
-            out.append((reader.line_num, clean))
-    except csv.Error as exc:
-        raise InputError(f"{path}: malformed CSV: {exc}") from None
-    if not out:
-        raise InputError(f"{path}: no rows with a name")
-    return out
+    rows = csv_rows(path, REQUIRED, "a DoD 1260H transcription", "name")
+    for line, row in rows:
+        for col in ("start date", "end date"):
+            if row.get(col) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", row[col]):
+                raise InputError(f"{path}: line {line}: {col} {row[col]!r} is not a date")
+        if not row.get("start date"):
+            raise InputError(f"{path}: line {line}: no start date")
+    return rows
 
 
 def _base(row: dict[str, str]) -> tuple[str, str | None]:

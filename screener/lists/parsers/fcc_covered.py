@@ -32,8 +32,8 @@ from pathlib import Path
 
 from screener.errors import InputError
 from screener.lists.parsers.fields import add_name, partial_date
-from screener.lists.parsers.simple import _read
 from screener.lists.parsers.tabular import sniff
+from screener.lists.parsers.textfile import read_text
 from screener.model import Entity, Listing, ParsedList
 
 LIST_NAME = "FCC Covered List"
@@ -113,7 +113,13 @@ def parse(path: Path) -> ParsedList:
     return ParsedList(
         list(by_id.values()),
         published=max(dates),
-        meta={"format": "fcc-covered", "entries": len(rows), "classes": classes},
+        meta={
+            "format": "fcc-covered",
+            "entries": len(rows),
+            "classes": classes,
+            # the newest inclusion: the page states no date, so the list is at least this old
+            "data_date_is_lower_bound": True,
+        },
     )
 
 
@@ -138,7 +144,7 @@ def _slug(name: str) -> str:
 
 
 def _csv_rows(path: Path) -> list[tuple[str, str]]:
-    text = _read(path)
+    text = read_text(path)
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
         header = [(h or "").strip().lower() for h in reader.fieldnames or []]
@@ -190,7 +196,7 @@ class _Table(HTMLParser):
 
 def _html_rows(path: Path) -> list[tuple[str, str]]:
     table = _Table()
-    table.feed(_read(path))
+    table.feed(read_text(path))
     out = []
     for cells in table.rows:
         if (

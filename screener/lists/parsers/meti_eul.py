@@ -29,7 +29,6 @@ How an entry is read:
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from pathlib import Path
@@ -37,7 +36,7 @@ from typing import Any
 
 from screener.errors import InputError
 from screener.lists.parsers.fields import add_name, country_codes, script_lang
-from screener.lists.parsers.simple import _read
+from screener.lists.parsers.textfile import read_json
 from screener.model import Entity, Listing, ParsedList
 
 LIST_NAME = "Japan METI End User List"
@@ -63,10 +62,7 @@ _REVISION = re.compile(r"/press/\d{4}/\d{2}/(\d{4})(\d{2})(\d{2})\d{3}/")
 def parse(path: Path) -> ParsedList:
     """Read the End User List (JSON array of entries) into one entity per entry."""
     path = Path(path)
-    try:
-        doc = json.loads(_read(path))
-    except json.JSONDecodeError as e:
-        raise InputError(f"{path}: not JSON: {e.msg} (line {e.lineno})") from None
+    doc = read_json(path)
     if not isinstance(doc, list) or not all(isinstance(x, dict) for x in doc):
         raise InputError(f"{path}: not METI's End User List (expected a JSON array of entries)")
     if doc and not any("entity_name" in x for x in doc):
