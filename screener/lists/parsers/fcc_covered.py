@@ -69,10 +69,10 @@ def parse(path: Path) -> ParsedList:
     if not rows:
         raise InputError(f"{path}: no Covered List entries (no table of covered equipment)")
     entities: list[Entity] = []
-    classes, dates = [], []
+    classes: list[str] = []
+    dates: list[str] = []
     for i, (text, when) in enumerate(rows, start=1):
-        found = [_date(d) for d in _DATE.findall(when)]
-        found = [d for d in found if d]
+        found = [d for d in map(_date, _DATE.findall(when)) if d is not None]
         if not found:
             raise InputError(f"{path}: entry {i}: no date of inclusion in {when!r}")
         dates.extend(found)
