@@ -1067,7 +1067,10 @@ def _print_coverage(items: list[dict[str, Any]]) -> None:
     if subset:
         click.echo(
             "curated subset only (a party not among these entries was not checked): "
-            + "; ".join(f"{x['list']} ({x['entries']} entries)" for x in subset)
+            + "; ".join(
+                f"{x['list']} ({x['entries']} {'entry' if x['entries'] == 1 else 'entries'})"
+                for x in subset
+            )
         )
     if absent:
         click.echo("not loaded: " + ", ".join(sorted({x["list"] for x in absent})))

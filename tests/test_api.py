@@ -229,6 +229,10 @@ def test_check_one_name(live: LiveServer) -> None:
     assert hit["status"] == "hit" and hit["hits"][0]["entity_id"] == "dahua"
     assert hit["hits"][0]["citation"] == "84 FR 54002" and hit["run_id"]
     assert (clear["status"], clear["country"], clear["hits"]) == ("clear", "DE", [])
+    # a clear names what it covered: the bundled entries are a subset of each list they cite
+    coverage = {x["list"]: x for x in clear["coverage"]}
+    assert coverage["Entity List"]["status"] == "subset"
+    assert coverage["Entity List"]["text"].startswith("Entity List: curated subset only (")
     assert empty.status_code == 400 and empty.json()["error"] == "the name to check is empty"
     assert bad.status_code == 400 and "between 0 and 1" in bad.json()["error"]
 
@@ -240,6 +244,9 @@ def test_lists_shows_what_is_loaded_and_what_is_active(live: LiveServer) -> None
     assert "screener-surveillance" in {x["source_id"] for x in body["loaded"]}
     assert body["reloading"] is False
     assert any("never loaded" in w for w in body["warnings"])
+    statuses = {x["list"]: x["status"] for x in body["coverage"]}
+    assert statuses["DoD 1260H List"] == "subset" and statuses["SDN List"] == "subset"
+    assert body["stale"] == []
 
 
 # -- a list update while serving ---------------------------------------------------------

@@ -79,7 +79,8 @@ def statement(store: Store, versions: list[dict[str, Any]]) -> list[dict[str, An
                     "entries": n,
                     "full_sources_not_loaded": missing,
                     "text": (
-                        f"{name}: curated subset only ({n} entries of {sid}); a party not "
+                        f"{name}: curated subset only ({n} {'entry' if n == 1 else 'entries'} "
+                        f"of {sid}); a party not "
                         f"among them was not checked against this list{hint}"
                     ),
                 }
