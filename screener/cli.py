@@ -441,7 +441,8 @@ def batch_cmd(
     )
     click.echo(
         f"screened {s.rows} rows ({s.unique_names} unique names): {s.hit_rows} with hits"
-        f"{decided}, {s.clear} clear, {s.skipped} skipped; wrote {s.output} "
+        f"{decided}, {s.clear} clear, {s.skipped} skipped"
+        f"{f', {s.unreadable} UNREADABLE (to review)' if s.unreadable else ''}; wrote {s.output} "
         f"(run {s.run_id})",
         err=True,
     )

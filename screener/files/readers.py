@@ -44,6 +44,7 @@ import os
 import re
 import warnings
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from screener.errors import InputError
+from screener.files.encodings import decode_cell, unreadable
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -65,6 +67,11 @@ SAMPLE_BYTES = 1 << 20  # what charset-normalizer sees
 SNIFF_BYTES = 64 << 10  # what the delimiter sniffer and header peek see
 DEFAULT_CHUNK = 50_000
 INPUT_ROWS_ATTR = "input_rows"  # chunk attribute: row numbers (screener.files.reports.base)
+# Chunk attribute: what the reader found wrong with a row's name, {position in the chunk:
+# (status, note)}: status "unreadable" (mojibake, bytes no encoding reads), "skipped" (a
+# formula without a value) or None (a note only: the name was decoded another way).
+NOTES_ATTR = "row_notes"
+MAX_ROWS = 5_000_000  # rows one run reads; a file with more is refused (split it)
 
 # Headers that obviously hold the names to screen, compared after _norm_header().
 # A header matching exactly one of these is picked without --column.
@@ -151,6 +158,11 @@ class InputTable:
     sha256: str
     rows: int | None  # total data rows, when known without reading the whole file
     sheet: str | None = None
+    max_rows: int = MAX_ROWS
+    # cells decoded one by one (a file not in one encoding): ``encoding`` is then the
+    # file's own, tried after UTF-8 (screener.files.encodings.decode_cell)
+    per_cell: bool = False
+    decoded: Counter[str] = field(default_factory=Counter)  # cells decoded otherwise, by how
     _header_rows: int = field(default=1, repr=False)  # rows up to and incl. the header
 
     def chunks(self, size: int = DEFAULT_CHUNK) -> Iterator[pd.DataFrame]:
@@ -167,13 +179,43 @@ class InputTable:
         """
         if size < 1:
             raise ValueError("chunk size must be at least 1")
+        self.decoded.clear()  # counted again by this reading
         if self.format == "csv":
-            return _csv_chunks(self, size)
-        if self.format == "xlsx":
-            return _xlsx_chunks(self, size)
-        if self.format == "parquet":
-            return _parquet_chunks(self, size)
-        return _jsonl_chunks(self, size)
+            chunks = _csv_chunks(self, size)
+        elif self.format == "xlsx":
+            chunks = _xlsx_chunks(self, size)
+        elif self.format == "parquet":
+            chunks = _parquet_chunks(self, size)
+        else:
+            chunks = _jsonl_chunks(self, size)
+        return self._checked(chunks)
+
+    def _checked(self, chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        """Each chunk with its names checked (:data:`NOTES_ATTR`), within :attr:`max_rows`."""
+        read = 0
+        with contextlib.closing(chunks):
+            for chunk in chunks:
+                read += len(chunk)
+                if read > self.max_rows:
+                    raise _err(
+                        self.path,
+                        f"has more than {self.max_rows:,} rows, the most one run reads; "
+                        "split it into smaller files",
+                    )
+                if self.name_column in chunk.columns:
+                    _check_names(chunk, self.name_column)
+                yield chunk
+
+    def notes(self) -> list[str]:
+        """What the run's summary should say about how the file was read."""
+        if not self.decoded:
+            return []
+        how = ", ".join(f"{n} as {enc}" for enc, n in self.decoded.most_common())
+        note = (
+            f"{self.path}: the file is not in one encoding: cells decoded one by one "
+            f"({how}; {self.encoding} for the rest); each row whose name was says so"
+        )
+        return [note]
 
 
 def open_input(
@@ -181,6 +223,7 @@ def open_input(
     column: str | None = None,
     country_column: str | None = None,
     sheet: str | None = None,
+    max_rows: int = MAX_ROWS,
 ) -> InputTable:
     """Look at ``path`` and say how to read it; raise InputError if it cannot be read.
 
@@ -188,7 +231,8 @@ def open_input(
     ignoring case); without it an obvious header (``name``, ``company``,
     ``名称``...) or a file's only column is used. ``country_column`` likewise,
     defaulting to a ``country`` / ``country_code`` / ``nationality`` header.
-    ``sheet`` picks a workbook sheet by name (default: the first).
+    ``sheet`` picks a workbook sheet by name (default: the first). A file of more than
+    ``max_rows`` rows is refused when its chunks are read.
     """
     path = Path(path)
     if path.is_dir():
@@ -208,12 +252,20 @@ def open_input(
         table = _open_parquet(path, scan)
     else:
         encoding = _detect_encoding(path, scan)
+        # Not UTF-8 throughout: the file may mix encodings, so each cell (each JSON line)
+        # is decoded by the encoding its bytes fit (screener.files.encodings).
+        legacy = _legacy(scan, encoding)
         if suffix == ".json" or suffix in (".jsonl", ".ndjson"):
-            table = _open_jsonl(path, scan, encoding)
+            table = _open_jsonl(path, scan, encoding, legacy)
         else:
             table = _open_csv(path, scan, encoding)
+            # not where a delimiter byte can be the second byte of a character ("|" in GBK)
+            table.per_cell = legacy and (
+                table.delimiter in (None, ",", ";", "\t") or _single_byte(encoding)
+            )
     table.name_column = _pick_name_column(path, table.columns, column)
     table.country_column = _pick_country_column(path, table.columns, country_column)
+    table.max_rows = max_rows
     return table
 
 
@@ -311,6 +363,60 @@ def _detect_encoding(path: Path, scan: _Scan) -> str:
     if controls > max(4, len(text) // 100):
         raise _err(path, f"looks binary ({controls} control characters in the first MB)")
     return encoding
+
+
+def _legacy(scan: _Scan, encoding: str) -> bool:
+    """Whether the file is in a legacy encoding (not UTF-8, UTF-16 or UTF-32)."""
+    return not scan.utf8 and not codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+
+
+def _single_byte(encoding: str) -> bool:
+    """Whether every character of ``encoding`` is one byte (no delimiter inside a character)."""
+    return len(b"\x81|".decode(encoding, errors="replace")) == 2
+
+
+def _decode_cells(frame: pd.DataFrame, table: InputTable, name_column: str) -> None:
+    """Decode, cell by cell, a chunk read as Latin-1 (each byte one character); note in
+    ``frame.attrs`` the names decoded otherwise than the file, or not readably."""
+    notes: dict[int, tuple[str | None, str]] = {}
+    encoding = table.encoding or "utf-8"
+    for column in frame.columns:
+        values = frame[column].tolist()
+        changed = False
+        for i, value in enumerate(values):
+            if value.isascii():
+                continue
+            text, how = decode_cell(value.encode("latin-1"), encoding)
+            values[i], changed = text, True
+            if how is None:
+                continue
+            table.decoded[how] += 1
+            if column != name_column:
+                continue
+            if how == "unreadable":
+                notes[i] = (
+                    "unreadable",
+                    f"name unreadable: no encoding reads its bytes as text ({encoding}: {text[:40]!r})",
+                )
+            else:
+                notes[i] = (None, f"decoded as {how}, unlike the file's {encoding}")
+        if changed:
+            frame[column] = pd.Series(values, index=frame.index, dtype=str)
+    if notes:
+        frame.attrs[NOTES_ATTR] = notes
+
+
+def _check_names(frame: pd.DataFrame, name_column: str) -> None:
+    """Note in ``frame.attrs`` the names that are mojibake (screener.files.encodings)."""
+    notes: dict[int, tuple[str | None, str]] = frame.attrs.get(NOTES_ATTR) or {}
+    for i, value in enumerate(frame[name_column].tolist()):
+        if value.__class__ is not str or value.isascii() or i in notes:
+            continue
+        why = unreadable(value)
+        if why:
+            notes[i] = ("unreadable", f"name unreadable: {why}")
+    if notes:
+        frame.attrs[NOTES_ATTR] = notes
 
 
 # --- CSV --------------------------------------------------------------------------------
@@ -412,6 +518,7 @@ def _records(text: str, delimiter: str, truncated: bool, limit: int = 200) -> li
 def _csv_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
     path = table.path
     sep = table.delimiter or "\x1f"
+    encoding = "latin-1" if table.per_cell else table.encoding
     try:
         reader = pd.read_csv(
             path,
@@ -424,7 +531,7 @@ def _csv_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=True,
-            encoding=table.encoding,
+            encoding=encoding,
             encoding_errors="strict",
             engine="c",
             chunksize=size,
@@ -450,6 +557,8 @@ def _csv_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
                 raise _err(path, f"cannot read as CSV: {_one_line(e)}") from None
             chunk = chunk.fillna("")
             chunk.index = pd.RangeIndex(start, start + len(chunk))
+            if table.per_cell:
+                _decode_cells(chunk, table, table.name_column)
             start += len(chunk)
             yield chunk
 
@@ -644,7 +753,7 @@ def _cell_text(value: Any) -> str:
 # --- JSON Lines -------------------------------------------------------------------------
 
 
-def _open_jsonl(path: Path, scan: _Scan, encoding: str) -> InputTable:
+def _open_jsonl(path: Path, scan: _Scan, encoding: str, per_cell: bool) -> InputTable:
     text = _decode_head(scan.head[:SNIFF_BYTES], encoding).lstrip("\ufeff \t\r\n")
     if not text:
         raise _err(path, "is empty (no JSON lines)")
@@ -662,6 +771,7 @@ def _open_jsonl(path: Path, scan: _Scan, encoding: str) -> InputTable:
         country_column=None,
         sha256=scan.sha256,
         rows=None,
+        per_cell=per_cell,
     )
     with contextlib.closing(_jsonl_chunks(table, DEFAULT_CHUNK)) as chunks:
         first = next(chunks, None)
@@ -676,10 +786,11 @@ def _jsonl_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
     path = table.path
     known = dict.fromkeys(table.columns)
     records: list[dict[str, str]] = []
+    notes: dict[int, tuple[str | None, str]] = {}
     start = 0
     try:
-        with open(path, encoding=table.encoding, newline="") as f:
-            for lineno, line in enumerate(f, 1):
+        with _jsonl_lines(table) as lines:
+            for lineno, (line, how) in enumerate(lines, 1):
                 if not line.strip():
                     continue
                 try:
@@ -693,17 +804,40 @@ def _jsonl_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
                     if key not in known:
                         known[key] = None
                         table.columns.append(key)
+                if how is not None:
+                    table.decoded[how] += 1
+                    notes[len(records)] = (
+                        ("unreadable", f"name unreadable: no encoding reads line {lineno} as text")
+                        if how == "unreadable"
+                        else (
+                            None,
+                            f"line {lineno} decoded as {how}, unlike the file's {table.encoding}",
+                        )
+                    )
                 records.append(record)
                 if len(records) == size:
-                    yield _frame_from_records(records, table.columns, start)
+                    yield _frame_from_records(records, table.columns, start, notes)
                     start += len(records)
-                    records = []
+                    records, notes = [], {}
     except UnicodeDecodeError as e:
         raise _err(path, f"is not valid {table.encoding} text ({e.reason})") from None
     except OSError as e:
         raise _err(path, f"cannot read the file: {e.strerror or e}") from None
     if records:
-        yield _frame_from_records(records, table.columns, start)
+        yield _frame_from_records(records, table.columns, start, notes)
+
+
+@contextlib.contextmanager
+def _jsonl_lines(table: InputTable) -> Iterator[Iterator[tuple[str, str | None]]]:
+    """The file's lines, each with how it was decoded when not as the file (see
+    :func:`~screener.files.encodings.decode_cell`): line by line in a legacy file."""
+    if not table.per_cell:
+        with open(table.path, encoding=table.encoding, newline="") as f:
+            yield ((line, None) for line in f)
+        return
+    encoding = table.encoding or "utf-8"
+    with open(table.path, "rb") as b:
+        yield (decode_cell(line, encoding) for line in b)
 
 
 def _json_text(value: Any) -> str:
@@ -715,10 +849,16 @@ def _json_text(value: Any) -> str:
 
 
 def _frame_from_records(
-    records: list[dict[str, str]], columns: list[str], start: int
+    records: list[dict[str, str]],
+    columns: list[str],
+    start: int,
+    notes: dict[int, tuple[str | None, str]] | None = None,
 ) -> pd.DataFrame:
     rows = [[r.get(c, "") for c in columns] for r in records]
-    return _frame(rows, columns, start)
+    frame = _frame(rows, columns, start)
+    if notes:
+        frame.attrs[NOTES_ATTR] = dict(notes)
+    return frame
 
 
 # --- Parquet ----------------------------------------------------------------------------

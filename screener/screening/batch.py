@@ -173,6 +173,7 @@ def run(
                     "without country evidence"
                 )
                 notes.append(note)
+            notes.extend(table.notes())
             counts = writer.counts()
             writer.close({**counts, "unique_names": rows.unique_names(), "warnings": notes})
         status, code = "done", (EXIT_HIT if tally.needs_review else EXIT_CLEAR)
@@ -210,7 +211,20 @@ def run(
         review_again=counts["review_again"],
         suppressed_hits=tally.suppressed_hits,
         needs_review=tally.needs_review,
+        unreadable=counts["unreadable"],
     )
+
+
+def noted(results: list[dict[str, Any]], notes: dict[int, tuple[str | None, str]] | None) -> None:
+    """Apply what the reader found wrong with some rows' names (``NOTES_ATTR`` of
+    :mod:`screener.files.readers`) to their results: a name that cannot be read as text
+    is ``unreadable`` unless it hit (a real name taken for mojibake still hits), a
+    formula without a value is ``skipped``; the note becomes the row's ``reason``."""
+    for i, (status, note) in (notes or {}).items():
+        r = results[i] = dict(results[i])
+        r["reason"] = note
+        if status == "skipped" or (status == "unreadable" and not r["hits"]):
+            r["status"] = status
 
 
 def _values(column: Any) -> list[Any]:
@@ -229,15 +243,18 @@ class _Tally:
         self.rows = self.hit_rows = self.hits = self.suppressed_hits = self.needs_review = 0
 
     def write(self, writer: Any, rows: Any, df: Any, ticket: Any) -> None:
+        from screener.files.readers import NOTES_ATTR
+
         results, bad, bad_dobs = rows.results(ticket)
+        noted(results, df.attrs.get(NOTES_ATTR))
         self.bad_countries.update(bad)
         self.bad_dobs.update(bad_dobs)
         hit = recorded(results)
         self.hit_rows += len(hit)
         self.hits += sum(len(h) for _, _, h in hit)
         for r in results:
+            self.needs_review += r["status"] in NEEDS_REVIEW
             if r["hits"]:
-                self.needs_review += r["status"] in NEEDS_REVIEW
                 self.suppressed_hits += sum(1 for h in r["hits"] if h["status"] == "suppressed")
         runs.record_hits(self.store, self.run_id, hit)
         writer.write(df, results)

@@ -1,0 +1,190 @@
+"""Text in a user's file: each cell decoded by the encoding its bytes fit, and text that
+cannot be read as a name (mojibake) told apart from names.
+
+A file is rarely in two encodings, but an export assembled from several systems can be:
+rows in UTF-8, Latin-1, GBK and cp1252 in one CSV. Read with one encoding, the GBK row
+``海康威视`` becomes ``º£¿µÍþÊÓ`` or ``єЈїµНюКУ``, which screens clear. So a file that
+is not UTF-8 throughout is decoded cell by cell (:func:`decode_cell`):
+
+1. ASCII is ASCII.
+2. Bytes that are valid UTF-8 and not ASCII are UTF-8 (legacy text almost never forms
+   valid UTF-8 sequences by chance).
+3. Otherwise the file's own encoding (what the whole file's bytes suggest) when its
+   text is readable (:func:`unreadable` finds nothing), else the first of
+   :data:`LEGACY` whose text is, with a note saying so.
+4. No readable decoding: the cell is ``unreadable`` (its text as the file's encoding
+   gives it, for the reviewer to see).
+
+:func:`unreadable` says why a text looks like mojibake rather than a name, from these
+signs (each seen in text decoded with the wrong encoding, rare in real names):
+
+* U+FFFD, the replacement character: bytes were already lost;
+* ftfy's mojibake heuristic (UTF-8 read as Latin-1, cp1252, cp1251... :
+  ``SociÃ©tÃ©``);
+* Cyrillic and CJK (Chinese, Japanese or Korean) letters in one cell;
+* a CJK character between two Latin letters of one word (``M黮ler``: Latin-1 read
+  as GBK);
+* a word of Latin-1 letters and symbols with more of them than plain letters
+  (``º£¿µÍþÊÓ``: GBK read as cp1252);
+* a symbol such as ``µ ¶ § ¤`` between two letters of a word (``Ґ¤µК``);
+* a Cyrillic word whose letters belong to no single Cyrillic alphabet (``КЃПЕЭўЪг``
+  mixes Macedonian ``Ѓ``, Russian ``Ъ`` and Belarusian ``ў``), or that twice has one
+  lower-case letter alone between capitals (``єЈїµНюКУ``; camel case such as
+  ``УралВагонЗавод`` has longer runs).
+"""
+
+from __future__ import annotations
+
+import codecs
+from functools import lru_cache
+
+from ftfy.badness import is_bad
+
+# Encodings tried, in order, for a cell that is not UTF-8 and not readable in the file's
+# own encoding: Chinese (GB18030 is a superset of GB2312 and GBK), Western European,
+# Traditional Chinese, Japanese, Korean, Cyrillic.
+LEGACY = ("gb18030", "cp1252", "big5", "shift_jis", "euc_kr", "cp1251")
+
+# Each Cyrillic alphabet in use for names (lower case); a word must fit one of them.
+_RU = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+_CYRILLIC_ALPHABETS = tuple(
+    frozenset(a)
+    for a in (
+        _RU,  # Russian
+        "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'",  # Ukrainian
+        "абвгдеёжзійклмнопрстуўфхцчшыьэюя'",  # Belarusian
+        "абвгдежзийклмнопрстуфхцчшщъьюяѝ",  # Bulgarian
+        "абвгдђежзијклљмнњопрстћуфхцчџш",  # Serbian
+        "абвгдѓежзѕијклљмнњопрстќуфхцчџш",  # Macedonian
+        _RU + "әғқңөұүһі",  # Kazakh
+        _RU + "ўқғҳ",  # Uzbek
+        _RU + "ңөү",  # Kyrgyz, Mongolian
+        _RU + "ғӣқӯҳҷ",  # Tajik
+    )
+)
+# Symbols that sit between letters only in mojibake (never in a word of a real name).
+_GLUED_SYMBOLS = frozenset("¡¢£¤¥¦§¨©«¬®¯°±²³µ¶¸¹»¼½¾¿×÷№‰†‡ˆ˜™„‚")
+
+
+def _kind(ch: str) -> str:
+    """L: ASCII letter, X: Latin-1 letter beyond ASCII, S: Latin-1 symbol, C: CJK, Y:
+    Cyrillic, o: anything else."""
+    o = ord(ch)
+    if o < 0x80:
+        return "L" if ch.isalpha() else "o"
+    if o < 0x100:
+        return "X" if ch.isalpha() else ("S" if ch in _GLUED_SYMBOLS else "o")
+    if 0x400 <= o <= 0x52F:
+        return "Y" if ch.isalpha() else "o"
+    if (
+        0x3040 <= o <= 0x30FF  # kana
+        or 0x3400 <= o <= 0x9FFF  # CJK ideographs
+        or 0xAC00 <= o <= 0xD7AF  # Hangul
+        or 0xF900 <= o <= 0xFAFF
+        or 0x20000 <= o <= 0x3FFFF
+    ):
+        return "C"
+    if ch in _GLUED_SYMBOLS:
+        return "S"
+    return "o"
+
+
+@lru_cache(maxsize=65_536)
+def unreadable(text: str) -> str | None:
+    """Why ``text`` looks like mojibake rather than a name (see the module docstring), or
+    None when it reads as text. ASCII text is always readable."""
+    if text.isascii():
+        return None
+    if "\ufffd" in text:
+        return "U+FFFD replacement characters: bytes were lost before screener read the file"
+    if is_bad(text):
+        return "mojibake (text decoded with the wrong encoding)"
+    kinds = "".join(_kind(ch) for ch in text)
+    if "Y" in kinds and "C" in kinds:
+        return "mojibake: Cyrillic and CJK letters in one name"
+    for word, wk in zip(text.split(), kinds_by_word(text, kinds)):
+        why = _bad_word(word, wk)
+        if why:
+            return f"mojibake: {why} ({word[:40]!r})"
+    return None
+
+
+def kinds_by_word(text: str, kinds: str) -> list[str]:
+    """The kinds of each whitespace-separated word of ``text`` (``kinds`` is the text's)."""
+    out, start = [], None
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if start is not None:
+                out.append(kinds[start:i])
+                start = None
+        elif start is None:
+            start = i
+    if start is not None:
+        out.append(kinds[start:])
+    return out
+
+
+def _bad_word(word: str, kinds: str) -> str | None:
+    letters = kinds.replace("o", "").replace("S", "")
+    for i, k in enumerate(kinds):
+        before = kinds[i - 1] if i else "o"
+        after = kinds[i + 1] if i + 1 < len(kinds) else "o"
+        if k == "S" and (
+            (_letter(before) and _letter(after))
+            or ("S" in (before, after) and _letter(before + after))
+        ):
+            return "symbols glued to the letters of a word"
+        if k == "C" and "C" not in (before, after) and "L" in (before, after):
+            return "one CJK character inside a Latin word"
+    latin1 = kinds.count("X") + kinds.count("S")
+    accented = kinds.count("X")
+    if accented and latin1 >= 2 and latin1 > kinds.count("L") and not {"C", "Y"} & set(kinds):
+        return "a word of accented letters and symbols"
+    if "Y" in letters:
+        cyr = [ch for ch, k in zip(word, kinds) if k == "Y"]
+        lower = {ch.lower() for ch in cyr}
+        if not any(lower <= a for a in _CYRILLIC_ALPHABETS):
+            return "a word of letters from several Cyrillic alphabets"
+        # one lower-case letter between two capitals (or first): "єЈ", "НюК"; a brand's
+        # camel case has longer runs ("УралВагонЗавод")
+        switches = sum(
+            1
+            for i in range(len(word) - 1)
+            if word[i].islower() and word[i + 1].isupper() and (i == 0 or not word[i - 1].islower())
+        )
+        if switches >= 2:
+            return "a word switching case twice"
+    return None
+
+
+def _letter(kinds: str) -> bool:
+    return bool(kinds) and all(k in "LXYC" for k in kinds)
+
+
+def decode_cell(raw: bytes, encoding: str) -> tuple[str, str | None]:
+    """The text of one cell's bytes, and the encoding used when it is not ``encoding``
+    (the file's), or ``"unreadable"`` when no encoding gives readable text (the text is
+    then ``encoding``'s, with U+FFFD for bytes it cannot take). See the module docstring."""
+    if raw.isascii():
+        return raw.decode("ascii"), None
+    try:
+        return raw.decode("utf-8"), (None if _utf8(encoding) else "utf-8")
+    except UnicodeDecodeError:
+        pass
+    tried = [encoding] + [e for e in LEGACY if codecs.lookup(e).name != _name(encoding)]
+    for i, enc in enumerate(tried):
+        try:
+            text = raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if unreadable(text) is None:
+            return text, (None if i == 0 else enc)
+    return raw.decode(encoding, errors="replace"), "unreadable"
+
+
+def _name(encoding: str) -> str:
+    return codecs.lookup(encoding).name
+
+
+def _utf8(encoding: str) -> bool:
+    return _name(encoding) in ("utf-8", "utf-8-sig")
