@@ -113,7 +113,7 @@ def test_1_each_cell_is_decoded_by_the_encoding_its_bytes_fit() -> None:
     assert decode_cell("Société".encode("latin-1"), "gb18030") == ("Société", "cp1252")
     assert decode_cell("Société".encode("cp1252"), "cp1252") == ("Société", None)
     text, how = decode_cell(b"\xba\xa3\xff\xfe\xcd\x81\x90", "cp1252")
-    assert how == "unreadable"
+    assert how == "unreadable" and "\ufffd" in text
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".jsonl", ".parquet", ".html"])
@@ -150,3 +150,175 @@ def test_1_a_mojibake_name_is_unreadable_in_every_output_and_needs_review(
         meta = json.loads(out.with_name(out.name + ".meta.json").read_text("utf-8"))
         assert meta["summary"]["unreadable"] == 2
         assert meta["summary"]["needs_review"] == 2
+
+
+# -- 2. a damaged index file ------------------------------------------------------------------
+
+# KIM SE GON: an OFAC SDN (and UK) listed person; a deny list of one entry in the "simple"
+# format, beside 3,000 generated companies so that the token table spans many pages.
+KIM = "KIM SE GON"
+
+
+@pytest.fixture
+def kim_db(db_path: Path, tmp_path: Path, monkeypatch, capsys) -> Path:
+    rows = ["id,schema,name", "kp-kim-se-gon,Person,KIM SE GON"]
+    syllables = ["ka", "lo", "mi", "ren", "dov", "sta", "ner", "vi", "ko", "lan", "tre", "ga"]
+    for i in range(3000):
+        a, b, c = (syllables[(i * k + k) % len(syllables)] for k in (1, 5, 7))
+        rows.append(f"gen-{i},Company,{a}{b}{c} {c}{a} Trading {i}")
+    own = tmp_path / "own.csv"
+    own.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, _, err = run_main(
+        monkeypatch,
+        capsys,
+        "--db",
+        str(db_path),
+        "lists",
+        "import",
+        str(own),
+        "--format",
+        "simple",
+        "--source",
+        "own",
+    )
+    assert code == 0, err
+    code, out, err = run_main(monkeypatch, capsys, "--db", str(db_path), "check", KIM)
+    assert code == 1 and "HIT 1.00  KIM SE GON" in out, out + err
+    return db_path
+
+
+def _index(db: Path) -> Path:
+    return db.with_name(db.name + ".index")
+
+
+def _blank_postings(db: Path) -> None:
+    """Damage SQLite cannot see: the postings of 'kim' (the name's one indexed token)
+    emptied in place (a valid file, wrong content), as flipped bytes in a row leave it."""
+    import sqlite3
+
+    conn = sqlite3.connect(_index(db))
+    with conn:
+        n = conn.execute("update tokens set postings = x'' where token = 'kim'").rowcount
+    conn.close()
+    assert n == 1
+
+
+def _damage_rows(db: Path, sql: str) -> None:
+    """Damage SQLite cannot see, made with SQL: KIM SE GON's row changed in place."""
+    import sqlite3
+
+    conn = sqlite3.connect(_index(db))
+    with conn:
+        assert conn.execute(sql).rowcount == 1
+    conn.close()
+
+
+def _flip_leaf_pages(db: Path, table: str, pages: int | None = 10) -> None:
+    """Flip bytes all over ``pages`` leaf pages (default all) of one b-tree of the index."""
+    import sqlite3
+
+    conn = sqlite3.connect(_index(db))
+    leaves = [
+        r[0]
+        for r in conn.execute(
+            "select pageno from dbstat where name = ? and pagetype = 'leaf'", [table]
+        )
+    ]
+    size = conn.execute("pragma page_size").fetchone()[0]
+    conn.close()
+    assert len(leaves) >= (pages or 1), leaves
+    with open(_index(db), "r+b") as f:
+        for page in leaves[:pages]:
+            for offset in range(16, size, 37):
+                f.seek((page - 1) * size + offset)
+                b = f.read(1)
+                f.seek((page - 1) * size + offset)
+                f.write(bytes([b[0] ^ 0x5A]))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _blank_postings,
+        lambda db: _flip_leaf_pages(db, "tokens"),
+        lambda db: _flip_leaf_pages(db, "tokens_key"),
+        lambda db: _flip_leaf_pages(db, "entities", None),
+        lambda db: _flip_leaf_pages(db, "names", None),
+        lambda db: _damage_rows(
+            db, "update entities set data = substr(data, 1, 60) where data like '%KIM SE GON%'"
+        ),
+        lambda db: _damage_rows(db, "update names set norm = '[\"kim' where text = 'KIM SE GON'"),
+    ],
+    ids=[
+        "postings-emptied",
+        "token-table-leaves",
+        "token-key-leaves",
+        "entity-leaves",
+        "name-leaves",
+        "entity-json-cut",
+        "name-json-cut",
+    ],
+)
+def test_2_a_damaged_index_is_built_again_and_the_listed_name_still_hits(
+    kim_db: Path, tmp_path: Path, monkeypatch, capsys, damage
+) -> None:
+    damage(kim_db)
+    code, out, err = run_main(monkeypatch, capsys, "--db", str(kim_db), "check", KIM)
+    assert "Traceback" not in err
+    assert code == 1, out + err
+    assert "HIT 1.00  KIM SE GON" in out
+    # the file was built again: whole, and read whole by a batch
+    from screener.matching.index_file import file_crc
+
+    crc, stored = file_crc(_index(kim_db))
+    assert crc == stored
+    src = tmp_path / "parties.csv"
+    src.write_text(f"name\n{KIM}\nAcme Widgets\n", encoding="utf-8")
+    damage(kim_db)  # and damaged again: a batch reads the whole file, checked first
+    out_path = tmp_path / "parties.jsonl"
+    code, _, err = run_main(
+        monkeypatch, capsys, "--db", str(kim_db), "batch", str(src), "-o", str(out_path)
+    )
+    assert code == 1, err
+    assert [r["status"] for r in _jsonl(out_path)] == ["hit", "clear"]
+
+
+def test_2_emptied_postings_read_unchecked_would_clear_the_listed_name(
+    kim_db: Path, monkeypatch
+) -> None:
+    """The damage of the test above is the issue's: without the row checks, no hit."""
+    from screener.matching import index_file
+    from screener.screening.service import Screener
+
+    class Equal:
+        def __ne__(self, other: object) -> bool:
+            return False
+
+    _blank_postings(kim_db)
+    monkeypatch.setattr(index_file, "_crc", lambda *fields: Equal())
+    s = Screener.open(kim_db)
+    try:
+        assert s.check(KIM).hits == []
+    finally:
+        s.close()
+
+
+def test_2_an_index_damaged_again_after_building_it_anew_exits_3(
+    kim_db: Path, monkeypatch, capsys
+) -> None:
+    from screener.screening import index_cache, service
+
+    def rebuild_and_damage(store, *, lazy=True):
+        index_cache.rebuild_index(store, lazy=False)
+        _blank_postings(kim_db)
+        return index_cache.load_index(store, lazy=lazy)
+
+    monkeypatch.setattr(service, "rebuild_index", rebuild_and_damage)
+    _blank_postings(kim_db)
+    code, out, err = run_main(monkeypatch, capsys, "--db", str(kim_db), "check", KIM)
+    assert code == 3, out + err
+    assert "No hit" not in out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("screener: error: ") and "damaged" in lines[0], (
+        err
+    )
