@@ -322,3 +322,397 @@ def test_2_an_index_damaged_again_after_building_it_anew_exits_3(
     assert len(lines) == 1 and lines[0].startswith("screener: error: ") and "damaged" in lines[0], (
         err
     )
+
+
+# -- hostile workbooks: a ZIP written part by part ----------------------------------------------
+
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    "</Types>"
+)
+_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+)
+_WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="parties" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+_WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+    "</Relationships>"
+)
+SHEET_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+)
+SHEET_TAIL = "</sheetData></worksheet>"
+
+
+def _inline(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def _workbook(
+    path: Path, sheet: bytes | str, *, head: str = "", raw_sheet: tuple | None = None
+) -> Path:
+    """A workbook whose sheet1.xml is ``sheet`` (or ``raw_sheet``: already deflated data,
+    its CRC and size), ``head`` put before the content types' root (a DTD)."""
+    import zipfile
+
+    parts = {
+        "[Content_Types].xml": _CONTENT_TYPES,
+        "_rels/.rels": _RELS,
+        "xl/workbook.xml": head + _WORKBOOK if head else _WORKBOOK,
+        "xl/_rels/workbook.xml.rels": _WORKBOOK_RELS,
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in parts.items():
+            z.writestr(name, text)
+        if raw_sheet is None:
+            z.writestr("xl/worksheets/sheet1.xml", sheet)
+    if raw_sheet is not None:
+        _append_deflated(path, "xl/worksheets/sheet1.xml", *raw_sheet)
+    return path
+
+
+def _append_deflated(path: Path, name: str, data: bytes, crc: int, size: int) -> None:
+    """Add a part of already deflated ``data`` to the ZIP at ``path`` (zipfile cannot)."""
+    import struct
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        old = [(i, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, content in old:
+            z.writestr(info, content)
+    blob = bytearray(path.read_bytes())
+    end = blob.rfind(b"PK\x05\x06")
+    n, cd_size, cd_offset = struct.unpack("<HII", blob[end + 10 : end + 20])
+    central = bytes(blob[cd_offset : cd_offset + cd_size])
+    files = bytes(blob[:cd_offset])
+    raw = name.encode()
+    local = struct.pack(
+        "<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), size, len(raw), 0
+    )
+    entry = struct.pack(
+        "<IHHHHHHIIIHHHHHII",
+        0x02014B50,
+        20,
+        20,
+        0,
+        8,
+        0,
+        0x21,
+        crc,
+        len(data),
+        size,
+        len(raw),
+        0,
+        0,
+        0,
+        0,
+        0,
+        len(files),
+    )
+    new_offset = len(files) + len(local) + len(raw) + len(data)
+    central += entry + raw
+    tail = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, n + 1, n + 1, len(central), new_offset, 0)
+    path.write_bytes(files + local + raw + data + central + tail)
+
+
+class _Bits:
+    """A deflate bit writer (LSB first; Huffman codes MSB first, as RFC 1951 says)."""
+
+    def __init__(self) -> None:
+        self.out, self.acc, self.n = bytearray(), 0, 0
+
+    def bits(self, value: int, count: int) -> None:
+        self.acc |= value << self.n
+        self.n += count
+        while self.n >= 8:
+            self.out.append(self.acc & 0xFF)
+            self.acc >>= 8
+            self.n -= 8
+
+    def code(self, code: int, length: int) -> None:  # a Huffman code, MSB first
+        self.bits(int(f"{code:0{length}b}"[::-1], 2), length)
+
+    def literal(self, byte: int) -> None:  # fixed Huffman
+        if byte < 144:
+            self.code(0x30 + byte, 8)
+        else:
+            self.code(0x190 + byte - 144, 9)
+
+    def run(self) -> None:  # length 258 (code 285), distance 1 (code 0)
+        self.code(0xC5, 8)
+        self.code(0, 5)
+
+    def flush(self) -> bytes:
+        if self.n:
+            self.out.append(self.acc & 0xFF)
+        return bytes(self.out)
+
+
+def _padded_sheet(rows: str, padding: int) -> tuple[bytes, int, int]:
+    """sheet1.xml deflated: its head, ``padding`` spaces, ``rows``, its tail; the spaces
+    cost 13 bytes per 2,064 (each a copy of the previous 258): (data, CRC-32, size)."""
+    import zlib
+
+    head, tail = SHEET_HEAD.encode(), (rows + SHEET_TAIL).encode()
+    w = _Bits()
+    w.bits(1, 1)  # the last block
+    w.bits(1, 2)  # fixed Huffman codes
+    for b in head:
+        w.literal(b)
+    w.literal(0x20)
+    runs = (padding - 1) // 258
+    while w.n and runs:  # up to a byte boundary: 8 runs then fill 13 whole bytes
+        w.run()
+        runs -= 1
+    unit = _Bits()
+    for _ in range(8):
+        unit.run()
+    group = unit.flush()
+    assert len(group) == 13
+    w.out += group * (runs // 8)
+    for _ in range(runs % 8):
+        w.run()
+    spaces = 1 + 258 * ((padding - 1) // 258)
+    for b in tail:
+        w.literal(b)
+    w.code(0, 7)  # end of block
+    data = w.flush()
+    crc = zlib.crc32(head)
+    block = b" " * (1 << 20)
+    left = spaces
+    while left:
+        crc = zlib.crc32(block[: min(left, len(block))], crc)
+        left -= min(left, len(block))
+    crc = zlib.crc32(tail, crc)
+    return data, crc, len(head) + spaces + len(tail)
+
+
+def _store_size(db: Path) -> int:
+    return sum(
+        p.stat().st_size for p in db.parent.glob(db.name + "*") if not p.name.endswith(".index")
+    )
+
+
+def _batch_bounded(db: Path, src: Path, tmp_path: Path) -> tuple[int, str, float]:
+    """Run `screener batch` on ``src`` as a user's shell does: (exit code, stderr, seconds)."""
+    import subprocess
+    import sys
+    import time
+
+    exe = Path(sys.executable).with_name("screener")
+    out = tmp_path / "out.csv"
+    t = time.monotonic()
+    r = subprocess.run(
+        [str(exe), "--db", str(db), "batch", str(src), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert not out.exists()
+    return r.returncode, r.stderr, time.monotonic() - t
+
+
+# -- 3. an XLSX zip bomb; 4. a row bomb -----------------------------------------------------------
+
+
+def test_3_a_zip_bomb_ends_at_once_with_one_line_and_the_store_does_not_grow(
+    db_path: Path, tmp_path: Path
+) -> None:
+    rows = (
+        '<row r="1">'
+        + _inline("A1", "name")
+        + '</row><row r="2">'
+        + _inline("A2", "Hikvision")
+        + "</row>"
+    )
+    data, crc, size = _padded_sheet(rows, 1_500_000_000)  # 1.5 GB of spaces in the sheet
+    bomb = _workbook(tmp_path / "bomb.xlsx", b"", raw_sheet=(data, crc, size))
+    assert bomb.stat().st_size < 12_000_000
+    before = _store_size(db_path)
+    code, err, seconds = _batch_bounded(db_path, bomb, tmp_path)
+    assert code == 2, err
+    assert err.strip().splitlines()[-1].startswith("screener: error: ")
+    assert len([x for x in err.splitlines() if x.startswith("screener: error")]) == 1
+    assert "zip bomb" in err and "to 1,431 MB" in err
+    assert seconds < 10
+    assert _store_size(db_path) == before
+
+
+def test_3_the_bomb_builder_makes_a_real_workbook(tmp_path: Path) -> None:
+    """The same construction with 100 KB of padding: a workbook Excel's readers open."""
+    import zipfile
+
+    from screener.files.readers import open_input
+
+    rows = (
+        '<row r="1">'
+        + _inline("A1", "name")
+        + '</row><row r="2">'
+        + _inline("A2", "Hikvision")
+        + "</row>"
+    )
+    data, crc, size = _padded_sheet(rows, 100_000)
+    path = _workbook(tmp_path / "small.xlsx", b"", raw_sheet=(data, crc, size))
+    with zipfile.ZipFile(path) as z:
+        assert z.read("xl/worksheets/sheet1.xml").count(b" ") > 99_000
+    table = open_input(path)
+    assert [list(c["name"]) for c in table.chunks()] == [["Hikvision"]]
+
+
+def test_4_a_row_bomb_ends_at_once_with_one_line_and_the_store_does_not_grow(
+    db_path: Path, tmp_path: Path
+) -> None:
+    import zlib
+
+    # 3,000,000 rows of one cell, as in the trial: about 500 KB once deflated
+    row = '<row><c t="inlineStr"><is><t>Acme Widgets</t></is></c></row>'
+    sheet = (SHEET_HEAD + "<row>" + _inline("A1", "name") + "</row>" + row * 3_000_000).encode()
+    sheet += SHEET_TAIL.encode()
+    data = zlib.compress(sheet, 9)[2:-4]
+    assert len(data) < 600_000
+    bomb = _workbook(tmp_path / "rows.xlsx", b"", raw_sheet=(data, zlib.crc32(sheet), len(sheet)))
+    before = _store_size(db_path)
+    code, err, seconds = _batch_bounded(db_path, bomb, tmp_path)
+    assert code == 2, err
+    assert len([x for x in err.splitlines() if x.startswith("screener: error")]) == 1
+    assert "would expand 343-fold to 172 MB" in err, err
+    assert seconds < 10
+    assert _store_size(db_path) == before
+
+
+def test_4_a_sheet_of_more_rows_than_excel_has_is_refused_before_a_row_is_read(
+    tmp_path: Path,
+) -> None:
+    """Rows with changing content (no zip bomb) beyond Excel's 1,048,576: refused up front."""
+    import random
+
+    from screener.errors import InputError
+    from screener.files.readers import open_input
+
+    rng = random.Random(4)
+    body = "".join(
+        f'<row r="{i}">{_inline(f"A{i}", f"{rng.getrandbits(64):x}")}</row>'
+        for i in range(2, 1_100_002)
+    )
+    sheet = SHEET_HEAD + '<row r="1">' + _inline("A1", "name") + "</row>" + body + SHEET_TAIL
+    path = _workbook(tmp_path / "many.xlsx", sheet)
+    with pytest.raises(
+        InputError, match=r"has 1,100,001 rows, more than 1,048,576 \(Excel's last row\)"
+    ):
+        open_input(path)
+
+
+def test_4_a_run_stopped_by_the_row_cap_keeps_no_partial_hits(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """The first 50,000 rows (Hikvision among them) are screened and their hits written to
+    the store before the reader gets past the cap: the failed run keeps none of them."""
+    from screener.errors import InputError
+    from screener.screening.service import Screener
+
+    src = tmp_path / "parties.csv"
+    src.write_text("name\n" + "Hikvision\n" * 1_000 + "Acme Widgets\n" * 149_000, encoding="utf-8")
+    s = Screener.open(db_path)
+    try:
+        with pytest.raises(InputError, match="more than the 120,000 one run reads"):
+            s.batch(src, tmp_path / "out.csv", max_rows=120_000, workers=1)
+        (run,) = s.store.query("select id, status, rows, hits from runs where command = 'batch'")
+        assert run["status"] == "failed" and run["rows"] == 50_000 and run["hits"] == 0
+        (kept,) = s.store.query("select count(*) n from run_hits where run_id = ?", [run["id"]])
+        assert kept["n"] == 0
+    finally:
+        s.close()
+    assert not (tmp_path / "out.csv").exists()
+
+
+# -- 6. a workbook with a DTD -------------------------------------------------------------------
+
+LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + str(i - 1 if i > 1 else "") + ";") * 10}">'
+        for i in range(1, 10)
+    )
+    + "]>"
+)
+
+
+@pytest.mark.parametrize(
+    ("part", "dtd"),
+    [
+        ("sheet", LAUGHS),  # billion laughs
+        ("workbook", '<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'),  # XXE
+        ("sheet", '<!DOCTYPE r [<!ENTITY a "' + "x" * 50_000 + '">]>'),  # quadratic blow-up
+        ("workbook", "<?xml version='1.0'?><!-- a comment --><!doctype r>"),
+    ],
+    ids=["billion-laughs", "xxe", "quadratic", "lower-case-after-comment"],
+)
+def test_6_a_workbook_part_with_a_dtd_is_refused_with_one_line(
+    db_path: Path, tmp_path: Path, monkeypatch, capsys, part: str, dtd: str
+) -> None:
+    body = "<row>" + _inline("A1", "name") + "</row><row>" + _inline("A2", "Hikvision") + "</row>"
+    sheet = SHEET_HEAD + body + SHEET_TAIL
+    if part == "sheet":
+        sheet = dtd + sheet.split("?>", 1)[1]
+        path = _workbook(tmp_path / "dtd.xlsx", sheet)
+    else:
+        path = _workbook(tmp_path / "dtd.xlsx", sheet, head=dtd)
+    code, _, err = run_main(
+        monkeypatch, capsys, "--db", str(db_path), "batch", str(path), "-o", str(tmp_path / "o.csv")
+    )
+    assert code == 2, err
+    assert "Traceback" not in err
+    lines = [x for x in err.splitlines() if x.startswith("screener: ")]
+    assert len(lines) == 1 and "declares a DTD" in lines[0], err
+
+
+# -- 8. formula cells without cached values -----------------------------------------------------
+
+
+def test_8_rows_of_formulas_without_values_are_screened_on_their_text_or_skipped(
+    db_path: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()  # openpyxl writes formulas without cached values, as scripts do
+    ws = wb.active
+    ws.append(["name", "note"])
+    ws.append(['=HYPERLINK("https://www.hikvision.com/en/","Hikvision")', '=HYPERLINK("x","y")'])
+    ws.append(['="Zhejiang Dahua "&"Technology"', "=1+1"])
+    ws.append(["=B1&B2", "=NOW()"])  # text no one can know without calculating
+    ws.append(["Acme Widgets", "plain"])
+    src = tmp_path / "formulas.xlsx"
+    wb.save(src)
+    out = tmp_path / "formulas.jsonl"
+    code, _, err = run_main(
+        monkeypatch, capsys, "--db", str(db_path), "batch", str(src), "-o", str(out)
+    )
+    assert code == 1, err
+    rows = _jsonl(out)
+    assert [r["row"] for r in rows] == [2, 3, 4, 5]  # no row vanishes
+    assert [(r["query"], r["status"]) for r in rows] == [
+        ("Hikvision", "hit"),
+        ("Zhejiang Dahua Technology", "hit"),
+        ("", "skipped"),
+        ("Acme Widgets", "clear"),
+    ]
+    assert rows[0]["reason"].startswith("name read from the formula =HYPERLINK(")
+    assert rows[2]["reason"] == "formula without a value: =B1&B2"
+    assert "screened 4 rows" in err and "1 skipped" in err

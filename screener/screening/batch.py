@@ -69,14 +69,18 @@ def run(
     report: dict[str, Any] | None = None,
     engine: str = "local",
     scheduler: str | None = None,
+    max_rows: int | None = None,
 ) -> BatchSummary:
     """Screen every row of ``input_path`` into ``output_path`` (format by extension) with
     the :class:`~screener.screening.service.Screener` ``s``; ``engine`` "dask" screens
     on a Dask cluster (:mod:`screener.screening.dask_engine`; ``scheduler`` is its
     address, default a local cluster of ``workers`` processes). ``report`` holds what
     the HTML/PDF report adds (``audience``, ``reference``, ``reviewer``; see
-    :mod:`screener.files.reports.html`)."""
-    from screener.files.readers import open_input  # pandas and openpyxl: only batch needs them
+    :mod:`screener.files.reports.html`). ``max_rows`` (default
+    :data:`screener.files.readers.MAX_ROWS`) refuses a larger input: before a row is
+    screened where the file says how many it holds (XLSX, Parquet), else when the
+    reading gets there (the run then fails and keeps no hits)."""
+    from screener.files.readers import MAX_ROWS, open_input  # pandas, openpyxl: batch only
     from screener.files.reports.formats import open_writer
 
     thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
@@ -84,7 +88,13 @@ def run(
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if scheduler is not None and engine != "dask":
         raise InputError("--scheduler applies only to --engine dask")
-    table = open_input(input_path, column=column, country_column=country_column, sheet=sheet)
+    table = open_input(
+        input_path,
+        column=column,
+        country_column=country_column,
+        sheet=sheet,
+        max_rows=MAX_ROWS if max_rows is None else max_rows,
+    )
     if dob_column is not None and dob_column not in table.columns:
         found = [c for c in table.columns if c.strip().lower() == dob_column.strip().lower()]
         if not found:
