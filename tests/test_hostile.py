@@ -716,3 +716,108 @@ def test_8_rows_of_formulas_without_values_are_screened_on_their_text_or_skipped
     assert rows[0]["reason"].startswith("name read from the formula =HYPERLINK(")
     assert rows[2]["reason"] == "formula without a value: =B1&B2"
     assert "screened 4 rows" in err and "1 skipped" in err
+
+
+# -- 5, 9. a --scheduler address that answers something else ------------------------------------
+
+
+class _Peer:
+    """A TCP server on a loopback port: silent (an HTTP server waiting for a request), or
+    answering every connection at once with ``reply`` (an error page)."""
+
+    def __init__(self, reply: bytes | None = None):
+        import socket
+        import threading
+
+        self.reply = reply
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.conns: list = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+            if self.reply is not None:
+                conn.sendall(self.reply)
+
+    def close(self) -> None:
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+@pytest.fixture
+def small_csv(tmp_path: Path) -> Path:
+    src = tmp_path / "parties.csv"
+    src.write_text("name\nHikvision\nAcme Widgets\n", encoding="utf-8")
+    return src
+
+
+@pytest.mark.parametrize(
+    ("reply", "words"),
+    [
+        (None, "nothing answered as a Dask scheduler within 1 s"),
+        (
+            b"HTTP/1.0 400 Bad Request\r\nContent-Type: text/html\r\n\r\n<h1>Bad</h1>",
+            "answers 'HTTP/1.0'",
+        ),
+        (b"SSH-2.0-OpenSSH_9.6\r\n", "not a Dask scheduler"),
+    ],
+    ids=["silent-http-server", "http-error-page", "ssh-banner"],
+)
+def test_5_9_a_scheduler_address_that_is_no_dask_scheduler_is_one_line_and_exit_2(
+    db_path: Path, tmp_path: Path, small_csv: Path, monkeypatch, capsys, reply, words
+) -> None:
+    pytest.importorskip("distributed")
+    from screener.screening import dask_engine
+
+    monkeypatch.setattr(dask_engine, "HANDSHAKE_TIMEOUT", 1.0)
+    peer = _Peer(reply)
+    try:
+        args = ["--db", str(db_path), "batch", str(small_csv), "-o", str(tmp_path / "o.csv")]
+        args += ["--engine", "dask", "--scheduler", f"tcp://127.0.0.1:{peer.port}"]
+        code, _, err = run_main(monkeypatch, capsys, *args)
+    finally:
+        peer.close()
+    assert code == 2, err
+    assert "Traceback" not in err and "MemoryError" not in err
+    lines = [x for x in err.splitlines() if x.startswith("screener: error")]
+    assert len(lines) == 1 and words in lines[0], err
+    assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_5_sigterm_and_ctrl_c_end_a_batch_waiting_on_a_silent_scheduler(
+    db_path: Path, tmp_path: Path, small_csv: Path, sig: str
+) -> None:
+    pytest.importorskip("distributed")
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    peer = _Peer(None)
+    exe = Path(sys.executable).with_name("screener")
+    args = [str(exe), "--db", str(db_path), "batch", str(small_csv), "-o", str(tmp_path / "o.csv")]
+    args += ["--engine", "dask", "--scheduler", f"tcp://127.0.0.1:{peer.port}"]
+    try:
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while not peer.conns and time.monotonic() < deadline:  # it is waiting for the greeting
+            time.sleep(0.05)
+        assert peer.conns, "the batch never connected"
+        t = time.monotonic()
+        p.send_signal(getattr(signal, sig))
+        _, err = p.communicate(timeout=20)
+        took = time.monotonic() - t
+    finally:
+        peer.close()
+    assert p.returncode == (143 if sig == "SIGTERM" else 130), err
+    assert took < 5, took
+    assert "Traceback" not in err
+    assert not (tmp_path / "o.csv").exists()
