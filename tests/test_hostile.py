@@ -821,3 +821,84 @@ def test_5_sigterm_and_ctrl_c_end_a_batch_waiting_on_a_silent_scheduler(
     assert took < 5, took
     assert "Traceback" not in err
     assert not (tmp_path / "o.csv").exists()
+
+
+# -- 7. invalid bytes in arguments; 13. usage errors --------------------------------------------
+
+
+def _screener(*args: str | bytes, db: Path) -> tuple[int, str, str]:
+    """`screener` run as a shell runs it, with raw bytes in its arguments."""
+    import os
+    import subprocess
+    import sys
+
+    exe = os.fsencode(Path(sys.executable).with_name("screener"))
+    argv = [
+        exe,
+        b"--db",
+        os.fsencode(db),
+        *(a if isinstance(a, bytes) else a.encode() for a in args),
+    ]
+    r = subprocess.run(argv, capture_output=True, timeout=120)
+    return r.returncode, r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
+
+
+def test_7_a_name_argument_of_invalid_utf8_is_read_with_a_warning_and_the_run_finishes(
+    db_path: Path,
+) -> None:
+    code, out, err = _screener(b"check", b"Hik\xffvision", db=db_path)
+    assert "Traceback" not in err
+    assert code == 1, err
+    assert "HIT" in out and "Hangzhou Hikvision Digital Technology" in out
+    assert "screener: warning: 'Hik\\xffvision' is not UTF-8; read as cp1252: 'Hikÿvision'" in err
+    code, out, err = _screener(
+        b"check", b"M\xfcller Maschinenbau", db=db_path
+    )  # a Latin-1 terminal
+    assert code == 0 and "'Müller Maschinenbau'" in out, err
+    from screener.db.store import Store
+
+    store = Store.open(db_path)
+    try:
+        statuses = {r["status"] for r in store.query("select status from runs")}
+    finally:
+        store.close()
+    assert statuses == {"done"}  # no run left "running"
+
+
+def test_7_bytes_no_encoding_reads_are_one_line_with_the_bytes_escaped(db_path: Path) -> None:
+    code, _, err = _screener(b"check", b"\xff\xfe\x81\x8d\x90\xa0", db=db_path)
+    assert code == 2
+    expected = (
+        "screener: error: Invalid value for 'NAME': '\\xff\\xfe\\x81\\x8d\\x90\\xa0' holds bytes "
+        "that are not text in any encoding screener reads"
+    )
+    assert err.strip().splitlines() == [expected]
+
+
+def test_7_a_file_name_of_invalid_utf8_is_printed_escaped(db_path: Path, tmp_path: Path) -> None:
+    missing = bytes(tmp_path) + b"/M\xfcller.csv"
+    code, _, err = _screener(b"batch", missing, b"-o", bytes(tmp_path) + b"/o.csv", db=db_path)
+    assert code == 2
+    assert err.strip().splitlines() == [f"screener: error: {tmp_path}/M\\xfcller.csv: no such file"]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["check", "Hikvision", "--threshold", "five"], "Invalid value for '--threshold'"),
+        (["check", "Hikvision", "--format", "xml"], "'xml' is not one of 'table', 'json'"),
+        (["batch", "in.csv"], "Missing option '-o' / '--output'"),
+        (["check", "--bogus", "x"], "No such option '--bogus'"),
+        (["bogus"], "No such command 'bogus'"),
+        (["batch", "in.csv", "-o", "o.csv", "--workers", "0"], "Invalid value for '--workers'"),
+    ],
+    ids=["threshold", "format", "missing-output", "unknown-option", "unknown-command", "workers"],
+)
+def test_13_a_bad_option_is_the_readme_s_one_line(
+    db_path: Path, monkeypatch, capsys, args, words
+) -> None:
+    code, out, err = run_main(monkeypatch, capsys, "--db", str(db_path), *args)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("screener: error: ") and words in lines[0], err
