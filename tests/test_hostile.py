@@ -902,3 +902,97 @@ def test_13_a_bad_option_is_the_readme_s_one_line(
     assert out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("screener: error: ") and words in lines[0], err
+
+
+# -- 10. decisions import of a large reviewed file -----------------------------------------------
+
+
+def test_10_a_large_reviewed_file_with_one_bad_row_records_nothing(
+    db_path: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """All or nothing over 30,000 rows, checked streaming (time and memory are measured
+    by benchmarks/bench_decisions.py: 100,000 rows)."""
+    import csv
+
+    from screener.db.store import Store
+
+    store = Store.open(db_path)
+    (version,) = [
+        v["id"] for v in store.require_lists() if v["source_id"] == "screener-surveillance"
+    ]
+    store.close()
+    src = tmp_path / "reviewed.csv"
+    with open(src, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["screen_query", "screen_hit_ids", "decision", "decision_reason", "decision_by"])
+        for i in range(30_000):
+            ids = (
+                f"screener-surveillance:hikvision@{version}; screener-surveillance:dahua@{version}"
+            )
+            w.writerow(
+                [f"Northwind Trading {i} Co., Ltd.", ids, "false-positive", "another company", ""]
+            )
+        w.writerow(
+            ["Acme Widgets", f"screener-surveillance:dahua@{version}", "maybe", "unsure", ""]
+        )
+    args = ["--db", str(db_path), "decisions", "import", str(src), "--by", "A. Reviewer"]
+    code, out, err = run_main(monkeypatch, capsys, *args)
+    assert code == 2
+    expected = (
+        f"screener: error: {src}: row 30002: unknown decision 'maybe'; use one of "
+        "false-positive, confirmed, escalated, cleared, declined"
+    )
+    assert err.strip().splitlines() == [expected]
+    store = Store.open(db_path)
+    try:
+        assert store.conn.execute("select count(*) from decisions").fetchone()[0] == 0
+    finally:
+        store.close()
+    # the same file without its bad row: 60,000 decisions in one go; again: none new
+    lines = src.read_text("utf-8").splitlines()
+    src.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    code, out, err = run_main(monkeypatch, capsys, *args)
+    assert code == 0, err
+    assert out.splitlines()[0].endswith("recorded 60000 decisions, 0 already in force")
+    code, out, err = run_main(monkeypatch, capsys, *args)
+    assert out.splitlines()[0].endswith("recorded 0 decisions, 60000 already in force")
+
+
+def test_10_a_party_decided_again_later_in_the_file_ends_with_the_later_decision(
+    db_path: Path, tmp_path: Path
+) -> None:
+    from screener.db import decisions
+    from screener.db.store import Store
+    from screener.screening.review import import_reviewed
+
+    store = Store.open(db_path)
+    try:
+        (version,) = [
+            v["id"] for v in store.require_lists() if v["source_id"] == "screener-surveillance"
+        ]
+        hit = f"screener-surveillance:dahua@{version}"
+        src = tmp_path / "reviewed.csv"
+        src.write_text(
+            "screen_query,screen_hit_ids,decision,decision_reason,decision_by\n"
+            f"Dahua Electronics Corp,{hit},false-positive,a New York distributor,A. Reviewer\n"
+            f"DAHUA ELECTRONICS CORP,{hit},confirmed,the same company after all,B. Reviewer\n"
+            f"Dahua Electronics Corp.,{hit},false-positive,a New York distributor,A. Reviewer\n"
+            f"Dahua Electronics Corp,{hit},false-positive,a New York distributor,A. Reviewer\n",
+            encoding="utf-8",
+        )
+        summary = import_reviewed(store, src)
+        assert [d["kind"] for d in summary.recorded] == [
+            "false-positive",
+            "confirmed",
+            "false-positive",
+        ]
+        assert summary.unchanged == 1
+        now = decisions.latest(
+            store, "Dahua Electronics Corporation", "screener-surveillance", "dahua"
+        )
+        assert (
+            now is not None and now["kind"] == "false-positive" and now["origin"].endswith("row 4")
+        )
+        assert now["supersedes"] == summary.recorded[1]["id"]
+    finally:
+        store.close()
