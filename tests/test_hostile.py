@@ -996,3 +996,139 @@ def test_10_a_party_decided_again_later_in_the_file_ends_with_the_later_decision
         assert now["supersedes"] == summary.recorded[1]["id"]
     finally:
         store.close()
+
+
+# -- the server: 11, 12 bodies that are not text or too deep; 14 slow clients; 15 tokens; uploads
+
+
+@pytest.fixture
+def live(db_path: Path):
+    from live_server import LiveServer
+
+    with LiveServer(db_path) as server:
+        yield server
+
+
+def test_11_a_lone_surrogate_in_a_match_body_is_400_and_the_connection_lives_on(live) -> None:
+    body = (
+        b'{"queries": {"q1": {"schema": "Company", "properties": {"name": ["Hik\\ud800vision"]}}}}'
+    )
+    with live.client() as c:
+        r = c.post("/match", content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 400
+        assert "not JSON of valid text" in r.json()["error"]
+        again = c.post("/match", json={"queries": {"q1": {"properties": {"name": ["Hikvision"]}}}})
+        assert again.status_code == 200  # the same connection, answered
+        assert again.json()["responses"]["q1"]["results"][0]["id"] == "hikvision"
+        assert (
+            c.post("/reconcile", data={"queries": '{"q0": {"query": "\\udc80"}}'}).status_code
+            == 400
+        )
+
+
+def test_12_json_nested_100000_deep_is_400(live) -> None:
+    body = b'{"queries": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with live.client() as c:
+        r = c.post("/match", content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 400
+        assert "depth" in r.json()["error"]
+        assert c.get("/healthz").status_code == 200
+
+
+def test_14_slow_clients_are_timed_out(live, monkeypatch) -> None:
+    import socket
+    import time
+
+    from screener.api import serve
+
+    host, port = live.url.removeprefix("http://").split(":")
+    # the timeouts are read when a connection needs them: short ones for this test
+    monkeypatch.setattr(serve, "HEADER_TIMEOUT", 1.0)
+    monkeypatch.setattr(serve, "BODY_IDLE_TIMEOUT", 1.0)
+    dribblers = []
+    for i in range(20):
+        s = socket.create_connection((host, int(port)), timeout=10)
+        if i % 2:  # headers a byte at a time
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        else:  # a body promised, never sent
+            s.sendall(b"POST /match HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        dribblers.append(s)
+    t = time.monotonic()
+    closed = 0
+    for i, s in enumerate(dribblers):
+        s.settimeout(5)
+        got = b""
+        try:
+            while chunk := s.recv(4096):
+                got += chunk
+                if i % 2:
+                    s.sendall(b"a")  # still dribbling
+        except OSError:
+            pass
+        closed += 1
+        if i % 2:
+            assert got.startswith(b"HTTP/1.1 408"), got
+        s.close()
+    assert closed == 20
+    assert time.monotonic() - t < 4  # every one closed after about a second, not held
+    with live.client() as c:
+        assert c.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("token", "ok"),
+    [
+        ("aaaaaaaaaaaaaaaaaaaa", False),  # 20 identical characters, as in the trial
+        ("abababababababababab", False),
+        ("0123456780123456", False),  # 9 different
+        ("0123456789012345", True),
+        ("rV3k_9QmZ2-xYp7LtB0w", True),
+    ],
+)
+def test_15_a_token_of_fewer_than_10_different_characters_is_refused(
+    token: str, ok: bool, monkeypatch, tmp_path: Path
+) -> None:
+    from screener.errors import InputError
+    from screener.settings import load_config
+
+    monkeypatch.setenv("SCREENER_TOKEN", token)
+    if ok:
+        assert load_config(tmp_path / "none.toml").token == token
+        return
+    with pytest.raises(InputError, match="fewer than 10 different characters"):
+        load_config(tmp_path / "none.toml")
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[serve]\ntoken = "{token}"\n', encoding="utf-8")
+    monkeypatch.delenv("SCREENER_TOKEN")
+    with pytest.raises(InputError, match="fewer than 10 different characters"):
+        load_config(cfg)
+
+
+def test_3_an_uploaded_zip_bomb_fails_its_job_with_the_one_line(live, tmp_path: Path) -> None:
+    import time
+
+    rows = (
+        '<row r="1">'
+        + _inline("A1", "name")
+        + '</row><row r="2">'
+        + _inline("A2", "Hikvision")
+        + "</row>"
+    )
+    data, crc, size = _padded_sheet(rows, 1_500_000_000)
+    bomb = _workbook(tmp_path / "bomb.xlsx", b"", raw_sheet=(data, crc, size))
+    with live.authed() as c:
+        r = c.post(
+            "/batch", files={"file": ("bomb.xlsx", bomb.read_bytes())}, data={"format": "csv"}
+        )
+        assert r.status_code == 202, r.text
+        url = r.json()["status_url"]
+        deadline = time.monotonic() + 30
+        while (job := c.get(url).json())["status"] not in ("done", "failed"):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    assert job["status"] == "failed"
+    assert (
+        "bomb.xlsx: its part xl/worksheets/sheet1.xml would expand 158-fold to 1,431 MB"
+        in job["error"]
+    )
+    assert "\n" not in job["error"]
