@@ -10,8 +10,10 @@ is not UTF-8 throughout is decoded cell by cell (:func:`decode_cell`):
 2. Bytes that are valid UTF-8 and not ASCII are UTF-8 (legacy text almost never forms
    valid UTF-8 sequences by chance).
 3. Otherwise the file's own encoding (what the whole file's bytes suggest) when its
-   text is readable (:func:`unreadable` finds nothing), else the first of
-   :data:`LEGACY` whose text is, with a note saying so.
+   text is readable (:func:`unreadable` finds nothing) and its Chinese, Japanese or
+   Korean characters, if any, are all common ones (:func:`commonness`); else, of the
+   encodings of :data:`LEGACY` whose text is readable, the one whose characters are
+   most common (the file's, then the list's order, on a tie), with a note saying so.
 4. No readable decoding: the cell is ``unreadable`` (its text as the file's encoding
    gives it, for the reviewer to see).
 
@@ -24,9 +26,11 @@ signs (each seen in text decoded with the wrong encoding, rare in real names):
 * Cyrillic and CJK (Chinese, Japanese or Korean) letters in one cell;
 * a CJK character between two Latin letters of one word (``M黮ler``: Latin-1 read
   as GBK);
-* a word of Latin-1 letters and symbols with more of them than plain letters
-  (``º£¿µÍþÊÓ``: GBK read as cp1252);
+* a word of accented Latin letters and symbols with more of them than plain letters
+  (``º£¿µÍþÊÓ``: GBK read as cp1252; ``»Aěťľľ–g”``: as cp1250);
 * a symbol such as ``µ ¶ § ¤`` between two letters of a word (``Ґ¤µК``);
+* half-width katakana glued to Latin letters (``ｳNｦ``: Big5 read as Shift-JIS), Hangul
+  and Chinese characters taking turns in a word (``볼鹵베영``: GBK read as EUC-KR);
 * a Cyrillic word whose letters belong to no single Cyrillic alphabet (``КЃПЕЭўЪг``
   mixes Macedonian ``Ѓ``, Russian ``Ъ`` and Belarusian ``ў``), or that twice has one
   lower-case letter alone between capitals (``єЈїµНюКУ``; camel case such as
@@ -36,7 +40,8 @@ signs (each seen in text decoded with the wrong encoding, rare in real names):
 from __future__ import annotations
 
 import codecs
-from functools import lru_cache
+import itertools
+from functools import cache, lru_cache
 
 from ftfy.badness import is_bad
 
@@ -67,12 +72,13 @@ _GLUED_SYMBOLS = frozenset("¡¢£¤¥¦§¨©«¬®¯°±²³µ¶¸¹»¼½¾¿
 
 
 def _kind(ch: str) -> str:
-    """L: ASCII letter, X: Latin-1 letter beyond ASCII, S: Latin-1 symbol, C: CJK, Y:
-    Cyrillic, o: anything else."""
+    """L: ASCII letter, X: accented Latin letter (Latin-1, Extended-A and -B), S: a
+    symbol seen in mojibake (:data:`_GLUED_SYMBOLS`), C: CJK, Y: Cyrillic, o: anything
+    else."""
     o = ord(ch)
     if o < 0x80:
         return "L" if ch.isalpha() else "o"
-    if o < 0x100:
+    if o < 0x250:  # Latin-1 and Latin Extended-A and -B: accented letters
         return "X" if ch.isalpha() else ("S" if ch in _GLUED_SYMBOLS else "o")
     if 0x400 <= o <= 0x52F:
         return "Y" if ch.isalpha() else "o"
@@ -84,6 +90,8 @@ def _kind(ch: str) -> str:
         or 0x20000 <= o <= 0x3FFFF
     ):
         return "C"
+    if 0xFF66 <= o <= 0xFF9F:  # half-width katakana
+        return "K"
     if ch in _GLUED_SYMBOLS:
         return "S"
     return "o"
@@ -136,6 +144,11 @@ def _bad_word(word: str, kinds: str) -> str | None:
             return "symbols glued to the letters of a word"
         if k == "C" and "C" not in (before, after) and "L" in (before, after):
             return "one CJK character inside a Latin word"
+        if k == "K" and "L" in (before, after):
+            return "half-width katakana glued to Latin letters"
+    hangul = [0xAC00 <= ord(ch) <= 0xD7AF for ch, k in zip(word, kinds) if k == "C"]
+    if sum(1 for a, b in itertools.pairwise(hangul) if a != b) >= 2:
+        return "Hangul and Chinese characters interleaved in a word"
     latin1 = kinds.count("X") + kinds.count("S")
     accented = kinds.count("X")
     if accented and latin1 >= 2 and latin1 > kinds.count("L") and not {"C", "Y"} & set(kinds):
@@ -161,10 +174,13 @@ def _letter(kinds: str) -> bool:
     return bool(kinds) and all(k in "LXYC" for k in kinds)
 
 
+@lru_cache(maxsize=65_536)
 def decode_cell(raw: bytes, encoding: str) -> tuple[str, str | None]:
     """The text of one cell's bytes, and the encoding used when it is not ``encoding``
     (the file's), or ``"unreadable"`` when no encoding gives readable text (the text is
-    then ``encoding``'s, with U+FFFD for bytes it cannot take). See the module docstring."""
+    then ``encoding``'s, with U+FFFD for bytes it cannot take). See the module docstring:
+    of the readable decodings, the file's wins when its Chinese, Japanese or Korean
+    characters are all common ones (:func:`commonness`), else the one whose are most."""
     if raw.isascii():
         return raw.decode("ascii"), None
     try:
@@ -172,14 +188,59 @@ def decode_cell(raw: bytes, encoding: str) -> tuple[str, str | None]:
     except UnicodeDecodeError:
         pass
     tried = [encoding] + [e for e in LEGACY if codecs.lookup(e).name != _name(encoding)]
+    best: tuple[float, int, str, str | None] | None = None
     for i, enc in enumerate(tried):
         try:
             text = raw.decode(enc)
         except UnicodeDecodeError:
             continue
-        if unreadable(text) is None:
-            return text, (None if i == 0 else enc)
+        if unreadable(text) is not None:
+            continue
+        score = commonness(text)
+        if i == 0 and score == 1.0:
+            return text, None  # the file's own encoding, reading as text does
+        if best is None or score > best[0]:
+            best = (score, -i, text, None if i == 0 else enc)
+    if best is not None:
+        return best[2], best[3]
     return raw.decode(encoding, errors="replace"), "unreadable"
+
+
+def commonness(text: str) -> float:
+    """The share of a text's CJK characters that are common ones (1.0 without any): Han
+    characters of the first level of GB2312, Big5 or JIS X 0208 (the characters names
+    are written in), kana, and Hangul of KS X 1001. Text decoded with the wrong CJK
+    encoding is mostly of rarer characters (Big5 ``華為技術`` read as GBK: ``地м砃Τそ``)
+    or of half-width katakana (``ｵﾘｬｰ``)."""
+    cjk = [ch for ch in text if _kind(ch) in "CK"]
+    if not cjk:
+        return 1.0
+    return sum(map(_common, cjk)) / len(cjk)
+
+
+@cache
+def _common(ch: str) -> bool:
+    o = ord(ch)
+    if 0x3040 <= o <= 0x30FF:  # kana
+        return True
+    if 0xAC00 <= o <= 0xD7AF:  # Hangul
+        return _in_range(ch, "euc_kr", 0xB0A1, 0xC8FE)
+    return any(
+        _in_range(ch, enc, lo, hi)
+        for enc, lo, hi in (
+            ("gb2312", 0xB0A1, 0xD7FE),  # GB2312 level 1: 3,755 common characters
+            ("big5", 0xA440, 0xC67E),  # Big5 common characters: 5,401
+            ("shift_jis", 0x889F, 0x9872),  # JIS X 0208 level 1: 2,965 kanji
+        )
+    )
+
+
+def _in_range(ch: str, encoding: str, lo: int, hi: int) -> bool:
+    try:
+        b = ch.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return len(b) == 2 and lo <= int.from_bytes(b, "big") <= hi
 
 
 def _name(encoding: str) -> str:

@@ -355,10 +355,23 @@ def _detect_encoding(path: Path, scan: _Scan) -> str:
     matches = charset_normalizer.from_bytes(sample)
     best = matches.best()
     if best is None:
-        raise _err(path, "is binary or in an unrecognised encoding; save it as UTF-8 CSV")
+        # no one encoding fits (a file of rows in several): cp1252 first, each cell then
+        # decoded by the encoding its bytes fit (screener.files.encodings), unless binary
+        if b"\x00" in sample:
+            raise _err(path, "contains NUL bytes; it looks binary, not text")
+        controls = sum(1 for b in sample if b < 0x20 and b not in b"\t\r\n")
+        if controls > max(4, len(sample) // 100):
+            raise _err(path, "is binary or in an unrecognised encoding; save it as UTF-8 CSV")
+        return "cp1252"
     encoding = best.encoding.lower()
     if "utf_16" in encoding or "utf_32" in encoding:
-        return encoding  # BOM-less UTF-16/32: NUL bytes are expected
+        if b"\x00" in sample:
+            return encoding  # BOM-less UTF-16/32: NUL bytes are expected (line ends)
+        # without a NUL byte it is no UTF-16 text (a few GBK characters can look so)
+        others = [m for m in matches if "utf_16" not in m.encoding and "utf_32" not in m.encoding]
+        if not others:
+            return "cp1252"  # each cell decoded by the encoding its bytes fit
+        best, encoding = others[0], others[0].encoding.lower()
     if b"\x00" in sample:
         raise _err(path, "contains NUL bytes; it looks binary, not text")
     candidates = [m.encoding.lower() for m in matches] + [
