@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import codecs
 import itertools
+import re
 from functools import cache, lru_cache
 
 from ftfy.badness import is_bad
@@ -97,12 +98,17 @@ def _kind(ch: str) -> str:
     return "o"
 
 
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+_PLAIN_CJK = re.compile(f"[\\x00-\\x7f{_HAN}\u3000-\u303f\uff01-\uff5e]*")
+_CJK_IN_LATIN = re.compile(f"[A-Za-z][{_HAN}](?![{_HAN}])|(?<![{_HAN}])[{_HAN}][A-Za-z]")
+
+
 @lru_cache(maxsize=65_536)
 def unreadable(text: str) -> str | None:
     """Why ``text`` looks like mojibake rather than a name (see the module docstring), or
     None when it reads as text. ASCII text is always readable."""
-    if text.isascii():
-        return None
+    if text.isascii() or (_PLAIN_CJK.fullmatch(text) and not _CJK_IN_LATIN.search(text)):
+        return None  # the common cases, quickly: ASCII, Chinese characters among ASCII
     if "\ufffd" in text:
         return "U+FFFD replacement characters: bytes were lost before screener read the file"
     if is_bad(text):
@@ -187,7 +193,7 @@ def decode_cell(raw: bytes, encoding: str) -> tuple[str, str | None]:
         return raw.decode("utf-8"), (None if _utf8(encoding) else "utf-8")
     except UnicodeDecodeError:
         pass
-    tried = [encoding] + [e for e in LEGACY if codecs.lookup(e).name != _name(encoding)]
+    tried = _tried(encoding)
     best: tuple[float, int, str, str | None] | None = None
     for i, enc in enumerate(tried):
         try:
@@ -206,16 +212,80 @@ def decode_cell(raw: bytes, encoding: str) -> tuple[str, str | None]:
     return raw.decode(encoding, errors="replace"), "unreadable"
 
 
+def decode_cells(raws: list[bytes], encoding: str) -> list[tuple[str, str | None]]:
+    """:func:`decode_cell` of each of many cells, quickly where they are what a file in one
+    encoding holds: the cells are decoded together, and only those whose text is not
+    plainly readable (anything but ASCII and common Chinese characters) are looked at one
+    by one."""
+    out: list[tuple[str, str | None]] = []
+    utf8 = _utf8(encoding)
+    joined = b"\n".join(raws)
+    # UTF-8 first: a cell whose bytes are (no surrogate escape in its part) is UTF-8
+    as_utf8 = joined.decode("utf-8", "surrogateescape").split("\n")
+    if len(as_utf8) != len(raws):  # a cell holding a line break
+        return [decode_cell(raw, encoding) for raw in raws]
+    rest = [i for i, part in enumerate(as_utf8) if _SURROGATE.search(part)]
+    out = [(part, None if utf8 else "utf-8") for part in as_utf8]
+    if not rest:
+        return out
+    try:
+        parts = b"\n".join(raws[i] for i in rest).decode(encoding).split("\n")
+    except UnicodeDecodeError:
+        parts = []
+    if len(parts) != len(rest):  # bytes the file's encoding lacks: cell by cell
+        for i in rest:
+            out[i] = decode_cell(raws[i], encoding)
+        return out
+    text = "\n".join(parts)
+    uncommon = {
+        ch for ch in set(text) if ch > "\u2fff" and _CJK_CHARS.match(ch) and not _common(ch)
+    }
+    if not uncommon and _PLAIN_CJK.fullmatch(text) and not _CJK_IN_LATIN.search(text):
+        for i, part in zip(rest, parts):  # every one plainly readable: the usual file
+            out[i] = (part, None)
+        return out
+    doubtful = re.compile("[" + "".join(sorted(uncommon)) + "]") if uncommon else None
+    for i, part in zip(rest, parts):
+        plain = (
+            _PLAIN_CJK.fullmatch(part)
+            and not _CJK_IN_LATIN.search(part)
+            and (doubtful is None or not doubtful.search(part))
+        )
+        out[i] = (part, None) if plain else decode_cell(raws[i], encoding)
+    return out
+
+
+def all_readable(texts: list[str]) -> bool:
+    """True when every one of ``texts`` is plainly readable (ASCII and Chinese characters,
+    none inside a Latin word), which :func:`unreadable` need not look at one by one."""
+    text = "\n".join(texts)
+    return bool(_PLAIN_CJK.fullmatch(text)) and not _CJK_IN_LATIN.search(text)
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
 def commonness(text: str) -> float:
     """The share of a text's CJK characters that are common ones (1.0 without any): Han
     characters of the first level of GB2312, Big5 or JIS X 0208 (the characters names
     are written in), kana, and Hangul of KS X 1001. Text decoded with the wrong CJK
     encoding is mostly of rarer characters (Big5 ``華為技術`` read as GBK: ``地м砃Τそ``)
     or of half-width katakana (``ｵﾘｬｰ``)."""
-    cjk = [ch for ch in text if _kind(ch) in "CK"]
+    cjk = _CJK_CHARS.findall(text)
     if not cjk:
         return 1.0
     return sum(map(_common, cjk)) / len(cjk)
+
+
+_CJK_CHARS = re.compile(
+    f"[{_HAN}\u3040-\u30ff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003ffff]"
+)
+
+
+@lru_cache(maxsize=64)
+def _tried(encoding: str) -> tuple[str, ...]:
+    """The file's encoding, then those of :data:`LEGACY` that are not it."""
+    return (encoding, *(e for e in LEGACY if codecs.lookup(e).name != _name(encoding)))
 
 
 @cache

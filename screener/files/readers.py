@@ -57,7 +57,7 @@ import pandas as pd
 
 from screener.errors import InputError
 from screener.files.cells import formula_text
-from screener.files.encodings import decode_cell, unreadable
+from screener.files.encodings import all_readable, decode_cell, decode_cells, unreadable
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -407,12 +407,12 @@ def _decode_cells(frame: pd.DataFrame, table: InputTable, name_column: str) -> N
     encoding = table.encoding or "utf-8"
     for column in frame.columns:
         values = frame[column].tolist()
-        changed = False
-        for i, value in enumerate(values):
-            if value.isascii():
-                continue
-            text, how = decode_cell(value.encode("latin-1"), encoding)
-            values[i], changed = text, True
+        at = [i for i, value in enumerate(values) if not value.isascii()]
+        if not at:
+            continue
+        decoded = decode_cells([values[i].encode("latin-1") for i in at], encoding)
+        for i, (text, how) in zip(at, decoded):
+            values[i] = text
             if how is None:
                 continue
             table.decoded[how] += 1
@@ -425,8 +425,7 @@ def _decode_cells(frame: pd.DataFrame, table: InputTable, name_column: str) -> N
                 )
             else:
                 notes[i] = (None, f"decoded as {how}, unlike the file's {encoding}")
-        if changed:
-            frame[column] = pd.Series(values, index=frame.index, dtype=str)
+        frame[column] = pd.Series(values, index=frame.index, dtype=str)
     if notes:
         frame.attrs[NOTES_ATTR] = notes
 
@@ -434,7 +433,10 @@ def _decode_cells(frame: pd.DataFrame, table: InputTable, name_column: str) -> N
 def _check_names(frame: pd.DataFrame, name_column: str) -> None:
     """Note in ``frame.attrs`` the names that are mojibake (screener.files.encodings)."""
     notes: dict[int, tuple[str | None, str]] = frame.attrs.get(NOTES_ATTR) or {}
-    for i, value in enumerate(frame[name_column].tolist()):
+    values = frame[name_column].tolist()
+    if all(v.__class__ is str for v in values) and all_readable(values):
+        return  # ASCII and Chinese names, none of them garbled: the usual file, quickly
+    for i, value in enumerate(values):
         if value.__class__ is not str or value.isascii() or i in notes:
             continue
         why = unreadable(value)
