@@ -1231,8 +1231,10 @@ def main() -> None:
         click.echo(f"screener: error: {' '.join(e.format_message().split())}", err=True)
         sys.exit(EXIT_INPUT)
     except UnicodeError as e:  # text that cannot be stored or printed as it is
-        what = escaped(e.object) if isinstance(getattr(e, "object", None), str) else ""
-        click.echo(f"screener: error: '{what}' cannot be used as text: {e.reason}", err=True)
+        text = getattr(e, "object", None)
+        what = escaped(text) if isinstance(text, str) else ""
+        why = getattr(e, "reason", None) or str(e)
+        click.echo(f"screener: error: '{what}' cannot be used as text: {why}", err=True)
         sys.exit(EXIT_INPUT)
     except OSError as e:
         click.echo(f"screener: error: {e.filename or ''}: {e.strerror or e}", err=True)

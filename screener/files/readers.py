@@ -207,7 +207,7 @@ class InputTable:
     def _checked(self, chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         """Each chunk with its names checked (:data:`NOTES_ATTR`), within :attr:`max_rows`."""
         read = 0
-        with contextlib.closing(chunks):
+        try:
             for chunk in chunks:
                 read += len(chunk)
                 if read > self.max_rows:
@@ -215,6 +215,10 @@ class InputTable:
                 if self.name_column in chunk.columns:
                     _check_names(chunk, self.name_column)
                 yield chunk
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()  # the reader's file, at once
 
     def notes(self) -> list[str]:
         """What the run's summary should say about how the file was read."""
@@ -709,8 +713,8 @@ def _check_workbook(path: Path, max_rows: int) -> bool:
                     if why:
                         raise _err(path, f"its part {p.filename} {why}; refused")
             formulas = False
-            for p in _sheet_parts(z):
-                rows, has_formulas = _sheet_census(path, z, p)
+            for sheet in _sheet_parts(z):
+                rows, has_formulas = _sheet_census(path, z, sheet)
                 formulas = formulas or has_formulas
                 if rows > min(max_rows, XLSX_MAX_ROWS):
                     limit = (
@@ -718,7 +722,7 @@ def _check_workbook(path: Path, max_rows: int) -> bool:
                     )
                     raise _err(
                         path,
-                        f"its sheet {p} has {rows:,} rows, more than {min(max_rows, XLSX_MAX_ROWS):,} "
+                        f"its sheet {sheet} has {rows:,} rows, more than {min(max_rows, XLSX_MAX_ROWS):,} "
                         f"({limit}); split it into smaller files",
                     )
             return formulas
@@ -902,7 +906,7 @@ def _with_formulas(
     for row, frow in itertools.zip_longest(values, formulas, fillvalue=()):
         if any(v is None and _formula(f) for v, f in zip(row, frow)):
             row = tuple(
-                _Formula(_formula(f)) if v is None and _formula(f) else v
+                _Formula(formula) if v is None and (formula := _formula(f)) else v
                 for v, f in itertools.zip_longest(row, frow)
             )
         yield row
