@@ -31,6 +31,8 @@ signs (each seen in text decoded with the wrong encoding, rare in real names):
 * a symbol such as ``µ ¶ § ¤`` between two letters of a word (``Ґ¤µК``);
 * half-width katakana glued to Latin letters (``ｳNｦ``: Big5 read as Shift-JIS), Hangul
   and Chinese characters taking turns in a word (``볼鹵베영``: GBK read as EUC-KR);
+* an accented Greek capital after a word's first letter (``ΚΘΩΒΆΰ``: GBK read as
+  cp1253);
 * a Cyrillic word whose letters belong to no single Cyrillic alphabet (``КЃПЕЭўЪг``
   mixes Macedonian ``Ѓ``, Russian ``Ъ`` and Belarusian ``ў``), or that twice has one
   lower-case letter alone between capitals (``єЈїµНюКУ``; camel case such as
@@ -68,6 +70,8 @@ _CYRILLIC_ALPHABETS = tuple(
         _RU + "ғӣқӯҳҷ",  # Tajik
     )
 )
+# Greek capitals with an accent: only at a word's start (an all-capitals word has none)
+_GREEK_ACCENTED_CAPITALS = frozenset("ΆΈΉΊΌΎΏΪΫ")
 # Symbols that sit between letters only in mojibake (never in a word of a real name).
 _GLUED_SYMBOLS = frozenset("¡¢£¤¥¦§¨©«¬®¯°±²³µ¶¸¹»¼½¾¿×÷№‰†‡ˆ˜™„‚")
 
@@ -159,6 +163,8 @@ def _bad_word(word: str, kinds: str) -> str | None:
     accented = kinds.count("X")
     if accented and latin1 >= 2 and latin1 > kinds.count("L") and not {"C", "Y"} & set(kinds):
         return "a word of accented letters and symbols"
+    if any(ch in _GREEK_ACCENTED_CAPITALS for ch in word[1:]):
+        return "an accented Greek capital inside a word"
     if "Y" in letters:
         cyr = [ch for ch, k in zip(word, kinds) if k == "Y"]
         lower = {ch.lower() for ch in cyr}

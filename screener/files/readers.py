@@ -356,7 +356,7 @@ def _detect_encoding(path: Path, scan: _Scan) -> str:
     if scan.utf8:
         return "utf-8"
     sample = head + scan.window
-    matches = charset_normalizer.from_bytes(sample)
+    matches = charset_normalizer.from_bytes(_not_utf8_lines(sample))
     best = matches.best()
     if best is None:
         # no one encoding fits (a file of rows in several): cp1252 first, each cell then
@@ -392,6 +392,23 @@ def _detect_encoding(path: Path, scan: _Scan) -> str:
     if controls > max(4, len(text) // 100):
         raise _err(path, f"looks binary ({controls} control characters in the first MB)")
     return encoding
+
+
+def _not_utf8_lines(sample: bytes) -> bytes:
+    """The lines of ``sample`` that are not UTF-8 (what a file mixing UTF-8 rows with
+    rows of another encoding is in, besides), or the whole sample when it has none or a
+    line too long to tell apart (the last, cut, line is always kept)."""
+    lines = sample.split(b"\n")
+    if len(lines) < 3:
+        return sample
+    kept = []
+    for line in lines[:-1]:
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            kept.append(line)
+    kept.append(lines[-1])
+    return b"\n".join(kept) if len(kept) > 1 else sample
 
 
 def _legacy(scan: _Scan, encoding: str) -> bool:
