@@ -505,6 +505,15 @@ def _padded_sheet(rows: str, padding: int) -> tuple[bytes, int, int]:
     return data, crc, len(head) + spaces + len(tail)
 
 
+HIKVISION_ROWS = (  # a header and one listed name, as sheet1.xml rows
+    '<row r="1">'
+    + _inline("A1", "name")
+    + '</row><row r="2">'
+    + _inline("A2", "Hikvision")
+    + "</row>"
+)
+
+
 def _store_size(db: Path) -> int:
     return sum(
         p.stat().st_size for p in db.parent.glob(db.name + "*") if not p.name.endswith(".index")
@@ -536,14 +545,7 @@ def _batch_bounded(db: Path, src: Path, tmp_path: Path) -> tuple[int, str, float
 def test_3_a_zip_bomb_ends_at_once_with_one_line_and_the_store_does_not_grow(
     db_path: Path, tmp_path: Path
 ) -> None:
-    rows = (
-        '<row r="1">'
-        + _inline("A1", "name")
-        + '</row><row r="2">'
-        + _inline("A2", "Hikvision")
-        + "</row>"
-    )
-    data, crc, size = _padded_sheet(rows, 1_500_000_000)  # 1.5 GB of spaces in the sheet
+    data, crc, size = _padded_sheet(HIKVISION_ROWS, 1_500_000_000)  # 1.5 GB of spaces in the sheet
     bomb = _workbook(tmp_path / "bomb.xlsx", b"", raw_sheet=(data, crc, size))
     assert bomb.stat().st_size < 12_000_000
     before = _store_size(db_path)
@@ -562,14 +564,7 @@ def test_3_the_bomb_builder_makes_a_real_workbook(tmp_path: Path) -> None:
 
     from screener.files.readers import open_input
 
-    rows = (
-        '<row r="1">'
-        + _inline("A1", "name")
-        + '</row><row r="2">'
-        + _inline("A2", "Hikvision")
-        + "</row>"
-    )
-    data, crc, size = _padded_sheet(rows, 100_000)
+    data, crc, size = _padded_sheet(HIKVISION_ROWS, 100_000)
     path = _workbook(tmp_path / "small.xlsx", b"", raw_sheet=(data, crc, size))
     with zipfile.ZipFile(path) as z:
         assert z.read("xl/worksheets/sheet1.xml").count(b" ") > 99_000
@@ -1108,14 +1103,7 @@ def test_15_a_token_of_fewer_than_10_different_characters_is_refused(
 def test_3_an_uploaded_zip_bomb_fails_its_job_with_the_one_line(live, tmp_path: Path) -> None:
     import time
 
-    rows = (
-        '<row r="1">'
-        + _inline("A1", "name")
-        + '</row><row r="2">'
-        + _inline("A2", "Hikvision")
-        + "</row>"
-    )
-    data, crc, size = _padded_sheet(rows, 1_500_000_000)
+    data, crc, size = _padded_sheet(HIKVISION_ROWS, 1_500_000_000)
     bomb = _workbook(tmp_path / "bomb.xlsx", b"", raw_sheet=(data, crc, size))
     with live.authed() as c:
         r = c.post(

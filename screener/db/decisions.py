@@ -368,27 +368,7 @@ def record_many(store: Store, items: Sequence[dict[str, Any]]) -> list[dict[str,
     with store.conn:
         for row in rows:
             prev = _latest_id(store, row["party_key"], row["source_id"], row["entity_id"])
-            cur = store.conn.execute(
-                """insert into decisions (party, party_key, source_id, entity_id, version_id, kind,
-                   reason, reviewer, decided_at, fingerprint, listing, supersedes, origin)
-                   values (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                [
-                    row["party"],
-                    row["party_key"],
-                    row["source_id"],
-                    row["entity_id"],
-                    row["version_id"],
-                    row["kind"],
-                    row["reason"],
-                    row["reviewer"],
-                    now_iso(),
-                    row["fingerprint"],
-                    json.dumps(row["listing"], ensure_ascii=False),
-                    prev,
-                    row.get("origin"),
-                ],
-            )
-            out.append(int(cur.lastrowid or 0))
+            out.append(_insert(store, row, json.dumps(row["listing"], ensure_ascii=False), prev))
     return [_one(store, i) for i in out]
 
 
@@ -407,27 +387,7 @@ def record_prepared(
             key = (row["party_key"], row["source_id"], row["entity_id"])
             if key not in latest_ids:
                 latest_ids[key] = _latest_id(store, *key)
-            cur = store.conn.execute(
-                """insert into decisions (party, party_key, source_id, entity_id, version_id, kind,
-                   reason, reviewer, decided_at, fingerprint, listing, supersedes, origin)
-                   values (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                [
-                    row["party"],
-                    row["party_key"],
-                    row["source_id"],
-                    row["entity_id"],
-                    row["version_id"],
-                    row["kind"],
-                    row["reason"],
-                    row["reviewer"],
-                    now_iso(),
-                    row["fingerprint"],
-                    listings[row["listing"]],
-                    latest_ids[key],
-                    row.get("origin"),
-                ],
-            )
-            latest_ids[key] = int(cur.lastrowid or 0)
+            latest_ids[key] = _insert(store, row, listings[row["listing"]], latest_ids[key])
             out.append(
                 {
                     "id": latest_ids[key],
@@ -435,6 +395,31 @@ def record_prepared(
                 }
             )
     return out
+
+
+def _insert(store: Store, row: dict[str, Any], listing: str, supersedes: int | None) -> int:
+    """Insert one decision row (in the caller's transaction); its id."""
+    cur = store.conn.execute(
+        """insert into decisions (party, party_key, source_id, entity_id, version_id, kind,
+           reason, reviewer, decided_at, fingerprint, listing, supersedes, origin)
+           values (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+        [
+            row["party"],
+            row["party_key"],
+            row["source_id"],
+            row["entity_id"],
+            row["version_id"],
+            row["kind"],
+            row["reason"],
+            row["reviewer"],
+            now_iso(),
+            row["fingerprint"],
+            listing,
+            supersedes,
+            row.get("origin"),
+        ],
+    )
+    return int(cur.lastrowid or 0)
 
 
 def in_force(store: Store) -> dict[tuple[str, str, str], tuple[str, str, str, str]]:
