@@ -13,7 +13,9 @@ when the party is listed or a listed owner is involved):
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 import signal
 import sqlite3
 import sys
@@ -51,6 +53,51 @@ class Threshold(click.ParamType):
             return valid_threshold(value)
         except ScreenerError as e:
             self.fail(str(e), param, ctx)
+
+
+class Text(click.ParamType):
+    """Text from the command line, such as a name. A terminal in a legacy encoding sends
+    bytes that are not UTF-8 (``Hik\\xffvision``, ``M\\xfcller``), which Python keeps as
+    surrogate escapes; they are decoded as the reader decodes a file's cells
+    (:func:`screener.files.encodings.decode_cell`), with a warning, or refused with the
+    bytes shown as ``\\x`` escapes when no encoding reads them as text."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        if not isinstance(value, str) or not _SURROGATES.search(value):
+            return value  # type: ignore[no-any-return]
+        from screener.files.encodings import decode_cell
+
+        raw = value.encode("utf-8", "surrogateescape")
+        shown = escaped(value)
+        try:
+            text, how = decode_cell(raw, "utf-8")
+        except UnicodeError:
+            how = "unreadable"
+        if how == "unreadable":
+            self.fail(f"'{shown}' holds bytes that are not text in any encoding screener reads")
+        click.echo(f"screener: warning: '{shown}' is not UTF-8; read as {how}: '{text}'", err=True)
+        return text
+
+
+_SURROGATES = re.compile("[\udc80-\udcff]")
+
+
+def escaped(text: str) -> str:
+    """``text`` with the bytes a surrogate escape stands for as ``\\xNN``."""
+    return _SURROGATES.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", text)
+
+
+def _escape_surrogates(e: UnicodeError) -> tuple[str, int]:
+    """An error handler for printing: a lone surrogate as ``\\xNN`` (or ``\\uNNNN``)."""
+    if not isinstance(e, UnicodeEncodeError):
+        raise e
+    bad = e.object[e.start : e.end]
+    return escaped(bad).encode("ascii", "backslashreplace").decode("ascii"), e.end
+
+
+codecs.register_error("screener-escape", _escape_surrogates)
 
 
 class Ctx:
@@ -338,9 +385,10 @@ STALE_HELP = "Exit 3 instead of screening when a list is older than its max age.
 @cli.command(
     "check", help=f"Screen one name and show every hit with its provenance.\n\n{EXIT_CODES_HELP}"
 )
-@click.argument("name")
+@click.argument("name", type=Text())
 @click.option(
     "--country",
+    type=Text(),
     help="Country of the party (secondary evidence): an ISO code (CN, "
     "CHN) or an English name; Hong Kong and Macau count as China.",
 )
@@ -467,7 +515,8 @@ def batch_cmd(
     )
     click.echo(
         f"screened {s.rows} rows ({s.unique_names} unique names): {s.hit_rows} with hits"
-        f"{decided}, {s.clear} clear, {s.skipped} skipped; wrote {s.output} "
+        f"{decided}, {s.clear} clear, {s.skipped} skipped"
+        f"{f', {s.unreadable} UNREADABLE (to review)' if s.unreadable else ''}; wrote {s.output} "
         f"(run {s.run_id})",
         err=True,
     )
@@ -483,7 +532,7 @@ def batch_cmd(
     "Exit 0 when nothing listed is involved, 1 when the party is "
     "listed or a listed owner is; 2 and 3 as for check.",
 )
-@click.argument("name")
+@click.argument("name", type=Text())
 @click.option("--on", "day", help="The day to judge on (YYYY-MM-DD; default today).")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
@@ -629,7 +678,7 @@ KINDS_HELP = (
     "(then it comes back as review-again). Decisions are never changed or deleted: "
     "decide again to supersede one.",
 )
-@click.argument("party", metavar="PARTY_NAME")
+@click.argument("party", metavar="PARTY_NAME", type=Text())
 @click.argument("entity_id")
 @click.option(
     "--as",
@@ -640,8 +689,8 @@ KINDS_HELP = (
         ["false-positive", "confirmed", "escalated", "cleared", "declined"], case_sensitive=False
     ),
 )
-@click.option("--reason", required=True, help="Why (kept with the decision).")
-@click.option("--by", "reviewer", required=True, help="The reviewer's name.")
+@click.option("--reason", type=Text(), required=True, help="Why (kept with the decision).")
+@click.option("--by", "reviewer", type=Text(), required=True, help="The reviewer's name.")
 @click.option(
     "--source", "source_id", help="The list source holding ENTITY_ID (needed only when several do)."
 )
@@ -689,7 +738,7 @@ def decisions_group() -> None:
     "first: a bad row records nothing.",
 )
 @click.argument("path", metavar="REVIEWED_FILE", type=click.Path(path_type=Path))
-@click.option("--by", "reviewer", help="Reviewer for rows whose decision_by is empty.")
+@click.option("--by", "reviewer", type=Text(), help="Reviewer for rows whose decision_by is empty.")
 @click.option("--sheet", help="Worksheet of an .xlsx file (default: the first, 'results').")
 @click.pass_obj
 def decisions_import(obj: Ctx, path: Path, reviewer: str | None, sheet: str | None) -> None:
@@ -1215,8 +1264,14 @@ def _terminated(signum: int, frame: Any) -> None:
 def main() -> None:
     """Entry point: run the CLI, turning screener errors into one line and an exit code.
 
-    SIGTERM stops a run as Ctrl-C does (nothing half-written is left), with exit 143."""
+    SIGTERM stops a run as Ctrl-C does (nothing half-written is left), with exit 143.
+    Text that is not valid Unicode (a file name of non-UTF-8 bytes) is printed with
+    those bytes as ``\\xNN``."""
     signal.signal(signal.SIGTERM, _terminated)
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="screener-escape")
     try:
         rv = cli.main(standalone_mode=False)
     except ScreenerError as e:
@@ -1228,8 +1283,17 @@ def main() -> None:
     except Terminated as e:
         click.echo("screener: terminated", err=True)
         sys.exit(e.exit_code)
-    except click.ClickException as e:
-        e.show()
+    except click.exceptions.NoArgsIsHelpError as e:
+        e.show()  # `screener` alone: the help
+        sys.exit(EXIT_INPUT)
+    except click.ClickException as e:  # a usage error: one line, as every other error
+        click.echo(f"screener: error: {' '.join(e.format_message().split())}", err=True)
+        sys.exit(EXIT_INPUT)
+    except UnicodeError as e:  # text that cannot be stored or printed as it is
+        text = getattr(e, "object", None)
+        what = escaped(text) if isinstance(text, str) else ""
+        why = getattr(e, "reason", None) or str(e)
+        click.echo(f"screener: error: '{what}' cannot be used as text: {why}", err=True)
         sys.exit(EXIT_INPUT)
     except OSError as e:
         click.echo(f"screener: error: {e.filename or ''}: {e.strerror or e}", err=True)

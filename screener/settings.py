@@ -29,7 +29,7 @@ Every key is optional::
     # `screener serve` accepts writes (decisions, uploads, list updates) only from a
     # client that gives this token; without one it refuses every write. The
     # environment variable SCREENER_TOKEN, when set, is used instead.
-    token = "a long random string, at least 16 characters"
+    token = "a long random string: at least 16 characters, 10 of them different"
     max_upload_mb = 25    # the largest file a client may upload (default 25)
 
 ``[sources.ID]`` values replace those of ``lists/sources.yaml`` for that source.
@@ -49,6 +49,7 @@ LIMIT_KEYS = {"min_entities": int, "max_age_days": (int, float), "max_drop": (in
 DOWNLOAD_DEADLINE = 300.0  # seconds
 MAX_UPLOAD_MB = 25.0
 MIN_TOKEN_CHARS = 16  # a shorter token can be guessed
+MIN_TOKEN_DISTINCT = 10  # nor a token of few characters repeated ("aaaa...", "abab...")
 TOKEN_ENV = "SCREENER_TOKEN"
 
 
@@ -149,7 +150,13 @@ def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
 
 
 def _token(value: object, where: str) -> str:
-    """A token long enough not to be guessed, without spaces around it."""
+    """A token long enough, and of characters varied enough, not to be guessed, without
+    spaces around it."""
     if not isinstance(value, str) or len(value.strip()) < MIN_TOKEN_CHARS:
         raise InputError(f"{where} must be a string of at least {MIN_TOKEN_CHARS} characters")
+    if len(set(value.strip())) < MIN_TOKEN_DISTINCT:
+        raise InputError(
+            f"{where} has fewer than {MIN_TOKEN_DISTINCT} different characters: it can be "
+            "guessed; make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(24))'"
+        )
     return value.strip()

@@ -212,8 +212,8 @@ def test_main_exit_2_on_bad_option(
     code, _out, err = run_main(monkeypatch, capsys, "--db", str(db_path), *args)
     assert code == 2
     assert "Traceback" not in err
-    # click's usage error: a usage line, a hint, then one "Error: ..." line
-    assert err.strip().splitlines()[-1].startswith("Error: ")
+    # click's usage error, as every other error: one "screener: error: ..." line
+    assert_one_line_error(err)
 
 
 def test_main_exit_2_on_missing_input(

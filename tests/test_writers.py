@@ -154,6 +154,7 @@ COUNTS = {
     "review_again": 0,
     "clear": 1,
     "skipped": 1,
+    "unreadable": 0,
 }  # what make_chunk() holds
 
 

@@ -50,7 +50,7 @@ from screener.api import pages, review
 from screener.api import reconcile as recon
 from screener.api.jobs import Job
 from screener.api.security import PREVIEW_CSP, REPORT_CSP, BodyLimit, Forbidden, SecurityHeaders
-from screener.api.server import Server, error_response, json_response, server
+from screener.api.server import Server, error_response, json_response, parse_json, server
 from screener.api.uploads import start_batch
 from screener.db.store import now_iso
 from screener.errors import InputError, ScreenerError
@@ -229,10 +229,7 @@ async def _json_body(request: Request, default: Any = None) -> Any:
         if default is not None:
             return default
         raise InputError("the request has no body; send JSON")
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise InputError("the body is not JSON") from None
+    return parse_json(raw)
 
 
 @api

@@ -20,11 +20,11 @@ request that screens is recorded as a ``reconcile`` run.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from screener.api.match import merged
+from screener.api.server import parse_json
 from screener.countries import country_option
 from screener.errors import InputError
 from screener.matching.rules import DEFAULT_THRESHOLD
@@ -66,10 +66,7 @@ def entity_key(source_id: str | None, entity_id: str) -> str:
 
 def parse(raw: str, s: Screener) -> dict[str, tuple[list[Query] | str, int, str | None]]:
     """Each query id -> (its screening query or an error, its limit, its type)."""
-    try:
-        queries = json.loads(raw)
-    except ValueError:
-        raise InputError("queries is not JSON") from None
+    queries = parse_json(raw, "queries")
     if not isinstance(queries, dict) or not queries:
         raise InputError('queries must be a JSON object: {"q0": {"query": "..."}}')
     if len(queries) > MAX_QUERIES:

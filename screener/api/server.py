@@ -18,7 +18,7 @@ from screener.api.background import AuditWriter, ListWatcher
 from screener.api.jobs import Jobs
 from screener.api.security import Forbidden, Guard
 from screener.db import runs
-from screener.errors import ListsError
+from screener.errors import InputError, ListsError
 from screener.screening.service import Screener, Snapshot
 
 log = logging.getLogger("screener.serve")
@@ -104,3 +104,13 @@ def error_response(e: BaseException) -> Response:
     if isinstance(e, ListsError):
         return json_response({"error": str(e)}, 503)
     return json_response({"error": str(e)}, 400)
+
+
+def parse_json(raw: bytes | str, what: str = "the body") -> Any:
+    """JSON text as data, or an InputError (400): not JSON, text that is not Unicode (a
+    lone surrogate such as ``"\\ud800"``, bytes that are not UTF-8), or nested deeper
+    than orjson's limit of 1,024 (Python's own parser would overflow its stack)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as e:
+        raise InputError(f"{what} is not JSON of valid text: {e.msg}") from None

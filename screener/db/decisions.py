@@ -115,11 +115,13 @@ def kind_of(value: str) -> str:
     return k
 
 
-def party_key(name: str) -> str:
-    """The key a party's decisions are filed under: its normalized core tokens."""
+def party_key(name: str, remember: bool = True) -> str:
+    """The key a party's decisions are filed under: its normalized core tokens.
+    ``remember=False`` keeps the name out of the normalizer's memory of names (an
+    import of 100,000 parties would fill it with names never screened)."""
     from screener.matching.normalize import clean, normalize
 
-    norm = normalize(name)
+    norm = normalize(name) if remember else normalize.__wrapped__(name)
     return " ".join(norm.tokens) or clean(name) or name.strip().casefold()
 
 
@@ -366,28 +368,69 @@ def record_many(store: Store, items: Sequence[dict[str, Any]]) -> list[dict[str,
     with store.conn:
         for row in rows:
             prev = _latest_id(store, row["party_key"], row["source_id"], row["entity_id"])
-            cur = store.conn.execute(
-                """insert into decisions (party, party_key, source_id, entity_id, version_id, kind,
-                   reason, reviewer, decided_at, fingerprint, listing, supersedes, origin)
-                   values (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                [
-                    row["party"],
-                    row["party_key"],
-                    row["source_id"],
-                    row["entity_id"],
-                    row["version_id"],
-                    row["kind"],
-                    row["reason"],
-                    row["reviewer"],
-                    now_iso(),
-                    row["fingerprint"],
-                    json.dumps(row["listing"], ensure_ascii=False),
-                    prev,
-                    row.get("origin"),
-                ],
-            )
-            out.append(int(cur.lastrowid or 0))
+            out.append(_insert(store, row, json.dumps(row["listing"], ensure_ascii=False), prev))
     return [_one(store, i) for i in out]
+
+
+def record_prepared(
+    store: Store, rows: Iterable[dict[str, Any]], listings: dict[Any, str]
+) -> list[dict[str, Any]]:
+    """Record rows made as :func:`prepare` makes them but whose ``listing`` is a key of
+    ``listings`` (the listing view as JSON, shared by every row deciding on one entity
+    version), in one transaction (all or none). Returns each recorded decision briefly:
+    ``id``, ``party``, ``source_id``, ``entity_id``, ``kind``, ``reviewer``. Made for a
+    file of many decisions: nothing per row is kept but what is returned."""
+    out = []
+    latest_ids: dict[tuple[str, str, str], int | None] = {}
+    with store.conn:
+        for row in rows:
+            key = (row["party_key"], row["source_id"], row["entity_id"])
+            if key not in latest_ids:
+                latest_ids[key] = _latest_id(store, *key)
+            latest_ids[key] = _insert(store, row, listings[row["listing"]], latest_ids[key])
+            out.append(
+                {
+                    "id": latest_ids[key],
+                    **{k: row[k] for k in ("party", "source_id", "entity_id", "kind", "reviewer")},
+                }
+            )
+    return out
+
+
+def _insert(store: Store, row: dict[str, Any], listing: str, supersedes: int | None) -> int:
+    """Insert one decision row (in the caller's transaction); its id."""
+    cur = store.conn.execute(
+        """insert into decisions (party, party_key, source_id, entity_id, version_id, kind,
+           reason, reviewer, decided_at, fingerprint, listing, supersedes, origin)
+           values (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+        [
+            row["party"],
+            row["party_key"],
+            row["source_id"],
+            row["entity_id"],
+            row["version_id"],
+            row["kind"],
+            row["reason"],
+            row["reviewer"],
+            now_iso(),
+            row["fingerprint"],
+            listing,
+            supersedes,
+            row.get("origin"),
+        ],
+    )
+    return int(cur.lastrowid or 0)
+
+
+def in_force(store: Store) -> dict[tuple[str, str, str], tuple[str, str, str, str]]:
+    """Every decision in force, by (party key, source id, entity id): its kind, reason,
+    reviewer and fingerprint (what tells a decision recorded again from a new one)."""
+    rows = store.conn.execute(
+        """select party_key, source_id, entity_id, kind, reason, reviewer, fingerprint
+           from decisions where id in (select max(id) from decisions
+           group by party_key, source_id, entity_id)"""
+    )
+    return {(r[0], r[1], r[2]): (r[3], r[4], r[5], r[6]) for r in rows}
 
 
 def latest(store: Store, party: str, source_id: str, entity_id: str) -> dict[str, Any] | None:

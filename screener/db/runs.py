@@ -6,7 +6,9 @@ A run row holds: id, start and finish time, tool version, command and options,
 input file name and sha256, row count, threshold, the version (sha256) of every
 list used, the hit counts, status (running / done / failed / interrupted /
 abandoned) and exit code. ``run_hits`` holds each hit (row, query, entity,
-source, version, score, citation, status and the id of the decision applied to it).
+source, version, score, citation, status and the id of the decision applied to it)
+of a run that finished: the hits of a failed, interrupted or abandoned run are removed
+in the transaction that marks it, so a stopped run leaves no partial hits.
 Runs are written in their own transactions, apart from list imports.
 
 Runs killed without notice (SIGKILL, a power cut) cannot mark themselves, so a
@@ -243,14 +245,20 @@ def finish_run(
     """Record how the run ended, and remove the temporary paths still recorded for it.
 
     Call it after the output is in place: a temporary file still on disk then is
-    one the run forgot, and goes.
+    one the run forgot, and goes. A run that did not finish (failed, interrupted)
+    keeps no partial hits: they are removed in the transaction that marks it (and its
+    hit counts are 0; ``rows`` says how far it got).
     """
+    if status != "done":
+        hits = hit_rows = 0
     with store.conn:
         store.conn.execute(
             """update runs set finished_at = ?, status = ?, exit_code = ?, rows = ?, hits = ?,
                hit_rows = ?, output_path = ? where id = ?""",
             [now_iso(), status, exit_code, rows, hits, hit_rows, output_path, run_id],
         )
+        if status != "done":
+            store.conn.execute("delete from run_hits where run_id = ?", [run_id])
     _remove_temp_paths(store, run_id)
 
 
@@ -392,12 +400,14 @@ def reap_abandoned(store: Store) -> list[dict[str, Any]]:
     for r in list(running):
         if not _process_gone(r, me):
             continue
-        with store.conn:
+        with store.conn:  # its partial hits go in the transaction that marks it
             claimed = store.conn.execute(
                 "update runs set status = 'abandoned', finished_at = ? "
                 "where id = ? and status = 'running'",
                 [now_iso(), r["id"]],
             ).rowcount
+            if claimed:
+                store.conn.execute("delete from run_hits where run_id = ?", [r["id"]])
         if claimed:
             out[r["id"]] = {
                 "id": r["id"],

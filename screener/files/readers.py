@@ -39,11 +39,13 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
 import warnings
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +56,8 @@ import numpy as np
 import pandas as pd
 
 from screener.errors import InputError
+from screener.files.cells import formula_text
+from screener.files.encodings import all_readable, decode_cell, decode_cells, unreadable
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -65,6 +69,22 @@ SAMPLE_BYTES = 1 << 20  # what charset-normalizer sees
 SNIFF_BYTES = 64 << 10  # what the delimiter sniffer and header peek see
 DEFAULT_CHUNK = 50_000
 INPUT_ROWS_ATTR = "input_rows"  # chunk attribute: row numbers (screener.files.reports.base)
+# Chunk attribute: what the reader found wrong with a row's name, {position in the chunk:
+# (status, note)}: status "unreadable" (mojibake, bytes no encoding reads), "skipped" (a
+# formula without a value) or None (a note only: the name was decoded another way).
+NOTES_ATTR = "row_notes"
+MAX_ROWS = 5_000_000  # rows one run reads; a file with more is refused (split it)
+
+# What a workbook may be, checked on its ZIP directory before anything is decompressed
+# (an .xlsx is a ZIP of XML parts; a 1.5 MB "zip bomb" expanded to 1.5 GB in memory).
+# Python's zipfile never inflates a part beyond the size its directory declares.
+XLSX_MAX_BYTES = 1 << 30  # the file itself: 1 GiB
+XLSX_MAX_EXPANDED = 2 << 30  # its parts decompressed, together: 2 GiB
+XLSX_MAX_RATIO = 100  # a part may expand 100-fold (Apache POI's limit for Excel files) ...
+XLSX_RATIO_GRACE = 1 << 20  # ... once it is over 1 MiB decompressed
+XLSX_MAX_PARTS = 10_000
+XLSX_MAX_ROWS = 1_048_576  # Excel's last row: a sheet with more was not made by a spreadsheet
+XML_PROLOG_BYTES = 64 << 10  # where an XML part's DTD would be
 
 # Headers that obviously hold the names to screen, compared after _norm_header().
 # A header matching exactly one of these is picked without --column.
@@ -151,6 +171,12 @@ class InputTable:
     sha256: str
     rows: int | None  # total data rows, when known without reading the whole file
     sheet: str | None = None
+    max_rows: int = MAX_ROWS
+    # cells decoded one by one (a file not in one encoding): ``encoding`` is then the
+    # file's own, tried after UTF-8 (screener.files.encodings.decode_cell)
+    per_cell: bool = False
+    formulas: bool = False  # an XLSX sheet with formulas: read for their text too
+    decoded: Counter[str] = field(default_factory=Counter)  # cells decoded otherwise, by how
     _header_rows: int = field(default=1, repr=False)  # rows up to and incl. the header
 
     def chunks(self, size: int = DEFAULT_CHUNK) -> Iterator[pd.DataFrame]:
@@ -167,13 +193,43 @@ class InputTable:
         """
         if size < 1:
             raise ValueError("chunk size must be at least 1")
+        self.decoded.clear()  # counted again by this reading
         if self.format == "csv":
-            return _csv_chunks(self, size)
-        if self.format == "xlsx":
-            return _xlsx_chunks(self, size)
-        if self.format == "parquet":
-            return _parquet_chunks(self, size)
-        return _jsonl_chunks(self, size)
+            chunks = _csv_chunks(self, size)
+        elif self.format == "xlsx":
+            chunks = _xlsx_chunks(self, size)
+        elif self.format == "parquet":
+            chunks = _parquet_chunks(self, size)
+        else:
+            chunks = _jsonl_chunks(self, size)
+        return self._checked(chunks)
+
+    def _checked(self, chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        """Each chunk with its names checked (:data:`NOTES_ATTR`), within :attr:`max_rows`."""
+        read = 0
+        try:
+            for chunk in chunks:
+                read += len(chunk)
+                if read > self.max_rows:
+                    raise _err(self.path, _too_many_rows(None, self.max_rows))
+                if self.name_column in chunk.columns:
+                    _check_names(chunk, self.name_column)
+                yield chunk
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()  # the reader's file, at once
+
+    def notes(self) -> list[str]:
+        """What the run's summary should say about how the file was read."""
+        if not self.decoded:
+            return []
+        how = ", ".join(f"{n} as {enc}" for enc, n in self.decoded.most_common())
+        note = (
+            f"{self.path}: the file is not in one encoding: cells decoded one by one "
+            f"({how}; {self.encoding} for the rest); each row whose name was says so"
+        )
+        return [note]
 
 
 def open_input(
@@ -181,6 +237,7 @@ def open_input(
     column: str | None = None,
     country_column: str | None = None,
     sheet: str | None = None,
+    max_rows: int = MAX_ROWS,
 ) -> InputTable:
     """Look at ``path`` and say how to read it; raise InputError if it cannot be read.
 
@@ -188,7 +245,8 @@ def open_input(
     ignoring case); without it an obvious header (``name``, ``company``,
     ``名称``...) or a file's only column is used. ``country_column`` likewise,
     defaulting to a ``country`` / ``country_code`` / ``nationality`` header.
-    ``sheet`` picks a workbook sheet by name (default: the first).
+    ``sheet`` picks a workbook sheet by name (default: the first). A file of more than
+    ``max_rows`` rows is refused when its chunks are read.
     """
     path = Path(path)
     if path.is_dir():
@@ -203,17 +261,27 @@ def open_input(
         raise _err(path, "--sheet applies only to .xlsx workbooks")
     scan = _scan(path)
     if suffix in XLSX_SUFFIXES:
-        table = _open_xlsx(path, scan, sheet)
+        table = _open_xlsx(path, scan, sheet, max_rows)
     elif suffix in PARQUET_SUFFIXES:
         table = _open_parquet(path, scan)
+        if table.rows is not None and table.rows > max_rows:
+            raise _err(path, _too_many_rows(table.rows, max_rows))
     else:
         encoding = _detect_encoding(path, scan)
+        # Not UTF-8 throughout: the file may mix encodings, so each cell (each JSON line)
+        # is decoded by the encoding its bytes fit (screener.files.encodings).
+        legacy = _legacy(scan, encoding)
         if suffix == ".json" or suffix in (".jsonl", ".ndjson"):
-            table = _open_jsonl(path, scan, encoding)
+            table = _open_jsonl(path, scan, encoding, legacy)
         else:
             table = _open_csv(path, scan, encoding)
+            # not where a delimiter byte can be the second byte of a character ("|" in GBK)
+            table.per_cell = legacy and (
+                table.delimiter in (None, ",", ";", "\t") or _single_byte(encoding)
+            )
     table.name_column = _pick_name_column(path, table.columns, column)
     table.country_column = _pick_country_column(path, table.columns, country_column)
+    table.max_rows = max_rows
     return table
 
 
@@ -288,13 +356,26 @@ def _detect_encoding(path: Path, scan: _Scan) -> str:
     if scan.utf8:
         return "utf-8"
     sample = head + scan.window
-    matches = charset_normalizer.from_bytes(sample)
+    matches = charset_normalizer.from_bytes(_not_utf8_lines(sample))
     best = matches.best()
     if best is None:
-        raise _err(path, "is binary or in an unrecognised encoding; save it as UTF-8 CSV")
+        # no one encoding fits (a file of rows in several): cp1252 first, each cell then
+        # decoded by the encoding its bytes fit (screener.files.encodings), unless binary
+        if b"\x00" in sample:
+            raise _err(path, "contains NUL bytes; it looks binary, not text")
+        controls = sum(1 for b in sample if b < 0x20 and b not in b"\t\r\n")
+        if controls > max(4, len(sample) // 100):
+            raise _err(path, "is binary or in an unrecognised encoding; save it as UTF-8 CSV")
+        return "cp1252"
     encoding = best.encoding.lower()
     if "utf_16" in encoding or "utf_32" in encoding:
-        return encoding  # BOM-less UTF-16/32: NUL bytes are expected
+        if b"\x00" in sample:
+            return encoding  # BOM-less UTF-16/32: NUL bytes are expected (line ends)
+        # without a NUL byte it is no UTF-16 text (a few GBK characters can look so)
+        others = [m for m in matches if "utf_16" not in m.encoding and "utf_32" not in m.encoding]
+        if not others:
+            return "cp1252"  # each cell decoded by the encoding its bytes fit
+        best, encoding = others[0], others[0].encoding.lower()
     if b"\x00" in sample:
         raise _err(path, "contains NUL bytes; it looks binary, not text")
     candidates = [m.encoding.lower() for m in matches] + [
@@ -311,6 +392,79 @@ def _detect_encoding(path: Path, scan: _Scan) -> str:
     if controls > max(4, len(text) // 100):
         raise _err(path, f"looks binary ({controls} control characters in the first MB)")
     return encoding
+
+
+def _not_utf8_lines(sample: bytes) -> bytes:
+    """The lines of ``sample`` that are not UTF-8 (what a file mixing UTF-8 rows with
+    rows of another encoding is in, besides), or the whole sample when it has none or a
+    line too long to tell apart (the last, cut, line is always kept)."""
+    lines = sample.split(b"\n")
+    if len(lines) < 3:
+        return sample
+    kept = []
+    for line in lines[:-1]:
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            kept.append(line)
+    kept.append(lines[-1])
+    return b"\n".join(kept) if len(kept) > 1 else sample
+
+
+def _legacy(scan: _Scan, encoding: str) -> bool:
+    """Whether the file is in a legacy encoding (not UTF-8, UTF-16 or UTF-32)."""
+    return not scan.utf8 and not codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+
+
+def _single_byte(encoding: str) -> bool:
+    """Whether every character of ``encoding`` is one byte (no delimiter inside a character)."""
+    return len(b"\x81|".decode(encoding, errors="replace")) == 2
+
+
+def _decode_cells(frame: pd.DataFrame, table: InputTable, name_column: str) -> None:
+    """Decode, cell by cell, a chunk read as Latin-1 (each byte one character); note in
+    ``frame.attrs`` the names decoded otherwise than the file, or not readably."""
+    notes: dict[int, tuple[str | None, str]] = {}
+    encoding = table.encoding or "utf-8"
+    for column in frame.columns:
+        values = frame[column].tolist()
+        at = [i for i, value in enumerate(values) if not value.isascii()]
+        if not at:
+            continue
+        decoded = decode_cells([values[i].encode("latin-1") for i in at], encoding)
+        for i, (text, how) in zip(at, decoded):
+            values[i] = text
+            if how is None:
+                continue
+            table.decoded[how] += 1
+            if column != name_column:
+                continue
+            if how == "unreadable":
+                notes[i] = (
+                    "unreadable",
+                    f"name unreadable: no encoding reads its bytes as text ({encoding}: {text[:40]!r})",
+                )
+            else:
+                notes[i] = (None, f"decoded as {how}, unlike the file's {encoding}")
+        frame[column] = pd.Series(values, index=frame.index, dtype=str)
+    if notes:
+        frame.attrs[NOTES_ATTR] = notes
+
+
+def _check_names(frame: pd.DataFrame, name_column: str) -> None:
+    """Note in ``frame.attrs`` the names that are mojibake (screener.files.encodings)."""
+    notes: dict[int, tuple[str | None, str]] = frame.attrs.get(NOTES_ATTR) or {}
+    values = frame[name_column].tolist()
+    if all(v.__class__ is str for v in values) and all_readable(values):
+        return  # ASCII and Chinese names, none of them garbled: the usual file, quickly
+    for i, value in enumerate(values):
+        if value.__class__ is not str or value.isascii() or i in notes:
+            continue
+        why = unreadable(value)
+        if why:
+            notes[i] = ("unreadable", f"name unreadable: {why}")
+    if notes:
+        frame.attrs[NOTES_ATTR] = notes
 
 
 # --- CSV --------------------------------------------------------------------------------
@@ -412,6 +566,7 @@ def _records(text: str, delimiter: str, truncated: bool, limit: int = 200) -> li
 def _csv_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
     path = table.path
     sep = table.delimiter or "\x1f"
+    encoding = "latin-1" if table.per_cell else table.encoding
     try:
         reader = pd.read_csv(
             path,
@@ -424,7 +579,7 @@ def _csv_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=True,
-            encoding=table.encoding,
+            encoding=encoding,
             encoding_errors="strict",
             engine="c",
             chunksize=size,
@@ -450,6 +605,8 @@ def _csv_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
                 raise _err(path, f"cannot read as CSV: {_one_line(e)}") from None
             chunk = chunk.fillna("")
             chunk.index = pd.RangeIndex(start, start + len(chunk))
+            if table.per_cell:
+                _decode_cells(chunk, table, table.name_column)
             start += len(chunk)
             yield chunk
 
@@ -473,7 +630,7 @@ def _too_many_fields(line: int, saw: int, want: int) -> str:
 # --- XLSX -------------------------------------------------------------------------------
 
 
-def _open_xlsx(path: Path, scan: _Scan, sheet: str | None) -> InputTable:
+def _open_xlsx(path: Path, scan: _Scan, sheet: str | None, max_rows: int) -> InputTable:
     if not scan.head.startswith(b"PK\x03\x04"):
         if scan.head.startswith(_OLE) and _is_encrypted_ooxml(path):
             raise _err(path, _ENCRYPTED)
@@ -483,20 +640,23 @@ def _open_xlsx(path: Path, scan: _Scan, sheet: str | None) -> InputTable:
                 "is an old Excel .xls (OLE) file, not an .xlsx workbook; save it as .xlsx or .csv",
             )
         raise _err(path, "is not an Excel workbook (not a ZIP file); is it a CSV renamed?")
+    formulas = _check_workbook(path, max_rows)
     with _Workbook(path) as wb:
         ws = _worksheet(path, wb, sheet)
         skipped = 0
         header: list[Any] | None = None
         first_row: list[Any] | None = None
-        for row in _sheet_rows(ws):
-            if header is None:
-                skipped += 1
-                if any(v not in (None, "") for v in row):
-                    header = list(row)
-                continue
-            if any(v not in (None, "") for v in row):
-                first_row = list(row)
-                break
+        with _Workbook(path, formulas=True) if formulas else contextlib.nullcontext() as fwb:
+            fws = _worksheet(path, fwb, ws.title) if fwb is not None else None
+            for row in _sheet_rows(path, ws, fws):
+                if header is None:
+                    skipped += 1
+                    if any(v not in (None, "") for v in row):
+                        header = list(row)
+                    continue
+                if any(v not in (None, "") or isinstance(v, _Formula) for v in row):
+                    first_row = list(row)
+                    break
         name = ws.title
     if header is None:
         raise _err(path, f"sheet {name!r} is empty")
@@ -516,8 +676,155 @@ def _open_xlsx(path: Path, scan: _Scan, sheet: str | None) -> InputTable:
         sha256=scan.sha256,
         rows=None,
         sheet=name,
+        formulas=formulas,
         _header_rows=skipped,
     )
+
+
+def _too_many_rows(rows: int | None, max_rows: int) -> str:
+    has = f"{rows:,} rows" if rows is not None else f"more than {max_rows:,} rows"
+    return f"has {has}, more than the {max_rows:,} one run reads; split it into smaller files"
+
+
+def _check_workbook(path: Path, max_rows: int) -> bool:
+    """Refuse a workbook over the limits (``XLSX_*``: sizes, expansion, parts), with an
+    XML part that declares a DTD, or with a sheet of more rows than ``max_rows`` or
+    Excel's last row, before anything else reads it: from its ZIP directory, the first
+    bytes of each XML part, and its sheets' XML decompressed in blocks (the rows are
+    counted, not read). Returns whether a sheet holds formulas."""
+    size = path.stat().st_size
+    if size > XLSX_MAX_BYTES:
+        raise _err(
+            path,
+            f"is {size / 2**20:,.0f} MB, more than the {XLSX_MAX_BYTES >> 20:,} MB a workbook may be",
+        )
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = z.infolist()
+            if len(parts) > XLSX_MAX_PARTS:
+                raise _err(
+                    path,
+                    f"holds {len(parts):,} parts, more than a workbook has ({XLSX_MAX_PARTS:,})",
+                )
+            expanded = sum(p.file_size for p in parts)
+            if expanded > XLSX_MAX_EXPANDED:
+                raise _err(
+                    path,
+                    f"would expand to {expanded / 2**20:,.0f} MB, more than the "
+                    f"{XLSX_MAX_EXPANDED >> 20:,} MB screener reads (a zip bomb?)",
+                )
+            for p in parts:
+                if p.file_size > XLSX_RATIO_GRACE and p.file_size > XLSX_MAX_RATIO * max(
+                    1, p.compress_size
+                ):
+                    raise _err(
+                        path,
+                        f"its part {p.filename} would expand {p.file_size // max(1, p.compress_size):,}-fold "
+                        f"to {p.file_size / 2**20:,.0f} MB, more than {XLSX_MAX_RATIO}-fold (a zip bomb?)",
+                    )
+            for p in parts:
+                if p.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    with z.open(p) as f:
+                        head = f.read(XML_PROLOG_BYTES)
+                    why = _dtd(head)
+                    if why:
+                        raise _err(path, f"its part {p.filename} {why}; refused")
+            formulas = False
+            for sheet in _sheet_parts(z):
+                rows, has_formulas = _sheet_census(path, z, sheet)
+                formulas = formulas or has_formulas
+                if rows > min(max_rows, XLSX_MAX_ROWS):
+                    limit = (
+                        "Excel's last row" if max_rows > XLSX_MAX_ROWS else "the most one run reads"
+                    )
+                    raise _err(
+                        path,
+                        f"its sheet {sheet} has {rows:,} rows, more than {min(max_rows, XLSX_MAX_ROWS):,} "
+                        f"({limit}); split it into smaller files",
+                    )
+            return formulas
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+        EOFError,
+    ) as e:
+        raise _err(path, f"is not a readable Excel workbook: {_one_line(e)}") from None
+    except OSError as e:
+        raise _err(path, f"cannot read the file: {e.strerror or e}") from None
+
+
+def _dtd(head: bytes) -> str | None:
+    """Why the XML whose first bytes are ``head`` is refused: a DTD (``<!DOCTYPE``), which
+    no workbook part needs and which brings entity expansion ("billion laughs") and
+    external entities; or a prolog longer than those bytes. None when it has neither."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = head.decode("utf-16", errors="replace")
+    else:
+        text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    cut = len(head) >= XML_PROLOG_BYTES  # the part goes on beyond what was read
+    i = 0
+    while True:
+        while i < len(text) and text[i] in " \t\r\n":
+            i += 1
+        if text[i : i + 9].upper() == "<!DOCTYPE":
+            return (
+                "declares a DTD (<!DOCTYPE ...>), which no workbook needs "
+                "(entity expansion, external entities)"
+            )
+        closing = (
+            "?>" if text.startswith("<?", i) else "-->" if text.startswith("<!--", i) else None
+        )
+        if closing is None:  # the root element: the prolog is over
+            return "has an XML prolog too long to check" if cut and i >= len(text) else None
+        end = text.find(closing, i)
+        if end < 0:
+            return "has an XML prolog too long to check" if cut else None
+        i = end + len(closing)
+
+
+_ROW_TAGS = (b"<row ", b"<row>", b"<row/>", b":row ", b":row>", b":row/>")  # x:row: a prefix
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+_WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+
+def _sheet_parts(z: zipfile.ZipFile) -> list[str]:
+    """The ZIP parts holding worksheets: as [Content_Types].xml names them, else by path."""
+    import xml.etree.ElementTree as ET
+
+    names = set(z.namelist())
+    parts: list[str] = []
+    try:
+        types = ET.fromstring(z.read("[Content_Types].xml"))
+        for o in types:
+            if o.tag.endswith("Override") and o.get("ContentType") == _WORKSHEET_TYPE:
+                name = (o.get("PartName") or "").lstrip("/")
+                if name in names:
+                    parts.append(name)
+    except (KeyError, ET.ParseError):
+        pass
+    return parts or sorted(n for n in names if re.fullmatch(r"xl/worksheets/[^/]+\.xml", n))
+
+
+def _sheet_census(path: Path, z: zipfile.ZipFile, part: str) -> tuple[int, bool]:
+    """(rows, whether any cell has a formula) of a worksheet part, counted in its XML
+    decompressed in blocks (within the size its ZIP directory declares)."""
+    rows, formulas, carry = 0, False, b""
+    keep = 16  # longer than any tag matched
+    with z.open(part) as f:
+        while block := f.read(1 << 20):
+            buf = carry + block
+            limit = len(buf) - keep
+            # each tag starting before ``limit`` is counted now, the others with the next block
+            rows += sum(buf.count(t, 0, limit + len(t) - 1) for t in _ROW_TAGS)
+            formulas = formulas or _FORMULA_TAG.search(buf) is not None
+            carry = buf[limit:]
+    rows += sum(carry.count(t) for t in _ROW_TAGS)
+    return rows, formulas
 
 
 def _is_encrypted_ooxml(path: Path) -> bool:
@@ -551,9 +858,10 @@ def _is_encrypted_ooxml(path: Path) -> bool:
 
 
 class _Workbook:
-    """Open a workbook read-only; always closes it (read-only mode keeps the file open)."""
+    """Open a workbook read-only; always closes it (read-only mode keeps the file open).
+    Cells give their cached values, or with ``formulas`` their formulas (``=...``)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, formulas: bool = False) -> None:
         import openpyxl
         from openpyxl.utils.exceptions import InvalidFileException
 
@@ -561,8 +869,15 @@ class _Workbook:
             with warnings.catch_warnings():
                 # openpyxl's notes about unsupported extensions are not the user's problem
                 warnings.simplefilter("ignore")
-                self.wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as e:
+                self.wb = openpyxl.load_workbook(path, read_only=True, data_only=not formulas)
+        except (
+            zipfile.BadZipFile,
+            InvalidFileException,
+            KeyError,
+            ValueError,
+            OSError,
+            SyntaxError,  # xml.etree's ParseError
+        ) as e:
             raise _err(path, f"is not a readable Excel workbook: {_one_line(e)}") from None
 
     def __enter__(self) -> Any:
@@ -588,9 +903,49 @@ def _worksheet(path: Path, wb: Any, sheet: str | None) -> Any:
     raise _err(path, f"has no sheet {sheet!r} (sheets: {names})")
 
 
-def _sheet_rows(ws: Any) -> Iterator[tuple[Any, ...]]:
+def _sheet_rows(path: Path, ws: Any, formulas: Any = None) -> Iterator[tuple[Any, ...]]:
+    """The sheet's rows of values; with ``formulas`` (the same sheet opened for its
+    formulas) a formula cell without a cached value is a :class:`_Formula`."""
     ws.reset_dimensions()  # don't trust the stored dimensions: some writers get them wrong
-    return ws.iter_rows(values_only=True)  # type: ignore[no-any-return]
+    rows = ws.iter_rows(values_only=True)
+    if formulas is not None:
+        formulas.reset_dimensions()
+        rows = _with_formulas(rows, formulas.iter_rows(values_only=True))
+    try:
+        yield from rows
+    except (SyntaxError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as e:
+        raise _err(path, f"is not a readable Excel workbook: {_one_line(e)}") from None
+
+
+def _with_formulas(
+    values: Iterator[tuple[Any, ...]], formulas: Iterator[tuple[Any, ...]]
+) -> Iterator[tuple[Any, ...]]:
+    for row, frow in itertools.zip_longest(values, formulas, fillvalue=()):
+        if any(v is None and _formula(f) for v, f in zip(row, frow)):
+            row = tuple(
+                _Formula(formula) if v is None and (formula := _formula(f)) else v
+                for v, f in itertools.zip_longest(row, frow)
+            )
+        yield row
+
+
+def _formula(cell: Any) -> str | None:
+    """A formula cell's formula (``=...``; an array formula's too), else None."""
+    text = getattr(cell, "text", cell)  # openpyxl's ArrayFormula
+    return text if isinstance(text, str) and text.startswith("=") else None
+
+
+class _Formula(str):
+    """A formula cell without a cached value (never calculated, as a script writes one):
+    the text it shows (:func:`screener.files.cells.formula_text`: a HYPERLINK's label, a
+    string literal), "" when that cannot be known; ``formula`` is the formula."""
+
+    formula: str
+
+    def __new__(cls, formula: str) -> _Formula:
+        self = super().__new__(cls, formula_text(formula) or "")
+        self.formula = formula
+        return self
 
 
 def _xlsx_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
@@ -598,29 +953,47 @@ def _xlsx_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
     start = 0
     rows: list[list[str]] = []
     numbers: list[int] = []  # each row's number in the sheet, for the outputs
-    with _Workbook(table.path) as wb:
+    notes: dict[int, tuple[str | None, str]] = {}
+    name_at = table.columns.index(table.name_column) if table.name_column in table.columns else -1
+    with (
+        _Workbook(table.path) as wb,
+        _Workbook(table.path, formulas=True) if table.formulas else contextlib.nullcontext() as fwb,
+    ):
         ws = _worksheet(table.path, wb, table.sheet)
-        for n, row in enumerate(_sheet_rows(ws)):
+        fws = _worksheet(table.path, fwb, table.sheet) if fwb is not None else None
+        for n, row in enumerate(_sheet_rows(table.path, ws, fws)):
             if n < table._header_rows:
                 continue
             cells = [_cell_text(v) for v in row[:width]]
-            if not any(cells):
-                continue
+            if not any(cells) and not any(isinstance(v, _Formula) for v in row[:width]):
+                continue  # a blank row; a row of formulas is a row, even without values
             cells.extend([""] * (width - len(cells)))
-            rows.append(cells)
+            name = cells[name_at] if name_at >= 0 else None
+            if isinstance(name, _Formula):
+                notes[len(rows)] = (
+                    (None, f"name read from the formula {name.formula[:80]}")
+                    if name
+                    else ("skipped", f"formula without a value: {name.formula[:80]}")
+                )
+            rows.append([str(c) for c in cells])
             numbers.append(n + 1)
             if len(rows) == size:
-                yield _numbered(_frame(rows, table.columns, start), numbers)
+                yield _numbered(_frame(rows, table.columns, start), numbers, notes)
                 start += len(rows)
-                rows, numbers = [], []
+                rows, numbers, notes = [], [], {}
     if rows:
-        yield _numbered(_frame(rows, table.columns, start), numbers)
+        yield _numbered(_frame(rows, table.columns, start), numbers, notes)
 
 
-def _numbered(frame: pd.DataFrame, numbers: list[int]) -> pd.DataFrame:
+def _numbered(
+    frame: pd.DataFrame, numbers: list[int], notes: dict[int, tuple[str | None, str]]
+) -> pd.DataFrame:
     """Attach the sheet's row numbers (``attrs["input_rows"]``, read by the output writers),
-    so outputs number rows as the sheet does, also after blank rows this reader skipped."""
+    so outputs number rows as the sheet does, also after blank rows this reader skipped;
+    and the notes on names read from formulas."""
     frame.attrs[INPUT_ROWS_ATTR] = np.array(numbers, dtype=np.int64)  # an array copies fast
+    if notes:
+        frame.attrs[NOTES_ATTR] = dict(notes)
     return frame
 
 
@@ -644,7 +1017,7 @@ def _cell_text(value: Any) -> str:
 # --- JSON Lines -------------------------------------------------------------------------
 
 
-def _open_jsonl(path: Path, scan: _Scan, encoding: str) -> InputTable:
+def _open_jsonl(path: Path, scan: _Scan, encoding: str, per_cell: bool) -> InputTable:
     text = _decode_head(scan.head[:SNIFF_BYTES], encoding).lstrip("\ufeff \t\r\n")
     if not text:
         raise _err(path, "is empty (no JSON lines)")
@@ -662,6 +1035,7 @@ def _open_jsonl(path: Path, scan: _Scan, encoding: str) -> InputTable:
         country_column=None,
         sha256=scan.sha256,
         rows=None,
+        per_cell=per_cell,
     )
     with contextlib.closing(_jsonl_chunks(table, DEFAULT_CHUNK)) as chunks:
         first = next(chunks, None)
@@ -676,10 +1050,11 @@ def _jsonl_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
     path = table.path
     known = dict.fromkeys(table.columns)
     records: list[dict[str, str]] = []
+    notes: dict[int, tuple[str | None, str]] = {}
     start = 0
     try:
-        with open(path, encoding=table.encoding, newline="") as f:
-            for lineno, line in enumerate(f, 1):
+        with _jsonl_lines(table) as lines:
+            for lineno, (line, how) in enumerate(lines, 1):
                 if not line.strip():
                     continue
                 try:
@@ -693,17 +1068,40 @@ def _jsonl_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
                     if key not in known:
                         known[key] = None
                         table.columns.append(key)
+                if how is not None:
+                    table.decoded[how] += 1
+                    notes[len(records)] = (
+                        ("unreadable", f"name unreadable: no encoding reads line {lineno} as text")
+                        if how == "unreadable"
+                        else (
+                            None,
+                            f"line {lineno} decoded as {how}, unlike the file's {table.encoding}",
+                        )
+                    )
                 records.append(record)
                 if len(records) == size:
-                    yield _frame_from_records(records, table.columns, start)
+                    yield _frame_from_records(records, table.columns, start, notes)
                     start += len(records)
-                    records = []
+                    records, notes = [], {}
     except UnicodeDecodeError as e:
         raise _err(path, f"is not valid {table.encoding} text ({e.reason})") from None
     except OSError as e:
         raise _err(path, f"cannot read the file: {e.strerror or e}") from None
     if records:
-        yield _frame_from_records(records, table.columns, start)
+        yield _frame_from_records(records, table.columns, start, notes)
+
+
+@contextlib.contextmanager
+def _jsonl_lines(table: InputTable) -> Iterator[Iterator[tuple[str, str | None]]]:
+    """The file's lines, each with how it was decoded when not as the file (see
+    :func:`~screener.files.encodings.decode_cell`): line by line in a legacy file."""
+    if not table.per_cell:
+        with open(table.path, encoding=table.encoding, newline="") as f:
+            yield ((line, None) for line in f)
+        return
+    encoding = table.encoding or "utf-8"
+    with open(table.path, "rb") as b:
+        yield (decode_cell(line, encoding) for line in b)
 
 
 def _json_text(value: Any) -> str:
@@ -715,10 +1113,16 @@ def _json_text(value: Any) -> str:
 
 
 def _frame_from_records(
-    records: list[dict[str, str]], columns: list[str], start: int
+    records: list[dict[str, str]],
+    columns: list[str],
+    start: int,
+    notes: dict[int, tuple[str | None, str]] | None = None,
 ) -> pd.DataFrame:
     rows = [[r.get(c, "") for c in columns] for r in records]
-    return _frame(rows, columns, start)
+    frame = _frame(rows, columns, start)
+    if notes:
+        frame.attrs[NOTES_ATTR] = dict(notes)
+    return frame
 
 
 # --- Parquet ----------------------------------------------------------------------------

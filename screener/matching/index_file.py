@@ -22,6 +22,21 @@ entities; with ``lazy=False`` (a batch) it reads everything into memory first, b
 workers are forked to share it. A file that is missing, unreadable, of another
 format, or built for other lists or another matching code (its key differs) gives
 ``None``, and the caller builds the index again.
+
+**An index that cannot lie.** A damaged file must never make a listed name read clear
+(a few flipped bytes in the token table once made ``KIM SE GON`` "No hit"), so:
+
+* the whole file has a CRC-32, written last into the SQLite header's user version
+  (computed with those four bytes zeroed; the application id marks the format):
+  ``lazy=False`` checks it before reading anything, and a file that fails it gives
+  ``None`` (built again, never used);
+* every row read lazily carries a CRC-32 of its key and values, checked when it is
+  read; a name or entity row that postings point to must exist; and ``lazy=True``
+  runs SQLite's page-level ``quick_check`` on the small keyed tables (tokens, maps,
+  words, prefixes: a few milliseconds), so a damaged key cannot hide a token;
+* any damage found while screening (a CRC that differs, SQLite's "malformed", text
+  that does not decode) raises :class:`IndexDamaged`; the service then builds the
+  index again from the store and screens once more (:mod:`screener.screening.service`).
 """
 
 from __future__ import annotations
@@ -29,20 +44,70 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import zlib
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from screener.errors import ListsError
 from screener.heap import paused_collector
 from screener.matching.index import Index, NameRec
 from screener.matching.normalize import Norm
 from screener.model import Entity, Listing, Name
 
-FORMAT = 2
+FORMAT = 3
 MAPS = ("compact", "pinyin", "cjk", "zh_base", "brand_keys", "acronyms")
 SETS = ("distinctive", "cities", "common", "brand_words", "coined", "syllables")
 _SEP = "\x1f"
+APPLICATION_ID = 0x53435249  # "SCRI", in the SQLite header: a screener index
+_CRC_AT = 60  # the header's user version: the file's CRC-32
+_CHECKED_TABLES = ("tokens", "maps", "words", "prefixes")  # quick_check on a lazy open
+
+
+class IndexDamaged(ListsError):
+    """The index file beside the store is damaged (found while screening)."""
+
+
+def _crc(*fields: Any) -> int:
+    """CRC-32 of a row's fields (text, numbers, blobs, None), each field delimited."""
+    c = 0
+    for f in fields:
+        if f.__class__ is bytes:
+            c = zlib.crc32(f, c)
+        elif f.__class__ is str:
+            c = zlib.crc32(f.encode("utf-8", "surrogatepass"), c)
+        else:
+            c = zlib.crc32(repr(f).encode(), c)
+        c = zlib.crc32(b"\x1e", c)
+    return c
+
+
+def file_crc(path: Path) -> tuple[int, int]:
+    """(CRC-32 of the file with the header's user version zeroed, the one stored there)."""
+    c, stored = 0, -1
+    with open(path, "rb") as f:
+        head = bytearray(f.read(100))
+        if len(head) == 100:
+            stored = int.from_bytes(head[_CRC_AT : _CRC_AT + 4], "big")
+            head[_CRC_AT : _CRC_AT + 4] = bytes(4)
+        c = zlib.crc32(head)
+        while block := f.read(1 << 20):
+            c = zlib.crc32(block, c)
+    return c, stored
+
+
+def _seal(path: Path) -> None:
+    """Write the file's CRC-32 and the application id into its header (last)."""
+    with open(path, "r+b") as f:
+        f.seek(68)
+        f.write(APPLICATION_ID.to_bytes(4, "big"))
+    crc, _ = file_crc(path)
+    with open(path, "r+b") as f:
+        f.seek(_CRC_AT)
+        f.write(crc.to_bytes(4, "big"))
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _ids(values: Any) -> bytes:
@@ -111,6 +176,7 @@ def save_index(idx: Index, path: Path, key: str) -> None:
         with conn:
             _write(conn, idx, key)
         conn.close()
+        _seal(tmp)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -122,15 +188,15 @@ def _write(c: sqlite3.Connection, idx: Index, key: str) -> None:
     c.execute("pragma synchronous=off")
     c.execute("pragma cache_size=-200000")
     c.execute("create table meta (key text primary key, value text)")
-    c.execute("create table tokens (token text, w real, postings blob)")
-    c.execute("create table deletes (key text, tokens text)")
+    c.execute("create table tokens (token text, w real, postings blob, crc integer)")
+    c.execute("create table deletes (key text, tokens text, crc integer)")
     c.execute(
         "create table names (id integer primary key, entity integer, text text, "
-        "kind text, norm text, wmin real, brand text)"
+        "kind text, norm text, wmin real, brand text, crc integer)"
     )
-    c.execute("create table entities (id integer primary key, data text)")
-    c.execute("create table maps (map text, key text, ids blob)")
-    c.execute("create table prefixes (text text, id integer)")
+    c.execute("create table entities (id integer primary key, data text, crc integer)")
+    c.execute("create table maps (map text, key text, ids blob, crc integer)")
+    c.execute("create table prefixes (text text, id integer, crc integer)")
     c.execute("create table words (kind text, word text)")
     c.execute("create table blobs (name text primary key, data text)")
     meta = {
@@ -149,37 +215,38 @@ def _write(c: sqlite3.Connection, idx: Index, key: str) -> None:
         ((k, json.dumps(v, ensure_ascii=False, default=str)) for k, v in meta.items()),
     )
     c.executemany(
-        "insert into tokens values (?, ?, ?)",
-        ((t, idx.w.get(t, idx.max_w), _ids(p)) for t, p in idx.postings.items()),
+        "insert into tokens values (?, ?, ?, ?)",
+        (_with_crc(t, float(idx.w.get(t, idx.max_w)), _ids(p)) for t, p in idx.postings.items()),
     )
     c.executemany(
-        "insert into deletes values (?, ?)", ((d, _SEP.join(ts)) for d, ts in idx.deletes.items())
+        "insert into deletes values (?, ?, ?)",
+        (_with_crc(d, _SEP.join(ts)) for d, ts in idx.deletes.items()),
     )
     c.executemany(
-        "insert into names values (?, ?, ?, ?, ?, ?, ?)",
+        "insert into names values (?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            (
+            _with_crc(
                 i,
                 r.entity,
                 r.text,
                 r.kind,
                 _norm_json(r.norm),
-                idx.wmin[i],
+                float(idx.wmin[i]),
                 _SEP.join(idx.brand[i]) if i in idx.brand else None,
             )
             for i, r in enumerate(idx.names)
         ),
     )
     c.executemany(
-        "insert into entities values (?, ?)",
-        ((i, _entity_json(e)) for i, e in enumerate(idx.entities)),
+        "insert into entities values (?, ?, ?)",
+        (_with_crc(i, _entity_json(e)) for i, e in enumerate(idx.entities)),
     )
     for m in MAPS:
         c.executemany(
-            "insert into maps values (?, ?, ?)",
-            ((m, k, _ids(v)) for k, v in getattr(idx, m).items()),
+            "insert into maps values (?, ?, ?, ?)",
+            (_with_crc(m, k, _ids(v)) for k, v in getattr(idx, m).items()),
         )
-    c.executemany("insert into prefixes values (?, ?)", idx.prefixes)
+    c.executemany("insert into prefixes values (?, ?, ?)", (_with_crc(*p) for p in idx.prefixes))
     blobs = {
         "deletes": json.dumps(idx.deletes, ensure_ascii=False),
         "norms": "[" + ",".join(_norm_json(r.norm) for r in idx.names) + "]",
@@ -194,20 +261,35 @@ def _write(c: sqlite3.Connection, idx: Index, key: str) -> None:
     c.execute("create index prefixes_text on prefixes (text)")
 
 
+def _with_crc(*fields: Any) -> tuple[Any, ...]:
+    return (*fields, _crc(*fields))
+
+
 def open_index(path: Path, key: str, *, lazy: bool = True) -> Index | None:
-    """The index in ``path`` if it was written for ``key``, else None (see the module
-    docstring)."""
+    """The index in ``path`` if it was written for ``key`` and is whole, else None (see
+    the module docstring)."""
+    conn = None
     try:
+        if not lazy:
+            crc, stored = file_crc(path)
+            if crc != stored:
+                return None
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         meta = {k: json.loads(v) for k, v in conn.execute("select key, value from meta")}
         if meta.get("format") != FORMAT or meta.get("key") != key:
             conn.close()
             return None
         if lazy:
+            for table in _CHECKED_TABLES:
+                if conn.execute(f"pragma quick_check({table})").fetchone() != ("ok",):
+                    conn.close()
+                    return None
             return _Lazy(path, conn, meta)
         with paused_collector():  # millions of objects, no cycles among them
             return _load_all(conn, meta)
-    except (sqlite3.Error, ValueError, KeyError, TypeError):
+    except (OSError, sqlite3.Error, ValueError, KeyError, TypeError, AttributeError):
+        if conn is not None:
+            conn.close()
         return None
 
 
@@ -258,10 +340,22 @@ def _load_all(conn: sqlite3.Connection, meta: dict[str, Any]) -> Index:
 
 
 class _Rows:
-    """A read-only mapping over one query of the index file, remembered once read."""
+    """A read-only mapping over one query of the index file, remembered once read.
 
-    def __init__(self, owner: _Lazy, sql: str, decode: Any):
-        self.owner, self.sql, self.decode = owner, sql, decode
+    The query's last column is the row's CRC, of ``tag`` (the fixed part of the key),
+    the key and the other columns; a row that fails it, or does not decode, raises
+    :class:`IndexDamaged`, as does a missing row when ``must_exist``."""
+
+    def __init__(
+        self,
+        owner: _Lazy,
+        sql: str,
+        decode: Any,
+        tag: tuple[Any, ...] = (),
+        must_exist: bool = False,
+    ):
+        self.owner, self.sql, self.decode, self.tag = owner, sql, decode, tag
+        self.must_exist = must_exist
         self.cache: dict[Any, Any] = {}
 
     def get(self, key: Any, default: Any = None) -> Any:
@@ -275,10 +369,19 @@ class _Rows:
             return self.cache[key]
         except KeyError:
             pass
-        row = self.owner.conn().execute(self.sql, (key,)).fetchone()
-        if row is None:
-            raise KeyError(key)
-        value = self.cache[key] = self.decode(row)
+        try:
+            row = self.owner.conn().execute(self.sql, (key,)).fetchone()
+            if row is None:
+                if self.must_exist:
+                    raise IndexDamaged(f"{self.owner.path}: row {key!r} is missing")
+                raise KeyError(key)
+            if _crc(*self.tag, key, *row[:-1]) != row[-1]:
+                raise IndexDamaged(f"{self.owner.path}: the row of {key!r} fails its CRC")
+            value = self.cache[key] = self.decode(row[:-1])
+        except sqlite3.DatabaseError as e:
+            raise damaged(self.owner.path, e) from None
+        except (ValueError, TypeError, IndexError, AttributeError) as e:
+            raise damaged(self.owner.path, e) from None
         return value
 
     def __contains__(self, key: Any) -> bool:
@@ -286,6 +389,11 @@ class _Rows:
 
     def __iter__(self) -> Iterator[Any]:
         raise TypeError("a lazily read index is not iterated")
+
+
+def damaged(path: Path, e: BaseException) -> IndexDamaged:
+    """The error for damage found while reading ``path``."""
+    return IndexDamaged(f"{path}: the index file is damaged ({' '.join(str(e).split())[:120]})")
 
 
 class _Lazy(Index):
@@ -296,12 +404,12 @@ class _Lazy(Index):
         _with_meta(self, meta)
         self._path, self._conn, self._pid = path, conn, os.getpid()
         self._n_names, self._n_entities = meta["names"], meta["entities"]
-        token = _Rows(self, "select w, postings from tokens where token = ?", tuple)
+        token = _Rows(self, "select w, postings, crc from tokens where token = ?", tuple)
         self.postings = _Derived(token, lambda r: _unids(r[1]))  # type: ignore[assignment]
         self.w = _Derived(token, lambda r: r[0])  # type: ignore[assignment]
         self.deletes = _Rows(
             self,
-            "select tokens from deletes where key = ?",  # type: ignore[assignment]
+            "select tokens, crc from deletes where key = ?",  # type: ignore[assignment]
             lambda r: r[0].split(_SEP),
         )
         for m in MAPS:
@@ -310,12 +418,16 @@ class _Lazy(Index):
                 m,
                 _Rows(
                     self,
-                    f"select ids from maps where map = '{m}' and key = ?",
+                    f"select ids, crc from maps where map = '{m}' and key = ?",
                     lambda r: _unids(r[0]),
+                    tag=(m,),
                 ),
             )
         rows = _Rows(
-            self, "select entity, text, kind, norm, wmin, brand from names where id = ?", _name_row
+            self,
+            "select entity, text, kind, norm, wmin, brand, crc from names where id = ?",
+            _name_row,
+            must_exist=True,
         )
         self.names = _Seq(rows, self._n_names, lambda r: r[0])  # type: ignore[assignment]
         self.toksets = _Seq(rows, self._n_names, lambda r: r[1])  # type: ignore[assignment]
@@ -324,14 +436,19 @@ class _Lazy(Index):
         self.entities = _Seq(
             _Rows(
                 self,
-                "select data from entities where id = ?",  # type: ignore[assignment]
+                "select data, crc from entities where id = ?",  # type: ignore[assignment]
                 lambda r: entity_from_dict(json.loads(r[0])),
+                must_exist=True,
             ),
             self._n_entities,
             lambda e: e,
         )
         for s in SETS:
             setattr(self, s, _Words(self, s))
+
+    @property
+    def path(self) -> Path:
+        return self._path
 
     def conn(self) -> sqlite3.Connection:
         """This process's connection (a forked worker opens its own)."""
@@ -344,12 +461,20 @@ class _Lazy(Index):
 
     def prefixed(self, text: str, limit: int) -> list[tuple[str, int]]:
         end = text[:-1] + chr(ord(text[-1]) + 1) if text else "\U0010ffff"
-        return list(
-            self.conn().execute(
-                "select text, id from prefixes where text >= ? and text < ? order by text limit ?",
+        try:
+            rows = self.conn().execute(
+                "select text, id, crc from prefixes where text >= ? and text < ? "
+                "order by text limit ?",
                 (text, end, limit),
             )
-        )
+            out = []
+            for t, i, crc in rows:
+                if _crc(t, i) != crc:
+                    raise IndexDamaged(f"{self._path}: a prefix row fails its CRC")
+                out.append((t, i))
+        except sqlite3.DatabaseError as e:
+            raise damaged(self._path, e) from None
+        return out
 
 
 def _name_row(r: tuple[Any, ...]) -> tuple[NameRec, frozenset[str], float, tuple[str, ...]]:
@@ -373,14 +498,15 @@ class _Words:
     def __contains__(self, word: object) -> bool:
         found = self.cache.get(word)  # type: ignore[arg-type]
         if found is None:
-            found = self.cache[word] = (
-                self.owner.conn()
-                .execute(  # type: ignore[index]
-                    "select 1 from words where kind = ? and word = ?", (self.kind, word)
+            try:
+                row = (
+                    self.owner.conn()
+                    .execute("select 1 from words where kind = ? and word = ?", (self.kind, word))
+                    .fetchone()
                 )
-                .fetchone()
-                is not None
-            )
+            except sqlite3.DatabaseError as e:
+                raise damaged(self.owner.path, e) from None
+            found = self.cache[word] = row is not None  # type: ignore[index]
         return found
 
 

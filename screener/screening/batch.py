@@ -69,14 +69,18 @@ def run(
     report: dict[str, Any] | None = None,
     engine: str = "local",
     scheduler: str | None = None,
+    max_rows: int | None = None,
 ) -> BatchSummary:
     """Screen every row of ``input_path`` into ``output_path`` (format by extension) with
     the :class:`~screener.screening.service.Screener` ``s``; ``engine`` "dask" screens
     on a Dask cluster (:mod:`screener.screening.dask_engine`; ``scheduler`` is its
     address, default a local cluster of ``workers`` processes). ``report`` holds what
     the HTML/PDF report adds (``audience``, ``reference``, ``reviewer``; see
-    :mod:`screener.files.reports.html`)."""
-    from screener.files.readers import open_input  # pandas and openpyxl: only batch needs them
+    :mod:`screener.files.reports.html`). ``max_rows`` (default
+    :data:`screener.files.readers.MAX_ROWS`) refuses a larger input: before a row is
+    screened where the file says how many it holds (XLSX, Parquet), else when the
+    reading gets there (the run then fails and keeps no hits)."""
+    from screener.files.readers import MAX_ROWS, open_input  # pandas, openpyxl: batch only
     from screener.files.reports.formats import open_writer
 
     thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
@@ -84,7 +88,13 @@ def run(
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if scheduler is not None and engine != "dask":
         raise InputError("--scheduler applies only to --engine dask")
-    table = open_input(input_path, column=column, country_column=country_column, sheet=sheet)
+    table = open_input(
+        input_path,
+        column=column,
+        country_column=country_column,
+        sheet=sheet,
+        max_rows=MAX_ROWS if max_rows is None else max_rows,
+    )
     if dob_column is not None and dob_column not in table.columns:
         found = [c for c in table.columns if c.strip().lower() == dob_column.strip().lower()]
         if not found:
@@ -178,6 +188,7 @@ def run(
                     "without country evidence"
                 )
                 notes.append(note)
+            notes.extend(table.notes())
             counts = writer.counts()
             writer.close({**counts, "unique_names": rows.unique_names(), "warnings": notes})
         status, code = "done", (EXIT_HIT if tally.needs_review else EXIT_CLEAR)
@@ -215,7 +226,20 @@ def run(
         review_again=counts["review_again"],
         suppressed_hits=tally.suppressed_hits,
         needs_review=tally.needs_review,
+        unreadable=counts["unreadable"],
     )
+
+
+def noted(results: list[dict[str, Any]], notes: dict[int, tuple[str | None, str]] | None) -> None:
+    """Apply what the reader found wrong with some rows' names (``NOTES_ATTR`` of
+    :mod:`screener.files.readers`) to their results: a name that cannot be read as text
+    is ``unreadable`` unless it hit (a real name taken for mojibake still hits), a
+    formula without a value is ``skipped``; the note becomes the row's ``reason``."""
+    for i, (status, note) in (notes or {}).items():
+        r = results[i] = dict(results[i])
+        r["reason"] = note
+        if status == "skipped" or (status == "unreadable" and not r["hits"]):
+            r["status"] = status
 
 
 def _values(column: Any) -> list[Any]:
@@ -234,15 +258,18 @@ class _Tally:
         self.rows = self.hit_rows = self.hits = self.suppressed_hits = self.needs_review = 0
 
     def write(self, writer: Any, rows: Any, df: Any, ticket: Any) -> None:
+        from screener.files.readers import NOTES_ATTR
+
         results, bad, bad_dobs = rows.results(ticket)
+        noted(results, df.attrs.get(NOTES_ATTR))
         self.bad_countries.update(bad)
         self.bad_dobs.update(bad_dobs)
         hit = recorded(results)
         self.hit_rows += len(hit)
         self.hits += sum(len(h) for _, _, h in hit)
         for r in results:
+            self.needs_review += r["status"] in NEEDS_REVIEW
             if r["hits"]:
-                self.needs_review += r["status"] in NEEDS_REVIEW
                 self.suppressed_hits += sum(1 for h in r["hits"] if h["status"] == "suppressed")
         runs.record_hits(self.store, self.run_id, hit)
         writer.write(df, results)

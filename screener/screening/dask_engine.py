@@ -37,6 +37,15 @@ behind. Ctrl-C (exit 130) and SIGTERM (exit 143) cancel the tasks and close the
 client and the local cluster; the local cluster's processes ignore Ctrl-C, as the
 local engine's workers do: this process decides.
 
+**A scheduler that is not one.** Before the client connects to a ``--scheduler``
+address (``tcp://``), this process opens the connection itself and waits for the
+greeting a Dask scheduler sends at once (a small length-prefixed message): nothing
+within ``HANDSHAKE_TIMEOUT`` seconds (an HTTP server waiting for a request), or bytes
+that are no such greeting (a banner, an error page), is one error line and exit 2,
+never a hang or an allocation of exabytes. Every blocking call to the cluster
+(connecting, sending the index, asking for its workers) runs while this process
+watches for Ctrl-C and SIGTERM, so both work in every phase.
+
 **Deployments.** Without ``--scheduler`` a ``LocalCluster`` of ``workers`` processes
 (default: every core), one thread each. With ``--scheduler ADDRESS`` any
 dask.distributed deployment (``dask scheduler`` / ``dask worker``, dask-jobqueue,
@@ -52,8 +61,10 @@ import os
 import pickle
 import signal
 import socket
+import struct
 import tempfile
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -63,7 +74,7 @@ from screener.errors import InputError, ScreenerError, Terminated
 from screener.matching import index_file
 from screener.matching.matcher import Matcher
 from screener.screening.executors import Match, screen_chunk
-from screener.screening.index_cache import cache_key, index_path, load_index
+from screener.screening.index_cache import cache_key, index_path, load_index, rebuild_index
 from screener.screening.rows import RowScreener
 
 try:
@@ -73,7 +84,9 @@ except ImportError:  # pragma: no cover - the engine says how to install it
 
 PARTITION_ROWS = 50_000  # rows per task
 RETRIES = 2  # more tries of a task that raised
-CONNECT_TIMEOUT = "20s"  # to reach a --scheduler
+CONNECT_TIMEOUT = 20.0  # seconds to reach a --scheduler and greet it
+HANDSHAKE_TIMEOUT = 20.0  # seconds for a --scheduler's first bytes
+SETUP_TIMEOUT = 300.0  # seconds to send the index to the workers and hear back
 CLOSE_TIMEOUT = 10  # seconds to close the client and the local cluster
 WAIT_STEP = 0.2  # seconds between looks for Ctrl-C or SIGTERM while a partition runs
 _NONE: list[Match] = []  # the matches of every name without any
@@ -220,13 +233,55 @@ class DaskRows:
         self._signals.install()
         try:
             self._connect()
-            self.client.register_plugin(self.plugin, name=self.plugin.name)
-            workers = len(self.client.scheduler_info().get("workers", {})) or 1
+            self._call(
+                "send the index to the workers",
+                SETUP_TIMEOUT,
+                self.client.register_plugin,
+                self.plugin,
+                name=self.plugin.name,
+            )
+            info = self._call("ask for the workers", CONNECT_TIMEOUT, self.client.scheduler_info)
+            workers = len(info.get("workers", {})) or 1
         except BaseException:
             self._close()
             raise
         self.ahead = max(2, 2 * workers)
         return self
+
+    def _call(self, what: str, limit: float, fn: Any, /, *args: Any, **kw: Any) -> Any:
+        """``fn(*args, **kw)`` in a thread, while this one watches for Ctrl-C and SIGTERM
+        (:class:`_Deferred`) and for ``limit`` seconds; any failure of the cluster is a
+        :class:`DaskError` naming ``what`` was being done."""
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                box["value"] = fn(*args, **kw)
+            except BaseException as e:  # handed to the watching thread
+                box["error"] = e
+            finally:
+                done.set()
+
+        threading.Thread(target=run, daemon=True, name="screener-dask-call").start()
+        deadline = time.monotonic() + limit
+        while not done.wait(WAIT_STEP):
+            self._signals.check()
+            if time.monotonic() > deadline:
+                raise DaskError(
+                    f"the Dask cluster at {self.scheduler or 'this machine'} did not "
+                    f"{what} within {limit:g} s"
+                )
+        self._signals.check()
+        e = box.get("error")
+        if isinstance(e, ScreenerError):
+            raise e
+        if e is not None:
+            raise DaskError(
+                f"the Dask cluster at {self.scheduler or 'this machine'} failed to {what}: "
+                f"{type(e).__name__}: {' '.join(str(e).split())[:200]}"
+            ) from None
+        return box.get("value")
 
     def __exit__(self, *exc: Any) -> None:
         try:
@@ -250,13 +305,14 @@ class DaskRows:
                 )
             self.client = Client(self.cluster)
             return
-        try:
-            self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError, ValueError) as e:
-            raise DaskError(
-                f"cannot reach the Dask scheduler at {self.scheduler}: "
-                f"{' '.join(str(e).split())[:200]}"
-            ) from None
+        greet(self.scheduler, self._signals)
+        self.client = self._call(
+            "accept this client",
+            CONNECT_TIMEOUT + 5,
+            Client,
+            self.scheduler,
+            timeout=f"{CONNECT_TIMEOUT:g}s",
+        )
 
     def submit(
         self,
@@ -335,10 +391,75 @@ class DaskRows:
                 cluster.close(timeout=CLOSE_TIMEOUT)
 
 
+def greet(address: str, signals: _Deferred, timeout: float | None = None) -> None:
+    """Check that a Dask scheduler answers at a ``tcp://`` ``address`` (see the module
+    docstring): connect, and read the greeting it sends unasked, an 8-byte length and
+    that many bytes. Ctrl-C and SIGTERM are honoured while waiting."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    if scheme != "tcp":
+        return  # tls://, ws://...: the client's own timeouts apply
+    host, colon, port = rest.rstrip("/").rpartition(":")
+    if not colon or not port.isdigit():
+        raise DaskError(f"{address} is not a Dask scheduler address (tcp://HOST:PORT)")
+    host = host.strip("[]")
+    timeout = HANDSHAKE_TIMEOUT if timeout is None else timeout
+    deadline = time.monotonic() + timeout
+    where = f"the Dask scheduler at {address}"
+
+    def left() -> float:
+        signals.check()
+        t = deadline - time.monotonic()
+        if t <= 0:
+            raise DaskError(
+                f"{where}: nothing answered as a Dask scheduler within {timeout:g} s "
+                "(is it a Dask scheduler?)"
+            )
+        return min(t, WAIT_STEP)
+
+    sock = None
+    try:
+        while sock is None:
+            try:
+                sock = socket.create_connection((host, int(port)), timeout=left())
+            except TimeoutError:
+                continue
+        got = b""
+        need = 8
+        while len(got) < need:
+            sock.settimeout(left())
+            try:
+                chunk = sock.recv(need - len(got))
+            except TimeoutError:
+                continue
+            if not chunk:
+                raise DaskError(f"{where}: the peer closed the connection: not a Dask scheduler")
+            got += chunk
+            if len(got) == 8 and need == 8:
+                (size,) = struct.unpack("<Q", got)
+                if not 0 < size <= 1 << 20:
+                    shown = got.decode("latin-1").encode("unicode_escape").decode()
+                    raise DaskError(f"{where} answers {shown!r}...: not a Dask scheduler")
+                need = 8 + size
+    except OSError as e:
+        raise DaskError(f"cannot reach {where}: {e.strerror or e}") from None
+    finally:
+        if sock is not None:
+            sock.close()
+
+
 def prepare_index(store: Any) -> tuple[str, Path]:
-    """The index key and file of the store's active lists, built now if need be."""
+    """The index key and file of the store's active lists, built now if need be (or again,
+    when the file fails its CRC: the workers read it whole)."""
     load_index(store, lazy=True)  # builds and saves the file when it is not current
     key, path = cache_key(store.require_lists()), index_path(store)
+    try:
+        crc, stored = index_file.file_crc(path)
+    except OSError:
+        crc, stored = 0, 1
+    if crc != stored:
+        rebuild_index(store, lazy=True)
     idx = index_file.open_index(path, key, lazy=True)
     if idx is not None and hasattr(idx, "conn"):
         idx.conn().close()

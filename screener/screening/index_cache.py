@@ -4,7 +4,10 @@ the lists, the matching code or its vocabulary change.
 The file is ``<db>.index`` (:mod:`screener.matching.index_file`: plain data in SQLite,
 never executed). Its key is the tool version, the size and modification time of each
 file of the matching code and vocabulary, and the id and sha256 of every active list
-version. An older ``<db>.index.pickle`` cache is deleted, never read.
+version. An older ``<db>.index.pickle`` cache is deleted, never read. A file that fails
+its checks (:mod:`screener.matching.index_file`: a CRC over the whole file, a CRC per
+row) is built again from the store, never used; :func:`rebuild_index` builds it again
+when damage is found while screening.
 """
 
 from __future__ import annotations
@@ -48,6 +51,26 @@ def load_index(store: Store, *, lazy: bool = True) -> Index:
     idx = index_file.open_index(path, key, lazy=lazy)
     if idx is not None:
         return idx
+    return _build(store, versions, key, path)
+
+
+def rebuild_index(store: Store, *, lazy: bool = True) -> Index:
+    """The index built again from the store (the file was found damaged while screening)."""
+    versions = store.require_lists()
+    path = index_path(store)
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+    idx = _build(store, versions, cache_key(versions), path)
+    if lazy:
+        again = index_file.open_index(path, cache_key(versions), lazy=True)
+        if again is not None:
+            return again
+    return idx
+
+
+def _build(store: Store, versions: list[dict[str, Any]], key: str, path: Path) -> Index:
     names = {v["source_id"]: v["source_name"] for v in versions}
     ents = []
     for e in store.entities():

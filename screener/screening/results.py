@@ -13,11 +13,15 @@ Statuses
             ``review-again`` (suppressed once, but the entity's listing changed since)
     a row   (and a check) :func:`row_status`: ``hit`` when any hit is still a hit, else
             ``review-again`` when any hit is, else ``suppressed`` when it had hits (all
-            suppressed), else ``clear``; ``skipped`` for a batch row without a name
+            suppressed), else ``clear``; ``skipped`` for a batch row without a name (or
+            whose name is a spreadsheet formula without a value); ``unreadable`` for a
+            batch row whose name cannot be read as text (mojibake, bytes no encoding
+            reads: :mod:`screener.files.encodings`) and that has no hit: such a name is
+            screened all the same, but never reads ``clear``
 
-A row **needs review** when its status is ``hit`` or ``review-again``; a run exits 1 when
-any row needs review and 0 otherwise, so a batch whose hits are all suppressed exits 0
-(its outputs still show every suppressed hit, with the decision).
+A row **needs review** when its status is ``hit``, ``review-again`` or ``unreadable``; a
+run exits 1 when any row needs review and 0 otherwise, so a batch whose hits are all
+suppressed exits 0 (its outputs still show every suppressed hit, with the decision).
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ from screener.errors import EXIT_CLEAR, EXIT_HIT
 from screener.matching.matcher import Hit
 
 HIT_STATUSES = ("hit", "review-again", "suppressed")
-ROW_STATUSES = ("hit", "review-again", "suppressed", "clear", "skipped")
-NEEDS_REVIEW = frozenset({"hit", "review-again"})
+ROW_STATUSES = ("hit", "review-again", "suppressed", "clear", "skipped", "unreadable")
+NEEDS_REVIEW = frozenset({"hit", "review-again", "unreadable"})
 
 
 def row_status(hit_statuses: Iterable[str | None]) -> str:
@@ -197,7 +201,7 @@ class RowResult:
 @dataclass(slots=True)
 class BatchSummary:
     """A whole batch run. ``hit_rows`` counts rows with any hit, suppressed or not;
-    ``needs_review`` the rows whose status is ``hit`` or ``review-again``."""
+    ``needs_review`` the rows whose status is ``hit``, ``review-again`` or ``unreadable``."""
 
     run_id: str
     rows: int
@@ -212,6 +216,7 @@ class BatchSummary:
     review_again: int = 0  # rows with a hit to review again (and none still open)
     suppressed_hits: int = 0
     needs_review: int | None = None  # None: every row with hits
+    unreadable: int = 0  # rows whose name cannot be read as text, without a hit
 
     @property
     def exit_code(self) -> int:
@@ -230,6 +235,7 @@ class BatchSummary:
             "review_again": self.review_again,
             "clear": self.clear,
             "skipped": self.skipped,
+            "unreadable": self.unreadable,
             "unique_names": self.unique_names,
             "output": self.output,
             "warnings": self.warnings,

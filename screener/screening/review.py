@@ -103,15 +103,21 @@ def import_reviewed(
         )
     first = 1 if table.format == "jsonl" else 2
     summary = ImportSummary(str(path))
-    pending: list[dict[str, Any]] = []
-    for df in table.chunks():
+    # Every row is checked before anything is recorded, keeping per row only what its
+    # decision needs: the listing of an entity version is read, viewed and fingerprinted
+    # once however many rows decide on it, and a party's key is computed once.
+    listings: dict[tuple[str, str, int | None], tuple[Any, str] | None] = {}
+    party_keys: dict[str, str] = {}
+    latest = decisions.in_force(store)  # then also the decisions of the file so far
+    pending: list[tuple[Any, ...]] = []  # as _PENDING names them
+    for df in table.chunks(10_000):  # small chunks: a large file's rows are never all held
         numbers = df.attrs.get(INPUT_ROWS_ATTR)
         if numbers is None or len(numbers) != len(df):
             numbers = [int(i) + first for i in df.index]
-        records = df.to_dict("records")
-        for row, rec in zip(numbers, records):
+        columns = {c: df[c].tolist() for c in (*REQUIRED, "decision_by") if c in df.columns}
+        for i, row in enumerate(numbers):
             summary.rows += 1
-            cell = _cell(rec.get("decision"))
+            cell = _cell(columns["decision"][i])
             if not cell:
                 continue
             summary.decided_rows += 1
@@ -120,63 +126,83 @@ def import_reviewed(
                 kind = decisions.kind_of(cell)
             except InputError as e:
                 raise InputError(f"{where}: {e}") from None
-            reason = _cell(rec.get("decision_reason"))
-            by = _cell(rec.get("decision_by")) or (reviewer or "").strip()
-            party = _cell(rec.get("screen_query"))
+            reason = " ".join(_cell(columns["decision_reason"][i]).split())
+            by = _cell(columns["decision_by"][i]) if "decision_by" in columns else ""
+            by = " ".join((by or (reviewer or "").strip()).split())
+            party = " ".join(_cell(columns["screen_query"][i]).split())
             if not reason:
                 raise InputError(f"{where}: the decision {kind!r} has no decision_reason")
             if not by:
                 raise InputError(f"{where}: no reviewer: fill in decision_by, or give --by")
+            if not party:
+                raise InputError(f"{where}: a decision, but no party (screen_query is empty)")
             try:
-                ids = parse_hit_ids(_cell(rec.get("screen_hit_ids")))
+                ids = parse_hit_ids(_cell(columns["screen_hit_ids"][i]))
             except ValueError as e:
                 raise InputError(f"{where}: screen_hit_ids: {e}") from None
             if not ids:
                 raise InputError(
                     f"{where}: a decision, but no hit to decide on (screen_hit_ids is empty)"
                 )
+            pkey = party_keys.get(party)
+            if pkey is None:
+                if len(party_keys) >= 10_000:
+                    party_keys.clear()
+                pkey = party_keys[party] = decisions.party_key(party, remember=False)
             for source_id, entity_id, version_id in ids:
-                listing = decisions.snapshot(store, source_id, entity_id, version_id)
-                if listing is None:
+                ref = (source_id, entity_id, version_id)
+                if ref not in listings:
+                    listings[ref] = _listing(store, source_id, entity_id, version_id)
+                found = listings[ref]
+                if found is None:
                     at = f" version {version_id}" if version_id is not None else ""
                     raise InputError(
                         f"{where}: {source_id}:{entity_id}{at} is not in this list "
                         "store (was the batch run against another --db?)"
                     )
+                (_, version), fp = found  # type: ignore[misc]
+                key = (pkey, source_id, entity_id)
+                decision = (kind, reason, by, fp)
+                if latest.get(key) == decision:  # the one in force, or just made by the file
+                    summary.unchanged += 1
+                    continue
+                latest[key] = decision
                 pending.append(
-                    decisions.prepare(
-                        store,
-                        party,
-                        source_id,
-                        entity_id,
-                        kind,
-                        reason,
-                        by,
-                        listing,
-                        origin=f"{path.name} row {row}",
-                    )
+                    (party, pkey, source_id, entity_id, version, kind, reason, by, fp, ref, row)
                 )
-    new: list[dict[str, Any]] = []
-    seen: set[tuple[str, str, str]] = set()
-    for item in pending:
-        key = (item["party_key"], item["source_id"], item["entity_id"])
-        now = decisions.latest(store, item["party"], item["source_id"], item["entity_id"])
-        same = now is not None and all(
-            now[k] == item[k] for k in ("kind", "reason", "reviewer", "fingerprint")
-        )
-        if same or (key in seen and _same_as(new, item)):
-            summary.unchanged += 1
-            continue
-        seen.add(key)
-        new.append(item)
-    summary.recorded = decisions.record_many(store, new) if new else []
+    texts = {ref: found[0][0] for ref, found in listings.items() if found is not None}
+    rows = (dict(zip(_PENDING, p), origin=f"{path.name} row {p[-1]}") for p in pending)
+    summary.recorded = decisions.record_prepared(store, rows, texts) if pending else []
     return summary
 
 
-def _same_as(items: list[dict[str, Any]], item: dict[str, Any]) -> bool:
-    """True when ``items`` already holds this decision (the same party in two rows)."""
-    keys = ("party_key", "source_id", "entity_id", "kind", "reason", "reviewer", "fingerprint")
-    return any(all(x[k] == item[k] for k in keys) for x in items)
+_PENDING = (
+    "party",
+    "party_key",
+    "source_id",
+    "entity_id",
+    "version_id",
+    "kind",
+    "reason",
+    "reviewer",
+    "fingerprint",
+    "listing",
+    "row",
+)
+
+
+def _listing(
+    store: Store, source_id: str, entity_id: str, version_id: int | None
+) -> tuple[tuple[str, int | None], str] | None:
+    """((the listing view as JSON, its version id), its fingerprint) of an entity as a
+    version of its list holds it; None when the store does not hold it."""
+    snap = decisions.snapshot(store, source_id, entity_id, version_id)
+    if snap is None:
+        return None
+    view = decisions.listing_view(snap, snap.get("names"))
+    return (json.dumps(view, ensure_ascii=False), snap.get("version_id")), decisions.fingerprint(
+        view
+    )
 
 
 def _cell(value: Any) -> str:

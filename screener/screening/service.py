@@ -50,10 +50,11 @@ from screener.lists.freshness import require_fresh, stale_message
 from screener.lists.registry import registry
 from screener.matching.country import dob_option
 from screener.matching.country import floor as country_floor
+from screener.matching.index_file import IndexDamaged
 from screener.matching.matcher import Matcher
 from screener.matching.rules import DEFAULT_THRESHOLD, valid_threshold
 from screener.screening.executors import InProcess, Match, expand
-from screener.screening.index_cache import load_index
+from screener.screening.index_cache import load_index, rebuild_index
 from screener.screening.results import BatchSummary, CheckResult, ScreenHit
 from screener.screening.stages import Query, Stage, default_stages, finish
 from screener.settings import Config, load_config
@@ -241,8 +242,41 @@ class Screener:
         """The hits of each query, in order: the matcher (in ``executor``, default this
         process; names the snapshot screened before are not screened again), then every
         stage. Used by checks, the HTTP API and batches. ``snapshot`` (default the
-        current one) lets a caller name the list versions it screened against."""
+        current one) lets a caller name the list versions it screened against.
+
+        Damage found in the index file while screening (:class:`IndexDamaged`) builds
+        the index again from the store and screens once more; damage again is a
+        ListsError (exit 3), never a clear."""
         snap = snapshot or self.snapshot()
+        try:
+            return self._screen(queries, executor, snap)
+        except IndexDamaged as e:
+            if executor is not None:
+                raise
+            snap = self._rebuilt(snap)
+            try:
+                return self._screen(queries, None, snap)
+            except IndexDamaged as again:
+                raise IndexDamaged(
+                    f"{again} (and again after building it anew from the store: {e})"
+                ) from None
+
+    def _rebuilt(self, damaged: Snapshot) -> Snapshot:
+        """A snapshot whose index was built again from the store (the old one is damaged)."""
+        with self._loading:
+            snap = self._snapshot
+            if snap is not None and snap is not damaged:
+                return snap  # another thread built it again meanwhile
+            versions = tuple((v["id"], v["sha256"]) for v in self.store.require_lists())
+            snap = Snapshot(
+                Matcher(rebuild_index(self.store, lazy=damaged.lazy)), versions, damaged.lazy
+            )
+            self._snapshot = snap
+            return snap
+
+    def _screen(
+        self, queries: Sequence[Query], executor: Any, snap: Snapshot
+    ) -> list[list[ScreenHit]]:
         m, memo = snap.matcher, snap.memo
         out: list[list[ScreenHit]] = []
         found: list[list[Match]] = [[] for _ in queries]

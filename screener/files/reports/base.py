@@ -186,19 +186,21 @@ class Writer:
 
     def counts(self) -> dict[str, int]:
         """What this writer has seen: rows, rows with hits (``hit_rows``), hits, suppressed
-        hits, rows that need review (status ``hit`` or ``review-again``), and rows by status:
-        ``suppressed`` (every hit suppressed), ``review_again``, ``clear``, ``skipped``."""
+        hits, rows that need review (status ``hit``, ``review-again`` or ``unreadable``), and
+        rows by status: ``suppressed`` (every hit suppressed), ``review_again``, ``clear``,
+        ``skipped``, ``unreadable``."""
         t = self.tally
         return {
             "rows": t["rows"],
             "hit_rows": t["hit_rows"],
             "hits": t["hits"],
             "suppressed_hits": t["suppressed_hits"],
-            "needs_review": t["hit"] + t["review-again"],
+            "needs_review": t["hit"] + t["review-again"] + t["unreadable"],
             "suppressed": t["suppressed"],
             "review_again": t["review-again"],
             "clear": t["clear"],
             "skipped": t["skipped"],
+            "unreadable": t["unreadable"],
         }
 
     def input_rows(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> list[Any]:

@@ -15,6 +15,7 @@ reference, a reviewer and an audience, as HTML or PDF (:mod:`.pdf`). It holds, i
      shown with the hit it concerns; a suppressed hit stays, marked, and a hit to review
      again says what changed;
    * a clear or skipped party is one line in a table, so 60 funders fit on a few pages;
+     so is a party whose name cannot be read as text (``Unreadable``, to review, with why);
 
 4. the coverage statement: every list version checked and when it was loaded, lists
    never downloaded or out of date, and what a clear result does not cover;
@@ -69,6 +70,7 @@ STATUS_WORDS = {
     "suppressed": "suppressed by a decision",
     "clear": "no potential match",
     "skipped": "skipped",
+    "unreadable": "name unreadable: to review",
 }
 _BLANK = "<span class=blank></span>"  # a line to write on
 
@@ -113,9 +115,10 @@ class HtmlWriter(Writer):
                 if not self._in_table:
                     out.append(_CLEAR_HEAD)
                     self._in_table = True
-                skipped = result.get("status") == "skipped"
-                self.verdict_counts["skipped" if skipped else NO_FINDING] += 1
-                out.append(_clear_row(result, row, skipped))
+                status = result.get("status")
+                kind = status if status in ("skipped", "unreadable") else NO_FINDING
+                self.verdict_counts[kind] += 1
+                out.append(_clear_row(result, row, kind))
         self._blocks.write("".join(out))
 
     def _entities(self, hits: list[dict[str, Any]]) -> tuple[str, str]:
@@ -228,6 +231,7 @@ color:#fff;background:#555;margin-left:8px;vertical-align:1px}
 .verdict.prohibited{background:#7f0000}.verdict.licence-required{background:#b3261e}
 .verdict.restricted{background:#c25e00}.verdict.elevated-risk{background:#8a7400}
 .verdict.no-finding{background:#2e7d32}.verdict.skipped{background:#8a8a85}
+.verdict.unreadable{background:#b3261e}
 .status{display:inline-block;font-size:12px;border:1px solid #555;padding:0 7px;
 border-radius:10px;margin-left:6px;vertical-align:1px}
 .status.review-again{border-color:#b3261e;color:#b3261e;font-weight:700}
@@ -356,6 +360,7 @@ _COUNT_LABELS = {
     "suppressed_hits": "Suppressed matches",
     "clear": "Clear",
     "skipped": "Skipped",
+    "unreadable": "Unreadable names",
     "unique_names": "Distinct names screened",
 }
 
@@ -373,7 +378,10 @@ def _counts_table(summary: dict[str, Any]) -> str:
 
 
 def _verdict_counts(counts: Counter[str]) -> str:
-    items = [(v.id, v.label) for v in verdicts()] + [("skipped", "Skipped")]
+    items = [(v.id, v.label) for v in verdicts()] + [
+        ("unreadable", "Unreadable"),
+        ("skipped", "Skipped"),
+    ]
     head = "".join(f'<th><span class="verdict {v}">{_e(label)}</span></th>' for v, label in items)
     cells = "".join(f"<td>{counts.get(v, 0)}</td>" for v, _ in items)
     return f"<table class=counts>\n<tr>{head}</tr>\n<tr>{cells}</tr>\n</table>\n"
@@ -386,11 +394,15 @@ _CLEAR_HEAD = (
 )
 
 
-def _clear_row(result: dict[str, Any], row: Any, skipped: bool) -> str:
-    if skipped:
+def _clear_row(result: dict[str, Any], row: Any, kind: str) -> str:
+    if kind == "skipped":
         v = f'<span class="verdict skipped">Skipped</span> {_e(result.get("reason"))}'
+    elif kind == "unreadable":
+        v = f'<span class="verdict unreadable">Unreadable</span> {_e(result.get("reason"))}'
     else:
         v = f'<span class="verdict no-finding">{_e(verdict(NO_FINDING).label)}</span>'
+        if result.get("reason"):
+            v += f" <span class=muted>{_e(result['reason'])}</span>"
     return (
         f'<tr id="row-{_e(row)}"><td class=n>Row {_e(row)}</td><td>{_e(result.get("query"))}'
         f"</td><td>{_e(_upper(result.get('country')))}</td><td class=v>{v}</td></tr>\n"
