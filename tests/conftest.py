@@ -76,7 +76,7 @@ def store(db_path: Path) -> Iterator[Store]:
 def edition_2025(master_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled list plus the DoD 1260H list of 2025-01-07, indexed once (tests copy it)."""
     import milcorps
+    from excerpts import shared
 
-    if not milcorps.MILCORPS.exists():
-        pytest.skip(f"shared data not present: {milcorps.MILCORPS}")
+    shared(milcorps.MILCORPS)  # or a skip: the transcription is not committed
     return milcorps.store_with_edition(master_db, tmp_path_factory.mktemp("e2025"), "2025-01-07")

@@ -11,6 +11,9 @@ that row.
 one entity per company (by its clean name), with its 1260H listing: first listed, and for
 a company no longer listed the date it ended (``in_force: false``), as the curated list
 records a removal. Tests import two editions as two versions of one source.
+
+The transcription is OpenSanctions' (CC BY-NC 4.0): it is read from ../shared/data and
+never committed, so the tests that use it are marked ``shared_data`` and skip without it.
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ import re
 from pathlib import Path
 
 import yaml
+from excerpts import shared
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-MILCORPS = DATA / "opensanctions" / "us" / "dod_chinese_milcorps" / "sanctions.csv"
+MILCORPS = "opensanctions/us/dod_chinese_milcorps/sanctions.csv"  # in ../shared/data
 SOURCE_ID = "dod-1260h"
 FULL_EDITIONS = ("2025-01-07", "2026-06-08")  # editions that name every company again
 
@@ -33,7 +36,7 @@ def key(name: str) -> str:
 
 
 def rows() -> list[dict[str, str]]:
-    with open(MILCORPS, encoding="utf-8", newline="") as f:
+    with open(shared(MILCORPS), encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
 
 

@@ -1,5 +1,9 @@
 """Portfolios re-screened: after a later edition of the DoD 1260H list is imported,
-``rescreen`` reports exactly the parties whose status changed, and nothing when nothing did."""
+``rescreen`` reports exactly the parties whose status changed, and nothing when nothing did.
+
+The two editions are read from OpenSanctions' transcription of the list in ../shared/data
+(CC BY-NC 4.0, so not committed): those tests are marked ``shared_data`` (tests/milcorps.py).
+"""
 
 from __future__ import annotations
 
@@ -51,9 +55,7 @@ def state(on: str, company: str | None) -> str | None:
     return None if found is None else "ended" if found["end_date"] else "listed"
 
 
-@pytest.fixture
-def db(edition_2025: Path, tmp_path: Path) -> Path:
-    db = milcorps.copy_store(edition_2025, tmp_path)
+def with_funders(db: Path, tmp_path: Path) -> Path:
     src = tmp_path / "funders.csv"
     src.write_text(
         "name,country,note\n"
@@ -65,6 +67,19 @@ def db(edition_2025: Path, tmp_path: Path) -> Path:
     return db
 
 
+@pytest.fixture
+def db(edition_2025: Path, tmp_path: Path) -> Path:
+    """The bundled list and the 1260H edition of 2025-01-07, with the funders' portfolio."""
+    return with_funders(milcorps.copy_store(edition_2025, tmp_path), tmp_path)
+
+
+@pytest.fixture
+def bundled_db(db_path: Path, tmp_path: Path) -> Path:
+    """The bundled list alone, with the funders' portfolio."""
+    return with_funders(db_path, tmp_path)
+
+
+@pytest.mark.shared_data
 def test_rescreen_reports_exactly_the_parties_whose_status_changed(
     db: Path, tmp_path: Path
 ) -> None:
@@ -126,6 +141,7 @@ def test_rescreen_reports_exactly_the_parties_whose_status_changed(
     assert "Nothing changed since the last screening." in page.read_text("utf-8")
 
 
+@pytest.mark.shared_data
 def test_a_decision_then_a_new_edition_comes_back_for_review(db: Path, tmp_path: Path) -> None:
     invoke(db, "rescreen", "funders-2026")
     store = open_store(db)
@@ -171,8 +187,9 @@ def test_a_decision_then_a_new_edition_comes_back_for_review(db: Path, tmp_path:
 
 
 def test_lists_update_rescreens_every_portfolio(
-    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    bundled_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    db = bundled_db
     config = tmp_path / "config.toml"
     config.write_text("[sources.csl]\nmin_entities = 3\n")  # the fixture holds 12 entries
     monkeypatch.setenv("SCREENER_CONFIG", str(config))
@@ -194,7 +211,8 @@ def test_lists_update_rescreens_every_portfolio(
     assert [(p["name"], p["parties"]) for p in listed] == [("funders-2026", 12), ("suppliers", 2)]
 
 
-def test_portfolio_names_and_replacing(db: Path, tmp_path: Path) -> None:
+def test_portfolio_names_and_replacing(bundled_db: Path, tmp_path: Path) -> None:
+    db = bundled_db
     from screener.errors import InputError
 
     src = tmp_path / "one.csv"

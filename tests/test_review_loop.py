@@ -7,6 +7,9 @@
 4. a new batch shows that hit ``suppressed`` (and exits 0 when nothing else needs review);
 5. a later edition of the list ends Costar's listing (removed 2026-02-17);
 6. the hit comes back ``review-again``, saying what changed.
+
+The two editions are read from OpenSanctions' transcription of the list in ../shared/data
+(CC BY-NC 4.0, so not committed): those tests are marked ``shared_data`` (tests/milcorps.py).
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ def db(edition_2025: Path, tmp_path: Path) -> Path:
     return milcorps.copy_store(edition_2025, tmp_path)
 
 
+@pytest.mark.shared_data
 def test_the_whole_loop(db: Path, tmp_path: Path) -> None:
     funders = write_xlsx(tmp_path / "funders.xlsx", FUNDERS)
 
@@ -181,6 +185,7 @@ def test_the_whole_loop(db: Path, tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.shared_data
 def test_a_reviewed_csv_narrowed_to_one_hit(db: Path, tmp_path: Path) -> None:
     """A row with several hits: the reviewer keeps one id in screen_hit_ids."""
     src = tmp_path / "in.csv"
@@ -213,6 +218,7 @@ def test_a_reviewed_csv_narrowed_to_one_hit(db: Path, tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.shared_data
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
@@ -251,9 +257,10 @@ def test_a_bad_reviewed_row_records_nothing(
     assert json.loads(invoke(db, "decisions", "list", "--format", "json").output) == []
 
 
-def test_importing_a_file_that_is_no_reviewed_output(db: Path) -> None:
+def test_importing_a_file_that_is_no_reviewed_output(db_path: Path) -> None:
     from screener.errors import InputError
 
+    db = db_path
     deal = Path(__file__).parent.parent / "fixtures" / "inputs" / "deal_parties.csv"
     with pytest.raises(InputError, match="not a reviewed screener output: no column screen_query"):
         invoke(db, "decisions", "import", str(deal))
