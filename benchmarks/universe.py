@@ -1,8 +1,10 @@
 """The benchmark universe: every reference list under shared/data, as ParsedLists.
 
-OFAC and CSL files go through the product parsers (``screener.lists.parsers``). The other
-sources are reference copies in one-off formats (see shared/data/PROVENANCE.md); the
-small converters below read them for benchmarking only and are not product importers.
+OFAC, CSL, the DoD 1260H editions, the FCC Covered List, METI's End User List and ASPI's
+tracker go through the product parsers (``screener.lists.parsers``), so the benchmark reads
+them as the product does. The other sources are reference copies in one-off formats (see
+shared/data/PROVENANCE.md); the small converters below read them for benchmarking only
+and are not product importers.
 
     python benchmarks/universe.py [DATA_DIR]    # prints entities/names per source
 
@@ -23,12 +25,11 @@ from pathlib import Path
 from screener.countries import to_iso2
 from screener.db.store import Store
 from screener.lists.bundled import open_store
-from screener.lists.parsers import csl, ofac
+from screener.lists.parsers import aspi_unitracker, csl, dod_1260h, fcc_covered, meti_eul, ofac
 from screener.model import Entity, Listing, Name, ParsedList
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIRS = (REPO.parent / "shared" / "data",)
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def shared_lists(data_dir: Path | None = None) -> dict[str, ParsedList]:
@@ -59,67 +60,6 @@ def _csl_samples(*paths: Path) -> ParsedList:
 
 
 # --- reference-copy converters --------------------------------------------------------
-
-
-def _dod_1260h(path: Path) -> ParsedList:
-    """OpenSanctions' transcription of the DoD 1260H list: one row per listing period."""
-    entities: dict[str, Entity] = {}
-    for row in _csv(path):
-        clean = " ".join((row["Clean Name"] or row["Name"]).split())
-        ent = entities.get(clean.lower())
-        if ent is None:
-            ent = entities[clean.lower()] = _org("1260h", clean)
-        _names(ent, [clean], "alias")  # another edition's spelling, if it differs
-        _names(ent, _split(row["Alias"]), "alias")
-        _names(ent, _split(row["Previous Name"]), "former")
-        ent.parent_name = row["Parent Name"].strip() or ent.parent_name
-        end = row["End date"].strip() or None
-        ent.listings.append(
-            Listing(
-                list="DoD 1260H List",
-                authority="US Department of Defense",
-                listed_on=row["Start date"].strip() or None,
-                end_date=end,
-                in_force=end is None,
-                effect="Identified as a Chinese military company (NDAA FY2021 s. 1260H)",
-                source_url=row["Source Url"].strip() or None,
-            )
-        )
-    for ent in entities.values():
-        _summarise_listings(ent)
-    return ParsedList(list(entities.values()), meta={"format": "opensanctions-1260h"})
-
-
-_FCC_COMPANY = re.compile(
-    r"(?:produced|provided|supplied)(?: or provided)?(?:, directly or indirectly,)? by "
-    r"(?P<name>.+?)(?:,? (?:including|to the extent|subject to|or any)\b|\.$|$)"
-)
-
-
-def _fcc_covered(path: Path) -> ParsedList:
-    """FCC Covered List: free text naming the producer of the covered equipment."""
-    entities: list[Entity] = []
-    for row in _csv(path):
-        text = row["covered_equipment_or_services"].strip()
-        found = _FCC_COMPANY.search(text)
-        if not found:
-            continue  # a class of equipment (drones, routers), not a company
-        names = re.split(r" and its wholly-owned subsidiary ", found.group("name"))
-        date = _date(re.split(r"Updated", row["date_of_inclusion_on_covered_list"])[0])
-        for name in names:
-            ent = _org("fcc", name.strip())
-            ent.listings.append(
-                Listing(
-                    list="FCC Covered List",
-                    authority="US Federal Communications Commission",
-                    listed_on=date,
-                    effect=text,
-                    source_url="https://www.fcc.gov/supplychain/coveredlist",
-                )
-            )
-            _summarise_listings(ent)
-            entities.append(ent)
-    return ParsedList(_unique_ids(entities), meta={"format": "fcc-covered-table"})
 
 
 def _ndaa_889(path: Path) -> ParsedList:
@@ -210,56 +150,6 @@ def _uk_sanctions(subjects: Path, names: Path) -> ParsedList:
             _names(ent, [full], kind)
     kept = [e for e in entities.values() if e.name]
     return ParsedList(kept, meta={"format": "covyr-uk-sanctions"})
-
-
-def _meti(path: Path) -> ParsedList:
-    """Japan METI Foreign End-User List, normalised by xyna-bpinelab."""
-    entities = []
-    for item in json.loads(path.read_text(encoding="utf-8")):
-        ent = Entity(id=item["id"], name=item["entity_name"].strip())
-        ent.names.append(Name(ent.name, "primary"))
-        _split_script(ent, ent.name, lang="ja")
-        for alias in item.get("aliases") or []:
-            _names(ent, [alias], "alias", lang="ja" if _CJK.search(alias) else None)
-            _split_script(ent, alias, lang="ja")
-        ent.countries = [c for c in dict.fromkeys(map(to_iso2, item.get("addresses") or [])) if c]
-        ent.addresses = list(item.get("addresses") or [])
-        ent.extra["reason"] = item.get("reason")
-        ent.listings.append(
-            Listing(
-                list="METI Foreign End-User List",
-                authority="Japan METI",
-                effect=item.get("reason"),
-                source_url=item.get("source_url"),
-            )
-        )
-        _summarise_listings(ent)
-        entities.append(ent)
-    return ParsedList(entities, meta={"format": "xyna-registry"})
-
-
-def _aspi(path: Path) -> ParsedList:
-    """ASPI China Defence Universities Tracker (MISP galaxy copy): reference, not a law."""
-    entities = []
-    for value in json.loads(path.read_text(encoding="utf-8"))["values"]:
-        ent = Entity(id=f"aspi:{value['uuid']}", name=value["value"].strip(), countries=["cn"])
-        ent.names.append(Name(ent.name, "primary"))
-        _split_script(ent, ent.name, lang="zh")
-        for alias in value.get("meta", {}).get("aliases", []):
-            kind = "chinese" if _CJK.search(alias) else "alias"
-            _names(ent, [alias], kind, lang="zh" if kind == "chinese" else None)
-        ent.extra["categories"] = value.get("meta", {}).get("categories", [])
-        ent.listings.append(
-            Listing(
-                list="ASPI China Defence Universities Tracker",
-                authority="Australian Strategic Policy Institute",
-                in_force=False,
-                effect="Research reference (risk rating), not a legal restriction",
-                source_url="https://unitracker.aspi.org.au/",
-            )
-        )
-        entities.append(ent)
-    return ParsedList(entities, meta={"format": "misp-galaxy"})
 
 
 def _misp_surveillance(path: Path) -> ParsedList:
@@ -359,16 +249,6 @@ def _names(ent: Entity, names: list[str], kind: str, lang: str | None = None) ->
             ent.names.append(Name(name, kind, lang))
 
 
-def _split_script(ent: Entity, name: str, lang: str) -> None:
-    """'CETC Chip (中电科芯片...)' -> add 'CETC Chip' and the CJK part as separate names."""
-    found = re.search(r"\s*[（(]([^()（）]*)[)）]\s*$", name)
-    if not found or not _CJK.search(found.group(1)):
-        return
-    script = found.group(1).strip()
-    _names(ent, [name[: found.start()].strip()], "alias")
-    _names(ent, [script], "chinese" if lang == "zh" else "alias", lang)
-
-
 def _summarise_listings(ent: Entity) -> None:
     """Copy the earliest listing's fields onto the entity, as product parsers do."""
     if not ent.listings:
@@ -378,15 +258,6 @@ def _summarise_listings(ent: Entity) -> None:
     ent.listed_on, ent.citation, ent.source_url = first.listed_on, first.citation, first.source_url
     if all(lst.end_date for lst in ent.listings):
         ent.end_date = max(lst.end_date or "" for lst in ent.listings)
-
-
-def _unique_ids(entities: list[Entity]) -> list[Entity]:
-    seen: dict[str, int] = {}
-    for ent in entities:
-        seen[ent.id] = seen.get(ent.id, 0) + 1
-        if seen[ent.id] > 1:
-            ent.id = f"{ent.id}-{seen[ent.id]}"
-    return entities
 
 
 def _date(text: str | None) -> str | None:
@@ -411,16 +282,19 @@ SOURCES: dict[str, tuple[tuple[str, ...], Callable[..., ParsedList]]] = {
         ),
         _csl_samples,
     ),
-    "dod-1260h": (("opensanctions/us/dod_chinese_milcorps/sanctions.csv",), _dod_1260h),
-    "fcc-covered": (("opensanctions/us/fcc_covered_list/table.csv",), _fcc_covered),
+    "dod-1260h": (("opensanctions/us/dod_chinese_milcorps/sanctions.csv",), dod_1260h.parse),
+    "fcc-covered": (("opensanctions/us/fcc_covered_list/table.csv",), fcc_covered.parse),
     "ndaa-889": (("opensanctions/us/special_leg/source_files/section_889.csv",), _ndaa_889),
     "eu-ghr": (("opensanctions/eu/journal_sanctions/data/consolidated/32020R1998.csv",), _eu_ghr),
     "uk-sanctions": (
         ("covyr-uk-sanctions/subjects.csv", "covyr-uk-sanctions/subject_names.csv"),
         _uk_sanctions,
     ),
-    "meti": (("xyna-export-control-registry/data/entities/jp.json",), _meti),
-    "aspi": (("misp-galaxy/clusters/china-defence-universities.json",), _aspi),
+    "meti-eul": (("xyna-export-control-registry/data/entities/jp.json",), meti_eul.parse),
+    "aspi-unitracker": (
+        ("misp-galaxy/clusters/china-defence-universities.json",),
+        aspi_unitracker.parse,
+    ),
     "misp-sv": (("misp-galaxy/clusters/surveillance-vendor.json",), _misp_surveillance),
     "bis-universities": (("kaixinol-bis-el-universities/data.json",), _bis_universities),
 }

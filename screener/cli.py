@@ -102,7 +102,12 @@ def lists_group() -> None:
     pass
 
 
-@lists_group.command("show", help="Each source with its active version and entry count.")
+@lists_group.command(
+    "show",
+    help="Each source with its active version and entry count, the date of its data "
+    "(and what that date rests on) beside the date it was loaded, and the copy it was "
+    "read from where the authority publishes no data file.",
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
@@ -118,12 +123,16 @@ def lists_show(obj: Ctx, fmt: str) -> None:
             ("id", "source"),
             ("kind", "kind"),
             ("entities", "entities"),
-            ("published", "published"),
+            ("data_date", "data of"),
+            ("data_date_basis", "dated by"),
             ("loaded_at", "loaded"),
             ("sha256", "version"),
             ("licence", "licence"),
         ],
     )
+    for r in rows:
+        if r.get("read_from"):
+            click.echo(f"{r['id']}: read from {r['read_from']}")
 
 
 @lists_group.command("import", help="Load a list file (or folder) as a new version of a source.")
@@ -135,7 +144,9 @@ def lists_show(obj: Ctx, fmt: str) -> None:
     required=True,
     help="Importer: csl, ofac (file or folder), simple (targets.simple.csv), curated, "
     "section-1286 (DoD Section 1286 CSV), un-sc, ofsi, eu-fsf, dfat, ca-sema, "
-    "bis-dpl, fr-rule; ownership links: gleif-rr (GLEIF Level 2 relationship "
+    "bis-dpl, fr-rule, dod-1260h (DoD 1260H editions, OpenSanctions CSV), fcc-covered "
+    "(FCC Covered List page or CSV), meti-eul (METI End User List JSON), aspi-unitracker "
+    "(ASPI tracker, MISP JSON); ownership links: gleif-rr (GLEIF Level 2 relationship "
     "XML), ownership-csv (child, parent, share, source).",
 )
 @click.option("--source", "source_id", required=True, help="Source id, e.g. csl or my-denylist.")
@@ -146,13 +157,28 @@ def lists_show(obj: Ctx, fmt: str) -> None:
     type=click.Path(path_type=Path),
     help="gleif-rr: the GLEIF LEI records (default: lei-data.xml beside PATH).",
 )
+@click.option(
+    "--data-date",
+    metavar="YYYY-MM-DD",
+    help="The date of the file's data, when the file states none (an OFAC CSV set): "
+    "staleness is judged by it. Without it such a file is dated by the newest date in "
+    "its entries.",
+)
 @click.pass_obj
 def lists_import(
-    obj: Ctx, path: Path, fmt: str, source_id: str, name: str | None, names_file: Path | None
+    obj: Ctx,
+    path: Path,
+    fmt: str,
+    source_id: str,
+    name: str | None,
+    names_file: Path | None,
+    data_date: str | None,
 ) -> None:
     from screener.lists.links import LinksResult
 
-    r = catalog.import_file(obj.store, path, fmt, source_id, name=name, names=names_file)
+    r = catalog.import_file(
+        obj.store, path, fmt, source_id, name=name, names=names_file, data_date=data_date
+    )
     if isinstance(r, LinksResult):
         what = "unchanged" if r.status == "unchanged" else "loaded"
         click.echo(
@@ -1021,6 +1047,37 @@ def runs_show(obj: Ctx, run_id: str, fmt: str) -> None:
     )
 
 
+def _print_coverage(items: list[dict[str, Any]]) -> None:
+    """Which lists were checked in full, which only as the curated subset, which not."""
+    full = [x for x in items if x["status"] == "full"]
+    subset = [x for x in items if x["status"] == "subset"]
+    absent = [x for x in items if x["status"] == "not loaded"]
+    if full:
+        click.echo(
+            "checked in full: "
+            + "; ".join(
+                f"{x['list']} ({x['source_id']}, "
+                + (
+                    f"data of {x['data_date']}"
+                    if x.get("data_date_basis") not in (None, "loaded")
+                    else "data date unknown"
+                )
+                + f", {x['rows']} rows)"
+                for x in full
+            )
+        )
+    if subset:
+        click.echo(
+            "curated subset only (a party not among these entries was not checked): "
+            + "; ".join(
+                f"{x['list']} ({x['entries']} {'entry' if x['entries'] == 1 else 'entries'})"
+                for x in subset
+            )
+        )
+    if absent:
+        click.echo("not loaded: " + ", ".join(sorted({x["list"] for x in absent})))
+
+
 def _print_check(result: dict[str, Any]) -> None:
     hits = result["hits"]
     if not hits:
@@ -1048,6 +1105,7 @@ def _print_check(result: dict[str, Any]) -> None:
                 ls.get("citation"),
                 f"listed {ls['listed_on']}" if ls.get("listed_on") else None,
                 "ENDED " + ls["end_date"] if ls.get("end_date") else None,
+                ls.get("program"),  # e.g. the 1260H editions: "editions 2025-01-07, 2026-06-08"
             ]
             click.echo(f"  listing      : {' | '.join(b for b in bits if b)}")
             what = ls.get("license_requirement") or ls.get("effect")
@@ -1079,6 +1137,7 @@ def _print_check(result: dict[str, Any]) -> None:
         )
         + f"; run {result['run_id']}"
     )
+    _print_coverage(result.get("coverage") or [])
     if hits:
         click.echo(
             "A potential match is not a determination: confirm each hit against the "

@@ -154,7 +154,8 @@ class ParsedLinks:
 
 @dataclass(frozen=True)
 class RuleStatus:
-    """One period of a rule's status (in force, suspended, revoked, unknown)."""
+    """One period of a rule's status (in force, in force by default, suspended, revoked,
+    unknown)."""
 
     status: str
     start: str

@@ -110,9 +110,7 @@ def bundled_status_on(date: str) -> dict[str, dict[str, object]]:
     return out
 
 
-def edition(
-    date: str, path: Path, companies: dict[str, dict[str, object]] | None = None
-) -> Path:
+def edition(date: str, path: Path, companies: dict[str, dict[str, object]] | None = None) -> Path:
     """Write the 1260H list as it stood on ``date`` (curated YAML) to ``path``: the
     ``companies`` of :func:`status_on` or :func:`bundled_status_on` (by default, the
     transcription's)."""

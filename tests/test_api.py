@@ -17,6 +17,8 @@ from screener.api.app import ROUTES, openapi_doc
 from screener.api.review import API_ROUTES
 from screener.db import runs
 from screener.db.store import Store
+from screener.lists.parsers import curated
+from screener.lists.registry import bundled_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = ROOT / "fixtures" / "inputs"
@@ -48,14 +50,28 @@ def test_healthz_and_readyz_say_the_lists_are_loaded(live: LiveServer) -> None:
     assert "screener-surveillance" in {x["source_id"] for x in body["lists"]}
 
 
-def test_readyz_is_503_while_a_list_is_stale(db_path: Path) -> None:
+def test_readyz_names_a_stale_list_as_a_problem_with_its_data_date(db_path: Path) -> None:
     with LiveServer(db_path) as server, server.client() as c:
         server.screener.settings.sources["screener-surveillance"] = {"max_age_days": 0}
         time.sleep(1.1)  # older than 0 days now
         r = c.get("/readyz")
-    assert r.status_code == 503
-    assert r.json()["ready"] is False
-    assert any("screener-surveillance" in p for p in r.json()["problems"])
+        server.screener.settings.fail_stale = True  # then every check refuses: not ready
+        refusing = c.get("/readyz")
+    assert r.status_code == 200  # checks still answer, with a warning
+    body = r.json()
+    assert body["ready"] is True
+    published = str(curated.parse(bundled_dir() / "surveillance.yaml").published)
+    assert any(
+        "screener-surveillance" in p and f"data of {published}" in p for p in body["problems"]
+    )
+    (stale,) = body["stale"]
+    assert (stale["source_id"], stale["data_date"], stale["data_date_basis"]) == (
+        "screener-surveillance",
+        published,
+        "file",
+    )
+    assert stale["loaded_at"]
+    assert refusing.status_code == 503 and refusing.json()["ready"] is False
 
 
 # -- /match ------------------------------------------------------------------------------
@@ -201,6 +217,10 @@ def test_check_one_name(live: LiveServer) -> None:
     assert hit["status"] == "hit" and hit["hits"][0]["entity_id"] == "dahua"
     assert hit["hits"][0]["citation"] == "84 FR 54002" and hit["run_id"]
     assert (clear["status"], clear["country"], clear["hits"]) == ("clear", "DE", [])
+    # a clear names what it covered: the bundled entries are a subset of each list they cite
+    coverage = {x["list"]: x for x in clear["coverage"]}
+    assert coverage["Entity List"]["status"] == "subset"
+    assert coverage["Entity List"]["text"].startswith("Entity List: curated subset only (")
     assert empty.status_code == 400 and empty.json()["error"] == "the name to check is empty"
     assert bad.status_code == 400 and "between 0 and 1" in bad.json()["error"]
 
@@ -212,6 +232,9 @@ def test_lists_shows_what_is_loaded_and_what_is_active(live: LiveServer) -> None
     assert "screener-surveillance" in {x["source_id"] for x in body["loaded"]}
     assert body["reloading"] is False
     assert any("never loaded" in w for w in body["warnings"])
+    statuses = {x["list"]: x["status"] for x in body["coverage"]}
+    assert statuses["DoD 1260H List"] == "subset" and statuses["SDN List"] == "subset"
+    assert body["stale"] == []
 
 
 # -- a list update while serving ---------------------------------------------------------

@@ -31,7 +31,7 @@ from screener.screening.service import Screener
 distributed = pytest.importorskip("distributed")
 
 # Real lists (their excerpts, fixtures/excerpts) that benchmarks/universe.py reads
-SMALL_SHARED = ("ofac-sdn", "ofac-cons", "aspi", "misp-sv", "bis-universities", "meti")
+SMALL_SHARED = ("ofac-sdn", "ofac-cons", "misp-sv", "bis-universities", "meti-eul")
 COUNTRIES = ["CN", "cn", "CHN", "China", "US", "DE", "Hong Kong", "", None, "Narnia", "GB"]
 
 

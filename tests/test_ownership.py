@@ -122,9 +122,13 @@ def test_affiliates_rule_status_is_data_with_sources() -> None:
     assert (on["2025-10-01"].status, on["2025-10-01"].citation) == ("in force", "90 FR 47201")
     assert (on["2026-01-01"].status, on["2026-01-01"].citation) == ("suspended", "90 FR 50857")
     assert on["2026-11-09"].status == "suspended"
-    after = on["2026-11-10"]
-    assert after.status == "unknown" and after.checked_on and after.source is None
-    assert "unknown after 2026-11-09" in after.note
+    after = on["2026-11-10"]  # 90 FR 50857 restores it then "absent a future extension"
+    assert (after.status, after.citation) == ("in force by default", "90 FR 50857")
+    assert (
+        after.checked_on == "2026-12-07"
+        and after.source == "https://www.federalregister.gov/d/2025-19846"
+    )
+    assert "no extension found" in after.note and "Caveat:" in after.note
     assert aff.status_on("2025-09-01") is None  # before the rule
     assert rules["ofac-50-percent-rule"].status_on("2026-12-01").status == "in force"
 

@@ -209,7 +209,7 @@ def test_ezviz_is_owned_by_hikvision_under_the_bis_affiliates_rule(store: Store)
     [
         ("2025-10-15", "in force", "90 FR 47201"),
         ("2026-01-15", "suspended", "90 FR 50857"),
-        ("2026-12-01", "unknown", None),
+        ("2026-12-07", "in force by default", "90 FR 50857"),  # restored 2026-11-10
     ],
 )
 def test_the_rule_status_comes_from_the_dated_periods(

@@ -361,7 +361,10 @@ def test_cli_ownership_explains_ezviz(db_path: Path, query: str) -> None:
         "rule: BIS Affiliates rule" in x and "90 FR 47201" in x and "applies" in x for x in lines
     )
     assert any(
-        x.strip().startswith("status on 2026-12-01: unknown since 2026-11-10") for x in lines
+        x.strip().startswith(
+            "status on 2026-12-01: in force by default since 2026-11-10, 90 FR 50857"
+        )
+        for x in lines
     )
 
 

@@ -274,6 +274,10 @@ def test_every_registry_source_with_a_url_is_updated_by_default(store: Store) ->
         "dfat",
         "ca-sema",
         "bis-dpl",
+        "dod-1260h",
+        "fcc-covered",
+        "meti-eul",
+        "aspi-unitracker",
     ]
     # not by default: OFSI's closed list and a Federal Register rule that never changes
     assert not {"ofsi", "fr-2023-03929"} & {o.source_id for o in outcomes}

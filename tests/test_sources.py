@@ -46,7 +46,7 @@ def names(ent: Entity, kind: str | None = None) -> list[str]:
 
 
 def test_sdn_2021_has_every_entry(sdn: ParsedList) -> None:
-    assert len(sdn.entities) == 47  # every row of the excerpt's sdn.csv
+    assert len(sdn.entities) == 48  # every row of the excerpt's sdn.csv
     assert {lst.list for e in sdn.entities for lst in e.listings} == {"SDN List"}
 
 

@@ -89,21 +89,40 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready when the lists are loaded and none is older than its max age."""
+    """Ready (200) when the lists are loaded. A list older than its max age, judged by
+    the date of its data, is a problem named in ``problems`` and ``stale`` (with its data
+    date beside its load date), not a failure: checks still answer, with a warning.
+    Under ``fail_stale`` it is a failure (503), as every check would then refuse."""
     srv = server(request)
 
     def look() -> tuple[bool, dict[str, Any]]:
-        problems = []
+        failures = []
         if srv.s.loaded is None:
-            problems.append(srv.watcher.error or "the lists are still loading")
+            failures.append(srv.watcher.error or "the lists are still loading")
         try:
             stale = require_fresh(srv.s.store, srv.s.settings, fail_stale=False)
         except ScreenerError as e:
-            stale, problems = [], [*problems, str(e)]
-        problems += [stale_message(x) for x in stale]
-        return not problems, {
-            "ready": not problems,
+            stale, failures = [], [*failures, str(e)]
+        if stale and srv.s.settings.fail_stale:
+            failures.append("stale lists with fail_stale set: every check refuses")
+        problems = failures + [stale_message(x) for x in stale]
+        return not failures, {
+            "ready": not failures,
             "problems": problems,
+            "stale": [
+                {
+                    k: x.get(k)
+                    for k in (
+                        "source_id",
+                        "data_date",
+                        "data_date_basis",
+                        "loaded_at",
+                        "age_days",
+                        "max_age_days",
+                    )
+                }
+                for x in stale
+            ],
             "lists": srv.s.loaded_versions,
             "reloading": srv.watcher.loading,
         }
@@ -119,13 +138,15 @@ async def readyz(request: Request) -> Response:
 async def lists(request: Request) -> Response:
     """The lists: those screening uses now (loaded) and the store's active versions."""
     srv = server(request)
-    active, notes = await run_in_threadpool(srv.s.guard, False)
+    c = await run_in_threadpool(srv.s.coverage, False)
     return json_response(
         {
             "loaded": srv.s.loaded_versions,
-            "active": active,
+            "active": c["lists"],
             "reloading": srv.watcher.loading,
-            "warnings": notes,
+            "warnings": c["notes"],
+            "stale": c["stale_detail"],
+            "coverage": c["statement"],  # per list: full, curated subset, not loaded
         }
     )
 

@@ -13,6 +13,7 @@ from screener.db.store import ImportCheck, ImportResult, Store, sha256_paths
 from screener.errors import InputError
 from screener.files.cells import neutralize
 from screener.lists.bundled import source_fields
+from screener.lists.data_date import describe, settle
 from screener.lists.links import LinksResult, after_list_import, import_links
 from screener.lists.registry import LINK_FORMATS, importer, registry
 from screener.model import Entity
@@ -41,6 +42,7 @@ def import_file(
     checks: Iterable[ImportCheck] = (),
     source: dict[str, Any] | None = None,
     names: Path | None = None,
+    data_date: str | None = None,
 ) -> ImportResult | LinksResult:
     """Parse ``path`` with importer ``fmt`` and store it as a version of ``source_id``.
 
@@ -49,12 +51,21 @@ def import_file(
     ownership links (``gleif-rr``, ``ownership-csv``) go to the ownership graph
     instead (:func:`screener.lists.links.import_links`; ``names`` is GLEIF's LEI
     file). A CSL import also records the links its entries state, in the same
-    transaction; every list import refreshes the graph's nodes.
+    transaction; every list import refreshes the graph's nodes. ``data_date`` is the
+    date of the file's data when the file states none (:mod:`screener.lists.data_date`).
     """
     if fmt in LINK_FORMATS:
         return import_links(store, Path(path), fmt, source_id, names=names)
     return import_list_file(
-        store, path, fmt, source_id, name=name, origin=origin, checks=checks, source=source
+        store,
+        path,
+        fmt,
+        source_id,
+        name=name,
+        origin=origin,
+        checks=checks,
+        source=source,
+        data_date=data_date,
     )
 
 
@@ -68,13 +79,18 @@ def import_list_file(
     origin: str | None = None,
     checks: Iterable[ImportCheck] = (),
     source: dict[str, Any] | None = None,
+    data_date: str | None = None,
+    downloaded: str | None = None,
 ) -> ImportResult:
     """:func:`import_file` for a list format: a new version of ``source_id``, the
-    links a CSL states recorded and the graph's nodes refreshed in its transaction."""
+    links a CSL states recorded and the graph's nodes refreshed in its transaction.
+    The version's data date is settled by :func:`screener.lists.data_date.settle`
+    (``downloaded``: today, for a file just downloaded from the publisher)."""
     path = Path(path)
     parse = importer(fmt)
     digest = sha256_paths(list_files(path))
     parsed = parse(path)
+    settle(parsed, given=data_date, downloaded=downloaded)
     fields: dict[str, Any] = {"format": fmt}
     if source_id in registry():
         fields.update({k: v for k, v in source_fields(registry()[source_id]).items() if v})
@@ -97,9 +113,13 @@ def import_list_file(
 
 
 def show(store: Store) -> list[dict[str, Any]]:
-    """Each source with its active version, as plain dicts (JSON-ready)."""
+    """Each source with its active version, as plain dicts (JSON-ready): the date of its
+    data beside the date it was loaded (``data_date``, ``data_date_basis``), and the copy
+    it was read from where the authority publishes no data file (``read_from``)."""
     out = []
     for s in store.sources():
+        version = store.version(s["active_version"]) if s.get("active_version") else None
+        meta = json.loads(version["meta"] or "{}") if version else {}
         out.append(
             {
                 "id": s["id"],
@@ -115,6 +135,8 @@ def show(store: Store) -> list[dict[str, Any]]:
                 "names": s["names"],
                 "loaded_at": s["loaded_at"],
                 "published": s["published"],
+                **describe({**s, "meta": meta}),
+                "read_from": meta.get("read_from") or registry().get(s["id"], {}).get("read_from"),
                 "origin": s["origin"],
                 "versions": s["versions"],
             }

@@ -20,7 +20,9 @@
   is a truncated download;
 * an HTML page (``Content-Type: text/html`` or a body starting with ``<!doctype`` /
   ``<html``) is refused: list files are CSV or JSON, and such a page is an error or
-  login page served with status 200;
+  login page served with status 200; unless the list *is* a page (``page=True``, a
+  source with ``page: true`` in sources.yaml: the FCC Covered List), whose importer
+  then checks that the page holds the list;
 * conditional requests: the ``ETag`` and ``Last-Modified`` of each URL are kept in the
   store's ``http_cache`` table (:mod:`screener.db.http_cache`), sent back as
   ``If-None-Match`` / ``If-Modified-Since``, and a 304 answer means unchanged.
@@ -175,9 +177,16 @@ class Downloader:
         self.client.close()
 
     def fetch(
-        self, url: str, dest: Path, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        dest: Path,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        page: bool = False,
     ) -> Fetched:
-        """GET ``url`` into the file ``dest``; conditional when a validator is given."""
+        """GET ``url`` into the file ``dest``; conditional when a validator is given.
+        ``page``: the list is published as an HTML page, which is then not refused."""
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -187,7 +196,7 @@ class Downloader:
         with _Deadline(self.deadline) as deadline:
             for attempt in range(attempts):
                 try:
-                    return self._get(url, dest, headers, deadline)
+                    return self._get(url, dest, headers, deadline, page)
                 except _Expired:
                     raise UpdateError(
                         f"{url}: not downloaded within the {self.deadline:g}-second deadline "
@@ -202,18 +211,20 @@ class Downloader:
                     self.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _get(self, url: str, dest: Path, headers: dict[str, str], deadline: _Deadline) -> Fetched:
+    def _get(
+        self, url: str, dest: Path, headers: dict[str, str], deadline: _Deadline, page: bool
+    ) -> Fetched:
         """One attempt; a failure once the deadline has passed is the deadline's."""
         deadline.check()
         try:
-            return self._attempt(url, dest, headers, deadline)
+            return self._attempt(url, dest, headers, deadline, page)
         except _Retry:
             if deadline.expired or deadline.left() <= 0:
                 raise _Expired from None
             raise
 
     def _attempt(
-        self, url: str, dest: Path, headers: dict[str, str], deadline: _Deadline
+        self, url: str, dest: Path, headers: dict[str, str], deadline: _Deadline, page: bool
     ) -> Fetched:
         left = deadline.left()
         t = self.timeout  # no single wait may outlast the deadline either
@@ -238,9 +249,9 @@ class Downloader:
                         f"{url}: HTTP {r.status_code} {r.reason_phrase}".rstrip()
                         + _hint(r.status_code)
                     )
-                self._check_headers(url, r)
+                self._check_headers(url, r, page)
                 digest, size = self._stream(url, r, dest, deadline)
-                _check_body(url, dest)
+                _check_body(url, dest, page)
                 return Fetched(
                     url,
                     dest,
@@ -263,9 +274,9 @@ class Downloader:
         except httpx.InvalidURL as e:
             raise UpdateError(f"{url}: not a valid URL: {e}") from None
 
-    def _check_headers(self, url: str, r: httpx.Response) -> None:
+    def _check_headers(self, url: str, r: httpx.Response, page: bool = False) -> None:
         ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
-        if ctype in ("text/html", "application/xhtml+xml"):
+        if not page and ctype in ("text/html", "application/xhtml+xml"):
             raise UpdateError(
                 f"{url}: the server sent an HTML page (Content-Type {ctype}), "
                 "not the list file; it is probably an error or login page"
@@ -318,12 +329,12 @@ def _content_length(r: httpx.Response) -> int | None:
         return None
 
 
-def _check_body(url: str, path: Path) -> None:
+def _check_body(url: str, path: Path, page: bool = False) -> None:
     with open(path, "rb") as f:
         head = f.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if not head:
         raise UpdateError(f"{url}: the server sent an empty file")
-    if head.startswith(HTML_STARTS):
+    if head.startswith(HTML_STARTS) and not page:
         raise UpdateError(
             f"{url}: the server sent an HTML page, not the list file; "
             "it is probably an error or login page"

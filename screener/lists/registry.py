@@ -29,6 +29,10 @@ FORMATS = (
     "ca-sema",  # Canada Consolidated Autonomous Sanctions List XML
     "bis-dpl",  # BIS Denied Persons List (dpl.txt)
     "fr-rule",  # a Federal Register rule adding Entity List entries (FR XML)
+    "dod-1260h",  # DoD Section 1260H editions (OpenSanctions transcription, CSV)
+    "fcc-covered",  # FCC Covered List (the fcc.gov page, or its two columns as CSV)
+    "meti-eul",  # Japan METI End User List (JSON of the security-export-control-registry)
+    "aspi-unitracker",  # ASPI China Defence Universities Tracker (MISP galaxy JSON)
 )
 # Formats of ownership links, not list entries, also taken by `lists import --format`;
 # screener.lists.links loads them into the ownership graph.

@@ -27,6 +27,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -201,13 +202,14 @@ def _download(
     force: bool,
 ) -> UpdateOutcome:
     urls, names, all_needed = plan
+    page = bool(entry.get("page"))  # the list is an HTML page (the FCC Covered List)
     active = (store.source(sid) or {}).get("active_version")
     checks = import_checks(sid, entry, force)
     errors: list[str] = []
     with tempfile.TemporaryDirectory(prefix="screener-") as tmp:
         folder = Path(tmp)
         if all_needed:
-            fetched = _fetch_set(store, dl, urls, names, folder, active)
+            fetched = _fetch_set(store, dl, urls, names, folder, active, page)
             if fetched is None:
                 return UpdateOutcome(sid, "unchanged", active, origin=" ".join(urls))
             r = _import(store, sid, entry, folder, folder, " ".join(urls), checks)
@@ -217,7 +219,7 @@ def _download(
             sub = folder / str(len(errors))
             sub.mkdir()
             try:
-                f = _fetch(store, dl, url, sub / name, active)
+                f = _fetch(store, dl, url, sub / name, active, page)
                 if f.not_modified:
                     return UpdateOutcome(sid, "unchanged", active, origin=url)
                 r = _import(store, sid, entry, sub / name, sub, url, checks)
@@ -233,9 +235,11 @@ def _download(
     )
 
 
-def _fetch(store: Store, dl: Downloader, url: str, dest: Path, active: int | None) -> Fetched:
+def _fetch(
+    store: Store, dl: Downloader, url: str, dest: Path, active: int | None, page: bool = False
+) -> Fetched:
     validators = cached_validators(store, url, active)
-    f = dl.fetch(url, dest, **validators)
+    f = dl.fetch(url, dest, **validators, page=page)
     if f.not_modified and not validators:
         raise UpdateError(f"{url}: the server answered 304 Not Modified to a plain request")
     return f
@@ -248,9 +252,10 @@ def _fetch_set(
     names: list[str],
     folder: Path,
     active: int | None,
+    page: bool = False,
 ) -> list[Fetched] | None:
     """Every file of a multi-file source; None when each one is unchanged."""
-    fetched = [_fetch(store, dl, u, folder / n, active) for u, n in zip(urls, names)]
+    fetched = [_fetch(store, dl, u, folder / n, active, page) for u, n in zip(urls, names)]
     if all(f.not_modified for f in fetched):
         return None
     # Some files changed: the unchanged ones are needed too, so fetch them in full.
@@ -271,7 +276,13 @@ def _import(
         for f in catalog.list_files(path):
             check_complete(f)
         return catalog.import_list_file(
-            store, path, entry["format"], sid, origin=origin, checks=checks
+            store,
+            path,
+            entry["format"],
+            sid,
+            origin=origin,
+            checks=checks,
+            downloaded=datetime.now(UTC).date().isoformat(),
         )
     except InputError as e:
         text = str(e).replace(f"{path}: ", "").replace(f"{folder}{os.sep}", "")

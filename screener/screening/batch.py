@@ -135,7 +135,12 @@ def run(
         "lists": lists,
         "warnings": notes,
         "engine": rows.describe(),
-        "coverage": {"stale": coverage["stale"], "never_loaded": coverage["never_loaded"]},
+        "coverage": {
+            "stale": coverage["stale"],
+            "stale_detail": coverage["stale_detail"],
+            "never_loaded": coverage["never_loaded"],
+            "lists": coverage["statement"],  # per list: full, curated subset, not loaded
+        },
         **({"report": report} if report else {}),
     }
     tally = _Tally(store, run_id)

@@ -141,6 +141,9 @@ class CheckResult:
     created_at: str
     tool_version: str
     warnings: list[str] = field(default_factory=list)
+    # per official list: checked in full, as the curated subset, or not loaded
+    # (screener.lists.coverage)
+    coverage: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -162,6 +165,7 @@ class CheckResult:
             "created_at": self.created_at,
             "tool_version": self.tool_version,
             "warnings": self.warnings,
+            "coverage": self.coverage,
         }
 
 

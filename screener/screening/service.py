@@ -44,6 +44,8 @@ from screener.db import runs
 from screener.db.store import Store, now_iso
 from screener.errors import InputError
 from screener.lists.bundled import open_store
+from screener.lists.coverage import statement as coverage_statement
+from screener.lists.data_date import describe
 from screener.lists.freshness import require_fresh, stale_message
 from screener.lists.registry import registry
 from screener.matching.country import dob_option
@@ -121,18 +123,22 @@ class Screener:
         """The lists to screen against, and notes on what a clear result does not cover:
         lists older than their max age (or a ListsError with ``fail_stale``), and official
         lists never loaded. The notes travel with the result (``warnings``)."""
-        c = self.coverage(fail_stale)
+        c = self.coverage(fail_stale, statement=False)
         return c["lists"], c["notes"]
 
-    def coverage(self, fail_stale: bool | None = None) -> dict[str, Any]:
+    def coverage(self, fail_stale: bool | None = None, *, statement: bool = True) -> dict[str, Any]:
         """What screening now covers, as data: ``lists`` (the versions used), ``stale``
         (source ids older than their max age), ``never_loaded`` (official sources never
-        downloaded, with their names) and ``notes`` (the same in words; see :meth:`guard`)."""
+        downloaded, with their names), ``notes`` (the same in words; see :meth:`guard`),
+        ``stale_detail`` (each stale list with its data date and load date) and
+        ``statement`` (per official list: checked in full, as the curated subset, or not
+        loaded; :mod:`screener.lists.coverage`)."""
         lists = self.lists()
         notes = []
-        stale = []
+        stale, stale_detail = [], []
         for s in require_fresh(self.store, self.settings, fail_stale=fail_stale):
             stale.append(s["source_id"])
+            stale_detail.append(s)
             notes.append(f"{stale_message(s)}; run `screener lists update {s['source_id']}`")
         loaded = {x["source_id"] for x in lists}
         never = [
@@ -149,7 +155,14 @@ class Screener:
                 f"cover them: {', '.join(x['source_id'] for x in never)}; "
                 "run `screener lists update`"
             )
-        return {"lists": lists, "stale": stale, "never_loaded": never, "notes": notes}
+        return {
+            "lists": lists,
+            "stale": stale,
+            "stale_detail": stale_detail,
+            "never_loaded": never,
+            "notes": notes,
+            "statement": coverage_statement(self.store, lists) if statement else [],
+        }
 
     @property
     def matcher(self) -> Matcher:
@@ -316,6 +329,7 @@ class Screener:
             now_iso(),
             __version__,
             notes,
+            coverage_statement(self.store, lists),
         )
         dicts = [h.to_dict() for h in hits]
         runs.record_hits(self.store, run_id, [(0, name, dicts)])
@@ -345,6 +359,7 @@ def _described(v: dict[str, Any]) -> dict[str, Any]:
         "version_id": v["id"],
         "sha256": v["sha256"],
         "published": v["published"],
+        **describe(v),
         "loaded_at": v["loaded_at"],
         "entities": v["entities"],
         "licence": v["licence"],

@@ -88,6 +88,12 @@ class HtmlWriter(Writer):
         self.verdict_counts: Counter[str] = Counter()
         self._statements: dict[str, Statement] = {}
         self._rendered: dict[int, tuple[object, str, str]] = {}  # id(hits) -> (hits, html, verdict)
+        # lists the run checked only as the curated subset: named so wherever they appear
+        self.subset = {
+            str(x["list"])
+            for x in (meta.get("coverage") or {}).get("lists") or ()
+            if x.get("status") == "subset"
+        }
 
     def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
         if list(df.columns) != self.columns:
@@ -122,7 +128,9 @@ class HtmlWriter(Writer):
                 for listing in hit.get("listings") or [hit]:
                     st = statement(listing, self.audience)
                     self._statements.setdefault(st.id, st)
-            body = "".join(_entity_block(g, self.audience) for g in entity_groups(hits))
+            body = "".join(
+                _entity_block(g, self.audience, self.subset) for g in entity_groups(hits)
+            )
             cached = self._rendered[id(hits)] = (hits, body, party_verdict(hits).id)
         return cached[1], cached[2]
 
@@ -449,7 +457,9 @@ def _relation_tag(hit: dict[str, Any]) -> str:
     return f'<span class="tag {css}" title="{_e(label)}">{_e(relation)}</span>'
 
 
-def _entity_block(group: list[dict[str, Any]], audience: str) -> str:
+def _entity_block(
+    group: list[dict[str, Any]], audience: str, subset: set[str] | frozenset[str] = frozenset()
+) -> str:
     best = group[0]
     score = max(
         (h["score"] for h in group if isinstance(h.get("score"), int | float)), default=None
@@ -498,14 +508,16 @@ def _entity_block(group: list[dict[str, Any]], audience: str) -> str:
         "<dl>\n",
         *(f"<dt>{label}</dt><dd>{value}</dd>\n" for label, value in fields),
         "</dl>\n",
-        _listings_table(group, audience),
+        _listings_table(group, audience, subset),
         *(_decision_box(h) for h in group if isinstance(h.get("decision"), dict)),
         "</div>\n",
     ]
     return "".join(out)
 
 
-def _listings_table(group: list[dict[str, Any]], audience: str) -> str:
+def _listings_table(
+    group: list[dict[str, Any]], audience: str, subset: set[str] | frozenset[str] = frozenset()
+) -> str:
     """Every listing of the group's hits, each once (by list, citation and dates)."""
     seen: set[tuple[Any, ...]] = set()
     rows = []
@@ -517,7 +529,7 @@ def _listings_table(group: list[dict[str, Any]], audience: str) -> str:
             if key in seen:
                 continue
             seen.add(key)
-            rows.append(_listing_row(listing, audience))
+            rows.append(_listing_row(listing, audience, subset))
     if not rows:
         return ""
     head = (
@@ -529,7 +541,9 @@ def _listings_table(group: list[dict[str, Any]], audience: str) -> str:
     return f"<table class=listings>\n{head}{''.join(rows)}</table>\n"
 
 
-def _listing_row(listing: dict[str, Any], audience: str) -> str:
+def _listing_row(
+    listing: dict[str, Any], audience: str, subset: set[str] | frozenset[str] = frozenset()
+) -> str:
     level = listing_level(listing)
     ended = listing.get("end_date")
     if listing.get("in_force") is False and not ended:
@@ -549,10 +563,21 @@ def _listing_row(listing: dict[str, Any], audience: str) -> str:
         if listing.get("authority")
         else ""
     )
+    # the programme, or the 1260H editions a listing rests on ("editions 2025-01-07, ...")
+    program = (
+        f"<br><span class=muted>{_e(listing.get('program'))}</span>"
+        if listing.get("program")
+        else ""
+    )
+    if listing.get("list") in subset:
+        authority += (
+            "<br><span class=warn>checked as a curated subset only (see the coverage "
+            "statement)</span>"
+        )
     return (
         f"<tr><td>{_e(listing.get('list'))}{authority}<br><span class=muted>"
         f"{_e(level.label)}</span></td><td>{_e(listing.get('citation'))}</td>"
-        f"<td>{_e(listing.get('listed_on'))}</td><td>{_e(ended)}</td>"
+        f"<td>{_e(listing.get('listed_on'))}{program}</td><td>{_e(ended)}</td>"
         f"<td>{'<br>'.join(what) or '—'}</td>"
         f'<td><a href="#meaning-{_anchor(st.id)}">{_e(st.title or st.id)}</a></td>'
         f"<td>{_link(listing.get('source_url'), 'official source')}</td></tr>\n"
@@ -596,6 +621,7 @@ def _coverage(meta: dict[str, Any]) -> str:
         "reported.</p>\n"
     )
     out.append(_lists_table(lists))
+    out.append(_per_list(meta))
     notes = [n for n in meta.get("warnings") or () if "were never loaded" not in str(n)]
     if notes:
         out.append("<ul>\n" + "".join(f"<li>{_e(n)}</li>\n" for n in notes) + "</ul>\n")
@@ -609,13 +635,40 @@ def _coverage(meta: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def _data_of(item: dict[str, Any]) -> str:
+    """The date of a version's data and what it rests on ('2021-07-07, given at import')."""
+    basis = item.get("data_date_basis")
+    if basis is None:  # a run recorded before data dates
+        return str(item.get("published") or "")
+    if basis == "loaded":
+        return "unknown"
+    return f"{item.get('data_date')} ({item.get('data_date_means') or basis})"
+
+
+def _per_list(meta: dict[str, Any]) -> str:
+    """Each official list: checked in full, only as the curated subset, or not loaded."""
+    items = (meta.get("coverage") or {}).get("lists") or []
+    if not items:
+        return ""
+    label = {"full": "Full list", "subset": "Curated subset only", "not loaded": "Not loaded"}
+    rows = ["<table>\n<tr><th>List</th><th>Checked</th><th>What was checked</th></tr>\n"]
+    for x in items:
+        cls = {"subset": " class=warn", "not loaded": " class=alarm"}.get(str(x.get("status")), "")
+        rows.append(
+            f"<tr{cls}><td>{_e(x.get('list'))}</td><td>{_e(label.get(x.get('status'), x.get('status')))}"
+            f"</td><td>{_e(x.get('text'))}</td></tr>\n"
+        )
+    rows.append("</table>\n")
+    return "<h3>Each list</h3>\n" + "".join(rows)
+
+
 def _lists_table(lists: list[dict[str, Any]]) -> str:
     if not lists:
         return "<p class=alarm>No list versions recorded.</p>\n"
     rows = [
         (
             "<table>\n<tr><th>Source</th><th>Kind</th><th>Version</th><th>SHA-256</th>"
-            "<th>Published</th><th>Last updated (loaded)</th><th>Entities</th></tr>\n"
+            "<th>Data of</th><th>Last updated (loaded)</th><th>Entities</th></tr>\n"
         )
     ]
     for item in lists:
@@ -624,7 +677,7 @@ def _lists_table(lists: list[dict[str, Any]]) -> str:
             f"<tr><td>{_e(item.get('name'))} <span class=muted>({_e(item.get('source_id'))})"
             f"</span></td><td>{_e(item.get('kind'))}</td><td>{_e(item.get('version_id'))}</td>"
             f'<td><code title="{_e(sha)}">{_e(sha[:12])}</code></td>'
-            f"<td>{_e(item.get('published'))}</td><td>{_e(item.get('loaded_at'))}</td>"
+            f"<td>{_e(_data_of(item))}</td><td>{_e(item.get('loaded_at'))}</td>"
             f"<td>{_e(item.get('entities'))}</td></tr>\n"
         )
     rows.append("</table>\n")

@@ -45,7 +45,11 @@ __all__ = [
     "parse",
     "parse_rules",
 ]
-STATUSES = ("in force", "suspended", "revoked", "unknown")
+# "in force by default": no official text after the last one found, whose own terms put
+# the rule in force on that date (the Affiliates rule from 2026-11-10: 90 FR 50857 ends
+# its suspension then "absent a future extension"). A compliance tool fails closed: it is
+# shown as in force, with the caveat and the date it was last checked.
+STATUSES = ("in force", "in force by default", "suspended", "revoked", "unknown")
 ENTRY_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 URL = re.compile(r"^https?://\S+$")

@@ -29,14 +29,12 @@ the lists are published months after the fiscal year they are named for.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 from screener.countries import to_iso2
 from screener.errors import InputError
-from screener.lists.parsers.simple import _read
+from screener.lists.parsers.textfile import csv_rows
 from screener.model import Entity, Listing, Name, ParsedList
 
 LIST_NAME = "DoD Section 1286 List"
@@ -71,26 +69,7 @@ def parse(path: Path) -> ParsedList:
 
 
 def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
-    text = _read(path)
-    try:
-        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-        header = [(h or "").strip().lower() for h in reader.fieldnames or []]
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise InputError(
-                f"{path}: not a Section 1286 CSV (missing column(s) {', '.join(missing)})"
-            )
-        reader.fieldnames = header
-        out = []
-        for row in reader:
-            clean = {k: " ".join((v or "").split()) for k, v in row.items() if k}
-            if clean.get("name"):
-                out.append((reader.line_num, clean))
-    except csv.Error as exc:
-        raise InputError(f"{path}: malformed CSV: {exc}") from None
-    if not out:
-        raise InputError(f"{path}: no rows with a name")
-    return out
+    return csv_rows(path, REQUIRED, "a Section 1286 CSV", "name")
 
 
 def _year(item: tuple[int, dict[str, str]], path: Path) -> int | None:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from screener.countries import to_iso2
 from screener.errors import InputError
+from screener.lists.parsers.textfile import read_text
 from screener.model import Entity, Listing, Name, ParsedList
 
 SCHEMAS = {
@@ -50,7 +51,7 @@ EXTRA_FIELDS = ("birth_date", "sanctions", "phones", "emails", "last_seen", "las
 def parse(path: Path) -> ParsedList:
     """Read an OpenSanctions simple CSV (or a user's id,name list)."""
     path = Path(path)
-    text = _read(path)
+    text = read_text(path)
     entities: list[Entity] = []
     seen: dict[str, int] = {}
     try:
@@ -76,22 +77,6 @@ def parse(path: Path) -> ParsedList:
     if not entities:
         raise InputError(f"{path}: no rows with a name")
     return ParsedList(entities, meta={"format": "opensanctions-simple"})
-
-
-def _read(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 (byte {exc.start}); save it as UTF-8") from None
-    if not text.strip():
-        raise InputError(f"{path}: file is empty")
-    return text
 
 
 def _entity(path: Path, row: dict[str, str | None]) -> Entity | None:
