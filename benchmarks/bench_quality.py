@@ -37,10 +37,11 @@ SHARED = next((d.parent for d in DEFAULT_DATA_DIRS if d.is_dir()), DEFAULT_DATA_
 ORG_SCHEMAS = {"Company", "Organization", "LegalEntity"}
 
 
-def universe_entities() -> list[Entity]:
+def universe_entities(data_dir: Path | None = None) -> list[Entity]:
+    """The bundled list plus every benchmark source found in ``data_dir`` (../shared/data)."""
     ents: list[Entity] = []
     lists = {"screener-surveillance": curated.parse(bundled_dir() / "surveillance.yaml")}
-    lists.update(shared_lists())
+    lists.update(shared_lists(data_dir))
     for sid, parsed in lists.items():
         for e in parsed.entities:
             e.extra["source_id"] = sid

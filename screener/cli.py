@@ -14,11 +14,13 @@ when the party is listed or a listed owner is involved):
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import re
 import signal
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -1261,6 +1263,22 @@ def _terminated(signum: int, frame: Any) -> None:
     raise Terminated()
 
 
+def _sigterm_restored(run: Callable[[], None]) -> Callable[[], None]:
+    """``run``, then the SIGTERM handler that was there before it put back, however
+    ``run`` ends: a program (or a test) that calls :func:`main` keeps its own handler."""
+
+    @functools.wraps(run)
+    def wrapper() -> None:
+        previous = signal.getsignal(signal.SIGTERM)
+        try:
+            run()
+        finally:  # None: a handler not set from Python, which cannot be put back as it was
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+    return wrapper
+
+
+@_sigterm_restored
 def main() -> None:
     """Entry point: run the CLI, turning screener errors into one line and an exit code.
 

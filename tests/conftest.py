@@ -1,4 +1,5 @@
-"""Shared fixtures: a store holding the bundled list, and a matcher over it.
+"""Shared fixtures: a store holding the bundled list, a matcher over it, and a live
+server over a copy of it.
 
 Loading the bundled list and building the index take about a second each, so
 both are done once per session; each test that needs a store gets its own copy
@@ -11,6 +12,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,6 +20,9 @@ from screener.db.store import Store
 from screener.lists.bundled import open_store
 from screener.matching.matcher import Matcher
 from screener.screening.index_cache import load_index
+
+if TYPE_CHECKING:
+    from live_server import LiveServer
 
 DB_NAME = "s.db"
 CACHE_SUFFIX = ".index"
@@ -72,11 +77,25 @@ def store(db_path: Path) -> Iterator[Store]:
     s.close()
 
 
+@pytest.fixture(scope="module")
+def live(master_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A real `screener serve` (tests/live_server.py) over a private copy of the master
+    database, one per test module: its tests read and record runs, and share it."""
+    from live_server import LiveServer
+
+    target = tmp_path_factory.mktemp("live") / DB_NAME
+    shutil.copyfile(master_db, target)
+    cache = master_db.with_name(master_db.name + CACHE_SUFFIX)
+    shutil.copyfile(cache, target.with_name(target.name + CACHE_SUFFIX))
+    with LiveServer(target) as server:
+        yield server
+
+
 @pytest.fixture(scope="session")
 def edition_2025(master_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled list plus the DoD 1260H list of 2025-01-07, indexed once (tests copy it)."""
     import milcorps
+    from excerpts import shared
 
-    if not milcorps.MILCORPS.exists():
-        pytest.skip(f"shared data not present: {milcorps.MILCORPS}")
+    shared(milcorps.MILCORPS)  # or a skip: the transcription is not committed
     return milcorps.store_with_edition(master_db, tmp_path_factory.mktemp("e2025"), "2025-01-07")

@@ -11,6 +11,9 @@ that row.
 one entity per company (by its clean name), with its 1260H listing: first listed, and for
 a company no longer listed the date it ended (``in_force: false``), as the curated list
 records a removal. Tests import two editions as two versions of one source.
+
+The transcription is OpenSanctions' (CC BY-NC 4.0): it is read from ../shared/data and
+never committed, so the tests that use it are marked ``shared_data`` and skip without it.
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ import re
 from pathlib import Path
 
 import yaml
+from excerpts import shared
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-MILCORPS = DATA / "opensanctions" / "us" / "dod_chinese_milcorps" / "sanctions.csv"
+MILCORPS = "opensanctions/us/dod_chinese_milcorps/sanctions.csv"  # in ../shared/data
 SOURCE_ID = "dod-1260h"
 FULL_EDITIONS = ("2025-01-07", "2026-06-08")  # editions that name every company again
 
@@ -33,7 +36,7 @@ def key(name: str) -> str:
 
 
 def rows() -> list[dict[str, str]]:
-    with open(MILCORPS, encoding="utf-8", newline="") as f:
+    with open(shared(MILCORPS), encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
 
 
@@ -82,10 +85,37 @@ def status_on(date: str) -> dict[str, dict[str, object]]:
     return out
 
 
-def edition(date: str, path: Path) -> Path:
-    """Write the 1260H list as it stood on ``date`` (curated YAML) to ``path``."""
+def bundled_status_on(date: str) -> dict[str, dict[str, object]]:
+    """What the bundled list records of the 1260H list on ``date``, in the form of
+    :func:`status_on`: the companies of its entries with a 1260H listing (a few dozen of
+    the list's, with their dates from DoD's editions), to test with where the
+    transcription is absent."""
+    from screener.lists.parsers import curated
+    from screener.lists.registry import bundled_dir
+
+    out: dict[str, dict[str, object]] = {}
+    for e in curated.parse(bundled_dir() / "surveillance.yaml").entities:
+        for ls in e.listings:
+            if ls.list != "DoD 1260H List" or not ls.listed_on or ls.listed_on > date:
+                continue
+            ended = ls.end_date if ls.end_date and ls.end_date <= date else None
+            out[key(e.name)] = {
+                "name": e.name,
+                "aliases": {n.name for n in e.names if n.kind == "alias"},
+                "former": {n.name for n in e.names if n.kind == "former"},
+                "listed_on": ls.listed_on,
+                "end_date": ended,
+                "url": ls.source_url,
+            }
+    return out
+
+
+def edition(date: str, path: Path, companies: dict[str, dict[str, object]] | None = None) -> Path:
+    """Write the 1260H list as it stood on ``date`` (curated YAML) to ``path``: the
+    ``companies`` of :func:`status_on` or :func:`bundled_status_on` (by default, the
+    transcription's)."""
     entities = []
-    for k, c in sorted(status_on(date).items()):
+    for k, c in sorted((status_on(date) if companies is None else companies).items()):
         entities.append(
             {
                 "id": k,

@@ -1,7 +1,7 @@
 """Helpers shared by the official-list importer tests (test_import_*.py).
 
-The real files are the reference copies in ../shared/data (see its PROVENANCE.md);
-a test that needs one skips when it is absent. The small synthetic files are in
+The real files are excerpts of the reference copies in ../shared/data, committed under
+fixtures/excerpts (see tests/excerpts.py). The small synthetic files are in
 fixtures/lists/official (made up; see make_fixtures.py there).
 """
 
@@ -11,23 +11,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
+from excerpts import excerpt
 
 from screener.cli import cli
 from screener.model import Entity, ParsedList
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
 FIXTURES = ROOT / "fixtures" / "lists" / "official"
 
 
 def real(rel: str) -> Path:
-    """A file of ../shared/data, or a clean skip when it is not there."""
-    path = DATA / rel
-    if not path.exists():
-        pytest.skip(f"shared data not present: {path}")
-    return path
+    """The excerpt of the real file ``../shared/data/<rel>`` (fixtures/excerpts)."""
+    return excerpt(rel)
 
 
 def by_id(parsed: ParsedList, eid: str) -> Entity:

@@ -6,7 +6,6 @@ import io
 import json
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -24,17 +23,6 @@ from screener.lists.registry import bundled_dir
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = ROOT / "fixtures" / "inputs"
 HIK = "Hangzhou Hikvision Digital Technology Co., Ltd."
-
-
-@pytest.fixture(scope="module")
-def live(master_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One server for the tests that only read (and record runs)."""
-    folder = tmp_path_factory.mktemp("api")
-    db = folder / "s.db"
-    shutil.copyfile(master_db, db)
-    shutil.copyfile(f"{master_db}.index", f"{db}.index")
-    with LiveServer(db) as server:
-        yield server
 
 
 def match(live: LiveServer, queries: dict[str, object], **params: object) -> httpx.Response:

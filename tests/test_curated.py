@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from excerpts import excerpt, shared
 
 from screener.lists.bundled import open_store
 from screener.lists.parsers import curated
@@ -122,7 +123,6 @@ def test_vocabulary_puts_each_legal_form_in_one_class():
 
 # --- additions and corrections (issue: coverage gaps) ----------------------------------
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 P1260_2025 = "https://media.defense.gov/2025/Jan/07/2003625471/"
 
 
@@ -219,10 +219,9 @@ def test_aspi_police_universities(parsed) -> None:
     assert "警察大学" not in {n.name for n in e["cppu"].names}  # a purely generic word
 
 
+@pytest.mark.shared_data  # the 1260H editions are read from OpenSanctions' transcription
 def test_1260h_additions_match_the_1260h_editions(parsed) -> None:
-    path = SHARED / "opensanctions" / "us" / "dod_chinese_milcorps" / "sanctions.csv"
-    if not path.exists():
-        pytest.skip("shared data not present")
+    path = shared("opensanctions/us/dod_chinese_milcorps/sanctions.csv")
     import csv
 
     with path.open(encoding="utf-8") as f:
@@ -313,9 +312,7 @@ def test_meti_entries_are_spelt_as_meti_spells_them(parsed) -> None:
     assert "China Electronics Technology Group Corporation (CETC) 54th Research Institute" in {
         n.name for n in e["cetc-54"].names
     }
-    path = SHARED / "xyna-export-control-registry" / "data" / "entities" / "jp.json"
-    if not path.exists():
-        pytest.skip("shared data not present")
+    path = excerpt("xyna-export-control-registry/data/entities/jp.json")  # the records cited
     import json
 
     meti = {r["id"]: r for r in json.loads(path.read_text(encoding="utf-8"))}

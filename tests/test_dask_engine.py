@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from cli_helpers import assert_one_line_error, run_main
+from excerpts import excerpt
 
 from benchmarks.names import query_names
 from screener.db import runs as audit
@@ -29,17 +30,8 @@ from screener.screening.service import Screener
 
 distributed = pytest.importorskip("distributed")
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-# Real lists from shared/data small enough to load in seconds (benchmarks/universe.py reads them)
-SMALL_SHARED = (
-    "dod-1260h",
-    "fcc-covered",
-    "ndaa-889",
-    "aspi-unitracker",
-    "misp-sv",
-    "bis-universities",
-    "meti-eul",
-)
+# Real lists (their excerpts, fixtures/excerpts) that benchmarks/universe.py reads
+SMALL_SHARED = ("ofac-sdn", "ofac-cons", "misp-sv", "bis-universities", "meti-eul")
 COUNTRIES = ["CN", "cn", "CHN", "China", "US", "DE", "Hong Kong", "", None, "Narnia", "GB"]
 
 
@@ -94,21 +86,19 @@ def small_input(tmp_path: Path, rows: int = 400) -> Path:
 
 @pytest.fixture(scope="module")
 def universe_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled list plus the small real lists of shared/data that are present."""
+    """The bundled list plus the excerpts of some real lists."""
     from benchmarks.universe import SOURCES
 
     path = tmp_path_factory.mktemp("universe") / "u.db"
     store = open_store(path)
     for sid in SMALL_SHARED:
         rel, build = SOURCES[sid]
-        files = [SHARED_DATA / r for r in rel]
-        if all(f.exists() for f in files):
-            store.import_parsed(
-                {"id": sid, "name": sid, "kind": "reference"},
-                build(*files),
-                sha256=f"test-{sid}",
-                origin=f"shared/data ({sid})",
-            )
+        store.import_parsed(
+            {"id": sid, "name": sid, "kind": "reference"},
+            build(*[excerpt(r) for r in rel]),
+            sha256=f"test-{sid}",
+            origin=f"fixtures/excerpts ({sid})",
+        )
     store.close()
     return path
 

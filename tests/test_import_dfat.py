@@ -1,5 +1,6 @@
-"""`dfat`: Australia's Consolidated List, the real 2024 XLSX, and made-up files in the 2024
-(XLSX) and 2026 (CSV, with Alias Strength and IMO Number) layouts."""
+"""`dfat`: Australia's Consolidated List, the real 2024 XLSX (64 of its listings:
+fixtures/excerpts), and made-up files in the 2024 (XLSX) and 2026 (CSV, with Alias
+Strength and IMO Number) layouts."""
 
 from __future__ import annotations
 
@@ -21,12 +22,12 @@ def consolidated() -> ParsedList:
 
 
 def test_one_entity_per_reference_number(consolidated: ParsedList) -> None:
-    assert len(consolidated.entities) == 3062  # "2", "2a", "2b", "34c1" ... are listing 2, 34
-    assert Counter(e.schema for e in consolidated.entities) == {"person": 2316, "organization": 746}
-    assert name_count(consolidated) == 9518
+    assert len(consolidated.entities) == 64  # "2", "2a", "2b", "34c1" ... are listing 2, 34
+    assert Counter(e.schema for e in consolidated.entities) == {"person": 62, "organization": 2}
+    assert name_count(consolidated) == 255
     assert consolidated.published == "2024-11-11"  # the workbook's own modified date
     kinds = Counter(n.kind for e in consolidated.entities for n in e.all_names())
-    assert kinds["primary"] == 3062 and kinds["former"] == 4
+    assert kinds["primary"] == 64 and kinds["former"] == 4
 
 
 def test_person_with_date_of_birth_chinese_name_and_listing_date(consolidated: ParsedList) -> None:
@@ -84,5 +85,5 @@ def test_made_up_2026_csv_layout_weak_alias_imo_and_measures() -> None:
 
 def test_cli_import_then_check_finds_a_dfat_listed_person(db_path: Path) -> None:
     output, hits = import_then_check(db_path, real(XLSX_2024), "dfat", "dfat", "阿不都·哈克")
-    assert "dfat: loaded version 3 with 3062 entities and 9518 names" in output
+    assert "dfat: loaded version 3 with 64 entities and 255 names" in output
     assert hits[0]["entity_id"] == "1112" and hits[0]["name"] == "ABDUL HAQ"

@@ -222,14 +222,15 @@ def update(
 def test_dfat_update_takes_the_xlsx_or_the_csv_its_url_serves(store: Store) -> None:
     url = registry()["dfat"]["urls"][0]
     xlsx = real("stanux-dfat-consolidated/regulation8_consolidated.xlsx").read_bytes()
-    loaded = update(store, "dfat", serve({url: (xlsx, XLSX_TYPE)}))
-    assert (loaded.status, loaded.entities, loaded.origin) == ("loaded", 3062, url)
+    excerpt = Config(sources={"dfat": {"min_entities": 60}})  # 64 of the list's 3062
+    loaded = update(store, "dfat", serve({url: (xlsx, XLSX_TYPE)}), excerpt)
+    assert (loaded.status, loaded.entities, loaded.origin) == ("loaded", 64, url)
     # the same URL now serving the CSV layout (a made-up one-entry list)
     small = Config(sources={"dfat": {"min_entities": 1}})
     csv_copy = update(
         store, "dfat", serve({url: ((FIXTURES / "dfat_mini.csv").read_bytes(), "text/csv")}), small
     )
-    assert csv_copy.status == "failed" and "a drop of 100%" in csv_copy.message
+    assert csv_copy.status == "failed" and "a drop of 98%" in csv_copy.message
     assert csv_copy.version_id == loaded.version_id  # the XLSX version stays active
 
 
@@ -286,15 +287,18 @@ def un_server(tmp_path: Path) -> Iterator[LocalServer]:
 
 
 def test_cli_update_un_from_a_real_http_server_then_check(
-    un_server: LocalServer, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    un_server: LocalServer, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(refresh, "Downloader", partial(Downloader, backoff=0))
+    config = tmp_path / "config.toml"
+    config.write_text("[sources.un-sc]\nmin_entities = 50\n")  # 53 of the list's 1003
+    monkeypatch.setenv("SCREENER_CONFIG", str(config))
     url = f"{un_server.url}/consolidated.xml"
     runner = CliRunner()
     args = ["--db", str(db_path), "lists", "update", "un-sc", "--url", f"un-sc={url}"]
     first = runner.invoke(cli, args)
     assert first.exit_code == 0, first.output
-    assert first.output.strip() == "un-sc: loaded version 3 with 1003 entities"
+    assert first.output.strip() == "un-sc: loaded version 3 with 53 entities"
     again = runner.invoke(cli, args)  # If-Modified-Since -> 304
     assert again.output.strip() == "un-sc: unchanged (version 3)"
     shown = runner.invoke(cli, ["--db", str(db_path), "lists", "show", "--format", "json"])

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from excerpts import excerpt, shared
 
 from screener.errors import InputError
 from screener.lists.parsers import curated, ownership
 from screener.lists.registry import bundled_dir
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-CONS_PRIM = DATA / "moov-watchman" / "ofac_non_sdn" / "cons_prim.csv"
-MILCORPS = DATA / "opensanctions" / "us" / "dod_chinese_milcorps" / "sanctions.csv"
+CONS_PRIM = excerpt("moov-watchman/ofac_non_sdn/cons_prim.csv")  # every NS-CMIC entry
+MILCORPS = "opensanctions/us/dod_chinese_milcorps/sanctions.csv"
 
 
 @pytest.fixture(scope="module")
@@ -99,18 +99,19 @@ def test_1260h_parents_use_the_listed_owner_spelling(edges) -> None:
     assert (zemic.kind, zemic.owner) == ("former-name", "AVIC Chengdu Aircraft Co., Ltd.")
 
 
-def test_named_owners_are_spelt_as_their_list_spells_them(edges) -> None:
-    if not CONS_PRIM.exists() or not MILCORPS.exists():
-        pytest.skip("shared data not present")
+def test_ns_cmic_owners_are_spelt_as_the_list_spells_them(edges) -> None:
     with CONS_PRIM.open(encoding="latin-1") as f:
         cmic = {r[1] for r in csv.reader(f) if len(r) > 3 and "CMIC" in r[3]}
-    with MILCORPS.open(encoding="utf-8") as f:
+    named = [e.owner for e in edges if e.owner_list == "NS-CMIC List"]
+    assert named and set(named) <= cmic, set(named) - cmic
+
+
+@pytest.mark.shared_data  # the 1260H editions are read from OpenSanctions' transcription
+def test_1260h_owners_are_spelt_as_the_list_spells_them(edges) -> None:
+    with shared(MILCORPS).open(encoding="utf-8") as f:
         milcorps = {r["Clean Name"] for r in csv.DictReader(f)}
-    for e in edges:
-        if e.owner_list == "NS-CMIC List":
-            assert e.owner in cmic, e.owner
-        elif e.owner_list == "DoD 1260H List":
-            assert e.owner in milcorps, e.owner
+    named = [e.owner for e in edges if e.owner_list == "DoD 1260H List"]
+    assert named and set(named) <= milcorps, set(named) - milcorps
 
 
 def test_affiliates_rule_status_is_data_with_sources() -> None:

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from excerpts import excerpt
 
 from screener.db import ownership as graph
 from screener.db.ownership_graph import (
@@ -27,8 +28,7 @@ from screener.lists.parsers import ownership as yaml_edges
 from screener.matching.matcher import Matcher
 from screener.model import OwnershipLink, ParsedLinks
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-CONS_DIR = DATA / "moov-watchman" / "ofac_non_sdn"
+CONS_DIR = excerpt("moov-watchman/ofac_non_sdn")
 NODES = graph.NODE_SOURCE
 CURATED = "screener-surveillance"
 DAY = "2026-12-01"  # the day the bundled rule statuses were last checked
@@ -333,8 +333,6 @@ def test_named_owners_resolve_once_their_list_is_loaded(store: Store) -> None:
     """The NS-CMIC list (OFAC non-SDN, real files): owners the bundled file names by
     their NS-CMIC spelling resolve to its entries, and children that are NS-CMIC
     entries themselves stop being nodes."""
-    if not CONS_DIR.exists():
-        pytest.skip("shared NS-CMIC data absent")
     from screener.lists import catalog
 
     before = graph.stats(store)["nodes"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from excerpts import excerpt
 
 from screener.cli import cli
 from screener.db import ownership as graph
@@ -21,20 +22,12 @@ from screener.lists.csl_links import links as csl_links
 from screener.lists.csl_links import subordinates
 from screener.lists.parsers import csl, gleif_rr, ownership_csv
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-GLEIF = DATA / "openownership-gleif"
-RR, LEI = GLEIF / "rr-data.xml", GLEIF / "lei-data.xml"
-EL_TEXT = DATA / "kaixinol-bis-el-universities" / "data.json"
-CSL_2019 = DATA / "moov-watchman" / "csl_samples" / "csl_sample_2019.csv"
-CSL_2025 = DATA / "moov-watchman" / "csl_samples" / "consolidated_sample_2025.csv"
+RR, LEI = excerpt("openownership-gleif/rr-data.xml"), excerpt("openownership-gleif/lei-data.xml")
+EL_TEXT = excerpt("kaixinol-bis-el-universities/data.json")
+CSL_2019 = excerpt("moov-watchman/csl_samples/csl_sample_2019.csv")
+CSL_2025 = excerpt("moov-watchman/csl_samples/consolidated_sample_2025.csv")
 NODES = graph.NODE_SOURCE
 DAY = "2026-12-01"
-
-
-def need(*paths: Path) -> None:
-    for p in paths:
-        if not p.exists():
-            pytest.skip(f"shared data absent: {p.name}")
 
 
 def invoke(db: Path, *args: str) -> Result:
@@ -47,7 +40,6 @@ def invoke(db: Path, *args: str) -> Result:
 
 
 def test_gleif_real_records_keep_only_consolidation() -> None:
-    need(RR, LEI)
     parsed = gleif_rr.parse(RR)  # names from lei-data.xml beside it
     assert parsed.published == "2023-06-05"
     assert parsed.meta["relationships"] == 2 and parsed.meta["skipped_not_consolidation"] == 8
@@ -75,7 +67,6 @@ def test_gleif_real_records_keep_only_consolidation() -> None:
 def test_gleif_names_periods_status_and_shares(tmp_path: Path) -> None:
     """The real record's shape, with names from the real lei-data.xml: a DENTSU LEI as
     the parent, an inactive relationship and a percentage quantifier."""
-    need(RR, LEI)
     text = RR.read_text(encoding="utf-8")
     text = text.replace("ZZG38T0MDR3QY1ETUA76", "213800FERQ5LE3H7WJ58")  # Dentsu International
     text = text.replace("010CMKZ3VON21WF2ZD45", "00GBW0Z2GYIER7DHDS71")  # Aristeia Capital
@@ -120,7 +111,6 @@ def test_gleif_refuses_a_dtd_and_a_non_gleif_file(tmp_path: Path) -> None:
 
 
 def test_cli_imports_gleif_links(db_path: Path) -> None:
-    need(RR, LEI)
     r = invoke(db_path, "lists", "import", str(RR), "--format", "gleif-rr", "--source", "gleif")
     assert r.exit_code == 0, r.output
     assert re.match(
@@ -252,7 +242,6 @@ def test_cli_refuses_a_list_id_for_links(db_path: Path, tmp_path: Path) -> None:
 
 
 def test_subordinate_institutions_in_real_entity_list_text() -> None:
-    need(EL_TEXT)
     entries = json.loads(EL_TEXT.read_text(encoding="utf-8"))["entries"]
     found = {e["name"]: subordinates(e["raw"]) for e in entries if subordinates(e["raw"])}
     assert list(found) == ["China Aerospace Science and Industry Corporation Second Academy"]
@@ -299,7 +288,6 @@ def el_rows(tmp_path: Path) -> Path:
 
 
 def test_csl_import_records_units_of_listed_entries(db_path: Path, tmp_path: Path) -> None:
-    need(EL_TEXT)
     path = el_rows(tmp_path)
     parsed = csl_links(csl.parse(path).entities, "csl")
     pairs = {(lk.child_name, lk.owner_name) for lk in parsed.links}
@@ -343,7 +331,6 @@ def test_real_csl_samples_state_no_ownership(tmp_path: Path) -> None:
     """The two real CSL samples hold no subordinate institution and no entry named under
     another's name; their shared addresses are siblings, not parents ("(Linked To: ...)"
     remarks are not ownership)."""
-    need(CSL_2019, CSL_2025)
     for path in (CSL_2019, CSL_2025):
         assert csl_links(csl.parse(path).entities, "csl").links == []
 

@@ -4,7 +4,6 @@ The same pages in a real browser: tests/test_pages_browser.py."""
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,15 +14,6 @@ import pytest
 from live_server import TOKEN, LiveServer
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def live(master_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    db = tmp_path_factory.mktemp("pages") / "s.db"
-    shutil.copyfile(master_db, db)
-    shutil.copyfile(f"{master_db}.index", f"{db}.index")
-    with LiveServer(db) as server:
-        yield server
 
 
 def csrf_of(html: str) -> str:

@@ -7,7 +7,6 @@ Skipped, saying why, only when no chromium binary exists (``apt-get install chro
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,15 +31,6 @@ ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-
-
-@pytest.fixture(scope="module")
-def live(master_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    db = tmp_path_factory.mktemp("browser") / "s.db"
-    shutil.copyfile(master_db, db)
-    shutil.copyfile(f"{master_db}.index", f"{db}.index")
-    with LiveServer(db) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
+from excerpts import excerpt
 
 from screener.cli import cli
 from screener.db.store import Store
@@ -34,14 +35,7 @@ from screener.settings import Config, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "fixtures" / "http"
-CSL_SAMPLE = (
-    ROOT.parent
-    / "shared"
-    / "data"
-    / "moov-watchman"
-    / "csl_samples"
-    / "consolidated_sample_2025.csv"
-)
+CSL_SAMPLE = excerpt("moov-watchman/csl_samples/consolidated_sample_2025.csv")
 CSL_CSV, CSL_JSON = registry()["csl"]["urls"]
 SDN_FILES = registry()["ofac-sdn"]["files"]
 CONS_FILES = registry()["ofac-cons"]["files"]
@@ -702,8 +696,6 @@ class LocalServer:
 
 @pytest.fixture
 def local_server(tmp_path: Path) -> Iterator[LocalServer]:
-    if not CSL_SAMPLE.exists():
-        pytest.skip(f"shared data not present: {CSL_SAMPLE}")
     root = tmp_path / "www"
     root.mkdir()
     (root / "consolidated.csv").write_bytes(CSL_SAMPLE.read_bytes())

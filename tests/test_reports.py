@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 import xlsxwriter
 import yaml
+from excerpts import excerpt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,7 +34,7 @@ from screener.matching.matcher import Matcher
 
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = ROOT / "fixtures" / "inputs"
-OFAC_CONS = ROOT.parent / "shared" / "data" / "moov-watchman" / "ofac_non_sdn"
+OFAC_CONS = excerpt("moov-watchman/ofac_non_sdn")
 HUAWEI = "Huawei Technologies Co., Ltd."
 # OFAC's non-SDN entry for Huawei (ent_num 30947), in the legacy cons_prim.csv layout.
 HUAWEI_NS_CMIC = (
@@ -144,8 +145,6 @@ def test_huawei_row_shows_its_entity_list_listing(
 
 
 def test_huawei_with_the_real_ofac_list(store: Store, tmp_path: Path) -> None:
-    if not OFAC_CONS.is_dir():
-        pytest.skip(f"shared data not present: {OFAC_CONS}")
     store.import_parsed(OFAC_SOURCE, ofac.parse(OFAC_CONS), sha256="t", origin="test")
     m = Matcher.from_store(store)
     hits = [h.as_dict() for h in m.screen(HUAWEI, None, m.threshold)]

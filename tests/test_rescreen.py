@@ -1,5 +1,10 @@
 """Portfolios re-screened: after a later edition of the DoD 1260H list is imported,
-``rescreen`` reports exactly the parties whose status changed, and nothing when nothing did."""
+``rescreen`` reports exactly the parties whose status changed, and nothing when nothing did.
+
+Two stories read the editions from OpenSanctions' transcription of the list in
+../shared/data (CC BY-NC 4.0, so not committed) and are marked ``shared_data``
+(tests/milcorps.py); another tells it on the bundled list's own 1260H facts, anywhere.
+"""
 
 from __future__ import annotations
 
@@ -51,9 +56,7 @@ def state(on: str, company: str | None) -> str | None:
     return None if found is None else "ended" if found["end_date"] else "listed"
 
 
-@pytest.fixture
-def db(edition_2025: Path, tmp_path: Path) -> Path:
-    db = milcorps.copy_store(edition_2025, tmp_path)
+def with_funders(db: Path, tmp_path: Path) -> Path:
     src = tmp_path / "funders.csv"
     src.write_text(
         "name,country,note\n"
@@ -65,6 +68,19 @@ def db(edition_2025: Path, tmp_path: Path) -> Path:
     return db
 
 
+@pytest.fixture
+def db(edition_2025: Path, tmp_path: Path) -> Path:
+    """The bundled list and the 1260H edition of 2025-01-07, with the funders' portfolio."""
+    return with_funders(milcorps.copy_store(edition_2025, tmp_path), tmp_path)
+
+
+@pytest.fixture
+def bundled_db(db_path: Path, tmp_path: Path) -> Path:
+    """The bundled list alone, with the funders' portfolio."""
+    return with_funders(db_path, tmp_path)
+
+
+@pytest.mark.shared_data
 def test_rescreen_reports_exactly_the_parties_whose_status_changed(
     db: Path, tmp_path: Path
 ) -> None:
@@ -126,6 +142,7 @@ def test_rescreen_reports_exactly_the_parties_whose_status_changed(
     assert "Nothing changed since the last screening." in page.read_text("utf-8")
 
 
+@pytest.mark.shared_data
 def test_a_decision_then_a_new_edition_comes_back_for_review(db: Path, tmp_path: Path) -> None:
     invoke(db, "rescreen", "funders-2026")
     store = open_store(db)
@@ -170,9 +187,75 @@ def test_a_decision_then_a_new_edition_comes_back_for_review(db: Path, tmp_path:
     ) in r.output
 
 
-def test_lists_update_rescreens_every_portfolio(
-    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+# The same story on the bundled list's own 1260H facts, so that it runs anywhere: its
+# entries with a 1260H listing, imported as the editions of 2025-01-07 and 2026-06-08.
+SUPPLIERS = [
+    ("GLARUN Technology Co., Ltd.", "glarun-technology-co-ltd"),  # not named on 2026-06-08
+    ("Tianyi Cloud Technology Co., Ltd.", "tianyi-cloud-technology-co-ltd"),  # named then
+    ("Hangzhou Hikvision Digital Technology Co., Ltd.", None),  # in both
+    ("Beijing Megvii Technology Co., Ltd.", None),  # removed 2025-01-07: ended in both
+    ("Stanford University", None),
+]
+
+
+def import_bundled_edition(db: Path, date: str, folder: Path) -> None:
+    store = open_store(db)
+    try:
+        path = milcorps.edition(date, folder / f"e{date}.yaml", milcorps.bundled_status_on(date))
+        catalog.import_file(store, path, "curated", milcorps.SOURCE_ID)
+    finally:
+        store.close()
+
+
+def test_a_new_edition_reports_what_it_changed_and_a_decision_comes_back(
+    db_path: Path, tmp_path: Path
 ) -> None:
+    import_bundled_edition(db_path, "2025-01-07", tmp_path)
+    src = tmp_path / "suppliers.csv"
+    src.write_text("name\n" + "".join(f'"{n}"\n' for n, _ in SUPPLIERS), encoding="utf-8")
+    invoke(db_path, "portfolio", "add", "suppliers", str(src))
+    # A reviewer cleared the 1260H hit of Glarun (say, no DoD-funded work is involved).
+    store = open_store(db_path)
+    glarun = "glarun-technology-co-ltd"
+    snap = decisions.snapshot(store, "dod-1260h", glarun)
+    assert snap is not None and snap["listings"][0]["end_date"] is None
+    reason = "no DoD-funded work is involved; the 1260H listing prohibits nothing else here"
+    decisions.record(
+        store, SUPPLIERS[0][0], "dod-1260h", glarun, "cleared", reason, "R. Officer", snap
+    )
+    store.close()
+    assert invoke(db_path, "rescreen", "suppliers").return_value == 1  # the first screening
+    assert (
+        json.loads(invoke(db_path, "rescreen", "suppliers", "--format", "json").stdout)["changes"]
+        == []
+    )
+
+    import_bundled_edition(db_path, "2026-06-08", tmp_path)
+    r = invoke(db_path, "rescreen", "suppliers", "--format", "json")
+    assert r.return_value == 1
+    by = {c["party"]: c for c in json.loads(r.stdout)["changes"]}
+    assert set(by) == {SUPPLIERS[0][0], SUPPLIERS[1][0]}
+    [(kind, entity, text)] = [
+        (x["kind"], x["entity_id"], x["text"]) for x in by[SUPPLIERS[0][0]]["changes"]
+    ]
+    assert (kind, entity) == ("listing-changed", glarun)
+    assert text == (
+        f"GLARUN Technology Co., Ltd. (dod-1260h:{glarun}): DoD 1260H List ended (end date "
+        "2026-06-08) (review again: decision #1 predates the change)"
+    )
+    tianyi = [(x["kind"], x["entity_id"]) for x in by[SUPPLIERS[1][0]]["changes"]]
+    assert tianyi == [("new-hit", SUPPLIERS[1][1])]
+    # The cleared hit needs a reviewer again, and says why.
+    checked = invoke(db_path, "check", SUPPLIERS[0][0], "--format", "json")
+    [hit] = [h for h in json.loads(checked.stdout)["hits"] if h["source_id"] == "dod-1260h"]
+    assert (hit["entity_id"], hit["status"]) == (glarun, "review-again")
+    assert hit["decision"]["changes"] == ["DoD 1260H List ended (end date 2026-06-08)"]
+
+
+def test_lists_update_rescreens_every_portfolio(
+    bundled_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = bundled_db
     config = tmp_path / "config.toml"
     config.write_text("[sources.csl]\nmin_entities = 3\n")  # the fixture holds 12 entries
     monkeypatch.setenv("SCREENER_CONFIG", str(config))
@@ -194,7 +277,8 @@ def test_lists_update_rescreens_every_portfolio(
     assert [(p["name"], p["parties"]) for p in listed] == [("funders-2026", 12), ("suppliers", 2)]
 
 
-def test_portfolio_names_and_replacing(db: Path, tmp_path: Path) -> None:
+def test_portfolio_names_and_replacing(bundled_db: Path, tmp_path: Path) -> None:
+    db = bundled_db
     from screener.errors import InputError
 
     src = tmp_path / "one.csv"

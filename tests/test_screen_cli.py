@@ -8,6 +8,7 @@ import csv
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -18,6 +19,7 @@ import openpyxl
 import pytest
 from cli_helpers import assert_one_line_error, run_main
 from click.testing import CliRunner, Result
+from excerpts import EXCERPTS
 
 from screener.cli import cli
 from screener.db import runs as audit
@@ -31,7 +33,7 @@ from screener.screening.service import Screener
 
 ROOT = Path(__file__).parent.parent
 INPUTS = ROOT / "fixtures" / "inputs"
-DEV_EVAL = Path("/work/shared/dev-eval/surveillance_queries.csv")
+DEV_EVAL = EXCERPTS / "dev-eval" / "surveillance_queries.csv"  # a copy of ../shared/dev-eval's
 HIKVISION = "Hangzhou Hikvision Digital Technology Co., Ltd."
 HIKVISION_ZH = "杭州海康威视数字技术股份有限公司"
 DAHUA = "Zhejiang Dahua Technology Co., Ltd."
@@ -192,6 +194,29 @@ def test_main_exit_0_on_clear(
     # a fresh store holds only the bundled list: the clear result says what it does not cover
     assert err.startswith("screener: warning: these official lists were never loaded")
     assert "csl, ofac-sdn, ofac-cons" in err and len(err.splitlines()) == 1
+
+
+def test_main_puts_back_the_sigterm_handler_it_found(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """main() turns SIGTERM into a clean stop while it runs (test_faults.py), and leaves
+    the caller's handler in place after it, whether it exits 1 on a hit or 2 on an error."""
+
+    def ours(signum: int, frame: object) -> None:
+        raise AssertionError("not called")
+
+    before = signal.signal(signal.SIGTERM, ours)
+    try:
+        code, _, _ = run_main(monkeypatch, capsys, "--db", str(db_path), "check", "Hikvision")
+        assert code == 1
+        assert signal.getsignal(signal.SIGTERM) is ours
+        missing, out = db_path.parent / "nope.csv", db_path.parent / "out.csv"
+        args = ("--db", str(db_path), "batch", str(missing), "-o", str(out))
+        code, _, err = run_main(monkeypatch, capsys, *args)
+        assert code == 2 and err.startswith("screener: error: ")
+        assert signal.getsignal(signal.SIGTERM) is ours
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 @pytest.mark.parametrize(
@@ -837,7 +862,6 @@ def test_failed_run_through_main_is_one_line(
 # --- the development evaluation set -----------------------------------------------------------
 
 
-@pytest.mark.skipif(not DEV_EVAL.exists(), reason="dev-eval set not present")
 def test_dev_eval_through_batch(store: Store, tmp_path: Path) -> None:
     out = tmp_path / "dev.jsonl"
     s = Screener(store).batch(DEV_EVAL, out, column="query", workers=1)

@@ -6,22 +6,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from excerpts import shared
 
 from screener.cli import cli
 from screener.errors import InputError
 from screener.lists.parsers import section_1286
 from screener.lists.registry import importer, registry
 
-REAL = (
-    Path(__file__).resolve().parents[1].parent
-    / "shared"
-    / "data"
-    / "opensanctions"
-    / "us"
-    / "special_leg"
-    / "source_files"
-    / "section_1286.csv"
-)
+# OpenSanctions' source file (CC BY-NC 4.0): read from ../shared/data, never committed
+REAL = "opensanctions/us/special_leg/source_files/section_1286.csv"
 HEADER = (
     "schema,name,aliases,topics,program,authority,reason,report-date,start-date,"
     "end-date,country,notes,source_url\n"
@@ -151,10 +144,9 @@ def test_imported_with_lists_import(small: Path, tmp_path: Path) -> None:
     assert "dod-section-1286: loaded version" in result.output and "4 entities" in result.output
 
 
+@pytest.mark.shared_data
 def test_real_transcription() -> None:
-    if not REAL.exists():
-        pytest.skip(f"shared data not present: {REAL}")
-    parsed = section_1286.parse(REAL)
+    parsed = section_1286.parse(shared(REAL))
     ids = [e.id for e in parsed.entities]
     assert len(ids) == len(set(ids)) and len(ids) >= 150
     by = {e.name: e for e in parsed.entities}

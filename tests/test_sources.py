@@ -1,4 +1,5 @@
-"""List parsers: real OFAC/CSL copies from shared/data and small hand-made files."""
+"""List parsers: excerpts of real OFAC/CSL copies (fixtures/excerpts) and small hand-made
+files."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from excerpts import excerpt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,28 +17,21 @@ from screener.errors import InputError
 from screener.lists.parsers import csl, ofac, simple
 from screener.model import Entity, ParsedList
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lists"
-SDN_DIR = DATA / "moov-watchman" / "ofac_sdn_2021"
-CONS_DIR = DATA / "moov-watchman" / "ofac_non_sdn"
-CSL_2025 = DATA / "moov-watchman" / "csl_samples" / "consolidated_sample_2025.csv"
-CSL_2019 = DATA / "moov-watchman" / "csl_samples" / "csl_sample_2019.csv"
-
-
-def real(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data not present: {path}")
-    return path
+SDN_DIR = excerpt("moov-watchman/ofac_sdn_2021")
+CONS_DIR = excerpt("moov-watchman/ofac_non_sdn")
+CSL_2025 = excerpt("moov-watchman/csl_samples/consolidated_sample_2025.csv")
+CSL_2019 = excerpt("moov-watchman/csl_samples/csl_sample_2019.csv")
 
 
 @pytest.fixture(scope="module")
 def sdn() -> ParsedList:
-    return ofac.parse(real(SDN_DIR))
+    return ofac.parse(SDN_DIR)
 
 
 @pytest.fixture(scope="module")
 def cons() -> ParsedList:
-    return ofac.parse(real(CONS_DIR))
+    return ofac.parse(CONS_DIR)
 
 
 def by_name(parsed: ParsedList, name: str) -> Entity:
@@ -51,14 +46,14 @@ def names(ent: Entity, kind: str | None = None) -> list[str]:
 
 
 def test_sdn_2021_has_every_entry(sdn: ParsedList) -> None:
-    assert len(sdn.entities) == 8976
+    assert len(sdn.entities) == 48  # every row of the excerpt's sdn.csv
     assert {lst.list for e in sdn.entities for lst in e.listings} == {"SDN List"}
 
 
 def test_non_sdn_counts(cons: ParsedList) -> None:
-    assert len(cons.entities) == 442
+    assert len(cons.entities) == 97  # every row of the excerpt's cons_prim.csv
     cmic = [e for e in cons.entities if "CMIC-EO13959" in e.programs]
-    assert len(cmic) == 68
+    assert len(cmic) == 68  # the whole NS-CMIC list of the copy
     assert all(e.listings[0].list == "NS-CMIC List" for e in cmic)
 
 
@@ -148,7 +143,7 @@ def test_single_main_file_without_siblings(tmp_path: Path) -> None:
 
 
 def test_csl_entity_list_row() -> None:
-    parsed = csl.parse(real(CSL_2025))
+    parsed = csl.parse(CSL_2025)
     assert len(parsed.entities) == 13
     cetc = next(e for e in parsed.entities if "(CETC 13)" in e.name)
     assert cetc.sub_list == "Entity List (EL) - Bureau of Industry and Security"
@@ -168,7 +163,7 @@ def test_csl_entity_list_row() -> None:
 
 
 def test_csl_2019_without_id_column() -> None:
-    parsed = csl.parse(real(CSL_2019))
+    parsed = csl.parse(CSL_2019)
     assert len(parsed.entities) == 115
     assert len({e.id for e in parsed.entities}) == 115
     el = [e for e in parsed.entities if e.sub_list and e.sub_list.startswith("Entity List")]
@@ -179,7 +174,7 @@ def test_csl_2019_without_id_column() -> None:
 
 
 def test_csl_person_is_reordered() -> None:
-    rim = by_name(csl.parse(real(CSL_2025)), "RIM, Ryong Nam")
+    rim = by_name(csl.parse(CSL_2025), "RIM, Ryong Nam")
     assert rim.schema == "person"
     assert "Ryong Nam RIM" in names(rim, "alias")
     assert rim.countries == ["cn", "kp"]
@@ -216,7 +211,7 @@ def test_csl_json_api_form(tmp_path: Path) -> None:
 
 def test_csl_json_fixture_matches_the_csv_rows() -> None:
     from_json = csl.parse(FIXTURES / "csl_sample.json").entities
-    from_csv = {e.id: e for e in csl.parse(real(CSL_2025)).entities}
+    from_csv = {e.id: e for e in csl.parse(CSL_2025).entities}
     assert len(from_json) == 3
     for ent in from_json:
         twin = from_csv[ent.id]
