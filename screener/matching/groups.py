@@ -58,6 +58,7 @@ POLICE_WORDS = (
     ("police", "substation"),
 )
 ZH_POLICE = ("公安局", "公安分局", "公安厅", "公安处", "派出所")
+_POLICE_HEADS = frozenset(w[0] for w in POLICE_WORDS)
 
 
 GROUP_METHOD = "a {relation} of a listed group ({rule} rule)"  # a hit's evidence method
@@ -178,6 +179,7 @@ class GroupRules:
         self.names: dict[str, list[str]] = {}  # group id -> its name forms as written
         self._first: dict[str, list[tuple[int, Form]]] = {}  # first token -> (group, prefix)
         self._zh: list[tuple[int, Form]] = []
+        self._zh_first: dict[str, list[tuple[int, Form]]] = {}  # first character -> forms
         self._zh_prefixes: set[tuple[int, Form]] = set()
         self._forms: dict[tuple[str, ...], list[int]] = {}
         self._zh_forms: dict[str, list[tuple[int, Form]]] = {}
@@ -197,6 +199,9 @@ class GroupRules:
             # and an accounting firm's): it is a prefix only when the data says so
             self._zh_prefixes.update((gi, f) for f in g.prefixes if f.cjk)
             self._zh_prefixes.update((gi, f) for f in g.forms if len(f.cjk) >= 3)
+        for gi, f in self._zh:
+            self._zh_first.setdefault(f.cjk[0], []).append((gi, f))
+        self._heads = frozenset(self._first) | _POLICE_HEADS  # see may_name
         v = vocabulary()
         self._unit_words = v["unit_words"] | v["institution"]
         self._zh_units = tuple(v["zh_units"])
@@ -253,7 +258,8 @@ class GroupRules:
 
     def group_of_name(self, n: Norm) -> list[int]:
         """The groups whose name form ``n`` is (a listed name that makes its entity a member)."""
-        found = list(self._forms.get(tuple(t for t in n.tokens if not is_cjk_token(t)), ()))
+        latin = n.tokens if not n.cjk else tuple(t for t in n.tokens if not is_cjk_token(t))
+        found = list(self._forms.get(latin, ()))
         if n.cjk:
             zh_places = {p for p in n.places if not p.isascii()}
             for gi, f in self._zh_forms.get(n.cjk, ()):
@@ -281,9 +287,20 @@ class GroupRules:
         """The groups ``q`` is a name form of (it names the group itself)."""
         return self.group_of_name(q)
 
+    def may_name(self, q: Norm) -> bool:
+        """Whether ``q`` may name a group or a unit of one: it holds a word a group's name
+        begins with, Chinese script, or a police word. Most names do not: nothing more to
+        do for them."""
+        return bool(q.cjk) or not self._heads.isdisjoint(q.tokens)
+
     def find(self, q: Norm) -> list[Finding]:
         """Which groups the query names a unit of, by which rule (see the module docstring)."""
-        if not q.tokens:
+        toks = q.tokens
+        if not toks:
+            return []
+        named = not self._first.keys().isdisjoint(toks)
+        police = self._police(q)
+        if not named and not q.cjk and not police:
             return []
         itself = set(self.names_group(q))
         out: dict[int, Finding] = {}
@@ -295,12 +312,12 @@ class GroupRules:
             if old is None or f.score > old.score:
                 out[f.group] = f
 
-        latin = [t for t in q.tokens if not is_cjk_token(t)]
-        if latin:
+        latin = list(toks) if not q.cjk else [t for t in toks if not is_cjk_token(t)]
+        if named:
             self._find_latin(q, latin, add)
         if q.cjk:
             self._find_zh(q, add)
-        if self._police(q, latin):
+        if police:
             self._find_bureau(q, latin, add)
         return sorted(out.values(), key=lambda f: (-f.score, f.group))
 
@@ -394,41 +411,55 @@ class GroupRules:
         qc = q.cjk
         zh_places = {p for p in q.places if not p.isascii()}
         has_digit = any(c.isdigit() for c in qc)
-        for gi, f in self._zh:
-            if not set(f.places) <= zh_places:
-                continue
-            pos = qc.find(f.cjk)
-            if pos < 0:
-                continue
-            g = self.groups[gi]
-            after = qc[pos + len(f.cjk) :]
-            if has_digit and g.zh_numbered and self._zh_numbered_unit(after, g.zh_numbered):
-                add(
-                    Finding(
-                        gi,
-                        "unit",
-                        GROUP_NUMBERED,
-                        "numbered",
-                        f"a numbered unit of {g.name}: {f.cjk} with a number and a unit word "
-                        "(lists/groups.yaml)",
-                    )
+        by_first = self._zh_first
+        for at, ch in enumerate(qc):
+            for gi, f in by_first.get(ch, ()):
+                if qc.startswith(f.cjk, at) and qc.find(f.cjk) == at:
+                    self._zh_found(q, gi, f, at, zh_places, has_digit, add)
+
+    def _zh_found(
+        self,
+        q: Norm,
+        gi: int,
+        f: Form,
+        pos: int,
+        zh_places: set[str],
+        has_digit: bool,
+        add: Any,
+    ) -> None:
+        """The rules for a Chinese group form or prefix found at ``pos`` of the query."""
+        qc = q.cjk
+        if not set(f.places) <= zh_places:
+            return
+        g = self.groups[gi]
+        after = qc[pos + len(f.cjk) :]
+        if has_digit and g.zh_numbered and self._zh_numbered_unit(after, g.zh_numbered):
+            add(
+                Finding(
+                    gi,
+                    "unit",
+                    GROUP_NUMBERED,
+                    "numbered",
+                    f"a numbered unit of {g.name}: {f.cjk} with a number and a unit word "
+                    "(lists/groups.yaml)",
                 )
-            elif pos == 0 and len(after) >= 2 and g.kind != "bureau":
-                # 中国电科院 (an electric power institute) is not 中国电科 + 院
-                if (gi, f) not in self._zh_prefixes or set(f.places) != zh_places:
-                    continue
-                if f.unit_only and not any(u in after for u in self._zh_units):
-                    continue
-                add(
-                    Finding(
-                        gi,
-                        "unit",
-                        GROUP_UNIT,
-                        "prefix",
-                        f"named with the prefix {f.cjk} of {g.name} and more ({after}): a unit "
-                        "or company of it (lists/groups.yaml)",
-                    )
+            )
+        elif pos == 0 and len(after) >= 2 and g.kind != "bureau":
+            # 中国电科院 (an electric power institute) is not 中国电科 + 院
+            if (gi, f) not in self._zh_prefixes or set(f.places) != zh_places:
+                return
+            if f.unit_only and not any(u in after for u in self._zh_units):
+                return
+            add(
+                Finding(
+                    gi,
+                    "unit",
+                    GROUP_UNIT,
+                    "prefix",
+                    f"named with the prefix {f.cjk} of {g.name} and more ({after}): a unit "
+                    "or company of it (lists/groups.yaml)",
                 )
+            )
 
     @staticmethod
     def _zh_numbered_unit(after: str, words: list[str]) -> bool:
@@ -444,10 +475,13 @@ class GroupRules:
         return any(after[j:].startswith(w) for w in words)
 
     @staticmethod
-    def _police(q: Norm, latin: list[str]) -> bool:
+    def _police(q: Norm) -> bool:
+        """Police words in the query (POLICE_WORDS, ZH_POLICE)."""
         if q.cjk and any(w in q.text for w in ZH_POLICE):
             return True
-        return any(_contains(latin, w) >= 0 for w in POLICE_WORDS)
+        if _POLICE_HEADS.isdisjoint(q.tokens):
+            return False
+        return any(_contains(q.tokens, w) >= 0 for w in POLICE_WORDS)
 
     def _find_bureau(self, q: Norm, latin: list[str], add: Any) -> None:
         text = q.text

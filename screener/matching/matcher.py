@@ -18,7 +18,7 @@ scores below ``COUNTRY_MIN_SCORE``, are left alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -306,7 +306,9 @@ class Matcher:
         the text are hits too (:meth:`_in_text`), and so are the listed groups the string
         names a unit of (:meth:`_groups`).
         """
-        name = strip_format(name if isinstance(name, str) else str(name))
+        name = name if isinstance(name, str) else str(name)
+        if not name.isascii():
+            name = strip_format(name)
         head = name[:MAX_PARTS_CHARS]
         parts = query_parts(head, self.index.towns)
         best: dict[int, Hit] = {}
@@ -315,11 +317,20 @@ class Matcher:
                 _keep(best, h)
         else:
             self._screen_parts(head, parts, floor, best)
-        if not best:
+        if not best and TRUNCATED_MIN <= len(head) <= TRUNCATED_MAX:
             for h in self._cut_at_word(head, floor):
                 _keep(best, h)
-        self._in_text(name, floor, best)
-        self._groups(parts, floor, best)
+        keys = self.index.text_keys
+        # (a whole index in memory answers at once that no word of a short name is a key)
+        if (
+            len(name) > MAX_CHARS
+            or not isinstance(keys, dict)
+            or not keys.keys().isdisjoint(normalize(name).tokens)
+        ):
+            self._in_text(name, floor, best)
+        rules = self.index.groups
+        if rules is not None and (len(parts) > 1 or rules.may_name(normalize(head))):
+            self._groups(parts, floor, best)
         return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
 
     def _screen_parts(
@@ -372,10 +383,10 @@ class Matcher:
             return
         idx = self.index
         keys = idx.text_keys
-        for window in _windows(name[:MAX_TEXT_CHARS]):
+        for window in _windows(name if len(name) <= MAX_CHARS else name[:MAX_TEXT_CHARS]):
             w = normalize(window)
             toks = w.tokens
-            if len(toks) < 2:
+            if len(toks) < 2 or (isinstance(keys, dict) and keys.keys().isdisjoint(toks)):
                 continue
             for t in dict.fromkeys(toks):
                 for ni in keys.get(t, ()):
@@ -422,7 +433,7 @@ class Matcher:
         seen: set[tuple[str, ...]] = set()
         for part in parts:
             q = normalize(part.text)
-            if not q.tokens or q.tokens in seen:
+            if not q.tokens or q.tokens in seen or not rules.may_name(q):
                 continue
             seen.add(q.tokens)
             named.update(rules.names_group(q))
@@ -648,12 +659,12 @@ def _run(tokens: tuple[str, ...], words: tuple[str, ...]) -> bool:
     )
 
 
-def _windows(text: str) -> list[str]:
+def _windows(text: str) -> Sequence[str]:
     """``text`` as the normalizer reads it: whole when it is short enough, else in windows
     of ``MAX_CHARS`` characters, each starting halfway through the one before, so that
     every name of up to half a window lies whole in one of them."""
     if len(text) <= MAX_CHARS:
-        return [text]
+        return (text,)
     step = MAX_CHARS // 2
     return [text[i : i + MAX_CHARS] for i in range(0, len(text) - step, step)]
 

@@ -435,9 +435,11 @@ def acronym_of(name: str) -> str:
 def query_acronym(text: str) -> str:
     """The acronym a query is, when it is one word of three to six capitals beside places
     and legal forms at most ("PLA", "PLA China"); else ""."""
-    n = normalize(text)
-    if len(n.tokens) > 3 or len(text) > 40:
+    if len(text) > 40:
         return ""  # an acronym stands alone, or beside a place or a legal form
+    n = normalize(text)
+    if len(n.tokens) > 3:
+        return ""
     caps = re.findall(r"\b[A-Z]{3,6}\b", text)
     if len(caps) != 1 or (text.isupper() and len(text.split()) > 1):
         return ""

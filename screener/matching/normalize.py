@@ -283,7 +283,10 @@ def clean(text: str) -> str:
 
 
 def _clean_tokens(text: str) -> list[str]:
-    text = strip_format(str(text))[:MAX_CHARS]
+    text = str(text)
+    if not text.isascii():
+        text = _FORMAT_RE.sub("", text)  # step 0 (strip_format)
+    text = text[:MAX_CHARS]
     if text.isascii():
         text = text.lower()  # NFKC leaves ASCII as it is; casefold is lower() on ASCII
     else:

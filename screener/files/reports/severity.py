@@ -34,7 +34,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from screener.safe_yaml import load_yaml_file
 
 DATA = Path(__file__).parent / "data" / "severity.yaml"
 UNKNOWN_LEVEL = "restricted"  # an in-force listing on a list no pattern names
@@ -61,7 +61,7 @@ class _Table:
 
 @cache
 def _table() -> _Table:
-    raw = yaml.safe_load(DATA.read_text("utf-8"))
+    raw = load_yaml_file(DATA)  # libyaml: a check orders its hits, and pays for this load
     levels, patterns = [], []
     for rank, item in enumerate(raw["levels"]):
         level = Level(item["id"], item["label"], " ".join(item["meaning"].split()), rank)
