@@ -60,6 +60,7 @@ from screener.matching.rules import (
     FUZZY_TWO_EDITS_LEN,
     INSTITUTION_CORE_MIN,
     LEAST_PLACE_SHARE,
+    TEXT_MIN_LEN,
     WEIGHT_POWER,
 )
 from screener.model import NODE_SOURCE, Entity, Name
@@ -200,8 +201,8 @@ class Index:
             if key:
                 text_keys[key].append(ni)
         idx.text_keys = dict(text_keys)
-        idx.cities = world_cities()
         idx.towns = world_cities(common=True)
+        idx.cities = frozenset(w for w in idx.towns if zipf_en(w) < COMMON_WORD_ZIPF)
         acronyms: dict[str, list[int]] = defaultdict(list)
         for ni, rec in enumerate(idx.names):
             if rec.kind != "weak" and idx.entities[rec.entity].schema != "person":
@@ -351,7 +352,7 @@ def text_key(idx: Index, rec: NameRec, postings: dict[str, list[int]]) -> str | 
         return None
     if len(n.tokens) == 1:
         t = n.tokens[0]
-        if person or (t not in brands and (len(t) < 4 or is_pinyin_word(t))):
+        if person or (t not in brands and (len(t) < TEXT_MIN_LEN or is_pinyin_word(t))):
             return None
     return min(ok, key=lambda t: len(postings.get(t, ())))
 

@@ -85,8 +85,9 @@ GROUP_BUREAU = 0.9  # the police bureau of a listed bureau's place ("Karamay pol
 # -- a listed name inside free text (matcher.Matcher._in_text) -----------------------
 TEXT_FOUND = 0.85  # a listed name found whole, its words in a row, inside longer text
 # ("Purchase of Hikvision DS-2CD2143 cameras"); above the threshold, below a name match
-TEXT_MIN_LEN = 5  # a one-word listed name must be this long to be found in text...
-TEXT_MAX_ZIPF = 3.5  # ...and rarer than this in English (wordfreq Zipf): "Huawei" 3.3
+TEXT_MIN_LEN = 4  # a one-word listed name this long at least is found in text, when it
+# is a brand word (index.is_brand_word: no common English word, place or descriptor) and
+# not made of pinyin syllables; a group's brands ("ZTE", "Dahua") are found however they read
 MAX_TEXT_CHARS = 100_000  # longer text is searched this far, with a warning
 MAX_PARTS_CHARS = 1_000  # a query is taken apart into names this far (names.query_parts)
 
