@@ -104,6 +104,15 @@ def test_a_listed_unit_is_itself_and_a_unit_of_its_group(service: Screener) -> N
     assert [(h.entity_id, h.relation) for h in found] == [("cetc-14", "same"), (CETC, "unit")]
 
 
+@pytest.mark.parametrize("after", ["", " supply"])
+def test_a_parents_acronym_in_a_query_names_the_parent(service: Screener, after: str) -> None:
+    # found by the property test below: the bracket is CETC's, the party its 54th institute
+    name = "China Electronics Technology Group Corp. (CETC) 54th Research Institute" + after
+    found = hits(service, name)
+    assert [(h.entity_id, h.relation) for h in found[:2]] == [("cetc-54", "same"), (CETC, "unit")]
+    assert not {h.entity_id for h in found} - {"cetc-54", CETC}
+
+
 # -- names inside text, and invisible characters ----------------------------------------------
 
 

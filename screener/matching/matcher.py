@@ -24,7 +24,7 @@ from typing import Any
 
 from screener.countries import country_option
 from screener.matching.country import apply_country, dob_option, floor
-from screener.matching.groups import GROUP_METHOD
+from screener.matching.groups import GROUP_METHOD, is_group_hit
 from screener.matching.index import Index, brand_core, typo_similarity, zh_base_of
 from screener.matching.names import Part, acronym_of, query_acronym, query_parts, slash_parts
 from screener.matching.normalize import (
@@ -363,8 +363,8 @@ class Matcher:
             _keep(best, h)
         for e in units.keys() | unit_of.keys():
             h = best[e]
-            if h.detail.relation == "unit":
-                continue
+            if h.detail.relation == "unit" or (h.detail.part is None and h.score == 1.0):
+                continue  # (the whole string is the listed name itself)
             h.detail.relation = "unit"
             if units.get(e):
                 phrases = ", ".join(dict.fromkeys(units[e]))
@@ -429,14 +429,16 @@ class Matcher:
         if rules is None:
             return
         idx = self.index
-        named: set[int] = set()
+        named: dict[str | None, set[int]] = {}  # part (None: the whole) -> groups it names
         seen: set[tuple[str, ...]] = set()
         for part in parts:
             q = normalize(part.text)
             if not q.tokens or q.tokens in seen or not rules.may_name(q):
                 continue
             seen.add(q.tokens)
-            named.update(rules.names_group(q))
+            names = rules.names_group(q)
+            if names:
+                named[None if part.whole else part.text] = set(names)
             for f in rules.find(q):
                 if f.score < floor:
                     continue
@@ -462,11 +464,15 @@ class Matcher:
                     best[e] = self.hit(ni, d, q.tokens)
         if not named:
             return
+        # a hit found through a part that is a group's own name ("CETC" of "... Corp
+        # (CETC)") on a company named after the group is not the party that part names
         for e, h in list(best.items()):
-            if h.detail.relation != "same" or h.score <= DISTINCTIVE_MISSING_CAP:
+            if h.score <= DISTINCTIVE_MISSING_CAP or is_group_hit({"method": h.detail.method}):
                 continue
-            groups = {f.group for f in rules.find(h.listed_norm)}
-            hit_groups = groups & named
+            by_part = named.get(h.detail.part)
+            if not by_part:
+                continue
+            hit_groups = {f.group for f in rules.find(h.listed_norm)} & by_part
             entity = idx.names[h.name_id].entity
             if not hit_groups or any(
                 idx.names[ni].entity == entity

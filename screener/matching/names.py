@@ -254,10 +254,10 @@ def _bracket_split(piece: str, initials: bool = False) -> list[str]:
 
     A bracket that only qualifies the name (:func:`qualifier`: a place, a jurisdiction
     code, a legal or organisational form: "(Hong Kong)", "(HK)", "(S)", "(BVI)",
-    "(Group)") stays in place and is never a name on its own. In a listed name
-    (``initials``), a bracket holding the parent's acronym ("10th Research Institute of
-    China Electronic Technology Group Corporation (CETC)") names the parent, not this
-    entity (:func:`parent_acronym`), and is left out."""
+    "(Group)") stays in place and is never a name on its own. A bracket holding the
+    parent's acronym ("10th Research Institute of China Electronic Technology Group
+    Corporation (CETC)") names the parent, not the unit the name is
+    (:func:`parent_acronym`), and is left out."""
     if not _BRACKET.search(piece):
         return [piece]
     kept: list[str] = []
@@ -269,8 +269,8 @@ def _bracket_split(piece: str, initials: bool = False) -> list[str]:
             return " "
         if qualifier(inner):
             return m.group(0)  # "Bank of China (Hong Kong)", "Mecatech (Private) Limited"
-        if initials and parent_acronym(inner, piece[: m.start()], piece[m.end() :]):
-            parents.append(inner)
+        if parent_acronym(inner, piece[: m.start()], piece[m.end() :]):
+            parents.append(inner)  # the parent's, in a listed name or a query alike
         else:
             kept.append(inner)
         return " "
