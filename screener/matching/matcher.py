@@ -53,6 +53,7 @@ from screener.matching.rules import (
     TRUNCATED_MIN,
     TRUNCATED_WORD,
     TRUNCATED_WORD_ENTITIES,
+    WHOLE_NAME_FOUND,
     valid_threshold,
 )
 from screener.matching.score import Detail, score_contained, score_name
@@ -322,7 +323,7 @@ class Matcher:
                 _keep(best, h)
         keys = self.index.text_keys
         # (a whole index in memory answers at once that no word of a short name is a key)
-        if (
+        if not _named_whole(best) and (
             len(name) > MAX_CHARS
             or not isinstance(keys, dict)
             or not keys.keys().isdisjoint(normalize(name).tokens)
@@ -646,6 +647,12 @@ def _rank(h: Hit) -> tuple[float, bool, int]:
     order, so the hit kept never depends on the order candidates came in (which may
     follow the iteration of a set of strings, different in each process)."""
     return (h.score, h.listed_norm.tokens == h.query_tokens, -h.name_id)
+
+
+def _named_whole(best: dict[int, Hit]) -> bool:
+    """Whether a known name matches the whole string (``WHOLE_NAME_FOUND``): the string
+    is then that party's name, and the listed names inside it are not looked for as text."""
+    return any(h.score >= WHOLE_NAME_FOUND and h.detail.part is None for h in best.values())
 
 
 def _keep(best: dict[int, Hit], h: Hit) -> None:

@@ -84,6 +84,9 @@ GROUP_BUREAU = 0.9  # the police bureau of a listed bureau's place ("Karamay pol
 
 # -- a listed name inside free text (matcher.Matcher._in_text) -----------------------
 TEXT_FOUND = 0.85  # a listed name found whole, its words in a row, inside longer text
+WHOLE_NAME_FOUND = COMPACT_EXACT  # a string a known name matches whole at this score is that
+# party ("COSCO Shipping Lines Co Ltd"): the listed names inside it are words of its name, not
+# other parties named in a text, so it is not searched as text
 # ("Purchase of Hikvision DS-2CD2143 cameras"); above the threshold, below a name match
 TEXT_MIN_LEN = 4  # a one-word listed name this long at least is found in text, when it
 # is a brand word (index.is_brand_word: no common English word, place or descriptor) and
