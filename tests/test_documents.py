@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 
 from screener.errors import InputError
 from screener.lists.parsers import ofsi
-from screener.matching.matcher import Hit, Matcher
+from screener.matching.hit import Hit
+from screener.matching.matcher import Matcher
 from screener.matching.names import query_parts
 from screener.model import Entity
 

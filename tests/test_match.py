@@ -10,7 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screener.matching.matcher import Hit, Matcher
+from screener.matching.hit import Hit
+from screener.matching.matcher import Matcher
 from screener.matching.names import query_parts
 from screener.matching.rules import COUNTRY_BONUS, COUNTRY_PENALTY, DEFAULT_THRESHOLD
 from screener.model import Entity, Name

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from screener.countries import same_country
 from screener.errors import InputError
+from screener.matching.hit import Hit
 from screener.matching.rules import (
     COUNTRY_BONUS,
     COUNTRY_MIN_SCORE,
@@ -33,10 +33,6 @@ from screener.matching.rules import (
     DOB_BONUS,
     DOB_PENALTY,
 )
-
-if TYPE_CHECKING:
-    from screener.matching.matcher import Hit
-
 
 _DOB = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$")
 

@@ -27,7 +27,8 @@ from typing import Any, Protocol
 
 from screener.errors import ScreenerError
 from screener.heap import collect_young, frozen_heap
-from screener.matching.matcher import Hit, Matcher
+from screener.matching.hit import Hit
+from screener.matching.matcher import Matcher
 from screener.matching.score import Detail
 
 # (name id in the index, evidence with the score, the normalized tokens of the query or

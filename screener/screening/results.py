@@ -32,7 +32,7 @@ from typing import Any
 
 from screener.errors import EXIT_CLEAR, EXIT_HIT
 from screener.files.reports.severity import order_hits
-from screener.matching.matcher import Hit
+from screener.matching.hit import Hit
 
 
 def ranked(hits: list[ScreenHit]) -> list[ScreenHit]:

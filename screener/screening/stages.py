@@ -63,7 +63,7 @@ from screener.db.ownership_graph import assess, has_owners, shadowed
 from screener.db.store import Store
 from screener.matching.country import apply_country
 from screener.matching.groups import is_group_hit
-from screener.matching.matcher import Hit
+from screener.matching.hit import Hit
 from screener.screening.results import ScreenHit, ranked
 
 
