@@ -224,7 +224,14 @@ def lists_import(
     from screener.lists.links import LinksResult
 
     r = catalog.import_file(
-        obj.store, path, fmt, source_id, name=name, names=names_file, data_date=data_date
+        obj.store,
+        path,
+        fmt,
+        source_id,
+        name=name,
+        names=names_file,
+        data_date=data_date,
+        match=obj.screener.entity_named if fmt == "ownership-csv" else None,
     )
     if isinstance(r, LinksResult):
         what = "unchanged" if r.status == "unchanged" else "loaded"
@@ -542,11 +549,11 @@ def batch_cmd(
 @click.pass_obj
 def ownership_cmd(obj: Ctx, name: str, day: str | None, fmt: str) -> int:
     from screener.errors import InputError
-    from screener.lists.links import explain
+    from screener.screening.ownership import explain
 
     if not name.strip():
         raise InputError("the name is empty")
-    doc = explain(obj.store, name, on=day)
+    doc = explain(obj.store, name, obj.screener.entities(name), on=day)
     if fmt == "json":
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:

@@ -140,10 +140,6 @@ def test_the_checks_find_a_cycle_and_an_arrow_against_the_layering() -> None:
 # --- the package ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="two import cycles remain until the restructuring of issue 25, item 1",
-)
 def test_no_import_cycle() -> None:
     graph = import_graph()
     found = [arrows_in(c, graph) for c in cycles(graph)]

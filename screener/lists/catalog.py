@@ -14,7 +14,7 @@ from screener.errors import InputError
 from screener.files.cells import neutralize
 from screener.lists.bundled import source_fields
 from screener.lists.data_date import describe, settle
-from screener.lists.links import LinksResult, after_list_import, import_links
+from screener.lists.links import LinksResult, NameMatch, after_list_import, import_links
 from screener.lists.registry import LINK_FORMATS, importer, registry
 from screener.model import Entity
 
@@ -43,6 +43,7 @@ def import_file(
     source: dict[str, Any] | None = None,
     names: Path | None = None,
     data_date: str | None = None,
+    match: NameMatch | None = None,
 ) -> ImportResult | LinksResult:
     """Parse ``path`` with importer ``fmt`` and store it as a version of ``source_id``.
 
@@ -50,12 +51,12 @@ def import_file(
     file's own ``source`` block; ``name`` overrides the display name. Formats of
     ownership links (``gleif-rr``, ``ownership-csv``) go to the ownership graph
     instead (:func:`screener.lists.links.import_links`; ``names`` is GLEIF's LEI
-    file). A CSL import also records the links its entries state, in the same
+    file, ``match`` what a parent cell of an ownership CSV screens to). A CSL import also records the links its entries state, in the same
     transaction; every list import refreshes the graph's nodes. ``data_date`` is the
     date of the file's data when the file states none (:mod:`screener.lists.data_date`).
     """
     if fmt in LINK_FORMATS:
-        return import_links(store, Path(path), fmt, source_id, names=names)
+        return import_links(store, Path(path), fmt, source_id, names=names, match=match)
     return import_list_file(
         store,
         path,

@@ -7,9 +7,10 @@ relationship files and users' CSV files.
   ``parent`` fields become links too, so the graph runs from each entry up to its
   controlling entry and down again.
 - :func:`import_links` loads a ``gleif-rr`` or ``ownership-csv`` file as origin
-  ``--source ID``, replacing what that origin held.
-- :func:`match_owner` finds the listed entity a user's "parent" cell names; it is
-  the one place that calls the matcher, so the screening service can swap it.
+  ``--source ID``, replacing what that origin held. The listed entity a user's
+  "parent" cell names is found by the function its caller passes (``match``: the
+  screening service's, :meth:`~screener.screening.service.Screener.entity_named`), so
+  that this wing never reaches up to the service.
 
 The CSL's own lines (subordinate institutions, sub-units sharing a listed parent's
 name and address) are read at CSL import time: :mod:`screener.lists.csl_links`.
@@ -17,6 +18,7 @@ name and address) are read at CSL import time: :mod:`screener.lists.csl_links`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,9 @@ from screener.model import Entity, OwnershipLink, ParsedLinks
 
 CURATED_SOURCE = "screener-surveillance"
 ORIGIN_OF_FORMAT = {"gleif-rr": "gleif", "ownership-csv": "user"}
+# the listed entity (or graph node) a name screens to, best first: (source id, entity id,
+# score), or None
+NameMatch = Callable[[str], tuple[str, str, float] | None]
 
 
 @dataclass
@@ -141,11 +146,19 @@ def bundled_links(store: Store, path: Path) -> ParsedLinks:
 
 
 def import_links(
-    store: Store, path: Path | str, fmt: str, origin_id: str, *, names: Path | None = None
+    store: Store,
+    path: Path | str,
+    fmt: str,
+    origin_id: str,
+    *,
+    names: Path | None = None,
+    match: NameMatch | None = None,
 ) -> LinksResult:
     """Read a ``gleif-rr`` or ``ownership-csv`` file and make it the links of
     ``origin_id`` (replacing what that origin held); a second file ``names`` gives
-    GLEIF's LEI records when they are not in a ``lei-data.xml`` beside ``path``."""
+    GLEIF's LEI records when they are not in a ``lei-data.xml`` beside ``path``.
+    ``match`` names the entity a parent cell of an ``ownership-csv`` file screens to
+    (required for that format)."""
     path = Path(path)
     if fmt not in LINK_FORMATS:
         raise InputError(
@@ -166,7 +179,9 @@ def import_links(
     else:
         from screener.lists.parsers import ownership_csv
 
-        parsed = ownership_csv.resolve(store, ownership_csv.parse(path), match_owner)
+        if match is None:
+            raise ValueError("an ownership-csv import needs the function that matches parents")
+        parsed = ownership_csv.resolve(store, ownership_csv.parse(path), match)
     digest = sha256_paths(list(dict.fromkeys(files)))
     load = graph.replace_links(
         store, origin_id, ORIGIN_OF_FORMAT[fmt], parsed, sha256=digest, path=str(path)
@@ -209,58 +224,3 @@ def after_list_import(
         )
     else:
         graph.refresh_nodes(store, transaction=False)
-
-
-def match_entities(store: Store, name: str) -> list[tuple[str, str, float]]:
-    """The entities ``name`` screens to, best first: (source id, entity id, score).
-
-    The screening service's matcher decides, at its default threshold; this is the
-    one call to swap when the service offers a better one.
-    """
-    from screener.screening.service import Screener
-
-    service = Screener(store, stages=[])  # the entities themselves, ownership nodes included
-    [hits] = service.screen([service.query(name)])
-    return [
-        (str(h.source_id), h.entity_id, float(h.score))
-        for h in sorted(hits, key=lambda h: -h.score)
-    ]
-
-
-def match_owner(store: Store, name: str) -> tuple[str, str, float] | None:
-    """The listed entity (or graph node) a user's "parent" cell names, or None."""
-    found = match_entities(store, name)
-    return found[0] if found else None
-
-
-def explain(store: Store, name: str, *, on: Any = None, limit: int = 3) -> dict[str, Any]:
-    """What ``screener ownership NAME`` shows: the entities NAME screens to (those at
-    the best score, at most ``limit``), each with its assessment, its chains up to
-    listed owners (ended links included, marked) and its chains down."""
-    from screener.db.ownership_graph import assess, owners, subsidiaries
-
-    found = match_entities(store, name)
-    best = [f for f in found if f[2] >= found[0][2] - 1e-9][:limit] if found else []
-    out: list[dict[str, Any]] = []
-    for sid, eid, score in best:
-        a = assess(store, sid, eid, on=on)
-        up = owners(store, sid, eid, on=a.on)
-        ended_only = [s for s in a.ended if not any(s.link == c.steps[0].link for c in up)]
-        out.append(
-            {
-                "source_id": sid,
-                "entity_id": eid,
-                "score": round(score, 4),
-                "assessment": a.as_dict(),
-                "up": [c.as_dict() for c in up]
-                + [{"steps": [s.as_dict()], "effective_share": None} for s in ended_only],
-                "down": [c.as_dict() for c in subsidiaries(store, sid, eid, on=a.on)],
-                "involved": a.entity.listed or a.relation is not None,
-            }
-        )
-    return {
-        "query": name,
-        "on": out[0]["assessment"]["on"] if out else None,
-        "matches": out,
-        "involved": any(m["involved"] for m in out),
-    }

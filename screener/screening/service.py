@@ -237,25 +237,30 @@ class Screener:
         return Query(name, country_option(country), thr, related, dob_option(dob))
 
     def screen(
-        self, queries: Sequence[Query], executor: Any = None, snapshot: Snapshot | None = None
+        self,
+        queries: Sequence[Query],
+        executor: Any = None,
+        snapshot: Snapshot | None = None,
+        stages: Sequence[Stage] | None = None,
     ) -> list[list[ScreenHit]]:
         """The hits of each query, in order: the matcher (in ``executor``, default this
         process; names the snapshot screened before are not screened again), then every
-        stage. Used by checks, the HTTP API and batches. ``snapshot`` (default the
-        current one) lets a caller name the list versions it screened against.
+        stage (``stages``, default the service's own). Used by checks, the HTTP API and
+        batches. ``snapshot`` (default the current one) lets a caller name the list
+        versions it screened against.
 
         Damage found in the index file while screening (:class:`IndexDamaged`) builds
         the index again from the store and screens once more; damage again is a
         ListsError (exit 3), never a clear."""
         snap = snapshot or self.snapshot()
         try:
-            return self._screen(queries, executor, snap)
+            return self._screen(queries, executor, snap, stages)
         except IndexDamaged as e:
             if executor is not None:
                 raise
             snap = self._rebuilt(snap)
             try:
-                return self._screen(queries, None, snap)
+                return self._screen(queries, None, snap, stages)
             except IndexDamaged as again:
                 raise IndexDamaged(
                     f"{again} (and again after building it anew from the store: {e})"
@@ -275,7 +280,11 @@ class Screener:
             return snap
 
     def _screen(
-        self, queries: Sequence[Query], executor: Any, snap: Snapshot
+        self,
+        queries: Sequence[Query],
+        executor: Any,
+        snap: Snapshot,
+        stages: Sequence[Stage] | None = None,
     ) -> list[list[ScreenHit]]:
         m, memo = snap.matcher, snap.memo
         out: list[list[ScreenHit]] = []
@@ -295,14 +304,16 @@ class Screener:
                 memo.clear()
             for i, n, matches in zip(idx, names, ex.result(ex.submit(names))):
                 found[i] = memo[(n, fl)] = matches
-        tokens = self._stage_tokens()
+        # the finished hits are remembered for the service's own stages only
+        tokens = self._stage_tokens() if stages is None else None
+        stages = self.stages if stages is None else stages
         done = snap.finished
         for q, matches in zip(queries, found):
             if not matches:
                 out.append([])
                 continue
             if tokens is None:
-                out.append(finish(expand(m, matches), q, self.stages))
+                out.append(finish(expand(m, matches), q, stages))
                 continue
             key = (q.name, q.country, q.threshold, q.related, q.dob)
             held = done.get(key)
@@ -322,6 +333,23 @@ class Screener:
                 return None
             tokens.append(token())
         return tuple(tokens)
+
+    def entities(self, name: str) -> list[tuple[str, str, float]]:
+        """The entities ``name`` screens to at the default threshold, best first: (source
+        id, entity id, score), before the stages after matching, so that a company of the
+        ownership graph is itself and not a hit on its owners. What the ownership view
+        explains (:func:`screener.screening.ownership.explain`) and what a parent cell of
+        an ownership file is resolved to (:meth:`entity_named`)."""
+        [hits] = self.screen([self.query(name)], stages=())
+        return [
+            (str(h.source_id), h.entity_id, float(h.score))
+            for h in sorted(hits, key=lambda h: -h.score)
+        ]
+
+    def entity_named(self, name: str) -> tuple[str, str, float] | None:
+        """The best of :meth:`entities`, or None."""
+        found = self.entities(name)
+        return found[0] if found else None
 
     def check(
         self,

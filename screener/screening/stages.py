@@ -59,11 +59,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from screener.db import decisions
-from screener.db.ownership_graph import assess, has_owners, shadowed
+from screener.db.ownership_graph import has_owners, shadowed
 from screener.db.store import Store
 from screener.matching.country import apply_country
 from screener.matching.groups import is_group_hit
 from screener.matching.hit import Hit
+from screener.screening.ownership import assess
 from screener.screening.results import ScreenHit, ranked
 
 
