@@ -33,6 +33,8 @@ import pandas as pd
 
 from screener.files.reports import open_writer
 from screener.lists.bundled import open_store
+from screener.matching.matcher import screen
+from screener.screening.results import ScreenHit
 from screener.screening.service import load_matcher
 
 CHUNK = 50_000
@@ -77,7 +79,7 @@ def real_hits(work: Path, wanted: int = 300) -> list[tuple[str, list[dict[str, A
         store.close()
     out = []
     for name in names:
-        hits = [h.as_dict() for h in m.screen(name, None, m.threshold)]
+        hits = [ScreenHit.from_match(h).to_dict() for h in screen(m, name, None, m.threshold)]
         if hits:
             out.append((name, hits))
     return out

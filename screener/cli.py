@@ -770,7 +770,7 @@ def decisions_import(obj: Ctx, path: Path, reviewer: str | None, sheet: str | No
 )
 @click.pass_obj
 def decisions_list(obj: Ctx, party: str | None, current: bool, fmt: str) -> None:
-    from screener.db.decisions import all_decisions
+    from screener.screening.decisions import all_decisions
 
     rows = [r for r in all_decisions(obj.store, party) if r["current"] or not current]
     if fmt == "json":

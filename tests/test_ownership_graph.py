@@ -24,7 +24,7 @@ from screener.errors import InputError
 from screener.lists import links
 from screener.lists.bundled import open_store
 from screener.lists.parsers import ownership as yaml_edges
-from screener.matching.matcher import Matcher
+from screener.matching.matcher import Matcher, screen
 from screener.model import OwnershipLink, ParsedLinks
 from screener.screening.ownership import assess
 from screener.screening.service import Screener
@@ -85,7 +85,7 @@ def test_unlisted_children_are_entities_of_the_node_source(store: Store) -> None
 
 @pytest.mark.parametrize("query", ["EZVIZ", "萤石网络", "杭州萤石网络股份有限公司"])
 def test_the_matcher_finds_ownership_nodes(matcher: Matcher, query: str) -> None:
-    hits = matcher.screen(query)
+    hits = screen(matcher, query)
     assert hits and hits[0].entity.id == EZVIZ and hits[0].score == 1.0
     assert hits[0].entity.extra["ownership_node"] is True
 

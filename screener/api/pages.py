@@ -41,7 +41,7 @@ from screener.errors import ListsError, ScreenerError
 from screener.files.reports.html import RELATIONS
 
 REVIEWER_COOKIE = "screener_reviewer"  # the reviewer's name, remembered for the next decision
-# how each decision kind (screener.db.decisions.KINDS) reads on the page
+# how each decision kind (screener.model.DECISION_KINDS) reads on the page
 KIND_LABELS = {
     "false-positive": "A false positive: not the listed entity",
     "confirmed": "A true match",

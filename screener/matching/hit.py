@@ -9,7 +9,6 @@ turns them into typed results with provenance
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from screener.matching.normalize import Norm
 from screener.matching.score import Detail
@@ -30,37 +29,3 @@ class Hit:
     @property
     def explanation(self) -> str:
         return self.detail.text()
-
-    def as_dict(self) -> dict[str, Any]:
-        """The hit as JSON-ready data, with the entity's provenance."""
-        e = self.entity
-        return {
-            "entity_id": e.id,
-            "name": e.name,
-            "matched_name": self.matched_name,
-            "matched_name_kind": self.matched_kind,
-            "score": round(self.score, 4),
-            "relation": self.detail.relation,
-            "matched_part": self.detail.part,
-            "schema": e.schema,
-            "source_id": e.extra.get("source_id"),
-            "source_name": e.extra.get("source_name"),
-            "version_id": e.extra.get("version_id"),
-            "list": e.sub_list,
-            "citation": e.citation,
-            "listed_on": e.listed_on,
-            "end_date": e.end_date,
-            "license_requirement": e.license_requirement,
-            "license_policy": e.license_policy,
-            "source_url": e.source_url,
-            "programs": e.programs,
-            "countries": e.countries,
-            "parent": e.parent_name,
-            "listings": [vars(x) for x in e.listings],
-            "explanation": self.explanation,
-            "evidence": {
-                **self.detail.as_dict(),
-                "query_normalized": " ".join(self.query_tokens),
-                "listed_normalized": " ".join(self.listed_norm.tokens),
-            },
-        }

@@ -1,8 +1,8 @@
 """Screen a name against the index: candidates, scores, country evidence, hits.
 
-    from screener.matching.matcher import Matcher
+    from screener.matching.matcher import Matcher, screen
     m = Matcher.from_store(Store.open())
-    for hit in m.screen("Hangzhou Hikvision Digital Technology Co., Ltd."):
+    for hit in screen(m, "Hangzhou Hikvision Digital Technology Co., Ltd."):
         print(hit.score, hit.entity.name, hit.matched_name, hit.explanation)
 
 Candidates come from the inverted index (exact tokens, typo variants, spaceless
@@ -226,23 +226,6 @@ class Matcher:
         return out
 
     # -- screening ----------------------------------------------------------
-    def screen(
-        self,
-        name: str,
-        country: str | None = None,
-        threshold: float | None = None,
-        dob: str | None = None,
-    ) -> list[Hit]:
-        """Hits for ``name`` at or above ``threshold``, best first, one per entity.
-
-        ``country`` (ISO-2, ISO-3 or an English name) is secondary evidence
-        (:mod:`screener.matching.country`); an unknown value is an InputError, and so is
-        a threshold that is not a number in [0, 1].
-        """
-        thr = valid_threshold(self.threshold if threshold is None else threshold)
-        cc, born = country_option(country), dob_option(dob)
-        return apply_country(self.screen_name(name, floor(thr, cc, born)), cc, thr, born)
-
     def screen_name(self, name: str, floor: float) -> list[Hit]:
         """Hits for ``name`` scoring at least ``floor``, before any country evidence.
 
@@ -650,3 +633,25 @@ def _pair_fuzzy(
             if sim is not None:
                 out.append((o, sim))
     return out
+
+
+def screen(
+    m: Matcher,
+    name: str,
+    country: str | None = None,
+    threshold: float | None = None,
+    dob: str | None = None,
+) -> list[Hit]:
+    """Matching's one public function: the hits of ``name`` at or above ``threshold``
+    (default the matcher's), best first, one per entity, after the country and
+    date-of-birth evidence (:mod:`screener.matching.country`).
+
+    ``country`` (ISO-2, ISO-3 or an English name) and ``dob`` (YYYY[-MM[-DD]]) are
+    checked; an unknown country, a malformed date or a threshold that is not a number in
+    [0, 1] is an InputError. The screening service takes the same two steps apart
+    (:meth:`Matcher.screen_name` down to the floor, where its executors run, then
+    :func:`~screener.matching.country.apply_country` per query), then its stages.
+    """
+    thr = valid_threshold(m.threshold if threshold is None else threshold)
+    cc, born = country_option(country), dob_option(dob)
+    return apply_country(m.screen_name(name, floor(thr, cc, born)), cc, thr, born)

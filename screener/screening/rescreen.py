@@ -33,9 +33,10 @@ from typing import Any
 
 from screener import __version__
 from screener.countries import country_option
-from screener.db import decisions, portfolios, runs
+from screener.db import portfolios, runs
 from screener.db.store import Store, now_iso
 from screener.errors import EXIT_CLEAR, EXIT_HIT, InputError
+from screener.screening import decisions
 from screener.screening.results import NEEDS_REVIEW, row_status
 
 CHANGE_KINDS = ("new-hit", "hit-gone", "listing-changed", "status-changed")

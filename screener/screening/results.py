@@ -33,6 +33,7 @@ from typing import Any
 from screener.errors import EXIT_CLEAR, EXIT_HIT
 from screener.files.reports.severity import order_hits
 from screener.matching.hit import Hit
+from screener.matching.normalize import name_key
 
 
 def ranked(hits: list[ScreenHit]) -> list[ScreenHit]:
@@ -86,6 +87,9 @@ class ScreenHit:
     explanation: str
     evidence: dict[str, Any]
     status: str = "hit"
+    # the entity's listed name normalized (matching's name_key): one key for the same
+    # entity across lists, so that outputs group its hits without normalizing again
+    name_key: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # what later stages add
 
     @classmethod
@@ -122,6 +126,7 @@ class ScreenHit:
                 "query_normalized": " ".join(h.query_tokens),
                 "listed_normalized": " ".join(h.listed_norm.tokens),
             },
+            name_key=name_key(e.name),
         )
 
     def to_dict(self) -> dict[str, Any]:

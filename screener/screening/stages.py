@@ -38,7 +38,7 @@ XLSX, the report's headline) and the HTTP API (``/check``, ``/match``) all show 
 of them first.
 
 **Reviewers' decisions** (:func:`decisions_stage`, after ownership, so that they also
-apply to the hits ownership makes; :mod:`screener.db.decisions`): a hit whose party and
+apply to the hits ownership makes; :mod:`screener.screening.decisions`): a hit whose party and
 entity have a decision carries it in ``extra["decision"]`` (id, kind, reason, reviewer,
 time). A ``false-positive`` or ``cleared`` decision makes the
 hit ``suppressed``, unless the entity's listing changed since the decision (a new
@@ -64,6 +64,8 @@ from screener.db.store import Store
 from screener.matching.country import apply_country
 from screener.matching.groups import is_group_hit
 from screener.matching.hit import Hit
+from screener.matching.normalize import name_key
+from screener.screening.decisions import apply_decision
 from screener.screening.ownership import assess
 from screener.screening.results import ScreenHit, ranked
 
@@ -209,6 +211,7 @@ def _as_owned(
     for o in a.owners or []:
         x = replace(h, extra=dict(h.extra))
         x.entity_id, x.name, x.source_id = o.entity_id, o.name, o.source_id
+        x.name_key = name_key(o.name)
         x.source_name, x.version_id = source_name(o.source_id), None
         x.relation = a.relation
         x.listings = list(o.listings)
@@ -258,7 +261,7 @@ def decisions_stage(store: Store) -> Stage:
         if last != cache["last"]:
             cache["latest"], cache["last"] = decisions.latest_by_key(store), last
         latest = cache["latest"]
-        key = decisions.party_key(query.name)
+        key = name_key(query.name)
         for hit in hits:
             found = latest.get((key, hit.source_id or "", hit.entity_id))
             if found is not None:
@@ -267,30 +270,3 @@ def decisions_stage(store: Store) -> Stage:
 
     stage.token = lambda: decisions.last_id(store)  # type: ignore[attr-defined]
     return stage
-
-
-def apply_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> None:
-    """Give ``hit`` the status and ``extra["decision"]`` that ``decision`` means for it now."""
-    names = decisions.entity_names(store, hit.version_id, hit.entity_id)
-    now = decisions.listing_view(
-        {
-            "name": hit.name,
-            "listings": hit.listings,
-            "list": hit.list,
-            "citation": hit.citation,
-            "listed_on": hit.listed_on,
-            "end_date": hit.end_date,
-            "license_requirement": hit.license_requirement,
-            "license_policy": hit.license_policy,
-            "source_url": hit.source_url,
-        },
-        names or None,
-    )
-    changed = decisions.fingerprint(now) != decision["fingerprint"]
-    info = {k: decision[k] for k in ("id", "kind", "reason", "reviewer", "decided_at", "party")}
-    info["listing_changed"] = changed
-    if changed:
-        info["changes"] = decisions.changes(decision["listing"], now)
-    hit.extra["decision"] = info
-    if decision["kind"] in decisions.SUPPRESSING:
-        hit.status = "review-again" if changed else "suppressed"

@@ -451,15 +451,12 @@ def _party_block(
 
 def entity_groups(hits: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """The hits grouped by the listed entity they name (its normalized listed name, across
-    sources), in the one order of every output (:func:`~screener.files.reports.severity.
+    sources: ``name_key``, made by matching), in the one order of every output (:func:`~screener.files.reports.severity.
     hit_key`: identity, then severity), the first group being the report's headline;
     within a group the first hit of that order comes first."""
-    from screener.matching.normalize import normalize
-
     groups: dict[str, list[dict[str, Any]]] = {}
     for hit in order_hits(hits):
-        norm = normalize(str(hit.get("name") or ""))
-        key = " ".join(norm.tokens) or f"{hit.get('source_id')}:{hit.get('entity_id')}"
+        key = hit.get("name_key") or f"{hit.get('source_id')}:{hit.get('entity_id')}"
         groups.setdefault(key, []).append(hit)
     return list(groups.values())
 

@@ -35,7 +35,6 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from screener.db.decisions import KINDS
 from screener.files.cells import FORMULA_PREFIXES
 from screener.files.reports.base import CAUTION, Writer
 from screener.files.reports.cells import (
@@ -49,6 +48,7 @@ from screener.files.reports.cells import (
     xlsx_text,
 )
 from screener.files.reports.severity import levels
+from screener.model import DECISION_KINDS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -165,7 +165,7 @@ class XlsxWriter(Writer):
             col,
             {
                 "validate": "list",
-                "source": list(KINDS),
+                "source": list(DECISION_KINDS),
                 "ignore_blank": True,
                 "input_title": "Decision",
                 "input_message": "Leave empty, or choose one; give a "
