@@ -37,7 +37,7 @@ from screener.api.security import (
 )
 from screener.api.server import server
 from screener.api.uploads import start_batch
-from screener.errors import ListsError, ScreenerError
+from screener.errors import ScreenerError, http_status
 from screener.files.reports.html import RELATIONS
 
 REVIEWER_COOKIE = "screener_reviewer"  # the reviewer's name, remembered for the next decision
@@ -77,8 +77,7 @@ def render(request: Request, template: str, status: int = 200, **ctx: Any) -> Re
 
 
 def problem(request: Request, e: BaseException, title: str = "Something is wrong") -> Response:
-    status = e.status if isinstance(e, Forbidden) else 503 if isinstance(e, ListsError) else 400
-    return render(request, "error.html", status, title=title, message=str(e))
+    return render(request, "error.html", http_status(e), title=title, message=str(e))
 
 
 Page = Callable[[Request], Awaitable[Response]]
@@ -115,8 +114,7 @@ async def search(request: Request) -> Response:
             srv.s.check, name, country=form["country"] or None, threshold=form["threshold"] or None
         )
     except ScreenerError as e:
-        status = 503 if isinstance(e, ListsError) else 400
-        return render(request, "search.html", status, form=form, result=None, error=str(e))
+        return render(request, "search.html", http_status(e), form=form, result=None, error=str(e))
     back = "/?" + urlencode({k: v for k, v in form.items() if v})
     return render(
         request, "search.html", form=form, result=result, decided=p.get("decided"), back=back
@@ -177,9 +175,7 @@ async def upload(request: Request) -> Response:
             srv.snapshot_or_503()
             job = await run_in_threadpool(start_batch, srv, form)
     except (ScreenerError, Forbidden) as e:
-        return render(
-            request, "upload.html", e.status if isinstance(e, Forbidden) else 400, error=str(e)
-        )
+        return render(request, "upload.html", http_status(e), error=str(e))
     return RedirectResponse(f"/uploads/{job.id}", 303)
 
 

@@ -16,9 +16,9 @@ from starlette.responses import Response
 
 from screener.api.background import AuditWriter, ListWatcher
 from screener.api.jobs import Jobs
-from screener.api.security import Forbidden, Guard
+from screener.api.security import Guard
 from screener.db import runs
-from screener.errors import InputError, ListsError
+from screener.errors import InputError, ListsError, http_status
 from screener.screening.service import Screener, Snapshot
 
 log = logging.getLogger("screener.serve")
@@ -99,11 +99,8 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def error_response(e: BaseException) -> Response:
-    if isinstance(e, Forbidden):
-        return json_response({"error": str(e)}, e.status)
-    if isinstance(e, ListsError):
-        return json_response({"error": str(e)}, 503)
-    return json_response({"error": str(e)}, 400)
+    """The JSON answer of an error, with the HTTP status its class carries."""
+    return json_response({"error": str(e)}, http_status(e))
 
 
 def parse_json(raw: bytes | str, what: str = "the body") -> Any:
