@@ -22,7 +22,7 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -32,6 +32,9 @@ from screener.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_LISTS, ScreenerEr
 from screener.lists import catalog
 from screener.lists.bundled import open_store
 from screener.lists.registry import FORMATS, LINK_FORMATS
+
+if TYPE_CHECKING:  # imported when a command screens: a cold start stays light
+    from screener.screening.service import Screener
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -43,7 +46,7 @@ Exit codes:
   130 interrupted by Ctrl-C, 143 by SIGTERM (no partial output is left)"""
 
 
-class Threshold(click.ParamType):
+class Threshold(click.ParamType[float]):
     """A finite number in [0, 1] (a NaN threshold would clear every name)."""
 
     name = "threshold"
@@ -57,7 +60,7 @@ class Threshold(click.ParamType):
             self.fail(str(e), param, ctx)
 
 
-class Text(click.ParamType):
+class Text(click.ParamType[str]):
     """Text from the command line, such as a name. A terminal in a legacy encoding sends
     bytes that are not UTF-8 (``Hik\\xffvision``, ``M\\xfcller``), which Python keeps as
     surrogate escapes; they are decoded as the reader decodes a file's cells
@@ -106,7 +109,7 @@ class Ctx:
     def __init__(self, db: str | None):
         self.db_path = db
         self._store: Store | None = None
-        self._screener: Any = None
+        self._screener: Screener | None = None
 
     @property
     def store(self) -> Store:
@@ -120,7 +123,7 @@ class Ctx:
         return self._store
 
     @property
-    def screener(self) -> Any:
+    def screener(self) -> Screener:
         """The screening service over the store."""
         if self._screener is None:
             from screener.screening.service import Screener

@@ -55,6 +55,7 @@ from screener.api.uploads import start_batch
 from screener.db.store import now_iso
 from screener.errors import InputError, ScreenerError
 from screener.lists.freshness import require_fresh, stale_message
+from screener.matching.rules import valid_threshold
 from screener.screening.service import Screener
 
 log = logging.getLogger("screener.serve")
@@ -216,7 +217,7 @@ async def check(request: Request) -> Response:
         srv.s.check,
         p.get("name", ""),
         country=p.get("country") or None,
-        threshold=p.get("threshold") or None,
+        threshold=valid_threshold(t) if (t := p.get("threshold")) else None,
         fail_stale=yente.flag(p, "fail_stale"),
         related=yente.flag(p, "related"),
     )

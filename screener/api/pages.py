@@ -39,6 +39,7 @@ from screener.api.server import server
 from screener.api.uploads import start_batch
 from screener.errors import ScreenerError, http_status
 from screener.files.reports.html import RELATIONS
+from screener.matching.rules import valid_threshold
 
 REVIEWER_COOKIE = "screener_reviewer"  # the reviewer's name, remembered for the next decision
 # how each decision kind (screener.model.DECISION_KINDS) reads on the page
@@ -111,7 +112,10 @@ async def search(request: Request) -> Response:
     try:
         srv.snapshot_or_503()
         result = await run_in_threadpool(
-            srv.s.check, name, country=form["country"] or None, threshold=form["threshold"] or None
+            srv.s.check,
+            name,
+            country=form["country"] or None,
+            threshold=valid_threshold(form["threshold"]) if form["threshold"] else None,
         )
     except ScreenerError as e:
         return render(request, "search.html", http_status(e), form=form, result=None, error=str(e))

@@ -15,7 +15,7 @@ class Validated(Protocol):
     url: str
     etag: str | None
     last_modified: str | None
-    sha256: str
+    sha256: str | None
 
 
 def cached_validators(store: Store, url: str, version_id: int | None) -> dict[str, str | None]:

@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from screener.db.ownership import NODE_SOURCE, edges_by_key, entity_keys, has_key, row_link
+from screener.db.ownership import edges_by_key, entity_keys, has_key, row_link
 from screener.db.store import Store
 from screener.errors import InputError
-from screener.model import Entity, OwnershipLink
+from screener.model import NODE_SOURCE, Entity, OwnershipLink
 
 MAX_DEPTH = 8  # links followed from one entity; real chains here have at most 4
 

@@ -150,7 +150,8 @@ def record_finished(store: Store, done: Iterable[FinishedRun]) -> int:
     (``json_each``): a row at a time would hand the interpreter's lock back and forth
     with the threads answering requests at every row."""
     me = this_process()
-    run_rows, hit_rows = [], []
+    run_rows: list[list[Any]] = []
+    hit_rows: list[tuple[Any, ...]] = []
     lists_json: dict[int, str] = {}  # the requests of a batch share their lists
     for r in done:
         hits = [h for _, _, hs in r.rows for h in hs]

@@ -46,7 +46,7 @@ import re
 import warnings
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1046,7 +1046,7 @@ def _open_jsonl(path: Path, scan: _Scan, encoding: str, per_cell: bool) -> Input
     return table
 
 
-def _jsonl_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
+def _jsonl_chunks(table: InputTable, size: int) -> Generator[pd.DataFrame]:
     path = table.path
     known = dict.fromkeys(table.columns)
     records: list[dict[str, str]] = []

@@ -83,7 +83,7 @@ def apply_country(
                 )
             h = replace(h, score=d.score, detail=d)
         born = h.entity.extra.get("birth_dates") if dob and h.entity.schema == "person" else None
-        if born:
+        if born and dob:
             d = replace(h.detail, notes=list(h.detail.notes))
             if any(_same_date(dob, b) for b in born):
                 d.score = round(min(1.0, h.score + DOB_BONUS), 4)

@@ -237,7 +237,7 @@ class Index:
 
     def prefixed(self, text: str, limit: int) -> list[tuple[str, int]]:
         """Up to ``limit`` (clean listed name, name id) pairs whose name begins with ``text``."""
-        out = []
+        out: list[tuple[str, int]] = []
         i = bisect_left(self.prefixes, (text,))
         while i < len(self.prefixes) and len(out) < limit and self.prefixes[i][0].startswith(text):
             out.append(self.prefixes[i])

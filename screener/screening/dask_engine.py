@@ -67,7 +67,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from screener import __version__
 from screener.errors import InputError, ScreenerError, Terminated
@@ -107,7 +107,7 @@ def plugin_name(key: str) -> str:
     return f"screener-index-{key[:16]}"
 
 
-class IndexPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
+class IndexPlugin(WorkerPlugin):
     """Loads the index of ``key`` into a worker when the worker starts (see the module
     docstring)."""
 
@@ -176,7 +176,7 @@ def screen_names(key: str, floor: float, payload: bytes) -> dict[str, list[Match
     if plugin is None:
         raise DaskError("a Dask worker has no screener index; was the run's client closed?")
     todo = pickle.loads(payload)
-    found = screen_chunk(matcher_of(plugin), todo, floor)
+    found = screen_chunk(matcher_of(cast(IndexPlugin, plugin)), todo, floor)
     return {n: m for n, m in zip(todo, found) if m}
 
 
@@ -296,14 +296,14 @@ class DaskRows:
 
         if self.scheduler is None:
             with _no_ctrl_c_in_children():
-                self.cluster = LocalCluster(
+                self.cluster = LocalCluster(  # type: ignore[no-untyped-call]
                     n_workers=self.n_workers,
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=":0",
                     silence_logs=logging.ERROR,
                 )
-            self.client = Client(self.cluster)
+            self.client = Client(self.cluster)  # type: ignore[no-untyped-call]
             return
         greet(self.scheduler, self._signals)
         self.client = self._call(

@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from screener.errors import ScreenerError
 from screener.heap import collect_young, frozen_heap
@@ -202,11 +202,12 @@ class ForkPool:
                         if not self._todo and not self._stop:
                             self._cv.wait(0.2)
                     continue
-                for c in wait(waiting, timeout=0.2):
-                    tid, res = c.recv()  # type: ignore[union-attr]
+                for ready in wait(waiting, timeout=0.2):
+                    c = cast(Connection, ready)  # wait() returns what it was given
+                    tid, res = c.recv()
                     with self._cv:
                         self._done[tid] = res
-                        self._busy[c] -= 1  # type: ignore[index]
+                        self._busy[c] -= 1
                         self._cv.notify_all()
         except (EOFError, OSError, BrokenPipeError) as e:
             with self._cv:

@@ -26,6 +26,7 @@ suppressed exits 0 (its outputs still show every suppressed hit, with the decisi
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,10 +81,11 @@ class ScreenHit:
     license_requirement: str | None
     license_policy: str | None
     source_url: str | None
-    programs: list[str]
-    countries: list[str]
+    # the field ``list`` (a listing's list) hides the builtin in this class's body
+    programs: builtins.list[str]
+    countries: builtins.list[str]
     parent: str | None
-    listings: list[dict[str, Any]]
+    listings: builtins.list[dict[str, Any]]
     explanation: str
     evidence: dict[str, Any]
     status: str = "hit"

@@ -162,7 +162,7 @@ def import_reviewed(
                         f"{where}: {source_id}:{entity_id}{at} is not in this list "
                         "store (was the batch run against another --db?)"
                     )
-                (_, version), fp = found  # type: ignore[misc]
+                (_, version), fp = found
                 key = (pkey, source_id, entity_id)
                 decision = (kind, reason, by, fp)
                 if latest.get(key) == decision:  # the one in force, or just made by the file

@@ -49,7 +49,7 @@ MEMO_ROWS = 20_000
 def cell_text(value: Any) -> str:
     """A cell as text, stripped; a missing value (None, NaN, pandas' NA) is ``""``."""
     if value.__class__ is str:
-        return value.strip()  # type: ignore[no-any-return]
+        return str(value).strip()
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if type(value).__name__ in ("NAType", "NaTType"):  # pandas' NA and NaT, not importing it
@@ -122,7 +122,9 @@ class RowScreener:
         bad dates)."""
         bad: Counter[str] = Counter()
         bad_dobs: Counter[str] = Counter()
-        ccs = self.countries(countries, bad) if countries is not None else [None] * len(names)
+        ccs: list[str | None] = (
+            self.countries(countries, bad) if countries is not None else [None] * len(names)
+        )
         return ccs, (self.dobs(dobs, bad_dobs) if dobs is not None else None), bad, bad_dobs
 
     def unknown(self, names: Sequence[str]) -> list[str]:

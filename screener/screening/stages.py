@@ -177,7 +177,8 @@ def ownership_stage(store: Store) -> Stage:
         return out
 
     stage.reset = reset  # type: ignore[attr-defined]
-    stage.token = dt.date.today  # type: ignore[attr-defined]  (a rule's status is by day)
+    # a rule's status is by day
+    stage.token = dt.date.today  # type: ignore[attr-defined]
     return stage
 
 

@@ -16,7 +16,7 @@ or hit dict must not be changed after it was written (the batch never does).
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
 from screener.files.reports.base import Writer
@@ -34,7 +34,7 @@ _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
 def _value(value: Any) -> str:
     """``value`` as JSON, as json.dumps(..., ensure_ascii=False) writes it."""
     if value.__class__ is str:
-        return encode_basestring(value)  # type: ignore[no-any-return]
+        return encode_basestring(value)
     if value is None:
         return "null"
     return _encode(value)

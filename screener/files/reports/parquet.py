@@ -44,7 +44,7 @@ _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
 def _screen_types() -> dict[str, Any]:
     import pyarrow as pa
 
-    types = dict.fromkeys(COLUMNS, pa.string())
+    types: dict[str, pa.DataType] = dict.fromkeys(COLUMNS, pa.string())
     types.update(
         {
             "screen_top_score": pa.float64(),

@@ -69,7 +69,7 @@ _PREFIXES = frozenset(FORMULA_PREFIXES)
 _Cells = tuple[list[tuple[int, str]], list[tuple[int, str]]]
 
 
-class RowSheet(Worksheet):
+class RowSheet(Worksheet):  # type: ignore[misc]
     """A constant-memory worksheet that also takes rows already rendered as XML.
 
     Relies on XlsxWriter's constant-memory internals (``fh``, ``previous_row``,
