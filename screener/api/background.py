@@ -68,8 +68,8 @@ class ListWatcher:
             t = time.perf_counter()
             # The index is millions of objects that live as long as the lists, with no
             # cycles among them: built with the collector paused, then frozen, so that no
-            # pass walks them (passes over a new index took 0.3-0.4 s each, a pause for
-            # every request in flight). Refcounting still frees them when the next lists
+            # pass walks them (each pass over a new index would pause every request in
+            # flight). Refcounting still frees them when the next lists
             # replace them. What else is alive then is frozen with them: a few requests'
             # objects, once per list update.
             with paused_collector():

@@ -76,7 +76,7 @@ NOTES_ATTR = "row_notes"
 MAX_ROWS = 5_000_000  # rows one run reads; a file with more is refused (split it)
 
 # What a workbook may be, checked on its ZIP directory before anything is decompressed
-# (an .xlsx is a ZIP of XML parts; a 1.5 MB "zip bomb" expanded to 1.5 GB in memory).
+# (an .xlsx is a ZIP of XML parts; a "zip bomb" of a few MB expands to gigabytes).
 # Python's zipfile never inflates a part beyond the size its directory declares.
 XLSX_MAX_BYTES = 1 << 30  # the file itself: 1 GiB
 XLSX_MAX_EXPANDED = 2 << 30  # its parts decompressed, together: 2 GiB

@@ -1,7 +1,7 @@
 """Regular expressions compiled on first use.
 
-A pattern over Chinese-script ranges takes 5 to 20 ms to compile; a check of a Latin
-name never needs most of them, and start-up time is a check's main cost.
+A pattern over Chinese-script ranges is slow to compile; a check of a Latin name never
+needs most of them, and start-up time is a check's main cost.
 """
 
 from __future__ import annotations

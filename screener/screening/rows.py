@@ -42,7 +42,7 @@ MAX_QUERY_CHARS = 1_000  # a longer cell is screened (normalization bounds it) b
 _NONE: list[Any] = []  # shared by every name without matches, to keep the cache small
 # Rows with hits whose hit dicts are remembered, by (name, country, date of birth): a
 # name's rows share them. Each holds a few KB of provenance, so the memory is started
-# afresh when it is full (a 1,000,000-row batch held 50,565 of them, 216 MB, unbounded).
+# afresh when it is full: unbounded, a long batch's would grow with its distinct names.
 MEMO_ROWS = 20_000
 
 

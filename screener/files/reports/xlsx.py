@@ -3,8 +3,8 @@
 
 Written by XlsxWriter in constant-memory mode, so a million rows take a few
 hundred MB of temporary disk (in a scratch folder beside the output, removed
-with it) and little memory. XlsxWriter's per-cell API costs about 7 µs a cell,
-too slow for a million rows, so the results rows are rendered to XML here, in
+with it) and little memory. XlsxWriter's per-cell API is too slow for a million
+rows, so the results rows are rendered to XML here, in
 the form XlsxWriter itself writes in this mode (inline strings, ``r`` on every
 row and cell), and handed to it whole (:class:`RowSheet`); XlsxWriter writes
 the rest of the workbook.
