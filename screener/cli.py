@@ -252,9 +252,13 @@ def lists_import(
         )
 
 
-@lists_group.command("export", help="Write the active records with all provenance.")
+@lists_group.command(
+    "export",
+    help="Write the active records with all provenance: simple (CSV), jsonl, or sqlite "
+    "(a database of its own, with names, listings and full-text search, for Datasette).",
+)
 @click.option("--source", "source_ids", multiple=True, help="Only this source (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["simple", "jsonl"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(list(catalog.EXPORT_FORMATS)), required=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
 @click.pass_obj
 def lists_export(obj: Ctx, source_ids: tuple[str, ...], fmt: str, output: Path) -> None:
