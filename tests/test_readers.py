@@ -375,7 +375,7 @@ def test_jsonl_union_of_keys(tmp_path: Path) -> None:
 
 
 def test_jsonl_later_keys_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(readers.table, "DEFAULT_CHUNK", 3)  # the header comes from the first chunk
+    monkeypatch.setattr(readers.jsonl, "DEFAULT_CHUNK", 3)  # the header comes from the first chunk
     objects: list[object] = [{"name": f"Company {i}"} for i in range(3)]
     objects.append({"name": DAHUA, "lei": "300U0EXAMPLE"})
     table = open_input(write_jsonl(tmp_path / "in.ndjson", objects))
