@@ -9,12 +9,15 @@ statement of the run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
 
+from screener.shapes import CheckDict, CoverageEntry, OwnershipDict, RescreenDict, StepDict
 
-def edge_line(st: dict[str, Any], on: str) -> str:
+
+def edge_line(st: StepDict, on: str) -> str:
     share = f"{st['share']:g}%" if st["share"] is not None else "share not published"
     bits = [st["kind"], share]
     if st["controlled"]:
@@ -102,7 +105,7 @@ def warn(notes: list[str]) -> None:
         click.echo(f"screener: warning: {n}", err=True)
 
 
-def print_rescreen(r: dict[str, Any]) -> None:
+def print_rescreen(r: RescreenDict) -> None:
     prev = r.get("previous")
     since = f"since {prev['screened_at']}" if prev else "(first screening: every hit is new)"
     click.echo(
@@ -115,7 +118,7 @@ def print_rescreen(r: dict[str, Any]) -> None:
             f"{x['to_version'] or '(none)'}"
         )
     for c in r.get("changes") or ():
-        where = f" ({c['country'].upper()})" if c.get("country") else ""
+        where = f" ({c['country'].upper()})" if c["country"] else ""
         click.echo(
             f"  row {c['row']}: {c['party']}{where}: {c['status_before'] or 'not screened'}"
             f" -> {c['status']}"
@@ -125,7 +128,7 @@ def print_rescreen(r: dict[str, Any]) -> None:
             click.echo(f"    {ch['kind']}: {ch['text']}{flag}")
 
 
-def print_coverage(items: list[dict[str, Any]]) -> None:
+def print_coverage(items: Sequence[CoverageEntry]) -> None:
     """Which lists were checked in full, which only as the curated subset, which not."""
     full = [x for x in items if x["status"] == "full"]
     subset = [x for x in items if x["status"] == "subset"]
@@ -156,7 +159,7 @@ def print_coverage(items: list[dict[str, Any]]) -> None:
         click.echo("not loaded: " + ", ".join(sorted({x["list"] for x in absent})))
 
 
-def print_check(result: dict[str, Any]) -> None:
+def print_check(result: CheckDict) -> None:
     hits = result["hits"]
     if not hits:
         click.echo(f"No hit at or above {result['threshold']:.2f} for {result['query']!r}.")
@@ -182,7 +185,7 @@ def print_check(result: dict[str, Any]) -> None:
                 ls.get("list"),
                 ls.get("citation"),
                 f"listed {ls['listed_on']}" if ls.get("listed_on") else None,
-                "ENDED " + ls["end_date"] if ls.get("end_date") else None,
+                f"ENDED {ls['end_date']}" if ls.get("end_date") else None,
                 ls.get("program"),  # e.g. the 1260H editions: "editions 2025-01-07, 2026-06-08"
             ]
             click.echo(f"  listing      : {' | '.join(b for b in bits if b)}")
@@ -231,7 +234,7 @@ RELATION_WORDS = {
 }
 
 
-def print_hit_owners(o: dict[str, Any] | None) -> None:
+def print_hit_owners(o: OwnershipDict | None) -> None:
     """The listed owners of a hit, each link of the chain with its source, and the rules."""
     if not o:
         return
@@ -256,7 +259,7 @@ def print_hit_owners(o: dict[str, Any] | None) -> None:
             if s.get("source"):
                 click.echo(f"      source   : {s['source']}")
     for r in o.get("rules") or []:
-        st = r.get("status") or {}
+        st: Mapping[str, Any] = r.get("status") or {}
         click.echo(
             f"    rule       : {r['name']} ({r.get('citation') or '-'}): "
             f"{'applies' if r.get('applies') else 'related'}; status {st.get('status')}"

@@ -36,14 +36,16 @@ reviewers' word on it (``hit``, ``suppressed``, ``review-again``: the decisions 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from screener.countries import country_option
+from screener.db.runs import Recorded
 from screener.errors import InputError
 from screener.matching.rules import valid_threshold
 from screener.screening.results import ScreenHit, ranked
 from screener.screening.service import Screener, Snapshot
 from screener.screening.stages import Query
+from screener.shapes import HitDict
 
 MAX_QUERIES = 100
 MAX_NAMES = 10  # names per query (name + alias)
@@ -171,13 +173,13 @@ def respond(
     snap: Snapshot,
     threshold: float,
     limit: int,
-) -> tuple[dict[str, Any], list[tuple[int, str, list[dict[str, Any]]]]]:
+) -> tuple[dict[str, Any], list[Recorded]]:
     """The responses of every query (screened in one call, with the snapshot ``snap``),
     and the (row, query, hits) triples of the audit record."""
     flat = [q for _, qs in parsed.values() if not isinstance(qs, str) for q in qs]
     found = iter(s.screen(flat, snapshot=snap))
     out: dict[str, Any] = {}
-    audit = []
+    audit: list[Recorded] = []
     for row, (key, (sent, qs)) in enumerate(parsed.items()):
         if isinstance(qs, str):
             out[key] = {
@@ -200,7 +202,8 @@ def respond(
             (
                 row,
                 qs[0].name if len(qs) == 1 else " | ".join(q.name for q in qs),
-                [r for r in results if r["match"]],
+                # a yente result carries every field of the hit after its own
+                [cast(HitDict, r) for r in results if r["match"]],
             )
         )
     return out, audit

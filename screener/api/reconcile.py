@@ -26,6 +26,7 @@ from typing import Any
 from screener.api.match import merged
 from screener.api.server import parse_json
 from screener.countries import country_option
+from screener.db.runs import Recorded
 from screener.errors import InputError
 from screener.matching.rules import DEFAULT_THRESHOLD
 from screener.model import Entity
@@ -126,13 +127,13 @@ def candidate(h: ScreenHit) -> dict[str, Any]:
 
 def respond(
     parsed: dict[str, tuple[list[Query] | str, int, str | None]], s: Screener, snap: Snapshot
-) -> tuple[dict[str, Any], list[tuple[int, str, list[dict[str, Any]]]]]:
+) -> tuple[dict[str, Any], list[Recorded]]:
     """The answer of every query (one screening call with ``snap``), and the audit's
     triples."""
     flat = [qs[0] for qs, _, _ in parsed.values() if not isinstance(qs, str)]
     found = iter(s.screen(flat, snapshot=snap))
     out: dict[str, Any] = {}
-    audit = []
+    audit: list[Recorded] = []
     for row, (key, (qs, limit, kind)) in enumerate(parsed.items()):
         if isinstance(qs, str):
             out[key] = {"result": [], "error": qs}

@@ -175,7 +175,7 @@ async def rescreen_page(request: Request) -> Response:
         return problem(request, e, "Not screened again")
 
     def work(job: Job) -> dict[str, Any]:
-        return rescreen(srv.s, name).to_dict()
+        return dict(rescreen(srv.s, name).to_dict())  # the job keeps it as JSON
 
     assert srv.jobs is not None
     job = srv.jobs.submit(srv.jobs.new("rescreen", work, input_name=name))

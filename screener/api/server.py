@@ -18,8 +18,10 @@ from screener.api.background import AuditWriter, ListWatcher
 from screener.api.jobs import Jobs
 from screener.api.security import Guard
 from screener.db import runs
+from screener.db.runs import Recorded
 from screener.errors import InputError, ListsError, http_status
 from screener.screening.service import Screener, Snapshot
+from screener.shapes import ListVersion
 
 log = logging.getLogger("screener.serve")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -74,8 +76,8 @@ class Server:
         options: dict[str, Any],
         threshold: float,
         started: str,
-        rows: list[tuple[int, str, list[dict[str, Any]]]],
-        lists: list[dict[str, Any]],
+        rows: list[Recorded],
+        lists: list[ListVersion],
     ) -> str:
         """Queue the audit record of an answered request; return its run id."""
         run_id = runs.new_run_id()

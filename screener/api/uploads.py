@@ -85,7 +85,7 @@ def _batch_work(job: Job) -> dict[str, Any]:
         workers=1,
         options={"uploaded_as": job.input_name, "via": "screener serve"},
     )
-    d = summary.to_dict()
+    d: dict[str, Any] = dict(summary.to_dict())
     d.pop("output", None)  # a path of the server's
     return d
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from screener.db.ownership import edges_by_key, entity_keys, has_key, row_link
 from screener.db.store import Store
 from screener.errors import InputError
 from screener.model import NODE_SOURCE, Entity, OwnershipLink
+from screener.shapes import ChainDict, ListingDict, PartyDict, StepDict
 
 MAX_DEPTH = 8  # links followed from one entity; real chains here have at most 4
 
@@ -34,7 +35,7 @@ class Party:
     source_id: str | None = None
     entity_id: str | None = None
     listed: bool = False  # an entry of a loaded list (not an ownership node)
-    listings: list[dict[str, Any]] = field(default_factory=list)
+    listings: list[ListingDict] = field(default_factory=list)
     keys: frozenset[str] = frozenset()
 
     @property
@@ -44,9 +45,10 @@ class Party:
     @property
     def lists(self) -> list[str]:
         """The lists it is on (listings in force), in order, without repeats."""
-        return list(dict.fromkeys(x["list"] for x in self.listings if x.get("in_force", True)))
+        names = (x.get("list") for x in self.listings if x.get("in_force", True))
+        return list(dict.fromkeys(n for n in names if n))
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> PartyDict:
         return {
             "name": self.name,
             "source_id": self.source_id,
@@ -70,7 +72,7 @@ class Step:
     def current(self, on: str) -> bool:
         return self.link.current(on)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> StepDict:
         lk = self.link
         return {
             "child": self.child.name,
@@ -109,7 +111,7 @@ class Chain:
             share *= s.link.share / 100
         return round(share, 4)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ChainDict:
         return {"steps": [s.as_dict() for s in self.steps], "effective_share": self.effective_share}
 
 
@@ -247,7 +249,7 @@ class Graph:
         ordered = listed or ents
         main = ordered[0]
         keys: set[str] = set()
-        listings: list[dict[str, Any]] = []
+        listings: list[ListingDict] = []
         for e in ordered:
             keys |= entity_keys(e.extra["source_id"], e.id, [n.name for n in e.all_names()])
             for x in e.listings or []:
@@ -256,7 +258,7 @@ class Graph:
                     (d["list"], d.get("citation")) != (y["list"], y.get("citation"))
                     for y in listings
                 ):
-                    listings.append(dict(d))
+                    listings.append(cast(ListingDict, dict(d)))
         if main.extra.get("source_id") != NODE_SOURCE and not listings and main.sub_list:
             listings.append(
                 {

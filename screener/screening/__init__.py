@@ -3,8 +3,8 @@ asks the service; the wings below it (matching, lists, db, files) never ask back
 
     service.py      Screener: the store, the settings and a loaded matcher; check(),
                     screen(), batch(); one snapshot of the lists per call
-    results.py      ScreenHit, CheckResult, RowResult, BatchSummary: typed, rendered by
-                    every face
+    results.py      ScreenHit, CheckResult, BatchSummary: typed, rendered by every face
+                    (their data shapes, and a batch's RowResult, in screener/shapes.py)
     stages.py       the steps after matching, in one ordered list: country evidence,
                     ownership, reviewers' decisions
     ownership.py    what ownership links mean: relations to listed owners, the OFAC 50%

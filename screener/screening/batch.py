@@ -46,6 +46,7 @@ from screener.matching.rules import DEFAULT_THRESHOLD, MAX_TEXT_CHARS, valid_thr
 from screener.screening.executors import executor
 from screener.screening.results import NEEDS_REVIEW, BatchSummary
 from screener.screening.rows import RowScreener, names, recorded
+from screener.shapes import RowResult
 
 CHUNK_ROWS = 50_000
 ENGINES = ("local", "dask")
@@ -236,13 +237,13 @@ def run(
     )
 
 
-def noted(results: list[dict[str, Any]], notes: dict[int, tuple[str | None, str]] | None) -> None:
+def noted(results: list[RowResult], notes: dict[int, tuple[str | None, str]] | None) -> None:
     """Apply what the reader found wrong with some rows' names (``NOTES_ATTR`` of
     :mod:`screener.files.readers`) to their results: a name that cannot be read as text
     is ``unreadable`` unless it hit (a real name taken for mojibake still hits), a
     formula without a value is ``skipped``; the note becomes the row's ``reason``."""
     for i, (status, note) in (notes or {}).items():
-        r = results[i] = dict(results[i])
+        r = results[i] = results[i].copy()
         r["reason"] = note
         if status == "skipped" or (status == "unreadable" and not r["hits"]):
             r["status"] = status
@@ -325,7 +326,7 @@ class LocalRows:
         self.seen.update(todo)
         return first, names, cells, todo, self._ex.submit(todo)
 
-    def results(self, ticket: Any) -> tuple[list[dict[str, Any]], Counter[str], Counter[str]]:
+    def results(self, ticket: Any) -> tuple[list[RowResult], Counter[str], Counter[str]]:
         first, names, (ccs, dobs, bad, bad_dobs), todo, job = ticket
         self.screener.learn(todo, self._ex.result(job))
         return self.screener.rows(first, names, ccs, dobs), bad, bad_dobs

@@ -76,6 +76,7 @@ from screener.matching.matcher import Matcher
 from screener.screening.executors import Match, screen_chunk
 from screener.screening.index_cache import cache_key, index_path, load_index, rebuild_index
 from screener.screening.rows import RowScreener
+from screener.shapes import RowResult
 
 try:
     from distributed import WorkerPlugin
@@ -342,7 +343,7 @@ class DaskRows:
             self._futures.add(fut)
         return first, names, self.screener.cells(names, countries, dobs), todo, fut
 
-    def results(self, ticket: Any) -> tuple[list[dict[str, Any]], Counter[str], Counter[str]]:
+    def results(self, ticket: Any) -> tuple[list[RowResult], Counter[str], Counter[str]]:
         """The partition's rows, once its names are back. Partitions are taken in order,
         so every name sent with an earlier one is known by then."""
         from distributed import KilledWorker

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from screener.db import decisions as table
@@ -43,6 +43,7 @@ from screener.errors import InputError
 from screener.matching.normalize import name_key
 from screener.model import DECISION_KINDS
 from screener.screening.results import ScreenHit
+from screener.shapes import ListingView
 
 SUPPRESSING = frozenset({"false-positive", "cleared"})
 LISTING_KEYS = (
@@ -93,7 +94,7 @@ def kind_of(value: str) -> str:
     return k
 
 
-def listing_view(entity: dict[str, Any], names: Iterable[str] | None = None) -> dict[str, Any]:
+def listing_view(entity: Mapping[str, Any], names: Iterable[str] | None = None) -> ListingView:
     """The entity's names and listings, from a hit dict, a :func:`snapshot` or a stored view.
 
     ``names`` (every name of the entity) wins over ``entity["names"]``; without either the
@@ -110,13 +111,13 @@ def listing_view(entity: dict[str, Any], names: Iterable[str] | None = None) -> 
     return {"name": entity.get("name"), "names": sorted(every), "listings": listings}
 
 
-def _listing(raw: dict[str, Any]) -> dict[str, Any]:
+def _listing(raw: Mapping[str, Any]) -> dict[str, Any]:
     out = {k: raw.get(k) for k in LISTING_KEYS}
     out["in_force"] = raw.get("in_force") is not False
     return out
 
 
-def fingerprint(view: dict[str, Any]) -> str:
+def fingerprint(view: Mapping[str, Any]) -> str:
     """SHA-256 of the material part of a :func:`listing_view` (see the module docstring)."""
     material = {
         "names": sorted(view.get("names") or ()),
@@ -129,7 +130,7 @@ def fingerprint(view: dict[str, Any]) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """What changed between two listing views, in words a reviewer reads at a glance."""
     out: list[str] = []
     if old.get("name") != new.get("name") and old.get("name") and new.get("name"):

@@ -62,6 +62,7 @@ from screener.db.ownership_graph import (
 from screener.db.store import Store
 from screener.model import OwnershipRule
 from screener.safe_yaml import load_yaml_file
+from screener.shapes import OwnershipDict, RuleDict
 
 DATA = Path(__file__).parent / "data" / "ownership.yaml"
 
@@ -101,11 +102,11 @@ class Assessment:
     share: float | None  # percent held by listed (or listed-owned) parties, when published
     share_published: bool  # False when a holding that counts has no published share
     chains: list[Chain]  # current chains up to listed owners
-    rules: list[dict[str, Any]]  # the rules that make the relation matter, with status
+    rules: list[RuleDict]  # the rules that make the relation matter, with status
     notes: list[str]
     ended: list[Step]  # links that ended before ``on`` and no longer count
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> OwnershipDict:
         return {
             "entity": self.entity.as_dict(),
             "on": self.on,
@@ -251,9 +252,9 @@ class Verdicts:
         return Verdict(None, held if known else None, True, notes)
 
 
-def applied_rules(g: Graph, start: Party, rule_list: list[OwnershipRule]) -> list[dict[str, Any]]:
+def applied_rules(g: Graph, start: Party, rule_list: list[OwnershipRule]) -> list[RuleDict]:
     """Each rule whose owners reach the entity, with whether it applies and its status."""
-    out = []
+    out: list[RuleDict] = []
     for rule in rule_list:
         codes = {list_code(x) for x in rule.owners_on}
 

@@ -31,12 +31,14 @@ from datetime import date
 from typing import Any
 
 from screener.countries import country_option
+from screener.db.runs import Recorded
 from screener.errors import InputError
 from screener.matching.country import dob_option
 from screener.matching.matcher import Matcher
 from screener.screening.executors import Match, expand
 from screener.screening.results import row_status
 from screener.screening.stages import Query, Stage, finish
+from screener.shapes import HitDict, RowResult
 
 MAX_QUERY_CHARS = 1_000  # a longer cell is screened (normalization bounds it) but shown cut
 _NONE: list[Any] = []  # shared by every name without matches, to keep the cache small
@@ -62,7 +64,7 @@ def names(values: Iterable[Any]) -> list[str]:
     return [cell_text(v) for v in values]
 
 
-def recorded(results: Sequence[dict[str, Any]]) -> list[tuple[int, str, list[dict[str, Any]]]]:
+def recorded(results: Sequence[RowResult]) -> list[Recorded]:
     """(row, query, hit dicts) of each row with hits: what the audit record keeps."""
     return [(r["row"], r["query"], r["hits"]) for r in results if r["hits"]]
 
@@ -77,7 +79,7 @@ class RowScreener:
         self.m, self.thr, self.stages, self.related = m, thr, list(stages), related
         self.matches: dict[str, list[Match]] = {}
         self._countries: dict[str, str | None] = {}  # a cell as written -> its ISO code
-        self.dicts: dict[tuple[str, str | None, str | None], tuple[list[dict[str, Any]], str]] = {}
+        self.dicts: dict[tuple[str, str | None, str | None], tuple[list[HitDict], str]] = {}
 
     def countries(self, values: Iterable[Any], bad: Counter[str]) -> list[str | None]:
         """Each country cell as an ISO code (None when empty or naming no country)."""
@@ -148,10 +150,10 @@ class RowScreener:
         names: Sequence[str],
         countries: Sequence[str | None],
         dobs: Sequence[str | None] | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[RowResult]:
         """The result of each row; ``first`` is the 0-based number of the first data row.
         Every non-empty name must have been learnt."""
-        results = []
+        results: list[RowResult] = []
         if dobs is None:
             dobs = [None] * len(names)
         for row, (n, cc, dob) in enumerate(zip(names, countries, dobs), start=first):

@@ -58,6 +58,7 @@ from screener.screening.index_cache import load_index, rebuild_index
 from screener.screening.results import BatchSummary, CheckResult, ScreenHit
 from screener.screening.stages import Query, Stage, default_stages, finish
 from screener.settings import Config, load_config
+from screener.shapes import Coverage, ListVersion
 
 MEMO_SIZE = 200_000  # names whose matches a snapshot remembers; then it starts afresh
 
@@ -78,7 +79,7 @@ class Snapshot:
     )  # query -> (stage tokens, hits after the stages)
 
     @property
-    def lists(self) -> list[dict[str, Any]]:
+    def lists(self) -> list[ListVersion]:
         """The list versions the matcher was built from, as results show them."""
         return [_described(v) for v in self.matcher.index.versions]
 
@@ -116,18 +117,18 @@ class Screener:
         self.store.close()
 
     # -- lists ---------------------------------------------------------------------------
-    def lists(self) -> list[dict[str, Any]]:
+    def lists(self) -> list[ListVersion]:
         """The list versions screening uses: the active one of each source."""
         return [_described(v) for v in self.store.require_lists()]
 
-    def guard(self, fail_stale: bool | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    def guard(self, fail_stale: bool | None = None) -> tuple[list[ListVersion], list[str]]:
         """The lists to screen against, and notes on what a clear result does not cover:
         lists older than their max age (or a ListsError with ``fail_stale``), and official
         lists never loaded. The notes travel with the result (``warnings``)."""
         c = self.coverage(fail_stale, statement=False)
         return c["lists"], c["notes"]
 
-    def coverage(self, fail_stale: bool | None = None, *, statement: bool = True) -> dict[str, Any]:
+    def coverage(self, fail_stale: bool | None = None, *, statement: bool = True) -> Coverage:
         """What screening now covers, as data: ``lists`` (the versions used), ``stale``
         (source ids older than their max age), ``never_loaded`` (official sources never
         downloaded, with their names), ``notes`` (the same in words; see :meth:`guard`),
@@ -198,7 +199,7 @@ class Screener:
         return self._snapshot
 
     @property
-    def loaded_versions(self) -> list[dict[str, Any]]:
+    def loaded_versions(self) -> list[ListVersion]:
         """The list versions of the loaded snapshot (empty before the first load)."""
         snap = self._snapshot
         return snap.lists if snap else []
@@ -423,8 +424,8 @@ def long_text_warning(chars: int) -> str:
     )
 
 
-def _described(v: dict[str, Any]) -> dict[str, Any]:
-    """A list version as results show it."""
+def _described(v: dict[str, Any]) -> ListVersion:
+    """A list version as results show it (``v``: a row of the store's versions)."""
     return {
         "source_id": v["source_id"],
         "name": v["source_name"],

@@ -16,6 +16,7 @@ from screener.files.reports.cells import (
     text,
     trail_cells,
 )
+from screener.shapes import RowResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,7 +39,7 @@ class CsvWriter(Writer):
         self._csv = csv.writer(self._stream, lineterminator="\r\n")
         self._csv.writerow([neutralize(c) for c in columns + OUTPUT_COLUMNS])
 
-    def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
+    def _write(self, df: pd.DataFrame, results: list[RowResult]) -> None:
         if list(df.columns) != self.columns:
             df = df.reindex(columns=self.columns, fill_value="")
         rows = df.to_numpy(dtype=object).tolist()

@@ -39,7 +39,13 @@ from typing import IO, TYPE_CHECKING, Any
 
 from screener.files.reports.base import CAUTION, Writer
 from screener.files.reports.cells import DEFAULT_RELATION, text
-from screener.files.reports.severity import levels, listing_level, order_hits, top_listing
+from screener.files.reports.severity import (
+    levels,
+    listing_level,
+    listings_of,
+    order_hits,
+    top_listing,
+)
 from screener.files.reports.verdicts import (
     NO_FINDING,
     Statement,
@@ -53,6 +59,7 @@ from screener.files.reports.verdicts import (
     verdict,
     verdicts,
 )
+from screener.shapes import HitDict, ListingDict, RowResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -97,7 +104,7 @@ class HtmlWriter(Writer):
             if x.get("status") == "subset"
         }
 
-    def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
+    def _write(self, df: pd.DataFrame, results: list[RowResult]) -> None:
         if list(df.columns) != self.columns:
             df = df.reindex(columns=self.columns, fill_value="")
         rows = df.itertuples(index=False, name=None)
@@ -121,14 +128,14 @@ class HtmlWriter(Writer):
                 out.append(_clear_row(result, row, kind))
         self._blocks.write("".join(out))
 
-    def _entities(self, hits: list[dict[str, Any]]) -> tuple[str, str]:
+    def _entities(self, hits: list[HitDict]) -> tuple[str, str]:
         """The entity blocks and the verdict id of a hit list, rendered once per list."""
         cached = self._rendered.get(id(hits))
         if cached is None or cached[0] is not hits:
             if len(self._rendered) > 20_000:
                 self._rendered.clear()
             for hit in hits:
-                for listing in hit.get("listings") or [hit]:
+                for listing in listings_of(hit):
                     st = statement(listing, self.audience)
                     self._statements.setdefault(st.id, st)
             body = "".join(
@@ -394,7 +401,7 @@ _CLEAR_HEAD = (
 )
 
 
-def _clear_row(result: dict[str, Any], row: Any, kind: str) -> str:
+def _clear_row(result: RowResult, row: Any, kind: str) -> str:
     if kind == "skipped":
         v = f'<span class="verdict skipped">Skipped</span> {_e(result.get("reason"))}'
     elif kind == "unreadable":
@@ -410,7 +417,7 @@ def _clear_row(result: dict[str, Any], row: Any, kind: str) -> str:
 
 
 def _party_block(
-    result: dict[str, Any],
+    result: RowResult,
     row: Any,
     columns: list[str],
     cells: tuple[Any, ...],
@@ -449,19 +456,19 @@ def _party_block(
     )
 
 
-def entity_groups(hits: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+def entity_groups(hits: list[HitDict]) -> list[list[HitDict]]:
     """The hits grouped by the listed entity they name (its normalized listed name, across
     sources: ``name_key``, made by matching), in the one order of every output (:func:`~screener.files.reports.severity.
     hit_key`: identity, then severity), the first group being the report's headline;
     within a group the first hit of that order comes first."""
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[str, list[HitDict]] = {}
     for hit in order_hits(hits):
         key = hit.get("name_key") or f"{hit.get('source_id')}:{hit.get('entity_id')}"
         groups.setdefault(key, []).append(hit)
     return list(groups.values())
 
 
-def _relation_tag(hit: dict[str, Any]) -> str:
+def _relation_tag(hit: HitDict) -> str:
     relation = str(hit.get("relation") or DEFAULT_RELATION)
     label = RELATIONS.get(relation, relation)
     css = relation if relation in RELATIONS else "other"
@@ -469,7 +476,7 @@ def _relation_tag(hit: dict[str, Any]) -> str:
 
 
 def _entity_block(
-    group: list[dict[str, Any]], audience: str, subset: set[str] | frozenset[str] = frozenset()
+    group: list[HitDict], audience: str, subset: set[str] | frozenset[str] = frozenset()
 ) -> str:
     best = group[0]
     score = max(
@@ -527,13 +534,13 @@ def _entity_block(
 
 
 def _listings_table(
-    group: list[dict[str, Any]], audience: str, subset: set[str] | frozenset[str] = frozenset()
+    group: list[HitDict], audience: str, subset: set[str] | frozenset[str] = frozenset()
 ) -> str:
     """Every listing of the group's hits, each once (by list, citation and dates)."""
     seen: set[tuple[Any, ...]] = set()
     rows = []
     for hit in group:
-        for listing in hit.get("listings") or [hit]:
+        for listing in listings_of(hit):
             key = tuple(
                 listing.get(k) for k in ("list", "citation", "listed_on", "end_date", "in_force")
             )
@@ -553,7 +560,7 @@ def _listings_table(
 
 
 def _listing_row(
-    listing: dict[str, Any], audience: str, subset: set[str] | frozenset[str] = frozenset()
+    listing: ListingDict | HitDict, audience: str, subset: set[str] | frozenset[str] = frozenset()
 ) -> str:
     level = listing_level(listing)
     ended = listing.get("end_date")
@@ -595,7 +602,7 @@ def _listing_row(
     )
 
 
-def _decision_box(hit: dict[str, Any]) -> str:
+def _decision_box(hit: HitDict) -> str:
     d = hit["decision"]
     status = str(hit.get("status") or "hit")
     day = str(d.get("decided_at") or "")[:10]

@@ -49,6 +49,7 @@ from screener.files.reports.cells import (
 )
 from screener.files.reports.severity import levels
 from screener.model import DECISION_KINDS
+from screener.shapes import HitDict, RowResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -175,7 +176,7 @@ class XlsxWriter(Writer):
         self._ws, self._next = ws, 1
         return ws
 
-    def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
+    def _write(self, df: pd.DataFrame, results: list[RowResult]) -> None:
         if list(df.columns) != self.columns:
             df = df.reindex(columns=self.columns, fill_value="")
         if len(df) != len(results):
@@ -227,7 +228,7 @@ class XlsxWriter(Writer):
         if ws is not None and parts:
             ws.write_rendered(first, self._next - 1, tail_col, "".join(parts))
 
-    def _hits_xml(self, hits: list[dict[str, Any]], start: int) -> _Cells:
+    def _hits_xml(self, hits: list[HitDict], start: int) -> _Cells:
         cached = self._hit_xml.get(id(hits))
         if cached is None or cached[0] is not hits:
             # it holds the hit lists too: bounded as the rows' memory of them is
@@ -237,7 +238,7 @@ class XlsxWriter(Writer):
             cached = self._hit_xml[id(hits)] = (hits, self._cells_xml(hits, start))
         return cached[1]
 
-    def _cells_xml(self, hits: list[dict[str, Any]], start: int) -> _Cells:
+    def _cells_xml(self, hits: list[HitDict], start: int) -> _Cells:
         """(column, cell XML) of the non-empty ``screen_*`` cells between status and input row,
         and of those after the input row (hit ids and decisions)."""
         cells = [(start + i, value_xml(v)) for i, v in enumerate(hit_cells(hits))]
