@@ -33,7 +33,7 @@ import pandas as pd
 
 from screener.files.reports import open_writer
 from screener.lists.bundled import open_store
-from screener.screening.service import load_matcher
+from screener.screening.service import Screener
 
 CHUNK = 50_000
 COLUMNS = ["customer_id", "name", "country", "segment"]
@@ -71,7 +71,7 @@ def real_hits(work: Path, wanted: int = 300) -> list[tuple[str, list[dict[str, A
     """(name, hit dicts) for listed names screened with the bundled list."""
     store = open_store(work / "bench.db")
     try:
-        m = load_matcher(store)
+        m = Screener(store).full_matcher()
         names = [e.name for e in store.entities()][:wanted]
     finally:
         store.close()
