@@ -68,21 +68,29 @@ def write_input(path: Path, rows: int, unique: int, listed: list[str]) -> None:
         w.writerows(customer_rows(rows, unique, listed))
 
 
-# One batch as `screener batch` runs it: a new process that opens the store, loads the
-# index and screens the file; it reports its own CPU time and peak memory (VmHWM: a
-# process forked from this one would count this one's memory in its ru_maxrss).
+# One batch as a user runs it: `screener batch` (its entry point, in a process of its
+# own, which opens the store, loads the index and screens the file); the process reports
+# its CPU time and peak memory (VmHWM: a process forked from this one would count this
+# one's memory in its ru_maxrss) and the run's summary from the output's sidecar.
 _BATCH = """
 import json, os, resource, sys
 sys.path.insert(0, sys.argv[1])
 from benchmarks.harness import peak_rss_mb
-from screener.screening.service import Screener
+from screener.cli import main
 db, inp, out, workers = sys.argv[2:6]
-s = Screener.open(db)
-r = s.batch(inp, out, column="name", country_column="country", workers=int(workers) or None)
+sys.argv = ["screener", "--db", db, "batch", inp, "-o", out, "--column", "name",
+            "--country-column", "country"] + (["--workers", workers] if workers != "0" else [])
+try:
+    main()
+except SystemExit as e:
+    if e.code not in (0, 1):  # 1: rows with hits
+        raise
 t = os.times()
-print(json.dumps({"rows": r.rows, "unique_names": r.unique_names, "hit_rows": r.hit_rows,
-                  "skipped": r.skipped, "main_cpu": t.user + t.system, "peak_mb": peak_rss_mb(),
-                  "workers_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+with open(out + ".meta.json", encoding="utf-8") as f:
+    summary = json.load(f)["summary"]
+summary.update(main_cpu=t.user + t.system, peak_mb=peak_rss_mb(),
+               workers_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+print(json.dumps(summary))
 """
 
 
@@ -171,6 +179,7 @@ def main() -> None:
             flush=True,
         )
         out.unlink()
+        out.with_name(out.name + ".meta.json").unlink()
     if "csv" in times:
         for fmt, secs in times.items():
             if fmt != "csv":

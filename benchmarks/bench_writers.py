@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pandas as pd
 
 from screener.files.reports import open_writer
+from screener.heap import collect_young, frozen_heap
 from screener.lists.bundled import open_store
 from screener.screening.service import Screener
 
@@ -139,9 +140,12 @@ def write_once(
         "lists": [],
     }
     t, cpu = time.perf_counter(), time.process_time()
-    with open_writer(path, COLUMNS, meta) as writer:
+    # as the batch writes: the collector kept off the data alive, young cycles collected
+    # between chunks (screener.heap)
+    with frozen_heap(), open_writer(path, COLUMNS, meta) as writer:
         for df, results in chunks:
             writer.write(df, results)
+            collect_young()
         writer.close(writer.counts())
     return time.perf_counter() - t, time.process_time() - cpu
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 
-from screener import __version__
+from screener import __version__, heap
 from screener.db.store import Store
 from screener.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_LISTS, ScreenerError, Terminated
 from screener.lists import catalog
@@ -445,6 +445,8 @@ def batch_cmd(
     related: bool,
     dob_column: str | None,
 ) -> int:
+    if _MAIN:  # this process ends with the run: no collection walks its heap again
+        heap.until_exit()
     s = obj.screener.batch(
         input_path,
         output,
@@ -1212,10 +1214,15 @@ def _terminated(signum: int, frame: Any) -> None:
     raise Terminated()
 
 
+_MAIN = False  # the process is the `screener` program (main()), not a test's CliRunner
+
+
 def main() -> None:
     """Entry point: run the CLI, turning screener errors into one line and an exit code.
 
     SIGTERM stops a run as Ctrl-C does (nothing half-written is left), with exit 143."""
+    global _MAIN
+    _MAIN = True
     signal.signal(signal.SIGTERM, _terminated)
     try:
         rv = cli.main(standalone_mode=False)
