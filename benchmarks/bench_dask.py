@@ -31,6 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks import harness
 from benchmarks.bench_batch import HEADER, build_store, customer_rows
 from screener.screening import dask_engine
 from screener.screening.index_cache import load_index
@@ -87,12 +88,12 @@ def run(store: Any, inp: Path, out: Path, engine: str, workers: int) -> dict[str
     """One run, as the CLI makes it: a new service (the local engine loads the index into
     this process, the Dask workers into theirs), timed end to end."""
     WORKER_RSS.clear()
-    t = time.perf_counter()
-    s = Screener(store)
-    summary = s.batch(
-        inp, out, column="name", country_column="country", engine=engine, workers=workers
-    )
-    dt = time.perf_counter() - t
+    with harness.Meter() as meter:
+        s = Screener(store)
+        summary = s.batch(
+            inp, out, column="name", country_column="country", engine=engine, workers=workers
+        )
+    dt = meter.wall
     rate = summary.rows / dt
     if engine == "dask":
         rss = sorted((WORKER_RSS or [{}])[0].values())
@@ -103,8 +104,9 @@ def run(store: Any, inp: Path, out: Path, engine: str, workers: int) -> dict[str
     print(
         f"  {label:<18} {summary.rows:>11,} rows in {dt:8.1f} s = {rate:>9,.0f} rows/s, "
         f"{rate / workers:>8,.0f} rows/s per core; {summary.unique_names:,} distinct names, "
-        f"{summary.hit_rows:,} rows with hits; peak RSS: this process {_max_rss_mb():.0f} MB, "
-        f"{memory}",
+        f"{summary.hit_rows:,} rows with hits; CPU {meter.cpu:.1f} s (process tree), load "
+        f"{meter.load_start:.1f}-{meter.load_end:.1f}; peak RSS: this process "
+        f"{_max_rss_mb():.0f} MB, {memory}",
         flush=True,
     )
     return {"engine": engine, "workers": workers, "seconds": dt, "rate": rate}
@@ -122,6 +124,7 @@ def main() -> None:
         help="which runs, in order: dask-N (N workers) and local",
     )
     a = ap.parse_args()
+    harness.header()
     work = a.keep or Path(tempfile.mkdtemp(prefix="screener-bench-dask-"))
     work.mkdir(parents=True, exist_ok=True)
     cores = os.cpu_count() or 1

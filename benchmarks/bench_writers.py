@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pandas as pd
 
+from benchmarks import harness
 from screener.files.reports import open_writer
 from screener.heap import collect_young, frozen_heap
 from screener.lists.bundled import open_store
@@ -156,6 +157,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--formats", default="csv,jsonl,xlsx")
     a = ap.parse_args()
+    harness.header()
     work = Path(tempfile.mkdtemp(prefix="screener-bench-writers-"))
     try:
         pool = real_hits(work)
@@ -176,7 +178,8 @@ def main() -> None:
             print(
                 f"{fmt:>5}: median {statistics.median(times):5.1f} s "
                 f"(min {min(times):.1f}, max {max(times):.1f}; {a.runs} runs; CPU {cpu:.1f} s) "
-                f"= {a.rows / statistics.median(times):,.0f} rows/s, {size:.0f} MB",
+                f"= {a.rows / statistics.median(times):,.0f} rows/s, {size:.0f} MB; load "
+                f"{harness.load():.1f}",
                 flush=True,
             )
             out.unlink()

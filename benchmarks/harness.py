@@ -195,23 +195,24 @@ def _git(*args: str) -> str:
 class Figures:
     """How to read a benchmark's figures from its output, this release's and older ones'.
 
-    ``pattern`` matches a figure line, with a group ``seconds`` (lower is better) or
-    ``rate`` (higher is better) and optionally ``label`` (a line without one is
-    ``default``). ``fallback`` maps a label this checkout prints to the label of the
+    ``patterns`` (one or several) match a figure line, with a group ``seconds`` (lower is
+    better) or ``rate`` (higher is better) and optionally ``label`` (a line without one
+    is ``default``). ``fallback`` maps a label this checkout prints to the label of the
     other revision to compare it with when that one does not print it (an older
     bench_batch wrote CSV only)."""
 
-    pattern: str
+    patterns: str | tuple[str, ...]
     default: str = "run"
     fallback: dict[str, str] = field(default_factory=dict)
 
     def read(self, lines: list[tuple[str, float, float]]) -> dict[str, tuple[float, float, str]]:
         """label -> (value, CPU seconds since the previous output line, kind)."""
-        rx = re.compile(self.pattern)
+        pats = (self.patterns,) if isinstance(self.patterns, str) else self.patterns
+        rxs = [re.compile(p) for p in pats]
         out: dict[str, tuple[float, float, str]] = {}
         prev_cpu = 0.0
         for text, _, cpu in lines:
-            m = rx.search(text)
+            m = next((m for rx in rxs if (m := rx.search(text))), None)
             if m:
                 groups = m.groupdict()
                 label = groups.get("label") or self.default

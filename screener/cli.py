@@ -13,6 +13,7 @@ when the party is listed or a listed owner is involved):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sqlite3
@@ -445,23 +446,23 @@ def batch_cmd(
     related: bool,
     dob_column: str | None,
 ) -> int:
-    if _MAIN:  # this process ends with the run: no collection walks its heap again
-        heap.until_exit()
-    s = obj.screener.batch(
-        input_path,
-        output,
-        column=column,
-        country_column=country_column,
-        sheet=sheet,
-        threshold=threshold,
-        workers=workers,
-        progress=True,
-        fail_stale=fail_stale,
-        related=related,
-        dob_column=dob_column,
-        engine=engine,
-        scheduler=scheduler,
-    )
+    # the program ends with the run: no collector pass walks its index again
+    with heap.kept_frozen() if _MAIN else contextlib.nullcontext():
+        s = obj.screener.batch(
+            input_path,
+            output,
+            column=column,
+            country_column=country_column,
+            sheet=sheet,
+            threshold=threshold,
+            workers=workers,
+            progress=True,
+            fail_stale=fail_stale,
+            related=related,
+            dob_column=dob_column,
+            engine=engine,
+            scheduler=scheduler,
+        )
     decided = (
         f" ({s.suppressed} all suppressed, {s.review_again} to review again)"
         if s.suppressed or s.review_again

@@ -16,6 +16,7 @@ from typing import Any
 
 from screener import __version__
 from screener.db.store import Store
+from screener.heap import paused_collector
 from screener.matching import index_file
 from screener.matching.index import Index
 
@@ -49,13 +50,14 @@ def load_index(store: Store, *, lazy: bool = True) -> Index:
     if idx is not None:
         return idx
     names = {v["source_id"]: v["source_name"] for v in versions}
-    ents = []
-    for e in store.entities():
-        e.extra["source_name"] = names.get(e.extra.get("source_id"))
-        ents.append(e)
-    idx = Index.build(ents, versions)
-    try:
-        index_file.save_index(idx, path, key)
-    except OSError:
-        pass  # a read-only folder: screen with the index built now, build again next time
+    with paused_collector():  # millions of objects, no cycles among them (see Index.build)
+        ents = []
+        for e in store.entities():
+            e.extra["source_name"] = names.get(e.extra.get("source_id"))
+            ents.append(e)
+        idx = Index.build(ents, versions)
+        try:
+            index_file.save_index(idx, path, key)
+        except OSError:
+            pass  # a read-only folder: screen with the index built now, build again next time
     return idx
