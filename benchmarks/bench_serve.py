@@ -47,6 +47,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks import harness
 from benchmarks.names import query_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,6 +176,7 @@ def run_wrk(
     url: str, body_file: Path, seconds: float, clients: int, threads: int, lua: Path, pid: int
 ) -> dict[str, float]:
     env = {**os.environ, "BENCH_BODIES": str(body_file), "BENCH_THREADS": str(threads)}
+    load = harness.load()
     cpu = cpu_seconds(pid)
     out = subprocess.run(
         [
@@ -200,6 +202,7 @@ def run_wrk(
             result[key] = float(value)
     result["rps"] = result["requests"] / result["duration_s"]
     result["cpu_ms"] = (cpu_seconds(pid) - cpu) * 1000 / max(result["requests"], 1)
+    result["load_start"], result["load_end"] = load, harness.load()
     return result
 
 
@@ -208,7 +211,8 @@ def report(label: str, r: dict[str, float]) -> None:
         f"{label:<7} {int(r['requests']):>7} requests in {r['duration_s']:.1f} s "
         f"({r['rps']:.0f}/s): p50 {r['p50_ms']:.1f} ms, p90 {r['p90_ms']:.1f} ms, "
         f"p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.0f} ms; errors {int(r['errors'])} "
-        f"(non-2xx {int(r['non2xx'])}); server CPU {r['cpu_ms']:.2f} ms a request"
+        f"(non-2xx {int(r['non2xx'])}); server CPU {r['cpu_ms']:.2f} ms a request; load "
+        f"{r['load_start']:.1f}-{r['load_end']:.1f}"
     )
 
 
@@ -247,6 +251,7 @@ def main() -> None:
             file=sys.stderr,
         )
         raise SystemExit(2)
+    harness.header()
     work = Path(tempfile.mkdtemp(prefix="screener-bench-serve-"))
     db = a.store or work / "serve.db"
     t = time.perf_counter()

@@ -14,6 +14,7 @@ when the party is listed or a listed owner is involved):
 from __future__ import annotations
 
 import codecs
+import contextlib
 import functools
 import json
 import re
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from screener import __version__, render
+from screener import __version__, heap, render
 from screener.db.store import Store
 from screener.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_LISTS, ScreenerError, Terminated
 from screener.lists import catalog
@@ -509,21 +510,23 @@ def batch_cmd(
     related: bool,
     dob_column: str | None,
 ) -> int:
-    s = obj.screener.batch(
-        input_path,
-        output,
-        column=column,
-        country_column=country_column,
-        sheet=sheet,
-        threshold=threshold,
-        workers=workers,
-        progress=True,
-        fail_stale=fail_stale,
-        related=related,
-        dob_column=dob_column,
-        engine=engine,
-        scheduler=scheduler,
-    )
+    # the program ends with the run: no collector pass walks its index again
+    with heap.kept_frozen() if _MAIN else contextlib.nullcontext():
+        s = obj.screener.batch(
+            input_path,
+            output,
+            column=column,
+            country_column=country_column,
+            sheet=sheet,
+            threshold=threshold,
+            workers=workers,
+            progress=True,
+            fail_stale=fail_stale,
+            related=related,
+            dob_column=dob_column,
+            engine=engine,
+            scheduler=scheduler,
+        )
     decided = (
         f" ({s.suppressed} all suppressed, {s.review_again} to review again)"
         if s.suppressed or s.review_again
@@ -1018,6 +1021,9 @@ def _sigterm_restored(run: Callable[[], None]) -> Callable[[], None]:
     return wrapper
 
 
+_MAIN = False  # the process is the `screener` program (main()), not a test's CliRunner
+
+
 @_sigterm_restored
 def main() -> None:
     """Entry point: run the CLI, turning screener errors into one line and an exit code.
@@ -1025,6 +1031,8 @@ def main() -> None:
     SIGTERM stops a run as Ctrl-C does (nothing half-written is left), with exit 143.
     Text that is not valid Unicode (a file name of non-UTF-8 bytes) is printed with
     those bytes as ``\\xNN``."""
+    global _MAIN
+    _MAIN = True
     signal.signal(signal.SIGTERM, _terminated)
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)

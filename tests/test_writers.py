@@ -8,14 +8,18 @@ import hashlib
 import io
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screener.errors import InputError
+from screener.files.cells import neutralize
 from screener.files.reports import CAUTION, OUTPUT_COLUMNS, REVIEW_COLUMNS, open_writer
 
 HIKVISION_ZH = "杭州海康威视数字技术股份有限公司"
@@ -249,6 +253,59 @@ def test_tab_and_cr_prefixes_are_neutralized(tmp_path: Path) -> None:
     text = out.read_bytes().decode("utf-8-sig")  # read_text() would turn \r into \n
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[1][:2] == ["'\tTab Ltd", "'\rCR Ltd"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.text()),
+            st.text(alphabet=st.sampled_from(list(',"\r\n \t=+-@ab\u5b89\x00\u2028'))),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_csv_lines_are_what_the_csv_module_writes(cells: list[tuple[str | None, str]]) -> None:
+    """Any text, including commas, quotes, line breaks and formula prefixes, comes out
+    as the csv module (minimal quoting, CRLF) writes the same safe cells."""
+    df = pd.DataFrame([list(c) for c in cells], columns=["name", "note"], dtype=object)
+    results = [
+        {"row": i, "query": c[1], "country": None, "status": "clear", "hits": []}
+        for i, c in enumerate(cells)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "r.csv"
+        with open_writer(out, ["name", "note"], META) as writer:
+            writer.write(df, results)
+        got = out.read_bytes().decode("utf-8-sig")
+    expected = io.StringIO(newline="")
+    w = csv.writer(expected, lineterminator="\r\n")
+    w.writerow([neutralize(c) for c in ["name", "note", *OUTPUT_COLUMNS]])
+    for i, (name, note) in enumerate(cells):
+        safe = [neutralize(name or ""), neutralize(note), "clear"]
+        w.writerow(
+            [
+                *safe,
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "0",
+                str(i + 2),
+                "",
+                "",
+                neutralize(note),
+                "",
+                "",
+                "",
+            ]
+        )
+    assert got == expected.getvalue()
 
 
 # --- XLSX ---------------------------------------------------------------------------------

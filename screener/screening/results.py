@@ -141,6 +141,17 @@ class ScreenHit:
             name_key=name_key(e.name),
         )
 
+    def rescored(self, h: Hit) -> ScreenHit:
+        """This hit (made by :meth:`from_match`) once the country or date-of-birth evidence
+        moved it: ``h`` is the same match with the score and notes that changed
+        (:func:`~screener.matching.country.apply_country` changes nothing else). The same
+        as ``from_match(h)``, without making the provenance again."""
+        new = self.copy()
+        new.score = round(h.score, 4)
+        new.explanation = h.explanation
+        new.evidence = {**self.evidence, "score": round(h.detail.score, 4), "notes": h.detail.notes}
+        return new
+
     def to_dict(self) -> HitDict:
         d = {f: getattr(self, f) for f in _HIT_FIELDS}
         d.update(self.extra)

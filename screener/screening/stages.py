@@ -87,10 +87,21 @@ Stage = Callable[[list[ScreenHit], Query], list[ScreenHit]]
 def finish(hits: list[Hit], query: Query, stages: Sequence[Stage] = ()) -> list[ScreenHit]:
     """The hits of one query after every step above, in the one order (:func:`ranked`)."""
     kept = apply_country(hits, query.country, query.threshold, query.dob)
-    out = [ScreenHit.from_match(h) for h in kept]
+    return run_stages([ScreenHit.from_match(h) for h in kept], query, stages)
+
+
+def run_stages(
+    hits: list[ScreenHit], query: Query, stages: Sequence[Stage] = ()
+) -> list[ScreenHit]:
+    """Step 3: the typed hits that steps 1 and 2 made, through every stage in order.
+
+    A stage's answer depends on the query's name and ``related`` flag and on the hits,
+    never on the query's country or date of birth: those act through step 1 only. So a
+    batch runs the stages once for every set of hits a name's countries and dates leave
+    (:mod:`screener.screening.rows`)."""
     for stage in stages:
-        out = stage(out, query)
-    return ranked(out)
+        hits = stage(hits, query)
+    return ranked(hits)
 
 
 OWNERSHIP_SOURCE = "screener-ownership"
