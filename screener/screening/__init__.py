@@ -11,10 +11,10 @@ asks the service; the wings below it (matching, lists, db, files) never ask back
                     and BIS Affiliates rules (numbers in data/ownership.yaml)
     decisions.py    what a reviewer's decision means later: suppressed, or to review
                     again when the listing changed
-    executors.py    where names are screened: this process or forked workers
-    rows.py         a batch's rows turned into results, for both batch engines
+    executors.py    where names are screened (one protocol): this process, forked workers
+    rows.py         a batch's rows made from the service's results, for both engines
     batch.py        readers -> service -> writers, as an overlapping pipeline
-    dask_engine.py  the Dask engine: partitions screened on a cluster
+    dask_engine.py  the Dask engine: a cluster as the batch's executor
     index_cache.py  the index file beside the store, built again only when lists change
     rescreen.py     portfolios screened again: what changed since last time
     review.py       decisions to and from files (the spreadsheet loop)

@@ -30,12 +30,16 @@ where a name costs a tenth of what it costs read row by row: a call with more th
 whose lazy snapshot has screened ``LAZY_NAMES`` names one call at a time (a server, or
 a loop of checks in a user's script). So only a few checks read postings from disk.
 
-The snapshot remembers the matches of the names it screened (up to
-``MEMO_SIZE``): screening is a pure function of the index, the name and the
-score floor, so a name asked again costs a dictionary look-up. When every stage
+The snapshot remembers the matches of the names it screened (up to ``MEMO_SIZE`` at
+each score floor): screening is a pure function of the index, the name and the score
+floor, so a name asked again costs a dictionary look-up. It is the one cache of every
+caller: checks, the HTTP API and both batch engines, whose executors screen a file's
+distinct names and hand their matches to the service (:meth:`Screener.learn`), the rows
+then made from the service's results (:meth:`Screener.rows_hits`). When every stage
 says when its answers may change (``token()``, :mod:`screener.screening.stages`), it
-also remembers each query's finished hits until a token changes (a decision
-recorded, a new day); callers get copies.
+also remembers each query's finished hits until a token changes (a decision recorded,
+a new day), a name's hits typed once for all its countries; callers of
+:meth:`Screener.screen` get copies.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -56,19 +61,25 @@ from screener.lists.coverage import statement as coverage_statement
 from screener.lists.data_date import describe
 from screener.lists.freshness import require_fresh, stale_message
 from screener.lists.registry import registry
-from screener.matching.country import dob_option
+from screener.matching.country import apply_country, dob_option
 from screener.matching.country import floor as country_floor
+from screener.matching.hit import Hit
 from screener.matching.index_file import IndexDamaged
 from screener.matching.matcher import Matcher
 from screener.matching.rules import DEFAULT_THRESHOLD, MAX_TEXT_CHARS, valid_threshold
-from screener.screening.executors import InProcess, Match, expand
+from screener.screening.executors import Executor, InProcess, Match, expand, screen_chunk
 from screener.screening.index_cache import load_index, rebuild_index
 from screener.screening.results import BatchSummary, CheckResult, ScreenHit
-from screener.screening.stages import Query, Stage, default_stages, finish
+from screener.screening.stages import Query, Stage, default_stages, finish, run_stages
 from screener.settings import Config, load_config
 from screener.shapes import Coverage, ListVersion
 
-MEMO_SIZE = 200_000  # names whose matches a snapshot remembers; then it starts afresh
+# Names whose matches a snapshot remembers at one floor, and finished hit lists (queries,
+# and names' typed hits); when one is full its older half is let go. A batch's distinct
+# names stay known from its engine's screening until their rows are made: a batch of more
+# distinct names screens one that comes back after it was let go again, in this process.
+MEMO_SIZE = 1_000_000
+FINISHED_SIZE = 60_000
 # A lazily read index costs about 1 ms a name more than one in memory, and reading the
 # ~17,800 entities of the benchmark store whole costs about 1.5 CPU-s: a call screening
 # more than FEW_NAMES loads it whole at once, and a lazy snapshot that has screened
@@ -82,16 +93,24 @@ Versions = tuple[tuple[int, str], ...]  # (version id, sha256) of each active li
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """A loaded matcher and the list versions it was built from; never changed, only
-    replaced (its memo of matches only grows, and is cleared when full)."""
+    replaced. What it remembers (the service's one cache, for checks, the API and both
+    batch engines) only grows, and lets go of its older half when full."""
 
     matcher: Matcher
     versions: Versions
     lazy: bool
-    memo: dict[tuple[str, float], list[Match]] = field(default_factory=dict, compare=False)
+    # floor -> name -> its compact matches down to that floor
+    memo: dict[float, dict[str, list[Match]]] = field(default_factory=dict, compare=False)
     screened: list[int] = field(default_factory=lambda: [0], compare=False)  # names, if lazy
+    # (name, floor) -> its hits expanded once, and each as a typed hit
+    named: dict[tuple[str, float], tuple[list[Hit], list[ScreenHit]]] = field(
+        default_factory=dict, compare=False
+    )
+    # a query, or a name with the hits its evidence kept unmoved -> (stage tokens, hits
+    # after the stages)
     finished: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[ScreenHit]]] = field(
         default_factory=dict, compare=False
-    )  # query -> (stage tokens, hits after the stages)
+    )
 
     @property
     def lists(self) -> list[ListVersion]:
@@ -255,7 +274,7 @@ class Screener:
     def screen(
         self,
         queries: Sequence[Query],
-        executor: Any = None,
+        executor: Executor | None = None,
         snapshot: Snapshot | None = None,
         stages: Sequence[Stage] | None = None,
     ) -> list[list[ScreenHit]]:
@@ -299,46 +318,81 @@ class Screener:
     def _screen(
         self,
         queries: Sequence[Query],
-        executor: Any,
+        executor: Executor | None,
         snap: Snapshot,
         stages: Sequence[Stage] | None = None,
     ) -> list[list[ScreenHit]]:
-        m, memo = snap.matcher, snap.memo
-        out: list[list[ScreenHit]] = []
-        found: list[list[Match]] = [[] for _ in queries]
-        by_floor: dict[float, list[int]] = {}
-        for i, q in enumerate(queries):
+        by_floor: dict[float, list[str]] = {}
+        floors = []
+        for q in queries:
             fl = country_floor(q.threshold, q.country, q.dob)
-            known = memo.get((q.name, fl))
-            if known is None:
-                by_floor.setdefault(fl, []).append(i)
-            else:
-                found[i] = known
-        for fl, idx in by_floor.items():
-            ex = executor or InProcess(m, fl)
-            names = [queries[i].name for i in idx]
-            if len(memo) + len(names) > MEMO_SIZE:
-                memo.clear()
-            for i, n, matches in zip(idx, names, ex.result(ex.submit(names))):
-                found[i] = memo[(n, fl)] = matches
+            floors.append(fl)
+            if q.name not in snap.memo.get(fl, _EMPTY):
+                by_floor.setdefault(fl, []).append(q.name)
+        for fl, names in by_floor.items():
+            todo = list(dict.fromkeys(names))
+            ex = executor or InProcess(snap.matcher, fl)
+            self.learn(snap, fl, todo, ex.result(ex.submit(todo)))
         # the finished hits are remembered for the service's own stages only
         tokens = self._stage_tokens() if stages is None else None
         stages = self.stages if stages is None else stages
-        done = snap.finished
-        for q, matches in zip(queries, found):
+        out: list[list[ScreenHit]] = []
+        for q, fl in zip(queries, floors):
+            matches = snap.memo[fl].get(q.name)
+            if matches is None:  # let go meanwhile by a call of another thread
+                [matches] = screen_chunk(snap.matcher, [q.name], fl)
             if not matches:
                 out.append([])
+            elif tokens is None:
+                out.append(finish(expand(snap.matcher, matches), q, stages))
+            else:
+                out.append([h.copy() for h in _finished(snap, q, fl, matches, stages, tokens)])
+        return out
+
+    def learn(
+        self, snap: Snapshot, floor: float, names: Sequence[str], found: Sequence[list[Match]]
+    ) -> None:
+        """Remember in ``snap`` the compact matches of ``names`` screened down to ``floor``
+        (by an executor: this process, forked workers, a Dask cluster)."""
+        memo = snap.memo.setdefault(floor, {})
+        if len(memo) + len(names) > MEMO_SIZE:
+            _halve(memo)
+        for n, matches in zip(names, found):
+            memo[n] = matches or _NONE
+
+    def rows_hits(
+        self,
+        snap: Snapshot,
+        floor: float,
+        threshold: float,
+        related: bool,
+        keys: Sequence[tuple[str, str | None, str | None]],
+    ) -> list[list[ScreenHit]]:
+        """The finished hits of each (name, country, date of birth) of a batch, every name
+        screened down to the batch's one ``floor`` (what its engine screened and
+        :meth:`learn` remembered; a name let go since is screened again here). The lists
+        are the service's own, shared and not copied: a batch renders each once and
+        changes none. A name's hits are expanded and typed once, and the stages run once
+        for each set of hits its countries and dates leave (:func:`_finished`)."""
+        memo = snap.memo.setdefault(floor, {})
+        missing = [n for n in dict.fromkeys(k[0] for k in keys) if n not in memo]
+        if missing:
+            self.learn(snap, floor, missing, screen_chunk(snap.matcher, missing, floor))
+            memo = snap.memo[floor]
+        tokens = self._stage_tokens()
+        out: list[list[ScreenHit]] = []
+        for n, cc, dob in keys:
+            matches = memo.get(n)
+            if matches is None:
+                [matches] = screen_chunk(snap.matcher, [n], floor)
+            if not matches:
+                out.append(_NONE_HITS)
                 continue
+            q = Query(n, cc, threshold, related, dob)
             if tokens is None:
-                out.append(finish(expand(m, matches), q, stages))
-                continue
-            key = (q.name, q.country, q.threshold, q.related, q.dob)
-            held = done.get(key)
-            if held is None or held[0] != tokens:
-                if len(done) >= MEMO_SIZE:
-                    done.clear()
-                held = done[key] = (tokens, finish(expand(m, matches), q, self.stages))
-            out.append([h.copy() for h in held[1]])
+                out.append(finish(expand(snap.matcher, matches), q, self.stages))
+            else:
+                out.append(_finished(snap, q, floor, matches, self.stages, tokens))
         return out
 
     def _for(self, snap: Snapshot, names: int) -> Snapshot:
@@ -479,3 +533,60 @@ def _described(v: dict[str, Any]) -> ListVersion:
         "licence": v["licence"],
         "kind": v["kind"],
     }
+
+
+_EMPTY: dict[str, list[Match]] = {}
+_NONE: list[Match] = []  # shared by every name without matches
+_NONE_HITS: list[ScreenHit] = []
+
+
+def _halve(memo: dict[Any, Any]) -> None:
+    """Let go of the older half of ``memo`` (dicts keep the order things came in)."""
+    for key in list(islice(memo, len(memo) // 2 + 1)):
+        memo.pop(key, None)  # another thread may have let it go too
+
+
+def _finished(
+    snap: Snapshot,
+    q: Query,
+    floor: float,
+    matches: list[Match],
+    stages: Sequence[Stage],
+    tokens: tuple[Any, ...],
+) -> list[ScreenHit]:
+    """The hits of ``q`` after the country and date-of-birth evidence and every stage,
+    remembered in ``snap`` until a stage's token changes. A name's hits are expanded and
+    typed once; the evidence applied to them, a hit it moved is made from the name's
+    typed hit (:meth:`ScreenHit.rescored`), and the stages run once for each set of hits
+    the evidence leaves unmoved: every country that moves none of a name's hits (its
+    entities have no countries, or there is none) shares one finished list."""
+    done = snap.finished
+    key = (q.name, q.country, q.threshold, q.related, q.dob, floor)
+    held = done.get(key)
+    if held is not None and held[0] == tokens:
+        return held[1]
+    named = snap.named.get((q.name, floor))
+    if named is None:
+        if len(snap.named) >= FINISHED_SIZE:
+            _halve(snap.named)
+        hits = expand(snap.matcher, matches)
+        named = snap.named[(q.name, floor)] = (hits, [ScreenHit.from_match(h) for h in hits])
+    hits, typed = named
+    kept = apply_country(hits, q.country, q.threshold, q.dob)
+    # which of the name's hits were kept, and whether the evidence moved any of them
+    at = {h.name_id: i for i, h in enumerate(hits)}
+    which = tuple(at[k.name_id] for k in kept)
+    same = all(k is hits[i] for k, i in zip(kept, which))
+    shared = (q.name, floor, q.related, which)
+    held = done.get(shared) if same else None
+    if held is None or held[0] != tokens:
+        fresh = [
+            typed[i].copy() if k is hits[i] else typed[i].rescored(k) for k, i in zip(kept, which)
+        ]
+        held = (tokens, run_stages(fresh, q, stages))
+        if same:
+            done[shared] = held
+    if len(done) >= FINISHED_SIZE:
+        _halve(done)
+    done[key] = held
+    return held[1]
