@@ -89,9 +89,9 @@ def kept_frozen() -> Iterator[None]:
     :func:`frozen_heap` of the process ends).
 
     Unfreezing hands millions of objects (the index, the run's memory) back to the
-    collector, whose next full pass then walks them all: 3 s of a 1,000,000-row batch,
-    spent after the last row was written, and again in the collection the interpreter
-    makes when it exits. A long-lived process (the server) must not use it: cycles among
+    collector, whose next full pass then walks them all (seconds of a long batch, see
+    docs/benchmarks.md), spent after the last row was written, and again in the
+    collection the interpreter makes when it exits. A long-lived process (the server) must not use it: cycles among
     frozen objects are never collected."""
     global _keep
     with _lock:

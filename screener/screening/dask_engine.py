@@ -31,8 +31,8 @@ key, so every worker screens with exactly the index the client prepared, and no
 worker writes to the store. The workers of a local cluster are forked from this
 process once it holds the index (where the system can fork), as the local engine's
 are: they share it copy-on-write and start at once, without importing screener or
-reading the index again (spawned, each cost 2 CPU-s and the cluster 4-10 s to start on
-two cores); a worker that replaces a lost one is spawned and reads the file.
+reading the index again (a spawned worker does both, which costs seconds each:
+docs/benchmarks.md); a worker that replaces a lost one is spawned and reads the file.
 
 **Failures.** A task that raises is retried (``RETRIES``); a worker that dies or is
 lost has its tasks run again elsewhere by the scheduler, until a task has killed

@@ -80,10 +80,10 @@ from screener.shapes import Coverage, ListVersion
 # distinct names screens one that comes back after it was let go again, in this process.
 MEMO_SIZE = 1_000_000
 FINISHED_SIZE = 60_000
-# A lazily read index costs about 1 ms a name more than one in memory, and reading the
-# ~17,800 entities of the benchmark store whole costs about 1.5 CPU-s: a call screening
-# more than FEW_NAMES loads it whole at once, and a lazy snapshot that has screened
-# LAZY_NAMES names, one call at a time, is loaded whole for the calls after it.
+# A lazily read index costs more a name than one in memory, and reading it whole costs
+# more than a few names do (docs/benchmarks.md): a call screening more than FEW_NAMES
+# loads it whole at once, and a lazy snapshot that has screened LAZY_NAMES names, one
+# call at a time, is loaded whole for the calls after it.
 FEW_NAMES = 10
 LAZY_NAMES = 200
 
