@@ -333,8 +333,10 @@ class Screener:
         related: bool = False,
         dob: str | None = None,
         command: str = "check",
+        recorded: dict[str, Any] | None = None,
     ) -> CheckResult:
-        """Screen one name, record the run, and return every hit with its provenance."""
+        """Screen one name, record the run, and return every hit with its provenance.
+        ``recorded``: more to keep in the run's options (an HTTP request's id)."""
         if not isinstance(name, str) or not name.strip():
             raise InputError("the name to check is empty")
         q = self.query(name, country, threshold, related, dob)
@@ -344,7 +346,13 @@ class Screener:
         run_id = runs.start_run(
             self.store,
             command,
-            {"name": name, "country": country, "dob": dob, "threshold": q.threshold},
+            {
+                "name": name,
+                "country": country,
+                "dob": dob,
+                "threshold": q.threshold,
+                **(recorded or {}),
+            },
             lists,
             q.threshold,
         )
