@@ -115,6 +115,17 @@ class Screener:
     def close(self) -> None:
         self.store.close()
 
+    def after_fork(self) -> None:
+        """In a process forked from the one that loaded this service (``serve
+        --workers``): a store connection of its own (an SQLite connection must not be
+        used across a fork), the default stages over it, and the loaded snapshot kept,
+        shared with the parent's memory page by page. The inherited connection is kept
+        open and never used: closing it could end the parent's locks or WAL."""
+        self._inherited = self.store
+        self.store = Store(self.store.path)
+        self.stages = list(default_stages(self.store))
+        self._loading = threading.Lock()
+
     # -- lists ---------------------------------------------------------------------------
     def lists(self) -> list[dict[str, Any]]:
         """The list versions screening uses: the active one of each source."""
