@@ -393,8 +393,30 @@ async def openapi(request: Request) -> Response:
 
 
 async def docs(request: Request) -> Response:
-    """The API reference as a page (no script: it reads without JavaScript)."""
-    return pages.render(request, "docs.html", doc=openapi_doc())
+    """The API reference as a page (no script: it reads without JavaScript), its
+    references to shared parts written out in place."""
+    return pages.render(request, "docs.html", doc=resolved_doc())
+
+
+@cache
+def resolved_doc() -> dict[str, Any]:
+    doc = openapi_doc()
+
+    def resolve(x: Any) -> Any:
+        if isinstance(x, dict):
+            ref = x.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/"):
+                target: Any = doc
+                for part in ref[2:].split("/"):
+                    target = target[part]
+                return resolve(target) if "schemas" not in ref else x
+            return {k: resolve(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [resolve(v) for v in x]
+        return x
+
+    out: dict[str, Any] = resolve(doc)
+    return out
 
 
 ROUTES = [

@@ -209,7 +209,7 @@ def parse(body: Any) -> dict[str, Parsed]:
 def _parse_one(q: Any) -> Parsed:
     if type(q) is not dict:
         raise InputError("a query must be an object with schema and properties")
-    schema = q.get("schema")
+    schema = q.get("schema", "LegalEntity")  # yente requires one; without one, any party
     if schema not in SCHEMAS:
         raise InputError(
             f"schema {str(schema)[:40]!r} is not a party screener screens; use one of "

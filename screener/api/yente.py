@@ -58,12 +58,12 @@ async def match(request: Request) -> Response:
     started = now_iso()
     o = yente_match.Options(request.query_params)
     body = await json_body(request)
-    parsed = yente_match.parse(body)
     snap = srv.snapshot_or_503()
     used = snap.lists
     sources = datasets.scope(
         request.path_params.get("dataset", "default"), used, o.include, o.exclude
     )
+    parsed = yente_match.parse(body)
     keep = yente_match.Filter(sources, o, entities.lookup(snap))
     responses, rows = yente_match.respond(parsed, srv.s, snap, o, keep)
     warnings = srv.s_notes()
