@@ -1015,7 +1015,9 @@ def test_11_a_lone_surrogate_in_a_match_body_is_400_and_the_connection_lives_on(
         assert "not JSON of valid text" in r.json()["detail"]
         again = c.post("/match", json={"queries": {"q1": {"properties": {"name": ["Hikvision"]}}}})
         assert again.status_code == 200  # the same connection, answered
-        assert again.json()["responses"]["q1"]["results"][0]["id"] == "screener-surveillance.hikvision"
+        assert (
+            again.json()["responses"]["q1"]["results"][0]["id"] == "screener-surveillance.hikvision"
+        )
         assert (
             c.post("/reconcile", data={"queries": '{"q0": {"query": "\\udc80"}}'}).status_code
             == 400
