@@ -637,10 +637,11 @@ def _print_ownership(doc: dict[str, Any]) -> None:
 
 @cli.command(
     "serve",
-    help="Serve the HTTP API (POST /match, /check, /batch, /lists, "
-    "/reconcile for OpenRefine; reference at /docs) and the reviewers' "
-    "pages. Writes (uploads, decisions, list updates) need the token "
-    "from SCREENER_TOKEN or [serve] token in the config file.",
+    help="Serve the HTTP API (yente's POST /match/{dataset}, /search, /entities, "
+    "/catalog; /check, /batch, /lists; /reconcile for OpenRefine; reference at /docs) "
+    "and the reviewers' pages. Writes (uploads, decisions, list updates) need the "
+    "token from SCREENER_TOKEN or [serve] token in the config file; [serve] base_url "
+    "names the service, [serve] cors_origins the sites whose pages may call it.",
 )
 @click.option(
     "--host",

@@ -219,10 +219,17 @@ def _parse_one(q: Any) -> Parsed:
     if type(props) is not dict:
         raise InputError('properties must be an object, e.g. {"name": ["Hikvision"]}')
     names: list[str] = []
-    for p in NAME_PROPS:
-        names += _values(props, p)
-    if schema in ("Person", "LegalEntity", "Thing"):
-        joined = " ".join(" ".join(_values(props, p)) for p in PERSON_PARTS).split()
+    parts: dict[str, list[str]] = {}
+    given_countries: list[tuple[str, str]] = []
+    for key, value in props.items():  # only the properties given (most queries: one)
+        if key in NAME_PROPS:
+            names += _values(value, key)
+        elif key in PERSON_PARTS:
+            parts[key] = _values(value, key)
+        elif key in COUNTRY_PROPS:
+            given_countries += [(key, v) for v in _values(value, key)]
+    if parts and schema in ("Person", "LegalEntity", "Thing"):
+        joined = " ".join(" ".join(parts.get(p, [])) for p in PERSON_PARTS).split()
         if joined:
             names.append(" ".join(joined))
     names = list(dict.fromkeys(n for n in names if n))
@@ -234,14 +241,11 @@ def _parse_one(q: Any) -> Parsed:
         )
     if len(names) > MAX_NAMES:
         raise InputError(f"{len(names)} names; give at most {MAX_NAMES} per query")
-    countries: list[str | None] = []
-    for p in COUNTRY_PROPS:
-        for v in _values(props, p):
-            countries.append(_country(v, f"properties.{p}"))
+    countries: list[str | None] = [_country(v, f"properties.{k}") for k, v in given_countries]
     countries = list(dict.fromkeys(countries)) or [None]
     if len(countries) > MAX_COUNTRIES:
         raise InputError(f"{len(countries)} countries; give at most {MAX_COUNTRIES} per query")
-    dobs = _values(props, "birthDate")
+    dobs = _values(props.get("birthDate"), "birthDate")
     dob = dob_option(dobs[0], "properties.birthDate") if dobs else None
     return Parsed(q, names, countries, dob)
 
@@ -251,10 +255,9 @@ def _country(value: str, what: str) -> str | None:
     return country_option(value, what)
 
 
-def _values(props: dict[str, Any], key: str) -> list[str]:
-    v = props.get(key)
-    if isinstance(v, str):
-        v = [v]
+def _values(v: Any, key: str) -> list[str]:
+    if type(v) is str:
+        return [v.strip()] if v.strip() else []
     if v is None:
         return []
     if type(v) is not list or not all(type(x) is str for x in v):
