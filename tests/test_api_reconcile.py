@@ -220,5 +220,6 @@ def test_preview_is_503_while_the_lists_load(db_path: Path) -> None:
     finally:
         s.close()
     assert r.status_code == 503 and r.headers["retry-after"]
+    assert "The lists are loading" in r.text
     assert r.headers["access-control-allow-origin"] == "*"
     assert q.status_code == 503 and q.headers["retry-after"]

@@ -305,3 +305,31 @@ def test_unknown_entity_is_a_json_404(server: LiveServer) -> None:
         r = c.get("/entities/nothing-here")
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
     assert isinstance(httpx.Response(200, json=r.json()).json()["detail"], str)
+
+
+def test_dates_come_from_the_list_versions(db_path: Path, tmp_path: Path) -> None:
+    """first_seen: the first version holding the entry; last_change: the first since which
+    its record is as now; last_seen: the version in use."""
+    import time
+
+    own = (ROOT / "fixtures" / "lists" / "own_denylist.csv").read_text(encoding="utf-8")
+    store = Store(db_path)
+    catalog.import_file(store, ROOT / "fixtures" / "lists" / "own_denylist.csv", "simple", "own")
+    time.sleep(1.1)  # versions are dated to the second
+    changed = tmp_path / "own_denylist.csv"  # the list is named after its file
+    changed.write_text(
+        own.replace("Dahua Technology;Dahua;", "Dahua Technology;Dahua;DH;"), "utf-8"
+    )
+    catalog.import_file(store, changed, "simple", "own")
+    versions = store.versions("own")
+    store.close()
+    first, second = (v["loaded_at"].replace("Z", "") for v in versions[-2:])
+    with LiveServer(db_path) as live, live.client() as c:
+        dahua = c.get("/entities/own.own-dahua").json()
+        hik = c.get("/entities/own.own-hikvision").json()
+    assert (hik["first_seen"], hik["last_change"], hik["last_seen"]) == (first, first, second)
+    assert (dahua["first_seen"], dahua["last_change"], dahua["last_seen"]) == (
+        first,
+        second,
+        second,
+    )

@@ -298,7 +298,8 @@ async def reconcile(request: Request) -> Response:
             if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
                 async with request.form(max_files=0) as form:
                     raw = form.get("queries", raw)
-                    callback = form.get("callback", callback)
+                    given = form.get("callback")
+                    callback = str(given) if given is not None else callback
             else:
                 body = await json_body(request, default={})
                 if isinstance(body, dict) and "queries" in body:
@@ -326,7 +327,8 @@ async def reconcile(request: Request) -> Response:
         status = 200
     except (ScreenerError, Forbidden) as e:
         status = status_of(e)
-        extra = {"errors": e.errors} if getattr(e, "errors", None) else {}
+        errors = getattr(e, "errors", None)
+        extra = {"errors": errors} if errors else {}
         if not callback:
             return error_response(e, request_id=request_ids(request).get("request_id"))
         data = problem_body(status, str(e), **extra)

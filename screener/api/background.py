@@ -136,7 +136,10 @@ def record_dates(
         for c in ("name", "listings", "countries", "addresses", "programs", "remarks", "end_date")
     )
     rows = store.conn.execute(
-        f"""select a.source_id, a.id, v.id, coalesce(v.published, v.loaded_at), {same}
+        f"""select a.source_id, a.id, coalesce(v.published, v.loaded_at), {same},
+                   (select group_concat(n, ';') from (select n.name || '|' || n.kind as n
+                    from names n where n.version_id = v.id and n.entity_id = a.id
+                    order by 1))
             from entities a
             join versions v on v.source_id = a.source_id and v.id <= a.version_id
             join entities b on b.version_id = v.id and b.id = a.id
@@ -144,16 +147,18 @@ def record_dates(
             order by a.source_id, a.id, v.id""",
         active,
     )
+    history: dict[tuple[str, str], list[tuple[str, bool, str | None]]] = {}
+    for source, entry, date, same_row, names in rows:
+        history.setdefault((source, entry), []).append((date, bool(same_row), names))
     out: dict[tuple[str, str], tuple[str, str]] = {}
-    for source, entry, _vid, date, unchanged in rows:
-        key = (source, entry)
-        held = out.get(key)
-        if held is None:
-            out[key] = (date, date)
-        elif not unchanged:
-            out[key] = (held[0], "")  # changed since: the next version that holds it
-        elif not held[1]:
-            out[key] = (held[0], date)
+    for key, seen in history.items():
+        now = seen[-1][2]  # the active version's names, the last of its versions
+        changed = seen[-1][0]
+        for date, same_row, names in reversed(seen):
+            if not same_row or names != now:
+                break
+            changed = date
+        out[key] = (seen[0][0], changed)
     return out
 
 

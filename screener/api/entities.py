@@ -21,7 +21,7 @@ people, ``birthDate``. The schema is FollowTheMoney's too: ``Organization``,
 
 **Dates** are those of list versions: ``last_seen`` the active version's load,
 ``first_seen`` the first stored version holding the entry, ``last_change`` the first
-stored version since which its record (name, listings, countries, addresses,
+stored version since which its record (names, listings, countries, addresses,
 programs, remarks) is as now.
 """
 
@@ -200,7 +200,7 @@ def properties(e: Entity, kind: str | None = None) -> dict[str, list[str]]:
     _put(props, "address", e.addresses)
     _put(props, "program", e.programs)
     _put(props, "topics", topics_of([x.list for x in e.listings] or [e.sub_list], kind))
-    urls = [x.source_url for x in e.listings if x.source_url] or [e.source_url]
+    urls = [x.source_url for x in e.listings] or [e.source_url]
     _put(props, "sourceUrl", [u for u in urls if u])
     _put(props, "notes", [e.remarks] if e.remarks else [])
     if e.schema == "person":

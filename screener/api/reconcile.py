@@ -192,7 +192,10 @@ def _type_ok(schema: str, p: Parsed) -> bool:
     whose list does not say, LegalEntity, is of every type)."""
     if not p.types or schema == "LegalEntity":
         return True
-    fits = [TYPES[t][1] is None or schema in TYPES[t][1] for t in p.types]
+    fits = []
+    for t in p.types:
+        takes = TYPES[t][1]
+        fits.append(takes is None or schema in takes)
     return all(fits) if p.all_types else any(fits)
 
 
@@ -306,8 +309,5 @@ def _sorted_names(snap: Snapshot, table: entities.Lookup) -> list[tuple[str, str
 
 def find_entity(snap: Snapshot, key: str) -> Entity | None:
     """The listed entity of an id (or an older form of one) in the loaded lists, or None."""
-    return (
-        entities.lookup(snap).resolve(key)[0].entity
-        if entities.lookup(snap).resolve(key)[0]
-        else None
-    )
+    listed = entities.lookup(snap).resolve(key)[0]
+    return listed.entity if listed is not None else None
