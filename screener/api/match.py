@@ -48,7 +48,7 @@ from screener.api.entities import (
     listed_from_hit,
     referents_of,
 )
-from screener.api.problems import QueryErrors, TooLarge
+from screener.api.problems import TooLarge, parse_each
 from screener.countries import country_option
 from screener.errors import InputError
 from screener.matching.country import dob_option
@@ -194,16 +194,7 @@ def check_body(body: Any) -> dict[str, Any]:
 def parse(body: Any) -> dict[str, Parsed]:
     """Each query by its key, or :class:`QueryErrors` naming every query that cannot be
     screened."""
-    out: dict[str, Parsed] = {}
-    errors: dict[str, str] = {}
-    for key, q in check_body(body).items():
-        try:
-            out[str(key)] = _parse_one(q)
-        except InputError as e:
-            errors[str(key)] = str(e)
-    if errors:
-        raise QueryErrors(errors)
-    return out
+    return parse_each(check_body(body), _parse_one)
 
 
 def _parse_one(q: Any) -> Parsed:

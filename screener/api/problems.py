@@ -21,8 +21,9 @@ again (``Retry-After``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from starlette.responses import Response
@@ -90,6 +91,24 @@ def error_response(e: BaseException, **extra: Any) -> Response:
     if errors:
         extra.setdefault("errors", errors)
     return problem(status_of(e), str(e), **extra)
+
+
+T = TypeVar("T")
+
+
+def parse_each(queries: dict[Any, Any], parse_one: Callable[[Any], T]) -> dict[str, T]:
+    """Each query parsed by its key, or :class:`QueryErrors` naming every query that
+    ``parse_one`` refused (an InputError): the request is refused whole."""
+    out: dict[str, T] = {}
+    errors: dict[str, str] = {}
+    for key, q in queries.items():
+        try:
+            out[str(key)] = parse_one(q)
+        except InputError as e:
+            errors[str(key)] = str(e)
+    if errors:
+        raise QueryErrors(errors)
+    return out
 
 
 class QueryErrors(InputError):

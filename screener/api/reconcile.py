@@ -42,7 +42,7 @@ from typing import Any
 from screener import __version__
 from screener.api import entities
 from screener.api.match import merged
-from screener.api.problems import QueryErrors, TooLarge
+from screener.api.problems import TooLarge, parse_each
 from screener.api.server import parse_json
 from screener.countries import country_option
 from screener.errors import InputError
@@ -113,16 +113,7 @@ def parse(raw: Any, s: Screener) -> dict[str, Parsed]:
         raise InputError('queries must be a JSON object: {"q0": {"query": "..."}}')
     if len(queries) > BATCH_SIZE:
         raise TooLarge(f"{len(queries)} queries; send at most {BATCH_SIZE} at once (batchSize)")
-    out: dict[str, Parsed] = {}
-    errors: dict[str, str] = {}
-    for key, q in queries.items():
-        try:
-            out[str(key)] = _parse_one(q)
-        except InputError as e:
-            errors[str(key)] = str(e)
-    if errors:
-        raise QueryErrors(errors)
-    return out
+    return parse_each(queries, _parse_one)
 
 
 def _parse_one(q: Any) -> Parsed:
