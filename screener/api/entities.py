@@ -75,6 +75,17 @@ def datasets_of(hit: ScreenHit) -> list[str]:
     return [hit.source_id] if hit.source_id else []
 
 
+def listed_of(table: Lookup, hit: ScreenHit) -> Listed:
+    """What the API shows of the party a hit found (today: its record; one the snapshot
+    does not hold, such as a hit a stage made, from the hit itself)."""
+    return table.by_record.get((hit.source_id, hit.entity_id)) or listed_from_hit(hit)
+
+
+def in_scope(hit: ScreenHit, sources: set[str]) -> bool:
+    """Whether the party a hit found is on one of ``sources`` (any of its records)."""
+    return not sources.isdisjoint(datasets_of(hit))
+
+
 def ftm_schema(schema: str) -> str:
     return FTM_SCHEMAS.get(schema, "LegalEntity")
 

@@ -45,7 +45,8 @@ from screener.api.entities import (
     Lookup,
     entity_id_of,
     entity_response,
-    listed_from_hit,
+    in_scope,
+    listed_of,
     referents_of,
 )
 from screener.api.problems import TooLarge, parse_each
@@ -257,12 +258,12 @@ def _values(v: Any, key: str) -> list[str]:
 
 
 def merged(per_name: list[list[ScreenHit]], by_relation: bool = True) -> list[ScreenHit]:
-    """The hits of a query's names, one per entity (and relation: a company it owns that
-    matched is another finding than the entity itself), its best, best first."""
-    best: dict[tuple[str | None, str, str], ScreenHit] = {}
+    """The hits of a query's names, one per party (and relation: a company it owns that
+    matched is another finding than the party itself), its best, best first."""
+    best: dict[tuple[str, str], ScreenHit] = {}
     for hits in per_name:
         for h in hits:
-            key = (h.source_id, h.entity_id, h.relation if by_relation else "")
+            key = (entity_id_of(h), h.relation if by_relation else "")
             if key not in best or h.score > best[key].score:
                 best[key] = h
     return sorted(best.values(), key=lambda h: (-h.score, h.name))
@@ -353,7 +354,7 @@ class Filter:
 
     def keeps(self, h: ScreenHit, listed: Listed) -> bool:
         o = self.o
-        if h.source_id not in self.sources:
+        if not in_scope(h, self.sources):
             return False
         if o.exclude_schema and entity_response(listed)["schema"] in o.exclude_schema:
             return False
@@ -385,7 +386,7 @@ def respond(
         hits = next(found) if len(qs) == 1 else merged([next(found) for _ in qs])
         kept = []
         for h in hits:
-            listed = table.by_record.get((h.source_id, h.entity_id)) or listed_from_hit(h)
+            listed = listed_of(table, h)
             if keep.keeps(h, listed):
                 kept.append((h, listed))
         results = [result(h, listed, o.threshold) for h, listed in kept[: o.limit]]

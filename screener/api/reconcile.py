@@ -224,7 +224,7 @@ def respond(
         hits = merged([next(found) for _ in plans[key]], by_relation=False)
         kept = []
         for h in hits:
-            listed = table.by_record.get((h.source_id, h.entity_id)) or entities.listed_from_hit(h)
+            listed = entities.listed_of(table, h)
             if _type_ok(entities.ftm_schema(listed.entity.schema), p):
                 kept.append((h, listed))
         results = [candidate(h, listed) for h, listed in kept[: p.limit]]
@@ -255,8 +255,8 @@ def suggest(snap: Snapshot, s: Screener, prefix: str, cursor: int = 0) -> list[d
             ids.append(names[i][1])
         i += 1
     for h in s.screen([s.query(prefix, threshold=CUTOFF)], snapshot=snap)[0]:
-        listed = table.by_record.get((h.source_id, h.entity_id))
-        if listed is not None and listed.id not in ids:
+        listed = entities.listed_of(table, h)
+        if listed.id in table.by_id and listed.id not in ids:
             ids.append(listed.id)
     out = []
     for rid in ids[cursor : cursor + SUGGEST_LIMIT]:

@@ -129,10 +129,10 @@ async def search(request: Request) -> Response:
     hits = srv.s.screen([srv.s.query(q, threshold=SEARCH_CUTOFF)], snapshot=snap)[0]
     found = []
     for h in yente_match.merged([hits], by_relation=False):
-        listed = table.by_record.get((h.source_id, h.entity_id)) or entities.listed_from_hit(h)
-        shown = entities.entity_response(listed, h)
-        if h.source_id not in sources:
+        if not entities.in_scope(h, sources):
             continue
+        listed = entities.listed_of(table, h)
+        shown = entities.entity_response(listed, h)
         if schema and shown["schema"] != schema and schema not in ("Thing", "LegalEntity"):
             continue
         if shown["schema"] in excluded_schemata:
