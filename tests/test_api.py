@@ -94,7 +94,7 @@ def test_match_answers_each_query_by_the_clients_id_in_yentes_shape(live: LiveSe
         True,
     )
     assert (top["datasets"], top["referents"], top["target"]) == (
-        ["screener-surveillance"],
+        ["screener_surveillance"],
         [],
         True,
     )

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from followthemoney import model
+from followthemoney.dataset.util import dataset_name_check
 from live_server import LiveServer
 from yente_client import Client
 from yente_client.entities import Airplane, Company, Person, Vessel
@@ -92,7 +93,7 @@ def test_match_with_yente_client_finds_the_listed_party(client: Client) -> None:
         "Organization",
         1.0,
     )
-    assert top.datasets == ["screener-surveillance"] and top.target
+    assert top.datasets == ["screener_surveillance"] and top.target
     assert top.first_seen is not None and top.last_seen is not None
     assert set(top.explanations) == {"name", "country", "birth_date"}
     assert top.explanations["country"].score == 0.03
@@ -115,9 +116,13 @@ def test_include_dataset_narrows_the_results(client: Client) -> None:
     everywhere = {r.id for r in client.match(Company(name=["Hikvision"])).results}
     own_only = client.match(Company(name=["Hikvision"]), datasets=["default", "own"]).results
     curated_only = client.match(Company(name=["Hikvision"]), datasets=["surveillance"]).results
+    by_source = client.match(
+        Company(name=["Hikvision"]), datasets=["screener-surveillance"]
+    ).results
+    assert [r.id for r in by_source] == [r.id for r in curated_only]
     assert {"own.own-hikvision", "screener-surveillance.hikvision"} <= everywhere
     assert [r.id for r in own_only] == ["own.own-hikvision"]
-    assert curated_only and all(r.datasets == ["screener-surveillance"] for r in curated_only)
+    assert curated_only and all(r.datasets == ["screener_surveillance"] for r in curated_only)
     left = client.match(Company(name=["Hikvision"]), exclude_datasets=["own"]).results
     assert left and "own.own-hikvision" not in {r.id for r in left}
 
@@ -257,8 +262,11 @@ def test_search_catalog_algorithms_and_health(client: Client) -> None:
     assert [r.id for r in own.results] == ["own.own-hikvision"]
     cat = client.datasets()
     names = {d.name for d in cat.datasets}
-    assert {"default", "screener", "sanctions", "export-controls", "surveillance", "own"} <= names
-    assert "screener-surveillance" in names and "screener-ownership" not in names
+    assert {"default", "screener", "sanctions", "export_controls", "surveillance", "own"} <= names
+    assert "screener_surveillance" in names and "screener_ownership" not in names
+    assert {"export_controls", "export-controls"} & names == {"export_controls"}
+    for d in cat.datasets:  # FollowTheMoney's rule for dataset names, as yente's catalog has it
+        assert dataset_name_check(d.name) == d.name
     algos = client.algorithms()
     assert algos.default == algos.best == "screener-names"
     assert client.readyz().status == "ok" and client.healthz().status == "ok"

@@ -1,6 +1,11 @@
-"""The datasets of the yente-compatible API: each loaded list source by its id, and the
+"""The datasets of the yente-compatible API: each loaded list source, and the
 collections of ``data/datasets.yaml`` (``default``, ``screener``, ``sanctions``,
-``export-controls``, ``surveillance``), each the loaded sources of some kinds.
+``export_controls``, ``surveillance``), each the loaded sources of some kinds.
+
+A dataset's name is a FollowTheMoney dataset name, lower case with underscores: a
+source's id with its dashes as underscores (``screener_surveillance`` for
+``screener-surveillance``). A request may name a dataset either way
+(``export-controls`` too).
 
 A scope is never empty: a dataset that names no loaded list (an unknown name, a
 source never loaded, a collection none of whose lists is loaded) is refused, and so
@@ -45,13 +50,22 @@ def lists_of(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [v for v in versions if v.get("kind") != "ownership"]
 
 
+def dataset_name(source_id: str | None) -> str:
+    """The dataset name of a list source: its id, dashes as underscores."""
+    return (source_id or "unknown").replace("-", "_")
+
+
 def collections(versions: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """Each collection's loaded sources, from the loaded versions (``kind`` of each)."""
+    """Each collection's loaded datasets, from the loaded versions (``kind`` of each)."""
     versions = lists_of(versions)
     out = {}
     for name, spec in config()["collections"].items():
         kinds = spec["kinds"]
-        out[name] = [v["source_id"] for v in versions if kinds == "all" or v.get("kind") in kinds]
+        out[name] = [
+            dataset_name(v["source_id"])
+            for v in versions
+            if kinds == "all" or v.get("kind") in kinds
+        ]
     return out
 
 
@@ -61,8 +75,8 @@ def scope(
     include: list[str] = (),  # type: ignore[assignment]
     exclude: list[str] = (),  # type: ignore[assignment]
 ) -> set[str]:
-    """The loaded sources a request screens against: those of dataset ``name``, only
-    those of ``include`` when given, less those of ``exclude``."""
+    """The loaded datasets (lists) a request screens against: those of dataset
+    ``name``, only those of ``include`` when given, less those of ``exclude``."""
     base = _members(name, versions, "dataset", NotFound)
     if include:
         base &= set().union(*(_members(x, versions, "include_dataset") for x in include))
@@ -79,7 +93,8 @@ def scope(
 def _members(
     name: str, versions: list[dict[str, Any]], what: str, error: type[InputError] = InputError
 ) -> set[str]:
-    loaded = {v["source_id"] for v in versions}
+    loaded = {dataset_name(v["source_id"]) for v in versions}
+    given, name = name, name.replace("-", "_")
     if name in loaded:
         return {name}
     groups = collections(versions)
@@ -87,13 +102,14 @@ def _members(
         if not groups[name]:
             raise error(f"{what} {name!r}: none of its lists is loaded on this server")
         return set(groups[name])
-    if name in registry():
+    known = {dataset_name(sid): sid for sid in registry()}
+    if name in known:
         raise error(
-            f"{what} {name!r}: this list is not loaded on this server "
-            f"(`screener lists update {name}` loads it)"
+            f"{what} {given!r}: this list is not loaded on this server "
+            f"(`screener lists update {known[name]}` loads it)"
         )
     raise error(
-        f"{what} {name[:60]!r} is not a dataset here; GET /catalog lists them "
+        f"{what} {given[:60]!r} is not a dataset here; GET /catalog lists them "
         f"(collections: {', '.join(groups)})"
     )
 
@@ -102,8 +118,9 @@ def catalog(versions: list[dict[str, Any]], stale: set[str]) -> dict[str, Any]:
     """``GET /catalog`` in yente's shape: every dataset, leaves then collections."""
     leaves = [
         {
-            "name": v["source_id"],
+            "name": dataset_name(v["source_id"]),
             "title": v.get("name") or v["source_id"],
+            "source_id": v["source_id"],
             "summary": v.get("kind"),
             "url": v.get("url"),
             "version": str(v.get("version_id")),
@@ -128,7 +145,7 @@ def catalog(versions: list[dict[str, Any]], stale: set[str]) -> dict[str, Any]:
             "load": False,
             "children": members,
             "entity_count": sum(
-                v.get("entities") or 0 for v in versions if v["source_id"] in members
+                v.get("entities") or 0 for v in versions if dataset_name(v["source_id"]) in members
             ),
             "index_current": True,
         }
@@ -136,7 +153,7 @@ def catalog(versions: list[dict[str, Any]], stale: set[str]) -> dict[str, Any]:
     ]
     return {
         "datasets": leaves + groups,
-        "current": [d["name"] for d in leaves if d["name"] not in stale],
-        "outdated": sorted(stale),
+        "current": [d["name"] for d in leaves if d["source_id"] not in stale],
+        "outdated": sorted(dataset_name(x) for x in stale),
         "index_stale": bool(stale),
     }

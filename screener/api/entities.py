@@ -6,7 +6,8 @@ hit, :func:`entity_id_of`, :func:`referents_of` and :func:`datasets_of`. Today a
 is one list record, so its id is the record's: ``SOURCE.ENTRY`` (``screener-surveillance
 .hikvision``, ``csl.e6c1a0...``), or ``SOURCE.h`` and a hash when the entry id has
 characters a FollowTheMoney id may not (``/``, spaces, ``|``); it has no other
-referents, and its datasets are its source. When records are resolved into parties,
+referents, and its datasets are its source (by its dataset name,
+``screener_surveillance``: :mod:`screener.api.datasets`). When records are resolved into parties,
 these three functions return the party's id, the ids of its records, and their
 sources; the record ids then resolve at ``/entities/{id}`` by a redirect to the party.
 Two older forms resolve by that redirect today: ``SOURCE:ENTRY`` (the reconciliation
@@ -33,7 +34,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from screener.api.datasets import topics_of
+from screener.api.datasets import dataset_name, topics_of
 from screener.model import Entity
 from screener.screening.results import ScreenHit
 from screener.screening.service import Snapshot
@@ -71,8 +72,8 @@ def referents_of(hit: ScreenHit) -> list[str]:
 
 
 def datasets_of(hit: ScreenHit) -> list[str]:
-    """The datasets (list sources) holding the party's records."""
-    return [hit.source_id] if hit.source_id else []
+    """The datasets (list sources, by their dataset names) holding the party's records."""
+    return [dataset_name(hit.source_id)] if hit.source_id else []
 
 
 def listed_of(table: Lookup, hit: ScreenHit) -> Listed:
@@ -244,7 +245,7 @@ def entity_response(listed: Listed, hit: ScreenHit | None = None) -> dict[str, A
 
 def _datasets(e: Entity) -> list[str]:
     source = e.extra.get("source_id")
-    return [source] if source else []
+    return [dataset_name(source)] if source else []
 
 
 def listings(e: Entity) -> list[dict[str, Any]]:

@@ -87,7 +87,7 @@ async def match(request: Request) -> Response:
             "matcher": {"name": yente_match.ALGORITHM},
             "threshold": o.threshold,
             "cutoff": o.cutoff,
-            "lists": [x for x in used if x["source_id"] in sources],
+            "lists": [x for x in used if datasets.dataset_name(x["source_id"]) in sources],
             "warnings": warnings,
             "run_id": run_id,
         },
