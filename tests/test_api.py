@@ -205,6 +205,8 @@ def test_match_a_body_over_a_megabyte_is_413(live: LiveServer) -> None:
     with live.client() as c:
         r = c.post("/match", content=big, headers={"content-type": "application/json"})
     assert r.status_code == 413
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["detail"] == "the request body is larger than 1 MB"
 
 
 def test_match_requests_are_recorded_as_runs(live: LiveServer) -> None:

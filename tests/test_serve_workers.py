@@ -81,6 +81,22 @@ def test_two_workers_share_the_lists_one_writer_and_the_jobs(db_path: Path) -> N
                 time.sleep(0.05)
             with httpx.Client(base_url=url, timeout=30, headers=auth) as fresh:
                 result = fresh.get(job["result_url"])
+        # a list imported meanwhile is loaded by every worker
+        from screener.lists import catalog
+
+        store = Store(db_path)
+        root = Path(__file__).resolve().parents[1]
+        catalog.import_file(
+            store, root / "fixtures" / "lists" / "own_denylist.csv", "simple", "own"
+        )
+        store.close()
+        deadline, streak = time.monotonic() + 60, 0
+        while streak < 20:
+            assert time.monotonic() < deadline, "a worker did not load the new list"
+            with httpx.Client(base_url=url, timeout=30) as fresh:
+                loaded = {x["source_id"] for x in fresh.get("/lists").json()["loaded"]}
+            streak = streak + 1 if "own" in loaded else 0
+            time.sleep(0.02)
         assert all(r.status_code == 200 for r in answers)
         top = {r.json()["responses"]["q"]["results"][0]["id"] for r in answers}
         assert top == {"screener-surveillance.hikvision"}
