@@ -23,8 +23,8 @@ answer never shows "no match" for a query that was not screened.
 
 URL parameters, as yente's: ``threshold`` (a result at or above it has ``match:
 true``; default 0.70), ``cutoff`` (results down to it are returned; default and at
-most the threshold), ``limit`` (results per query, default 5, at most 500; ``total``
-counts them all), ``algorithm`` (``default``, ``best`` or ``screener-names``: the one
+most the threshold), ``limit`` (results per query, in the order of every output:
+identity, then severity; default 5, at most 500; ``total`` counts them all), ``algorithm`` (``default``, ``best`` or ``screener-names``: the one
 algorithm), ``include_dataset``, ``exclude_dataset`` (source ids or collections),
 ``exclude_schema``, ``topics``, ``changed_since``, ``exclude_entity_ids`` (an id or a
 referent); and screener's ``related`` (``true``: also companies listed parties own
@@ -61,7 +61,7 @@ from screener.matching.rules import (
     DOB_PENALTY,
     valid_threshold,
 )
-from screener.screening.results import ScreenHit
+from screener.screening.results import ScreenHit, ranked
 from screener.screening.service import Screener, Snapshot
 from screener.screening.stages import Query
 
@@ -259,14 +259,15 @@ def _values(v: Any, key: str) -> list[str]:
 
 def merged(per_name: list[list[ScreenHit]], by_relation: bool = True) -> list[ScreenHit]:
     """The hits of a query's names, one per party (and relation: a company it owns that
-    matched is another finding than the party itself), its best, best first."""
+    matched is another finding than the party itself), its best, in the one order of
+    every output (:func:`~screener.screening.results.ranked`: identity, then severity)."""
     best: dict[tuple[str, str], ScreenHit] = {}
     for hits in per_name:
         for h in hits:
             key = (entity_id_of(h), h.relation if by_relation else "")
             if key not in best or h.score > best[key].score:
                 best[key] = h
-    return sorted(best.values(), key=lambda h: (-h.score, h.name))
+    return ranked(list(best.values()))
 
 
 def explanations(h: ScreenHit) -> dict[str, dict[str, Any]]:
