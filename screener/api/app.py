@@ -421,15 +421,15 @@ def resolved_doc() -> dict[str, Any]:
     return out
 
 
-ROUTES = [
+ROUTES = [  # the routes under load first: each request is matched against them in turn
+    Route("/match", api(yente.match), methods=["POST"]),
+    Route("/match/{dataset}", api(yente.match), methods=["POST"]),
     Route("/healthz", healthz),
     Route("/readyz", readyz),
     Route("/lists", lists),
     Route("/lists/update", lists_update, methods=["POST"]),
     Route("/lists/update/{job}", lists_update_job),
     Route("/check", check),
-    Route("/match", api(yente.match), methods=["POST"]),
-    Route("/match/{dataset}", api(yente.match), methods=["POST"]),
     Route("/search/{dataset}", api(yente.search)),
     Route("/entities/{entity_id}", api(yente.entity)),
     Route("/catalog", api(yente.catalog)),

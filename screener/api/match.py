@@ -90,6 +90,7 @@ SCHEMAS = (
 NAME_PROPS = ("name", "alias", "weakAlias", "previousName")
 PERSON_PARTS = ("firstName", "fatherName", "middleName", "lastName")
 COUNTRY_PROPS = ("country", "jurisdiction", "nationality", "citizenship", "mainCountry", "flag")
+SCREENED = frozenset((*NAME_PROPS, *PERSON_PARTS, *COUNTRY_PROPS, "birthDate"))
 MATCH_PARAMS = {
     "threshold",
     "cutoff",
@@ -164,11 +165,7 @@ class Parsed:
 
     def __init__(self, sent: Any, names: list[str], countries: list[str | None], dob: str | None):
         self.sent, self.names, self.countries, self.dob = sent, names, countries, dob
-        self.unused = sorted(
-            k
-            for k in (sent.get("properties") or {})
-            if k not in (*NAME_PROPS, *PERSON_PARTS, *COUNTRY_PROPS, "birthDate")
-        )
+        self.unused = sorted(k for k in sent.get("properties") or () if k not in SCREENED)
 
     def queries(self, cutoff: float, related: bool) -> list[Query]:
         return [Query(n, c, cutoff, related, self.dob) for n in self.names for c in self.countries]
@@ -210,6 +207,9 @@ def _parse_one(q: Any) -> Parsed:
     props = q.get("properties")
     if type(props) is not dict:
         raise InputError('properties must be an object, e.g. {"name": ["Hikvision"]}')
+    only = props.get("name") if len(props) == 1 else None
+    if type(only) is list and len(only) == 1 and type(only[0]) is str and only[0].strip():
+        return Parsed(q, [only[0].strip()], [None], None)  # the common query: one name
     names: list[str] = []
     parts: dict[str, list[str]] = {}
     given_countries: list[tuple[str, str]] = []
