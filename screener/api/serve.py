@@ -182,6 +182,18 @@ def serve_workers(
     return 1 if failed else 0
 
 
+def _end_with_parent() -> None:
+    """Linux: SIGTERM when the parent dies, however it dies (a worker never serves on
+    alone, without its audit writer)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _worker(
     s: Screener,
     sock: socket.socket,
@@ -199,6 +211,7 @@ def _worker(
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    _end_with_parent()
     s.after_fork()
     audit = AuditWriter(None, sink=queue.put)
     app = create_app(
