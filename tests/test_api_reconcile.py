@@ -213,3 +213,12 @@ def test_preview_is_503_while_the_lists_load(db_path: Path) -> None:
     assert "The lists are loading" in r.text
     assert r.headers["access-control-allow-origin"] == "*"
     assert q.status_code == 503 and q.headers["retry-after"]
+
+
+def test_the_view_url_shows_the_entity(live: LiveServer) -> None:
+    with live.client() as c:
+        view = c.get("/reconcile").json()["view"]["url"]
+        page = c.get(view.replace("{{id}}", "screener-surveillance.hikvision"))
+        older = c.get("/entity", params={"id": "screener-surveillance:hikvision"})
+    assert page.status_code == 200 and HIK in page.text and "84 FR 54002" in page.text
+    assert older.status_code == 200 and HIK in older.text
