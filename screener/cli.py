@@ -640,10 +640,11 @@ def _print_ownership(doc: dict[str, Any]) -> None:
 
 @cli.command(
     "serve",
-    help="Serve the HTTP API (POST /match, /check, /batch, /lists, "
-    "/reconcile for OpenRefine; reference at /docs) and the reviewers' "
-    "pages. Writes (uploads, decisions, list updates) need the token "
-    "from SCREENER_TOKEN or [serve] token in the config file.",
+    help="Serve the HTTP API (yente's POST /match/{dataset}, /search, /entities, "
+    "/catalog; /check, /batch, /lists; /reconcile for OpenRefine; reference at /docs) "
+    "and the reviewers' pages. Writes (uploads, decisions, list updates) need the "
+    "token from SCREENER_TOKEN or [serve] token in the config file; [serve] base_url "
+    "names the service, [serve] cors_origins the sites whose pages may call it.",
 )
 @click.option(
     "--host",
@@ -652,11 +653,22 @@ def _print_ownership(doc: dict[str, Any]) -> None:
     help="Address to listen on (another than loopback is warned about).",
 )
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes: with more than one, the lists are loaded first, then the "
+    "processes are forked to share them (one per core screens names never sent before "
+    "fastest).",
+)
 @click.pass_obj
-def serve_cmd(obj: Ctx, host: str, port: int) -> None:
+def serve_cmd(obj: Ctx, host: str, port: int, workers: int) -> None:
     from screener.api.serve import serve
 
-    serve(obj.db_path, host, port)
+    code = serve(obj.db_path, host, port, workers=workers)
+    if code:
+        raise SystemExit(code)
 
 
 def _warn(notes: list[str]) -> None:
