@@ -377,6 +377,11 @@ def lists_diff(
 # -- screening ---------------------------------------------------------------------------
 
 THRESHOLD_HELP = "Report hits scoring at least this (0-1; default 0.80)."
+HEADER_ROW_HELP = (
+    "Row of column names in a CSV or XLSX input, as the spreadsheet numbers it "
+    "(default: the first of its first 20 rows that looks like one, with a warning when "
+    "rows above it are passed over as a title)."
+)
 RELATED_HELP = (
     "Also report companies listed parties own under 50%, or in a share not "
     "published (a red flag, not a hit by default)."
@@ -453,6 +458,7 @@ def check_cmd(
     "English names (default: 'country'); a value naming no country is warned about.",
 )
 @click.option("--sheet", help="Worksheet of an .xlsx input (default: the first).")
+@click.option("--header-row", type=click.IntRange(1), help=HEADER_ROW_HELP)
 @click.option("--threshold", type=Threshold(), help=THRESHOLD_HELP)
 @click.option(
     "--workers",
@@ -487,6 +493,7 @@ def batch_cmd(
     column: str | None,
     country_column: str | None,
     sheet: str | None,
+    header_row: int | None,
     threshold: float | None,
     workers: int | None,
     engine: str,
@@ -501,6 +508,7 @@ def batch_cmd(
         column=column,
         country_column=country_column,
         sheet=sheet,
+        header_row=header_row,
         threshold=threshold,
         workers=workers,
         progress=True,
@@ -819,6 +827,7 @@ def portfolio_group() -> None:
 @click.option("--column", help="Column holding the names (default: an obvious one).")
 @click.option("--country-column", help="Column holding each party's country (default: 'country').")
 @click.option("--sheet", help="Worksheet of an .xlsx input (default: the first).")
+@click.option("--header-row", type=click.IntRange(1), help=HEADER_ROW_HELP)
 @click.option(
     "--replace",
     is_flag=True,
@@ -833,6 +842,7 @@ def portfolio_add(
     column: str | None,
     country_column: str | None,
     sheet: str | None,
+    header_row: int | None,
     replace: bool,
 ) -> None:
     from screener.screening.rescreen import add_portfolio
@@ -844,6 +854,7 @@ def portfolio_add(
         column=column,
         country_column=country_column,
         sheet=sheet,
+        header_row=header_row,
         replace=replace,
     )
     click.echo(
@@ -1070,6 +1081,7 @@ def runs_show(obj: Ctx, run_id: str, fmt: str) -> None:
         "status",
         "exit_code",
         "tool_version",
+        "input_name",
         "input_path",
         "input_sha256",
         "rows",
@@ -1077,7 +1089,9 @@ def runs_show(obj: Ctx, run_id: str, fmt: str) -> None:
         "hits",
         "threshold",
     ):
-        click.echo(f"{k:>14}: {r.get(k)}")
+        shown = (r.get("options") or {}).get(k) if k == "input_name" else r.get(k)
+        if k != "input_name" or shown:
+            click.echo(f"{k:>14}: {shown}")
     for x in r["lists"] or []:
         click.echo(
             f"{'list':>14}: {x['source_id']} version {x['version_id']} "

@@ -27,12 +27,13 @@ with a hit is new.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from screener import __version__
-from screener.countries import country_option
+from screener.countries import country_option, country_problem
 from screener.db import decisions, portfolios, runs
 from screener.db.store import Store, now_iso
 from screener.errors import EXIT_CLEAR, EXIT_HIT, InputError
@@ -121,6 +122,7 @@ def add_portfolio(
     country_column: str | None = None,
     sheet: str | None = None,
     replace: bool = False,
+    header_row: int | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """Keep the parties of a file (CSV, XLSX, JSON Lines) as portfolio ``name``, with their
     row data and spreadsheet row numbers; returns the portfolio and warnings (rows without
@@ -129,9 +131,11 @@ def add_portfolio(
     from screener.files.reports.base import INPUT_ROWS_ATTR
 
     portfolios.check_name(name)
-    table = open_input(path, column=column, country_column=country_column, sheet=sheet)
+    table = open_input(
+        path, column=column, country_column=country_column, sheet=sheet, header_row=header_row
+    )
     first = 1 if table.format == "jsonl" else 2
-    parties, empty, bad = [], 0, 0
+    parties, empty, bad = [], 0, Counter[str]()
     for df in table.chunks():
         numbers = df.attrs.get(INPUT_ROWS_ATTR)
         if numbers is None or len(numbers) != len(df):
@@ -146,7 +150,7 @@ def add_portfolio(
                 try:
                     country = country_option(rec[table.country_column])
                 except InputError:
-                    bad += 1
+                    bad[str(rec[table.country_column]).strip()[:40]] += 1
             parties.append(
                 {
                     "row": int(row),
@@ -168,11 +172,14 @@ def add_portfolio(
             "columns": table.columns,
         },
     )
-    warnings = []
+    warnings = table.notes()
     if empty:
         warnings.append(f"{empty} rows without a name were left out")
-    if bad:
-        warnings.append(f"{bad} rows have a country that names no country: kept without one")
+    for value, n in bad.most_common(5):
+        warnings.append(
+            f"{n} row{'s have' if n != 1 else ' has'} country '{value}', "
+            f"{country_problem(value)}: kept without a country"
+        )
     return found, warnings
 
 

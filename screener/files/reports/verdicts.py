@@ -90,6 +90,11 @@ def _by_level() -> dict[str, Verdict]:
     return {lv: v for v in verdicts() for lv in v.levels}
 
 
+def verdict_of_level(level_id: str) -> str:
+    """The verdict a listing at severity level ``level_id`` gives."""
+    return _by_level()[level_id].id
+
+
 def is_false_positive(hit: dict[str, Any]) -> bool:
     """A reviewer found the party is not this entity (the hit does not count for a verdict)."""
     d = hit.get("decision")
