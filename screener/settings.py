@@ -25,6 +25,11 @@ Every key is optional::
     max_age_days = 3      # older than this is stale
     max_drop = 0.1        # refuse a download that drops more than 10% of the entries
 
+    [report]
+    # The jurisdiction whose national frameworks the committee report names (AU, US, UK
+    # or EU; default US): `screener report --jurisdiction` and the batch's .html/.pdf.
+    jurisdiction = "AU"
+
     [serve]
     # `screener serve` accepts writes (decisions, uploads, list updates) only from a
     # client that gives this token; without one it refuses every write. The
@@ -51,6 +56,7 @@ MAX_UPLOAD_MB = 25.0
 MIN_TOKEN_CHARS = 16  # a shorter token can be guessed
 MIN_TOKEN_DISTINCT = 10  # nor a token of few characters repeated ("aaaa...", "abab...")
 TOKEN_ENV = "SCREENER_TOKEN"
+JURISDICTIONS = ("AU", "US", "UK", "EU")  # as screener.files.reports.verdicts names them
 
 
 @dataclass
@@ -62,6 +68,7 @@ class Config:
     path: Path | None = None
     token: str | None = None  # for writes through `screener serve`
     max_upload_mb: float = MAX_UPLOAD_MB
+    jurisdiction: str | None = None  # the report's, [report] jurisdiction (None: US)
 
 
 def config_path() -> Path:
@@ -97,7 +104,7 @@ def load_config(path: Path | str | None = None) -> Config:
 def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
     """Check a parsed config document and turn it into a :class:`Config`."""
     where = str(path or "config")
-    unknown = set(doc) - {"urls", "sources", "fail_stale", "download_deadline", "serve"}
+    unknown = set(doc) - {"urls", "sources", "fail_stale", "download_deadline", "serve", "report"}
     if unknown:
         raise InputError(f"{where}: unknown setting(s): {', '.join(sorted(unknown))}")
     urls: dict[str, list[str]] = {}
@@ -138,6 +145,16 @@ def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
     upload = serve.get("max_upload_mb", MAX_UPLOAD_MB)
     if isinstance(upload, bool) or not isinstance(upload, int | float) or upload <= 0:
         raise InputError(f"{where}: [serve] max_upload_mb must be a number of megabytes above 0")
+    report = doc.get("report") or {}
+    if not isinstance(report, dict) or set(report) - {"jurisdiction"}:
+        raise InputError(f"{where}: [report] takes jurisdiction")
+    jurisdiction = report.get("jurisdiction")
+    if jurisdiction is not None and (
+        not isinstance(jurisdiction, str) or jurisdiction.strip().upper() not in JURISDICTIONS
+    ):
+        raise InputError(
+            f"{where}: [report] jurisdiction must be one of {', '.join(JURISDICTIONS)}"
+        )
     return Config(
         urls=urls,
         sources=sources,
@@ -146,6 +163,7 @@ def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
         path=path,
         token=token,
         max_upload_mb=float(upload),
+        jurisdiction=jurisdiction.strip().upper() if jurisdiction else None,
     )
 
 

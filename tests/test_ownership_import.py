@@ -376,7 +376,10 @@ def test_cli_ownership_json_and_exit_codes(db_path: Path) -> None:
     assert m["assessment"]["relation"] == "owned-by" and m["assessment"]["share"] == 60.0
     assert m["assessment"]["rules"][0]["status"]["status"] == "suspended"
     usa = invoke(db_path, "ownership", "Dahua Technology USA", "--on", DAY)
-    assert usa.return_value == 0
+    # as check finds it: a regional company of Dahua by its name (exit 1, as check exits);
+    # the sold subsidiary's own node says its link ended and no longer counts
+    assert usa.return_value == 1
+    assert "relation: unit (a unit, lab, branch or brand company of Zhejiang Dahua" in usa.output
     assert "ENDED 2024-01" in usa.output and "no longer counts" in usa.output
     clear = invoke(db_path, "ownership", "Stanford University")
     assert clear.return_value == 0 and "No listed entity or ownership link found" in clear.output

@@ -591,7 +591,7 @@ def test_rows_numbered_for_the_input_format(tmp_path: Path, source: str, first: 
     assert [json.loads(line)["row"] for line in lines] == [first + 10, first + 11]
     page = (tmp_path / "out.html").read_text("utf-8")
     assert f"<h3>Row {first + 10}: Hikvision" in page
-    assert f'<tr id="row-{first + 11}"><td class=n>Row {first + 11}</td>' in page  # skipped
+    assert f'<tr id="party-{first + 11}"><td class=n>{first + 11}</td>' in page  # skipped
     sidecar = json.loads((tmp_path / "out.csv.meta.json").read_text("utf-8"))
     assert (
         "first JSON record is row 1" if first == 1 else "the first data row under it row 2"

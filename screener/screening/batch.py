@@ -91,6 +91,9 @@ def run(
     from screener.files.reports.formats import open_writer
 
     thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
+    if Path(output_path).suffix.lower() in (".html", ".htm", ".pdf"):
+        # the report names the frameworks of the config's jurisdiction unless told otherwise
+        report = {"jurisdiction": s.settings.jurisdiction, **(report or {})}
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if scheduler is not None and engine != "dask":
