@@ -1207,7 +1207,8 @@ def _print_check(result: dict[str, Any]) -> None:
             click.echo(f"  listing      : {' | '.join(b for b in bits if b)}")
             what = ls.get("license_requirement") or ls.get("effect")
             if what:
-                click.echo(f"    meaning    : {what}")
+                kind = ls.get("effect_kind") if not ls.get("license_requirement") else None
+                click.echo(f"    meaning    : {kind + ': ' if kind else ''}{what}")
             if ls.get("source_url"):
                 click.echo(f"    official   : {ls['source_url']}")
         if h.get("relation") and h["relation"] != "same":
@@ -1216,6 +1217,8 @@ def _print_check(result: dict[str, Any]) -> None:
             click.echo(f"  matched part : {h['matched_part']}")
         if h.get("parent"):
             click.echo(f"  parent       : {h['parent']}")
+        if h.get("remarks"):
+            click.echo(f"  remarks      : {h['remarks']}")
         _print_hit_owners(h.get("ownership"))
         click.echo(f"  why          : {h['explanation']}")
         d = h.get("decision")

@@ -13,7 +13,8 @@ takes the first that looks like a header:
   whatever else it holds;
 
 and no row above it is as wide (a first row such as ``Name, 2024, 2025`` is the header,
-years and all).
+years and all). A row naming a column screener knows is taken before any other, so a
+"Prepared by | Research Office" line above the table is not mistaken for it.
 When the header is not the first of those rows, the reader warns, naming the row it
 took and what it passed over, and the user can say otherwise with ``--header-row N``
 (the row's number as the spreadsheet shows it, or the CSV line's). When no row looks
@@ -62,7 +63,7 @@ def looks_like_header(row: Sequence[Any], width: int, known: Callable[[str], boo
     cells = filled(row)
     if not cells:
         return False
-    if any(not is_value(c) and known(str(c)) for c in cells):
+    if any(_names(c, known) for c in cells):
         return True
     if any(is_value(c) for c in cells):
         return False
@@ -97,7 +98,9 @@ def find_header(
         raise ValueError(f"--header-row {header_row}: the last {what} with data is {numbers[-1]}")
     test = known if callable(known) else _in(known)
     scanned = list(rows[:SCAN_ROWS])
-    for i, row in enumerate(scanned):
+    # a row naming a column screener knows wins; else the first that looks like a header
+    naming = [i for i, row in enumerate(scanned) if any(_names(c, test) for c in filled(row))]
+    for i, row in [(naming[0], scanned[naming[0]])] if naming else enumerate(scanned):
         after = [len(filled(r)) for r in rows[i + 1 : i + 1 + SCAN_ROWS]]
         width = max(after, default=len(filled(row)))
         if looks_like_header(row, width, test):
@@ -114,6 +117,11 @@ def find_header(
             )
             return Header(i, numbers[i], note)
     return Header(0, numbers[0], None)
+
+
+def _names(cell: Any, known: Callable[[str], bool]) -> bool:
+    """Whether a cell is a column label screener knows ("Funder", "Country", "名称")."""
+    return not is_value(cell) and known(str(cell))
 
 
 def _shown(cell: Any) -> str:
