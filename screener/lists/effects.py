@@ -42,7 +42,8 @@ class Effect:
 
 
 @cache
-def _entries() -> tuple[dict[str, Any], ...]:
+def entries() -> tuple[dict[str, Any], ...]:
+    """The entries of ``data/effects.yaml``, compiled, in their order."""
     out = []
     for e in load_yaml_file(DATA)["effects"]:
         out.append(
@@ -60,7 +61,7 @@ def _entries() -> tuple[dict[str, Any], ...]:
 
 @lru_cache(maxsize=4096)
 def _entry(list_name: str, program: str) -> dict[str, Any] | None:
-    for e in _entries():
+    for e in entries():
         if e["list_re"].search(list_name) and (
             e["program_re"] is None or e["program_re"].search(program)
         ):

@@ -68,7 +68,7 @@ background:#f6f6f4;hyphens:manual}
 main{max-width:1100px;margin:0 auto;padding:24px}
 h1{font-size:23px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 10px}
 h3{font-size:16px;margin:4px 0 8px}h4{font-size:15px;margin:10px 0 4px}
-h1,h2,h3,h4{break-after:avoid;page-break-after:avoid}
+h1,h2,h3,h4,.keep{break-after:avoid;page-break-after:avoid}
 .caution{border:2px solid #b3261e;background:#fdecea;padding:10px 14px;font-weight:600;
 margin:14px 0;border-radius:4px}
 .caution.small{font-size:12px;padding:5px 10px;border-width:1px;margin:8px 0}

@@ -135,9 +135,9 @@ def frameworks(place: Jurisdiction) -> str:
     out = [
         f"<h3 id=frameworks>National frameworks: {_e(place.label)} ({_e(place.code)})</h3>\n",
         (
-            "<p>Beside the lists, a committee in this jurisdiction weighs the frameworks "
-            "below. Each is summarised from its official source; whether a name screening "
-            "can tell anything about it is said with it.</p>\n"
+            "<p class=keep>Beside the lists, a committee in this jurisdiction weighs the "
+            "frameworks below. Each is summarised from its official source; whether a name "
+            "screening can tell anything about it is said with it.</p>\n"
         ),
     ]
     for f in place.frameworks:
@@ -186,8 +186,9 @@ def _lists_table(lists: list[dict[str, Any]]) -> str:
         return "<p class=alarm>No list versions recorded.</p>\n"
     rows = [
         (
-            "<table>\n<thead><tr><th>Source</th><th>Kind</th><th>Version</th><th>SHA-256</th>"
-            "<th>Data of</th><th>Last updated (loaded)</th><th>Entities</th></tr></thead>\n"
+            "<table>\n<thead><tr><th>Source</th><th>Kind</th><th>Version</th>"
+            "<th class=nowrap>SHA-256</th><th>Data of</th><th>Last updated (loaded)</th>"
+            "<th>Entities</th></tr></thead>\n"
         )
     ]
     for item in lists:
@@ -196,7 +197,7 @@ def _lists_table(lists: list[dict[str, Any]]) -> str:
             f"<tr><td>{_e(item.get('name'))} <span class=muted>({_e(item.get('source_id'))})"
             f"</span></td><td>{_e(item.get('kind'))}</td><td>{_e(item.get('version_id'))}</td>"
             f'<td><code title="{_e(sha)}">{_e(sha[:12])}</code></td>'
-            f"<td>{_e(_data_of(item))}</td><td>{_e(item.get('loaded_at'))}</td>"
+            f"<td>{_e(_data_of(item))}</td><td>{_when(item.get('loaded_at'))}</td>"
             f"<td>{_e(item.get('entities'))}</td></tr>\n"
         )
     rows.append("</table>\n")
@@ -278,6 +279,14 @@ def signoff(report: dict[str, Any]) -> str:
         f"<tr><th>Committee decision</th><td>{BLANK}</td></tr>\n"
         "</table>\n"
     )
+
+
+def _when(stamp: Any) -> str:
+    """A timestamp that wraps between its date and its time, never inside either."""
+    date, sep, time = str(stamp or "").partition("T")
+    if not sep:
+        return _e(stamp)
+    return f"<span class=nowrap>{_e(date)}</span> <span class=nowrap>{_e(time)}</span>"
 
 
 def _is_scalar(value: Any) -> bool:
