@@ -342,7 +342,7 @@ class XlsxWriter(Writer):
         about = self._wb.add_worksheet("about")
         about.set_column(0, 0, 18, self._bold)
         about.set_column(1, 1, 60)
-        about.set_column(2, 6, 16)
+        about.set_column(2, 7, 16)
         for r, row in enumerate(self._about_rows(summary)):
             for c, value in enumerate(row):
                 if isinstance(value, bool) or not isinstance(value, int | float):
@@ -383,20 +383,20 @@ class XlsxWriter(Writer):
         ]
         rows += [[k, v] for k, v in summary.items() if _is_scalar(v)]
         rows.append([])
-        rows.append(["Source", "Name", "Version", "SHA-256", "Published", "Loaded", "Entities"])
+        rows.append(
+            ["Source", "Name", "Version", "SHA-256", "Data of", "Dated by", "Loaded", "Entities"]
+        )
         for item in meta.get("lists") or []:
             rows.append(
                 [
-                    item.get(k)
-                    for k in (
-                        "source_id",
-                        "name",
-                        "version_id",
-                        "sha256",
-                        "published",
-                        "loaded_at",
-                        "entities",
-                    )
+                    item.get("source_id"),
+                    item.get("name"),
+                    item.get("version_id"),
+                    item.get("sha256"),
+                    item.get("data_date") or item.get("published"),
+                    item.get("data_date_means"),
+                    item.get("loaded_at"),
+                    item.get("entities"),
                 ]
             )
         return [[v if _is_scalar(v) else json.dumps(v, default=str) for v in row] for row in rows]
