@@ -88,6 +88,8 @@ class ParsedList:
 
 
 # -- ownership ---------------------------------------------------------------------------
+# The source of the companies the ownership graph names that no list names (its nodes).
+NODE_SOURCE = "screener-ownership"
 # Kinds of ownership link: the child is a company the owner holds (``subsidiary``,
 # ``joint-venture``), an office or part of it without its own legal identity
 # (``branch``, ``unit``), a name it trades under (``brand``) or an earlier name of it

@@ -1265,11 +1265,6 @@ def test_a_listed_name_readable_in_its_cell_is_never_clear(
     _never_clear(mixture_db, tmp_path, kind, format_chars=False)
 
 
-@pytest.mark.xfail(
-    reason="format characters split some names in matching (杭\u200b州..., Co., L\u2060td.): "
-    "their removal is issue 18's, in screener/matching",
-    strict=False,
-)
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_a_listed_name_with_format_characters_is_never_clear(
     mixture_db: Path, tmp_path: Path, kind: str

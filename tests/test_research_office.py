@@ -42,7 +42,9 @@ DECISIONS = {
     "Dahua Technology Australia Pty Ltd": ("cleared", "maintenance contract only; approved"),
     "Dahua Electronics Corporation": ("false-positive", "a Flushing, NY distributor"),
 }
-# Each decided party's row and how the report words its decision.
+# Each decided party's row and how the report words its decision. Row 6 (CETC 14) also
+# hits CETC itself, as the group it is a unit of, through the ownership stage (a hit with
+# no list version): its decision must not read as "review again".
 DECIDED = {
     5: "confirmed",
     6: "declined",

@@ -188,10 +188,12 @@ def test_an_ambiguous_country_names_the_choices(db_path: Path) -> None:
 
 
 def test_check_is_recorded(store: Store) -> None:
+    # the listed 14th institute itself, then CETC as the group it is a numbered unit of
     result = Screener(store).check("CETC 14")
     run = audit.run(store, result.run_id)
-    assert (run["command"], run["status"], run["exit_code"], run["hits"]) == ("check", "done", 1, 1)
-    assert [h["entity_id"] for h in run["hit_list"]] == ["cetc-14"]
+    assert (run["command"], run["status"], run["exit_code"], run["hits"]) == ("check", "done", 1, 2)
+    assert [h["entity_id"] for h in run["hit_list"]] == ["cetc-14", "cetc"]
+    assert [h.relation for h in result.hits] == ["same", "unit"]
 
 
 # --- exit codes through the real entry point --------------------------------------------------

@@ -15,7 +15,8 @@ entity wrongly, and a missed hit costs more than a spare one.
 
 URL parameters: ``threshold`` (a result at or above it has ``match: true``; default
 0.80), ``cutoff`` (results down to this score are returned; default the threshold),
-``limit`` (results per query, best first; default 10, at most 100; ``total`` counts
+``limit`` (results per query, in the order of every output: identity, then severity;
+default 10, at most 100; ``total`` counts
 them all), ``related`` (``true``: also companies listed parties own under 50% or in
 an unknown share, a red flag).
 
@@ -40,7 +41,7 @@ from typing import Any
 from screener.countries import country_option
 from screener.errors import InputError
 from screener.matching.rules import valid_threshold
-from screener.screening.results import ScreenHit
+from screener.screening.results import ScreenHit, ranked
 from screener.screening.service import Screener, Snapshot
 from screener.screening.stages import Query
 
@@ -153,14 +154,15 @@ def result(h: ScreenHit, threshold: float) -> dict[str, Any]:
 
 def merged(per_name: list[list[ScreenHit]], by_relation: bool = True) -> list[ScreenHit]:
     """The hits of a query's names, one per entity (and relation: a company it owns that
-    matched is another finding than the entity itself), its best, best first."""
+    matched is another finding than the entity itself), its best, in the one order of
+    every output (:func:`~screener.screening.results.ranked`: identity, then severity)."""
     best: dict[tuple[str | None, str, str], ScreenHit] = {}
     for hits in per_name:
         for h in hits:
             key = (h.source_id, h.entity_id, h.relation if by_relation else "")
             if key not in best or h.score > best[key].score:
                 best[key] = h
-    return sorted(best.values(), key=lambda h: (-h.score, h.name))
+    return ranked(list(best.values()))
 
 
 def respond(

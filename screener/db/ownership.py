@@ -38,6 +38,7 @@ from typing import Any
 from screener.db.store import Store, now_iso
 from screener.errors import InputError, ListsError
 from screener.model import (
+    NODE_SOURCE,
     OWNERSHIP_KINDS,
     OWNERSHIP_ORIGINS,
     Entity,
@@ -48,7 +49,6 @@ from screener.model import (
     ParsedList,
 )
 
-NODE_SOURCE = "screener-ownership"
 NODE_SOURCE_FIELDS = {
     "id": NODE_SOURCE,
     "name": "Screener ownership graph (companies behind listed names)",

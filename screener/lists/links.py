@@ -26,10 +26,9 @@ from screener.db.store import Store, sha256_file, sha256_paths
 from screener.errors import InputError
 from screener.lists.parsers import ownership as yaml_edges
 from screener.lists.registry import LINK_FORMATS
-from screener.model import Entity, Found, OwnershipLink, ParsedLinks
+from screener.model import NODE_SOURCE, Entity, Found, OwnershipLink, ParsedLinks
 
 CURATED_SOURCE = "screener-surveillance"
-NODE_SOURCE = "screener-ownership"  # the companies of the ownership graph that no list names
 ORIGIN_OF_FORMAT = {"gleif-rr": "gleif", "ownership-csv": "user"}
 
 

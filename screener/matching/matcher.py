@@ -18,32 +18,48 @@ scores below ``COUNTRY_MIN_SCORE``, are left alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from screener.countries import country_option
 from screener.matching.country import apply_country, dob_option, floor
+from screener.matching.groups import GROUP_METHOD, is_group_hit
 from screener.matching.index import Index, brand_core, typo_similarity, zh_base_of
-from screener.matching.names import acronym_of, query_acronym, query_parts, slash_parts
-from screener.matching.normalize import Norm, clean, is_cjk_token, normalize
+from screener.matching.names import Part, acronym_of, query_acronym, query_parts, slash_parts
+from screener.matching.normalize import (
+    MAX_CHARS,
+    Norm,
+    clean,
+    is_cjk_token,
+    normalize,
+    strip_format,
+)
 from screener.matching.rules import (
     ACRONYM_SCORE,
     CJK_CONTAINED_MIN_LEN,
     DEFAULT_THRESHOLD,
+    DISTINCTIVE_MISSING_CAP,
     FUZZY_MAX_DF,
     FUZZY_MIN_LEN,
     LEAST_PLACE_SHARE,
     MAX_CANDIDATES,
+    MAX_PARTS_CHARS,
+    MAX_TEXT_CHARS,
     ROUNDING,
+    TEXT_FOUND,
     TRUNCATED_MAX,
     TRUNCATED_MAX_NAMES,
     TRUNCATED_MIN,
+    TRUNCATED_WORD,
+    TRUNCATED_WORD_ENTITIES,
+    WHOLE_NAME_FOUND,
     valid_threshold,
 )
 from screener.matching.score import Detail, score_contained, score_name
 from screener.model import Entity
 
+TEXT_METHOD = "listed name found in the text"
 # (variants with similarity, least weight, most weight, typo variants) of a query token
 TokenInfo = tuple[tuple[tuple[str, float], ...], float, float, tuple[tuple[str, float], ...]]
 
@@ -107,11 +123,21 @@ class Matcher:
         self._tokens: dict[str, TokenInfo] = {}
 
     @classmethod
-    def from_entities(cls, entities: Iterable[Entity], **kw: Any) -> Matcher:
-        return cls(Index.build(entities), **kw)
+    def from_entities(
+        cls, entities: Iterable[Entity], groups: list[dict[str, Any]] | None = None, **kw: Any
+    ) -> Matcher:
+        """A matcher over ``entities``, with the listed ``groups``
+        (:func:`screener.lists.parsers.groups.parse`) when given."""
+        return cls(Index.build(entities, groups=groups), **kw)
 
     @classmethod
-    def from_store(cls, store: Any, source_ids: Iterable[str] | None = None, **kw: Any) -> Matcher:
+    def from_store(
+        cls,
+        store: Any,
+        source_ids: Iterable[str] | None = None,
+        groups: list[dict[str, Any]] | None = None,
+        **kw: Any,
+    ) -> Matcher:
         """Index the active version of every source (or of ``source_ids``)."""
         versions = store.require_lists()
         names = {v["source_id"]: v["source_name"] for v in versions}
@@ -119,7 +145,7 @@ class Matcher:
         for e in store.entities(source_ids):
             e.extra["source_name"] = names.get(e.extra.get("source_id"))
             ents.append(e)
-        return cls(Index.build(ents, versions), **kw)
+        return cls(Index.build(ents, versions, groups), **kw)
 
     # -- candidates ---------------------------------------------------------
     def _token(self, t: str) -> TokenInfo:
@@ -270,19 +296,48 @@ class Matcher:
     def screen_name(self, name: str, floor: float) -> list[Hit]:
         """Hits for ``name`` scoring at least ``floor``, before any country evidence.
 
+        Format characters are removed first (:func:`~screener.matching.normalize.strip_format`).
         The name is screened whole and through the candidate names it holds
         (:func:`~screener.matching.names.query_parts`: affiliations, names with their
         acronym or Chinese name beside them, "Al-Qa'ida/Islamic Army"); each entity
         keeps its best hit, with the part that matched. A hit on an organisation whose
         unit the string also names ("School of Computer Science, Sichuan University")
         has the relation ``unit``. A string cut at a form's width is completed from the
-        listed names it begins (:meth:`_truncated`).
+        listed names it begins (:meth:`_truncated`). Listed names found whole inside
+        the text are hits too (:meth:`_in_text`), and so are the listed groups the string
+        names a unit of (:meth:`_groups`).
         """
         name = name if isinstance(name, str) else str(name)
-        parts = query_parts(name)
-        if len(parts) == 1:
-            return _best_per_entity(self._screen_one(name, floor) + self._truncated(name, floor))
+        if not name.isascii():
+            name = strip_format(name)
+        head = name[:MAX_PARTS_CHARS]
+        parts = query_parts(head, self.index.towns)
         best: dict[int, Hit] = {}
+        if len(parts) == 1:
+            for h in self._screen_one(head, floor) + self._truncated(head, floor):
+                _keep(best, h)
+        else:
+            self._screen_parts(head, parts, floor, best)
+        if not best and TRUNCATED_MIN <= len(head) <= TRUNCATED_MAX:
+            for h in self._cut_at_word(head, floor):
+                _keep(best, h)
+        keys = self.index.text_keys
+        # (a whole index in memory answers at once that no word of a short name is a key)
+        if not _named_whole(best) and (
+            len(name) > MAX_CHARS
+            or not isinstance(keys, dict)
+            or not keys.keys().isdisjoint(normalize(name).tokens)
+        ):
+            self._in_text(name, floor, best)
+        rules = self.index.groups
+        if rules is not None and (len(parts) > 1 or rules.may_name(normalize(head))):
+            self._groups(parts, floor, best)
+        return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
+
+    def _screen_parts(
+        self, name: str, parts: list[Part], floor: float, best: dict[int, Hit]
+    ) -> None:
+        """The hits of each part of a string of several (see :meth:`screen_name`)."""
         units: dict[int, list[str]] = {}  # entity -> unit phrases set aside beside it
         unit_of: dict[int, Detail] = {}  # entity -> a part's evidence that it names a unit
         seen: set[tuple[str, ...]] = set()
@@ -304,24 +359,136 @@ class Matcher:
                     units.setdefault(e, []).extend(part.units)
                 if h.detail.relation == "unit":
                     unit_of[e] = h.detail
-                old = best.get(e)
-                if old is None or _rank(h) > _rank(old):
-                    best[e] = h
+                _keep(best, h)
         for h in self._truncated(name, floor):
-            e = id(h.entity)
-            if e not in best or _rank(h) > _rank(best[e]):
-                best[e] = h
+            _keep(best, h)
         for e in units.keys() | unit_of.keys():
             h = best[e]
-            if h.detail.relation == "unit":
-                continue
+            if h.detail.relation == "unit" or (h.detail.part is None and h.score == 1.0):
+                continue  # (the whole string is the listed name itself)
             h.detail.relation = "unit"
             if units.get(e):
                 phrases = ", ".join(dict.fromkeys(units[e]))
                 h.detail.notes.append(f"the query names a unit of it: {phrases}")
             else:
                 h.detail.notes += [n for n in unit_of[e].notes if n not in h.detail.notes]
-        return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
+
+    def _in_text(self, name: str, floor: float, best: dict[int, Hit]) -> None:
+        """Listed names found whole inside the text, their words in a row, whatever words
+        surround them ("Purchase of Hikvision DS-2CD2143 cameras", "Supply of Dahua
+        cameras to the Urumqi police"): hits at ``TEXT_FOUND``, the part that matched in
+        the evidence. The names looked for are those with a word that can be found in
+        text (:func:`~screener.matching.index.text_key`). A text longer than a name is
+        read in overlapping windows, up to ``MAX_TEXT_CHARS``."""
+        if floor > TEXT_FOUND:
+            return
+        idx = self.index
+        keys = idx.text_keys
+        for window in _windows(name if len(name) <= MAX_CHARS else name[:MAX_TEXT_CHARS]):
+            w = normalize(window)
+            toks = w.tokens
+            if len(toks) < 2 or (isinstance(keys, dict) and keys.keys().isdisjoint(toks)):
+                continue
+            for t in dict.fromkeys(toks):
+                for ni in keys.get(t, ()):
+                    rec = idx.names[ni]
+                    n = rec.norm
+                    if n.tokens == toks:
+                        continue
+                    if n.cjk:
+                        # its places too: 新疆警察学院 is not 浙江警察学院
+                        found = (
+                            n.cjk in w.cjk
+                            and all(p in w.text for p in n.places if not p.isascii())
+                            and all(x in toks for x in n.tokens if not is_cjk_token(x))
+                        )
+                    else:
+                        found = _run(toks, n.tokens)
+                    if not found:
+                        continue
+                    old = best.get(id(idx.entities[rec.entity]))
+                    if old is not None and old.score >= TEXT_FOUND:
+                        continue
+                    span = clean(rec.text)
+                    d = Detail(
+                        TEXT_FOUND,
+                        TEXT_METHOD,
+                        [(x, x, 1.0, idx.weight(x)) for x in n.tokens],
+                        notes=[f"the text holds the listed name {rec.text!r} whole"],
+                        part=span if span in w.text else " ".join(n.tokens),
+                    )
+                    _keep(best, self.hit(ni, d, toks))
+
+    def _groups(self, parts: list[Part], floor: float, best: dict[int, Hit]) -> None:
+        """The listed groups the string names a unit of (:mod:`screener.matching.groups`):
+        a hit on each member of the group, relation ``unit`` (or ``same`` for a bureau's
+        own place), the rule in the evidence. A member already found as the party itself
+        keeps that hit. A string that is a group's own name ("CETC") does not name the
+        companies named after it ("CETC Digital Technology") as ``same``: their hits are
+        capped at ``DISTINCTIVE_MISSING_CAP``."""
+        rules = self.index.groups
+        if rules is None:
+            return
+        idx = self.index
+        named: dict[str | None, set[int]] = {}  # part (None: the whole) -> groups it names
+        seen: set[tuple[str, ...]] = set()
+        for part in parts:
+            q = normalize(part.text)
+            if not q.tokens or q.tokens in seen or not rules.may_name(q):
+                continue
+            seen.add(q.tokens)
+            names = rules.names_group(q)
+            if names:
+                named[None if part.whole else part.text] = set(names)
+            for f in rules.find(q):
+                if f.score < floor:
+                    continue
+                g = rules.groups[f.group]
+                for ni in rules.members.get(g.id, ()):
+                    rec = idx.names[ni]
+                    e = id(idx.entities[rec.entity])
+                    old = best.get(e)
+                    if (
+                        old is not None
+                        and old.detail.method != TEXT_METHOD
+                        and (old.score >= f.score or old.detail.relation == "same")
+                    ):
+                        continue  # found as the party itself, or as well by its name
+                    d = Detail(
+                        f.score,
+                        GROUP_METHOD.format(relation=f.relation, rule=f.rule),
+                        relation=f.relation,
+                        notes=[f.note],
+                        part=None if part.whole else part.text,
+                        arm=f.relation == "unit",
+                    )
+                    best[e] = self.hit(ni, d, q.tokens)
+        if not named:
+            return
+        # a hit found through a part that is a group's own name ("CETC" of "... Corp
+        # (CETC)") on a company named after the group is not the party that part names
+        for e, h in list(best.items()):
+            if h.score <= DISTINCTIVE_MISSING_CAP or is_group_hit({"method": h.detail.method}):
+                continue
+            by_part = named.get(h.detail.part)
+            if not by_part:
+                continue
+            hit_groups = {f.group for f in rules.find(h.listed_norm)} & by_part
+            entity = idx.names[h.name_id].entity
+            if not hit_groups or any(
+                idx.names[ni].entity == entity
+                for g in hit_groups
+                for ni in rules.members.get(rules.groups[g].id, ())
+            ):
+                continue
+            g = rules.groups[min(hit_groups)]
+            h.detail.notes.append(
+                f"the query names {g.name} itself; {h.matched_name} is named as one of its "
+                "companies or units"
+            )
+            h.detail.score = h.score = DISTINCTIVE_MISSING_CAP
+            if h.score < floor:
+                del best[e]
 
     def _truncated(self, name: str, floor: float) -> list[Hit]:
         """Hits for a name cut mid-word at a form's width (Section 117 records keep 35
@@ -350,6 +517,44 @@ class Matcher:
                 )
                 h.detail.part = completed
                 out.append(h)
+        return out
+
+    def _cut_at_word(self, name: str, floor: float) -> list[Hit]:
+        """Hits for a name cut at a form's width between two words ("Beijing Institute of
+        Aeronautical", the start of "... Aeronautical Materials") that matched nothing as it
+        stands: the listed names whose words begin with all of its words, when they name at
+        most ``TRUNCATED_WORD_ENTITIES`` entities, at ``TRUNCATED_WORD``."""
+        text = name.strip()
+        if floor > TRUNCATED_WORD or not (TRUNCATED_MIN <= len(text) <= TRUNCATED_MAX):
+            return []
+        q = normalize(text).tokens
+        idx = self.index
+        if len(q) < 2 or any(t not in idx.postings for t in q):
+            return []
+        rarest = min(q, key=lambda t: len(idx.postings[t]))
+        k = len(q)
+        found = [
+            ni
+            for ni in idx.postings[rarest][: TRUNCATED_MAX_NAMES * 20]
+            if len(idx.toksets[ni]) >= k
+            and idx.names[ni].norm.tokens[:k] == q
+            and len(idx.names[ni].norm.tokens) > k
+        ]
+        if not found or len({idx.names[ni].entity for ni in found}) > TRUNCATED_WORD_ENTITIES:
+            return []
+        out = []
+        for ni in found:
+            d = Detail(
+                TRUNCATED_WORD,
+                "the query is the start of the listed name",
+                notes=[
+                    (
+                        f"the query looks cut at {len(text)} characters, between words of "
+                        f"{idx.names[ni].text!r}"
+                    )
+                ],
+            )
+            out.append(self.hit(ni, d, q))
         return out
 
     def _screen_one(self, name: str, floor: float) -> list[Hit]:
@@ -414,7 +619,7 @@ class Matcher:
         the listed name as the index does (its slash-joined parts)."""
         best = Detail(0.0, "empty")
         listed_names = [listed] + [n.name for n in slash_parts(listed)]
-        for qv in dict.fromkeys(p.text for p in query_parts(query)):
+        for qv in dict.fromkeys(p.text for p in query_parts(strip_format(query))):
             for lv in listed_names:
                 q, n = normalize(qv), normalize(lv)
                 if not q.tokens or not n.tokens:
@@ -444,14 +649,37 @@ def _rank(h: Hit) -> tuple[float, bool, int]:
     return (h.score, h.listed_norm.tokens == h.query_tokens, -h.name_id)
 
 
-def _best_per_entity(hits: list[Hit]) -> list[Hit]:
-    """Each entity's best hit (:func:`_rank`), best first."""
-    best: dict[int, Hit] = {}
-    for h in hits:
-        old = best.get(id(h.entity))
-        if old is None or _rank(h) > _rank(old):
-            best[id(h.entity)] = h
-    return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))
+def _named_whole(best: dict[int, Hit]) -> bool:
+    """Whether a known name matches the whole string (``WHOLE_NAME_FOUND``): the string
+    is then that party's name, and the listed names inside it are not looked for as text."""
+    return any(h.score >= WHOLE_NAME_FOUND and h.detail.part is None for h in best.values())
+
+
+def _keep(best: dict[int, Hit], h: Hit) -> None:
+    """Keep ``h`` as its entity's hit when it ranks above the one kept (:func:`_rank`)."""
+    e = id(h.entity)
+    old = best.get(e)
+    if old is None or _rank(h) > _rank(old):
+        best[e] = h
+
+
+def _run(tokens: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """``words`` occur in ``tokens`` in a row."""
+    n = len(words)
+    first = words[0]
+    return any(
+        tokens[i] == first and tokens[i : i + n] == words for i in range(len(tokens) - n + 1)
+    )
+
+
+def _windows(text: str) -> Sequence[str]:
+    """``text`` as the normalizer reads it: whole when it is short enough, else in windows
+    of ``MAX_CHARS`` characters, each starting halfway through the one before, so that
+    every name of up to half a window lies whole in one of them."""
+    if len(text) <= MAX_CHARS:
+        return (text,)
+    step = MAX_CHARS // 2
+    return [text[i : i + MAX_CHARS] for i in range(0, len(text) - step, step)]
 
 
 def _words_held(infos: dict[str, TokenInfo]) -> set[str]:

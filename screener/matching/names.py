@@ -25,8 +25,10 @@ Queries
        Defense Technology (NUDT)") and a stock code ("(002230.CN)") are dropped; a
        bracketed place ("Bank of China (Hong Kong)") qualifies the name and stays.
        A Latin name and a Chinese name written side by side become two segments.
-    4. **Set aside**: segments that are only places, postcodes, countries ("P.R.
-       China", "PRC"), e-mail addresses or street addresses. **Unit phrases**
+    4. **Set aside**: segments that are only places (a city of the world included:
+       "..., Georgia Tech Research Institute, Atlanta, GA" names no "ATALANTA"),
+       postcodes and other numbers, countries ("P.R. China", "PRC"), e-mail addresses
+       or street addresses. **Unit phrases**
        ("School of ...", "College of ...", "State Key Laboratory of ...", "...
        Research Institute", "AI Lab") are kept, and mark the other hits of their
        group as hits on a unit of the listed entity.
@@ -42,6 +44,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Container
 from functools import cache, lru_cache
 from typing import NamedTuple
 
@@ -146,8 +149,10 @@ _POSTCODE = re.compile(r"\b\d{5,6}\b")
 _FOOTNOTE = re.compile(r"(?<=\b[A-Z][a-z]{2})([a-z]*)\d{1,2}\b")
 
 
-def query_parts(text: str) -> list[Part]:
-    """The candidate names in ``text``: the whole string first, then its parts."""
+def query_parts(text: str, cities: Container[str] = frozenset()) -> list[Part]:
+    """The candidate names in ``text``: the whole string first, then its parts.
+    ``cities`` are city names (normalized words) that a segment of their own names as a
+    place, not as a party."""
     text = str(text)
     whole = Part(" ".join(text.split()), True, ())
     if not (_MAY_SPLIT_ASCII if text.isascii() else _MAY_SPLIT).search(text) or (
@@ -163,7 +168,7 @@ def query_parts(text: str) -> list[Part]:
         if not found:
             continue
         segments = [s for s, _ in found]
-        kinds = [_kind(s) for s in segments]
+        kinds = [_kind(s, cities) for s in segments]
         kept = [s for s, k in zip(segments, kinds) if k in ("org", "unit")]
         if (
             len(kept) == 2
@@ -245,20 +250,106 @@ def _segments(group: str) -> list[tuple[str, bool]]:
 
 def _bracket_split(piece: str, initials: bool = False) -> list[str]:
     """A piece and its bracketed parts, each on its own (see step 3); a bracketed
-    acronym of the name beside it is kept only with ``initials`` (a listed name's)."""
+    acronym of the name beside it is kept only with ``initials`` (a listed name's).
+
+    A bracket that only qualifies the name (:func:`qualifier`: a place, a jurisdiction
+    code, a legal or organisational form: "(Hong Kong)", "(HK)", "(S)", "(BVI)",
+    "(Group)") stays in place and is never a name on its own. A bracket holding the
+    parent's acronym ("10th Research Institute of China Electronic Technology Group
+    Corporation (CETC)") names the parent, not the unit the name is
+    (:func:`parent_acronym`), and is left out."""
     if not _BRACKET.search(piece):
         return [piece]
-    inner = [m.strip() for m in _BRACKET.findall(piece)]
-    outer = " ".join(_BRACKET.sub(" ", piece).split())
-    kept = []
-    for m in inner:
-        if not m or _TICKER.match(m) or (not initials and _is_initials(m, outer)):
-            continue
-        if _only_places(m) or _only_legal(m):
-            # "Bank of China (Hong Kong)" and "Mecatech (Private) Limited" stay whole
-            return [" ".join(piece.split())]
-        kept.append(m)
+    kept: list[str] = []
+    parents: list[str] = []
+
+    def outer_of(m: re.Match[str]) -> str:
+        inner = m.group(1).strip()
+        if not inner or _TICKER.match(inner):
+            return " "
+        if qualifier(inner):
+            return m.group(0)  # "Bank of China (Hong Kong)", "Mecatech (Private) Limited"
+        if parent_acronym(inner, piece[: m.start()], piece[m.end() :]):
+            parents.append(inner)  # the parent's, in a listed name or a query alike
+        else:
+            kept.append(inner)
+        return " "
+
+    outer = " ".join(_BRACKET.sub(outer_of, piece).split())
+    if not initials:
+        bare = " ".join(_BRACKET.sub(" ", piece).split())
+        kept = [m for m in kept if not _is_initials(m, bare)]
+    if outer == " ".join(piece.split()) and not kept:
+        return [outer]
     return [outer, *kept] if outer else kept
+
+
+def qualifier(text: str) -> bool:
+    """A bracket that names no one: only places, country words, jurisdiction codes, legal
+    or organisational forms and single letters ("Hong Kong", "HK", "H.K.", "S", "BVI",
+    "Group", "Private", "Shenzhen", "香港"; vocabulary ``bracket_qualifiers``)."""
+    if _zh_place(text):
+        return True
+    if has_cjk(text):
+        return False
+    toks = clean(text).split()
+    if not toks:
+        return False
+    n = normalize(text)
+    v = vocabulary()
+    allowed = n.places | v["setaside"] | v["qualifiers"] | v["weak_descriptors"]
+    if all(t in _legal_words() or len(t) == 1 for t in toks):
+        return True
+    return bool(n.tokens) and all(t in allowed or len(t) == 1 for t in n.tokens)
+
+
+def parent_acronym(acronym: str, before: str, after: str) -> bool:
+    """A listed unit's bracket holding its parent's acronym, not its own: the initials of
+    the parent's name just before it, the unit's own words after it ("China Aerospace
+    Science and Technology Corporation (CASC) 8th Academy"), or of the words after the
+    last "of" when it ends the name ("10th Research Institute of China Electronic
+    Technology Group Corporation (CETC)"). Initials may leave out stop words, group
+    words, legal forms and one other word (:func:`_loose_initials`)."""
+    a = acronym.replace(".", "").replace(" ", "").lower()
+    if not (3 <= len(a) <= 8) or not a.isalpha() or has_cjk(before):
+        return False
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+", before)]
+    rest = after.split(",")[0]
+    if re.search(r"[A-Za-z]{2}", rest) and not _only_places(rest):
+        return len(words) >= 2 and _loose_initials(a, tuple(words))
+    if "of" not in words[1:] or _initials_match(a, tuple(words), vocabulary()["stop"]):
+        return False
+    tail = tuple(words[len(words) - words[::-1].index("of") :])
+    return len(tail) >= 2 and _loose_initials(a, tail)
+
+
+def _loose_initials(a: str, words: tuple[str, ...]) -> bool:
+    """``a`` spelt by the first letters of the last words of ``words``, in order: stop
+    words, group words and legal forms optional, one other word left out at most, one
+    word giving two letters at most ("AVIC": AViation Industry Corporation)."""
+    v = vocabulary()
+    optional = v["stop"] | v["weak_descriptors"] | _legal_words()
+
+    @cache
+    def go(i: int, j: int, skipped: int, two: int) -> bool:
+        if i == len(a):
+            rest = [w for w in words[j:] if w not in optional]
+            return len(rest) <= 1 - skipped
+        if j == len(words):
+            return False
+        w = words[j]
+        if w[0] == a[i]:
+            if go(i + 1, j + 1, skipped, two):
+                return True
+            twice = not two and len(w) > 1 and i + 1 < len(a) and w[1] == a[i + 1]
+            if twice and go(i + 2, j + 1, skipped, 1):
+                return True
+        if w in optional:
+            return go(i, j + 1, skipped, two)
+        return skipped == 0 and go(i, j + 1, 1, two)
+
+    # the acronym covers the end of the parent's name: try each start
+    return any(go(0, k, 0, 0) for k in range(len(words)) if words[k][0] == a[0])
 
 
 def _script_split(seg: str) -> list[str]:
@@ -273,7 +364,7 @@ def _script_split(seg: str) -> list[str]:
     return [latin, *zh]
 
 
-def _kind(seg: str) -> str:
+def _kind(seg: str, cities: Container[str] = frozenset()) -> str:
     """Step 4: ``place``, ``email``, ``address``, ``unit`` or ``org``."""
     if _EMAIL.search(seg):
         return "email"
@@ -283,6 +374,8 @@ def _kind(seg: str) -> str:
     toks = set(n.tokens)
     if not toks or toks <= _setaside_words() | n.places or _zh_place(seg):
         return "place"
+    if all(t.isdecimal() or t in cities or t in n.places for t in toks):
+        return "place"  # "Atlanta", "Langfang 065000", a footnote's number
     if toks & _street_words() and (
         n.numbers or toks & n.places or (len(toks) <= 4 and not toks & _org_words() and not n.legal)
     ):
@@ -342,9 +435,11 @@ def acronym_of(name: str) -> str:
 def query_acronym(text: str) -> str:
     """The acronym a query is, when it is one word of three to six capitals beside places
     and legal forms at most ("PLA", "PLA China"); else ""."""
-    n = normalize(text)
-    if len(n.tokens) > 3 or len(text) > 40:
+    if len(text) > 40:
         return ""  # an acronym stands alone, or beside a place or a legal form
+    n = normalize(text)
+    if len(n.tokens) > 3:
+        return ""
     caps = re.findall(r"\b[A-Z]{3,6}\b", text)
     if len(caps) != 1 or (text.isupper() and len(text.split()) > 1):
         return ""

@@ -2,8 +2,12 @@
 
 ``normalize(text)`` runs these steps, in this order:
 
+0. **Format characters** (Unicode category Cf: zero-width spaces and joiners, soft
+   hyphens, bidi marks, the BOM) are removed before anything else: they are invisible,
+   and ``Hik\u200bvi\u200bsion`` is Hikvision (:func:`strip_format`).
 1. **Bound**: text longer than ``MAX_CHARS`` is cut (no organization name is longer;
-   a 10 MB spreadsheet cell must not stall a run).
+   a 10 MB spreadsheet cell must not stall a run). A longer text is still searched
+   for the listed names it holds, in windows (see ``matcher``).
 2. **Unicode**: NFKC (full-width letters and digits become ASCII, ligatures split),
    then casefold; accents are removed from Latin letters (Société -> societe). Other
    scripts but Han are transliterated with ICU (PyICU): Cyrillic as BGN/PCGN writes it
@@ -166,6 +170,7 @@ def vocabulary() -> dict[str, Any]:
             for k in keys
         },
         "setaside": words(raw["setaside_places"]),
+        "qualifiers": words(raw["bracket_qualifiers"]),
         "street": words(raw["street_words"]),
         "unit_heads": phrases(raw["unit_heads"]),
         "unit_words": words(raw["unit_words"]),
@@ -253,13 +258,35 @@ def _strip_accents(text: str) -> str:
     )
 
 
+# Unicode category Cf (format characters), as of Unicode 15; a test checks it against the
+# running Python's unicodedata
+_FORMAT_RE = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]+"
+)
+
+
+def strip_format(text: str) -> str:
+    """Step 0: ``text`` without format characters (Unicode category Cf: U+200B zero width
+    space, U+00AD soft hyphen, U+200D joiner, U+200E/U+200F and U+202A-U+202E bidi
+    marks, U+FEFF byte order mark...). ASCII has none."""
+    if text.isascii():
+        return text
+    return _FORMAT_RE.sub("", text)
+
+
 def clean(text: str) -> str:
     """Steps 1-4: bounded, NFKC, casefolded, simplified Chinese, punctuation as spaces."""
     return " ".join(_clean_tokens(text))
 
 
 def _clean_tokens(text: str) -> list[str]:
-    text = str(text)[:MAX_CHARS]
+    text = str(text)
+    if not text.isascii():
+        text = _FORMAT_RE.sub("", text)  # step 0 (strip_format)
+    text = text[:MAX_CHARS]
     if text.isascii():
         text = text.lower()  # NFKC leaves ASCII as it is; casefold is lower() on ASCII
     else:

@@ -50,6 +50,7 @@ NUMBER_MISMATCH_CAP = 0.5  # both names carry numbers and they differ: a differe
 ONE_SIDED_NUMBER_CAP = 0.75  # one name has a number, the other none: a unit of it, at most
 PLACE_CONFLICT_CAP = 0.6  # only places tell the names apart, and they differ (Beijing /
 # Harbin Institute of Technology; Agricultural Bank of China / Agricultural Bank)
+SHORT_ACRONYM = 3  # a query of one word this short matches only a name that is that word
 LEGAL_CONFLICT_FACTOR = 0.8  # both name a specific legal form, and they differ (AG / GmbH)
 GENERIC_LEGAL = frozenset({"company", "limited", "incorporated", "zh"})  # never conflict
 
@@ -75,6 +76,24 @@ INSTITUTION_CORE_MIN = 4  # an institution's name of this many words needs no br
 CONTAINED_OTHER_MAX_ZIPF = 2.0  # CONTAINED_OTHER only for coined names (wordfreq Zipf below)
 CITY_MIN_POPULATION = 100_000  # cities this large are places where a query names a branch
 
+# -- listed groups and their families (groups.py; data in lists/groups.yaml) ----------
+GROUP_NUMBERED = 0.9  # a numbered unit of a listed group ("CETC 36", 中电科36所)
+GROUP_UNIT = 0.88  # a unit or company named with a group's prefix or after its name, as
+# CONTAINED_UNIT ("China Telecom Bestpay", "... Research Institute of CSSC")
+GROUP_BUREAU = 0.9  # the police bureau of a listed bureau's place ("Karamay police bureau")
+
+# -- a listed name inside free text (matcher.Matcher._in_text) -----------------------
+TEXT_FOUND = 0.85  # a listed name found whole, its words in a row, inside longer text
+WHOLE_NAME_FOUND = COMPACT_EXACT  # a string a known name matches whole at this score is that
+# party ("COSCO Shipping Lines Co Ltd"): the listed names inside it are words of its name, not
+# other parties named in a text, so it is not searched as text
+# ("Purchase of Hikvision DS-2CD2143 cameras"); above the threshold, below a name match
+TEXT_MIN_LEN = 4  # a one-word listed name this long at least is found in text, when it
+# is a brand word (index.is_brand_word: no common English word, place or descriptor) and
+# not made of pinyin syllables; a group's brands ("ZTE", "Dahua") are found however they read
+MAX_TEXT_CHARS = 100_000  # longer text is searched this far, with a warning
+MAX_PARTS_CHARS = 1_000  # a query is taken apart into names this far (names.query_parts)
+
 # -- typos ----------------------------------------------------------------------------
 FUZZY_MIN_LEN = 5  # shorter tokens must agree exactly
 FUZZY_TWO_EDITS_LEN = 9  # from this length two edits are allowed
@@ -89,6 +108,9 @@ ROUNDING = 5e-5  # scores are reported to 4 places; candidates keep what rounds 
 TRUNCATED_MIN = 30  # a query this long (or longer)...
 TRUNCATED_MAX = 40  # ...and no longer, ending in a letter, may have been cut mid-word
 TRUNCATED_MAX_NAMES = 50  # listed names beginning with it that are looked at, at most
+TRUNCATED_WORD = 0.85  # a query of that length, matching nothing, that begins listed names
+# at a word boundary: the start of their name...
+TRUNCATED_WORD_ENTITIES = 2  # ...when they name this many entities at most
 
 # -- acronyms (names.query_acronym) ---------------------------------------------------
 ACRONYM_SCORE = 0.85  # a query of capitals equal to the initials of a listed name ("PLA")...

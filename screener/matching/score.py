@@ -49,6 +49,7 @@ from screener.matching.rules import (
     PINYIN_EXACT,
     PLACE_CONFLICT_CAP,
     PLACE_WEIGHT,
+    SHORT_ACRONYM,
 )
 
 
@@ -64,6 +65,9 @@ class Detail:
     notes: list[str] = field(default_factory=list)
     relation: str = "same"  # "same": the name itself; "unit": a unit, lab, branch or brand of it
     part: str | None = None  # the part of the query that matched, when not the whole query
+    # the query holds the listed name (or its group's) whole and adds a unit, a place or a
+    # company's words: an arm of it, which a country elsewhere does not make less likely
+    arm: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -419,6 +423,11 @@ def contained_score(
         and not all(t in qset or t in used or t in n.places for t in n.tokens)
     ):
         return None
+    # a company's own place or country that the query lacks, where the query names another
+    # ("PetroChina Engineering" is not "Petro Iran Development"; a company of Hikvision's
+    # in one country is not its company in another)
+    if not institution and _places_differ(q, n, qset):
+        return None
     regional = not institution and bool(elsewhere or brand_co)
     if other and not named_unit:
         brands = [c for c in core if idx.is_brand(c)]
@@ -427,7 +436,7 @@ def contained_score(
         d = Detail(CONTAINED_OTHER, "listed name inside the query", relation="unit")
         d.notes.append(f"a company named after it: the query adds {', '.join(other)}")
     elif units or named_unit or regional:
-        d = Detail(CONTAINED_UNIT, "listed name inside the query", relation="unit")
+        d = Detail(CONTAINED_UNIT, "listed name inside the query", relation="unit", arm=True)
         what = units or other or elsewhere or brand_co
         d.notes.append(f"a unit, branch or brand company of it: {', '.join(what)}")
     else:
@@ -435,6 +444,18 @@ def contained_score(
     if least < 1.0:
         d.score -= (1.0 - least) * CONTAINED_TYPO_SHARE
     return d
+
+
+def _places_differ(q: Norm, n: Norm, qset: set[str]) -> bool:
+    """The listed name has a Latin place the query lacks, and the query one (or "China")
+    the listed name lacks."""
+    lacked = [t for t in n.places if t.isascii() and t not in qset]
+    if not lacked:
+        return False
+    listed = set(n.tokens)
+    return any(t not in listed for t in q.places if t.isascii()) or (
+        "china" in qset and "china" not in listed
+    )
 
 
 def _of_before(q: Norm, used: set[str], pos: dict[str, int], first: int) -> bool:
@@ -505,14 +526,19 @@ def _query_info(q: Norm, idx: Index) -> _QueryInfo:
     return info
 
 
-def zh_contained_score(q: Norm, n: Norm) -> Detail | None:
+def zh_contained_score(q: Norm, n: Norm, idx: Index | None = None) -> Detail | None:
     """A Chinese company name without or with other descriptors (大华科技 / 浙江大华技术股份
     有限公司 / 大华股份), or with a unit word (海康威视研究院): the same base
-    (:func:`screener.matching.index.zh_base_of`), and the same leading places or none."""
+    (:func:`screener.matching.index.zh_base_of`), and the same leading places or none.
+    A company named after its group with descriptors (中电科数字技术: CETC Digital
+    Technology) has the group's name (中国电科) for its base, which names the group, not
+    it: only the group's own names are found through it."""
     if not q.cjk or not n.cjk or q.numbers != n.numbers:
         return None
     nb = zh_base_of(n.cjk)
     if not nb:
+        return None
+    if nb != n.cjk and idx is not None and idx.groups is not None and nb in idx.groups.zh_names:
         return None
     if zh_base_of(q.cjk) == nb:
         return Detail(CONTAINED_SAME, "same Chinese name but for its descriptors")
@@ -560,7 +586,7 @@ def score_name(
         best = token_score(q, n, idx, fuzzy, order)
         contained = contained_score(q, n, core, fuzzy, idx) if core else None
         if contained is None and (q.cjk and n.cjk) and _zh_places(q) == _zh_places(n):
-            contained = zh_contained_score(q, n)
+            contained = zh_contained_score(q, n, idx)
         others = (compact_score(q, n, idx, best), cjk_score(q, n), pinyin_score(q, n), contained)
         for other in others:
             if other and other.score > best.score:
@@ -572,7 +598,7 @@ def score_name(
                 other.notes = best.notes + other.notes if other is contained else other.notes
                 best = other
         if contained is not None and contained.relation != "same":
-            best.relation = contained.relation
+            best.relation, best.arm = contained.relation, contained.arm
     return _final_rules(best, q, n)
 
 
@@ -584,12 +610,25 @@ def score_contained(
     the threshold, the candidate step having bounded it."""
     d = contained_score(q, n, core, fuzzy, idx) if core else None
     if d is None and q.cjk and n.cjk and _zh_places(q) == _zh_places(n):
-        d = zh_contained_score(q, n)
+        d = zh_contained_score(q, n, idx)
     return _final_rules(d, q, n) if d is not None else None
 
 
 def _final_rules(best: Detail, q: Norm, n: Norm) -> Detail:
-    """The legal-form and number rules of :func:`score_name`, and rounding."""
+    """The legal-form, acronym and number rules of :func:`score_name`, and rounding.
+
+    Acronym rule: a query that is one word of three letters or fewer ("CNR", the Italian
+    research council) names a listed name only when it is that word: it is no more than
+    ``DISTINCTIVE_MISSING_CAP`` of "China CNR Corporation"."""
+    if (
+        len(q.tokens) == 1
+        and len(q.tokens[0]) <= SHORT_ACRONYM
+        and q.tokens[0].isalpha()
+        and q.tokens != n.tokens
+        and best.score > DISTINCTIVE_MISSING_CAP
+    ):
+        best.score = DISTINCTIVE_MISSING_CAP
+        best.notes.append("a query of one short word matches only a name that is that word")
     ql, nl = set(q.legal) - GENERIC_LEGAL, set(n.legal) - GENERIC_LEGAL
     if ql and nl and not ql & nl:
         best.score *= LEGAL_CONFLICT_FACTOR

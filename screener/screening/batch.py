@@ -43,7 +43,7 @@ from screener.errors import (
 )
 from screener.heap import collect_young, frozen_heap
 from screener.matching.country import floor as country_floor
-from screener.matching.rules import DEFAULT_THRESHOLD, valid_threshold
+from screener.matching.rules import DEFAULT_THRESHOLD, MAX_TEXT_CHARS, valid_threshold
 from screener.screening.executors import executor
 from screener.screening.results import NEEDS_REVIEW, BatchSummary
 from screener.screening.rows import RowScreener, names, recorded
@@ -184,6 +184,7 @@ def run(
                 pending: deque[tuple[Any, Any]] = deque()
                 for df in chunks:
                     found = names(_values(df[table.name_column]))
+                    tally.long += sum(len(n) > MAX_TEXT_CHARS for n in found)
                     countries = _values(df[table.country_column]) if table.country_column else None
                     dobs = _values(df[dob_column]) if dob_column else None
                     pending.append((df, rows.submit(int(df.index[0]), found, countries, dobs)))
@@ -194,6 +195,11 @@ def run(
                 while pending:
                     tally.write(writer, rows, *pending.popleft())
                     bar(tally.rows)
+            if tally.long:
+                notes.append(
+                    f"{tally.long} rows have a name longer than {MAX_TEXT_CHARS:,} characters: "
+                    f"listed names were looked for in the first {MAX_TEXT_CHARS:,} only"
+                )
             if tally.bad_dobs:
                 notes.append(
                     f"{sum(tally.bad_dobs.values())} rows have a date of birth that is "
@@ -273,6 +279,7 @@ class _Tally:
         self.bad_countries: Counter[str] = Counter()
         self.bad_dobs: Counter[str] = Counter()
         self.rows = self.hit_rows = self.hits = self.suppressed_hits = self.needs_review = 0
+        self.long = 0  # names longer than MAX_TEXT_CHARS
 
     def write(self, writer: Any, rows: Any, df: Any, ticket: Any) -> None:
         from screener.files.readers import NOTES_ATTR

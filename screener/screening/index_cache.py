@@ -3,11 +3,12 @@ the lists, the matching code or its vocabulary change.
 
 The file is ``<db>.index`` (:mod:`screener.matching.index_file`: plain data in SQLite,
 never executed). Its key is the tool version, the size and modification time of each
-file of the matching code and vocabulary, and the id and sha256 of every active list
-version. An older ``<db>.index.pickle`` cache is deleted, never read. A file that fails
-its checks (:mod:`screener.matching.index_file`: a CRC over the whole file, a CRC per
-row) is built again from the store, never used; :func:`rebuild_index` builds it again
-when damage is found while screening.
+file of the matching code and vocabulary, the sha256 of the bundled listed groups
+(``lists/groups.yaml``, compiled into the index), and the id and sha256 of every
+active list version. An older ``<db>.index.pickle`` cache is deleted, never read. A
+file that fails its checks (:mod:`screener.matching.index_file`: a CRC over the whole
+file, a CRC per row) is built again from the store, never used; :func:`rebuild_index`
+builds it again when damage is found while screening.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from screener import __version__
-from screener.db.store import Store
+from screener.db.store import Store, sha256_file
+from screener.lists.parsers import groups as group_data
 from screener.matching import index_file
 from screener.matching.index import Index
 
@@ -36,6 +38,8 @@ def cache_key(versions: list[dict[str, Any]]) -> str:
     ):
         st = f.stat()
         h.update(f"{f.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    groups = group_data.bundled_path()
+    h.update((sha256_file(groups) if groups.exists() else "no groups").encode())
     h.update(json.dumps([(v["id"], v["sha256"]) for v in versions]).encode())
     return h.hexdigest()
 
@@ -76,7 +80,10 @@ def _build(store: Store, versions: list[dict[str, Any]], key: str, path: Path) -
     for e in store.entities():
         e.extra["source_name"] = names.get(e.extra.get("source_id"))
         ents.append(e)
-    idx = Index.build(ents, versions)
+    path_groups = group_data.bundled_path()
+    idx = Index.build(
+        ents, versions, group_data.parse(path_groups) if path_groups.exists() else None
+    )
     try:
         index_file.save_index(idx, path, key)
     except OSError:

@@ -31,8 +31,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from screener.errors import EXIT_CLEAR, EXIT_HIT
+from screener.files.reports.severity import order_hits
 from screener.lists.effects import annotate
 from screener.matching.matcher import Hit
+
+
+def ranked(hits: list[ScreenHit]) -> list[ScreenHit]:
+    """The hits of one party in the one order every face shows them in: identity first
+    (the listed entity itself, then a group it is a unit of, then its owners), then
+    severity (:func:`screener.files.reports.severity.hit_key`)."""
+    return order_hits(hits)
+
 
 HIT_STATUSES = ("hit", "review-again", "suppressed")
 ROW_STATUSES = ("hit", "review-again", "suppressed", "clear", "skipped", "unreadable")

@@ -52,7 +52,7 @@ from screener.matching.country import dob_option
 from screener.matching.country import floor as country_floor
 from screener.matching.index_file import IndexDamaged
 from screener.matching.matcher import Matcher
-from screener.matching.rules import DEFAULT_THRESHOLD, valid_threshold
+from screener.matching.rules import DEFAULT_THRESHOLD, MAX_TEXT_CHARS, valid_threshold
 from screener.screening.executors import InProcess, Match, expand
 from screener.screening.index_cache import load_index, rebuild_index
 from screener.screening.results import BatchSummary, CheckResult, ScreenHit
@@ -339,6 +339,8 @@ class Screener:
             raise InputError("the name to check is empty")
         q = self.query(name, country, threshold, related, dob)
         _, notes = self.guard(fail_stale)
+        if len(name) > MAX_TEXT_CHARS:
+            notes = [*notes, long_text_warning(len(name))]
         snap = self.snapshot()
         lists = snap.lists  # those screened against (a server may still be loading newer ones)
         run_id = runs.start_run(
@@ -383,6 +385,14 @@ class Screener:
         from screener.screening.batch import run
 
         return run(self, input_path, output_path, **kw)
+
+
+def long_text_warning(chars: int) -> str:
+    """What a result says of a name longer than screening reads."""
+    return (
+        f"the name has {chars:,} characters; listed names were looked for in the first "
+        f"{MAX_TEXT_CHARS:,} only"
+    )
 
 
 def _described(v: dict[str, Any]) -> dict[str, Any]:

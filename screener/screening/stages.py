@@ -21,11 +21,21 @@ relation is ``owned-by`` (50% or more held by listed parties, added up along cha
 ``unit`` or ``brand``, it carries the listed owners' listings, and
 ``extra["ownership"]`` names the owners, the chains with their shares and sources, and
 the rules that make it matter (OFAC's 50% rule, the BIS Affiliates rule with its status
-that day). A share under 50% or an unknown one is ``related``: a red flag, kept only
-when the query asks for it (``Query.related``). A node hit that only echoes an owner
-the query named at least as well is left out (the query names the owner). A hit on a
-listed entity that listed parties own in part keeps its relation and gets the same
-``extra["ownership"]``.
+that day). A share known to be under 50% is ``related``: a red flag, kept only when the
+query asks for it (``Query.related``), or when the company is not listed itself and a
+listed party controls it (a consolidated subsidiary: "Imou", Dahua's at 32.7%; hidden,
+it would be cleared). A subsidiary whose share no source publishes is ``related`` too,
+and kept (the tool fails closed: "Futurewei" is Huawei's, in a share nobody states). A node hit that only echoes an owner the query named at least as well is
+left out (the query names the owner). A hit on a listed entity that listed parties own
+keeps its relation and gets the same ``extra["ownership"]``, and its owners are hits
+too, by the same rule (a listed unit is the party itself and a unit of its group: "CETC
+14" is also CETC's), unless the query found them already.
+
+Every stage keeps the hits in the one order (:func:`~screener.screening.results.ranked`):
+how surely each is the party (``same``, then ``unit``, then ``owned-by``...), then how
+severe its listing is, then its score. The CLI, the files (the one-line row of a CSV or
+XLSX, the report's headline) and the HTTP API (``/check``, ``/match``) all show the first
+of them first.
 
 **Reviewers' decisions** (:func:`decisions_stage`, after ownership, so that they also
 apply to the hits ownership makes; :mod:`screener.db.decisions`): a hit whose party and
@@ -52,9 +62,10 @@ from screener.db import decisions
 from screener.db.ownership_graph import assess, has_owners, shadowed
 from screener.db.store import Store
 from screener.matching.country import apply_country
+from screener.matching.groups import is_group_hit
 from screener.matching.matcher import Hit
 from screener.model import Found
-from screener.screening.results import ScreenHit
+from screener.screening.results import ScreenHit, ranked
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +83,12 @@ Stage = Callable[[list[ScreenHit], Query], list[ScreenHit]]
 
 
 def finish(hits: list[Hit], query: Query, stages: Sequence[Stage] = ()) -> list[ScreenHit]:
-    """The hits of one query after every step above, best first."""
+    """The hits of one query after every step above, in the one order (:func:`ranked`)."""
     kept = apply_country(hits, query.country, query.threshold, query.dob)
     out = [ScreenHit.from_match(h) for h in kept]
     for stage in stages:
         out = stage(out, query)
-    return out
+    return ranked(out)
 
 
 OWNERSHIP_SOURCE = "screener-ownership"
@@ -129,23 +140,61 @@ def ownership_stage(store: Store) -> Stage:
                 known if known is not None else echoes.setdefault(key, shadowed(store, list(key)))
             )
         out = []
+        owners: list[ScreenHit] = []  # the owners of listed entities found
+        named: dict[tuple[str | None, str], float] = {}  # owners of the companies found
+        made: set[int] = set()  # the hits made on those owners
         for h in hits:
             a = assessed(h.source_id or "", h.entity_id)
             if h.source_id != OWNERSHIP_SOURCE:
                 if a is not None and a.relation:
                     h.extra["ownership"] = a.as_dict()
+                    if _shown(a, query, node=False):
+                        owners.extend(_as_owned(h, a, source_name))
                 out.append(h)
                 continue
             if (h.source_id, h.entity_id) in echo or a is None or a.relation is None:
                 continue  # an ended link, or the owner itself was named
-            if a.relation == "related" and not query.related:
+            if not _shown(a, query, node=True):
                 continue
-            out.extend(_as_owned(h, a, source_name))
+            owned = _as_owned(h, a, source_name)
+            for x in owned:
+                ref = (x.source_id, x.entity_id)
+                named[ref] = max(named.get(ref, 0.0), x.score)
+                made.add(id(x))
+            out.extend(owned)
+        if named:
+            # a documented link says more than a name's form: "Hikvision USA, Inc." is
+            # Hikvision's wholly owned subsidiary, not only a unit named after it
+            out = [h for h in out if not _echoed(h, named, made)]
+        if owners:
+            found = {(h.source_id, h.entity_id) for h in out}
+            for x in sorted(owners, key=lambda x: -x.score):
+                if (x.source_id, x.entity_id) not in found:
+                    found.add((x.source_id, x.entity_id))
+                    out.append(x)
         return out
 
     stage.reset = reset  # type: ignore[attr-defined]
     stage.token = dt.date.today  # type: ignore[attr-defined]  (a rule's status is by day)
     return stage
+
+
+def _echoed(h: ScreenHit, named: dict[tuple[str | None, str], float], made: set[int]) -> bool:
+    """A hit that says by a name's form (a unit named after it, a group's prefix) what an
+    owner hit of the same entity says from a documented link, at least as surely."""
+    best = named.get((h.source_id, h.entity_id))
+    if best is None or h.source_id == OWNERSHIP_SOURCE or id(h) in made:
+        return False
+    return is_group_hit(h.evidence) or (h.relation == "unit" and h.score <= best)
+
+
+def _shown(a: Any, query: Query, node: bool) -> bool:
+    """Whether an owner's link makes a hit: ``owned-by``, ``unit``, ``brand``; ``related``
+    when the query asks for it, when no source publishes the share, or (for a company
+    not listed itself, a ``node``) when a listed owner controls it (see above)."""
+    if a.relation != "related" or query.related or not a.share_published:
+        return True
+    return node and any(c.steps and c.steps[0].link.controlled for c in a.chains)
 
 
 def _as_owned(
@@ -232,8 +281,16 @@ def decisions_stage(store: Store) -> Stage:
 
 
 def apply_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> None:
-    """Give ``hit`` the status and ``extra["decision"]`` that ``decision`` means for it now."""
-    names = decisions.entity_names(store, hit.version_id, hit.entity_id)
+    """Give ``hit`` the status and ``extra["decision"]`` that ``decision`` means for it now.
+
+    A hit the ownership stage made on a listed owner carries no list version: its names
+    are read from the owner's active version, as a decision recorded on it read them
+    (:func:`screener.db.decisions.snapshot`), so that it is not taken for changed."""
+    version = hit.version_id
+    if version is None and hit.source_id:
+        src = store.source(hit.source_id)
+        version = src.get("active_version") if src else None
+    names = decisions.entity_names(store, version, hit.entity_id)
     now = decisions.listing_view(
         {
             "name": hit.name,

@@ -25,11 +25,32 @@ The modules, one job each:
 * :mod:`.markup` (escaping, links, the printed page's stylesheet) and :mod:`.statement`
   (the report's coverage statement, verdict table, meanings and sign-off);
 * :mod:`.csv`, :mod:`.jsonl`, :mod:`.xlsx`, :mod:`.parquet`, :mod:`.html`, :mod:`.pdf`: one format each.
+
+The names below are read from their modules when first asked for, so that a check,
+which needs only :mod:`.severity` to order its hits, does not import every writer.
 """
 
-from screener.files.reports.base import CAUTION, Writer
-from screener.files.reports.cells import APPENDED_COLUMNS, OUTPUT_COLUMNS, REVIEW_COLUMNS
-from screener.files.reports.formats import open_writer
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_FROM = {
+    "CAUTION": "base",
+    "Writer": "base",
+    "APPENDED_COLUMNS": "cells",
+    "OUTPUT_COLUMNS": "cells",
+    "REVIEW_COLUMNS": "cells",
+    "open_writer": "formats",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _FROM.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{module}"), name)
+
 
 __all__ = [
     "APPENDED_COLUMNS",

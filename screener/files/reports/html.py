@@ -320,7 +320,9 @@ def _party_block(
 
 def entity_groups(hits: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """The hits grouped by the listed entity they name (its normalized listed name, across
-    sources), most severe first; within a group the most severe hit comes first."""
+    sources), in the one order of every output (:func:`~screener.files.reports.severity.
+    hit_key`: identity, then severity), the first group being the report's headline;
+    within a group the first hit of that order comes first."""
     from screener.matching.normalize import normalize
 
     groups: dict[str, list[dict[str, Any]]] = {}

@@ -1,11 +1,20 @@
-"""How severe a listing is, and so which hit a one-line output shows first.
+"""How severe a listing is, and the one order in which every output shows a party's hits.
 
-A row of a CSV or XLSX output has room for one hit: :func:`top_hit` picks, among
-the hits still to review (a hit a reviewer's decision suppressed comes last), the
-hit whose most severe listing ranks highest, then the higher score, then a hit
-whose listing carries a citation, then the matcher's order. So Huawei's row
-shows its Entity List listing (licence required, "84 FR 22961") rather than an
-NS-CMIC entry with no citation that happens to score the same.
+The order (:func:`hit_key`), the same for the hits of a check or a batch row, the
+one-line row of a CSV or XLSX (:func:`top_hit`), the headline of the report and the
+results of ``/match``:
+
+1. a hit still to review before one a reviewer's decision suppressed;
+2. **identity**: how surely the hit is the party (:data:`RELATION_RANK`): the listed
+   entity itself (``same``), then a group it is a unit of (``unit``), then its owners
+   (``brand``, ``owned-by``), then ``related``. "CETC 14" headlines the listed 14th
+   Research Institute, then CETC as the group it is a unit of;
+3. **severity**: the hit whose most severe listing ranks highest. So Huawei's row shows
+   its Entity List listing (licence required, "84 FR 22961") rather than an NS-CMIC
+   entry that happens to score as high;
+4. the higher score, then a hit whose listing carries a citation;
+5. the listed name, then the entity id (a total order: the same hits give the same
+   order in every process).
 
 The levels, most severe first, and the rules that place a listing are data:
 ``data/severity.yaml`` beside this module says what each level means and why
@@ -25,7 +34,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from screener.safe_yaml import load_yaml_file
 
 DATA = Path(__file__).parent / "data" / "severity.yaml"
 UNKNOWN_LEVEL = "restricted"  # an in-force listing on a list no pattern names
@@ -52,7 +61,7 @@ class _Table:
 
 @cache
 def _table() -> _Table:
-    raw = yaml.safe_load(DATA.read_text("utf-8"))
+    raw = load_yaml_file(DATA)  # libyaml: a check orders its hits, and pays for this load
     levels, patterns = [], []
     for rank, item in enumerate(raw["levels"]):
         level = Level(item["id"], item["label"], " ".join(item["meaning"].split()), rank)
@@ -111,21 +120,46 @@ def top_listing(hit: dict[str, Any]) -> tuple[Level, str | None, str | None]:
     return listing_level(best), best.get("list"), best.get("citation")
 
 
-def hit_key(hit: dict[str, Any]) -> tuple[bool, int, float, bool]:
-    """Sort key, smallest first: a hit still to review before a suppressed one (a reviewer's
-    decision), then the most severe level, then the highest score, then cited."""
-    level, _, citation = top_listing(hit)
-    score = hit.get("score")
+# How surely a hit is the party screened, by its relation: the listed entity itself, a
+# group the party is a unit of, an owner (of a brand, a subsidiary), a red flag.
+RELATION_RANK = {"same": 0, "unit": 1, "brand": 2, "owned-by": 2, "related": 3}
+OTHER_RELATION = 2  # a relation not named above ranks with the owners
+
+
+def hit_key(hit: Any) -> tuple[bool, int, int, float, bool, str, str]:
+    """Sort key of the one order (see the module docstring), smallest first, for a hit
+    as a dict (outputs, JSON Lines read back) or as a ``ScreenHit``."""
+    get = hit.get if isinstance(hit, dict) else _attr(hit)
+    level, _, citation = top_listing(hit if isinstance(hit, dict) else _listing_view(hit))
+    score = get("score")
     return (
-        hit.get("status") == "suppressed",
+        get("status") == "suppressed",
+        RELATION_RANK.get(str(get("relation") or "same"), OTHER_RELATION),
         level.rank,
         -float(score) if isinstance(score, int | float) else 0.0,
         not citation,
+        str(get("name") or ""),
+        str(get("entity_id") or ""),
     )
 
 
-def order_hits(hits: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The hits, most severe first (ties keep the matcher's order)."""
+def _attr(hit: Any) -> Any:
+    return lambda key, default=None: getattr(hit, key, default)
+
+
+def _listing_view(hit: Any) -> dict[str, Any]:
+    """What :func:`top_listing` reads of a hit, from a ``ScreenHit``."""
+    return {
+        "list": hit.list,
+        "citation": hit.citation,
+        "end_date": hit.end_date,
+        "license_requirement": hit.license_requirement,
+        "listings": hit.listings,
+    }
+
+
+def order_hits(hits: Sequence[Any]) -> list[Any]:
+    """The hits in the one order (see the module docstring)."""
     return sorted(hits, key=hit_key)
 
 

@@ -378,7 +378,11 @@ class XlsxWriter(Writer):
             ["Row numbers", f"screen_input_row: {self.row_numbers}"],
             [
                 "Top hit",
-                f"the hit shown in screen_* is the most severe ({order}), then the highest scoring",
+                (
+                    "the hit shown in screen_* is the first in the order of every output: the "
+                    "listed entity itself, then a group it is a unit of, then its owners; then "
+                    f"the most severe ({order}); then the highest scoring"
+                ),
             ],
         ]
         rows += [[k, v] for k, v in summary.items() if _is_scalar(v)]
