@@ -25,6 +25,11 @@ Every key is optional::
     max_age_days = 3      # older than this is stale
     max_drop = 0.1        # refuse a download that drops more than 10% of the entries
 
+    [report]
+    # The jurisdiction whose national frameworks the committee report names (AU, US, UK
+    # or EU; default US): `screener report --jurisdiction` and the batch's .html/.pdf.
+    jurisdiction = "AU"
+
     [serve]
     # `screener serve` accepts writes (decisions, uploads, list updates) only from a
     # client that gives this token; without one it refuses every write. The
@@ -59,6 +64,7 @@ MIN_TOKEN_CHARS = 16  # a shorter token can be guessed
 MIN_TOKEN_DISTINCT = 10  # nor a token of few characters repeated ("aaaa...", "abab...")
 TOKEN_ENV = "SCREENER_TOKEN"
 SERVE_KEYS = ("token", "max_upload_mb", "base_url", "cors_origins")
+JURISDICTIONS = ("AU", "US", "UK", "EU")  # as screener.files.reports.verdicts names them
 
 
 @dataclass
@@ -72,6 +78,7 @@ class Config:
     max_upload_mb: float = MAX_UPLOAD_MB
     base_url: str | None = None  # the server's public address ([serve] base_url)
     cors_origins: list[str] = field(default_factory=list)  # [serve] cors_origins
+    jurisdiction: str | None = None  # the report's, [report] jurisdiction (None: US)
 
 
 def config_path() -> Path:
@@ -107,7 +114,7 @@ def load_config(path: Path | str | None = None) -> Config:
 def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
     """Check a parsed config document and turn it into a :class:`Config`."""
     where = str(path or "config")
-    unknown = set(doc) - {"urls", "sources", "fail_stale", "download_deadline", "serve"}
+    unknown = set(doc) - {"urls", "sources", "fail_stale", "download_deadline", "serve", "report"}
     if unknown:
         raise InputError(f"{where}: unknown setting(s): {', '.join(sorted(unknown))}")
     urls: dict[str, list[str]] = {}
@@ -157,6 +164,16 @@ def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
             f"{where}: [serve] cors_origins must be a list of origins "
             '(e.g. ["https://erp.example.org"]) or ["*"]'
         )
+    report = doc.get("report") or {}
+    if not isinstance(report, dict) or set(report) - {"jurisdiction"}:
+        raise InputError(f"{where}: [report] takes jurisdiction")
+    jurisdiction = report.get("jurisdiction")
+    if jurisdiction is not None and (
+        not isinstance(jurisdiction, str) or jurisdiction.strip().upper() not in JURISDICTIONS
+    ):
+        raise InputError(
+            f"{where}: [report] jurisdiction must be one of {', '.join(JURISDICTIONS)}"
+        )
     return Config(
         urls=urls,
         sources=sources,
@@ -167,6 +184,7 @@ def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
         max_upload_mb=float(upload),
         base_url=base_url,
         cors_origins=list(origins),
+        jurisdiction=jurisdiction.strip().upper() if jurisdiction else None,
     )
 
 

@@ -144,7 +144,8 @@ def test_1_a_mojibake_name_is_unreadable_in_every_output_and_needs_review(
         assert "mojibake" in _jsonl(out)[1]["reason"]
     else:
         page = out.read_text("utf-8")
-        assert page.count('<span class="verdict unreadable">Unreadable</span> name unreadable') == 2
+        assert page.count('<td class="v unreadable">Unreadable</td><td>name unreadable') == 2
+        assert page.count('<td class="d to-review">to review</td>') == 2
         return
     assert statuses == ["clear", "unreadable", "unreadable"]
     if suffix != ".html":

@@ -39,6 +39,7 @@ from screener.api.server import server
 from screener.api.uploads import start_batch
 from screener.errors import ListsError, ScreenerError
 from screener.files.reports.html import RELATIONS
+from screener.lists.effects import annotate
 
 REVIEWER_COOKIE = "screener_reviewer"  # the reviewer's name, remembered for the next decision
 # how each decision kind (screener.db.decisions.KINDS) reads on the page
@@ -136,7 +137,7 @@ async def entity(request: Request) -> Response:
             title="No such entry",
             message="No listed entity has this id in the lists loaded now.",
         )
-    listings = [vars(x) for x in e.listings] or [
+    listings = [annotate(vars(x), e.remarks) for x in e.listings] or [
         {
             "list": e.sub_list,
             "citation": e.citation,

@@ -64,6 +64,7 @@ from screener.db.store import Store
 from screener.matching.country import apply_country
 from screener.matching.groups import is_group_hit
 from screener.matching.matcher import Hit
+from screener.model import Found
 from screener.screening.results import ScreenHit, ranked
 
 
@@ -245,6 +246,17 @@ def _as_owned(
     return out
 
 
+def found_of(hit: ScreenHit) -> Found:
+    """What a screened hit says about ownership (:func:`screener.lists.links.explain`):
+    its entity, score and relation, and the ownership node it came through when a hit on
+    a company listed parties own became a hit on its owner."""
+    node = (hit.extra.get("ownership") or {}).get("entity") or {}
+    via = None
+    if node.get("source_id") == OWNERSHIP_SOURCE and (node.get("entity_id") != hit.entity_id):
+        via = (str(node["source_id"]), str(node["entity_id"]))
+    return Found(str(hit.source_id or ""), hit.entity_id, hit.score, hit.relation, via, hit.name)
+
+
 def default_stages(store: Store) -> list[Stage]:
     """The stages every caller gets, in order: ownership, then reviewers' decisions."""
     return [ownership_stage(store), decisions_stage(store)]
@@ -280,8 +292,16 @@ def decisions_stage(store: Store) -> Stage:
 
 
 def apply_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> None:
-    """Give ``hit`` the status and ``extra["decision"]`` that ``decision`` means for it now."""
-    names = decisions.entity_names(store, hit.version_id, hit.entity_id)
+    """Give ``hit`` the status and ``extra["decision"]`` that ``decision`` means for it now.
+
+    A hit the ownership stage made on a listed owner carries no list version: its names
+    are read from the owner's active version, as a decision recorded on it read them
+    (:func:`screener.db.decisions.snapshot`), so that it is not taken for changed."""
+    version = hit.version_id
+    if version is None and hit.source_id:
+        src = store.source(hit.source_id)
+        version = src.get("active_version") if src else None
+    names = decisions.entity_names(store, version, hit.entity_id)
     now = decisions.listing_view(
         {
             "name": hit.name,
