@@ -289,6 +289,7 @@ def test_csv_lines_are_what_the_csv_module_writes(cells: list[tuple[str | None, 
         w.writerow(
             [
                 *safe,
+                "",  # top score, name, matched name, relation, source, list, citation, severity, effect
                 "",
                 "",
                 "",
