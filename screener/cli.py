@@ -392,6 +392,11 @@ def lists_diff(
 # -- screening ---------------------------------------------------------------------------
 
 THRESHOLD_HELP = "Report hits scoring at least this (0-1; default 0.80)."
+HEADER_ROW_HELP = (
+    "Row of column names in a CSV or XLSX input, as the spreadsheet numbers it "
+    "(default: the first of its first 20 rows that looks like one, with a warning when "
+    "rows above it are passed over as a title)."
+)
 RELATED_HELP = (
     "Also report companies listed parties own under 50%, or in a share not "
     "published (a red flag, not a hit by default)."
@@ -468,6 +473,7 @@ def check_cmd(
     "English names (default: 'country'); a value naming no country is warned about.",
 )
 @click.option("--sheet", help="Worksheet of an .xlsx input (default: the first).")
+@click.option("--header-row", type=click.IntRange(1), help=HEADER_ROW_HELP)
 @click.option("--threshold", type=Threshold(), help=THRESHOLD_HELP)
 @click.option(
     "--workers",
@@ -502,6 +508,7 @@ def batch_cmd(
     column: str | None,
     country_column: str | None,
     sheet: str | None,
+    header_row: int | None,
     threshold: float | None,
     workers: int | None,
     engine: str,
@@ -518,6 +525,7 @@ def batch_cmd(
             column=column,
             country_column=country_column,
             sheet=sheet,
+            header_row=header_row,
             threshold=threshold,
             workers=workers,
             progress=True,
@@ -560,10 +568,13 @@ def batch_cmd(
 def ownership_cmd(obj: Ctx, name: str, day: str | None, fmt: str) -> int:
     from screener.errors import InputError
     from screener.screening.ownership import explain
+    from screener.screening.stages import found_of
 
     if not name.strip():
         raise InputError("the name is empty")
-    doc = explain(obj.store, name, obj.screener.entities(name), on=day)
+    s = obj.screener
+    [hits] = s.screen([s.query(name)])  # as check screens it: the same relations
+    doc = explain(obj.store, name, s.entities(name), found=[found_of(h) for h in hits], on=day)
     if fmt == "json":
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
@@ -573,10 +584,11 @@ def ownership_cmd(obj: Ctx, name: str, day: str | None, fmt: str) -> int:
 
 @cli.command(
     "serve",
-    help="Serve the HTTP API (POST /match, /check, /batch, /lists, "
-    "/reconcile for OpenRefine; reference at /docs) and the reviewers' "
-    "pages. Writes (uploads, decisions, list updates) need the token "
-    "from SCREENER_TOKEN or [serve] token in the config file.",
+    help="Serve the HTTP API (yente's POST /match/{dataset}, /search, /entities, "
+    "/catalog; /check, /batch, /lists; /reconcile for OpenRefine; reference at /docs) "
+    "and the reviewers' pages. Writes (uploads, decisions, list updates) need the "
+    "token from SCREENER_TOKEN or [serve] token in the config file; [serve] base_url "
+    "names the service, [serve] cors_origins the sites whose pages may call it.",
 )
 @click.option(
     "--host",
@@ -585,11 +597,22 @@ def ownership_cmd(obj: Ctx, name: str, day: str | None, fmt: str) -> int:
     help="Address to listen on (another than loopback is warned about).",
 )
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes: with more than one, the lists are loaded first, then the "
+    "processes are forked to share them (one per core screens names never sent before "
+    "fastest).",
+)
 @click.pass_obj
-def serve_cmd(obj: Ctx, host: str, port: int) -> None:
+def serve_cmd(obj: Ctx, host: str, port: int, workers: int) -> None:
     from screener.api.serve import serve
 
-    serve(obj.db_path, host, port)
+    code = serve(obj.db_path, host, port, workers=workers)
+    if code:
+        raise SystemExit(code)
 
 
 # -- reviewing ---------------------------------------------------------------------------
@@ -748,6 +771,7 @@ def portfolio_group() -> None:
 @click.option("--column", help="Column holding the names (default: an obvious one).")
 @click.option("--country-column", help="Column holding each party's country (default: 'country').")
 @click.option("--sheet", help="Worksheet of an .xlsx input (default: the first).")
+@click.option("--header-row", type=click.IntRange(1), help=HEADER_ROW_HELP)
 @click.option(
     "--replace",
     is_flag=True,
@@ -762,6 +786,7 @@ def portfolio_add(
     column: str | None,
     country_column: str | None,
     sheet: str | None,
+    header_row: int | None,
     replace: bool,
 ) -> None:
     from screener.screening.rescreen import add_portfolio
@@ -773,6 +798,7 @@ def portfolio_add(
         column=column,
         country_column=country_column,
         sheet=sheet,
+        header_row=header_row,
         replace=replace,
     )
     click.echo(
@@ -845,8 +871,9 @@ def rescreen_cmd(
 
 @cli.command(
     "report",
-    help="The report a committee can sign, party by party in input order "
-    "with a verdict each, decisions and suppressed hits, and a coverage statement. "
+    help="The report a committee can sign: a first page summing up every party in input "
+    "order (verdict, top listing, relation, decision, reviewer), then party by party the "
+    "potential matches with their listings and decisions, and a coverage statement. "
     "INPUT_OR_RUN: a file of parties (screened now, as `batch` does), a batch's JSON "
     "Lines output, or the id of a batch run that wrote one (reported as screened "
     "then). OUTPUT: .html, or .pdf (printed by headless Chromium).\n\n"
@@ -868,11 +895,20 @@ def rescreen_cmd(
     help="Word each listing's meaning for an export-control "
     "reader or for a research office (grants, gifts, collaborations).",
 )
+@click.option(
+    "--jurisdiction",
+    type=click.Choice(["AU", "US", "UK", "EU"], case_sensitive=False),
+    help="Name this jurisdiction's national frameworks in the coverage statement and the "
+    "meaning of each verdict, each with its official source (AU: Foreign Arrangements "
+    "Scheme, Defence Trade Controls Act, UFIT guidelines, sanctions; UK: NSI Act, export "
+    "controls, OFSI; ...). Default: [report] jurisdiction in the config file, else US.",
+)
 @click.option("--reference", help="Deal, grant or project reference printed on the report.")
 @click.option("--reviewer", help="Reviewer printed on the report.")
 @click.option("--column", help="Column holding the names (default: an obvious one).")
 @click.option("--country-column", help="Column holding each party's country.")
 @click.option("--sheet", help="Worksheet of an .xlsx input (default: the first).")
+@click.option("--header-row", type=click.IntRange(1), help=HEADER_ROW_HELP)
 @click.option("--threshold", type=Threshold(), help=THRESHOLD_HELP)
 @click.option("--workers", type=click.IntRange(1, 64), help="Processes (default: all cores).")
 @click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
@@ -882,11 +918,13 @@ def report_cmd(
     source: str,
     output: Path,
     audience: str,
+    jurisdiction: str | None,
     reference: str | None,
     reviewer: str | None,
     column: str | None,
     country_column: str | None,
     sheet: str | None,
+    header_row: int | None,
     threshold: float | None,
     workers: int | None,
     fail_stale: bool | None,
@@ -897,6 +935,7 @@ def report_cmd(
         "column": column,
         "country_column": country_column,
         "sheet": sheet,
+        "header_row": header_row,
         "threshold": threshold,
         "workers": workers,
         "fail_stale": fail_stale,
@@ -907,6 +946,7 @@ def report_cmd(
         source,
         output,
         audience=audience,
+        jurisdiction=jurisdiction,
         reference=reference,
         reviewer=reviewer,
         **batch_options,
@@ -976,6 +1016,7 @@ def runs_show(obj: Ctx, run_id: str, fmt: str) -> None:
         "status",
         "exit_code",
         "tool_version",
+        "input_name",
         "input_path",
         "input_sha256",
         "rows",
@@ -983,7 +1024,9 @@ def runs_show(obj: Ctx, run_id: str, fmt: str) -> None:
         "hits",
         "threshold",
     ):
-        click.echo(f"{k:>14}: {r.get(k)}")
+        shown = (r.get("options") or {}).get(k) if k == "input_name" else r.get(k)
+        if k != "input_name" or shown:
+            click.echo(f"{k:>14}: {shown}")
     for x in r["lists"] or []:
         click.echo(
             f"{'list':>14}: {x['source_id']} version {x['version_id']} "

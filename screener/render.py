@@ -33,6 +33,14 @@ def edge_line(st: StepDict, on: str) -> str:
     )
 
 
+# how a party's relation to the listed entity reads in the ownership view (as check finds it)
+PARTY_RELATION_WORDS = {
+    "same": "the listed entity itself",
+    "unit": "a unit, lab, branch or brand company of {listed}",
+    "brand": "a brand of {listed}",
+}
+
+
 def print_ownership(doc: dict[str, Any]) -> None:
     if not doc["matches"]:
         click.echo(f"No listed entity or ownership link found for {doc['query']!r}.")
@@ -50,7 +58,14 @@ def print_ownership(doc: dict[str, Any]) -> None:
             if a["share"] is not None
             else ""
         )
-        click.echo(f"  relation on {a['on']}: {a['relation'] or 'none'}{share}")
+        listed = m.get("listed_entity") or e["name"]
+        rel = m.get("relation") or a["relation"]
+        if rel in PARTY_RELATION_WORDS and not m["via"]:
+            shown = f"{rel} ({PARTY_RELATION_WORDS[rel].format(listed=listed)})"
+            own = f"; its own owners on {a['on']}: {a['relation']}{share}" if a["relation"] else ""
+            click.echo(f"  relation: {shown}{own}")
+        else:
+            click.echo(f"  relation on {a['on']}: {rel or 'none'}{share}")
         seen: set[tuple[str, str, str]] = set()
         if m["up"]:
             click.echo("  owners:")
@@ -119,9 +134,11 @@ def print_rescreen(r: RescreenDict) -> None:
         )
     for c in r.get("changes") or ():
         where = f" ({c['country'].upper()})" if c["country"] else ""
+        shown = c.get("decision") and c["status"] not in ("clear", "review-again")
+        decided = f"; {c['decision']}" if shown else ""
         click.echo(
             f"  row {c['row']}: {c['party']}{where}: {c['status_before'] or 'not screened'}"
-            f" -> {c['status']}"
+            f" -> {c['status']}{decided}"
         )
         for ch in c["changes"]:
             flag = "  [to review]" if ch["needs_review"] else ""
@@ -191,7 +208,8 @@ def print_check(result: CheckDict) -> None:
             click.echo(f"  listing      : {' | '.join(b for b in bits if b)}")
             what = ls.get("license_requirement") or ls.get("effect")
             if what:
-                click.echo(f"    meaning    : {what}")
+                kind = ls.get("effect_kind") if not ls.get("license_requirement") else None
+                click.echo(f"    meaning    : {kind + ': ' if kind else ''}{what}")
             if ls.get("source_url"):
                 click.echo(f"    official   : {ls['source_url']}")
         if h.get("relation") and h["relation"] != "same":
@@ -200,6 +218,8 @@ def print_check(result: CheckDict) -> None:
             click.echo(f"  matched part : {h['matched_part']}")
         if h.get("parent"):
             click.echo(f"  parent       : {h['parent']}")
+        if h.get("remarks"):
+            click.echo(f"  remarks      : {h['remarks']}")
         print_hit_owners(h.get("ownership"))
         click.echo(f"  why          : {h['explanation']}")
         d = h.get("decision")

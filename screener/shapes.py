@@ -42,6 +42,8 @@ class ListingDict(TypedDict, total=False):
     license_requirement: str | None
     license_policy: str | None
     effect: str | None
+    effect_kind: str | None  # what kind of effect (screener.lists.effects)
+    effect_sources: list[dict[str, str]]  # the official sources of an effect screener states
     source_url: str | None
 
 
@@ -160,6 +162,7 @@ HitDict = TypedDict(  # noqa: UP013
         "programs": list[str],
         "countries": list[str],
         "parent": str | None,
+        "remarks": str | None,
         "listings": list[ListingDict],
         "explanation": str,
         "evidence": dict[str, Any],  # the scorer's record (matching.score.Detail)
@@ -288,6 +291,10 @@ class HitState(TypedDict):
     decision_kind: str | None
     fingerprint: str
     listing: ListingView
+    # as the report words the decision, and whether it settles the hit (not kept by
+    # screenings stored before decisions were worded)
+    decision: NotRequired[str | None]
+    settled: NotRequired[bool]
 
 
 class PartyState(TypedDict):
@@ -297,6 +304,7 @@ class PartyState(TypedDict):
     party: str
     country: str | None
     status: str
+    decision: NotRequired[str]  # the party's decisions ("confirmed", "to review", ...)
     hits: list[HitState]
 
 
@@ -319,6 +327,7 @@ class PartyChangeDict(TypedDict):
     status_before: str | None
     status: str
     needs_review: bool
+    decision: str
     changes: list[ChangeDict]
 
 

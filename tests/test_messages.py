@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from screener.api.problems import NotFound, TooLarge, Unsupported, error_response
 from screener.api.security import Forbidden
-from screener.api.server import error_response
 from screener.errors import InputError, ListsError, Terminated, UpdateError, http_status
 from screener.files.readers import SNIFF_BYTES, open_input
 
@@ -190,9 +190,23 @@ def test_a_store_folder_that_cannot_be_created_says_so(read_only: Path) -> None:
         (Forbidden(403, "the token is wrong"), 2, 403),
         (Forbidden(401, "no token given"), 2, 401),
         (Terminated(), 143, 503),
+        (NotFound("no dataset 'eu'"), 2, 404),
+        (TooLarge("more than 100 queries"), 2, 413),
+        (Unsupported("the body is 'text/plain'"), 2, 415),
         (ValueError("a bug"), None, 500),
     ],
-    ids=["input", "lists", "update", "forbidden", "unauthorized", "terminated", "a-bug"],
+    ids=[
+        "input",
+        "lists",
+        "update",
+        "forbidden",
+        "unauthorized",
+        "terminated",
+        "not-found",
+        "too-large",
+        "unsupported",
+        "a-bug",
+    ],
 )
 def test_each_error_carries_its_exit_code_and_http_status(
     error: BaseException, exit_code: int | None, status: int

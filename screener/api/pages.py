@@ -39,6 +39,7 @@ from screener.api.server import server
 from screener.api.uploads import start_batch
 from screener.errors import ScreenerError, http_status
 from screener.files.reports.html import RELATIONS
+from screener.lists.effects import annotate
 from screener.matching.rules import valid_threshold
 
 REVIEWER_COOKIE = "screener_reviewer"  # the reviewer's name, remembered for the next decision
@@ -138,7 +139,7 @@ async def entity(request: Request) -> Response:
             title="No such entry",
             message="No listed entity has this id in the lists loaded now.",
         )
-    listings = [vars(x) for x in e.listings] or [
+    listings = [annotate(vars(x), e.remarks) for x in e.listings] or [
         {
             "list": e.sub_list,
             "citation": e.citation,

@@ -319,8 +319,16 @@ def all_decisions(store: Store, party: str | None = None) -> list[dict[str, Any]
 
 
 def apply_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> None:
-    """Give ``hit`` the status and ``extra["decision"]`` that ``decision`` means for it now."""
-    names = table.entity_names(store, hit.version_id, hit.entity_id)
+    """Give ``hit`` the status and ``extra["decision"]`` that ``decision`` means for it now.
+
+    A hit the ownership stage made on a listed owner carries no list version: its names
+    are read from the owner's active version, as a decision recorded on it read them
+    (:func:`snapshot`), so that it is not taken for changed."""
+    version = hit.version_id
+    if version is None and hit.source_id:
+        src = store.source(hit.source_id)
+        version = src.get("active_version") if src else None
+    names = table.entity_names(store, version, hit.entity_id)
     now = listing_view(
         {
             "name": hit.name,

@@ -35,6 +35,7 @@ from typing import Any, cast
 
 from screener.errors import EXIT_CLEAR, EXIT_HIT
 from screener.files.reports.severity import order_hits
+from screener.lists.effects import annotate
 from screener.matching.hit import Hit
 from screener.matching.normalize import name_key
 from screener.shapes import (
@@ -98,6 +99,7 @@ class ScreenHit:
     listings: builtins.list[ListingDict]
     explanation: str
     evidence: dict[str, Any]
+    remarks: str | None = None  # the entry's remarks, as the list gives them
     status: str = "hit"
     # the entity's listed name normalized (matching's name_key): one key for the same
     # entity across lists, so that outputs group its hits without normalizing again
@@ -106,7 +108,8 @@ class ScreenHit:
 
     @classmethod
     def from_match(cls, h: Hit) -> ScreenHit:
-        """The hit of the matcher, with the entity's provenance."""
+        """The hit of the matcher, with the entity's provenance; each listing with what it
+        means where its list does not say (:func:`screener.lists.effects.annotate`)."""
         e = h.entity
         x = e.extra
         return cls(
@@ -131,7 +134,7 @@ class ScreenHit:
             programs=e.programs,
             countries=e.countries,
             parent=e.parent_name,
-            listings=[cast(ListingDict, vars(x)) for x in e.listings],
+            listings=[cast(ListingDict, annotate(vars(x), e.remarks)) for x in e.listings],
             explanation=h.explanation,
             evidence={
                 **h.detail.as_dict(),
@@ -139,6 +142,7 @@ class ScreenHit:
                 "listed_normalized": " ".join(h.listed_norm.tokens),
             },
             name_key=name_key(e.name),
+            remarks=e.remarks,
         )
 
     def rescored(self, h: Hit) -> ScreenHit:

@@ -150,6 +150,17 @@ class Screener:
     def close(self) -> None:
         self.store.close()
 
+    def after_fork(self) -> None:
+        """In a process forked from the one that loaded this service (``serve
+        --workers``): a store connection of its own (an SQLite connection must not be
+        used across a fork), the default stages over it, and the loaded snapshot kept,
+        shared with the parent's memory page by page. The inherited connection is kept
+        open and never used: closing it could end the parent's locks or WAL."""
+        self._inherited = self.store
+        self.store = Store(self.store.path)
+        self.stages = list(default_stages(self.store))
+        self._loading = threading.Lock()
+
     # -- lists ---------------------------------------------------------------------------
     def lists(self) -> list[ListVersion]:
         """The list versions screening uses: the active one of each source."""
@@ -457,8 +468,10 @@ class Screener:
         related: bool = False,
         dob: str | None = None,
         command: str = "check",
+        recorded: dict[str, Any] | None = None,
     ) -> CheckResult:
-        """Screen one name, record the run, and return every hit with its provenance."""
+        """Screen one name, record the run, and return every hit with its provenance.
+        ``recorded``: more to keep in the run's options (an HTTP request's id)."""
         if not isinstance(name, str) or not name.strip():
             raise InputError("the name to check is empty")
         q = self.query(name, country, threshold, related, dob)
@@ -470,7 +483,13 @@ class Screener:
         run_id = runs.start_run(
             self.store,
             command,
-            {"name": name, "country": country, "dob": dob, "threshold": q.threshold},
+            {
+                "name": name,
+                "country": country,
+                "dob": dob,
+                "threshold": q.threshold,
+                **(recorded or {}),
+            },
             lists,
             q.threshold,
         )

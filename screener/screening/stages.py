@@ -65,6 +65,7 @@ from screener.matching.country import apply_country
 from screener.matching.groups import is_group_hit
 from screener.matching.hit import Hit
 from screener.matching.normalize import name_key
+from screener.model import Found
 from screener.screening.decisions import apply_decision
 from screener.screening.ownership import assess
 from screener.screening.results import ScreenHit, ranked
@@ -248,6 +249,17 @@ def _as_owned(
         x.extra["ownership"] = a.as_dict()
         out.append(x)
     return out
+
+
+def found_of(hit: ScreenHit) -> Found:
+    """What a screened hit says about ownership (:func:`screener.screening.ownership.explain`):
+    its entity, score and relation, and the ownership node it came through when a hit on
+    a company listed parties own became a hit on its owner."""
+    node = (hit.extra.get("ownership") or {}).get("entity") or {}
+    via = None
+    if node.get("source_id") == OWNERSHIP_SOURCE and (node.get("entity_id") != hit.entity_id):
+        via = (str(node["source_id"]), str(node["entity_id"]))
+    return Found(str(hit.source_id or ""), hit.entity_id, hit.score, hit.relation, via, hit.name)
 
 
 def default_stages(store: Store) -> list[Stage]:

@@ -62,6 +62,7 @@ def open_input(
     country_column: str | None = None,
     sheet: str | None = None,
     max_rows: int = MAX_ROWS,
+    header_row: int | None = None,
 ) -> InputTable:
     """Look at ``path`` and say how to read it; raise InputError if it cannot be read.
 
@@ -70,7 +71,10 @@ def open_input(
     ``名称``...) or a file's only column is used. ``country_column`` likewise,
     defaulting to a ``country`` / ``country_code`` / ``nationality`` header.
     ``sheet`` picks a workbook sheet by name (default: the first). A file of more than
-    ``max_rows`` rows is refused when its chunks are read.
+    ``max_rows`` rows is refused when its chunks are read. The column names are the first
+    row of a CSV or sheet that looks like them, within its first 20 rows, with a note
+    naming the row when it is not the first (:mod:`screener.files.header`), or row
+    ``header_row`` (1-based, as the spreadsheet numbers it).
     """
     path = Path(path)
     if path.is_dir():
@@ -85,9 +89,13 @@ def open_input(
         )
     if sheet is not None and suffix not in XLSX_SUFFIXES:
         raise input_error(path, "--sheet applies only to .xlsx workbooks")
+    if header_row is not None and suffix not in CSV_SUFFIXES + XLSX_SUFFIXES:
+        raise input_error(path, "--header-row applies only to CSV and XLSX files")
+    if header_row is not None and header_row < 1:
+        raise input_error(path, f"--header-row {header_row}: rows are numbered from 1")
     scan = scan_file(path)
     if suffix in XLSX_SUFFIXES:
-        table = open_xlsx(path, scan, sheet, max_rows)
+        table = open_xlsx(path, scan, sheet, max_rows, header_row)
     elif suffix in PARQUET_SUFFIXES:
         table = open_parquet(path, scan)
         if table.rows is not None and table.rows > max_rows:
@@ -100,7 +108,7 @@ def open_input(
         if suffix == ".json" or suffix in (".jsonl", ".ndjson"):
             table = open_jsonl(path, scan, encoding, legacy)
         else:
-            table = open_csv(path, scan, encoding)
+            table = open_csv(path, scan, encoding, header_row)
             # not where a delimiter byte can be the second byte of a character ("|" in GBK)
             table.per_cell = legacy and (
                 table.delimiter in (None, ",", ";", "\t") or single_byte(encoding)

@@ -29,15 +29,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from screener.files.header import text_header
 from screener.files.readers.table import (
+    INPUT_ROWS_ATTR,
     SNIFF_BYTES,
     InputTable,
     Scan,
     decode_chunk,
     decode_head,
     input_error,
+    known_header,
     one_line,
     unique_columns,
 )
@@ -49,13 +53,21 @@ DELIMITERS = (",", ";", "\t", "|")
 # --- CSV --------------------------------------------------------------------------------
 
 
-def open_csv(path: Path, scan: Scan, encoding: str) -> InputTable:
+def open_csv(path: Path, scan: Scan, encoding: str, header_row: int | None) -> InputTable:
     truncated = scan.size > SNIFF_BYTES
     text = decode_head(scan.head[:SNIFF_BYTES], encoding)
     if not text.strip():
         raise input_error(path, "is empty (no header row)")
     prefer = "\t" if path.suffix.lower() == ".tsv" else ","
-    delimiter, records = _sniff(text, truncated, prefer)
+    try:
+        skip, delimiter, records, note = text_header(
+            text,
+            lambda t: _sniff(t, truncated, prefer),
+            header_row=header_row,
+            known=known_header,
+        )
+    except ValueError as e:
+        raise input_error(path, str(e)) from None
     if not records and truncated:  # no line ends within the sample
         raise input_error(
             path,
@@ -84,6 +96,8 @@ def open_csv(path: Path, scan: Scan, encoding: str) -> InputTable:
         country_column=None,
         sha256=scan.sha256,
         rows=None if truncated else len(data),
+        header_note=note,
+        header_rows=skip + 1,
     )
 
 
@@ -147,6 +161,7 @@ def _csv_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
             sep=sep,
             quotechar='"',
             header=0,
+            skiprows=table.header_rows - 1,  # lines above the header (a title)
             names=table.columns,
             index_col=False,
             dtype=str,
@@ -181,6 +196,8 @@ def _csv_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
                 raise input_error(path, f"cannot read as CSV: {one_line(e)}") from None
             chunk = chunk.fillna("")
             chunk.index = pd.RangeIndex(start, start + len(chunk))
+            if table.header_rows > 1:  # numbered from the header's line, as the file shows
+                chunk.attrs[INPUT_ROWS_ATTR] = np.arange(len(chunk)) + start + table.header_rows + 1
             if table.per_cell:
                 decode_chunk(chunk, table, table.name_column)
             start += len(chunk)

@@ -134,7 +134,9 @@ class InputTable:
     per_cell: bool = False
     formulas: bool = False  # an XLSX sheet with formulas: read for their text too
     decoded: Counter[str] = field(default_factory=Counter)  # cells decoded otherwise, by how
-    _header_rows: int = field(default=1, repr=False)  # rows up to and incl. the header
+    header_note: str | None = None  # the header is not the first row: which row was taken
+    number_formats: dict[str, str] = field(default_factory=dict)  # XLSX: column -> format
+    header_rows: int = field(default=1, repr=False)  # rows up to and incl. the header
     # the format module's chunk reader (set by the function that opened the file)
     reader: Callable[[InputTable, int], Iterator[pd.DataFrame]] | None = field(
         default=None, repr=False, compare=False
@@ -175,16 +177,22 @@ class InputTable:
             if close is not None:
                 close()  # the reader's file, at once
 
+    @property
+    def header_row(self) -> int | None:
+        """The row of column names, as the file numbers it (None: not a CSV or XLSX)."""
+        return self.header_rows if self.format in ("csv", "xlsx") else None
+
     def notes(self) -> list[str]:
         """What the run's summary should say about how the file was read."""
+        out = [f"{self.path}: {self.header_note}"] if self.header_note else []
         if not self.decoded:
-            return []
+            return out
         how = ", ".join(f"{n} as {enc}" for enc, n in self.decoded.most_common())
         note = (
             f"{self.path}: the file is not in one encoding: cells decoded one by one "
             f"({how}; {self.encoding} for the rest); each row whose name was says so"
         )
-        return [note]
+        return [*out, note]
 
 
 # --- the byte pass ----------------------------------------------------------------------
@@ -438,6 +446,13 @@ def unique_columns(labels: list[str]) -> list[str]:
 
 def _norm_header(label: str) -> str:
     return re.sub(r"[\s\-.]+", "_", label.strip().casefold()).strip("_")
+
+
+def known_header(label: str) -> bool:
+    """A column name screener knows (a name or a country column's), as header detection
+    looks for one (:mod:`screener.files.header`)."""
+    norm = _norm_header(label)
+    return norm in NAME_HEADERS or norm in COUNTRY_HEADERS
 
 
 def _find_column(path: Path, columns: list[str], wanted: str, option: str) -> str:

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 from screener.files.cells import formula_text
+from screener.files.header import SCAN_ROWS, Header, find_header
+from screener.files.number_formats import SAMPLE_ROWS, column_formats
 from screener.files.readers.table import (
     ENCRYPTED,
     INPUT_ROWS_ATTR,
@@ -34,6 +36,7 @@ from screener.files.readers.table import (
     Scan,
     input_error,
     is_encrypted_ooxml,
+    known_header,
     one_line,
     string_frame,
     unique_columns,
@@ -56,7 +59,9 @@ XML_PROLOG_BYTES = 64 << 10  # where an XML part's DTD would be
 # --- XLSX -------------------------------------------------------------------------------
 
 
-def open_xlsx(path: Path, scan: Scan, sheet: str | None, max_rows: int) -> InputTable:
+def open_xlsx(
+    path: Path, scan: Scan, sheet: str | None, max_rows: int, header_row: int | None
+) -> InputTable:
     if not scan.head.startswith(b"PK\x03\x04"):
         if scan.head.startswith(OLE) and is_encrypted_ooxml(path):
             raise input_error(path, ENCRYPTED)
@@ -69,43 +74,57 @@ def open_xlsx(path: Path, scan: Scan, sheet: str | None, max_rows: int) -> Input
     formulas = _check_workbook(path, max_rows)
     with _Workbook(path) as wb:
         ws = _worksheet(path, wb, sheet)
-        skipped = 0
-        header: list[Any] | None = None
-        first_row: list[Any] | None = None
+        rows: list[list[Any]] = []  # the first rows that are not blank, and their numbers
+        numbers: list[int] = []
         with _Workbook(path, formulas=True) if formulas else contextlib.nullcontext() as fwb:
             fws = _worksheet(path, fwb, ws.title) if fwb is not None else None
-            for row in _sheet_rows(path, ws, fws):
-                if header is None:
-                    skipped += 1
-                    if any(v not in (None, "") for v in row):
-                        header = list(row)
-                    continue
+            for n, row in enumerate(_sheet_rows(path, ws, fws), 1):
                 if any(v not in (None, "") or isinstance(v, _Formula) for v in row):
-                    first_row = list(row)
-                    break
+                    rows.append(list(row))
+                    numbers.append(n)
+                    if len(rows) > 2 * SCAN_ROWS and (header_row or 0) < n:
+                        break
         name = ws.title
-    if header is None:
-        raise input_error(path, f"sheet {name!r} is empty")
-    labels = [_cell_text(v) for v in header]
+        if not rows:
+            raise input_error(path, f"sheet {name!r} is empty")
+        found = _header(path, rows, numbers, header_row, "row")
+        formats = column_formats(
+            ws.iter_rows(min_row=found.number + 1, max_row=found.number + SAMPLE_ROWS),
+            [str(i) for i in range(len(rows[found.index]))],
+        )
+    labels = [_cell_text(v) for v in rows[found.index]]
     while labels and not labels[-1].strip():
         labels.pop()
-    if first_row is None:
+    if found.index == len(rows) - 1:
         raise input_error(path, f"sheet {name!r} has a header but no rows")
+    columns = unique_columns(labels)
     return InputTable(
         path=path,
         reader=_xlsx_chunks,
         format="xlsx",
         encoding=None,
         delimiter=None,
-        columns=unique_columns(labels),
+        columns=columns,
         name_column="",
         country_column=None,
         sha256=scan.sha256,
         rows=None,
         sheet=name,
         formulas=formulas,
-        _header_rows=skipped,
+        header_note=found.note,
+        number_formats={columns[int(i)]: f for i, f in formats.items() if int(i) < len(columns)},
+        header_rows=found.number,
     )
+
+
+def _header(
+    path: Path, rows: list[list[Any]], numbers: list[int], header_row: int | None, what: str
+) -> Header:
+    """The header row among a file's first rows (:mod:`screener.files.header`)."""
+    try:
+        return find_header(rows, numbers, header_row=header_row, known=known_header, what=what)
+    except ValueError as e:
+        raise input_error(path, str(e)) from None
 
 
 def _check_workbook(path: Path, max_rows: int) -> bool:
@@ -354,7 +373,7 @@ def _xlsx_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
         ws = _worksheet(table.path, wb, table.sheet)
         fws = _worksheet(table.path, fwb, table.sheet) if fwb is not None else None
         for n, row in enumerate(_sheet_rows(table.path, ws, fws)):
-            if n < table._header_rows:
+            if n < table.header_rows:
                 continue
             cells = [_cell_text(v) for v in row[:width]]
             if not any(cells) and not any(isinstance(v, _Formula) for v in row[:width]):

@@ -161,10 +161,22 @@ def _listing_view(hit: Any) -> HitDict:
     }
 
 
-def listings_of(hit: HitDict) -> list[ListingDict | HitDict]:
-    """The listings of a hit, or the hit itself (its main listing's fields) when it names
-    none."""
-    return [*hit.get("listings", ())] or [hit]
+def listings_of(hit: HitDict) -> list[ListingDict]:
+    """The listings of a hit, or its main listing (the hit's own listing fields) when it
+    names none."""
+    listings = hit.get("listings")
+    if listings:
+        return listings
+    main: ListingDict = {
+        "list": hit.get("list"),
+        "citation": hit.get("citation"),
+        "listed_on": hit.get("listed_on"),
+        "end_date": hit.get("end_date"),
+        "license_requirement": hit.get("license_requirement"),
+        "license_policy": hit.get("license_policy"),
+        "source_url": hit.get("source_url"),
+    }
+    return [main]
 
 
 def order_hits(hits: Sequence[Any]) -> list[Any]:
