@@ -73,7 +73,7 @@ def _max_rss_mb() -> float:
 
 def record_worker_memory() -> None:
     """Before the engine closes its cluster, note each worker's peak RSS."""
-    real = dask_engine.DaskRows._close
+    real = dask_engine.DaskExecutor._close
 
     def close(self: Any) -> None:
         if self.client is not None:
@@ -83,7 +83,7 @@ def record_worker_memory() -> None:
                 WORKER_RSS.append({})
         real(self)
 
-    dask_engine.DaskRows._close = close  # type: ignore[method-assign]
+    dask_engine.DaskExecutor._close = close  # type: ignore[method-assign]
 
 
 def run(store: Any, inp: Path, out: Path, engine: str, workers: int) -> dict[str, Any]:

@@ -23,16 +23,19 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from screener import __version__, heap
+from screener import __version__, heap, render
 from screener.db.store import Store
 from screener.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_LISTS, ScreenerError, Terminated
 from screener.lists import catalog
 from screener.lists.bundled import open_store
 from screener.lists.registry import FORMATS, LINK_FORMATS
+
+if TYPE_CHECKING:  # imported when a command screens: a cold start stays light
+    from screener.screening.service import Screener
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -44,7 +47,7 @@ Exit codes:
   130 interrupted by Ctrl-C, 143 by SIGTERM (no partial output is left)"""
 
 
-class Threshold(click.ParamType):
+class Threshold(click.ParamType[float]):
     """A finite number in [0, 1] (a NaN threshold would clear every name)."""
 
     name = "threshold"
@@ -58,7 +61,7 @@ class Threshold(click.ParamType):
             self.fail(str(e), param, ctx)
 
 
-class Text(click.ParamType):
+class Text(click.ParamType[str]):
     """Text from the command line, such as a name. A terminal in a legacy encoding sends
     bytes that are not UTF-8 (``Hik\\xffvision``, ``M\\xfcller``), which Python keeps as
     surrogate escapes; they are decoded as the reader decodes a file's cells
@@ -107,7 +110,7 @@ class Ctx:
     def __init__(self, db: str | None):
         self.db_path = db
         self._store: Store | None = None
-        self._screener: Any = None
+        self._screener: Screener | None = None
 
     @property
     def store(self) -> Store:
@@ -121,7 +124,7 @@ class Ctx:
         return self._store
 
     @property
-    def screener(self) -> Any:
+    def screener(self) -> Screener:
         """The screening service over the store."""
         if self._screener is None:
             from screener.screening.service import Screener
@@ -165,7 +168,7 @@ def lists_show(obj: Ctx, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    _table(
+    render.table(
         rows,
         [
             ("id", "source"),
@@ -225,7 +228,14 @@ def lists_import(
     from screener.lists.links import LinksResult
 
     r = catalog.import_file(
-        obj.store, path, fmt, source_id, name=name, names=names_file, data_date=data_date
+        obj.store,
+        path,
+        fmt,
+        source_id,
+        name=name,
+        names=names_file,
+        data_date=data_date,
+        match=obj.screener.entity_named if fmt == "ownership-csv" else None,
     )
     if isinstance(r, LinksResult):
         what = "unchanged" if r.status == "unchanged" else "loaded"
@@ -243,9 +253,13 @@ def lists_import(
         )
 
 
-@lists_group.command("export", help="Write the active records with all provenance.")
+@lists_group.command(
+    "export",
+    help="Write the active records with all provenance: simple (CSV), jsonl, or sqlite "
+    "(a database of its own, with names, listings and full-text search, for Datasette).",
+)
 @click.option("--source", "source_ids", multiple=True, help="Only this source (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["simple", "jsonl"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(list(catalog.EXPORT_FORMATS)), required=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
 @click.pass_obj
 def lists_export(obj: Ctx, source_ids: tuple[str, ...], fmt: str, output: Path) -> None:
@@ -323,7 +337,7 @@ def lists_update(
                 "no portfolio to re-screen (add one with `screener portfolio add`)", err=True
             )
         for result in results:
-            _print_rescreen(result.to_dict())
+            render.print_rescreen(result.to_dict())
             code = max(code, result.exit_code)
     if not all(o.ok for o in outcomes):
         click.get_current_context().exit(EXIT_UPDATE)
@@ -363,7 +377,7 @@ def lists_diff(
         + [{**e, "change": "changed", "fields": ", ".join(e["fields"])} for e in d.changed]
     )
     if rows:
-        _table(
+        render.table(
             rows,
             [
                 ("change", "change"),
@@ -428,8 +442,8 @@ def check_cmd(
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        _print_check(result.to_dict())
-    _warn(result.warnings)
+        render.print_check(result.to_dict())
+    render.warn(result.warnings)
     return int(result.exit_code)
 
 
@@ -533,7 +547,7 @@ def batch_cmd(
         f"(run {s.run_id})",
         err=True,
     )
-    _warn(s.warnings)
+    render.warn(s.warnings)
     return s.exit_code
 
 
@@ -553,115 +567,19 @@ def batch_cmd(
 @click.pass_obj
 def ownership_cmd(obj: Ctx, name: str, day: str | None, fmt: str) -> int:
     from screener.errors import InputError
-    from screener.lists.links import explain
+    from screener.screening.ownership import explain
     from screener.screening.stages import found_of
 
     if not name.strip():
         raise InputError("the name is empty")
     s = obj.screener
     [hits] = s.screen([s.query(name)])  # as check screens it: the same relations
-    doc = explain(obj.store, name, on=day, found=[found_of(h) for h in hits])
+    doc = explain(obj.store, name, s.entities(name), found=[found_of(h) for h in hits], on=day)
     if fmt == "json":
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        _print_ownership(doc)
+        render.print_ownership(doc)
     return 1 if doc["involved"] else 0
-
-
-# how a party's relation to the listed entity reads (as check finds it)
-RELATION_WORDS = {
-    "same": "the listed entity itself",
-    "unit": "a unit, lab, branch or brand company of {listed}",
-    "brand": "a brand of {listed}",
-}
-
-
-def _edge_line(st: dict[str, Any], on: str) -> str:
-    share = f"{st['share']:g}%" if st["share"] is not None else "share not published"
-    bits = [st["kind"], share]
-    if st["controlled"]:
-        bits.append("controlled")
-    if st["as_of"]:
-        bits.append(f"as of {st['as_of']}")
-    if st["end_date"]:
-        bits.append(f"ENDED {st['end_date']}" if st["end_date"] < on else f"ends {st['end_date']}")
-    lists = f" [{', '.join(st['owner_lists'])}]" if st["owner_lists"] else ""
-    return (
-        f"{st['child']} -> {st['owner']}{lists}: {', '.join(bits)}; "
-        f"source: {st['source']} ({st['origin']})"
-    )
-
-
-def _print_ownership(doc: dict[str, Any]) -> None:
-    if not doc["matches"]:
-        click.echo(f"No listed entity or ownership link found for {doc['query']!r}.")
-        return
-    for m in doc["matches"]:
-        a = m["assessment"]
-        e = a["entity"]
-        kind = ", ".join(e["lists"]) if e["listed"] else "not listed (ownership graph)"
-        click.echo(
-            f"{doc['query']!r} -> {e['name']} ({m['source_id']}:{m['entity_id']}, "
-            f"score {m['score']:.2f}; {kind})"
-        )
-        share = (
-            f", {a['share']:g}% held by listed parties or parties they own"
-            if a["share"] is not None
-            else ""
-        )
-        listed = m.get("listed_entity") or e["name"]
-        rel = m.get("relation") or a["relation"]
-        if rel in RELATION_WORDS and not m["via"]:
-            shown = f"{rel} ({RELATION_WORDS[rel].format(listed=listed)})"
-            own = f"; its own owners on {a['on']}: {a['relation']}{share}" if a["relation"] else ""
-            click.echo(f"  relation: {shown}{own}")
-        else:
-            click.echo(f"  relation on {a['on']}: {rel or 'none'}{share}")
-        seen: set[tuple[str, str, str]] = set()
-        if m["up"]:
-            click.echo("  owners:")
-        for c in m["up"]:
-            for st in c["steps"]:
-                key = (st["child"], st["owner"], st["source"])
-                if key not in seen:
-                    seen.add(key)
-                    click.echo(f"    {_edge_line(st, a['on'])}")
-            if len(c["steps"]) > 1 and c["effective_share"] is not None:
-                click.echo(
-                    f"      chain to {c['steps'][-1]['owner']}: "
-                    f"{c['effective_share']:g}% along the chain"
-                )
-        for r in a["rules"]:
-            st = r["status"] or {}
-            verdict = "applies" if r["applies"] else "may apply (related)"
-            click.echo(
-                f"  rule: {r['name']} ({r['citation']}): {verdict}; owners on its lists: "
-                f"{', '.join(r['owners']) or '-'}"
-            )
-            click.echo(
-                f"    status on {a['on']}: {st.get('status', 'no status recorded')}"
-                f"{' since ' + st['from'] if st.get('from') else ''}"
-                f"{', ' + st['citation'] if st.get('citation') else ''}"
-                f"{' (checked ' + st['checked_on'] + ')' if st.get('checked_on') else ''}; "
-                f"source: {st.get('source') or 'none found'}"
-            )
-            if st.get("note"):
-                click.echo(f"    {st['note']}")
-        for note in a["notes"]:
-            click.echo(f"  note: {note}")
-        if m["down"]:
-            click.echo("  owns:")
-        seen = set()
-        for c in m["down"]:
-            st = c["steps"][-1]
-            key = (st["child"], st["owner"], st["source"])
-            if key not in seen:
-                seen.add(key)
-                click.echo(f"    {_edge_line(st, a['on'])}")
-    click.echo(
-        "An ownership link is a lead, not a determination: confirm shares and control "
-        "at the source."
-    )
 
 
 @cli.command(
@@ -695,13 +613,6 @@ def serve_cmd(obj: Ctx, host: str, port: int, workers: int) -> None:
     code = serve(obj.db_path, host, port, workers=workers)
     if code:
         raise SystemExit(code)
-
-
-def _warn(notes: list[str]) -> None:
-    """What a result does not cover (stale or missing lists, unreadable countries), after
-    the result itself: a failed run prints its one error line and nothing else."""
-    for n in notes:
-        click.echo(f"screener: warning: {n}", err=True)
 
 
 # -- reviewing ---------------------------------------------------------------------------
@@ -804,7 +715,7 @@ def decisions_import(obj: Ctx, path: Path, reviewer: str | None, sheet: str | No
 )
 @click.pass_obj
 def decisions_list(obj: Ctx, party: str | None, current: bool, fmt: str) -> None:
-    from screener.db.decisions import all_decisions
+    from screener.screening.decisions import all_decisions
 
     rows = [r for r in all_decisions(obj.store, party) if r["current"] or not current]
     if fmt == "json":
@@ -813,7 +724,7 @@ def decisions_list(obj: Ctx, party: str | None, current: bool, fmt: str) -> None
     for r in rows:
         r["entity"] = f"{r['source_id']}:{r['entity_id']}"
         r["state"] = "in force" if r["current"] else f"superseded by #{r['superseded_by']}"
-    _table(
+    render.table(
         rows,
         [
             ("id", "#"),
@@ -894,7 +805,7 @@ def portfolio_add(
         f"portfolio {p['name']!r}: {p['parties']} parties from {path} (names in "
         f"{p['name_column']!r}); screen it with `screener rescreen {p['name']}`"
     )
-    _warn(notes)
+    render.warn(notes)
 
 
 @portfolio_group.command("list", help="Every portfolio and when it was last screened.")
@@ -909,7 +820,7 @@ def portfolio_list(obj: Ctx, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    _table(
+    render.table(
         rows,
         [
             ("name", "portfolio"),
@@ -951,36 +862,11 @@ def rescreen_cmd(
     if fmt == "json":
         click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     else:
-        _print_rescreen(data)
+        render.print_rescreen(data)
     if output is not None:
         click.echo(f"wrote {output} (run {result.run_id})", err=True)
-    _warn(result.warnings)
+    render.warn(result.warnings)
     return result.exit_code
-
-
-def _print_rescreen(r: dict[str, Any]) -> None:
-    prev = r.get("previous")
-    since = f"since {prev['screened_at']}" if prev else "(first screening: every hit is new)"
-    click.echo(
-        f"portfolio {r['portfolio']}: {r['parties']} parties; {r['changed_parties']} "
-        f"changed {since}, {r['needs_review']} to review (run {r['run_id']})"
-    )
-    for x in r.get("lists_changed") or ():
-        click.echo(
-            f"  list {x['source_id']}: version {x['from_version'] or '(none)'} -> "
-            f"{x['to_version'] or '(none)'}"
-        )
-    for c in r.get("changes") or ():
-        where = f" ({c['country'].upper()})" if c.get("country") else ""
-        shown = c.get("decision") and c["status"] not in ("clear", "review-again")
-        decided = f"; {c['decision']}" if shown else ""
-        click.echo(
-            f"  row {c['row']}: {c['party']}{where}: {c['status_before'] or 'not screened'}"
-            f" -> {c['status']}{decided}"
-        )
-        for ch in c["changes"]:
-            flag = "  [to review]" if ch["needs_review"] else ""
-            click.echo(f"    {ch['kind']}: {ch['text']}{flag}")
 
 
 @cli.command(
@@ -1071,7 +957,7 @@ def report_cmd(
         f"{r['suppressed']} all suppressed ({how})",
         err=True,
     )
-    _warn(r.get("warnings") or [])
+    render.warn(r.get("warnings") or [])
     return int(r["exit_code"])
 
 
@@ -1094,7 +980,7 @@ def runs_group(ctx: click.Context, fmt: str, limit: int) -> None:
         r["lists_used"] = ", ".join(
             f"{x['source_id']}@{str(x['sha256'])[:8]}" for x in r["lists"] or []
         )
-    _table(
+    render.table(
         rows,
         [
             ("id", "run"),
@@ -1146,7 +1032,7 @@ def runs_show(obj: Ctx, run_id: str, fmt: str) -> None:
             f"{'list':>14}: {x['source_id']} version {x['version_id']} "
             f"sha256 {x['sha256']} (loaded {x['loaded_at']})"
         )
-    _table(
+    render.table(
         r["hit_list"],
         [
             ("row", "row"),
@@ -1157,172 +1043,6 @@ def runs_show(obj: Ctx, run_id: str, fmt: str) -> None:
             ("citation", "citation"),
         ],
     )
-
-
-def _print_coverage(items: list[dict[str, Any]]) -> None:
-    """Which lists were checked in full, which only as the curated subset, which not."""
-    full = [x for x in items if x["status"] == "full"]
-    subset = [x for x in items if x["status"] == "subset"]
-    absent = [x for x in items if x["status"] == "not loaded"]
-    if full:
-        click.echo(
-            "checked in full: "
-            + "; ".join(
-                f"{x['list']} ({x['source_id']}, "
-                + (
-                    f"data of {x['data_date']}"
-                    if x.get("data_date_basis") not in (None, "loaded")
-                    else "data date unknown"
-                )
-                + f", {x['rows']} rows)"
-                for x in full
-            )
-        )
-    if subset:
-        click.echo(
-            "curated subset only (a party not among these entries was not checked): "
-            + "; ".join(
-                f"{x['list']} ({x['entries']} {'entry' if x['entries'] == 1 else 'entries'})"
-                for x in subset
-            )
-        )
-    if absent:
-        click.echo("not loaded: " + ", ".join(sorted({x["list"] for x in absent})))
-
-
-def _print_check(result: dict[str, Any]) -> None:
-    hits = result["hits"]
-    if not hits:
-        click.echo(f"No hit at or above {result['threshold']:.2f} for {result['query']!r}.")
-    for h in hits:
-        label = {"suppressed": "SUPPRESSED", "review-again": "REVIEW AGAIN"}.get(
-            h.get("status") or "hit", "HIT"
-        )
-        click.echo(f"{label} {h['score']:.2f}  {h['name']}")
-        click.echo(f"  matched name : {h['matched_name']}")
-        click.echo(
-            f"  source       : {h['source_name']} ({h['source_id']}), entry {h['entity_id']}"
-        )
-        for ls in h["listings"] or [
-            {
-                "list": h["list"],
-                "citation": h["citation"],
-                "listed_on": h["listed_on"],
-                "source_url": h["source_url"],
-                "license_requirement": h["license_requirement"],
-            }
-        ]:
-            bits = [
-                ls.get("list"),
-                ls.get("citation"),
-                f"listed {ls['listed_on']}" if ls.get("listed_on") else None,
-                "ENDED " + ls["end_date"] if ls.get("end_date") else None,
-                ls.get("program"),  # e.g. the 1260H editions: "editions 2025-01-07, 2026-06-08"
-            ]
-            click.echo(f"  listing      : {' | '.join(b for b in bits if b)}")
-            what = ls.get("license_requirement") or ls.get("effect")
-            if what:
-                kind = ls.get("effect_kind") if not ls.get("license_requirement") else None
-                click.echo(f"    meaning    : {kind + ': ' if kind else ''}{what}")
-            if ls.get("source_url"):
-                click.echo(f"    official   : {ls['source_url']}")
-        if h.get("relation") and h["relation"] != "same":
-            click.echo(f"  relation     : {h['relation']}{_RELATIONS.get(h['relation'], '')}")
-        if h.get("matched_part"):
-            click.echo(f"  matched part : {h['matched_part']}")
-        if h.get("parent"):
-            click.echo(f"  parent       : {h['parent']}")
-        if h.get("remarks"):
-            click.echo(f"  remarks      : {h['remarks']}")
-        _print_hit_owners(h.get("ownership"))
-        click.echo(f"  why          : {h['explanation']}")
-        d = h.get("decision")
-        if d:
-            click.echo(
-                f"  decision     : {d['kind']} #{d['id']} by {d['reviewer']} on "
-                f"{str(d['decided_at'])[:10]}: {d['reason']}"
-            )
-            for change in d.get("changes") or ():
-                click.echo(f"    changed    : {change}")
-    click.echo(
-        "lists: "
-        + ", ".join(
-            f"{x['source_id']} v{x['version_id']} sha256 {x['sha256'][:12]}"
-            for x in result["lists"]
-        )
-        + f"; run {result['run_id']}"
-    )
-    _print_coverage(result.get("coverage") or [])
-    if hits:
-        click.echo(
-            "A potential match is not a determination: confirm each hit against the "
-            "official list at its source URL."
-        )
-
-
-_RELATIONS = {
-    "unit": " (a unit, branch, regional or brand company of the listed entity)",
-    "owned-by": " (listed parties own or control it)",
-    "brand": " (a brand or former name of the listed entity)",
-    "related": " (listed parties own part of it: a red flag)",
-}
-
-
-def _print_hit_owners(o: dict[str, Any] | None) -> None:
-    """The listed owners of a hit, each link of the chain with its source, and the rules."""
-    if not o:
-        return
-    share = f"{o['share']:g}%" if o.get("share") is not None else "share not published"
-    owners = ", ".join(x["name"] for x in o.get("owners") or [])
-    click.echo(f"  owners       : {o.get('relation')} {owners} ({share})")
-    shown = set()
-    for chain in o.get("chains") or []:
-        for s in chain["steps"]:
-            if (s["child"], s["owner"]) in shown:
-                continue  # a link shared by several chains
-            shown.add((s["child"], s["owner"]))
-            bits = [
-                s["kind"],
-                f"{s['share']:g}%" if s.get("share") is not None else None,
-                "controlled" if s.get("controlled") else None,
-                f"as of {s['as_of']}" if s.get("as_of") else None,
-            ]
-            click.echo(
-                f"    link       : {s['child']} -> {s['owner']} ({', '.join(b for b in bits if b)})"
-            )
-            if s.get("source"):
-                click.echo(f"      source   : {s['source']}")
-    for r in o.get("rules") or []:
-        st = r.get("status") or {}
-        click.echo(
-            f"    rule       : {r['name']} ({r.get('citation') or '-'}): "
-            f"{'applies' if r.get('applies') else 'related'}; status {st.get('status')}"
-            f"{' since ' + st['from'] if st.get('from') else ''}"
-        )
-        if st.get("note"):
-            click.echo(f"      status   : {st['note']}")
-    for n in o.get("notes") or []:
-        click.echo(f"    note       : {n}")
-
-
-def _table(rows: list[dict[str, Any]], cols: list[tuple[str, str]]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    t = Table(show_lines=False)
-    for _, title in cols:
-        t.add_column(title)
-    for r in rows:
-        t.add_row(*[_cell(k, r.get(k)) for k, _ in cols])
-    Console(width=160).print(t)
-
-
-def _cell(key: str, v: Any) -> str:
-    if v is None:
-        return ""
-    if key == "sha256":
-        return str(v)[:12]
-    return str(v)
 
 
 def _terminated(signum: int, frame: Any) -> None:

@@ -5,10 +5,9 @@ keeps adding to what it remembers (each name's matches and hit rows, the matcher
 caches). Reference counting frees almost everything screener makes; the cyclic
 collector only finds cycles (about one object in ten names screened), yet each of its
 full passes walks every tracked object. Left alone it walks the index and the run's
-memory again and again: in a 1,000,000-row batch, 40 full passes cost the main process
-9 s, and loading the index spent 1.4 s of its 3 s in passes that found nothing. In
-forked workers, walking the inherited objects also touches, and so copies, every page
-they share with their parent.
+memory again and again, in a long batch as while an index loads, and finds nothing
+(the figures are in docs/benchmarks.md). In forked workers, walking the inherited
+objects also touches, and so copies, every page they share with their parent.
 """
 
 from __future__ import annotations
@@ -90,9 +89,9 @@ def kept_frozen() -> Iterator[None]:
     :func:`frozen_heap` of the process ends).
 
     Unfreezing hands millions of objects (the index, the run's memory) back to the
-    collector, whose next full pass then walks them all: 3 s of a 1,000,000-row batch,
-    spent after the last row was written, and again in the collection the interpreter
-    makes when it exits. A long-lived process (the server) must not use it: cycles among
+    collector, whose next full pass then walks them all (seconds of a long batch, see
+    docs/benchmarks.md), spent after the last row was written, and again in the
+    collection the interpreter makes when it exits. A long-lived process (the server) must not use it: cycles among
     frozen objects are never collected."""
     global _keep
     with _lock:
@@ -124,10 +123,9 @@ class ServerCollector:
 
     A server's caches (the matcher's, the answers it remembers) grow by thousands of
     objects a second under load, and CPython makes a full pass whenever what survived
-    grew by a quarter: with the index frozen, each pass still walked the caches, 100 to
-    300 ms about once a second, a pause for every request in flight (POST /match with
-    new names: p99 1.6-2.1 s). Cycles that reach the oldest generation wait for the next
-    full pass; nothing is frozen, so nothing is kept for ever."""
+    grew by a quarter: with the index frozen, each pass still walked the caches about once
+    a second, a pause for every request in flight. Cycles that reach the oldest generation
+    wait for the next full pass; nothing is frozen, so nothing is kept for ever."""
 
     def __init__(self, every: float = FULL_PASS_EVERY):
         self.every = every

@@ -99,6 +99,9 @@ OWNERSHIP_KINDS = ("subsidiary", "branch", "unit", "brand", "former-name", "join
 # entries, GLEIF Level 2 relationship records, or a user's own file.
 OWNERSHIP_ORIGINS = ("bundled", "csl", "gleif", "user")
 
+# What a reviewer may conclude about a party and a listed entity (screener.db.decisions)
+DECISION_KINDS = ("false-positive", "confirmed", "escalated", "cleared", "declined")
+
 
 def pad_date(d: str, end: bool = False) -> str:
     """A partial ISO date as the first (or, with ``end``, the last) day it covers."""

@@ -57,7 +57,11 @@ from typing import Any
 
 from screener.errors import InputError
 
-LIMIT_KEYS = {"min_entities": int, "max_age_days": (int, float), "max_drop": (int, float)}
+LIMIT_KEYS: dict[str, type | tuple[type, ...]] = {
+    "min_entities": int,
+    "max_age_days": (int, float),
+    "max_drop": (int, float),
+}
 DOWNLOAD_DEADLINE = 300.0  # seconds
 MAX_UPLOAD_MB = 25.0
 MIN_TOKEN_CHARS = 16  # a shorter token can be guessed
@@ -137,9 +141,10 @@ def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
                 raise InputError(
                     f"{where}: [sources.{sid}] unknown key '{key}' (use {', '.join(LIMIT_KEYS)})"
                 )
-            if isinstance(value, bool) or not isinstance(value, kind) or value < 0:
+            number = value if isinstance(value, int | float) and not isinstance(value, bool) else -1
+            if not isinstance(value, kind) or number < 0:
                 raise InputError(f"{where}: [sources.{sid}] {key} must be a number >= 0")
-            if key == "max_drop" and value > 1:
+            if key == "max_drop" and number > 1:
                 raise InputError(f"{where}: [sources.{sid}] max_drop is a share from 0 to 1")
         sources[sid] = dict(limits)
     fail_stale = doc.get("fail_stale", False)

@@ -15,11 +15,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from screener.cli import cli
-from screener.db import decisions
 from screener.errors import InputError
 from screener.files.reports import chromium
 from screener.files.reports.verdicts import hit_verdict, party_verdict, verdicts
 from screener.lists.bundled import open_store
+from screener.screening import decisions
 
 NO_CHROMIUM = (
     "no Chromium binary (chromium, chromium-browser, google-chrome) on PATH; .ci/run installs it"

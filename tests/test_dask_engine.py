@@ -25,7 +25,7 @@ from screener.db import runs as audit
 from screener.db.store import Store
 from screener.lists.bundled import open_store
 from screener.screening import dask_engine
-from screener.screening.dask_engine import DaskRows
+from screener.screening.dask_engine import DaskExecutor
 from screener.screening.service import Screener
 
 distributed = pytest.importorskip("distributed")
@@ -200,15 +200,15 @@ def test_interrupt_leaves_no_output_and_closes_the_client(
     src = small_input(tmp_path, rows=300)
     out = tmp_path / "out.csv"
     monkeypatch.setattr(dask_engine, "PARTITION_ROWS", 100)
-    real, seen = DaskRows.results, []
+    real, seen = DaskExecutor.result, []
 
-    def interrupt_second(self: DaskRows, fut: Any) -> Any:
+    def interrupt_second(self: DaskExecutor, fut: Any) -> Any:
         seen.append(self)
         if len(seen) == 2:
             raise KeyboardInterrupt
         return real(self, fut)
 
-    monkeypatch.setattr(DaskRows, "results", interrupt_second)
+    monkeypatch.setattr(DaskExecutor, "result", interrupt_second)
     with pytest.raises(KeyboardInterrupt):
         Screener(store).batch(src, out, engine="dask", scheduler=threads_cluster.scheduler_address)
     assert sorted(p.name for p in tmp_path.iterdir() if "out" in p.name) == []
@@ -227,9 +227,9 @@ def test_a_lost_worker_is_replaced_and_its_partitions_run_again(
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
     )
-    real, killed = DaskRows.results, []
+    real, killed = DaskExecutor.result, []
 
-    def kill_a_worker_first(self: DaskRows, fut: Any) -> Any:
+    def kill_a_worker_first(self: DaskExecutor, fut: Any) -> Any:
         if not killed:
             pids = self.client.run(os.getpid)
             victim = sorted(pids.values())[0]
@@ -237,7 +237,7 @@ def test_a_lost_worker_is_replaced_and_its_partitions_run_again(
             killed.append(victim)
         return real(self, fut)
 
-    monkeypatch.setattr(DaskRows, "results", kill_a_worker_first)
+    monkeypatch.setattr(DaskExecutor, "result", kill_a_worker_first)
     try:
         summary = s.batch(
             src, tmp_path / "dask.jsonl", engine="dask", scheduler=cluster.scheduler_address

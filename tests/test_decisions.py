@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from screener.cli import cli
-from screener.db import decisions
 from screener.db.store import Store
 from screener.errors import InputError
+from screener.screening import decisions
 from screener.screening.service import Screener
 
 DAHUA_NY = "Dahua Electronics Corporation"  # a New York distributor on the BIS Denied Persons List

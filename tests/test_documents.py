@@ -25,9 +25,11 @@ from hypothesis import strategies as st
 
 from screener.errors import InputError
 from screener.lists.parsers import ofsi
-from screener.matching.matcher import Hit, Matcher
+from screener.matching.hit import Hit
+from screener.matching.matcher import Matcher, screen
 from screener.matching.names import query_parts
 from screener.model import Entity
+from screener.screening.results import ScreenHit
 
 ROOT = Path(__file__).resolve().parents[1]
 ASPI = "misp-galaxy/clusters/china-defence-universities.json"  # ASPI's tracker, not committed
@@ -44,9 +46,9 @@ def ids(hits: list[Hit]) -> list[str]:
 
 
 def hit_on(m: Matcher, query: str, entity_id: str, **kw: object) -> Hit:
-    found = [h for h in m.screen(query, **kw) if h.entity.id == entity_id]  # type: ignore[arg-type]
+    found = [h for h in screen(m, query, **kw) if h.entity.id == entity_id]  # type: ignore[arg-type]
     assert found, (
-        f"{query!r} does not hit {entity_id}: {[(h.entity.id, h.score) for h in m.screen(query, threshold=0.3)[:3]]}"
+        f"{query!r} does not hit {entity_id}: {[(h.entity.id, h.score) for h in screen(m, query, threshold=0.3)[:3]]}"
     )
     return found[0]
 
@@ -82,7 +84,7 @@ def aspi_universe(aspi_entities: list[Entity]) -> Matcher:
 
 
 def universe_names(m: Matcher, query: str, **kw: object) -> list[str]:
-    return [h.entity.name for h in m.screen(query, **kw)]  # type: ignore[arg-type]
+    return [h.entity.name for h in screen(m, query, **kw)]  # type: ignore[arg-type]
 
 
 # --- taking a document's string apart -------------------------------------------------------
@@ -200,8 +202,8 @@ def test_a_listed_name_among_addresses_and_units(
 
 def test_the_part_that_matched_is_in_the_evidence(matcher: Matcher) -> None:
     h = hit_on(matcher, "iFLYTEK Co., Ltd., Hefei, China", "iflytek")
-    assert h.as_dict()["matched_part"] == "iFLYTEK Co., Ltd."
-    assert h.as_dict()["evidence"]["matched_part"] == "iFLYTEK Co., Ltd."
+    assert ScreenHit.from_match(h).to_dict()["matched_part"] == "iFLYTEK Co., Ltd."
+    assert ScreenHit.from_match(h).to_dict()["evidence"]["matched_part"] == "iFLYTEK Co., Ltd."
 
 
 # --- units and brand companies: a relation --------------------------------------------------
@@ -228,7 +230,7 @@ def test_units_and_brand_companies_are_hits_with_relation_unit(
 ) -> None:
     h = hit_on(matcher, query, entity_id)
     assert h.detail.relation == "unit"
-    assert h.as_dict()["relation"] == "unit"
+    assert ScreenHit.from_match(h).to_dict()["relation"] == "unit"
 
 
 @pytest.mark.parametrize(
@@ -239,7 +241,7 @@ def test_the_name_itself_has_relation_same(matcher: Matcher, query: str) -> None
     # Listed hits; a subsidiary node of the ownership graph that echoes its owner (Shenzhen
     # SenseTime under SenseTime Group) is left to the ownership stage (ownership_graph.shadowed).
     hits = [
-        h for h in matcher.screen(query) if h.entity.extra.get("source_id") != "screener-ownership"
+        h for h in screen(matcher, query) if h.entity.extra.get("source_id") != "screener-ownership"
     ]
     assert hits and all(h.detail.relation == "same" for h in hits)
 
@@ -256,7 +258,7 @@ def test_the_name_itself_has_relation_same(matcher: Matcher, query: str) -> None
 def test_another_distinctive_word_is_another_organisation(
     matcher: Matcher, query: str, listed: str
 ) -> None:
-    assert listed not in ids(matcher.screen(query))
+    assert listed not in ids(screen(matcher, query))
 
 
 def test_an_institute_keeps_its_place(universe: Matcher) -> None:
@@ -289,7 +291,7 @@ def test_kuaishou_is_not_kuangshi(universe: Matcher) -> None:
 
 
 def test_a_name_cut_at_35_characters_is_completed(universe: Matcher) -> None:
-    hits = universe.screen("Semiconductor Manufacturing Interna")
+    hits = screen(universe, "Semiconductor Manufacturing Interna")
     assert hits and "semiconductor manufacturing international" in hits[0].entity.name.lower()
     assert "cut at 35 characters" in hits[0].explanation
 
@@ -310,7 +312,7 @@ def test_a_name_cut_inside_its_legal_form_is_still_found(
 
 def test_a_short_query_is_not_completed(universe: Matcher) -> None:
     # "Semiconductor" alone is no name cut at a form's width
-    assert not universe.screen("Semiconducto")
+    assert not screen(universe, "Semiconducto")
 
 
 # --- Chinese ---------------------------------------------------------------------------------
@@ -333,8 +335,8 @@ def test_chinese_short_and_alternative_forms(matcher: Matcher, query: str, entit
 
 
 def test_a_chinese_place_that_differs_is_decisive(matcher: Matcher) -> None:
-    assert "bit" in ids(matcher.screen("北京理工大学"))
-    assert "bit" not in ids(matcher.screen("南京理工大学"))
+    assert "bit" in ids(screen(matcher, "北京理工大学"))
+    assert "bit" not in ids(screen(matcher, "南京理工大学"))
 
 
 # --- false positives that must go ---------------------------------------------------------------
@@ -388,7 +390,7 @@ def test_look_alikes_stay_clear(
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -0.1, 1.5, "high"])
 def test_a_threshold_must_be_a_number_in_0_1(matcher: Matcher, bad: object) -> None:
     with pytest.raises(InputError, match="threshold"):
-        matcher.screen("Hikvision", threshold=bad)  # type: ignore[arg-type]
+        screen(matcher, "Hikvision", threshold=bad)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -415,7 +417,7 @@ def test_countries_are_read_not_cut(matcher: Matcher, value: str) -> None:
 @pytest.mark.parametrize("bad", ["Unknown", "N/A", "Chinaa", "XX", "ZZZ"])
 def test_an_unknown_country_is_an_error(matcher: Matcher, bad: str) -> None:
     with pytest.raises(InputError, match="not a country"):
-        matcher.screen("Hikvision", country=bad)
+        screen(matcher, "Hikvision", country=bad)
 
 
 def test_hong_kong_counts_as_china(matcher: Matcher) -> None:
@@ -454,8 +456,8 @@ def test_a_higher_threshold_keeps_a_subset_of_the_hits(
     matcher: Matcher, query: str, low: float, high: float, country: str | None
 ) -> None:
     low, high = sorted((low, high))
-    at_low = {h.entity.id: h.score for h in matcher.screen(query, country, low)}
-    at_high = {h.entity.id: h.score for h in matcher.screen(query, country, high)}
+    at_low = {h.entity.id: h.score for h in screen(matcher, query, country, low)}
+    at_high = {h.entity.id: h.score for h in screen(matcher, query, country, high)}
     assert set(at_high) <= set(at_low)
     # and the threshold is only a cut: every hit scoring at or above it is kept
     assert at_high == {e: s for e, s in at_low.items() if s >= high}

@@ -107,3 +107,36 @@ def test_listing_and_exporting_lists_needs_no_pandas() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_sqlite_export_is_a_database_for_datasette(evil_store: Store, tmp_path: Path) -> None:
+    """``--format sqlite``: the entities with their names and listings in tables that point
+    to them, names searchable, written by sqlite-utils."""
+    from sqlite_utils import Database
+
+    out = tmp_path / "lists.db"
+    n = catalog.export(evil_store, out, "sqlite")
+    assert n == 3
+    db = Database(out)
+    try:
+        plain = db.table("entities").get("evil:plain")
+        assert plain["name"] == "Zhejiang Dahua Technology Co., Ltd."
+        assert json.loads(plain["countries"]) == ["cn"]
+        found = {(r["entity"], r["name"]) for r in db.table("names").search("Dahua")}
+        assert found == {
+            ("evil:plain", "Zhejiang Dahua Technology Co., Ltd."),
+            ("evil:plain", "Dahua Technology"),
+        }
+        assert {(fk.column, fk.other_table) for fk in db.table("names").foreign_keys} == {
+            ("entity", "entities")
+        }
+        [source] = db.table("sources").rows
+        assert (source["id"], source["name"]) == ("evil", "Formula test list")
+        # text is kept exactly: a database is not a spreadsheet
+        assert db.table("entities").get("evil:hyperlink")["name"].startswith("=HYPERLINK(")
+    finally:
+        db.close()
+    args = ["lists", "export", "--source", "evil", "--format", "sqlite", "-o", str(out)]
+    result = CliRunner().invoke(cli, ["--db", str(evil_store.path), *args])
+    assert result.exit_code == 0, result.output
+    assert "wrote 3 entities" in result.output

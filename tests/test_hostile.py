@@ -958,8 +958,8 @@ def test_10_a_large_reviewed_file_with_one_bad_row_records_nothing(
 def test_10_a_party_decided_again_later_in_the_file_ends_with_the_later_decision(
     db_path: Path, tmp_path: Path
 ) -> None:
-    from screener.db import decisions
     from screener.db.store import Store
+    from screener.screening import decisions
     from screener.screening.review import import_reviewed
 
     store = Store.open(db_path)

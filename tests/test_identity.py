@@ -22,7 +22,7 @@ from screener.files.reports.severity import order_hits, top_hit
 from screener.lists.bundled import open_store
 from screener.lists.parsers import curated
 from screener.matching.index import text_key
-from screener.matching.matcher import Matcher
+from screener.matching.matcher import Matcher, screen
 from screener.matching.rules import MAX_TEXT_CHARS
 from screener.model import Entity, Listing, Name
 from screener.screening.results import ScreenHit
@@ -286,8 +286,8 @@ def test_a_shared_generic_head_word_is_no_hit() -> None:
         listings=[Listing("SDN List")],
     )
     m = Matcher.from_entities([pedco, *curated.parse(BRACKETED).entities])
-    assert m.screen("PetroChina Engineering Co") == []
-    assert m.screen("Petro Iran Development Co")[0].entity.id == "pedco"
+    assert screen(m, "PetroChina Engineering Co") == []
+    assert screen(m, "Petro Iran Development Co")[0].entity.id == "pedco"
 
 
 # -- the one order ------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from screener.errors import InputError
+from screener.api.problems import NotFound, TooLarge, Unsupported, error_response
+from screener.api.security import Forbidden
+from screener.errors import InputError, ListsError, Terminated, UpdateError, http_status
 from screener.files.readers import SNIFF_BYTES, open_input
 
 ENCRYPTED = (
@@ -174,3 +176,41 @@ def test_a_store_folder_that_cannot_be_created_says_so(read_only: Path) -> None:
     assert proc.stderr.splitlines() == [
         f"screener: error: {db}: cannot create the folder {db.parent}: permission denied{HINT}"
     ]
+
+
+# -- each error knows its faces ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("error", "exit_code", "status"),
+    [
+        (InputError("no such column 'Company'"), 2, 400),
+        (ListsError("no lists loaded"), 3, 503),
+        (UpdateError("the CSL download timed out"), 4, 502),
+        (Forbidden(403, "the token is wrong"), 2, 403),
+        (Forbidden(401, "no token given"), 2, 401),
+        (Terminated(), 143, 503),
+        (NotFound("no dataset 'eu'"), 2, 404),
+        (TooLarge("more than 100 queries"), 2, 413),
+        (Unsupported("the body is 'text/plain'"), 2, 415),
+        (ValueError("a bug"), None, 500),
+    ],
+    ids=[
+        "input",
+        "lists",
+        "update",
+        "forbidden",
+        "unauthorized",
+        "terminated",
+        "not-found",
+        "too-large",
+        "unsupported",
+        "a-bug",
+    ],
+)
+def test_each_error_carries_its_exit_code_and_http_status(
+    error: BaseException, exit_code: int | None, status: int
+) -> None:
+    assert getattr(error, "exit_code", None) == exit_code
+    assert http_status(error) == status
+    assert error_response(error).status_code == status

@@ -13,7 +13,6 @@ from excerpts import excerpt
 
 from screener.db import ownership as graph
 from screener.db.ownership_graph import (
-    assess,
     has_owners,
     list_code,
     owners,
@@ -25,8 +24,10 @@ from screener.errors import InputError
 from screener.lists import links
 from screener.lists.bundled import open_store
 from screener.lists.parsers import ownership as yaml_edges
-from screener.matching.matcher import Matcher
+from screener.matching.matcher import Matcher, screen
 from screener.model import OwnershipLink, ParsedLinks
+from screener.screening.ownership import assess
+from screener.screening.service import Screener
 
 CONS_DIR = excerpt("moov-watchman/ofac_non_sdn")
 NODES = graph.NODE_SOURCE
@@ -84,7 +85,7 @@ def test_unlisted_children_are_entities_of_the_node_source(store: Store) -> None
 
 @pytest.mark.parametrize("query", ["EZVIZ", "萤石网络", "杭州萤石网络股份有限公司"])
 def test_the_matcher_finds_ownership_nodes(matcher: Matcher, query: str) -> None:
-    hits = matcher.screen(query)
+    hits = screen(matcher, query)
     assert hits and hits[0].entity.id == EZVIZ and hits[0].score == 1.0
     assert hits[0].entity.extra["ownership_node"] is True
 
@@ -324,6 +325,7 @@ def test_a_unit_and_a_brand(store: Store, tmp_path: Path) -> None:
         ),
         "ownership-csv",
         "brands",
+        match=Screener(store).entity_named,
     )
     assert assess(store, NODES, "imou", on=DAY).relation == "brand"
     assert assess(store, NODES, "old-dahua-name-co", on=DAY).relation == "brand"
@@ -378,6 +380,7 @@ def test_parallel_chains_add_up(store: Store, tmp_path: Path) -> None:
         ),
         "ownership-csv",
         "test-links",
+        match=Screener(store).entity_named,
     )
     alpha = assess(store, NODES, "alpha-vision-ltd", on=DAY)
     assert (alpha.relation, alpha.share) == ("owned-by", 55.0)
@@ -412,6 +415,7 @@ def test_ofac_faq_401_indirect_ownership_counts_in_full(store: Store, tmp_path: 
         ),
         "ownership-csv",
         "faq-401",
+        match=Screener(store).entity_named,
     )
     b = assess(store, NODES, "entity-b-trading-co", on=DAY)
     assert (b.relation, b.share) == ("owned-by", 50.0)
@@ -436,6 +440,7 @@ def test_a_cycle_does_not_loop(store: Store, tmp_path: Path) -> None:
         ),
         "ownership-csv",
         "loops",
+        match=Screener(store).entity_named,
     )
     a = assess(store, NODES, "loop-one-ltd", on=DAY)
     assert a.relation == "related"

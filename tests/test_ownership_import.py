@@ -14,13 +14,15 @@ from excerpts import excerpt
 
 from screener.cli import cli
 from screener.db import ownership as graph
-from screener.db.ownership_graph import assess, subsidiaries
+from screener.db.ownership_graph import subsidiaries
 from screener.db.store import Store
 from screener.errors import InputError
 from screener.lists import catalog, links
 from screener.lists.csl_links import links as csl_links
 from screener.lists.csl_links import subordinates
 from screener.lists.parsers import csl, gleif_rr, ownership_csv
+from screener.screening.ownership import assess
+from screener.screening.service import Screener
 
 RR, LEI = excerpt("openownership-gleif/rr-data.xml"), excerpt("openownership-gleif/lei-data.xml")
 EL_TEXT = excerpt("kaixinol-bis-el-universities/data.json")
@@ -162,7 +164,7 @@ def test_csv_parents_by_id_by_chain_and_by_matcher(store: Store, tmp_path: Path)
         ],
     )
     rows = ownership_csv.parse(path)
-    parsed = ownership_csv.resolve(store, rows, links.match_owner)
+    parsed = ownership_csv.resolve(store, rows, Screener(store).entity_named)
     assert parsed.meta["parents"] == {"id": 1, "chain": 1, "matched": 1, "unresolved": 1}
     by_child = {lk.child_name: lk for lk in parsed.links}
     assert (
@@ -173,7 +175,9 @@ def test_csv_parents_by_id_by_chain_and_by_matcher(store: Store, tmp_path: Path)
     dahua = by_child["Dahua Europe B.V."]
     assert (dahua.owner_source_id, dahua.owner_entity_id) == ("screener-surveillance", "dahua")
     assert "matched to 'Zhejiang Dahua Technology Co., Ltd.'" in (dahua.note or "")
-    r = catalog.import_file(store, path, "ownership-csv", "my-links")
+    r = catalog.import_file(
+        store, path, "ownership-csv", "my-links", match=Screener(store).entity_named
+    )
     assert isinstance(r, links.LinksResult) and r.links == 4
     two_step = assess(store, NODES, "hikvision-netherlands-holding", on=DAY)
     assert (two_step.relation, two_step.share) == ("owned-by", 100.0)

@@ -475,7 +475,7 @@ def test_jsonl_union_of_keys(tmp_path: Path) -> None:
 
 
 def test_jsonl_later_keys_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(readers, "DEFAULT_CHUNK", 3)  # the header comes from the first chunk
+    monkeypatch.setattr(readers.jsonl, "DEFAULT_CHUNK", 3)  # the header comes from the first chunk
     objects: list[object] = [{"name": f"Company {i}"} for i in range(3)]
     objects.append({"name": DAHUA, "lei": "300U0EXAMPLE"})
     table = open_input(write_jsonl(tmp_path / "in.ndjson", objects))
@@ -641,7 +641,7 @@ def test_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         raise PermissionError(13, "Permission denied")
 
     # chmod 000 does not stop root, which the tests may run as; fail the open instead.
-    monkeypatch.setattr(readers, "open", denied, raising=False)
+    monkeypatch.setattr(readers.table, "open", denied, raising=False)
     with pytest.raises(InputError) as excinfo:
         open_input(path)
     assert_input_error(path, excinfo, "permission denied")

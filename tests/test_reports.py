@@ -21,7 +21,6 @@ from excerpts import excerpt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screener.db.decisions import KINDS
 from screener.db.store import Store
 from screener.files.readers import open_input
 from screener.files.reports import OUTPUT_COLUMNS, html, open_writer
@@ -30,7 +29,9 @@ from screener.files.reports.cells import as_number, xlsx_text
 from screener.files.reports.severity import DATA as SEVERITY_YAML
 from screener.files.reports.severity import levels, listing_level, order_hits, top_hit
 from screener.lists.parsers import ofac
-from screener.matching.matcher import Matcher
+from screener.matching.matcher import Matcher, screen
+from screener.model import DECISION_KINDS as KINDS
+from screener.screening.results import ScreenHit
 
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = ROOT / "fixtures" / "inputs"
@@ -121,7 +122,7 @@ def huawei_hits(store: Store, tmp_path: Path) -> list[dict[str, Any]]:
     (folder / "cons_prim.csv").write_bytes(HUAWEI_NS_CMIC.encode())
     store.import_parsed(OFAC_SOURCE, ofac.parse(folder), sha256="t", origin="test")
     m = Matcher.from_store(store)
-    return [h.as_dict() for h in m.screen(HUAWEI, None, m.threshold)]
+    return [ScreenHit.from_match(h).to_dict() for h in screen(m, HUAWEI, None, m.threshold)]
 
 
 def test_huawei_row_shows_its_entity_list_listing(
@@ -147,7 +148,7 @@ def test_huawei_row_shows_its_entity_list_listing(
 def test_huawei_with_the_real_ofac_list(store: Store, tmp_path: Path) -> None:
     store.import_parsed(OFAC_SOURCE, ofac.parse(OFAC_CONS), sha256="t", origin="test")
     m = Matcher.from_store(store)
-    hits = [h.as_dict() for h in m.screen(HUAWEI, None, m.threshold)]
+    hits = [ScreenHit.from_match(h).to_dict() for h in screen(m, HUAWEI, None, m.threshold)]
     assert {h["list"] for h in hits} >= {"NS-CMIC List", "Entity List"}
     top = top_hit(hits)
     assert top is not None and (top["list"], top["citation"]) == ("Entity List", "84 FR 22961")
@@ -158,7 +159,9 @@ def test_a_branch_of_huawei_shows_the_entity_list(matcher: Matcher, tmp_path: Pa
     Huawei Technologies (Entity List, through its listed name "Huawei"). The row shows the
     Entity List one."""
     query = "Huawei Investment & Holding Düsseldorf GmbH"
-    hits = [h.as_dict() for h in matcher.screen(query, None, matcher.threshold)]
+    hits = [
+        ScreenHit.from_match(h).to_dict() for h in screen(matcher, query, None, matcher.threshold)
+    ]
     assert {"NS-CMIC List", "Entity List"} <= {h["list"] for h in hits}
     out = tmp_path / "out.csv"
     write(
@@ -655,7 +658,9 @@ def test_xlsx_input_rows_keep_their_sheet_numbers(tmp_path: Path) -> None:
 
 def test_relation_in_every_output(matcher: Matcher, tmp_path: Path) -> None:
     query = "State Key Laboratory of Robotics and System, Harbin Institute of Technology"
-    (lab,) = [h.as_dict() for h in matcher.screen(query, None, matcher.threshold)]
+    (lab,) = [
+        ScreenHit.from_match(h).to_dict() for h in screen(matcher, query, None, matcher.threshold)
+    ]
     assert (lab["name"], lab["relation"]) == ("Harbin Institute of Technology", "unit")
     same = hit("Hikvision", 1.0, "Entity List", "84 FR 54002")  # no "relation": the entity itself
     df = frame([[query], ["Hikvision"]], ["name"])

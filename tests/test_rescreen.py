@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from screener.cli import cli
-from screener.db import decisions
 from screener.lists import catalog
 from screener.lists.bundled import open_store
+from screener.screening import decisions
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "fixtures" / "http" / "csl"

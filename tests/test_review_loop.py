@@ -26,10 +26,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from screener.cli import cli
-from screener.db import decisions
 from screener.db.store import Store
 from screener.lists import catalog
 from screener.lists.bundled import open_store
+from screener.screening import decisions
 
 COSTAR = "CoStar Group, Inc."
 REASON = (

@@ -10,6 +10,7 @@ from screener.screening.results import ScreenHit
 from screener.screening.rows import RowScreener
 from screener.screening.service import Screener
 from screener.screening.stages import Query, finish
+from screener.shapes import RowResult
 
 HIK = "Hangzhou Hikvision Digital Technology Co., Ltd."
 NAMES = [
@@ -40,20 +41,32 @@ def test_a_hit_moved_by_the_country_is_the_same_as_one_made_from_the_match(
             assert base.rescored(h).explanation != base.explanation  # "country US not among CN"
 
 
+def batch_rows(
+    s: Screener, thr: float, names: list[str], countries: list[str | None]
+) -> tuple[RowScreener, list[RowResult]]:
+    """The rows a batch makes: the names screened once down to the batch's floor by an
+    executor, learnt by the service, the rows made from the service's results."""
+    snap = s.snapshot(lazy=False)
+    fl = floor(thr, "any")
+    rs = RowScreener(s, snap, thr, fl)
+    todo = [n for n in dict.fromkeys(names) if n]
+    rs.learn(todo, screen_chunk(snap.matcher, todo, fl))
+    return rs, rs.rows(0, names, countries)
+
+
 def test_rows_are_what_each_row_screened_alone_gives(store: Store) -> None:
     s = Screener(store)
-    m, thr = s.full_matcher(), 0.85
-    rs = RowScreener(m, thr, s.stages)
+    thr = 0.85
     rows = [(n, c) for n in NAMES for c in COUNTRIES] * 2
     names = [n for n, _ in rows]
-    todo = rs.unknown(names)
-    rs.learn(todo, screen_chunk(m, todo, floor(thr, "any")))
-    got = rs.rows(0, names, [c for _, c in rows])
+    rs, got = batch_rows(s, thr, names, [c for _, c in rows])
+    m = rs.m
     for (name, country), result in zip(rows, got):
         if not name:
             assert result["status"] == "skipped"
             continue
-        alone = finish(expand(m, rs.matches[name]), Query(name, country, thr), s.stages)
+        [matches] = screen_chunk(m, [name], floor(thr, "any"))
+        alone = finish(expand(m, matches), Query(name, country, thr), s.stages)
         assert result["hits"] == [h.to_dict() for h in alone], (name, country)
     hik = [r for r in got if r["query"] == HIK]
     assert hik[0]["status"] == "hit" and hik[0]["hits"][0]["score"] > hik[1]["hits"][0]["score"]
@@ -65,3 +78,33 @@ def test_rows_are_what_each_row_screened_alone_gives(store: Store) -> None:
     # leaves the name's own hit list, shared
     dated = rs.rows(0, [HIK, HIK], [None, None], ["1970", "1985-02"])
     assert dated[0]["hits"] is dated[1]["hits"] is by_key[(HIK, None)]
+
+
+def test_a_batch_and_a_check_share_the_service_cache(store: Store) -> None:
+    """One cache: the names a batch's executor screened are the service's, and a row's
+    finished hits are the service's own list, typed once for the name."""
+    s = Screener(store)
+    thr = 0.85
+    rs, got = batch_rows(s, thr, [HIK, HIK, "Acme Bakery"], ["cn", "us", None])
+    snap = rs.snap
+    assert {HIK, "Acme Bakery"} <= set(snap.memo[rs.floor])
+    assert snap.memo[rs.floor]["Acme Bakery"] == []
+    assert (HIK, rs.floor) in snap.named  # expanded and typed once, for both countries
+    finished = s.rows_hits(snap, rs.floor, thr, False, [(HIK, "cn", None)])[0]
+    assert s.rows_hits(snap, rs.floor, thr, False, [(HIK, "cn", None)])[0] is finished
+    assert got[0]["hits"] == [h.to_dict() for h in finished]
+    # a check asks the same service: its answer is a copy, equal to the row's
+    [check] = s.screen([s.query(HIK, "cn", thr)], snapshot=snap)
+    assert [h.entity_id for h in check] == [h["entity_id"] for h in got[0]["hits"]]
+    assert all(a is not b for a, b in zip(check, finished))
+
+
+def test_a_name_the_service_let_go_is_screened_again_not_cleared(store: Store) -> None:
+    """A batch with more distinct names than the service remembers: a name whose matches
+    were let go after its executor screened it is screened again, never a clear row."""
+    s = Screener(store)
+    thr = 0.85
+    rs, _ = batch_rows(s, thr, [HIK], [None])
+    rs.snap.memo[rs.floor].clear()
+    [row] = rs.rows(0, [HIK], ["cn"])
+    assert row["status"] == "hit" and row["hits"][0]["name"].startswith("Hangzhou Hikvision")

@@ -7,7 +7,7 @@ import pytest
 
 from screener.errors import InputError
 from screener.matching.country import dob_option
-from screener.matching.matcher import Matcher
+from screener.matching.matcher import Matcher, screen
 from screener.matching.normalize import normalize
 from screener.matching.rules import DOB_BONUS, DOB_PENALTY
 from screener.model import Entity, Name
@@ -36,10 +36,10 @@ def test_a_cyrillic_listed_name_is_found_by_its_latin_spelling_and_back() -> Non
             Entity(id="hik", name="Hangzhou Hikvision Digital Technology Co., Ltd."),
         ]
     )
-    assert [h.entity.id for h in m.screen("Muromskiy Priborostroitelnyy Zavod")] == ["mpz"]
-    assert [h.entity.id for h in m.screen("Муромский приборостроительный завод АО")] == ["mpz"]
-    assert "sber" in [h.entity.id for h in m.screen("Сбербанк России")]
-    assert "sber" in [h.entity.id for h in m.screen("Sberbank")]
+    assert [h.entity.id for h in screen(m, "Muromskiy Priborostroitelnyy Zavod")] == ["mpz"]
+    assert [h.entity.id for h in screen(m, "Муромский приборостроительный завод АО")] == ["mpz"]
+    assert "sber" in [h.entity.id for h in screen(m, "Сбербанк России")]
+    assert "sber" in [h.entity.id for h in screen(m, "Sberbank")]
 
 
 def people() -> Matcher:
@@ -56,8 +56,8 @@ def people() -> Matcher:
 
 def test_an_agreeing_date_of_birth_raises_a_person_hit_a_little() -> None:
     m = people()
-    plain = {h.entity.id: h.score for h in m.screen("Chen Quanguo", threshold=0.5)}
-    dated = {h.entity.id: h for h in m.screen("Chen Quanguo", threshold=0.5, dob="1955")}
+    plain = {h.entity.id: h.score for h in screen(m, "Chen Quanguo", threshold=0.5)}
+    dated = {h.entity.id: h for h in screen(m, "Chen Quanguo", threshold=0.5, dob="1955")}
     assert dated["chen"].score == pytest.approx(min(1.0, plain["chen"] + DOB_BONUS))
     assert "date of birth 1955 agrees with 1955-11" in dated["chen"].explanation
     assert dated["acme"].score == plain["acme"]  # not a person: no date evidence
@@ -65,11 +65,11 @@ def test_an_agreeing_date_of_birth_raises_a_person_hit_a_little() -> None:
 
 def test_a_differing_date_lowers_but_never_clears_a_name_hit() -> None:
     m = people()
-    chen = [h for h in m.screen("Chen Quanguo", dob="1970-01-01") if h.entity.id == "chen"]
+    chen = [h for h in screen(m, "Chen Quanguo", dob="1970-01-01") if h.entity.id == "chen"]
     assert chen and chen[0].score >= 0.8  # still a hit, at the threshold at least
     assert "differs" in chen[0].explanation
-    low = m.screen("Chen Quangu", threshold=0.3)  # a weaker name hit is lowered in full
-    weaker = m.screen("Chen Quangu", threshold=0.3, dob="1970")
+    low = screen(m, "Chen Quangu", threshold=0.3)  # a weaker name hit is lowered in full
+    weaker = screen(m, "Chen Quangu", threshold=0.3, dob="1970")
     a = {h.entity.id: h.score for h in low}
     b = {h.entity.id: h.score for h in weaker}
     if a.get("chen", 1.0) < 0.8:

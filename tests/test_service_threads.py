@@ -67,11 +67,11 @@ def test_names_screened_before_come_from_the_snapshot_memo(store: Store) -> None
     q = s.query(HIK)
     first = s.screen([q])[0]
     snap = s.snapshot()
-    assert (HIK, q.threshold) in snap.memo
+    assert HIK in snap.memo[q.threshold]
     again = s.screen([q, s.query("Siemens AG")])
     assert [h.entity_id for h in again[0]] == [h.entity_id for h in first]
     assert again[1] == []
-    assert ("Siemens AG", q.threshold) in snap.memo
+    assert "Siemens AG" in snap.memo[q.threshold]
 
 
 def test_without_auto_reload_a_new_version_waits_for_refresh(store: Store) -> None:

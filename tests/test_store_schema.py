@@ -74,7 +74,7 @@ def test_a_version_1_store_upgrades_with_its_data_intact(tmp_path: Path) -> None
             assert [{c: r[c] for c in old_cols} for r in after[table]] == before[table], table
         assert pragma_version(path) == SCHEMA_VERSION == schema.MIGRATIONS[-1].version
         log = list(store.query("select version, name, tool_version from migrations"))
-        assert [r["version"] for r in log] == AFTER_V1 == [2, 3, 4]  # 1 predates the log
+        assert [r["version"] for r in log] == AFTER_V1 == [2, 3, 4, 5]  # 1 predates the log
 
         # The data reads as before through the library.
         names = {e.id: e.name for e in store.entities(["mini"])}
@@ -86,6 +86,14 @@ def test_a_version_1_store_upgrades_with_its_data_intact(tmp_path: Path) -> None
         assert done["status"] == "done" and done["hit_list"][0]["citation"] == "84 FR 54002"
         url = before["http_cache"][0]["url"]
         assert cached_validators(store, url, 1)["etag"] == '"5f3c-61a2b"'
+        # Version 5 rebuilt the tables with their foreign keys, rows and indexes kept.
+        fks = {
+            (r[2], r[3], r[4])
+            for r in store.conn.execute("select * from pragma_foreign_key_list('entities')")
+        }
+        assert fks == {("versions", "version_id", "id")}
+        indexes = {r[0] for r in store.conn.execute("select name from sqlite_master")}
+        assert {"idx_entities_source_id_version_id", "idx_names_name_nocase"} <= indexes
         # The run left "running" by 0.1.0 has no process recorded: it is left alone.
         old = runs.run(store, before["runs"][1]["id"])
         assert old["status"] == "running" and old["pid"] is None
@@ -223,3 +231,57 @@ def test_stores_opened_at_once_migrate_once(tmp_path: Path) -> None:
     assert [v for (v,) in conn.execute("select version from migrations")] == AFTER_V1
     conn.close()
     assert dump(path)["entities"] == dump(make_v1_store(tmp_path / "again.db"))["entities"]
+
+
+# -- the store in the sqlite-utils and Datasette ecosystem ------------------------------------
+
+
+def test_the_store_opens_and_reads_with_sqlite_utils(db_path: Path) -> None:
+    """The store is an ordinary SQLite database: sqlite-utils (and so Datasette) opens it,
+    reads its rows and follows the foreign keys of schema version 5."""
+    from sqlite_utils import Database
+
+    Store.open(db_path).close()
+    db = Database(db_path)
+    try:
+        assert {"sources", "versions", "entities", "names", "runs", "decisions"} <= set(
+            db.table_names()
+        )
+        [hik] = db.table("entities").rows_where(
+            "source_id = ? and id = ? and version_id = "
+            "(select active_version from sources where id = ?)",
+            ["screener-surveillance", "hikvision", "screener-surveillance"],
+        )
+        assert hik["name"] == "Hangzhou Hikvision Digital Technology Co., Ltd."
+        assert "84 FR 54002" in hik["listings"]
+        names = {
+            r["name"]
+            for r in db.query(
+                "select n.name from names n join versions v on v.id = n.version_id "
+                "where v.status = 'active' and n.entity_id = 'hikvision'"
+            )
+        }
+        assert "海康威视" in names
+        fks = {(fk.column, fk.other_table) for fk in db.table("names").foreign_keys}
+        assert fks == {("version_id", "versions")}
+        assert ("source_id", "sources") in {
+            (fk.column, fk.other_table) for fk in db.table("versions").foreign_keys
+        }
+    finally:
+        db.close()
+
+
+def test_check_opens_the_store_without_sqlite_utils(db_path: Path) -> None:
+    """sqlite-utils imports pandas: a check on a store at the current version never
+    imports it (imports, updates, migrations and exports do)."""
+    code = (
+        "import sys; from screener.cli import main; sys.argv = ['screener', '--db', "
+        f"{str(db_path)!r}, 'check', 'Hikvision']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('sqlite_utils', 'pandas') if m in sys.modules), file=sys.stderr)"
+    )
+    Store.open(db_path).close()
+    err = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    ).stderr
+    assert err.strip().splitlines()[-1] == "[]", err

@@ -59,6 +59,7 @@ from screener.api.server import Server, json_body, json_response, server
 from screener.api.uploads import start_batch
 from screener.db.store import now_iso
 from screener.errors import InputError, ScreenerError
+from screener.matching.rules import valid_threshold
 from screener.screening.service import Screener
 
 log = logging.getLogger("screener.serve")
@@ -223,7 +224,7 @@ async def check(request: Request) -> Response:
         lambda: srv.s.check(
             p.get("name", ""),
             country=p.get("country") or None,
-            threshold=p.get("threshold") or None,
+            threshold=valid_threshold(t) if (t := p.get("threshold")) else None,
             fail_stale=_flag(p, "fail_stale"),
             related=_flag(p, "related"),
             recorded=request_ids(request),

@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 from screener.api import entities
@@ -34,6 +35,7 @@ from screener.errors import ScreenerError
 from screener.heap import ServerCollector, paused_collector
 from screener.lists.freshness import require_fresh, stale_message
 from screener.screening.service import Screener
+from screener.shapes import ListVersion
 
 log = logging.getLogger("screener.serve")
 WARM_UP = ("Hangzhou Hikvision Digital Technology Co., Ltd.", "海康威视", "Siemens AG")
@@ -74,8 +76,8 @@ class ListWatcher:
             t = time.perf_counter()
             # The index is millions of objects that live as long as the lists, with no
             # cycles among them: built with the collector paused, then frozen, so that no
-            # pass walks them (passes over a new index took 0.3-0.4 s each, a pause for
-            # every request in flight). Refcounting still frees them when the next lists
+            # pass walks them (each pass over a new index would pause every request in
+            # flight). Refcounting still frees them when the next lists
             # replace them. What else is alive then is frozen with them: a few requests'
             # objects, once per list update.
             with paused_collector():
@@ -123,7 +125,7 @@ class ListWatcher:
 
 
 def record_dates(
-    store: Store, versions: list[dict[str, Any]]
+    store: Store, versions: Sequence[ListVersion]
 ) -> dict[tuple[str, str], tuple[str, str]]:
     """(source, entry) -> (first seen, last change) of every record of ``versions``: the
     date of the first stored version holding the entry, and of the first since which

@@ -15,6 +15,7 @@ nothing would answer "no match" for a query that was not screened.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -24,6 +25,7 @@ import yaml
 from screener.api.problems import NotFound
 from screener.errors import InputError
 from screener.lists.registry import registry
+from screener.shapes import ListVersion
 
 
 @cache
@@ -44,7 +46,7 @@ def topics_of(list_names: list[str | None], kind: str | None) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def lists_of(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def lists_of(versions: Sequence[ListVersion]) -> list[ListVersion]:
     """The loaded versions that are lists (not the ownership graph, whose nodes are
     never results: a hit on one is a hit on its listed owners)."""
     return [v for v in versions if v.get("kind") != "ownership"]
@@ -55,7 +57,7 @@ def dataset_name(source_id: str | None) -> str:
     return (source_id or "unknown").replace("-", "_")
 
 
-def collections(versions: list[dict[str, Any]]) -> dict[str, list[str]]:
+def collections(versions: Sequence[ListVersion]) -> dict[str, list[str]]:
     """Each collection's loaded datasets, from the loaded versions (``kind`` of each)."""
     versions = lists_of(versions)
     out = {}
@@ -71,7 +73,7 @@ def collections(versions: list[dict[str, Any]]) -> dict[str, list[str]]:
 
 def scope(
     name: str,
-    versions: list[dict[str, Any]],
+    versions: Sequence[ListVersion],
     include: list[str] = (),  # type: ignore[assignment]
     exclude: list[str] = (),  # type: ignore[assignment]
 ) -> set[str]:
@@ -91,7 +93,7 @@ def scope(
 
 
 def _members(
-    name: str, versions: list[dict[str, Any]], what: str, error: type[InputError] = InputError
+    name: str, versions: Sequence[ListVersion], what: str, error: type[InputError] = InputError
 ) -> set[str]:
     loaded = {dataset_name(v["source_id"]) for v in versions}
     given, name = name, name.replace("-", "_")
@@ -114,7 +116,7 @@ def _members(
     )
 
 
-def catalog(versions: list[dict[str, Any]], stale: set[str]) -> dict[str, Any]:
+def catalog(versions: Sequence[ListVersion], stale: set[str]) -> dict[str, Any]:
     """``GET /catalog`` in yente's shape: every dataset, leaves then collections."""
     leaves = [
         {

@@ -32,7 +32,7 @@ import hashlib
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from screener.api.datasets import dataset_name, topics_of
 from screener.model import Entity
@@ -226,7 +226,23 @@ def _put(props: dict[str, list[str]], key: str, values: list[Any]) -> None:
         props[key] = kept
 
 
-def entity_response(listed: Listed, hit: ScreenHit | None = None) -> dict[str, Any]:
+class EntityResponse(TypedDict):
+    """yente's ``EntityResponse``: one record, its FollowTheMoney properties, and when the
+    lists first and last showed it."""
+
+    id: str
+    caption: str
+    schema: str
+    properties: dict[str, list[str]]
+    datasets: list[str]
+    referents: list[str]
+    target: bool
+    first_seen: str | None
+    last_seen: str | None
+    last_change: str | None
+
+
+def entity_response(listed: Listed, hit: ScreenHit | None = None) -> EntityResponse:
     """A yente ``EntityResponse`` of a record (with ``hit``: of the party it found)."""
     e = listed.entity
     return {

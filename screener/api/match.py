@@ -38,9 +38,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypedDict
 
 from screener.api.entities import (
+    EntityResponse,
     Listed,
     Lookup,
     entity_id_of,
@@ -51,6 +52,7 @@ from screener.api.entities import (
 )
 from screener.api.problems import TooLarge, parse_each
 from screener.countries import country_option
+from screener.db.runs import Recorded
 from screener.errors import InputError
 from screener.matching.country import dob_option
 from screener.matching.rules import (
@@ -64,6 +66,7 @@ from screener.matching.rules import (
 from screener.screening.results import ScreenHit, ranked
 from screener.screening.service import Screener, Snapshot
 from screener.screening.stages import Query
+from screener.shapes import HitDict
 
 ALGORITHM = "screener-names"
 ALGORITHMS = ("default", "best", ALGORITHM)
@@ -270,7 +273,7 @@ def merged(per_name: list[list[ScreenHit]], by_relation: bool = True) -> list[Sc
     return ranked(list(best.values()))
 
 
-def explanations(h: ScreenHit) -> dict[str, dict[str, Any]]:
+def explanations(h: ScreenHit) -> Explanations:
     """yente's ``explanations``: the score of each feature and how it came about.
 
     ``name``: how the names compare, before the secondary evidence; ``country`` and
@@ -329,18 +332,52 @@ def _adjustment(notes: list[str], prefix: str) -> tuple[float, str | None]:
     return 0.0, None
 
 
-def result(h: ScreenHit, listed: Listed, threshold: float) -> dict[str, Any]:
+class FeatureScore(TypedDict):
+    """What one feature added to a result's score, and how it came about."""
+
+    score: float
+    detail: str | None
+
+
+class NameFeature(FeatureScore):
+    query: str | None  # the query, or the part of it that matched, normalized
+    candidate: str  # the listed name it matched
+
+
+class Explanations(TypedDict):
+    """yente's ``explanations`` of a result (:func:`explanations`)."""
+
+    name: NameFeature
+    country: FeatureScore
+    birth_date: FeatureScore
+
+
+class ScreenerHit(HitDict):
+    """The hit itself under a result's ``screener`` (``ScreenHit.to_dict()``), with the
+    lists it is on."""
+
+    lists: list[str]
+
+
+class MatchResult(EntityResponse):
+    """yente's ``ScoredEntityResponse``: the record, its score, and the hit under
+    ``screener``."""
+
+    score: float
+    match: bool
+    explanations: Explanations
+    screener: ScreenerHit
+
+
+def result(h: ScreenHit, listed: Listed, threshold: float) -> MatchResult:
     """One hit as yente's ``ScoredEntityResponse``, with the hit under ``screener``."""
+    lists = [n for n in dict.fromkeys(x.get("list") for x in h.listings) if n]
     return {
         **entity_response(listed, h),
         "score": h.score,
         "match": h.score >= threshold,
         "explanations": explanations(h),
-        "screener": {
-            **h.to_dict(),
-            "lists": list(dict.fromkeys(x.get("list") for x in h.listings if x.get("list")))
-            or ([h.list] if h.list else []),
-        },
+        "screener": {**h.to_dict(), "lists": lists or ([h.list] if h.list else [])},
     }
 
 
@@ -374,14 +411,14 @@ def respond(
     snap: Snapshot,
     o: Options,
     keep: Filter,
-) -> tuple[dict[str, Any], list[tuple[int, str, list[dict[str, Any]]]]]:
+) -> tuple[dict[str, Any], list[Recorded]]:
     """The responses of every query (screened in one call, with the snapshot ``snap``),
     and the (row, query, hits) triples of the audit record."""
     plans = {k: p.queries(o.cutoff, o.related) for k, p in parsed.items()}
     found = iter(s.screen([q for qs in plans.values() for q in qs], snapshot=snap))
     table = keep.table
     out: dict[str, Any] = {}
-    audit = []
+    audit: list[Recorded] = []
     for row, (key, p) in enumerate(parsed.items()):
         qs = plans[key]
         hits = next(found) if len(qs) == 1 else merged([next(found) for _ in qs])

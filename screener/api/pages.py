@@ -37,12 +37,13 @@ from screener.api.security import (
 )
 from screener.api.server import server
 from screener.api.uploads import start_batch
-from screener.errors import ListsError, ScreenerError
+from screener.errors import ScreenerError, http_status
 from screener.files.reports.html import RELATIONS
 from screener.lists.effects import annotate
+from screener.matching.rules import valid_threshold
 
 REVIEWER_COOKIE = "screener_reviewer"  # the reviewer's name, remembered for the next decision
-# how each decision kind (screener.db.decisions.KINDS) reads on the page
+# how each decision kind (screener.model.DECISION_KINDS) reads on the page
 KIND_LABELS = {
     "false-positive": "A false positive: not the listed entity",
     "confirmed": "A true match",
@@ -78,8 +79,7 @@ def render(request: Request, template: str, status: int = 200, **ctx: Any) -> Re
 
 
 def problem(request: Request, e: BaseException, title: str = "Something is wrong") -> Response:
-    status = e.status if isinstance(e, Forbidden) else 503 if isinstance(e, ListsError) else 400
-    return render(request, "error.html", status, title=title, message=str(e))
+    return render(request, "error.html", http_status(e), title=title, message=str(e))
 
 
 Page = Callable[[Request], Awaitable[Response]]
@@ -113,11 +113,13 @@ async def search(request: Request) -> Response:
     try:
         srv.snapshot_or_503()
         result = await run_in_threadpool(
-            srv.s.check, name, country=form["country"] or None, threshold=form["threshold"] or None
+            srv.s.check,
+            name,
+            country=form["country"] or None,
+            threshold=valid_threshold(form["threshold"]) if form["threshold"] else None,
         )
     except ScreenerError as e:
-        status = 503 if isinstance(e, ListsError) else 400
-        return render(request, "search.html", status, form=form, result=None, error=str(e))
+        return render(request, "search.html", http_status(e), form=form, result=None, error=str(e))
     back = "/?" + urlencode({k: v for k, v in form.items() if v})
     return render(
         request, "search.html", form=form, result=result, decided=p.get("decided"), back=back
@@ -178,9 +180,7 @@ async def upload(request: Request) -> Response:
             srv.snapshot_or_503()
             job = await run_in_threadpool(start_batch, srv, form)
     except (ScreenerError, Forbidden) as e:
-        return render(
-            request, "upload.html", e.status if isinstance(e, Forbidden) else 400, error=str(e)
-        )
+        return render(request, "upload.html", http_status(e), error=str(e))
     return RedirectResponse(f"/uploads/{job.id}", 303)
 
 

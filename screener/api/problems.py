@@ -9,14 +9,17 @@ Every error the JSON API gives is an RFC 9457 problem (``application/problem+jso
 a route adds (``errors``: each bad query by its key) come after. A 503 says when to try
 again (``Retry-After``).
 
-:func:`status_of` is the one place where an error becomes a status:
+Each error class carries its status (``http_status``, as it carries its exit code:
+:mod:`screener.errors`); :func:`status_of` reads it:
 
     Forbidden (screener.api.security)   its own status, 401 or 403
     NotFound                            404
     TooLarge                            413 (more queries than a request may hold)
     Unsupported                         415 (a body that is not JSON, or not a form)
     ListsError                          503 (lists loading, missing or stale under fail_stale)
+    UpdateError                         502 (a publisher's server failed)
     any other ScreenerError             400
+    anything else                       500 (a bug, never the client's fault)
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Any, TypeVar
 import orjson
 from starlette.responses import Response
 
-from screener.errors import InputError, ListsError, ScreenerError
+from screener.errors import InputError, http_status
 
 RETRY_AFTER = "5"  # seconds: the lists of a starting server load in a few
 PROBLEM_TYPE = "application/problem+json"
@@ -37,32 +40,24 @@ PROBLEM_TYPE = "application/problem+json"
 class NotFound(InputError):
     """What the request names does not exist here (a dataset, an entity, a job)."""
 
+    http_status = 404
+
 
 class TooLarge(InputError):
     """More queries than one request may hold."""
+
+    http_status = 413
 
 
 class Unsupported(InputError):
     """A body of a media type the route does not read."""
 
+    http_status = 415
+
 
 def status_of(e: BaseException) -> int:
-    """The HTTP status of an error (see the module docstring)."""
-    from screener.api.security import Forbidden
-
-    if isinstance(e, Forbidden):
-        return e.status
-    if isinstance(e, NotFound):
-        return 404
-    if isinstance(e, TooLarge):
-        return 413
-    if isinstance(e, Unsupported):
-        return 415
-    if isinstance(e, ListsError):
-        return 503
-    if isinstance(e, ScreenerError):
-        return 400
-    return 500
+    """The HTTP status of an error: its class's (see the module docstring)."""
+    return http_status(e)
 
 
 def problem_body(status: int, detail: str, **extra: Any) -> dict[str, Any]:

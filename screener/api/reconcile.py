@@ -45,6 +45,7 @@ from screener.api.match import merged
 from screener.api.problems import TooLarge, parse_each
 from screener.api.server import parse_json
 from screener.countries import country_option
+from screener.db.runs import Recorded
 from screener.errors import InputError
 from screener.matching.normalize import clean
 from screener.matching.rules import DEFAULT_THRESHOLD
@@ -212,14 +213,14 @@ def candidate(h: ScreenHit, listed: entities.Listed) -> dict[str, Any]:
 
 def respond(
     parsed: dict[str, Parsed], s: Screener, snap: Snapshot
-) -> tuple[dict[str, Any], list[tuple[int, str, list[dict[str, Any]]]]]:
+) -> tuple[dict[str, Any], list[Recorded]]:
     """The answer of every query (one screening call with ``snap``), and the audit's
     triples."""
     plans = {k: [Query(n, p.country, CUTOFF) for n in p.names] for k, p in parsed.items()}
     found = iter(s.screen([q for qs in plans.values() for q in qs], snapshot=snap))
     table = entities.lookup(snap)
     out: dict[str, Any] = {}
-    audit = []
+    audit: list[Recorded] = []
     for row, (key, p) in enumerate(parsed.items()):
         hits = merged([next(found) for _ in plans[key]], by_relation=False)
         kept = []

@@ -31,8 +31,10 @@ from screener.api.pages import REVIEWER_COOKIE, for_readers, problem, render
 from screener.api.problems import error_response
 from screener.api.security import Forbidden, safe_next
 from screener.api.server import json_body, json_response, server
-from screener.db import decisions, portfolios
+from screener.db import portfolios
 from screener.errors import InputError, ScreenerError
+from screener.model import DECISION_KINDS
+from screener.screening import decisions
 
 DECISION_FIELDS = ("party", "entity_id", "source_id", "kind", "reason", "reviewer")
 
@@ -84,7 +86,7 @@ async def get_decisions(request: Request) -> Response:
         rows = await run_in_threadpool(decisions.all_decisions, srv.s.store, party)
     except (ScreenerError, Forbidden) as e:
         return error_response(e)
-    return json_response({"decisions": rows, "kinds": list(decisions.KINDS)})
+    return json_response({"decisions": rows, "kinds": list(DECISION_KINDS)})
 
 
 # -- pages -------------------------------------------------------------------------------
@@ -169,7 +171,7 @@ async def rescreen_page(request: Request) -> Response:
         return problem(request, e, "Not screened again")
 
     def work(job: Job) -> dict[str, Any]:
-        return rescreen(srv.s, name).to_dict()
+        return dict(rescreen(srv.s, name).to_dict())  # the job keeps it as JSON
 
     assert srv.jobs is not None
     job = srv.jobs.submit(srv.jobs.new("rescreen", work, input_name=name))

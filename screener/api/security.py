@@ -34,6 +34,8 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from screener.errors import ScreenerError
+
 MAX_BODY = 1024 * 1024  # bytes: a /match request of 100 queries is a few kilobytes
 SESSION_COOKIE = "screener_session"
 CSRF_COOKIE = "screener_csrf"
@@ -52,12 +54,16 @@ NO_TOKEN = (
 )
 
 
-class Forbidden(Exception):
-    """A write without the right credentials: ``status`` 401 or 403 and a message."""
+class Forbidden(ScreenerError):
+    """A write without the right credentials: ``http_status`` 401 or 403 and a message."""
 
     def __init__(self, status: int, message: str):
         super().__init__(message)
-        self.status = status
+        self.http_status = status
+
+    @property
+    def status(self) -> int:
+        return self.http_status
 
 
 class Guard:

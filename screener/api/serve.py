@@ -246,7 +246,7 @@ def timed_http() -> type:
     """uvicorn's HTTP protocol (httptools) with the read timeouts of the module docstring."""
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-    class TimedHttp(HttpToolsProtocol):  # type: ignore[misc]
+    class TimedHttp(HttpToolsProtocol):
         _timer: Any = None
         _body_deadline = 0.0
 
@@ -273,7 +273,7 @@ def timed_http() -> type:
                 )
             self.transport.close()
 
-        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._arm(HEADER_TIMEOUT, "headers")
 

@@ -19,8 +19,10 @@ from screener.api.jobs import Jobs
 from screener.api.problems import Unsupported
 from screener.api.security import Guard
 from screener.db import runs
+from screener.db.runs import Recorded
 from screener.errors import InputError, ListsError
 from screener.screening.service import Screener, Snapshot
+from screener.shapes import ListVersion
 
 log = logging.getLogger("screener.serve")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -99,8 +101,8 @@ class Server:
         options: dict[str, Any],
         threshold: float,
         started: str,
-        rows: list[tuple[int, str, list[dict[str, Any]]]],
-        lists: list[dict[str, Any]],
+        rows: list[Recorded],
+        lists: list[ListVersion],
     ) -> str:
         """Queue the audit record of an answered request; return its run id."""
         run_id = runs.new_run_id()
@@ -117,8 +119,8 @@ def server(request: Request) -> Server:
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """JSON (UTF-8, compact) through orjson: a /match answer of 20 parties encodes in a
-    tenth of the time the standard library takes."""
+    """JSON (UTF-8, compact) through orjson: encoding a /match answer with the standard
+    library would take much of the request's time."""
     body = orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS)
     return Response(body, status, headers, media_type="application/json")
 

@@ -87,7 +87,7 @@ def _batch_work(job: Job) -> dict[str, Any]:
         input_name=job.input_name,
         options={"via": "screener serve"},
     )
-    d = summary.to_dict()
+    d: dict[str, Any] = dict(summary.to_dict())
     d.pop("output", None)  # a path of the server's
     return d
 

@@ -195,7 +195,7 @@ async def entity(request: Request) -> Response:
         if request.url.query:
             url += f"?{request.url.query}"
         return RedirectResponse(url, 308)
-    body = entities.entity_response(listed)
+    body: dict[str, Any] = {**entities.entity_response(listed)}  # the JSON answer
     if nested in ("true", "1"):
         body["screener"] = {
             "entry_id": listed.entity.id,

@@ -15,7 +15,7 @@ class Validated(Protocol):
     url: str
     etag: str | None
     last_modified: str | None
-    sha256: str
+    sha256: str | None
 
 
 def cached_validators(store: Store, url: str, version_id: int | None) -> dict[str, str | None]:
@@ -36,13 +36,23 @@ def cached_validators(store: Store, url: str, version_id: int | None) -> dict[st
 def save_validators(
     store: Store, source_id: str, version_id: int, fetched: Iterable[Validated]
 ) -> None:
-    """Remember each URL's validators as those of ``version_id``."""
+    """Remember each URL's validators as those of ``version_id`` (an update's write, through
+    sqlite-utils: :mod:`screener.db.tables`)."""
+    from screener.db.tables import tables
+
     with store.conn:
-        store.conn.executemany(
-            """insert or replace into http_cache (url, source_id, version_id, etag,
-               last_modified, sha256, fetched_at) values (?,?,?,?,?,?,?)""",
+        tables(store.conn).table("http_cache").upsert_all(
             [
-                (f.url, source_id, version_id, f.etag, f.last_modified, f.sha256, now_iso())
+                {
+                    "url": f.url,
+                    "source_id": source_id,
+                    "version_id": version_id,
+                    "etag": f.etag,
+                    "last_modified": f.last_modified,
+                    "sha256": f.sha256,
+                    "fetched_at": now_iso(),
+                }
                 for f in fetched
             ],
+            pk="url",
         )

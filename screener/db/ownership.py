@@ -21,8 +21,8 @@ becomes an entity of the store source ``screener-ownership`` (kind ``ownership``
 with its names, aliases and country, and ``extra["ownership_node"] = True``, so the
 ordinary index screens it. A failed load leaves the store as it was.
 
-The walk (chains up and down, the relation to listed owners) is in
-:mod:`screener.db.ownership_graph`.
+The walk (chains up and down) is in :mod:`screener.db.ownership_graph`; what the links
+mean (the relation to listed owners, the rules) in :mod:`screener.screening.ownership`.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from typing import Any
 
 from screener.db.store import Store, now_iso
 from screener.errors import InputError
+from screener.shapes import ListVersion, PartyState
 
 MAX_NAME = 100
 
@@ -163,9 +164,9 @@ def save_screening(
     store: Store,
     name: str,
     run_id: str,
-    lists: list[dict[str, Any]],
+    lists: Sequence[ListVersion],
     summary: dict[str, Any],
-    results: Sequence[dict[str, Any]],
+    results: Sequence[PartyState],
 ) -> int:
     """Record a screening of portfolio ``name``; ``results`` in input order, each with
     ``row``, ``party``, ``country``, ``status`` and ``hits``. Returns its id."""

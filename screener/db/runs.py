@@ -46,13 +46,14 @@ from typing import Any
 from screener import __version__
 from screener.db.store import Store, now_iso
 from screener.errors import InputError
+from screener.shapes import HitDict, ListVersion
 
 
 def start_run(
     store: Store,
     command: str,
     options: dict[str, Any],
-    lists: list[dict[str, Any]],
+    lists: Sequence[ListVersion],
     threshold: float,
     input_path: str | None = None,
     input_sha256: str | None = None,
@@ -98,14 +99,16 @@ class FinishedRun:
     id: str
     command: str
     options: dict[str, Any]
-    lists: list[dict[str, Any]]
+    lists: Sequence[ListVersion]
     threshold: float
     started_at: str
-    rows: Sequence[tuple[int, str, list[dict[str, Any]]]]  # (row, query, hit dicts)
+    rows: Sequence[Recorded]  # (row, query, hit dicts)
     exit_code: int
     finished_at: str = field(default_factory=now_iso)
     status: str = "done"
 
+
+Recorded = tuple[int, str, list[HitDict]]  # what the audit keeps of a row: row, query, hits
 
 RUN_COLUMNS = (
     "id",
@@ -150,7 +153,8 @@ def record_finished(store: Store, done: Iterable[FinishedRun]) -> int:
     (``json_each``): a row at a time would hand the interpreter's lock back and forth
     with the threads answering requests at every row."""
     me = this_process()
-    run_rows, hit_rows = [], []
+    run_rows: list[list[Any]] = []
+    hit_rows: list[tuple[Any, ...]] = []
     lists_json: dict[int, str] = {}  # the requests of a batch share their lists
     for r in done:
         hits = [h for _, _, hs in r.rows for h in hs]
@@ -195,7 +199,7 @@ def _insert_json(store: Store, table: str, columns: Sequence[str], rows: list[An
     )
 
 
-def _hit_row(run_id: str, row: int, query: str, h: dict[str, Any]) -> tuple[Any, ...]:
+def _hit_row(run_id: str, row: int, query: str, h: HitDict) -> tuple[Any, ...]:
     return (
         run_id,
         row,
@@ -221,9 +225,7 @@ def _insert_hits(store: Store, data: list[tuple[Any, ...]]) -> None:
     )
 
 
-def record_hits(
-    store: Store, run_id: str, rows: Iterable[tuple[int, str, list[dict[str, Any]]]]
-) -> None:
+def record_hits(store: Store, run_id: str, rows: Iterable[Recorded]) -> None:
     """Store the hits of (row, query, hit dicts) triples."""
     data = [_hit_row(run_id, row, query, h) for row, query, hits in rows for h in hits]
     if data:

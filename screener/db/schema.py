@@ -28,14 +28,24 @@ Versions
        DELETE), ``portfolios``, ``portfolio_parties``, ``portfolio_screenings`` and
        ``portfolio_results`` (named party sets and what their last screenings found);
        ``run_hits`` records each hit's status and the decision applied to it.
+    5  the tables say how they refer to each other (:data:`FOREIGN_KEYS`: a name to its
+       list version, a version to its source, a hit to its run...), so that Datasette
+       and ``sqlite-utils`` show and follow the links. SQLite cannot add a foreign key
+       to a table, so each table is rebuilt by sqlite-utils' ``transform`` (its rows,
+       columns and indexes kept). They are declared, not enforced (``PRAGMA
+       foreign_keys`` stays off): a store is written by screener alone, in
+       transactions.
 
-Migrations are written as SQL and never edited once released: a change to the
-schema is a new migration at the end of :data:`MIGRATIONS`.
+Migrations are written as SQL, or as a function of the connection for a step SQL's
+``ALTER TABLE`` cannot take (a table transform, through sqlite-utils, imported by that
+step only), and never edited once released: a change to the schema is a new migration
+at the end of :data:`MIGRATIONS`.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from screener import __version__
@@ -47,6 +57,33 @@ class Migration:
     version: int
     name: str
     statements: tuple[str, ...]
+    # a step SQL cannot say, run after the statements in the same transaction
+    transform: Callable[[sqlite3.Connection], None] | None = None
+
+
+# (column, other table, other column) of each table that refers to another (version 5)
+FOREIGN_KEYS: dict[str, list[tuple[str, str, str]]] = {
+    "sources": [("active_version", "versions", "id")],
+    "versions": [("source_id", "sources", "id")],
+    "entities": [("version_id", "versions", "id")],
+    "names": [("version_id", "versions", "id")],
+    "run_hits": [("run_id", "runs", "id")],
+    "run_temp_paths": [("run_id", "runs", "id")],
+    "ownership_edges": [("version_id", "ownership_versions", "id")],
+    "ownership_keys": [("edge_id", "ownership_edges", "id")],
+    "portfolio_parties": [("portfolio", "portfolios", "name")],
+    "portfolio_screenings": [("portfolio", "portfolios", "name")],
+    "portfolio_results": [("screening_id", "portfolio_screenings", "id")],
+}
+
+
+def _declare_foreign_keys(conn: sqlite3.Connection) -> None:
+    """Version 5: each table of :data:`FOREIGN_KEYS` rebuilt with its foreign keys."""
+    from screener.db.tables import tables  # sqlite-utils: this step only
+
+    db = tables(conn)
+    for table, keys in FOREIGN_KEYS.items():
+        db.table(table).transform(add_foreign_keys=keys)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -162,6 +199,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             'ALTER TABLE "run_hits" ADD COLUMN "decision_id" INTEGER',
         ),
     ),
+    Migration(5, "foreign keys declared", (), _declare_foreign_keys),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -215,6 +253,8 @@ def migrate(conn: sqlite3.Connection, where: str, now: str) -> list[int]:
             if m.version > current:
                 for sql in m.statements:
                     conn.execute(sql)
+                if m.transform is not None:
+                    m.transform(conn)
                 conn.execute(_LOG_TABLE)
                 conn.execute(
                     "INSERT OR REPLACE INTO migrations VALUES (?, ?, ?, ?)",

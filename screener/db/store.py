@@ -20,8 +20,9 @@ screener is refused. Imports are transactions: a failed import changes nothing,
 and the previous version stays active. Re-importing bytes identical to the
 active version is a no-op.
 
-The store uses the standard library's ``sqlite3`` only (no sqlite-utils, which
-imports pandas), so that opening it is cheap.
+Opening and reading the store take the standard library's ``sqlite3`` only, so that a
+``check`` starts quickly; imports, updates, migrations and exports write through
+sqlite-utils (:mod:`screener.db.tables`), which imports pandas, on those paths only.
 
 Each thread gets a connection of its own (:attr:`Store.conn`), opened on its first
 use: the HTTP server screens, records runs and runs batch jobs in several threads
@@ -85,6 +86,7 @@ ENTITY_COLUMNS = (
     "extra",
 )
 SOURCE_FIELDS = ("name", "authority", "kind", "url", "licence", "format")
+IMPORT_BATCH = 2_000  # rows of one INSERT statement when a version is written
 
 
 def default_db_path() -> Path:
@@ -304,46 +306,51 @@ class Store:
             if current and current.get("active_version")
             else None
         )
+        from screener.db.tables import tables  # sqlite-utils: imports and updates only
+
         rows, name_rows = _entity_rows(source_id, parsed.entities)
-        conn = self.conn
+        db = tables(self.conn)
         fields = {k: source.get(k) for k in SOURCE_FIELDS if source.get(k) is not None}
         if current is None:
-            conn.execute(
-                "insert into sources (id, name, format) values (?, ?, ?)",
-                [source_id, source.get("name") or source_id, source.get("format")],
+            db.table("sources").insert(
+                {
+                    "id": source_id,
+                    "name": source.get("name") or source_id,
+                    "format": source.get("format"),
+                }
             )
-        for k, v in fields.items():
-            conn.execute(f"update sources set {k} = ? where id = ?", [v, source_id])
-        cur = conn.execute(
-            """insert into versions (source_id, sha256, origin, loaded_at, published,
-               entities, names, status, meta) values (?,?,?,?,?,?,?,?,?)""",
-            [
-                source_id,
-                sha256,
-                origin,
-                now_iso(),
-                parsed.published,
-                len(rows),
-                len(name_rows),
-                "active",
-                json.dumps(parsed.meta, default=str),
-            ],
+        if fields:
+            db.table("sources").update(source_id, fields)
+        versions = db.table("versions").insert(
+            {
+                "source_id": source_id,
+                "sha256": sha256,
+                "origin": origin,
+                "loaded_at": now_iso(),
+                "published": parsed.published,
+                "entities": len(rows),
+                "names": len(name_rows),
+                "status": "active",
+                "meta": json.dumps(parsed.meta, default=str),
+            }
         )
-        version_id = int(cur.lastrowid or 0)
-        placeholders = ",".join("?" * len(ENTITY_COLUMNS))
-        conn.executemany(
-            f"insert into entities ({','.join(ENTITY_COLUMNS)}) values ({placeholders})",
-            ([version_id, *r] for r in rows),
+        version_id = int(versions.last_rowid or 0)
+        columns = ENTITY_COLUMNS[1:]
+        db.table("entities").insert_all(
+            ({"version_id": version_id, **dict(zip(columns, r))} for r in rows),
+            batch_size=IMPORT_BATCH,
         )
-        conn.executemany(
-            "insert into names (version_id, entity_id, name, kind, lang) values (?,?,?,?,?)",
-            ([version_id, *r] for r in name_rows),
+        db.table("names").insert_all(
+            (
+                {"version_id": version_id, "entity_id": e, "name": n, "kind": k, "lang": lang}
+                for e, n, k, lang in name_rows
+            ),
+            batch_size=IMPORT_BATCH,
         )
         if previous:
-            conn.execute("update versions set status = 'superseded' where id = ?", [previous["id"]])
-        conn.execute(
-            "update sources set active_version = ?, updated_at = ? where id = ?",
-            [version_id, now_iso(), source_id],
+            db.table("versions").update(previous["id"], {"status": "superseded"})
+        db.table("sources").update(
+            source_id, {"active_version": version_id, "updated_at": now_iso()}
         )
         return ImportResult(
             source_id,

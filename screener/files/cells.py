@@ -10,6 +10,8 @@ that callers need not import pandas or openpyxl.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -35,7 +37,7 @@ def formula_text(formula: str) -> str | None:
     return value if value is not None and not rest.strip() else None
 
 
-_TEXT_FUNCTIONS = {
+_TEXT_FUNCTIONS: dict[str, Callable[[list[str]], str | None]] = {
     "TRIM": lambda a: " ".join(a[0].split()) if len(a) == 1 else None,
     "UPPER": lambda a: a[0].upper() if len(a) == 1 else None,
     "LOWER": lambda a: a[0].lower() if len(a) == 1 else None,
@@ -89,4 +91,4 @@ def _term(s: str) -> tuple[str | None, str]:
         break
     if any(a is None for a in args):
         return None, s
-    return fn(args), s  # type: ignore[arg-type,operator]
+    return fn([a for a in args if a is not None]), s

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from screener.db.store import Store, sha256_file
 from screener.lists.registry import bundled_dir, importer, registry
@@ -46,7 +47,7 @@ def ensure_bundled(store: Store) -> None:
     ensure_bundled_links(store)
 
 
-def source_fields(entry: dict) -> dict:
+def source_fields(entry: dict[str, Any]) -> dict[str, Any]:
     """The sources-table fields of a registry entry."""
     return {
         "name": entry.get("name"),

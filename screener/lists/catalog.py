@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,9 @@ from screener.errors import InputError
 from screener.files.cells import neutralize
 from screener.lists.bundled import source_fields
 from screener.lists.data_date import describe, settle
-from screener.lists.links import LinksResult, after_list_import, import_links
+from screener.lists.links import LinksResult, NameMatch, after_list_import, import_links
 from screener.lists.registry import LINK_FORMATS, importer, registry
-from screener.model import Entity
+from screener.model import Entity, Listing
 
 
 def list_files(path: Path) -> list[Path]:
@@ -43,6 +44,7 @@ def import_file(
     source: dict[str, Any] | None = None,
     names: Path | None = None,
     data_date: str | None = None,
+    match: NameMatch | None = None,
 ) -> ImportResult | LinksResult:
     """Parse ``path`` with importer ``fmt`` and store it as a version of ``source_id``.
 
@@ -50,12 +52,12 @@ def import_file(
     file's own ``source`` block; ``name`` overrides the display name. Formats of
     ownership links (``gleif-rr``, ``ownership-csv``) go to the ownership graph
     instead (:func:`screener.lists.links.import_links`; ``names`` is GLEIF's LEI
-    file). A CSL import also records the links its entries state, in the same
+    file, ``match`` what a parent cell of an ownership CSV screens to). A CSL import also records the links its entries state, in the same
     transaction; every list import refreshes the graph's nodes. ``data_date`` is the
     date of the file's data when the file states none (:mod:`screener.lists.data_date`).
     """
     if fmt in LINK_FORMATS:
-        return import_links(store, Path(path), fmt, source_id, names=names)
+        return import_links(store, Path(path), fmt, source_id, names=names, match=match)
     return import_list_file(
         store,
         path,
@@ -205,18 +207,22 @@ def _simple_row(e: Entity, source: dict[str, Any]) -> list[str]:
     ]
 
 
+EXPORT_FORMATS = ("jsonl", "simple", "sqlite")
+
+
 def export(store: Store, out: Path, fmt: str, source_ids: list[str] | None = None) -> int:
     """Write the active entities (of ``source_ids`` or all) to ``out``; returns the count.
 
     ``jsonl``: one entity per line with every provenance field; ``simple``: the
     OpenSanctions targets.simple.csv columns, with text a spreadsheet would run
     as a formula prefixed with ``'`` (:func:`screener.files.cells.neutralize`), as
-    in batch outputs. Written to a temporary file first.
+    in batch outputs; ``sqlite``: a database of its own, for Datasette and sqlite-utils
+    (:func:`export_sqlite`). Written to a temporary file first.
     """
     import csv
 
-    if fmt not in ("jsonl", "simple"):
-        raise InputError(f"unknown export format '{fmt}' (choose jsonl or simple)")
+    if fmt not in EXPORT_FORMATS:
+        raise InputError(f"unknown export format '{fmt}' (choose {', '.join(EXPORT_FORMATS)})")
     versions = {v["source_id"]: v for v in store.require_lists()}
     for sid in source_ids or []:
         if sid not in versions:
@@ -226,6 +232,11 @@ def export(store: Store, out: Path, fmt: str, source_ids: list[str] | None = Non
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent or ".")
     n = 0
     try:
+        if fmt == "sqlite":
+            os.close(fd)
+            n = export_sqlite(store, Path(tmp), [versions[sid] for sid in wanted])
+            os.replace(tmp, out)
+            return n
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f) if fmt == "simple" else None
             if writer:
@@ -244,4 +255,74 @@ def export(store: Store, out: Path, fmt: str, source_ids: list[str] | None = Non
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return n
+
+
+def export_sqlite(store: Store, path: Path, versions: list[dict[str, Any]]) -> int:
+    """The entities of ``versions`` written by sqlite-utils to a new SQLite database at
+    ``path``: ``sources`` (each list version exported, with its checksum and licence),
+    ``entities`` (keyed ``SOURCE:ID``, lists and mappings as JSON), ``names`` and
+    ``listings`` (each pointing to its entity), with the names searchable (full-text
+    index on ``names.name``). ``datasette FILE`` browses it; returns the entities written."""
+    from sqlite_utils import Database
+
+    db = Database(path, execute_plugins=False)
+    try:
+        db.table("sources").insert_all(
+            (
+                {
+                    "id": v["source_id"],
+                    "name": v["source_name"],
+                    "version_id": v["id"],
+                    "sha256": v["sha256"],
+                    "loaded_at": v["loaded_at"],
+                    "published": v["published"],
+                    "licence": v["licence"],
+                    "kind": v["kind"],
+                }
+                for v in versions
+            ),
+            pk="id",
+        )
+        # tables made whole first, so that a list without listings still has their table
+        fk = [("entity", "entities", "key")]
+        db.table("entities").create(
+            {"key": str, "source_id": str, "entity_id": str, "name": str},
+            pk="key",
+            foreign_keys=[("source_id", "sources", "id")],
+        )
+        db.table("names").create(
+            {"entity": str, "name": str, "kind": str, "lang": str}, foreign_keys=fk
+        )
+        db.table("listings").create(
+            {"entity": str, **{f.name: str for f in fields(Listing)}, "in_force": bool},
+            foreign_keys=fk,
+        )
+        n = 0
+        for v in versions:
+            sid = v["source_id"]
+            entities: list[dict[str, Any]] = []
+            names: list[dict[str, Any]] = []
+            listings: list[dict[str, Any]] = []
+            for e in store.entities(version_ids=[v["id"]]):
+                key = f"{sid}:{e.id}"
+                d = e.to_dict()
+                for k in ("names", "listings"):
+                    d.pop(k)
+                d["extra"] = {
+                    k: x for k, x in d["extra"].items() if k not in ("source_id", "version_id")
+                }
+                entities.append({"key": key, "source_id": sid, "entity_id": e.id, **d})
+                del entities[-1]["id"]
+                names.extend({"entity": key, **vars(nm)} for nm in e.all_names())
+                listings.extend({"entity": key, **vars(ls)} for ls in e.listings)
+            db.table("entities").insert_all(entities, alter=True)
+            db.table("names").insert_all(names)
+            db.table("listings").insert_all(listings)
+            n += len(entities)
+        db.table("names").enable_fts(["name"], create_triggers=False)
+        db.table("names").create_index(["entity"])
+        db.table("listings").create_index(["entity"])
+    finally:
+        db.close()
     return n

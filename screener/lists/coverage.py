@@ -18,22 +18,24 @@ beside it (:func:`subset_lists`). No download code is imported here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from screener.db.store import Store
 from screener.lists.data_date import describe
 from screener.lists.registry import registry
+from screener.shapes import CoverageEntry, ListVersion
 
 _CURATED_COUNTS: dict[tuple[str, int], dict[str, int]] = {}
 
 
-def statement(store: Store, versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def statement(store: Store, versions: Sequence[ListVersion]) -> list[CoverageEntry]:
     """One item per list: ``list``, ``status`` (full / subset / not loaded), ``text`` and
     the facts behind it. ``versions`` are the active versions screening used (the
     service's ``lists()``: ``source_id``, ``version_id``, ``sha256``, ``entities``...)."""
     reg = registry()
     loaded = {v["source_id"]: v for v in versions}
-    full: dict[str, dict[str, Any]] = {}
+    full: dict[str, ListVersion] = {}
     for sid, v in loaded.items():
         for name in reg.get(sid, {}).get("lists") or ():
             full.setdefault(name, v)
@@ -42,12 +44,12 @@ def statement(store: Store, versions: list[dict[str, Any]]) -> list[dict[str, An
         if v.get("kind") == "curated":
             for name, n in _curated_counts(store, sid, v["version_id"]).items():
                 subset.setdefault(name, (sid, n))
-    out = []
+    out: list[CoverageEntry] = []
     for name in sorted(set(full) | set(subset)):
         if name in full:
             v = full[name]
             version = store.version(v["version_id"]) or {}
-            data = describe(version) if version else {}
+            data: Mapping[str, Any] = describe(version) if version else {}
             out.append(
                 {
                     "list": name,
@@ -101,14 +103,14 @@ def statement(store: Store, versions: list[dict[str, Any]]) -> list[dict[str, An
     return out
 
 
-def _dated(data: dict[str, Any]) -> str:
+def _dated(data: Mapping[str, Any]) -> str:
     """'data of 2026-06-08', or 'data date unknown' when only the load date is known."""
     if data.get("data_date") and data.get("data_date_basis") != "loaded":
         return f"data of {data['data_date']}"
     return "data date unknown"
 
 
-def subset_lists(items: list[dict[str, Any]] | None) -> set[str]:
+def subset_lists(items: Sequence[CoverageEntry] | None) -> set[str]:
     """The lists a coverage statement says were checked only as a curated subset."""
     return {str(x["list"]) for x in items or () if x.get("status") == "subset"}
 

@@ -33,7 +33,7 @@ import datetime as dt
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from screener.model import ParsedList
 
@@ -113,7 +113,7 @@ def _executive_orders() -> dict[int, str]:
     return {int(k): str(v) for k, v in (doc.get("orders") or {}).items()}
 
 
-def describe(version: dict[str, Any]) -> dict[str, Any]:
+def describe(version: dict[str, Any]) -> DataDate:
     """``data_date`` and ``data_date_basis`` (words) of a stored version row."""
     import json
 
@@ -128,3 +128,11 @@ def describe(version: dict[str, Any]) -> dict[str, Any]:
     )
     date = version.get("published") if basis != "loaded" else (version.get("loaded_at") or "")[:10]
     return {"data_date": date or None, "data_date_basis": basis, "data_date_means": BASES[basis]}
+
+
+class DataDate(TypedDict):
+    """The date of a version's data, what it rests on, and that in words."""
+
+    data_date: str | None
+    data_date_basis: str
+    data_date_means: str

@@ -7,9 +7,10 @@ relationship files and users' CSV files.
   ``parent`` fields become links too, so the graph runs from each entry up to its
   controlling entry and down again.
 - :func:`import_links` loads a ``gleif-rr`` or ``ownership-csv`` file as origin
-  ``--source ID``, replacing what that origin held.
-- :func:`match_owner` finds the listed entity a user's "parent" cell names; it is
-  the one place that calls the matcher, so the screening service can swap it.
+  ``--source ID``, replacing what that origin held. The listed entity a user's
+  "parent" cell names is found by the function its caller passes (``match``: the
+  screening service's, :meth:`~screener.screening.service.Screener.entity_named`), so
+  that this wing never reaches up to the service.
 
 The CSL's own lines (subordinate institutions, sub-units sharing a listed parent's
 name and address) are read at CSL import time: :mod:`screener.lists.csl_links`.
@@ -17,6 +18,7 @@ name and address) are read at CSL import time: :mod:`screener.lists.csl_links`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,10 +28,13 @@ from screener.db.store import Store, sha256_file, sha256_paths
 from screener.errors import InputError
 from screener.lists.parsers import ownership as yaml_edges
 from screener.lists.registry import LINK_FORMATS
-from screener.model import NODE_SOURCE, Entity, Found, OwnershipLink, ParsedLinks
+from screener.model import Entity, OwnershipLink, ParsedLinks
 
 CURATED_SOURCE = "screener-surveillance"
 ORIGIN_OF_FORMAT = {"gleif-rr": "gleif", "ownership-csv": "user"}
+# the listed entity (or graph node) a name screens to, best first: (source id, entity id,
+# score), or None
+NameMatch = Callable[[str], tuple[str, str, float] | None]
 
 
 @dataclass
@@ -141,11 +146,19 @@ def bundled_links(store: Store, path: Path) -> ParsedLinks:
 
 
 def import_links(
-    store: Store, path: Path | str, fmt: str, origin_id: str, *, names: Path | None = None
+    store: Store,
+    path: Path | str,
+    fmt: str,
+    origin_id: str,
+    *,
+    names: Path | None = None,
+    match: NameMatch | None = None,
 ) -> LinksResult:
     """Read a ``gleif-rr`` or ``ownership-csv`` file and make it the links of
     ``origin_id`` (replacing what that origin held); a second file ``names`` gives
-    GLEIF's LEI records when they are not in a ``lei-data.xml`` beside ``path``."""
+    GLEIF's LEI records when they are not in a ``lei-data.xml`` beside ``path``.
+    ``match`` names the entity a parent cell of an ``ownership-csv`` file screens to
+    (required for that format)."""
     path = Path(path)
     if fmt not in LINK_FORMATS:
         raise InputError(
@@ -166,7 +179,9 @@ def import_links(
     else:
         from screener.lists.parsers import ownership_csv
 
-        parsed = ownership_csv.resolve(store, ownership_csv.parse(path), match_owner)
+        if match is None:
+            raise ValueError("an ownership-csv import needs the function that matches parents")
+        parsed = ownership_csv.resolve(store, ownership_csv.parse(path), match)
     digest = sha256_paths(list(dict.fromkeys(files)))
     load = graph.replace_links(
         store, origin_id, ORIGIN_OF_FORMAT[fmt], parsed, sha256=digest, path=str(path)
@@ -209,104 +224,3 @@ def after_list_import(
         )
     else:
         graph.refresh_nodes(store, transaction=False)
-
-
-def match_entities(store: Store, name: str) -> list[tuple[str, str, float]]:
-    """The entities ``name`` screens to, best first: (source id, entity id, score).
-
-    The screening service's matcher decides, at its default threshold; this is the
-    one call to swap when the service offers a better one.
-    """
-    from screener.screening.service import Screener
-
-    service = Screener(store, stages=[])  # the entities themselves, ownership nodes included
-    [hits] = service.screen([service.query(name)])
-    return [
-        (str(h.source_id), h.entity_id, float(h.score))
-        for h in sorted(hits, key=lambda h: -h.score)
-    ]
-
-
-def match_owner(store: Store, name: str) -> tuple[str, str, float] | None:
-    """The listed entity (or graph node) a user's "parent" cell names, or None."""
-    found = match_entities(store, name)
-    return found[0] if found else None
-
-
-def explain(
-    store: Store,
-    name: str,
-    *,
-    on: Any = None,
-    limit: int = 3,
-    found: list[Found] | None = None,
-) -> dict[str, Any]:
-    """What ``screener ownership NAME`` shows: the entities NAME screens to (those at
-    the best score, at most ``limit``), each with the party's relation to it, its
-    assessment, its chains up to listed owners (ended links included, marked) and its
-    chains down.
-
-    ``found`` is what screening NAME found, as ``check`` finds it (the caller screens it
-    through the service, so that the two agree: "Huawei Technologies Australia Pty Ltd"
-    is a *unit* of Huawei in both, and a company a listed party owns is explained through
-    its own node). Without it the entities are matched here, without the service's
-    stages, and the relation is the matcher's."""
-    from screener.db.ownership_graph import assess, owners, subsidiaries
-
-    matched = [Found(s, e, score, None, None) for s, e, score in match_entities(store, name)]
-    screened = found is not None
-    ordered = sorted(matched if found is None else found, key=lambda f: -f.score)
-    top = ordered[0].score if ordered else 0.0
-    best: list[Found] = []
-    seen: set[tuple[str, str]] = set()
-    for f in ordered:
-        target = f.via or (f.source_id, f.entity_id)
-        if f.score >= top - 1e-9 and target not in seen and len(best) < limit:
-            seen.add(target)
-            best.append(f)
-    if screened:
-        # a company whose link to a listed owner has ended screens to nothing (Dahua
-        # Technology USA, sold in 2024): the view still says why, after what check found
-        for f in matched:
-            if (
-                f.source_id == NODE_SOURCE
-                and (f.source_id, f.entity_id) not in seen
-                and f.score >= (top if best else 0.0) - 1e-9
-                and len(best) < limit + 1
-            ):
-                seen.add((f.source_id, f.entity_id))
-                best.append(f)
-    out: list[dict[str, Any]] = []
-    for f in best:
-        sid, eid = f.via or (f.source_id, f.entity_id)
-        a = assess(store, sid, eid, on=on)
-        up = owners(store, sid, eid, on=a.on)
-        ended_only = [s for s in a.ended if not any(s.link == c.steps[0].link for c in up)]
-        # the party's relation to the listed entity, as check gives it; through a node,
-        # the node's own relation to its listed owners that day
-        relation = a.relation if f.via or f.relation is None else f.relation
-        if f.relation is None and relation is None and a.entity.listed:
-            relation = "same"
-        out.append(
-            {
-                "source_id": sid,
-                "entity_id": eid,
-                "score": round(f.score, 4),
-                "relation": relation,
-                "via": list(f.via) if f.via else None,
-                "listed_entity": f.listed_name,
-                "assessment": a.as_dict(),
-                "up": [c.as_dict() for c in up]
-                + [{"steps": [s.as_dict()], "effective_share": None} for s in ended_only],
-                "down": [c.as_dict() for c in subsidiaries(store, sid, eid, on=a.on)],
-                "involved": a.entity.listed
-                or a.relation is not None
-                or relation in ("unit", "brand", "owned-by", "related"),
-            }
-        )
-    return {
-        "query": name,
-        "on": out[0]["assessment"]["on"] if out else None,
-        "matches": out,
-        "involved": any(m["involved"] for m in out),
-    }

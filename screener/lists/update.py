@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,7 +101,7 @@ def update(
     store: Store,
     source_ids: Iterable[str] | None = None,
     *,
-    urls: dict[str, str | list[str]] | None = None,
+    urls: Mapping[str, str | list[str]] | None = None,
     from_file: Path | str | None = None,
     force: bool = False,
     transport: httpx.BaseTransport | None = None,

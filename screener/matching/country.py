@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from screener.countries import same_country
 from screener.errors import InputError
+from screener.matching.hit import Hit
 from screener.matching.rules import (
     COUNTRY_BONUS,
     COUNTRY_MIN_SCORE,
@@ -33,10 +33,6 @@ from screener.matching.rules import (
     DOB_BONUS,
     DOB_PENALTY,
 )
-
-if TYPE_CHECKING:
-    from screener.matching.matcher import Hit
-
 
 _DOB = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$")
 
@@ -87,7 +83,7 @@ def apply_country(
                 )
             h = replace(h, score=d.score, detail=d)
         born = h.entity.extra.get("birth_dates") if dob and h.entity.schema == "person" else None
-        if born:
+        if born and dob:
             d = replace(h.detail, notes=list(h.detail.notes))
             if any(_same_date(dob, b) for b in born):
                 d.score = round(min(1.0, h.score + DOB_BONUS), 4)

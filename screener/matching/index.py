@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from rapidfuzz.distance import OSA
 
@@ -236,7 +236,7 @@ class Index:
         )
         # variant -> the tokens it comes from; most variants come from one token, whose
         # one-tuple they share (a big list has a million variants)
-        deletes: dict[str, tuple[str, ...]] = {}
+        deletes: dict[str, Sequence[str]] = {}
         get = deletes.get
         for t in postings:
             if len(t) >= FUZZY_MIN_LEN and t.isalpha() and t.isascii():
@@ -257,7 +257,7 @@ class Index:
 
     def prefixed(self, text: str, limit: int) -> list[tuple[str, int]]:
         """Up to ``limit`` (clean listed name, name id) pairs whose name begins with ``text``."""
-        out = []
+        out: list[tuple[str, int]] = []
         i = bisect_left(self.prefixes, (text,))
         while i < len(self.prefixes) and len(out) < limit and self.prefixes[i][0].startswith(text):
             out.append(self.prefixes[i])
@@ -319,10 +319,14 @@ class Index:
                     found[t] = sim
 
 
-def _plain(d: defaultdict[str, Any]) -> dict[str, Any]:
+_V = TypeVar("_V")
+
+
+def _plain(d: dict[str, _V]) -> dict[str, _V]:
     """A defaultdict the build filled, as a plain mapping (missing keys raise KeyError),
     without copying it (a big list's deletion variants are a million keys)."""
-    d.default_factory = None
+    if isinstance(d, defaultdict):
+        d.default_factory = None
     return d
 
 

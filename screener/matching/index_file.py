@@ -536,7 +536,9 @@ class _Words:
         self.cache: dict[str, bool] = {}
 
     def __contains__(self, word: object) -> bool:
-        found = self.cache.get(word)  # type: ignore[arg-type]
+        if not isinstance(word, str):
+            return False
+        found = self.cache.get(word)
         if found is None:
             try:
                 row = (
@@ -546,7 +548,7 @@ class _Words:
                 )
             except sqlite3.DatabaseError as e:
                 raise damaged(self.owner.path, e) from None
-            found = self.cache[word] = row is not None  # type: ignore[index]
+            found = self.cache[word] = row is not None
         return found
 
 

@@ -1,12 +1,13 @@
 """Regular expressions compiled on first use.
 
-A pattern over Chinese-script ranges takes 5 to 20 ms to compile; a check of a Latin
-name never needs most of them, and start-up time is a check's main cost.
+A pattern over Chinese-script ranges is slow to compile; a check of a Latin name never
+needs most of them, and start-up time is a check's main cost.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 
@@ -19,8 +20,14 @@ class LazyRe:
         self._args = (pattern, flags)
         self._re: re.Pattern[str] | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def compiled(self) -> re.Pattern[str]:
         r = self._re
         if r is None:
             r = self._re = re.compile(*self._args)
-        return getattr(r, name)
+        return r
+
+    def sub(self, repl: str | Callable[[re.Match[str]], str], string: str, count: int = 0) -> str:
+        return self.compiled().sub(repl, string, count)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.compiled(), name)

@@ -1,8 +1,8 @@
 """Screen a name against the index: candidates, scores, country evidence, hits.
 
-    from screener.matching.matcher import Matcher
+    from screener.matching.matcher import Matcher, screen
     m = Matcher.from_store(Store.open())
-    for hit in m.screen("Hangzhou Hikvision Digital Technology Co., Ltd."):
+    for hit in screen(m, "Hangzhou Hikvision Digital Technology Co., Ltd."):
         print(hit.score, hit.entity.name, hit.matched_name, hit.explanation)
 
 Candidates come from the inverted index (exact tokens, typo variants, spaceless
@@ -19,12 +19,12 @@ scores below ``COUNTRY_MIN_SCORE``, are left alone.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from screener.countries import country_option
 from screener.matching.country import apply_country, dob_option, floor
 from screener.matching.groups import GROUP_METHOD, is_group_hit
+from screener.matching.hit import Hit
 from screener.matching.index import Index, brand_core, typo_similarity, zh_base_of
 from screener.matching.names import Part, acronym_of, query_acronym, query_parts, slash_parts
 from screener.matching.normalize import (
@@ -62,56 +62,6 @@ from screener.model import Entity
 TEXT_METHOD = "listed name found in the text"
 # (variants with similarity, least weight, most weight, typo variants) of a query token
 TokenInfo = tuple[tuple[tuple[str, float], ...], float, float, tuple[tuple[str, float], ...]]
-
-
-@dataclass
-class Hit:
-    entity: Entity
-    score: float
-    matched_name: str
-    matched_kind: str
-    detail: Detail
-    query_tokens: tuple[str, ...]  # the query (or its part that matched), normalized
-    listed_norm: Norm
-    name_id: int = -1  # index of the matched name in the Index
-
-    @property
-    def explanation(self) -> str:
-        return self.detail.text()
-
-    def as_dict(self) -> dict[str, Any]:
-        """The hit as JSON-ready data, with the entity's provenance."""
-        e = self.entity
-        return {
-            "entity_id": e.id,
-            "name": e.name,
-            "matched_name": self.matched_name,
-            "matched_name_kind": self.matched_kind,
-            "score": round(self.score, 4),
-            "relation": self.detail.relation,
-            "matched_part": self.detail.part,
-            "schema": e.schema,
-            "source_id": e.extra.get("source_id"),
-            "source_name": e.extra.get("source_name"),
-            "version_id": e.extra.get("version_id"),
-            "list": e.sub_list,
-            "citation": e.citation,
-            "listed_on": e.listed_on,
-            "end_date": e.end_date,
-            "license_requirement": e.license_requirement,
-            "license_policy": e.license_policy,
-            "source_url": e.source_url,
-            "programs": e.programs,
-            "countries": e.countries,
-            "parent": e.parent_name,
-            "listings": [vars(x) for x in e.listings],
-            "explanation": self.explanation,
-            "evidence": {
-                **self.detail.as_dict(),
-                "query_normalized": " ".join(self.query_tokens),
-                "listed_normalized": " ".join(self.listed_norm.tokens),
-            },
-        }
 
 
 class Matcher:
@@ -276,23 +226,6 @@ class Matcher:
         return out
 
     # -- screening ----------------------------------------------------------
-    def screen(
-        self,
-        name: str,
-        country: str | None = None,
-        threshold: float | None = None,
-        dob: str | None = None,
-    ) -> list[Hit]:
-        """Hits for ``name`` at or above ``threshold``, best first, one per entity.
-
-        ``country`` (ISO-2, ISO-3 or an English name) is secondary evidence
-        (:mod:`screener.matching.country`); an unknown value is an InputError, and so is
-        a threshold that is not a number in [0, 1].
-        """
-        thr = valid_threshold(self.threshold if threshold is None else threshold)
-        cc, born = country_option(country), dob_option(dob)
-        return apply_country(self.screen_name(name, floor(thr, cc, born)), cc, thr, born)
-
     def screen_name(self, name: str, floor: float) -> list[Hit]:
         """Hits for ``name`` scoring at least ``floor``, before any country evidence.
 
@@ -700,3 +633,25 @@ def _pair_fuzzy(
             if sim is not None:
                 out.append((o, sim))
     return out
+
+
+def screen(
+    m: Matcher,
+    name: str,
+    country: str | None = None,
+    threshold: float | None = None,
+    dob: str | None = None,
+) -> list[Hit]:
+    """Matching's one public function: the hits of ``name`` at or above ``threshold``
+    (default the matcher's), best first, one per entity, after the country and
+    date-of-birth evidence (:mod:`screener.matching.country`).
+
+    ``country`` (ISO-2, ISO-3 or an English name) and ``dob`` (YYYY[-MM[-DD]]) are
+    checked; an unknown country, a malformed date or a threshold that is not a number in
+    [0, 1] is an InputError. The screening service takes the same two steps apart
+    (:meth:`Matcher.screen_name` down to the floor, where its executors run, then
+    :func:`~screener.matching.country.apply_country` per query), then its stages.
+    """
+    thr = valid_threshold(m.threshold if threshold is None else threshold)
+    cc, born = country_option(country), dob_option(dob)
+    return apply_country(m.screen_name(name, floor(thr, cc, born)), cc, thr, born)

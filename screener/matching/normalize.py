@@ -441,7 +441,7 @@ def _cut_legal(token: str) -> str | None:
 def _phrase_word(token: str, last: bool) -> str:
     """The word of a several-word legal form that ``token`` misspells (one edit, five
     letters or more) or, as the name's last word, cuts short; else ``token``."""
-    words = vocabulary()["phrase_words"]
+    words: list[str] = vocabulary()["phrase_words"]
     if token in words:
         return token
     if last and len(token) >= 3:
@@ -460,7 +460,8 @@ def _phrase_word(token: str, last: bool) -> str:
 def _misspelt_legal(token: str, last: bool) -> str | None:
     """A long legal-form word with a typo (``Aktiengeselschaft``), or cut short at
     the end of the name (``... Joint Stock Compan``)."""
-    for word, cls in vocabulary()["legal_long"]:
+    legal_long: list[tuple[str, str]] = vocabulary()["legal_long"]
+    for word, cls in legal_long:
         if last and len(token) < len(word) and word.startswith(token):
             return cls
         if len(token) >= 8 and abs(len(token) - len(word)) <= 2:
@@ -634,3 +635,14 @@ def normalize(text: str) -> Norm:
         cjk=cjk,
         pinyin=pinyin,
     )
+
+
+def name_key(name: str, remember: bool = True) -> str:
+    """The key a name is known by across spellings: its normalized core tokens, so
+    "ZHEJIANG DAHUA TECH CO LTD" and "Zhejiang Dahua Technology Co., Ltd." are one party
+    (a reviewer's decision is filed under its party's key) and one listed entity across
+    lists (a hit carries its entity's key: ``ScreenHit.name_key``). ``remember=False`` keeps the name out of the
+    normalizer's memory of names (an import of 100,000 parties would fill it with names
+    never screened)."""
+    norm = normalize(name) if remember else normalize.__wrapped__(name)
+    return " ".join(norm.tokens) or clean(name) or name.strip().casefold()

@@ -44,9 +44,10 @@ from screener.errors import (
 from screener.heap import collect_young, frozen_heap
 from screener.matching.country import floor as country_floor
 from screener.matching.rules import DEFAULT_THRESHOLD, MAX_TEXT_CHARS, valid_threshold
-from screener.screening.executors import executor
+from screener.screening.executors import Executor, executor
 from screener.screening.results import NEEDS_REVIEW, BatchSummary
 from screener.screening.rows import RowScreener, names, recorded
+from screener.shapes import RowResult
 
 CHUNK_ROWS = 50_000
 ENGINES = ("local", "dask")
@@ -119,13 +120,20 @@ def run(
     floor = country_floor(
         thr, "any" if table.country_column else None, "any" if dob_column else None
     )
-    screener = RowScreener(s.full_matcher(), thr, s.stages, related)
+    snap = s.snapshot(lazy=False)  # the whole index, before any worker is forked
+    screener = RowScreener(s, snap, thr, floor, related)
     if engine == "dask":
-        from screener.screening.dask_engine import DaskRows
+        from screener.screening.dask_engine import DaskExecutor
 
-        rows: Any = DaskRows(s, screener, floor, workers=workers, scheduler=scheduler)
+        cluster = DaskExecutor(s.store, snap.matcher, floor, workers=workers, scheduler=scheduler)
+        rows = Engine(screener, lambda: cluster, cluster.chunk_rows, cluster.describe())
     else:
-        rows = LocalRows(screener, floor, workers=workers, names_hint=table.rows)
+        rows = Engine(
+            screener,
+            lambda: executor(snap.matcher, floor, workers, table.rows),
+            CHUNK_ROWS,
+            {"name": "local", "workers": workers},
+        )
     store = s.store
     shown = input_name or Path(input_path).name
     opts = {
@@ -253,13 +261,13 @@ def run(
     )
 
 
-def noted(results: list[dict[str, Any]], notes: dict[int, tuple[str | None, str]] | None) -> None:
+def noted(results: list[RowResult], notes: dict[int, tuple[str | None, str]] | None) -> None:
     """Apply what the reader found wrong with some rows' names (``NOTES_ATTR`` of
     :mod:`screener.files.readers`) to their results: a name that cannot be read as text
     is ``unreadable`` unless it hit (a real name taken for mojibake still hits), a
     formula without a value is ``skipped``; the note becomes the row's ``reason``."""
     for i, (status, note) in (notes or {}).items():
-        r = results[i] = dict(results[i])
+        r = results[i] = results[i].copy()
         r["reason"] = note
         if status == "skipped" or (status == "unreadable" and not r["hits"]):
             r["status"] = status
@@ -300,35 +308,49 @@ class _Tally:
         self.rows += len(results)
 
 
-class LocalRows:
-    """The local engine: distinct names screened by an executor of this machine (forked
-    workers sharing the loaded index, or this process); rows made in this process.
+class Engine:
+    """The batch's one path, whatever screens the names: each chunk's distinct names not
+    sent before go to the executor (forked workers sharing the loaded index, this
+    process, or a Dask cluster: :mod:`screener.screening.executors`), which screens
+    them down to the batch's floor; once they are back the service learns them and the
+    chunk's rows are made from the service's results (:class:`RowScreener`).
 
-    ``submit`` hands a chunk's new names to the executor and returns at once; ``results``
-    waits for them and makes the chunk's rows. One chunk is screened ahead while the
-    previous one is written."""
-
-    ahead = 1
+    ``submit`` hands a chunk's new names to the executor and returns at once, checking
+    the chunk's cells meanwhile; ``results`` waits for them and makes the chunk's rows.
+    ``ahead`` chunks are screened while the previous one is written."""
 
     def __init__(
-        self, screener: RowScreener, floor: float, *, workers: int | None, names_hint: int | None
+        self,
+        screener: RowScreener,
+        executor: Callable[[], Executor],
+        chunk_rows: int,
+        about: dict[str, Any],
     ):
-        self.screener, self.m = screener, screener.m
-        self.floor, self.workers, self.names_hint = floor, workers, names_hint
-        self.chunk_rows = CHUNK_ROWS
+        self.screener, self.chunk_rows, self.about = screener, chunk_rows, about
+        self._make = executor  # called on entering: a pool's workers fork then
+        self._ex: Executor | None = None
         self.seen: set[str] = set()  # names sent to be screened
-        self._ex: Any = None
+
+    @property
+    def ahead(self) -> int:
+        """Chunks in flight while one is written: as many as a cluster asks, else one."""
+        return int(getattr(self._ex, "ahead", 1))
+
+    @property
+    def ex(self) -> Executor:
+        assert self._ex is not None, "the engine is used as a context manager"
+        return self._ex
 
     def describe(self) -> dict[str, Any]:
         """What the audit record and the sidecar say about the engine."""
-        return {"name": "local", "workers": self.workers}
+        return self.about
 
-    def __enter__(self) -> LocalRows:
-        self._ex = executor(self.m, self.floor, self.workers, self.names_hint).__enter__()
+    def __enter__(self) -> Engine:
+        self._ex = self._make().__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._ex.__exit__(*exc)
+        self.ex.__exit__(*exc)
 
     def submit(
         self,
@@ -337,14 +359,14 @@ class LocalRows:
         countries: list[Any] | None,
         dobs: list[Any] | None = None,
     ) -> Any:
-        cells = self.screener.cells(names, countries, dobs)
         todo = [n for n in dict.fromkeys(names) if n and n not in self.seen]
         self.seen.update(todo)
-        return first, names, cells, todo, self._ex.submit(todo)
+        job = self.ex.submit(todo)
+        return first, names, self.screener.cells(names, countries, dobs), todo, job
 
-    def results(self, ticket: Any) -> tuple[list[dict[str, Any]], Counter[str], Counter[str]]:
+    def results(self, ticket: Any) -> tuple[list[RowResult], Counter[str], Counter[str]]:
         first, names, (ccs, dobs, bad, bad_dobs), todo, job = ticket
-        self.screener.learn(todo, self._ex.result(job))
+        self.screener.learn(todo, self.ex.result(job))
         return self.screener.rows(first, names, ccs, dobs), bad, bad_dobs
 
     def unique_names(self) -> int:

@@ -1,15 +1,16 @@
-"""The Dask engine of ``screener batch --engine dask``: each partition of the input is
-screened on a worker of a Dask cluster, through the same code as the local engine.
+"""The Dask engine of ``screener batch --engine dask``: a Dask cluster as the batch's
+executor (:class:`DaskExecutor`); everything else is the local engine's one path.
 
     this process   reads the input in partitions (``PARTITION_ROWS`` rows), sends each
                    partition's names never sent before to the cluster (in tasks of
                    ``TASK_NAMES``, which every worker shares), and makes the
                    rows of each partition, in input order, once its names are back:
-                   country and date-of-birth evidence and the service's stages
-                   (ownership, reviewers' decisions, which read the store) through
-                   :class:`~screener.screening.rows.RowScreener`, as the local engine
-                   does; then the writers, the audit record and the sidecar of every
-                   batch (:mod:`screener.screening.batch`)
+                   the service learns their matches, and the rows come from the
+                   service's results (country and date-of-birth evidence, and the
+                   stages, which read the store: ownership, reviewers' decisions)
+                   through :class:`~screener.screening.batch.Engine`, as the local
+                   engine's do; then the writers, the audit record and the sidecar of
+                   every batch (:mod:`screener.screening.batch`)
     each worker    loads the index once, then screens the names of each task through
                    :func:`~screener.screening.executors.screen_chunk` (the local
                    engine's workers' code) and returns the compact matches of those
@@ -30,8 +31,8 @@ key, so every worker screens with exactly the index the client prepared, and no
 worker writes to the store. The workers of a local cluster are forked from this
 process once it holds the index (where the system can fork), as the local engine's
 are: they share it copy-on-write and start at once, without importing screener or
-reading the index again (spawned, each cost 2 CPU-s and the cluster 4-10 s to start on
-two cores); a worker that replaces a lost one is spawned and reads the file.
+reading the index again (a spawned worker does both, which costs seconds each:
+docs/benchmarks.md); a worker that replaces a lost one is spawned and reads the file.
 
 **Failures.** A task that raises is retried (``RETRIES``); a worker that dies or is
 lost has its tasks run again elsewhere by the scheduler, until a task has killed
@@ -71,18 +72,19 @@ import struct
 import tempfile
 import threading
 import time
-from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, cast
 
 from screener import __version__
+from screener.db.store import Store
 from screener.errors import InputError, ScreenerError, Terminated
 from screener.heap import collect_young
 from screener.matching import index_file
 from screener.matching.matcher import Matcher
 from screener.screening.executors import Match, screen_chunk
 from screener.screening.index_cache import cache_key, index_path, load_index, rebuild_index
-from screener.screening.rows import RowScreener
 
 try:
     from distributed import WorkerPlugin
@@ -117,7 +119,7 @@ def plugin_name(key: str) -> str:
     return f"screener-index-{key[:16]}"
 
 
-class IndexPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
+class IndexPlugin(WorkerPlugin):
     """Loads the index of ``key`` into a worker when the worker starts (see the module
     docstring)."""
 
@@ -186,7 +188,7 @@ def screen_names(key: str, floor: float, payload: bytes) -> dict[str, list[Match
     if plugin is None:
         raise DaskError("a Dask worker has no screener index; was the run's client closed?")
     todo = pickle.loads(payload)
-    found = screen_chunk(matcher_of(plugin), todo, floor)
+    found = screen_chunk(matcher_of(cast(IndexPlugin, plugin)), todo, floor)
     collect_young()  # a forked worker inherits the batch's collector, paused (screener.heap)
     return {n: m for n, m in zip(todo, found) if m}
 
@@ -194,15 +196,15 @@ def screen_names(key: str, floor: float, payload: bytes) -> dict[str, list[Match
 # -- in this process -----------------------------------------------------------------------
 
 
-class DaskRows:
-    """The batch engine over a Dask cluster (the protocol of
-    :class:`screener.screening.batch.LocalRows`): ``submit`` sends a partition and
-    returns its future; ``results`` waits for it."""
+class DaskExecutor:
+    """A Dask cluster as the batch's executor (:class:`~screener.screening.executors.Executor`):
+    ``submit`` sends a partition's new names in tasks and returns their futures;
+    ``result`` waits for them, watching for Ctrl-C and SIGTERM."""
 
     def __init__(
         self,
-        s: Any,
-        screener: RowScreener,
+        store: Store,
+        m: Matcher,
         floor: float,
         *,
         workers: int | None = None,
@@ -215,14 +217,13 @@ class DaskRows:
                 "--workers sets the size of the local Dask cluster; a --scheduler "
                 "cluster has its own workers"
             )
-        self.screener, self.floor, self.scheduler = screener, floor, scheduler
+        self.m, self.floor, self.scheduler = m, floor, scheduler
         self.n_workers = None if scheduler else (workers or os.cpu_count() or 1)
-        self.key, path = prepare_index(s.store)
+        self.key, path = prepare_index(store)
         data = path.read_bytes() if scheduler else None
         self.plugin = IndexPlugin(self.key, str(path), data)
         self.chunk_rows = PARTITION_ROWS
         self.ahead = 2
-        self.seen: set[str] = set()  # names sent to be screened
         self.client: Any = None
         self.cluster: Any = None
         self._futures: set[Any] = set()
@@ -241,7 +242,7 @@ class DaskRows:
             else f"read from {self.plugin.path}",
         }
 
-    def __enter__(self) -> DaskRows:
+    def __enter__(self) -> DaskExecutor:
         self._signals.install()
         try:
             self._connect()
@@ -295,12 +296,17 @@ class DaskRows:
             ) from None
         return box.get("value")
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         try:
             self._close()
         finally:
             self._signals.restore()
-        if exc[0] is None:
+        if exc_type is None:
             self._signals.check()  # a Ctrl-C while closing still ends the run
 
     def _connect(self) -> None:
@@ -311,18 +317,18 @@ class DaskRows:
 
             forked = "fork" in mp.get_all_start_methods()
             if forked:  # the workers find the index in the memory they inherit
-                _MATCHERS[self.key] = self.screener.m
+                _MATCHERS[self.key] = self.m
                 self._lent = True
             how = {"distributed.worker.multiprocessing-method": "fork"} if forked else {}
             with _no_ctrl_c_in_children(), dask.config.set(how):
-                self.cluster = LocalCluster(
+                self.cluster = LocalCluster(  # type: ignore[no-untyped-call]
                     n_workers=self.n_workers,
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=":0",
                     silence_logs=logging.ERROR,
                 )
-            self.client = Client(self.cluster)
+            self.client = Client(self.cluster)  # type: ignore[no-untyped-call]
             return
         greet(self.scheduler, self._signals)
         self.client = self._call(
@@ -333,23 +339,15 @@ class DaskRows:
             timeout=f"{CONNECT_TIMEOUT:g}s",
         )
 
-    def submit(
-        self,
-        first: int,
-        names: list[str],
-        countries: list[Any] | None,
-        dobs: list[Any] | None = None,
-    ) -> Any:
-        """Send the partition's names never sent before to the cluster (each distinct
-        name is screened once in the whole run); its cells are checked here meanwhile."""
+    def submit(self, names: Sequence[str]) -> tuple[Sequence[str], list[Any]]:
+        """Send ``names`` (a partition's names never sent before: each distinct name is
+        screened once in the whole run) to the cluster, in tasks of ``TASK_NAMES``."""
         self._signals.check()
-        todo = [n for n in dict.fromkeys(names) if n and n not in self.seen]
-        self.seen.update(todo)
         futures = []
-        if todo:
+        if names:
             self._n += 1
-            for i in range(0, len(todo), TASK_NAMES):
-                payload = pickle.dumps(todo[i : i + TASK_NAMES], pickle.HIGHEST_PROTOCOL)
+            for i in range(0, len(names), TASK_NAMES):
+                payload = pickle.dumps(list(names[i : i + TASK_NAMES]), pickle.HIGHEST_PROTOCOL)
                 fut = self.client.submit(
                     screen_names,
                     self.key,
@@ -361,14 +359,13 @@ class DaskRows:
                 )
                 self._futures.add(fut)
                 futures.append(fut)
-        return first, names, self.screener.cells(names, countries, dobs), todo, futures
+        return names, futures
 
-    def results(self, ticket: Any) -> tuple[list[dict[str, Any]], Counter[str], Counter[str]]:
-        """The partition's rows, once its names are back. Partitions are taken in order,
-        so every name sent with an earlier one is known by then."""
+    def result(self, ticket: tuple[Sequence[str], list[Any]]) -> list[list[Match]]:
+        """The matches of the names of a ticket, in order, once they are back."""
         from distributed import KilledWorker
 
-        first, names, (ccs, dobs, bad, bad_dobs), todo, futures = ticket
+        names, futures = ticket
         new: dict[str, list[Match]] = {}
         for fut in futures:
             done = threading.Event()
@@ -386,11 +383,7 @@ class DaskRows:
             finally:
                 self._futures.discard(fut)
                 fut.release()
-        self.screener.learn(todo, [new.get(n) or _NONE for n in todo])
-        return self.screener.rows(first, names, ccs, dobs), bad, bad_dobs
-
-    def unique_names(self) -> int:
-        return len(self.seen)
+        return [new.get(n) or _NONE for n in names]
 
     def _close(self) -> None:
         """Cancel what is still running, then close the client and the local cluster."""

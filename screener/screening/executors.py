@@ -4,7 +4,9 @@ Every executor screens names with :func:`screen_chunk` (the matcher's hits for e
 name down to a floor, as compact matches ``(name id, evidence)``), and the service
 turns them into hits with :func:`expand`. :class:`InProcess` calls it in this
 process; :class:`ForkPool` calls it in forked worker processes that share the loaded
-index copy-on-write. A name gets the same hits wherever it is screened.
+index copy-on-write; the Dask engine's executor on the workers of a cluster
+(:mod:`screener.screening.dask_engine`). A name gets the same hits wherever it is
+screened. Each is an :class:`Executor`: the service and the batch take any of them.
 
 The pool has no shared queue: each worker has a pipe of its own, and a dispatcher
 thread keeps every worker fed with at most ``IN_FLIGHT`` chunks while the caller reads
@@ -23,11 +25,12 @@ from collections import deque
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from screener.errors import ScreenerError
 from screener.heap import collect_young, frozen_heap
-from screener.matching.matcher import Hit, Matcher
+from screener.matching.hit import Hit
+from screener.matching.matcher import Matcher
 from screener.matching.score import Detail
 
 # (name id in the index, evidence with the score, the normalized tokens of the query or
@@ -49,15 +52,25 @@ def expand(m: Matcher, matches: list[Match]) -> list[Hit]:
 
 
 class Executor(Protocol):
-    """Screens names; ``submit`` may return before the work is done."""
+    """Screens names down to its floor: ``submit`` may return before the work is done,
+    ``result`` waits for it. A context manager: leaving it stops the work, at once when
+    an exception leaves it. :class:`InProcess`, :class:`ForkPool` and the Dask engine's
+    :class:`~screener.screening.dask_engine.DaskExecutor` are the executors; the
+    service (:meth:`~screener.screening.service.Screener.screen`) and the batch engine
+    (:class:`~screener.screening.batch.Engine`) take any of them."""
 
     def submit(self, names: Sequence[str]) -> Any: ...
 
     def result(self, ticket: Any) -> list[list[Match]]: ...
 
-    def close(self) -> None: ...
+    def __enter__(self) -> Executor: ...
 
-    def abort(self) -> None: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
 
 
 class InProcess:
@@ -71,12 +84,6 @@ class InProcess:
 
     def result(self, ticket: Sequence[str]) -> list[list[Match]]:
         return screen_chunk(self.m, ticket, self.floor)
-
-    def close(self) -> None:
-        pass
-
-    def abort(self) -> None:
-        pass
 
     def __enter__(self) -> InProcess:
         return self
@@ -201,11 +208,12 @@ class ForkPool:
                         if not self._todo and not self._stop:
                             self._cv.wait(0.2)
                     continue
-                for c in wait(waiting, timeout=0.2):
-                    tid, res = c.recv()  # type: ignore[union-attr]
+                for ready in wait(waiting, timeout=0.2):
+                    c = cast(Connection, ready)  # wait() returns what it was given
+                    tid, res = c.recv()
                     with self._cv:
                         self._done[tid] = res
-                        self._busy[c] -= 1  # type: ignore[index]
+                        self._busy[c] -= 1
                         self._cv.notify_all()
         except (EOFError, OSError, BrokenPipeError) as e:
             with self._cv:
@@ -236,7 +244,7 @@ class ForkPool:
             c.close()
 
 
-def executor(m: Matcher, floor: float, workers: int | None, names_hint: int | None) -> Any:
+def executor(m: Matcher, floor: float, workers: int | None, names_hint: int | None) -> Executor:
     """A :class:`ForkPool` of ``workers`` (default: every core) when fork is available and
     the work is large enough to pay for it (``names_hint`` unknown counts as large);
     else :class:`InProcess`."""

@@ -40,11 +40,23 @@ from typing import Any
 
 from screener import __version__
 from screener.countries import country_option, country_problem
-from screener.db import decisions, portfolios, runs
+from screener.db import portfolios, runs
+from screener.db.runs import Recorded
 from screener.db.store import Store, now_iso
 from screener.errors import EXIT_CLEAR, EXIT_HIT, InputError
 from screener.files.reports.decided import hit_state, is_settled, party_decision
+from screener.screening import decisions
 from screener.screening.results import NEEDS_REVIEW, row_status
+from screener.shapes import (
+    ChangeDict,
+    HitDict,
+    HitState,
+    ListChange,
+    ListVersion,
+    PartyChangeDict,
+    PartyState,
+    RescreenDict,
+)
 
 CHANGE_KINDS = ("new-hit", "hit-gone", "listing-changed", "status-changed", "decided")
 
@@ -58,14 +70,14 @@ class PartyChange:
     country: str | None
     status_before: str | None  # None: the portfolio was never screened, or the party is new
     status: str
-    changes: list[dict[str, Any]]
+    changes: list[ChangeDict]
     decision: str = ""  # the party's decisions now ("confirmed", "to review", ...)
 
     @property
     def needs_review(self) -> bool:
         return any(c["needs_review"] for c in self.changes)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PartyChangeDict:
         return {
             "row": self.row,
             "party": self.party,
@@ -86,10 +98,10 @@ class RescreenResult:
     run_id: str
     screened_at: str
     parties: int
-    lists: list[dict[str, Any]]
+    lists: list[ListVersion]
     previous: dict[str, Any] | None  # run_id, screened_at, lists of the screening compared with
     changes: list[PartyChange]
-    lists_changed: list[dict[str, Any]]
+    lists_changed: list[ListChange]
     counts: dict[str, int]
     warnings: list[str] = field(default_factory=list)
 
@@ -101,7 +113,7 @@ class RescreenResult:
     def exit_code(self) -> int:
         return EXIT_HIT if self.needs_review else EXIT_CLEAR
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RescreenDict:
         return {
             "portfolio": self.portfolio,
             "run_id": self.run_id,
@@ -223,7 +235,8 @@ def rescreen(
     )
     try:
         found = dict(zip(keys, s.screen([queries[k] for k in keys])))
-        results = []
+        results: list[PartyState] = []
+        recorded: list[Recorded] = []
         for p in parties:
             hits = [h.to_dict() for h in found[(p["name"], p["country"])]]
             results.append(
@@ -234,9 +247,10 @@ def rescreen(
                     "status": row_status(h["status"] for h in hits) if hits else "clear",
                     "decision": party_decision(hits).label,
                     "hits": [_state(h) for h in hits],
-                    "hit_dicts": hits,
                 }
             )
+            if hits:
+                recorded.append((p["row"], p["name"], hits))
         previous = portfolios.last_screening(store, name)
         changes = compare(previous["results"] if previous else None, results)
         counts = {
@@ -253,16 +267,9 @@ def rescreen(
             run_id,
             lists,
             counts,
-            [
-                {k: r[k] for k in ("row", "party", "country", "status", "decision", "hits")}
-                for r in results
-            ],
+            results,
         )
-        runs.record_hits(
-            store,
-            run_id,
-            [(r["row"], r["party"], r["hit_dicts"]) for r in results if r["hit_dicts"]],
-        )
+        runs.record_hits(store, run_id, recorded)
     except BaseException:
         runs.finish_run(store, run_id, status="failed", exit_code=InputError.exit_code)
         raise
@@ -297,7 +304,7 @@ def rescreen_all(s: Any, *, fail_stale: bool | None = None) -> list[RescreenResu
     ]
 
 
-def _state(hit: dict[str, Any]) -> dict[str, Any]:
+def _state(hit: HitDict) -> HitState:
     """What a screening keeps of a hit to tell the next one what changed."""
     view = decisions.listing_view(hit)
     d = hit.get("decision") or {}
@@ -317,14 +324,14 @@ def _state(hit: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def compare(before: list[dict[str, Any]] | None, after: list[dict[str, Any]]) -> list[PartyChange]:
+def compare(before: list[PartyState] | None, after: list[PartyState]) -> list[PartyChange]:
     """The parties of ``after`` whose hits changed since ``before`` (both lists of results
     with ``row``, ``party``, ``country``, ``status``, ``hits`` as :func:`_state` keeps them)."""
     old_by_party = {(r["party"], r["country"]): r for r in before or ()}
     out = []
     for r in after:
         old = old_by_party.get((r["party"], r["country"]))
-        was = {(h["source_id"], h["entity_id"]): h for h in (old or {}).get("hits") or ()}
+        was = {(h["source_id"], h["entity_id"]): h for h in (old["hits"] if old else ())}
         now = {(h["source_id"], h["entity_id"]): h for h in r["hits"]}
         changes = []
         for key, h in now.items():
@@ -389,28 +396,27 @@ def compare(before: list[dict[str, Any]] | None, after: list[dict[str, Any]]) ->
     return out
 
 
-def lists_changed(
-    before: list[dict[str, Any]], after: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+def lists_changed(before: list[ListVersion], after: list[ListVersion]) -> list[ListChange]:
     """The list versions that differ between two screenings (source, from, to)."""
     was = {x["source_id"]: x for x in before or ()}
     now = {x["source_id"]: x for x in after or ()}
-    out = []
+    out: list[ListChange] = []
     for sid in sorted(set(was) | set(now)):
         a, b = was.get(sid), now.get(sid)
-        if (a or {}).get("sha256") != (b or {}).get("sha256"):
+        # a stored screening's versions are read back from JSON: .get, not [...]
+        if (a.get("sha256") if a else None) != (b.get("sha256") if b else None):
             out.append(
                 {
                     "source_id": sid,
-                    "from_version": (a or {}).get("version_id"),
-                    "to_version": (b or {}).get("version_id"),
-                    "published": (b or {}).get("published"),
+                    "from_version": a.get("version_id") if a else None,
+                    "to_version": b.get("version_id") if b else None,
+                    "published": b.get("published") if b else None,
                 }
             )
     return out
 
 
-def _change(kind: str, hit: dict[str, Any], text: str, review: bool) -> dict[str, Any]:
+def _change(kind: str, hit: HitState, text: str, review: bool) -> ChangeDict:
     return {
         "kind": kind,
         "source_id": hit.get("source_id"),
@@ -422,11 +428,11 @@ def _change(kind: str, hit: dict[str, Any], text: str, review: bool) -> dict[str
     }
 
 
-def _entity(h: dict[str, Any]) -> str:
+def _entity(h: HitState) -> str:
     return f"{h.get('name')} ({h.get('source_id')}:{h.get('entity_id')})"
 
 
-def _lists_of(h: dict[str, Any]) -> str:
+def _lists_of(h: HitState) -> str:
     names = [
         str(x.get("list")) + (" ended" if not x.get("in_force", True) else "")
         for x in (h.get("listing") or {}).get("listings") or ()
@@ -435,13 +441,13 @@ def _lists_of(h: dict[str, Any]) -> str:
     return f" on {', '.join(dict.fromkeys(names))}" if names else ""
 
 
-def _open(h: dict[str, Any]) -> bool:
+def _open(h: HitState) -> bool:
     """Whether a hit (as :func:`_state` keeps it) still needs a reviewer: not suppressed,
     and no decision settles it."""
     return h.get("status") != "suppressed" and not h.get("settled")
 
 
-def _status_note(h: dict[str, Any]) -> str:
+def _status_note(h: HitState) -> str:
     if h.get("status") == "review-again":
         return f" (review again: decision #{h.get('decision_id')} predates the change)"
     if h.get("decision"):

@@ -2,10 +2,12 @@
 
     ScreenHit     one listed entity a party matches, with its evidence and provenance
     CheckResult   one name screened (``Screener.check``)
-    RowResult     one row of a batch
+    RowResult     one row of a batch (a TypedDict of :mod:`screener.shapes`: rows share
+                  their hit lists, and the writers, below this package, read them)
     BatchSummary  a whole batch run
 
-Each has ``to_dict()``: JSON-ready data, the shape of the JSON and JSON Lines outputs.
+Each dataclass has ``to_dict()``: JSON-ready data, the shape of the JSON and JSON Lines
+outputs, typed by :mod:`screener.shapes` (HitDict, CheckDict, BatchDict).
 
 Statuses
     a hit   ``hit`` until a later stage says otherwise: a reviewer's decision may make it
@@ -26,14 +28,24 @@ suppressed exits 0 (its outputs still show every suppressed hit, with the decisi
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from screener.errors import EXIT_CLEAR, EXIT_HIT
 from screener.files.reports.severity import order_hits
 from screener.lists.effects import annotate
-from screener.matching.matcher import Hit
+from screener.matching.hit import Hit
+from screener.matching.normalize import name_key
+from screener.shapes import (
+    BatchDict,
+    CheckDict,
+    CoverageEntry,
+    HitDict,
+    ListingDict,
+    ListVersion,
+)
 
 
 def ranked(hits: list[ScreenHit]) -> list[ScreenHit]:
@@ -80,14 +92,18 @@ class ScreenHit:
     license_requirement: str | None
     license_policy: str | None
     source_url: str | None
-    programs: list[str]
-    countries: list[str]
+    # the field ``list`` (a listing's list) hides the builtin in this class's body
+    programs: builtins.list[str]
+    countries: builtins.list[str]
     parent: str | None
-    listings: list[dict[str, Any]]
+    listings: builtins.list[ListingDict]
     explanation: str
     evidence: dict[str, Any]
     remarks: str | None = None  # the entry's remarks, as the list gives them
     status: str = "hit"
+    # the entity's listed name normalized (matching's name_key): one key for the same
+    # entity across lists, so that outputs group its hits without normalizing again
+    name_key: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # what later stages add
 
     @classmethod
@@ -118,13 +134,14 @@ class ScreenHit:
             programs=e.programs,
             countries=e.countries,
             parent=e.parent_name,
-            listings=[annotate(vars(x), e.remarks) for x in e.listings],
+            listings=[cast(ListingDict, annotate(vars(x), e.remarks)) for x in e.listings],
             explanation=h.explanation,
             evidence={
                 **h.detail.as_dict(),
                 "query_normalized": " ".join(h.query_tokens),
                 "listed_normalized": " ".join(h.listed_norm.tokens),
             },
+            name_key=name_key(e.name),
             remarks=e.remarks,
         )
 
@@ -139,10 +156,10 @@ class ScreenHit:
         new.evidence = {**self.evidence, "score": round(h.detail.score, 4), "notes": h.detail.notes}
         return new
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> HitDict:
         d = {f: getattr(self, f) for f in _HIT_FIELDS}
         d.update(self.extra)
-        return d
+        return cast(HitDict, d)
 
     def copy(self) -> ScreenHit:
         """A copy whose status and ``extra`` may change without touching this one."""
@@ -165,13 +182,13 @@ class CheckResult:
     country: str | None  # ISO alpha-2, upper case
     threshold: float
     hits: list[ScreenHit]
-    lists: list[dict[str, Any]]  # every list version screened against
+    lists: list[ListVersion]  # every list version screened against
     created_at: str
     tool_version: str
     warnings: list[str] = field(default_factory=list)
     # per official list: checked in full, as the curated subset, or not loaded
     # (screener.lists.coverage)
-    coverage: list[dict[str, Any]] = field(default_factory=list)
+    coverage: list[CoverageEntry] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -181,7 +198,7 @@ class CheckResult:
     def exit_code(self) -> int:
         return EXIT_HIT if self.status in NEEDS_REVIEW else EXIT_CLEAR
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> CheckDict:
         return {
             "run_id": self.run_id,
             "query": self.query,
@@ -195,31 +212,6 @@ class CheckResult:
             "warnings": self.warnings,
             "coverage": self.coverage,
         }
-
-
-@dataclass(slots=True)
-class RowResult:
-    """One row of a batch. ``row`` is the 0-based data row; ``hits`` are hit dicts,
-    shared by every row with the same name and country."""
-
-    row: int
-    query: str
-    country: str | None
-    status: str  # one of ROW_STATUSES
-    hits: list[dict[str, Any]]
-    reason: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        d = {
-            "row": self.row,
-            "query": self.query,
-            "country": self.country,
-            "status": self.status,
-            "hits": self.hits,
-        }
-        if self.reason:
-            d["reason"] = self.reason
-        return d
 
 
 @dataclass(slots=True)
@@ -247,7 +239,7 @@ class BatchSummary:
         review = self.hit_rows if self.needs_review is None else self.needs_review
         return EXIT_HIT if review else EXIT_CLEAR
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> BatchDict:
         return {
             "run_id": self.run_id,
             "rows": self.rows,

@@ -29,10 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from screener.db import decisions
+from screener.db import decisions as decision_table
 from screener.db.store import Store
 from screener.errors import InputError
 from screener.files.cells import FORMULA_PREFIXES, neutralize
+from screener.matching.normalize import name_key
+from screener.screening import decisions
 
 REQUIRED = ("screen_query", "screen_hit_ids", "decision", "decision_reason")
 EXPORT_FIELDS = (
@@ -108,7 +110,7 @@ def import_reviewed(
     # once however many rows decide on it, and a party's key is computed once.
     listings: dict[tuple[str, str, int | None], tuple[Any, str] | None] = {}
     party_keys: dict[str, str] = {}
-    latest = decisions.in_force(store)  # then also the decisions of the file so far
+    latest = decision_table.in_force(store)  # then also the decisions of the file so far
     pending: list[tuple[Any, ...]] = []  # as _PENDING names them
     for df in table.chunks(10_000):  # small chunks: a large file's rows are never all held
         numbers = df.attrs.get(INPUT_ROWS_ATTR)
@@ -148,7 +150,7 @@ def import_reviewed(
             if pkey is None:
                 if len(party_keys) >= 10_000:
                     party_keys.clear()
-                pkey = party_keys[party] = decisions.party_key(party, remember=False)
+                pkey = party_keys[party] = name_key(party, remember=False)
             for source_id, entity_id, version_id in ids:
                 ref = (source_id, entity_id, version_id)
                 if ref not in listings:
@@ -160,7 +162,7 @@ def import_reviewed(
                         f"{where}: {source_id}:{entity_id}{at} is not in this list "
                         "store (was the batch run against another --db?)"
                     )
-                (_, version), fp = found  # type: ignore[misc]
+                (_, version), fp = found
                 key = (pkey, source_id, entity_id)
                 decision = (kind, reason, by, fp)
                 if latest.get(key) == decision:  # the one in force, or just made by the file
@@ -172,7 +174,7 @@ def import_reviewed(
                 )
     texts = {ref: found[0][0] for ref, found in listings.items() if found is not None}
     rows = (dict(zip(_PENDING, p), origin=f"{path.name} row {p[-1]}") for p in pending)
-    summary.recorded = decisions.record_prepared(store, rows, texts) if pending else []
+    summary.recorded = decision_table.record_prepared(store, rows, texts) if pending else []
     return summary
 
 

@@ -1,9 +1,11 @@
 """A batch's rows turned into results: the one place both batch engines do it.
 
-The local engine runs this in its own process and the Dask engine on each worker
-(:mod:`screener.screening.dask_engine`); both give the same rows because both call
-this code, the executors' :func:`~screener.screening.executors.screen_chunk` and the
-stages (:func:`~screener.screening.stages.finish`).
+Both engines (:mod:`screener.screening.batch`: forked workers, this process or a Dask
+cluster as the executor) screen each distinct name once down to the batch's floor, and
+hand the matches to the service (:meth:`~screener.screening.service.Screener.learn`);
+the rows are then made here from what the service gives for each distinct (name,
+country, date of birth) of a chunk (:meth:`~screener.screening.service.Screener.rows_hits`:
+the evidence and the stages, with the service's one cache).
 
     names(values)        a chunk's name cells as text: missing -> "", stripped
     RowScreener.countries(values, bad)
@@ -12,21 +14,13 @@ stages (:func:`~screener.screening.stages.finish`).
     RowScreener.dobs(values, bad)
                          its date-of-birth cells (YYYY[-MM[-DD]]); another value is
                          counted in ``bad`` and gives that row no date evidence
-    RowScreener.learn    the compact matches of names just screened
-    RowScreener.rows     the result dict of each row (see the writers), its status
-                         from its hits' (reviewers' decisions: :mod:`.results`)
+    RowScreener.learn    the compact matches of names just screened, to the service
+    RowScreener.rows     the RowResult of each row (see the writers), its status from
+                         its hits' (reviewers' decisions: :mod:`.results`)
 
-Each distinct name is screened once (the caller asks :meth:`RowScreener.unknown`
-or keeps its own set of names in flight), and the stages after matching run per
-distinct name, not per row: a name's hits are expanded once, the country and the date
-of birth are applied to them once for each (name, country, date of birth), and the
-stages (ownership, decisions) run once for each different set of hits that leaves
-(:func:`~screener.screening.stages.run_stages`). So every country that moves none of a
-name's hits (its listed entities have no countries, or the cell is empty) shares one
-finished hit list with the name alone, and a hit the country moved is made from the
-name's typed hit (:meth:`~screener.screening.results.ScreenHit.rescored`), not again
-from the entity. Rows with the same hits share one list of hit dicts (the writers
-render a shared hit list once).
+The service hands one finished hit list to every row with the same hits (a name's
+countries that move none of its hits share it); each such list is turned into hit dicts
+once here, and its rows share them (the writers render a shared hit list once).
 """
 
 from __future__ import annotations
@@ -36,29 +30,49 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
 from itertools import islice
-from typing import Any
+from typing import Any, Protocol
 
 from screener.countries import country_option
+from screener.db.runs import Recorded
 from screener.errors import InputError
-from screener.matching.country import apply_country, dob_option
-from screener.matching.matcher import Hit, Matcher
-from screener.screening.executors import Match, expand
+from screener.matching.country import dob_option
+from screener.matching.matcher import Matcher
+from screener.screening.executors import Match
 from screener.screening.results import ScreenHit, row_status
-from screener.screening.stages import Query, Stage, run_stages
+from screener.shapes import HitDict, RowResult
 
 MAX_QUERY_CHARS = 1_000  # a longer cell is screened (normalization bounds it) but shown cut
 _NONE: list[Any] = []  # shared by every name without matches, to keep the cache small
-# (name, country, date of birth) whose finished hit dicts are remembered: a name's rows
-# share them. Each holds a few KB of provenance, so when the memory is full its older
-# half is let go (a 1,000,000-row batch held 50,565 of them, 216 MB, unbounded).
+# Finished hit lists whose hit dicts are remembered: the rows with those hits share
+# them. Each holds a few KB of provenance, so when the memory is full its older half is
+# let go: unbounded, a long batch's would grow with its distinct names.
 MEMO_ROWS = 60_000
-Finished = tuple[list[dict[str, Any]], str]  # a row's hit dicts and its status
+Finished = tuple[list[HitDict], str]  # a row's hit dicts and its status
+_CLEAR: Finished = (_NONE, "clear")
+
+
+class Service(Protocol):
+    """What rows need of the screening service (:class:`~screener.screening.service.Screener`,
+    which imports the batch, so it is not imported here)."""
+
+    def learn(
+        self, snap: Any, floor: float, names: Sequence[str], found: Sequence[list[Match]]
+    ) -> None: ...
+
+    def rows_hits(
+        self,
+        snap: Any,
+        floor: float,
+        threshold: float,
+        related: bool,
+        keys: Sequence[tuple[str, str | None, str | None]],
+    ) -> list[list[ScreenHit]]: ...
 
 
 def cell_text(value: Any) -> str:
     """A cell as text, stripped; a missing value (None, NaN, pandas' NA) is ``""``."""
     if value.__class__ is str:
-        return value.strip()  # type: ignore[no-any-return]
+        return value.strip()
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if type(value).__name__ in ("NAType", "NaTType"):  # pandas' NA and NaT, not importing it
@@ -71,27 +85,28 @@ def names(values: Iterable[Any]) -> list[str]:
     return [cell_text(v) for v in values]
 
 
-def recorded(results: Sequence[dict[str, Any]]) -> list[tuple[int, str, list[dict[str, Any]]]]:
+def recorded(results: Sequence[RowResult]) -> list[Recorded]:
     """(row, query, hit dicts) of each row with hits: what the audit record keeps."""
     return [(r["row"], r["query"], r["hits"]) for r in results if r["hits"]]
 
 
 class RowScreener:
-    """What turning rows into results needs and remembers: the matcher, the threshold,
-    the stages, each name's compact matches and each (name, country, date of birth)'s
-    hit dicts and row status. ``related`` keeps the hits on companies listed parties
-    own in part (see :func:`~screener.screening.stages.ownership_stage`)."""
+    """A batch's rows from the service ``s`` and its snapshot ``snap``: every name screened
+    down to ``floor`` at ``thr``; ``related`` keeps the hits on companies listed parties
+    own in part (see :func:`~screener.screening.stages.ownership_stage`). It remembers
+    only how its cells read (countries as written) and the hit dicts of the service's
+    finished lists, so that rows with the same hits share them."""
 
-    def __init__(self, m: Matcher, thr: float, stages: Sequence[Stage] = (), related: bool = False):
-        self.m, self.thr, self.stages, self.related = m, thr, list(stages), related
-        self.matches: dict[str, list[Match]] = {}
+    def __init__(self, s: Service, snap: Any, thr: float, floor: float, related: bool = False):
+        self.s, self.snap, self.thr, self.floor, self.related = s, snap, thr, floor, related
         self._countries: dict[str, str | None] = {}  # a cell as written -> its ISO code
-        # (name, country, date of birth) -> its finished hit dicts and status
-        self.dicts: dict[tuple[str, str | None, str | None], Finished] = {}
-        # a name's hits, expanded once, and each as a typed hit
-        self._hits: dict[str, tuple[list[Hit], list[ScreenHit]]] = {}
-        # (name, which of its hits were kept) -> finished, for countries that move no hit
-        self._shared: dict[tuple[str, tuple[int, ...]], Finished] = {}
+        # a finished hit list of the service, by id -> (the list, its hit dicts, status)
+        self.rendered: dict[int, tuple[list[ScreenHit], list[HitDict], str]] = {}
+
+    @property
+    def m(self) -> Matcher:
+        """The matcher the batch screens with (its whole index in memory)."""
+        return self.snap.matcher  # type: ignore[no-any-return]
 
     def countries(self, values: Iterable[Any], bad: Counter[str]) -> list[str | None]:
         """Each country cell as an ISO code (None when empty or naming no country)."""
@@ -136,25 +151,14 @@ class RowScreener:
         bad dates)."""
         bad: Counter[str] = Counter()
         bad_dobs: Counter[str] = Counter()
-        ccs = self.countries(countries, bad) if countries is not None else [None] * len(names)
+        ccs: list[str | None] = (
+            self.countries(countries, bad) if countries is not None else [None] * len(names)
+        )
         return ccs, (self.dobs(dobs, bad_dobs) if dobs is not None else None), bad, bad_dobs
 
-    def unknown(self, names: Sequence[str]) -> list[str]:
-        """The distinct non-empty names of ``names`` not screened yet, in order."""
-        known = self.matches
-        return [n for n in dict.fromkeys(names) if n and n not in known]
-
     def learn(self, names: Sequence[str], found: Sequence[list[Match]]) -> None:
-        """Remember the compact matches of names just screened (same order)."""
-        for n, matches in zip(names, found):
-            self.matches[n] = matches or _NONE
-
-    def forget(self) -> None:
-        """Drop what is remembered (a long-lived worker bounds its memory so)."""
-        self.matches.clear()
-        self.dicts.clear()
-        self._hits.clear()
-        self._shared.clear()
+        """Hand the service the compact matches of names just screened (same order)."""
+        self.s.learn(self.snap, self.floor, names, found)
 
     def rows(
         self,
@@ -162,15 +166,17 @@ class RowScreener:
         names: Sequence[str],
         countries: Sequence[str | None],
         dobs: Sequence[str | None] | None = None,
-    ) -> list[dict[str, Any]]:
-        """The result of each row; ``first`` is the 0-based number of the first data row.
-        Every non-empty name must have been learnt."""
-        results = []
-        append = results.append
-        matches, dicts = self.matches, self.dicts
+    ) -> list[RowResult]:
+        """The result of each row; ``first`` is the 0-based number of the first data row."""
         if dobs is None:
             dobs = [None] * len(names)
-        for row, n, cc, dob in zip(range(first, first + len(names)), names, countries, dobs):
+        keys = list(dict.fromkeys(k for k in zip(names, countries, dobs) if k[0]))
+        finished = self.s.rows_hits(self.snap, self.floor, self.thr, self.related, keys)
+        done = dict(zip(keys, map(self._rendered, finished)))
+        results: list[RowResult] = []
+        append = results.append
+        for row, key in zip(range(first, first + len(names)), zip(names, countries, dobs)):
+            n, cc = key[0], key[1]
             if not n:
                 append(
                     {
@@ -184,56 +190,23 @@ class RowScreener:
                 )
                 continue
             query = n if len(n) <= MAX_QUERY_CHARS else n[:MAX_QUERY_CHARS] + "…"
-            if matches[n]:
-                done = dicts.get((n, cc, dob)) or self._finished(n, cc, dob)
-                append(
-                    {"row": row, "query": query, "country": cc, "status": done[1], "hits": done[0]}
-                )
-            else:
-                append(
-                    {"row": row, "query": query, "country": cc, "status": "clear", "hits": _NONE}
-                )
+            hits, status = done[key]
+            append({"row": row, "query": query, "country": cc, "status": status, "hits": hits})
         return results
 
-    def _finished(self, n: str, cc: str | None, dob: str | None) -> Finished:
-        """The hit dicts and status of a name with a country and a date of birth (see the
-        module docstring), remembered."""
-        dicts = self.dicts
-        if len(dicts) >= MEMO_ROWS:
-            _halve(dicts)
-        named = self._hits.get(n)
-        if named is None:
-            if len(self._hits) >= MEMO_ROWS:
-                _halve(self._hits)
-                _halve(self._shared)
-            hits = expand(self.m, self.matches[n])
-            named = self._hits[n] = (hits, [ScreenHit.from_match(h) for h in hits])
-        hits, typed = named
-        kept = apply_country(hits, cc, self.thr, dob)
-        # which of the name's hits were kept, and whether the evidence moved any of them
-        at = {h.name_id: i for i, h in enumerate(hits)}
-        which = tuple(at[k.name_id] for k in kept)
-        same = all(k is hits[i] for k, i in zip(kept, which))
-        done = self._shared.get((n, which)) if same else None
-        if done is None:
-            q = Query(n, cc, self.thr, self.related, dob)
-            finished = run_stages(
-                [
-                    typed[i].copy() if k is hits[i] else typed[i].rescored(k)
-                    for k, i in zip(kept, which)
-                ],
-                q,
-                self.stages,
-            )
-            done = (
-                ([h.to_dict() for h in finished], row_status(h.status for h in finished))
-                if finished
-                else (_NONE, "clear")
-            )
-            if same:
-                self._shared[(n, which)] = done
-        dicts[(n, cc, dob)] = done
-        return done
+    def _rendered(self, finished: list[ScreenHit]) -> Finished:
+        """The hit dicts and row status of one of the service's finished lists, made once
+        while the list is remembered here."""
+        if not finished:
+            return _CLEAR
+        held = self.rendered.get(id(finished))
+        if held is None or held[0] is not finished:
+            if len(self.rendered) >= MEMO_ROWS:
+                _halve(self.rendered)
+            dicts = [h.to_dict() for h in finished]
+            held = (finished, dicts, row_status(h.status for h in finished))
+            self.rendered[id(finished)] = held
+        return held[1], held[2]
 
 
 def _halve(memo: dict[Any, Any]) -> None:

@@ -30,12 +30,16 @@ where a name costs a tenth of what it costs read row by row: a call with more th
 whose lazy snapshot has screened ``LAZY_NAMES`` names one call at a time (a server, or
 a loop of checks in a user's script). So only a few checks read postings from disk.
 
-The snapshot remembers the matches of the names it screened (up to
-``MEMO_SIZE``): screening is a pure function of the index, the name and the
-score floor, so a name asked again costs a dictionary look-up. When every stage
+The snapshot remembers the matches of the names it screened (up to ``MEMO_SIZE`` at
+each score floor): screening is a pure function of the index, the name and the score
+floor, so a name asked again costs a dictionary look-up. It is the one cache of every
+caller: checks, the HTTP API and both batch engines, whose executors screen a file's
+distinct names and hand their matches to the service (:meth:`Screener.learn`), the rows
+then made from the service's results (:meth:`Screener.rows_hits`). When every stage
 says when its answers may change (``token()``, :mod:`screener.screening.stages`), it
-also remembers each query's finished hits until a token changes (a decision
-recorded, a new day); callers get copies.
+also remembers each query's finished hits until a token changes (a decision recorded,
+a new day), a name's hits typed once for all its countries; callers of
+:meth:`Screener.screen` get copies.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -56,22 +61,29 @@ from screener.lists.coverage import statement as coverage_statement
 from screener.lists.data_date import describe
 from screener.lists.freshness import require_fresh, stale_message
 from screener.lists.registry import registry
-from screener.matching.country import dob_option
+from screener.matching.country import apply_country, dob_option
 from screener.matching.country import floor as country_floor
+from screener.matching.hit import Hit
 from screener.matching.index_file import IndexDamaged
 from screener.matching.matcher import Matcher
 from screener.matching.rules import DEFAULT_THRESHOLD, MAX_TEXT_CHARS, valid_threshold
-from screener.screening.executors import InProcess, Match, expand
+from screener.screening.executors import Executor, InProcess, Match, expand, screen_chunk
 from screener.screening.index_cache import load_index, rebuild_index
 from screener.screening.results import BatchSummary, CheckResult, ScreenHit
-from screener.screening.stages import Query, Stage, default_stages, finish
+from screener.screening.stages import Query, Stage, default_stages, finish, run_stages
 from screener.settings import Config, load_config
+from screener.shapes import Coverage, ListVersion
 
-MEMO_SIZE = 200_000  # names whose matches a snapshot remembers; then it starts afresh
-# A lazily read index costs about 1 ms a name more than one in memory, and reading the
-# ~17,800 entities of the benchmark store whole costs about 1.5 CPU-s: a call screening
-# more than FEW_NAMES loads it whole at once, and a lazy snapshot that has screened
-# LAZY_NAMES names, one call at a time, is loaded whole for the calls after it.
+# Names whose matches a snapshot remembers at one floor, and finished hit lists (queries,
+# and names' typed hits); when one is full its older half is let go. A batch's distinct
+# names stay known from its engine's screening until their rows are made: a batch of more
+# distinct names screens one that comes back after it was let go again, in this process.
+MEMO_SIZE = 1_000_000
+FINISHED_SIZE = 60_000
+# A lazily read index costs more a name than one in memory, and reading it whole costs
+# more than a few names do (docs/benchmarks.md): a call screening more than FEW_NAMES
+# loads it whole at once, and a lazy snapshot that has screened LAZY_NAMES names, one
+# call at a time, is loaded whole for the calls after it.
 FEW_NAMES = 10
 LAZY_NAMES = 200
 
@@ -81,19 +93,27 @@ Versions = tuple[tuple[int, str], ...]  # (version id, sha256) of each active li
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """A loaded matcher and the list versions it was built from; never changed, only
-    replaced (its memo of matches only grows, and is cleared when full)."""
+    replaced. What it remembers (the service's one cache, for checks, the API and both
+    batch engines) only grows, and lets go of its older half when full."""
 
     matcher: Matcher
     versions: Versions
     lazy: bool
-    memo: dict[tuple[str, float], list[Match]] = field(default_factory=dict, compare=False)
+    # floor -> name -> its compact matches down to that floor
+    memo: dict[float, dict[str, list[Match]]] = field(default_factory=dict, compare=False)
     screened: list[int] = field(default_factory=lambda: [0], compare=False)  # names, if lazy
+    # (name, floor) -> its hits expanded once, and each as a typed hit
+    named: dict[tuple[str, float], tuple[list[Hit], list[ScreenHit]]] = field(
+        default_factory=dict, compare=False
+    )
+    # a query, or a name with the hits its evidence kept unmoved -> (stage tokens, hits
+    # after the stages)
     finished: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[ScreenHit]]] = field(
         default_factory=dict, compare=False
-    )  # query -> (stage tokens, hits after the stages)
+    )
 
     @property
-    def lists(self) -> list[dict[str, Any]]:
+    def lists(self) -> list[ListVersion]:
         """The list versions the matcher was built from, as results show them."""
         return [_described(v) for v in self.matcher.index.versions]
 
@@ -142,18 +162,18 @@ class Screener:
         self._loading = threading.Lock()
 
     # -- lists ---------------------------------------------------------------------------
-    def lists(self) -> list[dict[str, Any]]:
+    def lists(self) -> list[ListVersion]:
         """The list versions screening uses: the active one of each source."""
         return [_described(v) for v in self.store.require_lists()]
 
-    def guard(self, fail_stale: bool | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    def guard(self, fail_stale: bool | None = None) -> tuple[list[ListVersion], list[str]]:
         """The lists to screen against, and notes on what a clear result does not cover:
         lists older than their max age (or a ListsError with ``fail_stale``), and official
         lists never loaded. The notes travel with the result (``warnings``)."""
         c = self.coverage(fail_stale, statement=False)
         return c["lists"], c["notes"]
 
-    def coverage(self, fail_stale: bool | None = None, *, statement: bool = True) -> dict[str, Any]:
+    def coverage(self, fail_stale: bool | None = None, *, statement: bool = True) -> Coverage:
         """What screening now covers, as data: ``lists`` (the versions used), ``stale``
         (source ids older than their max age), ``never_loaded`` (official sources never
         downloaded, with their names), ``notes`` (the same in words; see :meth:`guard`),
@@ -224,7 +244,7 @@ class Screener:
         return self._snapshot
 
     @property
-    def loaded_versions(self) -> list[dict[str, Any]]:
+    def loaded_versions(self) -> list[ListVersion]:
         """The list versions of the loaded snapshot (empty before the first load)."""
         snap = self._snapshot
         return snap.lists if snap else []
@@ -263,27 +283,31 @@ class Screener:
         return Query(name, country_option(country), thr, related, dob_option(dob))
 
     def screen(
-        self, queries: Sequence[Query], executor: Any = None, snapshot: Snapshot | None = None
+        self,
+        queries: Sequence[Query],
+        executor: Executor | None = None,
+        snapshot: Snapshot | None = None,
+        stages: Sequence[Stage] | None = None,
     ) -> list[list[ScreenHit]]:
         """The hits of each query, in order: the matcher (in ``executor``, default this
         process; names the snapshot screened before are not screened again), then every
-        stage. Used by checks, the HTTP API and batches. ``snapshot`` (default the
-        current one) lets a caller name the list versions it screened against; it is
-        replaced by the same versions read whole when it is lazy and the call screens
-        many names (see the module docstring).
+        stage (``stages``, default the service's own). Used by checks, the HTTP API and
+        batches. ``snapshot`` (default the current one) lets a caller name the list
+        versions it screened against; it is replaced by the same versions read whole when
+        it is lazy and the call screens many names (see the module docstring).
 
         Damage found in the index file while screening (:class:`IndexDamaged`) builds
         the index again from the store and screens once more; damage again is a
         ListsError (exit 3), never a clear."""
         snap = self._for(snapshot or self.snapshot(lazy=len(queries) <= FEW_NAMES), len(queries))
         try:
-            return self._screen(queries, executor, snap)
+            return self._screen(queries, executor, snap, stages)
         except IndexDamaged as e:
             if executor is not None:
                 raise
             snap = self._rebuilt(snap)
             try:
-                return self._screen(queries, None, snap)
+                return self._screen(queries, None, snap, stages)
             except IndexDamaged as again:
                 raise IndexDamaged(
                     f"{again} (and again after building it anew from the store: {e})"
@@ -303,42 +327,83 @@ class Screener:
             return snap
 
     def _screen(
-        self, queries: Sequence[Query], executor: Any, snap: Snapshot
+        self,
+        queries: Sequence[Query],
+        executor: Executor | None,
+        snap: Snapshot,
+        stages: Sequence[Stage] | None = None,
     ) -> list[list[ScreenHit]]:
-        m, memo = snap.matcher, snap.memo
-        out: list[list[ScreenHit]] = []
-        found: list[list[Match]] = [[] for _ in queries]
-        by_floor: dict[float, list[int]] = {}
-        for i, q in enumerate(queries):
+        by_floor: dict[float, list[str]] = {}
+        floors = []
+        for q in queries:
             fl = country_floor(q.threshold, q.country, q.dob)
-            known = memo.get((q.name, fl))
-            if known is None:
-                by_floor.setdefault(fl, []).append(i)
-            else:
-                found[i] = known
-        for fl, idx in by_floor.items():
-            ex = executor or InProcess(m, fl)
-            names = [queries[i].name for i in idx]
-            if len(memo) + len(names) > MEMO_SIZE:
-                memo.clear()
-            for i, n, matches in zip(idx, names, ex.result(ex.submit(names))):
-                found[i] = memo[(n, fl)] = matches
-        tokens = self._stage_tokens()
-        done = snap.finished
-        for q, matches in zip(queries, found):
+            floors.append(fl)
+            if q.name not in snap.memo.get(fl, _EMPTY):
+                by_floor.setdefault(fl, []).append(q.name)
+        for fl, names in by_floor.items():
+            todo = list(dict.fromkeys(names))
+            ex = executor or InProcess(snap.matcher, fl)
+            self.learn(snap, fl, todo, ex.result(ex.submit(todo)))
+        # the finished hits are remembered for the service's own stages only
+        tokens = self._stage_tokens() if stages is None else None
+        stages = self.stages if stages is None else stages
+        out: list[list[ScreenHit]] = []
+        for q, fl in zip(queries, floors):
+            matches = snap.memo[fl].get(q.name)
+            if matches is None:  # let go meanwhile by a call of another thread
+                [matches] = screen_chunk(snap.matcher, [q.name], fl)
             if not matches:
                 out.append([])
+            elif tokens is None:
+                out.append(finish(expand(snap.matcher, matches), q, stages))
+            else:
+                out.append([h.copy() for h in _finished(snap, q, fl, matches, stages, tokens)])
+        return out
+
+    def learn(
+        self, snap: Snapshot, floor: float, names: Sequence[str], found: Sequence[list[Match]]
+    ) -> None:
+        """Remember in ``snap`` the compact matches of ``names`` screened down to ``floor``
+        (by an executor: this process, forked workers, a Dask cluster)."""
+        memo = snap.memo.setdefault(floor, {})
+        if len(memo) + len(names) > MEMO_SIZE:
+            _halve(memo)
+        for n, matches in zip(names, found):
+            memo[n] = matches or _NONE
+
+    def rows_hits(
+        self,
+        snap: Snapshot,
+        floor: float,
+        threshold: float,
+        related: bool,
+        keys: Sequence[tuple[str, str | None, str | None]],
+    ) -> list[list[ScreenHit]]:
+        """The finished hits of each (name, country, date of birth) of a batch, every name
+        screened down to the batch's one ``floor`` (what its engine screened and
+        :meth:`learn` remembered; a name let go since is screened again here). The lists
+        are the service's own, shared and not copied: a batch renders each once and
+        changes none. A name's hits are expanded and typed once, and the stages run once
+        for each set of hits its countries and dates leave (:func:`_finished`)."""
+        memo = snap.memo.setdefault(floor, {})
+        missing = [n for n in dict.fromkeys(k[0] for k in keys) if n not in memo]
+        if missing:
+            self.learn(snap, floor, missing, screen_chunk(snap.matcher, missing, floor))
+            memo = snap.memo[floor]
+        tokens = self._stage_tokens()
+        out: list[list[ScreenHit]] = []
+        for n, cc, dob in keys:
+            matches = memo.get(n)
+            if matches is None:
+                [matches] = screen_chunk(snap.matcher, [n], floor)
+            if not matches:
+                out.append(_NONE_HITS)
                 continue
+            q = Query(n, cc, threshold, related, dob)
             if tokens is None:
-                out.append(finish(expand(m, matches), q, self.stages))
-                continue
-            key = (q.name, q.country, q.threshold, q.related, q.dob)
-            held = done.get(key)
-            if held is None or held[0] != tokens:
-                if len(done) >= MEMO_SIZE:
-                    done.clear()
-                held = done[key] = (tokens, finish(expand(m, matches), q, self.stages))
-            out.append([h.copy() for h in held[1]])
+                out.append(finish(expand(snap.matcher, matches), q, self.stages))
+            else:
+                out.append(_finished(snap, q, floor, matches, self.stages, tokens))
         return out
 
     def _for(self, snap: Snapshot, names: int) -> Snapshot:
@@ -375,6 +440,23 @@ class Screener:
                 return None
             tokens.append(token())
         return tuple(tokens)
+
+    def entities(self, name: str) -> list[tuple[str, str, float]]:
+        """The entities ``name`` screens to at the default threshold, best first: (source
+        id, entity id, score), before the stages after matching, so that a company of the
+        ownership graph is itself and not a hit on its owners. What the ownership view
+        explains (:func:`screener.screening.ownership.explain`) and what a parent cell of
+        an ownership file is resolved to (:meth:`entity_named`)."""
+        [hits] = self.screen([self.query(name)], stages=())
+        return [
+            (str(h.source_id), h.entity_id, float(h.score))
+            for h in sorted(hits, key=lambda h: -h.score)
+        ]
+
+    def entity_named(self, name: str) -> tuple[str, str, float] | None:
+        """The best of :meth:`entities`, or None."""
+        found = self.entities(name)
+        return found[0] if found else None
 
     def check(
         self,
@@ -456,8 +538,8 @@ def long_text_warning(chars: int) -> str:
     )
 
 
-def _described(v: dict[str, Any]) -> dict[str, Any]:
-    """A list version as results show it."""
+def _described(v: dict[str, Any]) -> ListVersion:
+    """A list version as results show it (``v``: a row of the store's versions)."""
     return {
         "source_id": v["source_id"],
         "name": v["source_name"],
@@ -470,3 +552,60 @@ def _described(v: dict[str, Any]) -> dict[str, Any]:
         "licence": v["licence"],
         "kind": v["kind"],
     }
+
+
+_EMPTY: dict[str, list[Match]] = {}
+_NONE: list[Match] = []  # shared by every name without matches
+_NONE_HITS: list[ScreenHit] = []
+
+
+def _halve(memo: dict[Any, Any]) -> None:
+    """Let go of the older half of ``memo`` (dicts keep the order things came in)."""
+    for key in list(islice(memo, len(memo) // 2 + 1)):
+        memo.pop(key, None)  # another thread may have let it go too
+
+
+def _finished(
+    snap: Snapshot,
+    q: Query,
+    floor: float,
+    matches: list[Match],
+    stages: Sequence[Stage],
+    tokens: tuple[Any, ...],
+) -> list[ScreenHit]:
+    """The hits of ``q`` after the country and date-of-birth evidence and every stage,
+    remembered in ``snap`` until a stage's token changes. A name's hits are expanded and
+    typed once; the evidence applied to them, a hit it moved is made from the name's
+    typed hit (:meth:`ScreenHit.rescored`), and the stages run once for each set of hits
+    the evidence leaves unmoved: every country that moves none of a name's hits (its
+    entities have no countries, or there is none) shares one finished list."""
+    done = snap.finished
+    key = (q.name, q.country, q.threshold, q.related, q.dob, floor)
+    held = done.get(key)
+    if held is not None and held[0] == tokens:
+        return held[1]
+    named = snap.named.get((q.name, floor))
+    if named is None:
+        if len(snap.named) >= FINISHED_SIZE:
+            _halve(snap.named)
+        hits = expand(snap.matcher, matches)
+        named = snap.named[(q.name, floor)] = (hits, [ScreenHit.from_match(h) for h in hits])
+    hits, typed = named
+    kept = apply_country(hits, q.country, q.threshold, q.dob)
+    # which of the name's hits were kept, and whether the evidence moved any of them
+    at = {h.name_id: i for i, h in enumerate(hits)}
+    which = tuple(at[k.name_id] for k in kept)
+    same = all(k is hits[i] for k, i in zip(kept, which))
+    shared = (q.name, floor, q.related, which)
+    held = done.get(shared) if same else None
+    if held is None or held[0] != tokens:
+        fresh = [
+            typed[i].copy() if k is hits[i] else typed[i].rescored(k) for k, i in zip(kept, which)
+        ]
+        held = (tokens, run_stages(fresh, q, stages))
+        if same:
+            done[shared] = held
+    if len(done) >= FINISHED_SIZE:
+        _halve(done)
+    done[key] = held
+    return held[1]

@@ -38,7 +38,7 @@ XLSX, the report's headline) and the HTTP API (``/check``, ``/match``) all show 
 of them first.
 
 **Reviewers' decisions** (:func:`decisions_stage`, after ownership, so that they also
-apply to the hits ownership makes; :mod:`screener.db.decisions`): a hit whose party and
+apply to the hits ownership makes; :mod:`screener.screening.decisions`): a hit whose party and
 entity have a decision carries it in ``extra["decision"]`` (id, kind, reason, reviewer,
 time). A ``false-positive`` or ``cleared`` decision makes the
 hit ``suppressed``, unless the entity's listing changed since the decision (a new
@@ -59,12 +59,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from screener.db import decisions
-from screener.db.ownership_graph import assess, has_owners, shadowed
+from screener.db.ownership_graph import has_owners, shadowed
 from screener.db.store import Store
 from screener.matching.country import apply_country
 from screener.matching.groups import is_group_hit
-from screener.matching.matcher import Hit
+from screener.matching.hit import Hit
+from screener.matching.normalize import name_key
 from screener.model import Found
+from screener.screening.decisions import apply_decision
+from screener.screening.ownership import assess
 from screener.screening.results import ScreenHit, ranked
 
 
@@ -186,7 +189,8 @@ def ownership_stage(store: Store) -> Stage:
         return out
 
     stage.reset = reset  # type: ignore[attr-defined]
-    stage.token = dt.date.today  # type: ignore[attr-defined]  (a rule's status is by day)
+    # a rule's status is by day
+    stage.token = dt.date.today  # type: ignore[attr-defined]
     return stage
 
 
@@ -220,6 +224,7 @@ def _as_owned(
     for o in a.owners or []:
         x = replace(h, extra=dict(h.extra))
         x.entity_id, x.name, x.source_id = o.entity_id, o.name, o.source_id
+        x.name_key = name_key(o.name)
         x.source_name, x.version_id = source_name(o.source_id), None
         x.relation = a.relation
         x.listings = list(o.listings)
@@ -247,7 +252,7 @@ def _as_owned(
 
 
 def found_of(hit: ScreenHit) -> Found:
-    """What a screened hit says about ownership (:func:`screener.lists.links.explain`):
+    """What a screened hit says about ownership (:func:`screener.screening.ownership.explain`):
     its entity, score and relation, and the ownership node it came through when a hit on
     a company listed parties own became a hit on its owner."""
     node = (hit.extra.get("ownership") or {}).get("entity") or {}
@@ -280,7 +285,7 @@ def decisions_stage(store: Store) -> Stage:
         if last != cache["last"]:
             cache["latest"], cache["last"] = decisions.latest_by_key(store), last
         latest = cache["latest"]
-        key = decisions.party_key(query.name)
+        key = name_key(query.name)
         for hit in hits:
             found = latest.get((key, hit.source_id or "", hit.entity_id))
             if found is not None:
@@ -289,38 +294,3 @@ def decisions_stage(store: Store) -> Stage:
 
     stage.token = lambda: decisions.last_id(store)  # type: ignore[attr-defined]
     return stage
-
-
-def apply_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> None:
-    """Give ``hit`` the status and ``extra["decision"]`` that ``decision`` means for it now.
-
-    A hit the ownership stage made on a listed owner carries no list version: its names
-    are read from the owner's active version, as a decision recorded on it read them
-    (:func:`screener.db.decisions.snapshot`), so that it is not taken for changed."""
-    version = hit.version_id
-    if version is None and hit.source_id:
-        src = store.source(hit.source_id)
-        version = src.get("active_version") if src else None
-    names = decisions.entity_names(store, version, hit.entity_id)
-    now = decisions.listing_view(
-        {
-            "name": hit.name,
-            "listings": hit.listings,
-            "list": hit.list,
-            "citation": hit.citation,
-            "listed_on": hit.listed_on,
-            "end_date": hit.end_date,
-            "license_requirement": hit.license_requirement,
-            "license_policy": hit.license_policy,
-            "source_url": hit.source_url,
-        },
-        names or None,
-    )
-    changed = decisions.fingerprint(now) != decision["fingerprint"]
-    info = {k: decision[k] for k in ("id", "kind", "reason", "reviewer", "decided_at", "party")}
-    info["listing_changed"] = changed
-    if changed:
-        info["changes"] = decisions.changes(decision["listing"], now)
-    hit.extra["decision"] = info
-    if decision["kind"] in decisions.SUPPRESSING:
-        hit.status = "review-again" if changed else "suppressed"

@@ -38,6 +38,7 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
 from screener.errors import InputError
+from screener.shapes import RowResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -117,7 +118,7 @@ class Writer:
         """Every temporary file and folder this writer has on disk now (``.OUTPUT.*.tmp``)."""
         return list(self._temps)
 
-    def write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
+    def write(self, df: pd.DataFrame, results: list[RowResult]) -> None:
         """Write one chunk: ``results[i]`` belongs to the input row ``df.iloc[i]``.
 
         Rows with the same name may share one hit list (the batch does): a
@@ -205,7 +206,7 @@ class Writer:
             "unreadable": t["unreadable"],
         }
 
-    def input_rows(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> list[Any]:
+    def input_rows(self, df: pd.DataFrame, results: list[RowResult]) -> list[Any]:
         """The row number a reviewer sees for each result (see the module docstring)."""
         exact = getattr(df, "attrs", {}).get(INPUT_ROWS_ATTR)
         if exact is not None and len(exact) == len(results):
@@ -229,7 +230,7 @@ class Writer:
 
     # -- for subclasses -----------------------------------------------------------------
 
-    def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
+    def _write(self, df: pd.DataFrame, results: list[RowResult]) -> None:
         raise NotImplementedError
 
     def _finish(self, summary: dict[str, Any]) -> None:

@@ -33,6 +33,7 @@ from typing import Any
 
 from screener.files.cells import neutralize
 from screener.files.reports.severity import order_hits, top_hit, top_listing
+from screener.shapes import HitDict, ListingDict
 
 APPENDED_COLUMNS = [
     "screen_status",
@@ -69,7 +70,7 @@ def text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def hit_cells(hits: Sequence[dict[str, Any]]) -> list[Any]:
+def hit_cells(hits: Sequence[HitDict]) -> list[Any]:
     """The values of the ``screen_*`` columns between status and input row, for one row's hits.
 
     That is: top score (a float), top name, matched name, relation, source,
@@ -103,7 +104,7 @@ def hit_cells(hits: Sequence[dict[str, Any]]) -> list[Any]:
     ]
 
 
-def effect_line(listing: dict[str, Any]) -> str:
+def effect_line(listing: ListingDict | HitDict) -> str:
     """What a listing requires or does, in one line: "correspondent-account ban: United
     States financial institutions are prohibited from ...", "licence requirement: For
     all items subject to the EAR."; empty when its list says nothing and screener holds no
@@ -116,7 +117,7 @@ def effect_line(listing: dict[str, Any]) -> str:
     return f"licence requirement: {licence}" if licence else ""
 
 
-def trail_cells(hits: Sequence[dict[str, Any]]) -> list[str]:
+def trail_cells(hits: Sequence[HitDict]) -> list[str]:
     """The values of ``screen_hit_ids`` and ``screen_decision`` for one row's hits."""
     if not hits:
         return ["", ""]
@@ -124,7 +125,7 @@ def trail_cells(hits: Sequence[dict[str, Any]]) -> list[str]:
     return [hit_ids(ordered), " | ".join(d for d in map(decision_text, ordered) if d)]
 
 
-def hit_id(hit: dict[str, Any]) -> str:
+def hit_id(hit: HitDict) -> str:
     """``SOURCE:ENTITY@VERSION``: one hit named so that a reviewed file can be read back."""
     version = hit.get("version_id")
     return f"{hit.get('source_id')}:{hit.get('entity_id')}" + (
@@ -132,7 +133,7 @@ def hit_id(hit: dict[str, Any]) -> str:
     )
 
 
-def hit_ids(hits: Sequence[dict[str, Any]]) -> str:
+def hit_ids(hits: Sequence[HitDict]) -> str:
     return "; ".join(hit_id(h) for h in hits)
 
 
@@ -154,7 +155,7 @@ def parse_hit_ids(cell: str) -> list[tuple[str, str, int | None]]:
     return out
 
 
-def decision_text(hit: dict[str, Any]) -> str:
+def decision_text(hit: HitDict) -> str:
     """A hit's decision in a few words, with what changed since; empty without one."""
     d = hit.get("decision")
     if not isinstance(d, dict):

@@ -16,6 +16,7 @@ from screener.files.reports.cells import (
     text,
     trail_cells,
 )
+from screener.shapes import RowResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,7 +49,7 @@ class CsvWriter(Writer):
         self._no_trail = _joined(trail_cells([]))
         self._statuses: dict[Any, str] = {}
 
-    def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
+    def _write(self, df: pd.DataFrame, results: list[RowResult]) -> None:
         assert self._stream is not None
         if list(df.columns) != self.columns:
             df = df.reindex(columns=self.columns, fill_value="")

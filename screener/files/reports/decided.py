@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from screener.shapes import HitDict
+
 # How each decision kind (screener.db.decisions.KINDS) reads in a report.
 WORDS = {
     "confirmed": "confirmed",
@@ -74,7 +76,7 @@ class PartyDecision:
         return ", ".join(self.reviewers)
 
 
-def hit_decision(hit: dict[str, Any]) -> Decision | None:
+def hit_decision(hit: HitDict) -> Decision | None:
     """The decision recorded on ``hit`` for its party (today: by party name, source and
     entity id), or None."""
     d = hit.get("decision")
@@ -91,7 +93,7 @@ def hit_decision(hit: dict[str, Any]) -> Decision | None:
     )
 
 
-def hit_state(hit: dict[str, Any]) -> str:
+def hit_state(hit: HitDict) -> str:
     """A hit's state in a few words: its decision ("confirmed by R. Officer on
     2026-12-07"), "review again" (decided, but its listing changed since), or "to review"."""
     d = hit_decision(hit)
@@ -104,13 +106,13 @@ def hit_state(hit: dict[str, Any]) -> str:
     return f"{d.words}{by}{on}"
 
 
-def is_settled(hit: dict[str, Any]) -> bool:
+def is_settled(hit: HitDict) -> bool:
     """Whether a reviewer's decision settles ``hit`` (see :data:`SETTLED`)."""
     d = hit_decision(hit)
     return d is not None and d.settled
 
 
-def party_decision(hits: Sequence[dict[str, Any]]) -> PartyDecision:
+def party_decision(hits: Sequence[HitDict]) -> PartyDecision:
     """The decisions on a party's hits together: every hit decided gives the decisions'
     words ("confirmed", "false positive; cleared"); a hit whose listing changed since makes
     it "review again"; an undecided hit "to review", with how many are decided. ``css`` is

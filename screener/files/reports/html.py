@@ -43,7 +43,13 @@ from screener.files.reports.base import CAUTION, Writer
 from screener.files.reports.cells import DEFAULT_RELATION, effect_line, text
 from screener.files.reports.decided import hit_decision, hit_state, party_decision
 from screener.files.reports.markup import CSS, anchor, escape, link, page_css
-from screener.files.reports.severity import listing_level, order_hits, top_hit, top_listing
+from screener.files.reports.severity import (
+    listing_level,
+    listings_of,
+    order_hits,
+    top_hit,
+    top_listing,
+)
 from screener.files.reports.verdicts import (
     NO_FINDING,
     Statement,
@@ -57,6 +63,7 @@ from screener.files.reports.verdicts import (
     verdict,
     verdicts,
 )
+from screener.shapes import HitDict, ListingDict, RowResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -99,7 +106,7 @@ class HtmlWriter(Writer):
             if x.get("status") == "subset"
         }
 
-    def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
+    def _write(self, df: pd.DataFrame, results: list[RowResult]) -> None:
         if list(df.columns) != self.columns:
             df = df.reindex(columns=self.columns, fill_value="")
         rows = df.itertuples(index=False, name=None)
@@ -122,14 +129,14 @@ class HtmlWriter(Writer):
         self._rows.write("".join(summary))
         self._blocks.write("".join(details))
 
-    def _entities(self, hits: list[dict[str, Any]]) -> tuple[str, str]:
+    def _entities(self, hits: list[HitDict]) -> tuple[str, str]:
         """The entity blocks and the verdict id of a hit list, rendered once per list."""
         cached = self._rendered.get(id(hits))
         if cached is None or cached[0] is not hits:
             if len(self._rendered) > 20_000:
                 self._rendered.clear()
             for hit in hits:
-                for listing in hit.get("listings") or [hit]:
+                for listing in listings_of(hit):
                     st = statement(listing, self.audience)
                     self._statements.setdefault(st.id, st)
             body = "".join(
@@ -240,7 +247,7 @@ def _tally(counts: Counter[str], audience: str) -> str:
     return f"<p class=tally>{''.join(shown)}</p>\n"
 
 
-def _summary_row(result: dict[str, Any], row: Any, kind: str, audience: str) -> str:
+def _summary_row(result: RowResult, row: Any, kind: str, audience: str) -> str:
     """One party in the summary table: verdict, top listing, relation, decision, reviewer."""
     hits = result.get("hits") or []
     country = result.get("country")
@@ -276,7 +283,7 @@ def _summary_row(result: dict[str, Any], row: Any, kind: str, audience: str) -> 
 
 
 def _party_block(
-    result: dict[str, Any],
+    result: RowResult,
     row: Any,
     columns: list[str],
     cells: tuple[Any, ...],
@@ -318,22 +325,20 @@ def _party_block(
     )
 
 
-def entity_groups(hits: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+def entity_groups(hits: list[HitDict]) -> list[list[HitDict]]:
     """The hits grouped by the listed entity they name (its normalized listed name, across
-    sources), in the one order of every output (:func:`~screener.files.reports.severity.
-    hit_key`: identity, then severity), the first group being the report's headline;
-    within a group the first hit of that order comes first."""
-    from screener.matching.normalize import normalize
-
-    groups: dict[str, list[dict[str, Any]]] = {}
+    sources: ``name_key``, made by matching), in the one order of every output
+    (:func:`~screener.files.reports.severity.hit_key`: identity, then severity), the first
+    group being the report's headline; within a group the first hit of that order comes
+    first."""
+    groups: dict[str, list[HitDict]] = {}
     for hit in order_hits(hits):
-        norm = normalize(str(hit.get("name") or ""))
-        key = " ".join(norm.tokens) or f"{hit.get('source_id')}:{hit.get('entity_id')}"
+        key = hit.get("name_key") or f"{hit.get('source_id')}:{hit.get('entity_id')}"
         groups.setdefault(key, []).append(hit)
     return list(groups.values())
 
 
-def _relation_tag(hit: dict[str, Any]) -> str:
+def _relation_tag(hit: HitDict) -> str:
     relation = str(hit.get("relation") or DEFAULT_RELATION)
     label = RELATIONS.get(relation, relation)
     css = relation if relation in RELATIONS else "other"
@@ -341,7 +346,7 @@ def _relation_tag(hit: dict[str, Any]) -> str:
 
 
 def _entity_block(
-    group: list[dict[str, Any]], audience: str, subset: set[str] | frozenset[str] = frozenset()
+    group: list[HitDict], audience: str, subset: set[str] | frozenset[str] = frozenset()
 ) -> str:
     best = group[0]
     score = max(
@@ -365,7 +370,7 @@ def _entity_block(
         f"<code>{_e(h.get('entity_id'))}</code>"
         for h in group
     )
-    urls = list(dict.fromkeys(h["source_url"] for h in group if h.get("source_url")))
+    urls = list(dict.fromkeys(u for h in group if (u := h.get("source_url"))))
     countries = sorted({str(c).upper() for h in group for c in h.get("countries") or ()})
     parents = list(dict.fromkeys(str(h["parent"]) for h in group if h.get("parent")))
     remarks = list(dict.fromkeys(str(h["remarks"]) for h in group if h.get("remarks")))
@@ -406,13 +411,13 @@ def _entity_block(
 
 
 def _listings_table(
-    group: list[dict[str, Any]], audience: str, subset: set[str] | frozenset[str] = frozenset()
+    group: list[HitDict], audience: str, subset: set[str] | frozenset[str] = frozenset()
 ) -> str:
     """Every listing of the group's hits, each once (by list, citation and dates)."""
     seen: set[tuple[Any, ...]] = set()
     rows = []
     for hit in group:
-        for listing in hit.get("listings") or [hit]:
+        for listing in listings_of(hit):
             key = tuple(
                 listing.get(k) for k in ("list", "citation", "listed_on", "end_date", "in_force")
             )
@@ -432,7 +437,7 @@ def _listings_table(
 
 
 def _listing_row(
-    listing: dict[str, Any], audience: str, subset: set[str] | frozenset[str] = frozenset()
+    listing: ListingDict, audience: str, subset: set[str] | frozenset[str] = frozenset()
 ) -> str:
     level = listing_level(listing)
     ended = listing.get("end_date")
@@ -474,7 +479,7 @@ def _listing_row(
     )
 
 
-def _decision_box(hit: dict[str, Any]) -> str:
+def _decision_box(hit: HitDict) -> str:
     d = hit_decision(hit)
     assert d is not None
     status = str(hit.get("status") or "hit")

@@ -16,10 +16,11 @@ or hit dict must not be changed after it was written (the batch never does).
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
 from screener.files.reports.base import Writer
+from screener.shapes import HitDict, RowResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,7 +35,7 @@ _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
 def _value(value: Any) -> str:
     """``value`` as JSON, as json.dumps(..., ensure_ascii=False) writes it."""
     if value.__class__ is str:
-        return encode_basestring(value)  # type: ignore[no-any-return]
+        return encode_basestring(value)
     if value is None:
         return "null"
     return _encode(value)
@@ -50,7 +51,7 @@ class JsonlWriter(Writer):
         self._hits: dict[int, tuple[object, str]] = {}
         self._cached = 0
 
-    def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
+    def _write(self, df: pd.DataFrame, results: list[RowResult]) -> None:
         assert self._stream is not None
         small: dict[Any, str] = {None: "null"}  # countries, statuses and reasons repeat
         lines = []
@@ -77,7 +78,7 @@ class JsonlWriter(Writer):
             lines.append(line + "}\n")
         self._stream.write("".join(lines))
 
-    def _hit_list(self, hits: list[dict[str, Any]]) -> str:
+    def _hit_list(self, hits: list[HitDict]) -> str:
         cached = self._lists.get(id(hits))
         if cached is not None and cached[0] is hits:
             return cached[1]

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from screener.errors import InputError
 from screener.files.reports.base import Writer
 from screener.files.reports.cells import APPENDED_COLUMNS, hit_cells, trail_cells
+from screener.shapes import RowResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,7 +45,7 @@ _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
 def _screen_types() -> dict[str, Any]:
     import pyarrow as pa
 
-    types = dict.fromkeys(COLUMNS, pa.string())
+    types: dict[str, pa.DataType] = dict.fromkeys(COLUMNS, pa.string())
     types.update(
         {
             "screen_top_score": pa.float64(),
@@ -73,7 +74,7 @@ class ParquetWriter(Writer):
         self._pq: Any = None  # pyarrow.parquet.ParquetWriter, opened with the first chunk
         self._schema: Any = None
 
-    def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
+    def _write(self, df: pd.DataFrame, results: list[RowResult]) -> None:
         import pyarrow as pa
 
         if list(df.columns) != self.columns:
@@ -99,7 +100,7 @@ class ParquetWriter(Writer):
                 ) from None
         self._pq.write_table(table)
 
-    def _screen_columns(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> list[list[Any]]:
+    def _screen_columns(self, df: pd.DataFrame, results: list[RowResult]) -> list[list[Any]]:
         """The values of the ``screen_*`` columns, column by column."""
         # Rows with one name share one hit list: its cells and JSON are made once.
         done: dict[int, tuple[object, list[Any]]] = {}

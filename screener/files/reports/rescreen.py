@@ -17,6 +17,7 @@ from typing import Any
 from screener.errors import InputError
 from screener.files.reports.base import CAUTION
 from screener.files.reports.html import CSS, escape
+from screener.shapes import RescreenDict
 
 KIND_WORDS = {
     "new-hit": "new match",
@@ -27,7 +28,7 @@ KIND_WORDS = {
 }
 
 
-def write(path: str | Path, result: dict[str, Any]) -> None:
+def write(path: str | Path, result: RescreenDict) -> None:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".json", ".html", ".htm"):
@@ -57,7 +58,7 @@ def _compared(prev: dict[str, Any]) -> str:
     return f"the screening of {prev['screened_at']} (run {prev.get('run_id')})"
 
 
-def page(r: dict[str, Any]) -> str:
+def page(r: RescreenDict) -> str:
     """The HTML page of a re-screening."""
     prev = r.get("previous") or {}
     title = f"Re-screening: {r.get('portfolio')}"
@@ -134,11 +135,11 @@ def page(r: dict[str, Any]) -> str:
         "<h2>Lists used</h2>\n<table>\n<tr><th>Source</th><th>Version</th><th>Published"
         "</th><th>Loaded</th></tr>\n"
     )
-    for x in r.get("lists") or ():
+    for v in r.get("lists") or ():
         out.append(
-            f"<tr><td>{escape(x.get('name'))} ({escape(x.get('source_id'))})</td>"
-            f"<td>{escape(x.get('version_id'))}</td><td>{escape(x.get('published'))}</td>"
-            f"<td>{escape(x.get('loaded_at'))}</td></tr>\n"
+            f"<tr><td>{escape(v.get('name'))} ({escape(v.get('source_id'))})</td>"
+            f"<td>{escape(v.get('version_id'))}</td><td>{escape(v.get('published'))}</td>"
+            f"<td>{escape(v.get('loaded_at'))}</td></tr>\n"
         )
     out.append("</table>\n</main>\n</body>\n</html>\n")
     return "".join(out)

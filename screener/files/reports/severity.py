@@ -32,9 +32,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from screener.safe_yaml import load_yaml_file
+from screener.shapes import HitDict, ListingDict
 
 DATA = Path(__file__).parent / "data" / "severity.yaml"
 UNKNOWN_LEVEL = "restricted"  # an in-force listing on a list no pattern names
@@ -79,7 +80,7 @@ def levels() -> tuple[Level, ...]:
     return _table().levels
 
 
-def listing_level(listing: dict[str, Any]) -> Level:
+def listing_level(listing: ListingDict | HitDict) -> Level:
     """The level of one listing (``list``, ``in_force``, ``end_date``, ``license_requirement``)."""
     return _level(
         str(listing.get("list") or ""),
@@ -101,7 +102,7 @@ def _level(name: str, licence: bool, in_force: bool, end_date: str, today: str) 
     return floor if licence and level.rank > floor.rank else level
 
 
-def top_listing(hit: dict[str, Any]) -> tuple[Level, str | None, str | None]:
+def top_listing(hit: HitDict) -> tuple[Level, str | None, str | None]:
     """The hit's most severe listing as (level, list name, citation).
 
     The hit's own ``list`` and ``citation`` (its main listing) are kept when
@@ -109,7 +110,7 @@ def top_listing(hit: dict[str, Any]) -> tuple[Level, str | None, str | None]:
     listing, preferring one with a citation, speaks for the hit.
     """
     main = listing_level(hit)
-    best: dict[str, Any] | None = None
+    best: ListingDict | None = None
     best_key: tuple[int, bool] | None = None
     for listing in hit.get("listings") or ():
         key = (listing_level(listing).rank, not listing.get("citation"))
@@ -130,7 +131,9 @@ def hit_key(hit: Any) -> tuple[bool, int, int, float, bool, str, str]:
     """Sort key of the one order (see the module docstring), smallest first, for a hit
     as a dict (outputs, JSON Lines read back) or as a ``ScreenHit``."""
     get = hit.get if isinstance(hit, dict) else _attr(hit)
-    level, _, citation = top_listing(hit if isinstance(hit, dict) else _listing_view(hit))
+    level, _, citation = top_listing(
+        cast(HitDict, hit) if isinstance(hit, dict) else _listing_view(hit)
+    )
     score = get("score")
     return (
         get("status") == "suppressed",
@@ -147,7 +150,7 @@ def _attr(hit: Any) -> Any:
     return lambda key, default=None: getattr(hit, key, default)
 
 
-def _listing_view(hit: Any) -> dict[str, Any]:
+def _listing_view(hit: Any) -> HitDict:
     """What :func:`top_listing` reads of a hit, from a ``ScreenHit``."""
     return {
         "list": hit.list,
@@ -158,11 +161,29 @@ def _listing_view(hit: Any) -> dict[str, Any]:
     }
 
 
+def listings_of(hit: HitDict) -> list[ListingDict]:
+    """The listings of a hit, or its main listing (the hit's own listing fields) when it
+    names none."""
+    listings = hit.get("listings")
+    if listings:
+        return listings
+    main: ListingDict = {
+        "list": hit.get("list"),
+        "citation": hit.get("citation"),
+        "listed_on": hit.get("listed_on"),
+        "end_date": hit.get("end_date"),
+        "license_requirement": hit.get("license_requirement"),
+        "license_policy": hit.get("license_policy"),
+        "source_url": hit.get("source_url"),
+    }
+    return [main]
+
+
 def order_hits(hits: Sequence[Any]) -> list[Any]:
     """The hits in the one order (see the module docstring)."""
     return sorted(hits, key=hit_key)
 
 
-def top_hit(hits: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+def top_hit(hits: Sequence[HitDict]) -> HitDict | None:
     """The hit a one-line output shows: the first of :func:`order_hits`."""
     return min(hits, key=hit_key) if hits else None

@@ -28,7 +28,8 @@ from typing import Any
 import yaml
 
 from screener.errors import InputError
-from screener.files.reports.severity import levels, listing_level
+from screener.files.reports.severity import levels, listing_level, listings_of
+from screener.shapes import HitDict, ListingDict
 
 DATA = Path(__file__).parent / "data"
 AUDIENCES = ("export", "research")
@@ -136,13 +137,13 @@ def verdict_of_level(level_id: str) -> str:
     return _by_level()[level_id].id
 
 
-def is_false_positive(hit: dict[str, Any]) -> bool:
+def is_false_positive(hit: HitDict) -> bool:
     """A reviewer found the party is not this entity (the hit does not count for a verdict)."""
     d = hit.get("decision")
     return isinstance(d, dict) and d.get("kind") == "false-positive"
 
 
-def hit_verdict(hit: dict[str, Any]) -> Verdict:
+def hit_verdict(hit: HitDict) -> Verdict:
     """The verdict of one hit: its most severe listing's (or the hit's own listing's)."""
     by_level = _by_level()
     best = by_level[listing_level(hit).id]
@@ -153,7 +154,7 @@ def hit_verdict(hit: dict[str, Any]) -> Verdict:
     return best
 
 
-def party_verdict(hits: Sequence[dict[str, Any]]) -> Verdict:
+def party_verdict(hits: Sequence[HitDict]) -> Verdict:
     """A party's verdict (see ``data/verdicts.yaml``): the most severe verdict among its hits
     that are not false positives; no such hit is "no finding"."""
     best = verdict(NO_FINDING)
@@ -222,7 +223,7 @@ def audience_intro(audience: str) -> str:
     return " ".join(str(_audience_table()["audiences"][check_audience(audience)]["intro"]).split())
 
 
-def statement(listing: dict[str, Any], audience: str) -> Statement:
+def statement(listing: ListingDict | HitDict, audience: str) -> Statement:
     """What ``listing`` (a listing dict, or a hit) means for ``audience``."""
     audience = check_audience(audience)
     name = str(listing.get("list") or "")
@@ -240,11 +241,11 @@ def statement(listing: dict[str, Any], audience: str) -> Statement:
     return Statement(f"list-{slug}", name, level.meaning, (), None)
 
 
-def statements(hits: Iterable[dict[str, Any]], audience: str) -> dict[str, Statement]:
+def statements(hits: Iterable[HitDict], audience: str) -> dict[str, Statement]:
     """The distinct statements the listings of ``hits`` need, by id, in first-seen order."""
     out: dict[str, Statement] = {}
     for hit in hits:
-        for listing in hit.get("listings") or [hit]:
+        for listing in listings_of(hit):
             st = statement(listing, audience)
             out.setdefault(st.id, st)
     return out

@@ -3,8 +3,8 @@
 
 Written by XlsxWriter in constant-memory mode, so a million rows take a few
 hundred MB of temporary disk (in a scratch folder beside the output, removed
-with it) and little memory. XlsxWriter's per-cell API costs about 7 µs a cell,
-too slow for a million rows, so the results rows are rendered to XML here, in
+with it) and little memory. XlsxWriter's per-cell API is too slow for a million
+rows, so the results rows are rendered to XML here, in
 the form XlsxWriter itself writes in this mode (inline strings, ``r`` on every
 row and cell), and handed to it whole (:class:`RowSheet`); XlsxWriter writes
 the rest of the workbook.
@@ -45,7 +45,6 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from screener.db.decisions import KINDS
 from screener.files.cells import FORMULA_PREFIXES
 from screener.files.number_formats import excel_date, is_date_format
 from screener.files.reports.base import CAUTION, Writer
@@ -61,6 +60,8 @@ from screener.files.reports.cells import (
 )
 from screener.files.reports.severity import levels
 from screener.files.reports.verdicts import verdict_of_level
+from screener.model import DECISION_KINDS
+from screener.shapes import HitDict, RowResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -92,7 +93,7 @@ WIDTH_SAMPLE = 200  # rows of the first chunk that size the columns
 _Cells = tuple[list[tuple[int, str]], list[tuple[int, str]]]
 
 
-class RowSheet(Worksheet):
+class RowSheet(Worksheet):  # type: ignore[misc]
     """A constant-memory worksheet that also takes rows already rendered as XML.
 
     Relies on XlsxWriter's constant-memory internals (``fh``, ``previous_row``,
@@ -202,7 +203,7 @@ class XlsxWriter(Writer):
             col,
             {
                 "validate": "list",
-                "source": list(KINDS),
+                "source": list(DECISION_KINDS),
                 "ignore_blank": True,
                 "input_title": "Decision",
                 "input_message": "Leave empty, or choose one; give a "
@@ -255,7 +256,7 @@ class XlsxWriter(Writer):
             widths.append(float(min(MAX_WIDTH, max(MIN_WIDTH, round(longest)))))
         self._widths = widths
 
-    def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
+    def _write(self, df: pd.DataFrame, results: list[RowResult]) -> None:
         if list(df.columns) != self.columns:
             df = df.reindex(columns=self.columns, fill_value="")
         if len(df) != len(results):
@@ -313,7 +314,7 @@ class XlsxWriter(Writer):
         if ws is not None:
             self._rows_in[ws.name] = self._next - 1
 
-    def _hits_xml(self, hits: list[dict[str, Any]], start: int) -> _Cells:
+    def _hits_xml(self, hits: list[HitDict], start: int) -> _Cells:
         cached = self._hit_xml.get(id(hits))
         if cached is None or cached[0] is not hits:
             # it holds the hit lists too: bounded as the rows' memory of them is
@@ -323,7 +324,7 @@ class XlsxWriter(Writer):
             cached = self._hit_xml[id(hits)] = (hits, self._cells_xml(hits, start))
         return cached[1]
 
-    def _cells_xml(self, hits: list[dict[str, Any]], start: int) -> _Cells:
+    def _cells_xml(self, hits: list[HitDict], start: int) -> _Cells:
         """(column, cell XML) of the non-empty ``screen_*`` cells between status and input row,
         and of those after the input row (hit ids and decisions)."""
         cells = [(start + i, value_xml(v)) for i, v in enumerate(hit_cells(hits))]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 from screener.errors import InputError
 from screener.model import OwnershipLink, ParsedLinks
@@ -127,7 +128,7 @@ def read_names(path: Path) -> dict[str, tuple[str, list[str], str | None]]:
     return out
 
 
-def _record(el: ET.Element) -> dict | None:
+def _record(el: ET.Element) -> dict[str, Any] | None:
     rel = el.find(f"{RR}Relationship")
     if rel is None:
         return None

@@ -116,18 +116,19 @@ def split_programs(text: str) -> list[str]:
 def _entity(kind: str, row: list[str], remarks: str) -> Entity:
     ent_num, name, typ, program = row[0], row[1], row[2].lower(), row[3]
     programs = split_programs(program)
+    url = DETAILS_URL.format(ent_num)
     ent = Entity(
         id=ent_num,
         name=name,
         schema=SCHEMAS.get(typ, "organization"),
         programs=programs,
-        source_url=DETAILS_URL.format(ent_num),
+        source_url=url,
         remarks=remarks or None,
     )
     _add_name(ent, name, "primary")
     for kind_letter, alias in _REMARK_ALIAS.findall(remarks):
         _add_name(ent, alias, "former" if kind_letter == "f" else "weak")
-    ent.listings = _listings(kind, programs, remarks, ent.source_url)
+    ent.listings = _listings(kind, programs, remarks, url)
     first = ent.listings[0]
     ent.sub_list, ent.listed_on = first.list, first.listed_on
     ent.extra = {k: v for k, v in zip(EXTRA_FIELDS, row[4:11]) if v}

@@ -85,7 +85,7 @@ def parse(path: Path) -> list[Row]:
 
 
 def resolve(
-    store: Store, rows: list[Row], match: Callable[[Store, str], tuple[str, str, float] | None]
+    store: Store, rows: list[Row], match: Callable[[str], tuple[str, str, float] | None]
 ) -> ParsedLinks:
     """Links for ``rows``: each parent resolved to a listed entity by id, else to
     another row's child, else through ``match`` (the matcher), else kept as a name."""
@@ -99,7 +99,7 @@ def resolve(
             (owner_src, owner_id, owner_name), kind = ref, "id"
         elif graph.name_key(r.parent) in children:
             owner_key, kind = children[graph.name_key(r.parent)], "chain"
-        elif (m := match(store, r.parent)) is not None:
+        elif (m := match(r.parent)) is not None:
             owner_src, owner_id, kind = m[0], m[1], "matched"
             e = store.entity(owner_src, owner_id)
             owner_name = e.name if e else r.parent

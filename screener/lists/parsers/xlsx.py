@@ -1,8 +1,7 @@
 """A small, fast reader of the cell values in an XLSX workbook (standard library only).
 
 Official lists publish tens of thousands of rows as XLSX; openpyxl builds a cell
-object per cell and takes several seconds for them. This reads what an importer
-needs and nothing else, about twice as fast: each sheet's name, and its rows as lists
+object per cell. This reads what an importer needs and nothing else: each sheet's name, and its rows as lists
 of values (str, int, float, bool, ``datetime`` for a number in a date format, None for
 an empty cell), placed by the cell reference so that skipped empty cells keep their
 columns. Formulas give their cached value. Dates follow the workbook's 1900 or 1904
