@@ -28,6 +28,12 @@ Versions
        DELETE), ``portfolios``, ``portfolio_parties``, ``portfolio_screenings`` and
        ``portfolio_results`` (named party sets and what their last screenings found);
        ``run_hits`` records each hit's status and the decision applied to it.
+    5  parties: ``party_builds`` (each resolution of the active records into parties:
+       the key of the list versions and judgements it was made from, when, how long,
+       how many records and parties), ``party_records`` (every record of a party of
+       more than one record: its party, the rule that joined it and the record it
+       joined through) and ``judgements`` (append-only, like decisions: a reviewer's
+       "same" or "different" on two records).
 
 Migrations are written as SQL and never edited once released: a change to the
 schema is a new migration at the end of :data:`MIGRATIONS`.
@@ -162,6 +168,29 @@ MIGRATIONS: tuple[Migration, ...] = (
             'ALTER TABLE "run_hits" ADD COLUMN "decision_id" INTEGER',
         ),
     ),
+    Migration(
+        5,
+        "parties: records of several lists resolved into one party; reviewers' judgements",
+        (
+            """CREATE TABLE "party_builds" ("id" INTEGER PRIMARY KEY AUTOINCREMENT,
+           "key" TEXT NOT NULL, "built_at" TEXT NOT NULL, "seconds" REAL, "records" INTEGER,
+           "parties" INTEGER, "merged" INTEGER, "versions" TEXT)""",
+            """CREATE TABLE "party_records" ("source_id" TEXT NOT NULL, "entity_id" TEXT NOT NULL,
+           "version_id" INTEGER, "party_id" TEXT NOT NULL, "rule" TEXT NOT NULL,
+           "via_source" TEXT, "via_entity" TEXT, "detail" TEXT,
+           PRIMARY KEY ("source_id", "entity_id"))""",
+            """CREATE INDEX "idx_party_records_party_id" ON "party_records" ("party_id")""",
+            """CREATE TABLE "judgements" ("id" INTEGER PRIMARY KEY AUTOINCREMENT,
+           "kind" TEXT NOT NULL CHECK ("kind" IN ('same', 'different')),
+           "a_source" TEXT NOT NULL, "a_entity" TEXT NOT NULL, "b_source" TEXT NOT NULL,
+           "b_entity" TEXT NOT NULL, "reason" TEXT NOT NULL, "reviewer" TEXT NOT NULL,
+           "decided_at" TEXT NOT NULL, "origin" TEXT)""",
+            """CREATE TRIGGER "judgements_append_only_update" BEFORE UPDATE ON "judgements"
+           BEGIN SELECT RAISE(ABORT, 'judgements are append-only: record a new one'); END""",
+            """CREATE TRIGGER "judgements_append_only_delete" BEFORE DELETE ON "judgements"
+           BEGIN SELECT RAISE(ABORT, 'judgements are append-only: record a new one'); END""",
+        ),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -187,6 +216,9 @@ _KNOWN_TABLES = {
     "portfolio_parties",
     "portfolio_screenings",
     "portfolio_results",
+    "party_builds",
+    "party_records",
+    "judgements",
 }
 
 

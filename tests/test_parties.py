@@ -1,0 +1,274 @@
+"""Parties: the records of several lists that are one organisation, on real records.
+
+The store holds the bundled list plus official excerpts committed under fixtures/excerpts
+(OFAC's consolidated non-SDN list, the 2025 CSL sample, the BIS Denied Persons List); the
+tests that need OpenSanctions' transcriptions (the 1260H list, the FCC Covered List,
+section 889) read ../shared/data and skip without it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from excerpts import excerpt, shared
+
+from screener.db import parties as party_db
+from screener.db.store import Store
+from screener.lists import catalog
+from screener.lists.bundled import open_store
+from screener.model import Entity, Listing, ParsedList
+from screener.screening import parties
+from screener.screening.parties import identifier_keys, legal_name_key
+
+CONS = excerpt("moov-watchman/ofac_non_sdn")
+CSL_2025 = excerpt("moov-watchman/csl_samples/consolidated_sample_2025.csv")
+DPL = excerpt("moov-watchman/bis_dpl_2022/dpl.txt")
+
+
+@pytest.fixture(scope="module")
+def official_db(master_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled list plus the OFAC consolidated, CSL and DPL excerpts, parties built."""
+    target = tmp_path_factory.mktemp("parties") / "s.db"
+    shutil.copyfile(master_db, target)
+    store = open_store(target)
+    try:
+        catalog.import_file(store, CONS, "ofac", "ofac-cons")
+        catalog.import_file(store, CSL_2025, "csl", "csl")
+        catalog.import_file(store, DPL, "bis-dpl", "bis-dpl")
+        parties.ensure(store)
+    finally:
+        store.close()
+    return target
+
+
+@pytest.fixture
+def official(official_db: Path, tmp_path: Path) -> Store:
+    target = tmp_path / "s.db"
+    shutil.copyfile(official_db, target)
+    return open_store(target)
+
+
+def party(store: Store, pid: str) -> dict[tuple[str, str], str]:
+    return {(m["source_id"], m["entity_id"]): m["rule"] for m in party_db.members(store, pid)}
+
+
+def test_cetc_is_one_party_of_its_curated_entry_and_the_ofac_entry_it_cites(
+    official: Store,
+) -> None:
+    cetc = party(official, "cetc")
+    assert cetc == {
+        ("screener-surveillance", "cetc"): "anchor",
+        ("ofac-cons", "30936"): "cross-reference",
+    }
+    (ofac,) = [m for m in party_db.members(official, "cetc") if m["source_id"] == "ofac-cons"]
+    assert parties.explain(ofac) == (
+        "cross-reference: the curated entry cites OFAC entry number 30936 "
+        "(with screener-surveillance:cetc)"
+    )
+    assert party_db.party_of(official, "ofac-cons", "30936") == "cetc"
+
+
+def test_cetc_13_is_one_party_across_the_curated_list_and_the_csl(official: Store) -> None:
+    (csl_id,) = [
+        e.id
+        for e in official.entities(["csl"])
+        if e.name.startswith("China Electronics Technology Group Corporation 13th")
+    ]
+    assert party(official, "cetc-13") == {
+        ("screener-surveillance", "cetc-13"): "anchor",
+        ("csl", csl_id): "name",
+    }
+
+
+def test_a_parent_and_its_unit_stay_two_parties(official: Store) -> None:
+    """CETC and CETC 13, China Mobile Limited and China Mobile Communications Group: linked
+    by ownership, never merged."""
+    assert party_db.party_of(official, "screener-surveillance", "cetc-13") == "cetc-13"
+    assert ("screener-surveillance", "cetc-13") not in party(official, "cetc")
+    mobile = party_db.party_of(official, "ofac-cons", "30923")  # CHINA MOBILE LIMITED
+    group = party_db.party_of(official, "ofac-cons", "30944")  # ... COMMUNICATIONS GROUP
+    assert mobile != group or mobile is None
+
+
+def test_china_electronics_corporation_is_not_cetc(official: Store) -> None:
+    cec = party(official, "cec")
+    assert cec == {
+        ("screener-surveillance", "cec"): "anchor",
+        ("ofac-cons", "30932"): "cross-reference",
+    }
+    assert not set(cec) & set(party(official, "cetc"))
+
+
+def test_the_denied_persons_lists_dahua_electronics_is_not_zhejiang_dahua(
+    official: Store,
+) -> None:
+    (dpl,) = [
+        e for e in official.entities(["bis-dpl"]) if e.name == "DAHUA ELECTRONICS CORPORATION"
+    ]
+    assert "Flushing" in " ".join(dpl.addresses) or "FLUSHING" in " ".join(dpl.addresses)
+    assert party_db.party_of(official, "bis-dpl", dpl.id) is None  # a party by itself
+    assert ("bis-dpl", dpl.id) not in party(official, "dahua")
+
+
+def test_a_person_and_a_company_of_the_same_name_stay_apart(tmp_path: Path) -> None:
+    """OFAC's SDN list has "Kim Il Sung" the person; a (made-up) company of the same name
+    on another list, with the same country, never joins him."""
+    store = Store.open(tmp_path / "s.db")
+    person = Entity("kis", "KIM IL SUNG", "person", countries=["kp"])
+    company = Entity("kis-co", "Kim Il Sung University", "organization", countries=["kp"])
+    company2 = Entity("kis-co2", "KIM IL SUNG UNIVERSITY", "person", countries=["kp"])
+    for sid, ents in (("a", [person]), ("b", [company]), ("c", [company2])):
+        for e in ents:
+            e.listings = [Listing("Some List")]
+        store.import_parsed({"id": sid}, ParsedList(ents), sha256=sid, origin=sid)
+    parties.ensure(store)
+    assert party_db.party_of(store, "a", "kis") is None
+    # the university is an organisation's legal name, but the other record is a person
+    assert party_db.party_of(store, "b", "kis-co") is None
+
+
+def test_two_huawei_subsidiaries_in_different_countries_stay_apart(tmp_path: Path) -> None:
+    """The Entity List names Huawei affiliates country by country (84 FR 43493, 2019-08-21):
+    one name in two countries is two companies; and a name that two entries of one list
+    carry joins nothing."""
+    store = Store.open(tmp_path / "s.db")
+
+    def org(eid: str, name: str, country: str) -> Entity:
+        return Entity(eid, name, countries=[country], listings=[Listing("Entity List")])
+
+    el = [
+        org("h-br", "Huawei Cloud Computing Technologies Co., Ltd.", "br"),
+        org("h-cn", "Huawei Cloud Computing Technologies Co., Ltd.", "cn"),
+    ]
+    other = [org("x-cl", "Huawei Cloud Computing Technologies Co., Ltd.", "cl")]
+    store.import_parsed({"id": "el"}, ParsedList(el), sha256="el", origin="el")
+    store.import_parsed({"id": "other"}, ParsedList(other), sha256="o", origin="o")
+    parties.ensure(store)
+    assert all(party_db.party_of(store, s, e) is None for s, e in [("el", "h-br"), ("el", "h-cn")])
+    assert party_db.party_of(store, "other", "x-cl") is None
+
+
+def test_a_name_in_a_compatible_country_joins_and_in_another_does_not(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "s.db")
+    a = Entity("1", "Xiamen Meiya Pico Information Co., Ltd.", countries=["cn"])
+    b = Entity("2", "XIAMEN MEIYA PICO INFORMATION CO LTD")  # no country: compatible
+    c = Entity("3", "Xiamen Meiya Pico Information Company", countries=["us"])
+    for sid, e in (("a", a), ("b", b), ("c", c)):
+        e.listings = [Listing(sid)]
+        store.import_parsed({"id": sid}, ParsedList([e]), sha256=sid, origin=sid)
+    parties.ensure(store)
+    pid = party_db.party_of(store, "a", "1")
+    assert pid == "a:1" and party_db.party_of(store, "b", "2") == pid
+    assert party_db.party_of(store, "c", "3") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        (
+            "Hangzhou Hikvision Digital Technology Co., Ltd.",
+            "hangzhou hikvision digital technology",
+        ),
+        ("Hangzhou Hikvision Digital Technology Company", "hangzhou hikvision digital technology"),
+        ("Hikvision", None),  # a brand
+        ("CETC", None),  # an abbreviation
+        ("Dahua Technology", None),  # a short name, no legal form
+        ("Harbin Institute of Technology", "harbin institute technology"),
+    ],
+)
+def test_legal_name_keys(name: str, key: str | None) -> None:
+    assert legal_name_key(name) == key
+
+
+def test_identifiers_from_ofac_remarks_and_csl_cells() -> None:
+    remarks = (
+        "Target Type State-Owned Enterprise; Listing Date (CMIC) 03 Jun 2021; Unified Social "
+        "Credit Code (USCC) 91110000710929498G (China); a.k.a. 'CETC'."
+    )
+    assert identifier_keys([], remarks) == {("uscc", "91110000710929498G")}
+    assert identifier_keys(["1027700167110, Registration ID", "7744001497, Tax ID No."], "") == {
+        ("registration", "1027700167110"),
+        ("tax", "7744001497"),
+    }
+    assert identifier_keys(["Registration ID, C122790"], "") == {("registration", "C122790")}
+    assert identifier_keys(["Registration ID, 4471"], "") == set()  # too short to trust
+    assert identifier_keys([], "Registration ID 14063277.") == {("registration", "14063277")}
+
+
+def test_parties_are_built_again_when_a_list_version_changes(official: Store) -> None:
+    before = party_db.last_build(official)
+    assert parties.ensure(official).built is False
+    ent = Entity("n1", "Some New Company Ltd.", listings=[Listing("X")])
+    official.import_parsed({"id": "new"}, ParsedList([ent]), sha256="n", origin="n")
+    again = parties.ensure(official)
+    assert again.built and again.key != before["key"]
+    assert party(official, "cetc")  # the same parties, under the same ids
+    assert party_db.party_of(official, "ofac-cons", "30936") == "cetc"
+
+
+def test_judgements_join_and_part_records_and_outlive_list_updates(official: Store) -> None:
+    dpl = next(
+        e for e in official.entities(["bis-dpl"]) if e.name == "DAHUA ELECTRONICS CORPORATION"
+    )
+    party_db.record_judgement(
+        official,
+        "same",
+        ("bis-dpl", dpl.id),
+        ("ofac-cons", "30946"),
+        "test only: a judgement joins any two records",
+        "A. Reviewer",
+    )
+    parties.ensure(official)
+    assert party_db.party_of(official, "bis-dpl", dpl.id) == "hikvision"
+    party_db.record_judgement(
+        official,
+        "different",
+        ("ofac-cons", "30936"),
+        ("screener-surveillance", "cetc"),
+        "test only: a later judgement parts them",
+        "A. Reviewer",
+    )
+    parties.ensure(official)
+    assert party_db.party_of(official, "ofac-cons", "30936") is None
+    ent = Entity("n1", "Some New Company Ltd.", listings=[Listing("X")])
+    official.import_parsed({"id": "new"}, ParsedList([ent]), sha256="n", origin="n")
+    parties.ensure(official)
+    assert party_db.party_of(official, "ofac-cons", "30936") is None
+    assert party_db.party_of(official, "bis-dpl", dpl.id) == "hikvision"
+    with pytest.raises(Exception, match="append-only"):
+        official.conn.execute("delete from judgements")
+
+
+@pytest.mark.shared_data
+def test_full_store_hikvision_and_cetc_across_every_list(tmp_path: Path) -> None:
+    """On the bundled list plus the 1260H, FCC and section 889 transcriptions."""
+    from screener.lists.parsers import dod_1260h, fcc_covered
+
+    milcorps = shared("opensanctions/us/dod_chinese_milcorps/sanctions.csv")
+    fcc = shared("opensanctions/us/fcc_covered_list/table.csv")
+    store = open_store(tmp_path / "s.db")
+    catalog.import_file(store, CONS, "ofac", "ofac-cons")
+    for sid, parsed in (("dod-1260h", dod_1260h.parse(milcorps)), ("fcc", fcc_covered.parse(fcc))):
+        store.import_parsed({"id": sid}, parsed, sha256=sid, origin=sid)
+    parties.ensure(store)
+    assert {s for s, _ in party(store, "hikvision")} == {
+        "screener-surveillance",
+        "ofac-cons",
+        "dod-1260h",
+        "fcc",
+    }
+    assert {s for s, _ in party(store, "cetc")} == {
+        "screener-surveillance",
+        "ofac-cons",
+        "dod-1260h",
+    }
+    assert {s for s, _ in party(store, "cec")} == {
+        "screener-surveillance",
+        "ofac-cons",
+        "dod-1260h",
+    }
+    assert party_db.party_of(store, "screener-surveillance", "cetc-13") is None or (
+        party_db.party_of(store, "screener-surveillance", "cetc-13") == "cetc-13"
+    )
