@@ -160,8 +160,13 @@ def lists_group() -> None:
 )
 @click.pass_obj
 def lists_show(obj: Ctx, fmt: str) -> None:
+    from screener.screening.parties import summary as party_summary
+
     rows = catalog.show(obj.store)
     if fmt == "json":
+        in_parties = party_summary(obj.store)["by_source"]
+        for r in rows:  # records of each source in parties of several lists
+            r["records_in_parties"] = in_parties.get(r["id"], 0)
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     _table(
@@ -180,6 +185,77 @@ def lists_show(obj: Ctx, fmt: str) -> None:
     for r in rows:
         if r.get("read_from"):
             click.echo(f"{r['id']}: read from {r['read_from']}")
+    p = party_summary(obj.store)
+    click.echo(
+        f"{p['records']:,} records in {p['parties']:,} parties: {p['merged']:,} records make "
+        f"{p['several']:,} parties of several lists (`screener lists party ID` shows one)"
+    )
+
+
+@lists_group.command(
+    "party",
+    help="One party: its records on every list (SOURCE:ENTRY, list version) and why each "
+    "joined it. ID is a party id (cetc, ofac:30936) or any of its records (SOURCE:ENTRY).",
+)
+@click.argument("party_id", metavar="ID")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_obj
+def lists_party(obj: Ctx, party_id: str, fmt: str) -> None:
+    from screener.screening.parties import show
+
+    party = show(obj.store, party_id)
+    if fmt == "json":
+        click.echo(json.dumps(party, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"party {party['id']}: {party['name']} ({len(party['records'])} records)")
+    for r in party["records"]:
+        lists = ", ".join(r["lists"]) or "no listing"
+        click.echo(
+            f"  {r['source_id']}:{r['entity_id']} v{r['version_id']}  {r['name']}  [{lists}]"
+        )
+        click.echo(f"    why: {r['why']}")
+
+
+def _judgement_command(kind: str, text: str) -> None:
+    @lists_group.command(kind, help=text)
+    @click.argument("a", metavar="SOURCE:ENTRY")
+    @click.argument("b", metavar="SOURCE:ENTRY")
+    @click.option("--reason", type=Text(), required=True, help="Why (kept with the judgement).")
+    @click.option("--by", "reviewer", type=Text(), required=True, help="The reviewer's name.")
+    @click.option(
+        "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    )
+    @click.pass_obj
+    def command(obj: Ctx, a: str, b: str, reason: str, reviewer: str, fmt: str) -> None:
+        from screener.screening.parties import judge
+
+        out = judge(obj.store, kind, a, b, reason, reviewer)
+        if fmt == "json":
+            click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+            return
+        j = out["judgement"]
+        click.echo(
+            f"recorded judgement #{j['id']} ({kind}) by {j['reviewer']}: {j['reason']}; "
+            + "; ".join(
+                f"{x['id']}: {len(x['records'])} record(s)"
+                for x in {p["id"]: p for p in out["parties"]}.values()
+            )
+        )
+
+
+_judgement_command(
+    "same",
+    "Record that two records are one party (a reviewer's judgement, with reason and "
+    "reviewer; append-only, kept through list updates, exported with the decisions). "
+    "The parties are built again at once.",
+)
+_judgement_command(
+    "different",
+    "Record that two records are NOT one party: they are never joined again, whatever "
+    "identifier or name they share (append-only; the latest judgement on a pair holds).",
+)
 
 
 @lists_group.command("import", help="Load a list file (or folder) as a new version of a source.")
@@ -1140,6 +1216,14 @@ def _print_check(result: dict[str, Any]) -> None:
         click.echo(
             f"  source       : {h['source_name']} ({h['source_id']}), entry {h['entity_id']}"
         )
+        records = (h.get("party") or {}).get("records") or []
+        if len(records) > 1:
+            click.echo(
+                f"  party        : {h['party']['id']}, {len(records)} records: "
+                + "; ".join(
+                    f"{r['source_id']}:{r['entity_id']} v{r['version_id']}" for r in records
+                )
+            )
         for ls in h["listings"] or [
             {
                 "list": h["list"],
@@ -1155,6 +1239,10 @@ def _print_check(result: dict[str, Any]) -> None:
                 f"listed {ls['listed_on']}" if ls.get("listed_on") else None,
                 "ENDED " + ls["end_date"] if ls.get("end_date") else None,
                 ls.get("program"),  # e.g. the 1260H editions: "editions 2025-01-07, 2026-06-08"
+                # a party's listing names its record when the party has several
+                f"from {ls['source_id']}:{ls['entity_id']}"
+                if len(records) > 1 and ls.get("source_id")
+                else None,
             ]
             click.echo(f"  listing      : {' | '.join(b for b in bits if b)}")
             what = ls.get("license_requirement") or ls.get("effect")

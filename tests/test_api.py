@@ -263,7 +263,11 @@ def test_a_list_update_while_serving_switches_over_at_once(db_path: Path) -> Non
                         continue
                     body = r.json()
                     own = tuple(
-                        any(x["source_id"] == "own" for x in body["responses"][k]["results"])
+                        any(
+                            r["source_id"] == "own"
+                            for x in body["responses"][k]["results"]
+                            for r in x["party"]["records"]  # every record of the party
+                        )
                         for k in ("a", "b")
                     )
                     listed = "own" in {x["source_id"] for x in body["lists"]}

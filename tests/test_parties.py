@@ -8,8 +8,10 @@ section 889) read ../shared/data and skip without it.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from excerpts import excerpt, shared
@@ -272,3 +274,106 @@ def test_full_store_hikvision_and_cetc_across_every_list(tmp_path: Path) -> None
     assert party_db.party_of(store, "screener-surveillance", "cetc-13") is None or (
         party_db.party_of(store, "screener-surveillance", "cetc-13") == "cetc-13"
     )
+
+
+# -- decisions on the party ---------------------------------------------------------------------
+
+
+def invoke(db: Path, *args: str) -> Any:
+    from click.testing import CliRunner
+
+    from screener.cli import cli
+
+    return CliRunner().invoke(
+        cli, ["--db", str(db), *args], standalone_mode=False, catch_exceptions=False
+    )
+
+
+def test_the_review_loop_a_new_record_joining_a_decided_party(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """A decision on the curated CETC entry; OFAC's consolidated list is loaded and its CETC
+    entry (30936, which the curated entry cites) joins the party; the re-screening says
+    `review-again: new listing` for CETC, and nothing else."""
+    src = tmp_path / "partners.csv"
+    src.write_text(
+        "name\nChina Electronics Technology Group Corporation\n"
+        "Zhejiang Dahua Technology Co., Ltd.\nStanford University\n",
+        encoding="utf-8",
+    )
+    assert invoke(db_path, "portfolio", "add", "partners", str(src)).exit_code == 0
+    decided = invoke(
+        db_path,
+        "decide",
+        "China Electronics Technology Group Corporation",
+        "cetc",
+        "--as",
+        "confirmed",
+        "--reason",
+        "the state-owned group itself; no transaction without the committee",
+        "--by",
+        "A. Reviewer",
+    )
+    assert decided.exit_code == 0
+    assert invoke(db_path, "rescreen", "partners").return_value == 1  # the first screening
+
+    store = open_store(db_path)
+    catalog.import_file(store, CONS, "ofac", "ofac-cons")  # a new list version
+    store.close()
+    r = invoke(db_path, "rescreen", "partners", "--format", "json")
+    out = json.loads(r.stdout)
+    assert r.return_value == 1
+    [party] = out["changes"]  # nothing else changed
+    assert party["party"] == "China Electronics Technology Group Corporation"
+    [change] = party["changes"]  # and for it, only its CETC hit
+    assert (change["kind"], change["source_id"], change["entity_id"], change["status"]) == (
+        "listing-changed",
+        "screener-surveillance",
+        "cetc",
+        "review-again",
+    )
+    assert change["text"].startswith(
+        "China Electronics Technology Group Corporation (screener-surveillance:cetc): "
+        "new listing: NS-CMIC List"
+    )
+    # check shows the one hit of the party, review-again, with what joined
+    checked = json.loads(
+        invoke(
+            db_path, "check", "China Electronics Technology Group Corporation", "--format", "json"
+        ).stdout
+    )
+    [hit] = [h for h in checked["hits"] if h["party"]["id"] == "cetc"]
+    assert hit["status"] == "review-again"
+    assert [(x["source_id"], x["entity_id"]) for x in hit["party"]["records"]] == [
+        ("screener-surveillance", "cetc"),
+        ("ofac-cons", "30936"),
+    ]
+    [added] = hit["decision"]["changes"]
+    assert added.startswith("new listing: NS-CMIC List")
+    assert "on ofac-cons:30936 CHINA ELECTRONICS TECHNOLOGY GROUP CORPORATION" in added
+    assert not any(h["status"] == "hit" and h["party"]["id"] == "cetc" for h in checked["hits"])
+
+
+def test_a_cleared_party_is_suppressed_on_every_record(official: Store) -> None:
+    """A decision on the OFAC record of CEC holds for the party: the hit that the curated
+    entry heads is suppressed, not a fresh hit to review."""
+    from screener.db import decisions
+    from screener.screening.service import Screener
+
+    snap = decisions.snapshot(official, "ofac-cons", "30932")
+    decisions.record(
+        official,
+        "China Electronics Corporation",
+        "ofac-cons",
+        "30932",
+        "cleared",
+        "the committee accepted the funds after review",
+        "A. Reviewer",
+        snap,
+    )
+    s = Screener(official)
+    result = s.check("China Electronics Corporation")
+    [cec] = [h for h in result.hits if h.extra["party"]["id"] == "cec"]
+    assert cec.status == "suppressed"
+    assert cec.extra["decision"]["decided_on"] == "ofac-cons:30932"
+    assert len([h for h in result.hits if h.extra["party"]["id"] == "cec"]) == 1

@@ -136,8 +136,9 @@ def result(h: ScreenHit, threshold: float) -> dict[str, Any]:
     lists = list(dict.fromkeys(x.get("list") for x in h.listings if x.get("list"))) or (
         [h.list] if h.list else []
     )
+    party = h.extra.get("party") or {}
     head = {
-        "id": h.entity_id,
+        "id": party.get("id") or h.entity_id,  # the party: every record of every list
         "caption": h.name,
         "schema": h.schema,
         "score": h.score,
@@ -153,13 +154,15 @@ def result(h: ScreenHit, threshold: float) -> dict[str, Any]:
 
 
 def merged(per_name: list[list[ScreenHit]], by_relation: bool = True) -> list[ScreenHit]:
-    """The hits of a query's names, one per entity (and relation: a company it owns that
+    """The hits of a query's names, one per party (and relation: a company it owns that
     matched is another finding than the entity itself), its best, in the one order of
     every output (:func:`~screener.screening.results.ranked`: identity, then severity)."""
-    best: dict[tuple[str | None, str, str], ScreenHit] = {}
+    best: dict[tuple[Any, str], ScreenHit] = {}
     for hits in per_name:
         for h in hits:
-            key = (h.source_id, h.entity_id, h.relation if by_relation else "")
+            party = h.extra.get("party") or {}
+            who = party.get("id") or (h.source_id, h.entity_id)  # one result per party
+            key = (who, h.relation if by_relation else "")
             if key not in best or h.score > best[key].score:
                 best[key] = h
     return ranked(list(best.values()))

@@ -46,6 +46,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from screener.db import parties
 from screener.db.store import Store, now_iso
 from screener.errors import InputError
 
@@ -340,11 +341,13 @@ def prepare(
         raise InputError("a decision needs the reviewer's name")
     if not isinstance(listing, dict):
         raise InputError("a decision needs the listing the reviewer saw")
+    listing, records = _of_record(store, listing, str(source_id), str(entity_id))
     version_id = listing.get("version_id")
     names = listing.get("names")
     if names is None:
         names = entity_names(store, version_id, entity_id) or None
     view = listing_view(listing, names)
+    view["party_records"] = records
     return {
         "party": party,
         "party_key": party_key(party),
@@ -358,6 +361,35 @@ def prepare(
         "listing": view,
         "origin": origin,
     }
+
+
+def _of_record(
+    store: Store, listing: dict[str, Any], source_id: str, entity_id: str
+) -> tuple[dict[str, Any], list[str]]:
+    """The decided record's own part of what the reviewer saw, and the records of its party
+    then (``source:entry``): a party's hit (its ``party``) holds the listings of every
+    record, each naming its record; anything else is one record's, and its party is read
+    from the store (:mod:`screener.db.parties`)."""
+    party = listing.get("party")
+    recs = party.get("records") if isinstance(party, dict) else None
+    if not recs:
+        return listing, parties.records_of(store, source_id, entity_id)
+    tags = ("source_id", "entity_id", "version_id")
+    rec = next(
+        (r for r in recs if (r.get("source_id"), r.get("entity_id")) == (source_id, entity_id)),
+        None,
+    )
+    own = [
+        {k: v for k, v in x.items() if k not in tags}
+        for x in listing.get("listings") or ()
+        if isinstance(x, dict)
+        and (x.get("source_id"), x.get("entity_id")) == (source_id, entity_id)
+    ]
+    out = {**listing, "listings": own}
+    if rec is not None:
+        out["version_id"] = rec.get("version_id")
+        out["name"] = rec.get("name") or listing.get("name")
+    return out, sorted(f"{r['source_id']}:{r['entity_id']}" for r in recs)
 
 
 def record_many(store: Store, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from screener.db import decisions
+from screener.db.parties import records_of as party_records
 from screener.db.store import Store
 from screener.errors import InputError
 from screener.files.cells import FORMULA_PREFIXES, neutralize
@@ -200,6 +201,7 @@ def _listing(
     if snap is None:
         return None
     view = decisions.listing_view(snap, snap.get("names"))
+    view["party_records"] = party_records(store, source_id, entity_id)
     return (json.dumps(view, ensure_ascii=False), snap.get("version_id")), decisions.fingerprint(
         view
     )

@@ -64,6 +64,7 @@ from screener.db.store import Store
 from screener.matching.country import apply_country
 from screener.matching.groups import is_group_hit
 from screener.matching.matcher import Hit
+from screener.screening.parties import decision_for, parties_stage, party_changes, record_view
 from screener.screening.results import ScreenHit, ranked
 
 
@@ -235,8 +236,9 @@ def _as_owned(
 
 
 def default_stages(store: Store) -> list[Stage]:
-    """The stages every caller gets, in order: ownership, then reviewers' decisions."""
-    return [ownership_stage(store), decisions_stage(store)]
+    """The stages every caller gets, in order: ownership, parties (one hit per party:
+    :func:`screener.screening.parties.parties_stage`), then reviewers' decisions."""
+    return [ownership_stage(store), parties_stage(store), decisions_stage(store)]
 
 
 def decisions_stage(store: Store) -> Stage:
@@ -259,7 +261,7 @@ def decisions_stage(store: Store) -> Stage:
         latest = cache["latest"]
         key = decisions.party_key(query.name)
         for hit in hits:
-            found = latest.get((key, hit.source_id or "", hit.entity_id))
+            found = decision_for(latest, key, hit)  # on any record of the hit's party
             if found is not None:
                 apply_decision(store, hit, found)
         return hits
@@ -269,7 +271,13 @@ def decisions_stage(store: Store) -> Stage:
 
 
 def apply_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> None:
-    """Give ``hit`` the status and ``extra["decision"]`` that ``decision`` means for it now."""
+    """Give ``hit`` the status and ``extra["decision"]`` that ``decision`` means for it now.
+    On a party's hit the decided record is compared with itself as it was, and a record
+    that joined the party since (or left it) is a change too: a new listing to review,
+    whatever the decision was."""
+    if "party" in hit.extra:
+        _apply_party_decision(store, hit, decision)
+        return
     names = decisions.entity_names(store, hit.version_id, hit.entity_id)
     now = decisions.listing_view(
         {
@@ -292,4 +300,30 @@ def apply_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> No
         info["changes"] = decisions.changes(decision["listing"], now)
     hit.extra["decision"] = info
     if decision["kind"] in decisions.SUPPRESSING:
+        hit.status = "review-again" if changed else "suppressed"
+
+
+def _apply_party_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> None:
+    ref = (decision["source_id"], decision["entity_id"])
+    rec = next(
+        (r for r in hit.extra["party"]["records"] if (r["source_id"], r["entity_id"]) == ref),
+        {},
+    )
+    names = decisions.entity_names(store, rec.get("version_id"), ref[1])
+    now = record_view(hit, ref, names)
+    changed = decisions.fingerprint(now) != decision["fingerprint"]
+    added, gone = party_changes(store, hit, decision)
+    info = {k: decision[k] for k in ("id", "kind", "reason", "reviewer", "decided_at", "party")}
+    if ref != (hit.source_id or "", hit.entity_id):
+        info["decided_on"] = f"{ref[0]}:{ref[1]}"  # another record of the party
+    info["listing_changed"] = changed or bool(added or gone)
+    if info["listing_changed"]:
+        info["changes"] = (decisions.changes(decision["listing"], now) if changed else []) + [
+            *added,
+            *gone,
+        ]
+    hit.extra["decision"] = info
+    if added or gone:
+        hit.status = "review-again"
+    elif decision["kind"] in decisions.SUPPRESSING:
         hit.status = "review-again" if changed else "suppressed"

@@ -419,6 +419,9 @@ def _party_block(
 ) -> str:
     v = verdict(verdict_id)
     status = str(result.get("status") or "hit")
+    word = STATUS_WORDS.get(status, status)
+    if status == "hit" and (decided := _decided(result.get("hits") or [])):
+        word = decided  # every match still open carries a reviewer's decision
     country = result.get("country")
     where = f" <span class=muted>({_e(str(country).upper())})</span>" if country else ""
     shown = [f"{_e(c)}: {_e(_clip(x))}" for c, x in zip(columns[:8], cells[:8], strict=False) if x]
@@ -439,7 +442,7 @@ def _party_block(
             (
                 f"<h3>Row {_e(row)}: {_e(result.get('query'))}{where}"
                 f'<span class="verdict {v.id}">{_e(v.label)}</span>'
-                f'<span class="status {_e(status)}">{_e(STATUS_WORDS.get(status, status))}</span></h3>\n'
+                f'<span class="status {_e(status)}">{_e(word)}</span></h3>\n'
             ),
             f"<p class=input>Input row: {'; '.join(shown)}</p>\n" if shown else "",
             note,
@@ -447,6 +450,16 @@ def _party_block(
             "</section>\n",
         ]
     )
+
+
+def _decided(hits: list[Any]) -> str | None:
+    """ "confirmed by decision #3" when every hit still open (status ``hit``) carries a
+    reviewer's decision (confirmed, declined, escalated); else None: the party is to review."""
+    open_hits = [h for h in hits if isinstance(h, dict) and (h.get("status") or "hit") == "hit"]
+    ds = [h.get("decision") for h in open_hits]
+    if not open_hits or not all(isinstance(d, dict) for d in ds):
+        return None
+    return "; ".join(dict.fromkeys(f"{d.get('kind')} by decision #{d.get('id')}" for d in ds if d))
 
 
 def entity_groups(hits: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -458,8 +471,12 @@ def entity_groups(hits: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
     groups: dict[str, list[dict[str, Any]]] = {}
     for hit in order_hits(hits):
-        norm = normalize(str(hit.get("name") or ""))
-        key = " ".join(norm.tokens) or f"{hit.get('source_id')}:{hit.get('entity_id')}"
+        party = hit.get("party") if isinstance(hit.get("party"), dict) else {}
+        if party.get("id"):  # a party's hit: one block per party, whatever its names
+            key = f"party {party['id']}"
+        else:
+            norm = normalize(str(hit.get("name") or ""))
+            key = " ".join(norm.tokens) or f"{hit.get('source_id')}:{hit.get('entity_id')}"
         groups.setdefault(key, []).append(hit)
     return list(groups.values())
 
@@ -490,11 +507,19 @@ def _entity_block(
     level = min((top_listing(h)[0] for h in group), key=lambda lv: lv.rank)
     relation = str(best.get("relation") or DEFAULT_RELATION)
     matched = list(dict.fromkeys(str(h["matched_name"]) for h in group if h.get("matched_name")))
-    entries = "; ".join(
-        f"{_e(h.get('source_name') or h.get('source_id'))} <span class=muted>("
-        f"{_e(h.get('source_id'))}, version {_e(h.get('version_id'))})</span> entry "
-        f"<code>{_e(h.get('entity_id'))}</code>"
+    records = [
+        r
         for h in group
+        for r in ((h.get("party") or {}).get("records") or [h])
+        if isinstance(r, dict)
+    ]
+    names = {h.get("source_id"): h.get("source_name") for h in group}
+    entries = "; ".join(
+        f"{_e(names.get(r.get('source_id')) or r.get('source_id'))} <span class=muted>("
+        f"{_e(r.get('source_id'))}, version {_e(r.get('version_id'))})</span> entry "
+        f"<code>{_e(r.get('entity_id'))}</code>"
+        + (f" <span class=muted>{_e(r['why'])}</span>" if len(records) > 1 and r.get("why") else "")
+        for r in records
     )
     urls = list(dict.fromkeys(h["source_url"] for h in group if h.get("source_url")))
     countries = sorted({str(c).upper() for h in group for c in h.get("countries") or ()})
