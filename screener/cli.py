@@ -218,6 +218,44 @@ def lists_party(obj: Ctx, party_id: str, fmt: str) -> None:
         click.echo(f"    why: {r['why']}")
 
 
+@lists_group.command(
+    "judgements",
+    help="Every judgement reviewers recorded on parties (lists same / different), oldest "
+    "first; --import reads those of a decisions export into this store.",
+)
+@click.option(
+    "--import",
+    "source",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="A decisions export (.csv or .jsonl) whose judgements to record here.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_obj
+def lists_judgements(obj: Ctx, source: Path | None, fmt: str) -> None:
+    from screener.db.parties import judgements
+    from screener.screening.review import import_judgements
+
+    if source is not None:
+        done = import_judgements(obj.store, source)
+        click.echo(
+            f"{source}: {done['read']} judgements read, {done['recorded']} recorded, "
+            f"{done['unchanged']} already here",
+            err=True,
+        )
+    rows = judgements(obj.store)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for j in rows:
+        click.echo(
+            f"#{j['id']} {j['kind']}: {j['a_source']}:{j['a_entity']} and "
+            f"{j['b_source']}:{j['b_entity']}, by {j['reviewer']} on "
+            f"{str(j['decided_at'])[:10]}: {j['reason']}"
+        )
+
+
 def _judgement_command(kind: str, text: str) -> None:
     @lists_group.command(kind, help=text)
     @click.argument("a", metavar="SOURCE:ENTRY")
@@ -864,7 +902,10 @@ def decisions_list(obj: Ctx, party: str | None, current: bool, fmt: str) -> None
 
 
 @decisions_group.command(
-    "export", help="Write every decision with the listing it was made on: .csv or .jsonl."
+    "export",
+    help="Write every decision with the listing it was made on: .csv or .jsonl; without "
+    "--party, the reviewers' judgements on parties (lists same / different) follow, with "
+    "kind same or different (`screener lists judgements --import` reads them back).",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
 @click.option("--party", help="Only this party.")
@@ -873,7 +914,7 @@ def decisions_export(obj: Ctx, output: Path, party: str | None) -> None:
     from screener.screening.review import export
 
     n = export(obj.store, output, party)
-    click.echo(f"wrote {n} decisions to {output}", err=True)
+    click.echo(f"wrote {n} decisions and judgements to {output}", err=True)
 
 
 @cli.group(

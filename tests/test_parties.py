@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import assert_one_line_error, run_main
 from excerpts import excerpt, shared
 
 from screener.db import parties as party_db
@@ -47,7 +48,7 @@ def official_db(master_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 @pytest.fixture
 def official(official_db: Path, tmp_path: Path) -> Store:
-    target = tmp_path / "s.db"
+    target = tmp_path / "official.db"  # beside db_path's s.db
     shutil.copyfile(official_db, target)
     return open_store(target)
 
@@ -377,3 +378,211 @@ def test_a_cleared_party_is_suppressed_on_every_record(official: Store) -> None:
     assert cec.status == "suppressed"
     assert cec.extra["decision"]["decided_on"] == "ofac-cons:30932"
     assert len([h for h in result.hits if h.extra["party"]["id"] == "cec"]) == 1
+
+
+# -- every face agrees: one hit per party ------------------------------------------------------
+
+THIRTY = [
+    "Hangzhou Hikvision Digital Technology Co., Ltd.",
+    "HIKVISION",
+    "China Electronics Technology Group Corporation",
+    "China Electronics Corporation",
+    "China Electronics Technology Group Corporation 13th Research Institute",
+    "Huawei Technologies Co., Ltd.",
+    "HUAWEI INVESTMENT & HOLDING CO., LTD.",
+    "Zhejiang Dahua Technology Co., Ltd.",
+    "DAHUA ELECTRONICS CORPORATION",
+    "CHINA MOBILE LIMITED",
+    "China Mobile Communications Group Co., Ltd.",
+    "SenseTime Group Limited",
+    "MEGVII TECHNOLOGY LIMITED",
+    "CloudWalk Technology Co., Ltd.",
+    "Xiamen Meiya Pico Information Co., Ltd.",
+    "NetPosa Technologies Limited",
+    "Leon Technology Company Limited",
+    "Inspur Group Co., Ltd.",
+    "Dawning Information Industry Co., Ltd",
+    "SZ DJI Technology Co., Ltd.",
+    "China Telecom Corporation Limited",
+    "Costar Group Co., Ltd.",
+    "Aviation Industry Corporation of China, Ltd.",
+    "Semiconductor Manufacturing International Corporation",
+    "Panda Electronics Group Co., Ltd.",
+    "Yitu Limited",
+    "Stanford University",
+    "Siemens AG",
+    "Acme Widgets Ltd",
+    "University of Oxford",
+]
+
+
+def party_ids(hits: list[dict[str, Any]]) -> list[str]:
+    return [h["party"]["id"] for h in hits]
+
+
+def test_check_batch_rescreen_report_match_and_reconciliation_agree(
+    official: Store, tmp_path: Path
+) -> None:
+    """30 parties through every face: the same parties, each once, in each."""
+    from screener.api import match, reconcile
+    from screener.db import portfolios
+    from screener.files.reports.html import entity_groups
+    from screener.screening import rescreen
+    from screener.screening.service import Screener
+
+    s = Screener(official)
+    src = tmp_path / "thirty.csv"
+    src.write_text("name\n" + "".join(f'"{n}"\n' for n in THIRTY), encoding="utf-8")
+    checked = {n: party_ids([h.to_dict() for h in s.check(n).hits]) for n in THIRTY}
+    assert all(len(ids) == len(set(ids)) for ids in checked.values())  # each party once
+    assert checked["HIKVISION"][0] == "hikvision"
+    assert checked["China Electronics Technology Group Corporation"][0] == "cetc"
+    assert sum(1 for ids in checked.values() if ids) >= 25
+
+    s.batch(src, tmp_path / "out.jsonl")
+    rows = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text("utf-8").splitlines()]
+    batched = {r["query"]: party_ids(r["hits"]) for r in rows}
+    assert batched == checked
+    for r in rows:  # the report: one block per party
+        assert len(entity_groups(r["hits"])) == len(r["hits"])
+
+    s.batch(src, tmp_path / "out.html")
+    html = (tmp_path / "out.html").read_text("utf-8")
+    assert html.count('<div class="entity') == sum(len(ids) for ids in checked.values())
+
+    rescreen.add_portfolio(official, "thirty", src)
+    again = rescreen.rescreen(s, "thirty")
+    assert again.parties == 30
+    last = portfolios.last_screening(official, "thirty")
+    assert last is not None
+    kept = {r["party"]: [h["party_id"] for h in r["hits"]] for r in last["results"]}
+    assert kept == checked
+
+    body = {"queries": {str(i): {"properties": {"name": [n]}} for i, n in enumerate(THIRTY)}}
+    parsed = match.parse(body, s, 0.8)
+    out, _ = match.respond(parsed, s, s.snapshot(), 0.8, 100)
+    matched = {THIRTY[int(k)]: [x["id"] for x in v["results"]] for k, v in out.items()}
+    assert matched == checked
+
+    raw = json.dumps({str(i): {"query": n} for i, n in enumerate(THIRTY)})
+    answers, _ = reconcile.respond(reconcile.parse(raw, s), s, s.snapshot())
+    hik = answers[str(THIRTY.index("HIKVISION"))]["result"]
+    assert hik[0]["match"] is True  # one candidate for the party: OpenRefine may match it
+    assert len([c for c in hik if c["score"] == hik[0]["score"]]) == 1
+
+
+@pytest.mark.slow
+def test_the_dask_engine_screens_parties_as_the_local_engine(
+    official: Store, tmp_path: Path
+) -> None:
+    from screener.screening.service import Screener
+
+    s = Screener(official)
+    src = tmp_path / "thirty.csv"
+    src.write_text("name\n" + "".join(f'"{n}"\n' for n in THIRTY), encoding="utf-8")
+    s.batch(src, tmp_path / "local.jsonl", engine="local")
+    s.batch(src, tmp_path / "dask.jsonl", engine="dask", workers=1)
+
+    def ids(path: Path) -> dict[str, list[str]]:
+        rows = [json.loads(x) for x in path.read_text("utf-8").splitlines()]
+        return {r["query"]: party_ids(r["hits"]) for r in rows}
+
+    local = ids(tmp_path / "local.jsonl")
+    assert local == ids(tmp_path / "dask.jsonl")
+    assert local["HIKVISION"][0] == "hikvision"
+
+
+# -- the commands -------------------------------------------------------------------------------
+
+
+def test_lists_show_and_lists_party(
+    official: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = official.path
+    official.close()
+    shown = invoke(db, "lists", "show")
+    assert shown.exit_code == 0
+    assert "records in" in shown.output and "parties of several lists" in shown.output
+    rows = json.loads(invoke(db, "lists", "show", "--format", "json").output)
+    by = {r["id"]: r for r in rows}
+    assert by["ofac-cons"]["records_in_parties"] >= 20  # the NS-CMIC entries the list cites
+    party = invoke(db, "lists", "party", "ofac-cons:30936")  # a record names its party
+    assert party.exit_code == 0
+    assert party.output.splitlines()[0] == (
+        "party cetc: China Electronics Technology Group Corporation (2 records)"
+    )
+    assert "why: cross-reference: the curated entry cites OFAC entry number 30936" in party.output
+    data = json.loads(invoke(db, "lists", "party", "cetc", "--format", "json").output)
+    assert [(r["source_id"], r["entity_id"], r["rule"]) for r in data["records"]] == [
+        ("screener-surveillance", "cetc", "anchor"),
+        ("ofac-cons", "30936", "cross-reference"),
+    ]
+    code, _, err = run_main(monkeypatch, capsys, "--db", str(db), "lists", "party", "no-such")
+    assert code == 2
+    assert_one_line_error(err, "no party or record 'no-such'", "SOURCE:ENTRY")
+
+
+def test_judgements_by_command_exported_and_imported_with_decisions(
+    official: Store,
+    tmp_path: Path,
+    db_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db = official.path
+    official.close()
+    parted = invoke(
+        db,
+        "lists",
+        "different",
+        "ofac-cons:30936",
+        "screener-surveillance:cetc",
+        "--reason",
+        "test: parted by hand",
+        "--by",
+        "A. Reviewer",
+    )
+    assert parted.exit_code == 0 and "recorded judgement #1 (different)" in parted.output
+    data = json.loads(invoke(db, "lists", "party", "cetc", "--format", "json").output)
+    assert [r["source_id"] for r in data["records"]] == ["screener-surveillance"]
+    joined = invoke(
+        db,
+        "lists",
+        "same",
+        "ofac-cons:30936",
+        "screener-surveillance:cetc",
+        "--reason",
+        "test: the curated entry cites it",
+        "--by",
+        "A. Reviewer",
+    )
+    assert joined.exit_code == 0
+    data = json.loads(invoke(db, "lists", "party", "cetc", "--format", "json").output)
+    assert [r["rule"] for r in data["records"]] == ["anchor", "judgement"]
+    code, _, err = run_main(
+        monkeypatch, capsys, "--db", str(db), "lists", "same", "cetc", "ofac-cons:30936",
+        "--reason", "x", "--by", "y",
+    )  # fmt: skip
+    assert code == 2
+    assert_one_line_error(err, "'cetc' is not a record", "SOURCE:ENTRY")
+
+    out = tmp_path / "decisions.jsonl"
+    assert invoke(db, "decisions", "export", "-o", str(out)).exit_code == 0
+    lines = [json.loads(x) for x in out.read_text("utf-8").splitlines()]
+    assert [(x["id"], x["kind"]) for x in lines] == [("j1", "different"), ("j2", "same")]
+    # another store (the bundled list only) takes them in, once
+    imported = invoke(db_path, "lists", "judgements", "--import", str(out))
+    assert imported.exit_code == 0
+    again = invoke(db_path, "lists", "judgements", "--import", str(out), "--format", "json")
+    assert [(j["kind"], j["reviewer"]) for j in json.loads(again.stdout)] == [
+        ("different", "A. Reviewer"),
+        ("same", "A. Reviewer"),
+    ]
+    assert "0 recorded, 2 already here" in again.stderr
+    csv_out = tmp_path / "decisions.csv"
+    assert invoke(db, "decisions", "export", "-o", str(csv_out)).exit_code == 0
+    from screener.screening.review import import_judgements
+
+    store = open_store(db_path)
+    assert import_judgements(store, csv_out) == {"read": 2, "recorded": 0, "unchanged": 2}
+    store.close()

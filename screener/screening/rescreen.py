@@ -281,9 +281,12 @@ def _state(hit: dict[str, Any]) -> dict[str, Any]:
     """What a screening keeps of a hit to tell the next one what changed."""
     view = decisions.listing_view(hit)
     d = hit.get("decision") or {}
+    party = hit.get("party") if isinstance(hit.get("party"), dict) else {}
     return {
         "source_id": hit.get("source_id"),
         "entity_id": hit.get("entity_id"),
+        "party_id": party.get("id"),
+        "records": [f"{r['source_id']}:{r['entity_id']}" for r in party.get("records") or ()],
         "version_id": hit.get("version_id"),
         "name": hit.get("name"),
         "score": hit.get("score"),
@@ -302,8 +305,10 @@ def compare(before: list[dict[str, Any]] | None, after: list[dict[str, Any]]) ->
     out = []
     for r in after:
         old = old_by_party.get((r["party"], r["country"]))
-        was = {(h["source_id"], h["entity_id"]): h for h in (old or {}).get("hits") or ()}
-        now = {(h["source_id"], h["entity_id"]): h for h in r["hits"]}
+        now = {_key(h): h for h in r["hits"]}
+        # a screening kept before parties existed names records: each is its party's now
+        of_record = {x: _key(h) for h in r["hits"] for x in h.get("records") or ()}
+        was = {_key(h, of_record): h for h in (old or {}).get("hits") or ()}
         changes = []
         for key, h in now.items():
             if key not in was:
@@ -360,6 +365,14 @@ def compare(before: list[dict[str, Any]] | None, after: list[dict[str, Any]]) ->
                 )
             )
     return out
+
+
+def _key(h: dict[str, Any], of_record: dict[str, Any] | None = None) -> Any:
+    """What a hit is about: its party (one hit per party), else its record."""
+    if h.get("party_id"):
+        return ("party", h["party_id"])
+    ref = f"{h.get('source_id')}:{h.get('entity_id')}"
+    return (of_record or {}).get(ref) or (h.get("source_id"), h.get("entity_id"))
 
 
 def lists_changed(
