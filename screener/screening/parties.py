@@ -50,6 +50,7 @@ from screener.db import parties as party_db
 from screener.db.parties import BUNDLED_SOURCE, Ref, ref_text, solo_id
 from screener.db.store import Store
 from screener.errors import InputError
+from screener.matching.lazy_re import LazyRe
 
 RULES_VERSION = 1  # a change to the rules below builds every store's parties again
 SKIPPED_SOURCES = frozenset({"screener-ownership"})  # ownership nodes are no list's records
@@ -93,9 +94,9 @@ INSTITUTION_WORDS = frozenset(
         "enterprise",
     ]
 )
-_TRAILING_BRACKET = re.compile(r"\s*[(\[（][^()\[\]（）]*[)\]）]\s*$")
-_CURATED_OFAC = re.compile(r"OFAC\s+(?:cons_prim|SDN(?:\s+\d{4})?|sdn)\s+ent\s+(\d+)", re.I)
-_CURATED_METI = re.compile(r"\b(jp-eul-\d+)\b")
+_TRAILING_BRACKET = LazyRe(r"\s*[(\[（][^()\[\]（）]*[)\]）]\s*$")
+_CURATED_OFAC = LazyRe(r"OFAC\s+(?:cons_prim|SDN(?:\s+\d{4})?|sdn)\s+ent\s+(\d+)", re.I)
+_CURATED_METI = LazyRe(r"\b(jp-eul-\d+)\b")
 # Identifier kinds as lists write them -> (class, the value's pattern)
 _ID_TYPES: tuple[tuple[str, str], ...] = (
     ("uscc", r"Unified Social Credit Code(?:\s*\(USCC\))?|USCC"),
@@ -114,13 +115,13 @@ _ID_TYPES: tuple[tuple[str, str], ...] = (
     ("passport", r"Passport(?: No\.?)?"),
     ("national-id", r"National ID No\.?|Cedula No\.?|Identification Number"),
 )
-_ID_RE = re.compile(
+_ID_RE = LazyRe(
     r"\b(?:"
     + "|".join(f"(?P<{k.replace('-', '_')}>{p})" for k, p in _ID_TYPES)
     + r")[\s,:#]*(?P<value>[A-Z0-9][A-Z0-9\-./]{3,}[A-Z0-9])",
     re.I,
 )
-_ID_AFTER_RE = re.compile(  # "1027700167110, Registration ID" (the CSL's 2019 order)
+_ID_AFTER_RE = LazyRe(  # "1027700167110, Registration ID" (the CSL's 2019 order)
     r"^(?P<value>[A-Z0-9][A-Z0-9\-./]{3,}[A-Z0-9]),\s*(?P<type>.+)$", re.I
 )
 _ID_LENGTH = {"uscc": 18, "lei": 20, "imo": 7}
@@ -680,11 +681,11 @@ def merge(pid: str, group: list[Any], members: list[dict[str, Any]]) -> Any:
 def refs_of(hit: Any) -> list[Ref]:
     """The records of a hit's party (the hit's own record when it names no party)."""
     party = (hit.extra if not isinstance(hit, dict) else hit).get("party") or {}
-    recs = [(r["source_id"], r["entity_id"]) for r in party.get("records") or ()]
+    recs: list[Ref] = [(r["source_id"], r["entity_id"]) for r in party.get("records") or ()]
     if recs:
         return recs
     get = hit.get if isinstance(hit, dict) else (lambda k: getattr(hit, k))
-    return [(get("source_id") or "", get("entity_id"))]
+    return [(str(get("source_id") or ""), str(get("entity_id")))]
 
 
 def decision_for(
@@ -702,7 +703,7 @@ def record_view(hit: Any, ref: Ref, names: list[str] | None) -> dict[str, Any]:
     from screener.db.decisions import listing_view
 
     party = hit.extra.get("party") or {}
-    rec = next(
+    rec: dict[str, Any] = next(
         (r for r in party.get("records") or () if (r["source_id"], r["entity_id"]) == ref), {}
     )
     own = [
@@ -865,11 +866,11 @@ def show(store: Store, text: str) -> dict[str, Any]:
         ent = store.entity(row["source_id"], row["entity_id"])
         if ent is None:
             continue
-        source = store.source(row["source_id"]) or {}
+        src = store.source(row["source_id"]) or {}
         records.append(
             {
                 "source_id": row["source_id"],
-                "source_name": source.get("name"),
+                "source_name": src.get("name"),
                 "entity_id": row["entity_id"],
                 "version_id": ent.extra.get("version_id"),
                 "name": ent.name,

@@ -281,7 +281,8 @@ def _state(hit: dict[str, Any]) -> dict[str, Any]:
     """What a screening keeps of a hit to tell the next one what changed."""
     view = decisions.listing_view(hit)
     d = hit.get("decision") or {}
-    party = hit.get("party") if isinstance(hit.get("party"), dict) else {}
+    found = hit.get("party")
+    party: dict[str, Any] = found if isinstance(found, dict) else {}
     return {
         "source_id": hit.get("source_id"),
         "entity_id": hit.get("entity_id"),

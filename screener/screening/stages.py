@@ -305,7 +305,7 @@ def apply_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> No
 
 def _apply_party_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> None:
     ref = (decision["source_id"], decision["entity_id"])
-    rec = next(
+    rec: dict[str, Any] = next(
         (r for r in hit.extra["party"]["records"] if (r["source_id"], r["entity_id"]) == ref),
         {},
     )
