@@ -586,3 +586,39 @@ def test_judgements_by_command_exported_and_imported_with_decisions(
     store = open_store(db_path)
     assert import_judgements(store, csv_out) == {"read": 2, "recorded": 0, "unchanged": 2}
     store.close()
+
+
+def test_rescreen_follows_a_hit_into_its_party() -> None:
+    """A hit kept before parties existed (on the OFAC record), or on a party since named
+    after another record, is the same finding: no new hit, no hit gone."""
+    from screener.screening.rescreen import compare
+
+    def hit(**kw: Any) -> dict[str, Any]:
+        return {"status": "hit", "fingerprint": "f", "listing": {}, "name": "CETC", **kw}
+
+    before = [
+        {
+            "row": 2,
+            "party": "CETC",
+            "country": None,
+            "status": "hit",
+            "hits": [
+                hit(source_id="ofac-cons", entity_id="30936"),  # before parties
+                hit(source_id="dod-1260h", entity_id="x", party_id="dod-1260h:x", records=[]),
+            ],
+        }
+    ]
+    after = [
+        {
+            **before[0],
+            "hits": [
+                hit(
+                    source_id="screener-surveillance",
+                    entity_id="cetc",
+                    party_id="cetc",
+                    records=["screener-surveillance:cetc", "ofac-cons:30936", "dod-1260h:x"],
+                )
+            ],
+        }
+    ]
+    assert compare(before, after) == []

@@ -307,9 +307,10 @@ def compare(before: list[dict[str, Any]] | None, after: list[dict[str, Any]]) ->
     for r in after:
         old = old_by_party.get((r["party"], r["country"]))
         now = {_key(h): h for h in r["hits"]}
-        # a screening kept before parties existed names records: each is its party's now
+        # a hit kept before parties existed, or whose party is named after another record
+        # now (a curated entry joined it), is the party now holding one of its records
         of_record = {x: _key(h) for h in r["hits"] for x in h.get("records") or ()}
-        was = {_key(h, of_record): h for h in (old or {}).get("hits") or ()}
+        was = {_key(h, of_record, now): h for h in (old or {}).get("hits") or ()}
         changes = []
         for key, h in now.items():
             if key not in was:
@@ -368,12 +369,22 @@ def compare(before: list[dict[str, Any]] | None, after: list[dict[str, Any]]) ->
     return out
 
 
-def _key(h: dict[str, Any], of_record: dict[str, Any] | None = None) -> Any:
-    """What a hit is about: its party (one hit per party), else its record."""
+def _key(
+    h: dict[str, Any],
+    of_record: dict[str, Any] | None = None,
+    now: dict[Any, Any] | None = None,
+) -> Any:
+    """What a hit is about: its party (one hit per party), else its record. With
+    ``of_record`` (each record of the hits found now -> their key), a hit of an earlier
+    screening whose party is not found now is the party that holds one of its records."""
+    if h.get("party_id") and (now is None or ("party", h["party_id"]) in now):
+        return ("party", h["party_id"])
+    for ref in [f"{h.get('source_id')}:{h.get('entity_id')}", *(h.get("records") or ())]:
+        if of_record and ref in of_record:
+            return of_record[ref]
     if h.get("party_id"):
         return ("party", h["party_id"])
-    ref = f"{h.get('source_id')}:{h.get('entity_id')}"
-    return (of_record or {}).get(ref) or (h.get("source_id"), h.get("entity_id"))
+    return (h.get("source_id"), h.get("entity_id"))
 
 
 def lists_changed(
