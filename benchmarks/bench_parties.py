@@ -33,7 +33,7 @@ from screener.db import parties as party_db
 from screener.db.store import Store
 from screener.lists import catalog
 from screener.lists.bundled import open_store
-from screener.screening import parties
+from screener.screening import parties, party_views
 
 # universe source -> product format (so that the parties see what a real store says)
 FORMATS = {
@@ -80,7 +80,7 @@ def full_store(path: Path) -> Store:
 
 
 def show(store: Store, pid: str) -> None:
-    party = parties.show(store, pid)
+    party = party_views.show(store, pid)
     print(f"party {party['id']}: {party['name']} ({len(party['records'])} records)")
     for r in party["records"]:
         lists = ", ".join(r["lists"]) or "-"

@@ -160,7 +160,7 @@ def lists_group() -> None:
 )
 @click.pass_obj
 def lists_show(obj: Ctx, fmt: str) -> None:
-    from screener.screening.parties import summary as party_summary
+    from screener.screening.party_views import summary as party_summary
 
     rows = catalog.show(obj.store)
     if fmt == "json":
@@ -203,7 +203,7 @@ def lists_show(obj: Ctx, fmt: str) -> None:
 )
 @click.pass_obj
 def lists_party(obj: Ctx, party_id: str, fmt: str) -> None:
-    from screener.screening.parties import show
+    from screener.screening.party_views import show
 
     party = show(obj.store, party_id)
     if fmt == "json":
@@ -267,7 +267,7 @@ def _judgement_command(kind: str, text: str) -> None:
     )
     @click.pass_obj
     def command(obj: Ctx, a: str, b: str, reason: str, reviewer: str, fmt: str) -> None:
-        from screener.screening.parties import judge
+        from screener.screening.party_views import judge
 
         out = judge(obj.store, kind, a, b, reason, reviewer)
         if fmt == "json":
