@@ -622,3 +622,46 @@ def test_rescreen_follows_a_hit_into_its_party() -> None:
         }
     ]
     assert compare(before, after) == []
+
+
+def test_the_report_shows_a_decided_party_once_and_never_to_review(
+    official: Store, tmp_path: Path
+) -> None:
+    """CETC confirmed on its curated entry, CEC cleared on its OFAC record: one block each,
+    the one reading "confirmed by decision #1", the other suppressed; neither "to review"."""
+    from screener.db import decisions
+    from screener.screening.service import Screener
+
+    for party, source, entity, kind in (
+        ("China Electronics Technology Group Corporation", "screener-surveillance", "cetc", "confirmed"),
+        ("China Electronics Corporation", "ofac-cons", "30932", "cleared"),
+    ):  # fmt: skip
+        snap = decisions.snapshot(official, source, entity)
+        decisions.record(
+            official, party, source, entity, kind, "committee, 2026-12-01", "A. R.", snap
+        )
+    src = tmp_path / "two.csv"
+    src.write_text(
+        "name\nChina Electronics Technology Group Corporation\nChina Electronics Corporation\n",
+        encoding="utf-8",
+    )
+    s = Screener(official)
+    s.batch(src, tmp_path / "two.jsonl")
+    rows = [json.loads(x) for x in (tmp_path / "two.jsonl").read_text("utf-8").splitlines()]
+    cetc = next(h for h in rows[0]["hits"] if h["party"]["id"] == "cetc")
+    cec = next(h for h in rows[1]["hits"] if h["party"]["id"] == "cec")
+    assert (cetc["status"], cec["status"]) == ("hit", "suppressed")
+    assert [r["source_id"] for r in cec["party"]["records"]] == [
+        "screener-surveillance",
+        "ofac-cons",
+    ]
+    # a report of CETC alone: its one open hit is decided
+    only = tmp_path / "cetc.csv"
+    only.write_text("name\nChina Electronics Technology Group Corporation\n", encoding="utf-8")
+    s.batch(only, tmp_path / "cetc.html", threshold=0.95)
+    html = (tmp_path / "cetc.html").read_text("utf-8")
+    assert 'class="status hit">confirmed by decision #1</span>' in html
+    assert ">to review<" not in html
+    s.batch(src, tmp_path / "two.html")
+    html = (tmp_path / "two.html").read_text("utf-8")
+    assert html.count("<strong>China Electronics Corporation</strong>") == 1  # one block
