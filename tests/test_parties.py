@@ -446,6 +446,17 @@ def test_check_batch_rescreen_report_match_and_reconciliation_agree(
     for r in rows:  # the report: one block per party
         assert len(entity_groups(r["hits"])) == len(r["hits"])
 
+    s.batch(src, tmp_path / "out.csv")  # the CSV row: the same first party, the same count
+    import csv
+
+    with (tmp_path / "out.csv").open(encoding="utf-8-sig", newline="") as f:
+        table = list(csv.DictReader(f))
+    firsts = {r["query"]: (r["hits"][0]["name"] if r["hits"] else "") for r in rows}
+    assert {r["name"]: int(r["screen_hits"]) for r in table} == {
+        n: len(ids) for n, ids in checked.items()
+    }
+    assert {r["name"]: r["screen_top_name"] for r in table} == firsts
+
     s.batch(src, tmp_path / "out.html")
     html = (tmp_path / "out.html").read_text("utf-8")
     assert html.count('<div class="entity') == sum(len(ids) for ids in checked.values())
