@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks import harness
 from benchmarks.universe import DEFAULT_DATA_DIRS, build_store, shared_lists
 from screener.lists.parsers import curated
 from screener.lists.registry import bundled_dir
@@ -130,6 +131,7 @@ def main() -> None:
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--store", type=Path, help="keep the benchmark store here (reused next time)")
     a = ap.parse_args()
+    harness.header(loop=False)
     work = None if a.store else Path(tempfile.mkdtemp(prefix="screener-quality-"))
     store = build_store(a.store or work / "quality.db")  # type: ignore[operator]
     s = Screener(store)

@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/bench_serve.py      # bundled lists
     .venv/bin/python benchmarks/bench_serve.py --universe   # + the reference lists in
                                                     # ../shared/data (~17,800 entities)
+    .venv/bin/python benchmarks/bench_serve.py --workers 1,2 --rounds 3
+                                                    # `serve --workers N`, alternated
 
 It starts the server as a user would (`screener --db DB serve --port P`, a separate
 process), waits for /readyz, checks a sample of answers, then runs wrk on loopback
@@ -22,7 +24,11 @@ non-2xx answers) for:
 
 Targets (issue 12): 50 concurrent clients, p50 <= 20 ms, p99 <= 100 ms and no error
 over at least 10,000 requests (the repeat run). The script exits 1 if the repeat run
-misses them. Without wrk it says how to install it and stops (exit 2). The machine is
+misses them. With ``--workers 1,2`` each round starts one server of each process count
+in turn (``screener serve --workers N``) and runs both loads on it; the summary gives
+the medians of each count and the paired ratios of requests per second on fresh names
+(issue 21's target: 2 workers >= 1.7 times one, with a lower p99), with the load
+average before each run. Without wrk it says how to install it and stops (exit 2). The machine is
 shared by the load generator and the server: both run on the same cores. Each run
 also prints the server's CPU time per request, a figure that other load on the
 machine does not change.
@@ -42,11 +48,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
+from typing import Any
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks import harness
 from benchmarks.names import query_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,14 +137,18 @@ def bodies(names: list[str], per_request: int = 20) -> list[str]:
 class Server:
     """`screener serve` in a process of its own."""
 
-    def __init__(self, db: Path, log: Path):
+    def __init__(self, db: Path, log: Path, workers: int = 1):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "SCREENER_CONFIG": str(db.with_name("none.toml"))}
         env.pop("SCREENER_TOKEN", None)
         self.log = log.open("w")
         self.proc = subprocess.Popen(
-            [str(SCREENER), "--db", str(db), "serve", "--port", str(self.port)],
+            [
+                str(SCREENER),
+                *("--db", str(db), "serve", "--port", str(self.port)),
+                *("--workers", str(workers)),
+            ],
             stdout=self.log,
             stderr=subprocess.STDOUT,
             env=env,
@@ -166,15 +179,31 @@ class Server:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of a process and its children so far (Linux): the
+    workers of `serve --workers N` are its children."""
+    total = 0.0
+    for p in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(x) for x in text.split()]
 
 
 def run_wrk(
     url: str, body_file: Path, seconds: float, clients: int, threads: int, lua: Path, pid: int
 ) -> dict[str, float]:
     env = {**os.environ, "BENCH_BODIES": str(body_file), "BENCH_THREADS": str(threads)}
+    load = harness.load()
     cpu = cpu_seconds(pid)
     out = subprocess.run(
         [
@@ -200,6 +229,7 @@ def run_wrk(
             result[key] = float(value)
     result["rps"] = result["requests"] / result["duration_s"]
     result["cpu_ms"] = (cpu_seconds(pid) - cpu) * 1000 / max(result["requests"], 1)
+    result["load_start"], result["load_end"] = load, harness.load()
     return result
 
 
@@ -208,7 +238,8 @@ def report(label: str, r: dict[str, float]) -> None:
         f"{label:<7} {int(r['requests']):>7} requests in {r['duration_s']:.1f} s "
         f"({r['rps']:.0f}/s): p50 {r['p50_ms']:.1f} ms, p90 {r['p90_ms']:.1f} ms, "
         f"p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.0f} ms; errors {int(r['errors'])} "
-        f"(non-2xx {int(r['non2xx'])}); server CPU {r['cpu_ms']:.2f} ms a request"
+        f"(non-2xx {int(r['non2xx'])}); server CPU {r['cpu_ms']:.2f} ms a request; load "
+        f"{r['load_start']:.1f}-{r['load_end']:.1f}"
     )
 
 
@@ -240,13 +271,19 @@ def main() -> None:
     )
     ap.add_argument("--update", action="store_true", help="also a repeat run with a list update")
     ap.add_argument("--store", type=Path, help="keep the benchmark store here (reused next time)")
+    ap.add_argument(
+        "--workers", default="1", help="server processes, e.g. 1,2: one server of each, in turn"
+    )
+    ap.add_argument("--rounds", type=int, default=1, help="rounds of the worker counts")
     a = ap.parse_args()
+    counts = [int(x) for x in a.workers.split(",")]
     if shutil.which("wrk") is None:
         print(
             "bench_serve needs wrk, the HTTP load generator: apt-get install -y wrk",
             file=sys.stderr,
         )
         raise SystemExit(2)
+    harness.header()
     work = Path(tempfile.mkdtemp(prefix="screener-bench-serve-"))
     db = a.store or work / "serve.db"
     t = time.perf_counter()
@@ -259,47 +296,64 @@ def main() -> None:
     seen = set(repeat_names)
     # 2,500 bodies a second, more than the server can screen (about 1,300 a second here), so
     # that no body is sent twice
+    # every server is a new process: the same fresh names are new to each of them
     fresh_count = int(max(a.fresh_seconds, 0) * 2_500) * 20
     fresh = bodies(
         [n for n in dict.fromkeys(query_names(fresh_count, listed, seed=97)) if n not in seen]
     )
     (work / "repeat.jsonl").write_text("\n".join(repeat) + "\n", encoding="utf-8")
     (work / "fresh.jsonl").write_text("\n".join(fresh) + "\n", encoding="utf-8")
-    server = Server(db, work / "server.log")
     failed = False
+    seen_runs: dict[int, list[dict[str, dict[str, float]]]] = {n: [] for n in counts}
+    try:
+        for rnd in range(a.rounds):
+            for n in counts:
+                print(f"-- round {rnd + 1}, --workers {n}")
+                r = one_server(db, work, n, a, lua, repeat, rnd)
+                seen_runs[n].append(r)
+                failed = failed or r["failed"]["value"] > 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if len(counts) > 1 or a.rounds > 1:
+        summarize(counts, seen_runs)
+    print(
+        "targets (repeat): p50 <= 20 ms, p99 <= 100 ms, 0 errors, >= 10,000 requests: "
+        + ("MISSED" if failed else "met")
+    )
+    raise SystemExit(1 if failed else 0)
+
+
+def one_server(
+    db: Path, work: Path, workers: int, a: Any, lua: Path, repeat: list[str], rnd: int
+) -> dict[str, dict[str, float]]:
+    """One server of ``workers`` processes: its warm-up, repeat and fresh runs."""
+    server = Server(db, work / "server.log", workers)
+    out: dict[str, dict[str, float]] = {}
     try:
         print(
             f"server ready in {server.wait_ready():.1f} s at {server.url} (pid {server.proc.pid})"
         )
         hits = check_answers(server.url, random.Random(5).sample(repeat, 10))
         print(f"answers checked: 10 requests of 20 queries, {hits} queries with results")
-        warm = run_wrk(
-            server.url, work / "repeat.jsonl", 5, a.clients, a.threads, lua, server.proc.pid
-        )
+        body_file = work / "repeat.jsonl"
+        warm = run_wrk(server.url, body_file, 5, a.clients, a.threads, lua, server.proc.pid)
         report("warm-up", warm)
-        r = run_wrk(
-            server.url, work / "repeat.jsonl", a.seconds, a.clients, a.threads, lua, server.proc.pid
+        r = out["repeat"] = run_wrk(
+            server.url, body_file, a.seconds, a.clients, a.threads, lua, server.proc.pid
         )
         report("repeat", r)
-        failed = not (
+        missed = not (
             r["p50_ms"] <= 20
             and r["p99_ms"] <= 100
             and r["errors"] == 0
             and r["requests"] >= 10_000
         )
         if a.fresh_seconds > 0:
-            report(
-                "fresh",
-                run_wrk(
-                    server.url,
-                    work / "fresh.jsonl",
-                    a.fresh_seconds,
-                    a.clients,
-                    a.threads,
-                    lua,
-                    server.proc.pid,
-                ),
+            fresh = work / "fresh.jsonl"
+            out["fresh"] = run_wrk(
+                server.url, fresh, a.fresh_seconds, a.clients, a.threads, lua, server.proc.pid
             )
+            report("fresh", out["fresh"])
         if a.update:
             csv = ROOT / "fixtures" / "lists" / "own_denylist.csv"
             env = {**os.environ, "SCREENER_CONFIG": str(db.with_name("none.toml"))}
@@ -316,28 +370,48 @@ def main() -> None:
                 stdout=subprocess.DEVNULL,
             )
             u = run_wrk(
-                server.url,
-                work / "repeat.jsonl",
-                a.seconds,
-                a.clients,
-                a.threads,
-                lua,
-                server.proc.pid,
+                server.url, body_file, a.seconds, a.clients, a.threads, lua, server.proc.pid
             )
             importer.wait()
             with httpx.Client() as c:
                 loaded = [x["source_id"] for x in c.get(f"{server.url}/lists").json()["loaded"]]
             report("update", u)
             print(f"        lists loaded after the update: {', '.join(loaded)}")
-            failed = failed or u["errors"] > 0
+            missed = missed or u["errors"] > 0
     finally:
         server.stop()
-        shutil.rmtree(work, ignore_errors=True)
-    print(
-        "targets (repeat): p50 <= 20 ms, p99 <= 100 ms, 0 errors, >= 10,000 requests: "
-        + ("MISSED" if failed else "met")
-    )
-    raise SystemExit(1 if failed else 0)
+    out["failed"] = {"value": float(missed)}
+    return out
+
+
+def summarize(counts: list[int], seen: dict[int, list[dict[str, dict[str, float]]]]) -> None:
+    """Medians per worker count, and the paired ratios of each round against one worker."""
+    print("summary (medians over rounds):")
+    for n in counts:
+        for kind in ("repeat", "fresh"):
+            rs = [r[kind] for r in seen[n] if kind in r]
+            if rs:
+                print(
+                    f"  --workers {n} {kind:<6} {median(x['rps'] for x in rs):.0f} requests/s, "
+                    f"p50 {median(x['p50_ms'] for x in rs):.1f} ms, "
+                    f"p99 {median(x['p99_ms'] for x in rs):.1f} ms, "
+                    f"load {median(x['load_end'] for x in rs):.2f}"
+                )
+    base = counts[0]
+    for n in counts[1:]:
+        pairs = [
+            (b["fresh"], x["fresh"])
+            for b, x in zip(seen[base], seen[n])
+            if "fresh" in b and "fresh" in x
+        ]
+        if pairs:
+            ratios = [x["rps"] / b["rps"] for b, x in pairs]
+            lower = sum(x["p99_ms"] < b["p99_ms"] for b, x in pairs)
+            print(
+                f"  fresh names, --workers {n} / --workers {base}: requests/s x"
+                f"{median(ratios):.2f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)}); "
+                f"p99 lower in {lower} of {len(pairs)} rounds"
+            )
 
 
 if __name__ == "__main__":

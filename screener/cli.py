@@ -14,6 +14,7 @@ when the party is listed or a listed owner is involved):
 from __future__ import annotations
 
 import codecs
+import contextlib
 import functools
 import json
 import re
@@ -26,7 +27,7 @@ from typing import Any
 
 import click
 
-from screener import __version__
+from screener import __version__, heap
 from screener.db.store import Store
 from screener.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_LISTS, ScreenerError, Terminated
 from screener.lists import catalog
@@ -491,6 +492,11 @@ def lists_diff(
 # -- screening ---------------------------------------------------------------------------
 
 THRESHOLD_HELP = "Report hits scoring at least this (0-1; default 0.80)."
+HEADER_ROW_HELP = (
+    "Row of column names in a CSV or XLSX input, as the spreadsheet numbers it "
+    "(default: the first of its first 20 rows that looks like one, with a warning when "
+    "rows above it are passed over as a title)."
+)
 RELATED_HELP = (
     "Also report companies listed parties own under 50%, or in a share not "
     "published (a red flag, not a hit by default)."
@@ -567,6 +573,7 @@ def check_cmd(
     "English names (default: 'country'); a value naming no country is warned about.",
 )
 @click.option("--sheet", help="Worksheet of an .xlsx input (default: the first).")
+@click.option("--header-row", type=click.IntRange(1), help=HEADER_ROW_HELP)
 @click.option("--threshold", type=Threshold(), help=THRESHOLD_HELP)
 @click.option(
     "--workers",
@@ -601,6 +608,7 @@ def batch_cmd(
     column: str | None,
     country_column: str | None,
     sheet: str | None,
+    header_row: int | None,
     threshold: float | None,
     workers: int | None,
     engine: str,
@@ -609,21 +617,24 @@ def batch_cmd(
     related: bool,
     dob_column: str | None,
 ) -> int:
-    s = obj.screener.batch(
-        input_path,
-        output,
-        column=column,
-        country_column=country_column,
-        sheet=sheet,
-        threshold=threshold,
-        workers=workers,
-        progress=True,
-        fail_stale=fail_stale,
-        related=related,
-        dob_column=dob_column,
-        engine=engine,
-        scheduler=scheduler,
-    )
+    # the program ends with the run: no collector pass walks its index again
+    with heap.kept_frozen() if _MAIN else contextlib.nullcontext():
+        s = obj.screener.batch(
+            input_path,
+            output,
+            column=column,
+            country_column=country_column,
+            sheet=sheet,
+            header_row=header_row,
+            threshold=threshold,
+            workers=workers,
+            progress=True,
+            fail_stale=fail_stale,
+            related=related,
+            dob_column=dob_column,
+            engine=engine,
+            scheduler=scheduler,
+        )
     decided = (
         f" ({s.suppressed} all suppressed, {s.review_again} to review again)"
         if s.suppressed or s.review_again
@@ -657,15 +668,26 @@ def batch_cmd(
 def ownership_cmd(obj: Ctx, name: str, day: str | None, fmt: str) -> int:
     from screener.errors import InputError
     from screener.lists.links import explain
+    from screener.screening.stages import found_of
 
     if not name.strip():
         raise InputError("the name is empty")
-    doc = explain(obj.store, name, on=day)
+    s = obj.screener
+    [hits] = s.screen([s.query(name)])  # as check screens it: the same relations
+    doc = explain(obj.store, name, on=day, found=[found_of(h) for h in hits])
     if fmt == "json":
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         _print_ownership(doc)
     return 1 if doc["involved"] else 0
+
+
+# how a party's relation to the listed entity reads (as check finds it)
+RELATION_WORDS = {
+    "same": "the listed entity itself",
+    "unit": "a unit, lab, branch or brand company of {listed}",
+    "brand": "a brand of {listed}",
+}
 
 
 def _edge_line(st: dict[str, Any], on: str) -> str:
@@ -701,7 +723,14 @@ def _print_ownership(doc: dict[str, Any]) -> None:
             if a["share"] is not None
             else ""
         )
-        click.echo(f"  relation on {a['on']}: {a['relation'] or 'none'}{share}")
+        listed = m.get("listed_entity") or e["name"]
+        rel = m.get("relation") or a["relation"]
+        if rel in RELATION_WORDS and not m["via"]:
+            shown = f"{rel} ({RELATION_WORDS[rel].format(listed=listed)})"
+            own = f"; its own owners on {a['on']}: {a['relation']}{share}" if a["relation"] else ""
+            click.echo(f"  relation: {shown}{own}")
+        else:
+            click.echo(f"  relation on {a['on']}: {rel or 'none'}{share}")
         seen: set[tuple[str, str, str]] = set()
         if m["up"]:
             click.echo("  owners:")
@@ -751,10 +780,11 @@ def _print_ownership(doc: dict[str, Any]) -> None:
 
 @cli.command(
     "serve",
-    help="Serve the HTTP API (POST /match, /check, /batch, /lists, "
-    "/reconcile for OpenRefine; reference at /docs) and the reviewers' "
-    "pages. Writes (uploads, decisions, list updates) need the token "
-    "from SCREENER_TOKEN or [serve] token in the config file.",
+    help="Serve the HTTP API (yente's POST /match/{dataset}, /search, /entities, "
+    "/catalog; /check, /batch, /lists; /reconcile for OpenRefine; reference at /docs) "
+    "and the reviewers' pages. Writes (uploads, decisions, list updates) need the "
+    "token from SCREENER_TOKEN or [serve] token in the config file; [serve] base_url "
+    "names the service, [serve] cors_origins the sites whose pages may call it.",
 )
 @click.option(
     "--host",
@@ -763,11 +793,22 @@ def _print_ownership(doc: dict[str, Any]) -> None:
     help="Address to listen on (another than loopback is warned about).",
 )
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes: with more than one, the lists are loaded first, then the "
+    "processes are forked to share them (one per core screens names never sent before "
+    "fastest).",
+)
 @click.pass_obj
-def serve_cmd(obj: Ctx, host: str, port: int) -> None:
+def serve_cmd(obj: Ctx, host: str, port: int, workers: int) -> None:
     from screener.api.serve import serve
 
-    serve(obj.db_path, host, port)
+    code = serve(obj.db_path, host, port, workers=workers)
+    if code:
+        raise SystemExit(code)
 
 
 def _warn(notes: list[str]) -> None:
@@ -936,6 +977,7 @@ def portfolio_group() -> None:
 @click.option("--column", help="Column holding the names (default: an obvious one).")
 @click.option("--country-column", help="Column holding each party's country (default: 'country').")
 @click.option("--sheet", help="Worksheet of an .xlsx input (default: the first).")
+@click.option("--header-row", type=click.IntRange(1), help=HEADER_ROW_HELP)
 @click.option(
     "--replace",
     is_flag=True,
@@ -950,6 +992,7 @@ def portfolio_add(
     column: str | None,
     country_column: str | None,
     sheet: str | None,
+    header_row: int | None,
     replace: bool,
 ) -> None:
     from screener.screening.rescreen import add_portfolio
@@ -961,6 +1004,7 @@ def portfolio_add(
         column=column,
         country_column=country_column,
         sheet=sheet,
+        header_row=header_row,
         replace=replace,
     )
     click.echo(
@@ -1045,9 +1089,11 @@ def _print_rescreen(r: dict[str, Any]) -> None:
         )
     for c in r.get("changes") or ():
         where = f" ({c['country'].upper()})" if c.get("country") else ""
+        shown = c.get("decision") and c["status"] not in ("clear", "review-again")
+        decided = f"; {c['decision']}" if shown else ""
         click.echo(
             f"  row {c['row']}: {c['party']}{where}: {c['status_before'] or 'not screened'}"
-            f" -> {c['status']}"
+            f" -> {c['status']}{decided}"
         )
         for ch in c["changes"]:
             flag = "  [to review]" if ch["needs_review"] else ""
@@ -1056,8 +1102,9 @@ def _print_rescreen(r: dict[str, Any]) -> None:
 
 @cli.command(
     "report",
-    help="The report a committee can sign, party by party in input order "
-    "with a verdict each, decisions and suppressed hits, and a coverage statement. "
+    help="The report a committee can sign: a first page summing up every party in input "
+    "order (verdict, top listing, relation, decision, reviewer), then party by party the "
+    "potential matches with their listings and decisions, and a coverage statement. "
     "INPUT_OR_RUN: a file of parties (screened now, as `batch` does), a batch's JSON "
     "Lines output, or the id of a batch run that wrote one (reported as screened "
     "then). OUTPUT: .html, or .pdf (printed by headless Chromium).\n\n"
@@ -1079,11 +1126,20 @@ def _print_rescreen(r: dict[str, Any]) -> None:
     help="Word each listing's meaning for an export-control "
     "reader or for a research office (grants, gifts, collaborations).",
 )
+@click.option(
+    "--jurisdiction",
+    type=click.Choice(["AU", "US", "UK", "EU"], case_sensitive=False),
+    help="Name this jurisdiction's national frameworks in the coverage statement and the "
+    "meaning of each verdict, each with its official source (AU: Foreign Arrangements "
+    "Scheme, Defence Trade Controls Act, UFIT guidelines, sanctions; UK: NSI Act, export "
+    "controls, OFSI; ...). Default: [report] jurisdiction in the config file, else US.",
+)
 @click.option("--reference", help="Deal, grant or project reference printed on the report.")
 @click.option("--reviewer", help="Reviewer printed on the report.")
 @click.option("--column", help="Column holding the names (default: an obvious one).")
 @click.option("--country-column", help="Column holding each party's country.")
 @click.option("--sheet", help="Worksheet of an .xlsx input (default: the first).")
+@click.option("--header-row", type=click.IntRange(1), help=HEADER_ROW_HELP)
 @click.option("--threshold", type=Threshold(), help=THRESHOLD_HELP)
 @click.option("--workers", type=click.IntRange(1, 64), help="Processes (default: all cores).")
 @click.option("--fail-stale", is_flag=True, default=None, help=STALE_HELP)
@@ -1093,11 +1149,13 @@ def report_cmd(
     source: str,
     output: Path,
     audience: str,
+    jurisdiction: str | None,
     reference: str | None,
     reviewer: str | None,
     column: str | None,
     country_column: str | None,
     sheet: str | None,
+    header_row: int | None,
     threshold: float | None,
     workers: int | None,
     fail_stale: bool | None,
@@ -1108,6 +1166,7 @@ def report_cmd(
         "column": column,
         "country_column": country_column,
         "sheet": sheet,
+        "header_row": header_row,
         "threshold": threshold,
         "workers": workers,
         "fail_stale": fail_stale,
@@ -1118,6 +1177,7 @@ def report_cmd(
         source,
         output,
         audience=audience,
+        jurisdiction=jurisdiction,
         reference=reference,
         reviewer=reviewer,
         **batch_options,
@@ -1187,6 +1247,7 @@ def runs_show(obj: Ctx, run_id: str, fmt: str) -> None:
         "status",
         "exit_code",
         "tool_version",
+        "input_name",
         "input_path",
         "input_sha256",
         "rows",
@@ -1194,7 +1255,9 @@ def runs_show(obj: Ctx, run_id: str, fmt: str) -> None:
         "hits",
         "threshold",
     ):
-        click.echo(f"{k:>14}: {r.get(k)}")
+        shown = (r.get("options") or {}).get(k) if k == "input_name" else r.get(k)
+        if k != "input_name" or shown:
+            click.echo(f"{k:>14}: {shown}")
     for x in r["lists"] or []:
         click.echo(
             f"{'list':>14}: {x['source_id']} version {x['version_id']} "
@@ -1288,7 +1351,8 @@ def _print_check(result: dict[str, Any]) -> None:
             click.echo(f"  listing      : {' | '.join(b for b in bits if b)}")
             what = ls.get("license_requirement") or ls.get("effect")
             if what:
-                click.echo(f"    meaning    : {what}")
+                kind = ls.get("effect_kind") if not ls.get("license_requirement") else None
+                click.echo(f"    meaning    : {kind + ': ' if kind else ''}{what}")
             if ls.get("source_url"):
                 click.echo(f"    official   : {ls['source_url']}")
         if h.get("relation") and h["relation"] != "same":
@@ -1297,6 +1361,8 @@ def _print_check(result: dict[str, Any]) -> None:
             click.echo(f"  matched part : {h['matched_part']}")
         if h.get("parent"):
             click.echo(f"  parent       : {h['parent']}")
+        if h.get("remarks"):
+            click.echo(f"  remarks      : {h['remarks']}")
         _print_hit_owners(h.get("ownership"))
         click.echo(f"  why          : {h['explanation']}")
         d = h.get("decision")
@@ -1407,6 +1473,9 @@ def _sigterm_restored(run: Callable[[], None]) -> Callable[[], None]:
     return wrapper
 
 
+_MAIN = False  # the process is the `screener` program (main()), not a test's CliRunner
+
+
 @_sigterm_restored
 def main() -> None:
     """Entry point: run the CLI, turning screener errors into one line and an exit code.
@@ -1414,6 +1483,8 @@ def main() -> None:
     SIGTERM stops a run as Ctrl-C does (nothing half-written is left), with exit 143.
     Text that is not valid Unicode (a file name of non-UTF-8 bytes) is printed with
     those bytes as ``\\xNN``."""
+    global _MAIN
+    _MAIN = True
     signal.signal(signal.SIGTERM, _terminated)
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)

@@ -205,3 +205,17 @@ class OwnershipRule:
                 "statuses": tuple(RuleStatus(**s) for s in d["statuses"]),
             }
         )
+
+
+@dataclass(frozen=True)
+class Found:
+    """One entity a name screens to: the hit's entity, its score and relation (None: not
+    known), and the ownership node the hit came through (a company a listed party owns,
+    whose hit became a hit on the owner), with the listed entity's name."""
+
+    source_id: str
+    entity_id: str
+    score: float
+    relation: str | None
+    via: tuple[str, str] | None
+    listed_name: str | None = None

@@ -25,12 +25,24 @@ Every key is optional::
     max_age_days = 3      # older than this is stale
     max_drop = 0.1        # refuse a download that drops more than 10% of the entries
 
+    [report]
+    # The jurisdiction whose national frameworks the committee report names (AU, US, UK
+    # or EU; default US): `screener report --jurisdiction` and the batch's .html/.pdf.
+    jurisdiction = "AU"
+
     [serve]
     # `screener serve` accepts writes (decisions, uploads, list updates) only from a
     # client that gives this token; without one it refuses every write. The
     # environment variable SCREENER_TOKEN, when set, is used instead.
     token = "a long random string: at least 16 characters, 10 of them different"
     max_upload_mb = 25    # the largest file a client may upload (default 25)
+    # The server's public address: the reconciliation service's identity (its
+    # identifierSpace, view and preview URLs) is built from it, never from the Host
+    # header a client sends. Default: http://HOST:PORT as `screener serve` binds.
+    base_url = "https://screener.example.org"
+    # Origins whose pages may call the JSON API from a browser (CORS); default none.
+    # The reconciliation API (/reconcile) allows every origin, as its spec requires.
+    cors_origins = ["https://erp.example.org"]
 
 ``[sources.ID]`` values replace those of ``lists/sources.yaml`` for that source.
 """
@@ -51,6 +63,8 @@ MAX_UPLOAD_MB = 25.0
 MIN_TOKEN_CHARS = 16  # a shorter token can be guessed
 MIN_TOKEN_DISTINCT = 10  # nor a token of few characters repeated ("aaaa...", "abab...")
 TOKEN_ENV = "SCREENER_TOKEN"
+SERVE_KEYS = ("token", "max_upload_mb", "base_url", "cors_origins")
+JURISDICTIONS = ("AU", "US", "UK", "EU")  # as screener.files.reports.verdicts names them
 
 
 @dataclass
@@ -62,6 +76,9 @@ class Config:
     path: Path | None = None
     token: str | None = None  # for writes through `screener serve`
     max_upload_mb: float = MAX_UPLOAD_MB
+    base_url: str | None = None  # the server's public address ([serve] base_url)
+    cors_origins: list[str] = field(default_factory=list)  # [serve] cors_origins
+    jurisdiction: str | None = None  # the report's, [report] jurisdiction (None: US)
 
 
 def config_path() -> Path:
@@ -97,7 +114,7 @@ def load_config(path: Path | str | None = None) -> Config:
 def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
     """Check a parsed config document and turn it into a :class:`Config`."""
     where = str(path or "config")
-    unknown = set(doc) - {"urls", "sources", "fail_stale", "download_deadline", "serve"}
+    unknown = set(doc) - {"urls", "sources", "fail_stale", "download_deadline", "serve", "report"}
     if unknown:
         raise InputError(f"{where}: unknown setting(s): {', '.join(sorted(unknown))}")
     urls: dict[str, list[str]] = {}
@@ -132,12 +149,31 @@ def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
     if isinstance(deadline, bool) or not isinstance(deadline, int | float) or deadline <= 0:
         raise InputError(f"{where}: download_deadline must be a number of seconds above 0")
     serve = doc.get("serve") or {}
-    if not isinstance(serve, dict) or set(serve) - {"token", "max_upload_mb"}:
-        raise InputError(f"{where}: [serve] takes token and max_upload_mb")
+    if not isinstance(serve, dict) or set(serve) - set(SERVE_KEYS):
+        raise InputError(f"{where}: [serve] takes {', '.join(SERVE_KEYS)}")
     token = _token(serve["token"], f"{where}: [serve] token") if "token" in serve else None
     upload = serve.get("max_upload_mb", MAX_UPLOAD_MB)
     if isinstance(upload, bool) or not isinstance(upload, int | float) or upload <= 0:
         raise InputError(f"{where}: [serve] max_upload_mb must be a number of megabytes above 0")
+    base_url = serve.get("base_url")
+    if base_url is not None:
+        base_url = _base_url(base_url, f"{where}: [serve] base_url")
+    origins = serve.get("cors_origins", [])
+    if not isinstance(origins, list) or not all(_is_origin(o) for o in origins):
+        raise InputError(
+            f"{where}: [serve] cors_origins must be a list of origins "
+            '(e.g. ["https://erp.example.org"]) or ["*"]'
+        )
+    report = doc.get("report") or {}
+    if not isinstance(report, dict) or set(report) - {"jurisdiction"}:
+        raise InputError(f"{where}: [report] takes jurisdiction")
+    jurisdiction = report.get("jurisdiction")
+    if jurisdiction is not None and (
+        not isinstance(jurisdiction, str) or jurisdiction.strip().upper() not in JURISDICTIONS
+    ):
+        raise InputError(
+            f"{where}: [report] jurisdiction must be one of {', '.join(JURISDICTIONS)}"
+        )
     return Config(
         urls=urls,
         sources=sources,
@@ -146,7 +182,37 @@ def parse_config(doc: dict[str, Any], path: Path | None = None) -> Config:
         path=path,
         token=token,
         max_upload_mb=float(upload),
+        base_url=base_url,
+        cors_origins=list(origins),
+        jurisdiction=jurisdiction.strip().upper() if jurisdiction else None,
     )
+
+
+def _base_url(value: object, where: str) -> str:
+    """An http(s) URL without a query or fragment, without its trailing slash."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+    ):
+        raise InputError(f"{where} must be an http(s) URL such as https://screener.example.org")
+    return str(value).rstrip("/")
+
+
+def _is_origin(value: object) -> bool:
+    """``*``, or a scheme and host (and port) alone: https://erp.example.org."""
+    if value == "*":
+        return True
+    try:
+        url = _base_url(value, "")
+    except InputError:
+        return False
+    return url == value and url.count("/") == 2
 
 
 def _token(value: object, where: str) -> str:

@@ -42,11 +42,11 @@ class LiveServer:
 
     def start(self, timeout: float = 60) -> LiveServer:
         self.screener = Screener.open(self.db_path, self.settings, auto_reload=False)
-        app = create_app(self.screener, reload_interval=self.reload_interval)
         sock = self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
+        app = create_app(self.screener, reload_interval=self.reload_interval, base_url=self.url)
         self._server = uvicorn.Server(uvicorn_config(app, log_level="warning"))
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True

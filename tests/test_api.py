@@ -87,52 +87,64 @@ def test_match_answers_each_query_by_the_clients_id_in_yentes_shape(live: LiveSe
     assert hik["query"] == company("HIKVISION", country="cn")
     assert hik["total"] == {"value": len(hik["results"]), "relation": "eq"}
     top = hik["results"][0]
-    assert (top["id"], top["caption"], top["match"], top["status"], top["relation"]) == (
-        "hikvision",
+    assert (top["id"], top["caption"], top["schema"], top["match"]) == (
+        "screener-surveillance.hikvision",
         HIK,
+        "Organization",
         True,
-        "hit",
-        "same",
+    )
+    assert (top["datasets"], top["referents"], top["target"]) == (
+        ["screener_surveillance"],
+        [],
+        True,
     )
     assert top["score"] == 1.0
-    assert top["lists"][:2] == ["Entity List", "NS-CMIC List"]
-    entity_list = top["listings"][0]
+    assert top["explanations"]["country"] == {"score": 0.03, "detail": "country CN agrees (+0.03)"}
+    assert top["explanations"]["name"]["score"] == 0.97
+    assert {"export.control", "invest.ban", "mil"} <= set(top["properties"]["topics"])
+    hit = top["screener"]
+    assert (hit["status"], hit["relation"]) == ("hit", "same")
+    assert hit["lists"][:2] == ["Entity List", "NS-CMIC List"]
+    entity_list = hit["listings"][0]
     assert (entity_list["citation"], entity_list["listed_on"]) == ("84 FR 54002", "2019-10-09")
     assert entity_list["source_url"].startswith("https://www.federalregister.gov/")
-    assert "country CN agrees" in top["explanation"]
-    assert top["source_id"] == "screener-surveillance" and top["version_id"] == 1
+    assert "country CN agrees" in hit["explanation"]
+    assert hit["source_id"] == "screener-surveillance" and hit["version_id"] == 1
     assert body["responses"]["row-18"]["results"] == []
     assert body["responses"]["row-18"]["total"]["value"] == 0
     assert "screener-surveillance" in {x["source_id"] for x in body["lists"]}
-    assert body["threshold"] == 0.8 and body["run_id"]
+    assert (body["threshold"], body["limit"]) == (0.7, 5) and body["run_id"]
 
 
-def test_match_a_bad_query_gets_its_own_400_and_the_others_are_answered(live: LiveServer) -> None:
+def test_match_a_bad_query_refuses_the_whole_request_naming_each(live: LiveServer) -> None:
     r = match(
         live,
         {
             "ok": company("Dahua Technology"),
             "empty": company(" "),
             "where": company("Dahua Technology", country="Narnia"),
-            "kind": {"schema": "Vessel", "properties": {"name": ["Dahua"]}},
+            "kind": {"schema": "Address", "properties": {"full": ["Dahua"]}},
         },
     )
-    assert r.status_code == 200
-    out = r.json()["responses"]
-    assert out["ok"]["status"] == 200 and out["ok"]["results"][0]["id"] == "dahua"
-    assert (out["empty"]["status"], out["empty"]["error"]) == (400, "properties.name holds no name")
-    assert out["where"]["status"] == 400 and "'Narnia' is not a country" in out["where"]["error"]
-    assert out["kind"]["status"] == 400 and "unknown schema 'Vessel'" in out["kind"]["error"]
+    assert r.status_code == 400
+    assert r.headers["content-type"] == "application/problem+json"
+    errors = r.json()["errors"]
+    assert set(errors) == {"empty", "where", "kind"}
+    assert errors["empty"].startswith("no name to screen")
+    assert "'Narnia' is not a country" in errors["where"]
+    assert "schema 'Address' is not a party" in errors["kind"]
+    assert "3 queries cannot be screened, so none was" in r.json()["detail"]
 
 
 def test_match_names_and_aliases_of_one_party_give_each_entity_once(live: LiveServer) -> None:
     q = {"schema": "Company", "properties": {"name": ["Hikvision"], "alias": ["海康威视", HIK]}}
     results = match(live, {"q": q}).json()["responses"]["q"]["results"]
-    found = [(x["id"], x["relation"]) for x in results]
-    assert found[0] == ("hikvision", "same") and len(found) == len(set(found))
+    found = [(x["id"], x["screener"]["relation"]) for x in results]
+    assert found[0] == ("screener-surveillance.hikvision", "same")
+    assert len(found) == len(set(found))
     # "Hikvision" scores 0.94 on Hikvision USA, Inc. too (a company Hikvision owns): an
     # echo of the owner the query names at 1.00, not a finding of its own
-    assert ("hikvision", "owned-by") not in found
+    assert ("screener-surveillance.hikvision", "owned-by") not in found
 
 
 def test_match_cutoff_and_limit(live: LiveServer) -> None:
@@ -157,10 +169,25 @@ def test_match_cutoff_and_limit(live: LiveServer) -> None:
             "send at most 100",
         ),
         ({"threshold": "nan"}, b'{"queries": {"a": {}}}', "not a number between 0 and 1"),
-        ({"cutoff": "0.9", "threshold": "0.8"}, b'{"queries": {"a": {}}}', "above the threshold"),
         ({"limit": "0"}, b'{"queries": {"a": {}}}', "limit must be"),
+        ({"limit": "501"}, b'{"queries": {"a": {}}}', "from 1 to 500"),
+        ({"algorithm": "logic-v2"}, b'{"queries": {"a": {}}}', "'logic-v2' is not served"),
+        ({"fuzzy": "true"}, b'{"queries": {"a": {}}}', "unknown parameter fuzzy"),
+        ({}, b'{"queries": {"a": {}}, "weights": {"name_literal": 1}}', "weights ['name_literal']"),
+        ({"include_dataset": "nope"}, b'{"queries": {"a": {}}}', "'nope' is not a dataset"),
     ],
-    ids=["not-json", "no-queries", "too-many", "nan-threshold", "cutoff-above", "limit"],
+    ids=[
+        "not-json",
+        "no-queries",
+        "too-many",
+        "nan-threshold",
+        "limit",
+        "limit-over-500",
+        "algorithm",
+        "unknown-parameter",
+        "weights",
+        "unknown-dataset",
+    ],
 )
 def test_match_refuses_a_bad_request_with_400(
     live: LiveServer, params: dict[str, str], body: bytes, message: str
@@ -169,8 +196,8 @@ def test_match_refuses_a_bad_request_with_400(
         r = c.post(
             "/match", content=body, params=params, headers={"content-type": "application/json"}
         )
-    assert r.status_code == 400
-    assert message in r.json()["error"]
+    assert r.status_code == (413 if "at most 100" in message else 400)
+    assert message in r.json()["detail"]
 
 
 def test_match_a_body_over_a_megabyte_is_413(live: LiveServer) -> None:
@@ -178,6 +205,8 @@ def test_match_a_body_over_a_megabyte_is_413(live: LiveServer) -> None:
     with live.client() as c:
         r = c.post("/match", content=big, headers={"content-type": "application/json"})
     assert r.status_code == 413
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["detail"] == "the request body is larger than 1 MB"
 
 
 def test_match_requests_are_recorded_as_runs(live: LiveServer) -> None:
@@ -221,8 +250,8 @@ def test_check_one_name(live: LiveServer) -> None:
     coverage = {x["list"]: x for x in clear["coverage"]}
     assert coverage["Entity List"]["status"] == "subset"
     assert coverage["Entity List"]["text"].startswith("Entity List: curated subset only (")
-    assert empty.status_code == 400 and empty.json()["error"] == "the name to check is empty"
-    assert bad.status_code == 400 and "between 0 and 1" in bad.json()["error"]
+    assert empty.status_code == 400 and empty.json()["detail"] == "the name to check is empty"
+    assert bad.status_code == 400 and "between 0 and 1" in bad.json()["detail"]
 
 
 def test_lists_shows_what_is_loaded_and_what_is_active(live: LiveServer) -> None:
@@ -263,11 +292,7 @@ def test_a_list_update_while_serving_switches_over_at_once(db_path: Path) -> Non
                         continue
                     body = r.json()
                     own = tuple(
-                        any(
-                            r["source_id"] == "own"
-                            for x in body["responses"][k]["results"]
-                            for r in x["party"]["records"]  # every record of the party
-                        )
+                        any("own" in x["datasets"] for x in body["responses"][k]["results"])
                         for k in ("a", "b")
                     )
                     listed = "own" in {x["source_id"] for x in body["lists"]}
@@ -418,7 +443,7 @@ def test_batch_needs_the_token(live: LiveServer) -> None:
             headers={"Authorization": f"Bearer {TOKEN}", "Origin": "https://evil.example"},
         )
         job = c.get("/batch/" + "0" * 32)
-    assert anon.status_code == 401 and "Bearer" in anon.json()["error"]
+    assert anon.status_code == 401 and "Bearer" in anon.json()["detail"]
     assert wrong.status_code == 403 and foreign.status_code == 403
     assert job.status_code == 401
 
@@ -435,9 +460,9 @@ def test_batch_refuses_unknown_file_types_and_formats(live: LiveServer) -> None:
         exe = c.post("/batch", files={"file": ("tool.exe", b"MZ")})
         fmt = c.post("/batch", files={"file": ("a.csv", b"name\nx\n")}, data={"format": "pdf"})
         none = c.post("/batch", data={"format": "csv"})
-    assert exe.status_code == 400 and "unknown file type" in exe.json()["error"]
-    assert fmt.status_code == 400 and "unknown output format" in fmt.json()["error"]
-    assert none.status_code == 400 and '"file"' in none.json()["error"]
+    assert exe.status_code == 400 and "unknown file type" in exe.json()["detail"]
+    assert fmt.status_code == 400 and "unknown output format" in fmt.json()["detail"]
+    assert none.status_code == 400 and '"file"' in none.json()["detail"]
 
 
 def test_without_a_token_every_write_is_refused_and_says_why(db_path: Path) -> None:
@@ -451,7 +476,7 @@ def test_without_a_token_every_write_is_refused_and_says_why(db_path: Path) -> N
         read = c.post("/match", json={"queries": {"a": company("Hikvision")}})
     for r in (upload, update):
         assert r.status_code == 403
-        assert "SCREENER_TOKEN" in r.json()["error"]
+        assert "SCREENER_TOKEN" in r.json()["detail"]
     assert read.status_code == 200
 
 
@@ -488,7 +513,7 @@ def test_reconcile_queries_by_get_and_post(live: LiveServer) -> None:
     out = posted.json()
     top = out["q0"]["result"][0]
     assert (top["id"], top["name"], top["score"], top["match"]) == (
-        "screener-surveillance:hikvision",
+        "screener-surveillance.hikvision",
         HIK,
         100.0,
         True,

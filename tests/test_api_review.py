@@ -26,7 +26,10 @@ DECISION = {
 
 def statuses(c: httpx.Client, name: str) -> list[tuple[str, str]]:
     r = c.post("/match", json={"queries": {"q": {"properties": {"name": [name]}}}})
-    return [(x["id"], x["status"]) for x in r.json()["responses"]["q"]["results"]]
+    return [
+        (x["screener"]["entity_id"], x["screener"]["status"])
+        for x in r.json()["responses"]["q"]["results"]
+    ]
 
 
 def test_a_decision_recorded_by_the_api_applies_to_the_next_screening(db_path: Path) -> None:
@@ -43,7 +46,8 @@ def test_a_decision_recorded_by_the_api_applies_to_the_next_screening(db_path: P
             "/match", json={"queries": {"q": {"properties": {"name": [PARTY]}}}}
         ).json()["responses"]["q"]["results"][0]
         assert (
-            result["decision"]["id"] == d["id"] and result["decision"]["listing_changed"] is False
+            result["screener"]["decision"]["id"] == d["id"]
+            and result["screener"]["decision"]["listing_changed"] is False
         )
         listed = c.get("/decisions", params={"party": PARTY}).json()
         assert [x["id"] for x in listed["decisions"]] == [d["id"]]
@@ -62,9 +66,9 @@ def test_decisions_need_the_token_and_every_field(db_path: Path) -> None:
             kind = c.post("/decisions", json={**DECISION, "kind": "maybe"})
             entity = c.post("/decisions", json={**DECISION, "entity_id": "no-such-entity"})
             body = c.post("/decisions", content=b"[]", headers={"content-type": "application/json"})
-    assert no_reason.status_code == 400 and "reason" in no_reason.json()["error"]
-    assert kind.status_code == 400 and "unknown decision 'maybe'" in kind.json()["error"]
-    assert entity.status_code == 400 and "no entity 'no-such-entity'" in entity.json()["error"]
+    assert no_reason.status_code == 400 and "reason" in no_reason.json()["detail"]
+    assert kind.status_code == 400 and "unknown decision 'maybe'" in kind.json()["detail"]
+    assert entity.status_code == 400 and "no entity 'no-such-entity'" in entity.json()["detail"]
     assert body.status_code == 400
 
 

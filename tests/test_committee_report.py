@@ -78,8 +78,13 @@ def reviewed_db(db_path: Path) -> Path:
 
 
 def sections(page: str) -> list[str]:
-    """Each party's part of the report, in page order (a section or a table row)."""
-    return re.findall(r'<(?:section class="party [^"]+"|tr) id="row-(\d+)"', page)
+    """The parties of the summary table, in page order."""
+    return re.findall(r'<tr id="party-(\d+)"', page)
+
+
+def details(page: str) -> list[str]:
+    """The parties with a details section, in page order."""
+    return re.findall(r'<section class="party [^"]+" id="row-(\d+)"', page)
 
 
 def test_report_shows_every_party_with_its_verdict(
@@ -103,11 +108,12 @@ def test_report_shows_every_party_with_its_verdict(
     )
     assert r.return_value == 1
     page = out.read_text("utf-8")
-    # Every party, clears too, in input order, numbered as in the spreadsheet.
+    # Every party, clears too, in input order, numbered as in the spreadsheet, first in
+    # the summary; the parties with potential matches again, in detail, after it.
     assert sections(page) == [str(n) for n in ROWS]
-    verdict_of = dict(
-        re.findall(r'id="row-(\d+)">.*?<span class="verdict ([a-z-]+)">', page, re.DOTALL)
-    )
+    assert details(page) == ["2", "5", "6", "8"]
+    assert page.index('<tr id="party-8"') < page.index("<h2 id=details>")
+    verdict_of = dict(re.findall(r'<tr id="party-(\d+)">.*?<td class="v ([a-z-]+)">', page))
     assert verdict_of == {
         "2": "licence-required",
         "3": "no-finding",
@@ -117,7 +123,7 @@ def test_report_shows_every_party_with_its_verdict(
         "8": "licence-required",
     }
     # Huawei: one block for Huawei Technologies with all its listings merged.
-    huawei = page[page.index('id="row-2"') : page.index('id="row-3"')]
+    huawei = page[page.index('id="row-2"') : page.index('id="row-5"')]
     assert huawei.count("<strong>Huawei Technologies Co., Ltd.</strong>") == 1
     for listing in (
         "Entity List",
@@ -130,7 +136,8 @@ def test_report_shows_every_party_with_its_verdict(
     assert "84 FR 22961" in huawei
     # The false positive is shown, suppressed, with its decision; it counts for nothing.
     dahua = page[page.index('id="row-5"') : page.index('id="row-6"')]
-    assert '<span class="status suppressed">suppressed by a decision</span>' in dahua
+    assert '<span class="status decided">false positive</span>' in dahua  # the party
+    assert '<span class="status decided">false positive by R. Officer on ' in dahua  # its hit
     assert "Decision #1: false-positive</strong> by R. Officer" in dahua
     assert "a New York distributor, not Zhejiang Dahua" in dahua
     assert "Not counted in the verdict." in dahua

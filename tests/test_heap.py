@@ -10,7 +10,7 @@ import weakref
 
 import pytest
 
-from screener.heap import collect_young, frozen_heap, paused_collector
+from screener.heap import collect_young, frozen_heap, kept_frozen, paused_collector
 from screener.matching.country import floor
 from screener.matching.matcher import Matcher
 from screener.screening import rows as rows_mod
@@ -30,6 +30,22 @@ def test_frozen_heap_turns_automatic_collection_off_inside_and_back_on_after() -
             pass
         assert not gc.isenabled()
     assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_run_the_process_ends_with_keeps_the_heap_frozen() -> None:
+    """kept_frozen() (the `screener` program's batch): the run's end hands nothing back
+    to the collector, whose next full pass would walk the whole index again; the next
+    run's end unfreezes as usual."""
+    index = [[str(i)] for i in range(100_000)]
+    try:
+        with kept_frozen(), frozen_heap():
+            pass
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= len(index)
+    finally:
+        with frozen_heap():
+            pass
     assert gc.get_freeze_count() == 0
 
 

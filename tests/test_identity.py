@@ -15,8 +15,8 @@ import pytest
 from cli_helpers import run_main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from live_server import LiveServer
 
-from screener.api import match as match_api
 from screener.api.match import merged
 from screener.files.reports.severity import order_hits, top_hit
 from screener.lists.bundled import open_store
@@ -177,12 +177,12 @@ def test_invisible_characters_hit_in_the_cli_too(
     assert code == 1 and json.loads(out)["hits"], name
 
 
-def test_invisible_characters_hit_through_match_too(service: Screener) -> None:
+def test_invisible_characters_hit_through_match_too(live: LiveServer) -> None:
     names = ["Hik\u200bvi\u200bsion", "Sen\u00adse\u00adTime", "Zhe\u200bjiang Da\u200bhua Co Ltd"]
     body = {"queries": {str(i): {"properties": {"name": [n]}} for i, n in enumerate(names)}}
-    parsed = match_api.parse(body, service, 0.8)
-    out, _ = match_api.respond(parsed, service, service.snapshot(), 0.8, 10)
-    tops = [out[str(i)]["results"][0]["id"] for i in range(3)]
+    with live.client() as c:
+        out = c.post("/match/default", json=body).json()["responses"]
+    tops = [out[str(i)]["results"][0]["screener"]["entity_id"] for i in range(3)]
     assert tops == ["hikvision", "sensetime", "dahua"]
 
 

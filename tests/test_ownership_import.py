@@ -376,7 +376,10 @@ def test_cli_ownership_json_and_exit_codes(db_path: Path) -> None:
     assert m["assessment"]["relation"] == "owned-by" and m["assessment"]["share"] == 60.0
     assert m["assessment"]["rules"][0]["status"]["status"] == "suspended"
     usa = invoke(db_path, "ownership", "Dahua Technology USA", "--on", DAY)
-    assert usa.return_value == 0
+    # as check finds it: a regional company of Dahua by its name (exit 1, as check exits);
+    # the sold subsidiary's own node says its link ended and no longer counts
+    assert usa.return_value == 1
+    assert "relation: unit (a unit, lab, branch or brand company of Zhejiang Dahua" in usa.output
     assert "ENDED 2024-01" in usa.output and "no longer counts" in usa.output
     clear = invoke(db_path, "ownership", "Stanford University")
     assert clear.return_value == 0 and "No listed entity or ownership link found" in clear.output
@@ -392,3 +395,36 @@ def test_help_names_the_ownership_command() -> None:
     assert "ownership" in out
     sub = CliRunner().invoke(cli, ["ownership", "--help"]).output
     assert "Exit 0 when nothing listed is involved" in sub
+
+
+@pytest.mark.parametrize(
+    ("name", "relation"),
+    [
+        ("Huawei Technologies Australia Pty Ltd", "unit"),
+        ("Hikvision Australia Pty Ltd", "unit"),
+        ("Hikvision", "same"),
+        ("CETC 14", "same"),
+        ("EZVIZ", "owned-by"),
+        ("Hikrobot", "owned-by"),
+    ],
+)
+def test_ownership_and_check_agree_on_the_relation(db_path: Path, name: str, relation: str) -> None:
+    """The ownership view takes the relation check finds for the same name: a regional
+    company named after a listed vendor is its unit in both, a company listed parties own
+    is owned-by in both (explained through its own node)."""
+    found = json.loads(invoke(db_path, "check", name, "--format", "json").stdout)["hits"][0]
+    view = json.loads(invoke(db_path, "ownership", name, "--format", "json").stdout)
+    first = view["matches"][0]
+    assert found["relation"] == first["relation"] == relation
+    assert first["listed_entity"] == found["name"]
+    if relation == "owned-by":  # the node a listed party owns, not the owner itself
+        assert first["via"] == [first["source_id"], first["entity_id"]]
+        assert first["source_id"] == "screener-ownership"
+    else:
+        assert (first["source_id"], first["entity_id"]) == (found["source_id"], found["entity_id"])
+    assert view["involved"] is True
+    second = invoke(db_path, "ownership", name).stdout.splitlines()[1]
+    assert second.startswith(
+        f"  relation: {relation} (" if relation != "owned-by" else "  relation on "
+    ), second
+    assert relation in second

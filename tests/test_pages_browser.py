@@ -154,3 +154,80 @@ def test_record_a_decision_on_a_hit(page: Any, live: LiveServer) -> None:
     assert hit.locator(".badge").inner_text().lower() == "suppressed"
     assert "Decision: A false positive" in hit.inner_text()
     assert hit.get_by_label("Reviewer").input_value() == "A. Reviewer"
+
+
+# --- the upload result and the lists page, looked at ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def office_live(master_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server over the bundled list plus OFAC's non-SDN, BIS's Denied Persons and CSL
+    excerpts: lists whose files state no date of their own."""
+    from office import office_store
+
+    db = office_store(master_db, tmp_path_factory.mktemp("office-live"))
+    with LiveServer(db) as server:
+        yield server
+
+
+def looked_at(page: Any, path: Path) -> None:
+    """A screenshot of the whole page: drawn (text, tables, badges), not blank."""
+    from test_committee_report import png_size_and_colours
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(path), full_page=True)
+    width, height, colours = png_size_and_colours(path)
+    assert width == 1280 and height >= 600 and colours > 50
+
+
+def test_upload_result_page(page: Any, office_live: LiveServer, tmp_path: Path) -> None:
+    """The summary reads as numbers (never "<built-in method clear ...>"), and the file's
+    own name, sanitised, titles the report and is kept in the run record."""
+    sign_in(page, office_live)
+    upload = tmp_path / "Funders 2026 (final).xlsx"
+    upload.write_bytes((ROOT / "fixtures" / "inputs" / "funders_62.xlsx").read_bytes())
+    page.get_by_label("File").set_input_files(str(upload))
+    page.get_by_role("button", name="Screen the file").click()
+    page.wait_for_url(re.compile(r".*/uploads/[0-9a-f]{32}$"))
+    status = page.get_by_role("status")
+    status.filter(has_text="Screened 62 rows").wait_for(timeout=90_000)
+    said = " ".join(status.inner_text().split())
+    assert re.fullmatch(
+        r"Screened 62 rows \(62 distinct names\): \d+ with potential matches, \d+ clear, "
+        r"0 skipped\.",
+        said,
+    ), said
+    assert "built-in method" not in page.content()
+    assert "took row 4 as the header" in page.locator("main").inner_text()
+    looked_at(page, tmp_path / "upload.png")
+    run_id = re.search(r"Run (\S+)\.", page.locator("main").inner_text()).group(1)  # type: ignore[union-attr]
+    page.get_by_role("link", name="Open the party-by-party report").click()
+    page.wait_for_url(re.compile(r".*/batch/[0-9a-f]{32}/result$"))
+    assert page.title() == "Screening report: Funders 2026 (final).xlsx"
+    assert page.locator("h1").inner_text() == "Screening report: Funders 2026 (final).xlsx"
+    from screener.db import runs
+    from screener.db.store import Store
+
+    store = Store.open(office_live.db_path)
+    try:
+        assert runs.run(store, run_id)["options"]["input_name"] == "Funders 2026 (final).xlsx"
+    finally:
+        store.close()
+
+
+def test_lists_page_shows_every_data_date(
+    page: Any, office_live: LiveServer, tmp_path: Path
+) -> None:
+    page.goto(f"{office_live.url}/sources")
+    table = page.get_by_role("table")
+    head = [t.strip() for t in table.locator("thead th").all_inner_texts()]
+    assert "Data of" in head and "Published" not in head
+    at = head.index("Data of")
+    shown = {}
+    for row in table.locator("tbody tr").all():
+        source = row.locator("th small").inner_text().strip()
+        shown[source] = " ".join(row.locator("td").nth(at - 1).inner_text().split())
+    assert set(shown) >= {"ofac-cons", "bis-dpl", "csl", "screener-surveillance"}
+    assert all(re.match(r"\d{4}-\d\d-\d\d ", v) for v in shown.values()), shown
+    assert shown["ofac-cons"].startswith("2022-03-26 the newest date in its entries")
+    looked_at(page, tmp_path / "lists.png")

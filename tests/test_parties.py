@@ -424,7 +424,9 @@ def test_check_batch_rescreen_report_match_and_reconciliation_agree(
     official: Store, tmp_path: Path
 ) -> None:
     """30 parties through every face: the same parties, each once, in each."""
-    from screener.api import match, reconcile
+    from starlette.datastructures import QueryParams
+
+    from screener.api import datasets, entities, match, reconcile
     from screener.db import portfolios
     from screener.files.reports.html import entity_groups
     from screener.screening import rescreen
@@ -470,10 +472,29 @@ def test_check_batch_rescreen_report_match_and_reconciliation_agree(
     assert kept == checked
 
     body = {"queries": {str(i): {"properties": {"name": [n]}} for i, n in enumerate(THIRTY)}}
-    parsed = match.parse(body, s, 0.8)
-    out, _ = match.respond(parsed, s, s.snapshot(), 0.8, 100)
-    matched = {THIRTY[int(k)]: [x["id"] for x in v["results"]] for k, v in out.items()}
+    snap = s.snapshot()
+    o = match.Options(QueryParams({"threshold": "0.8", "limit": "100"}))
+    table = entities.lookup(snap, official)
+    keep = match.Filter(datasets.scope("default", snap.lists), o, table)
+    out, _ = match.respond(match.parse(body), s, snap, o, keep)
+    found = [x for v in out.values() for x in v["results"]]
+    matched = {
+        THIRTY[int(k)]: [x["screener"]["party"]["id"] for x in v["results"]] for k, v in out.items()
+    }
     assert matched == checked
+    for x in found:  # the result is the party: its id, its other records, their lists
+        records = x["screener"]["party"]["records"]
+        ids = {entities.record_id(r["source_id"], r["entity_id"]) for r in records}
+        assert {x["id"], *x["referents"]} == ids and x["id"] not in x["referents"]
+        listed, canonical = table.resolve(x["id"])  # /entities/{id}: the party itself
+        assert canonical and listed is not None and listed.id == x["id"]
+        assert table.resolve(x["screener"]["party"]["id"])[0] is listed  # the store's id
+        for other in x["referents"]:  # another record: redirected to the party
+            assert table.resolve(other) == (listed, False)
+        assert set(x["datasets"]) == {datasets.dataset_name(r["source_id"]) for r in records}
+    cetc = next(x for x in found if x["screener"]["party"]["id"] == "cetc")
+    assert cetc["id"] == "screener-surveillance.cetc"
+    assert "ofac-cons.30936" in cetc["referents"] and "ofac_cons" in cetc["datasets"]
 
     raw = json.dumps({str(i): {"query": n} for i, n in enumerate(THIRTY)})
     answers, _ = reconcile.respond(reconcile.parse(raw, s), s, s.snapshot())
@@ -639,7 +660,7 @@ def test_the_report_shows_a_decided_party_once_and_never_to_review(
     official: Store, tmp_path: Path
 ) -> None:
     """CETC confirmed on its curated entry, CEC cleared on its OFAC record: one block each,
-    the one reading "confirmed by decision #1", the other suppressed; neither "to review"."""
+    the one reading "confirmed" (by A. R.), the other suppressed; neither "to review"."""
     from screener.db import decisions
     from screener.screening.service import Screener
 
@@ -671,7 +692,8 @@ def test_the_report_shows_a_decided_party_once_and_never_to_review(
     only.write_text("name\nChina Electronics Technology Group Corporation\n", encoding="utf-8")
     s.batch(only, tmp_path / "cetc.html", threshold=0.95)
     html = (tmp_path / "cetc.html").read_text("utf-8")
-    assert 'class="status hit">confirmed by decision #1</span>' in html
+    assert '<span class="status decided">confirmed</span></h3>' in html  # the party
+    assert '<span class="status decided">confirmed by A. R. on ' in html  # its block
     assert ">to review<" not in html
     s.batch(src, tmp_path / "two.html")
     html = (tmp_path / "two.html").read_text("utf-8")

@@ -346,6 +346,106 @@ def test_sheet_option_on_csv_is_an_error(tmp_path: Path) -> None:
     assert_input_error(path, excinfo, "--sheet")
 
 
+# --- the header row -----------------------------------------------------------------------
+
+
+def register(path: Path, *top: list[object]) -> Path:
+    """A funders register: ``top`` rows (a title...), then the header and two funders."""
+    import datetime as dt
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in top:
+        ws.append(row)
+    ws.append(["Funder", "Country", "Amount"])
+    ws.append([HIKVISION_ZH, "中国", 250000])
+    ws.append([STANFORD, "US", 5000])
+    ws["C" + str(ws.max_row - 1)].number_format = '"$"#,##0.00'
+    ws["C" + str(ws.max_row)].number_format = '"$"#,##0.00'
+    ws.append([None])
+    ws.append(["Total", None, dt.date(2026, 3, 31)])
+    wb.save(path)
+    return path
+
+
+def test_a_title_row_above_the_header_is_passed_over_and_named(tmp_path: Path) -> None:
+    import datetime as dt
+
+    path = register(
+        tmp_path / "r.xlsx",
+        ["Research funding register 2026"],
+        ["Prepared by the Research Office", dt.date(2026, 3, 31)],
+        [],
+    )
+    table = open_input(path)
+    assert table.columns == ["Funder", "Country", "Amount"]
+    assert (table.name_column, table.country_column, table.header_row) == ("Funder", "Country", 4)
+    assert table.notes() == [
+        (
+            f"{path}: took row 4 as the header (column names: Funder, Country, Amount); the "
+            "rows above it look like a title (Research funding register 2026; Prepared by the "
+            "Research Office 2026-03-31); give --header-row N if the column names are on "
+            "another row"
+        )
+    ]
+    df = read_all(table)
+    assert df["Funder"].tolist() == [HIKVISION_ZH, STANFORD, "Total"]
+    assert list(df.attrs["input_rows"]) == [5, 6, 8]  # as the sheet numbers them
+    assert table.number_formats == {"Amount": '"$"#,##0.00'}
+
+
+def test_a_header_on_the_first_row_says_nothing(tmp_path: Path) -> None:
+    table = open_input(register(tmp_path / "r.xlsx"))
+    assert (table.columns[0], table.header_row, table.notes()) == ("Funder", 1, [])
+
+
+def test_header_row_given(tmp_path: Path) -> None:
+    path = register(tmp_path / "r.xlsx", ["Funders"], ["Note", "kept as data"])
+    assert open_input(path).header_row == 3
+    table = open_input(path, header_row=2, column="Note")
+    assert (table.columns, table.notes()) == (["Note", "kept as data"], [])
+    assert read_all(table)["Note"].tolist()[:2] == ["Funder", HIKVISION_ZH]
+    with pytest.raises(InputError) as excinfo:
+        open_input(register(tmp_path / "b.xlsx", ["Funders"], []), header_row=2)
+    assert_input_error(tmp_path / "b.xlsx", excinfo, "--header-row 2: that row is blank")
+    with pytest.raises(InputError) as excinfo:
+        open_input(path, header_row=40)
+    assert_input_error(path, excinfo, "--header-row 40: the last row with data is 7")
+    jsonl = tmp_path / "p.jsonl"
+    jsonl.write_text('{"name": "Hikvision"}\n')
+    with pytest.raises(InputError, match="--header-row applies only to CSV and XLSX"):
+        open_input(jsonl, header_row=2)
+
+
+def test_a_title_line_above_a_csv_table(tmp_path: Path) -> None:
+    path = tmp_path / "funders.csv"
+    path.write_text(f'Funders register 2026\n\nFunder,Country\n"{DAHUA}",CN\n{STANFORD},US\n')
+    table = open_input(path)
+    assert (table.columns, table.delimiter, table.header_row) == (["Funder", "Country"], ",", 3)
+    assert "took line 3 as the header" in table.notes()[0]
+    df = read_all(table)
+    assert df.values.tolist() == [[DAHUA, "CN"], [STANFORD, "US"]]
+    assert list(df.attrs["input_rows"]) == [4, 5]
+    given = open_input(path, header_row=3)
+    assert (given.columns, given.notes()) == (["Funder", "Country"], [])
+
+
+@pytest.mark.parametrize(
+    "first",
+    [["Partner", "2024", "2025"], ["Partner", "FY 2024", "FY 2025"]],
+    ids=["years", "fiscal-years"],
+)
+def test_a_first_row_with_values_in_it_is_still_the_header(
+    tmp_path: Path, first: list[str]
+) -> None:
+    """Column names may be years; an all-text data row under them is no header."""
+    path = write_csv(
+        tmp_path / "y.csv", [first, [DAHUA, "Hangzhou", "China"], [STANFORD, "CA", "US"]]
+    )
+    table = open_input(path, column="Partner")
+    assert (table.columns, table.notes()) == (first, [])
+
+
 # --- JSON Lines ---------------------------------------------------------------------------
 
 

@@ -157,6 +157,36 @@ def test_check_country_option(db_path: Path) -> None:
     assert cn["hits"][0]["score"] > plain["hits"][0]["score"]
 
 
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [
+        ("中国", "CN"),
+        ("中國", "CN"),
+        ("香港", "HK"),
+        ("中国香港", "HK"),
+        ("澳门", "MO"),
+        ("韩国", "KR"),
+    ],
+)
+def test_countries_written_in_chinese(db_path: Path, given: str, code: str) -> None:
+    doc = json.loads(
+        invoke(db_path, "check", "Hikvision", "--country", given, "--format", "json").stdout
+    )
+    assert doc["country"] == code
+
+
+def test_an_ambiguous_country_names_the_choices(db_path: Path) -> None:
+    from screener.countries import AmbiguousCountry, ambiguous, to_iso2
+
+    with pytest.raises(AmbiguousCountry) as excinfo:
+        invoke(db_path, "check", "Samsung", "--country", "Korea")
+    assert str(excinfo.value) == (
+        "--country: 'Korea' could be North Korea (KP) or South Korea (KR): give the ISO code"
+    )
+    assert ambiguous("KOREA") == ("kp", "kr") and to_iso2("Korea") is None  # never a guess
+    assert to_iso2("Korea, South") == "kr" and to_iso2("Republic of Korea") == "kr"
+
+
 def test_check_is_recorded(store: Store) -> None:
     # the listed 14th institute itself, then CETC as the group it is a numbered unit of
     result = Screener(store).check("CETC 14")

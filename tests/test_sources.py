@@ -51,10 +51,21 @@ def test_sdn_2021_has_every_entry(sdn: ParsedList) -> None:
 
 
 def test_non_sdn_counts(cons: ParsedList) -> None:
-    assert len(cons.entities) == 97  # every row of the excerpt's cons_prim.csv
+    assert len(cons.entities) == 98  # every row of the excerpt's cons_prim.csv
     cmic = [e for e in cons.entities if "CMIC-EO13959" in e.programs]
     assert len(cmic) == 68  # the whole NS-CMIC list of the copy
     assert all(e.listings[0].list == "NS-CMIC List" for e in cmic)
+
+
+def test_bank_of_kunlun_is_on_the_capta_list_with_its_remark(cons: ParsedList) -> None:
+    """OFAC's only Part 561 entry, moved to the CAPTA List on 2019-03-14 (not the SDN List);
+    its remarks state what the listing means, with the regulation."""
+    kunlun = by_name(cons, "BANK OF KUNLUN CO LTD")
+    assert kunlun.id == "15268"
+    assert [(x.list, x.program) for x in kunlun.listings] == [("CAPTA List", "561-Related")]
+    assert kunlun.remarks is not None
+    assert kunlun.remarks.startswith("SWIFT/BIC CKLBCNBJ; United States financial institutions")
+    assert kunlun.remarks.endswith("pursuant to 31 C.F.R. section 561.201(c).")
 
 
 def test_hikvision_ns_cmic_listing(cons: ParsedList) -> None:

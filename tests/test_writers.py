@@ -8,14 +8,18 @@ import hashlib
 import io
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screener.errors import InputError
+from screener.files.cells import neutralize
 from screener.files.reports import CAUTION, OUTPUT_COLUMNS, REVIEW_COLUMNS, open_writer
 
 HIKVISION_ZH = "杭州海康威视数字技术股份有限公司"
@@ -195,6 +199,7 @@ def test_csv_keeps_input_columns_and_appends_screen_columns(tmp_path: Path) -> N
         "Entity List (EL) - Bureau of Industry and Security",
         "84 FR 54002",
         "licence-required",
+        "licence requirement: For all items subject to the EAR.",
         "2",
         "2",
         "us-csl:csl-1a2b3c; us-csl:csl-1a2b3c",
@@ -209,6 +214,7 @@ def test_csv_keeps_input_columns_and_appends_screen_columns(tmp_path: Path) -> N
         "US",
         "",
         "clear",
+        "",
         "",
         "",
         "",
@@ -249,6 +255,60 @@ def test_tab_and_cr_prefixes_are_neutralized(tmp_path: Path) -> None:
     text = out.read_bytes().decode("utf-8-sig")  # read_text() would turn \r into \n
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[1][:2] == ["'\tTab Ltd", "'\rCR Ltd"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.text()),
+            st.text(alphabet=st.sampled_from(list(',"\r\n \t=+-@ab\u5b89\x00\u2028'))),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_csv_lines_are_what_the_csv_module_writes(cells: list[tuple[str | None, str]]) -> None:
+    """Any text, including commas, quotes, line breaks and formula prefixes, comes out
+    as the csv module (minimal quoting, CRLF) writes the same safe cells."""
+    df = pd.DataFrame([list(c) for c in cells], columns=["name", "note"], dtype=object)
+    results = [
+        {"row": i, "query": c[1], "country": None, "status": "clear", "hits": []}
+        for i, c in enumerate(cells)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "r.csv"
+        with open_writer(out, ["name", "note"], META) as writer:
+            writer.write(df, results)
+        got = out.read_bytes().decode("utf-8-sig")
+    expected = io.StringIO(newline="")
+    w = csv.writer(expected, lineterminator="\r\n")
+    w.writerow([neutralize(c) for c in ["name", "note", *OUTPUT_COLUMNS]])
+    for i, (name, note) in enumerate(cells):
+        safe = [neutralize(name or ""), neutralize(note), "clear"]
+        w.writerow(
+            [
+                *safe,
+                "",  # top score, name, matched name, relation, source, list, citation, severity, effect
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "0",
+                str(i + 2),
+                "",
+                "",
+                neutralize(note),
+                "",
+                "",
+                "",
+            ]
+        )
+    assert got == expected.getvalue()
 
 
 # --- XLSX ---------------------------------------------------------------------------------
@@ -328,7 +388,7 @@ def test_html_report_content(tmp_path: Path) -> None:
     page = out.read_text("utf-8")
     assert page.startswith("<!DOCTYPE html>")
     assert CAUTION in page
-    assert page.index(CAUTION) < page.index("With potential matches")
+    assert page.index(CAUTION) < page.index("<h2 id=parties>")  # on the first page
     for text in [
         "partners.csv",
         "run-2024-06-01-abc123",
@@ -341,20 +401,20 @@ def test_html_report_content(tmp_path: Path) -> None:
         "2024-05-31",
     ]:
         assert text in page, text
-    assert "With potential matches</th><th>Potential matches" in page
+    assert "<tr><th>With potential matches</th><td>2</td></tr>" in page  # about the run
     assert "0.99" in page and "84 FR 54002" in page and "2019-10-09" in page
     assert "Chinese name equal after normalization" in page
     assert "Presumption of denial." in page and "NS-CMIC List" in page
     assert '<a href="https://www.bis.gov/entity-list" rel="noopener noreferrer">' in page
     assert 'href="https://www.federalregister.gov/d/2019-22210"' in page
-    # Every party in input order, numbered as in the spreadsheet: a section for each party
-    # with potential matches, one line for a clear or skipped one.
+    # Every party in input order, numbered as in the spreadsheet, one line each in the
+    # summary; then a section for each party with potential matches.
     assert page.count('<section class="party') == 2
-    assert 'id="row-1"' not in page
-    rows = [page.index(f'id="row-{n}"') for n in (2, 3, 4, 5)]
-    assert rows == sorted(rows)
-    assert '<tr id="row-3"><td class=n>Row 3</td><td>Stanford University</td>' in page
-    assert "Skipped</span> empty name" in page
+    assert 'id="party-1"' not in page
+    rows = [page.index(f'id="party-{n}"') for n in (2, 3, 4, 5)]
+    assert rows == sorted(rows) and rows[-1] < page.index('id="row-2"')
+    assert '<tr id="party-3"><td class=n>3</td><td>Stanford University <span class=muted>' in page
+    assert '<td class="v skipped">Skipped</td><td>empty name</td>' in page
     assert '<section class="party licence-required" id="row-2">' in page  # its verdict
     # Self-contained: no scripts, no external resources.
     assert "<script" not in page and "<link" not in page and "src=" not in page
@@ -400,8 +460,11 @@ def test_html_without_hits(tmp_path: Path) -> None:
     with open_writer(out, COLUMNS, META) as writer:
         writer.write(df, [result])
     page = out.read_text("utf-8")
-    assert "<td class=n>Row 2</td><td>Stanford University</td><td>US</td>" in page
-    assert '<span class="verdict no-finding">No finding</span>' in page
+    assert (
+        "<td class=n>2</td><td>Stanford University <span class=muted>(US)</span></td>"
+        '<td class="v no-finding">No finding</td>'
+    ) in page
+    assert "No party has a potential match." in page
     assert "What a clear result does not cover" in page
     assert not (tmp_path / "report.html.meta.json").exists()  # the report carries its meta
 

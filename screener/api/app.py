@@ -14,17 +14,19 @@ JSON routes (documented in ``openapi.yaml``, served at ``/openapi.json`` and rea
 ``/docs``)::
 
     GET  /healthz                 the process is up
-    GET  /readyz                  the lists are loaded and fresh (else 503)
+    GET  /readyz                  the lists are loaded (else 503)
     GET  /lists                   the lists screened against, loaded and active
     POST /lists/update            download the official lists (token; a job)
     GET  /lists/update/{job}      that job
     GET  /check?name=             one name, recorded as a run
-    POST /match                   many parties, yente's shape (screener.api.match)
+    POST /match/{dataset}         yente's matching (screener.api.match); /match: on default
+    GET  /search/{dataset}        yente's search; /entities/{id}, /catalog, /algorithms
     POST /batch                   upload a file to screen (token; a job)
     GET  /batch/{job}             that job; /batch/{job}/result its output
     GET|POST /reconcile           the reconciliation API (screener.api.reconcile)
 
-The pages are in :mod:`screener.api.pages`.
+Errors are problem documents (:mod:`screener.api.problems`); request ids, CORS and
+gzip are :mod:`screener.api.operations`. The pages are in :mod:`screener.api.pages`.
 """
 
 from __future__ import annotations
@@ -40,21 +42,23 @@ from typing import Any
 import yaml
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from screener.api import match as yente
-from screener.api import pages, review
+from screener.api import pages, review, yente
 from screener.api import reconcile as recon
+from screener.api.background import AuditWriter
 from screener.api.jobs import Job
+from screener.api.operations import Cors, RequestIds, gzip, http_error, request_ids
+from screener.api.problems import NotFound, error_response, problem, problem_body, status_of
 from screener.api.security import PREVIEW_CSP, REPORT_CSP, BodyLimit, Forbidden, SecurityHeaders
-from screener.api.server import Server, error_response, json_response, parse_json, server
+from screener.api.server import Server, json_body, json_response, server
 from screener.api.uploads import start_batch
 from screener.db.store import now_iso
 from screener.errors import InputError, ScreenerError
-from screener.lists.freshness import require_fresh, stale_message
 from screener.screening.service import Screener
 
 log = logging.getLogger("screener.serve")
@@ -62,22 +66,18 @@ UPLOAD_PATHS = ("/batch", "/upload")
 
 
 def api(handler: Any) -> Any:
-    """A JSON route: screener errors become a JSON error with the right status."""
+    """A JSON route: screener errors become problem documents with their status."""
 
     async def route(request: Request) -> Response:
         try:
             result: Response = await handler(request)
             return result
         except (ScreenerError, Forbidden) as e:
-            return error_response(e)
+            return error_response(e, request_id=request_ids(request).get("request_id"))
 
     route.__name__ = handler.__name__
     route.__doc__ = handler.__doc__
     return route
-
-
-def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
 
 
 # -- health ------------------------------------------------------------------------------
@@ -89,13 +89,16 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready (200) when the lists are loaded. A list older than its max age, judged by
-    the date of its data, is a problem named in ``problems`` and ``stale`` (with its data
-    date beside its load date), not a failure: checks still answer, with a warning.
-    Under ``fail_stale`` it is a failure (503), as every check would then refuse."""
+    """Ready (200, ``status: ok``) when the lists are loaded. A list older than its max
+    age, judged by the date of its data, is a problem named in ``problems`` and
+    ``stale`` (with its data date beside its load date), not a failure: checks still
+    answer, with a warning. Under ``fail_stale`` it is a failure (503), as every check
+    would then refuse."""
     srv = server(request)
 
     def look() -> tuple[bool, dict[str, Any]]:
+        from screener.lists.freshness import require_fresh, stale_message
+
         failures = []
         if srv.s.loaded is None:
             failures.append(srv.watcher.error or "the lists are still loading")
@@ -107,6 +110,7 @@ async def readyz(request: Request) -> Response:
             failures.append("stale lists with fail_stale set: every check refuses")
         problems = failures + [stale_message(x) for x in stale]
         return not failures, {
+            "status": "ok" if not failures else "unavailable",
             "ready": not failures,
             "problems": problems,
             "stale": [
@@ -128,7 +132,8 @@ async def readyz(request: Request) -> Response:
         }
 
     ready, body = await run_in_threadpool(look)
-    return json_response(body, 200 if ready else 503)
+    headers = {} if ready else {"retry-after": "5"}
+    return json_response(body, 200 if ready else 503, headers)
 
 
 # -- lists -------------------------------------------------------------------------------
@@ -156,13 +161,15 @@ async def lists_update(request: Request) -> Response:
     """Download the official lists from their configured URLs, as a job (token)."""
     srv = server(request)
     srv.guard.require_write(request)
-    body = await _json_body(request, default={})
-    sources = body.get("sources") if isinstance(body, dict) else None
+    body = await json_body(request, default={})
+    if not isinstance(body, dict):
+        raise InputError('the body must be a JSON object: {"sources": [...], "force": false}')
+    sources = body.get("sources")
     if sources is not None and (
         not isinstance(sources, list) or not all(isinstance(x, str) for x in sources)
     ):
         raise InputError('"sources" must be a list of source ids')
-    force = bool(body.get("force")) if isinstance(body, dict) else False
+    force = bool(body.get("force"))
 
     def work(job: Job) -> dict[str, Any]:
         from screener.lists import update
@@ -187,20 +194,20 @@ def _outcome(o: Any) -> dict[str, Any]:
     }
 
 
-def _job(request: Request, kind: str) -> Any:
-    """The job of kind ``kind`` the request's path names, for a reader; None if none."""
+def _job(request: Request, kind: str) -> Job:
+    """The job of kind ``kind`` the request's path names, for a reader; else NotFound."""
     srv = server(request)
     srv.guard.require_reader(request)
-    return srv.jobs.get(request.path_params["job"], kind) if srv.jobs else None
+    job = srv.jobs.get(request.path_params["job"], kind) if srv.jobs else None
+    if job is None:
+        raise NotFound("no such job (the server keeps the last 100)")
+    return job
 
 
 @api
 async def lists_update_job(request: Request) -> Response:
     """A list update job."""
-    job = _job(request, "lists-update")
-    if job is None:
-        return json_response({"error": "no such job"}, 404)
-    return json_response(job.to_dict())
+    return json_response(_job(request, "lists-update").to_dict())
 
 
 # -- screening ---------------------------------------------------------------------------
@@ -213,54 +220,20 @@ async def check(request: Request) -> Response:
     srv.snapshot_or_503()
     p = request.query_params
     result = await run_in_threadpool(
-        srv.s.check,
-        p.get("name", ""),
-        country=p.get("country") or None,
-        threshold=p.get("threshold") or None,
-        fail_stale=yente.flag(p, "fail_stale"),
-        related=yente.flag(p, "related"),
+        lambda: srv.s.check(
+            p.get("name", ""),
+            country=p.get("country") or None,
+            threshold=p.get("threshold") or None,
+            fail_stale=_flag(p, "fail_stale"),
+            related=_flag(p, "related"),
+            recorded=request_ids(request),
+        )
     )
     return json_response(result.to_dict())
 
 
-async def _json_body(request: Request, default: Any = None) -> Any:
-    raw = await request.body()
-    if not raw.strip():
-        if default is not None:
-            return default
-        raise InputError("the request has no body; send JSON")
-    return parse_json(raw)
-
-
-@api
-async def match(request: Request) -> Response:
-    """Many parties in one request, in yente's shape (see screener.api.match)."""
-    srv = server(request)
-    started = now_iso()
-    threshold, cutoff, limit = yente.options(request.query_params)
-    body = await _json_body(request)
-    snap = srv.snapshot_or_503()
-    parsed = yente.parse(body, srv.s, cutoff, yente.flag(request.query_params, "related"))
-    responses, rows = yente.respond(parsed, srv.s, snap, threshold, limit)
-    used = snap.lists
-    run_id = srv.record(
-        "match",
-        {"queries": len(parsed), "threshold": threshold, "cutoff": cutoff, "limit": limit},
-        threshold,
-        started,
-        rows,
-        used,
-    )
-    return json_response(
-        {
-            "responses": responses,
-            "threshold": threshold,
-            "cutoff": cutoff,
-            "limit": limit,
-            "lists": used,
-            "run_id": run_id,
-        }
-    )
+def _flag(params: Any, name: str) -> bool:
+    return str(params.get(name, "")).lower() in ("1", "true", "yes")
 
 
 # -- batch -------------------------------------------------------------------------------
@@ -289,8 +262,6 @@ async def batch(request: Request) -> Response:
 async def batch_job(request: Request) -> Response:
     """A batch job's status and summary."""
     job = _job(request, "batch")
-    if job is None:
-        return json_response({"error": "no such job"}, 404)
     return json_response({**job.to_dict(), "result_url": f"/batch/{job.id}/result"})
 
 
@@ -298,10 +269,8 @@ async def batch_job(request: Request) -> Response:
 async def batch_result(request: Request) -> Response:
     """A finished batch job's output file."""
     job = _job(request, "batch")
-    if job is None:
-        return json_response({"error": "no such job"}, 404)
     if job.status != "done" or job.output is None or not job.output.exists():
-        return json_response({**job.to_dict(), "error": f"the job is {job.status}"}, 409)
+        return problem(409, f"the job is {job.status}", job=job.to_dict())
     inline = job.media_type is not None and job.media_type.startswith("text/html")
     headers = {"content-security-policy": REPORT_CSP} if inline else {}
     return FileResponse(
@@ -316,48 +285,88 @@ async def batch_result(request: Request) -> Response:
 # -- reconciliation ----------------------------------------------------------------------
 
 
-@api
 async def reconcile(request: Request) -> Response:
-    """The reconciliation service: the manifest, or the answers to ``queries``."""
+    """The reconciliation service: the manifest, or the answers to ``queries``. Errors
+    are problem documents, wrapped like answers for a JSONP ``callback``."""
     srv = server(request)
     params = request.query_params
-    form: Any = {}
-    if request.method == "POST":
-        async with request.form(max_files=0) as form:
-            pass  # fields only: nothing left open
-    raw = form.get("queries") or params.get("queries")
-    callback = params.get("callback") or form.get("callback")
-    if callback is not None and not recon.CALLBACK.match(str(callback)):
-        raise InputError("callback must be a JavaScript name")
-    if raw is None:
-        data: Any = recon.manifest(base_url(request))
-    else:
-        started = now_iso()
-        snap = srv.snapshot_or_503()
-        parsed = recon.parse(str(raw), srv.s)
-        data, rows = recon.respond(parsed, srv.s, snap)
-        srv.record(
-            "reconcile",
-            {"queries": len(parsed), "cutoff": recon.CUTOFF},
-            recon.CUTOFF,
-            started,
-            rows,
-            snap.lists,
-        )
-    cors = {"access-control-allow-origin": "*"}
+    callback = params.get("callback")
+    try:
+        raw: Any = params.get("queries")
+        if request.method == "POST":
+            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                async with request.form(max_files=0) as form:
+                    raw = form.get("queries", raw)
+                    given = form.get("callback")
+                    callback = str(given) if given is not None else callback
+            else:
+                body = await json_body(request, default={})
+                if isinstance(body, dict) and "queries" in body:
+                    raw = body["queries"]
+                elif body:
+                    raw = body
+        if callback is not None and not recon.CALLBACK.match(str(callback)):
+            callback = None
+            raise InputError("callback must be a JavaScript name")
+        if raw is None:
+            data: Any = recon.manifest(srv.base_url)
+        else:
+            started = now_iso()
+            parsed = recon.parse(raw if isinstance(raw, dict) else str(raw), srv.s)
+            snap = srv.snapshot_or_503()
+            data, rows = recon.respond(parsed, srv.s, snap)
+            srv.record(
+                "reconcile",
+                {"queries": len(parsed), "cutoff": recon.CUTOFF, **request_ids(request)},
+                recon.CUTOFF,
+                started,
+                rows,
+                snap.lists,
+            )
+        status = 200
+    except (ScreenerError, Forbidden) as e:
+        status = status_of(e)
+        errors = getattr(e, "errors", None)
+        extra = {"errors": errors} if errors else {}
+        if not callback:
+            return error_response(e, request_id=request_ids(request).get("request_id"))
+        data = problem_body(status, str(e), **extra)
     if callback:
         body = json.dumps(data, ensure_ascii=False)
+        headers = {"retry-after": "5"} if status == 503 else None
         return Response(
-            f"/**/{callback}({body});", headers=cors, media_type="application/javascript"
+            f"/**/{callback}({body});", status, headers, media_type="application/javascript"
         )
-    return json_response(data, headers=cors)
+    return json_response(data)
+
+
+@api
+async def reconcile_suggest(request: Request) -> Response:
+    """The suggest service for entities (``prefix``, ``cursor``)."""
+    srv = server(request)
+    p = request.query_params
+    cursor = p.get("cursor", "0")
+    if not cursor.isdigit():
+        raise InputError("cursor must be a whole number")
+    snap = srv.snapshot_or_503()
+    return json_response({"result": recon.suggest(snap, srv.s, p.get("prefix", ""), int(cursor))})
 
 
 async def reconcile_preview(request: Request) -> Response:
-    """A small card of a listed entity, for OpenRefine's preview pop-up."""
+    """A small card of a listed entity, for OpenRefine's preview pop-up (503 while the
+    lists load)."""
     srv = server(request)
     snap = srv.s.loaded
-    entity = recon.find_entity(snap, request.query_params.get("id", "")) if snap else None
+    if snap is None:
+        html = srv.templates.get_template("preview.html").render(e=None, loading=True)
+        return Response(
+            html,
+            503,
+            {"retry-after": "5", "content-security-policy": PREVIEW_CSP},
+            media_type="text/html; charset=utf-8",
+        )
+    entity = recon.find_entity(snap, request.query_params.get("id", ""), srv.s.store)
     html = srv.templates.get_template("preview.html").render(e=entity)
     return Response(
         html,
@@ -386,31 +395,70 @@ async def openapi(request: Request) -> Response:
 
 
 async def docs(request: Request) -> Response:
-    """The API reference as a page (no script: it reads without JavaScript)."""
-    return pages.render(request, "docs.html", doc=openapi_doc())
+    """The API reference as a page (no script: it reads without JavaScript), its
+    references to shared parts written out in place."""
+    return pages.render(request, "docs.html", doc=resolved_doc())
 
 
-ROUTES = [
+@cache
+def resolved_doc() -> dict[str, Any]:
+    doc = openapi_doc()
+
+    def resolve(x: Any) -> Any:
+        if isinstance(x, dict):
+            ref = x.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/"):
+                target: Any = doc
+                for part in ref[2:].split("/"):
+                    target = target[part]
+                return resolve(target) if "schemas" not in ref else x
+            return {k: resolve(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [resolve(v) for v in x]
+        return x
+
+    out: dict[str, Any] = resolve(doc)
+    return out
+
+
+ROUTES = [  # the routes under load first: each request is matched against them in turn
+    Route("/match", api(yente.match), methods=["POST"]),
+    Route("/match/{dataset}", api(yente.match), methods=["POST"]),
     Route("/healthz", healthz),
     Route("/readyz", readyz),
     Route("/lists", lists),
     Route("/lists/update", lists_update, methods=["POST"]),
     Route("/lists/update/{job}", lists_update_job),
     Route("/check", check),
-    Route("/match", match, methods=["POST"]),
+    Route("/search/{dataset}", api(yente.search)),
+    Route("/entities/{entity_id}", api(yente.entity)),
+    Route("/catalog", api(yente.catalog)),
+    Route("/algorithms", api(yente.algorithms)),
     Route("/batch", batch, methods=["POST"]),
     Route("/batch/{job}", batch_job),
     Route("/batch/{job}/result", batch_result),
     Route("/reconcile", reconcile, methods=["GET", "POST"]),
+    Route("/reconcile/suggest/entity", reconcile_suggest),
     Route("/reconcile/preview", reconcile_preview),
     Route("/openapi.json", openapi),
     Route("/docs", docs),
 ]
 
 
-def create_app(s: Screener, *, reload_interval: float = 1.0) -> Starlette:
-    """The ASGI application over ``s`` (a Screener with ``auto_reload=False``)."""
-    srv = Server(s, reload_interval=reload_interval)
+def create_app(
+    s: Screener,
+    *,
+    reload_interval: float = 1.0,
+    base_url: str | None = None,
+    audit: AuditWriter | None = None,
+    jobs_root: str | None = None,
+) -> Starlette:
+    """The ASGI application over ``s`` (a Screener with ``auto_reload=False``).
+    ``base_url``: the address it serves at when ``[serve] base_url`` is not set;
+    ``audit`` and ``jobs_root``: what the workers of ``serve --workers`` share."""
+    srv = Server(
+        s, reload_interval=reload_interval, base_url=base_url, audit=audit, jobs_root=jobs_root
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -423,9 +471,13 @@ def create_app(s: Screener, *, reload_interval: float = 1.0) -> Starlette:
     app = Starlette(
         routes=[*ROUTES, *review.API_ROUTES, *pages.ROUTES, *review.PAGE_ROUTES],
         middleware=[
+            Middleware(Cors, origins=s.settings.cors_origins),
+            Middleware(RequestIds),
             Middleware(SecurityHeaders),
+            Middleware(gzip),
             Middleware(BodyLimit, upload_limit=srv.upload_limit, upload_paths=UPLOAD_PATHS),
         ],
+        exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )
     app.state.server = srv

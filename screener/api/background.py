@@ -25,10 +25,14 @@ import logging
 import threading
 import time
 from collections import deque
+from typing import Any
 
+from screener.api import entities
 from screener.db import runs
+from screener.db.store import Store
 from screener.errors import ScreenerError
 from screener.heap import ServerCollector, paused_collector
+from screener.lists.freshness import require_fresh, stale_message
 from screener.screening.service import Screener
 
 log = logging.getLogger("screener.serve")
@@ -43,6 +47,8 @@ class ListWatcher:
         self.ready = threading.Event()  # set once the first load is done
         self.loading = False
         self.error: str | None = None  # why the lists cannot be loaded, if they cannot
+        self.notes: list[str] = []  # what a clear answer does not cover (Screener.guard)
+        self.stale: list[str] = []  # the stale lists, in words
         self.loads = 0
         self.collector = ServerCollector()  # full passes paced from this thread's loop
         self._stop = threading.Event()
@@ -78,6 +84,9 @@ class ListWatcher:
                     gc.freeze()
             if swapped:
                 self.s.screen([self.s.query(n) for n in WARM_UP])  # pinyin tables, caches
+                snap = self.s.loaded
+                if snap is not None:  # the API's table of records, with their dates
+                    entities.lookup(snap, self.s.store, record_dates(self.s.store, snap.lists))
                 self.loads += 1
                 log.info(
                     "lists loaded in %.1f s: %s",
@@ -90,10 +99,17 @@ class ListWatcher:
         finally:
             self.loading = False
 
+    def look(self) -> None:
+        """What a clear answer does not cover now, and which lists are stale."""
+        stale = require_fresh(self.s.store, self.s.settings, fail_stale=False)
+        self.stale = [stale_message(x) for x in stale]
+        self.notes = self.s.guard(False)[1]
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 self.check()
+                self.look()
                 self.error = None
             except ScreenerError as e:
                 self.error = str(e)
@@ -106,6 +122,46 @@ class ListWatcher:
             self._stop.wait(self.interval)
 
 
+def record_dates(
+    store: Store, versions: list[dict[str, Any]]
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """(source, entry) -> (first seen, last change) of every record of ``versions``: the
+    date of the first stored version holding the entry, and of the first since which
+    its record is as now (see :mod:`screener.api.entities`). One pass over the store."""
+    active = [v["version_id"] for v in versions]
+    if not active:
+        return {}
+    same = " and ".join(
+        f"b.{c} is a.{c}"
+        for c in ("name", "listings", "countries", "addresses", "programs", "remarks", "end_date")
+    )
+    rows = store.conn.execute(
+        f"""select a.source_id, a.id, coalesce(v.published, v.loaded_at), {same},
+                   (select group_concat(n, ';') from (select n.name || '|' || n.kind as n
+                    from names n where n.version_id = v.id and n.entity_id = a.id
+                    order by 1))
+            from entities a
+            join versions v on v.source_id = a.source_id and v.id <= a.version_id
+            join entities b on b.version_id = v.id and b.id = a.id
+            where a.version_id in ({",".join("?" * len(active))})
+            order by a.source_id, a.id, v.id""",
+        active,
+    )
+    history: dict[tuple[str, str], list[tuple[str, bool, str | None]]] = {}
+    for source, entry, date, same_row, names in rows:
+        history.setdefault((source, entry), []).append((date, bool(same_row), names))
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    for key, seen in history.items():
+        now = seen[-1][2]  # the active version's names, the last of its versions
+        changed = seen[-1][0]
+        for date, same_row, names in reversed(seen):
+            if not same_row or names != now:
+                break
+            changed = date
+        out[key] = (seen[0][0], changed)
+    return out
+
+
 class AuditWriter:
     """Records answered screening requests as runs, a batch at a time.
 
@@ -114,8 +170,10 @@ class AuditWriter:
     transaction. Waking the writer for every request would hand the interpreter's lock
     back and forth between it and the event loop at each request."""
 
-    def __init__(self, screener: Screener, interval: float = 0.5):
-        self.s, self.interval = screener, interval
+    def __init__(self, screener: Screener | None, interval: float = 0.5, sink: Any = None):
+        """Records go to ``screener``'s store, or to ``sink`` (a callable taking a list
+        of runs: a worker process hands them to the one writer of ``serve --workers``)."""
+        self.s, self.interval, self.sink = screener, interval, sink
         self._pending: deque[runs.FinishedRun] = deque()
         self._stop = threading.Event()
         self.written = 0
@@ -139,6 +197,11 @@ class AuditWriter:
         if not done:
             return
         try:
+            if self.sink is not None:
+                self.sink(done)
+                self.written += len(done)
+                return
+            assert self.s is not None
             self.written += runs.record_finished(self.s.store, done)
         except Exception:  # the audit must not stop the server: it logs
             log.exception("recording %d screening requests failed", len(done))

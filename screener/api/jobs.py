@@ -6,10 +6,16 @@ handle a client gets (no part of a request ever names a file), a folder of its o
 under the server's temporary folder (``screener-serve-*``, removed when the server
 stops), and a status: ``queued``, ``running``, ``done`` or ``failed``. The server
 keeps the last :data:`MAX_JOBS` jobs; the files of older ones are removed.
+
+With ``serve --workers N`` the workers share one temporary folder: a job's state is
+also written to ``job.json`` in its folder, so that any worker can answer for a job
+another one runs (a client's next request may reach any of them).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import queue
 import re
 import shutil
@@ -70,8 +76,13 @@ class Job:
 class Jobs:
     """The queue of jobs and the thread that runs them."""
 
-    def __init__(self, max_jobs: int = MAX_JOBS):
-        self.root = Path(tempfile.mkdtemp(prefix="screener-serve-"))
+    def __init__(self, root: str | Path | None = None, max_jobs: int = MAX_JOBS):
+        """Jobs in a new temporary folder, or in ``root``, a folder shared by the
+        workers of one server (its owner removes it)."""
+        self.shared = root is not None
+        self.root = (
+            Path(root) if root is not None else Path(tempfile.mkdtemp(prefix="screener-serve-"))
+        )
         self.max_jobs = max_jobs
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
@@ -90,7 +101,40 @@ class Jobs:
         with self._lock:
             self._jobs[job.id] = job
             self._prune()
+        self._save(job)
         self._queue.put(job)
+        return job
+
+    def _save(self, job: Job) -> None:
+        """The job's state in its folder, for the other workers (written whole, then
+        renamed)."""
+        if not self.shared:
+            return
+        state = {
+            **job.to_dict(),
+            "output": job.output.name if job.output else None,
+            "media_type": job.media_type,
+            "download_name": job.download_name,
+        }
+        tmp = job.folder / "job.json.tmp"
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, job.folder / "job.json")
+
+    def _load(self, job_id: str) -> Job | None:
+        """A job another worker runs, as its ``job.json`` says (None if none)."""
+        if not self.shared:
+            return None
+        folder = self.root / job_id
+        try:
+            state = json.loads((folder / "job.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        job = Job(job_id, state["kind"], folder, _elsewhere, input_name=state["input"])
+        job.status, job.created_at = state["status"], state["created_at"]
+        job.started_at, job.finished_at = state["started_at"], state["finished_at"]
+        job.summary, job.error = state["summary"], state["error"]
+        job.output = folder / state["output"] if state.get("output") else None
+        job.media_type, job.download_name = state["media_type"], state["download_name"]
         return job
 
     def get(self, job_id: str, kind: str) -> Job | None:
@@ -99,6 +143,8 @@ class Jobs:
             return None
         with self._lock:
             job = self._jobs.get(job_id)
+        if job is None:
+            job = self._load(job_id)
         return job if job is not None and job.kind == kind else None
 
     def close(self) -> None:
@@ -106,7 +152,8 @@ class Jobs:
         to end with the process)."""
         self._queue.put(None)
         self._thread.join(timeout=2)
-        shutil.rmtree(self.root, ignore_errors=True)
+        if not self.shared:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def _prune(self) -> None:
         while len(self._jobs) > self.max_jobs:
@@ -122,6 +169,7 @@ class Jobs:
             if job is None:
                 return
             job.status, job.started_at = "running", now_iso()
+            self._save(job)
             try:
                 job.summary = job.work(job)
                 job.status = "done"
@@ -130,6 +178,11 @@ class Jobs:
             except Exception as e:
                 job.error, job.status = f"the job failed: {type(e).__name__}", "failed"
             job.finished_at = now_iso()
+            self._save(job)
+
+
+def _elsewhere(job: Job) -> dict[str, Any]:
+    raise AssertionError("a job another worker runs is never run here")
 
 
 def public_message(message: str, job: Job) -> str:

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from screener.api import reconcile as recon
+from screener.api import entities
 from screener.api.security import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -39,6 +39,7 @@ from screener.api.server import server
 from screener.api.uploads import start_batch
 from screener.errors import ListsError, ScreenerError
 from screener.files.reports.html import RELATIONS
+from screener.lists.effects import annotate
 
 REVIEWER_COOKIE = "screener_reviewer"  # the reviewer's name, remembered for the next decision
 # how each decision kind (screener.db.decisions.KINDS) reads on the page
@@ -124,11 +125,12 @@ async def search(request: Request) -> Response:
 
 
 async def entity(request: Request) -> Response:
-    """One listed entity with all its listings."""
-    snap = server(request).s.loaded
+    """One listed party with all its listings: of every record, for a party of several."""
+    srv = server(request)
+    snap = srv.s.loaded
     key = request.query_params.get("id", "")
-    e = recon.find_entity(snap, key) if snap else None
-    if e is None:
+    found = entities.lookup(snap, srv.s.store).resolve(key)[0] if snap else None
+    if found is None:
         return render(
             request,
             "error.html",
@@ -136,16 +138,22 @@ async def entity(request: Request) -> Response:
             title="No such entry",
             message="No listed entity has this id in the lists loaded now.",
         )
-    listings = [vars(x) for x in e.listings] or [
-        {
-            "list": e.sub_list,
-            "citation": e.citation,
-            "listed_on": e.listed_on,
-            "license_requirement": e.license_requirement,
-            "source_url": e.source_url,
-        }
+    e = found.entity
+    listings = [
+        annotate(x, r.entity.remarks)
+        for r in found.records or [found]
+        for x in entities.listings(r.entity)
     ]
-    return render(request, "entity.html", e=e, key=key, listings=listings)
+    records = [
+        {
+            "source_id": r.ref[0],
+            "entity_id": r.ref[1],
+            "name": r.entity.name,
+            "why": found.why.get(r.id),
+        }
+        for r in found.records
+    ]
+    return render(request, "entity.html", e=e, key=key, listings=listings, records=records)
 
 
 async def sources(request: Request) -> Response:

@@ -18,7 +18,6 @@ with each is the one the active list version holds); a later screening applies t
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
@@ -29,8 +28,9 @@ from starlette.routing import Route
 
 from screener.api.jobs import Job
 from screener.api.pages import REVIEWER_COOKIE, for_readers, problem, render
+from screener.api.problems import error_response
 from screener.api.security import Forbidden, safe_next
-from screener.api.server import error_response, json_response, server
+from screener.api.server import json_body, json_response, server
 from screener.db import decisions, portfolios
 from screener.errors import InputError, ScreenerError
 
@@ -66,11 +66,7 @@ async def post_decision(request: Request) -> Response:
     srv = server(request)
     try:
         srv.guard.require_write(request)
-        raw = await request.body()
-        try:
-            body = json.loads(raw or b"null")
-        except ValueError:
-            raise InputError("the body is not JSON") from None
+        body = await json_body(request)
         if not isinstance(body, dict):
             raise InputError(f"send a JSON object with {', '.join(DECISION_FIELDS)}")
         row = await run_in_threadpool(_decide, srv, body)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -202,15 +203,16 @@ class BodyLimit:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = (
-        f'{{"error": "the request body is larger than {limit // (1024 * 1024) or 1} MB"}}'.encode()
-    )
+    from screener.api.problems import PROBLEM_TYPE, problem_body
+
+    detail = f"the request body is larger than {limit // (1024 * 1024) or 1} MB"
+    body = json.dumps(problem_body(413, detail)).encode()
     await send(
         {
             "type": "http.response.start",
             "status": 413,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", PROBLEM_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
             ],

@@ -16,7 +16,8 @@ from starlette.responses import Response
 
 from screener.api.background import AuditWriter, ListWatcher
 from screener.api.jobs import Jobs
-from screener.api.security import Forbidden, Guard
+from screener.api.problems import Unsupported
+from screener.api.security import Guard
 from screener.db import runs
 from screener.errors import InputError, ListsError
 from screener.screening.service import Screener, Snapshot
@@ -28,12 +29,24 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 class Server:
     """What every request handler shares: the Screener and the server's threads."""
 
-    def __init__(self, s: Screener, *, reload_interval: float = 1.0):
+    def __init__(
+        self,
+        s: Screener,
+        *,
+        reload_interval: float = 1.0,
+        base_url: str | None = None,
+        audit: AuditWriter | None = None,
+        jobs_root: str | None = None,
+    ):
         self.s = s
         self.guard = Guard(s.settings.token)
         self.watcher = ListWatcher(s, reload_interval)
-        self.audit = AuditWriter(s)
+        self.audit = audit or AuditWriter(s)
         self.jobs: Jobs | None = None
+        self.jobs_root = jobs_root
+        # the service's identity: [serve] base_url, else the address it was started on;
+        # never the Host header of a request
+        self.base_url = (s.settings.base_url or base_url or "http://127.0.0.1:8000").rstrip("/")
         self.templates = Environment(
             loader=PackageLoader("screener.api", "templates"),
             autoescape=select_autoescape(default=True),
@@ -47,7 +60,7 @@ class Server:
         return int(self.s.settings.max_upload_mb * 1024 * 1024)
 
     def start(self) -> None:
-        self.jobs = Jobs()
+        self.jobs = Jobs(self.jobs_root)
         self.watcher.start()
         self.audit.start()
         if not self.guard.writes_enabled:
@@ -63,10 +76,22 @@ class Server:
             self.jobs.close()
 
     def snapshot_or_503(self) -> Snapshot:
+        """The loaded lists, or a ListsError (503): still loading, not loadable, or stale
+        under ``fail_stale`` (then every screening refuses, as ``check`` does)."""
         snap = self.s.loaded
         if snap is None:
             raise ListsError(self.watcher.error or "the lists are still loading; try again shortly")
+        if self.s.settings.fail_stale and self.watcher.stale:
+            raise ListsError(
+                f"stale lists with fail_stale set: {'; '.join(self.watcher.stale)}; "
+                "run `screener lists update`"
+            )
         return snap
+
+    def s_notes(self) -> list[str]:
+        """What a clear answer does not cover now (stale lists, official lists never
+        loaded), as the list watcher last found it."""
+        return list(self.watcher.notes)
 
     def record(
         self,
@@ -98,12 +123,30 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(body, status, headers, media_type="application/json")
 
 
-def error_response(e: BaseException) -> Response:
-    if isinstance(e, Forbidden):
-        return json_response({"error": str(e)}, e.status)
-    if isinstance(e, ListsError):
-        return json_response({"error": str(e)}, 503)
-    return json_response({"error": str(e)}, 400)
+JSON_TYPES = ("application/json", "text/json")
+
+
+def is_json(request: Request) -> bool:
+    """Whether the body says it is JSON (``application/json``, ``*/*+json``), or says
+    nothing (a client that sends JSON without saying so, as yente accepts)."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return not ctype or ctype in JSON_TYPES or ctype.endswith("+json")
+
+
+async def json_body(request: Request, default: Any = None) -> Any:
+    """The request's JSON body: 415 for another media type, 400 for one that is not JSON
+    (or none, unless ``default`` stands for it)."""
+    if not is_json(request):
+        raise Unsupported(
+            f"the body is {request.headers.get('content-type', '')[:60]!r}; send JSON "
+            "(Content-Type: application/json)"
+        )
+    raw = await request.body()
+    if not raw.strip():
+        if default is not None:
+            return default
+        raise InputError("the request has no body; send JSON")
+    return parse_json(raw)
 
 
 def parse_json(raw: bytes | str, what: str = "the body") -> Any:

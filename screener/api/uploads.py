@@ -5,6 +5,7 @@ Screener in the jobs thread (:mod:`screener.api.jobs`) into the format asked for
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -83,7 +84,8 @@ def _batch_work(job: Job) -> dict[str, Any]:
         sheet=o["sheet"],
         threshold=o["threshold"],
         workers=1,
-        options={"uploaded_as": job.input_name, "via": "screener serve"},
+        input_name=job.input_name,
+        options={"via": "screener serve"},
     )
     d = summary.to_dict()
     d.pop("output", None)  # a path of the server's
@@ -91,6 +93,10 @@ def _batch_work(job: Job) -> dict[str, Any]:
 
 
 def _shown_name(filename: str) -> str:
-    """The last part of a client's file name, for messages only (never a path)."""
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return "".join(c for c in name if c.isprintable())[:120] or "upload"
+    """The last part of a client's file name, sanitised: no folders, no control or
+    formatting characters (a right-to-left override would disguise the extension), no
+    leading dots, at most 120 characters. It is shown (the report's title, the run
+    record, messages), never used as a path."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable() and unicodedata.category(c) != "Cf")
+    return " ".join(name.split()).lstrip(".")[:120] or "upload"

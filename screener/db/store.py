@@ -506,7 +506,14 @@ def _entity_rows(source_id: str, entities: list[Entity]) -> tuple[list[list[Any]
 
 def _row_entity(row: dict[str, Any], names: list[Name]) -> Entity:
     for c in JSON_COLUMNS:
-        row[c] = json.loads(row[c]) if row[c] else ([] if c != "extra" else {})
+        v = row[c]
+        # most entries have no addresses, identifiers, extra...: no decoder call for those
+        if v == "[]":
+            row[c] = []
+        elif v == "{}":
+            row[c] = {}
+        else:
+            row[c] = json.loads(v) if v else ([] if c != "extra" else {})
     row["listings"] = [Listing(**x) for x in row["listings"]]
     version_id = row.pop("version_id")
     source_id = row.pop("source_id")

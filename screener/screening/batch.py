@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from screener import __version__
+from screener.countries import country_problem
 from screener.db import runs
 from screener.db.store import now_iso
 from screener.errors import (
@@ -70,6 +71,8 @@ def run(
     engine: str = "local",
     scheduler: str | None = None,
     max_rows: int | None = None,
+    header_row: int | None = None,
+    input_name: str | None = None,
 ) -> BatchSummary:
     """Screen every row of ``input_path`` into ``output_path`` (format by extension) with
     the :class:`~screener.screening.service.Screener` ``s``; ``engine`` "dask" screens
@@ -79,11 +82,18 @@ def run(
     :mod:`screener.files.reports.html`). ``max_rows`` (default
     :data:`screener.files.readers.MAX_ROWS`) refuses a larger input: before a row is
     screened where the file says how many it holds (XLSX, Parquet), else when the
-    reading gets there (the run then fails and keeps no hits)."""
+    reading gets there (the run then fails and keeps no hits). ``header_row`` names the
+    row of column names of a CSV or XLSX input (default: found, with a warning when it
+    is not the first; :mod:`screener.files.header`). ``input_name`` is the name the input
+    is known by, when it is not its file's (an uploaded file's own name): the report's
+    title and the run record show it."""
     from screener.files.readers import MAX_ROWS, open_input  # pandas, openpyxl: batch only
     from screener.files.reports.formats import open_writer
 
     thr = valid_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
+    if Path(output_path).suffix.lower() in (".html", ".htm", ".pdf"):
+        # the report names the frameworks of the config's jurisdiction unless told otherwise
+        report = {"jurisdiction": s.settings.jurisdiction, **(report or {})}
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if scheduler is not None and engine != "dask":
@@ -94,6 +104,7 @@ def run(
         country_column=country_column,
         sheet=sheet,
         max_rows=MAX_ROWS if max_rows is None else max_rows,
+        header_row=header_row,
     )
     if dob_column is not None and dob_column not in table.columns:
         found = [c for c in table.columns if c.strip().lower() == dob_column.strip().lower()]
@@ -116,12 +127,15 @@ def run(
     else:
         rows = LocalRows(screener, floor, workers=workers, names_hint=table.rows)
     store = s.store
+    shown = input_name or Path(input_path).name
     opts = {
         "input": str(input_path),
+        "input_name": shown,
         "output": str(output_path),
         "column": table.name_column,
         "country_column": table.country_column,
         "sheet": sheet,
+        "header_row": table.header_row,
         "threshold": thr,
         "related": related,
         "dob_column": dob_column,
@@ -136,11 +150,14 @@ def run(
         "threshold": thr,
         "input": {
             "path": str(input_path),
+            "name": shown,
             "sha256": table.sha256,
             "rows": table.rows,
             "name_column": table.name_column,
             "country_column": table.country_column,
             "format": table.format,
+            "header_row": table.header_row,
+            "number_formats": table.number_formats,
         },
         "lists": lists,
         "warnings": notes,
@@ -190,8 +207,8 @@ def run(
                 )
             for value, n in tally.bad_countries.most_common(5):
                 note = (
-                    f"{n} rows have country '{value}', which names no country: screened "
-                    "without country evidence"
+                    f"{n} row{'s have' if n != 1 else ' has'} country '{value}', "
+                    f"{country_problem(value)}: screened without country evidence"
                 )
                 notes.append(note)
             notes.extend(table.notes())

@@ -2,7 +2,8 @@
 screened on a worker of a Dask cluster, through the same code as the local engine.
 
     this process   reads the input in partitions (``PARTITION_ROWS`` rows), sends each
-                   partition's names never sent before to the cluster, and makes the
+                   partition's names never sent before to the cluster (in tasks of
+                   ``TASK_NAMES``, which every worker shares), and makes the
                    rows of each partition, in input order, once its names are back:
                    country and date-of-birth evidence and the service's stages
                    (ownership, reviewers' decisions, which read the store) through
@@ -26,7 +27,11 @@ cluster: workers elsewhere need not see the store). Dask runs its ``setup`` once
 each worker, also on a worker that joins or replaces a lost one; the worker reads
 the whole index into memory then. The file is opened read-only with the client's
 key, so every worker screens with exactly the index the client prepared, and no
-worker writes to the store.
+worker writes to the store. The workers of a local cluster are forked from this
+process once it holds the index (where the system can fork), as the local engine's
+are: they share it copy-on-write and start at once, without importing screener or
+reading the index again (spawned, each cost 2 CPU-s and the cluster 4-10 s to start on
+two cores); a worker that replaces a lost one is spawned and reads the file.
 
 **Failures.** A task that raises is retried (``RETRIES``); a worker that dies or is
 lost has its tasks run again elsewhere by the scheduler, until a task has killed
@@ -34,8 +39,8 @@ lost has its tasks run again elsewhere by the scheduler, until a task has killed
 retried partition gives the same rows. The output file appears only when every
 partition is written (the writers' temporary file), so a failed run leaves nothing
 behind. Ctrl-C (exit 130) and SIGTERM (exit 143) cancel the tasks and close the
-client and the local cluster; the local cluster's processes ignore Ctrl-C, as the
-local engine's workers do: this process decides.
+client and the local cluster; the local cluster's processes ignore Ctrl-C (forked
+ones SIGTERM too), as the local engine's workers do: this process decides.
 
 **A scheduler that is not one.** Before the client connects to a ``--scheduler``
 address (``tcp://``), this process opens the connection itself and waits for the
@@ -57,6 +62,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import multiprocessing as mp
 import os
 import pickle
 import signal
@@ -71,6 +77,7 @@ from typing import Any
 
 from screener import __version__
 from screener.errors import InputError, ScreenerError, Terminated
+from screener.heap import collect_young
 from screener.matching import index_file
 from screener.matching.matcher import Matcher
 from screener.screening.executors import Match, screen_chunk
@@ -82,7 +89,10 @@ try:
 except ImportError:  # pragma: no cover - the engine says how to install it
     WorkerPlugin = object  # type: ignore[assignment,misc]
 
-PARTITION_ROWS = 50_000  # rows per task
+PARTITION_ROWS = 50_000  # rows read at a time
+# names per task: a partition's new names (most of the first partitions' rows) are shared
+# among the workers, not screened by one while the others wait
+TASK_NAMES = 2_000
 RETRIES = 2  # more tries of a task that raised
 CONNECT_TIMEOUT = 20.0  # seconds to reach a --scheduler and greet it
 HANDSHAKE_TIMEOUT = 20.0  # seconds for a --scheduler's first bytes
@@ -165,8 +175,8 @@ def _read_index(p: IndexPlugin) -> Any:
 
 
 def screen_names(key: str, floor: float, payload: bytes) -> dict[str, list[Match]]:
-    """The task: the compact matches of the names of one partition never screened
-    before, for those that have any (most names have none, and go back as nothing).
+    """The task: the compact matches of names of one partition never screened before
+    (up to ``TASK_NAMES``), for those that have any (most names have none, and go back as nothing).
 
     The names come pickled in ``payload``: Dask walks every list given to a task looking
     for futures, which costs more than screening them."""
@@ -177,6 +187,7 @@ def screen_names(key: str, floor: float, payload: bytes) -> dict[str, list[Match
         raise DaskError("a Dask worker has no screener index; was the run's client closed?")
     todo = pickle.loads(payload)
     found = screen_chunk(matcher_of(plugin), todo, floor)
+    collect_young()  # a forked worker inherits the batch's collector, paused (screener.heap)
     return {n: m for n, m in zip(todo, found) if m}
 
 
@@ -216,6 +227,7 @@ class DaskRows:
         self.cluster: Any = None
         self._futures: set[Any] = set()
         self._n = 0
+        self._lent = False  # this process's matcher is in _MATCHERS for forked workers
         self._signals = _Deferred()
 
     def describe(self) -> dict[str, Any]:
@@ -295,7 +307,14 @@ class DaskRows:
         from distributed import Client, LocalCluster
 
         if self.scheduler is None:
-            with _no_ctrl_c_in_children():
+            import dask
+
+            forked = "fork" in mp.get_all_start_methods()
+            if forked:  # the workers find the index in the memory they inherit
+                _MATCHERS[self.key] = self.screener.m
+                self._lent = True
+            how = {"distributed.worker.multiprocessing-method": "fork"} if forked else {}
+            with _no_ctrl_c_in_children(), dask.config.set(how):
                 self.cluster = LocalCluster(
                     n_workers=self.n_workers,
                     threads_per_worker=1,
@@ -326,37 +345,39 @@ class DaskRows:
         self._signals.check()
         todo = [n for n in dict.fromkeys(names) if n and n not in self.seen]
         self.seen.update(todo)
-        fut = None
+        futures = []
         if todo:
             self._n += 1
-            payload = pickle.dumps(todo, pickle.HIGHEST_PROTOCOL)
-            fut = self.client.submit(
-                screen_names,
-                self.key,
-                self.floor,
-                payload,
-                retries=RETRIES,
-                pure=False,
-                priority=-self._n,
-            )
-            self._futures.add(fut)
-        return first, names, self.screener.cells(names, countries, dobs), todo, fut
+            for i in range(0, len(todo), TASK_NAMES):
+                payload = pickle.dumps(todo[i : i + TASK_NAMES], pickle.HIGHEST_PROTOCOL)
+                fut = self.client.submit(
+                    screen_names,
+                    self.key,
+                    self.floor,
+                    payload,
+                    retries=RETRIES,
+                    pure=False,
+                    priority=-self._n,
+                )
+                self._futures.add(fut)
+                futures.append(fut)
+        return first, names, self.screener.cells(names, countries, dobs), todo, futures
 
     def results(self, ticket: Any) -> tuple[list[dict[str, Any]], Counter[str], Counter[str]]:
         """The partition's rows, once its names are back. Partitions are taken in order,
         so every name sent with an earlier one is known by then."""
         from distributed import KilledWorker
 
-        first, names, (ccs, dobs, bad, bad_dobs), todo, fut = ticket
+        first, names, (ccs, dobs, bad, bad_dobs), todo, futures = ticket
         new: dict[str, list[Match]] = {}
-        if fut is not None:
+        for fut in futures:
             done = threading.Event()
-            fut.add_done_callback(lambda _: done.set())
+            fut.add_done_callback(lambda _, done=done: done.set())
             try:
                 while not done.wait(WAIT_STEP):
                     self._signals.check()
                 self._signals.check()
-                new = fut.result()
+                new.update(fut.result())
             except KilledWorker:
                 raise DaskError(
                     f"a partition of the input killed {_killed()} Dask workers "
@@ -389,6 +410,9 @@ class DaskRows:
         finally:
             if cluster is not None:
                 cluster.close(timeout=CLOSE_TIMEOUT)
+            if self._lent:
+                _MATCHERS.pop(self.key, None)
+                self._lent = False
 
 
 def greet(address: str, signals: _Deferred, timeout: float | None = None) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from screener import __version__
 from screener.db.store import Store, sha256_file
+from screener.heap import paused_collector
 from screener.lists.parsers import groups as group_data
 from screener.matching import index_file
 from screener.matching.index import Index
@@ -76,16 +77,17 @@ def rebuild_index(store: Store, *, lazy: bool = True) -> Index:
 
 def _build(store: Store, versions: list[dict[str, Any]], key: str, path: Path) -> Index:
     names = {v["source_id"]: v["source_name"] for v in versions}
-    ents = []
-    for e in store.entities():
-        e.extra["source_name"] = names.get(e.extra.get("source_id"))
-        ents.append(e)
-    path_groups = group_data.bundled_path()
-    idx = Index.build(
-        ents, versions, group_data.parse(path_groups) if path_groups.exists() else None
-    )
-    try:
-        index_file.save_index(idx, path, key)
-    except OSError:
-        pass  # a read-only folder: screen with the index built now, build again next time
+    with paused_collector():  # millions of objects, no cycles among them (see Index.build)
+        ents = []
+        for e in store.entities():
+            e.extra["source_name"] = names.get(e.extra.get("source_id"))
+            ents.append(e)
+        path_groups = group_data.bundled_path()
+        idx = Index.build(
+            ents, versions, group_data.parse(path_groups) if path_groups.exists() else None
+        )
+        try:
+            index_file.save_index(idx, path, key)
+        except OSError:
+            pass  # a read-only folder: screen with the index built now, build again next time
     return idx

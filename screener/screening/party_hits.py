@@ -28,7 +28,8 @@ def parties_stage(store: Store) -> Any:
     entity itself before a unit or an owner, then the score, then the record the party is
     named after) heads it; it carries every listing of every record of the party, each
     listing naming its record (``source_id``, ``entity_id``, ``version_id``), the union of
-    their programmes and countries, and ``extra["party"]``: the party's ``id`` and its
+    their programmes and countries, and ``extra["party"]``: the party's ``id``, its
+    ``anchor`` (the record it is named after: ``source_id``, ``entity_id``) and its
     ``records`` (source, entry, list version, name, list, why it joined, whether it matched
     the query itself and how well). What it reads from the store is kept until ``reset()``
     (new list versions: the service builds the parties again first)."""
@@ -167,7 +168,12 @@ def merge(pid: str, group: list[Any], members: list[dict[str, Any]]) -> Any:
     for h in ordered[1:]:
         for k, v in h.extra.items():
             head.extra.setdefault(k, v)
-    head.extra["party"] = {"id": pid, "records": recs}
+    named = anchor_ref or (head.source_id or "", head.entity_id)
+    head.extra["party"] = {
+        "id": pid,
+        "anchor": {"source_id": named[0], "entity_id": named[1]},
+        "records": recs,
+    }
     return head
 
 

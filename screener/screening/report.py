@@ -23,7 +23,7 @@ from typing import Any
 
 from screener.errors import InputError
 from screener.files.reports.base import meta_path
-from screener.files.reports.verdicts import check_audience
+from screener.files.reports.verdicts import check_audience, check_jurisdiction
 
 CHUNK = 5_000
 
@@ -36,15 +36,19 @@ def report(
     audience: str | None = None,
     reference: str | None = None,
     reviewer: str | None = None,
+    jurisdiction: str | None = None,
     **batch_options: Any,
 ) -> dict[str, Any]:
     """Write the report on ``source`` (see the module docstring) to ``output`` (``.html`` or
-    ``.pdf``); returns the counts, the run id and what was reported on."""
+    ``.pdf``); returns the counts, the run id and what was reported on. ``jurisdiction``
+    (AU, US, UK, EU) names the national frameworks the report adds; by default the
+    config file's ``[report] jurisdiction``, else US."""
     output = Path(output)
     if output.suffix.lower() not in (".html", ".htm", ".pdf"):
         raise InputError(f"{output}: a report is .html or .pdf")
     options = {
         "audience": check_audience(audience),
+        "jurisdiction": check_jurisdiction(jurisdiction or s.settings.jurisdiction),
         "reference": reference or None,
         "reviewer": reviewer or None,
     }

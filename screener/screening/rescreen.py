@@ -18,27 +18,35 @@ screening. It reports only the parties where something changed, each change one 
                      removal, changed names (the same fingerprint as decisions use)
     status-changed   the same entity and listing, another status: a decision was recorded
                      (hit -> suppressed), or a suppressed hit must be reviewed again
+    decided          the same entity, listing and status, and a new decision on it (a
+                     confirmed or declined match stays a hit)
 
-A change **needs review** unless it leaves the hit suppressed (a new match a decision
-already covers, a false positive that went away); the run exits 1 when any change
-needs review. The first screening of a portfolio compares with nothing: every party
-with a hit is new.
+A change **needs review** unless a reviewer's decision settles the hit (a new match a
+decision already covers, a confirmed, declined, cleared or false-positive match whose
+listing has not changed since: :func:`screener.files.reports.decided.is_settled`) or it
+leaves the hit suppressed; the run exits 1 when any change needs review. Each hit and
+each party reads as its decision ("confirmed by R. Officer on 2026-12-07"), never "to
+review" once decided (:mod:`screener.files.reports.decided`, the one place that words
+decisions). The first screening of a portfolio compares with nothing: every party with
+a hit is new.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from screener import __version__
-from screener.countries import country_option
+from screener.countries import country_option, country_problem
 from screener.db import decisions, portfolios, runs
 from screener.db.store import Store, now_iso
 from screener.errors import EXIT_CLEAR, EXIT_HIT, InputError
+from screener.files.reports.decided import hit_state, is_settled, party_decision
 from screener.screening.results import NEEDS_REVIEW, row_status
 
-CHANGE_KINDS = ("new-hit", "hit-gone", "listing-changed", "status-changed")
+CHANGE_KINDS = ("new-hit", "hit-gone", "listing-changed", "status-changed", "decided")
 
 
 @dataclass
@@ -51,6 +59,7 @@ class PartyChange:
     status_before: str | None  # None: the portfolio was never screened, or the party is new
     status: str
     changes: list[dict[str, Any]]
+    decision: str = ""  # the party's decisions now ("confirmed", "to review", ...)
 
     @property
     def needs_review(self) -> bool:
@@ -63,6 +72,7 @@ class PartyChange:
             "country": self.country,
             "status_before": self.status_before,
             "status": self.status,
+            "decision": self.decision,
             "needs_review": self.needs_review,
             "changes": self.changes,
         }
@@ -121,6 +131,7 @@ def add_portfolio(
     country_column: str | None = None,
     sheet: str | None = None,
     replace: bool = False,
+    header_row: int | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """Keep the parties of a file (CSV, XLSX, JSON Lines) as portfolio ``name``, with their
     row data and spreadsheet row numbers; returns the portfolio and warnings (rows without
@@ -129,9 +140,11 @@ def add_portfolio(
     from screener.files.reports.base import INPUT_ROWS_ATTR
 
     portfolios.check_name(name)
-    table = open_input(path, column=column, country_column=country_column, sheet=sheet)
+    table = open_input(
+        path, column=column, country_column=country_column, sheet=sheet, header_row=header_row
+    )
     first = 1 if table.format == "jsonl" else 2
-    parties, empty, bad = [], 0, 0
+    parties, empty, bad = [], 0, Counter[str]()
     for df in table.chunks():
         numbers = df.attrs.get(INPUT_ROWS_ATTR)
         if numbers is None or len(numbers) != len(df):
@@ -146,7 +159,7 @@ def add_portfolio(
                 try:
                     country = country_option(rec[table.country_column])
                 except InputError:
-                    bad += 1
+                    bad[str(rec[table.country_column]).strip()[:40]] += 1
             parties.append(
                 {
                     "row": int(row),
@@ -168,11 +181,14 @@ def add_portfolio(
             "columns": table.columns,
         },
     )
-    warnings = []
+    warnings = table.notes()
     if empty:
         warnings.append(f"{empty} rows without a name were left out")
-    if bad:
-        warnings.append(f"{bad} rows have a country that names no country: kept without one")
+    for value, n in bad.most_common(5):
+        warnings.append(
+            f"{n} row{'s have' if n != 1 else ' has'} country '{value}', "
+            f"{country_problem(value)}: kept without a country"
+        )
     return found, warnings
 
 
@@ -216,6 +232,7 @@ def rescreen(
                     "party": p["name"],
                     "country": p["country"],
                     "status": row_status(h["status"] for h in hits) if hits else "clear",
+                    "decision": party_decision(hits).label,
                     "hits": [_state(h) for h in hits],
                     "hit_dicts": hits,
                 }
@@ -236,7 +253,10 @@ def rescreen(
             run_id,
             lists,
             counts,
-            [{k: r[k] for k in ("row", "party", "country", "status", "hits")} for r in results],
+            [
+                {k: r[k] for k in ("row", "party", "country", "status", "decision", "hits")}
+                for r in results
+            ],
         )
         runs.record_hits(
             store,
@@ -294,6 +314,8 @@ def _state(hit: dict[str, Any]) -> dict[str, Any]:
         "status": hit.get("status") or "hit",
         "decision_id": d.get("id"),
         "decision_kind": d.get("kind"),
+        "decision": hit_state(hit) if d else None,  # as the report words it
+        "settled": is_settled(hit),
         "fingerprint": decisions.fingerprint(view),
         "listing": view,
     }
@@ -319,7 +341,7 @@ def compare(before: list[dict[str, Any]] | None, after: list[dict[str, Any]]) ->
                         "new-hit",
                         h,
                         f"new potential match: {_entity(h)}{_lists_of(h)}{_status_note(h)}",
-                        h["status"] != "suppressed",
+                        _open(h),
                     )
                 )
         for key, h in was.items():
@@ -343,7 +365,7 @@ def compare(before: list[dict[str, Any]] | None, after: list[dict[str, Any]]) ->
                         "listing-changed",
                         h,
                         f"{_entity(h)}: {what}{_status_note(h)}",
-                        h["status"] != "suppressed",
+                        _open(h),
                     )
                 )
             elif o["status"] != h["status"]:
@@ -352,8 +374,12 @@ def compare(before: list[dict[str, Any]] | None, after: list[dict[str, Any]]) ->
                         "status-changed",
                         h,
                         f"{_entity(h)}: {o['status']} -> {h['status']}{_status_note(h)}",
-                        h["status"] in NEEDS_REVIEW,
+                        h["status"] in NEEDS_REVIEW and _open(h),
                     )
+                )
+            elif o.get("decision_id") != h.get("decision_id") and h.get("decision_id"):
+                changes.append(
+                    _change("decided", h, f"{_entity(h)}: {h.get('decision')}", _open(h))
                 )
         if changes:
             out.append(
@@ -364,6 +390,7 @@ def compare(before: list[dict[str, Any]] | None, after: list[dict[str, Any]]) ->
                     old["status"] if old else None,
                     r["status"],
                     changes,
+                    r.get("decision") or "",
                 )
             )
     return out
@@ -433,9 +460,15 @@ def _lists_of(h: dict[str, Any]) -> str:
     return f" on {', '.join(dict.fromkeys(names))}" if names else ""
 
 
+def _open(h: dict[str, Any]) -> bool:
+    """Whether a hit (as :func:`_state` keeps it) still needs a reviewer: not suppressed,
+    and no decision settles it."""
+    return h.get("status") != "suppressed" and not h.get("settled")
+
+
 def _status_note(h: dict[str, Any]) -> str:
-    if h.get("status") == "suppressed":
-        return f" (suppressed by decision #{h.get('decision_id')})"
     if h.get("status") == "review-again":
         return f" (review again: decision #{h.get('decision_id')} predates the change)"
+    if h.get("decision"):
+        return f" ({h['decision']}, decision #{h.get('decision_id')})"
     return ""

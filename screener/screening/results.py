@@ -32,6 +32,7 @@ from typing import Any
 
 from screener.errors import EXIT_CLEAR, EXIT_HIT
 from screener.files.reports.severity import order_hits
+from screener.lists.effects import annotate
 from screener.matching.matcher import Hit
 
 
@@ -85,12 +86,14 @@ class ScreenHit:
     listings: list[dict[str, Any]]
     explanation: str
     evidence: dict[str, Any]
+    remarks: str | None = None  # the entry's remarks, as the list gives them
     status: str = "hit"
     extra: dict[str, Any] = field(default_factory=dict)  # what later stages add
 
     @classmethod
     def from_match(cls, h: Hit) -> ScreenHit:
-        """The hit of the matcher, with the entity's provenance."""
+        """The hit of the matcher, with the entity's provenance; each listing with what it
+        means where its list does not say (:func:`screener.lists.effects.annotate`)."""
         e = h.entity
         x = e.extra
         return cls(
@@ -115,14 +118,26 @@ class ScreenHit:
             programs=e.programs,
             countries=e.countries,
             parent=e.parent_name,
-            listings=[vars(x) for x in e.listings],
+            listings=[annotate(vars(x), e.remarks) for x in e.listings],
             explanation=h.explanation,
             evidence={
                 **h.detail.as_dict(),
                 "query_normalized": " ".join(h.query_tokens),
                 "listed_normalized": " ".join(h.listed_norm.tokens),
             },
+            remarks=e.remarks,
         )
+
+    def rescored(self, h: Hit) -> ScreenHit:
+        """This hit (made by :meth:`from_match`) once the country or date-of-birth evidence
+        moved it: ``h`` is the same match with the score and notes that changed
+        (:func:`~screener.matching.country.apply_country` changes nothing else). The same
+        as ``from_match(h)``, without making the provenance again."""
+        new = self.copy()
+        new.score = round(h.score, 4)
+        new.explanation = h.explanation
+        new.evidence = {**self.evidence, "score": round(h.detail.score, 4), "notes": h.detail.notes}
+        return new
 
     def to_dict(self) -> dict[str, Any]:
         d = {f: getattr(self, f) for f in _HIT_FIELDS}

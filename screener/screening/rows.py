@@ -17,9 +17,16 @@ stages (:func:`~screener.screening.stages.finish`).
                          from its hits' (reviewers' decisions: :mod:`.results`)
 
 Each distinct name is screened once (the caller asks :meth:`RowScreener.unknown`
-or keeps its own set of names in flight); the country and the date of birth apply per
-row, and the hit dicts of a (name, country, date of birth) are made once and shared
-by every row with them (the writers render a shared hit list once).
+or keeps its own set of names in flight), and the stages after matching run per
+distinct name, not per row: a name's hits are expanded once, the country and the date
+of birth are applied to them once for each (name, country, date of birth), and the
+stages (ownership, decisions) run once for each different set of hits that leaves
+(:func:`~screener.screening.stages.run_stages`). So every country that moves none of a
+name's hits (its listed entities have no countries, or the cell is empty) shares one
+finished hit list with the name alone, and a hit the country moved is made from the
+name's typed hit (:meth:`~screener.screening.results.ScreenHit.rescored`), not again
+from the entity. Rows with the same hits share one list of hit dicts (the writers
+render a shared hit list once).
 """
 
 from __future__ import annotations
@@ -28,22 +35,24 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
+from itertools import islice
 from typing import Any
 
 from screener.countries import country_option
 from screener.errors import InputError
-from screener.matching.country import dob_option
-from screener.matching.matcher import Matcher
+from screener.matching.country import apply_country, dob_option
+from screener.matching.matcher import Hit, Matcher
 from screener.screening.executors import Match, expand
-from screener.screening.results import row_status
-from screener.screening.stages import Query, Stage, finish
+from screener.screening.results import ScreenHit, row_status
+from screener.screening.stages import Query, Stage, run_stages
 
 MAX_QUERY_CHARS = 1_000  # a longer cell is screened (normalization bounds it) but shown cut
 _NONE: list[Any] = []  # shared by every name without matches, to keep the cache small
-# Rows with hits whose hit dicts are remembered, by (name, country, date of birth): a
-# name's rows share them. Each holds a few KB of provenance, so the memory is started
-# afresh when it is full (a 1,000,000-row batch held 50,565 of them, 216 MB, unbounded).
-MEMO_ROWS = 20_000
+# (name, country, date of birth) whose finished hit dicts are remembered: a name's rows
+# share them. Each holds a few KB of provenance, so when the memory is full its older
+# half is let go (a 1,000,000-row batch held 50,565 of them, 216 MB, unbounded).
+MEMO_ROWS = 60_000
+Finished = tuple[list[dict[str, Any]], str]  # a row's hit dicts and its status
 
 
 def cell_text(value: Any) -> str:
@@ -77,7 +86,12 @@ class RowScreener:
         self.m, self.thr, self.stages, self.related = m, thr, list(stages), related
         self.matches: dict[str, list[Match]] = {}
         self._countries: dict[str, str | None] = {}  # a cell as written -> its ISO code
-        self.dicts: dict[tuple[str, str | None, str | None], tuple[list[dict[str, Any]], str]] = {}
+        # (name, country, date of birth) -> its finished hit dicts and status
+        self.dicts: dict[tuple[str, str | None, str | None], Finished] = {}
+        # a name's hits, expanded once, and each as a typed hit
+        self._hits: dict[str, tuple[list[Hit], list[ScreenHit]]] = {}
+        # (name, which of its hits were kept) -> finished, for countries that move no hit
+        self._shared: dict[tuple[str, tuple[int, ...]], Finished] = {}
 
     def countries(self, values: Iterable[Any], bad: Counter[str]) -> list[str | None]:
         """Each country cell as an ISO code (None when empty or naming no country)."""
@@ -139,6 +153,8 @@ class RowScreener:
         """Drop what is remembered (a long-lived worker bounds its memory so)."""
         self.matches.clear()
         self.dicts.clear()
+        self._hits.clear()
+        self._shared.clear()
 
     def rows(
         self,
@@ -150,37 +166,77 @@ class RowScreener:
         """The result of each row; ``first`` is the 0-based number of the first data row.
         Every non-empty name must have been learnt."""
         results = []
+        append = results.append
+        matches, dicts = self.matches, self.dicts
         if dobs is None:
             dobs = [None] * len(names)
-        for row, (n, cc, dob) in enumerate(zip(names, countries, dobs), start=first):
-            query = n if len(n) <= MAX_QUERY_CHARS else n[:MAX_QUERY_CHARS] + "…"
+        for row, n, cc, dob in zip(range(first, first + len(names)), names, countries, dobs):
             if not n:
-                results.append(
+                append(
                     {
                         "row": row,
-                        "query": query,
+                        "query": n,
                         "country": cc,
                         "status": "skipped",
                         "reason": "empty name",
-                        "hits": [],
+                        "hits": _NONE,
                     }
                 )
                 continue
-            found = self.matches[n]
-            hits, status = _NONE, "clear"
-            if found:
-                known = self.dicts.get((n, cc, dob))
-                if known is None:
-                    if len(self.dicts) >= MEMO_ROWS:
-                        self.dicts.clear()
-                    q = Query(n, cc, self.thr, self.related, dob)
-                    done = finish(expand(self.m, found), q, self.stages)
-                    known = self.dicts[(n, cc, dob)] = (
-                        [h.to_dict() for h in done] if done else _NONE,
-                        row_status(h.status for h in done) if done else "clear",
-                    )
-                hits, status = known
-            results.append(
-                {"row": row, "query": query, "country": cc, "status": status, "hits": hits}
-            )
+            query = n if len(n) <= MAX_QUERY_CHARS else n[:MAX_QUERY_CHARS] + "…"
+            if matches[n]:
+                done = dicts.get((n, cc, dob)) or self._finished(n, cc, dob)
+                append(
+                    {"row": row, "query": query, "country": cc, "status": done[1], "hits": done[0]}
+                )
+            else:
+                append(
+                    {"row": row, "query": query, "country": cc, "status": "clear", "hits": _NONE}
+                )
         return results
+
+    def _finished(self, n: str, cc: str | None, dob: str | None) -> Finished:
+        """The hit dicts and status of a name with a country and a date of birth (see the
+        module docstring), remembered."""
+        dicts = self.dicts
+        if len(dicts) >= MEMO_ROWS:
+            _halve(dicts)
+        named = self._hits.get(n)
+        if named is None:
+            if len(self._hits) >= MEMO_ROWS:
+                _halve(self._hits)
+                _halve(self._shared)
+            hits = expand(self.m, self.matches[n])
+            named = self._hits[n] = (hits, [ScreenHit.from_match(h) for h in hits])
+        hits, typed = named
+        kept = apply_country(hits, cc, self.thr, dob)
+        # which of the name's hits were kept, and whether the evidence moved any of them
+        at = {h.name_id: i for i, h in enumerate(hits)}
+        which = tuple(at[k.name_id] for k in kept)
+        same = all(k is hits[i] for k, i in zip(kept, which))
+        done = self._shared.get((n, which)) if same else None
+        if done is None:
+            q = Query(n, cc, self.thr, self.related, dob)
+            finished = run_stages(
+                [
+                    typed[i].copy() if k is hits[i] else typed[i].rescored(k)
+                    for k, i in zip(kept, which)
+                ],
+                q,
+                self.stages,
+            )
+            done = (
+                ([h.to_dict() for h in finished], row_status(h.status for h in finished))
+                if finished
+                else (_NONE, "clear")
+            )
+            if same:
+                self._shared[(n, which)] = done
+        dicts[(n, cc, dob)] = done
+        return done
+
+
+def _halve(memo: dict[Any, Any]) -> None:
+    """Let go of the older half of ``memo`` (dicts keep the order things came in)."""
+    for key in list(islice(memo, len(memo) // 2 + 1)):
+        del memo[key]

@@ -22,6 +22,14 @@ checks the active versions and loads again when they changed (the CLI). With
 ``auto_reload=False`` a call never touches the store: the snapshot stays until
 :meth:`Screener.refresh` loads the new lists (a server does that in a thread of
 its own, so that requests keep being answered from the old lists meanwhile).
+**Which index.** A single check reads from the index file only the rows its name
+needs (a lazy snapshot: a cold ``screener check`` costs the same on 100 or 200,000
+entities). Anything that screens more names reads the whole index into memory once,
+where a name costs a tenth of what it costs read row by row: a call with more than
+``FEW_NAMES`` names (a batch, a re-screening, an API call with a list), and a service
+whose lazy snapshot has screened ``LAZY_NAMES`` names one call at a time (a server, or
+a loop of checks in a user's script). So only a few checks read postings from disk.
+
 The snapshot remembers the matches of the names it screened (up to
 ``MEMO_SIZE``): screening is a pure function of the index, the name and the
 score floor, so a name asked again costs a dictionary look-up. When every stage
@@ -61,6 +69,12 @@ from screener.screening.stages import Query, Stage, default_stages, finish
 from screener.settings import Config, load_config
 
 MEMO_SIZE = 200_000  # names whose matches a snapshot remembers; then it starts afresh
+# A lazily read index costs about 1 ms a name more than one in memory, and reading the
+# ~17,800 entities of the benchmark store whole costs about 1.5 CPU-s: a call screening
+# more than FEW_NAMES loads it whole at once, and a lazy snapshot that has screened
+# LAZY_NAMES names, one call at a time, is loaded whole for the calls after it.
+FEW_NAMES = 10
+LAZY_NAMES = 200
 
 Versions = tuple[tuple[int, str], ...]  # (version id, sha256) of each active list
 
@@ -74,6 +88,7 @@ class Snapshot:
     versions: Versions
     lazy: bool
     memo: dict[tuple[str, float], list[Match]] = field(default_factory=dict, compare=False)
+    screened: list[int] = field(default_factory=lambda: [0], compare=False)  # names, if lazy
     finished: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[ScreenHit]]] = field(
         default_factory=dict, compare=False
     )  # query -> (stage tokens, hits after the stages)
@@ -115,6 +130,17 @@ class Screener:
 
     def close(self) -> None:
         self.store.close()
+
+    def after_fork(self) -> None:
+        """In a process forked from the one that loaded this service (``serve
+        --workers``): a store connection of its own (an SQLite connection must not be
+        used across a fork), the default stages over it, and the loaded snapshot kept,
+        shared with the parent's memory page by page. The inherited connection is kept
+        open and never used: closing it could end the parent's locks or WAL."""
+        self._inherited = self.store
+        self.store = Store(self.store.path)
+        self.stages = list(default_stages(self.store))
+        self._loading = threading.Lock()
 
     # -- lists ---------------------------------------------------------------------------
     def lists(self) -> list[dict[str, Any]]:
@@ -244,12 +270,14 @@ class Screener:
         """The hits of each query, in order: the matcher (in ``executor``, default this
         process; names the snapshot screened before are not screened again), then every
         stage. Used by checks, the HTTP API and batches. ``snapshot`` (default the
-        current one) lets a caller name the list versions it screened against.
+        current one) lets a caller name the list versions it screened against; it is
+        replaced by the same versions read whole when it is lazy and the call screens
+        many names (see the module docstring).
 
         Damage found in the index file while screening (:class:`IndexDamaged`) builds
         the index again from the store and screens once more; damage again is a
         ListsError (exit 3), never a clear."""
-        snap = snapshot or self.snapshot()
+        snap = self._for(snapshot or self.snapshot(lazy=len(queries) <= FEW_NAMES), len(queries))
         try:
             return self._screen(queries, executor, snap)
         except IndexDamaged as e:
@@ -315,6 +343,31 @@ class Screener:
             out.append([h.copy() for h in held[1]])
         return out
 
+    def _for(self, snap: Snapshot, names: int) -> Snapshot:
+        """``snap``, or the same list versions read whole when ``snap`` is lazy and has
+        screened enough names, this call's included (see the module docstring)."""
+        if not snap.lazy:
+            return snap
+        snap.screened[0] += names
+        if names <= FEW_NAMES and snap.screened[0] < LAZY_NAMES:
+            return snap
+        whole = self.snapshot(lazy=False) if self.auto_reload else self._whole(snap)
+        return whole if whole.versions == snap.versions else snap
+
+    def _whole(self, snap: Snapshot) -> Snapshot:
+        """The whole-index snapshot of ``snap``'s versions, for a service that does not
+        look at the store by itself (``auto_reload=False``): loaded once and swapped in
+        unless another snapshot replaced ``snap`` meanwhile."""
+        with self._loading:
+            current = self._snapshot
+            if current is not None and current is not snap:
+                return current
+            whole = Snapshot(Matcher(load_index(self.store, lazy=False)), snap.versions, False)
+            if whole.matcher.index.versions != snap.matcher.index.versions:
+                return snap  # the store holds other lists now: those wait for a refresh
+            self._snapshot = whole
+            return whole
+
     def _stage_tokens(self) -> tuple[Any, ...] | None:
         """Every stage's token, or None when a stage has none (nothing is remembered)."""
         tokens = []
@@ -335,8 +388,10 @@ class Screener:
         related: bool = False,
         dob: str | None = None,
         command: str = "check",
+        recorded: dict[str, Any] | None = None,
     ) -> CheckResult:
-        """Screen one name, record the run, and return every hit with its provenance."""
+        """Screen one name, record the run, and return every hit with its provenance.
+        ``recorded``: more to keep in the run's options (an HTTP request's id)."""
         if not isinstance(name, str) or not name.strip():
             raise InputError("the name to check is empty")
         q = self.query(name, country, threshold, related, dob)
@@ -348,7 +403,13 @@ class Screener:
         run_id = runs.start_run(
             self.store,
             command,
-            {"name": name, "country": country, "dob": dob, "threshold": q.threshold},
+            {
+                "name": name,
+                "country": country,
+                "dob": dob,
+                "threshold": q.threshold,
+                **(recorded or {}),
+            },
             lists,
             q.threshold,
         )

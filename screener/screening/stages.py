@@ -72,6 +72,7 @@ from screener.db.store import Store
 from screener.matching.country import apply_country
 from screener.matching.groups import is_group_hit
 from screener.matching.matcher import Hit
+from screener.model import Found
 from screener.screening.party_hits import decision_for, parties_stage, party_changes, record_view
 from screener.screening.results import ScreenHit, ranked
 
@@ -93,10 +94,21 @@ Stage = Callable[[list[ScreenHit], Query], list[ScreenHit]]
 def finish(hits: list[Hit], query: Query, stages: Sequence[Stage] = ()) -> list[ScreenHit]:
     """The hits of one query after every step above, in the one order (:func:`ranked`)."""
     kept = apply_country(hits, query.country, query.threshold, query.dob)
-    out = [ScreenHit.from_match(h) for h in kept]
+    return run_stages([ScreenHit.from_match(h) for h in kept], query, stages)
+
+
+def run_stages(
+    hits: list[ScreenHit], query: Query, stages: Sequence[Stage] = ()
+) -> list[ScreenHit]:
+    """Step 3: the typed hits that steps 1 and 2 made, through every stage in order.
+
+    A stage's answer depends on the query's name and ``related`` flag and on the hits,
+    never on the query's country or date of birth: those act through step 1 only. So a
+    batch runs the stages once for every set of hits a name's countries and dates leave
+    (:mod:`screener.screening.rows`)."""
     for stage in stages:
-        out = stage(out, query)
-    return ranked(out)
+        hits = stage(hits, query)
+    return ranked(hits)
 
 
 OWNERSHIP_SOURCE = "screener-ownership"
@@ -243,6 +255,17 @@ def _as_owned(
     return out
 
 
+def found_of(hit: ScreenHit) -> Found:
+    """What a screened hit says about ownership (:func:`screener.lists.links.explain`):
+    its entity, score and relation, and the ownership node it came through when a hit on
+    a company listed parties own became a hit on its owner."""
+    node = (hit.extra.get("ownership") or {}).get("entity") or {}
+    via = None
+    if node.get("source_id") == OWNERSHIP_SOURCE and (node.get("entity_id") != hit.entity_id):
+        via = (str(node["source_id"]), str(node["entity_id"]))
+    return Found(str(hit.source_id or ""), hit.entity_id, hit.score, hit.relation, via, hit.name)
+
+
 def default_stages(store: Store) -> list[Stage]:
     """The stages every caller gets, in order: ownership, parties (one hit per party:
     :func:`screener.screening.parties.parties_stage`), then reviewers' decisions."""
@@ -282,11 +305,17 @@ def apply_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> No
     """Give ``hit`` the status and ``extra["decision"]`` that ``decision`` means for it now.
     On a party's hit the decided record is compared with itself as it was, and a record
     that joined the party since (or left it) is a change too: a new listing to review,
-    whatever the decision was."""
+    whatever the decision was.
+
+    A hit the ownership stage made on a listed owner carries no list version: its names
+    are read from the owner's active version, as a decision recorded on it read them
+    (:func:`screener.db.decisions.snapshot`), so that it is not taken for changed."""
     if "party" in hit.extra:
         _apply_party_decision(store, hit, decision)
         return
-    names = decisions.entity_names(store, hit.version_id, hit.entity_id)
+    names = decisions.entity_names(
+        store, _version_of(store, hit.source_id, hit.version_id), hit.entity_id
+    )
     now = decisions.listing_view(
         {
             "name": hit.name,
@@ -311,13 +340,22 @@ def apply_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> No
         hit.status = "review-again" if changed else "suppressed"
 
 
+def _version_of(store: Store, source_id: str | None, version: Any) -> Any:
+    """A hit's list version, or its list's active version when the hit carries none (a hit
+    the ownership stage made on a listed owner)."""
+    if version is None and source_id:
+        src = store.source(source_id)
+        return src.get("active_version") if src else None
+    return version
+
+
 def _apply_party_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> None:
     ref = (decision["source_id"], decision["entity_id"])
     rec: dict[str, Any] = next(
         (r for r in hit.extra["party"]["records"] if (r["source_id"], r["entity_id"]) == ref),
         {},
     )
-    names = decisions.entity_names(store, rec.get("version_id"), ref[1])
+    names = decisions.entity_names(store, _version_of(store, ref[0], rec.get("version_id")), ref[1])
     now = record_view(hit, ref, names)
     changed = decisions.fingerprint(now) != decision["fingerprint"]
     added, gone = party_changes(store, hit, decision)

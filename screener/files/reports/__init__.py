@@ -18,8 +18,12 @@ The modules, one job each:
 * :mod:`.cells`: the ``screen_*`` columns, formula safety, numbers, Excel limits;
 * :mod:`.severity` (with ``data/severity.yaml``): which hit a row shows first;
 * :mod:`.verdicts` (with ``data/verdicts.yaml``, ``data/audiences.yaml``,
-  ``data/coverage.yaml``): the report's verdict per party, each listing's meaning
-  for its reader, and what a clear result does not cover;
+  ``data/jurisdictions.yaml``, ``data/coverage.yaml``): the report's verdict per party
+  and its wording for each audience, each listing's meaning for its reader, the national
+  frameworks of each jurisdiction, and what a clear result does not cover;
+* :mod:`.decided`: how a hit's and a party's decisions read (the report, the re-screening);
+* :mod:`.markup` (escaping, links, the printed page's stylesheet) and :mod:`.statement`
+  (the report's coverage statement, verdict table, meanings and sign-off);
 * :mod:`.csv`, :mod:`.jsonl`, :mod:`.xlsx`, :mod:`.parquet`, :mod:`.html`, :mod:`.pdf`: one format each.
 
 The names below are read from their modules when first asked for, so that a check,

@@ -129,16 +129,18 @@ class Writer:
         if len(results) != len(df):
             raise ValueError(f"{len(df)} input rows but {len(results)} results")
         tally = self.tally
+        statuses = Counter([result.get("status") or "clear" for result in results])
+        tally.update(statuses)
         for result in results:
-            status = result.get("status") or "clear"
-            tally[status] += 1
             hits = result.get("hits")
-            if hits:
+            if hits:  # a few rows in a batch
                 tally["hits"] += len(hits)
                 tally["hit_rows"] += 1
                 tally["suppressed_hits"] += sum(h.get("status") == "suppressed" for h in hits)
-            if status == "skipped":
-                self.skip_reasons[result.get("reason") or "no reason given"] += 1
+        if statuses["skipped"]:
+            for result in results:
+                if (result.get("status") or "clear") == "skipped":
+                    self.skip_reasons[result.get("reason") or "no reason given"] += 1
         tally["rows"] += len(results)
         if not self.keeps_types:
             df = plain_cells(df)

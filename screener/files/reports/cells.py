@@ -13,7 +13,8 @@
   than 15 digits, thousands separators, exponents unless written as Python
   writes a float read from a workbook (``1e-05``).
 * **The appended columns** (:data:`APPENDED_COLUMNS`) describe the row's top
-  hit, chosen by :func:`~screener.files.reports.severity.top_hit`; then
+  hit, chosen by :func:`~screener.files.reports.severity.top_hit`, with what its most
+  severe listing means (``screen_effect``: :func:`effect_line`); then
   ``screen_hit_ids`` names every hit of the row (:func:`hit_ids`), ``screen_decision``
   the reviewers' decisions on them, ``screen_query`` the name as screened.
 * **The reviewer's columns** (:data:`REVIEW_COLUMNS`, empty): ``decision`` (one of
@@ -43,6 +44,7 @@ APPENDED_COLUMNS = [
     "screen_list",
     "screen_citation",
     "screen_severity",
+    "screen_effect",
     "screen_hits",
     "screen_input_row",
     "screen_hit_ids",
@@ -71,13 +73,21 @@ def hit_cells(hits: Sequence[dict[str, Any]]) -> list[Any]:
     """The values of the ``screen_*`` columns between status and input row, for one row's hits.
 
     That is: top score (a float), top name, matched name, relation, source,
-    list, citation, severity, number of hits (an int). Callers cache it per
+    list, citation, severity, effect, number of hits (an int). Callers cache it per
     distinct hit list: rows with the same name share one.
     """
     top = top_hit(hits)
     if top is None:
-        return [None, "", "", "", "", "", "", "", 0]
+        return [None, "", "", "", "", "", "", "", "", 0]
     level, list_name, citation = top_listing(top)
+    listing = next(
+        (
+            x
+            for x in top.get("listings") or ()
+            if x.get("list") == list_name and x.get("citation") == citation
+        ),
+        top,
+    )
     score = top.get("score")
     return [
         round(float(score), 4) if isinstance(score, int | float) else None,
@@ -88,8 +98,22 @@ def hit_cells(hits: Sequence[dict[str, Any]]) -> list[Any]:
         text(list_name),
         text(citation),
         level.id,
+        effect_line(listing),
         len(hits),
     ]
+
+
+def effect_line(listing: dict[str, Any]) -> str:
+    """What a listing requires or does, in one line: "correspondent-account ban: United
+    States financial institutions are prohibited from ...", "licence requirement: For
+    all items subject to the EAR."; empty when its list says nothing and screener holds no
+    statement for it (:mod:`screener.lists.effects`)."""
+    effect = text(listing.get("effect")).strip()
+    if effect:
+        kind = text(listing.get("effect_kind")).strip()
+        return f"{kind}: {effect}" if kind else effect
+    licence = text(listing.get("license_requirement")).strip()
+    return f"licence requirement: {licence}" if licence else ""
 
 
 def trail_cells(hits: Sequence[dict[str, Any]]) -> list[str]:

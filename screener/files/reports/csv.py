@@ -3,7 +3,7 @@ the reviewer's empty ``decision`` columns (see :mod:`screener.files.reports.cell
 
 from __future__ import annotations
 
-import csv
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,12 @@ class CsvWriter(Writer):
 
     ``screen_input_row`` is the input row as its spreadsheet numbers it (see
     :mod:`screener.files.reports.base`).
+
+    Speed: the lines are exactly what ``csv.writer(lineterminator="\\r\\n")`` writes
+    (:func:`csv_field` quotes as its minimal quoting does), but built from parts: each
+    input column is made safe and quoted as a whole, the ``screen_*`` cells of a hit
+    list once for every row that shares it (and the empty ones of a row without hits
+    once), so that a row costs a string join.
     """
 
     def __init__(self, path: Path, columns: list[str], meta: dict[str, Any]) -> None:
@@ -35,51 +41,79 @@ class CsvWriter(Writer):
         assert self._stream is not None
         # The BOM by hand: the "utf-8-sig" codec would encode every row through Python code.
         self._stream.write("\ufeff")
-        self._csv = csv.writer(self._stream, lineterminator="\r\n")
-        self._csv.writerow([neutralize(c) for c in columns + OUTPUT_COLUMNS])
+        self._stream.write(_line([neutralize(c) for c in columns + OUTPUT_COLUMNS]))
+        # hit list -> its encoded middle and trail: (the list, middle, trail), by id
+        self._middles: dict[int, tuple[object, str, str]] = {}
+        self._no_hits = _joined(hit_cells([]))
+        self._no_trail = _joined(trail_cells([]))
+        self._statuses: dict[Any, str] = {}
 
     def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
+        assert self._stream is not None
         if list(df.columns) != self.columns:
             df = df.reindex(columns=self.columns, fill_value="")
-        rows = df.to_numpy(dtype=object).tolist()
-        if len(rows) != len(results):
-            raise ValueError(f"{len(rows)} input rows but {len(results)} results")
-        # The middle cells depend only on the hit list, which rows with one name share.
-        middles: dict[int, tuple[object, list[str], list[str]]] = {}
-        no_hits = [neutralize(text(v)) for v in hit_cells([])]
-        no_trail = [neutralize(v) for v in trail_cells([])]
-        review = [""] * len(REVIEW_COLUMNS)
-        statuses: dict[Any, str] = {}
-        out = []
-        for cells, result, row in zip(rows, results, self.input_rows(df, results)):
-            try:
-                for i, c in enumerate(cells):
-                    if c[:1] in _PREFIXES:  # as neutralize(), faster
-                        cells[i] = "'" + c
-            except TypeError:  # a cell that is not text (readers give text only)
-                cells[:] = [neutralize(text(c)) for c in cells]
+        if len(df) != len(results):
+            raise ValueError(f"{len(df)} input rows but {len(results)} results")
+        columns = [_column(df[c].to_numpy(dtype=object).tolist()) for c in df.columns]
+        inputs = [",".join(cells) for cells in zip(*columns)]
+        middles, statuses = self._middles, self._statuses
+        if len(middles) > MIDDLES:
+            middles.clear()
+        no_hits, no_trail = self._no_hits, self._no_trail
+        queries = _column([r.get("query") for r in results])
+        lines = []
+        for cells, result, row, query in zip(
+            inputs, results, self.input_rows(df, results), queries
+        ):
             status = result.get("status")
             shown = statuses.get(status)
             if shown is None:
-                shown = statuses[status] = neutralize(text(status))
-            cells.append(shown)
+                shown = statuses[status] = csv_field(neutralize(text(status)))
             hits = result.get("hits")
-            trail = no_trail
+            middle, trail = no_hits, no_trail
             if hits:
                 cached = middles.get(id(hits))
                 if cached is None or cached[0] is not hits:
                     cached = middles[id(hits)] = (
                         hits,
-                        [neutralize(text(v)) for v in hit_cells(hits)],
-                        [neutralize(v) for v in trail_cells(hits)],
+                        _joined(hit_cells(hits)),
+                        _joined(trail_cells(hits)),
                     )
-                cells.extend(cached[1])
-                trail = cached[2]
-            else:
-                cells.extend(no_hits)
-            cells.append(str(row) if row.__class__ is int else neutralize(text(row)))
-            cells.extend(trail)
-            cells.append(neutralize(text(result.get("query"))))
-            cells.extend(review)
-            out.append(cells)
-        self._csv.writerows(out)
+                middle, trail = cached[1], cached[2]
+            number = str(row) if row.__class__ is int else csv_field(neutralize(text(row)))
+            lines.append(f"{cells},{shown},{middle},{number},{trail},{query}{_REVIEW}")
+        self._stream.write("".join(lines))
+
+
+MIDDLES = 100_000  # encoded hit lists kept for the rows that share them; then afresh
+_QUOTED = re.compile('[,"\r\n]')  # what makes the csv module quote a field (minimal quoting)
+_REVIEW = "," * len(REVIEW_COLUMNS) + "\r\n"  # the reviewer's empty columns, the line end
+
+
+def csv_field(value: str) -> str:
+    """One field as ``csv.writer`` writes it with minimal quoting: in double quotes, its
+    own doubled, when it holds a comma, a double quote, CR or LF."""
+    if _QUOTED.search(value) is None:
+        return value
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _joined(values: list[Any]) -> str:
+    """Cells made safe (``neutralize``) and joined as one piece of a CSV line."""
+    return ",".join(csv_field(neutralize(text(v))) for v in values)
+
+
+def _line(values: list[str]) -> str:
+    return ",".join(csv_field(v) for v in values) + "\r\n"
+
+
+def _column(cells: list[Any]) -> list[str]:
+    """An input column made safe and quoted: text a spreadsheet would read as a formula
+    gets its ``'`` (:func:`~screener.files.cells.neutralize`), a missing cell is empty."""
+    try:
+        out = ["'" + c if c[:1] in _PREFIXES else c for c in cells]
+    except TypeError:  # a cell that is not text (missing, or a number)
+        out = [neutralize(c if c.__class__ is str else text(c)) for c in cells]
+    if _QUOTED.search("".join(out)) is None:  # most columns need no quotes at all
+        return out
+    return [csv_field(c) for c in out]

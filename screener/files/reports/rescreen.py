@@ -23,6 +23,7 @@ KIND_WORDS = {
     "hit-gone": "match gone",
     "listing-changed": "listing changed",
     "status-changed": "status changed",
+    "decided": "decided",
 }
 
 
@@ -113,7 +114,14 @@ def page(r: dict[str, Any]) -> str:
             f'<span class="status {escape(c.get("status"))}">'
             f"{escape(c.get('status_before') or 'not screened')} → "
             f"{escape(c.get('status'))}"
-            "</span></h3>\n<ul>\n"
+            "</span>"
+            + (
+                f'<span class="status {"to-review" if c.get("needs_review") else "decided"}">'
+                f"{escape(c['decision'])}</span>"
+                if c.get("decision") and c.get("status") not in ("clear", "review-again")
+                else ""
+            )
+            + "</h3>\n<ul>\n"
         )
         for ch in c.get("changes") or ():
             flag = " <strong>(to review)</strong>" if ch.get("needs_review") else ""

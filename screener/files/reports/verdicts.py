@@ -1,9 +1,15 @@
-"""The report's verdict per party, each listing's meaning for its reader, and what a clear
-result does not cover: three tables of data beside this module.
+"""The report's verdict per party, each listing's meaning for its reader, the national
+frameworks of its jurisdiction, and what a clear result does not cover: four tables of
+data beside this module.
 
 * ``data/verdicts.yaml``: prohibited / licence required / restricted / elevated risk /
-  no finding, each gathering severity levels of ``data/severity.yaml``; the file says
-  how a party's verdict is found (:func:`party_verdict`).
+  no finding, each gathering severity levels of ``data/severity.yaml``, each labelled and
+  explained for its audience (an export-control reader, a research office:
+  :meth:`Verdict.label_for`); the file says how a party's verdict is found
+  (:func:`party_verdict`).
+* ``data/jurisdictions.yaml``: for AU, US, UK and EU, the national frameworks a
+  committee weighs beside the lists, and what each verdict means there, with official
+  sources (:func:`jurisdiction`).
 * ``data/audiences.yaml``: for each list (by a pattern on its name), what a listing
   means for an export-control reader and for a research office, with official sources
   (:func:`statement`).
@@ -27,16 +33,48 @@ from screener.files.reports.severity import levels, listing_level
 DATA = Path(__file__).parent / "data"
 AUDIENCES = ("export", "research")
 DEFAULT_AUDIENCE = "export"
+JURISDICTIONS = ("AU", "US", "UK", "EU")
+DEFAULT_JURISDICTION = "US"
 NO_FINDING = "no-finding"
 
 
 @dataclass(frozen=True)
 class Verdict:
     id: str
-    label: str
+    label: str  # the export-control reader's
     meaning: str
     levels: tuple[str, ...]
     rank: int  # 0 is the most severe
+    research_label: str = ""
+    research_meaning: str = ""
+
+    def label_for(self, audience: str) -> str:
+        """The verdict's label for ``audience`` ("Restricted partner: approval needed" for a
+        research office, "Licence required" for an exporter)."""
+        return self.research_label or self.label if audience == "research" else self.label
+
+    def meaning_for(self, audience: str) -> str:
+        return self.research_meaning or self.meaning if audience == "research" else self.meaning
+
+
+@dataclass(frozen=True)
+class Framework:
+    """A national framework a committee weighs beside the lists."""
+
+    id: str
+    name: str
+    text: str
+    screening: str  # whether and how a name screening can tell
+    sources: tuple[dict[str, str], ...]
+    checked_on: str | None
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    code: str  # AU, US, UK, EU
+    label: str
+    frameworks: tuple[Framework, ...]
+    verdicts: dict[str, tuple[str, tuple[dict[str, str], ...]]]  # verdict id -> text, sources
 
 
 @dataclass(frozen=True)
@@ -59,6 +97,7 @@ def verdicts() -> tuple[Verdict, ...]:
     """Every verdict, most severe first."""
     out = []
     for rank, v in enumerate(_load("verdicts.yaml")["verdicts"]):
+        research = v.get("research") or {}
         out.append(
             Verdict(
                 v["id"],
@@ -66,6 +105,8 @@ def verdicts() -> tuple[Verdict, ...]:
                 " ".join(v["meaning"].split()),
                 tuple(v.get("levels") or ()),
                 rank,
+                str(research.get("label") or ""),
+                " ".join(str(research.get("meaning") or "").split()),
             )
         )
     known = {lv.id for lv in levels()}
@@ -88,6 +129,11 @@ def verdict(verdict_id: str) -> Verdict:
 @cache
 def _by_level() -> dict[str, Verdict]:
     return {lv: v for v in verdicts() for lv in v.levels}
+
+
+def verdict_of_level(level_id: str) -> str:
+    """The verdict a listing at severity level ``level_id`` gives."""
+    return _by_level()[level_id].id
 
 
 def is_false_positive(hit: dict[str, Any]) -> bool:
@@ -118,6 +164,38 @@ def party_verdict(hits: Sequence[dict[str, Any]]) -> Verdict:
         if v.rank < best.rank:
             best = v
     return best
+
+
+def check_jurisdiction(code: str | None) -> str:
+    j = (code or DEFAULT_JURISDICTION).strip().upper()
+    j = "UK" if j == "GB" else j
+    if j not in JURISDICTIONS:
+        raise InputError(f"unknown jurisdiction {code!r}; use one of {', '.join(JURISDICTIONS)}")
+    return j
+
+
+@cache
+def jurisdiction(code: str | None) -> Jurisdiction:
+    """The frameworks of a jurisdiction and what each verdict means there
+    (``data/jurisdictions.yaml``)."""
+    j = check_jurisdiction(code)
+    raw = _load("jurisdictions.yaml")["jurisdictions"][j]
+    frameworks = tuple(
+        Framework(
+            f["id"],
+            f["name"],
+            " ".join(str(f["text"]).split()),
+            " ".join(str(f.get("screening") or "").split()),
+            tuple(f.get("sources") or ()),
+            f.get("checked_on"),
+        )
+        for f in raw["frameworks"]
+    )
+    meanings = {
+        vid: (" ".join(str(v["text"]).split()), tuple(v.get("sources") or ()))
+        for vid, v in (raw.get("verdicts") or {}).items()
+    }
+    return Jurisdiction(j, str(raw["label"]), frameworks, meanings)
 
 
 def check_audience(audience: str | None) -> str:

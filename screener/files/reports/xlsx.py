@@ -21,6 +21,14 @@ Cells:
   each with the header row;
 * the ``decision`` column offers the decision kinds in a drop-down list (data
   validation), for ``screener decisions import``.
+
+Looks: the header row is bold and frozen, each column as wide as its header and first
+values need (within limits), the sheet has an autofilter, input columns keep the
+number formats the input workbook gave them (``$250,000.00``, ``12.5%``, dates:
+``meta["input"]["number_formats"]``, :mod:`screener.files.number_formats`), and rows
+with hits are coloured by the verdict their top hit gives (conditional formats on
+``screen_severity`` and ``screen_status``: prohibited, licence required, restricted,
+elevated risk as the report colours them; a row whose hits are all suppressed grey).
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +47,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from screener.db.decisions import KINDS
 from screener.files.cells import FORMULA_PREFIXES
+from screener.files.number_formats import excel_date, is_date_format
 from screener.files.reports.base import CAUTION, Writer
 from screener.files.reports.cells import (
     APPENDED_COLUMNS,
@@ -49,6 +60,7 @@ from screener.files.reports.cells import (
     xlsx_text,
 )
 from screener.files.reports.severity import levels
+from screener.files.reports.verdicts import verdict_of_level
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,6 +76,17 @@ _EXCEL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")  # Excel reads "_x0041_" in te
 # Text string_xml() must pass through xlsx_text() and escape; most cells need neither.
 _NEEDS_CARE = re.compile("[\\x00-\\x08\\x0b-\\x1f\\ud800-\\udfff\\ufffe\\uffff&<>]|_x")
 _PREFIXES = frozenset(FORMULA_PREFIXES)
+HEADER_FORMAT = {"bold": True, "bg_color": "#ECECE8", "bottom": 1, "valign": "top"}
+# Row fills by the verdict of the row's top hit (the report's colours, lightened).
+VERDICT_FILLS = {
+    "prohibited": "#F4C7C3",
+    "licence-required": "#FADBD8",
+    "restricted": "#FCE5CD",
+    "elevated-risk": "#FFF2CC",
+}
+SUPPRESSED_FILL = "#E7E6E6"
+MIN_WIDTH, MAX_WIDTH = 8, 48  # column widths, in characters
+WIDTH_SAMPLE = 200  # rows of the first chunk that size the columns
 
 
 _Cells = tuple[list[tuple[int, str]], list[tuple[int, str]]]
@@ -148,6 +171,17 @@ class XlsxWriter(Writer):
         self._ws: RowSheet | None = None
         self._next = XLSX_MAX_ROWS  # 0-based row the next result goes to; forces a first sheet
         self._hit_xml: dict[int, tuple[object, _Cells]] = {}  # by id(hits)
+        self._bold = self._wb.add_format(HEADER_FORMAT)
+        self._widths: list[float] | None = None
+        self._rows_in: dict[str, int] = {}  # sheet title -> its last row (0-based)
+        # input columns with a number format of the input: (style attribute, is a date format)
+        formats = (meta.get("input") or {}).get("number_formats") or {}
+        self._styles: dict[int, tuple[str, bool]] = {}
+        for col, name in enumerate(columns):
+            fmt = formats.get(name)
+            if isinstance(fmt, str) and fmt:
+                index = self._wb.add_format({"num_format": fmt})._get_xf_index()
+                self._styles[col] = (f' s="{index}"', is_date_format(fmt))
 
     def _new_sheet(self) -> RowSheet:
         self._sheets += 1
@@ -156,7 +190,10 @@ class XlsxWriter(Writer):
         assert isinstance(ws, RowSheet)
         ws.freeze_panes(1, 0)
         for col, label in enumerate(self._header):
-            ws.write_string(0, col, xlsx_text(label))
+            ws.write_string(0, col, xlsx_text(label), self._bold)
+        for col, width in enumerate(self._widths or ()):
+            ws.set_column(col, col, width)
+        self._colour_rows(ws)
         col = self._decision_col
         ws.data_validation(
             1,
@@ -175,18 +212,65 @@ class XlsxWriter(Writer):
         self._ws, self._next = ws, 1
         return ws
 
+    def _colour_rows(self, ws: RowSheet) -> None:
+        """Conditional fills: each data row by the verdict of its top hit's severity
+        (``screen_severity``), grey when every hit is suppressed (``screen_status``)."""
+        last = len(self._header) - 1
+        status = self._letters[self._status_col]
+        severity = self._letters[self._header.index("screen_severity")]
+        first_rows = f"$A$2:${self._letters[last]}${XLSX_MAX_ROWS}"
+        ws.conditional_format(
+            first_rows,
+            {
+                "type": "formula",
+                "criteria": f'=${status}2="suppressed"',
+                "format": self._wb.add_format({"bg_color": SUPPRESSED_FILL}),
+                "stop_if_true": True,
+            },
+        )
+        for level in levels():
+            colour = VERDICT_FILLS.get(verdict_of_level(level.id))
+            if colour is None:
+                continue
+            ws.conditional_format(
+                first_rows,
+                {
+                    "type": "formula",
+                    "criteria": f'=${severity}2="{level.id}"',
+                    "format": self._wb.add_format({"bg_color": colour}),
+                },
+            )
+
+    def _size_columns(self, df: pd.DataFrame) -> None:
+        """Column widths from the header labels and the first rows' values."""
+        sample = df.head(WIDTH_SAMPLE)
+        widths = []
+        for col, label in enumerate(self._header):
+            longest = _text_width(label) * 1.1 + 2  # bold
+            if col < len(self.columns):
+                for v in sample.iloc[:, col].tolist():
+                    longest = max(longest, _text_width(v) + 2)
+            elif label in _WIDE:
+                longest = max(longest, _WIDE[label])
+            widths.append(float(min(MAX_WIDTH, max(MIN_WIDTH, round(longest)))))
+        self._widths = widths
+
     def _write(self, df: pd.DataFrame, results: list[dict[str, Any]]) -> None:
         if list(df.columns) != self.columns:
             df = df.reindex(columns=self.columns, fill_value="")
         if len(df) != len(results):
             raise ValueError(f"{len(df)} input rows but {len(results)} results")
+        if self._widths is None:
+            self._size_columns(df)
         # Column by column, each distinct input value rendered once: names and countries repeat.
         inputs = []
         for column in range(len(self.columns)):
             seen: dict[Any, str] = {}
+            style = self._styles.get(column)
+            render = input_xml if style is None else _styled(*style)
             inputs.append(
                 [
-                    seen[v] if v in seen else seen.setdefault(v, input_xml(v))
+                    seen[v] if v in seen else seen.setdefault(v, render(v))
                     for v in df.iloc[:, column].tolist()
                 ]
             )
@@ -226,6 +310,8 @@ class XlsxWriter(Writer):
             parts.append(f'<c r="{query_letter}{n}"{query_xml}</row>' if query_xml else "</row>")
         if ws is not None and parts:
             ws.write_rendered(first, self._next - 1, tail_col, "".join(parts))
+        if ws is not None:
+            self._rows_in[ws.name] = self._next - 1
 
     def _hits_xml(self, hits: list[dict[str, Any]], start: int) -> _Cells:
         cached = self._hit_xml.get(id(hits))
@@ -250,7 +336,13 @@ class XlsxWriter(Writer):
     def _finish(self, summary: dict[str, Any]) -> None:
         if self._ws is None:
             self._new_sheet()
+        last_col = len(self._header) - 1
+        for ws in self._wb.worksheets():
+            ws.autofilter(0, 0, max(self._rows_in.get(ws.name, 0), 1), last_col)
         about = self._wb.add_worksheet("about")
+        about.set_column(0, 0, 18, self._bold)
+        about.set_column(1, 1, 60)
+        about.set_column(2, 7, 16)
         for r, row in enumerate(self._about_rows(summary)):
             for c, value in enumerate(row):
                 if isinstance(value, bool) or not isinstance(value, int | float):
@@ -295,20 +387,20 @@ class XlsxWriter(Writer):
         ]
         rows += [[k, v] for k, v in summary.items() if _is_scalar(v)]
         rows.append([])
-        rows.append(["Source", "Name", "Version", "SHA-256", "Published", "Loaded", "Entities"])
+        rows.append(
+            ["Source", "Name", "Version", "SHA-256", "Data of", "Dated by", "Loaded", "Entities"]
+        )
         for item in meta.get("lists") or []:
             rows.append(
                 [
-                    item.get(k)
-                    for k in (
-                        "source_id",
-                        "name",
-                        "version_id",
-                        "sha256",
-                        "published",
-                        "loaded_at",
-                        "entities",
-                    )
+                    item.get("source_id"),
+                    item.get("name"),
+                    item.get("version_id"),
+                    item.get("sha256"),
+                    item.get("data_date") or item.get("published"),
+                    item.get("data_date_means"),
+                    item.get("loaded_at"),
+                    item.get("entities"),
                 ]
             )
         return [[v if _is_scalar(v) else json.dumps(v, default=str) for v in row] for row in rows]
@@ -316,3 +408,46 @@ class XlsxWriter(Writer):
 
 def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
+
+
+# appended columns worth more room than their header needs
+_WIDE = {
+    "screen_top_name": 36,
+    "screen_top_matched_name": 30,
+    "screen_list": 20,
+    "screen_effect": 40,
+    "screen_hit_ids": 36,
+    "screen_decision": 40,
+    "screen_query": 30,
+    "decision_reason": 30,
+}
+
+
+def _text_width(value: Any) -> int:
+    """Characters a cell shows, wide (CJK) ones counted twice."""
+    text = "" if value is None else str(value)
+    text = text.split("\n", 1)[0][:200]
+    return len(text) + sum(
+        1 for c in text if ord(c) >= 0x1100 and unicodedata.east_asian_width(c) in "WF"
+    )
+
+
+def _styled(style: str, dates: bool) -> Callable[[Any], str]:
+    """:func:`input_xml` for a column with a number format: its numbers (or, for a date
+    format, its ISO dates) get the format's style; other cells are as always."""
+
+    def render(cell: Any) -> str:
+        if cell.__class__ is str:
+            number = as_number(cell)
+            if number is None and dates:
+                number = excel_date(cell)
+            if number is not None:
+                xml = value_xml(number)
+                return style + xml if xml.startswith(">") else xml
+            return string_xml(cell)
+        if isinstance(cell, int | float) and not isinstance(cell, bool):
+            xml = value_xml(cell)
+            return style + xml if xml.startswith(">") else xml
+        return value_xml(cell)
+
+    return render

@@ -46,6 +46,9 @@ CONS_LISTS = (
     ("UKRAINE-EO13662", "Sectoral Sanctions Identifications List", None),
     ("RUSSIA-EO14024", "Non-SDN Menu-Based Sanctions List", r"EO 14024[^)]*"),
     ("CAATSA - RUSSIA", "Non-SDN Menu-Based Sanctions List", None),
+    # the List of Foreign Financial Institutions Subject to Correspondent Account or
+    # Payable-Through Account Sanctions, which replaced the Part 561 List on 2019-03-14
+    ("561-Related", "CAPTA List", None),
 )
 EXTRA_FIELDS = (
     "title",
