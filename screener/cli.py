@@ -164,8 +164,13 @@ def lists_group() -> None:
 )
 @click.pass_obj
 def lists_show(obj: Ctx, fmt: str) -> None:
+    from screener.screening.party_views import summary as party_summary
+
     rows = catalog.show(obj.store)
     if fmt == "json":
+        in_parties = party_summary(obj.store)["by_source"]
+        for r in rows:  # records of each source in parties of several lists
+            r["records_in_parties"] = in_parties.get(r["id"], 0)
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     render.table(
@@ -184,6 +189,115 @@ def lists_show(obj: Ctx, fmt: str) -> None:
     for r in rows:
         if r.get("read_from"):
             click.echo(f"{r['id']}: read from {r['read_from']}")
+    p = party_summary(obj.store)
+    click.echo(
+        f"{p['records']:,} records in {p['parties']:,} parties: {p['merged']:,} records make "
+        f"{p['several']:,} parties of several lists (`screener lists party ID` shows one)"
+    )
+
+
+@lists_group.command(
+    "party",
+    help="One party: its records on every list (SOURCE:ENTRY, list version) and why each "
+    "joined it. ID is a party id (cetc, ofac:30936) or any of its records (SOURCE:ENTRY).",
+)
+@click.argument("party_id", metavar="ID")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_obj
+def lists_party(obj: Ctx, party_id: str, fmt: str) -> None:
+    from screener.screening.party_views import show
+
+    party = show(obj.store, party_id)
+    if fmt == "json":
+        click.echo(json.dumps(party, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"party {party['id']}: {party['name']} ({len(party['records'])} records)")
+    for r in party["records"]:
+        lists = ", ".join(r["lists"]) or "no listing"
+        click.echo(
+            f"  {r['source_id']}:{r['entity_id']} v{r['version_id']}  {r['name']}  [{lists}]"
+        )
+        click.echo(f"    why: {r['why']}")
+
+
+@lists_group.command(
+    "judgements",
+    help="Every judgement reviewers recorded on parties (lists same / different), oldest "
+    "first; --import reads those of a decisions export into this store.",
+)
+@click.option(
+    "--import",
+    "source",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="A decisions export (.csv or .jsonl) whose judgements to record here.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_obj
+def lists_judgements(obj: Ctx, source: Path | None, fmt: str) -> None:
+    from screener.db.parties import judgements
+    from screener.screening.review import import_judgements
+
+    if source is not None:
+        done = import_judgements(obj.store, source)
+        click.echo(
+            f"{source}: {done['read']} judgements read, {done['recorded']} recorded, "
+            f"{done['unchanged']} already here",
+            err=True,
+        )
+    rows = judgements(obj.store)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for j in rows:
+        click.echo(
+            f"#{j['id']} {j['kind']}: {j['a_source']}:{j['a_entity']} and "
+            f"{j['b_source']}:{j['b_entity']}, by {j['reviewer']} on "
+            f"{str(j['decided_at'])[:10]}: {j['reason']}"
+        )
+
+
+def _judgement_command(kind: str, text: str) -> None:
+    @lists_group.command(kind, help=text)
+    @click.argument("a", metavar="SOURCE:ENTRY")
+    @click.argument("b", metavar="SOURCE:ENTRY")
+    @click.option("--reason", type=Text(), required=True, help="Why (kept with the judgement).")
+    @click.option("--by", "reviewer", type=Text(), required=True, help="The reviewer's name.")
+    @click.option(
+        "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    )
+    @click.pass_obj
+    def command(obj: Ctx, a: str, b: str, reason: str, reviewer: str, fmt: str) -> None:
+        from screener.screening.party_views import judge
+
+        out = judge(obj.store, kind, a, b, reason, reviewer)
+        if fmt == "json":
+            click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+            return
+        j = out["judgement"]
+        click.echo(
+            f"recorded judgement #{j['id']} ({kind}) by {j['reviewer']}: {j['reason']}; "
+            + "; ".join(
+                f"{x['id']}: {len(x['records'])} record(s)"
+                for x in {p["id"]: p for p in out["parties"]}.values()
+            )
+        )
+
+
+_judgement_command(
+    "same",
+    "Record that two records are one party (a reviewer's judgement, with reason and "
+    "reviewer; append-only, kept through list updates, exported with the decisions). "
+    "The parties are built again at once.",
+)
+_judgement_command(
+    "different",
+    "Record that two records are NOT one party: they are never joined again, whatever "
+    "identifier or name they share (append-only; the latest judgement on a pair holds).",
+)
 
 
 @lists_group.command("import", help="Load a list file (or folder) as a new version of a source.")
@@ -740,7 +854,10 @@ def decisions_list(obj: Ctx, party: str | None, current: bool, fmt: str) -> None
 
 
 @decisions_group.command(
-    "export", help="Write every decision with the listing it was made on: .csv or .jsonl."
+    "export",
+    help="Write every decision with the listing it was made on: .csv or .jsonl; without "
+    "--party, the reviewers' judgements on parties (lists same / different) follow, with "
+    "kind same or different (`screener lists judgements --import` reads them back).",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
 @click.option("--party", help="Only this party.")
@@ -749,7 +866,7 @@ def decisions_export(obj: Ctx, output: Path, party: str | None) -> None:
     from screener.screening.review import export
 
     n = export(obj.store, output, party)
-    click.echo(f"wrote {n} decisions to {output}", err=True)
+    click.echo(f"wrote {n} decisions and judgements to {output}", err=True)
 
 
 @cli.group(

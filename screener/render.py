@@ -189,6 +189,15 @@ def print_check(result: CheckDict) -> None:
         click.echo(
             f"  source       : {h['source_name']} ({h['source_id']}), entry {h['entity_id']}"
         )
+        party = h.get("party")
+        records = party.get("records") or [] if isinstance(party, dict) else []
+        if isinstance(party, dict) and len(records) > 1:
+            click.echo(
+                f"  party        : {party['id']}, {len(records)} records: "
+                + "; ".join(
+                    f"{r['source_id']}:{r['entity_id']} v{r['version_id']}" for r in records
+                )
+            )
         for ls in h["listings"] or [
             {
                 "list": h["list"],
@@ -204,6 +213,10 @@ def print_check(result: CheckDict) -> None:
                 f"listed {ls['listed_on']}" if ls.get("listed_on") else None,
                 f"ENDED {ls['end_date']}" if ls.get("end_date") else None,
                 ls.get("program"),  # e.g. the 1260H editions: "editions 2025-01-07, 2026-06-08"
+                # a party's listing names its record when the party has several
+                f"from {ls['source_id']}:{ls['entity_id']}"
+                if len(records) > 1 and ls.get("source_id")
+                else None,
             ]
             click.echo(f"  listing      : {' | '.join(b for b in bits if b)}")
             what = ls.get("license_requirement") or ls.get("effect")

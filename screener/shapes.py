@@ -30,7 +30,13 @@ from typing import Any, NotRequired, TypedDict
 
 
 class ListingDict(TypedDict, total=False):
-    """One listing of an entity (a :class:`screener.model.Listing` as data)."""
+    """One listing of an entity (a :class:`screener.model.Listing` as data); on a party's
+    hit, each also names the record it is from (``source_id``, ``entity_id``,
+    ``version_id``)."""
+
+    source_id: str | None
+    entity_id: str | None
+    version_id: int | None
 
     list: str | None
     authority: str | None
@@ -170,6 +176,7 @@ HitDict = TypedDict(  # noqa: UP013
         "name_key": str,
         "ownership": OwnershipDict,
         "decision": DecisionInfo,
+        "party": dict[str, Any],  # its id and records (screening.party_hits), once merged
     },
     total=False,
 )
@@ -276,6 +283,7 @@ class ListingView(TypedDict):
     name: str | None
     names: list[str]
     listings: list[dict[str, Any]]  # the listing keys a decision keeps, in force or not
+    party_records: NotRequired[list[str]]  # the party's records then (source:entry)
 
 
 class HitState(TypedDict):
@@ -290,6 +298,8 @@ class HitState(TypedDict):
     decision_id: int | None
     decision_kind: str | None
     fingerprint: str
+    party_id: NotRequired[str | None]  # one hit per party: what the hit is about
+    records: NotRequired[list[str]]  # the party's records (source:entry)
     listing: ListingView
     # as the report words the decision, and whether it settles the hit (not kept by
     # screenings stored before decisions were worded)

@@ -93,12 +93,14 @@ def test_match_with_yente_client_finds_the_listed_party(client: Client) -> None:
         "Organization",
         1.0,
     )
-    assert top.datasets == ["screener_surveillance"] and top.target
+    # the own list's entry of the same name and country is a record of the same party
+    assert top.datasets == ["screener_surveillance", "own"] and top.target
+    assert top.referents == ["own.own-hikvision"]
     assert top.first_seen is not None and top.last_seen is not None
     assert set(top.explanations) == {"name", "country", "birth_date"}
     assert top.explanations["country"].score == 0.03
     assert round(sum(f.score for f in top.explanations.values()), 4) == top.score
-    assert {r.id for r in found.results} >= {"own.own-hikvision"}
+    assert "own.own-hikvision" not in {r.id for r in found.results}  # one result per party
     assert found.limit == 5
 
 
@@ -120,20 +122,35 @@ def test_include_dataset_narrows_the_results(client: Client) -> None:
         Company(name=["Hikvision"]), datasets=["screener-surveillance"]
     ).results
     assert [r.id for r in by_source] == [r.id for r in curated_only]
-    assert {"own.own-hikvision", "screener-surveillance.hikvision"} <= everywhere
-    assert [r.id for r in own_only] == ["own.own-hikvision"]
-    assert curated_only and all(r.datasets == ["screener_surveillance"] for r in curated_only)
+    assert "screener-surveillance.hikvision" in everywhere
+    assert "own.own-hikvision" not in everywhere  # a record of the Hikvision party
+    # the party is on the own list through its own record: found there, by its id
+    assert [r.id for r in own_only] == ["screener-surveillance.hikvision"]
+    assert all("own" in r.datasets for r in own_only)
+    assert curated_only and all("screener_surveillance" in r.datasets for r in curated_only)
     left = client.match(Company(name=["Hikvision"]), exclude_datasets=["own"]).results
     assert left and "own.own-hikvision" not in {r.id for r in left}
+    assert not any(r.datasets == ["own"] for r in left)
 
 
 def test_exclude_entity_ids_takes_an_id_in_any_form(client: Client) -> None:
-    for given in ("screener-surveillance.hikvision", "screener-surveillance:hikvision"):
-        ids = [
-            r.id
-            for r in client.match(Company(name=["Hikvision"]), exclude_entities=[given]).results
-        ]
-        assert "screener-surveillance.hikvision" not in ids and "own.own-hikvision" in ids
+    """The party's id, an older form of it, the store's party id, or the id of another
+    of its records (a referent) excludes the party; another party stays."""
+    both = Company(name=["Hikvision", "Dahua"])
+    assert {"screener-surveillance.hikvision", "screener-surveillance.dahua"} <= {
+        r.id for r in client.match(both).results
+    }
+    for given in (
+        "screener-surveillance.hikvision",
+        "screener-surveillance:hikvision",
+        "hikvision",
+        "own.own-hikvision",
+    ):
+        found = client.match(both, exclude_entities=[given]).results
+        ids = [r.id for r in found]
+        assert "screener-surveillance.hikvision" not in ids, given
+        assert "screener-surveillance.dahua" in ids, given
+        assert not any("own.own-hikvision" in r.referents for r in found), given
 
 
 def test_exclude_schema_topics_and_changed_since(server: LiveServer) -> None:
@@ -257,9 +274,11 @@ def test_every_result_id_resolves_at_entities(client: Client, server: LiveServer
 def test_search_catalog_algorithms_and_health(client: Client) -> None:
     found = client.search("Hikvision", limit=3)
     assert found.results[0].id == "screener-surveillance.hikvision" and len(found.results) <= 3
-    assert found.total.value >= 2 and "datasets" in found.facets
+    assert "own.own-hikvision" in found.results[0].referents  # one party, two lists
+    assert "own.own-hikvision" not in {r.id for r in found.results}
+    assert "datasets" in found.facets
     own = client.search("Hikvision", datasets=["own"])
-    assert [r.id for r in own.results] == ["own.own-hikvision"]
+    assert [r.id for r in own.results] == ["screener-surveillance.hikvision"]
     cat = client.datasets()
     names = {d.name for d in cat.datasets}
     assert {"default", "screener", "sanctions", "export_controls", "surveillance", "own"} <= names
@@ -296,7 +315,11 @@ def test_match_results_carry_screeners_evidence_and_the_run(server: LiveServer) 
     listed = {x["id"]: x["screener"] for x in q["results"]}
     curated = listed["screener-surveillance.dahua"]
     assert (curated["entity_id"], curated["citation"]) == ("dahua", "84 FR 54002")
-    assert listed["own.own-dahua"]["source_id"] == "own"
+    # the own list's Dahua is a record of the same party, not a result of its own
+    assert "own.own-dahua" not in listed
+    records = [(r["source_id"], r["entity_id"]) for r in curated["party"]["records"]]
+    assert ("own", "own-dahua") in records
+    assert {"own", "csl"} & {x.get("source_id") for x in curated["listings"]} >= {"own"}
     assert body["run_id"] and any("never loaded" in w for w in body["warnings"])
 
 
@@ -333,11 +356,27 @@ def test_dates_come_from_the_list_versions(db_path: Path, tmp_path: Path) -> Non
     store.close()
     first, second = (v["loaded_at"].replace("Z", "") for v in versions[-2:])
     with LiveServer(db_path) as live, live.client() as c:
-        dahua = c.get("/entities/own.own-dahua").json()
-        hik = c.get("/entities/own.own-hikvision").json()
-    assert (hik["first_seen"], hik["last_change"], hik["last_seen"]) == (first, first, second)
-    assert (dahua["first_seen"], dahua["last_change"], dahua["last_seen"]) == (
+        moved = c.get("/entities/own.own-dahua")  # a record of the Dahua party
+        dahua = c.get(moved.headers["location"]).json()
+        hik = c.get("/entities/own.own-hikvision", follow_redirects=True).json()
+    assert (moved.status_code, moved.headers["location"]) == (
+        308,
+        "/entities/screener-surveillance.dahua",
+    )
+    records = {r["id"]: r for p in (dahua, hik) for r in p["screener"]["records"]}
+    own_hik, own_dahua = records["own.own-hikvision"], records["own.own-dahua"]
+    assert (own_hik["first_seen"], own_hik["last_change"], own_hik["last_seen"]) == (
         first,
+        first,
+        second,
+    )
+    assert (own_dahua["first_seen"], own_dahua["last_change"], own_dahua["last_seen"]) == (
+        first,
+        second,
+        second,
+    )
+    # a party's dates: its records' earliest sighting, their latest change and load
+    assert dahua["first_seen"] < first and (dahua["last_change"], dahua["last_seen"]) == (
         second,
         second,
     )

@@ -233,10 +233,17 @@ def test_full_lists_hit_beside_the_curated_entries(store, db_path: Path) -> None
     catalog.import_file(store, METI, "meti-eul", "meti-eul")
     s = Screener(store)
     hits = s.check("Hangzhou Hikvision Digital Technology Co., Ltd.").hits
-    assert {"screener-surveillance", "dod-1260h"} <= {h.source_id for h in hits}
+    # one hit for the party, naming the curated entry and the 1260H record
+    [hikvision] = [h for h in hits if h.extra["party"]["id"] == "hikvision"]
+    records = {r["source_id"] for r in hikvision.extra["party"]["records"]}
+    assert {"screener-surveillance", "dod-1260h"} <= records
     tencent = s.check("Tencent").hits[0]
     assert (tencent.source_id, tencent.entity_id) == ("dod-1260h", "1260h-tencent-holdings-limited")
-    nust = {h.source_id for h in s.check("Nanjing University of Science and Technology").hits}
+    nust = {
+        r["source_id"]
+        for h in s.check("Nanjing University of Science and Technology").hits
+        for r in h.extra["party"]["records"]
+    }
     assert {"screener-surveillance", "meti-eul"} <= nust
 
 

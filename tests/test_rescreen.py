@@ -235,20 +235,44 @@ def test_a_new_edition_reports_what_it_changed_and_a_decision_comes_back(
     assert r.return_value == 1
     by = {c["party"]: c for c in json.loads(r.stdout)["changes"]}
     assert set(by) == {SUPPLIERS[0][0], SUPPLIERS[1][0]}
-    [(kind, entity, text)] = [
-        (x["kind"], x["entity_id"], x["text"]) for x in by[SUPPLIERS[0][0]]["changes"]
+    # Glarun's hit is its party: the curated entry and the 1260H record, one hit; the party
+    # of its owner, CETC's 14th Institute, gained the 2026-06-08 edition's 1260H record.
+    changes = {x["entity_id"]: (x["kind"], x["text"]) for x in by[SUPPLIERS[0][0]]["changes"]}
+    assert changes == {
+        "glarun": (
+            "listing-changed",
+            (
+                "GLARUN Technology Co., Ltd. (screener-surveillance:glarun): DoD 1260H List ended "
+                "(end date 2026-06-08) (review again: decision #1 predates the change)"
+            ),
+        ),
+        "cetc-14": (
+            "listing-changed",
+            (
+                "China Electronics Technology Group Corporation 14th Research Institute "
+                "(screener-surveillance:cetc-14): new listing: DoD 1260H List (listed 2026-06-08)"
+            ),
+        ),
+    }
+    # Tianyi Cloud was a hit on the curated entry; the edition's record joins its party
+    tianyi = [(x["kind"], x["entity_id"], x["text"]) for x in by[SUPPLIERS[1][0]]["changes"]]
+    assert tianyi == [
+        (
+            "listing-changed",
+            "tianyi-cloud",
+            (
+                "Tianyi Cloud Technology Co., Ltd. (screener-surveillance:tianyi-cloud): new "
+                "listing: DoD 1260H List (listed 2026-06-08)"
+            ),
+        )
     ]
-    assert (kind, entity) == ("listing-changed", glarun)
-    assert text == (
-        f"GLARUN Technology Co., Ltd. (dod-1260h:{glarun}): DoD 1260H List ended (end date "
-        "2026-06-08) (review again: decision #1 predates the change)"
-    )
-    tianyi = [(x["kind"], x["entity_id"]) for x in by[SUPPLIERS[1][0]]["changes"]]
-    assert tianyi == [("new-hit", SUPPLIERS[1][1])]
     # The cleared hit needs a reviewer again, and says why.
     checked = invoke(db_path, "check", SUPPLIERS[0][0], "--format", "json")
-    [hit] = [h for h in json.loads(checked.stdout)["hits"] if h["source_id"] == "dod-1260h"]
-    assert (hit["entity_id"], hit["status"]) == (glarun, "review-again")
+    [hit] = [h for h in json.loads(checked.stdout)["hits"] if h["entity_id"] == "glarun"]
+    records = [(r["source_id"], r["entity_id"]) for r in hit["party"]["records"]]
+    assert records == [("screener-surveillance", "glarun"), ("dod-1260h", glarun)]
+    assert hit["status"] == "review-again"
+    assert hit["decision"]["decided_on"] == f"dod-1260h:{glarun}"
     assert hit["decision"]["changes"] == ["DoD 1260H List ended (end date 2026-06-08)"]
 
 

@@ -367,7 +367,7 @@ async def reconcile_preview(request: Request) -> Response:
             {"retry-after": "5", "content-security-policy": PREVIEW_CSP},
             media_type="text/html; charset=utf-8",
         )
-    entity = recon.find_entity(snap, request.query_params.get("id", ""))
+    entity = recon.find_entity(snap, request.query_params.get("id", ""), srv.s.store)
     html = srv.templates.get_template("preview.html").render(e=entity)
     return Response(
         html,

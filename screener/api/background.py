@@ -88,7 +88,7 @@ class ListWatcher:
                 self.s.screen([self.s.query(n) for n in WARM_UP])  # pinyin tables, caches
                 snap = self.s.loaded
                 if snap is not None:  # the API's table of records, with their dates
-                    entities.lookup(snap, record_dates(self.s.store, snap.lists))
+                    entities.lookup(snap, self.s.store, record_dates(self.s.store, snap.lists))
                 self.loads += 1
                 log.info(
                     "lists loaded in %.1f s: %s",

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from screener.api import reconcile as recon
+from screener.api import entities
 from screener.api.security import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -127,11 +127,12 @@ async def search(request: Request) -> Response:
 
 
 async def entity(request: Request) -> Response:
-    """One listed entity with all its listings."""
-    snap = server(request).s.loaded
+    """One listed party with all its listings: of every record, for a party of several."""
+    srv = server(request)
+    snap = srv.s.loaded
     key = request.query_params.get("id", "")
-    e = recon.find_entity(snap, key) if snap else None
-    if e is None:
+    found = entities.lookup(snap, srv.s.store).resolve(key)[0] if snap else None
+    if found is None:
         return render(
             request,
             "error.html",
@@ -139,16 +140,22 @@ async def entity(request: Request) -> Response:
             title="No such entry",
             message="No listed entity has this id in the lists loaded now.",
         )
-    listings = [annotate(vars(x), e.remarks) for x in e.listings] or [
-        {
-            "list": e.sub_list,
-            "citation": e.citation,
-            "listed_on": e.listed_on,
-            "license_requirement": e.license_requirement,
-            "source_url": e.source_url,
-        }
+    e = found.entity
+    listings = [
+        annotate(x, r.entity.remarks)
+        for r in found.records or [found]
+        for x in entities.listings(r.entity)
     ]
-    return render(request, "entity.html", e=e, key=key, listings=listings)
+    records = [
+        {
+            "source_id": r.ref[0],
+            "entity_id": r.ref[1],
+            "name": r.entity.name,
+            "why": found.why.get(r.id),
+        }
+        for r in found.records
+    ]
+    return render(request, "entity.html", e=e, key=key, listings=listings, records=records)
 
 
 async def sources(request: Request) -> Response:

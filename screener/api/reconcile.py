@@ -46,6 +46,7 @@ from screener.api.problems import TooLarge, parse_each
 from screener.api.server import parse_json
 from screener.countries import country_option
 from screener.db.runs import Recorded
+from screener.db.store import Store
 from screener.errors import InputError
 from screener.matching.normalize import clean
 from screener.matching.rules import DEFAULT_THRESHOLD
@@ -218,7 +219,7 @@ def respond(
     triples."""
     plans = {k: [Query(n, p.country, CUTOFF) for n in p.names] for k, p in parsed.items()}
     found = iter(s.screen([q for qs in plans.values() for q in qs], snapshot=snap))
-    table = entities.lookup(snap)
+    table = entities.lookup(snap, s.store)
     out: dict[str, Any] = {}
     audit: list[Recorded] = []
     for row, (key, p) in enumerate(parsed.items()):
@@ -247,13 +248,14 @@ def suggest(snap: Snapshot, s: Screener, prefix: str, cursor: int = 0) -> list[d
     key = clean(prefix).casefold().strip()
     if not key:
         return []
-    table = entities.lookup(snap)
+    table = entities.lookup(snap, s.store)
     names = _sorted_names(snap, table)
     ids: list[str] = []
     i = bisect.bisect_left(names, (key, ""))
     while i < len(names) and names[i][0].startswith(key) and len(ids) < 200:
-        if names[i][1] not in ids:
-            ids.append(names[i][1])
+        found = table.resolve(names[i][1])[0]  # a record of a party: the party
+        if found is not None and found.id not in ids:
+            ids.append(found.id)
         i += 1
     for h in s.screen([s.query(prefix, threshold=CUTOFF)], snapshot=snap)[0]:
         listed = entities.listed_of(table, h)
@@ -261,7 +263,7 @@ def suggest(snap: Snapshot, s: Screener, prefix: str, cursor: int = 0) -> list[d
             ids.append(listed.id)
     out = []
     for rid in ids[cursor : cursor + SUGGEST_LIMIT]:
-        listed = table.by_id[rid]
+        listed = table.resolve(rid)[0] or table.by_id[rid]
         e = listed.entity
         schema = entities.ftm_schema(e.schema)
         out.append(
@@ -299,7 +301,8 @@ def _sorted_names(snap: Snapshot, table: entities.Lookup) -> list[tuple[str, str
         return names
 
 
-def find_entity(snap: Snapshot, key: str) -> Entity | None:
-    """The listed entity of an id (or an older form of one) in the loaded lists, or None."""
-    listed = entities.lookup(snap).resolve(key)[0]
+def find_entity(snap: Snapshot, key: str, store: Store | None = None) -> Entity | None:
+    """The listed entity of an id (or another form of one) in the loaded lists, or None
+    (a party's: the record it is named after)."""
+    listed = entities.lookup(snap, store).resolve(key)[0]
     return listed.entity if listed is not None else None

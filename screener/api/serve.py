@@ -124,7 +124,7 @@ def serve_workers(
     snap = s.loaded
     assert snap is not None
     s.screen([s.query(n) for n in WARM_UP])
-    entities.lookup(snap, record_dates(s.store, snap.lists))
+    entities.lookup(snap, s.store, record_dates(s.store, snap.lists))
     log.info("lists loaded; starting %d workers", workers)
     sock = listening_socket(host, port)
     jobs_root = tempfile.mkdtemp(prefix="screener-serve-")

@@ -64,7 +64,7 @@ async def match(request: Request) -> Response:
         request.path_params.get("dataset", "default"), used, o.include, o.exclude
     )
     parsed = yente_match.parse(body)
-    keep = yente_match.Filter(sources, o, entities.lookup(snap))
+    keep = yente_match.Filter(sources, o, entities.lookup(snap, srv.s.store))
     responses, rows = yente_match.respond(parsed, srv.s, snap, o, keep)
     warnings = srv.s_notes()
     run_id = srv.record(
@@ -125,7 +125,7 @@ async def search(request: Request) -> Response:
         p.getlist("include_dataset"),
         p.getlist("exclude_dataset"),
     )
-    table = entities.lookup(snap)
+    table = entities.lookup(snap, srv.s.store)
     hits = srv.s.screen([srv.s.query(q, threshold=SEARCH_CUTOFF)], snapshot=snap)[0]
     found = []
     for h in yente_match.merged([hits], by_relation=False):
@@ -179,15 +179,16 @@ def _facet(name: str, found: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def entity(request: Request) -> Response:
-    """GET /entities/{id}: one listed entity with its listings (``nested=false``: without
-    them). An older form of an id is redirected (308) to the id."""
+    """GET /entities/{id}: one listed party with its records' listings (``nested=false``:
+    without them). Another form of an id (a record of a party, the store's party id, an
+    older form) is redirected (308) to the id."""
     srv = server(request)
     key = request.path_params["entity_id"]
     nested = request.query_params.get("nested", "true").lower()
     if nested not in ("true", "false", "1", "0"):
         raise InputError("nested must be true or false")
     snap = srv.snapshot_or_503()
-    listed, canonical = entities.lookup(snap).resolve(key)
+    listed, canonical = entities.lookup(snap, srv.s.store).resolve(key)
     if listed is None:
         raise NotFound(f"no entity {key[:100]!r} in the lists loaded now")
     if not canonical:
@@ -197,13 +198,7 @@ async def entity(request: Request) -> Response:
         return RedirectResponse(url, 308)
     body: dict[str, Any] = {**entities.entity_response(listed)}  # the JSON answer
     if nested in ("true", "1"):
-        body["screener"] = {
-            "entry_id": listed.entity.id,
-            "source_id": listed.entity.extra.get("source_id"),
-            "listings": entities.listings(listed.entity),
-            "parent": listed.entity.parent_name,
-            "identifiers": listed.entity.identifiers,
-        }
+        body["screener"] = entities.nested(listed)
     return json_response(body)
 
 

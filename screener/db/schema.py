@@ -35,6 +35,12 @@ Versions
        columns and indexes kept). They are declared, not enforced (``PRAGMA
        foreign_keys`` stays off): a store is written by screener alone, in
        transactions.
+    6  parties: ``party_builds`` (each resolution of the active records into parties:
+       the key of the list versions and judgements it was made from, when, how long,
+       how many records and parties), ``party_records`` (every record of a party of
+       more than one record: its party, the rule that joined it and the record it
+       joined through) and ``judgements`` (append-only, like decisions: a reviewer's
+       "same" or "different" on two records).
 
 Migrations are written as SQL, or as a function of the connection for a step SQL's
 ``ALTER TABLE`` cannot take (a table transform, through sqlite-utils, imported by that
@@ -200,6 +206,29 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(5, "foreign keys declared", (), _declare_foreign_keys),
+    Migration(
+        6,
+        "parties: records of several lists resolved into one party; reviewers' judgements",
+        (
+            """CREATE TABLE "party_builds" ("id" INTEGER PRIMARY KEY AUTOINCREMENT,
+           "key" TEXT NOT NULL, "built_at" TEXT NOT NULL, "seconds" REAL, "records" INTEGER,
+           "parties" INTEGER, "merged" INTEGER, "versions" TEXT)""",
+            """CREATE TABLE "party_records" ("source_id" TEXT NOT NULL, "entity_id" TEXT NOT NULL,
+           "version_id" INTEGER, "party_id" TEXT NOT NULL, "rule" TEXT NOT NULL,
+           "via_source" TEXT, "via_entity" TEXT, "detail" TEXT,
+           PRIMARY KEY ("source_id", "entity_id"))""",
+            """CREATE INDEX "idx_party_records_party_id" ON "party_records" ("party_id")""",
+            """CREATE TABLE "judgements" ("id" INTEGER PRIMARY KEY AUTOINCREMENT,
+           "kind" TEXT NOT NULL CHECK ("kind" IN ('same', 'different')),
+           "a_source" TEXT NOT NULL, "a_entity" TEXT NOT NULL, "b_source" TEXT NOT NULL,
+           "b_entity" TEXT NOT NULL, "reason" TEXT NOT NULL, "reviewer" TEXT NOT NULL,
+           "decided_at" TEXT NOT NULL, "origin" TEXT)""",
+            """CREATE TRIGGER "judgements_append_only_update" BEFORE UPDATE ON "judgements"
+           BEGIN SELECT RAISE(ABORT, 'judgements are append-only: record a new one'); END""",
+            """CREATE TRIGGER "judgements_append_only_delete" BEFORE DELETE ON "judgements"
+           BEGIN SELECT RAISE(ABORT, 'judgements are append-only: record a new one'); END""",
+        ),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -225,6 +254,9 @@ _KNOWN_TABLES = {
     "portfolio_parties",
     "portfolio_screenings",
     "portfolio_results",
+    "party_builds",
+    "party_records",
+    "judgements",
 }
 
 

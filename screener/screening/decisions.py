@@ -38,10 +38,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from screener.db import decisions as table
+from screener.db import parties
 from screener.db.store import Store
 from screener.errors import InputError
 from screener.matching.normalize import name_key
 from screener.model import DECISION_KINDS
+from screener.screening.party_hits import TAGS as PARTY_TAGS
+from screener.screening.party_hits import party_changes
 from screener.screening.results import ScreenHit
 from screener.shapes import ListingView
 
@@ -275,11 +278,13 @@ def prepare(
         raise InputError("a decision needs the reviewer's name")
     if not isinstance(listing, dict):
         raise InputError("a decision needs the listing the reviewer saw")
+    listing, records = _of_record(store, listing, str(source_id), str(entity_id))
     version_id = listing.get("version_id")
     names = listing.get("names")
     if names is None:
         names = table.entity_names(store, version_id, entity_id) or None
     view = listing_view(listing, names)
+    view["party_records"] = records
     return {
         "party": party,
         "party_key": name_key(party),
@@ -293,6 +298,35 @@ def prepare(
         "listing": view,
         "origin": origin,
     }
+
+
+def _of_record(
+    store: Store, listing: dict[str, Any], source_id: str, entity_id: str
+) -> tuple[dict[str, Any], list[str]]:
+    """The decided record's own part of what the reviewer saw, and the records of its party
+    then (``source:entry``): a party's hit (its ``party``) holds the listings of every
+    record, each naming its record; anything else is one record's, and its party is read
+    from the store (:mod:`screener.db.parties`)."""
+    party = listing.get("party")
+    recs = party.get("records") if isinstance(party, dict) else None
+    if not recs:
+        return listing, parties.records_of(store, source_id, entity_id)
+    tags = ("source_id", "entity_id", "version_id")
+    rec = next(
+        (r for r in recs if (r.get("source_id"), r.get("entity_id")) == (source_id, entity_id)),
+        None,
+    )
+    own = [
+        {k: v for k, v in x.items() if k not in tags}
+        for x in listing.get("listings") or ()
+        if isinstance(x, dict)
+        and (x.get("source_id"), x.get("entity_id")) == (source_id, entity_id)
+    ]
+    out = {**listing, "listings": own}
+    if rec is not None:
+        out["version_id"] = rec.get("version_id")
+        out["name"] = rec.get("name") or listing.get("name")
+    return out, sorted(f"{r['source_id']}:{r['entity_id']}" for r in recs)
 
 
 def record_many(store: Store, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -320,15 +354,19 @@ def all_decisions(store: Store, party: str | None = None) -> list[dict[str, Any]
 
 def apply_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> None:
     """Give ``hit`` the status and ``extra["decision"]`` that ``decision`` means for it now.
+    On a party's hit the decided record is compared with itself as it was, and a record
+    that joined the party since (or left it) is a change too: a new listing to review,
+    whatever the decision was.
 
     A hit the ownership stage made on a listed owner carries no list version: its names
     are read from the owner's active version, as a decision recorded on it read them
     (:func:`snapshot`), so that it is not taken for changed."""
-    version = hit.version_id
-    if version is None and hit.source_id:
-        src = store.source(hit.source_id)
-        version = src.get("active_version") if src else None
-    names = table.entity_names(store, version, hit.entity_id)
+    if "party" in hit.extra:
+        _apply_party_decision(store, hit, decision)
+        return
+    names = table.entity_names(
+        store, _version_of(store, hit.source_id, hit.version_id), hit.entity_id
+    )
     now = listing_view(
         {
             "name": hit.name,
@@ -351,3 +389,59 @@ def apply_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> No
     hit.extra["decision"] = info
     if decision["kind"] in SUPPRESSING:
         hit.status = "review-again" if changed else "suppressed"
+
+
+def _version_of(store: Store, source_id: str | None, version: Any) -> Any:
+    """A hit's list version, or its list's active version when the hit carries none (a hit
+    the ownership stage made on a listed owner)."""
+    if version is None and source_id:
+        src = store.source(source_id)
+        return src.get("active_version") if src else None
+    return version
+
+
+def _apply_party_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> None:
+    ref = (decision["source_id"], decision["entity_id"])
+    rec: dict[str, Any] = next(
+        (r for r in hit.extra["party"]["records"] if (r["source_id"], r["entity_id"]) == ref),
+        {},
+    )
+    names = table.entity_names(store, _version_of(store, ref[0], rec.get("version_id")), ref[1])
+    now = record_view(hit, ref, names)
+    changed = fingerprint(now) != decision["fingerprint"]
+    added, gone = party_changes(store, hit, decision)
+    info = {k: decision[k] for k in ("id", "kind", "reason", "reviewer", "decided_at", "party")}
+    if ref != (hit.source_id or "", hit.entity_id):
+        info["decided_on"] = f"{ref[0]}:{ref[1]}"  # another record of the party
+    info["listing_changed"] = changed or bool(added or gone)
+    if info["listing_changed"]:
+        info["changes"] = (changes(decision["listing"], now) if changed else []) + [
+            *added,
+            *gone,
+        ]
+    hit.extra["decision"] = info
+    if added or gone:
+        hit.status = "review-again"
+    elif decision["kind"] in SUPPRESSING:
+        hit.status = "review-again" if changed else "suppressed"
+
+
+def record_view(hit: ScreenHit, ref: tuple[str, str], names: list[str] | None) -> ListingView:
+    """The listing view (:func:`listing_view`) of one record of a
+    party hit: its own listings, its own names."""
+    party = hit.extra.get("party") or {}
+    rec: dict[str, Any] = next(
+        (r for r in party.get("records") or () if (r["source_id"], r["entity_id"]) == ref), {}
+    )
+    own = [
+        {k: v for k, v in x.items() if k not in PARTY_TAGS}
+        for x in hit.listings
+        if (x.get("source_id"), x.get("entity_id")) == ref
+    ]
+    entity: dict[str, Any] = {"name": rec.get("name") or hit.name, "listings": own}
+    if ref == (hit.source_id or "", hit.entity_id) and not own:
+        entity.update(
+            {k: getattr(hit, k) for k in ("list", "citation", "listed_on", "end_date")},
+            name=hit.name,
+        )
+    return listing_view(entity, names or None)

@@ -308,9 +308,13 @@ def _state(hit: HitDict) -> HitState:
     """What a screening keeps of a hit to tell the next one what changed."""
     view = decisions.listing_view(hit)
     d = hit.get("decision") or {}
+    found = hit.get("party")
+    party: dict[str, Any] = found if isinstance(found, dict) else {}
     return {
         "source_id": hit.get("source_id"),
         "entity_id": hit.get("entity_id"),
+        "party_id": party.get("id"),
+        "records": [f"{r['source_id']}:{r['entity_id']}" for r in party.get("records") or ()],
         "version_id": hit.get("version_id"),
         "name": hit.get("name"),
         "score": hit.get("score"),
@@ -331,8 +335,11 @@ def compare(before: list[PartyState] | None, after: list[PartyState]) -> list[Pa
     out = []
     for r in after:
         old = old_by_party.get((r["party"], r["country"]))
-        was = {(h["source_id"], h["entity_id"]): h for h in (old["hits"] if old else ())}
-        now = {(h["source_id"], h["entity_id"]): h for h in r["hits"]}
+        now = {_key(h): h for h in r["hits"]}
+        # a hit kept before parties existed, or whose party is named after another record
+        # now (a curated entry joined it), is the party now holding one of its records
+        of_record = {x: _key(h) for h in r["hits"] for x in h.get("records") or ()}
+        was = {_key(h, of_record, now): h for h in (old["hits"] if old else ())}
         changes = []
         for key, h in now.items():
             if key not in was:
@@ -394,6 +401,24 @@ def compare(before: list[PartyState] | None, after: list[PartyState]) -> list[Pa
                 )
             )
     return out
+
+
+def _key(
+    h: HitState,
+    of_record: dict[str, Any] | None = None,
+    now: dict[Any, Any] | None = None,
+) -> Any:
+    """What a hit is about: its party (one hit per party), else its record. With
+    ``of_record`` (each record of the hits found now -> their key), a hit of an earlier
+    screening whose party is not found now is the party that holds one of its records."""
+    if h.get("party_id") and (now is None or ("party", h["party_id"]) in now):
+        return ("party", h["party_id"])
+    for ref in [f"{h.get('source_id')}:{h.get('entity_id')}", *(h.get("records") or ())]:
+        if of_record and ref in of_record:
+            return of_record[ref]
+    if h.get("party_id"):
+        return ("party", h["party_id"])
+    return (h.get("source_id"), h.get("entity_id"))
 
 
 def lists_changed(before: list[ListVersion], after: list[ListVersion]) -> list[ListChange]:

@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from screener.db import decisions as decision_table
+from screener.db.parties import JUDGEMENT_KINDS, judgements, record_judgement
+from screener.db.parties import records_of as party_records
 from screener.db.store import Store
 from screener.errors import InputError
 from screener.files.cells import FORMULA_PREFIXES, neutralize
@@ -202,6 +204,7 @@ def _listing(
     if snap is None:
         return None
     view = decisions.listing_view(snap, snap.get("names"))
+    view["party_records"] = party_records(store, source_id, entity_id)
     return (json.dumps(view, ensure_ascii=False), snap.get("version_id")), decisions.fingerprint(
         view
     )
@@ -218,10 +221,14 @@ def _cell(value: Any) -> str:
 
 def export(store: Store, path: str | Path, party: str | None = None) -> int:
     """Write every decision (of one party, when given) to ``path``: ``.csv`` (the listing as
-    JSON in its last column), or ``.jsonl`` / ``.json`` (one decision per line). Returns how
-    many; the file appears whole or not at all."""
+    JSON in its last column), or ``.jsonl`` / ``.json`` (one decision per line). Without a
+    party, the reviewers' judgements on parties follow, one row each
+    (:func:`judgement_row`; :func:`import_judgements` reads them back). Returns how many
+    rows; the file appears whole or not at all."""
     path = Path(path)
     rows = decisions.all_decisions(store, party)
+    if party is None:  # reviewers' judgements on parties travel with the decisions
+        rows += [judgement_row(j) for j in judgements(store)]
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".jsonl", ".json"):
         raise InputError(
@@ -248,6 +255,101 @@ def export(store: Store, path: str | Path, party: str | None = None) -> int:
         Path(name).unlink(missing_ok=True)
         raise
     return len(rows)
+
+
+def judgement_row(j: dict[str, Any]) -> dict[str, Any]:
+    """A judgement as a row of the decisions export: ``kind`` same or different, ``id``
+    ``j<N>``, the first record in ``source_id`` / ``entity_id`` and both in ``listing``."""
+    a, b = f"{j['a_source']}:{j['a_entity']}", f"{j['b_source']}:{j['b_entity']}"
+    return {
+        "id": f"j{j['id']}",
+        "decided_at": j["decided_at"],
+        "party": None,
+        "party_key": None,
+        "source_id": j["a_source"],
+        "entity_id": j["a_entity"],
+        "kind": j["kind"],
+        "reason": j["reason"],
+        "reviewer": j["reviewer"],
+        "origin": j["origin"],
+        "listing": {"judgement": j["kind"], "records": [a, b]},
+    }
+
+
+def import_judgements(store: Store, path: str | Path) -> dict[str, int]:
+    """Record the judgements of a decisions export (``.csv`` or ``.jsonl``) made by
+    :func:`export`, keeping their reviewer, reason and time; one already in this store
+    (same kind, records, reviewer, reason and time) is not recorded again. Decisions in
+    the file are left alone. Returns ``{"read", "recorded", "unchanged"}``."""
+    path = Path(path)
+    try:
+        text = path.read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read it: {e}") from None
+    if path.suffix.lower() == ".csv":
+        items = list(csv.DictReader(text.splitlines()))
+    else:
+        items = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    items.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    raise InputError(f"{path}: line {n} is not JSON: {e.msg}") from None
+    have = {
+        (
+            j["kind"],
+            j["a_source"],
+            j["a_entity"],
+            j["b_source"],
+            j["b_entity"],
+            j["reviewer"],
+            j["reason"],
+            j["decided_at"],
+        )
+        for j in judgements(store)
+    }
+    out = {"read": 0, "recorded": 0, "unchanged": 0}
+    for n, item in enumerate(items, 1):
+        if not isinstance(item, dict) or item.get("kind") not in JUDGEMENT_KINDS:
+            continue
+        out["read"] += 1
+        listing = item.get("listing")
+        if isinstance(listing, str):
+            try:
+                listing = json.loads(listing)
+            except json.JSONDecodeError:
+                listing = None
+        recs = listing.get("records") if isinstance(listing, dict) else None
+        if not isinstance(recs, list) or len(recs) != 2:
+            raise InputError(f"{path}: row {n}: a judgement without its two records")
+        (a_s, _, a_e), (b_s, _, b_e) = (str(r).partition(":") for r in recs)
+        key = (
+            item["kind"],
+            a_s,
+            a_e,
+            b_s,
+            b_e,
+            item.get("reviewer"),
+            item.get("reason"),
+            item.get("decided_at"),
+        )
+        if key in have:
+            out["unchanged"] += 1
+            continue
+        record_judgement(
+            store,
+            item["kind"],
+            (a_s, a_e),
+            (b_s, b_e),
+            str(item.get("reason") or ""),
+            str(item.get("reviewer") or ""),
+            origin=f"{path.name} row {n}",
+            decided_at=str(item.get("decided_at") or "") or None,
+        )
+        have.add(key)
+        out["recorded"] += 1
+    return out
 
 
 def _text(value: Any) -> str:

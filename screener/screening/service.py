@@ -69,6 +69,7 @@ from screener.matching.matcher import Matcher
 from screener.matching.rules import DEFAULT_THRESHOLD, MAX_TEXT_CHARS, valid_threshold
 from screener.screening.executors import Executor, InProcess, Match, expand, screen_chunk
 from screener.screening.index_cache import load_index, rebuild_index
+from screener.screening.parties import ensure as ensure_parties
 from screener.screening.results import BatchSummary, CheckResult, ScreenHit
 from screener.screening.stages import Query, Stage, default_stages, finish, run_stages
 from screener.settings import Config, load_config
@@ -259,6 +260,7 @@ class Screener:
             if snap is not None and snap.versions == versions and (lazy or not snap.lazy):
                 return snap  # another thread loaded it meanwhile
             snap = Snapshot(Matcher(load_index(self.store, lazy=lazy)), versions, lazy)
+            ensure_parties(self.store)  # the parties of these versions, built if need be
             changed = self._snapshot is not None and self._snapshot.versions != versions
             self._snapshot = snap  # one assignment: callers see the old or the new one
             if changed:  # what stages read from the store belongs to the versions replaced

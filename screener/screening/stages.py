@@ -5,7 +5,7 @@
    the matcher screened down to the threshold less their bonuses for them.
 2. The matcher's hits become :class:`~screener.screening.results.ScreenHit` (typed,
    with provenance).
-3. Each further stage of the service, in order (ownership, reviewers' decisions), takes
+3. Each further stage of the service, in order (ownership, parties, reviewers' decisions), takes
    the hits of one query and returns them annotated: a stage may add hits or change a
    hit's ``status`` and ``extra``, never drop one silently. A stage that keeps what it
    read from the store may have a ``reset()``: the service calls it when it loads new
@@ -37,6 +37,12 @@ severe its listing is, then its score. The CLI, the files (the one-line row of a
 XLSX, the report's headline) and the HTTP API (``/check``, ``/match``) all show the first
 of them first.
 
+**Parties** (:func:`screener.screening.party_hits.parties_stage`, after ownership, so that
+the hits ownership makes on an owner join its party): the hits on the records of one
+party (:mod:`screener.screening.parties`: CETC's curated entry, its OFAC, 1260H and ASPI
+records) become one hit, carrying every listing of every record and ``extra["party"]``
+(its id and records). This is the one place hits are merged; every face shows its result.
+
 **Reviewers' decisions** (:func:`decisions_stage`, after ownership, so that they also
 apply to the hits ownership makes; :mod:`screener.screening.decisions`): a hit whose party and
 entity have a decision carries it in ``extra["decision"]`` (id, kind, reason, reviewer,
@@ -45,7 +51,9 @@ hit ``suppressed``, unless the entity's listing changed since the decision (a ne
 listing, changed names, a listing ended or removed): then it is ``review-again`` and
 ``extra["decision"]["changes"]`` says what changed. ``confirmed``, ``escalated`` and
 ``declined`` leave the hit a ``hit`` (with ``changes`` too when the listing changed).
-The hit is always kept.
+The hit is always kept. On a party's hit, a decision on any of its records holds, and a
+record that joined the party since the decision makes it ``review-again`` with the new
+listing in ``changes``, whatever its kind.
 
 :func:`default_stages` is the one list every service gets unless it is given another
 (``Screener.open``, the CLI, and so checks, batches, re-screenings and the HTTP API).
@@ -68,6 +76,7 @@ from screener.matching.normalize import name_key
 from screener.model import Found
 from screener.screening.decisions import apply_decision
 from screener.screening.ownership import assess
+from screener.screening.party_hits import decision_for, parties_stage
 from screener.screening.results import ScreenHit, ranked
 
 
@@ -263,8 +272,9 @@ def found_of(hit: ScreenHit) -> Found:
 
 
 def default_stages(store: Store) -> list[Stage]:
-    """The stages every caller gets, in order: ownership, then reviewers' decisions."""
-    return [ownership_stage(store), decisions_stage(store)]
+    """The stages every caller gets, in order: ownership, parties (one hit per party:
+    :func:`screener.screening.parties.parties_stage`), then reviewers' decisions."""
+    return [ownership_stage(store), parties_stage(store), decisions_stage(store)]
 
 
 def decisions_stage(store: Store) -> Stage:
@@ -287,7 +297,7 @@ def decisions_stage(store: Store) -> Stage:
         latest = cache["latest"]
         key = name_key(query.name)
         for hit in hits:
-            found = latest.get((key, hit.source_id or "", hit.entity_id))
+            found = decision_for(latest, key, hit)  # on any record of the hit's party
             if found is not None:
                 apply_decision(store, hit, found)
         return hits

@@ -1,11 +1,12 @@
 """What reviewers decided, as the report and the re-screening show it: the one place that
 reads a hit's decision and words it.
 
-Today a decision is about one party name and one listed entity (its source and entity
-id): the decisions stage (:func:`screener.screening.stages.decisions_stage`) finds it by
-that key and puts it on the hit, as ``hit["decision"]``. :func:`hit_decision` is the only
-reader of that field here, so that when decisions move onto parties (a party resolved
-across lists) only it changes.
+A decision is about one party name and one listed record (its source and entry id), and
+holds for every record of that record's party (:mod:`screener.screening.parties`): the
+decisions stage (:func:`screener.screening.stages.decisions_stage`) finds the one in force
+on any record of the hit's party and puts it on the party's hit, as ``hit["decision"]``
+(a record that joined the party since makes it "review again"). :func:`hit_decision` is
+the only reader of that field here.
 
     hit_decision(hit)    the decision on one hit, or None
     hit_state(hit)       "confirmed by R. Officer on 2026-12-07", "to review", ...
@@ -77,8 +78,7 @@ class PartyDecision:
 
 
 def hit_decision(hit: HitDict) -> Decision | None:
-    """The decision recorded on ``hit`` for its party (today: by party name, source and
-    entity id), or None."""
+    """The decision in force on ``hit`` (on any record of its party), or None."""
     d = hit.get("decision")
     if not isinstance(d, dict) or not d.get("kind"):
         return None

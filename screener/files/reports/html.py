@@ -333,7 +333,11 @@ def entity_groups(hits: list[HitDict]) -> list[list[HitDict]]:
     first."""
     groups: dict[str, list[HitDict]] = {}
     for hit in order_hits(hits):
-        key = hit.get("name_key") or f"{hit.get('source_id')}:{hit.get('entity_id')}"
+        party = hit.get("party")
+        if isinstance(party, dict) and party.get("id"):  # one block per party, whatever its names
+            key = f"party {party['id']}"
+        else:
+            key = hit.get("name_key") or f"{hit.get('source_id')}:{hit.get('entity_id')}"
         groups.setdefault(key, []).append(hit)
     return list(groups.values())
 
@@ -364,11 +368,19 @@ def _entity_block(
     level = min((top_listing(h)[0] for h in group), key=lambda lv: lv.rank)
     relation = str(best.get("relation") or DEFAULT_RELATION)
     matched = list(dict.fromkeys(str(h["matched_name"]) for h in group if h.get("matched_name")))
-    entries = "; ".join(
-        f"{_e(h.get('source_name') or h.get('source_id'))} <span class=muted>("
-        f"{_e(h.get('source_id'))}, version {_e(h.get('version_id'))})</span> entry "
-        f"<code>{_e(h.get('entity_id'))}</code>"
+    records = [
+        r
         for h in group
+        for r in ((h.get("party") or {}).get("records") or [h])
+        if isinstance(r, dict)
+    ]
+    names = {h.get("source_id"): h.get("source_name") for h in group}
+    entries = "; ".join(
+        f"{_e(names.get(r.get('source_id')) or r.get('source_id'))} <span class=muted>("
+        f"{_e(r.get('source_id'))}, version {_e(r.get('version_id'))})</span> entry "
+        f"<code>{_e(r.get('entity_id'))}</code>"
+        + (f" <span class=muted>{_e(r['why'])}</span>" if len(records) > 1 and r.get("why") else "")
+        for r in records
     )
     urls = list(dict.fromkeys(u for h in group if (u := h.get("source_url"))))
     countries = sorted({str(c).upper() for h in group for c in h.get("countries") or ()})
