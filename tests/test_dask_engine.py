@@ -278,6 +278,7 @@ def test_dask_option_errors_are_one_line(
 ) -> None:
     monkeypatch.setattr(dask_engine, "CONNECT_TIMEOUT", "1s")
     src = small_input(tmp_path, rows=20)
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     code, _, err = run_main(
         monkeypatch,
         capsys,
@@ -292,6 +293,8 @@ def test_dask_option_errors_are_one_line(
     assert code == 2
     assert_one_line_error(err, *words)
     assert sorted(p.name for p in tmp_path.iterdir() if "out" in p.name) == []
+    # Ctrl-C and SIGTERM are this process's own again (the engine defers them while it runs)
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers
 
 
 def test_dask_corrupt_parquet_is_one_line(

@@ -168,16 +168,33 @@ class Matcher:
             for v, _ in variants:
                 pool.update(idx.postings[v])
             rest -= w_max
+        # what each query token brings a name through the first of its variants the name
+        # holds; a name holding one variant of one token (most of the pool) gets its
+        # weight at once, the others go through the tokens in order (the same sum)
+        gains = [
+            [(v, w_max if sim == 1.0 else idx.weight(v) * sim) for v, sim in variants]
+            for variants, w_max in per_token
+        ]
+        alone: dict[str, float] = {}
+        owners: dict[str, int] = {}
+        for gain in gains:
+            for v, g in gain:
+                owners[v] = owners.get(v, 0) + 1
+                alone[v] = g
         toksets, wmin = idx.toksets, idx.wmin
         bound: dict[int, float] = {}
         for ni in pool:
             toks = toksets[ni]
-            shared = 0.0
-            for variants, w_max in per_token:
-                for v, sim in variants:
-                    if v in toks:
-                        shared += w_max if sim == 1.0 else idx.weight(v) * sim
-                        break
+            held = toks.intersection(alone)
+            if len(held) == 1 and owners[v := next(iter(held))] == 1:
+                shared = alone[v]
+            else:
+                shared = 0.0
+                for gain in gains:
+                    for v, g in gain:
+                        if v in toks:
+                            shared += g
+                            break
             ub = 2 * shared / (q_min + wmin[ni])
             if ub >= threshold:
                 bound[ni] = ub

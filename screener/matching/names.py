@@ -372,7 +372,8 @@ def _kind(seg: str, cities: Container[str] = frozenset()) -> str:
         return "place"
     n = normalize(_POSTCODE.sub(" ", seg))
     toks = set(n.tokens)
-    if not toks or toks <= _setaside_words() | n.places or _zh_place(seg):
+    aside = _setaside_words()
+    if not toks or all(t in aside or t in n.places for t in toks) or _zh_place(seg):
         return "place"
     if all(t.isdecimal() or t in cities or t in n.places for t in toks):
         return "place"  # "Atlanta", "Langfang 065000", a footnote's number
@@ -404,7 +405,8 @@ def _looks_like_person(kept: list[str]) -> bool:
         n = normalize(s)
         if not n.tokens or len(n.tokens) > 2 or n.legal or has_cjk(s):
             return False
-        if set(n.tokens) & (_org_words() | _unit_words() | _generic_words()):
+        org, unit, generic = _org_words(), _unit_words(), _generic_words()
+        if any(t in org or t in unit or t in generic for t in n.tokens):
             return False
     return True
 

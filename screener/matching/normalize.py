@@ -40,8 +40,11 @@ and its pinyin.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
+import json
 import re
+import sys
 import unicodedata
 from functools import cache, lru_cache
 from pathlib import Path
@@ -50,6 +53,7 @@ from typing import Any, NamedTuple
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from screener import heap
 from screener.matching.lazy_re import LazyRe
 from screener.safe_yaml import load_yaml_file
 
@@ -508,12 +512,27 @@ def _zh_core(run: str) -> tuple[str, list[str]]:
     return run, places
 
 
+def _pinyin_readings() -> dict[int, str]:
+    """pypinyin's readings of each character (code point -> "hǎi,..."), read from its
+    data file: importing the package loads its dictionary of phrases as well, which
+    screener does not use (0.15 CPU-s alone; 0.75 in a process holding a loaded index,
+    where the millions of objects it makes set off full passes of the collector)."""
+    module = sys.modules.get("pypinyin.pinyin_dict")
+    spec = importlib.util.find_spec("pypinyin") if module is None else None
+    data = Path(spec.origin).with_name("pinyin_dict.json") if spec and spec.origin else None
+    if data is None or not data.is_file():  # imported already, or laid out otherwise
+        from pypinyin.pinyin_dict import pinyin_dict
+
+        return dict(pinyin_dict)
+    with heap.paused_collector():
+        raw = json.loads(data.read_text(encoding="utf-8"))
+    return {int(cp): readings for cp, readings in raw.items()}
+
+
 @cache
 def _pinyin_table() -> dict[int, str]:
-    from pypinyin.pinyin_dict import pinyin_dict
-
     table = {}
-    for cp, readings in pinyin_dict.items():
+    for cp, readings in _pinyin_readings().items():
         first = unicodedata.normalize("NFD", readings.split(",")[0])
         table[cp] = "".join(ch for ch in first if not unicodedata.combining(ch)).replace("ü", "v")
     return table

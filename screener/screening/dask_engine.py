@@ -256,7 +256,10 @@ class DaskExecutor:
             info = self._call("ask for the workers", CONNECT_TIMEOUT, self.client.scheduler_info)
             workers = len(info.get("workers", {})) or 1
         except BaseException:
-            self._close()
+            try:
+                self._close()
+            finally:
+                self._signals.restore()  # no __exit__ follows a failed __enter__
             raise
         self.ahead = max(2, 2 * workers)
         return self

@@ -29,6 +29,9 @@ where a name costs a tenth of what it costs read row by row: a call with more th
 ``FEW_NAMES`` names (a batch, a re-screening, an API call with a list), and a service
 whose lazy snapshot has screened ``LAZY_NAMES`` names one call at a time (a server, or
 a loop of checks in a user's script). So only a few checks read postings from disk.
+An index read whole is frozen for the garbage collector (``gc.freeze``, as the server
+does): it is millions of objects with no cycles among them, which refcounting frees when
+new lists replace them, and the collector's next full pass would walk them all.
 
 The snapshot remembers the matches of the names it screened (up to ``MEMO_SIZE`` at
 each score floor): screening is a pure function of the index, the name and the score
@@ -44,6 +47,7 @@ a new day), a name's hits typed once for all its countries; callers of
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -56,6 +60,7 @@ from screener.countries import country_option
 from screener.db import runs
 from screener.db.store import Store, now_iso
 from screener.errors import InputError
+from screener.heap import paused_collector
 from screener.lists.bundled import open_store
 from screener.lists.coverage import statement as coverage_statement
 from screener.lists.data_date import describe
@@ -259,7 +264,12 @@ class Screener:
             snap = self._snapshot
             if snap is not None and snap.versions == versions and (lazy or not snap.lazy):
                 return snap  # another thread loaded it meanwhile
-            snap = Snapshot(Matcher(load_index(self.store, lazy=lazy)), versions, lazy)
+            if lazy:
+                snap = Snapshot(Matcher(load_index(self.store, lazy=True)), versions, True)
+            else:
+                with paused_collector():
+                    snap = Snapshot(Matcher(load_index(self.store, lazy=False)), versions, False)
+                    gc.freeze()  # see the module docstring
             ensure_parties(self.store)  # the parties of these versions, built if need be
             changed = self._snapshot is not None and self._snapshot.versions != versions
             self._snapshot = snap  # one assignment: callers see the old or the new one

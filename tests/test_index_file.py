@@ -1,0 +1,27 @@
+"""An index file is read back as it was written, whatever JSON its entities hold."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from screener.matching.index import Index
+from screener.matching.index_file import open_index, save_index
+from screener.matching.matcher import Matcher
+from screener.model import Entity, Name
+
+HIK = "Hangzhou Hikvision Digital Technology Co., Ltd."
+
+
+def test_an_entity_holding_a_nan_reads_back_whole_and_row_by_row(tmp_path: Path) -> None:
+    # a list read through pandas may carry NaN in an extra column; the index file's JSON
+    # then holds NaN, which a strict JSON reader refuses
+    e = Entity("hik", HIK, names=[Name(HIK, "primary")], extra={"capital": math.nan})
+    path = tmp_path / "lists.index"
+    save_index(Index.build([e]), path, "k1")
+    for lazy in (False, True):
+        idx = open_index(path, "k1", lazy=lazy)
+        assert idx is not None, f"lazy={lazy}"
+        hits = Matcher(idx).screen(HIK)
+        assert [h.entity.id for h in hits] == ["hik"]
+        assert math.isnan(hits[0].entity.extra["capital"])
