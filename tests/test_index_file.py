@@ -7,7 +7,7 @@ from pathlib import Path
 
 from screener.matching.index import Index
 from screener.matching.index_file import open_index, save_index
-from screener.matching.matcher import Matcher
+from screener.matching.matcher import Matcher, screen
 from screener.model import Entity, Name
 
 HIK = "Hangzhou Hikvision Digital Technology Co., Ltd."
@@ -22,6 +22,6 @@ def test_an_entity_holding_a_nan_reads_back_whole_and_row_by_row(tmp_path: Path)
     for lazy in (False, True):
         idx = open_index(path, "k1", lazy=lazy)
         assert idx is not None, f"lazy={lazy}"
-        hits = Matcher(idx).screen(HIK)
+        hits = screen(Matcher(idx), HIK)
         assert [h.entity.id for h in hits] == ["hik"]
         assert math.isnan(hits[0].entity.extra["capital"])
