@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pytest
+
 from screener.matching.index import Index
 from screener.matching.index_file import open_index, save_index
 from screener.matching.matcher import Matcher, screen
@@ -25,3 +27,16 @@ def test_an_entity_holding_a_nan_reads_back_whole_and_row_by_row(tmp_path: Path)
         hits = screen(Matcher(idx), HIK)
         assert [h.entity.id for h in hits] == ["hik"]
         assert math.isnan(hits[0].entity.extra["capital"])
+
+
+def test_a_lazily_read_index_lists_its_entities_to_the_end(tmp_path: Path) -> None:
+    # walking the entities of a lazily read index (as the API's record lookup does) ends at
+    # the last one: the row past the end is the end of the list, not a row the file lost
+    ents = [Entity(f"e{i}", f"Listed Company {i} Co Ltd", names=[]) for i in range(3)]
+    path = tmp_path / "lists.index"
+    save_index(Index.build(ents), path, "k1")
+    idx = open_index(path, "k1", lazy=True)
+    assert idx is not None
+    assert [e.id for e in idx.entities] == ["e0", "e1", "e2"]
+    with pytest.raises(IndexError):
+        idx.entities[3]

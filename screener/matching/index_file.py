@@ -597,4 +597,9 @@ class _Seq:
         return self.n
 
     def __getitem__(self, i: int) -> Any:
+        if not 0 <= i < self.n:  # past the end is the end, not a row the file lost
+            raise IndexError(i)
         return self.pick(self.rows[i])
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self.pick(self.rows[i]) for i in range(self.n))
