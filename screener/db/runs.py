@@ -430,14 +430,23 @@ def reap_abandoned(store: Store) -> list[dict[str, Any]]:
 
 
 def this_process() -> dict[str, Any]:
-    """What identifies the current process across time: pid, host, boot id, start time."""
+    """What identifies the current process across time: pid, host, boot id, start time.
+
+    Read once per process (a forked child has a pid of its own, so it reads its own): a
+    server's audit writer asks at every flush, and none of it changes while it runs."""
     pid = os.getpid()
-    return {
-        "pid": pid,
-        "host": socket.gethostname(),
-        "boot_id": _boot_id(),
-        "process_started": _process_started(pid),
-    }
+    me = _ME.get(pid)
+    if me is None:
+        me = _ME[pid] = {
+            "pid": pid,
+            "host": socket.gethostname(),
+            "boot_id": _boot_id(),
+            "process_started": _process_started(pid),
+        }
+    return dict(me)
+
+
+_ME: dict[int, dict[str, Any]] = {}  # pid -> this_process()
 
 
 def _process_gone(run: dict[str, Any], me: dict[str, Any]) -> bool:
