@@ -289,23 +289,14 @@ def test_csv_lines_are_what_the_csv_module_writes(cells: list[tuple[str | None, 
         w.writerow(
             [
                 *safe,
-                "",  # top score, name, matched name, relation, source, list, citation, severity, effect
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "0",
-                str(i + 2),
-                "",
-                "",
-                neutralize(note),
-                "",
-                "",
-                "",
+                *[""] * 9,  # top score, name, matched name, relation, source, list, citation,
+                # severity, effect
+                "0",  # hits
+                str(i + 2),  # input row
+                "",  # hit ids
+                "",  # decision applied
+                neutralize(note),  # the query
+                *[""] * 3,  # the reviewer's decision, reason and name
             ]
         )
     assert got == expected.getvalue()

@@ -311,22 +311,28 @@ def _of_record(
     recs = party.get("records") if isinstance(party, dict) else None
     if not recs:
         return listing, parties.records_of(store, source_id, entity_id)
-    tags = ("source_id", "entity_id", "version_id")
-    rec = next(
-        (r for r in recs if (r.get("source_id"), r.get("entity_id")) == (source_id, entity_id)),
-        None,
-    )
-    own = [
-        {k: v for k, v in x.items() if k not in tags}
-        for x in listing.get("listings") or ()
-        if isinstance(x, dict)
-        and (x.get("source_id"), x.get("entity_id")) == (source_id, entity_id)
-    ]
-    out = {**listing, "listings": own}
-    if rec is not None:
+    ref = (source_id, entity_id)
+    out = {**listing, "listings": _own_listings(listing.get("listings") or (), ref)}
+    rec = _party_record(recs, ref)
+    if rec:
         out["version_id"] = rec.get("version_id")
         out["name"] = rec.get("name") or listing.get("name")
     return out, sorted(f"{r['source_id']}:{r['entity_id']}" for r in recs)
+
+
+def _party_record(records: Iterable[dict[str, Any]], ref: tuple[str, str]) -> dict[str, Any]:
+    """The record ``ref`` (source, entry) among a party's ``records``, or an empty dict."""
+    return next((r for r in records if (r.get("source_id"), r.get("entity_id")) == ref), {})
+
+
+def _own_listings(listings: Iterable[Any], ref: tuple[str, str]) -> list[dict[str, Any]]:
+    """The listings of a party's hit that are the record ``ref``'s, without the keys that
+    name the record (as one record's listings read)."""
+    return [
+        {k: v for k, v in x.items() if k not in PARTY_TAGS}
+        for x in listings
+        if isinstance(x, dict) and (x.get("source_id"), x.get("entity_id")) == ref
+    ]
 
 
 def record_many(store: Store, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -361,33 +367,43 @@ def apply_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> No
     A hit the ownership stage made on a listed owner carries no list version: its names
     are read from the owner's active version, as a decision recorded on it read them
     (:func:`snapshot`), so that it is not taken for changed."""
+    ref = (decision["source_id"], decision["entity_id"])
+    added: list[str] = []
+    gone: list[str] = []
     if "party" in hit.extra:
-        _apply_party_decision(store, hit, decision)
-        return
-    names = table.entity_names(
-        store, _version_of(store, hit.source_id, hit.version_id), hit.entity_id
-    )
-    now = listing_view(
-        {
-            "name": hit.name,
-            "listings": hit.listings,
-            "list": hit.list,
-            "citation": hit.citation,
-            "listed_on": hit.listed_on,
-            "end_date": hit.end_date,
-            "license_requirement": hit.license_requirement,
-            "license_policy": hit.license_policy,
-            "source_url": hit.source_url,
-        },
-        names or None,
-    )
+        rec = _party_record(hit.extra["party"]["records"], ref)
+        names = table.entity_names(store, _version_of(store, ref[0], rec.get("version_id")), ref[1])
+        now = record_view(hit, rec, ref, names)
+        added, gone = party_changes(store, hit, decision)
+    else:
+        names = table.entity_names(
+            store, _version_of(store, hit.source_id, hit.version_id), hit.entity_id
+        )
+        now = listing_view(
+            {
+                "name": hit.name,
+                "listings": hit.listings,
+                "list": hit.list,
+                "citation": hit.citation,
+                "listed_on": hit.listed_on,
+                "end_date": hit.end_date,
+                "license_requirement": hit.license_requirement,
+                "license_policy": hit.license_policy,
+                "source_url": hit.source_url,
+            },
+            names or None,
+        )
     changed = fingerprint(now) != decision["fingerprint"]
     info = {k: decision[k] for k in ("id", "kind", "reason", "reviewer", "decided_at", "party")}
-    info["listing_changed"] = changed
-    if changed:
-        info["changes"] = changes(decision["listing"], now)
+    if "party" in hit.extra and ref != (hit.source_id or "", hit.entity_id):
+        info["decided_on"] = f"{ref[0]}:{ref[1]}"  # another record of the party
+    info["listing_changed"] = changed or bool(added or gone)
+    if info["listing_changed"]:
+        info["changes"] = (changes(decision["listing"], now) if changed else []) + added + gone
     hit.extra["decision"] = info
-    if decision["kind"] in SUPPRESSING:
+    if added or gone:
+        hit.status = "review-again"
+    elif decision["kind"] in SUPPRESSING:
         hit.status = "review-again" if changed else "suppressed"
 
 
@@ -400,44 +416,12 @@ def _version_of(store: Store, source_id: str | None, version: Any) -> Any:
     return version
 
 
-def _apply_party_decision(store: Store, hit: ScreenHit, decision: dict[str, Any]) -> None:
-    ref = (decision["source_id"], decision["entity_id"])
-    rec: dict[str, Any] = next(
-        (r for r in hit.extra["party"]["records"] if (r["source_id"], r["entity_id"]) == ref),
-        {},
-    )
-    names = table.entity_names(store, _version_of(store, ref[0], rec.get("version_id")), ref[1])
-    now = record_view(hit, ref, names)
-    changed = fingerprint(now) != decision["fingerprint"]
-    added, gone = party_changes(store, hit, decision)
-    info = {k: decision[k] for k in ("id", "kind", "reason", "reviewer", "decided_at", "party")}
-    if ref != (hit.source_id or "", hit.entity_id):
-        info["decided_on"] = f"{ref[0]}:{ref[1]}"  # another record of the party
-    info["listing_changed"] = changed or bool(added or gone)
-    if info["listing_changed"]:
-        info["changes"] = (changes(decision["listing"], now) if changed else []) + [
-            *added,
-            *gone,
-        ]
-    hit.extra["decision"] = info
-    if added or gone:
-        hit.status = "review-again"
-    elif decision["kind"] in SUPPRESSING:
-        hit.status = "review-again" if changed else "suppressed"
-
-
-def record_view(hit: ScreenHit, ref: tuple[str, str], names: list[str] | None) -> ListingView:
-    """The listing view (:func:`listing_view`) of one record of a
-    party hit: its own listings, its own names."""
-    party = hit.extra.get("party") or {}
-    rec: dict[str, Any] = next(
-        (r for r in party.get("records") or () if (r["source_id"], r["entity_id"]) == ref), {}
-    )
-    own = [
-        {k: v for k, v in x.items() if k not in PARTY_TAGS}
-        for x in hit.listings
-        if (x.get("source_id"), x.get("entity_id")) == ref
-    ]
+def record_view(
+    hit: ScreenHit, rec: dict[str, Any], ref: tuple[str, str], names: list[str] | None
+) -> ListingView:
+    """The listing view (:func:`listing_view`) of the record ``ref`` (``rec`` among the
+    party's records) of a party hit: its own listings, its own names."""
+    own = _own_listings(hit.listings, ref)
     entity: dict[str, Any] = {"name": rec.get("name") or hit.name, "listings": own}
     if ref == (hit.source_id or "", hit.entity_id) and not own:
         entity.update(

@@ -2,9 +2,10 @@
 reviewers' decisions applied to the party.
 
 :func:`parties_stage` is the stage (:mod:`screener.screening.stages`) that merges the hits
-on a party's records (:mod:`screener.screening.parties` resolves them); :func:`decision_for`,
-:func:`party_changes` (with :func:`screener.screening.decisions.record_view`) let the decisions stage apply a decision
-made on any record of a party to the party's hit, and say what joined the party since.
+on a party's records (:mod:`screener.screening.parties` resolves them); :func:`decision_for`
+and :func:`party_changes` let the decisions stage
+(:func:`screener.screening.decisions.apply_decision`) apply a decision made on any record
+of a party to the party's hit, and say what joined the party since.
 """
 
 from __future__ import annotations
