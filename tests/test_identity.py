@@ -186,6 +186,36 @@ def test_invisible_characters_hit_through_match_too(live: LiveServer) -> None:
     assert tops == ["hikvision", "sensetime", "dahua"]
 
 
+def test_a_listed_unit_that_carries_its_group_s_acronym_is_not_the_group() -> None:
+    # Japan's METI End User List gives its entry for the 10th Research Institute of CETC the
+    # alias "CETC" (with SWIET and its other names). That alias names the parent: "CETC",
+    # CETC's full name and its Chinese name must headline CETC, and the institute stays a
+    # unit that its own names find.
+    from screener.lists.parsers import groups as group_data
+    from screener.lists.registry import bundled_dir
+
+    meti_10th = Entity(
+        "jp-eul-475",
+        "10th Research Institute of China Electronic Technology Group Corporation",
+        names=[
+            Name("CETC", "abbreviation"),
+            Name("CETC 10th Research Institute", "alias"),
+            Name("Southwest Institute of Electronic Technology", "alias"),
+            Name("SWIET", "abbreviation"),
+        ],
+        countries=["cn"],
+    )
+    bundled = curated.parse(bundled_dir() / "surveillance.yaml").entities
+    m = Matcher.from_entities([meti_10th, *bundled], groups=group_data.parse())
+    for name in ("CETC", "China Electronics Technology Group Corp (CETC)", "中国电子科技集团公司"):
+        found = screen(m, name)
+        assert found and found[0].entity.id == CETC, name
+        assert "jp-eul-475" not in [h.entity.id for h in found], name
+    assert screen(m, "SWIET")[0].entity.id == "jp-eul-475"
+    unit = [h for h in screen(m, "CETC 36") if h.detail.relation == "unit"]
+    assert [h.entity.id for h in unit] == [CETC]
+
+
 # -- brackets -----------------------------------------------------------------------------------
 
 

@@ -295,6 +295,14 @@ class GroupRules:
 
     def find(self, q: Norm) -> list[Finding]:
         """Which groups the query names a unit of, by which rule (see the module docstring)."""
+        return self._find(q, members_only=True)
+
+    def units_of(self, q: Norm) -> set[int]:
+        """The groups a listed name names a unit of, whether or not they have members yet
+        (the index build asks before it knows them)."""
+        return {f.group for f in self._find(q, members_only=False) if f.relation == "unit"}
+
+    def _find(self, q: Norm, members_only: bool) -> list[Finding]:
         toks = q.tokens
         if not toks:
             return []
@@ -306,7 +314,9 @@ class GroupRules:
         out: dict[int, Finding] = {}
 
         def add(f: Finding) -> None:
-            if f.group in itself or not self.members.get(self.groups[f.group].id):
+            if f.group in itself or (
+                members_only and not self.members.get(self.groups[f.group].id)
+            ):
                 return
             old = out.get(f.group)
             if old is None or f.score > old.score:

@@ -147,6 +147,7 @@ class Index:
                 (n, normalize(n.name)) for n in with_parts(e.all_names(), e.schema != "person")
             ]
             if rules is not None and e.schema != "person" and not is_node(e):
+                named = _without_parent_names(rules, normalize(e.name), named)
                 named += _group_names(rules, named, members, len(idx.names))
             for n, norm in named:
                 if not norm.tokens or norm.tokens in seen:
@@ -334,6 +335,19 @@ def is_node(e: Entity) -> bool:
     """An entity of the ownership graph's own source (a company listed parties own, not
     listed itself): never a member of a group."""
     return e.extra.get("source_id") == NODE_SOURCE
+
+
+def _without_parent_names(
+    rules: GroupRules, primary: Norm, named: list[tuple[Name, Norm]]
+) -> list[tuple[Name, Norm]]:
+    """The names of an entity, without those that are the own name of a group its primary
+    name names a unit of: METI lists "CETC" as an alias of the 10th Research Institute of
+    CETC, which names the parent, not the institute (kept, it made the institute a member
+    of the group, with the group's names as its own)."""
+    units = rules.units_of(primary)
+    if not units:
+        return named
+    return [(n, norm) for n, norm in named if units.isdisjoint(rules.group_of_name(norm))]
 
 
 def _group_names(
