@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks import harness
 from screener.lists.bundled import open_store
 
 SCREENER = Path(sys.executable).with_name("screener")
@@ -88,6 +89,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
+    harness.header()
     with tempfile.TemporaryDirectory() as tmp:
         master = Path(tmp) / "master.db"
         store = open_store(master)
@@ -100,6 +102,7 @@ def main() -> None:
             src = Path(tmp) / f"reviewed-{int(bad)}.csv"
             reviewed_file(src, args.rows, version, bad)
             walls, cpus, peak, code = [], [], 0, 0
+            load_start = harness.load()
             for _ in range(args.runs):
                 db = Path(tmp) / "s.db"
                 for suffix in ("", "-wal", "-shm"):
@@ -112,7 +115,7 @@ def main() -> None:
             print(
                 f"{label:>13}: exit {code}; wall median {statistics.median(walls):.1f} s "
                 f"(worst {max(walls):.1f}), CPU median {statistics.median(cpus):.1f} s, "
-                f"peak RSS {peak} MB"
+                f"peak RSS {peak} MB; load {load_start:.1f}-{harness.load():.1f}"
             )
 
 

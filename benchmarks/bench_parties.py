@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks import harness
 from benchmarks.universe import DEFAULT_DATA_DIRS, shared_lists
 from screener.db import parties as party_db
 from screener.db.store import Store
@@ -96,6 +97,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=19)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
+    harness.header()
     tmp = None
     if args.store is None:
         tmp = tempfile.TemporaryDirectory()
