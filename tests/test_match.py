@@ -366,3 +366,25 @@ def test_a_brand_with_other_words_needs_the_listed_name_whole() -> None:
     # a listed name held whole ("Hikvision", an alias) with descriptors: a brand company
     h = screen(m, "Hikvision International Co. Limited")[0]
     assert h.entity.id == "hik" and h.detail.relation == "unit" and h.score >= 0.8
+
+
+def test_large_pools_get_the_same_candidates_in_numpy(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bound step of a large candidate pool (Matcher._array_bounds) keeps the names
+    the plain loop keeps, in the same order: here every pool takes it."""
+    from benchmarks.names import query_names
+    from screener.matching import matcher as matcher_module
+    from screener.matching.normalize import normalize
+
+    entities = matcher.index.entities
+    orgs = [e.name for e in entities if e.schema == "organization"]
+    queries = [n for e in entities for n in e.all_names()][:400]
+    queries = [n.name for n in queries] + list(query_names(600, orgs, variant_share=0.6, seed=7))
+    infos = [(q, normalize(q)) for q in queries]
+    plain = [matcher.candidates(n, 0.7) for _, n in infos]
+    monkeypatch.setattr(matcher_module, "ARRAY_POOL", 1)
+    assert [matcher.candidates(n, 0.7) for _, n in infos] == plain
+    assert sum(len(c) > 1 for c in plain) > 100  # pools that had an order to keep
+    found = matcher.screen_name("Hikvision Digital Technology", 0.7)
+    assert found[0].entity.name == "Hangzhou Hikvision Digital Technology Co., Ltd."

@@ -60,6 +60,8 @@ from screener.matching.score import Detail, score_contained, score_name
 from screener.model import Entity
 
 TEXT_METHOD = "listed name found in the text"
+# a candidate pool this large has its bounds computed in numpy (Matcher._array_bounds)
+ARRAY_POOL = 64
 # (variants with similarity, least weight, most weight, typo variants) of a query token
 TokenInfo = tuple[tuple[tuple[str, float], ...], float, float, tuple[tuple[str, float], ...]]
 
@@ -71,6 +73,8 @@ class Matcher:
         self.index = index
         self.threshold = threshold
         self._tokens: dict[str, TokenInfo] = {}
+        self._arrays: dict[str, Any] = {}  # token -> its postings as an array (_posting_array)
+        self._wmin: Any = None  # the index's wmin as an array (_array_bounds)
 
     @classmethod
     def from_entities(
@@ -181,6 +185,9 @@ class Matcher:
             for v, g in gain:
                 owners[v] = owners.get(v, 0) + 1
                 alone[v] = g
+        if len(pool) >= ARRAY_POOL and isinstance(idx.wmin, list):
+            found = self._array_bounds(pool, gains, q_min, threshold)
+            return list(dict.fromkeys(found + extra))
         toksets, wmin = idx.toksets, idx.wmin
         bound: dict[int, float] = {}
         for ni in pool:
@@ -202,6 +209,43 @@ class Matcher:
             return list(dict.fromkeys(extra))
         found = sorted(bound, key=lambda ni: -bound[ni])[:MAX_CANDIDATES]
         return list(dict.fromkeys(found + extra))
+
+    def _array_bounds(
+        self, pool: set[int], gains: list[list[tuple[str, float]]], q_min: float, threshold: float
+    ) -> list[int]:
+        """The bound step of :meth:`candidates` for a large pool (names sharing only a
+        common word with the query, "Muhammad"), in numpy: the same sums in the same
+        order, so the same bounds, and the same names kept in the same order (the pool's
+        own, then a stable sort by bound)."""
+        import numpy as np  # here: a few queries need it, and a single check never does
+
+        ids = np.fromiter(pool, dtype=np.int64, count=len(pool))
+        shared = np.zeros(len(ids))
+        for gain in gains:
+            got: Any = 0.0
+            for v, g in reversed(gain):  # the first variant of the token a name holds counts
+                post = self._posting_array(v)
+                got = np.where(post[np.searchsorted(post, ids)] == ids, g, got)
+            shared += got
+        if self._wmin is None:
+            self._wmin = np.array(self.index.wmin, dtype=np.float64)
+        ub = 2 * shared / (q_min + self._wmin[ids])
+        keep = np.flatnonzero(ub >= threshold)
+        order = keep[np.argsort(-ub[keep], kind="stable")][:MAX_CANDIDATES]
+        return ids[order].tolist()  # type: ignore[no-any-return]
+
+    def _posting_array(self, token: str) -> Any:
+        """The names holding ``token``, as a sorted numpy array ending in a number above
+        every name's (so a search for any name stops inside it), kept across queries."""
+        post = self._arrays.get(token)
+        if post is None:
+            import numpy as np
+
+            if len(self._arrays) > 50_000:
+                self._arrays.clear()
+            post = np.sort(np.array([*self.index.postings[token], len(self.index.names)]))
+            self._arrays[token] = post
+        return post
 
     def _contained_candidates(self, q: Norm, have: set[str]) -> list[int]:
         """Names that :func:`~screener.matching.score.contained_score` may find inside the

@@ -512,6 +512,7 @@ def _zh_core(run: str) -> tuple[str, list[str]]:
     return run, places
 
 
+@cache
 def _pinyin_readings() -> dict[int, str]:
     """pypinyin's readings of each character (code point -> "hǎi,..."), read from its
     data file: importing the package loads its dictionary of phrases as well, which
@@ -529,13 +530,26 @@ def _pinyin_readings() -> dict[int, str]:
     return {int(cp): readings for cp, readings in raw.items()}
 
 
+def _toneless(readings: str) -> str:
+    """The first of a character's readings without its tone mark ("hǎi,..." -> "hai")."""
+    first = unicodedata.normalize("NFD", readings.split(",")[0])
+    return "".join(ch for ch in first if not unicodedata.combining(ch)).replace("ü", "v")
+
+
 @cache
 def _pinyin_table() -> dict[int, str]:
-    table = {}
-    for cp, readings in _pinyin_readings().items():
-        first = unicodedata.normalize("NFD", readings.split(",")[0])
-        table[cp] = "".join(ch for ch in first if not unicodedata.combining(ch)).replace("ü", "v")
-    return table
+    return {cp: _toneless(readings) for cp, readings in _pinyin_readings().items()}
+
+
+_PINYIN: dict[str, str] = {}  # character -> to_pinyin's reading of it, as characters come
+
+
+def _char_pinyin(ch: str) -> str:
+    """:func:`to_pinyin` of one character; the table is filled as characters come (all
+    of it at once costs 0.06 CPU-s, more than thousands of Chinese names screened)."""
+    readings = _pinyin_readings().get(ord(ch))
+    out = _PINYIN[ch] = _toneless(readings) if readings else ch
+    return out
 
 
 @cache
@@ -569,8 +583,8 @@ def to_pinyin(text: str) -> str:
     dictionary), which is fast; a character with several readings may come out
     differently from a dictionary of phrases, so this is only one path of several.
     """
-    table = _pinyin_table()
-    return "".join(table.get(ord(ch), ch) for ch in text)
+    known = _PINYIN
+    return "".join(known.get(ch) or _char_pinyin(ch) for ch in text)
 
 
 def bigrams(run: str) -> list[str]:
