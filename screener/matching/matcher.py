@@ -18,6 +18,8 @@ scores below ``COUNTRY_MIN_SCORE``, are left alone.
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -60,6 +62,10 @@ from screener.matching.score import Detail, score_contained, score_name
 from screener.model import Entity
 
 TEXT_METHOD = "listed name found in the text"
+# postings this long are walked lightest names first (Matcher._light_first), and brand
+# keys of this many names are checked once per brand core (Matcher._core_groups)
+LONG_POSTINGS = 1_000
+MANY_BRAND_NAMES = 32
 # (variants with similarity, least weight, most weight, typo variants) of a query token
 TokenInfo = tuple[tuple[tuple[str, float], ...], float, float, tuple[tuple[str, float], ...]]
 
@@ -71,6 +77,10 @@ class Matcher:
         self.index = index
         self.threshold = threshold
         self._tokens: dict[str, TokenInfo] = {}
+        # token -> its names by least weight, and brand key -> its names by brand core:
+        # kept across queries (see _light_first, _core_groups)
+        self._light: dict[str, tuple[array[int], array[float]]] = {}
+        self._cores: dict[str, list[tuple[tuple[str, ...], list[int]]]] = {}
 
     @classmethod
     def from_entities(
@@ -162,12 +172,15 @@ class Matcher:
             return list(dict.fromkeys(extra))
         per_token.sort(key=lambda x: -x[1])
         pool: set[int] = set()
+        taken = 0
         for variants, w_max in per_token:
             if rest < need:
                 break
             for v, _ in variants:
                 pool.update(idx.postings[v])
             rest -= w_max
+            taken += 1
+        walk = self._viable(pool, per_token, taken, q_min, threshold)
         # what each query token brings a name through the first of its variants the name
         # holds; a name holding one variant of one token (most of the pool) gets its
         # weight at once, the others go through the tokens in order (the same sum)
@@ -183,7 +196,7 @@ class Matcher:
                 alone[v] = g
         toksets, wmin = idx.toksets, idx.wmin
         bound: dict[int, float] = {}
-        for ni in pool:
+        for ni in walk:
             toks = toksets[ni]
             held = toks.intersection(alone)
             if len(held) == 1 and owners[v := next(iter(held))] == 1:
@@ -203,6 +216,86 @@ class Matcher:
         found = sorted(bound, key=lambda ni: -bound[ni])[:MAX_CANDIDATES]
         return list(dict.fromkeys(found + extra))
 
+    def _viable(
+        self,
+        pool: set[int],
+        per_token: list[tuple[tuple[tuple[str, float], ...], float]],
+        taken: int,
+        q_min: float,
+        threshold: float,
+    ) -> set[int] | list[int]:
+        """The names of ``pool`` whose bound may reach ``threshold``, in the pool's order.
+
+        ``per_token``: the query tokens (variants with similarity, most weight), heaviest
+        first, of which the first ``taken`` made the pool. The names of short postings
+        are all kept. A name found in long postings only (a common word, or a typo of
+        one, in a big list) shares at most what the first variant it holds brings, plus
+        for each later token the most its long variants bring, or its most weight when
+        the token is not in the pool and the name is in the short postings of one of its
+        variants. Its bound is ``2 * shared / (q_min + wmin)``: past ``wmin = 2 * shared
+        / threshold - q_min`` it cannot reach the threshold, and long postings, read
+        lightest names first (:meth:`_light_first`), are cut there. The pool is returned
+        as it is when nothing is cut, or when the index is read lazily (its weights are
+        rows of the file)."""
+        idx = self.index
+        if threshold <= 0 or len(pool) < LONG_POSTINGS or not isinstance(idx.wmin, list):
+            return pool
+        viable: set[int] = set()
+        shorts: set[int] = set()  # the names of the short postings of tokens not taken
+        longs: list[list[tuple[str, float]]] = []  # per token: its long variants' gains
+        for i, (variants, w_max) in enumerate(per_token):
+            mine = []
+            for v, sim in variants:
+                post = idx.postings[v]
+                if len(post) >= LONG_POSTINGS:  # what it brings a name (as in candidates)
+                    mine.append((v, w_max if sim == 1.0 else idx.weight(v) * sim))
+                else:
+                    (viable if i < taken else shorts).update(post)
+            longs.append(mine)
+        # the most the tokens not taken bring through long postings, and at all
+        after = sum(max((g for _, g in mine), default=0.0) for mine in longs[taken:])
+        after_all = sum(w_max for _, w_max in per_token[taken:])
+        for mine in reversed(longs[:taken]):
+            for v, gain in mine:
+                ids, weights = self._light_first(v)
+                viable.update(ids[: bisect_right(weights, _limit(gain + after, q_min, threshold))])
+                if shorts and after_all > after:
+                    most = _limit(gain + after_all, q_min, threshold)
+                    viable.update(shorts.intersection(ids[: bisect_right(weights, most)]))
+            best = max((g for _, g in mine), default=0.0)
+            after += best
+            after_all += best
+        if len(viable) == len(pool):
+            return pool
+        return [ni for ni in pool if ni in viable]
+
+    def _light_first(self, token: str) -> tuple[array[int], array[float]]:
+        """The names holding ``token`` by their least weight (``Index.wmin``), lightest
+        first, with those weights; kept across queries."""
+        got = self._light.get(token)
+        if got is None:
+            wmin = self.index.wmin
+            ids = sorted(self.index.postings[token], key=wmin.__getitem__)
+            got = self._light[token] = (array("i", ids), array("d", [wmin[i] for i in ids]))
+        return got
+
+    def _core_groups(self, key: str, ids: Sequence[int], have: set[str]) -> list[int]:
+        """The names of brand key ``key`` (``ids``) whose brand core the query holds
+        (``have``), in the order of ``ids``: each distinct core checked once (a big list
+        has thousands of "... Institute of Technology" under "institute")."""
+        groups = self._cores.get(key)
+        if groups is None:
+            brand = self.index.brand
+            by_core: dict[tuple[str, ...], list[int]] = {}
+            for pos, ni in enumerate(ids):
+                by_core.setdefault(brand[ni], []).append(pos)
+            groups = self._cores[key] = list(by_core.items())
+        held = [positions for core, positions in groups if have.issuperset(core)]
+        if not held:
+            return []
+        positions = held[0] if len(held) == 1 else sorted(p for ps in held for p in ps)
+        return [ids[p] for p in positions]
+
     def _contained_candidates(self, q: Norm, have: set[str]) -> list[int]:
         """Names that :func:`~screener.matching.score.contained_score` may find inside the
         query: every word of their brand core is a query word or a typo of one (``have``);
@@ -215,7 +308,11 @@ class Matcher:
             # must not depend on the threshold
             brand = idx.brand
             for v in sorted(have):  # sorted: the same order in every process
-                for ni in idx.brand_keys.get(v, ()):
+                ids = idx.brand_keys.get(v, ())
+                if len(ids) >= MANY_BRAND_NAMES and isinstance(brand, dict):
+                    out += self._core_groups(v, ids, have)
+                    continue
+                for ni in ids:
                     if have.issuperset(brand[ni]):
                         out.append(ni)
         if q.cjk:
@@ -589,6 +686,14 @@ class Matcher:
                 if d.score > best.score:
                     best = d
         return best
+
+
+def _limit(shared: float, q_min: float, threshold: float) -> float:
+    """The most a name may weigh (``Index.wmin``) for a bound ``2 * shared / (q_min +
+    wmin)`` at ``threshold``, with a margin for sums rounded in another order (a name
+    that may reach the threshold is never cut)."""
+    limit = 2 * shared / threshold - q_min
+    return limit + abs(limit) * 1e-9 + 1e-9
 
 
 def _rank(h: Hit) -> tuple[float, bool, int]:
