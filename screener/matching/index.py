@@ -392,7 +392,8 @@ def text_key(idx: Index, rec: NameRec, postings: dict[str, list[int]]) -> str | 
     words = [t for t in n.tokens if t.isascii() and t.isalpha()]
     if len(words) != len(n.tokens) and not words:
         return None
-    ok = [t for t in words if t in brands or (is_brand_word(t) and t not in idx.common)]
+    # (the build's set of the listed brand words: is_brand_word of each listed word)
+    ok = [t for t in words if t in brands or (t in idx.brand_words and t not in idx.common)]
     if not ok:
         return None
     if len(n.tokens) == 1:
