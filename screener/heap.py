@@ -28,6 +28,7 @@ _frozen = 0
 _was_enabled = True
 _keep = 0  # kept_frozen() blocks open: the end of a frozen_heap unfreezes nothing
 _lock = threading.Lock()
+_YOUNG_MANY = 100_000  # objects made in a paused block worth handing to the oldest generation
 
 
 def _pause() -> None:  # with _lock held
@@ -42,10 +43,11 @@ def _resume() -> None:  # with _lock held
     global _paused
     _paused -= 1
     if _paused == 0:
-        if gc.get_freeze_count() == 0:  # (nothing frozen to keep frozen: a short count)
-            # what was made while paused (an index: millions of objects) goes to the
-            # oldest generation at once (two list splices): left young, the first
-            # collection after this walked every object of it, seconds for a big list
+        # what was made while paused (an index: millions of objects) goes to the oldest
+        # generation at once (two list splices): left young, the first collection after
+        # this walked every object of it, seconds for a big list. Not when something is
+        # frozen (counted one by one: only after a block that made that much)
+        if gc.get_count()[0] >= _YOUNG_MANY and gc.get_freeze_count() == 0:
             gc.freeze()
             gc.unfreeze()
         if _was_enabled:

@@ -196,7 +196,7 @@ def test_what_a_paused_block_made_is_handed_to_the_oldest_generation() -> None:
     service froze stays frozen)."""
     gc.unfreeze()
     with paused_collector():
-        index = [[str(i)] for i in range(10_000)]
+        index = [[str(i)] for i in range(200_000)]
     oldest = {id(o) for o in gc.get_objects(generation=2)}
     assert all(id(x) in oldest for x in index)
     assert gc.isenabled() and gc.get_freeze_count() == 0

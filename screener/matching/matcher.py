@@ -62,9 +62,9 @@ from screener.matching.score import Detail, score_contained, score_name
 from screener.model import Entity
 
 TEXT_METHOD = "listed name found in the text"
-# postings this long are walked lightest names first (Matcher._light_first), and brand
+# postings this long are read lightest names first (Matcher._viable), and brand
 # keys of this many names are checked once per brand core (Matcher._core_groups)
-LONG_POSTINGS = 1_000
+LONG_POSTINGS = 100
 MANY_BRAND_NAMES = 32
 # (variants with similarity, least weight, most weight, typo variants) of a query token
 TokenInfo = tuple[tuple[tuple[str, float], ...], float, float, tuple[tuple[str, float], ...]]
@@ -229,14 +229,14 @@ class Matcher:
         ``per_token``: the query tokens (variants with similarity, most weight), heaviest
         first, of which the first ``taken`` made the pool. The names of short postings
         are all kept. A name found in long postings only (a common word, or a typo of
-        one, in a big list) shares at most what the first variant it holds brings, plus
-        for each later token the most its long variants bring, or its most weight when
-        the token is not in the pool and the name is in the short postings of one of its
-        variants. Its bound is ``2 * shared / (q_min + wmin)``: past ``wmin = 2 * shared
-        / threshold - q_min`` it cannot reach the threshold, and long postings, read
-        lightest names first (:meth:`_light_first`), are cut there. The pool is returned
-        as it is when nothing is cut, or when the index is read lazily (its weights are
-        rows of the file)."""
+        one, in a big list) shares at most what the first variant it holds brings (its
+        ``gain``), plus what the tokens not taken bring: through their long variants only,
+        unless the name is in the short postings of one of their variants. A name also in
+        the long postings of a later token may share that token's most as well. The
+        bound ``2 * shared / (q_min + wmin)`` cannot reach the threshold past ``wmin = 2
+        * shared / threshold - q_min``: long postings, read lightest names first
+        (:meth:`_light_first`), are cut there. The pool is returned as it is when nothing
+        is cut, or when the index is read lazily (its weights are rows of the file)."""
         idx = self.index
         if threshold <= 0 or len(pool) < LONG_POSTINGS or not isinstance(idx.wmin, list):
             return pool
@@ -252,19 +252,27 @@ class Matcher:
                 else:
                     (viable if i < taken else shorts).update(post)
             longs.append(mine)
-        # the most the tokens not taken bring through long postings, and at all
-        after = sum(max((g for _, g in mine), default=0.0) for mine in longs[taken:])
-        after_all = sum(w_max for _, w_max in per_token[taken:])
-        for mine in reversed(longs[:taken]):
-            for v, gain in mine:
+        most = [max((g for _, g in mine), default=0.0) for mine in longs]
+        rest_long = sum(most[taken:])  # what the tokens not taken bring through long postings
+        rest_all = sum(w_max for _, w_max in per_token[taken:])  # ...and at all
+        loosest = _limit(sum(most[:taken]) + rest_all, q_min, threshold)
+        later: set[int] = set()  # the names of the long postings of the later tokens
+        later_most = 0.0  # the most those tokens bring
+        for j in range(taken - 1, -1, -1):
+            for v, gain in longs[j]:
                 ids, weights = self._light_first(v)
-                viable.update(ids[: bisect_right(weights, _limit(gain + after, q_min, threshold))])
-                if shorts and after_all > after:
-                    most = _limit(gain + after_all, q_min, threshold)
-                    viable.update(shorts.intersection(ids[: bisect_right(weights, most)]))
-            best = max((g for _, g in mine), default=0.0)
-            after += best
-            after_all += best
+                viable.update(
+                    ids[: bisect_right(weights, _limit(gain + rest_long, q_min, threshold))]
+                )
+                loose = _limit(gain + later_most + rest_all, q_min, threshold)
+                if later or shorts:
+                    cut = ids[: bisect_right(weights, loose)]
+                    viable.update(later.intersection(cut))
+                    viable.update(shorts.intersection(cut))
+            for v, _ in longs[j]:
+                ids, weights = self._light_first(v)
+                later.update(ids[: bisect_right(weights, loosest)])
+            later_most += most[j]
         if len(viable) == len(pool):
             return pool
         return [ni for ni in pool if ni in viable]
