@@ -18,8 +18,6 @@ scores below ``COUNTRY_MIN_SCORE``, are left alone.
 
 from __future__ import annotations
 
-from array import array
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -79,7 +77,8 @@ class Matcher:
         self._tokens: dict[str, TokenInfo] = {}
         # token -> its names by least weight, and brand key -> its names by brand core:
         # kept across queries (see _light_first, _core_groups)
-        self._light: dict[str, tuple[array[int], array[float]]] = {}
+        self._light: dict[str, tuple[list[int], Any]] = {}
+        self._weights: Any = None  # Index.wmin as a numpy array (_light_first)
         self._cores: dict[str, list[tuple[tuple[str, ...], list[int]]]] = {}
 
     @classmethod
@@ -261,30 +260,33 @@ class Matcher:
         for j in range(taken - 1, -1, -1):
             for v, gain in longs[j]:
                 ids, weights = self._light_first(v)
-                viable.update(
-                    ids[: bisect_right(weights, _limit(gain + rest_long, q_min, threshold))]
-                )
+                viable.update(ids[: _cut(weights, _limit(gain + rest_long, q_min, threshold))])
                 loose = _limit(gain + later_most + rest_all, q_min, threshold)
                 if later or shorts:
-                    cut = ids[: bisect_right(weights, loose)]
+                    cut = ids[: _cut(weights, loose)]
                     viable.update(later.intersection(cut))
                     viable.update(shorts.intersection(cut))
             for v, _ in longs[j]:
                 ids, weights = self._light_first(v)
-                later.update(ids[: bisect_right(weights, loosest)])
+                later.update(ids[: _cut(weights, loosest)])
             later_most += most[j]
         if len(viable) == len(pool):
             return pool
         return [ni for ni in pool if ni in viable]
 
-    def _light_first(self, token: str) -> tuple[array[int], array[float]]:
+    def _light_first(self, token: str) -> tuple[list[int], Any]:
         """The names holding ``token`` by their least weight (``Index.wmin``), lightest
-        first, with those weights; kept across queries."""
+        first, with those weights (a numpy array); kept across queries."""
         got = self._light.get(token)
         if got is None:
-            wmin = self.index.wmin
-            ids = sorted(self.index.postings[token], key=wmin.__getitem__)
-            got = self._light[token] = (array("i", ids), array("d", [wmin[i] for i in ids]))
+            import numpy as np  # here: only an index in memory with long postings needs it
+
+            if self._weights is None:
+                self._weights = np.array(self.index.wmin, dtype=np.float64)
+            ids = np.array(self.index.postings[token], dtype=np.int64)
+            weights = self._weights[ids]
+            order = np.argsort(weights, kind="stable")
+            got = self._light[token] = (ids[order].tolist(), weights[order])
         return got
 
     def _core_groups(self, key: str, ids: Sequence[int], have: set[str]) -> list[int]:
@@ -694,6 +696,11 @@ class Matcher:
                 if d.score > best.score:
                     best = d
         return best
+
+
+def _cut(weights: Any, limit: float) -> int:
+    """How many of ``weights`` (ascending) are at most ``limit``."""
+    return int(weights.searchsorted(limit, side="right"))
 
 
 def _limit(shared: float, q_min: float, threshold: float) -> float:
