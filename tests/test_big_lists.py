@@ -8,32 +8,21 @@ names first and cuts them where no name can reach the threshold
 all its names (:meth:`~screener.matching.matcher.Matcher._core_groups`). Neither may
 change a hit: these tests screen the same names with the cuts and with every name
 walked, on the bundled list plus a seeded list of companies and institutes that share
-their common words (:func:`benchmarks.names.ordinary`).
+their common words (:func:`benchmarks.bench_start.generated`).
 """
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
 
-from benchmarks.names import ordinary, query_names
+from benchmarks.bench_start import generated
+from benchmarks.names import query_names
 from screener.lists.bundled import open_store
 from screener.matching import matcher as matcher_module
 from screener.matching.matcher import Matcher
-from screener.model import Entity, Name
-
-
-def _companies(n: int) -> list[Entity]:
-    rng = random.Random(11)
-    out = []
-    for i in range(n):
-        e = Entity(id=f"gen:{i}", name=ordinary(rng))
-        e.names.append(Name(e.name, "primary"))
-        e.names.append(Name(ordinary(rng), "alias"))
-        out.append(e)
-    return out
+from screener.model import Entity
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +32,7 @@ def big(master_db: Path) -> tuple[list[Entity], list[str]]:
         listed = list(store.entities())
     finally:
         store.close()
-    ents = listed + _companies(3_000)
+    ents = listed + generated(3_000).entities
     orgs = [n.name for e in ents if e.schema == "organization" for n in e.all_names()]
     queries = [
         "Hamoon Tading Co",  # a typo of a common word, beside a rare one
