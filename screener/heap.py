@@ -28,6 +28,7 @@ _frozen = 0
 _was_enabled = True
 _keep = 0  # kept_frozen() blocks open: the end of a frozen_heap unfreezes nothing
 _lock = threading.Lock()
+_YOUNG_MANY = 100_000  # objects made in a paused block worth handing to the oldest generation
 
 
 def _pause() -> None:  # with _lock held
@@ -41,15 +42,24 @@ def _pause() -> None:  # with _lock held
 def _resume() -> None:  # with _lock held
     global _paused
     _paused -= 1
-    if _paused == 0 and _was_enabled:
-        gc.enable()
+    if _paused == 0:
+        # what was made while paused (an index: millions of objects) goes to the oldest
+        # generation at once (two list splices): left young, the first collection after
+        # this walked every object of it, seconds for a big list. Not when something is
+        # frozen (counted one by one: only after a block that made that much)
+        if gc.get_count()[0] >= _YOUNG_MANY and gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
+        if _was_enabled:
+            gc.enable()
 
 
 @contextmanager
 def paused_collector() -> Iterator[None]:
     """No automatic collection while inside (building data that has no cycles). Nested
     or concurrent uses (threads, :func:`frozen_heap`) leave the last to end to switch it
-    back on (if it was on)."""
+    back on (if it was on), and, when nothing is frozen, to hand what they made to the
+    oldest generation, which only full passes walk."""
     with _lock:
         _pause()
     try:

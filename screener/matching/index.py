@@ -187,14 +187,15 @@ class Index:
             idx.groups = rules
         idx.syllables = frozenset(t for t in latin if is_pinyin_syllable(t))
         idx.distinctive = distinctive_words(idx)
+        w = idx.w
+        add_tokset, add_wmin = idx.toksets.append, idx.wmin.append
         for rec in idx.names:
-            idx.toksets.append(frozenset(rec.norm.tokens))
-            idx.wmin.append(
-                sum(
-                    idx.w[t] * (LEAST_PLACE_SHARE if t in rec.norm.places else 1.0)
-                    for t in rec.norm.tokens
-                )
-            )
+            toks, places = rec.norm.tokens, rec.norm.places
+            add_tokset(frozenset(toks))
+            if places:
+                add_wmin(sum(w[t] * (LEAST_PLACE_SHARE if t in places else 1.0) for t in toks))
+            else:  # (the same sum: each weight times 1.0)
+                add_wmin(sum(map(w.__getitem__, toks)))
         brand_keys: dict[str, list[int]] = defaultdict(list)
         zh_base: dict[str, list[int]] = defaultdict(list)
         group_zh = rules.zh_names if rules is not None else frozenset()
@@ -392,7 +393,8 @@ def text_key(idx: Index, rec: NameRec, postings: dict[str, list[int]]) -> str | 
     words = [t for t in n.tokens if t.isascii() and t.isalpha()]
     if len(words) != len(n.tokens) and not words:
         return None
-    ok = [t for t in words if t in brands or (is_brand_word(t) and t not in idx.common)]
+    # (the build's set of the listed brand words: is_brand_word of each listed word)
+    ok = [t for t in words if t in brands or (t in idx.brand_words and t not in idx.common)]
     if not ok:
         return None
     if len(n.tokens) == 1:

@@ -77,17 +77,27 @@ class IndexDamaged(ListsError):
 
 
 def _crc(*fields: Any) -> int:
-    """CRC-32 of a row's fields (text, numbers, blobs, None), each field delimited."""
-    c = 0
-    for f in fields:
-        if f.__class__ is bytes:
-            c = zlib.crc32(f, c)
-        elif f.__class__ is str:
-            c = zlib.crc32(f.encode("utf-8", "surrogatepass"), c)
-        else:
-            c = zlib.crc32(repr(f).encode(), c)
-        c = zlib.crc32(b"\x1e", c)
-    return c
+    """CRC-32 of a row's fields (text, numbers, blobs, None), each field delimited: of
+    their bytes (text in UTF-8, a number or None as its repr) each followed by 0x1e,
+    computed over the row's bytes joined, in one call."""
+    if not fields:
+        return 0
+    return zlib.crc32(
+        b"\x1e".join(
+            [
+                f
+                if f.__class__ is bytes
+                else (f if f.__class__ is str else repr(f)).encode("utf-8", "surrogatepass")
+                for f in fields
+            ]
+        )
+        + b"\x1e"
+    )
+
+
+def _crc_text(*fields: str) -> int:
+    """:func:`_crc` of a row of text fields only, for the big tables."""
+    return zlib.crc32(("\x1e".join(fields) + "\x1e").encode("utf-8", "surrogatepass"))
 
 
 def file_crc(path: Path) -> tuple[int, int]:
@@ -128,7 +138,8 @@ def _unids(blob: bytes) -> array[int]:
 
 
 # one encoder for every document written (json.dumps with options makes one per call)
-_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+# (no check for circular references: the index holds plain data, built here)
+_encode = json.JSONEncoder(ensure_ascii=False, default=str, check_circular=False).encode
 
 
 def _norm_json(n: Norm) -> str:
@@ -243,7 +254,7 @@ def _write(c: sqlite3.Connection, idx: Index, key: str) -> None:
     # through a scratch file, never held whole in memory (hundreds of MB for a big list).
     c.executemany(
         "insert into deletes values (?, ?, ?)",
-        (_with_crc(d, _SEP.join(ts)) for d, ts in idx.deletes.items()),
+        ((d, j, _crc_text(d, j)) for d, j in ((d, _SEP.join(ts)) for d, ts in idx.deletes.items())),
     )
     with _blob(c, "deletes", "{}") as add:
         items = iter(idx.deletes.items())
@@ -275,7 +286,10 @@ def _write(c: sqlite3.Connection, idx: Index, key: str) -> None:
             "insert into maps values (?, ?, ?, ?)",
             (_with_crc(m, k, _ids(v)) for k, v in getattr(idx, m).items()),
         )
-    c.executemany("insert into prefixes values (?, ?, ?)", (_with_crc(*p) for p in idx.prefixes))
+    c.executemany(
+        "insert into prefixes values (?, ?, ?)",
+        ((t, i, _crc_text(t, repr(i))) for t, i in idx.prefixes),
+    )
     # the keys are indexed once the rows are in: faster than keeping them sorted row by row
     c.execute("create unique index tokens_key on tokens (token)")
     c.execute("create unique index deletes_key on deletes (key)")

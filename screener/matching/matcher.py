@@ -18,7 +18,7 @@ scores below ``COUNTRY_MIN_SCORE``, are left alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from screener.countries import country_option
@@ -62,6 +62,10 @@ from screener.model import Entity
 TEXT_METHOD = "listed name found in the text"
 # a candidate pool this large has its bounds computed in numpy (Matcher._array_bounds)
 ARRAY_POOL = 64
+# postings this long are read lightest names first (Matcher._viable), and brand
+# keys of this many names are checked once per brand core (Matcher._core_groups)
+LONG_POSTINGS = 100
+MANY_BRAND_NAMES = 32
 # (variants with similarity, least weight, most weight, typo variants) of a query token
 TokenInfo = tuple[tuple[tuple[str, float], ...], float, float, tuple[tuple[str, float], ...]]
 
@@ -74,7 +78,11 @@ class Matcher:
         self.threshold = threshold
         self._tokens: dict[str, TokenInfo] = {}
         self._arrays: dict[str, Any] = {}  # token -> its postings as an array (_posting_array)
-        self._wmin: Any = None  # the index's wmin as an array (_array_bounds)
+        # token -> its names by least weight, and brand key -> its names by brand core:
+        # kept across queries (see _light_first, _core_groups)
+        self._light: dict[str, tuple[list[int], Any]] = {}
+        self._weights: Any = None  # Index.wmin as a numpy array (_light_first, _array_bounds)
+        self._cores: dict[str, list[tuple[tuple[str, ...], list[int]]]] = {}
 
     @classmethod
     def from_entities(
@@ -166,12 +174,15 @@ class Matcher:
             return list(dict.fromkeys(extra))
         per_token.sort(key=lambda x: -x[1])
         pool: set[int] = set()
+        taken = 0
         for variants, w_max in per_token:
             if rest < need:
                 break
             for v, _ in variants:
                 pool.update(idx.postings[v])
             rest -= w_max
+            taken += 1
+        walk = self._viable(pool, per_token, taken, q_min, threshold)
         # what each query token brings a name through the first of its variants the name
         # holds; a name holding one variant of one token (most of the pool) gets its
         # weight at once, the others go through the tokens in order (the same sum)
@@ -185,12 +196,12 @@ class Matcher:
             for v, g in gain:
                 owners[v] = owners.get(v, 0) + 1
                 alone[v] = g
-        if len(pool) >= ARRAY_POOL and isinstance(idx.wmin, list):
-            found = self._array_bounds(pool, gains, q_min, threshold)
+        if len(walk) >= ARRAY_POOL and isinstance(idx.wmin, list):
+            found = self._array_bounds(walk, gains, q_min, threshold)
             return list(dict.fromkeys(found + extra))
         toksets, wmin = idx.toksets, idx.wmin
         bound: dict[int, float] = {}
-        for ni in pool:
+        for ni in walk:
             toks = toksets[ni]
             held = toks.intersection(alone)
             if len(held) == 1 and owners[v := next(iter(held))] == 1:
@@ -211,7 +222,11 @@ class Matcher:
         return list(dict.fromkeys(found + extra))
 
     def _array_bounds(
-        self, pool: set[int], gains: list[list[tuple[str, float]]], q_min: float, threshold: float
+        self,
+        pool: Collection[int],
+        gains: list[list[tuple[str, float]]],
+        q_min: float,
+        threshold: float,
     ) -> list[int]:
         """The bound step of :meth:`candidates` for a large pool (names sharing only a
         common word with the query, "Muhammad"), in numpy: the same sums in the same
@@ -227,9 +242,9 @@ class Matcher:
                 post = self._posting_array(v)
                 got = np.where(post[np.searchsorted(post, ids)] == ids, g, got)
             shared += got
-        if self._wmin is None:
-            self._wmin = np.array(self.index.wmin, dtype=np.float64)
-        ub = 2 * shared / (q_min + self._wmin[ids])
+        if self._weights is None:
+            self._weights = np.array(self.index.wmin, dtype=np.float64)
+        ub = 2 * shared / (q_min + self._weights[ids])
         keep = np.flatnonzero(ub >= threshold)
         order = keep[np.argsort(-ub[keep], kind="stable")][:MAX_CANDIDATES]
         return ids[order].tolist()  # type: ignore[no-any-return]
@@ -247,6 +262,97 @@ class Matcher:
             self._arrays[token] = post
         return post
 
+    def _viable(
+        self,
+        pool: set[int],
+        per_token: list[tuple[tuple[tuple[str, float], ...], float]],
+        taken: int,
+        q_min: float,
+        threshold: float,
+    ) -> set[int] | list[int]:
+        """The names of ``pool`` whose bound may reach ``threshold``, in the pool's order.
+
+        ``per_token``: the query tokens (variants with similarity, most weight), heaviest
+        first, of which the first ``taken`` made the pool. The names of short postings
+        are all kept. A name found in long postings only (a common word, or a typo of
+        one, in a big list) shares at most what the first variant it holds brings (its
+        ``gain``), plus what the tokens not taken bring: through their long variants only,
+        unless the name is in the short postings of one of their variants. A name also in
+        the long postings of a later token may share that token's most as well. The
+        bound ``2 * shared / (q_min + wmin)`` cannot reach the threshold past ``wmin = 2
+        * shared / threshold - q_min``: long postings, read lightest names first
+        (:meth:`_light_first`), are cut there. The pool is returned as it is when nothing
+        is cut, or when the index is read lazily (its weights are rows of the file)."""
+        idx = self.index
+        if threshold <= 0 or len(pool) < LONG_POSTINGS or not isinstance(idx.wmin, list):
+            return pool
+        viable: set[int] = set()
+        shorts: set[int] = set()  # the names of the short postings of tokens not taken
+        longs: list[list[tuple[str, float]]] = []  # per token: its long variants' gains
+        for i, (variants, w_max) in enumerate(per_token):
+            mine = []
+            for v, sim in variants:
+                post = idx.postings[v]
+                if len(post) >= LONG_POSTINGS:  # what it brings a name (as in candidates)
+                    mine.append((v, w_max if sim == 1.0 else idx.weight(v) * sim))
+                else:
+                    (viable if i < taken else shorts).update(post)
+            longs.append(mine)
+        most = [max((g for _, g in mine), default=0.0) for mine in longs]
+        rest_long = sum(most[taken:])  # what the tokens not taken bring through long postings
+        rest_all = sum(w_max for _, w_max in per_token[taken:])  # ...and at all
+        loosest = _limit(sum(most[:taken]) + rest_all, q_min, threshold)
+        later: set[int] = set()  # the names of the long postings of the later tokens
+        later_most = 0.0  # the most those tokens bring
+        for j in range(taken - 1, -1, -1):
+            for v, gain in longs[j]:
+                ids, weights = self._light_first(v)
+                viable.update(ids[: _cut(weights, _limit(gain + rest_long, q_min, threshold))])
+                loose = _limit(gain + later_most + rest_all, q_min, threshold)
+                if later or shorts:
+                    cut = ids[: _cut(weights, loose)]
+                    viable.update(later.intersection(cut))
+                    viable.update(shorts.intersection(cut))
+            for v, _ in longs[j]:
+                ids, weights = self._light_first(v)
+                later.update(ids[: _cut(weights, loosest)])
+            later_most += most[j]
+        if len(viable) == len(pool):
+            return pool
+        return [ni for ni in pool if ni in viable]
+
+    def _light_first(self, token: str) -> tuple[list[int], Any]:
+        """The names holding ``token`` by their least weight (``Index.wmin``), lightest
+        first, with those weights (a numpy array); kept across queries."""
+        got = self._light.get(token)
+        if got is None:
+            import numpy as np  # here: only an index in memory with long postings needs it
+
+            if self._weights is None:
+                self._weights = np.array(self.index.wmin, dtype=np.float64)
+            ids = np.array(self.index.postings[token], dtype=np.int64)
+            weights = self._weights[ids]
+            order = np.argsort(weights, kind="stable")
+            got = self._light[token] = (ids[order].tolist(), weights[order])
+        return got
+
+    def _core_groups(self, key: str, ids: Sequence[int], have: set[str]) -> list[int]:
+        """The names of brand key ``key`` (``ids``) whose brand core the query holds
+        (``have``), in the order of ``ids``: each distinct core checked once (a big list
+        has thousands of "... Institute of Technology" under "institute")."""
+        groups = self._cores.get(key)
+        if groups is None:
+            brand = self.index.brand
+            by_core: dict[tuple[str, ...], list[int]] = {}
+            for pos, ni in enumerate(ids):
+                by_core.setdefault(brand[ni], []).append(pos)
+            groups = self._cores[key] = list(by_core.items())
+        held = [positions for core, positions in groups if have.issuperset(core)]
+        if not held:
+            return []
+        positions = held[0] if len(held) == 1 else sorted(p for ps in held for p in ps)
+        return [ids[p] for p in positions]
+
     def _contained_candidates(self, q: Norm, have: set[str]) -> list[int]:
         """Names that :func:`~screener.matching.score.contained_score` may find inside the
         query: every word of their brand core is a query word or a typo of one (``have``);
@@ -259,7 +365,11 @@ class Matcher:
             # must not depend on the threshold
             brand = idx.brand
             for v in sorted(have):  # sorted: the same order in every process
-                for ni in idx.brand_keys.get(v, ()):
+                ids = idx.brand_keys.get(v, ())
+                if len(ids) >= MANY_BRAND_NAMES and isinstance(brand, dict):
+                    out += self._core_groups(v, ids, have)
+                    continue
+                for ni in ids:
                     if have.issuperset(brand[ni]):
                         out.append(ni)
         if q.cjk:
@@ -633,6 +743,19 @@ class Matcher:
                 if d.score > best.score:
                     best = d
         return best
+
+
+def _cut(weights: Any, limit: float) -> int:
+    """How many of ``weights`` (ascending) are at most ``limit``."""
+    return int(weights.searchsorted(limit, side="right"))
+
+
+def _limit(shared: float, q_min: float, threshold: float) -> float:
+    """The most a name may weigh (``Index.wmin``) for a bound ``2 * shared / (q_min +
+    wmin)`` at ``threshold``, with a margin for sums rounded in another order (a name
+    that may reach the threshold is never cut)."""
+    limit = 2 * shared / threshold - q_min
+    return limit + abs(limit) * 1e-9 + 1e-9
 
 
 def _rank(h: Hit) -> tuple[float, bool, int]:

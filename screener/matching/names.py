@@ -79,6 +79,8 @@ def with_parts(names: list[Name], organisation: bool = True) -> list[Name]:
 def _unit_part(name: str) -> list[str]:
     """The unit's own name in "Unit, Parent", "Parent, Unit" or "Parent—Unit": the part
     that reads as a unit (:func:`_kind`) when the other does not."""
+    if not _UNIT_MARKS.intersection(name):  # (most names: no pattern to try)
+        return []
     m = _UNIT_OF.match(name) or _PARENT_DASH.match(name)
     if not m:
         return []
@@ -110,6 +112,7 @@ def _slash_split(name: str) -> list[str]:
 _SLASH = LazyRe(r"\s*[/／]\s*")
 _UNIT_OF = LazyRe(r"^([^,，]+?)\s*[,，]\s*([^,，]+)$")
 _PARENT_DASH = LazyRe(r"^(.+?)\s*[—–]\s*(.+)$")
+_UNIT_MARKS = frozenset(",，—–")  # what _UNIT_OF or _PARENT_DASH needs to match
 
 
 # -- queries ------------------------------------------------------------------------------
