@@ -130,7 +130,7 @@ def run(
     else:
         rows = Engine(
             screener,
-            lambda: executor(snap.matcher, floor, workers, table.rows),
+            lambda: executor(snap.matcher, floor, workers, table.rows, screener),
             CHUNK_ROWS,
             {"name": "local", "workers": workers},
         )
@@ -367,7 +367,7 @@ class Engine:
     def results(self, ticket: Any) -> tuple[list[RowResult], Counter[str], Counter[str]]:
         first, names, (ccs, dobs, bad, bad_dobs), todo, job = ticket
         self.screener.learn(todo, self.ex.result(job))
-        return self.screener.rows(first, names, ccs, dobs), bad, bad_dobs
+        return self.screener.rows(first, names, ccs, dobs, self.ex), bad, bad_dobs
 
     def unique_names(self) -> int:
         return len(self.seen)
