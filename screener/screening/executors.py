@@ -94,7 +94,12 @@ class InProcess:
 
 
 class PoolError(ScreenerError):
-    """A worker process died (out of memory, or killed)."""
+    """A worker process died (out of memory, or killed), or its work failed."""
+
+
+class _Failed(str):
+    """What a worker sends back instead of a task's result when the task raised: the
+    error, which the caller raises as a :class:`PoolError` (the worker goes on)."""
 
 
 # set in the parent just before forking: the matcher, and what finishes keys (or None)
@@ -117,11 +122,15 @@ def _worker(conn: Connection) -> None:
         if task is None:
             os._exit(0)
         tid, kind, work, floor = task
-        if kind == "finish":
-            assert finish is not None
-            conn.send((tid, finish.finish(work)))
-        else:
-            conn.send((tid, screen_chunk(m, work, floor)))
+        try:
+            if kind == "finish":
+                assert finish is not None
+                done: Any = finish.finish(work)
+            else:
+                done = screen_chunk(m, work, floor)
+        except Exception as e:  # the parent says it, once, without a traceback
+            done = _Failed(f"a screening worker failed: {str(e) or type(e).__name__}")
+        conn.send((tid, done))
         collect_young()
 
 
@@ -204,7 +213,10 @@ class ForkPool:
                     if self._error:
                         raise PoolError(self._error)
                     self._cv.wait(0.2)
-                out += self._done.pop(tid)
+                done = self._done.pop(tid)
+                if isinstance(done, _Failed):
+                    raise PoolError(str(done))
+                out += done
         return out
 
     def close(self) -> None:
@@ -248,6 +260,8 @@ class ForkPool:
                     c = cast(Connection, ready)  # wait() returns what it was given
                     tid, res = c.recv()
                     with self._cv:
+                        if isinstance(res, _Failed) and not self._error:
+                            self._error = str(res)
                         self._done[tid] = res
                         self._busy[c] -= 1
                         self._cv.notify_all()
