@@ -8,6 +8,11 @@ index copy-on-write; the Dask engine's executor on the workers of a cluster
 (:mod:`screener.screening.dask_engine`). A name gets the same hits wherever it is
 screened. Each is an :class:`Executor`: the service and the batch take any of them.
 
+A pool given a :class:`Finisher` (a batch's :class:`~screener.screening.rows.RowScreener`)
+also finishes keys for it (:meth:`ForkPool.finish`: the stages after matching, in the
+workers, each with a store connection of its own), ahead of the names waiting to be
+screened.
+
 The pool has no shared queue: each worker has a pipe of its own, and a dispatcher
 thread keeps every worker fed with at most ``IN_FLIGHT`` chunks while the caller reads
 input and writes output. Workers ignore Ctrl-C and SIGTERM: the parent decides. On an

@@ -5,7 +5,10 @@ cluster as the executor) screen each distinct name once down to the batch's floo
 hand the matches to the service (:meth:`~screener.screening.service.Screener.learn`);
 the rows are then made here from what the service gives for each distinct (name,
 country, date of birth) of a chunk (:meth:`~screener.screening.service.Screener.rows_hits`:
-the evidence and the stages, with the service's one cache).
+the evidence and the stages, with the service's one cache). A forked pool does that
+for a chunk's new keys with matches in its workers (:meth:`RowScreener.finish`), and
+this process keeps the last ``KEYS_HELD`` keys' results while the stages' tokens hold;
+a name without matches is clear here, without asking.
 
     names(values)        a chunk's name cells as text: missing -> "", stripped
     RowScreener.countries(values, bad)
@@ -17,6 +20,7 @@ the evidence and the stages, with the service's one cache).
     RowScreener.learn    the compact matches of names just screened, to the service
     RowScreener.rows     the RowResult of each row (see the writers), its status from
                          its hits' (reviewers' decisions: :mod:`.results`)
+    RowScreener.finish   in a pool's worker: the hit dicts and status of keys
 
 The service hands one finished hit list to every row with the same hits (a name's
 countries that move none of its hits share it); each such list is turned into hit dicts
