@@ -25,8 +25,9 @@ import pytest
 
 from screener.db import runs
 from screener.db.store import Store
+from screener.errors import ListsError
 from screener.matching.matcher import Matcher
-from screener.screening.executors import ForkPool, InProcess
+from screener.screening.executors import ForkPool, InProcess, PoolError
 from screener.screening.index_cache import index_path
 from screener.screening.service import Screener
 
@@ -57,6 +58,27 @@ def test_the_pool_gives_the_hits_this_process_gives(matcher: Matcher) -> None:
             return [(ni, d.score, d.relation, d.part, d.text(), toks) for ni, d, toks in ms]
 
         assert key(a) == key(b), name
+
+
+class _ClosedStore:
+    """Finishes keys as a worker whose store went away would: the first one fails."""
+
+    def forked(self) -> None:
+        pass
+
+    def finish(self, items: list[object]) -> list[object]:
+        raise ListsError("/srv/screener.db: the store is closed")
+
+
+def test_a_failing_worker_task_is_one_error_not_a_dead_pool(
+    matcher: Matcher, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A task that raises in a worker comes back as the pool's error, said once, with no
+    traceback from the worker; its result is never taken for a task's answer."""
+    with ForkPool(matcher, 0.8, workers=2, finish=_ClosedStore()) as pool:
+        with pytest.raises(PoolError, match="a screening worker failed: .*the store is closed"):
+            pool.result(pool.finish([("Hikvision", None, None)]))
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def big_input(path: Path, rows: int = 300_000) -> Path:

@@ -660,3 +660,22 @@ def test_any_text_in_a_cell_round_trips(tmp_path: Path, encoding: str, text: str
     path = write_csv(tmp_path / f"prop-{encoding}.csv", rows, encoding=encoding)
     df = read_all(open_input(path))
     assert df.values.tolist() == [[text, "CN"]]
+
+
+def test_a_small_csv_of_more_rows_than_the_sniffer_reads_is_not_counted_short(
+    tmp_path: Path,
+) -> None:
+    """A file under the sniffer's sample size but of more rows than it parses: its row
+    count is left to the reading, never the sniffer's 200 (the batch chose the pool by
+    it, and the sidecar would show it)."""
+    path = tmp_path / "suppliers.csv"
+    rows = [["name"], *([f"Vendor {i} Trading Ltd"] for i in range(1_200))]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    assert path.stat().st_size < readers.SNIFF_BYTES
+    table = open_input(path)
+    assert table.rows is None
+    assert len(read_all(table)) == 1_200
+    few = tmp_path / "few.csv"
+    few.write_text("name\nHikvision\nDahua\n", encoding="utf-8")
+    assert open_input(few).rows == 2

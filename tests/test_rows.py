@@ -3,9 +3,16 @@ what screening that row alone gives (issue 23)."""
 
 from __future__ import annotations
 
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
 from screener.db.store import Store
 from screener.matching.country import apply_country, floor
-from screener.screening.executors import expand, screen_chunk
+from screener.screening import decisions
+from screener.screening.executors import ForkPool, expand, screen_chunk
 from screener.screening.results import ScreenHit
 from screener.screening.rows import RowScreener
 from screener.screening.service import Screener
@@ -108,3 +115,49 @@ def test_a_name_the_service_let_go_is_screened_again_not_cleared(store: Store) -
     rs.snap.memo[rs.floor].clear()
     [row] = rs.rows(0, [HIK], ["cn"])
     assert row["status"] == "hit" and row["hits"][0]["name"].startswith("Hangzhou Hikvision")
+
+
+def test_forked_workers_finish_rows_as_this_process_does(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a pool, the stages of a chunk's new (name, country) pairs run in the workers
+    (each with its own connection to the store): a decision recorded before the batch,
+    an ownership node's hit made a hit on its owner and a country that moves a score
+    come out of two workers as they come out of this process, byte for byte."""
+    snap = decisions.snapshot(store, "screener-surveillance", "dahua")
+    assert snap is not None
+    decisions.record(
+        store,
+        "Dahua Electronics Corporation",
+        "screener-surveillance",
+        "dahua",
+        "false-positive",
+        "a New York distributor on the BIS Denied Persons List, not Zhejiang Dahua",
+        "R. Officer",
+        snap,
+    )
+    names = [*NAMES, "Dahua Electronics Corporation"]
+    rows = [[f"Vendor {i} Trading Ltd", ""] for i in range(1_200)]  # enough for the pool
+    rows += [[n, c or ""] for _ in range(3) for n in names for c in COUNTRIES]
+    src = tmp_path / "in.csv"
+    with open(src, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["name", "country"], *rows])
+    finished: list[int] = []
+    real = ForkPool.finish
+
+    def counted(pool: ForkPool, items: list[object]) -> list[int]:
+        finished.append(len(items))
+        return real(pool, items)
+
+    monkeypatch.setattr(ForkPool, "finish", counted)
+    one = Screener(store).batch(src, tmp_path / "one.jsonl", workers=1, country_column="country")
+    assert not finished  # one worker: the rows are finished here
+    two = Screener(store).batch(src, tmp_path / "two.jsonl", workers=2, country_column="country")
+    assert sum(finished) >= len(names) - 2  # each new pair with matches, in the workers
+    assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
+    assert (one.hit_rows, one.suppressed_hits) == (two.hit_rows, two.suppressed_hits)
+    got = [json.loads(line) for line in (tmp_path / "two.jsonl").read_text("utf-8").splitlines()]
+    dahua_ny = [r for r in got if r["query"] == "Dahua Electronics Corporation"]
+    assert dahua_ny and all(r["status"] == "suppressed" for r in dahua_ny)
+    owned = [r for r in got if r["query"] == "Hikrobot" and r["hits"]]
+    assert owned and owned[0]["hits"][0]["relation"] == "owned-by"

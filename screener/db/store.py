@@ -87,6 +87,8 @@ ENTITY_COLUMNS = (
 )
 SOURCE_FIELDS = ("name", "authority", "kind", "url", "licence", "format")
 IMPORT_BATCH = 2_000  # rows of one INSERT statement when a version is written
+# a forked process's copies of its parent's connections (Store.forked): held, never used
+_INHERITED: list[Any] = []
 
 
 def default_db_path() -> Path:
@@ -193,6 +195,16 @@ class Store:
         wing's job (:func:`screener.lists.bundled.open_store`).
         """
         return cls(path or default_db_path())
+
+    def forked(self) -> None:
+        """In a process forked from the one that opened the store: open connections of
+        its own from now on. The parent's copies are kept, never used nor closed (SQLite
+        forbids using a connection across a fork; closing it could release the parent's
+        locks)."""
+        _INHERITED.append((self._local, self._conns))
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._conns = []
 
     def close(self) -> None:
         """Close every thread's connection (call it when no other thread uses the store)."""

@@ -3,8 +3,10 @@
     reader thread      reads the next chunk of rows while the current one is screened
     engine             screens each chunk's rows (:mod:`screener.screening.rows`):
                        local: each distinct name once, in forked workers (or here),
-                       the rows made here; dask: on the workers of a Dask cluster
-                       (:mod:`screener.screening.dask_engine`)
+                       which then finish the chunk's new (name, country, date of
+                       birth) keys with matches (the stages), the rows made here
+                       from them; dask: the names on the workers of a Dask cluster
+                       (:mod:`screener.screening.dask_engine`), the keys here
     this thread        writes each chunk's rows, in input order, and records its hits,
                        while the engine screens the next chunks
 
@@ -130,7 +132,7 @@ def run(
     else:
         rows = Engine(
             screener,
-            lambda: executor(snap.matcher, floor, workers, table.rows),
+            lambda: executor(snap.matcher, floor, workers, table.rows, screener),
             CHUNK_ROWS,
             {"name": "local", "workers": workers},
         )
@@ -367,7 +369,7 @@ class Engine:
     def results(self, ticket: Any) -> tuple[list[RowResult], Counter[str], Counter[str]]:
         first, names, (ccs, dobs, bad, bad_dobs), todo, job = ticket
         self.screener.learn(todo, self.ex.result(job))
-        return self.screener.rows(first, names, ccs, dobs), bad, bad_dobs
+        return self.screener.rows(first, names, ccs, dobs, self.ex), bad, bad_dobs
 
     def unique_names(self) -> int:
         return len(self.seen)

@@ -8,6 +8,11 @@ index copy-on-write; the Dask engine's executor on the workers of a cluster
 (:mod:`screener.screening.dask_engine`). A name gets the same hits wherever it is
 screened. Each is an :class:`Executor`: the service and the batch take any of them.
 
+A pool given a :class:`Finisher` (a batch's :class:`~screener.screening.rows.RowScreener`)
+also finishes keys for it (:meth:`ForkPool.finish`: the stages after matching, in the
+workers, each with a store connection of its own), ahead of the names waiting to be
+screened.
+
 The pool has no shared queue: each worker has a pipe of its own, and a dispatcher
 thread keeps every worker fed with at most ``IN_FLIGHT`` chunks while the caller reads
 input and writes output. Workers ignore Ctrl-C and SIGTERM: the parent decides. On an
@@ -39,6 +44,7 @@ Match = tuple[int, Detail, tuple[str, ...]]
 CHUNK = 500  # names per task sent to a worker
 IN_FLIGHT = 2  # tasks a worker holds at once: one screening, one waiting in its pipe
 POOL_MIN_NAMES = 2 * CHUNK  # fewer names are screened in this process
+FINISH_CHUNK = 200  # keys per task a worker finishes (:meth:`ForkPool.finish`)
 
 
 def screen_chunk(m: Matcher, names: Sequence[str], floor: float) -> list[list[Match]]:
@@ -93,17 +99,26 @@ class InProcess:
 
 
 class PoolError(ScreenerError):
-    """A worker process died (out of memory, or killed)."""
+    """A worker process died (out of memory, or killed), or its work failed."""
 
 
-_MATCHER: Matcher | None = None  # set in the parent just before forking
+class _Failed(str):
+    """What a worker sends back instead of a task's result when the task raised: the
+    error, which the caller raises as a :class:`PoolError` (the worker goes on)."""
+
+
+# set in the parent just before forking: the matcher, and what finishes keys (or None)
+_MATCHER: Matcher | None = None
+_FINISH: Finisher | None = None
 
 
 def _worker(conn: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C...
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # ...and SIGTERM, and kills us
-    m = _MATCHER
+    m, finish = _MATCHER, _FINISH
     assert m is not None
+    if finish is not None:
+        finish.forked()
     while True:
         try:
             task = conn.recv()
@@ -111,21 +126,39 @@ def _worker(conn: Connection) -> None:
             os._exit(0)
         if task is None:
             os._exit(0)
-        tid, names, floor = task
-        conn.send((tid, screen_chunk(m, names, floor)))
+        tid, kind, work, floor = task
+        try:
+            if kind == "finish":
+                assert finish is not None
+                done: Any = finish.finish(work)
+            else:
+                done = screen_chunk(m, work, floor)
+        except Exception as e:  # the parent says it, once, without a traceback
+            done = _Failed(f"a screening worker failed: {str(e) or type(e).__name__}")
+        conn.send((tid, done))
         collect_young()
+
+
+class Finisher(Protocol):
+    """What finishes a batch's keys in a worker (:class:`~screener.screening.rows.RowScreener`):
+    ``forked`` is called once in each worker, before any work."""
+
+    def forked(self) -> None: ...
+
+    def finish(self, items: Sequence[Any]) -> list[Any]: ...
 
 
 class ForkPool:
     """Worker processes forked after the index is loaded; use as a context manager."""
 
-    def __init__(self, m: Matcher, floor: float, workers: int):
-        global _MATCHER
+    def __init__(self, m: Matcher, floor: float, workers: int, finish: Finisher | None = None):
+        global _MATCHER, _FINISH
         self.m, self.floor = m, floor
+        self.finishes = finish is not None
         ctx = mp.get_context("fork")
         self._conns: list[Connection] = []
         self._procs: list[Any] = []
-        _MATCHER = m
+        _MATCHER, _FINISH = m, finish
         try:
             with frozen_heap():  # the workers' collector never walks the index
                 for _ in range(workers):
@@ -136,10 +169,10 @@ class ForkPool:
                     self._conns.append(parent)
                     self._procs.append(p)
         finally:
-            _MATCHER = None
-        self._todo: deque[tuple[int, list[str]]] = deque()
+            _MATCHER, _FINISH = None, None
+        self._todo: deque[tuple[int, str, list[Any]]] = deque()
         self._busy: dict[Connection, int] = dict.fromkeys(self._conns, 0)
-        self._done: dict[int, list[list[Match]]] = {}
+        self._done: dict[int, list[Any]] = {}
         self._next = 0
         self._error: str | None = None
         self._stop = False
@@ -154,21 +187,41 @@ class ForkPool:
         with self._cv:
             for i in range(0, len(names), CHUNK):
                 tids.append(self._next)
-                self._todo.append((self._next, list(names[i : i + CHUNK])))
+                self._todo.append((self._next, "screen", list(names[i : i + CHUNK])))
                 self._next += 1
             self._cv.notify_all()
         return tids
 
-    def result(self, ticket: list[int]) -> list[list[Match]]:
-        """The matches of a submitted ticket, in order, once all its chunks are done."""
-        out: list[list[Match]] = []
+    def finish(self, items: Sequence[Any]) -> list[int]:
+        """Queue keys to be finished in the workers (the pool was given a
+        :class:`Finisher`), ahead of the names waiting to be screened: the caller waits
+        for them, the names' rows come later. The ticket is their task ids, in order."""
+        assert self.finishes, "the pool was made without a finisher"
+        tids = []
+        with self._cv:
+            tasks = []
+            for i in range(0, len(items), FINISH_CHUNK):
+                tids.append(self._next)
+                tasks.append((self._next, "finish", list(items[i : i + FINISH_CHUNK])))
+                self._next += 1
+            self._todo.extendleft(reversed(tasks))
+            self._cv.notify_all()
+        return tids
+
+    def result(self, ticket: list[int]) -> list[Any]:
+        """The matches of a submitted ticket (or what :meth:`finish` asked), in order, once
+        all its chunks are done."""
+        out: list[Any] = []
         with self._cv:
             for tid in ticket:
                 while tid not in self._done:
                     if self._error:
                         raise PoolError(self._error)
                     self._cv.wait(0.2)
-                out += self._done.pop(tid)
+                done = self._done.pop(tid)
+                if isinstance(done, _Failed):
+                    raise PoolError(str(done))
+                out += done
         return out
 
     def close(self) -> None:
@@ -199,8 +252,8 @@ class ForkPool:
                         return
                     for c in self._conns:
                         while self._todo and self._busy[c] < IN_FLIGHT:
-                            tid, names = self._todo.popleft()
-                            c.send((tid, names, self.floor))
+                            tid, kind, work = self._todo.popleft()
+                            c.send((tid, kind, work, self.floor))
                             self._busy[c] += 1
                     waiting = [c for c in self._conns if self._busy[c]]
                 if not waiting:
@@ -212,6 +265,8 @@ class ForkPool:
                     c = cast(Connection, ready)  # wait() returns what it was given
                     tid, res = c.recv()
                     with self._cv:
+                        if isinstance(res, _Failed) and not self._error:
+                            self._error = str(res)
                         self._done[tid] = res
                         self._busy[c] -= 1
                         self._cv.notify_all()
@@ -244,15 +299,21 @@ class ForkPool:
             c.close()
 
 
-def executor(m: Matcher, floor: float, workers: int | None, names_hint: int | None) -> Executor:
+def executor(
+    m: Matcher,
+    floor: float,
+    workers: int | None,
+    names_hint: int | None,
+    finish: Finisher | None = None,
+) -> Executor:
     """A :class:`ForkPool` of ``workers`` (default: every core) when fork is available and
-    the work is large enough to pay for it (``names_hint`` unknown counts as large);
-    else :class:`InProcess`."""
+    the work is large enough to pay for it (``names_hint`` unknown counts as large),
+    finishing keys with ``finish`` when given; else :class:`InProcess`."""
     workers = workers or os.cpu_count() or 1
     small = names_hint is not None and names_hint < POOL_MIN_NAMES
     if workers < 2 or small or "fork" not in mp.get_all_start_methods():
         return InProcess(m, floor)
-    return ForkPool(m, floor, workers)
+    return ForkPool(m, floor, workers, finish)
 
 
 def screen_unique(

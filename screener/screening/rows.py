@@ -5,7 +5,10 @@ cluster as the executor) screen each distinct name once down to the batch's floo
 hand the matches to the service (:meth:`~screener.screening.service.Screener.learn`);
 the rows are then made here from what the service gives for each distinct (name,
 country, date of birth) of a chunk (:meth:`~screener.screening.service.Screener.rows_hits`:
-the evidence and the stages, with the service's one cache).
+the evidence and the stages, with the service's one cache). A forked pool does that
+for a chunk's new keys with matches in its workers (:meth:`RowScreener.finish`), and
+this process keeps the last ``KEYS_HELD`` keys' results while the stages' tokens hold;
+a name without matches is clear here, without asking.
 
     names(values)        a chunk's name cells as text: missing -> "", stripped
     RowScreener.countries(values, bad)
@@ -17,6 +20,7 @@ the evidence and the stages, with the service's one cache).
     RowScreener.learn    the compact matches of names just screened, to the service
     RowScreener.rows     the RowResult of each row (see the writers), its status from
                          its hits' (reviewers' decisions: :mod:`.results`)
+    RowScreener.finish   in a pool's worker: the hit dicts and status of keys
 
 The service hands one finished hit list to every row with the same hits (a name's
 countries that move none of its hits share it); each such list is turned into hit dicts
@@ -47,13 +51,19 @@ _NONE: list[Any] = []  # shared by every name without matches, to keep the cache
 # them. Each holds a few KB of provenance, so when the memory is full its older half is
 # let go: unbounded, a long batch's would grow with its distinct names.
 MEMO_ROWS = 60_000
+# Rows' finished keys remembered in the batch's process: the most recently used, as a
+# file's frequent names come back chunk after chunk (the others are finished again).
+KEYS_HELD = 20_000
 Finished = tuple[list[HitDict], str]  # a row's hit dicts and its status
+Key = tuple[str, str | None, str | None]  # a row's name, country and date of birth
 _CLEAR: Finished = (_NONE, "clear")
 
 
 class Service(Protocol):
     """What rows need of the screening service (:class:`~screener.screening.service.Screener`,
     which imports the batch, so it is not imported here)."""
+
+    store: Any
 
     def learn(
         self, snap: Any, floor: float, names: Sequence[str], found: Sequence[list[Match]]
@@ -67,6 +77,8 @@ class Service(Protocol):
         related: bool,
         keys: Sequence[tuple[str, str | None, str | None]],
     ) -> list[list[ScreenHit]]: ...
+
+    def stage_tokens(self) -> tuple[Any, ...] | None: ...
 
 
 def cell_text(value: Any) -> str:
@@ -102,6 +114,9 @@ class RowScreener:
         self._countries: dict[str, str | None] = {}  # a cell as written -> its ISO code
         # a finished hit list of the service, by id -> (the list, its hit dicts, status)
         self.rendered: dict[int, tuple[list[ScreenHit], list[HitDict], str]] = {}
+        # each key finished, while every stage's token stays ``_tokens``
+        self.done: dict[Key, Finished] = {}
+        self._tokens: tuple[Any, ...] | None = None
 
     @property
     def m(self) -> Matcher:
@@ -166,13 +181,15 @@ class RowScreener:
         names: Sequence[str],
         countries: Sequence[str | None],
         dobs: Sequence[str | None] | None = None,
+        ex: Any = None,
     ) -> list[RowResult]:
-        """The result of each row; ``first`` is the 0-based number of the first data row."""
+        """The result of each row; ``first`` is the 0-based number of the first data row.
+        ``ex``, an executor that can finish keys (:meth:`~screener.screening.executors.ForkPool.finish`),
+        runs the stages of the chunk's new keys in its workers (:meth:`finish`)."""
         if dobs is None:
             dobs = [None] * len(names)
         keys = list(dict.fromkeys(k for k in zip(names, countries, dobs) if k[0]))
-        finished = self.s.rows_hits(self.snap, self.floor, self.thr, self.related, keys)
-        done = dict(zip(keys, map(self._rendered, finished)))
+        done = self._finished(keys, ex)
         results: list[RowResult] = []
         append = results.append
         for row, key in zip(range(first, first + len(names)), zip(names, countries, dobs)):
@@ -193,6 +210,59 @@ class RowScreener:
             hits, status = done[key]
             append({"row": row, "query": query, "country": cc, "status": status, "hits": hits})
         return results
+
+    def _finished(self, keys: list[Key], ex: Any) -> dict[Key, Finished]:
+        """The hit dicts and status of each key: a name without matches is clear here, a key
+        finished before (while every stage's token is the same) is remembered, and the
+        others are finished by ``ex``'s workers when it can, else here."""
+        tokens = self.s.stage_tokens()
+        if tokens is None or tokens != self._tokens:  # a decision recorded, a new day
+            self.done.clear()
+            self._tokens = tokens
+        memo = self.snap.memo.get(self.floor, {})
+        out: dict[Key, Finished] = {}
+        todo: list[Key] = []
+        held = self.done
+        for k in keys:
+            got = held.pop(k, None)
+            if got is not None:
+                held[k] = got  # the most recently used last
+            else:
+                matches = memo.get(k[0])
+                if matches is not None and not matches:
+                    got = _CLEAR
+                else:
+                    todo.append(k)
+                    continue
+            out[k] = got
+        if not todo:
+            return out
+        if getattr(ex, "finishes", False):
+            made = ex.result(ex.finish([(k, memo.get(k[0])) for k in todo]))
+        else:
+            made = self._made(todo)
+        if tokens is not None:
+            if len(held) + len(todo) > KEYS_HELD:
+                _halve(held)
+            held.update(zip(todo, made))
+        out.update(zip(todo, made))
+        return out
+
+    def forked(self) -> None:
+        """In a worker forked from the batch's process: the store's connections its own."""
+        self.s.store.forked()
+
+    def finish(self, items: Sequence[tuple[Key, list[Match] | None]]) -> list[Finished]:
+        """The hit dicts and status of each key, given its name's matches (None: screened
+        again here): what a worker does for :meth:`rows` (the stages run where it runs)."""
+        known = [(k[0], m) for k, m in items if m is not None]
+        if known:
+            self.s.learn(self.snap, self.floor, [n for n, _ in known], [m for _, m in known])
+        return self._made([k for k, _ in items])
+
+    def _made(self, keys: list[Key]) -> list[Finished]:
+        finished = self.s.rows_hits(self.snap, self.floor, self.thr, self.related, keys)
+        return list(map(self._rendered, finished))
 
     def _rendered(self, finished: list[ScreenHit]) -> Finished:
         """The hit dicts and row status of one of the service's finished lists, made once

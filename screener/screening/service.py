@@ -357,7 +357,7 @@ class Screener:
             ex = executor or InProcess(snap.matcher, fl)
             self.learn(snap, fl, todo, ex.result(ex.submit(todo)))
         # the finished hits are remembered for the service's own stages only
-        tokens = self._stage_tokens() if stages is None else None
+        tokens = self.stage_tokens() if stages is None else None
         stages = self.stages if stages is None else stages
         out: list[list[ScreenHit]] = []
         for q, fl in zip(queries, floors):
@@ -402,7 +402,7 @@ class Screener:
         if missing:
             self.learn(snap, floor, missing, screen_chunk(snap.matcher, missing, floor))
             memo = snap.memo[floor]
-        tokens = self._stage_tokens()
+        tokens = self.stage_tokens()
         out: list[list[ScreenHit]] = []
         for n, cc, dob in keys:
             matches = memo.get(n)
@@ -443,7 +443,7 @@ class Screener:
             self._snapshot = whole
             return whole
 
-    def _stage_tokens(self) -> tuple[Any, ...] | None:
+    def stage_tokens(self) -> tuple[Any, ...] | None:
         """Every stage's token, or None when a stage has none (nothing is remembered)."""
         tokens = []
         for stage in self.stages:

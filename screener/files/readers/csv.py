@@ -95,10 +95,14 @@ def open_csv(path: Path, scan: Scan, encoding: str, header_row: int | None) -> I
         name_column="",
         country_column=None,
         sha256=scan.sha256,
-        rows=None if truncated else len(data),
+        # counted only when the sniffer saw the whole file (not every row of a small one)
+        rows=None if truncated or len(records) > SNIFF_RECORDS else len(data),
         header_note=note,
         header_rows=skip + 1,
     )
+
+
+SNIFF_RECORDS = 200  # records the sniffer parses; it stops after one more
 
 
 def _sniff(text: str, truncated: bool, prefer: str) -> tuple[str | None, list[_Record]]:
@@ -134,7 +138,9 @@ class _Record:
     fields: list[str]
 
 
-def _records(text: str, delimiter: str, truncated: bool, limit: int = 200) -> list[_Record]:
+def _records(
+    text: str, delimiter: str, truncated: bool, limit: int = SNIFF_RECORDS
+) -> list[_Record]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
     out: list[_Record] = []
     try:

@@ -86,7 +86,7 @@ class CsvWriter(Writer):
         self._stream.write("".join(lines))
 
 
-MIDDLES = 100_000  # encoded hit lists kept for the rows that share them; then afresh
+MIDDLES = 20_000  # encoded hit lists kept for the rows that share them; then afresh
 _QUOTED = re.compile('[,"\r\n]')  # what makes the csv module quote a field (minimal quoting)
 _REVIEW = "," * len(REVIEW_COLUMNS) + "\r\n"  # the reviewer's empty columns, the line end
 
