@@ -482,3 +482,13 @@ def test_words_near_legal_forms_stay_when_they_complete_no_form(text: str, token
 
 def test_chinese_short_forms_of_cetc_are_one_spelling() -> None:
     assert normalize("中电科十四所").cjk == normalize("中国电科十四所").cjk == "中国电科14所"
+
+
+def test_corps_is_not_the_plural_of_the_legal_form_corp() -> None:
+    # cut to "corp", "Corps" became the legal form "Corp" when its tokens were normalized
+    # again (the stability property above found "hikvision corps")
+    irgc = normalize("Islamic Revolutionary Guard Corps")
+    assert irgc.tokens == ("islamic", "revolutionary", "guard", "corps")
+    assert normalize(" ".join(irgc.tokens)).tokens == irgc.tokens
+    assert normalize("Hikvision Corps").tokens == ("hikvision", "corps")
+    assert normalize("Hikvision Corp").tokens == ("hikvision",)

@@ -63,7 +63,8 @@ from screener.matching.index import Index, NameRec
 from screener.matching.normalize import Norm
 from screener.model import Entity, Listing, Name
 
-FORMAT = 5  # 5: a listed unit of a group no longer bears the group's own names
+# 6: "corps" is not cut to "corp"; 5: a listed unit of a group no longer bears the group's own names
+FORMAT = 6
 MAPS = ("compact", "pinyin", "cjk", "zh_base", "brand_keys", "acronyms", "text_keys")
 SETS = ("distinctive", "cities", "towns", "common", "brand_words", "coined", "syllables")
 _SEP = "\x1f"

@@ -194,8 +194,15 @@ def _roman_value(s: str) -> int:
     return total
 
 
+# words ending in "s" that are not plurals, where cutting it would change their meaning:
+# "Corps" (the Islamic Revolutionary Guard Corps) cut to "corp" reads as the legal form
+_NOT_PLURALS = frozenset({"corps"})
+
+
 def stem(token: str) -> str:
     """Cut an English plural: ``technologies`` -> ``technology``, ``systems`` -> ``system``."""
+    if token in _NOT_PLURALS:
+        return token
     if len(token) > 5 and token.endswith("ies"):
         return token[:-3] + "y"
     if len(token) > 4 and token.endswith("s") and not token.endswith(("ss", "us", "is", "os")):
