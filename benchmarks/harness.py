@@ -284,6 +284,7 @@ def against(script: str, a: argparse.Namespace, figures: Figures) -> None:
         raise SystemExit(f"--against: {rev[:7]} has no benchmarks/{name}")
     args = _passed_on(sys.argv[1:])
     rev_args, dropped = _known_to(python, rev_script, tree, args)
+    rev_args = _own_keep(rev_args, rev[:7])
     hl = head_label()
     rev_label = rev[:7]
     header()
@@ -413,6 +414,19 @@ def _passed_on(argv: list[str]) -> list[str]:
         if arg.startswith(("--against=", "--pairs=")):
             continue
         out.append(arg)
+    return out
+
+
+def _own_keep(args: list[str], label: str) -> list[str]:
+    """``args`` with the folder of ``--keep DIR`` made ``DIR/LABEL``: each revision keeps
+    its files apart (an older release opening a newer one's store, or the reverse, would
+    measure a migration, or fail)."""
+    out = list(args)
+    for i, arg in enumerate(out):
+        if arg == "--keep" and i + 1 < len(out):
+            out[i + 1] = str(Path(out[i + 1]) / label)
+        elif arg.startswith("--keep="):
+            out[i] = f"--keep={Path(arg.split('=', 1)[1]) / label}"
     return out
 
 
