@@ -40,3 +40,28 @@ def test_a_lazily_read_index_lists_its_entities_to_the_end(tmp_path: Path) -> No
     assert [e.id for e in idx.entities] == ["e0", "e1", "e2"]
     with pytest.raises(IndexError):
         idx.entities[3]
+
+
+def test_an_entity_reads_back_from_the_file_as_the_json_module_writes_it(tmp_path: Path) -> None:
+    # entities are written by orjson; what comes back must be what the json module's
+    # encoding (the reference, and the fallback for NaN) gives: a date through str(),
+    # numbers, flags, nested lists, keys that are not text made text
+    import datetime as dt
+    import json
+
+    extra = {
+        "listed": dt.datetime(2019, 10, 9, 12, 30),
+        "capital": 1e16,
+        "share": 0.5,
+        "state_owned": True,
+        "codes": [1, "A", None],
+        7: "seven",
+    }
+    e = Entity("hik", HIK, names=[Name(HIK, "primary")], extra=extra)
+    path = tmp_path / "lists.index"
+    save_index(Index.build([e]), path, "k1")
+    expected = json.loads(json.dumps(extra, ensure_ascii=False, default=str))
+    for lazy in (False, True):
+        idx = open_index(path, "k1", lazy=lazy)
+        assert idx is not None, f"lazy={lazy}"
+        assert idx.entities[0].extra == expected, f"lazy={lazy}"
