@@ -90,5 +90,5 @@ def test_a_lazily_read_index_is_walked_whole(master_db: Path) -> None:
         store.close()
     assert m.screen_name("Hangzhou Hikvision Digital Technology Co., Ltd.", 0.8)
     pool = set(range(2_000))
-    assert m._viable(pool, [], 0, 10.0, 0.8) is pool
+    assert m._viable(pool, [], [], 0, 10.0, 0.8) is pool
     assert not m._light

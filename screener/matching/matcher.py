@@ -182,7 +182,6 @@ class Matcher:
                 pool.update(idx.postings[v])
             rest -= w_max
             taken += 1
-        walk = self._viable(pool, per_token, taken, q_min, threshold)
         # what each query token brings a name through the first of its variants the name
         # holds; a name holding one variant of one token (most of the pool) gets its
         # weight at once, the others go through the tokens in order (the same sum)
@@ -190,15 +189,16 @@ class Matcher:
             [(v, w_max if sim == 1.0 else idx.weight(v) * sim) for v, sim in variants]
             for variants, w_max in per_token
         ]
+        walk = self._viable(pool, per_token, gains, taken, q_min, threshold)
+        if len(walk) >= ARRAY_POOL and isinstance(idx.wmin, list):
+            found = self._array_bounds(walk, gains, q_min, threshold)
+            return list(dict.fromkeys(found + extra))
         alone: dict[str, float] = {}
         owners: dict[str, int] = {}
         for gain in gains:
             for v, g in gain:
                 owners[v] = owners.get(v, 0) + 1
                 alone[v] = g
-        if len(walk) >= ARRAY_POOL and isinstance(idx.wmin, list):
-            found = self._array_bounds(walk, gains, q_min, threshold)
-            return list(dict.fromkeys(found + extra))
         toksets, wmin = idx.toksets, idx.wmin
         bound: dict[int, float] = {}
         for ni in walk:
@@ -242,9 +242,7 @@ class Matcher:
                 post = self._posting_array(v)
                 got = np.where(post[np.searchsorted(post, ids)] == ids, g, got)
             shared += got
-        if self._weights is None:
-            self._weights = np.array(self.index.wmin, dtype=np.float64)
-        ub = 2 * shared / (q_min + self._weights[ids])
+        ub = 2 * shared / (q_min + self._weight_array()[ids])
         keep = np.flatnonzero(ub >= threshold)
         order = keep[np.argsort(-ub[keep], kind="stable")][:MAX_CANDIDATES]
         return ids[order].tolist()  # type: ignore[no-any-return]
@@ -266,6 +264,7 @@ class Matcher:
         self,
         pool: set[int],
         per_token: list[tuple[tuple[tuple[str, float], ...], float]],
+        gains: list[list[tuple[str, float]]],
         taken: int,
         q_min: float,
         threshold: float,
@@ -273,7 +272,8 @@ class Matcher:
         """The names of ``pool`` whose bound may reach ``threshold``, in the pool's order.
 
         ``per_token``: the query tokens (variants with similarity, most weight), heaviest
-        first, of which the first ``taken`` made the pool. The names of short postings
+        first, of which the first ``taken`` made the pool; ``gains``: what each variant
+        brings a name (as :meth:`candidates` sums it). The names of short postings
         are all kept. A name found in long postings only (a common word, or a typo of
         one, in a big list) shares at most what the first variant it holds brings (its
         ``gain``), plus what the tokens not taken bring: through their long variants only,
@@ -289,12 +289,12 @@ class Matcher:
         viable: set[int] = set()
         shorts: set[int] = set()  # the names of the short postings of tokens not taken
         longs: list[list[tuple[str, float]]] = []  # per token: its long variants' gains
-        for i, (variants, w_max) in enumerate(per_token):
+        for i, token_gains in enumerate(gains):
             mine = []
-            for v, sim in variants:
+            for v, g in token_gains:
                 post = idx.postings[v]
-                if len(post) >= LONG_POSTINGS:  # what it brings a name (as in candidates)
-                    mine.append((v, w_max if sim == 1.0 else idx.weight(v) * sim))
+                if len(post) >= LONG_POSTINGS:
+                    mine.append((v, g))
                 else:
                     (viable if i < taken else shorts).update(post)
             longs.append(mine)
@@ -328,13 +328,20 @@ class Matcher:
         if got is None:
             import numpy as np  # here: only an index in memory with long postings needs it
 
-            if self._weights is None:
-                self._weights = np.array(self.index.wmin, dtype=np.float64)
             ids = np.array(self.index.postings[token], dtype=np.int64)
-            weights = self._weights[ids]
+            weights = self._weight_array()[ids]
             order = np.argsort(weights, kind="stable")
             got = self._light[token] = (ids[order].tolist(), weights[order])
         return got
+
+    def _weight_array(self) -> Any:
+        """``Index.wmin`` as a numpy array, made once (:meth:`_array_bounds`,
+        :meth:`_light_first`: an index in memory only)."""
+        if self._weights is None:
+            import numpy as np
+
+            self._weights = np.array(self.index.wmin, dtype=np.float64)
+        return self._weights
 
     def _core_groups(self, key: str, ids: Sequence[int], have: set[str]) -> list[int]:
         """The names of brand key ``key`` (``ids``) whose brand core the query holds

@@ -543,11 +543,6 @@ def _toneless(readings: str) -> str:
     return "".join(ch for ch in first if not unicodedata.combining(ch)).replace("ü", "v")
 
 
-@cache
-def _pinyin_table() -> dict[int, str]:
-    return {cp: _toneless(readings) for cp, readings in _pinyin_readings().items()}
-
-
 _PINYIN: dict[str, str] = {}  # character -> to_pinyin's reading of it, as characters come
 
 
@@ -561,7 +556,8 @@ def _char_pinyin(ch: str) -> str:
 
 @cache
 def _syllables() -> frozenset[str]:
-    return frozenset(s for s in _pinyin_table().values() if s.isascii() and s.isalpha())
+    toneless = map(_toneless, _pinyin_readings().values())
+    return frozenset(s for s in toneless if s.isascii() and s.isalpha())
 
 
 def is_pinyin_syllable(word: str) -> bool:
