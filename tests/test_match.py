@@ -388,3 +388,41 @@ def test_large_pools_get_the_same_candidates_in_numpy(
     assert sum(len(c) > 1 for c in plain) > 100  # pools that had an order to keep
     found = matcher.screen_name("Hikvision Digital Technology", 0.7)
     assert found[0].entity.name == "Hangzhou Hikvision Digital Technology Co., Ltd."
+
+
+def test_typo_variants_are_the_same_in_memory_and_from_the_index_file(tmp_path: Path) -> None:
+    """A query word's typo variants (``Index.fuzzy``), one and two edits away: a whole
+    index in memory (its deletion keys intersected with the word's at once) finds those
+    the index file read row by row finds, one key at a time."""
+    from screener.matching.index import Index
+    from screener.matching.index_file import open_index, save_index
+
+    idx = Index.build(
+        [
+            Entity(id="nwpu", name="Northwestern Polytechnical University"),
+            Entity(id="buaa", name="Beijing University of Aeronautics and Astronautics"),
+            Entity(id="hik", name="Hangzhou Hikvision Digital Technology Co., Ltd."),
+        ]
+    )
+    path = tmp_path / "lists.index"
+    save_index(idx, path, "k1")
+    lazy = open_index(path, "k1", lazy=True)
+    assert lazy is not None
+    words = [
+        "Polytechnical",
+        "Polytecnhical",  # one edit
+        "Polytechncial",
+        "Poyltecnhical",  # two edits
+        "Uinveristy",
+        "Aeronuatics",
+        "Hikvison",
+        "Technologies",
+        "Northwestren",
+    ]
+    found = {}
+    for w in (w.lower() for w in words):
+        found[w] = dict(idx.fuzzy(w))
+        assert found[w] == dict(lazy.fuzzy(w)), w
+    assert "polytechnical" in found["poyltecnhical"]  # two edits away
+    assert "aeronautic" in found["aeronuatics"] and "university" in found["uinveristy"]
+    assert found["polytechnical"] == {}  # a listed word is not its own typo

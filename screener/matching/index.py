@@ -306,14 +306,17 @@ class Index:
         if not found and not known and len(token) > FUZZY_TWO_EDITS_LEN:
             # an unknown long word (ten letters or more) with no variant one edit away may
             # be two edits away ("Uinveristy"): both sides then drop two letters
-            self._lookup(
-                token, delete_variants(token) - delete_variants(token, two=False), known, found
-            )
+            self._lookup(token, _two_deletes(token), known, found)
         return list(found.items())
 
     def _lookup(self, token: str, keys: set[str], known: bool, found: dict[str, float]) -> None:
+        deletes = self.deletes
+        if isinstance(deletes, dict):
+            # the few keys the vocabulary has, found in C (most of a long word's two-letter
+            # deletions are none); the order of ``found`` is that of a set either way
+            keys = deletes.keys() & keys
         for d in keys:
-            for t in self.deletes.get(d, ()):
+            for t in deletes.get(d, ()):
                 if t == token or t in found:
                     continue
                 sim = typo_similarity(token, t, known, t in self.distinctive)
@@ -567,6 +570,15 @@ def typo_similarity(token: str, other: str, known: bool, coined: bool = False) -
     if dist > allowed:
         return None
     return 1.0 - dist / max(len(token), len(other))
+
+
+def _two_deletes(token: str) -> set[str]:
+    """The token with two letters deleted: what :func:`delete_variants` adds for a long
+    token, made at once (not as deletions of each one-letter deletion)."""
+    n = len(token)
+    return {
+        token[:i] + token[i + 1 : j] + token[j + 1 :] for i in range(n) for j in range(i + 1, n)
+    }
 
 
 def delete_variants(token: str, two: bool = True) -> set[str]:

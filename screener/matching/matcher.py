@@ -83,6 +83,11 @@ class Matcher:
         self._light: dict[str, tuple[list[int], Any]] = {}
         self._weights: Any = None  # Index.wmin as a numpy array (_light_first, _array_bounds)
         self._cores: dict[str, list[tuple[tuple[str, ...], list[int]]]] = {}
+        if isinstance(index.wmin, list) and len(index.names) >= LONG_POSTINGS:
+            # a whole index reads its long postings and big pools in numpy (_light_first,
+            # _array_bounds): imported with it, not by the first query with a common word
+            # (0.12 CPU-s, which a server's first request waited for)
+            import numpy  # noqa: F401
 
     @classmethod
     def from_entities(
