@@ -206,6 +206,30 @@ def test_main_exit_1_on_hit_in_a_real_process(db_path: Path) -> None:
     assert "Traceback" not in p.stderr
 
 
+def test_batch_in_a_real_process_ends_with_its_output_whole_and_its_store_closed(
+    db_path: Path, tmp_path: Path
+) -> None:
+    # the program ends without freeing its objects one by one (cli._exit): what it wrote
+    # is whole, its exit code kept, and its store closed (nothing left in the write-ahead
+    # log, which a process that only drops its connections leaves behind)
+    src = write_csv(
+        tmp_path / "parties.csv",
+        [["name"], ["Hikvision"], ["Nobody Plumbing LLC"], ["Zhejiang Dahua Technology Co Ltd"]],
+    )
+    out = tmp_path / "screened.csv"
+    p = run_subprocess(db_path, "batch", str(src), "-o", str(out))
+    assert p.returncode == 1, p.stderr
+    assert "screened 3 rows (3 unique names): 2 with hits" in p.stderr
+    with open(out, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["name"], r["screen_status"]) for r in rows] == [
+        ("Hikvision", "hit"),
+        ("Nobody Plumbing LLC", "clear"),
+        ("Zhejiang Dahua Technology Co Ltd", "hit"),
+    ]
+    assert not Path(f"{db_path}-wal").exists()
+
+
 def test_main_exit_3_on_unreadable_store_in_a_real_process(tmp_path: Path) -> None:
     db = tmp_path / "not-a-db.db"
     db.write_bytes(b"this is not an SQLite database\n" * 64)
