@@ -1195,8 +1195,9 @@ def _exit(code: int) -> None:
     run (temporary files, worker processes), the streams flushed; then the process
     ends without freeing its objects one by one. Freeing an index's millions of objects
     took 0.5-0.6 CPU-s of a 20,000-name `batch --workers 1` run (7%), after its last row
-    was written. With threads still running, it exits as usual (they are waited for)."""
-    if threading.active_count() > 1:
+    was written. With threads still running, or under a profiler or tracer (which write
+    what they saw as the interpreter exits), it exits as usual."""
+    if threading.active_count() > 1 or sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
     for obj in _HELD:
         if obj._store is not None:
