@@ -13,6 +13,7 @@ from excerpts import excerpt
 
 from screener.db import ownership as graph
 from screener.db.ownership_graph import (
+    child_keys,
     has_owners,
     list_code,
     owners,
@@ -528,3 +529,15 @@ def test_has_owners_is_the_cheap_test_before_assess(store: Store) -> None:
     assert has_owners(store, CURATED, "hikvision")  # -> CETC, 40.46%
     assert not has_owners(store, CURATED, "cetc")
     assert not has_owners(store, CURATED, "nope")
+
+
+def test_has_owners_against_the_child_keys_held_answers_as_the_store_does(store: Store) -> None:
+    # the screening stage reads the graph's child keys once (child_keys) and tests each
+    # entity against them: the same answer as the store's lookup, for every entity
+    children = child_keys(store)
+    assert children is not None and f"e:{NODES}:{EZVIZ}" in children
+    refs = [(r["source_id"], r["id"]) for r in store.query("select source_id, id from entities")]
+    refs += [(CURATED, "nope"), (NODES, "nope")]
+    found = [ref for ref in refs if has_owners(store, *ref, children)]
+    assert found == [ref for ref in refs if has_owners(store, *ref)]
+    assert (CURATED, "hikvision") in found and (CURATED, "cetc") not in found

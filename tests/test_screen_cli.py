@@ -59,10 +59,12 @@ def invoke(db: Path, *args: str) -> Result:
     )
 
 
-def run_subprocess(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_subprocess(db: Path, *args: str, entry: str = "main") -> subprocess.CompletedProcess[str]:
+    """The CLI in a process of its own, through ``entry``: ``main``, or ``program`` (what
+    the installed `screener` command runs)."""
     env = {**os.environ, "SCREENER_DB": str(db)}
     return subprocess.run(
-        [sys.executable, "-c", "from screener.cli import main; main()", *args],
+        [sys.executable, "-c", f"from screener.cli import {entry}; {entry}()", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -204,6 +206,51 @@ def test_main_exit_1_on_hit_in_a_real_process(db_path: Path) -> None:
     assert p.returncode == 1, p.stderr
     assert json.loads(p.stdout)["hits"][0]["entity_id"] == "hikvision"
     assert "Traceback" not in p.stderr
+
+
+def test_batch_in_a_real_process_ends_with_its_output_whole_and_its_store_closed(
+    db_path: Path, tmp_path: Path
+) -> None:
+    # the installed command ends without freeing its objects one by one (cli.program):
+    # what it wrote is whole, its exit code kept, and its store closed (nothing left in
+    # the write-ahead log, which a process that only drops its connections leaves behind)
+    src = write_csv(
+        tmp_path / "parties.csv",
+        [["name"], ["Hikvision"], ["Nobody Plumbing LLC"], ["Zhejiang Dahua Technology Co Ltd"]],
+    )
+    out = tmp_path / "screened.csv"
+    p = run_subprocess(db_path, "batch", str(src), "-o", str(out), entry="program")
+    assert p.returncode == 1, p.stderr
+    assert "screened 3 rows (3 unique names): 2 with hits" in p.stderr
+    with open(out, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["name"], r["screen_status"]) for r in rows] == [
+        ("Hikvision", "hit"),
+        ("Nobody Plumbing LLC", "clear"),
+        ("Zhejiang Dahua Technology Co Ltd", "hit"),
+    ]
+    assert not Path(f"{db_path}-wal").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("check", "Hikvision", "--format", "json"), 1),
+        (("check", "Nobody Plumbing LLC", "--format", "json"), 0),
+        (("check", "Hikvision", "--threshold", "7"), 2),
+    ],
+)
+def test_the_installed_command_keeps_each_exit_code_and_its_whole_output(
+    db_path: Path, args: tuple[str, ...], code: int
+) -> None:
+    p = run_subprocess(db_path, *args, entry="program")
+    assert p.returncode == code, p.stderr
+    assert "Traceback" not in p.stderr
+    if code == 2:
+        assert_one_line_error(p.stderr, "threshold")
+        return
+    hits = json.loads(p.stdout)["hits"]  # the whole document, flushed before the end
+    assert [h["entity_id"] for h in hits][:1] == (["hikvision"] if code == 1 else [])
 
 
 def test_main_exit_3_on_unreadable_store_in_a_real_process(tmp_path: Path) -> None:

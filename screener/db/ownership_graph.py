@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -170,11 +171,33 @@ def subsidiaries(
     return out
 
 
-def has_owners(store: Store, source_id: str, entity_id: str) -> bool:
+def has_owners(
+    store: Store, source_id: str, entity_id: str, children: Container[str] | None = None
+) -> bool:
     """True when some link (current or ended) runs from the entity up: the cheap test a
-    screening stage makes before it assesses the entity (ownership nodes always have one)."""
+    screening stage makes before it assesses the entity (ownership nodes always have one).
+    ``children`` are the graph's child keys (:func:`child_keys`), when the caller holds
+    them: the test is then one read of the entity's names."""
     names = store.entity_names(source_id, entity_id)
-    return bool(names) and has_key(store, entity_keys(source_id, entity_id, names), "child")
+    if not names:
+        return False
+    keys = entity_keys(source_id, entity_id, names)
+    if children is not None:
+        return any(k in children for k in keys)
+    return has_key(store, keys, "child")
+
+
+CHILD_KEYS_HELD = 1_000_000  # a graph with more child keys is asked key by key
+
+
+def child_keys(store: Store) -> frozenset[str] | None:
+    """Every key an edge's child is known by (``None`` for a graph of more than
+    ``CHILD_KEYS_HELD``): what :func:`has_owners` tests an entity's keys against."""
+    (n,) = store.conn.execute("select count(*) from ownership_keys where role = 'child'").fetchone()
+    if n > CHILD_KEYS_HELD:
+        return None
+    rows = store.conn.execute("select key from ownership_keys where role = 'child'")
+    return frozenset(k for (k,) in rows)
 
 
 def list_code(name: str) -> str:

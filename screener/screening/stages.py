@@ -62,12 +62,12 @@ listing in ``changes``, whatever its kind.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from screener.db import decisions
-from screener.db.ownership_graph import has_owners, shadowed
+from screener.db.ownership_graph import child_keys, has_owners, shadowed
 from screener.db.store import Store
 from screener.matching.country import apply_country
 from screener.matching.groups import is_group_hit
@@ -125,12 +125,14 @@ def ownership_stage(store: Store) -> Stage:
     cache: dict[tuple[str, str], Any] = {}
     names: dict[str | None, str | None] = {}
     echoes: dict[tuple[tuple[str, str, float], ...], set[tuple[str, str]]] = {}
+    children: list[Container[str] | None] = []  # the graph's child keys, read once
     day = [dt.date.today()]
 
     def reset() -> None:
         cache.clear()
         names.clear()
         echoes.clear()
+        children.clear()
         day[0] = dt.date.today()
 
     def source_name(source_id: str | None) -> str | None:
@@ -143,9 +145,11 @@ def ownership_stage(store: Store) -> Stage:
         key = (source_id, entity_id)
         if key not in cache:
             node = source_id == OWNERSHIP_SOURCE
+            if not node and not children:
+                children.append(child_keys(store))
             cache[key] = (
                 assess(store, source_id, entity_id)
-                if node or has_owners(store, source_id, entity_id)
+                if node or has_owners(store, source_id, entity_id, children[0])
                 else None
             )
         return cache[key]

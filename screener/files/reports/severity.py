@@ -181,6 +181,8 @@ def listings_of(hit: HitDict) -> list[ListingDict]:
 
 def order_hits(hits: Sequence[Any]) -> list[Any]:
     """The hits in the one order (see the module docstring)."""
+    if len(hits) < 2:
+        return list(hits)  # (most names hit one party: no key to make)
     return sorted(hits, key=hit_key)
 
 
