@@ -52,6 +52,9 @@ from screener.screening.rows import RowScreener, names, recorded
 from screener.shapes import RowResult
 
 CHUNK_ROWS = 50_000
+# an input of this many rows (or of a number not known before reading) has its output
+# rendered in a process of its own where the writer can (XLSX)
+WRITER_PROCESS_ROWS = 2_000
 ENGINES = ("local", "dask")
 
 
@@ -181,9 +184,13 @@ def run(
         **({"report": report} if report else {}),
     }
     tally = _Tally(store, run_id)
+    large = table.rows is None or table.rows >= WRITER_PROCESS_ROWS  # before any thread starts
     status, code = "failed", EXIT_INPUT
     try:
-        with frozen_heap(), open_writer(output_path, table.columns, meta) as writer:
+        with (
+            frozen_heap(),
+            open_writer(output_path, table.columns, meta, own_process=large) as writer,
+        ):
             for tmp in writer.temp_paths:
                 runs.add_temp_path(store, run_id, tmp)
             with (
