@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from screener.errors import InputError
 from screener.files.cells import neutralize
 from screener.files.reports import CAUTION, OUTPUT_COLUMNS, REVIEW_COLUMNS, open_writer
+from screener.files.reports.cells import hit_cells, row_cells, trail_cells
 from screener.files.reports.process import WriterError, can_fork
 
 HIKVISION_ZH = "杭州海康威视数字技术股份有限公司"
@@ -304,6 +305,18 @@ def test_csv_lines_are_what_the_csv_module_writes(cells: list[tuple[str | None, 
             ]
         )
     assert got == expected.getvalue()
+
+
+def test_row_cells_order_the_hits_once_for_both_parts() -> None:
+    """The writers' cells of a hit list (top hit, then hit ids and decisions) as
+    hit_cells and trail_cells give them, whatever order the hits come in."""
+    _, results = make_chunk()
+    hikvision, dahua = results[0]["hits"], results[3]["hits"]
+    for hits in (hikvision, dahua, hikvision + dahua, (dahua + hikvision)[::-1], []):
+        assert row_cells(hits) == (hit_cells(hits), trail_cells(hits))
+    cells, trail = row_cells(dahua + hikvision)
+    assert cells[1] == "Hangzhou Hikvision Digital Technology Co., Ltd."  # the top hit
+    assert trail[0].split("; ")[0] == "us-csl:csl-1a2b3c"
 
 
 # --- XLSX ---------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ from screener.files.reports.cells import (
     XLSX_MAX_ROWS,
     as_number,
     hit_cells,
+    row_cells,
     trail_cells,
     xlsx_text,
 )
@@ -228,7 +229,7 @@ class XlsxWriter(Writer):
             if got is None or got[0] is not hits:
                 self._last_key += 1
                 got = held[id(hits)] = (hits, self._last_key)
-                new[self._last_key] = (hit_cells(hits), trail_cells(hits))
+                new[self._last_key] = row_cells(hits)
             keys.append(got[1])
         rows = Rows(
             [df.iloc[:, column].tolist() for column in range(len(self.columns))],
