@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import csv
+import multiprocessing as mp
 import os
 import signal
 import subprocess
@@ -26,13 +27,18 @@ import pytest
 from screener.db import runs
 from screener.db.store import Store
 from screener.errors import ListsError
+from screener.files.reports import xlsx as xlsx_module
 from screener.matching.matcher import Matcher
+from screener.screening import executors
+from screener.screening.batch import WRITER_PROCESS_ROWS
 from screener.screening.executors import ForkPool, InProcess, PoolError
 from screener.screening.index_cache import index_path
 from screener.screening.service import Screener
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from cli_helpers import assert_one_line_error, run_main  # noqa: E402
+
 from benchmarks.names import query_names  # noqa: E402
 
 
@@ -214,3 +220,49 @@ def test_a_planted_index_file_is_never_executed(store: Store, tmp_path: Path) ->
     result = Screener(store).check("Hikvision")
     assert result.hits and not marker.exists()
     assert not store.path.with_name(store.path.name + ".index.pickle").exists()
+
+
+def numbered_input(path: Path, rows: int) -> Path:
+    """A CSV of ``rows`` distinct names: large enough for the pool and the writer's process."""
+    names = list(
+        dict.fromkeys(
+            query_names(rows * 2, ["Hangzhou Hikvision Digital Technology Co., Ltd."], seed=5)
+        )
+    )
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "name"])
+        w.writerows([i, names[i]] for i in range(rows))
+    return path
+
+
+@pytest.mark.skipif("fork" not in mp.get_all_start_methods(), reason="forked processes")
+@pytest.mark.parametrize("who", ["screening worker", "XLSX writer"])
+def test_a_process_that_dies_is_one_error_line(
+    db_path: Path,
+    tmp_path: Path,
+    who: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A worker or the writer's process dying mid-run (out of memory, killed) ends the
+    batch at once with exit 2 and one error line; no output, no temporary files."""
+    io = tmp_path / "io"
+    io.mkdir()
+    src = numbered_input(io / "partners.csv", WRITER_PROCESS_ROWS + 500)
+    out = io / "partners.screened.xlsx"
+    parent = os.getpid()
+
+    def dies(*args: object) -> None:
+        assert os.getpid() != parent  # only ever called in the forked process
+        os._exit(3)
+
+    if who == "XLSX writer":
+        monkeypatch.setattr(xlsx_module._Book, "add", dies)
+    else:
+        monkeypatch.setattr(executors, "screen_chunk", dies)
+    args = ["--db", str(db_path), "batch", str(src), "-o", str(out), "--workers", "2"]
+    code, _out, err = run_main(monkeypatch, capsys, *args)
+    assert code == 2
+    assert_one_line_error(err, f"{who} process died")
+    assert sorted(p.name for p in io.iterdir()) == ["partners.csv"]  # nothing left behind

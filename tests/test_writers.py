@@ -8,7 +8,10 @@ import hashlib
 import io
 import json
 import os
+import signal
 import tempfile
+import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,8 @@ from hypothesis import strategies as st
 from screener.errors import InputError
 from screener.files.cells import neutralize
 from screener.files.reports import CAUTION, OUTPUT_COLUMNS, REVIEW_COLUMNS, open_writer
+from screener.files.reports.cells import hit_cells, row_cells, trail_cells
+from screener.files.reports.process import WriterError, can_fork
 
 HIKVISION_ZH = "杭州海康威视数字技术股份有限公司"
 DAHUA = "Zhejiang Dahua Technology Co., Ltd."
@@ -302,6 +307,18 @@ def test_csv_lines_are_what_the_csv_module_writes(cells: list[tuple[str | None, 
     assert got == expected.getvalue()
 
 
+def test_row_cells_order_the_hits_once_for_both_parts() -> None:
+    """The writers' cells of a hit list (top hit, then hit ids and decisions) as
+    hit_cells and trail_cells give them, whatever order the hits come in."""
+    _, results = make_chunk()
+    hikvision, dahua = results[0]["hits"], results[3]["hits"]
+    for hits in (hikvision, dahua, hikvision + dahua, (dahua + hikvision)[::-1], []):
+        assert row_cells(hits) == (hit_cells(hits), trail_cells(hits))
+    cells, trail = row_cells(dahua + hikvision)
+    assert cells[1] == "Hangzhou Hikvision Digital Technology Co., Ltd."  # the top hit
+    assert trail[0].split("; ")[0] == "us-csl:csl-1a2b3c"
+
+
 # --- XLSX ---------------------------------------------------------------------------------
 
 
@@ -351,6 +368,54 @@ def test_xlsx_strips_illegal_characters_and_long_cells(tmp_path: Path) -> None:
     wb.close()
     assert row[0] == "Bell\ufffd Ltd"
     assert len(row[1]) == 32_767 and row[1].endswith("[truncated]")
+
+
+def sheets_xml(path: Path) -> dict[str, bytes]:
+    """The workbook's parts but its dates (docProps say when the file was made)."""
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if not n.startswith("docProps/")}
+
+
+def test_xlsx_in_a_process_of_its_own_writes_the_same_workbook(tmp_path: Path) -> None:
+    """A batch's workbook rendered in a forked process is the one rendered here, part for
+    part: hit lists shared by rows of several chunks, the cache of their cells reset."""
+    chunks = [make_chunk(start=4 * i) for i in range(6)]
+    shared = chunks[0][1][0]["hits"]  # Hikvision's hits, again in later chunks
+    for _, results in chunks[1:]:
+        results[0]["hits"] = shared
+    outs = {}
+    for own_process in (False, True):
+        out = outs[own_process] = tmp_path / f"results-{own_process}.xlsx"
+        with open_writer(out, COLUMNS, META, own_process=own_process) as writer:
+            for df, results in chunks:
+                writer.write(df, results)
+            writer.close(SUMMARY)
+    assert sheets_xml(outs[True]) == sheets_xml(outs[False])
+    rows = [
+        list(r) for r in openpyxl.load_workbook(outs[True])["results"].iter_rows(values_only=True)
+    ]
+    assert len(rows) == 1 + 24
+    assert rows[21][:5] == [HIKVISION_ZH, "CN", "'=cmd|' /C calc'!A0", "hit", 0.987]
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(not can_fork(), reason="the writer's process is forked")
+@pytest.mark.parametrize("when", ["write", "close"])
+def test_xlsx_writer_process_that_dies_is_one_error(tmp_path: Path, when: str) -> None:
+    """Its process killed (out of memory, say): the next write or the close says so as a
+    WriterError; nothing is left behind and the previous output stays."""
+    out = tmp_path / "results.xlsx"
+    out.write_bytes(b"previous good output")
+    with pytest.raises(WriterError, match=r"the XLSX writer process died \(killed by signal 9"):
+        with open_writer(out, COLUMNS, META, own_process=True) as writer:
+            writer.write(*make_chunk())
+            os.kill(writer._book.pid, signal.SIGKILL)
+            time.sleep(0.2)
+            if when == "write":
+                writer.write(*make_chunk(start=4))
+            writer.close(SUMMARY)
+    assert out.read_bytes() == b"previous good output"
+    assert leftovers(tmp_path) == []
 
 
 # --- JSONL --------------------------------------------------------------------------------

@@ -47,11 +47,14 @@ from screener.heap import collect_young, frozen_heap
 from screener.matching.country import floor as country_floor
 from screener.matching.rules import DEFAULT_THRESHOLD, MAX_TEXT_CHARS, valid_threshold
 from screener.screening.executors import Executor, executor
-from screener.screening.results import NEEDS_REVIEW, BatchSummary
+from screener.screening.results import BatchSummary
 from screener.screening.rows import RowScreener, names, recorded
 from screener.shapes import RowResult
 
 CHUNK_ROWS = 50_000
+# an input of this many rows (or of a number not known before reading) has its output
+# rendered in a process of its own where the writer can (XLSX)
+WRITER_PROCESS_ROWS = 2_000
 ENGINES = ("local", "dask")
 
 
@@ -181,9 +184,13 @@ def run(
         **({"report": report} if report else {}),
     }
     tally = _Tally(store, run_id)
+    large = table.rows is None or table.rows >= WRITER_PROCESS_ROWS  # before any thread starts
     status, code = "failed", EXIT_INPUT
     try:
-        with frozen_heap(), open_writer(output_path, table.columns, meta) as writer:
+        with (
+            frozen_heap(),
+            open_writer(output_path, table.columns, meta, own_process=large) as writer,
+        ):
             for tmp in writer.temp_paths:
                 runs.add_temp_path(store, run_id, tmp)
             with (
@@ -298,16 +305,15 @@ class _Tally:
         noted(results, df.attrs.get(NOTES_ATTR))
         self.bad_countries.update(bad)
         self.bad_dobs.update(bad_dobs)
-        hit = recorded(results)
-        self.hit_rows += len(hit)
-        self.hits += sum(len(h) for _, _, h in hit)
-        for r in results:
-            self.needs_review += r["status"] in NEEDS_REVIEW
-            if r["hits"]:
-                self.suppressed_hits += sum(1 for h in r["hits"] if h["status"] == "suppressed")
-        runs.record_hits(self.store, self.run_id, hit)
+        runs.record_hits(self.store, self.run_id, recorded(results))
         writer.write(df, results)
         self.rows += len(results)
+        self.counted(writer.counts())
+
+    def counted(self, counts: dict[str, int]) -> None:
+        """The hit counts of the rows written so far, as the writer counted them."""
+        self.hit_rows, self.hits = counts["hit_rows"], counts["hits"]
+        self.suppressed_hits, self.needs_review = counts["suppressed_hits"], counts["needs_review"]
 
 
 class Engine:

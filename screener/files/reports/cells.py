@@ -75,9 +75,21 @@ def hit_cells(hits: Sequence[HitDict]) -> list[Any]:
 
     That is: top score (a float), top name, matched name, relation, source,
     list, citation, severity, effect, number of hits (an int). Callers cache it per
-    distinct hit list: rows with the same name share one.
+    distinct hit list: rows with the same name share one (:func:`row_cells` gives it with
+    :func:`trail_cells`, the hits put in order once).
     """
-    top = top_hit(hits)
+    return _top_cells(top_hit(hits), len(hits))
+
+
+def row_cells(hits: Sequence[HitDict]) -> tuple[list[Any], list[str]]:
+    """:func:`hit_cells` and :func:`trail_cells` of one row's hits."""
+    if not hits:
+        return hit_cells(hits), trail_cells(hits)
+    ordered = order_hits(hits)
+    return _top_cells(ordered[0], len(hits)), _trail(ordered)
+
+
+def _top_cells(top: HitDict | None, count: int) -> list[Any]:
     if top is None:
         return [None, "", "", "", "", "", "", "", "", 0]
     level, list_name, citation = top_listing(top)
@@ -100,7 +112,7 @@ def hit_cells(hits: Sequence[HitDict]) -> list[Any]:
         text(citation),
         level.id,
         effect_line(listing),
-        len(hits),
+        count,
     ]
 
 
@@ -121,7 +133,10 @@ def trail_cells(hits: Sequence[HitDict]) -> list[str]:
     """The values of ``screen_hit_ids`` and ``screen_decision`` for one row's hits."""
     if not hits:
         return ["", ""]
-    ordered = order_hits(hits)
+    return _trail(order_hits(hits))
+
+
+def _trail(ordered: Sequence[HitDict]) -> list[str]:
     return [hit_ids(ordered), " | ".join(d for d in map(decision_text, ordered) if d)]
 
 

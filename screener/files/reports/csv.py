@@ -13,6 +13,7 @@ from screener.files.reports.cells import (
     OUTPUT_COLUMNS,
     REVIEW_COLUMNS,
     hit_cells,
+    row_cells,
     text,
     trail_cells,
 )
@@ -75,11 +76,8 @@ class CsvWriter(Writer):
             if hits:
                 cached = middles.get(id(hits))
                 if cached is None or cached[0] is not hits:
-                    cached = middles[id(hits)] = (
-                        hits,
-                        _joined(hit_cells(hits)),
-                        _joined(trail_cells(hits)),
-                    )
+                    hit_values, trail_values = row_cells(hits)
+                    cached = middles[id(hits)] = (hits, _joined(hit_values), _joined(trail_values))
                 middle, trail = cached[1], cached[2]
             number = str(row) if row.__class__ is int else csv_field(neutralize(text(row)))
             lines.append(f"{cells},{shown},{middle},{number},{trail},{query}{_REVIEW}")

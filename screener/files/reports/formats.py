@@ -36,13 +36,20 @@ def writer_class(suffix: str) -> type[Writer] | None:
     return kind
 
 
-def open_writer(path: str | os.PathLike[str], columns: list[str], meta: dict[str, Any]) -> Writer:
+def open_writer(
+    path: str | os.PathLike[str],
+    columns: list[str],
+    meta: dict[str, Any],
+    *,
+    own_process: bool = False,
+) -> Writer:
     """Start writing results to ``path``; the format follows its extension.
 
     ``columns`` are the input columns to keep (CSV, XLSX, and the HTML report's
     input excerpt); ``meta`` describes the run: ``run_id``, ``tool_version``,
     ``created_at``, ``threshold``, ``input`` (``path``, ``sha256``, ``rows``,
-    ...), ``lists``. Raises InputError for an unknown extension, a missing or
+    ...), ``lists``. ``own_process`` (a large batch) lets a writer that can (XLSX) render
+    in a forked process of its own (:mod:`screener.files.reports.process`). Raises InputError for an unknown extension, a missing or
     unwritable directory, or an output that would replace the input file.
     """
     path = Path(path)
@@ -59,4 +66,6 @@ def open_writer(path: str | os.PathLike[str], columns: list[str], meta: dict[str
     source = (meta.get("input") or {}).get("path")
     if source and path.exists() and Path(source).exists() and path.samefile(source):
         raise InputError(f"{path}: is the input file; write the results to another file")
+    if own_process and getattr(kind, "forks", False):
+        return kind(path, list(columns), meta, own_process=True)  # type: ignore[call-arg]
     return kind(path, list(columns), meta)

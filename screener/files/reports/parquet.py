@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from screener.errors import InputError
 from screener.files.reports.base import Writer
-from screener.files.reports.cells import APPENDED_COLUMNS, hit_cells, trail_cells
+from screener.files.reports.cells import APPENDED_COLUMNS, hit_cells, row_cells, trail_cells
 from screener.shapes import RowResult
 
 if TYPE_CHECKING:
@@ -111,10 +111,8 @@ class ParquetWriter(Writer):
             if hits:
                 cached = done.get(id(hits))
                 if cached is None or cached[0] is not hits:
-                    cached = done[id(hits)] = (
-                        hits,
-                        [*hit_cells(hits), *trail_cells(hits), _encode(hits)],
-                    )
+                    cells, trail = row_cells(hits)
+                    cached = done[id(hits)] = (hits, [*cells, *trail, _encode(hits)])
                 tail = cached[1]
             else:
                 tail = no_hits

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -87,8 +88,20 @@ def listing_level(listing: ListingDict | HitDict) -> Level:
         bool(listing.get("license_requirement")),
         listing.get("in_force", True) is not False,
         str(listing.get("end_date") or ""),
-        dt.date.today().isoformat(),
+        _today(),
     )
+
+
+_day = (-2.0, "")  # (when it was asked, today's date): asked for every listing ordered
+
+
+def _today() -> str:
+    """Today's date (ISO), asked of the clock at most once a second."""
+    global _day
+    now = time.monotonic()
+    if now - _day[0] > 1.0:
+        _day = (now, dt.date.today().isoformat())
+    return _day[1]
 
 
 @lru_cache(maxsize=4096)

@@ -7,7 +7,10 @@ with it) and little memory. XlsxWriter's per-cell API is too slow for a million
 rows, so the results rows are rendered to XML here, in
 the form XlsxWriter itself writes in this mode (inline strings, ``r`` on every
 row and cell), and handed to it whole (:class:`RowSheet`); XlsxWriter writes
-the rest of the workbook.
+the rest of the workbook. A large batch's workbook is rendered and written in a
+process of its own (:mod:`screener.files.reports.process`), beside the
+screening: the writer hands it each chunk's cells and the cells of each hit list
+once (:class:`Rows`).
 
 Cells:
 
@@ -39,7 +42,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
@@ -55,13 +58,15 @@ from screener.files.reports.cells import (
     XLSX_MAX_ROWS,
     as_number,
     hit_cells,
+    row_cells,
     trail_cells,
     xlsx_text,
 )
+from screener.files.reports.process import InProcess, WriterProcess, can_fork
 from screener.files.reports.severity import levels
 from screener.files.reports.verdicts import verdict_of_level
 from screener.model import DECISION_KINDS
-from screener.shapes import HitDict, RowResult
+from screener.shapes import RowResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -88,6 +93,8 @@ VERDICT_FILLS = {
 SUPPRESSED_FILL = "#E7E6E6"
 MIN_WIDTH, MAX_WIDTH = 8, 48  # column widths, in characters
 WIDTH_SAMPLE = 200  # rows of the first chunk that size the columns
+FLUSH_ROWS = 10_000  # rows rendered before they are handed to the sheet's file
+HIT_LISTS = 20_000  # hit lists whose cells are remembered for the rows that share them
 
 
 _Cells = tuple[list[tuple[int, str]], list[tuple[int, str]]]
@@ -153,14 +160,163 @@ def input_xml(cell: Any) -> str:
     return value_xml(cell)
 
 
+class Rows(NamedTuple):
+    """A chunk of results rows as the workbook renders them (small to hand to its process):
+    the input columns' cells, each row's number, status and query, the key of its hit
+    cells (0: no hits), and the cells of the hit lists not sent before, by key
+    (:func:`~screener.files.reports.cells.hit_cells`, :func:`~screener.files.reports.cells.trail_cells`);
+    ``reset``: the keys sent before are no longer used."""
+
+    inputs: list[list[Any]]
+    numbers: list[Any]
+    statuses: list[Any]
+    queries: list[Any]
+    hits: list[int]
+    new_hits: dict[int, tuple[list[Any], list[str]]]
+    reset: bool
+
+
 class XlsxWriter(Writer):
-    """A ``results`` sheet (input columns plus ``screen_*``) and an ``about`` sheet."""
+    """A ``results`` sheet (input columns plus ``screen_*``) and an ``about`` sheet.
+
+    With ``own_process`` (a batch's large output) the workbook is rendered and written
+    in a forked process of its own (:mod:`screener.files.reports.process`), fed each
+    chunk as it is written; this process keeps only the counts and the keys of the hit
+    lists it sent."""
 
     binary = True
+    forks = True  # open_writer may ask for own_process
 
-    def __init__(self, path: Path, columns: list[str], meta: dict[str, Any]) -> None:
+    def __init__(
+        self, path: Path, columns: list[str], meta: dict[str, Any], own_process: bool = False
+    ) -> None:
         super().__init__(path, columns, meta)
-        self._wb = xlsxwriter.Workbook(str(self._tmp), {**OPTIONS, "tmpdir": str(self._mkdtemp())})
+        formats = (meta.get("input") or {}).get("number_formats") or {}
+        book = WriterProcess if own_process and can_fork() else InProcess
+        try:
+            self._book = book(
+                "the XLSX writer", _Book, str(self._tmp), str(self._mkdtemp()), columns, formats
+            )
+        except BaseException:
+            self.abort()
+            raise
+        self._header = columns + OUTPUT_COLUMNS
+        self._sized = False
+        # hit list -> (the list, its key in the book), by id; bounded as the rows' memory of
+        # hit lists is (screening.rows.MEMO_ROWS), so that it never keeps alive what that let go
+        self._keys: dict[int, tuple[object, int]] = {}
+        self._last_key = 0
+
+    def _write(self, df: pd.DataFrame, results: list[RowResult]) -> None:
+        if list(df.columns) != self.columns:
+            df = df.reindex(columns=self.columns, fill_value="")
+        if len(df) != len(results):
+            raise ValueError(f"{len(df)} input rows but {len(results)} results")
+        if not self._sized:
+            self._book.send("size", self._widths(df))
+            self._sized = True
+        keys, held = [], self._keys
+        new: dict[int, tuple[list[Any], list[str]]] = {}
+        reset = len(held) > HIT_LISTS
+        if reset:
+            held.clear()
+        for result in results:
+            hits = result.get("hits")
+            if not hits:
+                keys.append(0)
+                continue
+            got = held.get(id(hits))
+            if got is None or got[0] is not hits:
+                self._last_key += 1
+                got = held[id(hits)] = (hits, self._last_key)
+                new[self._last_key] = row_cells(hits)
+            keys.append(got[1])
+        rows = Rows(
+            [df.iloc[:, column].tolist() for column in range(len(self.columns))],
+            self.input_rows(df, results),
+            [result.get("status") for result in results],
+            [result.get("query") for result in results],
+            keys,
+            new,
+            reset,
+        )
+        self._book.send("add", rows)
+
+    def _widths(self, df: pd.DataFrame) -> list[float]:
+        """Column widths from the header labels and the first rows' values."""
+        sample = df.head(WIDTH_SAMPLE)
+        widths = []
+        for col, label in enumerate(self._header):
+            longest = _text_width(label) * 1.1 + 2  # bold
+            if col < len(self.columns):
+                for v in sample.iloc[:, col].tolist():
+                    longest = max(longest, _text_width(v) + 2)
+            elif label in _WIDE:
+                longest = max(longest, _WIDE[label])
+            widths.append(float(min(MAX_WIDTH, max(MIN_WIDTH, round(longest)))))
+        return widths
+
+    def _finish(self, summary: dict[str, Any]) -> None:
+        self._book.call("finish", self._about_rows(summary))
+        self._book.close()
+
+    def _discard(self) -> None:
+        book = getattr(self, "_book", None)
+        if book is not None:
+            book.abort("discard")
+
+    def _about_rows(self, summary: dict[str, Any]) -> list[list[Any]]:
+        meta = self.meta
+        source = meta.get("input") or {}
+        order = " > ".join(level.label.lower() for level in levels())
+        rows: list[list[Any]] = [
+            ["Caution", CAUTION],
+            ["Run id", meta.get("run_id")],
+            ["Created", meta.get("created_at")],
+            ["Tool version", meta.get("tool_version")],
+            ["Threshold", meta.get("threshold")],
+            ["Input", source.get("path")],
+            ["Input SHA-256", source.get("sha256")],
+            ["Input rows", source.get("rows")],
+            ["Row numbers", f"screen_input_row: {self.row_numbers}"],
+            [
+                "Top hit",
+                (
+                    "the hit shown in screen_* is the first in the order of every output: the "
+                    "listed entity itself, then a group it is a unit of, then its owners; then "
+                    f"the most severe ({order}); then the highest scoring"
+                ),
+            ],
+        ]
+        rows += [[k, v] for k, v in summary.items() if _is_scalar(v)]
+        rows.append([])
+        rows.append(
+            ["Source", "Name", "Version", "SHA-256", "Data of", "Dated by", "Loaded", "Entities"]
+        )
+        for item in meta.get("lists") or []:
+            rows.append(
+                [
+                    item.get("source_id"),
+                    item.get("name"),
+                    item.get("version_id"),
+                    item.get("sha256"),
+                    item.get("data_date") or item.get("published"),
+                    item.get("data_date_means"),
+                    item.get("loaded_at"),
+                    item.get("entities"),
+                ]
+            )
+        return [[v if _is_scalar(v) else json.dumps(v, default=str) for v in row] for row in rows]
+
+
+class _Book:
+    """The workbook: XlsxWriter's, with the results rows rendered here as XML
+    (:class:`RowSheet`); where :class:`XlsxWriter` runs it, in this process or in one of
+    its own."""
+
+    def __init__(self, path: str, tmpdir: str, columns: list[str], formats: dict[str, Any]):
+        self._wb = xlsxwriter.Workbook(path, {**OPTIONS, "tmpdir": tmpdir})
+        self.columns = columns
         self._header = columns + OUTPUT_COLUMNS
         self._letters = [xl_col_to_name(i) for i in range(len(self._header))]
         where = {c: len(columns) + i for i, c in enumerate(OUTPUT_COLUMNS)}
@@ -171,18 +327,21 @@ class XlsxWriter(Writer):
         self._sheets = 0
         self._ws: RowSheet | None = None
         self._next = XLSX_MAX_ROWS  # 0-based row the next result goes to; forces a first sheet
-        self._hit_xml: dict[int, tuple[object, _Cells]] = {}  # by id(hits)
+        self._hit_xml: dict[int, _Cells] = {}  # by the key XlsxWriter gave the hit list
+        self._no_hits = self._cells_xml(hit_cells([]), trail_cells([]))
         self._bold = self._wb.add_format(HEADER_FORMAT)
         self._widths: list[float] | None = None
         self._rows_in: dict[str, int] = {}  # sheet title -> its last row (0-based)
         # input columns with a number format of the input: (style attribute, is a date format)
-        formats = (meta.get("input") or {}).get("number_formats") or {}
         self._styles: dict[int, tuple[str, bool]] = {}
         for col, name in enumerate(columns):
             fmt = formats.get(name)
             if isinstance(fmt, str) and fmt:
                 index = self._wb.add_format({"num_format": fmt})._get_xf_index()
                 self._styles[col] = (f' s="{index}"', is_date_format(fmt))
+
+    def size(self, widths: list[float]) -> None:
+        self._widths = widths
 
     def _new_sheet(self) -> RowSheet:
         self._sheets += 1
@@ -242,99 +401,71 @@ class XlsxWriter(Writer):
                 },
             )
 
-    def _size_columns(self, df: pd.DataFrame) -> None:
-        """Column widths from the header labels and the first rows' values."""
-        sample = df.head(WIDTH_SAMPLE)
-        widths = []
-        for col, label in enumerate(self._header):
-            longest = _text_width(label) * 1.1 + 2  # bold
-            if col < len(self.columns):
-                for v in sample.iloc[:, col].tolist():
-                    longest = max(longest, _text_width(v) + 2)
-            elif label in _WIDE:
-                longest = max(longest, _WIDE[label])
-            widths.append(float(min(MAX_WIDTH, max(MIN_WIDTH, round(longest)))))
-        self._widths = widths
-
-    def _write(self, df: pd.DataFrame, results: list[RowResult]) -> None:
-        if list(df.columns) != self.columns:
-            df = df.reindex(columns=self.columns, fill_value="")
-        if len(df) != len(results):
-            raise ValueError(f"{len(df)} input rows but {len(results)} results")
-        if self._widths is None:
-            self._size_columns(df)
+    def add(self, chunk: Rows) -> None:
+        """Render and write a chunk's rows (handed over in pieces of ``FLUSH_ROWS``)."""
+        if chunk.reset:
+            self._hit_xml.clear()
+        for key, (hit_values, trail_values) in chunk.new_hits.items():
+            self._hit_xml[key] = self._cells_xml(hit_values, trail_values)
         # Column by column, each distinct input value rendered once: names and countries repeat.
         inputs = []
-        for column in range(len(self.columns)):
+        for column, values in enumerate(chunk.inputs):
             seen: dict[Any, str] = {}
             style = self._styles.get(column)
             render = input_xml if style is None else _styled(*style)
-            inputs.append(
-                [
-                    seen[v] if v in seen else seen.setdefault(v, render(v))
-                    for v in df.iloc[:, column].tolist()
-                ]
-            )
-        width = len(self.columns)
+            inputs.append([seen[v] if v in seen else seen.setdefault(v, render(v)) for v in values])
         letters = self._letters
         status_letter, row_letter = letters[self._status_col], letters[self._row_col]
         query_letter = letters[self._query_col]
         tail_col = len(letters) - 1
-        no_hits = self._cells_xml([], width + 1)
+        no_hits, hit_xml = self._no_hits, self._hit_xml
         statuses: dict[Any, str] = {}
         parts: list[str] = []
         ws, first = self._ws, self._next
-        for cells, result, row in zip(zip(*inputs), results, self.input_rows(df, results)):
-            if self._next >= XLSX_MAX_ROWS:
+        rows = zip(zip(*inputs), chunk.statuses, chunk.hits, chunk.numbers, chunk.queries)
+        for cells, status, key, row, query in rows:
+            if self._next >= XLSX_MAX_ROWS or self._next - first >= FLUSH_ROWS:
                 if ws is not None and parts:
                     ws.write_rendered(first, self._next - 1, tail_col, "".join(parts))
                 parts = []
-                ws, first = self._new_sheet(), 1
+                if self._next >= XLSX_MAX_ROWS:
+                    ws = self._new_sheet()
+                first = self._next
             n = self._next + 1  # Excel's row number in this sheet
             self._next = n
             parts.append(f'<row r="{n}">')
             parts += [f'<c r="{letter}{n}"{xml}' for letter, xml in zip(letters, cells) if xml]
-            status = result.get("status")
             xml = statuses.get(status)
             if xml is None:
                 xml = statuses[status] = value_xml(status)
             if xml:
                 parts.append(f'<c r="{status_letter}{n}"{xml}')
-            hits = result.get("hits")
-            tail, trail = self._hits_xml(hits, width + 1) if hits else no_hits
+            tail, trail = hit_xml[key] if key else no_hits
             parts += [f'<c r="{letters[col]}{n}"{xml}' for col, xml in tail]
             row_xml = value_xml(row)
             if row_xml:
                 parts.append(f'<c r="{row_letter}{n}"{row_xml}')
             parts += [f'<c r="{letters[col]}{n}"{xml}' for col, xml in trail]
-            query_xml = value_xml(result.get("query"))
+            query_xml = value_xml(query)
             parts.append(f'<c r="{query_letter}{n}"{query_xml}</row>' if query_xml else "</row>")
         if ws is not None and parts:
             ws.write_rendered(first, self._next - 1, tail_col, "".join(parts))
         if ws is not None:
             self._rows_in[ws.name] = self._next - 1
 
-    def _hits_xml(self, hits: list[HitDict], start: int) -> _Cells:
-        cached = self._hit_xml.get(id(hits))
-        if cached is None or cached[0] is not hits:
-            # it holds the hit lists too: bounded as the rows' memory of them is
-            # (screening.rows.MEMO_ROWS), so that it never keeps alive what that let go
-            if len(self._hit_xml) > 20_000:
-                self._hit_xml.clear()
-            cached = self._hit_xml[id(hits)] = (hits, self._cells_xml(hits, start))
-        return cached[1]
-
-    def _cells_xml(self, hits: list[HitDict], start: int) -> _Cells:
+    def _cells_xml(self, cells: list[Any], trail: list[str]) -> _Cells:
         """(column, cell XML) of the non-empty ``screen_*`` cells between status and input row,
         and of those after the input row (hit ids and decisions)."""
-        cells = [(start + i, value_xml(v)) for i, v in enumerate(hit_cells(hits))]
-        trail = [(self._trail_col + i, value_xml(v)) for i, v in enumerate(trail_cells(hits))]
+        start = self._status_col + 1
+        hit = [(start + i, value_xml(v)) for i, v in enumerate(cells)]
+        after = [(self._trail_col + i, value_xml(v)) for i, v in enumerate(trail)]
         return (
-            [(col, xml) for col, xml in cells if xml],
-            [(col, xml) for col, xml in trail if xml],
+            [(col, xml) for col, xml in hit if xml],
+            [(col, xml) for col, xml in after if xml],
         )
 
-    def _finish(self, summary: dict[str, Any]) -> None:
+    def finish(self, about_rows: list[list[Any]]) -> None:
+        """The autofilters and the ``about`` sheet; the workbook closed (compressed)."""
         if self._ws is None:
             self._new_sheet()
         last_col = len(self._header) - 1
@@ -344,7 +475,7 @@ class XlsxWriter(Writer):
         about.set_column(0, 0, 18, self._bold)
         about.set_column(1, 1, 60)
         about.set_column(2, 7, 16)
-        for r, row in enumerate(self._about_rows(summary)):
+        for r, row in enumerate(about_rows):
             for c, value in enumerate(row):
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     value = None if value is None else str(value)
@@ -354,7 +485,7 @@ class XlsxWriter(Writer):
                     about.write_number(r, c, value)
         self._wb.close()
 
-    def _discard(self) -> None:
+    def discard(self) -> None:
         for ws in self._wb.worksheets():  # close the constant-memory row files
             fh = getattr(ws, "row_data_fh", None)
             if fh is not None:
@@ -362,49 +493,6 @@ class XlsxWriter(Writer):
                     fh.close()
                 except OSError:
                     pass
-
-    def _about_rows(self, summary: dict[str, Any]) -> list[list[Any]]:
-        meta = self.meta
-        source = meta.get("input") or {}
-        order = " > ".join(level.label.lower() for level in levels())
-        rows: list[list[Any]] = [
-            ["Caution", CAUTION],
-            ["Run id", meta.get("run_id")],
-            ["Created", meta.get("created_at")],
-            ["Tool version", meta.get("tool_version")],
-            ["Threshold", meta.get("threshold")],
-            ["Input", source.get("path")],
-            ["Input SHA-256", source.get("sha256")],
-            ["Input rows", source.get("rows")],
-            ["Row numbers", f"screen_input_row: {self.row_numbers}"],
-            [
-                "Top hit",
-                (
-                    "the hit shown in screen_* is the first in the order of every output: the "
-                    "listed entity itself, then a group it is a unit of, then its owners; then "
-                    f"the most severe ({order}); then the highest scoring"
-                ),
-            ],
-        ]
-        rows += [[k, v] for k, v in summary.items() if _is_scalar(v)]
-        rows.append([])
-        rows.append(
-            ["Source", "Name", "Version", "SHA-256", "Data of", "Dated by", "Loaded", "Entities"]
-        )
-        for item in meta.get("lists") or []:
-            rows.append(
-                [
-                    item.get("source_id"),
-                    item.get("name"),
-                    item.get("version_id"),
-                    item.get("sha256"),
-                    item.get("data_date") or item.get("published"),
-                    item.get("data_date_means"),
-                    item.get("loaded_at"),
-                    item.get("entities"),
-                ]
-            )
-        return [[v if _is_scalar(v) else json.dumps(v, default=str) for v in row] for row in rows]
 
 
 def _is_scalar(value: Any) -> bool:
