@@ -249,7 +249,9 @@ def _flip_leaf_pages(db: Path, table: str, pages: int | None = 10) -> None:
         lambda db: _damage_rows(
             db, "update entities set data = substr(data, 1, 60) where data like '%KIM SE GON%'"
         ),
-        lambda db: _damage_rows(db, "update names set norm = '[\"kim' where text = 'KIM SE GON'"),
+        lambda db: _damage_rows(
+            db, "update names set data = substr(data, 1, 60) where data like '%KIM SE GON%'"
+        ),
     ],
     ids=[
         "postings-emptied",

@@ -5,22 +5,24 @@ code planted in it): it holds strings, numbers and packed integer arrays, one ta
 per part of :class:`~screener.matching.index.Index`:
 
     meta      key -> value (JSON): the cache key, weights, list versions, the listed
-              groups compiled with their members
+              groups compiled with their members, the sizes of the pages below
     words     (set, word): the word sets (distinctive, common English, brand words...)
-    blobs     name -> JSON: the deletion variants, normalized names and entities again,
-              each as one document, for reading the whole index quickly
     tokens    token -> weight, postings (the ids of the names holding it)
-    deletes   deletion variant -> vocabulary tokens
-    names     id -> entity, text, kind, normalized form (JSON), least weight, brand core
-    entities  entity number -> the entity with its provenance (JSON)
+    deletes   bucket -> a JSON object of deletion variants -> vocabulary tokens (a
+              variant's bucket: the CRC-32 of its UTF-8 modulo the number of buckets)
+    names     page -> a JSON array of ``NAMES_PAGE`` names: entity, text, kind, least
+              weight, brand core, normalized form
+    entities  page -> a JSON array of ``ENTITIES_PAGE`` entities with their provenance
+              (each without the fields that hold their default value)
     maps      (map, key) -> name ids, for compact, pinyin, cjk, zh_base, brand_keys,
               acronyms, text_keys
     prefixes  clean listed name -> name id, for names cut at a form's width
 
 :func:`open_index` with ``lazy=True`` (a single check) reads a row only when screening
-asks for it, so a check costs the same whether the lists hold 100 or 200,000
-entities; with ``lazy=False`` (a batch) it reads everything into memory first, before
-workers are forked to share it. A file that is missing, unreadable, of another
+asks for it (a page of names or entities, a bucket of deletion variants), so a check
+costs the same whether the lists hold 100 or 200,000 entities; with ``lazy=False`` (a
+batch) it reads everything into memory first, before workers are forked to share it.
+Each document is written once: the pages serve both readings. A file that is missing, unreadable, of another
 format, or built for other lists or another matching code (its key differs) gives
 ``None``, and the caller builds the index again.
 
@@ -31,8 +33,9 @@ format, or built for other lists or another matching code (its key differs) give
   (computed with those four bytes zeroed; the application id marks the format):
   ``lazy=False`` checks it before reading anything, and a file that fails it gives
   ``None`` (built again, never used);
-* every row read lazily carries a CRC-32 of its key and values, checked when it is
-  read; a name or entity row that postings point to must exist; and ``lazy=True``
+* every row read lazily carries a CRC-32 of its key and values (of its JSON, for a
+  page or a bucket), checked when it is read; a name or entity that postings point to
+  must exist; and ``lazy=True``
   runs SQLite's page-level ``quick_check`` on the small keyed tables (tokens, maps,
   words, prefixes: a few milliseconds), so a damaged key cannot hide a token;
 * any damage found while screening (a CRC that differs, SQLite's "malformed", text
@@ -42,16 +45,14 @@ format, or built for other lists or another matching code (its key differs) give
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
 import sqlite3
-import tempfile
 import zlib
 from array import array
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from itertools import islice
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,11 +65,15 @@ from screener.matching.index import Index, NameRec
 from screener.matching.normalize import Norm
 from screener.model import Entity, Listing, Name
 
-# 6: "corps" is not cut to "corp"; 5: a listed unit of a group no longer bears the group's own names
-FORMAT = 6
+# 7: names, entities and deletion variants written once, in pages (entities without their
+# default-valued fields); 6: "corps" is not cut to "corp"; 5: a listed unit of a group no
+# longer bears the group's own names
+FORMAT = 7
+NAMES_PAGE = 32  # names a row of the names table holds
+ENTITIES_PAGE = 16  # entities a row of the entities table holds
+BUCKET = 32  # deletion variants a row of the deletes table holds, about
 MAPS = ("compact", "pinyin", "cjk", "zh_base", "brand_keys", "acronyms", "text_keys")
 SETS = ("distinctive", "cities", "towns", "common", "brand_words", "coined", "syllables")
-_SEP = "\x1f"
 APPLICATION_ID = 0x53435249  # "SCRI", in the SQLite header: a screener index
 _CRC_AT = 60  # the header's user version: the file's CRC-32
 _CHECKED_TABLES = ("tokens", "maps", "words", "prefixes")  # quick_check on a lazy open
@@ -151,20 +156,36 @@ def _encode_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def _norm_json(n: Norm) -> str:
-    return _encode_text(
-        [
-            n.text,
-            n.tokens,
-            sorted(n.places),
-            sorted(n.numbers),
-            n.legal,
-            n.compact,
-            n.joined,
-            n.cjk,
-            n.pinyin,
-        ]
+def _name_item(r: NameRec, wmin: float, brand: tuple[str, ...] | None) -> list[Any]:
+    """A name as an element of its page: entity, text, kind, least weight, brand core
+    (or None), then the fields of its normalized form (sets as sorted lists)."""
+    n = r.norm
+    return [
+        r.entity,
+        r.text,
+        r.kind,
+        wmin,
+        brand,
+        n.text,
+        n.tokens,
+        sorted(n.places),
+        sorted(n.numbers),
+        n.legal,
+        n.compact,
+        n.joined,
+        n.cjk,
+        n.pinyin,
+    ]
+
+
+def _name_of(item: list[Any]) -> tuple[NameRec, frozenset[str], float, tuple[str, ...]]:
+    """(the name, its tokens, its least weight, its brand core) from its page's element."""
+    ent, text, kind, wmin, brand, t, toks, places, numbers, legal, compact, joined, cjk, pin = item
+    tokens = tuple(toks)
+    n = Norm(
+        t, tokens, frozenset(places), frozenset(numbers), tuple(legal), compact, joined, cjk, pin
     )
+    return NameRec(ent, text, kind, n), frozenset(tokens), wmin, tuple(brand) if brand else ()
 
 
 def _loads(data: str | bytes) -> Any:
@@ -177,33 +198,47 @@ def _loads(data: str | bytes) -> Any:
         return json.loads(data)
 
 
-def _norm(s: str) -> Norm:
-    t, toks, places, numbers, legal, compact, joined, cjk, pinyin = _loads(s)
-    return Norm(
-        t,
-        tuple(toks),
-        frozenset(places),
-        frozenset(numbers),
-        tuple(legal),
-        compact,
-        joined,
-        cjk,
-        pinyin,
-    )
-
-
 # orjson as the json module writes an entity: datetimes through ``default=str``, keys that
 # are not text as text
 _ENTITY_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
 
+def _defaults(cls: type) -> dict[str, Any]:
+    """The default value of each field of a dataclass that has one."""
+    out = {}
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            out[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            out[f.name] = f.default_factory()
+    return out
+
+
+_ENTITY_DEFAULTS, _NAME_DEFAULTS, _LISTING_DEFAULTS = map(_defaults, (Entity, Name, Listing))
+
+
+def _set_fields(obj: Any, defaults: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``obj`` that do not hold their default value (of the same type:
+    ``in_force=1`` is kept), which the dataclass gives back when it is read."""
+    out = {}
+    for k, v in vars(obj).items():
+        d = defaults.get(k, dataclasses.MISSING)
+        if d is dataclasses.MISSING or v.__class__ is not d.__class__ or v != d:
+            out[k] = v
+    return out
+
+
 def _entity_json(e: Entity) -> str:
-    """An entity as JSON: by orjson (half the json module's time over a big list's
-    200,000 entities), or by the json module when its extra columns hold NaN or an
-    infinity, which orjson would write as null (a list read through pandas)."""
-    d = dict(vars(e))
-    d["names"] = [vars(n) for n in e.names]
-    d["listings"] = [vars(x) for x in e.listings]
+    """An entity as JSON, without the fields (its own, its names' and its listings') that
+    hold their default value: a third of the size for a big list's companies. By orjson
+    (half the json module's time over a big list's 200,000 entities), or by the json
+    module when its extra columns hold NaN or an infinity, which orjson would write as
+    null (a list read through pandas)."""
+    d = _set_fields(e, _ENTITY_DEFAULTS)
+    if e.names:
+        d["names"] = [_set_fields(n, _NAME_DEFAULTS) for n in e.names]
+    if e.listings:
+        d["listings"] = [_set_fields(x, _LISTING_DEFAULTS) for x in e.listings]
     if _finite(e.extra):
         return orjson.dumps(d, default=str, option=_ENTITY_OPTIONS).decode()
     return _encode(d)
@@ -251,16 +286,12 @@ def _write(c: sqlite3.Connection, idx: Index, key: str) -> None:
     c.execute("pragma cache_size=-64000")  # 64 MB: the build holds the index in memory already
     c.execute("create table meta (key text primary key, value text)")
     c.execute("create table tokens (token text, w real, postings blob, crc integer)")
-    c.execute("create table deletes (key text, tokens text, crc integer)")
-    c.execute(
-        "create table names (id integer primary key, entity integer, text text, "
-        "kind text, norm text, wmin real, brand text, crc integer)"
-    )
-    c.execute("create table entities (id integer primary key, data text, crc integer)")
+    for table in ("deletes", "names", "entities"):
+        c.execute(f"create table {table} (page integer primary key, data text, crc integer)")
     c.execute("create table maps (map text, key text, ids blob, crc integer)")
     c.execute("create table prefixes (text text, id integer, crc integer)")
     c.execute("create table words (kind text, word text)")
-    c.execute("create table blobs (name text primary key, data text)")
+    buckets = _buckets(len(idx.deletes))
     meta = {
         "format": FORMAT,
         "key": key,
@@ -269,6 +300,9 @@ def _write(c: sqlite3.Connection, idx: Index, key: str) -> None:
         "versions": idx.versions,
         "names": len(idx.names),
         "entities": len(idx.entities),
+        "names_page": NAMES_PAGE,
+        "entities_page": ENTITIES_PAGE,
+        "buckets": buckets,
         "groups": idx.groups.to_json() if idx.groups is not None else None,
     }
     for s in SETS:
@@ -281,37 +315,42 @@ def _write(c: sqlite3.Connection, idx: Index, key: str) -> None:
         "insert into tokens values (?, ?, ?, ?)",
         (_with_crc(t, float(idx.w.get(t, idx.max_w)), _ids(p)) for t, p in idx.postings.items()),
     )
-    # Each document is encoded once, for its row and for its blob; the blobs are written
-    # through a scratch file, never held whole in memory (hundreds of MB for a big list).
+    deletes = idx.deletes
+    parts: list[list[str]] = [[] for _ in range(buckets)]
+    for d in deletes:
+        parts[_bucket(d, buckets)].append(d)
     c.executemany(
         "insert into deletes values (?, ?, ?)",
-        ((d, j, _crc_text(d, j)) for d, j in ((d, _SEP.join(ts)) for d, ts in idx.deletes.items())),
+        (_page(i, _encode_text({d: deletes[d] for d in part})) for i, part in enumerate(parts)),
     )
-    with _blob(c, "deletes", "{}") as add:
-        items = iter(idx.deletes.items())
-        while part := dict(islice(items, 100_000)):  # encoded a slice at a time
-            add(_encode_text(part)[1:-1])
-    with _blob(c, "norms", "[]") as add:
-        c.executemany(
-            "insert into names values (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                _with_crc(
-                    i,
-                    r.entity,
-                    r.text,
-                    r.kind,
-                    add(_norm_json(r.norm)),
-                    float(idx.wmin[i]),
-                    _SEP.join(idx.brand[i]) if i in idx.brand else None,
-                )
-                for i, r in enumerate(idx.names)
-            ),
-        )
-    with _blob(c, "entities", "[]") as add:
-        c.executemany(
-            "insert into entities values (?, ?, ?)",
-            (_with_crc(i, add(_entity_json(e))) for i, e in enumerate(idx.entities)),
-        )
+    del parts
+    names, wmin, brand = idx.names, idx.wmin, idx.brand
+    c.executemany(
+        "insert into names values (?, ?, ?)",
+        (
+            _page(
+                start // NAMES_PAGE,
+                _encode_text(
+                    [
+                        _name_item(names[i], float(wmin[i]), brand.get(i))
+                        for i in range(start, min(start + NAMES_PAGE, len(names)))
+                    ]
+                ),
+            )
+            for start in range(0, len(names), NAMES_PAGE)
+        ),
+    )
+    ents = idx.entities
+    c.executemany(
+        "insert into entities values (?, ?, ?)",
+        (
+            _page(
+                start // ENTITIES_PAGE,
+                "[" + ",".join(map(_entity_json, ents[start : start + ENTITIES_PAGE])) + "]",
+            )
+            for start in range(0, len(ents), ENTITIES_PAGE)
+        ),
+    )
     for m in MAPS:
         c.executemany(
             "insert into maps values (?, ?, ?, ?)",
@@ -323,7 +362,6 @@ def _write(c: sqlite3.Connection, idx: Index, key: str) -> None:
     )
     # the keys are indexed once the rows are in: faster than keeping them sorted row by row
     c.execute("create unique index tokens_key on tokens (token)")
-    c.execute("create unique index deletes_key on deletes (key)")
     c.execute("create unique index maps_key on maps (map, key)")
     c.execute("create unique index words_key on words (kind, word)")
     c.execute("create index prefixes_text on prefixes (text)")
@@ -333,31 +371,18 @@ def _with_crc(*fields: Any) -> tuple[Any, ...]:
     return (*fields, _crc(*fields))
 
 
-@contextmanager
-def _blob(conn: sqlite3.Connection, name: str, brackets: str) -> Iterator[Callable[[str], str]]:
-    """One JSON document of the ``blobs`` table (an array or an object), written as its
-    parts come: the function given appends one part (an element, or ``"key": value``)
-    to a scratch file and returns it; the end of the block copies the file into the
-    table, a piece at a time."""
-    with tempfile.TemporaryFile() as f:
-        f.write(brackets[0].encode())
-        count = [0]
+def _page(number: int, data: str) -> tuple[int, str, int]:
+    """A row of a paged table: its number, its JSON and the CRC-32 of the JSON's UTF-8."""
+    return number, data, zlib.crc32(data.encode("utf-8", "surrogatepass"))
 
-        def add(part: str) -> str:
-            if count[0]:
-                f.write(b",")
-            count[0] += 1
-            f.write(part.encode())
-            return part
 
-        yield add
-        f.write(brackets[1].encode())
-        row = conn.execute("insert into blobs values (?, zeroblob(?))", (name, f.tell())).lastrowid
-        assert row is not None
-        f.seek(0)
-        with conn.blobopen("blobs", "data", row) as out:
-            while piece := f.read(1 << 20):
-                out.write(piece)
+def _buckets(variants: int) -> int:
+    """How many buckets the deletion variants are written in: about ``BUCKET`` each."""
+    return max(1, variants // BUCKET)
+
+
+def _bucket(variant: str, buckets: int) -> int:
+    return zlib.crc32(variant.encode("utf-8", "surrogatepass")) % buckets
 
 
 def open_index(path: Path, key: str, *, lazy: bool = True) -> Index | None:
@@ -405,30 +430,26 @@ def _load_all(conn: sqlite3.Connection, meta: dict[str, Any]) -> Index:
     for t, w, p in conn.execute("select token, w, postings from tokens"):
         idx.postings[t] = _unids(p).tolist()
         idx.w[t] = w
-    blobs = dict(conn.execute("select name, data from blobs"))
-    idx.deletes = _loads(blobs["deletes"])
-    norms = _loads(blobs["norms"])
-    for i, ent, text, kind, wmin, brand in conn.execute(
-        "select id, entity, text, kind, wmin, brand from names order by id"
-    ):
-        t, toks, places, numbers, legal, compact, joined, cjk, pinyin = norms[i]
-        n = Norm(
-            t,
-            tuple(toks),
-            frozenset(places),
-            frozenset(numbers),
-            tuple(legal),
-            compact,
-            joined,
-            cjk,
-            pinyin,
-        )
-        idx.names.append(NameRec(ent, text, kind, n))
-        idx.toksets.append(frozenset(n.tokens))
-        idx.wmin.append(wmin)
-        if brand:
-            idx.brand[i] = tuple(brand.split(_SEP))
-    idx.entities = [entity_from_dict(d) for d in _loads(blobs["entities"])]
+    deletes: dict[str, Sequence[str]] = {}
+    for (data,) in conn.execute("select data from deletes"):
+        deletes.update(_loads(data))
+    idx.deletes = deletes
+    names, toksets, wmins, brands = idx.names, idx.toksets, idx.wmin, idx.brand
+    for (data,) in conn.execute("select data from names order by page"):
+        for item in _loads(data):
+            rec, tokset, wmin, brand = _name_of(item)
+            if brand:
+                brands[len(names)] = brand
+            names.append(rec)
+            toksets.append(tokset)
+            wmins.append(wmin)
+    idx.entities = [
+        entity_from_dict(d)
+        for (data,) in conn.execute("select data from entities order by page")
+        for d in _loads(data)
+    ]
+    if len(names) != meta["names"] or len(idx.entities) != meta["entities"]:
+        raise ValueError("the index file lacks names or entities")
     for m, k, ids in conn.execute("select map, key, ids from maps"):
         getattr(idx, m)[k] = _unids(ids).tolist()
     idx.prefixes = list(conn.execute("select text, id from prefixes order by text"))
@@ -441,7 +462,7 @@ class _Rows:
 
     The query's last column is the row's CRC, of ``tag`` (the fixed part of the key),
     the key and the other columns; a row that fails it, or does not decode, raises
-    :class:`IndexDamaged`, as does a missing row when ``must_exist``."""
+    :class:`IndexDamaged`."""
 
     def __init__(
         self,
@@ -449,10 +470,8 @@ class _Rows:
         sql: str,
         decode: Any,
         tag: tuple[Any, ...] = (),
-        must_exist: bool = False,
     ):
         self.owner, self.sql, self.decode, self.tag = owner, sql, decode, tag
-        self.must_exist = must_exist
         self.cache: dict[Any, Any] = {}
 
     def get(self, key: Any, default: Any = None) -> Any:
@@ -469,8 +488,6 @@ class _Rows:
         try:
             row = self.owner.conn().execute(self.sql, (key,)).fetchone()
             if row is None:
-                if self.must_exist:
-                    raise IndexDamaged(f"{self.owner.path}: row {key!r} is missing")
                 raise KeyError(key)
             if _crc(*self.tag, key, *row[:-1]) != row[-1]:
                 raise IndexDamaged(f"{self.owner.path}: the row of {key!r} fails its CRC")
@@ -504,10 +521,8 @@ class _Lazy(Index):
         token = _Rows(self, "select w, postings, crc from tokens where token = ?", tuple)
         self.postings = _Derived(token, lambda r: _unids(r[1]))  # type: ignore[assignment]
         self.w = _Derived(token, lambda r: r[0])  # type: ignore[assignment]
-        self.deletes = _Rows(
-            self,
-            "select tokens, crc from deletes where key = ?",  # type: ignore[assignment]
-            lambda r: r[0].split(_SEP),
+        self.deletes = _Buckets(  # type: ignore[assignment]
+            _Pages(self, "deletes"), meta["buckets"]
         )
         for m in MAPS:
             setattr(
@@ -520,22 +535,14 @@ class _Lazy(Index):
                     tag=(m,),
                 ),
             )
-        rows = _Rows(
-            self,
-            "select entity, text, kind, norm, wmin, brand, crc from names where id = ?",
-            _name_row,
-            must_exist=True,
-        )
+        rows = _Paged(_Pages(self, "names"), meta["names_page"], self._n_names, _name_of)
         self.names = _Seq(rows, self._n_names, lambda r: r[0])  # type: ignore[assignment]
         self.toksets = _Seq(rows, self._n_names, lambda r: r[1])  # type: ignore[assignment]
         self.wmin = _Seq(rows, self._n_names, lambda r: r[2])  # type: ignore[assignment]
         self.brand = _Derived(rows, lambda r: r[3])  # type: ignore[assignment]
-        self.entities = _Seq(
-            _Rows(
-                self,
-                "select data, crc from entities where id = ?",  # type: ignore[assignment]
-                lambda r: entity_from_dict(_loads(r[0])),
-                must_exist=True,
+        self.entities = _Seq(  # type: ignore[assignment]
+            _Paged(
+                _Pages(self, "entities"), meta["entities_page"], self._n_entities, entity_from_dict
             ),
             self._n_entities,
             lambda e: e,
@@ -574,15 +581,90 @@ class _Lazy(Index):
         return out
 
 
-def _name_row(r: tuple[Any, ...]) -> tuple[NameRec, frozenset[str], float, tuple[str, ...]]:
-    ent, text, kind, norm, wmin, brand = r
-    n = _norm(norm)
-    return (
-        NameRec(ent, text, kind, n),
-        frozenset(n.tokens),
-        wmin,
-        tuple(brand.split(_SEP)) if brand else (),
-    )
+class _Pages:
+    """The rows of a paged table (deletes, names, entities) by number, read as screening
+    asks for them and remembered parsed; a row that is missing, fails its CRC or does
+    not decode raises :class:`IndexDamaged`."""
+
+    def __init__(self, owner: _Lazy, table: str):
+        self.owner, self.table = owner, table
+        self.sql = f"select data, crc from {table} where page = ?"
+        self.cache: dict[int, Any] = {}
+
+    def __getitem__(self, number: int) -> Any:
+        try:
+            return self.cache[number]
+        except KeyError:
+            pass
+        path = self.owner.path
+        try:
+            row = self.owner.conn().execute(self.sql, (number,)).fetchone()
+            if row is None:
+                raise IndexDamaged(f"{path}: row {number} of {self.table} is missing")
+            data, crc = row
+            if zlib.crc32(data.encode("utf-8", "surrogatepass")) != crc:
+                raise IndexDamaged(f"{path}: row {number} of {self.table} fails its CRC")
+            value = self.cache[number] = _loads(data)
+        except sqlite3.DatabaseError as e:
+            raise damaged(path, e) from None
+        except (ValueError, TypeError, AttributeError) as e:
+            raise damaged(path, e) from None
+        return value
+
+
+class _Paged:
+    """The items of a paged table by number (a name's or an entity's), each decoded when
+    first asked for; one the file lacks raises :class:`IndexDamaged`."""
+
+    def __init__(self, pages: _Pages, size: int, n: int, decode: Any):
+        self.pages, self.size, self.n, self.decode = pages, size, n, decode
+        self.cache: dict[int, Any] = {}
+
+    def get(self, i: int, default: Any = None) -> Any:
+        try:
+            return self[i]
+        except KeyError:
+            return default
+
+    def __getitem__(self, i: int) -> Any:
+        try:
+            return self.cache[i]
+        except KeyError:
+            pass
+        if not 0 <= i < self.n:
+            raise KeyError(i)
+        page = self.pages[i // self.size]
+        try:
+            value = self.cache[i] = self.decode(page[i % self.size])
+        except (LookupError, ValueError, TypeError, AttributeError) as e:
+            raise damaged(self.pages.owner.path, e) from None
+        return value
+
+
+class _Buckets:
+    """The deletion variants, read a bucket at a time (see :func:`_bucket`)."""
+
+    def __init__(self, pages: _Pages, buckets: int):
+        self.pages, self.buckets = pages, buckets
+
+    def get(self, key: str, default: Any = None) -> Any:
+        bucket = self.pages[_bucket(key, self.buckets)]
+        try:
+            return bucket.get(key, default)
+        except AttributeError as e:
+            raise damaged(self.pages.owner.path, e) from None
+
+    def __getitem__(self, key: str) -> Any:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError("a lazily read index is not iterated")
 
 
 class _Words:
@@ -612,7 +694,7 @@ class _Words:
 class _Derived:
     """One field of the rows of a :class:`_Rows` (a missing key or an empty field is absent)."""
 
-    def __init__(self, rows: _Rows, pick: Any):
+    def __init__(self, rows: _Rows | _Paged, pick: Any):
         self.rows, self.pick = rows, pick
 
     def get(self, key: Any, default: Any = None) -> Any:
@@ -635,7 +717,7 @@ class _Derived:
 class _Seq:
     """A read-only sequence of one field of a :class:`_Rows`, by row number."""
 
-    def __init__(self, rows: _Rows, n: int, pick: Any):
+    def __init__(self, rows: _Rows | _Paged, n: int, pick: Any):
         self.rows, self.n, self.pick = rows, n, pick
 
     def __len__(self) -> int:

@@ -56,7 +56,7 @@ def load_index(store: Store, *, lazy: bool = True) -> Index:
     idx = index_file.open_index(path, key, lazy=lazy)
     if idx is not None:
         return idx
-    return _build(store, versions, key, path)
+    return _fresh(store, versions, key, path, lazy)
 
 
 def rebuild_index(store: Store, *, lazy: bool = True) -> Index:
@@ -67,9 +67,16 @@ def rebuild_index(store: Store, *, lazy: bool = True) -> Index:
         path.unlink(missing_ok=True)
     except OSError:
         pass
-    idx = _build(store, versions, cache_key(versions), path)
+    return _fresh(store, versions, cache_key(versions), path, lazy)
+
+
+def _fresh(store: Store, versions: list[dict[str, Any]], key: str, path: Path, lazy: bool) -> Index:
+    """The index built from the store and saved; with ``lazy``, the saved file read
+    lazily in its place. The built index is then freed: a check reads a few rows of it,
+    and what runs next (the parties, built after an import) has the memory."""
+    idx = _build(store, versions, key, path)
     if lazy:
-        again = index_file.open_index(path, cache_key(versions), lazy=True)
+        again = index_file.open_index(path, key, lazy=True)
         if again is not None:
             return again
     return idx
