@@ -426,3 +426,40 @@ def test_typo_variants_are_the_same_in_memory_and_from_the_index_file(tmp_path: 
     assert "polytechnical" in found["poyltecnhical"]  # two edits away
     assert "aeronautic" in found["aeronuatics"] and "university" in found["uinveristy"]
     assert found["polytechnical"] == {}  # a listed word is not its own typo
+
+
+class _Everything:
+    """A set of words that holds every brand core (the containment pre-check let through)."""
+
+    def issuperset(self, _: object) -> bool:
+        return True
+
+
+CONTAINED_TYPOS = [
+    "Hikvison USA Inc",  # a typo of the brand with a place after it
+    "Hikvsion Research Institute",
+    "Hikvision Reserach Institute",
+    "Zhejiang Dahau Technology Group",
+    "Dahau Vision Europe GmbH",
+    "Megvii Tecnology Beijing Branch",
+    "Sensetime Grup Hong Kong",
+    "iFlytek Speech Lab",
+    "Hangzhou Hikvison System Technology",
+    "Cloudwalk Technolgy Shanghai",
+]
+
+
+@pytest.mark.parametrize("query", CONTAINED_TYPOS)
+def test_the_containment_pre_check_drops_no_hit(
+    matcher: Matcher, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the matcher scores containment only for names whose brand core the query can hold
+    # (score.contained_words); with every name let through, the hits are the same
+    def kept(hits: list[Hit]) -> list[tuple[str, float, str, str]]:
+        return [(h.entity.id, h.score, h.detail.relation, h.matched_name) for h in hits]
+
+    checked = kept(matcher.screen_name(query, 0.5))
+    monkeypatch.setattr("screener.matching.matcher.contained_words", lambda *a: _Everything())
+    assert checked == kept(matcher.screen_name(query, 0.5))
+    if query.startswith("Hikvison USA"):
+        assert ("hikvision", "unit") in [(e, r) for e, _, r, _ in checked]

@@ -56,7 +56,7 @@ from screener.matching.rules import (
     WHOLE_NAME_FOUND,
     valid_threshold,
 )
-from screener.matching.score import Detail, score_contained, score_name
+from screener.matching.score import Detail, contained_words, score_contained, score_name
 from screener.model import Entity
 
 TEXT_METHOD = "listed name found in the text"
@@ -708,8 +708,14 @@ class Matcher:
             keep(ni, score_name(q, idx.names[ni].norm, idx, fuzzy, order, core))
         # the names the query holds whole but shares too little weight with for the token
         # score to reach the floor (see candidates): only containment can score them
+        # (a Latin-script query: a name whose core it cannot hold has no score; most of a
+        # big list's names held through a typo variant of a core word are such)
+        reach = contained_words(q, fuzzy, idx) if held and not q.cjk else None
         for ni in dict.fromkeys(held):
-            keep(ni, score_contained(q, idx.names[ni].norm, idx, fuzzy, brand.get(ni, ())))
+            core = brand.get(ni, ())
+            if reach is not None and not (core and reach.issuperset(core)):
+                continue
+            keep(ni, score_contained(q, idx.names[ni].norm, idx, fuzzy, core))
         for ni in by_acronym:
             keep(ni, Detail(ACRONYM_SCORE, "the query is the listed name's acronym"))
         return sorted(best.values(), key=lambda h: (-h.score, h.entity.name))

@@ -331,6 +331,21 @@ def _latin_differs(q: Norm, n: Norm) -> bool:
     return bool(lq and ln and lq != ln)
 
 
+def contained_words(q: Norm, fuzzy: dict[str, list[tuple[str, float]]], idx: Index) -> set[str]:
+    """The core words :func:`contained_score` can find in the query: its words, and the
+    typo variants it takes for one (of a query word that is neither a place nor a common
+    word, with the same first letter, ``CONTAINED_TYPO_MIN_LEN`` letters or more). A name
+    whose brand core is not all among them has no containment score."""
+    out = set(q.tokens)
+    for t in q.tokens:
+        if t in q.places or idx.is_common(t):
+            continue
+        for v, s in fuzzy.get(t, ()):
+            if s > 0 and v[0] == t[0] and len(v) >= CONTAINED_TYPO_MIN_LEN:
+                out.add(v)
+    return out
+
+
 def contained_score(
     q: Norm, n: Norm, core: tuple[str, ...], fuzzy: dict[str, list[tuple[str, float]]], idx: Index
 ) -> Detail | None:
