@@ -193,11 +193,10 @@ CHILD_KEYS_HELD = 1_000_000  # a graph with more child keys is asked key by key
 def child_keys(store: Store) -> frozenset[str] | None:
     """Every key an edge's child is known by (``None`` for a graph of more than
     ``CHILD_KEYS_HELD``): what :func:`has_owners` tests an entity's keys against."""
-    (n,) = store.conn.execute("select count(*) from ownership_keys where role = 'child'").fetchone()
-    if n > CHILD_KEYS_HELD:
-        return None
-    rows = store.conn.execute("select key from ownership_keys where role = 'child'")
-    return frozenset(k for (k,) in rows)
+    rows = store.conn.execute(
+        "select key from ownership_keys where role = 'child' limit ?", [CHILD_KEYS_HELD + 1]
+    ).fetchall()
+    return frozenset(k for (k,) in rows) if len(rows) <= CHILD_KEYS_HELD else None
 
 
 def list_code(name: str) -> str:

@@ -587,6 +587,5 @@ def delete_variants(token: str, two: bool = True) -> set[str]:
     one = {token[:i] + token[i + 1 :] for i in range(len(token))}
     out |= one
     if two and len(token) >= FUZZY_TWO_EDITS_LEN:
-        for v in one:
-            out |= {v[:i] + v[i + 1 :] for i in range(len(v))}
+        out |= _two_deletes(token)
     return out

@@ -338,12 +338,21 @@ def contained_words(q: Norm, fuzzy: dict[str, list[tuple[str, float]]], idx: Ind
     whose brand core is not all among them has no containment score."""
     out = set(q.tokens)
     for t in q.tokens:
-        if t in q.places or idx.is_common(t):
-            continue
-        for v, s in fuzzy.get(t, ()):
-            if s > 0 and v[0] == t[0] and len(v) >= CONTAINED_TYPO_MIN_LEN:
-                out.add(v)
+        out.update(v for v, s in fuzzy.get(t, ()) if s > 0 and _typo_taken(t, v, q, idx))
     return out
+
+
+def _typo_taken(t: str, c: str, q: Norm, idx: Index) -> bool:
+    """Whether :func:`contained_score` takes the query word ``t`` for the core word ``c``
+    when ``t`` may be a typo of it: ``c`` is long enough and begins as ``t`` does, and
+    ``t`` is neither a place ("Jinan" is a city, not a typo of "Jianan") nor a common
+    word ("Structures")."""
+    return (
+        len(c) >= CONTAINED_TYPO_MIN_LEN
+        and t[0] == c[0]
+        and t not in q.places
+        and not idx.is_common(t)
+    )
 
 
 def contained_score(
@@ -381,13 +390,12 @@ def contained_score(
             used.add(c)
             continue
         sim = 0.0
-        if len(c) >= CONTAINED_TYPO_MIN_LEN:
-            for t in q.tokens:
-                if t in q.places or t[0] != c[0] or idx.is_common(t):
-                    continue  # "Jinan" is a city, not a typo of "Jianan"; "Structures" a word
-                for v, s in fuzzy.get(t, ()):
-                    if v == c and s > sim:
-                        sim, hit = s, t
+        for t in q.tokens:
+            if not _typo_taken(t, c, q, idx):
+                continue
+            for v, s in fuzzy.get(t, ()):
+                if v == c and s > sim:
+                    sim, hit = s, t
         if not sim:
             return None
         used.add(hit)
