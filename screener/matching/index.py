@@ -473,7 +473,6 @@ def is_brand_word(token: str) -> bool:
     return zipf_en(token) < COMMON_WORD_ZIPF and not is_pinyin_syllable(token)
 
 
-@lru_cache(maxsize=10_000)  # a listed name's, for each Chinese query that may hold it
 def zh_base_of(cjk: str, units: bool = False) -> str:
     """A Chinese core without the descriptors that may follow a company's own name
     (大华技术 / 大华科技 / 大华股份 -> 大华) and, for a query, without a unit word

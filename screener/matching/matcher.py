@@ -66,8 +66,6 @@ ARRAY_POOL = 64
 # keys of this many names are checked once per brand core (Matcher._core_groups)
 LONG_POSTINGS = 100
 MANY_BRAND_NAMES = 32
-# normalized names whose hits a matcher keeps (Matcher._screen_one); 0: none
-MEMO_QUERIES = 50_000
 # (variants with similarity, least weight, most weight, typo variants) of a query token
 TokenInfo = tuple[tuple[tuple[str, float], ...], float, float, tuple[tuple[str, float], ...]]
 
@@ -85,8 +83,6 @@ class Matcher:
         self._light: dict[str, tuple[list[int], Any]] = {}
         self._weights: Any = None  # Index.wmin as a numpy array (_light_first, _array_bounds)
         self._cores: dict[str, list[tuple[tuple[str, ...], list[int]]]] = {}
-        # (normalized name, acronym, floor) -> its hits (_screen_one), kept across queries
-        self._screened: dict[tuple[Norm, str, float], list[Hit]] = {}
         if isinstance(index.wmin, list) and len(index.names) >= LONG_POSTINGS:
             # a whole index reads its long postings and big pools in numpy (_light_first,
             # _array_bounds): imported with it, not by the first query with a common word
@@ -681,27 +677,9 @@ class Matcher:
         return out
 
     def _screen_one(self, name: str, floor: float) -> list[Hit]:
-        """The hits of ``name`` as one candidate name (no parts, no text search), best
-        first. What they depend on of ``name`` is its normalized form and the acronym it
-        is (:func:`~screener.matching.names.query_acronym`): names alike in both ("Dahua
-        Technology Co., Ltd." / "DAHUA TECHNOLOGY CO LTD") are screened once per matcher,
-        and each call gets hits of its own (callers amend them)."""
         q = normalize(name)
         if not q.tokens:
             return []
-        acronym = query_acronym(name) if floor <= ACRONYM_SCORE else ""
-        key = (q, acronym, floor)
-        done = self._screened.get(key)
-        if done is None:
-            done = self._screen_norm(q, acronym, floor)
-            if len(self._screened) >= MEMO_QUERIES:
-                self._screened.clear()
-            if MEMO_QUERIES:
-                self._screened[key] = done
-        return [_copy(h) for h in done]
-
-    def _screen_norm(self, q: Norm, acronym: str, floor: float) -> list[Hit]:
-        """:meth:`_screen_one` of a normalized name that is ``acronym`` (or "")."""
         idx = self.index
         known = self._tokens
         infos = {t: known.get(t) or self._token(t) for t in dict.fromkeys(q.tokens)}
@@ -709,6 +687,7 @@ class Matcher:
         have = _words_held(infos)
         scored = set(cands)
         held = [ni for ni in self._contained_candidates(q, have) if ni not in scored]
+        acronym = query_acronym(name) if floor <= ACRONYM_SCORE else ""
         by_acronym = idx.acronyms.get(acronym, ()) if acronym else ()
         if not cands and not held and not by_acronym:
             return []
@@ -812,32 +791,6 @@ def _named_whole(best: dict[int, Hit]) -> bool:
     """Whether a known name matches the whole string (``WHOLE_NAME_FOUND``): the string
     is then that party's name, and the listed names inside it are not looked for as text."""
     return any(h.score >= WHOLE_NAME_FOUND and h.detail.part is None for h in best.values())
-
-
-def _copy(h: Hit) -> Hit:
-    """A hit of its own: what callers amend (its score, relation, part, notes) is new."""
-    d = h.detail
-    detail = Detail(
-        d.score,
-        d.method,
-        list(d.matched),
-        list(d.query_only),
-        list(d.listed_only),
-        list(d.notes),
-        d.relation,
-        d.part,
-        d.arm,
-    )
-    return Hit(
-        h.entity,
-        h.score,
-        h.matched_name,
-        h.matched_kind,
-        detail,
-        h.query_tokens,
-        h.listed_norm,
-        h.name_id,
-    )
 
 
 def _keep(best: dict[int, Hit], h: Hit) -> None:
