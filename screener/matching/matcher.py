@@ -375,9 +375,12 @@ class Matcher:
             # every such name, not one per entity: a longer name held whole scores higher
             # ("Dahua Technology" in "Dahua Tech Grp" above "Dahua"), and which scores best
             # must not depend on the threshold
-            brand = idx.brand
-            for v in sorted(have):  # sorted: the same order in every process
-                ids = idx.brand_keys.get(v, ())
+            brand, keys = idx.brand, idx.brand_keys
+            # the words that are brand keys, found in C (most query words are none);
+            # sorted: the same order in every process
+            held = keys.keys() & have if isinstance(keys, dict) else have
+            for v in sorted(held):
+                ids = keys.get(v, ())
                 if len(ids) >= MANY_BRAND_NAMES and isinstance(brand, dict):
                     out += self._core_groups(v, ids, have)
                     continue

@@ -127,10 +127,11 @@ class Part(NamedTuple):
 
 
 # characters that may separate parts; a string without any is screened whole only
+# ("[a-z](?:[A-Z]|\d{1,2}\b)": "[a-z][A-Z]" or "[a-z]\d{1,2}\b", tried once per letter)
 _MAY_SPLIT = LazyRe(
-    r"[,;|+/()\[\]（）【】，、；\n\r]|[a-z][A-Z]|[a-z]\d{1,2}\b|[\u3400-\u9fff].*[A-Za-z]{2}|[A-Za-z]{2}.*[\u3400-\u9fff]"
+    r"[,;|+/()\[\]（）【】，、；\n\r]|[a-z](?:[A-Z]|\d{1,2}\b)|[\u3400-\u9fff].*[A-Za-z]{2}|[A-Za-z]{2}.*[\u3400-\u9fff]"
 )
-_MAY_SPLIT_ASCII = re.compile(r"[,;|+/()\[\]\n\r]|[a-z][A-Z]|[a-z]\d{1,2}\b")
+_MAY_SPLIT_ASCII = re.compile(r"[,;|+/()\[\]\n\r]|[a-z](?:[A-Z]|\d{1,2}\b)")
 _GROUPS = LazyRe(r"\s*(?:[;；|\n\r]+|(?<![+\w])\+(?![+])|(?<=\w)\+(?=\s*[A-Z]))\s*")
 # "Huawei Technologies Co., Ltd.": commas only before legal forms, nothing to take apart
 _NAME_COMMA_LEGAL = LazyRe(
@@ -395,9 +396,9 @@ def _kind(seg: str, cities: Container[str] = frozenset()) -> str:
 
 def _zh_place(seg: str) -> bool:
     """A Chinese place name, with or without 省 / 市 / 区 and a postcode (北京 100041)."""
-    zh = re.sub(r"[\s\d]+", "", seg)
-    if not zh or not has_cjk(zh):
+    if not has_cjk(seg):  # (what goes below is no Chinese character)
         return False
+    zh = re.sub(r"[\s\d]+", "", seg)
     zh = re.sub(r"[省市区县]$", "", zh)
     return zh in vocabulary()["zh_places"] or zh in ("中国", "中华人民共和国")
 
