@@ -19,6 +19,9 @@ from screener.screening.parties import ensure, explain, source_formats
 
 # -- screening parties -------------------------------------------------------------------------
 
+ASKED_ONE_BY_ONE = 500  # records whose party is read one by one, before all at once
+PARTY_RECORDS_HELD = 1_000_000  # a store with more records of parties is asked one by one
+
 RELATION_RANK = {"same": 0, "unit": 1, "brand": 2, "owned-by": 2, "related": 3}
 TAGS = ("source_id", "entity_id", "version_id")  # what each listing of a party hit names
 
@@ -38,17 +41,24 @@ def parties_stage(store: Store) -> Any:
     held: dict[str, list[dict[str, Any]]] = {}
     formats: dict[str, str] = {}
     judged = [party_db.last_judgement_id(store)]
+    # every record's party, read in one query once ASKED_ONE_BY_ONE records were asked
+    # about one by one (a batch: thousands of records, one query each)
+    whole: list[dict[Ref, str] | None] = []
 
     def reset() -> None:
         refs.clear()
         held.clear()
         formats.clear()
+        whole.clear()
 
     def pid_of(ref: Ref) -> str:
         if ref not in refs:
+            if not whole and len(refs) >= ASKED_ONE_BY_ONE:
+                whole.append(party_db.party_ids(store, PARTY_RECORDS_HELD))
             if len(refs) > 200_000:
                 refs.clear()
-            refs[ref] = party_db.party_of(store, *ref)
+            table = whole[0] if whole else None
+            refs[ref] = table.get(ref) if table is not None else party_db.party_of(store, *ref)
         found = refs[ref]
         if found is not None:
             return found
