@@ -127,6 +127,8 @@ def parties_stage(store: Store) -> Any:
 def merge(pid: str, group: list[Any], members: list[dict[str, Any]]) -> Any:
     """One hit for a party from the hits on its records (``group``) and its records'
     listings (``members``: every record of a party of several; empty for a party of one)."""
+    if not members and len(group) == 1:
+        return _alone(pid, group[0])
     anchor_ref = (members[0]["source_id"], members[0]["entity_id"]) if members else None
 
     def rank(h: Any) -> tuple[int, float, bool]:
@@ -184,6 +186,31 @@ def merge(pid: str, group: list[Any], members: list[dict[str, Any]]) -> Any:
         "id": pid,
         "anchor": {"source_id": named[0], "entity_id": named[1]},
         "records": recs,
+    }
+    return head
+
+
+def _alone(pid: str, h: Any) -> Any:
+    """:func:`merge` of the one hit on a party of one record (most hits): the same hit,
+    made without ranking or gathering records."""
+    head = h.copy()
+    ref = (h.source_id or "", h.entity_id)
+    tag = {"source_id": ref[0], "entity_id": ref[1], "version_id": h.version_id}
+    head.listings = [{**x, **tag} for x in h.listings]
+    head.programs, head.countries = list(h.programs), list(h.countries)
+    head.extra["party"] = {
+        "id": pid,
+        "anchor": {"source_id": ref[0], "entity_id": ref[1]},
+        "records": [
+            {
+                **tag,
+                "name": h.name,
+                "list": h.list,
+                "why": "the party's only record",
+                "matched": True,
+                "score": h.score,
+            }
+        ],
     }
     return head
 
