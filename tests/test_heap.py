@@ -53,6 +53,27 @@ def test_a_run_the_process_ends_with_keeps_the_heap_frozen() -> None:
     assert gc.get_freeze_count() == 0
 
 
+def test_what_a_kept_run_made_is_frozen_with_it_and_freed_after_a_later_run() -> None:
+    """A run the process ends with (kept_frozen): what it made inside (its memory of
+    names and hits) is frozen too when it ends, so that no collection walks it after the
+    last row; a run that is not kept (the Python API) hands it back to the collector,
+    which frees its cycles."""
+    try:
+        with kept_frozen(), frozen_heap():
+            made = [[str(i)] for i in range(50_000)]
+            cycle = weakref.ref(_Node())  # garbage the collector alone could free
+        assert gc.get_count()[0] < 1_000
+        assert gc.get_freeze_count() >= len(made)
+        gc.collect()
+        assert cycle() is not None  # frozen: out of the collector's reach
+    finally:
+        with frozen_heap():
+            pass
+    assert gc.get_freeze_count() == 0
+    gc.collect()
+    assert cycle() is None
+
+
 def test_a_collector_switched_off_before_stays_off() -> None:
     gc.disable()
     try:

@@ -13,6 +13,7 @@ from excerpts import excerpt
 
 from screener.db import ownership as graph
 from screener.db.ownership_graph import (
+    Graph,
     child_keys,
     has_owners,
     list_code,
@@ -243,6 +244,20 @@ def test_hikvision_is_related_to_cetc_at_40_46_percent(store: Store) -> None:
     assert [o.entity_id for o in a.owners] == ["cetc"]
     assert a.chains[0].steps[0].link.source.startswith("http://m.52xujie.com/")
     assert a.rules == []  # CETC is on no list the two rules name (NS-CMIC, 1260H)
+
+
+def test_assessments_through_one_shared_graph_are_those_made_alone(store: Store) -> None:
+    """The ownership stage assesses every company it meets through one graph of the day
+    (an owner read once for all it owns): each assessment is the one made alone, in any
+    order, Hikvision's companies and Hikvision itself alike."""
+    companies = [(NODES, EZVIZ), (NODES, HIKROBOT), (CURATED, "hikvision"), (NODES, EZVIZ)]
+    alone = [assess(store, s, e, on=DAY).as_dict() for s, e in companies]
+    shared = Graph(store, DAY)
+    assert [assess(store, s, e, graph=shared).as_dict() for s, e in companies] == alone
+    shared = Graph(store, DAY)
+    backwards = [assess(store, s, e, graph=shared).as_dict() for s, e in reversed(companies)]
+    assert backwards == alone[::-1]
+    assert alone[1]["share"] == 60.0 and alone[2]["relation"] == "related"
 
 
 def test_futurewei_is_related_to_huawei_share_unknown(store: Store) -> None:

@@ -698,3 +698,67 @@ def test_the_report_shows_a_decided_party_once_and_never_to_review(
     s.batch(src, tmp_path / "two.html")
     html = (tmp_path / "two.html").read_text("utf-8")
     assert html.count("<strong>China Electronics Corporation</strong>") == 1  # one block
+
+
+def test_a_batch_reads_every_records_party_at_once_and_finds_the_same_parties(
+    official: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ASKED_ONE_BY_ONE records, the parties stage reads the party of every record in
+    one query: the same parties as asking record by record (CETC of its curated entry
+    and the OFAC entry it cites; CEC apart; Hikvision by itself)."""
+    from screener.screening import party_hits
+    from screener.screening.service import Screener
+
+    names = [
+        "China Electronics Technology Group Corporation",
+        "China Electronics Corporation",
+        "Hangzhou Hikvision Digital Technology Co., Ltd.",
+    ]
+
+    def screened() -> list[list[dict[str, Any]]]:
+        s = Screener(official)
+        return [[dict(h.to_dict()) for h in hits] for hits in s.screen([s.query(n) for n in names])]
+
+    one_by_one = screened()
+    monkeypatch.setattr(party_hits, "ASKED_ONE_BY_ONE", 0)
+    assert party_db.party_ids(official, 1_000_000) is not None
+    assert screened() == one_by_one
+    [cetc] = [h for h in one_by_one[0] if h["party"]["id"] == "cetc"]
+    assert {(r["source_id"], r["entity_id"]) for r in cetc["party"]["records"]} == {
+        ("screener-surveillance", "cetc"),
+        ("ofac-cons", "30936"),
+    }
+    assert party_db.party_ids(official, 1) is None  # more records than asked for
+
+
+def test_the_hit_on_a_party_of_one_record_is_what_the_general_merge_makes(
+    official: Store,
+) -> None:
+    """A party of one record's hit is made without ranking (party_hits._alone): the same
+    hit as the general merge gives (which a group holding the hit twice takes): every
+    listing tagged with its record, the one record matched, the party anchored on it."""
+    from screener.screening.party_hits import merge
+    from screener.screening.results import ScreenHit
+    from screener.screening.service import Screener
+
+    matcher = Screener(official).full_matcher()
+    hits = [ScreenHit.from_match(h) for h in matcher.screen_name("Megvii Technology Limited", 0.8)]
+    assert hits
+    for h in hits:
+        pid = f"{h.source_id}:{h.entity_id}"
+        alone = merge(pid, [h], [])
+        assert alone.to_dict() == merge(pid, [h, h], []).to_dict()
+        assert alone.extra["party"]["records"] == [
+            {
+                "source_id": h.source_id,
+                "entity_id": h.entity_id,
+                "version_id": h.version_id,
+                "name": h.name,
+                "list": h.list,
+                "why": "the party's only record",
+                "matched": True,
+                "score": h.score,
+            }
+        ]
+        assert all(x["entity_id"] == h.entity_id for x in alone.listings)
+        assert "party" not in h.extra  # the hit itself is left as it was

@@ -11,6 +11,7 @@ import pytest
 
 from screener.db.store import Store
 from screener.matching.country import apply_country, floor
+from screener.matching.normalize import name_key
 from screener.screening import decisions
 from screener.screening.executors import ForkPool, expand, screen_chunk
 from screener.screening.results import ScreenHit
@@ -46,6 +47,24 @@ def test_a_hit_moved_by_the_country_is_the_same_as_one_made_from_the_match(
             base = ScreenHit.from_match(next(x for x in hits if x.name_id == h.name_id))
             assert base.rescored(h) == ScreenHit.from_match(h)
             assert base.rescored(h).explanation != base.explanation  # "country US not among CN"
+
+
+def test_a_hits_entity_key_is_its_listed_name_normalized_whichever_name_matched(
+    store: Store,
+) -> None:
+    """``ScreenHit.name_key`` is taken from the index's normalized form when the listed
+    name itself matched, and normalized afresh when an alias did: the same key either way;
+    a copy is equal and its ``extra`` its own."""
+    m = Screener(store).full_matcher()
+    for query in (HIK, "Hikvision", "SenseTime", "Megvii"):
+        for h in m.screen_name(query, 0.8):
+            hit = ScreenHit.from_match(h)
+            assert hit.name_key == name_key(h.entity.name)
+            copy = hit.copy()
+            copy.extra["x"] = 1
+            assert "x" not in hit.extra and copy.to_dict() == {**hit.to_dict(), "x": 1}
+    [h] = [x for x in m.screen_name(HIK, 0.8) if x.entity.id == "hikvision"]
+    assert h.matched_name == h.entity.name  # the index's form served
 
 
 def batch_rows(

@@ -120,12 +120,19 @@ class Chain:
 
 
 def owners(
-    store: Store, source_id: str, entity_id: str, *, on: Any = None, current_only: bool = False
+    store: Store,
+    source_id: str,
+    entity_id: str,
+    *,
+    on: Any = None,
+    current_only: bool = False,
+    graph: Graph | None = None,
 ) -> list[Chain]:
     """The chains from an entity up to each listed owner (a chain goes on past a listed
     owner to that owner's own listed owners). With ``current_only``, links ended
-    before ``on`` (default today) are left out."""
-    g = Graph(store, day(on))
+    before ``on`` (default today) are left out. ``graph``: the graph of ``store`` to
+    read through, on its own day (``on`` is then left aside)."""
+    g = graph if graph is not None else Graph(store, day(on))
     start = g.start(source_id, entity_id)
     out: list[Chain] = []
 

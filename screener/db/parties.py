@@ -116,6 +116,15 @@ def party_of(store: Store, source_id: str, entity_id: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+def party_ids(store: Store, limit: int) -> dict[tuple[str, str], str] | None:
+    """The party of several of every record that has one, read at once (None: the store
+    holds more than ``limit`` such records)."""
+    rows = store.conn.execute(
+        "select source_id, entity_id, party_id from party_records limit ?", [limit + 1]
+    ).fetchall()
+    return None if len(rows) > limit else {(s, e): str(p) for s, e, p in rows}
+
+
 def members(store: Store, party_id: str) -> list[dict[str, Any]]:
     """The records of a party of several, the one it is named after first."""
     rows = list(

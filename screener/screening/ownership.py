@@ -121,15 +121,20 @@ class Assessment:
         }
 
 
-def assess(store: Store, source_id: str, entity_id: str, *, on: Any = None) -> Assessment:
+def assess(
+    store: Store, source_id: str, entity_id: str, *, on: Any = None, graph: Graph | None = None
+) -> Assessment:
     """The relation of an entity to the listed parties that own it, on ``on`` (a date
     or ISO string; default today): relation, listed owners, chains, shares and their
-    sources, and each ownership rule that makes it matter with its status that day."""
-    g = Graph(store, day(on))
+    sources, and each ownership rule that makes it matter with its status that day.
+    ``graph``: the graph of ``store`` to read through, on its own day (``on`` is then
+    left aside), shared by a caller that assesses many entities (the ownership stage:
+    the owners of a group's companies read once, not once for each company)."""
+    g = graph if graph is not None else Graph(store, day(on))
     start = g.start(source_id, entity_id)
     verdicts = Verdicts(g, lambda p: p.listed)
     verdict = verdicts.of(start)
-    chains = list(owners(store, source_id, entity_id, on=g.on, current_only=True))
+    chains = list(owners(store, source_id, entity_id, current_only=True, graph=g))
     nearest: dict[str, Party] = {}
     for c in chains:
         first = next(s.owner for s in c.steps if s.owner.listed)

@@ -19,6 +19,9 @@ from screener.screening.parties import ensure, explain, source_formats
 
 # -- screening parties -------------------------------------------------------------------------
 
+ASKED_ONE_BY_ONE = 500  # records whose party is read one by one, before all at once
+PARTY_RECORDS_HELD = 1_000_000  # a store with more records of parties is asked one by one
+
 RELATION_RANK = {"same": 0, "unit": 1, "brand": 2, "owned-by": 2, "related": 3}
 TAGS = ("source_id", "entity_id", "version_id")  # what each listing of a party hit names
 
@@ -38,17 +41,24 @@ def parties_stage(store: Store) -> Any:
     held: dict[str, list[dict[str, Any]]] = {}
     formats: dict[str, str] = {}
     judged = [party_db.last_judgement_id(store)]
+    # every record's party, read in one query once ASKED_ONE_BY_ONE records were asked
+    # about one by one (a batch: thousands of records, one query each)
+    whole: list[dict[Ref, str] | None] = []
 
     def reset() -> None:
         refs.clear()
         held.clear()
         formats.clear()
+        whole.clear()
 
     def pid_of(ref: Ref) -> str:
         if ref not in refs:
+            if not whole and len(refs) >= ASKED_ONE_BY_ONE:
+                whole.append(party_db.party_ids(store, PARTY_RECORDS_HELD))
             if len(refs) > 200_000:
                 refs.clear()
-            refs[ref] = party_db.party_of(store, *ref)
+            table = whole[0] if whole else None
+            refs[ref] = table.get(ref) if table is not None else party_db.party_of(store, *ref)
         found = refs[ref]
         if found is not None:
             return found
@@ -117,6 +127,8 @@ def parties_stage(store: Store) -> Any:
 def merge(pid: str, group: list[Any], members: list[dict[str, Any]]) -> Any:
     """One hit for a party from the hits on its records (``group``) and its records'
     listings (``members``: every record of a party of several; empty for a party of one)."""
+    if not members and len(group) == 1:
+        return _alone(pid, group[0])
     anchor_ref = (members[0]["source_id"], members[0]["entity_id"]) if members else None
 
     def rank(h: Any) -> tuple[int, float, bool]:
@@ -174,6 +186,31 @@ def merge(pid: str, group: list[Any], members: list[dict[str, Any]]) -> Any:
         "id": pid,
         "anchor": {"source_id": named[0], "entity_id": named[1]},
         "records": recs,
+    }
+    return head
+
+
+def _alone(pid: str, h: Any) -> Any:
+    """:func:`merge` of the one hit on a party of one record (most hits): the same hit,
+    made without ranking or gathering records."""
+    head = h.copy()
+    ref = (h.source_id or "", h.entity_id)
+    tag = {"source_id": ref[0], "entity_id": ref[1], "version_id": h.version_id}
+    head.listings = [{**x, **tag} for x in h.listings]
+    head.programs, head.countries = list(h.programs), list(h.countries)
+    head.extra["party"] = {
+        "id": pid,
+        "anchor": {"source_id": ref[0], "entity_id": ref[1]},
+        "records": [
+            {
+                **tag,
+                "name": h.name,
+                "list": h.list,
+                "why": "the party's only record",
+                "matched": True,
+                "score": h.score,
+            }
+        ],
     }
     return head
 

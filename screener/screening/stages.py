@@ -67,7 +67,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from screener.db import decisions
-from screener.db.ownership_graph import child_keys, has_owners, shadowed
+from screener.db.ownership_graph import Graph, child_keys, has_owners, shadowed
 from screener.db.store import Store
 from screener.matching.country import apply_country
 from screener.matching.groups import is_group_hit
@@ -126,6 +126,9 @@ def ownership_stage(store: Store) -> Stage:
     names: dict[str | None, str | None] = {}
     echoes: dict[tuple[tuple[str, str, float], ...], set[tuple[str, str]]] = {}
     children: list[Container[str] | None] = []  # the graph's child keys, read once
+    # the graph the assessments read through, that day: what it read of the store (an
+    # owner, its other listings, its links) is read once for all the companies it owns
+    graphs: list[Graph] = []
     day = [dt.date.today()]
 
     def reset() -> None:
@@ -133,6 +136,7 @@ def ownership_stage(store: Store) -> Stage:
         names.clear()
         echoes.clear()
         children.clear()
+        graphs.clear()
         day[0] = dt.date.today()
 
     def source_name(source_id: str | None) -> str | None:
@@ -147,11 +151,12 @@ def ownership_stage(store: Store) -> Stage:
             node = source_id == OWNERSHIP_SOURCE
             if not node and not children:
                 children.append(child_keys(store))
-            cache[key] = (
-                assess(store, source_id, entity_id)
-                if node or has_owners(store, source_id, entity_id, children[0])
-                else None
-            )
+            if node or has_owners(store, source_id, entity_id, children[0]):
+                if not graphs:
+                    graphs.append(Graph(store, day[0].isoformat()))
+                cache[key] = assess(store, source_id, entity_id, graph=graphs[0])
+            else:
+                cache[key] = None
         return cache[key]
 
     def stage(hits: list[ScreenHit], query: Query) -> list[ScreenHit]:
