@@ -135,6 +135,11 @@ class Ctx:
             self._screener = Screener(self.store)
         return self._screener
 
+    def close(self) -> None:
+        """Close the store, if the command opened it."""
+        if self._store is not None:
+            self._store.close()
+
 
 @click.group(
     help=f"Screen names against restricted surveillance-technology lists.\n\n{EXIT_CODES_HELP}"
@@ -1261,8 +1266,7 @@ def program() -> None:
     ):
         sys.exit(code)
     for obj in _HELD:
-        if obj._store is not None:
-            obj._store.close()
+        obj.close()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):  # a closed or broken pipe: nothing to flush

@@ -673,12 +673,14 @@ def normalize(text: str) -> Norm:
     )
 
 
-def name_key(name: str, remember: bool = True) -> str:
+def name_key(name: str, remember: bool = True, norm: Norm | None = None) -> str:
     """The key a name is known by across spellings: its normalized core tokens, so
     "ZHEJIANG DAHUA TECH CO LTD" and "Zhejiang Dahua Technology Co., Ltd." are one party
     (a reviewer's decision is filed under its party's key) and one listed entity across
     lists (a hit carries its entity's key: ``ScreenHit.name_key``). ``remember=False`` keeps the name out of the
     normalizer's memory of names (an import of 100,000 parties would fill it with names
-    never screened)."""
-    norm = normalize(name) if remember else normalize.__wrapped__(name)
+    never screened). ``norm``: the name's normalized form, when the caller holds it
+    (a listed name's, from the index), so it is not normalized again."""
+    if norm is None:
+        norm = normalize(name) if remember else normalize.__wrapped__(name)
     return " ".join(norm.tokens) or clean(name) or name.strip().casefold()

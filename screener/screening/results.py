@@ -177,13 +177,10 @@ _new_hit: Callable[..., ScreenHit] = ScreenHit
 def _listed_key(h: Hit) -> str:
     """The key of the hit's entity (:func:`~screener.matching.normalize.name_key` of its
     listed name). When the name that matched is that name, the index holds its normalized
-    form already (``h.listed_norm``, with tokens: the index keeps no name without), so
-    the key is not normalized again: half the hits of a file of variants, each a distinct
-    entity's name normalized once more."""
+    form already (``h.listed_norm``), so the key is not normalized again: half the hits
+    of a file of variants, each a distinct entity's name normalized once more."""
     e = h.entity
-    if h.matched_name == e.name and h.listed_norm.tokens:
-        return " ".join(h.listed_norm.tokens)
-    return name_key(e.name)
+    return name_key(e.name, norm=h.listed_norm if h.matched_name == e.name else None)
 
 
 @dataclass(slots=True)
